@@ -1,0 +1,31 @@
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Named tensors: a model's parameters, their gradients, or updates. The keys are the
+ * parameter names ("0.weight", "rnn.weightHh"); values are views into the model's arenas.
+ */
+export type Params = Record<string, Tensor>;
+
+/** What the training loop knows about the current step, passed to every transformation. */
+export interface StepContext {
+  /** The loss of the batch whose gradients are being transformed. */
+  loss?: number;
+  /** Named metrics (e.g. validation loss) for transformations that read one. */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * The Optax idea: an optimizer, a clipping rule, a schedule, a weight decay and the health
+ * monitor are all gradient transformations. `init` creates all state (plain typed data that
+ * round-trips through a checkpoint bit-exactly); `update` maps incoming updates (at first the
+ * gradients) to outgoing ones and may overwrite the `updates` it is given and the state it owns,
+ * so that a steady-state step allocates nothing.
+ *
+ * @see Babuschkin et al., "The DeepMind JAX Ecosystem" (Optax), 2020.
+ */
+export interface GradientTransformation<S = unknown> {
+  /** Creates the transformation's state for these parameters. */
+  init(params: Params): S;
+  /** Transforms `updates` (overwriting them is allowed) and returns them with the new state. */
+  update(updates: Params, state: S, params: Params, ctx?: StepContext): [Params, S];
+}

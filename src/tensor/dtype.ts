@@ -1,0 +1,40 @@
+import { DtypeError } from '../errors.js';
+
+/** Element type of a tensor. float64 exists so gradcheck and numerical studies are exact. */
+export type DType = 'float32' | 'float64';
+
+/** The typed array behind a tensor of either dtype. */
+export type TypedArray = Float32Array | Float64Array;
+
+let defaultDtype: DType = 'float32';
+
+/** The dtype used when a creation function is not given one (float32 unless changed). */
+export function getDefaultDtype(): DType {
+  return defaultDtype;
+}
+
+/**
+ * Sets the dtype used by creation functions that are not given one.
+ * @example setDefaultDtype('float64') // for gradcheck-heavy numerical work
+ */
+export function setDefaultDtype(dtype: DType): void {
+  assertDtype(dtype, 'dtype');
+  defaultDtype = dtype;
+}
+
+/** Throws a DtypeError unless `dtype` is 'float32' or 'float64'. */
+export function assertDtype(dtype: unknown, argName: string): asserts dtype is DType {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DtypeError(`${argName}: expected 'float32' or 'float64', got ${String(dtype)}`);
+  }
+}
+
+/** Allocates a zero-filled typed array of the given dtype. */
+export function allocData(dtype: DType, size: number): TypedArray {
+  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+}
+
+/** The dtype of a typed array. */
+export function dtypeOf(data: TypedArray): DType {
+  return data instanceof Float32Array ? 'float32' : 'float64';
+}
