@@ -12,6 +12,27 @@ export interface StepContext {
   loss?: number;
   /** Named metrics (e.g. validation loss) for transformations that read one. */
   metrics?: Record<string, number>;
+  /**
+   * Events raised by earlier transformations of the same step (clipping, skipNonFinite, the
+   * monitor) and read by later ones (the health-aware lr decay). `chain` resets them each step.
+   */
+  events?: StepEvents;
+}
+
+/** Signals passed down a chain within one step. */
+export interface StepEvents {
+  /** A clipping transformation scaled the gradients down this step. */
+  clipped?: boolean;
+  /** A gradient-norm spike was detected (z-score or ceiling). */
+  spike?: boolean;
+  /** Gradients held NaN or Inf this step. */
+  nonFinite?: boolean;
+}
+
+/** Anything that owns named parameters (a Module, or a plain record wrapped). */
+export interface ParamSource {
+  /** Parameters by name; their `.grad` tensors hold the gradients after backward. */
+  namedParameters(): Params;
 }
 
 /**
