@@ -1,0 +1,121 @@
+import { AutogradError, DtypeError, ShapeError, fmt } from '../errors.js';
+import { installBackward, Tensor, type BackwardOptions } from '../tensor/tensor.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { allocData } from '../tensor/dtype.js';
+import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
+import { setGradEnabled } from './grad-mode.js';
+
+/** Tensors reachable from `root` through gradFn inputs, in topological order (inputs first). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Iterative post-order DFS: deep RNN graphs would overflow a recursive one.
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as [Tensor, number];
+    const [t, i] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const child = inputs[i] as Tensor;
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+function addInto(dst: Float32Array | Float64Array, src: Float32Array | Float64Array): void {
+  for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) + (src[i] as number);
+}
+
+/**
+ * Reverse-mode sweep: walks the tape from `root` in reverse topological order, calling each op's
+ * VJP once with the summed gradient of its output, and accumulates into `.grad` of leaves that
+ * require grad (in place when `.grad` exists, so parameter gradients stay views of their arena).
+ * Gradients are computed with recording off (no double backward; `hvp` uses differences of
+ * gradients instead — see functional.ts).
+ */
+function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError('backward(): this tensor does not require grad (no input had requiresGrad, or it was computed under noGrad())');
+  }
+  if (seed === undefined) {
+    if (root.size !== 1) {
+      throw new AutogradError(`backward(): a non-scalar output of shape ${fmt(root.shape)} needs a seed gradient of the same shape (dL/d(output))`);
+    }
+    const d = allocData(root.dtype, 1);
+    d[0] = 1;
+    seed = new Tensor(d, root.shape);
+  } else {
+    if (!shapesEqual(seed.shape, root.shape)) {
+      throw new ShapeError(`backward(): seed has shape ${fmt(seed.shape)} but the output has shape ${fmt(root.shape)}`);
+    }
+    if (seed.dtype !== root.dtype) throw new DtypeError(`backward(): seed dtype ${seed.dtype} differs from output dtype ${root.dtype}`);
+  }
+  const order = topoOrder(root);
+  for (const t of order) {
+    if (t.gradFn?.freed) {
+      throw new AutogradError(
+        `backward(): trying to backward through the graph a second time (op '${t.gradFn.op}' was freed by the first backward); pass { retainGraph: true } to the first call`,
+      );
+    }
+  }
+  const grads = new Map<Tensor, Tensor>();
+  const owned = new Set<Tensor>(); // gradient tensors created here, safe to add into in place
+  grads.set(root, seed);
+  const prev = setGradEnabled(false);
+  try {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k] as Tensor;
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      const node = t.gradFn;
+      if (node === null) {
+        if (!t.requiresGrad) continue;
+        if (t.grad === null) t.grad = new Tensor(g.data.slice(), t.shape);
+        else addInto(t.grad.data, g.data);
+        continue;
+      }
+      const inGrads = node.backward(g);
+      for (let i = 0; i < node.inputs.length; i++) {
+        const inp = node.inputs[i] as Tensor;
+        const gi = inGrads[i];
+        if (!inp.requiresGrad || gi === null || gi === undefined) continue;
+        if (!shapesEqual(gi.shape, inp.shape)) {
+          throw new ShapeError(`internal: VJP of '${node.op}' returned shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)}`);
+        }
+        if (isAnomalyEnabled()) checkAnomaly(node.op, 'backward', [g], gi.data);
+        const acc = grads.get(inp);
+        if (acc === undefined) grads.set(inp, gi);
+        else if (owned.has(acc)) addInto(acc.data, gi.data);
+        else {
+          const sum = new Tensor(acc.data.slice(), acc.shape);
+          addInto(sum.data, gi.data);
+          owned.add(sum);
+          grads.set(inp, sum);
+        }
+      }
+    }
+  } finally {
+    setGradEnabled(prev);
+  }
+  if (!options.retainGraph) for (const t of order) if (t.gradFn) t.gradFn.freed = true;
+}
+
+installBackward(runBackward);
+
+/**
+ * Computes gradients of `output` (seeded with `seed` for non-scalars) and accumulates them into
+ * the `.grad` of every leaf that requires grad. Same as `output.backward(seed, options)`.
+ */
+export function backward(output: Tensor, seed?: Tensor, options: BackwardOptions = {}): void {
+  runBackward(output, seed, options);
+}

@@ -1,0 +1,29 @@
+import { Tensor, type GradNode } from '../tensor/tensor.js';
+import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
+import { isGradEnabled } from './grad-mode.js';
+
+/** A VJP: dL/d(output) -> dL/d(input_i) for each input (null where not needed). */
+export type VjpFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
+
+/** True when an op on these inputs must be recorded (grad mode on and some input requires grad). */
+export function needsGrad(...inputs: readonly Tensor[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Records `output = op(inputs)` on the tape with its VJP, if any input requires grad; also runs
+ * the anomaly check when anomaly mode is on. Returns `output`.
+ *
+ * Ops call this once after computing their forward result. The VJP closure keeps what it needs
+ * (saved inputs or outputs), as in PyTorch's `ctx.save_for_backward`.
+ */
+export function record(op: string, output: Tensor, inputs: readonly Tensor[], vjp: VjpFn): Tensor {
+  if (isAnomalyEnabled()) checkAnomaly(op, 'forward', inputs, output.data);
+  if (!needsGrad(...inputs)) return output;
+  const node: GradNode = { op, inputs, backward: vjp, freed: false };
+  output.requiresGrad = true;
+  output.gradFn = node;
+  return output;
+}

@@ -1,0 +1,85 @@
+import { ShapeError, fmt } from '../errors.js';
+import { record } from '../autograd/tape.js';
+import { broadcastShapes, sizeOf } from '../tensor/shape.js';
+import { Tensor, assertSameDtype } from '../tensor/tensor.js';
+import { broadcastStrides, sumToShape } from './internal/broadcast.js';
+import { gemm } from './internal/gemm.js';
+import { newTensor } from './internal/util.js';
+
+/** Offsets of each output batch into a's and b's batch-broadcast storage. */
+function batchOffsets(batch: readonly number[], aBatch: readonly number[], bBatch: readonly number[], aMat: number, bMat: number): [Int32Array, Int32Array] {
+  const count = sizeOf(batch);
+  const sa = broadcastStrides(aBatch, batch);
+  const sb = broadcastStrides(bBatch, batch);
+  const oa = new Int32Array(count);
+  const ob = new Int32Array(count);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let i = 0; i < count; i++) {
+    let ai = 0;
+    let bi = 0;
+    for (let k = 0; k < batch.length; k++) {
+      ai += (idx[k] as number) * (sa[k] as number);
+      bi += (idx[k] as number) * (sb[k] as number);
+    }
+    oa[i] = ai * aMat;
+    ob[i] = bi * bMat;
+    for (let k = batch.length - 1; k >= 0; k--) {
+      idx[k] = (idx[k] as number) + 1;
+      if ((idx[k] as number) < (batch[k] as number)) break;
+      idx[k] = 0;
+    }
+  }
+  return [oa, ob];
+}
+
+/**
+ * Matrix product with NumPy/PyTorch semantics: 2-D × 2-D, batched [..., m, k] × [..., k, n] with
+ * broadcast batch axes, and 1-D operands promoted (then the added axis removed).
+ * VJPs: ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G (summed over broadcast batch axes) — the transposed products
+ * go to the same GEMM kernels without materialising transposes.
+ * @example matmul(x, w) // [batch, in] × [in, out]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertSameDtype('matmul', a, b);
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul(): operands must have at least 1 axis, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const aShape = a.ndim === 1 ? [1, a.shape[0] as number] : [...a.shape];
+  const bShape = b.ndim === 1 ? [b.shape[0] as number, 1] : [...b.shape];
+  const m = aShape[aShape.length - 2] as number;
+  const k = aShape[aShape.length - 1] as number;
+  const k2 = bShape[bShape.length - 2] as number;
+  const n = bShape[bShape.length - 1] as number;
+  if (k !== k2) throw new ShapeError(`matmul(): inner sizes differ: a has shape ${fmt(a.shape)} (k = ${k}) and b has shape ${fmt(b.shape)} (k = ${k2})`);
+  const aBatch = aShape.slice(0, -2);
+  const bBatch = bShape.slice(0, -2);
+  const batch = broadcastShapes(aBatch, bBatch);
+  const count = sizeOf(batch);
+  const [oa, ob] = batchOffsets(batch, aBatch, bBatch, m * k, k * n);
+  const outFull = [...batch, m, n];
+  const out = newTensor(a.dtype, outFull);
+  for (let i = 0; i < count; i++) gemm(false, false, m, n, k, a.data, oa[i] as number, b.data, ob[i] as number, out.data, i * m * n, false);
+  let outShape = outFull;
+  if (a.ndim === 1) outShape = outShape.filter((_, i) => i !== outFull.length - 2);
+  if (b.ndim === 1) outShape = outShape.slice(0, -1);
+  const result = outShape.length === outFull.length ? out : new Tensor(out.data, outShape);
+  const aBroadcast = sizeOf(aBatch) !== count;
+  const bBroadcast = sizeOf(bBatch) !== count;
+  return record('matmul', result, [a, b], (g) => {
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (a.requiresGrad) {
+      const full = newTensor(a.dtype, [...batch, m, k]);
+      for (let i = 0; i < count; i++) gemm(false, true, m, k, n, g.data, i * m * n, b.data, ob[i] as number, full.data, i * m * k, false);
+      ga = newTensor(a.dtype, a.shape);
+      if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
+      else ga.data.set(full.data);
+    }
+    if (b.requiresGrad) {
+      const full = newTensor(b.dtype, [...batch, k, n]);
+      for (let i = 0; i < count; i++) gemm(true, false, k, n, m, a.data, oa[i] as number, g.data, i * m * n, full.data, i * k * n, false);
+      gb = newTensor(b.dtype, b.shape);
+      if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
+      else gb.data.set(full.data);
+    }
+    return [ga, gb];
+  });
+}

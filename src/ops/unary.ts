@@ -1,0 +1,216 @@
+import { record } from '../autograd/tape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { newTensor } from './internal/util.js';
+
+/**
+ * Builds a unary op from its scalar forward f(x) and derivative f'(x, y) (y = f(x) given to save
+ * recomputation). Used for the less hot functions; the hot ones have hand-written loops.
+ */
+function unary(name: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < xd.length; i++) od[i] = f(xd[i] as number);
+  return record(name, out, [x], (g) => {
+    const gx = newTensor(g.dtype, g.shape);
+    for (let i = 0; i < xd.length; i++) gx.data[i] = (g.data[i] as number) * df(xd[i] as number, od[i] as number);
+    return [gx];
+  });
+}
+
+/** −x. */
+export function neg(x: Tensor): Tensor {
+  return unary('neg', x, (v) => -v, () => -1);
+}
+
+/** eˣ; d/dx = eˣ (reuses the output). */
+export function exp(x: Tensor): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < xd.length; i++) od[i] = Math.exp(xd[i] as number);
+  return record('exp', out, [x], (g) => {
+    const gx = newTensor(g.dtype, g.shape);
+    for (let i = 0; i < od.length; i++) gx.data[i] = (g.data[i] as number) * (od[i] as number);
+    return [gx];
+  });
+}
+
+/** Natural log; log of a negative number is NaN and log 0 = −Inf, as in IEEE (no exception). d/dx = 1/x. */
+export function log(x: Tensor): Tensor {
+  return unary('log', x, Math.log, (v) => 1 / v);
+}
+
+/** √x (NaN for x < 0, IEEE). d/dx = 1/(2√x). */
+export function sqrt(x: Tensor): Tensor {
+  return unary('sqrt', x, Math.sqrt, (_v, y) => 0.5 / y);
+}
+
+/** x². d/dx = 2x. */
+export function square(x: Tensor): Tensor {
+  return unary('square', x, (v) => v * v, (v) => 2 * v);
+}
+
+/** |x|; d/dx = sign(x) with sign(0) = 0 (PyTorch's subgradient). */
+export function abs(x: Tensor): Tensor {
+  return unary('abs', x, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
+}
+
+/** sin x. */
+export function sin(x: Tensor): Tensor {
+  return unary('sin', x, Math.sin, Math.cos);
+}
+
+/** cos x. */
+export function cos(x: Tensor): Tensor {
+  return unary('cos', x, Math.cos, (v) => -Math.sin(v));
+}
+
+/** 1/x. d/dx = −1/x². */
+export function reciprocal(x: Tensor): Tensor {
+  return unary('reciprocal', x, (v) => 1 / v, (_v, y) => -y * y);
+}
+
+/** tanh x; d/dx = 1 − tanh² x (from the output). */
+export function tanh(x: Tensor): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < xd.length; i++) od[i] = Math.tanh(xd[i] as number);
+  return record('tanh', out, [x], (g) => {
+    const gx = newTensor(g.dtype, g.shape);
+    for (let i = 0; i < od.length; i++) {
+      const y = od[i] as number;
+      gx.data[i] = (g.data[i] as number) * (1 - y * y);
+    }
+    return [gx];
+  });
+}
+
+/**
+ * Logistic σ(x) = 1/(1 + e^(−x)), computed as e^x/(1 + e^x) for x < 0 so neither branch overflows;
+ * fused rule d/dx = σ(1 − σ).
+ */
+export function sigmoid(x: Tensor): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i] as number;
+    if (v >= 0) od[i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      od[i] = e / (1 + e);
+    }
+  }
+  return record('sigmoid', out, [x], (g) => {
+    const gx = newTensor(g.dtype, g.shape);
+    for (let i = 0; i < od.length; i++) {
+      const y = od[i] as number;
+      gx.data[i] = (g.data[i] as number) * y * (1 - y);
+    }
+    return [gx];
+  });
+}
+
+/** max(x, 0); d/dx = 1 for x > 0 else 0 (0 at x = 0, as PyTorch). */
+export function relu(x: Tensor): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  const od = out.data;
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i] as number;
+    od[i] = v > 0 ? v : 0;
+  }
+  return record('relu', out, [x], (g) => {
+    const gx = newTensor(g.dtype, g.shape);
+    for (let i = 0; i < xd.length; i++) gx.data[i] = (xd[i] as number) > 0 ? (g.data[i] as number) : 0;
+    return [gx];
+  });
+}
+
+/** x for x > 0, slope·x otherwise (Maas et al. 2013). Default slope 0.01 as PyTorch. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return unary('leakyRelu', x, (v) => (v > 0 ? v : negativeSlope * v), (v) => (v > 0 ? 1 : negativeSlope));
+}
+
+/** x for x > 0, α(eˣ − 1) otherwise (Clevert et al. 2016). d/dx = y + α for x ≤ 0. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return unary('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v, y) => (v > 0 ? 1 : y + alpha));
+}
+
+/**
+ * Error function by the everywhere-convergent series with positive terms
+ * erf(x) = (2/√π)·e^(−x²)·Σₙ 2ⁿx^(2n+1)/(1·3·…·(2n+1)) (Abramowitz & Stegun 7.1.6): no cancellation,
+ * so it is accurate to a few ulp; |x| ≥ 6 rounds to ±1 in float64.
+ */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (Number.isNaN(x)) return NaN;
+  if (ax >= 6) return x > 0 ? 1 : -1;
+  const x2 = ax * ax;
+  let term = ax;
+  let sum = ax;
+  for (let n = 0; n < 500; n++) {
+    term *= (2 * x2) / (2 * n + 3);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  const r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  return x < 0 ? -r : r;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * GELU (Hendrycks & Gimpel 2016): x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)) ('none'), or the tanh form
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))) ('tanh'), with their exact derivatives.
+ */
+export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  if (approximate === 'tanh') {
+    return unary(
+      'gelu',
+      x,
+      (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))),
+      (v) => {
+        const u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
+        const t = Math.tanh(u);
+        const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+        return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du;
+      },
+    );
+  }
+  return unary(
+    'gelu',
+    x,
+    (v) => 0.5 * v * (1 + erf(v * INV_SQRT_2)),
+    (v) => 0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v),
+  );
+}
+
+/**
+ * softplus(x) = (1/β)·log(1 + e^(βx)), linear above `threshold` (PyTorch's β = 1, threshold = 20),
+ * computed stably as max(z, 0) + log1p(e^(−|z|)). d/dx = σ(βx).
+ */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  return unary(
+    'softplus',
+    x,
+    (v) => {
+      const z = beta * v;
+      return z > threshold ? v : (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))) / beta;
+    },
+    (v) => {
+      const z = beta * v;
+      if (z > threshold) return 1;
+      return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+    },
+  );
+}
+
+/** softsign(x) = x/(1 + |x|); d/dx = 1/(1 + |x|)². */
+export function softsign(x: Tensor): Tensor {
+  return unary('softsign', x, (v) => v / (1 + Math.abs(v)), (v) => 1 / ((1 + Math.abs(v)) * (1 + Math.abs(v))));
+}
