@@ -8,3 +8,9 @@ export { reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, 
 export { matmul } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
 export type { TensorLike } from './internal/util.js';
+export { linear } from './linear.js';
+export { crossEntropy, nllLoss, mse, bceWithLogits, huber, type Reduction, type ClassTargets, type CrossEntropyOptions, type NllLossOptions, type ReductionOptions, type BceWithLogitsOptions, type HuberOptions } from './losses.js';
+export { layerNorm, batchNorm, type BatchNormOptions } from './norm.js';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions, type Size2 } from './conv.js';
+export { rnnTanh, lstm, gru } from './recurrent.js';
+export { dropout } from './dropout.js';

@@ -1,0 +1,339 @@
+import { ConfigError, DataError, GradscopeError, fmt } from '../errors.js';
+import * as o from '../ops/index.js';
+import { conv2d, maxPool2d } from '../ops/conv.js';
+import { linear } from '../ops/linear.js';
+import { bceWithLogits, crossEntropy, mse } from '../ops/losses.js';
+import { batchNorm, layerNorm } from '../ops/norm.js';
+import { gru, lstm, rnnTanh } from '../ops/recurrent.js';
+import type { DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { compareArrays, type Comparison } from './compare.js';
+
+/** A tensor as stored in a reference file: row-major data and its shape. */
+export interface RefTensor {
+  shape: number[];
+  data: number[];
+}
+
+/** One case of a `torch-ops-reference.json`-format file. */
+export interface OpsCase {
+  name: string;
+  op: string;
+  args: Record<string, unknown>;
+  inputs: RefTensor[];
+  output: RefTensor;
+  cotangent: RefTensor;
+  grads: (RefTensor | null)[];
+  targets?: number[];
+}
+
+/** The verdict on one op case. */
+export interface OpsCaseResult extends Comparison {
+  name: string;
+  op: string;
+  section: 'ops';
+  /** Why the case could not run (unknown op or argument, shape error...), if it failed to run. */
+  error?: string;
+}
+
+/** Tolerances per dtype: the acceptance thresholds of the engine issue. */
+export const OPS_TOLERANCES: Record<DType, { rtol: number; atol: number }> = {
+  float64: { rtol: 1e-9, atol: 1e-12 },
+  float32: { rtol: 1e-4, atol: 1e-5 },
+};
+
+type Args = Record<string, unknown>;
+
+/** Reads argument `key`, marking it used; unknown leftovers are reported after the call. */
+class ArgReader {
+  private used = new Set<string>();
+  constructor(
+    private readonly op: string,
+    private readonly args: Args,
+  ) {}
+  num(key: string, dflt?: number): number {
+    this.used.add(key);
+    const v = this.args[key];
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== 'number') throw new ConfigError(`${this.op}: argument '${key}' must be a number, got ${fmt(v)}`);
+    return v;
+  }
+  optNum(key: string): number | undefined {
+    return this.args[key] === undefined ? (this.used.add(key), undefined) : this.num(key);
+  }
+  str(key: string, dflt: string): string {
+    this.used.add(key);
+    const v = this.args[key] ?? dflt;
+    if (typeof v !== 'string') throw new ConfigError(`${this.op}: argument '${key}' must be a string, got ${fmt(v)}`);
+    return v;
+  }
+  bool(key: string, dflt: boolean): boolean {
+    this.used.add(key);
+    const v = this.args[key] ?? dflt;
+    if (typeof v !== 'boolean') throw new ConfigError(`${this.op}: argument '${key}' must be a boolean, got ${fmt(v)}`);
+    return v;
+  }
+  axes(key: string): number | number[] | undefined {
+    this.used.add(key);
+    const v = this.args[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) return v as number | number[];
+    throw new ConfigError(`${this.op}: argument '${key}' must be an axis or a list of axes, got ${fmt(v)}`);
+  }
+  size2(key: string, dflt?: number): number | [number, number] | undefined {
+    this.used.add(key);
+    const v = this.args[key];
+    if (v === undefined) return dflt;
+    if (typeof v === 'number') return v;
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0] as number, v[1] as number];
+    throw new ConfigError(`${this.op}: argument '${key}' must be a number or [h, w], got ${fmt(v)}`);
+  }
+  shape(key: string): number[] | undefined {
+    this.used.add(key);
+    const v = this.args[key];
+    if (v === undefined) return undefined;
+    if (Array.isArray(v) && v.every((x) => Number.isInteger(x))) return v as number[];
+    throw new ConfigError(`${this.op}: argument '${key}' must be a list of integers, got ${fmt(v)}`);
+  }
+  /** Accepts a documentation-only argument if it has the one value we implement. */
+  expect(key: string, allowed: readonly string[]): void {
+    this.used.add(key);
+    const v = this.args[key];
+    if (v !== undefined && !allowed.includes(v as string)) {
+      throw new ConfigError(`${this.op}: argument '${key}' = ${fmt(v)} is not supported (supported: ${allowed.map((a) => fmt(a)).join(', ')})`);
+    }
+  }
+  finish(): void {
+    const unknown = Object.keys(this.args).filter((k) => !this.used.has(k));
+    if (unknown.length > 0) throw new ConfigError(`${this.op}: unknown argument(s) ${unknown.map((k) => fmt(k)).join(', ')}`);
+  }
+}
+
+function need(op: string, xs: Tensor[], lo: number, hi = lo): void {
+  if (xs.length < lo || xs.length > hi) {
+    throw new ConfigError(`${op}: expected ${lo === hi ? lo : `${lo} to ${hi}`} inputs, got ${xs.length}`);
+  }
+}
+
+function targetsOf(c: OpsCase): number[] {
+  if (!Array.isArray(c.targets)) throw new DataError(`case ${fmt(c.name)}: op ${c.op} needs 'targets' (class indices)`);
+  return c.targets;
+}
+
+function recurrentArgs(a: ArgReader, xs: Tensor[], gates: string): void {
+  const h = a.num('hidden');
+  a.expect('gateOrder', [gates]);
+  a.expect('inputLayout', ['[T, B, I]']);
+  a.expect('initialState', xs.length > 5 ? ['given'] : ['zeros']);
+  const wih = xs[1];
+  if (wih && wih.shape[0] !== (gates.split(',').length) * h) {
+    throw new ConfigError(`recurrent: weightIh has ${wih.shape[0]} rows, expected ${gates.split(',').length}·hidden = ${gates.split(',').length * h}`);
+  }
+}
+
+/** Runs one op with the case's arguments; returns the differentiable output. */
+function apply(c: OpsCase, xs: Tensor[]): Tensor {
+  const a = new ArgReader(c.op, c.args ?? {});
+  const x0 = xs[0] as Tensor;
+  const x1 = xs[1] as Tensor;
+  let out: Tensor;
+  switch (c.op) {
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'maximum':
+    case 'minimum':
+      need(c.op, xs, 2);
+      out = o[c.op](x0, x1);
+      break;
+    case 'neg':
+    case 'exp':
+    case 'log':
+    case 'sqrt':
+    case 'abs':
+    case 'tanh':
+    case 'sigmoid':
+    case 'relu':
+    case 'softsign':
+    case 'square':
+      need(c.op, xs, 1);
+      out = o[c.op](x0);
+      break;
+    case 'pow':
+      if (xs.length === 2) out = o.pow(x0, x1);
+      else {
+        need(c.op, xs, 1);
+        out = o.pow(x0, a.num('exponent'));
+      }
+      break;
+    case 'leakyRelu':
+      need(c.op, xs, 1);
+      out = o.leakyRelu(x0, a.num('negativeSlope', 0.01));
+      break;
+    case 'elu':
+      need(c.op, xs, 1);
+      out = o.elu(x0, a.num('alpha', 1));
+      break;
+    case 'gelu': {
+      need(c.op, xs, 1);
+      const ap = a.str('approximate', 'none');
+      if (ap !== 'none' && ap !== 'tanh') throw new ConfigError(`gelu: argument 'approximate' must be 'none' or 'tanh', got ${fmt(ap)}`);
+      out = o.gelu(x0, ap);
+      break;
+    }
+    case 'softplus':
+      need(c.op, xs, 1);
+      out = o.softplus(x0, a.num('beta', 1), a.num('threshold', 20));
+      break;
+    case 'sum':
+    case 'mean':
+    case 'max':
+    case 'min':
+    case 'logsumexp':
+      need(c.op, xs, 1);
+      out = o[c.op](x0, a.axes('axis'), a.bool('keepDims', false));
+      break;
+    case 'variance':
+    case 'std':
+      need(c.op, xs, 1);
+      out = o[c.op](x0, a.axes('axis'), { correction: a.num('correction', 1), keepDims: a.bool('keepDims', false) });
+      break;
+    case 'softmax':
+    case 'logSoftmax':
+      need(c.op, xs, 1);
+      out = o[c.op](x0, a.num('axis', -1));
+      break;
+    case 'transpose':
+      need(c.op, xs, 1);
+      out = o.transpose(x0, a.num('axis0', -2), a.num('axis1', -1));
+      break;
+    case 'permute':
+      need(c.op, xs, 1);
+      out = o.permute(x0, a.shape('perm') ?? []);
+      break;
+    case 'reshape':
+      need(c.op, xs, 1);
+      out = o.reshape(x0, a.shape('shape') ?? []);
+      break;
+    case 'matmul':
+      need(c.op, xs, 2);
+      out = o.matmul(x0, x1);
+      break;
+    case 'linear': {
+      need(c.op, xs, 2, 3);
+      const layout = a.str('weightLayout', '[out, in]');
+      if (layout !== '[out, in]' && layout !== '[in, out]') throw new ConfigError(`linear: weightLayout must be '[out, in]' or '[in, out]', got ${fmt(layout)}`);
+      out = linear(x0, layout === '[out, in]' ? x1 : o.transpose(x1), xs[2] ?? null);
+      break;
+    }
+    case 'crossEntropy':
+      need(c.op, xs, 1);
+      out = crossEntropy(x0, targetsOf(c), {
+        reduction: a.str('reduction', 'mean') as 'mean',
+        labelSmoothing: a.num('labelSmoothing', 0),
+      });
+      break;
+    case 'mse':
+      need(c.op, xs, 2);
+      out = mse(x0, x1, { reduction: a.str('reduction', 'mean') as 'mean' });
+      break;
+    case 'bceWithLogits':
+      need(c.op, xs, 2);
+      out = bceWithLogits(x0, x1, { reduction: a.str('reduction', 'mean') as 'mean' });
+      break;
+    case 'layerNorm': {
+      need(c.op, xs, 1, 3);
+      const ns = a.shape('normalizedShape') ?? (xs[1] ? [...(xs[1] as Tensor).shape] : [x0.shape[x0.ndim - 1] as number]);
+      out = layerNorm(x0, ns, xs[1] ?? null, xs[2] ?? null, a.num('eps', 1e-5));
+      break;
+    }
+    case 'batchNorm': {
+      need(c.op, xs, 1, 3);
+      const training = a.bool('training', true);
+      if (!training) throw new ConfigError('batchNorm: only training mode (batch statistics) can be checked without running statistics in the file');
+      out = batchNorm(x0, xs[1] ?? null, xs[2] ?? null, { training, eps: a.num('eps', 1e-5), momentum: a.num('momentum', 0.1) });
+      break;
+    }
+    case 'conv2d': {
+      need(c.op, xs, 2, 3);
+      out = conv2d(x0, x1, xs[2] ?? null, { stride: a.size2('stride', 1), padding: a.size2('padding', 0) });
+      break;
+    }
+    case 'maxPool2d': {
+      need(c.op, xs, 1);
+      const kernel = a.size2('kernel') ?? a.size2('kernelSize');
+      if (kernel === undefined) throw new ConfigError("maxPool2d: argument 'kernel' is required");
+      const stride = a.size2('stride');
+      out = maxPool2d(x0, { kernel, padding: a.size2('padding', 0), ...(stride !== undefined ? { stride } : {}) });
+      break;
+    }
+    case 'rnnTanh':
+    case 'lstm':
+    case 'gru': {
+      const gates = c.op === 'rnnTanh' ? 'h' : c.op === 'lstm' ? 'i,f,g,o' : 'r,z,n';
+      need(c.op, xs, 5, c.op === 'lstm' ? 7 : 6);
+      recurrentArgs(a, xs, gates);
+      const [x, wih, whh, bih, bhh, h0, c0] = xs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor?, Tensor?];
+      if (c.op === 'lstm') out = lstm(x, wih, whh, bih, bhh, h0 ?? null, c0 ?? null).output;
+      else if (c.op === 'gru') out = gru(x, wih, whh, bih, bhh, h0 ?? null).output;
+      else out = rnnTanh(x, wih, whh, bih, bhh, h0 ?? null).output;
+      break;
+    }
+    default:
+      throw new ConfigError(`unknown op ${fmt(c.op)} in case ${fmt(c.name)}`);
+  }
+  a.finish();
+  return out;
+}
+
+function toTensor(r: RefTensor, dtype: DType, what: string, requiresGrad: boolean): Tensor {
+  if (!r || !Array.isArray(r.shape) || !Array.isArray(r.data)) throw new DataError(`${what}: expected {shape, data}, got ${fmt(r)}`);
+  const n = r.shape.reduce((p, q) => p * q, 1);
+  if (n !== r.data.length) throw new DataError(`${what}: shape ${fmt(r.shape)} needs ${n} values, got ${r.data.length}`);
+  const data = dtype === 'float32' ? new Float32Array(r.data) : new Float64Array(r.data);
+  return new Tensor(data, r.shape, requiresGrad);
+}
+
+/**
+ * Runs one case: forward with the case's inputs (in `dtype`), compare the output; backward seeded
+ * with the cotangent, compare every input gradient the file gives.
+ */
+export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
+  const tol = OPS_TOLERANCES[dtype];
+  const base = { name: String(c.name), op: String(c.op), section: 'ops' as const };
+  try {
+    if (!Array.isArray(c.inputs)) throw new DataError(`case ${fmt(c.name)}: 'inputs' must be a list`);
+    const xs = c.inputs.map((r, i) => toTensor(r, dtype, `${c.name}.inputs[${i}]`, true));
+    const out = apply(c, xs);
+    let cmp = compareArrays(out.data, toTensor(c.output, 'float64', `${c.name}.output`, false), out.shape, tol);
+    if (c.cotangent !== undefined && c.cotangent !== null && Array.isArray(c.grads)) {
+      const cot = toTensor(c.cotangent, dtype, `${c.name}.cotangent`, false);
+      if (out.requiresGrad) out.backward(cot);
+      c.grads.forEach((g, i) => {
+        if (g === null || g === undefined) return;
+        const x = xs[i];
+        if (!x) throw new DataError(`case ${fmt(c.name)}: grads[${i}] given for a missing input`);
+        const actual = x.grad ?? new Tensor(new Float64Array(x.size), x.shape);
+        const c2 = compareArrays(actual.data, toTensor(g, 'float64', `${c.name}.grads[${i}]`, false), actual.shape, tol);
+        cmp = {
+          pass: cmp.pass && c2.pass,
+          maxAbsErr: Math.max(cmp.maxAbsErr, c2.maxAbsErr),
+          maxRelErr: Math.max(cmp.maxRelErr, c2.maxRelErr),
+          detail: cmp.pass ? (c2.pass ? cmp.detail : `grads[${i}]: ${c2.detail ?? ''}`) : cmp.detail,
+        };
+      });
+    }
+    return { ...base, ...cmp };
+  } catch (e) {
+    if (!(e instanceof GradscopeError) && !(e instanceof TypeError) && !(e instanceof RangeError)) throw e;
+    return { ...base, pass: false, maxAbsErr: NaN, maxRelErr: NaN, error: e.message };
+  }
+}
+
+/** Runs every case of a parsed ops reference file (format of torch-ops-reference.json). */
+export function runOpsConformance(file: unknown, dtype: DType): OpsCaseResult[] {
+  const cases = (file as { cases?: unknown }).cases;
+  if (!Array.isArray(cases)) throw new DataError("ops reference file: expected a top-level 'cases' list");
+  return cases.map((c) => runOpsCase(c as OpsCase, dtype));
+}

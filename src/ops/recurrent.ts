@@ -1,0 +1,392 @@
+import { ShapeError, fmt } from '../errors.js';
+import { record } from '../autograd/tape.js';
+import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
+import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { gemm } from './internal/gemm.js';
+
+/** Result of {@link rnnTanh} and {@link gru}: every hidden state and the last one. */
+export interface RnnResult {
+  /** h_1..h_T, shape `[T, B, H]`. */
+  output: Tensor;
+  /** h_T, shape `[B, H]` (a differentiable view of the last step of `output`). */
+  hLast: Tensor;
+}
+
+/** Result of {@link lstm}. */
+export interface LstmResult extends RnnResult {
+  /** c_T, shape `[B, H]`. */
+  cLast: Tensor;
+}
+
+interface Seq {
+  op: string;
+  dtype: DType;
+  t: number;
+  b: number;
+  i: number;
+  h: number;
+  /** Gate count G: rows of the weights are G·H. */
+  g: number;
+  x: Tensor;
+  wIh: Tensor;
+  wHh: Tensor;
+  bIh: Tensor | null;
+  bHh: Tensor | null;
+  h0: Tensor | null;
+  c0: Tensor | null;
+  /** Node inputs in order, and where each optional one sits. */
+  inputs: Tensor[];
+}
+
+function prepare(
+  op: string,
+  gates: number,
+  x: Tensor,
+  wIh: Tensor,
+  wHh: Tensor,
+  biasIh: Tensor | null | undefined,
+  biasHh: Tensor | null | undefined,
+  h0: Tensor | null | undefined,
+  c0: Tensor | null | undefined,
+): Seq {
+  const bIh = biasIh ?? null;
+  const bHh = biasHh ?? null;
+  const s0 = h0 ?? null;
+  const s1 = c0 ?? null;
+  const opt = [bIh, bHh, s0, s1].filter((v): v is Tensor => v !== null);
+  assertSameDtype(op, x, wIh, wHh, ...opt);
+  if (x.ndim !== 3 || (x.shape[0] as number) < 1) {
+    throw new ShapeError(`${op}: input must be [T, B, I] with T >= 1, got shape ${fmt(x.shape)}`);
+  }
+  const [t, b, i] = x.shape as [number, number, number];
+  if (wHh.ndim !== 2 || (wHh.shape[0] as number) !== gates * (wHh.shape[1] as number)) {
+    throw new ShapeError(`${op}: weightHh must be [${gates}·H, H] (${gates} gates), got shape ${fmt(wHh.shape)}`);
+  }
+  const h = wHh.shape[1] as number;
+  const gh = gates * h;
+  if (wIh.ndim !== 2 || wIh.shape[0] !== gh || wIh.shape[1] !== i) {
+    throw new ShapeError(`${op}: weightIh must be [${gh}, ${i}] (${gates}·H rows, I = input features of ${fmt(x.shape)}), got ${fmt(wIh.shape)}`);
+  }
+  for (const [name, v] of [['biasIh', bIh], ['biasHh', bHh]] as const) {
+    if (v && (v.ndim !== 1 || v.shape[0] !== gh)) throw new ShapeError(`${op}: ${name} must have shape [${gh}], got ${fmt(v.shape)}`);
+  }
+  for (const [name, v] of [['h0', s0], ['c0', s1]] as const) {
+    if (!v) continue;
+    const ok = (v.ndim === 2 && v.shape[0] === b && v.shape[1] === h) || (v.ndim === 3 && v.shape[0] === 1 && v.shape[1] === b && v.shape[2] === h);
+    if (!ok) throw new ShapeError(`${op}: ${name} must have shape [${b}, ${h}] (batch, hidden), got ${fmt(v.shape)}`);
+  }
+  return { op, dtype: x.dtype, t, b, i, h, g: gates, x, wIh, wHh, bIh, bHh, h0: s0, c0: s1, inputs: [x, wIh, wHh, ...opt] };
+}
+
+/** XP[T·B, G·H] = X·W_ihᵀ (+ b_ih, + b_hh when `addHh`): the input projection of all steps at once. */
+function inputProjection(s: Seq, addHh: boolean): TypedArray {
+  const rows = s.t * s.b;
+  const gh = s.g * s.h;
+  const xp = allocData(s.dtype, rows * gh);
+  gemm(false, true, rows, gh, s.i, s.x.data, 0, s.wIh.data, 0, xp, 0, false);
+  const bi = s.bIh ? s.bIh.data : null;
+  const bh = addHh && s.bHh ? s.bHh.data : null;
+  if (bi || bh) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * gh;
+      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (bi ? (bi[j] as number) : 0) + (bh ? (bh[j] as number) : 0);
+    }
+  }
+  return xp;
+}
+
+function colSums(src: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
+  const d = allocData(dtype, cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) d[j] = (d[j] as number) + (src[o + j] as number);
+  }
+  return d;
+}
+
+/**
+ * Gradients shared by the three cells, from the pre-activation gradients of all steps:
+ * dXP (input side) and dHP (recurrent side; the same array for RNN/LSTM), and the hidden
+ * states `hs` ([T, B, H] contiguous from offset 0): dX = dXP·W_ih, dW_ih = dXPᵀ·X,
+ * dW_hh = Σ_t dHP_tᵀ·h_{t−1}, db = column sums. Returned in the order of `s.inputs`, with dh0/dc0.
+ */
+function sequenceGrads(s: Seq, dXP: TypedArray, dHP: TypedArray, hs: TypedArray, dh0: TypedArray | null, dc0: TypedArray | null): (Tensor | null)[] {
+  const rows = s.t * s.b;
+  const gh = s.g * s.h;
+  const res: (Tensor | null)[] = [];
+  if (s.x.requiresGrad) {
+    const d = allocData(s.dtype, s.x.size);
+    gemm(false, false, rows, s.i, gh, dXP, 0, s.wIh.data, 0, d, 0, false);
+    res.push(new Tensor(d, s.x.shape));
+  } else res.push(null);
+  if (s.wIh.requiresGrad) {
+    const d = allocData(s.dtype, s.wIh.size);
+    gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, false);
+    res.push(new Tensor(d, s.wIh.shape));
+  } else res.push(null);
+  if (s.wHh.requiresGrad) {
+    const d = allocData(s.dtype, s.wHh.size);
+    // Steps 1..T−1 read h_0..h_{T−2}, which are contiguous in `hs`: one GEMM for all of them.
+    const later = (s.t - 1) * s.b;
+    if (later > 0) gemm(true, false, gh, s.h, later, dHP, s.b * gh, hs, 0, d, 0, false);
+    if (s.h0) gemm(true, false, gh, s.h, s.b, dHP, 0, s.h0.data, 0, d, 0, later > 0);
+    res.push(new Tensor(d, s.wHh.shape));
+  } else res.push(null);
+  if (s.bIh) res.push(s.bIh.requiresGrad ? new Tensor(colSums(dXP, rows, gh, s.dtype), s.bIh.shape) : null);
+  if (s.bHh) res.push(s.bHh.requiresGrad ? new Tensor(colSums(dHP, rows, gh, s.dtype), s.bHh.shape) : null);
+  if (s.h0) res.push(s.h0.requiresGrad && dh0 ? new Tensor(dh0, s.h0.shape) : null);
+  if (s.c0) res.push(s.c0.requiresGrad && dc0 ? new Tensor(dc0, s.c0.shape) : null);
+  return res;
+}
+
+/** A differentiable view of `count` elements of `src` from `offset` (no copy in the forward). */
+function viewOf(src: Tensor, offset: number, shape: number[], op: string): Tensor {
+  let size = 1;
+  for (const d of shape) size *= d;
+  const out = new Tensor(src.data.subarray(offset, offset + size), shape);
+  return record(op, out, [src], (g) => {
+    const d = allocData(src.dtype, src.size);
+    d.set(g.data, offset);
+    return [new Tensor(d, src.shape)];
+  });
+}
+
+/** Whether the recurrent product for step 0 (and dh0) is needed: only with a given h0. */
+function needDh0(s: Seq): boolean {
+  return s.h0 !== null && s.h0.requiresGrad;
+}
+
+/**
+ * Elman RNN with tanh over a whole sequence (PyTorch's `nn.RNN(nonlinearity='tanh')`, one layer):
+ * h_t = tanh(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh). One tape node for the sequence
+ * (fused BPTT): dpre_t = (g_t + dh_t)·(1 − h_t²), dh_{t−1} = dpre_t·W_hh.
+ *
+ * @example
+ * const { output, hLast } = rnnTanh(x, wIh, wHh, bIh, bHh); // x [T, B, I] -> output [T, B, H]
+ * @see https://doi.org/10.1207/s15516709cog1402_1 (Elman 1990)
+ */
+export function rnnTanh(
+  input: Tensor,
+  weightIh: Tensor,
+  weightHh: Tensor,
+  biasIh?: Tensor | null,
+  biasHh?: Tensor | null,
+  h0?: Tensor | null,
+): RnnResult {
+  const s = prepare('rnnTanh', 1, input, weightIh, weightHh, biasIh, biasHh, h0, null);
+  const { t: T, b: B, h: H } = s;
+  const bh = B * H;
+  // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
+  const hs = inputProjection(s, true);
+  const whh = weightHh.data;
+  for (let t = 0; t < T; t++) {
+    if (t > 0) gemm(false, true, B, H, H, hs, (t - 1) * bh, whh, 0, hs, t * bh, true);
+    else if (s.h0) gemm(false, true, B, H, H, s.h0.data, 0, whh, 0, hs, 0, true);
+    const o = t * bh;
+    for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
+  }
+  const output = new Tensor(hs, [T, B, H]);
+  record('rnnTanh', output, s.inputs, (g) => {
+    const gd = g.data;
+    const dPre = allocData(s.dtype, T * bh);
+    const dh = allocData(s.dtype, bh);
+    for (let t = T - 1; t >= 0; t--) {
+      const o = t * bh;
+      for (let k = 0; k < bh; k++) {
+        const h = hs[o + k] as number;
+        dPre[o + k] = ((gd[o + k] as number) + (dh[k] as number)) * (1 - h * h);
+      }
+      if (t > 0 || needDh0(s)) gemm(false, false, B, H, H, dPre, o, whh, 0, dh, 0, false);
+    }
+    return sequenceGrads(s, dPre, dPre, hs, needDh0(s) ? dh : null, null);
+  });
+  return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'rnnTanh.hLast') };
+}
+
+function sigmoid(v: number): number {
+  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+}
+
+/**
+ * LSTM over a whole sequence (PyTorch's `nn.LSTM`, one layer, gates i, f, g, o stacked in the
+ * weight rows): i, f, o = σ(·), g = tanh(·) of W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh;
+ * c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t). Fused BPTT over saved gates and cell states:
+ * dc_t = dc_{t+1}·f_{t+1} + dh_t·o·(1 − tanh²c_t); the gate gradients follow by the chain rule.
+ * output, hLast and cLast are views of one tape node, so any loss on any of them backpropagates.
+ *
+ * @example
+ * const { output, hLast, cLast } = lstm(x, wIh, wHh, bIh, bHh, h0, c0); // h0, c0 optional
+ * @see https://doi.org/10.1162/neco.1997.9.8.1735 (Hochreiter & Schmidhuber 1997)
+ */
+export function lstm(
+  input: Tensor,
+  weightIh: Tensor,
+  weightHh: Tensor,
+  biasIh?: Tensor | null,
+  biasHh?: Tensor | null,
+  h0?: Tensor | null,
+  c0?: Tensor | null,
+): LstmResult {
+  const s = prepare('lstm', 4, input, weightIh, weightHh, biasIh, biasHh, h0, c0);
+  const { t: T, b: B, h: H } = s;
+  const bh = B * H;
+  const g4 = 4 * H;
+  const gates = inputProjection(s, true); // pre-activations, then the activated gates i, f, g, o
+  const cs = allocData(s.dtype, T * bh);
+  // Packed result: h_1..h_T as [T, B, H], then c_T — one node, three views.
+  const packed = allocData(s.dtype, (T + 1) * bh);
+  const whh = weightHh.data;
+  const c0d = s.c0 ? s.c0.data : null;
+  for (let t = 0; t < T; t++) {
+    const go = t * B * g4;
+    if (t > 0) gemm(false, true, B, g4, H, packed, (t - 1) * bh, whh, 0, gates, go, true);
+    else if (s.h0) gemm(false, true, B, g4, H, s.h0.data, 0, whh, 0, gates, 0, true);
+    for (let bi = 0; bi < B; bi++) {
+      const r = go + bi * g4;
+      for (let j = 0; j < H; j++) {
+        const ig = sigmoid(gates[r + j] as number);
+        const fg = sigmoid(gates[r + H + j] as number);
+        const gg = Math.tanh(gates[r + 2 * H + j] as number);
+        const og = sigmoid(gates[r + 3 * H + j] as number);
+        gates[r + j] = ig;
+        gates[r + H + j] = fg;
+        gates[r + 2 * H + j] = gg;
+        gates[r + 3 * H + j] = og;
+        const k = bi * H + j;
+        const cPrev = t > 0 ? (cs[(t - 1) * bh + k] as number) : c0d ? (c0d[k] as number) : 0;
+        const c = fg * cPrev + ig * gg;
+        cs[t * bh + k] = c;
+        packed[t * bh + k] = og * Math.tanh(c);
+      }
+    }
+  }
+  packed.set(cs.subarray((T - 1) * bh, T * bh), T * bh);
+  const node = new Tensor(packed, [T + 1, B, H]);
+  record('lstm', node, s.inputs, (g) => {
+    const gd = g.data;
+    const dG = allocData(s.dtype, T * B * g4);
+    const dh = allocData(s.dtype, bh);
+    const dc = allocData(s.dtype, bh);
+    dc.set(gd.subarray(T * bh, (T + 1) * bh));
+    for (let t = T - 1; t >= 0; t--) {
+      const go = t * B * g4;
+      for (let bi = 0; bi < B; bi++) {
+        const r = go + bi * g4;
+        for (let j = 0; j < H; j++) {
+          const k = bi * H + j;
+          const ig = gates[r + j] as number;
+          const fg = gates[r + H + j] as number;
+          const gg = gates[r + 2 * H + j] as number;
+          const og = gates[r + 3 * H + j] as number;
+          const tc = Math.tanh(cs[t * bh + k] as number);
+          const dhv = (gd[t * bh + k] as number) + (dh[k] as number);
+          const dcv = (dc[k] as number) + dhv * og * (1 - tc * tc);
+          const cPrev = t > 0 ? (cs[(t - 1) * bh + k] as number) : c0d ? (c0d[k] as number) : 0;
+          dG[r + j] = dcv * gg * ig * (1 - ig);
+          dG[r + H + j] = dcv * cPrev * fg * (1 - fg);
+          dG[r + 2 * H + j] = dcv * ig * (1 - gg * gg);
+          dG[r + 3 * H + j] = dhv * tc * og * (1 - og);
+          dc[k] = dcv * fg;
+        }
+      }
+      if (t > 0 || needDh0(s)) gemm(false, false, B, H, g4, dG, go, whh, 0, dh, 0, false);
+    }
+    return sequenceGrads(s, dG, dG, packed, needDh0(s) ? dh : null, dc);
+  });
+  return {
+    output: viewOf(node, 0, [T, B, H], 'lstm.output'),
+    hLast: viewOf(node, (T - 1) * bh, [B, H], 'lstm.hLast'),
+    cLast: viewOf(node, T * bh, [B, H], 'lstm.cLast'),
+  };
+}
+
+/**
+ * GRU over a whole sequence (PyTorch's `nn.GRU`, one layer, gates r, z, n):
+ * r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
+ * n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)), h_t = (1 − z)⊙n + z⊙h_{t−1}.
+ * Fused BPTT over saved r, z, n and W_hn h + b_hn.
+ *
+ * @example
+ * const { output, hLast } = gru(x, wIh, wHh, bIh, bHh, h0);
+ * @see https://arxiv.org/abs/1406.1078 (Cho et al. 2014)
+ */
+export function gru(
+  input: Tensor,
+  weightIh: Tensor,
+  weightHh: Tensor,
+  biasIh?: Tensor | null,
+  biasHh?: Tensor | null,
+  h0?: Tensor | null,
+): RnnResult {
+  const s = prepare('gru', 3, input, weightIh, weightHh, biasIh, biasHh, h0, null);
+  const { t: T, b: B, h: H } = s;
+  const bh = B * H;
+  const g3 = 3 * H;
+  // b_hn sits inside r⊙(·), so b_hh cannot be folded into the input projection.
+  const gates = inputProjection(s, false);
+  const hn = allocData(s.dtype, T * bh); // W_hn·h_{t−1} + b_hn, needed for ∂/∂r
+  const hp = allocData(s.dtype, B * g3);
+  const hs = allocData(s.dtype, T * bh);
+  const whh = weightHh.data;
+  const bhh = s.bHh ? s.bHh.data : null;
+  const h0d = s.h0 ? s.h0.data : null;
+  for (let t = 0; t < T; t++) {
+    if (t > 0) gemm(false, true, B, g3, H, hs, (t - 1) * bh, whh, 0, hp, 0, false);
+    else if (h0d) gemm(false, true, B, g3, H, h0d, 0, whh, 0, hp, 0, false);
+    else hp.fill(0);
+    const go = t * B * g3;
+    for (let bi = 0; bi < B; bi++) {
+      const r0 = go + bi * g3;
+      const p0 = bi * g3;
+      for (let j = 0; j < H; j++) {
+        const k = bi * H + j;
+        const hr = (hp[p0 + j] as number) + (bhh ? (bhh[j] as number) : 0);
+        const hz = (hp[p0 + H + j] as number) + (bhh ? (bhh[H + j] as number) : 0);
+        const hnv = (hp[p0 + 2 * H + j] as number) + (bhh ? (bhh[2 * H + j] as number) : 0);
+        const rg = sigmoid((gates[r0 + j] as number) + hr);
+        const zg = sigmoid((gates[r0 + H + j] as number) + hz);
+        const ng = Math.tanh((gates[r0 + 2 * H + j] as number) + rg * hnv);
+        gates[r0 + j] = rg;
+        gates[r0 + H + j] = zg;
+        gates[r0 + 2 * H + j] = ng;
+        hn[t * bh + k] = hnv;
+        const hPrev = t > 0 ? (hs[(t - 1) * bh + k] as number) : h0d ? (h0d[k] as number) : 0;
+        hs[t * bh + k] = (1 - zg) * ng + zg * hPrev;
+      }
+    }
+  }
+  const output = new Tensor(hs, [T, B, H]);
+  record('gru', output, s.inputs, (g) => {
+    const gd = g.data;
+    const dXP = allocData(s.dtype, T * B * g3);
+    const dHP = allocData(s.dtype, T * B * g3);
+    const dh = allocData(s.dtype, bh);
+    for (let t = T - 1; t >= 0; t--) {
+      const go = t * B * g3;
+      for (let bi = 0; bi < B; bi++) {
+        const r0 = go + bi * g3;
+        for (let j = 0; j < H; j++) {
+          const k = bi * H + j;
+          const rg = gates[r0 + j] as number;
+          const zg = gates[r0 + H + j] as number;
+          const ng = gates[r0 + 2 * H + j] as number;
+          const hPrev = t > 0 ? (hs[(t - 1) * bh + k] as number) : h0d ? (h0d[k] as number) : 0;
+          const dhv = (gd[t * bh + k] as number) + (dh[k] as number);
+          const dnPre = dhv * (1 - zg) * (1 - ng * ng);
+          const drPre = dnPre * (hn[t * bh + k] as number) * rg * (1 - rg);
+          const dzPre = dhv * (hPrev - ng) * zg * (1 - zg);
+          dXP[r0 + j] = drPre;
+          dXP[r0 + H + j] = dzPre;
+          dXP[r0 + 2 * H + j] = dnPre;
+          dHP[r0 + j] = drPre;
+          dHP[r0 + H + j] = dzPre;
+          dHP[r0 + 2 * H + j] = dnPre * rg;
+          dh[k] = dhv * zg; // direct path h_{t−1} -> h_t; the gate paths are added below
+        }
+      }
+      if (t > 0 || needDh0(s)) gemm(false, false, B, H, g3, dHP, go, whh, 0, dh, 0, true);
+    }
+    return sequenceGrads(s, dXP, dHP, hs, needDh0(s) ? dh : null, null);
+  });
+  return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'gru.hLast') };
+}
