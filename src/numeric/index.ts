@@ -1,0 +1,10 @@
+export { quadraticRoots, naiveQuadraticRoots, discriminant } from './quadratic.js';
+export type { QuadraticRoots, Complex } from './quadratic.js';
+export { newton, newtonFdf, newtonPolynomial } from './newton.js';
+export type { NewtonOptions, NewtonResult, NewtonStatus, ValueAndDerivative } from './newton.js';
+export { hornerWithDerivative } from './horner.js';
+export { kahanSum, pairwiseSum } from './sums.js';
+export { l2Norm, ScaledSumOfSquares } from './norms.js';
+export { ulp, ulpDistance } from './ulp.js';
+export { twoProductError } from './two-product.js';
+export { erf, erfc, normalCdf, normalPdf, normalQuantile } from './normal-distribution.js';
