@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { setKernels } from '../kernels/index.js';
 import { runOpsConformance, runOpsCase, type OpsCase } from './ops.js';
 
 const file = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: OpsCase[] };
 
 describe('ops conformance against PyTorch float64 reference', () => {
-  for (const dtype of ['float64', 'float32'] as const) {
-    it(`all ${file.cases.length} cases pass in ${dtype}`, () => {
-      const res = runOpsConformance(file, dtype);
-      expect(res.length).toBe(41);
-      const failed = res.filter((r) => !r.pass);
-      expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
-    });
+  for (const kernels of ['js', 'wasm'] as const) {
+    for (const dtype of ['float64', 'float32'] as const) {
+      it(`all ${file.cases.length} cases pass in ${dtype} with ${kernels} kernels`, () => {
+        setKernels(kernels);
+        try {
+          const res = runOpsConformance(file, dtype);
+          expect(res.length).toBe(41);
+          const failed = res.filter((r) => !r.pass);
+          expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
+        } finally {
+          setKernels('auto');
+        }
+      });
+    }
   }
 
   it('reports (does not ignore) unknown ops and arguments', () => {

@@ -1,5 +1,6 @@
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { erf } from '../numeric/normal-distribution.js';
 import { newTensor } from './internal/util.js';
 
 /**
@@ -137,27 +138,6 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 /** x for x > 0, α(eˣ − 1) otherwise (Clevert et al. 2016). d/dx = y + α for x ≤ 0. */
 export function elu(x: Tensor, alpha = 1): Tensor {
   return unary('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v, y) => (v > 0 ? 1 : y + alpha));
-}
-
-/**
- * Error function by the everywhere-convergent series with positive terms
- * erf(x) = (2/√π)·e^(−x²)·Σₙ 2ⁿx^(2n+1)/(1·3·…·(2n+1)) (Abramowitz & Stegun 7.1.6): no cancellation,
- * so it is accurate to a few ulp; |x| ≥ 6 rounds to ±1 in float64.
- */
-export function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (Number.isNaN(x)) return NaN;
-  if (ax >= 6) return x > 0 ? 1 : -1;
-  const x2 = ax * ax;
-  let term = ax;
-  let sum = ax;
-  for (let n = 0; n < 500; n++) {
-    term *= (2 * x2) / (2 * n + 3);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  const r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
-  return x < 0 ? -r : r;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);

@@ -1,3 +1,4 @@
+import { gemm as kernelGemm } from '../../kernels/index.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 
 /**
@@ -20,17 +21,5 @@ export function gemm(
   cOff: number,
   accumulate: boolean,
 ): void {
-  // Temporary reference loop until the kernel backend is wired in.
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-        const bv = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
-        s += (av as number) * (bv as number);
-      }
-      const idx = cOff + i * n + j;
-      c[idx] = accumulate ? (c[idx] as number) + s : s;
-    }
-  }
+  kernelGemm(transA, transB, m, n, k, 1, a, aOff, b, bOff, accumulate ? 1 : 0, c, cOff);
 }

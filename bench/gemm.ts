@@ -1,0 +1,271 @@
+// `npm run bench:gemm`: float32 GEMM throughput of gradscope's kernels (WebAssembly SIMD and JS)
+// next to TensorFlow.js' wasm backend (XNNPACK, single-threaded), measured in the same run on one
+// thread, plus the small-size crossover that sets the 'auto' dispatch thresholds.
+//
+// GFLOP/s = 2·N³ / time, time = median of several repetitions after warm-up.
+// Prints markdown tables and writes bench/results/gemm.json.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GEMM_WASM_MIN_WORK,
+  IM2COL_WASM_MIN_SIZE,
+  convGeometry,
+  gemmJs,
+  im2colJs,
+  loadWasmKernels,
+} from '../src/kernels/index.js';
+import { Rng } from '../src/tensor/rng.js';
+
+const SIZES = [128, 256, 512, 1024];
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** Median wall time (ms) of `reps` runs after `warmup` runs. */
+function medianMs(fn: () => void, reps: number, warmup = 2): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/** Median time (µs) of a short call, each sample timing enough calls to last ~10 ms. */
+function medianUs(fn: () => void): number {
+  for (let i = 0; i < 200; i++) fn();
+  const samples: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    let calls = 0;
+    const t0 = performance.now();
+    do {
+      fn();
+      calls++;
+    } while (performance.now() - t0 < 10);
+    samples.push(((performance.now() - t0) * 1000) / calls);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[3] as number;
+}
+
+function repsFor(n: number): number {
+  return n <= 128 ? 31 : n <= 256 ? 15 : n <= 512 ? 7 : 5;
+}
+
+function gflops(n: number, ms: number): number {
+  return (2 * n ** 3) / (ms * 1e6);
+}
+
+function randomF32(rng: Rng, length: number): Float32Array {
+  const out = new Float32Array(length);
+  rng.fillNormal(out);
+  return out;
+}
+
+// --- TensorFlow.js (wasm backend), loaded so that a missing or broken install is reported ---
+
+interface TfTensor {
+  dataSync(): unknown;
+  dispose(): void;
+}
+interface TfCore {
+  version_core: string;
+  env(): { set(flag: string, value: boolean): void; getBool(flag: string): boolean };
+  setBackend(name: string): Promise<boolean>;
+  ready(): Promise<void>;
+  getBackend(): string;
+  tensor2d(values: Float32Array, shape: [number, number]): TfTensor;
+  matMul(a: TfTensor, b: TfTensor): TfTensor;
+}
+interface TfWasm {
+  setWasmPaths(prefix: string): void;
+}
+
+async function loadTfjsWasm(): Promise<{ tf: TfCore; versionWasm: string } | { error: string }> {
+  try {
+    const tf = (await import('@tensorflow/tfjs-core')) as unknown as TfCore;
+    const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as TfWasm;
+    const pkgPath = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+    const versionWasm = (require(pkgPath) as { version: string }).version;
+    // Single-threaded: the non-threaded SIMD binary, read from node_modules (no fetch in Node).
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasm.setWasmPaths(`${path.join(path.dirname(pkgPath), 'dist')}${path.sep}`);
+    const ok = await tf.setBackend('wasm');
+    await tf.ready();
+    if (!ok || tf.getBackend() !== 'wasm') return { error: `tf.setBackend('wasm') failed (backend is ${tf.getBackend()})` };
+    if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) return { error: 'the tfjs wasm backend reports no SIMD support' };
+    return { tf, versionWasm };
+  } catch (e) {
+    return {
+      error:
+        `${(e as Error).message.split('\n')[0]} — install the comparison with ` +
+        '`npm install -D @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm`',
+    };
+  }
+}
+
+// --- main ---
+
+const wk = loadWasmKernels();
+const tfjs = await loadTfjsWasm();
+if ('error' in tfjs) process.stderr.write(`bench:gemm: TensorFlow.js wasm backend unavailable: ${tfjs.error}\n`);
+
+interface Row {
+  n: number;
+  wasmCopyGflops: number;
+  wasmInPlaceGflops: number;
+  jsGflops: number;
+  tfjsWasmGflops: number | null;
+}
+const rows: Row[] = [];
+const rng = new Rng(2024);
+for (const n of SIZES) {
+  const a = randomF32(rng, n * n);
+  const b = randomF32(rng, n * n);
+  const c = new Float32Array(n * n);
+  const reps = repsFor(n);
+  // The copying entry: what gemm() does for typed arrays outside wasm memory.
+  const wasmCopy = medianMs(() => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0), reps);
+  // Operands already in wasm memory: the kernel alone.
+  const aPtr = wk.reserve(n * n * 4);
+  const bPtr = wk.reserve(n * n * 4);
+  const cPtr = wk.reserve(n * n * 4);
+  wk.f32View(aPtr, n * n).set(a);
+  wk.f32View(bPtr, n * n).set(b);
+  const wasmInPlace = medianMs(() => wk.gemmF32Ptr(false, false, n, n, n, 1, aPtr, bPtr, 0, cPtr), reps);
+  const js = medianMs(() => gemmJs(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0), n >= 1024 ? 3 : Math.min(reps, 7), 1);
+  let tf: number | null = null;
+  if (!('error' in tfjs)) {
+    const ta = tfjs.tf.tensor2d(a, [n, n]);
+    const tb = tfjs.tf.tensor2d(b, [n, n]);
+    tf = medianMs(() => {
+      const tc = tfjs.tf.matMul(ta, tb);
+      tc.dataSync(); // waits for the result and copies it out, like gemm's copy back
+      tc.dispose();
+    }, reps);
+    ta.dispose();
+    tb.dispose();
+  }
+  rows.push({
+    n,
+    wasmCopyGflops: gflops(n, wasmCopy),
+    wasmInPlaceGflops: gflops(n, wasmInPlace),
+    jsGflops: gflops(n, js),
+    tfjsWasmGflops: tf === null ? null : gflops(n, tf),
+  });
+}
+
+// Crossover: small float32 GEMMs (copies included) and im2col, JS vs wasm.
+interface CrossRow {
+  m: number;
+  n: number;
+  k: number;
+  jsUs: number;
+  wasmUs: number;
+}
+const cross: CrossRow[] = [];
+for (const [m, n, k] of [
+  [4, 4, 4],
+  [6, 6, 6],
+  [8, 8, 8],
+  [12, 12, 12],
+  [16, 16, 16],
+  [32, 32, 32],
+  [1, 64, 64],
+  [64, 1, 64],
+  [1, 1, 512],
+  [8, 784, 9],
+] as const) {
+  const a = randomF32(rng, m * k);
+  const b = randomF32(rng, k * n);
+  const c = new Float32Array(m * n);
+  cross.push({
+    m,
+    n,
+    k,
+    jsUs: medianUs(() => gemmJs(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0)),
+    wasmUs: medianUs(() => wk.gemmF32(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0)),
+  });
+}
+interface Im2colRow {
+  shape: string;
+  colSize: number;
+  jsUs: number;
+  wasmUs: number;
+}
+const im2colRows: Im2colRow[] = [];
+for (const [channels, size, batch] of [
+  [1, 4, 1],
+  [1, 8, 1],
+  [1, 28, 1],
+  [8, 28, 1],
+  [3, 32, 16],
+] as const) {
+  const g = convGeometry({ channels, height: size, width: size, kernelH: 3, kernelW: 3, padH: 1, padW: 1 });
+  const x = randomF32(rng, batch * g.imageSize);
+  const col = new Float32Array(batch * g.colSize);
+  im2colRows.push({
+    shape: `${batch}×${channels}×${size}×${size}, 3×3 pad 1`,
+    colSize: batch * g.colSize,
+    jsUs: medianUs(() => im2colJs(x, 0, g, col, 0, batch)),
+    wasmUs: medianUs(() => wk.im2colF32(x, 0, g, col, 0, batch)),
+  });
+}
+
+// --- report ---
+
+const f1 = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1));
+const tfName = 'error' in tfjs ? 'tfjs-wasm (unavailable)' : `tfjs-wasm ${tfjs.versionWasm}`;
+const lines: string[] = [];
+lines.push(`float32 GEMM, C = A·B (N×N), one thread — GFLOP/s = 2N³/median time; ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
+lines.push('');
+lines.push(`| N | gradscope wasm (copy in/out) | gradscope wasm (in wasm memory) | gradscope JS | ${tfName} | wasm / tfjs |`);
+lines.push('|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  const ratio = r.tfjsWasmGflops === null ? 'n/a' : `${(r.wasmCopyGflops / r.tfjsWasmGflops).toFixed(2)}×`;
+  lines.push(`| ${r.n} | ${f1(r.wasmCopyGflops)} | ${f1(r.wasmInPlaceGflops)} | ${f1(r.jsGflops)} | ${f1(r.tfjsWasmGflops)} | ${ratio} |`);
+}
+lines.push('');
+lines.push(`Small GEMMs (µs per call, copies included; 'auto' uses wasm from m·n·k ≥ ${GEMM_WASM_MIN_WORK}):`);
+lines.push('');
+lines.push('| m×n×k | JS µs | wasm µs | JS / wasm |');
+lines.push('|---|---:|---:|---:|');
+for (const r of cross) lines.push(`| ${r.m}×${r.n}×${r.k} | ${r.jsUs.toFixed(2)} | ${r.wasmUs.toFixed(2)} | ${(r.jsUs / r.wasmUs).toFixed(2)} |`);
+lines.push('');
+lines.push(`im2col (µs per call, copies included; 'auto' uses wasm from batch·colSize ≥ ${IM2COL_WASM_MIN_SIZE}):`);
+lines.push('');
+lines.push('| input | col elements | JS µs | wasm µs | JS / wasm |');
+lines.push('|---|---:|---:|---:|---:|');
+for (const r of im2colRows) lines.push(`| ${r.shape} | ${r.colSize} | ${r.jsUs.toFixed(2)} | ${r.wasmUs.toFixed(2)} | ${(r.jsUs / r.wasmUs).toFixed(2)} |`);
+if ('error' in tfjs) {
+  lines.push('');
+  lines.push(`**TensorFlow.js comparison missing:** ${tfjs.error}`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
+
+const result = {
+  benchmark: 'gemm',
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  threads: 1,
+  method: 'GFLOP/s = 2N^3 / median wall time of several repetitions after warm-up',
+  tfjs: 'error' in tfjs ? { error: tfjs.error } : { core: tfjs.tf.version_core, backendWasm: tfjs.versionWasm, simd: true, multithread: false },
+  gemm: rows,
+  smallGemm: cross,
+  im2col: im2colRows,
+};
+const outDir = path.join(here, 'results');
+mkdirSync(outDir, { recursive: true });
+const outFile = path.join(outDir, 'gemm.json');
+const tmp = `${outFile}.${process.pid}.tmp`;
+writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+renameSync(tmp, outFile);
+process.stdout.write(`\nwrote ${path.relative(process.cwd(), outFile)}\n`);
+// The comparison is the point of this benchmark: a missing TensorFlow.js is a failure, not a skip.
+if ('error' in tfjs) process.exitCode = 1;

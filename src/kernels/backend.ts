@@ -1,0 +1,179 @@
+import { ConfigError, fmt } from '../errors.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import type { ConvGeometry } from './conv-geometry.js';
+import { gemmJsUnchecked } from './js/gemm.js';
+import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
+import type { KernelChoice, KernelImpl } from './types.js';
+import { checkConvArgs, checkGemmArgs } from './validate.js';
+import { loadWasmKernels, loadWasmKernelsAsync, type WasmKernels } from './wasm/wasm-kernels.js';
+
+/**
+ * 'auto' sends a float32 GEMM to wasm when m·n·k is at least this. Below it the call overhead and
+ * the copies into wasm memory cost more than the SIMD kernel saves (measured on the engine
+ * machine: the two break even around 8×8×8; `npm run bench:gemm` prints the crossover table).
+ */
+export const GEMM_WASM_MIN_WORK = 1024;
+
+/**
+ * 'auto' keeps a GEMM on JS when the wasm kernel's padding to whole 4×8 tiles would multiply the
+ * work by more than this (e.g. a 1×1×k dot product computes a 4×8 tile: 32×).
+ */
+export const GEMM_WASM_MAX_PADDING = 8;
+
+/**
+ * 'auto' sends a float32 im2col/col2im to wasm when batch·colSize is at least this (copy in and
+ * out included, wasm's memory.copy rows beat the JS loops from about 500 elements on).
+ */
+export const IM2COL_WASM_MIN_SIZE = 512;
+
+let choice: KernelChoice = 'auto';
+let wasm: WasmKernels | undefined;
+let wasmTried = false;
+
+function tryWasm(): WasmKernels | undefined {
+  if (!wasmTried) {
+    wasmTried = true;
+    try {
+      wasm = loadWasmKernels();
+    } catch {
+      wasm = undefined;
+    }
+  }
+  return wasm;
+}
+
+function requireWasm(): WasmKernels {
+  try {
+    return loadWasmKernels();
+  } catch (e) {
+    throw new ConfigError(
+      `setKernels: 'wasm' was requested but ${(e as Error).message}; use 'auto' (falls back to JS) or 'js'`,
+    );
+  }
+}
+
+/**
+ * Chooses the kernels: 'js', 'wasm' (float32 on WebAssembly SIMD, float64 on JS) or 'auto'
+ * (the default). 'wasm' instantiates the module at once and throws a ConfigError if it cannot.
+ * @example setKernels('js'); // the reference path, e.g. to cross-check results
+ */
+export function setKernels(next: KernelChoice): void {
+  if (next !== 'js' && next !== 'wasm' && next !== 'auto') {
+    throw new ConfigError(`setKernels: expected 'js', 'wasm' or 'auto', got ${fmt(next)}`);
+  }
+  if (next === 'wasm') wasm = requireWasm();
+  choice = next;
+}
+
+/**
+ * The current kernel choice ('auto' unless changed by {@link setKernels}).
+ * @example getKernels() // 'auto'
+ */
+export function getKernels(): KernelChoice {
+  return choice;
+}
+
+/**
+ * True when the WebAssembly kernels can be (or have been) instantiated here.
+ * @example if (!wasmKernelsAvailable()) console.warn('matmul runs on the JS kernels');
+ */
+export function wasmKernelsAvailable(): boolean {
+  return tryWasm() !== undefined;
+}
+
+/**
+ * Instantiates the WebAssembly kernels asynchronously, for environments that forbid synchronous
+ * compilation; resolves to whether they are available. Optional elsewhere (they load lazily).
+ * @example await initKernels();
+ */
+export async function initKernels(): Promise<boolean> {
+  if (wasm === undefined) {
+    wasm = await loadWasmKernelsAsync();
+    wasmTried = true;
+  }
+  return wasm !== undefined;
+}
+
+/**
+ * Which implementation {@link gemm} uses for this dtype and size under the current choice.
+ * @example gemmKernelFor('float32', 256, 256, 256) // 'wasm' under 'auto' when available
+ */
+export function gemmKernelFor(dtype: 'float32' | 'float64', m: number, n: number, k: number): KernelImpl {
+  if (dtype !== 'float32' || choice === 'js') return 'js';
+  if (choice === 'wasm') return 'wasm';
+  const work = m * n * k;
+  if (work < GEMM_WASM_MIN_WORK) return 'js';
+  const padded = Math.ceil(m / 4) * 4 * Math.ceil(n / 8) * 8 * k;
+  if (padded > GEMM_WASM_MAX_PADDING * work) return 'js';
+  return tryWasm() !== undefined ? 'wasm' : 'js';
+}
+
+/**
+ * C[m×n] = alpha·op(A)·op(B) + beta·C (see {@link gemmJs} for the exact contract), routed to the
+ * WebAssembly SIMD kernel or the JS one according to {@link setKernels} and the problem size.
+ *
+ * @example
+ * // batched matmul: one call per matrix, with element offsets
+ * for (let i = 0; i < batch; i++) gemm(false, false, m, n, k, 1, a, i * m * k, b, i * k * n, 0, c, i * m * n);
+ * @see K. Goto, R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008.
+ */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: TypedArray,
+  aOffset: number,
+  b: TypedArray,
+  bOffset: number,
+  beta: number,
+  c: TypedArray,
+  cOffset: number,
+): void {
+  checkGemmArgs('gemm', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+  if (c instanceof Float32Array && gemmKernelFor('float32', m, n, k) === 'wasm') {
+    const wk = wasm ?? requireWasm();
+    wk.gemmF32Unchecked(transA, transB, m, n, k, alpha, a as Float32Array, aOffset, b as Float32Array, bOffset, beta, c, cOffset);
+    return;
+  }
+  gemmJsUnchecked(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+}
+
+function im2colImpl(x: TypedArray, size: number): KernelImpl {
+  if (!(x instanceof Float32Array) || choice === 'js') return 'js';
+  if (choice === 'wasm') return 'wasm';
+  return size >= IM2COL_WASM_MIN_SIZE && tryWasm() !== undefined ? 'wasm' : 'js';
+}
+
+/**
+ * im2col for `batch` NCHW images (see {@link im2colJs} for the layout), routed like {@link gemm}.
+ * @example
+ * const g = convGeometry({ channels: 3, height: 32, width: 32, kernelH: 3, kernelW: 3, padH: 1, padW: 1 });
+ * im2col(x, n * g.imageSize, g, col, 0); // then gemm(false, false, outC, g.colCols, g.colRows, 1, w, 0, col, 0, 0, y, ...)
+ * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
+ */
+export function im2col(x: TypedArray, xOffset: number, g: ConvGeometry, col: TypedArray, colOffset: number, batch = 1): void {
+  checkConvArgs('im2col', g, x, 'x', xOffset, col, colOffset, batch);
+  if (im2colImpl(x, batch * g.colSize) === 'wasm') {
+    (wasm ?? requireWasm()).im2colF32Unchecked(x as Float32Array, xOffset, g, col as Float32Array, colOffset, batch);
+    return;
+  }
+  im2colJsUnchecked(x, xOffset, g, col, colOffset, batch);
+}
+
+/**
+ * col2im, the adjoint of {@link im2col}: ADDS the column matrices back onto `batch` images
+ * (see {@link col2imJs}), routed like {@link gemm}.
+ * @example col2im(dcol, 0, g, dx, n * g.imageSize); // dx += col2im(dcol)
+ * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
+ */
+export function col2im(col: TypedArray, colOffset: number, g: ConvGeometry, x: TypedArray, xOffset: number, batch = 1): void {
+  checkConvArgs('col2im', g, x, 'x', xOffset, col, colOffset, batch);
+  if (im2colImpl(x, batch * g.colSize) === 'wasm') {
+    (wasm ?? requireWasm()).col2imF32Unchecked(col as Float32Array, colOffset, g, x as Float32Array, xOffset, batch);
+    return;
+  }
+  col2imJsUnchecked(col, colOffset, g, x, xOffset, batch);
+}

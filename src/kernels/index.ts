@@ -1,0 +1,20 @@
+// The kernels: hot loops on typed arrays (GEMM, im2col/col2im) in JS and WebAssembly SIMD,
+// and the dispatch between them. They know nothing of tensors or autograd.
+export type { KernelChoice, KernelImpl } from './types.js';
+export { convGeometry, type ConvGeometry, type ConvGeometryOptions } from './conv-geometry.js';
+export { gemmJs } from './js/gemm.js';
+export { im2colJs, col2imJs } from './js/im2col.js';
+export { WasmKernels, loadWasmKernels, loadWasmKernelsAsync, wasmKernelsFailure } from './wasm/wasm-kernels.js';
+export {
+  setKernels,
+  getKernels,
+  initKernels,
+  wasmKernelsAvailable,
+  gemmKernelFor,
+  gemm,
+  im2col,
+  col2im,
+  GEMM_WASM_MIN_WORK,
+  GEMM_WASM_MAX_PADDING,
+  IM2COL_WASM_MIN_SIZE,
+} from './backend.js';

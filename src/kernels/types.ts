@@ -1,0 +1,10 @@
+/**
+ * Which kernels run the hot loops: 'js' (reference, both dtypes), 'wasm' (WebAssembly SIMD for
+ * float32; float64 stays on JS) or 'auto' (wasm for float32 problems big enough to repay the copy
+ * into wasm memory, JS otherwise; JS when WebAssembly is unavailable).
+ * @example setKernels('js') // e.g. to compare against the reference
+ */
+export type KernelChoice = 'js' | 'wasm' | 'auto';
+
+/** The implementation one call was routed to. */
+export type KernelImpl = 'js' | 'wasm';

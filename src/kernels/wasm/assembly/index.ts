@@ -1,0 +1,11 @@
+// Entry point of the WebAssembly kernels (AssemblyScript, compiled by scripts/build-wasm.mjs).
+// Every export works on byte addresses in this module's linear memory; the loader
+// (../wasm-kernels.ts) owns the memory layout above heapBase().
+
+export { gemmF32, gemmWorkBytes } from './gemm';
+export { im2colF32, col2imF32 } from './im2col';
+
+/** First byte the loader may use (64-byte aligned): everything below is static data. */
+export function heapBase(): usize {
+  return (__heap_base + 63) & ~(<usize>63);
+}
