@@ -49,4 +49,12 @@ export interface GradientTransformation<S = unknown> {
   init(params: Params): S;
   /** Transforms `updates` (overwriting them is allowed) and returns them with the new state. */
   update(updates: Params, state: S, params: Params, ctx?: StepContext): [Params, S];
+  /**
+   * The learning rate the next update will use, for transformations that have one (read by the
+   * Optimizer facade through chains and wrappers); undefined otherwise.
+   */
+  currentLr?(state: S): number | undefined;
 }
+
+/** The state type of a transformation. */
+export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;

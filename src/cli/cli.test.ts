@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './main.js';
+
+const OPS = new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url).pathname;
+const OPTIM = new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url).pathname;
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('gradscope conformance', () => {
+  it('passes every ops case and prints the JSON schema with --json', async () => {
+    const r = await run('conformance', OPS, '--dtype', 'float32', '--kernels', 'js', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { cases: { name: string; pass: boolean; maxAbsErr: number; maxRelErr: number }[]; passed: number; failed: number };
+    expect(j.passed).toBe(41);
+    expect(j.failed).toBe(0);
+    expect(Object.keys(j.cases[0]!)).toEqual(expect.arrayContaining(['name', 'pass', 'maxAbsErr', 'maxRelErr']));
+  });
+
+  it('passes every optimizer, clipping and schedule case (20 + 8 + 14) in float64', async () => {
+    const r = await run('conformance', OPTIM, '--json');
+    const j = JSON.parse(r.out) as { cases: { section: string; pass: boolean }[]; passed: number; failed: number };
+    expect(r.code).toBe(0);
+    expect(j.cases.filter((c) => c.section === 'optimizers').length).toBe(20);
+    expect(j.cases.filter((c) => c.section === 'clipping').length).toBe(8);
+    expect(j.cases.filter((c) => c.section === 'schedules').length).toBe(14);
+    expect(j.failed).toBe(0);
+  });
+
+  it('exits 1 and marks the case when a reference value is wrong', async () => {
+    const file = JSON.parse((await import('node:fs')).readFileSync(OPS, 'utf8')) as { cases: { output: { data: number[] } }[] };
+    file.cases = file.cases.slice(0, 2);
+    file.cases[1]!.output.data[0]! += 1;
+    const dir = mkdtempSync(join(tmpdir(), 'gs-'));
+    const p = join(dir, 'bad.json');
+    writeFileSync(p, JSON.stringify(file));
+    const r = await run('conformance', p);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL/);
+    expect(r.out).toMatch(/1 passed, 1 failed/);
+  });
+
+  it('usage errors say what is allowed (exit 2)', async () => {
+    const bad = await run('conformance', OPS, '--dtype', 'float16');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--dtype must be one of float64, float32, got 'float16'/);
+    const unknown = await run('conformance', OPS, '--fast');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/Unknown option '--fast'.*Allowed options: --dtype, --kernels, --json, --help/);
+    const missing = await run('conformance');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/missing argument FILE/);
+    expect((await run('nonsense')).code).toBe(2);
+  });
+
+  it('an unreadable file is a usage error naming the file', async () => {
+    const r = await run('conformance', '/nonexistent/ref.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot read FILE '\/nonexistent\/ref.json'/);
+  });
+});
+
+describe('gradscope roots / newton', () => {
+  it('roots accepts negative coefficients and prints stable and naive roots', async () => {
+    const r = await run('roots', '1', '-1e5', '1', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { stable: { roots: number[] }; naive: { roots: number[] } };
+    // E14: exact small root 1.0000000001000001e-5; the naive formula gives 1.0000003385357559e-5.
+    expect(j.stable.roots[0]).toBe(1.0000000001000001e-5);
+    expect(j.naive.roots[0]).toBe(1.0000003385357559e-5);
+  });
+
+  it('newton on an expression uses the autodiff derivative and converges quadratically', async () => {
+    const r = await run('newton', 'x^2 - 2', '--x0', '1', '--root', String(Math.SQRT2), '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { status: string; x: number; errorRatios: number[] };
+    expect(j.status).toBe('converged');
+    expect(Math.abs(j.x - Math.SQRT2)).toBeLessThan(1e-15);
+    // |e_{k+1}|/|e_k|² → |f''/(2f')| = 1/(2√2) ≈ 0.3536 for a simple root.
+    expect(j.errorRatios.some((q) => Math.abs(q - 1 / (2 * Math.SQRT2)) < 0.01)).toBe(true);
+  });
+
+  it('newton reports a cycle (x³ − 2x + 2 from 0) with exit 1, and takes negative --x0', async () => {
+    const r = await run('newton', '1,0,-2,2', '--x0', '0');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^cycle/);
+    const neg = await run('newton', 'x^3 - 2*x + 2', '--x0', '-1.5', '--json');
+    expect(JSON.parse(neg.out).status).toBe('converged');
+  });
+
+  it('newton without --x0 is a usage error', async () => {
+    const r = await run('newton', 'x^2 - 2');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--x0 is required/);
+  });
+});

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { GradscopeError } from '../errors.js';
+import { commandHelp, EXIT, parseCommand, UsageError, type CommandSpec, type Parsed } from './args.js';
+import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
+import { demoCommand, demoSpec } from './commands/demo.js';
+import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
+
+type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
+
+const COMMANDS: [CommandSpec, Handler][] = [
+  [demoSpec, demoCommand],
+  [conformanceSpec, conformanceCommand],
+  [rootsSpec, rootsCommand],
+  [newtonSpec, newtonCommand],
+];
+
+function mainHelp(): string {
+  const lines = [
+    'gradscope: train neural networks and see why they fail (vanishing/exploding gradients).',
+    '',
+    'Usage: gradscope <command> [options]   (gradscope <command> --help for details)',
+    '',
+    'Commands:',
+    ...COMMANDS.map(([s]) => `  ${s.name.padEnd(14)} ${s.summary}`),
+    '',
+    'Exit codes:',
+    `  ${EXIT.ok}  success`,
+    `  ${EXIT.failed}  ran, but a check failed (conformance case, criterion, gradcheck)`,
+    `  ${EXIT.usage}  bad usage: unknown command or flag, bad value, missing argument`,
+    `  ${EXIT.error}  could not run: unreadable or corrupt input, invalid configuration`,
+  ];
+  return lines.join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out(mainHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version') {
+    out('gradscope 0.1.0');
+    return EXIT.ok;
+  }
+  const entry = COMMANDS.find(([s]) => s.name === name);
+  if (!entry) {
+    err(`gradscope: unknown command '${name}'. Commands: ${COMMANDS.map(([s]) => s.name).join(', ')} (see gradscope --help)`);
+    return EXIT.usage;
+  }
+  const [spec, handler] = entry;
+  try {
+    const parsed = parseCommand(spec, rest);
+    if (parsed === 'help') {
+      out(commandHelp(spec));
+      return EXIT.ok;
+    }
+    return await handler(parsed, out);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`gradscope ${e.message}\n(see gradscope ${spec.name} --help)`);
+      return EXIT.usage;
+    }
+    if (e instanceof GradscopeError) {
+      err(`gradscope ${spec.name}: ${e.name}: ${e.message}`);
+      return EXIT.error;
+    }
+    throw e;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /cli[\\/]main\.[jt]s$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`gradscope: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,96 @@
+import { ShapeError, fmt } from '../errors.js';
+import { paramFor } from '../optim/buffers.js';
+import { indexOfName, namesOf } from '../optim/names.js';
+import { resultWriter } from '../optim/result.js';
+import { raiseEvent } from '../optim/step-context.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { GradientTransformation, Params } from '../optim/types.js';
+import { checkKeys, checkNumber } from '../optim/validate.js';
+import { vectorNorm } from './norms.js';
+
+/** Options of {@link agc}. */
+export interface AgcOptions {
+  /** Floor of the weight norm, so that zero-initialised units can still move. Default 1e-3. */
+  eps?: number;
+}
+
+/** State of {@link agc}. */
+export interface AgcState {
+  /** Parameter names, the order of the per-tensor arrays. */
+  names: string[];
+  /** Units (rows of the output dimension) per tensor. */
+  units: Int32Array;
+  /** Units clipped in the last step, per tensor. */
+  clippedUnits: Int32Array;
+  /** Units clipped in the last step, all tensors. */
+  clippedCount: number;
+  /** Steps seen. */
+  steps: number;
+  /** Steps in which some unit was clipped. */
+  clipSteps: number;
+}
+
+function unitsOf(p: Tensor): number {
+  // Rows of the output dimension (dim 0 in PyTorch's [out, in, ...] layouts); vectors and scalars
+  // form one unit, as in the reference implementation.
+  return p.shape.length >= 2 ? (p.shape[0] as number) : 1;
+}
+
+/**
+ * Adaptive gradient clipping (Brock et al. 2021, NFNets): unit-wise, the gradient is clipped
+ * relative to the weight it updates. For each unit i (a row of the output dimension):
+ *
+ * G_i ← G_i·λ·max(‖W_i‖, ε)/‖G_i‖  if ‖G_i‖/max(‖W_i‖, ε) > λ
+ *
+ * The paper does not clip the final linear layer: exempt it with `masked`. Sets ctx.events.clipped.
+ *
+ * @example chain(masked(clip.agc(0.01), (name) => name !== 'head.weight'), sgd({ lr: 0.1, momentum: 0.9 }))
+ * @see Brock, De, Smith & Simonyan, "High-Performance Large-Scale Image Recognition Without Normalization", ICML 2021.
+ */
+export function agc(clipping = 0.01, options: AgcOptions = {}): GradientTransformation<AgcState> {
+  const lambda = checkNumber('agc', 'clipping', clipping, undefined, { min: 0, minExclusive: true });
+  checkKeys('agc', options, ['eps']);
+  const eps = checkNumber('agc', 'eps', options.eps, 1e-3, { min: 0 });
+  const out = resultWriter<AgcState>();
+  return {
+    init(params: Params) {
+      const names = [...namesOf(params)];
+      const units = new Int32Array(names.map((n) => unitsOf(params[n] as Tensor)));
+      return { names, units, clippedUnits: new Int32Array(names.length), clippedCount: 0, steps: 0, clipSteps: 0 };
+    },
+    update(updates, state, params, ctx) {
+      let total = 0;
+      const names = namesOf(updates);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k] as string;
+        const j = indexOfName(state.names, name);
+        if (j < 0) throw new ShapeError(`agc: no state for parameter ${fmt(name)}; init() was called with other parameters`);
+        const g = (updates[name] as { data: Float32Array | Float64Array }).data;
+        const w = paramFor('agc', params, name, g.length).data;
+        const units = state.units[j] as number;
+        const size = units === 0 ? 0 : g.length / units;
+        let clipped = 0;
+        for (let r = 0; r < units; r++) {
+          const start = r * size;
+          const end = start + size;
+          const maxNorm = lambda * Math.max(vectorNorm(w, 2, start, end), eps);
+          const gn = vectorNorm(g, 2, start, end);
+          if (gn > maxNorm) {
+            const f = maxNorm / Math.max(gn, 1e-6);
+            for (let i = start; i < end; i++) g[i] = (g[i] as number) * f;
+            clipped++;
+          }
+        }
+        state.clippedUnits[j] = clipped;
+        total += clipped;
+      }
+      state.steps = state.steps + 1;
+      state.clippedCount = total;
+      if (total > 0) {
+        state.clipSteps = state.clipSteps + 1;
+        raiseEvent(ctx, 'clipped');
+      }
+      return out(updates, state);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { ShapeError, fmt } from '../errors.js';
+import { indexOfName, namesOf } from '../optim/names.js';
+import { resultWriter } from '../optim/result.js';
+import { raiseEvent } from '../optim/step-context.js';
+import type { GradientTransformation, Params } from '../optim/types.js';
+import { checkNumber } from '../optim/validate.js';
+import { vectorNorm } from './norms.js';
+
+/** State of {@link byBlockRms}: per tensor (in `names` order), the last step's RMS. */
+export interface ByBlockRmsState {
+  /** Parameter names, the order of the per-tensor arrays. */
+  names: string[];
+  /** RMS √(mean g²) before clipping. */
+  rmsBefore: Float64Array;
+  /** 1 where the tensor was clipped in the last step. */
+  clipped: Uint8Array;
+  /** Tensors clipped in the last step. */
+  clippedCount: number;
+  /** Steps seen. */
+  steps: number;
+  /** Steps in which some tensor was clipped. */
+  clipSteps: number;
+}
+
+/**
+ * Per-tensor (block) RMS clipping, as Optax's clip_by_block_rms: a size-independent threshold,
+ *
+ * g ← g / max(1, rms(g)/c),  rms(g) = √(mean g²)
+ *
+ * @example chain(clip.byBlockRms(1e-3), adam())
+ * @see Optax `clip_by_block_rms`; Shazeer & Stern, "Adafactor", ICML 2018 (update clipping by RMS).
+ */
+export function byBlockRms(threshold: number): GradientTransformation<ByBlockRmsState> {
+  const c = checkNumber('byBlockRms', 'threshold', threshold, undefined, { min: 0, minExclusive: true, allowInfinity: true });
+  const out = resultWriter<ByBlockRmsState>();
+  return {
+    init(params: Params) {
+      const names = [...namesOf(params)];
+      const n = names.length;
+      return { names, rmsBefore: new Float64Array(n), clipped: new Uint8Array(n), clippedCount: 0, steps: 0, clipSteps: 0 };
+    },
+    update(updates, state, _params, ctx) {
+      let count = 0;
+      const names = namesOf(updates);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k] as string;
+        const j = indexOfName(state.names, name);
+        if (j < 0) throw new ShapeError(`byBlockRms: no state for parameter ${fmt(name)}; init() was called with other parameters`);
+        const d = (updates[name] as { data: Float32Array | Float64Array }).data;
+        const rms = d.length === 0 ? 0 : vectorNorm(d, 2) / Math.sqrt(d.length);
+        state.rmsBefore[j] = rms;
+        if (rms > c) {
+          const denom = rms / c;
+          for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) / denom;
+          state.clipped[j] = 1;
+          count++;
+        } else state.clipped[j] = 0;
+      }
+      state.steps = state.steps + 1;
+      state.clippedCount = count;
+      if (count > 0) {
+        state.clipSteps = state.clipSteps + 1;
+        raiseEvent(ctx, 'clipped');
+      }
+      return out(updates, state);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { DataError } from '../errors.js';
+import type { DType } from '../tensor/dtype.js';
+import { runOpsConformance, type OpsCaseResult } from './ops.js';
+import { runOptimConformance, type ConformanceResult } from './optim.js';
+import { runScheduleConformance } from './schedules.js';
+
+/** One case's verdict, whatever the file format (ops, optimizers, clipping, schedules). */
+export type ConformanceCaseResult = OpsCaseResult | (ConformanceResult & { detail?: string });
+
+/**
+ * Runs every case of a parsed reference file: the ops format (top-level `cases`, as
+ * torch-ops-reference.json) or the optimizer format (`optimizers`, `clipping`, `schedules`, as
+ * torch-optim-reference.json). Pure: the caller reads the file.
+ */
+export function runConformanceFile(file: unknown, dtype: DType): ConformanceCaseResult[] {
+  if (file === null || typeof file !== 'object' || Array.isArray(file)) {
+    throw new DataError('reference file: expected a JSON object with "cases" (ops) or "optimizers"/"clipping"/"schedules" (optimizers)');
+  }
+  if ('cases' in file) return runOpsConformance(file, dtype);
+  if (!('optimizers' in file) && !('clipping' in file) && !('schedules' in file)) {
+    throw new DataError(`reference file: none of the sections "cases", "optimizers", "clipping", "schedules" found (keys: ${Object.keys(file).join(', ')})`);
+  }
+  return runOptimConformance(file, dtype, {
+    scheduleRunner: (c, dt) => {
+      const r = runScheduleConformance([c], { dtype: dt })[0];
+      if (!r) throw new DataError('schedule case produced no result');
+      return { name: r.name, pass: r.pass, maxAbsErr: r.maxAbsErr, maxRelErr: r.maxRelErr };
+    },
+  });
+}

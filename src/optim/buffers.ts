@@ -1,0 +1,58 @@
+import { ShapeError, fmt } from '../errors.js';
+import { allocData, type TypedArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { namesOf } from './names.js';
+import type { Params } from './types.js';
+
+/** Per-parameter buffers (optimizer moments), keyed by parameter name, in each parameter's dtype. */
+export type Buffers = Record<string, TypedArray>;
+
+/**
+ * One buffer per parameter, of the parameter's dtype and size, filled with `value`.
+ * @example const mu = buffersLike(params); // first moments, zeros
+ */
+export function buffersLike(params: Params, value = 0): Buffers {
+  const out: Buffers = {};
+  for (const name of namesOf(params)) {
+    const p = params[name] as Tensor;
+    const b = allocData(p.dtype, p.size);
+    if (value !== 0) b.fill(value);
+    out[name] = b;
+  }
+  return out;
+}
+
+/**
+ * The state buffer for `name`, checked against the incoming update's size (a clear error instead
+ * of silent NaN reads when a transformation is used with parameters other than those it was
+ * initialised with).
+ */
+export function bufferFor(owner: string, buffers: Buffers, name: string, size: number): TypedArray {
+  const b = buffers[name];
+  if (b === undefined) {
+    throw new ShapeError(`${owner}: no state for parameter ${fmt(name)}; init() was called with other parameters (known: ${Object.keys(buffers).join(', ')})`);
+  }
+  if (b.length !== size) {
+    throw new ShapeError(`${owner}: state for parameter ${fmt(name)} has ${b.length} elements but its update has ${size}`);
+  }
+  return b;
+}
+
+/** The update tensor for `name` (present by construction; checked for a clear error). */
+export function updateFor(owner: string, updates: Params, name: string): Tensor {
+  const u = updates[name];
+  if (u === undefined) throw new ShapeError(`${owner}: updates have no entry ${fmt(name)}`);
+  return u;
+}
+
+/** The parameter tensor for `name`, checked against the update's size. */
+export function paramFor(owner: string, params: Params, name: string, size: number): Tensor {
+  const p = params[name];
+  if (p === undefined) {
+    throw new ShapeError(`${owner}: params have no entry ${fmt(name)} (needed by this transformation)`);
+  }
+  if (p.size !== size) {
+    throw new ShapeError(`${owner}: parameter ${fmt(name)} has ${p.size} elements but its update has ${size}`);
+  }
+  return p;
+}

@@ -1,0 +1,54 @@
+import { ConfigError } from '../errors.js';
+import type { ScalarOrSchedule } from '../schedule/types.js';
+import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
+import { scaleByLearningRate } from './scale-by-learning-rate.js';
+import { trace } from './trace.js';
+import type { GradientTransformation } from './types.js';
+import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
+
+/** Options of {@link sgd} (PyTorch's names and meanings). */
+export interface SgdOptions {
+  /** Learning rate ≥ 0 or a schedule (required, as in PyTorch). */
+  lr: ScalarOrSchedule;
+  /** Momentum μ ≥ 0. Default 0. */
+  momentum?: number;
+  /** Dampening d in [0, 1]. Default 0. */
+  dampening?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening = 0). Default false. */
+  nesterov?: boolean;
+  /** L2 penalty λ ≥ 0 added to the gradient. Default 0. */
+  weightDecay?: number;
+  /** Ascend instead of descend. Default false. */
+  maximize?: boolean;
+}
+
+/**
+ * Stochastic gradient descent with PyTorch's momentum (first step b = g):
+ *
+ * g ← ±g + λ·p;  b ← μ·b + (1 − d)·g;  p ← p − lr·b   (nesterov: p ← p − lr·(g + μ·b))
+ *
+ * A chain of scale(−1) (maximize), addDecayedWeights (L2), trace and scaleByLearningRate.
+ *
+ * @example const tx = sgd({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+ * @see Robbins & Monro, "A Stochastic Approximation Method", 1951.
+ * @see Sutskever et al., "On the importance of initialization and momentum in deep learning", ICML 2013.
+ */
+export function sgd(options: SgdOptions): GradientTransformation<NamedChainState> {
+  const o = 'sgd';
+  checkKeys(o, options ?? {}, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'maximize']);
+  const lr = checkScalarOrSchedule(o, 'lr', options?.lr, undefined, { min: 0 });
+  const momentum = checkNumber(o, 'momentum', options.momentum, 0, { min: 0 });
+  const dampening = checkNumber(o, 'dampening', options.dampening, 0, { min: 0, max: 1 });
+  const nesterov = checkBoolean(o, 'nesterov', options.nesterov, false);
+  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
+  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
+  if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new ConfigError(`sgd: nesterov = true requires momentum > 0 and dampening = 0 (PyTorch's rule), got momentum = ${momentum}, dampening = ${dampening}`);
+  }
+  return namedChain(
+    maximizeLink(maximize),
+    l2Link(wd),
+    momentum !== 0 ? trace({ decay: momentum, dampening, nesterov }) : null,
+    scaleByLearningRate(lr),
+  );
+}
