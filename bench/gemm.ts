@@ -36,6 +36,26 @@ function medianMs(fn: () => void, reps: number, warmup = 2): number {
   return times[Math.floor(times.length / 2)] as number;
 }
 
+/**
+ * Median wall time (ms) of each function, the repetitions interleaved (f1, f2, f3, f1, f2, ...)
+ * so that a slow phase of a shared machine hits every contender alike.
+ */
+function medianMsInterleaved(fns: ReadonlyArray<() => void>, reps: number, warmup = 2): number[] {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const times = fns.map((): number[] => []);
+  for (let r = 0; r < reps; r++) {
+    fns.forEach((fn, i) => {
+      const t0 = performance.now();
+      fn();
+      times[i]?.push(performance.now() - t0);
+    });
+  }
+  return times.map((ts) => {
+    ts.sort((a, b) => a - b);
+    return ts[Math.floor(ts.length / 2)] as number;
+  });
+}
+
 /** Median time (µs) of a short call, each sample timing enough calls to last ~10 ms. */
 function medianUs(fn: () => void): number {
   for (let i = 0; i < 200; i++) fn();
@@ -97,8 +117,10 @@ async function loadTfjsWasm(): Promise<{ tf: TfCore; versionWasm: string } | { e
     wasm.setWasmPaths(`${path.join(path.dirname(pkgPath), 'dist')}${path.sep}`);
     const ok = await tf.setBackend('wasm');
     await tf.ready();
-    if (!ok || tf.getBackend() !== 'wasm') return { error: `tf.setBackend('wasm') failed (backend is ${tf.getBackend()})` };
-    if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) return { error: 'the tfjs wasm backend reports no SIMD support' };
+    if (!ok || tf.getBackend() !== 'wasm')
+      return { error: `tf.setBackend('wasm') failed (backend is ${tf.getBackend()})` };
+    if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT'))
+      return { error: 'the tfjs wasm backend reports no SIMD support' };
     return { tf, versionWasm };
   } catch (e) {
     return {
@@ -113,7 +135,8 @@ async function loadTfjsWasm(): Promise<{ tf: TfCore; versionWasm: string } | { e
 
 const wk = loadWasmKernels();
 const tfjs = await loadTfjsWasm();
-if ('error' in tfjs) process.stderr.write(`bench:gemm: TensorFlow.js wasm backend unavailable: ${tfjs.error}\n`);
+if ('error' in tfjs)
+  process.stderr.write(`bench:gemm: TensorFlow.js wasm backend unavailable: ${tfjs.error}\n`);
 
 interface Row {
   n: number;
@@ -129,34 +152,44 @@ for (const n of SIZES) {
   const b = randomF32(rng, n * n);
   const c = new Float32Array(n * n);
   const reps = repsFor(n);
-  // The copying entry: what gemm() does for typed arrays outside wasm memory.
-  const wasmCopy = medianMs(() => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0), reps);
   // Operands already in wasm memory: the kernel alone.
   const aPtr = wk.reserve(n * n * 4);
   const bPtr = wk.reserve(n * n * 4);
   const cPtr = wk.reserve(n * n * 4);
   wk.f32View(aPtr, n * n).set(a);
   wk.f32View(bPtr, n * n).set(b);
-  const wasmInPlace = medianMs(() => wk.gemmF32Ptr(false, false, n, n, n, 1, aPtr, bPtr, 0, cPtr), reps);
-  const js = medianMs(() => gemmJs(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0), n >= 1024 ? 3 : Math.min(reps, 7), 1);
-  let tf: number | null = null;
+  const contenders: Array<() => void> = [
+    // The copying entry: what gemm() does for typed arrays outside wasm memory.
+    () => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0),
+    () => wk.gemmF32Ptr(false, false, n, n, n, 1, aPtr, bPtr, 0, cPtr),
+  ];
+  let dispose = (): void => {};
   if (!('error' in tfjs)) {
     const ta = tfjs.tf.tensor2d(a, [n, n]);
     const tb = tfjs.tf.tensor2d(b, [n, n]);
-    tf = medianMs(() => {
+    contenders.push(() => {
       const tc = tfjs.tf.matMul(ta, tb);
       tc.dataSync(); // waits for the result and copies it out, like gemm's copy back
       tc.dispose();
-    }, reps);
-    ta.dispose();
-    tb.dispose();
+    });
+    dispose = () => {
+      ta.dispose();
+      tb.dispose();
+    };
   }
+  const [wasmCopy, wasmInPlace, tf] = medianMsInterleaved(contenders, reps);
+  dispose();
+  const js = medianMs(
+    () => gemmJs(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0),
+    n >= 1024 ? 3 : Math.min(reps, 7),
+    1,
+  );
   rows.push({
     n,
-    wasmCopyGflops: gflops(n, wasmCopy),
-    wasmInPlaceGflops: gflops(n, wasmInPlace),
+    wasmCopyGflops: gflops(n, wasmCopy as number),
+    wasmInPlaceGflops: gflops(n, wasmInPlace as number),
     jsGflops: gflops(n, js),
-    tfjsWasmGflops: tf === null ? null : gflops(n, tf),
+    tfjsWasmGflops: tf === undefined ? null : gflops(n, tf),
   });
 }
 
@@ -206,7 +239,15 @@ for (const [channels, size, batch] of [
   [8, 28, 1],
   [3, 32, 16],
 ] as const) {
-  const g = convGeometry({ channels, height: size, width: size, kernelH: 3, kernelW: 3, padH: 1, padW: 1 });
+  const g = convGeometry({
+    channels,
+    height: size,
+    width: size,
+    kernelH: 3,
+    kernelW: 3,
+    padH: 1,
+    padW: 1,
+  });
   const x = randomF32(rng, batch * g.imageSize);
   const col = new Float32Array(batch * g.colSize);
   im2colRows.push({
@@ -222,26 +263,43 @@ for (const [channels, size, batch] of [
 const f1 = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1));
 const tfName = 'error' in tfjs ? 'tfjs-wasm (unavailable)' : `tfjs-wasm ${tfjs.versionWasm}`;
 const lines: string[] = [];
-lines.push(`float32 GEMM, C = A·B (N×N), one thread — GFLOP/s = 2N³/median time; ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
+lines.push(
+  `float32 GEMM, C = A·B (N×N), one thread — GFLOP/s = 2N³/median time; ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+);
 lines.push('');
-lines.push(`| N | gradscope wasm (copy in/out) | gradscope wasm (in wasm memory) | gradscope JS | ${tfName} | wasm / tfjs |`);
+lines.push(
+  `| N | gradscope wasm (copy in/out) | gradscope wasm (in wasm memory) | gradscope JS | ${tfName} | wasm / tfjs |`,
+);
 lines.push('|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  const ratio = r.tfjsWasmGflops === null ? 'n/a' : `${(r.wasmCopyGflops / r.tfjsWasmGflops).toFixed(2)}×`;
-  lines.push(`| ${r.n} | ${f1(r.wasmCopyGflops)} | ${f1(r.wasmInPlaceGflops)} | ${f1(r.jsGflops)} | ${f1(r.tfjsWasmGflops)} | ${ratio} |`);
+  const ratio =
+    r.tfjsWasmGflops === null ? 'n/a' : `${(r.wasmCopyGflops / r.tfjsWasmGflops).toFixed(2)}×`;
+  lines.push(
+    `| ${r.n} | ${f1(r.wasmCopyGflops)} | ${f1(r.wasmInPlaceGflops)} | ${f1(r.jsGflops)} | ${f1(r.tfjsWasmGflops)} | ${ratio} |`,
+  );
 }
 lines.push('');
-lines.push(`Small GEMMs (µs per call, copies included; 'auto' uses wasm from m·n·k ≥ ${GEMM_WASM_MIN_WORK}):`);
+lines.push(
+  `Small GEMMs (µs per call, copies included; 'auto' uses wasm from m·n·k ≥ ${GEMM_WASM_MIN_WORK}):`,
+);
 lines.push('');
 lines.push('| m×n×k | JS µs | wasm µs | JS / wasm |');
 lines.push('|---|---:|---:|---:|');
-for (const r of cross) lines.push(`| ${r.m}×${r.n}×${r.k} | ${r.jsUs.toFixed(2)} | ${r.wasmUs.toFixed(2)} | ${(r.jsUs / r.wasmUs).toFixed(2)} |`);
+for (const r of cross)
+  lines.push(
+    `| ${r.m}×${r.n}×${r.k} | ${r.jsUs.toFixed(2)} | ${r.wasmUs.toFixed(2)} | ${(r.jsUs / r.wasmUs).toFixed(2)} |`,
+  );
 lines.push('');
-lines.push(`im2col (µs per call, copies included; 'auto' uses wasm from batch·colSize ≥ ${IM2COL_WASM_MIN_SIZE}):`);
+lines.push(
+  `im2col (µs per call, copies included; 'auto' uses wasm from batch·colSize ≥ ${IM2COL_WASM_MIN_SIZE}):`,
+);
 lines.push('');
 lines.push('| input | col elements | JS µs | wasm µs | JS / wasm |');
 lines.push('|---|---:|---:|---:|---:|');
-for (const r of im2colRows) lines.push(`| ${r.shape} | ${r.colSize} | ${r.jsUs.toFixed(2)} | ${r.wasmUs.toFixed(2)} | ${(r.jsUs / r.wasmUs).toFixed(2)} |`);
+for (const r of im2colRows)
+  lines.push(
+    `| ${r.shape} | ${r.colSize} | ${r.jsUs.toFixed(2)} | ${r.wasmUs.toFixed(2)} | ${(r.jsUs / r.wasmUs).toFixed(2)} |`,
+  );
 if ('error' in tfjs) {
   lines.push('');
   lines.push(`**TensorFlow.js comparison missing:** ${tfjs.error}`);
@@ -254,8 +312,17 @@ const result = {
   node: process.version,
   cpu: os.cpus()[0]?.model ?? 'unknown',
   threads: 1,
-  method: 'GFLOP/s = 2N^3 / median wall time of several repetitions after warm-up',
-  tfjs: 'error' in tfjs ? { error: tfjs.error } : { core: tfjs.tf.version_core, backendWasm: tfjs.versionWasm, simd: true, multithread: false },
+  method:
+    'GFLOP/s = 2N^3 / median wall time of several repetitions after warm-up; wasm and tfjs repetitions interleaved',
+  tfjs:
+    'error' in tfjs
+      ? { error: tfjs.error }
+      : {
+          core: tfjs.tf.version_core,
+          backendWasm: tfjs.versionWasm,
+          simd: true,
+          multithread: false,
+        },
   gemm: rows,
   smallGemm: cross,
   im2col: im2colRows,

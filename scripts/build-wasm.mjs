@@ -71,7 +71,9 @@ const { error } = await asc.main(
 );
 if (error || !binary) {
   process.stderr.write(stderrText);
-  process.stderr.write(`build-wasm: AssemblyScript compilation failed: ${error?.message ?? 'no binary produced'}\n`);
+  process.stderr.write(
+    `build-wasm: AssemblyScript compilation failed: ${error?.message ?? 'no binary produced'}\n`,
+  );
   process.exit(1);
 }
 

@@ -67,11 +67,21 @@ describe('dispatch gives the reference results under every choice', () => {
     gemm(true, false, m, n, k, 0.5, a, 4, b, 0, 2, c, 1);
     expect(c[0]).toBe(c0[0]);
     // |Δ| ≤ 2·k·2⁻²⁴·(Σ|a·b|+|2c|) ≲ 1e-4 for unit normals; actual differences are far smaller.
-    for (let e = 1; e < c.length; e++) expect(Math.abs((c[e] as number) - (want[e] as number))).toBeLessThan(1e-4);
+    for (let e = 1; e < c.length; e++)
+      expect(Math.abs((c[e] as number) - (want[e] as number))).toBeLessThan(1e-4);
   });
   it.each(['js', 'wasm', 'auto'] as const)('im2col/col2im under %s', (choice) => {
     setKernels(choice);
-    const g = convGeometry({ channels: 3, height: 12, width: 10, kernelH: 3, kernelW: 3, padH: 1, padW: 1, strideW: 2 });
+    const g = convGeometry({
+      channels: 3,
+      height: 12,
+      width: 10,
+      kernelH: 3,
+      kernelW: 3,
+      padH: 1,
+      padW: 1,
+      strideW: 2,
+    });
     const x = rng.fillNormal(new Float32Array(2 * g.imageSize));
     const col = new Float32Array(2 * g.colSize);
     const colRef = new Float32Array(2 * g.colSize);
@@ -82,7 +92,10 @@ describe('dispatch gives the reference results under every choice', () => {
     const dxRef = new Float32Array(2 * g.imageSize);
     col2im(col, 0, g, dx, 0, 2);
     col2imJs(col, 0, g, dxRef, 0, 2);
-    for (let e = 0; e < dx.length; e++) expect(Math.abs((dx[e] as number) - (dxRef[e] as number))).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(dxRef[e] as number)));
+    for (let e = 0; e < dx.length; e++)
+      expect(Math.abs((dx[e] as number) - (dxRef[e] as number))).toBeLessThanOrEqual(
+        1e-5 * (1 + Math.abs(dxRef[e] as number)),
+      );
   });
   it('float64 stays exact-ish under wasm (it runs on JS)', () => {
     setKernels('wasm');
@@ -110,17 +123,33 @@ describe('without WebAssembly', () => {
     expect(fresh.wasmKernelsAvailable()).toBe(false);
     expect(fresh.gemmKernelFor('float32', 256, 256, 256)).toBe('js');
     const c = new Float32Array(4);
-    fresh.gemm(false, false, 2, 2, 1, 1, new Float32Array([1, 2]), 0, new Float32Array([3, 4]), 0, 0, c, 0);
+    fresh.gemm(
+      false,
+      false,
+      2,
+      2,
+      1,
+      1,
+      new Float32Array([1, 2]),
+      0,
+      new Float32Array([3, 4]),
+      0,
+      0,
+      c,
+      0,
+    );
     expect(Array.from(c)).toEqual([3, 4, 6, 8]);
     expect(() => fresh.setKernels('wasm')).toThrow(freshErrors.ConfigError);
-    expect(() => fresh.setKernels('wasm')).toThrow(/'wasm' was requested but the WebAssembly SIMD kernels could not be instantiated: WebAssembly is not available/);
+    expect(() => fresh.setKernels('wasm')).toThrow(
+      /'wasm' was requested but the WebAssembly SIMD kernels could not be instantiated: WebAssembly is not available/,
+    );
     expect(fresh.getKernels()).toBe('auto');
     expect(await fresh.initKernels()).toBe(false);
   });
 });
 
 describe('decodeBase64', () => {
-  it('matches Node\'s decoder on random bytes of every length mod 3', () => {
+  it("matches Node's decoder on random bytes of every length mod 3", () => {
     const rng = new Rng(8);
     for (const len of [0, 1, 2, 3, 4, 5, 100, 257]) {
       const bytes = Uint8Array.from({ length: len }, () => rng.int(256));

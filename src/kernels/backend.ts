@@ -11,20 +11,24 @@ import { loadWasmKernels, loadWasmKernelsAsync, type WasmKernels } from './wasm/
  * 'auto' sends a float32 GEMM to wasm when m·n·k is at least this. Below it the call overhead and
  * the copies into wasm memory cost more than the SIMD kernel saves (measured on the engine
  * machine: the two break even around 8×8×8; `npm run bench:gemm` prints the crossover table).
+ * @example gemmKernelFor('float32', 16, 16, 16) // 'wasm' (4096 ≥ GEMM_WASM_MIN_WORK)
  */
 export const GEMM_WASM_MIN_WORK = 1024;
 
 /**
  * 'auto' keeps a GEMM on JS when the wasm kernel's padding to whole 4×8 tiles would multiply the
  * work by more than this (e.g. a 1×1×k dot product computes a 4×8 tile: 32×).
+ * @example gemmKernelFor('float32', 1, 1, 100_000) // 'js'
  */
 export const GEMM_WASM_MAX_PADDING = 8;
 
 /**
- * 'auto' sends a float32 im2col/col2im to wasm when batch·colSize is at least this (copy in and
- * out included, wasm's memory.copy rows beat the JS loops from about 500 elements on).
+ * 'auto' sends a float32 im2col/col2im to wasm when batch·colSize is at least this. Copies in and
+ * out included, wasm's memory.copy rows beat the JS loops ~4× from a few thousand elements on;
+ * below ~1000 the two are within noise of each other.
+ * @example batch * g.colSize >= IM2COL_WASM_MIN_SIZE // im2col runs on wasm under 'auto'
  */
-export const IM2COL_WASM_MIN_SIZE = 512;
+export const IM2COL_WASM_MIN_SIZE = 1024;
 
 let choice: KernelChoice = 'auto';
 let wasm: WasmKernels | undefined;
@@ -98,7 +102,12 @@ export async function initKernels(): Promise<boolean> {
  * Which implementation {@link gemm} uses for this dtype and size under the current choice.
  * @example gemmKernelFor('float32', 256, 256, 256) // 'wasm' under 'auto' when available
  */
-export function gemmKernelFor(dtype: 'float32' | 'float64', m: number, n: number, k: number): KernelImpl {
+export function gemmKernelFor(
+  dtype: 'float32' | 'float64',
+  m: number,
+  n: number,
+  k: number,
+): KernelImpl {
   if (dtype !== 'float32' || choice === 'js') return 'js';
   if (choice === 'wasm') return 'wasm';
   const work = m * n * k;
@@ -135,7 +144,21 @@ export function gemm(
   checkGemmArgs('gemm', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
   if (c instanceof Float32Array && gemmKernelFor('float32', m, n, k) === 'wasm') {
     const wk = wasm ?? requireWasm();
-    wk.gemmF32Unchecked(transA, transB, m, n, k, alpha, a as Float32Array, aOffset, b as Float32Array, bOffset, beta, c, cOffset);
+    wk.gemmF32Unchecked(
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      alpha,
+      a as Float32Array,
+      aOffset,
+      b as Float32Array,
+      bOffset,
+      beta,
+      c,
+      cOffset,
+    );
     return;
   }
   gemmJsUnchecked(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
@@ -154,10 +177,24 @@ function im2colImpl(x: TypedArray, size: number): KernelImpl {
  * im2col(x, n * g.imageSize, g, col, 0); // then gemm(false, false, outC, g.colCols, g.colRows, 1, w, 0, col, 0, 0, y, ...)
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function im2col(x: TypedArray, xOffset: number, g: ConvGeometry, col: TypedArray, colOffset: number, batch = 1): void {
+export function im2col(
+  x: TypedArray,
+  xOffset: number,
+  g: ConvGeometry,
+  col: TypedArray,
+  colOffset: number,
+  batch = 1,
+): void {
   checkConvArgs('im2col', g, x, 'x', xOffset, col, colOffset, batch);
   if (im2colImpl(x, batch * g.colSize) === 'wasm') {
-    (wasm ?? requireWasm()).im2colF32Unchecked(x as Float32Array, xOffset, g, col as Float32Array, colOffset, batch);
+    (wasm ?? requireWasm()).im2colF32Unchecked(
+      x as Float32Array,
+      xOffset,
+      g,
+      col as Float32Array,
+      colOffset,
+      batch,
+    );
     return;
   }
   im2colJsUnchecked(x, xOffset, g, col, colOffset, batch);
@@ -169,10 +206,24 @@ export function im2col(x: TypedArray, xOffset: number, g: ConvGeometry, col: Typ
  * @example col2im(dcol, 0, g, dx, n * g.imageSize); // dx += col2im(dcol)
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function col2im(col: TypedArray, colOffset: number, g: ConvGeometry, x: TypedArray, xOffset: number, batch = 1): void {
+export function col2im(
+  col: TypedArray,
+  colOffset: number,
+  g: ConvGeometry,
+  x: TypedArray,
+  xOffset: number,
+  batch = 1,
+): void {
   checkConvArgs('col2im', g, x, 'x', xOffset, col, colOffset, batch);
   if (im2colImpl(x, batch * g.colSize) === 'wasm') {
-    (wasm ?? requireWasm()).col2imF32Unchecked(col as Float32Array, colOffset, g, x as Float32Array, xOffset, batch);
+    (wasm ?? requireWasm()).col2imF32Unchecked(
+      col as Float32Array,
+      colOffset,
+      g,
+      x as Float32Array,
+      xOffset,
+      batch,
+    );
     return;
   }
   col2imJsUnchecked(col, colOffset, g, x, xOffset, batch);

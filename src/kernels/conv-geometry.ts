@@ -1,6 +1,10 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 
-/** What {@link convGeometry} needs: one NCHW image and a kernel window (stride, padding, dilation default 1, 0, 1). */
+/**
+ * What {@link convGeometry} needs: one NCHW image and a kernel window (stride, padding, dilation
+ * default to 1, 0, 1).
+ * @example const opts: ConvGeometryOptions = { channels: 3, height: 32, width: 32, kernelH: 3, kernelW: 3, padH: 1, padW: 1 };
+ */
 export interface ConvGeometryOptions {
   /** Input channels C. */
   readonly channels: number;
@@ -26,7 +30,11 @@ export interface ConvGeometryOptions {
   readonly dilationW?: number;
 }
 
-/** A validated convolution window over one C×H×W image, with its output size and column-matrix shape. */
+/**
+ * A validated convolution window over one C×H×W image, with its output size and the shape of
+ * its column matrix [C·kh·kw, outH·outW].
+ * @example const { outH, outW, colRows, colCols } = convGeometry(opts);
+ */
 export interface ConvGeometry {
   readonly channels: number;
   readonly height: number;

@@ -22,7 +22,12 @@ interface Case {
 
 // The textbook triple loop in float64 from the same inputs, and for each element the scale
 // Σ_p |alpha·op(A)[i,p]·op(B)[p,j]| + |beta·C0[i,j]| that bounds its rounding error.
-function naive(cs: Case, a: ArrayLike<number>, b: ArrayLike<number>, c0: ArrayLike<number>): { ref: Float64Array; scale: Float64Array } {
+function naive(
+  cs: Case,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  c0: ArrayLike<number>,
+): { ref: Float64Array; scale: Float64Array } {
   const { transA, transB, m, n, k, alpha, beta, aOffset, bOffset, cOffset } = cs;
   const ref = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
@@ -51,7 +56,21 @@ function run(gemm: Gemm, cs: Case, make: (n: number) => TypedArray, rng: Rng) {
   const c = rng.fillNormal(make(cs.cOffset + m * n + 5));
   const c0 = c.slice();
   const { ref, scale } = naive(cs, a, b, c0);
-  gemm(cs.transA, cs.transB, m, n, k, cs.alpha, a, cs.aOffset, b, cs.bOffset, cs.beta, c, cs.cOffset);
+  gemm(
+    cs.transA,
+    cs.transB,
+    m,
+    n,
+    k,
+    cs.alpha,
+    a,
+    cs.aOffset,
+    b,
+    cs.bOffset,
+    cs.beta,
+    c,
+    cs.cOffset,
+  );
   return { c, c0, ref, scale };
 }
 
@@ -68,7 +87,10 @@ function expectGemmClose(cs: Case, out: ReturnType<typeof run>, tol: number): vo
       where = e;
     }
   }
-  expect(worst <= 1, `${JSON.stringify(cs)} element ${where}: got ${c[cs.cOffset + where]}, want ${ref[where]}`).toBe(true);
+  expect(
+    worst <= 1,
+    `${JSON.stringify(cs)} element ${where}: got ${c[cs.cOffset + where]}, want ${ref[where]}`,
+  ).toBe(true);
   for (let e = 0; e < cs.cOffset; e++) expect(c[e]).toBe(c0[e]);
   for (let e = cs.cOffset + cs.m * cs.n; e < c.length; e++) expect(c[e]).toBe(c0[e]);
 }
@@ -107,7 +129,18 @@ function* cases(): Generator<Case> {
       const [alpha, beta] = SCALARS[t % SCALARS.length] as [number, number];
       // Offsets on every other case: batched matmul passes element offsets into one buffer.
       const off = t % 2 === 1 ? 7 : 0;
-      yield { transA, transB, m, n, k, alpha, beta, aOffset: off, bOffset: 2 * off, cOffset: 3 * off };
+      yield {
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha,
+        beta,
+        aOffset: off,
+        bOffset: 2 * off,
+        cOffset: 3 * off,
+      };
       t++;
     }
   }
@@ -116,15 +149,34 @@ function* cases(): Generator<Case> {
 describe('gemmJs (float64) against the naive triple loop', () => {
   // float64 sums of ≤ 1031 terms in another order: error ≤ k·2⁻⁵³·scale ≈ 1e-13·scale.
   it.each([...cases()])('%j', (cs) => {
-    expectGemmClose(cs, run(gemmJs, cs, (len) => new Float64Array(len), new Rng(cs.m * 1000 + cs.n + cs.k)), 1e-12);
+    expectGemmClose(
+      cs,
+      run(gemmJs, cs, (len) => new Float64Array(len), new Rng(cs.m * 1000 + cs.n + cs.k)),
+      1e-12,
+    );
   });
 
   it('agrees for every alpha/beta combination on one shape', () => {
     const rng = new Rng(3);
     for (const [alpha, beta] of [...SCALARS, [0.5, 2] as [number, number]]) {
       for (const [transA, transB] of VARIANTS) {
-        const cs = { transA, transB, m: 6, n: 10, k: 9, alpha, beta, aOffset: 1, bOffset: 0, cOffset: 2 };
-        expectGemmClose(cs, run(gemmJs, cs, (len) => new Float64Array(len), rng), 1e-12);
+        const cs = {
+          transA,
+          transB,
+          m: 6,
+          n: 10,
+          k: 9,
+          alpha,
+          beta,
+          aOffset: 1,
+          bOffset: 0,
+          cOffset: 2,
+        };
+        expectGemmClose(
+          cs,
+          run(gemmJs, cs, (len) => new Float64Array(len), rng),
+          1e-12,
+        );
       }
     }
   });
@@ -132,15 +184,44 @@ describe('gemmJs (float64) against the naive triple loop', () => {
   it('works in float32 too (error ≤ k·2⁻²⁴·scale)', () => {
     const rng = new Rng(5);
     for (const [transA, transB] of VARIANTS) {
-      const cs = { transA, transB, m: 17, n: 33, k: 129, alpha: 1.5, beta: 0.25, aOffset: 0, bOffset: 5, cOffset: 0 };
-      expectGemmClose(cs, run(gemmJs, cs, (len) => new Float32Array(len), rng), 1e-5);
+      const cs = {
+        transA,
+        transB,
+        m: 17,
+        n: 33,
+        k: 129,
+        alpha: 1.5,
+        beta: 0.25,
+        aOffset: 0,
+        bOffset: 5,
+        cOffset: 0,
+      };
+      expectGemmClose(
+        cs,
+        run(gemmJs, cs, (len) => new Float32Array(len), rng),
+        1e-5,
+      );
     }
   });
 
   it('computes a hand-worked product', () => {
     // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[4,5],[10,11]]
     const c = new Float64Array(4);
-    gemmJs(false, false, 2, 2, 3, 1, new Float64Array([1, 2, 3, 4, 5, 6]), 0, new Float64Array([1, 0, 0, 1, 1, 1]), 0, 0, c, 0);
+    gemmJs(
+      false,
+      false,
+      2,
+      2,
+      3,
+      1,
+      new Float64Array([1, 2, 3, 4, 5, 6]),
+      0,
+      new Float64Array([1, 0, 0, 1, 1, 1]),
+      0,
+      0,
+      c,
+      0,
+    );
     expect(Array.from(c)).toEqual([4, 5, 10, 11]);
   });
 });
@@ -148,13 +229,36 @@ describe('gemmJs (float64) against the naive triple loop', () => {
 describe('gemm BLAS edge semantics (JS and wasm)', () => {
   const impls: Array<[string, Gemm]> = [
     ['js', gemmJs],
-    ['wasm', (...args) => loadWasmKernels().gemmF32(...(args as Parameters<ReturnType<typeof loadWasmKernels>['gemmF32']>))],
+    [
+      'wasm',
+      (...args) =>
+        loadWasmKernels().gemmF32(
+          ...(args as Parameters<ReturnType<typeof loadWasmKernels>['gemmF32']>),
+        ),
+    ],
   ];
-  it.each(impls)('%s: beta = 0 overwrites C without reading it (NaN in C does not survive)', (_, gemm) => {
-    const c = new Float32Array([NaN, Infinity, NaN, -Infinity]);
-    gemm(false, false, 2, 2, 1, 1, new Float32Array([1, 2]), 0, new Float32Array([3, 4]), 0, 0, c, 0);
-    expect(Array.from(c)).toEqual([3, 4, 6, 8]);
-  });
+  it.each(impls)(
+    '%s: beta = 0 overwrites C without reading it (NaN in C does not survive)',
+    (_, gemm) => {
+      const c = new Float32Array([NaN, Infinity, NaN, -Infinity]);
+      gemm(
+        false,
+        false,
+        2,
+        2,
+        1,
+        1,
+        new Float32Array([1, 2]),
+        0,
+        new Float32Array([3, 4]),
+        0,
+        0,
+        c,
+        0,
+      );
+      expect(Array.from(c)).toEqual([3, 4, 6, 8]);
+    },
+  );
   it.each(impls)('%s: k = 0 scales C by beta', (_, gemm) => {
     const c = new Float32Array([1, 2, 3]);
     gemm(true, true, 1, 3, 0, 1, new Float32Array(0), 0, new Float32Array(0), 0, 2, c, 0);
@@ -162,7 +266,21 @@ describe('gemm BLAS edge semantics (JS and wasm)', () => {
   });
   it.each(impls)('%s: alpha = 0 does not read A or B (NaN there does not leak)', (_, gemm) => {
     const c = new Float32Array([1, 2]);
-    gemm(false, false, 1, 2, 2, 0, new Float32Array([NaN, NaN]), 0, new Float32Array([NaN, 1, 1, NaN]), 0, 0.5, c, 0);
+    gemm(
+      false,
+      false,
+      1,
+      2,
+      2,
+      0,
+      new Float32Array([NaN, NaN]),
+      0,
+      new Float32Array([NaN, 1, 1, NaN]),
+      0,
+      0.5,
+      c,
+      0,
+    );
     expect(Array.from(c)).toEqual([0.5, 1]);
   });
   it.each(impls)('%s: m = 0 or n = 0 is a no-op', (_, gemm) => {
@@ -176,7 +294,21 @@ describe('gemm BLAS edge semantics (JS and wasm)', () => {
 describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => {
   const wk = loadWasmKernels();
   const wasmGemm: Gemm = (ta, tb, m, n, k, alpha, a, ao, b, bo, beta, c, co) =>
-    wk.gemmF32(ta, tb, m, n, k, alpha, a as Float32Array, ao, b as Float32Array, bo, beta, c as Float32Array, co);
+    wk.gemmF32(
+      ta,
+      tb,
+      m,
+      n,
+      k,
+      alpha,
+      a as Float32Array,
+      ao,
+      b as Float32Array,
+      bo,
+      beta,
+      c as Float32Array,
+      co,
+    );
   // float32: error ≤ k·u·scale with u = 2⁻²⁴; k ≤ 1031 gives 6e-5, and blocked sums are far
   // below the worst case, so 2e-5 leaves room without hiding a wrong element (errors are O(1)).
   it.each([...cases()])('%j', (cs) => {
@@ -204,13 +336,41 @@ describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => 
     wk.f32View(aPtr, m * k).set(a);
     wk.f32View(bPtr, k * n).set(b);
     wk.gemmF32Ptr(false, true, m, n, k, 1, aPtr, bPtr, 0, cPtr);
-    const cs = { transA: false, transB: true, m, n, k, alpha: 1, beta: 0, aOffset: 0, bOffset: 0, cOffset: 0 };
+    const cs = {
+      transA: false,
+      transB: true,
+      m,
+      n,
+      k,
+      alpha: 1,
+      beta: 0,
+      aOffset: 0,
+      bOffset: 0,
+      cOffset: 0,
+    };
     const { ref, scale } = naive(cs, a, b, new Float32Array(m * n));
     const c = wk.f32View(cPtr, m * n);
-    for (let e = 0; e < m * n; e++) expect(Math.abs((c[e] as number) - (ref[e] as number))).toBeLessThanOrEqual(2e-5 * (scale[e] as number));
+    for (let e = 0; e < m * n; e++)
+      expect(Math.abs((c[e] as number) - (ref[e] as number))).toBeLessThanOrEqual(
+        2e-5 * (scale[e] as number),
+      );
     // Views of wasm memory passed to the copying entry are used in place and give the same C.
     const out = new Float32Array(m * n);
-    wk.gemmF32(false, true, m, n, k, 1, wk.f32View(aPtr, m * k), 0, wk.f32View(bPtr, k * n), 0, 0, out, 0);
+    wk.gemmF32(
+      false,
+      true,
+      m,
+      n,
+      k,
+      1,
+      wk.f32View(aPtr, m * k),
+      0,
+      wk.f32View(bPtr, k * n),
+      0,
+      0,
+      out,
+      0,
+    );
     expect(Array.from(out)).toEqual(Array.from(wk.f32View(cPtr, m * n)));
   });
 });
@@ -218,23 +378,53 @@ describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => 
 describe('gemm argument checks', () => {
   const f = (n: number) => new Float64Array(n);
   it('rejects arrays that are too short, naming the argument and the sizes', () => {
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(7), 0, f(12), 0, 0, f(6), 0)).toThrow(ShapeError);
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(7), 0, f(12), 0, 0, f(6), 0)).toThrow(/a needs m·k = 2·4 = 8 elements from aOffset 0, but a.length is 7/);
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(8), 0, f(12), 0, 0, f(6), 1)).toThrow(/c needs m·n/);
+    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(7), 0, f(12), 0, 0, f(6), 0)).toThrow(
+      ShapeError,
+    );
+    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(7), 0, f(12), 0, 0, f(6), 0)).toThrow(
+      /a needs m·k = 2·4 = 8 elements from aOffset 0, but a.length is 7/,
+    );
+    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(8), 0, f(12), 0, 0, f(6), 1)).toThrow(
+      /c needs m·n/,
+    );
   });
   it('rejects negative or fractional sizes and offsets', () => {
-    expect(() => gemmJs(false, false, -1, 3, 4, 1, f(8), 0, f(12), 0, 0, f(6), 0)).toThrow(/m must be a non-negative integer, got -1/);
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(8), 0.5, f(12), 0, 0, f(6), 0)).toThrow(/aOffset must be a non-negative integer/);
+    expect(() => gemmJs(false, false, -1, 3, 4, 1, f(8), 0, f(12), 0, 0, f(6), 0)).toThrow(
+      /m must be a non-negative integer, got -1/,
+    );
+    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(8), 0.5, f(12), 0, 0, f(6), 0)).toThrow(
+      /aOffset must be a non-negative integer/,
+    );
   });
   it('rejects mixed dtypes', () => {
-    expect(() => gemmJs(false, false, 1, 1, 1, 1, f(1), 0, new Float32Array(1), 0, 0, f(1), 0)).toThrow(DtypeError);
+    expect(() =>
+      gemmJs(false, false, 1, 1, 1, 1, f(1), 0, new Float32Array(1), 0, 0, f(1), 0),
+    ).toThrow(DtypeError);
   });
   it('rejects C overlapping A or B', () => {
     const buf = new Float64Array(20);
-    expect(() => gemmJs(false, false, 2, 2, 2, 1, buf, 0, buf, 4, 0, buf, 2)).toThrow(/c overlaps a/);
+    expect(() => gemmJs(false, false, 2, 2, 2, 1, buf, 0, buf, 4, 0, buf, 2)).toThrow(
+      /c overlaps a/,
+    );
     expect(() => gemmJs(false, false, 2, 2, 2, 1, buf, 0, buf, 4, 0, buf, 8)).not.toThrow();
   });
   it('the wasm entry is float32-only', () => {
-    expect(() => loadWasmKernels().gemmF32(false, false, 1, 1, 1, 1, f(1) as unknown as Float32Array, 0, f(1) as unknown as Float32Array, 0, 0, f(1) as unknown as Float32Array, 0)).toThrow(DtypeError);
+    expect(() =>
+      loadWasmKernels().gemmF32(
+        false,
+        false,
+        1,
+        1,
+        1,
+        1,
+        f(1) as unknown as Float32Array,
+        0,
+        f(1) as unknown as Float32Array,
+        0,
+        0,
+        f(1) as unknown as Float32Array,
+        0,
+      ),
+    ).toThrow(DtypeError);
   });
 });

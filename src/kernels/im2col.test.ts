@@ -19,7 +19,9 @@ function directConv(x: Float64Array, w: Float64Array, outC: number, g: ConvGeome
               const iy = oy * g.strideH - g.padH + i * g.dilationH;
               const ix = ox * g.strideW - g.padW + j * g.dilationW;
               if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) continue;
-              s += (w[((o * g.channels + c) * g.kernelH + i) * g.kernelW + j] as number) * (x[(c * g.height + iy) * g.width + ix] as number);
+              s +=
+                (w[((o * g.channels + c) * g.kernelH + i) * g.kernelW + j] as number) *
+                (x[(c * g.height + iy) * g.width + ix] as number);
             }
           }
         }
@@ -31,12 +33,18 @@ function directConv(x: Float64Array, w: Float64Array, outC: number, g: ConvGeome
 }
 
 // y = W[outC, C·kh·kw] · col[C·kh·kw, outH·outW], the naive matrix product.
-function matmul(w: Float64Array, col: ArrayLike<number>, outC: number, g: ConvGeometry): Float64Array {
+function matmul(
+  w: Float64Array,
+  col: ArrayLike<number>,
+  outC: number,
+  g: ConvGeometry,
+): Float64Array {
   const y = new Float64Array(outC * g.colCols);
   for (let o = 0; o < outC; o++) {
     for (let q = 0; q < g.colCols; q++) {
       let s = 0;
-      for (let r = 0; r < g.colRows; r++) s += (w[o * g.colRows + r] as number) * (col[r * g.colCols + q] as number);
+      for (let r = 0; r < g.colRows; r++)
+        s += (w[o * g.colRows + r] as number) * (col[r * g.colCols + q] as number);
       y[o * g.colCols + q] = s;
     }
   }
@@ -52,27 +60,72 @@ function normal32(rng: Rng, length: number): Float32Array {
 const GEOMETRIES: ConvGeometryOptions[] = [
   { channels: 1, height: 5, width: 5, kernelH: 3, kernelW: 3 },
   { channels: 2, height: 7, width: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1 },
-  { channels: 3, height: 8, width: 9, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padH: 1, padW: 2 },
-  { channels: 2, height: 9, width: 10, kernelH: 3, kernelW: 3, dilationH: 2, dilationW: 3, padH: 2, padW: 1 },
+  {
+    channels: 3,
+    height: 8,
+    width: 9,
+    kernelH: 3,
+    kernelW: 2,
+    strideH: 2,
+    strideW: 3,
+    padH: 1,
+    padW: 2,
+  },
+  {
+    channels: 2,
+    height: 9,
+    width: 10,
+    kernelH: 3,
+    kernelW: 3,
+    dilationH: 2,
+    dilationW: 3,
+    padH: 2,
+    padW: 1,
+  },
   { channels: 1, height: 4, width: 4, kernelH: 5, kernelW: 5, padH: 2, padW: 2 }, // kernel wider than the image
   { channels: 4, height: 6, width: 5, kernelH: 1, kernelW: 1, strideH: 2, strideW: 2 },
   { channels: 2, height: 3, width: 11, kernelH: 2, kernelW: 4, strideW: 2, padW: 3, padH: 1 }, // padding wider than the stride
 ];
 
 describe('convGeometry', () => {
-  it('uses PyTorch\'s output-size formula', () => {
+  it("uses PyTorch's output-size formula", () => {
     // height: ⌊(28 + 2·1 − 1·(3 − 1) − 1)/1⌋ + 1 = 28; width: ⌊(9 + 2·1 − 2·(3 − 1) − 1)/2⌋ + 1 = 4
-    const g = convGeometry({ channels: 3, height: 28, width: 9, kernelH: 3, kernelW: 3, padH: 1, padW: 1, strideW: 2, dilationW: 2 });
+    const g = convGeometry({
+      channels: 3,
+      height: 28,
+      width: 9,
+      kernelH: 3,
+      kernelW: 3,
+      padH: 1,
+      padW: 1,
+      strideW: 2,
+      dilationW: 2,
+    });
     expect([g.outH, g.outW, g.colRows, g.colCols]).toEqual([28, 4, 27, 112]);
     // ⌊(10 + 0 − 1·(3 − 1) − 1)/3⌋ + 1 = 3 (the last window does not fit a 4th time)
-    const g2 = convGeometry({ channels: 1, height: 10, width: 10, kernelH: 3, kernelW: 3, strideH: 3 });
+    const g2 = convGeometry({
+      channels: 1,
+      height: 10,
+      width: 10,
+      kernelH: 3,
+      kernelW: 3,
+      strideH: 3,
+    });
     expect(g2.outH).toBe(3);
   });
   it('rejects invalid options with the name and value', () => {
-    expect(() => convGeometry({ channels: 1, height: 5, width: 5, kernelH: 0, kernelW: 3 })).toThrow(ConfigError);
-    expect(() => convGeometry({ channels: 1, height: 5, width: 5, kernelH: 3, kernelW: 3, strideH: 0 })).toThrow(/strideH must be an integer >= 1, got 0/);
-    expect(() => convGeometry({ channels: 1, height: 5, width: 5, kernelH: 3, kernelW: 3, padW: -1 })).toThrow(/padW/);
-    expect(() => convGeometry({ channels: 1, height: 2, width: 5, kernelH: 3, kernelW: 3 })).toThrow(ShapeError);
+    expect(() =>
+      convGeometry({ channels: 1, height: 5, width: 5, kernelH: 0, kernelW: 3 }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      convGeometry({ channels: 1, height: 5, width: 5, kernelH: 3, kernelW: 3, strideH: 0 }),
+    ).toThrow(/strideH must be an integer >= 1, got 0/);
+    expect(() =>
+      convGeometry({ channels: 1, height: 5, width: 5, kernelH: 3, kernelW: 3, padW: -1 }),
+    ).toThrow(/padW/);
+    expect(() =>
+      convGeometry({ channels: 1, height: 2, width: 5, kernelH: 3, kernelW: 3 }),
+    ).toThrow(ShapeError);
   });
 });
 
@@ -128,7 +181,9 @@ describe('im2col / col2im (JS, float64)', () => {
     const one = new Float64Array(g.colSize);
     for (let b = 0; b < batch; b++) {
       im2colJs(x, 5 + b * g.imageSize, g, one, 0);
-      expect(Array.from(col.subarray(2 + b * g.colSize, 2 + (b + 1) * g.colSize))).toEqual(Array.from(one));
+      expect(Array.from(col.subarray(2 + b * g.colSize, 2 + (b + 1) * g.colSize))).toEqual(
+        Array.from(one),
+      );
     }
     expect(col[0]).toBe(0);
     expect(col[1]).toBe(0);
@@ -136,7 +191,9 @@ describe('im2col / col2im (JS, float64)', () => {
 
   it('checks its arguments', () => {
     const g = convGeometry({ channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2 });
-    expect(() => im2colJs(new Float64Array(8), 0, g, new Float64Array(16), 0)).toThrow(/x needs batch·C·H·W = 1·9 = 9 elements/);
+    expect(() => im2colJs(new Float64Array(8), 0, g, new Float64Array(16), 0)).toThrow(
+      /x needs batch·C·H·W = 1·9 = 9 elements/,
+    );
     expect(() => im2colJs(new Float64Array(9), 0, g, new Float32Array(16), 0)).toThrow(DtypeError);
     expect(() => col2imJs(new Float64Array(15), 0, g, new Float64Array(9), 0)).toThrow(/col needs/);
   });
@@ -163,7 +220,10 @@ describe('im2col / col2im (wasm, float32) against JS', () => {
     col2imJs(y, 0, g, dxJs, 0, batch);
     wk.col2imF32(y, 0, g, dxWasm, 0, batch);
     // Float32 sums of the same terms, possibly in another order (SIMD rows): ≤ a few ulps.
-    for (let e = 0; e < dxJs.length; e++) expect(Math.abs((dxWasm[e] as number) - (dxJs[e] as number))).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(dxJs[e] as number)));
+    for (let e = 0; e < dxJs.length; e++)
+      expect(Math.abs((dxWasm[e] as number) - (dxJs[e] as number))).toBeLessThanOrEqual(
+        1e-5 * (1 + Math.abs(dxJs[e] as number)),
+      );
   });
 
   it('adjoint identity holds for the wasm pair too (float64 sums of float32 products)', () => {

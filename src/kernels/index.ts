@@ -4,7 +4,13 @@ export type { KernelChoice, KernelImpl } from './types.js';
 export { convGeometry, type ConvGeometry, type ConvGeometryOptions } from './conv-geometry.js';
 export { gemmJs } from './js/gemm.js';
 export { im2colJs, col2imJs } from './js/im2col.js';
-export { WasmKernels, loadWasmKernels, loadWasmKernelsAsync, wasmKernelsFailure } from './wasm/wasm-kernels.js';
+export type { WasmMemory } from './wasm/wasm-kernels.js';
+export {
+  WasmKernels,
+  loadWasmKernels,
+  loadWasmKernelsAsync,
+  wasmKernelsFailure,
+} from './wasm/wasm-kernels.js';
 export {
   setKernels,
   getKernels,

@@ -6,5 +6,8 @@
  */
 export type KernelChoice = 'js' | 'wasm' | 'auto';
 
-/** The implementation one call was routed to. */
+/**
+ * The implementation one call was routed to.
+ * @example gemmKernelFor('float32', 512, 512, 512) // 'wasm' | 'js'
+ */
 export type KernelImpl = 'js' | 'wasm';

@@ -10,17 +10,32 @@ function describe(x: unknown): string {
   return x === null || typeof x !== 'object' ? fmt(x) : (x.constructor?.name ?? 'object');
 }
 
-/** Throws a ShapeError unless `value` is a non-negative integer. */
+/**
+ * Throws a ShapeError unless `value` is a non-negative integer.
+ * @example checkCount('gemm', 'm', m);
+ */
 export function checkCount(fn: string, name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) {
     throw new ShapeError(`${fn}: ${name} must be a non-negative integer, got ${fmt(value)}`);
   }
 }
 
-/** Throws unless `arr` is a float typed array holding `size` elements from `offset`. */
-export function checkSpan(fn: string, name: string, arr: unknown, offset: number, size: number, what: string): void {
+/**
+ * Throws unless `arr` is a float typed array holding `size` elements from `offset`.
+ * @example checkSpan('gemm', 'a', a, aOffset, m * k, 'm·k');
+ */
+export function checkSpan(
+  fn: string,
+  name: string,
+  arr: unknown,
+  offset: number,
+  size: number,
+  what: string,
+): void {
   if (!isFloatArray(arr)) {
-    throw new DtypeError(`${fn}: ${name} must be a Float32Array or Float64Array, got ${describe(arr)}`);
+    throw new DtypeError(
+      `${fn}: ${name} must be a Float32Array or Float64Array, got ${describe(arr)}`,
+    );
   }
   checkCount(fn, `${name}Offset`, offset);
   if (offset + size > arr.length) {
@@ -30,8 +45,15 @@ export function checkSpan(fn: string, name: string, arr: unknown, offset: number
   }
 }
 
-/** Throws a DtypeError unless all arrays share one element type. */
-export function checkSameDtype(fn: string, names: readonly string[], arrays: readonly TypedArray[]): void {
+/**
+ * Throws a DtypeError unless all arrays share one element type.
+ * @example checkSameDtype('gemm', ['a', 'b', 'c'], [a, b, c]);
+ */
+export function checkSameDtype(
+  fn: string,
+  names: readonly string[],
+  arrays: readonly TypedArray[],
+): void {
   const first = arrays[0];
   for (let i = 1; i < arrays.length; i++) {
     const arr = arrays[i];
@@ -43,7 +65,10 @@ export function checkSameDtype(fn: string, names: readonly string[], arrays: rea
   }
 }
 
-/** Throws a ShapeError when the written range of `out` overlaps the read range of `input`. */
+/**
+ * Throws a ShapeError when the written range of `out` overlaps the read range of `input`.
+ * @example checkNoOverlap('gemm', 'c', c, cOffset, m * n, 'a', a, aOffset, m * k);
+ */
 export function checkNoOverlap(
   fn: string,
   outName: string,
@@ -61,11 +86,16 @@ export function checkNoOverlap(
   const i0 = input.byteOffset + inOffset * input.BYTES_PER_ELEMENT;
   const i1 = i0 + inSize * input.BYTES_PER_ELEMENT;
   if (o0 < i1 && i0 < o1) {
-    throw new ShapeError(`${fn}: ${outName} overlaps ${inName} in memory; expected disjoint buffers (the kernel reads ${inName} while writing ${outName})`);
+    throw new ShapeError(
+      `${fn}: ${outName} overlaps ${inName} in memory; expected disjoint buffers (the kernel reads ${inName} while writing ${outName})`,
+    );
   }
 }
 
-/** Validates the arguments of a GEMM call (shapes, spans, dtypes, aliasing). */
+/**
+ * Validates the arguments of a GEMM call (shapes, spans, dtypes, aliasing).
+ * @example checkGemmArgs('gemm', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+ */
 export function checkGemmArgs(
   fn: string,
   m: number,
@@ -83,8 +113,10 @@ export function checkGemmArgs(
   checkCount(fn, 'm', m);
   checkCount(fn, 'n', n);
   checkCount(fn, 'k', k);
-  if (typeof alpha !== 'number') throw new ShapeError(`${fn}: alpha must be a number, got ${fmt(alpha)}`);
-  if (typeof beta !== 'number') throw new ShapeError(`${fn}: beta must be a number, got ${fmt(beta)}`);
+  if (typeof alpha !== 'number')
+    throw new ShapeError(`${fn}: alpha must be a number, got ${fmt(alpha)}`);
+  if (typeof beta !== 'number')
+    throw new ShapeError(`${fn}: beta must be a number, got ${fmt(beta)}`);
   checkSpan(fn, 'a', a, aOffset, m * k, `m·k = ${m}·${k}`);
   checkSpan(fn, 'b', b, bOffset, k * n, `k·n = ${k}·${n}`);
   checkSpan(fn, 'c', c, cOffset, m * n, `m·n = ${m}·${n}`);
@@ -93,7 +125,10 @@ export function checkGemmArgs(
   checkNoOverlap(fn, 'c', c, cOffset, m * n, 'b', b, bOffset, k * n);
 }
 
-/** Validates an im2col/col2im call: `image` holds batch images, `col` batch column matrices. */
+/**
+ * Validates an im2col/col2im call: `image` holds batch images, `col` batch column matrices.
+ * @example checkConvArgs('im2col', g, x, 'x', xOffset, col, colOffset, batch);
+ */
 export function checkConvArgs(
   fn: string,
   g: ConvGeometry,
@@ -108,8 +143,32 @@ export function checkConvArgs(
     throw new ShapeError(`${fn}: geometry must come from convGeometry(...), got ${fmt(g)}`);
   }
   checkCount(fn, 'batch', batch);
-  checkSpan(fn, imageName, image, imageOffset, batch * g.imageSize, `batch·C·H·W = ${batch}·${g.imageSize}`);
-  checkSpan(fn, 'col', col, colOffset, batch * g.colSize, `batch·C·kh·kw·outH·outW = ${batch}·${g.colSize}`);
+  checkSpan(
+    fn,
+    imageName,
+    image,
+    imageOffset,
+    batch * g.imageSize,
+    `batch·C·H·W = ${batch}·${g.imageSize}`,
+  );
+  checkSpan(
+    fn,
+    'col',
+    col,
+    colOffset,
+    batch * g.colSize,
+    `batch·C·kh·kw·outH·outW = ${batch}·${g.colSize}`,
+  );
   checkSameDtype(fn, [imageName, 'col'], [image, col]);
-  checkNoOverlap(fn, 'col', col, colOffset, batch * g.colSize, imageName, image, imageOffset, batch * g.imageSize);
+  checkNoOverlap(
+    fn,
+    'col',
+    col,
+    colOffset,
+    batch * g.colSize,
+    imageName,
+    image,
+    imageOffset,
+    batch * g.imageSize,
+  );
 }

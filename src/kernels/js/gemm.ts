@@ -1,14 +1,10 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import { checkGemmArgs } from '../validate.js';
 
-// Cache blocking of the reference kernel: a KC×NC block of B (128×256 floats: 128 KiB in float32,
-// 256 KiB in float64) stays in L2 while every row of A streams over it.
-const KC = 128;
-const NC = 256;
-// Dot-product form (transB): B rows are grouped so that a group stays in L2 (~128 KiB).
-const DOT_BLOCK_BYTES = 128 * 1024;
-
-let rowScratch = new Float64Array(0);
+// Blocking of the reference kernel: a KC-deep slice of 4 rows of op(A) stays in L1 while a
+// KC×NC panel of op(B) (256×128 floats: 128 KiB in float32, 256 KiB in float64) stays in L2.
+const KC = 256;
+const NC = 128;
 
 /** C = beta·C in place over m·n elements; beta = 0 writes zeros without reading (BLAS semantics). */
 function scaleC(c: TypedArray, cOffset: number, count: number, beta: number): void {
@@ -20,123 +16,214 @@ function scaleC(c: TypedArray, cOffset: number, count: number, beta: number): vo
   for (let i = cOffset, end = cOffset + count; i < end; i++) c[i] = beta * (c[i] as number);
 }
 
-// op(B) rows are contiguous (B stored k×n): C[i, :] += alpha·op(A)[i, p] · B[p, :], four rows of C
-// at a time so that each loaded B element feeds four multiply-adds.
-function gemmRowUpdate(
-  transA: boolean,
+// C[i, j] += alpha · Σ_{p0 ≤ p < p1} op(A)[i, p] · op(B)[p, j] for rows [i0, i1) (fewer than 4)
+// and columns [j0, j1), one row at a time, four columns per pass.
+function edgeRows(
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+  p0: number,
+  p1: number,
+  n: number,
+  alpha: number,
+  a: TypedArray,
+  aOffset: number,
+  sai: number,
+  sap: number,
+  b: TypedArray,
+  bOffset: number,
+  sbp: number,
+  sbj: number,
+  c: TypedArray,
+  cOffset: number,
+): void {
+  for (let i = i0; i < i1; i++) {
+    const ci = cOffset + i * n;
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let pa = aOffset + i * sai + p0 * sap;
+      let pb = bOffset + p0 * sbp + j * sbj;
+      for (let p = p0; p < p1; p++) {
+        const av = a[pa] as number;
+        s0 += av * (b[pb] as number);
+        s1 += av * (b[pb + sbj] as number);
+        s2 += av * (b[pb + 2 * sbj] as number);
+        s3 += av * (b[pb + 3 * sbj] as number);
+        pa += sap;
+        pb += sbp;
+      }
+      c[ci + j] = (c[ci + j] as number) + alpha * s0;
+      c[ci + j + 1] = (c[ci + j + 1] as number) + alpha * s1;
+      c[ci + j + 2] = (c[ci + j + 2] as number) + alpha * s2;
+      c[ci + j + 3] = (c[ci + j + 3] as number) + alpha * s3;
+    }
+    for (; j < j1; j++) {
+      let s = 0;
+      let pa = aOffset + i * sai + p0 * sap;
+      let pb = bOffset + p0 * sbp + j * sbj;
+      for (let p = p0; p < p1; p++) {
+        s += (a[pa] as number) * (b[pb] as number);
+        pa += sap;
+        pb += sbp;
+      }
+      c[ci + j] = (c[ci + j] as number) + alpha * s;
+    }
+  }
+}
+
+// The blocked kernel for every transposition: op(A)[i, p] = a[aOffset + i·sai + p·sap] and
+// op(B)[p, j] = b[bOffset + p·sbp + j·sbj]. A 4×4 block of C is accumulated in 16 float64 locals
+// over a KC-deep slice (8 loads feed 16 multiply-adds; V8 keeps most of them in registers), then
+// added to C once, so float32 results are also rounded once per slice.
+function gemmBlocked(
   m: number,
   n: number,
   k: number,
   alpha: number,
   a: TypedArray,
   aOffset: number,
+  sai: number,
+  sap: number,
   b: TypedArray,
   bOffset: number,
+  sbp: number,
+  sbj: number,
   c: TypedArray,
   cOffset: number,
 ): void {
-  // op(A)[i][p] = a[aOffset + i·si + p·sp]
-  const si = transA ? 1 : k;
-  const sp = transA ? m : 1;
+  const m4 = m - (m % 4);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const p1 = Math.min(k, p0 + KC);
     for (let j0 = 0; j0 < n; j0 += NC) {
       const j1 = Math.min(n, j0 + NC);
-      let i = 0;
-      for (; i + 4 <= m; i += 4) {
-        const c0 = cOffset + i * n;
-        const c1 = c0 + n;
-        const c2 = c1 + n;
-        const c3 = c2 + n;
-        for (let p = p0; p < p1; p++) {
-          const ai = aOffset + i * si + p * sp;
-          const a0 = alpha * (a[ai] as number);
-          const a1 = alpha * (a[ai + si] as number);
-          const a2 = alpha * (a[ai + 2 * si] as number);
-          const a3 = alpha * (a[ai + 3 * si] as number);
-          const br = bOffset + p * n;
-          for (let j = j0; j < j1; j++) {
-            const bv = b[br + j] as number;
-            c[c0 + j] = (c[c0 + j] as number) + a0 * bv;
-            c[c1 + j] = (c[c1 + j] as number) + a1 * bv;
-            c[c2 + j] = (c[c2 + j] as number) + a2 * bv;
-            c[c3 + j] = (c[c3 + j] as number) + a3 * bv;
+      const j4 = j1 - ((j1 - j0) % 4);
+      for (let i = 0; i < m4; i += 4) {
+        for (let j = j0; j < j4; j += 4) {
+          let s00 = 0,
+            s01 = 0,
+            s02 = 0,
+            s03 = 0;
+          let s10 = 0,
+            s11 = 0,
+            s12 = 0,
+            s13 = 0;
+          let s20 = 0,
+            s21 = 0,
+            s22 = 0,
+            s23 = 0;
+          let s30 = 0,
+            s31 = 0,
+            s32 = 0,
+            s33 = 0;
+          let pa = aOffset + i * sai + p0 * sap;
+          let pb = bOffset + p0 * sbp + j * sbj;
+          for (let p = p0; p < p1; p++) {
+            const a0 = a[pa] as number;
+            const a1 = a[pa + sai] as number;
+            const a2 = a[pa + 2 * sai] as number;
+            const a3 = a[pa + 3 * sai] as number;
+            const b0 = b[pb] as number;
+            const b1 = b[pb + sbj] as number;
+            const b2 = b[pb + 2 * sbj] as number;
+            const b3 = b[pb + 3 * sbj] as number;
+            s00 += a0 * b0;
+            s01 += a0 * b1;
+            s02 += a0 * b2;
+            s03 += a0 * b3;
+            s10 += a1 * b0;
+            s11 += a1 * b1;
+            s12 += a1 * b2;
+            s13 += a1 * b3;
+            s20 += a2 * b0;
+            s21 += a2 * b1;
+            s22 += a2 * b2;
+            s23 += a2 * b3;
+            s30 += a3 * b0;
+            s31 += a3 * b1;
+            s32 += a3 * b2;
+            s33 += a3 * b3;
+            pa += sap;
+            pb += sbp;
           }
+          let o = cOffset + i * n + j;
+          c[o] = (c[o] as number) + alpha * s00;
+          c[o + 1] = (c[o + 1] as number) + alpha * s01;
+          c[o + 2] = (c[o + 2] as number) + alpha * s02;
+          c[o + 3] = (c[o + 3] as number) + alpha * s03;
+          o += n;
+          c[o] = (c[o] as number) + alpha * s10;
+          c[o + 1] = (c[o + 1] as number) + alpha * s11;
+          c[o + 2] = (c[o + 2] as number) + alpha * s12;
+          c[o + 3] = (c[o + 3] as number) + alpha * s13;
+          o += n;
+          c[o] = (c[o] as number) + alpha * s20;
+          c[o + 1] = (c[o + 1] as number) + alpha * s21;
+          c[o + 2] = (c[o + 2] as number) + alpha * s22;
+          c[o + 3] = (c[o + 3] as number) + alpha * s23;
+          o += n;
+          c[o] = (c[o] as number) + alpha * s30;
+          c[o + 1] = (c[o + 1] as number) + alpha * s31;
+          c[o + 2] = (c[o + 2] as number) + alpha * s32;
+          c[o + 3] = (c[o + 3] as number) + alpha * s33;
         }
+        // Columns left over in this panel (fewer than 4), for these 4 rows.
+        if (j4 < j1)
+          edgeRows(
+            i,
+            i + 4,
+            j4,
+            j1,
+            p0,
+            p1,
+            n,
+            alpha,
+            a,
+            aOffset,
+            sai,
+            sap,
+            b,
+            bOffset,
+            sbp,
+            sbj,
+            c,
+            cOffset,
+          );
       }
-      for (; i < m; i++) {
-        const c0 = cOffset + i * n;
-        for (let p = p0; p < p1; p++) {
-          const a0 = alpha * (a[aOffset + i * si + p * sp] as number);
-          const br = bOffset + p * n;
-          for (let j = j0; j < j1; j++) c[c0 + j] = (c[c0 + j] as number) + a0 * (b[br + j] as number);
-        }
-      }
+      // Rows left over (fewer than 4), all columns of the panel.
+      if (m4 < m)
+        edgeRows(
+          m4,
+          m,
+          j0,
+          j1,
+          p0,
+          p1,
+          n,
+          alpha,
+          a,
+          aOffset,
+          sai,
+          sap,
+          b,
+          bOffset,
+          sbp,
+          sbj,
+          c,
+          cOffset,
+        );
     }
   }
 }
 
-// transB: op(B)[p][j] = B[j·k + p], so C[i, j] is a dot product of two contiguous length-k rows
-// (op(A)'s row is gathered into a scratch row first when transA). Four columns at a time share
-// each A load; sums run in float64 and are rounded once.
-function gemmDot(
-  transA: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: TypedArray,
-  aOffset: number,
-  b: TypedArray,
-  bOffset: number,
-  c: TypedArray,
-  cOffset: number,
-): void {
-  if (transA && rowScratch.length < k) rowScratch = new Float64Array(k);
-  const row: TypedArray = transA ? rowScratch : a;
-  const jBlock = Math.max(4, Math.floor(DOT_BLOCK_BYTES / (k * b.BYTES_PER_ELEMENT)));
-  for (let j0 = 0; j0 < n; j0 += jBlock) {
-    const j1 = Math.min(n, j0 + jBlock);
-    for (let i = 0; i < m; i++) {
-      let r = aOffset + i * k;
-      if (transA) {
-        for (let p = 0; p < k; p++) rowScratch[p] = a[aOffset + p * m + i] as number;
-        r = 0;
-      }
-      const ci = cOffset + i * n;
-      let j = j0;
-      for (; j + 4 <= j1; j += 4) {
-        const b0 = bOffset + j * k;
-        const b1 = b0 + k;
-        const b2 = b1 + k;
-        const b3 = b2 + k;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let p = 0; p < k; p++) {
-          const av = row[r + p] as number;
-          s0 += av * (b[b0 + p] as number);
-          s1 += av * (b[b1 + p] as number);
-          s2 += av * (b[b2 + p] as number);
-          s3 += av * (b[b3 + p] as number);
-        }
-        c[ci + j] = (c[ci + j] as number) + alpha * s0;
-        c[ci + j + 1] = (c[ci + j + 1] as number) + alpha * s1;
-        c[ci + j + 2] = (c[ci + j + 2] as number) + alpha * s2;
-        c[ci + j + 3] = (c[ci + j + 3] as number) + alpha * s3;
-      }
-      for (; j < j1; j++) {
-        const b0 = bOffset + j * k;
-        let s = 0;
-        for (let p = 0; p < k; p++) s += (row[r + p] as number) * (b[b0 + p] as number);
-        c[ci + j] = (c[ci + j] as number) + alpha * s;
-      }
-    }
-  }
-}
-
-/** {@link gemmJs} without argument checks, for callers that validated already. */
+/**
+ * {@link gemmJs} without argument checks, for callers that validated already.
+ * @example gemmJsUnchecked(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+ */
 export function gemmJsUnchecked(
   transA: boolean,
   transB: boolean,
@@ -155,8 +242,22 @@ export function gemmJsUnchecked(
   if (m === 0 || n === 0) return;
   scaleC(c, cOffset, m * n, beta);
   if (k === 0 || alpha === 0) return;
-  if (transB) gemmDot(transA, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset);
-  else gemmRowUpdate(transA, m, n, k, alpha, a, aOffset, b, bOffset, c, cOffset);
+  gemmBlocked(
+    m,
+    n,
+    k,
+    alpha,
+    a,
+    aOffset,
+    transA ? 1 : k,
+    transA ? m : 1,
+    b,
+    bOffset,
+    transB ? 1 : n,
+    transB ? k : 1,
+    c,
+    cOffset,
+  );
 }
 
 /**
@@ -164,7 +265,7 @@ export function gemmJsUnchecked(
  * row-major and contiguous from the given element offsets. op(A) is m×k (A stored m×k, or k×m
  * when `transA`), op(B) is k×n (B stored k×n, or n×k when `transB`). As in BLAS, beta = 0
  * overwrites C without reading it (NaN in C does not survive) and alpha = 0 or k = 0 does not
- * read A or B. Cache-blocked (i-k-j order, four rows of C per pass over B).
+ * read A or B. Cache-blocked, with 4×4 register blocks of C summed in float64.
  *
  * @example
  * const c = new Float64Array(4);

@@ -12,7 +12,10 @@ function colHi(lo: number, off: number, sw: number, width: number, outW: number)
   return last < 0 ? lo : Math.max(lo, Math.min(outW, Math.floor(last / sw) + 1));
 }
 
-/** {@link im2colJs} without argument checks. */
+/**
+ * {@link im2colJs} without argument checks.
+ * @example im2colJsUnchecked(x, 0, g, col, 0, 1);
+ */
 export function im2colJsUnchecked(
   x: TypedArray,
   xOffset: number,
@@ -21,7 +24,21 @@ export function im2colJsUnchecked(
   colOffset: number,
   batch: number,
 ): void {
-  const { channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
+  const {
+    channels,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+  } = g;
   const plane = outH * outW;
   for (let bi = 0; bi < batch; bi++) {
     const xImg = xOffset + bi * g.imageSize;
@@ -55,7 +72,10 @@ export function im2colJsUnchecked(
   }
 }
 
-/** {@link col2imJs} without argument checks. */
+/**
+ * {@link col2imJs} without argument checks.
+ * @example col2imJsUnchecked(col, 0, g, dx, 0, 1);
+ */
 export function col2imJsUnchecked(
   col: TypedArray,
   colOffset: number,
@@ -64,7 +84,21 @@ export function col2imJsUnchecked(
   xOffset: number,
   batch: number,
 ): void {
-  const { channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
+  const {
+    channels,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+  } = g;
   const plane = outH * outW;
   for (let bi = 0; bi < batch; bi++) {
     const xImg = xOffset + bi * g.imageSize;

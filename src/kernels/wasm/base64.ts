@@ -20,7 +20,10 @@ export function decodeBase64(text: string): Uint8Array {
   for (let i = 0; i < end; i++) {
     const code = text.charCodeAt(i);
     const v = code < 128 ? (LOOKUP[code] as number) : -1;
-    if (v < 0) throw new DataError(`decodeBase64: invalid character ${JSON.stringify(text[i])} at index ${i}; expected A-Z a-z 0-9 + /`);
+    if (v < 0)
+      throw new DataError(
+        `decodeBase64: invalid character ${JSON.stringify(text[i])} at index ${i}; expected A-Z a-z 0-9 + /`,
+      );
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {

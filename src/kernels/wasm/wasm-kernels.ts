@@ -4,9 +4,14 @@ import { checkConvArgs, checkCount, checkGemmArgs } from '../validate.js';
 import { decodeBase64 } from './base64.js';
 import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
 
-// The few WebAssembly JS-API members used here. Typed locally (not via lib.dom) so the core
+// The few WebAssembly JS-API members used here are typed locally (not via lib.dom) so the core
 // type-checks without DOM types and still runs wherever `WebAssembly` exists.
-interface WasmMemory {
+
+/**
+ * The part of a `WebAssembly.Memory` the kernels expose: its current buffer and `grow`.
+ * @example new Float32Array(loadWasmKernels().memory.buffer, ptr, n)
+ */
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(deltaPages: number): number;
 }
@@ -19,9 +24,55 @@ interface KernelExports {
   readonly memory: WasmMemory;
   heapBase(): number;
   gemmWorkBytes(): number;
-  gemmF32(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number, work: number): void;
-  im2colF32(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, outH: number, outW: number, col: number, batch: number): void;
-  col2imF32(col: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, outH: number, outW: number, x: number, batch: number): void;
+  gemmF32(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    b: number,
+    beta: number,
+    c: number,
+    work: number,
+  ): void;
+  im2colF32(
+    x: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    outH: number,
+    outW: number,
+    col: number,
+    batch: number,
+  ): void;
+  col2imF32(
+    col: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    outH: number,
+    outW: number,
+    x: number,
+    batch: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -33,7 +84,9 @@ const FUNCTIONS = ['heapBase', 'gemmWorkBytes', 'gemmF32', 'im2colF32', 'col2imF
 // Float64 has no wasm kernel: the checks above allow both dtypes, this narrows to float32.
 function requireF32(fn: string, name: string, arr: unknown): void {
   if (!(arr instanceof Float32Array)) {
-    throw new DtypeError(`${fn}: ${name} must be a Float32Array (the wasm kernels are float32-only), got ${fmt((arr as object).constructor.name)}`);
+    throw new DtypeError(
+      `${fn}: ${name} must be a Float32Array (the wasm kernels are float32-only), got ${fmt((arr as object).constructor.name)}`,
+    );
   }
 }
 
@@ -43,19 +96,24 @@ function align(bytes: number): number {
 
 function wasmApi(): WasmApi {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined) throw new GradscopeError('WebAssembly is not available in this JavaScript environment');
+  if (api === undefined)
+    throw new GradscopeError('WebAssembly is not available in this JavaScript environment');
   return api;
 }
 
 function asKernelExports(exports: Record<string, unknown>): KernelExports {
   for (const name of FUNCTIONS) {
     if (typeof exports[name] !== 'function') {
-      throw new GradscopeError(`the kernels module does not export ${name}(); rebuild it with \`npm run build:wasm\``);
+      throw new GradscopeError(
+        `the kernels module does not export ${name}(); rebuild it with \`npm run build:wasm\``,
+      );
     }
   }
   const memory = exports['memory'] as Partial<WasmMemory> | undefined;
   if (memory === undefined || typeof memory.grow !== 'function') {
-    throw new GradscopeError('the kernels module does not export its memory; rebuild it with `npm run build:wasm`');
+    throw new GradscopeError(
+      'the kernels module does not export its memory; rebuild it with `npm run build:wasm`',
+    );
   }
   return exports as unknown as KernelExports;
 }
@@ -113,15 +171,28 @@ export class WasmKernels {
     return new WasmKernels(new api.Instance(module, {}).exports);
   }
 
-  /** The module's linear memory (its `buffer` changes when the memory grows). */
+  /**
+   * The module's linear memory (its `buffer` changes when the memory grows).
+   * @example const bytes = wk.memory.buffer.byteLength;
+   */
   get memory(): WasmMemory {
     return this.ex.memory;
   }
 
-  /** A float32 view of `length` floats at byte address `ptr`; valid until the memory next grows. */
+  /**
+   * A float32 view of `length` floats at byte address `ptr`; valid until the memory next grows.
+   * @example wk.f32View(ptr, n).set(data);
+   */
   f32View(ptr: number, length: number): Float32Array {
-    if (ptr % 4 !== 0 || ptr < 0 || length < 0 || ptr + length * 4 > this.ex.memory.buffer.byteLength) {
-      throw new ShapeError(`WasmKernels.f32View: [${ptr}, ${ptr + length * 4}) is not an aligned range inside the ${this.ex.memory.buffer.byteLength}-byte memory`);
+    if (
+      ptr % 4 !== 0 ||
+      ptr < 0 ||
+      length < 0 ||
+      ptr + length * 4 > this.ex.memory.buffer.byteLength
+    ) {
+      throw new ShapeError(
+        `WasmKernels.f32View: [${ptr}, ${ptr + length * 4}) is not an aligned range inside the ${this.ex.memory.buffer.byteLength}-byte memory`,
+      );
     }
     return new Float32Array(this.ex.memory.buffer, ptr, length);
   }
@@ -142,11 +213,14 @@ export class WasmKernels {
   /** Grows the memory so that it holds at least `end` bytes. */
   private ensureBytes(end: number): void {
     if (end > MAX_BYTES) {
-      throw new ShapeError(`WasmKernels: the problem needs ${end} bytes of wasm memory; at most ${MAX_BYTES} are allowed`);
+      throw new ShapeError(
+        `WasmKernels: the problem needs ${end} bytes of wasm memory; at most ${MAX_BYTES} are allowed`,
+      );
     }
     const have = this.ex.memory.buffer.byteLength;
     if (end > have) this.ex.memory.grow(Math.ceil((end - have) / PAGE));
-    if (this.heap.buffer !== this.ex.memory.buffer) this.heap = new Float32Array(this.ex.memory.buffer);
+    if (this.heap.buffer !== this.ex.memory.buffer)
+      this.heap = new Float32Array(this.ex.memory.buffer);
   }
 
   /** Byte address of arr[offset] if `arr` is a view of this module's memory, else -1. */
@@ -171,7 +245,19 @@ export class WasmKernels {
     beta: number,
     cPtr: number,
   ): void {
-    this.ex.gemmF32(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, bPtr, beta, cPtr, this.work);
+    this.ex.gemmF32(
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      m,
+      n,
+      k,
+      alpha,
+      aPtr,
+      bPtr,
+      beta,
+      cPtr,
+      this.work,
+    );
   }
 
   /**
@@ -199,7 +285,10 @@ export class WasmKernels {
     this.gemmF32Unchecked(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
   }
 
-  /** {@link WasmKernels.gemmF32} without argument checks. */
+  /**
+   * {@link WasmKernels.gemmF32} without argument checks.
+   * @example wk.gemmF32Unchecked(...args); // after validating args
+   */
   gemmF32Unchecked(
     transA: boolean,
     transB: boolean,
@@ -242,7 +331,19 @@ export class WasmKernels {
     if (copyA) heap.set(a.subarray(aOffset, aOffset + m * k), aPtr >> 2);
     if (copyB) heap.set(b.subarray(bOffset, bOffset + k * n), bPtr >> 2);
     if (!cInPlace && beta !== 0) heap.set(c.subarray(cOffset, cOffset + m * n), cPtr >> 2);
-    this.ex.gemmF32(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, bPtr, beta, cPtr, this.work);
+    this.ex.gemmF32(
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      m,
+      n,
+      k,
+      alpha,
+      aPtr,
+      bPtr,
+      beta,
+      cPtr,
+      this.work,
+    );
     if (!cInPlace) c.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + m * n), cOffset);
   }
 
@@ -253,8 +354,22 @@ export class WasmKernels {
    */
   im2colF32Ptr(xPtr: number, g: ConvGeometry, colPtr: number, batch: number): void {
     this.ex.im2colF32(
-      xPtr, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW,
-      g.padH, g.padW, g.dilationH, g.dilationW, g.outH, g.outW, colPtr, batch,
+      xPtr,
+      g.channels,
+      g.height,
+      g.width,
+      g.kernelH,
+      g.kernelW,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.dilationH,
+      g.dilationW,
+      g.outH,
+      g.outW,
+      colPtr,
+      batch,
     );
   }
 
@@ -265,8 +380,22 @@ export class WasmKernels {
    */
   col2imF32Ptr(colPtr: number, g: ConvGeometry, xPtr: number, batch: number): void {
     this.ex.col2imF32(
-      colPtr, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW,
-      g.padH, g.padW, g.dilationH, g.dilationW, g.outH, g.outW, xPtr, batch,
+      colPtr,
+      g.channels,
+      g.height,
+      g.width,
+      g.kernelH,
+      g.kernelW,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.dilationH,
+      g.dilationW,
+      g.outH,
+      g.outW,
+      xPtr,
+      batch,
     );
   }
 
@@ -274,14 +403,31 @@ export class WasmKernels {
    * {@link im2colJs}'s contract on Float32Arrays, computed in wasm (copying x in and col out).
    * @example wk.im2colF32(x, 0, g, col, 0, batch);
    */
-  im2colF32(x: Float32Array, xOffset: number, g: ConvGeometry, col: Float32Array, colOffset: number, batch = 1): void {
+  im2colF32(
+    x: Float32Array,
+    xOffset: number,
+    g: ConvGeometry,
+    col: Float32Array,
+    colOffset: number,
+    batch = 1,
+  ): void {
     checkConvArgs('WasmKernels.im2colF32', g, x, 'x', xOffset, col, colOffset, batch);
     requireF32('WasmKernels.im2colF32', 'x', x);
     this.im2colF32Unchecked(x, xOffset, g, col, colOffset, batch);
   }
 
-  /** {@link WasmKernels.im2colF32} without argument checks. */
-  im2colF32Unchecked(x: Float32Array, xOffset: number, g: ConvGeometry, col: Float32Array, colOffset: number, batch: number): void {
+  /**
+   * {@link WasmKernels.im2colF32} without argument checks.
+   * @example wk.im2colF32Unchecked(...args); // after validating args
+   */
+  im2colF32Unchecked(
+    x: Float32Array,
+    xOffset: number,
+    g: ConvGeometry,
+    col: Float32Array,
+    colOffset: number,
+    batch: number,
+  ): void {
     const xs = batch * g.imageSize;
     const cs = batch * g.colSize;
     if (cs === 0) return;
@@ -298,14 +444,31 @@ export class WasmKernels {
    * {@link col2imJs}'s contract on Float32Arrays (accumulates into x), computed in wasm.
    * @example wk.col2imF32(col, 0, g, dx, 0, batch);
    */
-  col2imF32(col: Float32Array, colOffset: number, g: ConvGeometry, x: Float32Array, xOffset: number, batch = 1): void {
+  col2imF32(
+    col: Float32Array,
+    colOffset: number,
+    g: ConvGeometry,
+    x: Float32Array,
+    xOffset: number,
+    batch = 1,
+  ): void {
     checkConvArgs('WasmKernels.col2imF32', g, x, 'x', xOffset, col, colOffset, batch);
     requireF32('WasmKernels.col2imF32', 'x', x);
     this.col2imF32Unchecked(col, colOffset, g, x, xOffset, batch);
   }
 
-  /** {@link WasmKernels.col2imF32} without argument checks. */
-  col2imF32Unchecked(col: Float32Array, colOffset: number, g: ConvGeometry, x: Float32Array, xOffset: number, batch: number): void {
+  /**
+   * {@link WasmKernels.col2imF32} without argument checks.
+   * @example wk.col2imF32Unchecked(...args); // after validating args
+   */
+  col2imF32Unchecked(
+    col: Float32Array,
+    colOffset: number,
+    g: ConvGeometry,
+    x: Float32Array,
+    xOffset: number,
+    batch: number,
+  ): void {
     const xs = batch * g.imageSize;
     const cs = batch * g.colSize;
     if (cs === 0) return;
@@ -339,7 +502,9 @@ export function loadWasmKernels(): WasmKernels {
       failure = e instanceof Error ? e : new Error(String(e));
     }
   }
-  throw new GradscopeError(`the WebAssembly SIMD kernels could not be instantiated: ${failure.message}`);
+  throw new GradscopeError(
+    `the WebAssembly SIMD kernels could not be instantiated: ${failure.message}`,
+  );
 }
 
 /**

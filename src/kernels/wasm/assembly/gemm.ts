@@ -10,7 +10,7 @@
 // - A is packed pre-broadcast (each value stored 4 times). V8 does not fold the constant offset
 //   of v128.load32_splat into the address (it emits one extra lea per broadcast), while a plain
 //   v128.load with an offset is a single instruction; the packed A block is 4× bigger, so MC is
-//   small enough (64) for it to stay in L2.
+//   small (32) for it to stay in L2.
 // - One depth step per loop iteration: TurboFan hoists all loads of a basic block to its top,
 //   so unrolling the k loop puts 12 loaded vectors next to the 8 accumulators and spills.
 // - Edges: the packed panels are zero-padded, the micro-kernel always computes a full 4×8 tile,
@@ -22,8 +22,11 @@ const MR: i32 = 4;
 const NR: i32 = 8;
 /** Depth of a packed slice: a B micro-panel (KC·NR·4 = 8 KiB) stays in L1. */
 const KC: i32 = 256;
-/** Rows of a packed A block (MC·KC·16 = 256 KiB pre-broadcast, in L2). */
-const MC: i32 = 64;
+/**
+ * Rows of a packed A block (MC·KC·16 = 128 KiB pre-broadcast, half of L2). 64 rows (256 KiB)
+ * measured ~15% slower at N ≥ 512 (B micro-panels streaming through L2 evict A), equal below.
+ */
+const MC: i32 = 32;
 /** Columns of a packed B block (KC·NC·4 = 1 MiB). */
 const NC: i32 = 1024;
 
@@ -36,7 +39,16 @@ export function gemmWorkBytes(): i32 {
 // broadcast to 4 lanes: dst[(ir/MR)·kc·MR + p·MR + r] (a v128) = alpha · op(A)[i0+ir+r][p0+p],
 // zero rows past mc.
 function packA(
-  transA: bool, a: usize, m: i32, k: i32, i0: i32, p0: i32, mc: i32, kc: i32, alpha: f32, dst: usize,
+  transA: bool,
+  a: usize,
+  m: i32,
+  k: i32,
+  i0: i32,
+  p0: i32,
+  mc: i32,
+  kc: i32,
+  alpha: f32,
+  dst: usize,
 ): void {
   // Byte strides of op(A) along a row step (sr) and a depth step (sp).
   const sr: usize = transA ? 4 : <usize>k * 4;
@@ -69,7 +81,17 @@ function packA(
 
 // Packs depth [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column micro-panels:
 // dst[(jr/NR)·kc·NR + p·NR + c] = op(B)[p0+p][j0+jr+c], zero columns past nc.
-function packB(transB: bool, b: usize, k: i32, n: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
+function packB(
+  transB: bool,
+  b: usize,
+  k: i32,
+  n: i32,
+  p0: i32,
+  j0: i32,
+  kc: i32,
+  nc: i32,
+  dst: usize,
+): void {
   for (let jr: i32 = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
     let d = dst + <usize>(jr * kc) * 4;
@@ -129,7 +151,10 @@ function packB(transB: bool, b: usize, k: i32, n: i32, p0: i32, j0: i32, kc: i32
       } else {
         for (let p: i32 = 0; p < kc; p++) {
           for (let c: i32 = 0; c < NR; c++) {
-            store<f32>(d + <usize>c * 4, c < cols ? load<f32>(s0 + <usize>c * stride + <usize>p * 4) : 0);
+            store<f32>(
+              d + <usize>c * 4,
+              c < cols ? load<f32>(s0 + <usize>c * stride + <usize>p * 4) : 0,
+            );
           }
           d += 32;
         }
@@ -141,8 +166,6 @@ function packB(transB: bool, b: usize, k: i32, n: i32, p0: i32, j0: i32, kc: i32
 // Writes one accumulator row (8 floats) to C. mode 0: C = acc (C is not read, so NaN or Inf
 // already in C does not leak when beta is 0, as in BLAS); mode 1: C += acc; mode 2:
 // C = beta·C + acc.
-// @ts-ignore: decorator
-@inline
 function storeRow(c: usize, lo: v128, hi: v128, beta: f32, mode: i32): void {
   if (mode == 0) {
     v128.store(c, lo);
@@ -160,7 +183,16 @@ function storeRow(c: usize, lo: v128, hi: v128, beta: f32, mode: i32): void {
 // The 4×8 register tile: acc = Σ_p pa[p][0..4] ⊗ pb[p][0..8], then C (ldc floats per row)
 // receives it according to `mode` (see storeRow). Partial tiles go through `tile`.
 function microKernel(
-  kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, cols: i32, beta: f32, mode: i32, tile: usize,
+  kc: i32,
+  pa: usize,
+  pb: usize,
+  c: usize,
+  ldc: i32,
+  rows: i32,
+  cols: i32,
+  beta: f32,
+  mode: i32,
+  tile: usize,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
@@ -238,7 +270,16 @@ function scaleC(c: usize, count: usize, beta: f32): void {
  * C is not read; alpha = 0 or k = 0 means A and B are not read.
  */
 export function gemmF32(
-  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, beta: f32, c: usize,
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  b: usize,
+  beta: f32,
+  c: usize,
   work: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
@@ -267,8 +308,16 @@ export function gemmF32(
           const cBase = c + (<usize>ic * <usize>n + <usize>(jc + jr)) * 4;
           for (let ir: i32 = 0; ir < mc; ir += MR) {
             microKernel(
-              kc, packedA + <usize>(ir * kc) * 16, pb, cBase + <usize>ir * <usize>n * 4, n,
-              min(MR, mc - ir), cols, beta, mode, tile,
+              kc,
+              packedA + <usize>(ir * kc) * 16,
+              pb,
+              cBase + <usize>ir * <usize>n * 4,
+              n,
+              min(MR, mc - ir),
+              cols,
+              beta,
+              mode,
+              tile,
             );
           }
         }

@@ -5,13 +5,9 @@
 // it was read from.
 
 // For kernel column offset `off` = j·dw − pw, the output columns [lo, hi) read inside the image.
-// @ts-ignore: decorator
-@inline
 function colLo(off: i32, sw: i32): i32 {
   return off >= 0 ? 0 : (-off + sw - 1) / sw;
 }
-// @ts-ignore: decorator
-@inline
 function colHi(off: i32, sw: i32, w: i32, outW: i32): i32 {
   const last = w - 1 - off;
   return last < 0 ? 0 : min(outW, last / sw + 1);
@@ -19,8 +15,22 @@ function colHi(off: i32, sw: i32, w: i32, outW: i32): i32 {
 
 /** Writes `batch` column matrices (channels·kh·kw × outH·outW each) for `batch` images at x. */
 export function im2colF32(
-  x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  outH: i32, outW: i32, col: usize, batch: i32,
+  x: usize,
+  c: i32,
+  h: i32,
+  w: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  ph: i32,
+  pw: i32,
+  dh: i32,
+  dw: i32,
+  outH: i32,
+  outW: i32,
+  col: usize,
+  batch: i32,
 ): void {
   const plane = <usize>(outH * outW) * 4;
   for (let bi: i32 = 0; bi < batch; bi++) {
@@ -63,8 +73,22 @@ export function im2colF32(
 
 /** Adds `batch` column matrices back onto `batch` images at x (the adjoint of im2colF32). */
 export function col2imF32(
-  col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  outH: i32, outW: i32, x: usize, batch: i32,
+  col: usize,
+  c: i32,
+  h: i32,
+  w: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  ph: i32,
+  pw: i32,
+  dh: i32,
+  dw: i32,
+  outH: i32,
+  outW: i32,
+  x: usize,
+  batch: i32,
 ): void {
   const plane = <usize>(outH * outW) * 4;
   for (let bi: i32 = 0; bi < batch; bi++) {
