@@ -46,3 +46,4 @@ export * as schedule from './schedule/index.js';
 export * as data from './data/index.js';
 export * as numeric from './numeric/index.js';
 export * as conformance from './conformance/index.js';
+export * as train from './train/index.js';

@@ -3,3 +3,4 @@
  * checkpoints on disk. Import from `gradscope/node`; the browser bundle never includes this.
  */
 export * from './data/idx-node.js';
+export * from './train/node.js';

@@ -1,0 +1,30 @@
+// The training loop, callbacks, metrics, checkpoints (pure: serialize/parse/verify/restore) and
+// run logs. Browser-safe: the file-writing parts are in ./node.ts.
+export { fit, type FitOptions, type FitData } from './fit.js';
+export type { FitSummary, EvalRecord } from './fit-summary.js';
+export {
+  evaluate,
+  defaultLoss,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type LossFn,
+} from './evaluate.js';
+export { accuracy, resolveMetrics, type Metric, type MetricName, type Targets } from './metrics.js';
+export type { Callback, TrainingControl, StepInfo, EpochInfo, EvalInfo } from './callback.js';
+export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
+export { terminateOnNonFinite } from './terminate-on-non-finite.js';
+export { ProgressReporter, type ProgressMode, type ProgressOptions } from './progress.js';
+export { MemoryRunLog, toJsonSafe, type RunLog, type MetricsRecord } from './run-log.js';
+export {
+  captureCheckpoint,
+  serializeCheckpoint,
+  parseCheckpoint,
+  prepareRestore,
+  restoreCheckpoint,
+  type Checkpoint,
+  type CheckpointTargets,
+  type CaptureCheckpointOptions,
+} from './checkpoint.js';
+export { CheckpointError } from './checkpoint-error.js';
+export { findRngs } from './rngs.js';
+export { sha256 } from './sha256.js';

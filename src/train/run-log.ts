@@ -1,0 +1,90 @@
+import type { JsonValue } from '../optim/serialize.js';
+
+/** One line of metrics.jsonl: a logged step. Non-finite numbers are the strings "NaN", "Infinity", "-Infinity". */
+export interface MetricsRecord {
+  /** Steps taken. */
+  step: number;
+  /** 0-based epoch the step belongs to. */
+  epoch: number;
+  /** The step's batch loss. */
+  loss: number;
+  /** The learning rate of the step (null when the optimizer has none). */
+  lr: number | null;
+  /** Seconds since the start of this run. */
+  time: number;
+  /** Values available at this step: "train.*" at the end of an epoch, "val.*" after an evaluation. */
+  metrics: Record<string, number>;
+}
+
+/**
+ * Where {@link fit} records a run: the configuration once, a metrics record per logged step, a
+ * summary at the end and (optionally) the latest checkpoint. The Node run directory
+ * (`RunDir` from the node entry point) writes files; {@link MemoryRunLog} keeps them in memory
+ * (browser, tests).
+ */
+export interface RunLog {
+  /** Records the run's configuration (config.json). */
+  writeConfig(config: JsonValue): void;
+  /** Appends one metrics record (a line of metrics.jsonl). */
+  appendMetrics(record: MetricsRecord): void;
+  /** Records the summary (summary.json). */
+  writeSummary(summary: JsonValue): void;
+  /** Stores the latest serialized checkpoint (checkpoint.json), if the log keeps checkpoints. */
+  writeCheckpoint?(text: string): void;
+  /** Before a resume from `step`: forgets records of later steps (a crash after the checkpoint left them). */
+  truncateAfter?(step: number): void;
+}
+
+/**
+ * Turns a value into JSON data that keeps NaN and ±Infinity (as the strings "NaN", "Infinity",
+ * "-Infinity"; JSON.stringify would write null) and drops undefined fields.
+ * @example JSON.stringify(toJsonSafe({ loss: NaN })) // '{"loss":"NaN"}'
+ */
+export function toJsonSafe(value: unknown): JsonValue {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toJsonSafe(v)));
+  if (typeof value === 'object') {
+    const out: { [k: string]: JsonValue } = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== undefined && typeof v !== 'function') out[k] = toJsonSafe(v);
+    }
+    return out;
+  }
+  return null;
+}
+
+/**
+ * A {@link RunLog} kept in memory: what a run directory would hold, as objects.
+ * @example const log = new MemoryRunLog(); await fit(model, opt, data, { epochs: 1, runDir: log }); log.records.length
+ */
+export class MemoryRunLog implements RunLog {
+  /** The configuration, once written. */
+  config: JsonValue | null = null;
+  /** The metrics records, in order. */
+  records: MetricsRecord[] = [];
+  /** The summary, once written. */
+  summary: JsonValue | null = null;
+  /** The latest checkpoint text. */
+  checkpoint: string | null = null;
+
+  writeConfig(config: JsonValue): void {
+    this.config = config;
+  }
+
+  appendMetrics(record: MetricsRecord): void {
+    this.records.push({ ...record, metrics: { ...record.metrics } });
+  }
+
+  writeSummary(summary: JsonValue): void {
+    this.summary = summary;
+  }
+
+  writeCheckpoint(text: string): void {
+    this.checkpoint = text;
+  }
+
+  truncateAfter(step: number): void {
+    this.records = this.records.filter((r) => r.step <= step);
+  }
+}
