@@ -47,3 +47,5 @@ export * as data from './data/index.js';
 export * as numeric from './numeric/index.js';
 export * as conformance from './conformance/index.js';
 export * as train from './train/index.js';
+export * as report from './report/index.js';
+export * as experiments from './experiments/index.js';

@@ -4,3 +4,6 @@
  */
 export * from './data/idx-node.js';
 export * from './train/node.js';
+export { readRunLogs } from './report/run-logs-node.js';
+export { writeReportFile } from './report/write-node.js';
+export { prepareRunDir, writeRunResult, readRunResult } from './experiments/run-dir-node.js';

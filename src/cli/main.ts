@@ -4,11 +4,17 @@ import { commandHelp, EXIT, parseCommand, UsageError, type CommandSpec, type Par
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
+import { listCommand, listSpec } from './commands/list.js';
+import { reportCommand, reportSpec } from './commands/report.js';
+import { runCommand, runSpec } from './commands/run.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
 
 const COMMANDS: [CommandSpec, Handler][] = [
   [demoSpec, demoCommand],
+  [listSpec, listCommand],
+  [runSpec, runCommand],
+  [reportSpec, reportCommand],
   [conformanceSpec, conformanceCommand],
   [rootsSpec, rootsCommand],
   [newtonSpec, newtonCommand],

@@ -1,0 +1,273 @@
+import { join } from 'node:path';
+import { GradscopeError } from '../../errors.js';
+import {
+  pathState,
+  prepareRunDir,
+  REPORT_FILE,
+  writeRunResult,
+} from '../../experiments/run-dir-node.js';
+import type { Experiment, ExperimentResult } from '../../experiments/types.js';
+import { renderExperimentReport } from '../../report/experiment-report.js';
+import { formatValue } from '../../report/html.js';
+import { resultToJson } from '../../report/result-json.js';
+import { writeReportFile } from '../../report/write-node.js';
+import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
+
+/** `gradscope run` spec. */
+export const runSpec: CommandSpec = {
+  name: 'run',
+  summary:
+    'Run an experiment of the catalogue, check its pass/fail criteria and write a run directory with an HTML report.',
+  usage: 'run EXPERIMENT [--quick] [--seeds N] [--out DIR] [--json]',
+  description:
+    'Prints the criteria (expected vs measured, pass/fail) and a summary line, and writes a run\n' +
+    'directory (default runs/<timestamp>-<experiment>; an existing non-empty --out is refused) with\n' +
+    'result.json (the ExperimentResult) and report.html (self-contained, opens offline).\n' +
+    "--seeds N runs the first N of the experiment's default seeds, extended with 1, 2, 3, ... when\n" +
+    'N is larger. --json prints the ExperimentResult as JSON on stdout instead of the table.\n' +
+    'Progress goes to stderr when it is a terminal. Exit code 0 if every criterion passed, 1 if one\n' +
+    'failed, 2 for bad usage (an unknown experiment lists the valid names), 3 if the run failed.\n' +
+    'See `gradscope list` for the experiments.',
+  positionals: [
+    {
+      name: 'EXPERIMENT',
+      required: true,
+      description: 'experiment name or id (see gradscope list)',
+    },
+  ],
+  flags: {
+    quick: {
+      type: 'boolean',
+      default: false,
+      description: 'quick mode: small sizes, seconds (what the tests run)',
+    },
+    seeds: {
+      type: 'string',
+      valueName: 'N',
+      description: "number of seeds to run (default: the experiment's own)",
+    },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'run directory (must not exist or be empty)',
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: 'print the ExperimentResult JSON on stdout',
+    },
+  },
+};
+
+/** Where the registry comes from and where side output goes; injectable for tests. */
+export interface CommandDeps {
+  /** The experiments (default: the catalogue, src/experiments/index.ts). */
+  experiments?: readonly Experiment[];
+  /** Standard error (progress, notes, errors). Default: process.stderr. */
+  stderr?: { write(s: string): unknown; isTTY?: boolean };
+  /** Clock for the default run directory name and the report footer. */
+  now?: () => Date;
+  /** Parent of default run directories (default 'runs'). */
+  runsRoot?: string;
+}
+
+/**
+ * Loads the experiment catalogue on demand (it imports every experiment and the whole library,
+ * which `gradscope roots` and friends do not need).
+ */
+export async function loadExperiments(): Promise<readonly Experiment[]> {
+  const mod = await import('../../experiments/index.js');
+  return mod.EXPERIMENTS;
+}
+
+/** Finds an experiment by name or catalogue id (case-insensitive), or throws a UsageError listing the names. */
+export function findExperiment(
+  experiments: readonly Experiment[],
+  name: string,
+  cmd = 'run',
+): Experiment {
+  const key = name.toLowerCase();
+  const exp =
+    experiments.find((e) => e.name.toLowerCase() === key) ??
+    experiments.find((e) => e.id.toLowerCase() === key);
+  if (exp) return exp;
+  const names = experiments.map((e) => e.name).join(', ');
+  throw new UsageError(
+    `${cmd}: unknown experiment '${name}'. Valid experiments: ${names || '(none registered)'} (see gradscope list)`,
+  );
+}
+
+/**
+ * The seeds of a run: the first `n` of the defaults, extended with the smallest positive
+ * integers not already used when `n` is larger; the defaults when `n` is undefined.
+ * @example chooseSeeds([1, 2, 3], 5) // [1, 2, 3, 4, 5]
+ */
+export function chooseSeeds(defaults: readonly number[], n: number | undefined): number[] {
+  if (n === undefined) return [...defaults];
+  const out = defaults.slice(0, n);
+  for (let s = 1; out.length < n; s++) if (!out.includes(s)) out.push(s);
+  return out;
+}
+
+/** A one-line progress bar on a terminal, redrawn at most every 100 ms. */
+function progressBar(
+  stream: { write(s: string): unknown },
+  name: string,
+): { update(f: number, label: string): void; clear(): void } {
+  let lastDraw = 0;
+  let drawn = false;
+  return {
+    update(f: number, label: string) {
+      const now = Date.now();
+      if (now - lastDraw < 100 && f < 1) return;
+      lastDraw = now;
+      const frac = Math.min(1, Math.max(0, Number.isFinite(f) ? f : 0));
+      const w = 24;
+      const k = Math.round(frac * w);
+      stream.write(
+        `\r\x1b[K${name} [${'#'.repeat(k)}${'-'.repeat(w - k)}] ${String(Math.round(frac * 100)).padStart(3)}% ${label.slice(0, 60)}`,
+      );
+      drawn = true;
+    },
+    clear() {
+      if (drawn) stream.write('\r\x1b[K');
+    },
+  };
+}
+
+/** The criteria table and the summary line, as printed by `gradscope run`. */
+export function formatRunSummary(result: ExperimentResult, runDir?: string): string[] {
+  const rows = result.criteria.map((c) => [
+    c.name,
+    String(c.expected),
+    formatValue(c.measured),
+    c.pass ? 'pass' : 'FAIL',
+  ]);
+  const head = ['criterion', 'expected', 'measured', 'result'];
+  const widths = head.map((h, j) =>
+    Math.max(h.length, ...rows.map((r) => (r[j] as string).length)),
+  );
+  const line = (r: readonly string[]): string =>
+    r
+      .map((v, j) => (j === r.length - 1 ? v : v.padEnd(widths[j] as number)))
+      .join('  ')
+      .trimEnd();
+  const passed = result.criteria.filter((c) => c.pass).length;
+  const secs = Number.isFinite(result.timeMs)
+    ? `${(result.timeMs / 1000).toFixed(2)} s`
+    : 'unknown time';
+  const lines = [
+    `${result.experiment}: ${result.title} (${result.mode}, seed${result.seeds.length === 1 ? '' : 's'} ${result.seeds.join(', ')})`,
+    '',
+    line(head),
+    ...rows.map(line),
+    '',
+    `${result.pass ? 'PASS' : 'FAIL'}: ${result.experiment}, ${passed}/${result.criteria.length} criteria passed in ${secs}`,
+  ];
+  if (runDir !== undefined) lines.push(`Run directory: ${runDir} (result.json, ${REPORT_FILE})`);
+  return lines;
+}
+
+function localStamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function message(e: unknown): string {
+  if (e instanceof GradscopeError) return `${e.name}: ${e.message}`;
+  if (e instanceof Error) return e.stack ?? e.message;
+  return String(e);
+}
+
+/** Runs `gradscope run`. */
+export async function runCommand(
+  args: Parsed,
+  out: (s: string) => void,
+  deps: CommandDeps = {},
+): Promise<number> {
+  const name = args.positionals[0] as string;
+  const quick = args.flags.quick === true;
+  const nSeeds = numberFlag('run', 'seeds', args.flags.seeds, { integer: true, min: 1 });
+  const outDir = typeof args.flags.out === 'string' ? args.flags.out : undefined;
+  const json = args.flags.json === true;
+  const stderr = deps.stderr ?? process.stderr;
+  const err = (s: string): void => void stderr.write(s + '\n');
+  if (outDir !== undefined) {
+    if (outDir.trim() === '') throw new UsageError("run: --out must be a directory path, got ''");
+    const state = pathState(outDir);
+    if (state === 'non-empty-dir')
+      throw new UsageError(
+        `run: --out directory '${outDir}' exists and is not empty; choose a new directory (runs are never overwritten)`,
+      );
+    if (state === 'not-a-dir')
+      throw new UsageError(
+        `run: --out '${outDir}' exists and is not a directory; choose a new directory`,
+      );
+  }
+  const experiments = deps.experiments ?? (await loadExperiments());
+  const exp = findExperiment(experiments, name);
+  const seeds = chooseSeeds(quick ? exp.defaultSeeds.quick : exp.defaultSeeds.full, nSeeds);
+  const bar = stderr.isTTY ? progressBar(stderr, exp.name) : undefined;
+
+  let result: ExperimentResult;
+  const t0 = Date.now();
+  try {
+    result = await exp.run({
+      quick,
+      seeds,
+      ...(bar ? { progress: (f: number, label: string) => bar.update(f, label) } : {}),
+    });
+  } catch (e) {
+    bar?.clear();
+    err(`gradscope run: experiment '${exp.name}' stopped with an error: ${message(e)}`);
+    return EXIT.error;
+  }
+  bar?.clear();
+  if (result === null || typeof result !== 'object' || !Array.isArray(result.criteria)) {
+    err(
+      `gradscope run: experiment '${exp.name}' returned an invalid result (expected an ExperimentResult with a criteria array)`,
+    );
+    return EXIT.error;
+  }
+  if (!Number.isFinite(result.timeMs)) result = { ...result, timeMs: Date.now() - t0 };
+  // A result is a pass only if it says so and every criterion agrees.
+  const pass = result.pass === true && result.criteria.every((c) => c.pass === true);
+  if (pass !== result.pass) result = { ...result, pass };
+
+  const now = (deps.now ?? (() => new Date()))();
+  let runDir: string;
+  try {
+    runDir = prepareRunDir({
+      experiment: exp.name,
+      now,
+      ...(outDir !== undefined ? { out: outDir } : {}),
+      ...(deps.runsRoot !== undefined ? { root: deps.runsRoot } : {}),
+    });
+    writeRunResult(runDir, result);
+  } catch (e) {
+    if (json) out(resultToJson(result));
+    err(`gradscope run: could not write the run directory: ${message(e)}`);
+    return EXIT.error;
+  }
+  try {
+    const html = await renderExperimentReport([result], {
+      stories: { [result.experiment]: exp.story },
+      generatedAt: localStamp(now),
+      source: runDir,
+    });
+    writeReportFile(join(runDir, REPORT_FILE), html);
+  } catch (e) {
+    if (json) out(resultToJson(result));
+    err(
+      `gradscope run: result.json is written in ${runDir}, but the report could not be: ${message(e)}`,
+    );
+    return EXIT.error;
+  }
+  if (json) {
+    out(resultToJson(result));
+    err(`Run directory: ${runDir}`);
+  } else {
+    for (const l of formatRunSummary(result, runDir)) out(l);
+  }
+  return result.pass ? EXIT.ok : EXIT.failed;
+}

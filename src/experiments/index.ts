@@ -1,0 +1,28 @@
+/**
+ * The catalogue of reproductions (../shared/EXPERIMENTS.md E1–E15), in catalogue order.
+ * `gradscope list` prints it; `gradscope run <name>` runs one.
+ */
+import { adamPaper } from './adam-paper.js';
+import { amsgrad } from './amsgrad.js';
+import { cliff } from './cliff.js';
+import { goh } from './goh.js';
+import { heInit } from './he-init.js';
+import { momentum } from './momentum.js';
+import { raceExperiment } from './race.js';
+import { roots } from './roots.js';
+import { saxe } from './saxe.js';
+import { temporalOrderExperiment } from './temporal-order.js';
+import type { Experiment } from './types.js';
+
+export type { Experiment, ExperimentResult, ExperimentContext, Criterion, ChartSpec, VerdictRecord, Json } from './types.js';
+export { criterion } from './types.js';
+
+const ALL: Experiment[] = [cliff, temporalOrderExperiment, amsgrad, heInit, adamPaper, momentum, saxe, goh, raceExperiment, roots];
+
+/** Every experiment, sorted by catalogue id (E1 … E15). */
+export const EXPERIMENTS: readonly Experiment[] = ALL.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+
+/** The experiment called `name` (its CLI name), or undefined. */
+export function getExperiment(name: string): Experiment | undefined {
+  return EXPERIMENTS.find((e) => e.name === name);
+}
