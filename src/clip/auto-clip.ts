@@ -2,7 +2,7 @@ import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
 import { checkKeys, checkNumber } from '../optim/validate.js';
-import { globalNorm, scaleAll, torchClipCoef } from './norms.js';
+import { globalNormInto, scaleAllAt } from './norms.js';
 
 /** Options of {@link autoClip}. */
 export interface AutoClipOptions {
@@ -32,7 +32,10 @@ export interface AutoClipState {
   clipSteps: number;
 }
 
-/** NumPy's default ('linear') percentile of the first n sorted values. */
+/**
+ * NumPy's default ('linear') percentile of the first n sorted values.
+ * @example sortedPercentile([1, 2, 3, 4], 4, 50) // 2.5
+ */
 export function sortedPercentile(sorted: ArrayLike<number>, n: number, p: number): number {
   if (n === 0) return NaN;
   const idx = (p / 100) * (n - 1);
@@ -46,6 +49,11 @@ export function sortedPercentile(sorted: ArrayLike<number>, n: number, p: number
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
+// The helpers below take the new value through the array that holds it, not as a number
+// argument: a double passed to (or returned from) a call that is not inlined is boxed, and the
+// update is meant to allocate nothing.
+
+/** First index in the sorted prefix a[0..n) whose value is ≥ x. */
 function lowerBound(a: ArrayLike<number>, n: number, x: number): number {
   let lo = 0;
   let hi = n;
@@ -57,15 +65,23 @@ function lowerBound(a: ArrayLike<number>, n: number, x: number): number {
   return lo;
 }
 
-function insertSorted(a: Float64Array | number[], n: number, x: number): void {
+/** Inserts from[at] into the sorted prefix a[0..n) (a grows by one if it is a list). */
+function insertSorted(
+  a: Float64Array | number[],
+  n: number,
+  from: ArrayLike<number>,
+  at: number,
+): void {
+  const x = from[at] as number;
   const pos = lowerBound(a, n, x);
   if (Array.isArray(a)) a.push(0);
   for (let i = n; i > pos; i--) a[i] = a[i - 1] as number;
   a[pos] = x;
 }
 
-function removeSorted(a: Float64Array, n: number, x: number): void {
-  const pos = lowerBound(a, n, x);
+/** Removes one occurrence of from[at] from the sorted prefix a[0..n). */
+function removeSorted(a: Float64Array, n: number, from: ArrayLike<number>, at: number): void {
+  const pos = lowerBound(a, n, from[at] as number);
   for (let i = pos; i < n - 1; i++) a[i] = a[i + 1] as number;
 }
 
@@ -86,8 +102,15 @@ function removeSorted(a: Float64Array, n: number, x: number): void {
 export function autoClip(options: AutoClipOptions = {}): GradientTransformation<AutoClipState> {
   checkKeys('autoClip', options, ['percentile', 'historySize']);
   const p = checkNumber('autoClip', 'percentile', options.percentile, 10, { min: 0, max: 100 });
-  const size = options.historySize === undefined ? null : checkNumber('autoClip', 'historySize', options.historySize, undefined, { min: 1, integer: true });
+  const size =
+    options.historySize === undefined
+      ? null
+      : checkNumber('autoClip', 'historySize', options.historySize, undefined, {
+          min: 1,
+          integer: true,
+        });
   const out = resultWriter<AutoClipState>();
+  const scratch = new Float64Array(3);
   return {
     init: () => ({
       count: 0,
@@ -100,7 +123,8 @@ export function autoClip(options: AutoClipOptions = {}): GradientTransformation<
       clipSteps: 0,
     }),
     update(updates, state, _params, ctx) {
-      const total = globalNorm(updates, 2);
+      globalNormInto(updates, 2, scratch, 0);
+      const total = scratch[0] as number;
       state.normBefore = total;
       state.normAfter = total;
       state.clipped = false;
@@ -109,21 +133,28 @@ export function autoClip(options: AutoClipOptions = {}): GradientTransformation<
       const s = state.sorted;
       if (size === null || Array.isArray(h)) {
         (h as number[]).push(total);
-        insertSorted(s, state.count, total);
+        insertSorted(s, state.count, h, h.length - 1);
       } else {
         const window = Math.min(state.count, size);
         const slot = state.count % size;
-        if (state.count >= size) removeSorted(s as Float64Array, window, h[slot] as number);
+        if (state.count >= size) removeSorted(s as Float64Array, window, h, slot);
         h[slot] = total;
-        insertSorted(s, state.count >= size ? window - 1 : window, total);
+        insertSorted(s, state.count >= size ? window - 1 : window, h, slot);
       }
       state.count = state.count + 1;
       const n = size === null ? state.count : Math.min(state.count, size);
-      const threshold = sortedPercentile(s, n, p);
+      // sortedPercentile, inlined (see above).
+      const idx = (p / 100) * (n - 1);
+      const lo = Math.floor(idx);
+      const t = idx - lo;
+      const a = s[lo] as number;
+      const b = s[Math.min(lo + 1, n - 1)] as number;
+      const threshold = t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
       state.threshold = threshold;
-      const coef = torchClipCoef(total, threshold);
+      const coef = threshold / (total + 1e-6);
       if (coef < 1) {
-        scaleAll(updates, coef);
+        scratch[2] = coef;
+        scaleAllAt(updates, scratch, 2);
         state.normAfter = total * coef;
         state.clipped = true;
         state.clipSteps = state.clipSteps + 1;

@@ -4,7 +4,7 @@ import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
 import { checkBoolean, checkKeys, checkNumber } from '../optim/validate.js';
 import { ConfigError, fmt } from '../errors.js';
-import { globalNorm, scaleAll, torchClipCoef, type NormType } from './norms.js';
+import { globalNormInto, scaleAllAt, type NormType } from './norms.js';
 
 /** Options of {@link byGlobalNorm}. */
 export interface ByGlobalNormOptions {
@@ -43,25 +43,40 @@ export interface ByGlobalNormState {
  * @example chain(clip.byGlobalNorm(1.0), adamw({ lr: 1e-3 }))
  * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
  */
-export function byGlobalNorm(maxNorm: number, options: ByGlobalNormOptions = {}): GradientTransformation<ByGlobalNormState> {
-  const c = checkNumber('byGlobalNorm', 'maxNorm', maxNorm, undefined, { min: 0, allowInfinity: true });
+export function byGlobalNorm(
+  maxNorm: number,
+  options: ByGlobalNormOptions = {},
+): GradientTransformation<ByGlobalNormState> {
+  const c = checkNumber('byGlobalNorm', 'maxNorm', maxNorm, undefined, {
+    min: 0,
+    allowInfinity: true,
+  });
   checkKeys('byGlobalNorm', options, ['normType', 'errorIfNonfinite']);
   const p = options.normType ?? 2;
   if (p !== 'inf' && (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p))) {
-    throw new ConfigError(`byGlobalNorm: option normType = ${fmt(p)} is invalid; expected a number p > 0 or 'inf'`);
+    throw new ConfigError(
+      `byGlobalNorm: option normType = ${fmt(p)} is invalid; expected a number p > 0 or 'inf'`,
+    );
   }
   const strict = checkBoolean('byGlobalNorm', 'errorIfNonfinite', options.errorIfNonfinite, false);
   const out = resultWriter<ByGlobalNormState>();
+  const scratch = new Float64Array(3);
   return {
     init: () => ({ steps: 0, normBefore: 0, normAfter: 0, scale: 1, clipped: false, clipSteps: 0 }),
     update(updates, state, _params, ctx) {
-      const total = globalNorm(updates, p);
+      globalNormInto(updates, p, scratch, 0);
+      const total = scratch[0] as number;
       if (strict && !Number.isFinite(total)) {
-        throw new DataError(`byGlobalNorm: the total norm of order ${String(p)} of the gradients is ${total}, so they cannot be clipped`);
+        throw new DataError(
+          `byGlobalNorm: the total norm of order ${String(p)} of the gradients is ${total}, so they cannot be clipped`,
+        );
       }
-      const coef = torchClipCoef(total, c);
+      // torchClipCoef, inlined: c/(N + 1e-6) capped at 1 (a NaN coefficient stays NaN, as torch.clamp).
+      const raw = c / (total + 1e-6);
+      const coef = raw < 1 || raw !== raw ? raw : 1;
       const clipped = coef !== 1;
-      if (clipped) scaleAll(updates, coef);
+      scratch[2] = coef;
+      if (clipped) scaleAllAt(updates, scratch, 2);
       state.steps = state.steps + 1;
       state.normBefore = total;
       state.normAfter = total * coef;

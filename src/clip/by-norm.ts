@@ -1,10 +1,11 @@
-import { namesOf, indexOfName } from '../optim/names.js';
+import { scaleInPlaceAt } from '../optim/loops.js';
+import { indexOfName, namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation, Params } from '../optim/types.js';
 import { checkNumber } from '../optim/validate.js';
 import { ShapeError, fmt } from '../errors.js';
-import { vectorNorm } from './norms.js';
+import { vectorNormInto } from './norms.js';
 
 /** State of {@link byNorm}: per tensor (in `names` order), the last step's norms. */
 export interface ByNormState {
@@ -36,11 +37,20 @@ export interface ByNormState {
 export function byNorm(maxNorm: number): GradientTransformation<ByNormState> {
   const c = checkNumber('byNorm', 'maxNorm', maxNorm, undefined, { min: 0, allowInfinity: true });
   const out = resultWriter<ByNormState>();
+  const scratch = new Float64Array(1);
   return {
     init(params: Params) {
       const names = [...namesOf(params)];
       const n = names.length;
-      return { names, normBefore: new Float64Array(n), normAfter: new Float64Array(n), clipped: new Uint8Array(n), clippedCount: 0, steps: 0, clipSteps: 0 };
+      return {
+        names,
+        normBefore: new Float64Array(n),
+        normAfter: new Float64Array(n),
+        clipped: new Uint8Array(n),
+        clippedCount: 0,
+        steps: 0,
+        clipSteps: 0,
+      };
     },
     update(updates, state, _params, ctx) {
       let count = 0;
@@ -48,13 +58,16 @@ export function byNorm(maxNorm: number): GradientTransformation<ByNormState> {
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
         const j = indexOfName(state.names, name);
-        if (j < 0) throw new ShapeError(`byNorm: no state for parameter ${fmt(name)}; init() was called with other parameters`);
+        if (j < 0)
+          throw new ShapeError(
+            `byNorm: no state for parameter ${fmt(name)}; init() was called with other parameters`,
+          );
         const d = (updates[name] as { data: Float32Array | Float64Array }).data;
-        const norm = vectorNorm(d, 2);
-        state.normBefore[j] = norm;
+        vectorNormInto(d, 2, 0, d.length, state.normBefore, j);
+        const norm = state.normBefore[j] as number;
         if (norm > c) {
-          const f = c / norm;
-          for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) * f;
+          scratch[0] = c / norm;
+          scaleInPlaceAt(d, scratch, 0);
           state.normAfter[j] = c;
           state.clipped[j] = 1;
           count++;

@@ -1,8 +1,35 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
 import { checkNumber } from '../optim/validate.js';
+
+/** k[0] ← max(k[0], max |x|) (NaN if any element is NaN); through k so nothing is boxed. */
+function maxAbsInto(d: TypedArray, k: Float64Array): void {
+  let m = k[0] as number;
+  for (let i = 0; i < d.length; i++) {
+    const a = Math.abs(d[i] as number);
+    if (a > m || a !== a) m = a;
+  }
+  k[0] = m;
+}
+
+/** Clamps to [−c, c] in place; returns the number of elements changed. */
+function clampLoop(d: TypedArray, c: number): number {
+  let count = 0;
+  for (let i = 0; i < d.length; i++) {
+    const x = d[i] as number;
+    if (x > c) {
+      d[i] = c;
+      count++;
+    } else if (x < -c) {
+      d[i] = -c;
+      count++;
+    }
+  }
+  return count;
+}
 
 /** State of {@link byValue}: what the last step did, and totals. */
 export interface ByValueState {
@@ -30,32 +57,34 @@ export interface ByValueState {
  * @see Mikolov, "Statistical Language Models Based on Neural Networks", PhD thesis, 2012.
  */
 export function byValue(clipValue: number): GradientTransformation<ByValueState> {
-  const c = checkNumber('byValue', 'clipValue', clipValue, undefined, { min: 0, allowInfinity: true });
+  const c = checkNumber('byValue', 'clipValue', clipValue, undefined, {
+    min: 0,
+    allowInfinity: true,
+  });
   const out = resultWriter<ByValueState>();
+  const scratch = new Float64Array(1);
   return {
-    init: () => ({ steps: 0, clipped: false, clippedCount: 0, maxAbsBefore: 0, maxAbsAfter: 0, clipSteps: 0 }),
+    init: () => ({
+      steps: 0,
+      clipped: false,
+      clippedCount: 0,
+      maxAbsBefore: 0,
+      maxAbsAfter: 0,
+      clipSteps: 0,
+    }),
     update(updates, state, _params, ctx) {
       let count = 0;
-      let before = 0;
+      scratch[0] = 0;
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
         const d = (updates[names[k] as string] as { data: Float32Array | Float64Array }).data;
-        for (let i = 0; i < d.length; i++) {
-          const x = d[i] as number;
-          const a = Math.abs(x);
-          if (a > before || a !== a) before = a;
-          if (x > c) {
-            d[i] = c;
-            count++;
-          } else if (x < -c) {
-            d[i] = -c;
-            count++;
-          }
-        }
+        maxAbsInto(d, scratch);
+        count += clampLoop(d, c);
       }
       state.steps = state.steps + 1;
       state.clippedCount = count;
       state.clipped = count > 0;
+      const before = scratch[0] as number;
       state.maxAbsBefore = before;
       state.maxAbsAfter = before > c ? c : before;
       if (count > 0) {

@@ -6,7 +6,20 @@ import { Optimizer } from '../optim/optimizer.js';
 import { chain } from '../optim/chain.js';
 import { sgd } from '../optim/sgd.js';
 import type { GradientTransformation, Params, StepContext } from '../optim/types.js';
-import { agc, autoClip, byBlockRms, byGlobalNorm, byNorm, byValue, globalNorm, skipNonFinite, sortedPercentile, spikeClip, vectorNorm, zClip } from './index.js';
+import {
+  agc,
+  autoClip,
+  byBlockRms,
+  byGlobalNorm,
+  byNorm,
+  byValue,
+  globalNorm,
+  skipNonFinite,
+  sortedPercentile,
+  spikeClip,
+  vectorNorm,
+  zClip,
+} from './index.js';
 
 const SHAPES = [[3, 4], [4], [2, 3, 2]];
 
@@ -21,21 +34,58 @@ function randomGrads(seed: number, scale: number): Params {
   });
   return out;
 }
-const copy = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
+const copy = (p: Params): Params =>
+  Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
 const flat = (p: Params): number[] => Object.values(p).flatMap((t) => [...t.data]);
-function apply<S>(tx: GradientTransformation<S>, g: Params, params: Params = g, ctx?: StepContext): { out: Params; state: S } {
+function apply<S>(
+  tx: GradientTransformation<S>,
+  g: Params,
+  params: Params = g,
+  ctx?: StepContext,
+): { out: Params; state: S } {
   const [out, state] = tx.update(copy(g), tx.init(params), params, ctx);
   return { out, state };
 }
 
 /** Stateless clippers with their "size after" measure and threshold. */
-const STATELESS: { name: string; make: (c: number) => GradientTransformation<unknown>; measure: (p: Params) => number; idemTol: number }[] = [
+const STATELESS: {
+  name: string;
+  make: (c: number) => GradientTransformation<unknown>;
+  measure: (p: Params) => number;
+  idemTol: number;
+}[] = [
   { name: 'byValue', make: (c) => byValue(c), measure: (p) => globalNorm(p, 'inf'), idemTol: 0 },
-  { name: 'byNorm', make: (c) => byNorm(c), measure: (p) => Math.max(...Object.values(p).map((t) => vectorNorm(t.data, 2))), idemTol: 1e-15 },
-  { name: 'byGlobalNorm (2)', make: (c) => byGlobalNorm(c), measure: (p) => globalNorm(p, 2), idemTol: 2e-6 },
-  { name: 'byGlobalNorm (1)', make: (c) => byGlobalNorm(c, { normType: 1 }), measure: (p) => globalNorm(p, 1), idemTol: 2e-6 },
-  { name: 'byGlobalNorm (inf)', make: (c) => byGlobalNorm(c, { normType: 'inf' }), measure: (p) => globalNorm(p, 'inf'), idemTol: 2e-6 },
-  { name: 'byBlockRms', make: (c) => byBlockRms(c), measure: (p) => Math.max(...Object.values(p).map((t) => vectorNorm(t.data, 2) / Math.sqrt(t.size))), idemTol: 1e-15 },
+  {
+    name: 'byNorm',
+    make: (c) => byNorm(c),
+    measure: (p) => Math.max(...Object.values(p).map((t) => vectorNorm(t.data, 2))),
+    idemTol: 1e-15,
+  },
+  {
+    name: 'byGlobalNorm (2)',
+    make: (c) => byGlobalNorm(c),
+    measure: (p) => globalNorm(p, 2),
+    idemTol: 2e-6,
+  },
+  {
+    name: 'byGlobalNorm (1)',
+    make: (c) => byGlobalNorm(c, { normType: 1 }),
+    measure: (p) => globalNorm(p, 1),
+    idemTol: 2e-6,
+  },
+  {
+    name: 'byGlobalNorm (inf)',
+    make: (c) => byGlobalNorm(c, { normType: 'inf' }),
+    measure: (p) => globalNorm(p, 'inf'),
+    idemTol: 2e-6,
+  },
+  {
+    name: 'byBlockRms',
+    make: (c) => byBlockRms(c),
+    measure: (p) =>
+      Math.max(...Object.values(p).map((t) => vectorNorm(t.data, 2) / Math.sqrt(t.size))),
+    idemTol: 1e-15,
+  },
 ];
 
 describe.each(STATELESS)('$name', ({ make, measure, idemTol }) => {
@@ -48,7 +98,11 @@ describe.each(STATELESS)('$name', ({ make, measure, idemTol }) => {
     expect(measure(out)).toBeGreaterThan(c * (1 - 1e-5));
     expect(ctx.events?.clipped).toBe(true);
     const again = apply(make(c), out).out;
-    flat(again).forEach((x, i) => expect(Math.abs(x - (flat(out)[i] as number))).toBeLessThanOrEqual(idemTol * Math.abs(flat(out)[i] as number)));
+    flat(again).forEach((x, i) =>
+      expect(Math.abs(x - (flat(out)[i] as number))).toBeLessThanOrEqual(
+        idemTol * Math.abs(flat(out)[i] as number),
+      ),
+    );
   });
 
   it('leaves gradients below the threshold bit-for-bit unchanged and raises no event', () => {
@@ -94,6 +148,10 @@ describe('agc', () => {
     expect(vectorNorm((out['b'] as Tensor).data, 2)).toBeCloseTo(0.05 * Math.SQRT2, 14);
     expect(state.clippedCount).toBe(2);
     expect([...state.clippedUnits]).toEqual([1, 1]);
+    // Weight-gradient norm before: √(0.1² + 1²); after: √(0.1² + (5e-5)²).
+    expect(state.normBefore[0]).toBeCloseTo(Math.hypot(0.1, 1), 14);
+    expect(state.normAfter[0]).toBeCloseTo(Math.hypot(0.1, 5e-5), 14);
+    expect(state.normBefore[1]).toBeCloseTo(5, 14);
     const again = apply(agc(0.05), out, params).out;
     flat(again).forEach((x, i) => expect(x).toBeCloseTo(flat(out)[i] as number, 15));
   });
@@ -131,7 +189,8 @@ describe('autoClip', () => {
     let s = tx.init(p);
     expect(s.history).toBeInstanceOf(Float64Array);
     const buf = s.sorted;
-    for (const n of [1, 5, 6, 7, 8]) [, s] = tx.update({ w: new Tensor(new Float64Array([n]), [1]) }, s, p);
+    for (const n of [1, 5, 6, 7, 8])
+      [, s] = tx.update({ w: new Tensor(new Float64Array([n]), [1]) }, s, p);
     // Window {6, 7, 8}: the minimum (percentile 0) is 6.
     expect(s.threshold).toBe(6);
     expect(s.sorted).toBe(buf);

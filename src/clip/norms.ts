@@ -1,3 +1,4 @@
+import { scaleInPlaceAt } from '../optim/loops.js';
 import { namesOf } from '../optim/names.js';
 import type { Params } from '../optim/types.js';
 
@@ -8,7 +9,30 @@ export type NormType = number | 'inf';
  * The p-norm of one array: (Σ|x|^p)^{1/p}, max|x| for 'inf'; accumulated in float64.
  * @example vectorNorm(new Float64Array([3, 4]), 2) // 5
  */
-export function vectorNorm(x: Float32Array | Float64Array, p: NormType, start = 0, end = x.length): number {
+export function vectorNorm(
+  x: Float32Array | Float64Array,
+  p: NormType,
+  start = 0,
+  end = x.length,
+): number {
+  const out = new Float64Array(1);
+  vectorNormInto(x, p, start, end, out, 0);
+  return out[0] as number;
+}
+
+/**
+ * {@link vectorNorm} written to out[at] instead of returned (internal callers use this form: a
+ * double returned from a call V8 does not inline is boxed, and a step should allocate nothing).
+ * @example vectorNormInto(g, 2, 0, g.length, state.normBefore, j)
+ */
+export function vectorNormInto(
+  x: Float32Array | Float64Array,
+  p: NormType,
+  start: number,
+  end: number,
+  out: Float64Array,
+  at: number,
+): void {
   if (p === 'inf') {
     let m = 0;
     for (let i = start; i < end; i++) {
@@ -16,24 +40,44 @@ export function vectorNorm(x: Float32Array | Float64Array, p: NormType, start = 
       // NaN must win, as in torch.max.
       if (a > m || a !== a) m = a;
     }
-    return m;
-  }
-  if (p === 2) {
+    out[at] = m;
+  } else if (p === 2) {
     let s = 0;
     for (let i = start; i < end; i++) {
       const v = x[i] as number;
       s += v * v;
     }
-    return Math.sqrt(s);
-  }
-  if (p === 1) {
+    out[at] = Math.sqrt(s);
+  } else if (p === 1) {
     let s = 0;
     for (let i = start; i < end; i++) s += Math.abs(x[i] as number);
-    return s;
+    out[at] = s;
+  } else {
+    let s = 0;
+    for (let i = start; i < end; i++) s += Math.abs(x[i] as number) ** p;
+    out[at] = s ** (1 / p);
   }
-  let s = 0;
-  for (let i = start; i < end; i++) s += Math.abs(x[i] as number) ** p;
-  return s ** (1 / p);
+}
+
+/**
+ * The norm of all updates together, as torch.nn.utils.clip_grad_norm_ computes it (the p-norm of
+ * the per-tensor p-norms, their maximum for 'inf'), written to out[at]; out[at + 1] is scratch.
+ * @example globalNormInto(grads, 2, scratch, 0); const total = scratch[0];
+ */
+export function globalNormInto(updates: Params, p: NormType, out: Float64Array, at: number): void {
+  const names = namesOf(updates);
+  let acc = 0;
+  for (let k = 0; k < names.length; k++) {
+    const d = (updates[names[k] as string] as { data: Float32Array | Float64Array }).data;
+    vectorNormInto(d, p, 0, d.length, out, at + 1);
+    const n = out[at + 1] as number;
+    if (p === 'inf') {
+      if (n > acc || n !== n) acc = n;
+    } else if (p === 2) acc += n * n;
+    else if (p === 1) acc += n;
+    else acc += n ** p;
+  }
+  out[at] = p === 'inf' || p === 1 ? acc : p === 2 ? Math.sqrt(acc) : acc ** (1 / p);
 }
 
 /**
@@ -42,33 +86,40 @@ export function vectorNorm(x: Float32Array | Float64Array, p: NormType, start = 
  * @example globalNorm(grads, 2)
  */
 export function globalNorm(updates: Params, p: NormType): number {
-  const names = namesOf(updates);
-  let acc = 0;
-  for (let k = 0; k < names.length; k++) {
-    const n = vectorNorm((updates[names[k] as string] as { data: Float32Array | Float64Array }).data, p);
-    if (p === 'inf') {
-      if (n > acc || n !== n) acc = n;
-    } else if (p === 2) acc += n * n;
-    else if (p === 1) acc += n;
-    else acc += n ** p;
-  }
-  if (p === 'inf' || p === 1) return acc;
-  if (p === 2) return Math.sqrt(acc);
-  return acc ** (1 / p);
+  const out = new Float64Array(2);
+  globalNormInto(updates, p, out, 0);
+  return out[0] as number;
 }
 
-/** Multiplies every update by `factor` in place. */
-export function scaleAll(updates: Params, factor: number): void {
+/**
+ * Multiplies every update by k[at] in place (the factor is read from a Float64Array so that a
+ * per-step factor is not boxed).
+ * @example scratch[1] = coef; scaleAllAt(grads, scratch, 1);
+ */
+export function scaleAllAt(updates: Params, k: Float64Array, at: number): void {
   const names = namesOf(updates);
-  for (let k = 0; k < names.length; k++) {
-    const d = (updates[names[k] as string] as { data: Float32Array | Float64Array }).data;
-    for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) * factor;
+  for (let i = 0; i < names.length; i++) {
+    scaleInPlaceAt(
+      (updates[names[i] as string] as { data: Float32Array | Float64Array }).data,
+      k,
+      at,
+    );
   }
+}
+
+/**
+ * Multiplies every update by `factor` in place.
+ * @example scaleAll(grads, 0.5) // halves every gradient
+ */
+export function scaleAll(updates: Params, factor: number): void {
+  const k = new Float64Array([factor]);
+  scaleAllAt(updates, k, 0);
 }
 
 /**
  * PyTorch's clipping coefficient: maxNorm/(total + 1e-6), capped at 1 (the 1e-6 keeps the division
  * finite for zero gradients; the clipped norm is then slightly below maxNorm).
+ * @example torchClipCoef(10, 1) // 1/(10 + 1e-6)
  */
 export function torchClipCoef(total: number, maxNorm: number): number {
   const coef = maxNorm / (total + 1e-6);

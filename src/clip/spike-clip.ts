@@ -1,9 +1,32 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from '../optim/buffers.js';
 import { namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
 import { checkKeys, checkNumber } from '../optim/validate.js';
+
+/** SPAM's element-wise spike clipping and EMA update over one tensor; returns the clipped count. */
+function spikeLoop(
+  u: TypedArray,
+  v: TypedArray,
+  active: boolean,
+  theta: number,
+  beta: number,
+): number {
+  let clipped = 0;
+  for (let i = 0; i < u.length; i++) {
+    let g = u[i] as number;
+    const vi = v[i] as number;
+    if (active && vi > 0 && g * g > theta * vi) {
+      u[i] = Math.sign(g) * Math.sqrt(theta * vi);
+      g = u[i] as number;
+      clipped++;
+    }
+    v[i] = beta * vi + (1 - beta) * g * g;
+  }
+  return clipped;
+}
 
 /** Options of {@link spikeClip}. */
 export interface SpikeClipOptions {
@@ -44,12 +67,25 @@ export interface SpikeClipState {
 export function spikeClip(options: SpikeClipOptions = {}): GradientTransformation<SpikeClipState> {
   const o = 'spikeClip';
   checkKeys(o, options, ['threshold', 'decay', 'startStep']);
-  const theta = checkNumber(o, 'threshold', options.threshold, 5000, { min: 0, minExclusive: true });
-  const beta = checkNumber(o, 'decay', options.decay, 0.999, { min: 0, max: 1, maxExclusive: true });
+  const theta = checkNumber(o, 'threshold', options.threshold, 5000, {
+    min: 0,
+    minExclusive: true,
+  });
+  const beta = checkNumber(o, 'decay', options.decay, 0.999, {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
   const startStep = checkNumber(o, 'startStep', options.startStep, 20, { min: 1, integer: true });
   const out = resultWriter<SpikeClipState>();
   return {
-    init: (params) => ({ count: 0, nu: buffersLike(params), clippedCount: 0, totalClipped: 0, spikeSteps: 0 }),
+    init: (params) => ({
+      count: 0,
+      nu: buffersLike(params),
+      clippedCount: 0,
+      totalClipped: 0,
+      spikeSteps: 0,
+    }),
     update(updates, state, _params, ctx) {
       const active = state.count + 1 >= startStep;
       let clipped = 0;
@@ -58,17 +94,7 @@ export function spikeClip(options: SpikeClipOptions = {}): GradientTransformatio
         const name = names[k] as string;
         const u = (updates[name] as { data: Float32Array | Float64Array }).data;
         const v = bufferFor(o, state.nu, name, u.length);
-        for (let i = 0; i < u.length; i++) {
-          let g = u[i] as number;
-          const vi = v[i] as number;
-          if (active && vi > 0 && g * g > theta * vi) {
-            g = Math.sign(g) * Math.sqrt(theta * vi);
-            u[i] = g;
-            g = u[i] as number;
-            clipped++;
-          }
-          v[i] = beta * vi + (1 - beta) * g * g;
-        }
+        clipped += spikeLoop(u, v, active, theta, beta);
       }
       state.count = state.count + 1;
       state.clippedCount = clipped;

@@ -2,7 +2,7 @@ import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
 import { checkBoolean, checkEnum, checkKeys, checkNumber } from '../optim/validate.js';
-import { globalNorm, scaleAll } from './norms.js';
+import { globalNormInto, scaleAllAt } from './norms.js';
 
 /** Options of {@link zClip} (the reference implementation's names, camelCase). */
 export interface ZClipOptions {
@@ -75,17 +75,48 @@ export interface ZClipState {
  */
 export function zClip(options: ZClipOptions = {}): GradientTransformation<ZClipState> {
   const o = 'zClip';
-  checkKeys(o, options, ['alpha', 'zThreshold', 'warmupSteps', 'mode', 'clipOption', 'clipFactor', 'eps', 'maxGradNorm', 'skipUpdateOnSpike']);
-  const alpha = checkNumber(o, 'alpha', options.alpha, 0.97, { min: 0, max: 1, maxExclusive: true });
-  const zThr = checkNumber(o, 'zThreshold', options.zThreshold, 2.5, { min: 0, minExclusive: true });
-  const warmupSteps = checkNumber(o, 'warmupSteps', options.warmupSteps, 25, { min: 1, integer: true });
+  checkKeys(o, options, [
+    'alpha',
+    'zThreshold',
+    'warmupSteps',
+    'mode',
+    'clipOption',
+    'clipFactor',
+    'eps',
+    'maxGradNorm',
+    'skipUpdateOnSpike',
+  ]);
+  const alpha = checkNumber(o, 'alpha', options.alpha, 0.97, {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
+  const zThr = checkNumber(o, 'zThreshold', options.zThreshold, 2.5, {
+    min: 0,
+    minExclusive: true,
+  });
+  const warmupSteps = checkNumber(o, 'warmupSteps', options.warmupSteps, 25, {
+    min: 1,
+    integer: true,
+  });
   const mode = checkEnum(o, 'mode', options.mode, 'zscore', ['zscore', 'percentile'] as const);
-  const clipOption = checkEnum(o, 'clipOption', options.clipOption, 'adaptiveScaling', ['adaptiveScaling', 'mean'] as const);
-  const clipFactor = checkNumber(o, 'clipFactor', options.clipFactor, 1, { min: 0, minExclusive: true });
+  const clipOption = checkEnum(o, 'clipOption', options.clipOption, 'adaptiveScaling', [
+    'adaptiveScaling',
+    'mean',
+  ] as const);
+  const clipFactor = checkNumber(o, 'clipFactor', options.clipFactor, 1, {
+    min: 0,
+    minExclusive: true,
+  });
   const eps = checkNumber(o, 'eps', options.eps, 1e-6, { min: 0 });
-  const maxGradNorm = checkNumber(o, 'maxGradNorm', options.maxGradNorm, Infinity, { min: 0, minExclusive: true, allowInfinity: true });
+  const maxGradNorm = checkNumber(o, 'maxGradNorm', options.maxGradNorm, Infinity, {
+    min: 0,
+    minExclusive: true,
+    allowInfinity: true,
+  });
   const skipSpikes = checkBoolean(o, 'skipUpdateOnSpike', options.skipUpdateOnSpike, false);
   const out = resultWriter<ZClipState>();
+  const scratch = new Float64Array(3);
 
   return {
     init: () => ({
@@ -103,7 +134,8 @@ export function zClip(options: ZClipOptions = {}): GradientTransformation<ZClipS
       spikeSteps: 0,
     }),
     update(updates, state, _params, ctx) {
-      const total = globalNorm(updates, 2);
+      globalNormInto(updates, 2, scratch, 0);
+      const total = scratch[0] as number;
       state.normBefore = total;
       state.normAfter = total;
       state.clipped = false;
@@ -138,14 +170,18 @@ export function zClip(options: ZClipOptions = {}): GradientTransformation<ZClipS
           state.z = z;
           if (z > zThr) {
             spike = true;
-            level = clipOption === 'mean' ? state.mean : (state.mean + (zThr * std) / (z / zThr)) * clipFactor;
+            level =
+              clipOption === 'mean'
+                ? state.mean
+                : (state.mean + (zThr * std) / (z / zThr)) * clipFactor;
           }
         }
       }
       const effective = Math.min(level, maxGradNorm);
       if (total > effective) {
         const coef = effective / (total + 1e-6);
-        scaleAll(updates, coef);
+        scratch[2] = coef;
+        scaleAllAt(updates, scratch, 2);
         state.normAfter = total * coef;
         state.clipped = true;
         state.clipSteps = state.clipSteps + 1;

@@ -36,5 +36,10 @@ export function adadelta(options: AdadeltaOptions = {}): GradientTransformation<
   const eps = checkNumber(o, 'eps', options.eps, 1e-6, { min: 0 });
   const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
   const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  return namedChain(maximizeLink(maximize), l2Link(wd), scaleByAdadelta({ rho, eps }), scaleByLearningRate(lr));
+  return namedChain(
+    maximizeLink(maximize),
+    l2Link(wd),
+    scaleByAdadelta({ rho, eps }),
+    scaleByLearningRate(lr),
+  );
 }

@@ -31,13 +31,30 @@ export interface AdagradOptions {
  */
 export function adagrad(options: AdagradOptions = {}): GradientTransformation<NamedChainState> {
   const o = 'adagrad';
-  checkKeys(o, options, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize']);
+  checkKeys(o, options, [
+    'lr',
+    'lrDecay',
+    'weightDecay',
+    'initialAccumulatorValue',
+    'eps',
+    'maximize',
+  ]);
   const lr = checkScalarOrSchedule(o, 'lr', options.lr, 1e-2, { min: 0 });
   const lrDecay = checkNumber(o, 'lrDecay', options.lrDecay, 0, { min: 0 });
   const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const initialAccumulatorValue = checkNumber(o, 'initialAccumulatorValue', options.initialAccumulatorValue, 0, { min: 0 });
+  const initialAccumulatorValue = checkNumber(
+    o,
+    'initialAccumulatorValue',
+    options.initialAccumulatorValue,
+    0,
+    { min: 0 },
+  );
   const eps = checkNumber(o, 'eps', options.eps, 1e-10, { min: 0 });
   const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  const decayed = lrDecay === 0 ? lr : (t: number) => lr(t) / (1 + t * lrDecay);
-  return namedChain(maximizeLink(maximize), l2Link(wd), scaleByRss({ initialAccumulatorValue, eps }), scaleByLearningRate(decayed));
+  return namedChain(
+    maximizeLink(maximize),
+    l2Link(wd),
+    scaleByRss({ initialAccumulatorValue, eps }),
+    scaleByLearningRate(lr, { lrDecay }),
+  );
 }

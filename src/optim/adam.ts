@@ -37,6 +37,15 @@ export interface AdamOptions {
  * @see Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond", ICLR 2018 (AMSGrad).
  */
 export function adam(options: AdamOptions = {}): GradientTransformation<FusedAdamState> {
-  checkKeys('adam', options, ['lr', 'b1', 'b2', 'eps', 'weightDecay', 'amsgrad', 'maximize', 'debias']);
+  checkKeys('adam', options, [
+    'lr',
+    'b1',
+    'b2',
+    'eps',
+    'weightDecay',
+    'amsgrad',
+    'maximize',
+    'debias',
+  ]);
   return fusedAdam({ ...options, decoupled: false }, 'adam');
 }

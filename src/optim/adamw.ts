@@ -37,5 +37,8 @@ export interface AdamwOptions {
  */
 export function adamw(options: AdamwOptions = {}): GradientTransformation<FusedAdamState> {
   checkKeys('adamw', options, ['lr', 'b1', 'b2', 'eps', 'weightDecay', 'amsgrad', 'maximize']);
-  return fusedAdam({ ...options, weightDecay: options.weightDecay ?? 1e-2, decoupled: true }, 'adamw');
+  return fusedAdam(
+    { ...options, weightDecay: options.weightDecay ?? 1e-2, decoupled: true },
+    'adamw',
+  );
 }

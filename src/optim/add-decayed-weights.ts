@@ -1,3 +1,4 @@
+import { addScaledInPlace } from './loops.js';
 import { namesOf } from './names.js';
 import { paramFor } from './buffers.js';
 import { resultWriter } from './result.js';
@@ -18,7 +19,9 @@ export type AddDecayedWeightsState = Record<string, never>;
  * @example chain(scaleByAdam(), addDecayedWeights(1e-2), scaleByLearningRate(1e-3)) // AdamW
  * @see Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
  */
-export function addDecayedWeights(weightDecay: number): GradientTransformation<AddDecayedWeightsState> {
+export function addDecayedWeights(
+  weightDecay: number,
+): GradientTransformation<AddDecayedWeightsState> {
   const wd = checkNumber('addDecayedWeights', 'weightDecay', weightDecay, undefined, { min: 0 });
   const out = resultWriter<AddDecayedWeightsState>();
   return {
@@ -30,7 +33,7 @@ export function addDecayedWeights(weightDecay: number): GradientTransformation<A
         const name = names[k] as string;
         const u = (updates[name] as { data: Float32Array | Float64Array }).data;
         const p = paramFor('addDecayedWeights', params, name, u.length).data;
-        for (let i = 0; i < u.length; i++) u[i] = (u[i] as number) + wd * (p[i] as number);
+        addScaledInPlace(u, wd, p);
       }
       return out(updates, state);
     },

@@ -1,4 +1,5 @@
 import { ShapeError, fmt } from '../errors.js';
+import { addInPlace } from './loops.js';
 import { namesOf } from './names.js';
 import type { Params } from './types.js';
 
@@ -14,13 +15,16 @@ export function applyUpdates(params: Params, updates: Params): void {
     const u = updates[name];
     const p = params[name];
     if (u === undefined) continue;
-    if (p === undefined) throw new ShapeError(`applyUpdates: update ${fmt(name)} has no parameter of that name`);
+    if (p === undefined)
+      throw new ShapeError(`applyUpdates: update ${fmt(name)} has no parameter of that name`);
     const pd = p.data;
     const ud = u.data;
     const n = pd.length;
     if (ud.length !== n) {
-      throw new ShapeError(`applyUpdates: parameter ${fmt(name)} has ${n} elements but its update has ${ud.length}`);
+      throw new ShapeError(
+        `applyUpdates: parameter ${fmt(name)} has ${n} elements but its update has ${ud.length}`,
+      );
     }
-    for (let i = 0; i < n; i++) pd[i] = (pd[i] as number) + (ud[i] as number);
+    addInPlace(pd, ud);
   }
 }

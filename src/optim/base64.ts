@@ -16,8 +16,13 @@ export function encodeBase64(bytes: Uint8Array): string {
   const n = bytes.length;
   let i = 0;
   for (; i + 2 < n; i += 3) {
-    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    chunk += ALPHABET[(v >> 18) & 63]! + ALPHABET[(v >> 12) & 63]! + ALPHABET[(v >> 6) & 63]! + ALPHABET[v & 63]!;
+    const v =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    chunk +=
+      ALPHABET[(v >> 18) & 63]! +
+      ALPHABET[(v >> 12) & 63]! +
+      ALPHABET[(v >> 6) & 63]! +
+      ALPHABET[v & 63]!;
     if (chunk.length >= 8192) {
       parts.push(chunk);
       chunk = '';

@@ -26,33 +26,48 @@ export function buffersLike(params: Params, value = 0): Buffers {
  * The state buffer for `name`, checked against the incoming update's size (a clear error instead
  * of silent NaN reads when a transformation is used with parameters other than those it was
  * initialised with).
+ * @example const m = bufferFor('scaleByAdam', state.mu, name, u.length);
  */
 export function bufferFor(owner: string, buffers: Buffers, name: string, size: number): TypedArray {
   const b = buffers[name];
   if (b === undefined) {
-    throw new ShapeError(`${owner}: no state for parameter ${fmt(name)}; init() was called with other parameters (known: ${Object.keys(buffers).join(', ')})`);
+    throw new ShapeError(
+      `${owner}: no state for parameter ${fmt(name)}; init() was called with other parameters (known: ${Object.keys(buffers).join(', ')})`,
+    );
   }
   if (b.length !== size) {
-    throw new ShapeError(`${owner}: state for parameter ${fmt(name)} has ${b.length} elements but its update has ${size}`);
+    throw new ShapeError(
+      `${owner}: state for parameter ${fmt(name)} has ${b.length} elements but its update has ${size}`,
+    );
   }
   return b;
 }
 
-/** The update tensor for `name` (present by construction; checked for a clear error). */
+/**
+ * The update tensor for `name` (present by construction; checked for a clear error).
+ * @example const u = updateFor('myBlock', updates, 'fc.weight');
+ */
 export function updateFor(owner: string, updates: Params, name: string): Tensor {
   const u = updates[name];
   if (u === undefined) throw new ShapeError(`${owner}: updates have no entry ${fmt(name)}`);
   return u;
 }
 
-/** The parameter tensor for `name`, checked against the update's size. */
+/**
+ * The parameter tensor for `name`, checked against the update's size.
+ * @example const p = paramFor('addDecayedWeights', params, name, u.length).data;
+ */
 export function paramFor(owner: string, params: Params, name: string, size: number): Tensor {
   const p = params[name];
   if (p === undefined) {
-    throw new ShapeError(`${owner}: params have no entry ${fmt(name)} (needed by this transformation)`);
+    throw new ShapeError(
+      `${owner}: params have no entry ${fmt(name)} (needed by this transformation)`,
+    );
   }
   if (p.size !== size) {
-    throw new ShapeError(`${owner}: parameter ${fmt(name)} has ${p.size} elements but its update has ${size}`);
+    throw new ShapeError(
+      `${owner}: parameter ${fmt(name)} has ${p.size} elements but its update has ${size}`,
+    );
   }
   return p;
 }

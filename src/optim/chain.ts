@@ -4,7 +4,9 @@ import { createStepContext, enterStep, exitStep } from './step-context.js';
 import type { GradientTransformation, Params, StateOf } from './types.js';
 
 /** The state of a chain: the tuple of its links' states, in order. */
-export type ChainState<T extends readonly GradientTransformation<unknown>[]> = { -readonly [K in keyof T]: StateOf<T[K]> };
+export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
+  -readonly [K in keyof T]: StateOf<T[K]>;
+};
 
 /**
  * Composes transformations in order: the updates leaving link i enter link i + 1, and the state
@@ -18,10 +20,19 @@ export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
  * const tx = chain(clip.byGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
  * @see Babuschkin et al., "The DeepMind JAX Ecosystem" (Optax `chain`), 2020.
  */
-export function chain<const T extends readonly GradientTransformation<unknown>[]>(...txs: T): GradientTransformation<ChainState<T>> {
+export function chain<const T extends readonly GradientTransformation<unknown>[]>(
+  ...txs: T
+): GradientTransformation<ChainState<T>> {
   txs.forEach((t, i) => {
-    if (t === null || typeof t !== 'object' || typeof t.init !== 'function' || typeof t.update !== 'function') {
-      throw new ConfigError(`chain: argument ${i} = ${fmt(t)} is not a GradientTransformation (an object with init and update)`);
+    if (
+      t === null ||
+      typeof t !== 'object' ||
+      typeof t.init !== 'function' ||
+      typeof t.update !== 'function'
+    ) {
+      throw new ConfigError(
+        `chain: argument ${i} = ${fmt(t)} is not a GradientTransformation (an object with init and update)`,
+      );
     }
   });
   const links: readonly GradientTransformation<unknown>[] = txs;

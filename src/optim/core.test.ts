@@ -24,14 +24,19 @@ import {
   type StepContext,
 } from './index.js';
 
-const t64 = (values: number[], shape = [values.length]): Tensor => new Tensor(Float64Array.from(values), shape);
+const t64 = (values: number[], shape = [values.length]): Tensor =>
+  new Tensor(Float64Array.from(values), shape);
 const vals = (p: Params, k: string): number[] => [...(p[k] as Tensor).data];
 
 /** A transformation that raises an event, and one that records the events it sees. */
-function raiser(event: 'clipped' | 'spike' | 'nonFinite'): GradientTransformation<Record<string, never>> {
+function raiser(
+  event: 'clipped' | 'spike' | 'nonFinite',
+): GradientTransformation<Record<string, never>> {
   return { init: () => ({}), update: (u, s, _p, ctx) => (raiseEvent(ctx, event), [u, s]) };
 }
-function spy(seen: Record<string, boolean | undefined>[]): GradientTransformation<Record<string, never>> {
+function spy(
+  seen: Record<string, boolean | undefined>[],
+): GradientTransformation<Record<string, never>> {
   return { init: () => ({}), update: (u, s, _p, ctx) => (seen.push({ ...ctx?.events }), [u, s]) };
 }
 
@@ -63,7 +68,9 @@ describe('chain', () => {
     const u = { w: t64([3]) };
     const tx = identity();
     expect(tx.update(u, tx.init(u), u)[0]).toBe(u);
-    expect(() => chain(identity(), 3 as never)).toThrow(/chain: argument 1 = 3 is not a GradientTransformation/);
+    expect(() => chain(identity(), 3 as never)).toThrow(
+      /chain: argument 1 = 3 is not a GradientTransformation/,
+    );
   });
 
   it('applyUpdates adds in place and checks shapes', () => {
@@ -100,7 +107,9 @@ describe('Optimizer', () => {
     opt.step();
     expect(w.data[0]).toBe(0);
     expect(() => new Optimizer({}, sgd({ lr: 1 }))).toThrow(/empty parameter list/);
-    expect(() => new Optimizer({ w: [1] as never }, sgd({ lr: 1 }))).toThrow(/parameter "w" = \[1\] is not a Tensor/);
+    expect(() => new Optimizer({ w: [1] as never }, sgd({ lr: 1 }))).toThrow(
+      /parameter "w" = \[1\] is not a Tensor/,
+    );
     w.grad = t64([1, 2]);
     expect(() => opt.step()).toThrow(ShapeError);
   });
@@ -109,8 +118,12 @@ describe('Optimizer', () => {
     const a = new Optimizer({ w: t64([1, 2]) }, adam());
     const b = new Optimizer({ w: t64([1, 2, 3]) }, adam());
     const c = new Optimizer({ w: t64([1, 2]) }, adam({ amsgrad: true }));
-    expect(() => b.loadStateDict(a.stateDict())).toThrow(/state\.mu\.w has 2 elements in the checkpoint but 3/);
-    expect(() => c.loadStateDict(a.stateDict())).toThrow(/state\.nuMax is a null in the checkpoint but a object/);
+    expect(() => b.loadStateDict(a.stateDict())).toThrow(
+      /state\.mu\.w has 2 elements in the checkpoint but 3/,
+    );
+    expect(() => c.loadStateDict(a.stateDict())).toThrow(
+      /state\.nuMax is null in the checkpoint but an object in this optimizer/,
+    );
     expect(() => a.loadStateDict({ format: 'x' } as never)).toThrow(DataError);
   });
 });
@@ -132,24 +145,33 @@ describe('masked and partition', () => {
 
   it('partition gives each group its own optimizer and lr', () => {
     const p = params();
-    for (const t of Object.values(p)) t.grad = new Tensor(new Float64Array(t.size).fill(1), t.shape);
-    const tx = partition({ fast: sgd({ lr: 1 }), slow: sgd({ lr: 0.1 }) }, (name) => (name.endsWith('bias') ? 'slow' : 'fast'));
+    for (const t of Object.values(p))
+      t.grad = new Tensor(new Float64Array(t.size).fill(1), t.shape);
+    const tx = partition({ fast: sgd({ lr: 1 }), slow: sgd({ lr: 0.1 }) }, (name) =>
+      name.endsWith('bias') ? 'slow' : 'fast',
+    );
     const opt = new Optimizer(p, tx);
     opt.step();
     expect(vals(p, 'fc.weight')).toEqual([0, 0, 0, 0]);
     expect(vals(p, 'fc.bias')).toEqual([0.9, 0.9]);
     expect(opt.lr).toBe(1);
-    expect(() => partition({ a: identity() }, () => 'b').init(params())).toThrow(/label "b", which has no transformation/);
+    expect(() => partition({ a: identity() }, () => 'b').init(params())).toThrow(
+      /label "b", which has no transformation/,
+    );
   });
 
   it('masked inside a chain over many steps equals per-group optimizers (no stale views)', () => {
     const p = params();
     const q = params();
-    const opt = new Optimizer(p, chain(masked(addDecayedWeights(0.1), isDecayed), sgd({ lr: 0.1 })));
+    const opt = new Optimizer(
+      p,
+      chain(masked(addDecayedWeights(0.1), isDecayed), sgd({ lr: 0.1 })),
+    );
     const optW = new Optimizer({ w: q['fc.weight'] as Tensor }, sgd({ lr: 0.1, weightDecay: 0.1 }));
     const optB = new Optimizer({ b: q['fc.bias'] as Tensor }, sgd({ lr: 0.1 }));
     for (let t = 0; t < 5; t++) {
-      for (const x of [...Object.values(p), ...Object.values(q)]) x.grad = new Tensor(new Float64Array(x.size).fill(t), x.shape);
+      for (const x of [...Object.values(p), ...Object.values(q)])
+        x.grad = new Tensor(new Float64Array(x.size).fill(t), x.shape);
       opt.step();
       optW.step();
       optB.step();
@@ -162,7 +184,10 @@ describe('masked and partition', () => {
 describe('injectHyperparams', () => {
   it('keeps lr and betas in the state; changing them changes the next steps; scheduled values follow the count', () => {
     const p = { w: t64([0]) };
-    const tx = injectHyperparams((h) => sgd({ lr: h.lr, momentum: h.momentum }), { lr: 0.5, momentum: 0 });
+    const tx = injectHyperparams((h) => sgd({ lr: h.lr, momentum: h.momentum }), {
+      lr: 0.5,
+      momentum: 0,
+    });
     const opt = new Optimizer(p, tx);
     const state = (): InjectHyperparamsState<unknown> => opt.state;
     p.w.grad = t64([1]);
@@ -172,7 +197,10 @@ describe('injectHyperparams', () => {
     expect(opt.lr).toBe(0.25);
     opt.step();
     expect(p.w.data[0]).toBe(-0.75);
-    const tx2 = injectHyperparams((h) => adam({ lr: h.lr, b1: h.b1 }), { lr: (t: number) => 0.1 * 0.5 ** t, b1: 0.9 });
+    const tx2 = injectHyperparams((h) => adam({ lr: h.lr, b1: h.b1 }), {
+      lr: (t: number) => 0.1 * 0.5 ** t,
+      b1: 0.9,
+    });
     const p2 = { w: t64([0]) };
     const opt2 = new Optimizer(p2, tx2);
     p2.w.grad = t64([1]);
@@ -193,8 +221,12 @@ describe('injectHyperparams', () => {
   });
 
   it('validates its inputs', () => {
-    expect(() => injectHyperparams((h) => sgd({ lr: h.lr }), { lr: 'x' as never })).toThrow(/hyper-parameter lr = "x"/);
-    expect(() => injectHyperparams((h) => sgd({ lr: h.lr }), { lr: 1 }, { live: ['b1' as 'lr'] })).toThrow(/live key "b1"/);
+    expect(() => injectHyperparams((h) => sgd({ lr: h.lr }), { lr: 'x' as never })).toThrow(
+      /hyper-parameter lr = "x"/,
+    );
+    expect(() =>
+      injectHyperparams((h) => sgd({ lr: h.lr }), { lr: 1 }, { live: ['b1' as 'lr'] }),
+    ).toThrow(/live key "b1"/);
   });
 });
 
@@ -213,9 +245,11 @@ describe('skipNonFinite', () => {
     const s = opt.state;
     expect(s.skipped).toBe(1);
     expect(s.lastNonFiniteCount).toBe(1);
-    expect(JSON.stringify((JSON.parse(JSON.stringify(opt.stateDict().state)) as { inner: unknown }).inner)).toBe(
-      JSON.stringify((JSON.parse(inner1) as { inner: unknown }).inner),
-    );
+    expect(
+      JSON.stringify(
+        (JSON.parse(JSON.stringify(opt.stateDict().state)) as { inner: unknown }).inner,
+      ),
+    ).toBe(JSON.stringify((JSON.parse(inner1) as { inner: unknown }).inner));
     p.w.grad = t64([Infinity, -Infinity]);
     opt.step();
     expect(opt.state.skipped).toBe(2);
@@ -240,7 +274,11 @@ describe('multiSteps', () => {
   it('accumulates k gradients, emits zeros meanwhile, then one inner step with their mean', () => {
     const p = { w: t64([0, 0]) };
     const opt = new Optimizer(p, multiSteps(sgd({ lr: 1 }), 3));
-    const gs = [[1, 2], [3, 4], [5, 9]];
+    const gs = [
+      [1, 2],
+      [3, 4],
+      [5, 9],
+    ];
     for (let i = 0; i < 2; i++) {
       p.w.grad = t64(gs[i] as number[]);
       opt.step();

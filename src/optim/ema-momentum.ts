@@ -36,5 +36,10 @@ export function emaMomentum(options: EmaMomentumOptions): GradientTransformation
   const beta = checkNumber(o, 'beta', options.beta, 0.9, { min: 0, max: 1, maxExclusive: true });
   const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
   const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  return namedChain(maximizeLink(maximize), l2Link(wd), ema({ decay: beta }), scaleByLearningRate(lr));
+  return namedChain(
+    maximizeLink(maximize),
+    l2Link(wd),
+    ema({ decay: beta }),
+    scaleByLearningRate(lr),
+  );
 }

@@ -15,7 +15,9 @@ export interface InjectHyperparamsState<S> {
 }
 
 /** What the factory receives: live keys as a schedule reading the state, the others as numbers. */
-export type InjectedValues<K extends string, L extends K> = { [P in K]: P extends L ? Schedule : number };
+export type InjectedValues<K extends string, L extends K> = {
+  [P in K]: P extends L ? Schedule : number;
+};
 
 /** Options of {@link injectHyperparams}. */
 export interface InjectHyperparamsOptions<L extends string> {
@@ -48,17 +50,23 @@ export function injectHyperparams<S, K extends string, L extends K = Extract<K, 
   hyperparams: Record<K, ScalarOrSchedule>,
   options: InjectHyperparamsOptions<L> = {},
 ): GradientTransformation<InjectHyperparamsState<S>> {
-  if (typeof factory !== 'function') throw new ConfigError(`injectHyperparams: factory = ${fmt(factory)} is not a function`);
+  if (typeof factory !== 'function')
+    throw new ConfigError(`injectHyperparams: factory = ${fmt(factory)} is not a function`);
   const keys = Object.keys(hyperparams) as K[];
   for (const k of keys) {
     const v: unknown = hyperparams[k];
     if (typeof v !== 'function' && (typeof v !== 'number' || Number.isNaN(v))) {
-      throw new ConfigError(`injectHyperparams: hyper-parameter ${k} = ${fmt(v)} is invalid; expected a number or a schedule (step) => number`);
+      throw new ConfigError(
+        `injectHyperparams: hyper-parameter ${k} = ${fmt(v)} is invalid; expected a number or a schedule (step) => number`,
+      );
     }
   }
   const live = new Set<string>(options.live ?? keys.filter((k) => k === 'lr'));
   for (const k of live) {
-    if (!keys.includes(k as K)) throw new ConfigError(`injectHyperparams: live key ${fmt(k)} is not among the hyper-parameters ${keys.join(', ')}`);
+    if (!keys.includes(k as K))
+      throw new ConfigError(
+        `injectHyperparams: live key ${fmt(k)} is not among the hyper-parameters ${keys.join(', ')}`,
+      );
   }
   const scheduled = keys.filter((k) => typeof hyperparams[k] === 'function');
   const fixed = keys.filter((k) => !live.has(k));
@@ -73,7 +81,8 @@ export function injectHyperparams<S, K extends string, L extends K = Extract<K, 
   for (const k of live) {
     readers[k] = () => {
       const v = current?.hyperparams[k];
-      if (v === undefined) throw new ConfigError(`injectHyperparams: hyper-parameter ${k} is missing from the state`);
+      if (v === undefined)
+        throw new ConfigError(`injectHyperparams: hyper-parameter ${k} is missing from the state`);
       return v;
     };
   }
@@ -101,7 +110,11 @@ export function injectHyperparams<S, K extends string, L extends K = Extract<K, 
     init(params) {
       const values: Record<string, number> = {};
       for (const k of keys) values[k] = initial(k, 0);
-      const state: InjectHyperparamsState<S> = { count: 0, hyperparams: values, inner: undefined as S };
+      const state: InjectHyperparamsState<S> = {
+        count: 0,
+        hyperparams: values,
+        inner: undefined as S,
+      };
       current = state;
       state.inner = innerFor(values).init(params);
       return state;

@@ -17,11 +17,19 @@ export interface MaskedState<S> {
   inner: S;
 }
 
-/** @internal Resolves a predicate or a record of flags to a predicate. */
-export function toPredicate(owner: string, mask: ParamPredicate | Record<string, boolean>): ParamPredicate {
+/**
+ * @internal Resolves a predicate or a record of flags to a predicate.
+ * @example toPredicate('masked', { 'fc.bias': true })('fc.bias', t) // true
+ */
+export function toPredicate(
+  owner: string,
+  mask: ParamPredicate | Record<string, boolean>,
+): ParamPredicate {
   if (typeof mask === 'function') return mask;
   if (mask === null || typeof mask !== 'object') {
-    throw new ConfigError(`${owner}: mask = ${fmt(mask)} is invalid; expected a function (name, param) => boolean or a record of booleans`);
+    throw new ConfigError(
+      `${owner}: mask = ${fmt(mask)} is invalid; expected a function (name, param) => boolean or a record of booleans`,
+    );
   }
   return (name) => mask[name] === true;
 }
@@ -37,7 +45,10 @@ export function toPredicate(owner: string, mask: ParamPredicate | Record<string,
  * const tx = chain(scaleByAdam(), masked(addDecayedWeights(1e-2), isDecayed), scaleByLearningRate(1e-3));
  * @see Optax `masked`.
  */
-export function masked<S>(inner: GradientTransformation<S>, mask: ParamPredicate | Record<string, boolean>): GradientTransformation<MaskedState<S>> {
+export function masked<S>(
+  inner: GradientTransformation<S>,
+  mask: ParamPredicate | Record<string, boolean>,
+): GradientTransformation<MaskedState<S>> {
   const predicate = toPredicate('masked', mask);
   const view = new SubsetView('masked');
   const fallback = createStepContext();

@@ -1,9 +1,23 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
 import type { GradientTransformation } from './types.js';
 import { checkBoolean, checkKeys, checkNumber } from './validate.js';
+
+/** a ← a + u, u ← 0; or on the last mini-step u ← (a + u)/divisor, a ← 0. */
+function accumulateLoop(u: TypedArray, a: TypedArray, last: boolean, divisor: number): void {
+  for (let i = 0; i < u.length; i++) {
+    if (last) {
+      u[i] = ((a[i] as number) + (u[i] as number)) / divisor;
+      a[i] = 0;
+    } else {
+      a[i] = (a[i] as number) + (u[i] as number);
+      u[i] = 0;
+    }
+  }
+}
 
 /** Options of {@link multiSteps}. */
 export interface MultiStepsOptions {
@@ -33,14 +47,23 @@ export interface MultiStepsState<S> {
  * @example const tx = multiSteps(adam({ lr: 1e-3 }), 4);
  * @see Optax `MultiSteps`.
  */
-export function multiSteps<S>(inner: GradientTransformation<S>, k: number, options: MultiStepsOptions = {}): GradientTransformation<MultiStepsState<S>> {
+export function multiSteps<S>(
+  inner: GradientTransformation<S>,
+  k: number,
+  options: MultiStepsOptions = {},
+): GradientTransformation<MultiStepsState<S>> {
   const every = checkNumber('multiSteps', 'k', k, undefined, { min: 1, integer: true });
   checkKeys('multiSteps', options, ['average']);
   const average = checkBoolean('multiSteps', 'average', options.average, true);
   const fallback = createStepContext();
   const out = resultWriter<MultiStepsState<S>>();
   return {
-    init: (params) => ({ miniStep: 0, innerSteps: 0, acc: buffersLike(params), inner: inner.init(params) }),
+    init: (params) => ({
+      miniStep: 0,
+      innerSteps: 0,
+      acc: buffersLike(params),
+      inner: inner.init(params),
+    }),
     update(updates, state, params, ctx) {
       const c = enterStep(ctx, fallback);
       try {
@@ -51,17 +74,7 @@ export function multiSteps<S>(inner: GradientTransformation<S>, k: number, optio
           const name = names[j] as string;
           const u = (updates[name] as { data: Float32Array | Float64Array }).data;
           const a = bufferFor('multiSteps', state.acc, name, u.length);
-          if (last) {
-            for (let i = 0; i < u.length; i++) {
-              u[i] = ((a[i] as number) + (u[i] as number)) / divisor;
-              a[i] = 0;
-            }
-          } else {
-            for (let i = 0; i < u.length; i++) {
-              a[i] = (a[i] as number) + (u[i] as number);
-              u[i] = 0;
-            }
-          }
+          accumulateLoop(u, a, last, divisor);
         }
         if (!last) {
           state.miniStep = state.miniStep + 1;

@@ -41,6 +41,11 @@ export function nadam(options: NadamOptions = {}): GradientTransformation<NamedC
   const maximize = checkBoolean(o, 'maximize', options.maximize, false);
   checkAdamBetas(o, options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
   checkNumber(o, 'momentumDecay', options.momentumDecay, 4e-3, { min: 0 });
-  const inner = scaleByNadam({ b1: options.b1, b2: options.b2, eps: options.eps, momentumDecay: options.momentumDecay });
+  const inner = scaleByNadam({
+    b1: options.b1,
+    b2: options.b2,
+    eps: options.eps,
+    momentumDecay: options.momentumDecay,
+  });
   return namedChain(maximizeLink(maximize), l2Link(wd), inner, scaleByLearningRate(lr));
 }

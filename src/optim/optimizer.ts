@@ -3,9 +3,20 @@ import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { applyUpdates } from './apply-updates.js';
 import { namesOf } from './names.js';
-import { assertStateCompatible, deserializeState, serializeState, type JsonValue } from './serialize.js';
+import {
+  assertStateCompatible,
+  deserializeState,
+  serializeState,
+  type JsonValue,
+} from './serialize.js';
 import { createStepContext, resetEvents, type StepContextWithEvents } from './step-context.js';
-import type { GradientTransformation, ParamSource, Params, StepContext, StepEvents } from './types.js';
+import type {
+  GradientTransformation,
+  ParamSource,
+  Params,
+  StepContext,
+  StepEvents,
+} from './types.js';
 
 /** The JSON-safe checkpoint of an {@link Optimizer} (see {@link serializeState}). */
 export interface OptimizerStateDict {
@@ -18,7 +29,11 @@ export interface OptimizerStateDict {
 }
 
 function isParamSource(x: unknown): x is ParamSource {
-  return typeof x === 'object' && x !== null && typeof (x as { namedParameters?: unknown }).namedParameters === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as { namedParameters?: unknown }).namedParameters === 'function'
+  );
 }
 
 /**
@@ -47,19 +62,34 @@ export class Optimizer<S = unknown> {
   private readonly ctx: StepContextWithEvents = createStepContext();
 
   constructor(paramsOrModule: Params | ParamSource, tx: GradientTransformation<S>) {
-    if (tx === null || typeof tx !== 'object' || typeof tx.init !== 'function' || typeof tx.update !== 'function') {
-      throw new ConfigError(`Optimizer: tx = ${fmt(tx)} is not a GradientTransformation (an object with init and update)`);
+    if (
+      tx === null ||
+      typeof tx !== 'object' ||
+      typeof tx.init !== 'function' ||
+      typeof tx.update !== 'function'
+    ) {
+      throw new ConfigError(
+        `Optimizer: tx = ${fmt(tx)} is not a GradientTransformation (an object with init and update)`,
+      );
     }
-    const params = isParamSource(paramsOrModule) ? paramsOrModule.namedParameters() : paramsOrModule;
+    const params = isParamSource(paramsOrModule)
+      ? paramsOrModule.namedParameters()
+      : paramsOrModule;
     if (params === null || typeof params !== 'object') {
-      throw new ConfigError(`Optimizer: params = ${fmt(params)} is invalid; expected a record name → Tensor or a module with namedParameters()`);
+      throw new ConfigError(
+        `Optimizer: params = ${fmt(params)} is invalid; expected a record name → Tensor or a module with namedParameters()`,
+      );
     }
     const names = Object.keys(params);
-    if (names.length === 0) throw new ConfigError('Optimizer: got an empty parameter list; expected at least one parameter');
+    if (names.length === 0)
+      throw new ConfigError(
+        'Optimizer: got an empty parameter list; expected at least one parameter',
+      );
     const updates: Params = {};
     for (const n of names) {
       const p = params[n];
-      if (!(p instanceof Tensor)) throw new ConfigError(`Optimizer: parameter ${fmt(n)} = ${fmt(p)} is not a Tensor`);
+      if (!(p instanceof Tensor))
+        throw new ConfigError(`Optimizer: parameter ${fmt(n)} = ${fmt(p)} is not a Tensor`);
       updates[n] = new Tensor(allocData(p.dtype, p.size), p.shape);
     }
     this.params = params;
@@ -94,8 +124,14 @@ export class Optimizer<S = unknown> {
         u.fill(0);
         continue;
       }
-      if (g.size !== p.size) throw new ShapeError(`Optimizer.step: grad of ${fmt(n)} has ${g.size} elements but the parameter has ${p.size}`);
-      if (g.dtype !== p.dtype) throw new DtypeError(`Optimizer.step: grad of ${fmt(n)} is ${g.dtype} but the parameter is ${p.dtype}`);
+      if (g.size !== p.size)
+        throw new ShapeError(
+          `Optimizer.step: grad of ${fmt(n)} has ${g.size} elements but the parameter has ${p.size}`,
+        );
+      if (g.dtype !== p.dtype)
+        throw new DtypeError(
+          `Optimizer.step: grad of ${fmt(n)} is ${g.dtype} but the parameter is ${p.dtype}`,
+        );
       u.set(g.data);
     }
     const r = this.tx.update(this.updates, this.state, this.params, c);
@@ -118,7 +154,12 @@ export class Optimizer<S = unknown> {
 
   /** A JSON-safe checkpoint of the optimizer (bit-exact, including NaN/Inf in the state). */
   stateDict(): OptimizerStateDict {
-    return { format: 'gradscope.optimizer', version: 1, step: this.stepCount, state: serializeState(this.state) };
+    return {
+      format: 'gradscope.optimizer',
+      version: 1,
+      step: this.stepCount,
+      state: serializeState(this.state),
+    };
   }
 
   /**
@@ -129,11 +170,17 @@ export class Optimizer<S = unknown> {
   loadStateDict(dict: OptimizerStateDict): void {
     const d = dict as unknown as Record<string, unknown>;
     if (d === null || typeof d !== 'object' || d['format'] !== 'gradscope.optimizer') {
-      throw new DataError(`loadStateDict: not an optimizer checkpoint (format = ${fmt(d?.['format'])}; expected "gradscope.optimizer")`);
+      throw new DataError(
+        `loadStateDict: not an optimizer checkpoint (format = ${fmt(d?.['format'])}; expected "gradscope.optimizer")`,
+      );
     }
-    if (d['version'] !== 1) throw new DataError(`loadStateDict: checkpoint version ${fmt(d['version'])} is not supported; expected 1`);
+    if (d['version'] !== 1)
+      throw new DataError(
+        `loadStateDict: checkpoint version ${fmt(d['version'])} is not supported; expected 1`,
+      );
     const step = d['step'];
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new DataError(`loadStateDict: step = ${fmt(step)} is not a non-negative integer`);
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
+      throw new DataError(`loadStateDict: step = ${fmt(step)} is not a non-negative integer`);
     const loaded = deserializeState(d['state']);
     assertStateCompatible(this.state, loaded);
     this.state = loaded as S;

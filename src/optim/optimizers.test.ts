@@ -41,21 +41,71 @@ interface Entry {
 
 const TABLE: Entry[] = [
   { name: 'sgd', make: (o) => sgd(o as never), opts: { lr: 0.1 }, steps: 200 },
-  { name: 'sgd momentum', make: (o) => sgd(o as never), opts: { lr: 0.05, momentum: 0.9, dampening: 0.1 }, steps: 300 },
-  { name: 'sgd nesterov', make: (o) => sgd(o as never), opts: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }, steps: 300 },
-  { name: 'emaMomentum', make: (o) => emaMomentum(o as never), opts: { lr: 0.1, beta: 0.9 }, steps: 300 },
-  { name: 'adagrad', make: (o) => adagrad(o as never), opts: { lr: 0.5, lrDecay: 1e-3, initialAccumulatorValue: 0.1 }, steps: 300 },
+  {
+    name: 'sgd momentum',
+    make: (o) => sgd(o as never),
+    opts: { lr: 0.05, momentum: 0.9, dampening: 0.1 },
+    steps: 300,
+  },
+  {
+    name: 'sgd nesterov',
+    make: (o) => sgd(o as never),
+    opts: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 },
+    steps: 300,
+  },
+  {
+    name: 'emaMomentum',
+    make: (o) => emaMomentum(o as never),
+    opts: { lr: 0.1, beta: 0.9 },
+    steps: 300,
+  },
+  {
+    name: 'adagrad',
+    make: (o) => adagrad(o as never),
+    opts: { lr: 0.5, lrDecay: 1e-3, initialAccumulatorValue: 0.1 },
+    steps: 300,
+  },
   { name: 'rmsprop', make: (o) => rmsprop(o as never), opts: { lr: 0.01 }, steps: 300 },
-  { name: 'rmsprop centered momentum', make: (o) => rmsprop(o as never), opts: { lr: 0.003, centered: true, momentum: 0.9, alpha: 0.9 }, steps: 300 },
-  { name: 'adadelta', make: (o) => adadelta(o as never), opts: { lr: 1.0, rho: 0.9, eps: 1e-2 }, steps: 300 },
+  {
+    name: 'rmsprop centered momentum',
+    make: (o) => rmsprop(o as never),
+    opts: { lr: 0.003, centered: true, momentum: 0.9, alpha: 0.9 },
+    steps: 300,
+  },
+  {
+    name: 'adadelta',
+    make: (o) => adadelta(o as never),
+    opts: { lr: 1.0, rho: 0.9, eps: 1e-2 },
+    steps: 300,
+  },
   { name: 'adam', make: (o) => adam(o as never), opts: { lr: 0.05 }, steps: 300 },
-  { name: 'adam amsgrad', make: (o) => adam(o as never), opts: { lr: 0.05, amsgrad: true, weightDecay: 1e-3 }, steps: 300 },
-  { name: 'adamw', make: (o) => adamw(o as never), opts: { lr: 0.05, weightDecay: 1e-2 }, steps: 300 },
+  {
+    name: 'adam amsgrad',
+    make: (o) => adam(o as never),
+    opts: { lr: 0.05, amsgrad: true, weightDecay: 1e-3 },
+    steps: 300,
+  },
+  {
+    name: 'adamw',
+    make: (o) => adamw(o as never),
+    opts: { lr: 0.05, weightDecay: 1e-2 },
+    steps: 300,
+  },
   { name: 'adamax', make: (o) => adamax(o as never), opts: { lr: 0.05 }, steps: 300 },
   { name: 'nadam', make: (o) => nadam(o as never), opts: { lr: 0.05 }, steps: 300 },
   { name: 'radam', make: (o) => radam(o as never), opts: { lr: 0.05 }, steps: 300 },
-  { name: 'lion', make: (o) => lion(o as never), opts: { lr: 0.005, weightDecay: 1e-3 }, steps: 1000 },
-  { name: 'lamb', make: (o) => lamb(o as never), opts: { lr: 0.02, weightDecay: 1e-3 }, steps: 300 },
+  {
+    name: 'lion',
+    make: (o) => lion(o as never),
+    opts: { lr: 0.005, weightDecay: 1e-3 },
+    steps: 1000,
+  },
+  {
+    name: 'lamb',
+    make: (o) => lamb(o as never),
+    opts: { lr: 0.02, weightDecay: 1e-3 },
+    steps: 300,
+  },
 ];
 
 const SHAPES = [[4, 3], [3], [2, 2]];
@@ -145,7 +195,8 @@ describe.each(TABLE)('$name', (entry) => {
     const before = snapshot(q.params);
     const opt = new Optimizer(q.params, entry.make(opts));
     for (let t = 0; t < 5; t++) {
-      for (const p of Object.values(q.params)) p.grad = new Tensor(allocData(p.dtype, p.size), p.shape);
+      for (const p of Object.values(q.params))
+        p.grad = new Tensor(allocData(p.dtype, p.size), p.shape);
       opt.step();
     }
     const after = snapshot(q.params);
@@ -197,7 +248,9 @@ describe.each(TABLE)('$name', (entry) => {
 
 describe('hyper-parameter ranges', () => {
   it('betas in [0, 1), eps >= 0, momentum >= 0, nesterov rule', () => {
-    expect(() => adam({ b1: 1 })).toThrow(/adam: option b1 = 1 is out of range; expected 0 <= b1 < 1/);
+    expect(() => adam({ b1: 1 })).toThrow(
+      /adam: option b1 = 1 is out of range; expected 0 <= b1 < 1/,
+    );
     expect(() => adam({ b2: -0.1 })).toThrow(/b2 = -0\.1/);
     expect(() => adamw({ eps: -1e-8 })).toThrow(/eps = -1e-8 .*0 <= eps/);
     expect(() => nadam({ b1: 1.5 })).toThrow(/nadam: option b1/);
@@ -207,8 +260,12 @@ describe('hyper-parameter ranges', () => {
     expect(() => lamb({ eps: -1 })).toThrow(/lamb: option eps/);
     expect(() => nadam({ momentumDecay: -1 })).toThrow(/momentumDecay/);
     expect(() => sgd({ lr: 0.1, momentum: -0.5 })).toThrow(/momentum = -0\.5/);
-    expect(() => sgd({ lr: 0.1, nesterov: true })).toThrow(/nesterov = true requires momentum > 0 and dampening = 0/);
-    expect(() => sgd({ lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/dampening = 0\.1/);
+    expect(() => sgd({ lr: 0.1, nesterov: true })).toThrow(
+      /nesterov = true requires momentum > 0 and dampening = 0/,
+    );
+    expect(() => sgd({ lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(
+      /dampening = 0\.1/,
+    );
     expect(() => sgd({} as never)).toThrow(/sgd: option lr is required/);
     expect(() => emaMomentum({ lr: 0.1, beta: 1 })).toThrow(/beta = 1/);
     expect(() => rmsprop({ alpha: 1.5 })).toThrow(/alpha = 1\.5/);
@@ -222,9 +279,18 @@ describe('hyper-parameter ranges', () => {
 describe('named optimizers are their chains of blocks', () => {
   it('adam / adamw (fused loop) equal the block chains to 1e-14 over 50 steps', () => {
     const cases: [GradientTransformation<unknown>, GradientTransformation<unknown>][] = [
-      [adam({ lr: 0.01, weightDecay: 0.1, amsgrad: true }), chain(addDecayedWeights(0.1), scaleByAdam({ amsgrad: true }), scaleByLearningRate(0.01))],
-      [adamw({ lr: 0.01, weightDecay: 0.1 }), chain(scaleByAdam(), addDecayedWeights(0.1), scaleByLearningRate(0.01))],
-      [adam({ lr: 0.01, maximize: true }), chain(scale(-1), scaleByAdam(), scaleByLearningRate(0.01))],
+      [
+        adam({ lr: 0.01, weightDecay: 0.1, amsgrad: true }),
+        chain(addDecayedWeights(0.1), scaleByAdam({ amsgrad: true }), scaleByLearningRate(0.01)),
+      ],
+      [
+        adamw({ lr: 0.01, weightDecay: 0.1 }),
+        chain(scaleByAdam(), addDecayedWeights(0.1), scaleByLearningRate(0.01)),
+      ],
+      [
+        adam({ lr: 0.01, maximize: true }),
+        chain(scale(-1), scaleByAdam(), scaleByLearningRate(0.01)),
+      ],
     ];
     for (const [fused, blocks] of cases) {
       const a = quadratic('float64', 6);
@@ -252,7 +318,12 @@ describe('named optimizers are their chains of blocks', () => {
     const [u1] = torchStyle.update(zero(), torchStyle.init(params), params);
     expect(u1.w?.data[0]).toBeCloseTo(-0.1 * 0.5, 15); // −α·λ·p
     const eta = 0.3;
-    const paper = chain(scaleByAdam(), scale(0.1), addDecayedWeights(0.5), scaleByLearningRate(eta));
+    const paper = chain(
+      scaleByAdam(),
+      scale(0.1),
+      addDecayedWeights(0.5),
+      scaleByLearningRate(eta),
+    );
     const [u2] = paper.update(zero(), paper.init(params), params);
     expect(u2.w?.data[0]).toBeCloseTo(-eta * 0.5, 15); // −η·λ·p, independent of α
   });

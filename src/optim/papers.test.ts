@@ -90,13 +90,17 @@ describe('E5 — Kingma & Ba 2015: exactness and bias correction', () => {
   const grads = [1, -2, 3, 0.5, 0];
 
   it('(a) Adam with the defaults: θ_1..θ_5 to 1e-12 relative', () => {
-    const expected = [-9.9999999e-4, -6.338964652793e-4, -9.771375439827e-4, -1.332845390740e-3, -1.633499632289e-3];
+    const expected = [
+      -9.9999999e-4, -6.338964652793e-4, -9.771375439827e-4, -1.33284539074e-3, -1.633499632289e-3,
+    ];
     const got = trajectory(adam(), grads);
     got.forEach((v, i) => expect(Math.abs(v / (expected[i] as number) - 1)).toBeLessThan(1e-12));
   });
 
   it('(a) AdaMax (α = 0.002, no ε as in the paper): θ_1..θ_5 to 1e-12 relative', () => {
-    const expected = [-2.0e-3, -1.421052631579e-3, -1.915517576228e-3, -2.363576374583e-3, -2.702560761227e-3];
+    const expected = [
+      -2.0e-3, -1.421052631579e-3, -1.915517576228e-3, -2.363576374583e-3, -2.702560761227e-3,
+    ];
     const got = trajectory(adamax({ lr: 0.002, eps: 0 }), grads);
     got.forEach((v, i) => expect(Math.abs(v / (expected[i] as number) - 1)).toBeLessThan(1e-12));
   });
@@ -175,7 +179,10 @@ describe('E6 (a) — Sutskever et al. 2013: NAG is classical momentum with per-d
       q.setGrads();
       opt.step();
       const b = ((opt.state as NamedChainState)[0] as TraceState).trace;
-      out.push([(q.x1.data[0] as number) + eps * mu * (b['x1']?.[0] as number), (q.x2.data[0] as number) + eps * mu * (b['x2']?.[0] as number)]);
+      out.push([
+        (q.x1.data[0] as number) + eps * mu * (b['x1']?.[0] as number),
+        (q.x2.data[0] as number) + eps * mu * (b['x2']?.[0] as number),
+      ]);
     }
     return out;
   }
@@ -183,7 +190,10 @@ describe('E6 (a) — Sutskever et al. 2013: NAG is classical momentum with per-d
   /** Classical momentum (PyTorch's SGD momentum stores θ itself), one momentum per direction. */
   function cm(eps: number, mus: [number, number], steps: number): [number, number][] {
     const q = quadratic2(lambdas, [1, 1]);
-    const tx = partition({ d1: sgd({ lr: eps, momentum: mus[0] }), d2: sgd({ lr: eps, momentum: mus[1] }) }, (n) => (n === 'x1' ? 'd1' : 'd2'));
+    const tx = partition(
+      { d1: sgd({ lr: eps, momentum: mus[0] }), d2: sgd({ lr: eps, momentum: mus[1] }) },
+      (n) => (n === 'x1' ? 'd1' : 'd2'),
+    );
     const opt = new Optimizer(q.params, tx);
     const out: [number, number][] = [];
     for (let t = 0; t < steps; t++) {
@@ -218,7 +228,8 @@ describe('E6 (a) — Sutskever et al. 2013: NAG is classical momentum with per-d
     // z² − (1 + m − ελ)z + m at −1.33; classical momentum's roots have modulus √0.95.
     const nag = nagTheta(0.015, 0.95, 1000);
     const classical = cm(0.015, [0.95, 0.95], 1000);
-    const last = (r: [number, number][]): number => Math.hypot(...(r[r.length - 1] as [number, number]));
+    const last = (r: [number, number][]): number =>
+      Math.hypot(...(r[r.length - 1] as [number, number]));
     expect(last(nag)).toBeGreaterThan(1e6);
     expect(last(classical)).toBeLessThan(1e-6);
   });
@@ -228,7 +239,11 @@ describe('E9 — Goh 2017, "Why Momentum Really Works" (λ = 1, 100; error (1, 1
   const lambdas: [number, number] = [1, 100];
   const kappa = 100;
 
-  function iterationsToShrink(tx: GradientTransformation<unknown>, factor: number, max = 10_000): number {
+  function iterationsToShrink(
+    tx: GradientTransformation<unknown>,
+    factor: number,
+    max = 10_000,
+  ): number {
     const q = quadratic2(lambdas, [1, 1]);
     const opt = new Optimizer(q.params, tx);
     const e0 = Math.SQRT2;
@@ -282,7 +297,10 @@ describe('E9 — Goh 2017, "Why Momentum Really Works" (λ = 1, 100; error (1, 1
       q.setGrads();
       opt.step();
       const b = ((opt.state as NamedChainState)[0] as TraceState).trace;
-      states.push({ z: [b['x1']?.[0] as number, b['x2']?.[0] as number], w: [q.x1.data[0] as number, q.x2.data[0] as number] });
+      states.push({
+        z: [b['x1']?.[0] as number, b['x2']?.[0] as number],
+        w: [q.x1.data[0] as number, q.x2.data[0] as number],
+      });
     }
     for (let i = 0; i < 2; i++) {
       const lam = lambdas[i] as number;
@@ -291,10 +309,27 @@ describe('E9 — Goh 2017, "Why Momentum Really Works" (λ = 1, 100; error (1, 1
       const s2 = [states[2]?.z[i] as number, states[2]?.w[i] as number];
       const s3 = [states[3]?.z[i] as number, states[3]?.w[i] as number];
       const det = (s1[0] as number) * (s2[1] as number) - (s2[0] as number) * (s1[1] as number);
-      const inv = [[(s2[1] as number) / det, -(s2[0] as number) / det], [-(s1[1] as number) / det, (s1[0] as number) / det]];
-      const m = [0, 1].map((r) => [0, 1].map((c) => (r === 0 ? [s2[0], s3[0]] : [s2[1], s3[1]]).reduce((acc: number, v, j) => acc + (v as number) * (inv[j]?.[c] as number), 0)));
-      const R = [[beta, lam], [-alpha * beta, 1 - alpha * lam]];
-      for (let r = 0; r < 2; r++) for (let c = 0; c < 2; c++) expect(Math.abs((m[r]?.[c] as number) - (R[r]?.[c] as number))).toBeLessThan(1e-9 * Math.max(1, lam));
+      const inv = [
+        [(s2[1] as number) / det, -(s2[0] as number) / det],
+        [-(s1[1] as number) / det, (s1[0] as number) / det],
+      ];
+      const m = [0, 1].map((r) =>
+        [0, 1].map((c) =>
+          (r === 0 ? [s2[0], s3[0]] : [s2[1], s3[1]]).reduce(
+            (acc: number, v, j) => acc + (v as number) * (inv[j]?.[c] as number),
+            0,
+          ),
+        ),
+      );
+      const R = [
+        [beta, lam],
+        [-alpha * beta, 1 - alpha * lam],
+      ];
+      for (let r = 0; r < 2; r++)
+        for (let c = 0; c < 2; c++)
+          expect(Math.abs((m[r]?.[c] as number) - (R[r]?.[c] as number))).toBeLessThan(
+            1e-9 * Math.max(1, lam),
+          );
     }
     const rate = (Math.sqrt(kappa) - 1) / (Math.sqrt(kappa) + 1);
     for (const lam of [1, 3, 10, 50, 100]) {
@@ -303,12 +338,16 @@ describe('E9 — Goh 2017, "Why Momentum Really Works" (λ = 1, 100; error (1, 1
       expect(Math.abs(spectralRadius(tr, det) - rate)).toBeLessThan(1e-12);
     }
     const gdAlpha = 2 / 101;
-    for (const lam of lambdas) expect(Math.abs(Math.abs(1 - gdAlpha * lam) - (kappa - 1) / (kappa + 1))).toBeLessThan(1e-12);
+    for (const lam of lambdas)
+      expect(Math.abs(Math.abs(1 - gdAlpha * lam) - (kappa - 1) / (kappa + 1))).toBeLessThan(1e-12);
   });
 
   it('converges just below αλ_max = 2 + 2β and diverges just above', () => {
     const beta = 0.5;
-    for (const [factor, converges] of [[1 - 1e-3, true], [1 + 1e-3, false]] as const) {
+    for (const [factor, converges] of [
+      [1 - 1e-3, true],
+      [1 + 1e-3, false],
+    ] as const) {
       const alpha = ((2 + 2 * beta) / 100) * factor;
       const q = quadratic2(lambdas, [1, 1]);
       const opt = new Optimizer(q.params, sgd({ lr: alpha, momentum: beta }));

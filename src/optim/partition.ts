@@ -32,16 +32,22 @@ export function partition(
   labels: LabelFn | Record<string, string>,
 ): GradientTransformation<PartitionState> {
   if (transforms === null || typeof transforms !== 'object') {
-    throw new ConfigError(`partition: transforms = ${fmt(transforms)} is invalid; expected a record label → GradientTransformation`);
+    throw new ConfigError(
+      `partition: transforms = ${fmt(transforms)} is invalid; expected a record label → GradientTransformation`,
+    );
   }
   const groupLabels = Object.keys(transforms);
-  if (groupLabels.length === 0) throw new ConfigError('partition: transforms is empty; expected at least one label');
+  if (groupLabels.length === 0)
+    throw new ConfigError('partition: transforms is empty; expected at least one label');
   const labelOf: LabelFn =
     typeof labels === 'function'
       ? labels
       : (name) => {
           const l = labels[name];
-          if (l === undefined) throw new ConfigError(`partition: no label for parameter ${fmt(name)} in the labels record`);
+          if (l === undefined)
+            throw new ConfigError(
+              `partition: no label for parameter ${fmt(name)} in the labels record`,
+            );
           return l;
         };
   const views = new Map(groupLabels.map((l) => [l, new SubsetView(`partition[${l}]`)]));
@@ -55,7 +61,9 @@ export function partition(
         const l = labelOf(n, params[n] as Tensor);
         const g = groups[l];
         if (g === undefined) {
-          throw new ConfigError(`partition: parameter ${fmt(n)} has label ${fmt(l)}, which has no transformation; expected one of ${groupLabels.join(', ')}`);
+          throw new ConfigError(
+            `partition: parameter ${fmt(n)} has label ${fmt(l)}, which has no transformation; expected one of ${groupLabels.join(', ')}`,
+          );
         }
         g.push(n);
       }
@@ -78,7 +86,12 @@ export function partition(
           if (g.names.length === 0) continue;
           const view = views.get(l) as SubsetView;
           view.fill(g.names, updates, params);
-          const r = (transforms[l] as GradientTransformation<unknown>).update(view.updates, g.inner, view.params, c);
+          const r = (transforms[l] as GradientTransformation<unknown>).update(
+            view.updates,
+            g.inner,
+            view.params,
+            c,
+          );
           view.writeBack(g.names, r[0], updates);
           g.inner = r[1];
         }

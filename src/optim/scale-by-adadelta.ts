@@ -1,8 +1,27 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import type { GradientTransformation } from './types.js';
 import { checkKeys, checkNumber } from './validate.js';
+
+/** Adadelta's two running averages and u ← Δ. */
+function adadeltaLoop(
+  u: TypedArray,
+  sq: TypedArray,
+  acc: TypedArray,
+  rho: number,
+  eps: number,
+): void {
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i] as number;
+    sq[i] = (sq[i] as number) * rho + (1 - rho) * g * g;
+    const std = Math.sqrt((sq[i] as number) + eps);
+    const delta = (Math.sqrt((acc[i] as number) + eps) / std) * g;
+    acc[i] = (acc[i] as number) * rho + (1 - rho) * delta * delta;
+    u[i] = delta;
+  }
+}
 
 /** Options of {@link scaleByAdadelta}. */
 export interface ScaleByAdadeltaOptions {
@@ -28,7 +47,9 @@ export interface ScaleByAdadeltaState {
  * @example chain(scaleByAdadelta(), scaleByLearningRate(1.0))
  * @see Zeiler, "ADADELTA: An Adaptive Learning Rate Method", 2012.
  */
-export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> {
+export function scaleByAdadelta(
+  options: ScaleByAdadeltaOptions = {},
+): GradientTransformation<ScaleByAdadeltaState> {
   checkKeys('scaleByAdadelta', options, ['rho', 'eps']);
   const rho = checkNumber('scaleByAdadelta', 'rho', options.rho, 0.9, { min: 0, max: 1 });
   const eps = checkNumber('scaleByAdadelta', 'eps', options.eps, 1e-6, { min: 0 });
@@ -43,14 +64,7 @@ export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): GradientT
         const n = u.length;
         const sq = bufferFor('scaleByAdadelta', state.squareAvg, name, n);
         const acc = bufferFor('scaleByAdadelta', state.accDelta, name, n);
-        for (let i = 0; i < n; i++) {
-          const g = u[i] as number;
-          sq[i] = (sq[i] as number) * rho + (1 - rho) * g * g;
-          const std = Math.sqrt((sq[i] as number) + eps);
-          const delta = (Math.sqrt((acc[i] as number) + eps) / std) * g;
-          acc[i] = (acc[i] as number) * rho + (1 - rho) * delta * delta;
-          u[i] = delta;
-        }
+        adadeltaLoop(u, sq, acc, rho, eps);
       }
       return out(updates, state);
     },

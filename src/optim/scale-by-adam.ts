@@ -1,3 +1,4 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
@@ -37,13 +38,48 @@ export interface AdamBetas {
   eps: number;
 }
 
-/** @internal Validates b1, b2, eps with PyTorch's ranges. */
-export function checkAdamBetas(owner: string, o: { b1?: unknown; b2?: unknown; eps?: unknown }, defaults: AdamBetas): AdamBetas {
+/**
+ * @internal Validates b1, b2, eps with PyTorch's ranges.
+ * @example const { b1, b2, eps } = checkAdamBetas('adamax', opts, { b1: 0.9, b2: 0.999, eps: 1e-8 });
+ */
+export function checkAdamBetas(
+  owner: string,
+  o: { b1?: unknown; b2?: unknown; eps?: unknown },
+  defaults: AdamBetas,
+): AdamBetas {
   return {
     b1: checkNumber(owner, 'b1', o.b1, defaults.b1, { min: 0, max: 1, maxExclusive: true }),
     b2: checkNumber(owner, 'b2', o.b2, defaults.b2, { min: 0, max: 1, maxExclusive: true }),
     eps: checkNumber(owner, 'eps', o.eps, defaults.eps, { min: 0 }),
   };
+}
+
+// Per-step scalars reach the loop through a Float64Array: a double passed to a call V8 does not
+// inline is boxed (an allocation per call, per tensor, per step).
+/** m, v (and v_max) updates and u ← (m/bc1)/(√v/√bc2 + ε) over one tensor; k = [b1, b2, bc1, √bc2, ε]. */
+function scaleByAdamLoop(
+  u: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  vm: TypedArray | null,
+  k: Float64Array,
+): void {
+  const b1 = k[0] as number;
+  const b2 = k[1] as number;
+  const bc1 = k[2] as number;
+  const bc2Sqrt = k[3] as number;
+  const eps = k[4] as number;
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i] as number;
+    m[i] = (m[i] as number) * b1 + (1 - b1) * g;
+    v[i] = (v[i] as number) * b2 + (1 - b2) * g * g;
+    let d = v[i] as number;
+    if (vm !== null) {
+      d = Math.max(vm[i] as number, d);
+      vm[i] = d;
+    }
+    u[i] = (m[i] as number) / bc1 / (Math.sqrt(d) / bc2Sqrt + eps);
+  }
 }
 
 /**
@@ -59,18 +95,31 @@ export function checkAdamBetas(owner: string, o: { b1?: unknown; b2?: unknown; e
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
  * @see Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond", ICLR 2018 (AMSGrad).
  */
-export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+export function scaleByAdam(
+  options: ScaleByAdamOptions = {},
+): GradientTransformation<ScaleByAdamState> {
   checkKeys('scaleByAdam', options, ['b1', 'b2', 'eps', 'amsgrad', 'debias']);
   const { b1, b2, eps } = checkAdamBetas('scaleByAdam', options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
   const amsgrad = checkBoolean('scaleByAdam', 'amsgrad', options.amsgrad, false);
   const debias = checkBoolean('scaleByAdam', 'debias', options.debias, true);
   const out = resultWriter<ScaleByAdamState>();
+  const coef = new Float64Array(5);
   return {
-    init: (params) => ({ count: 0, mu: buffersLike(params), nu: buffersLike(params), nuMax: amsgrad ? buffersLike(params) : null }),
+    init: (params) => ({
+      count: 0,
+      mu: buffersLike(params),
+      nu: buffersLike(params),
+      nuMax: amsgrad ? buffersLike(params) : null,
+    }),
     update(updates, state) {
       const t = state.count + 1;
       const bc1 = debias ? 1 - b1 ** t : 1;
       const bc2Sqrt = debias ? Math.sqrt(1 - b2 ** t) : 1;
+      coef[0] = b1;
+      coef[1] = b2;
+      coef[2] = bc1;
+      coef[3] = bc2Sqrt;
+      coef[4] = eps;
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
@@ -78,23 +127,8 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
         const n = u.length;
         const m = bufferFor('scaleByAdam', state.mu, name, n);
         const v = bufferFor('scaleByAdam', state.nu, name, n);
-        if (state.nuMax !== null) {
-          const vm = bufferFor('scaleByAdam', state.nuMax, name, n);
-          for (let i = 0; i < n; i++) {
-            const g = u[i] as number;
-            m[i] = (m[i] as number) * b1 + (1 - b1) * g;
-            v[i] = (v[i] as number) * b2 + (1 - b2) * g * g;
-            vm[i] = Math.max(vm[i] as number, v[i] as number);
-            u[i] = (m[i] as number) / bc1 / (Math.sqrt(vm[i] as number) / bc2Sqrt + eps);
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            const g = u[i] as number;
-            m[i] = (m[i] as number) * b1 + (1 - b1) * g;
-            v[i] = (v[i] as number) * b2 + (1 - b2) * g * g;
-            u[i] = (m[i] as number) / bc1 / (Math.sqrt(v[i] as number) / bc2Sqrt + eps);
-          }
-        }
+        const vm = state.nuMax === null ? null : bufferFor('scaleByAdam', state.nuMax, name, n);
+        scaleByAdamLoop(u, m, v, vm, coef);
       }
       state.count = t;
       return out(updates, state);

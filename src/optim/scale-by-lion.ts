@@ -1,8 +1,19 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import type { GradientTransformation } from './types.js';
 import { checkKeys, checkNumber } from './validate.js';
+
+/** u ← sign(β1m + (1 − β1)g);  m ← β2m + (1 − β2)g. */
+function lionLoop(u: TypedArray, m: TypedArray, b1: number, b2: number): void {
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i] as number;
+    const mi = m[i] as number;
+    u[i] = Math.sign(b1 * mi + (1 - b1) * g);
+    m[i] = b2 * mi + (1 - b2) * g;
+  }
+}
 
 /** Options of {@link scaleByLion}. */
 export interface ScaleByLionOptions {
@@ -29,10 +40,20 @@ export interface ScaleByLionState {
  * @example chain(scaleByLion(), addDecayedWeights(0.1), scaleByLearningRate(1e-4))
  * @see Chen et al., "Symbolic Discovery of Optimization Algorithms", NeurIPS 2023.
  */
-export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> {
+export function scaleByLion(
+  options: ScaleByLionOptions = {},
+): GradientTransformation<ScaleByLionState> {
   checkKeys('scaleByLion', options, ['b1', 'b2']);
-  const b1 = checkNumber('scaleByLion', 'b1', options.b1, 0.9, { min: 0, max: 1, maxExclusive: true });
-  const b2 = checkNumber('scaleByLion', 'b2', options.b2, 0.99, { min: 0, max: 1, maxExclusive: true });
+  const b1 = checkNumber('scaleByLion', 'b1', options.b1, 0.9, {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
+  const b2 = checkNumber('scaleByLion', 'b2', options.b2, 0.99, {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
   const out = resultWriter<ScaleByLionState>();
   return {
     init: (params) => ({ mu: buffersLike(params) }),
@@ -43,12 +64,7 @@ export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransform
         const u = (updates[name] as { data: Float32Array | Float64Array }).data;
         const n = u.length;
         const m = bufferFor('scaleByLion', state.mu, name, n);
-        for (let i = 0; i < n; i++) {
-          const g = u[i] as number;
-          const mi = m[i] as number;
-          u[i] = Math.sign(b1 * mi + (1 - b1) * g);
-          m[i] = b2 * mi + (1 - b2) * g;
-        }
+        lionLoop(u, m, b1, b2);
       }
       return out(updates, state);
     },

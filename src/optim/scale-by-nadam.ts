@@ -1,9 +1,29 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { checkAdamBetas } from './scale-by-adam.js';
 import type { GradientTransformation } from './types.js';
 import { checkKeys, checkNumber } from './validate.js';
+
+// Per-step scalars reach the loop through a Float64Array: a double passed to a call V8 does not
+// inline is boxed (an allocation per call, per tensor, per step).
+/** NAdam's moments and u ← cg·g/d + cm·m/d, d = √(v/bc2) + ε;  k = [b1, b2, bc2, ε, cg, cm]. */
+function nadamLoop(u: TypedArray, m: TypedArray, v: TypedArray, k: Float64Array): void {
+  const b1 = k[0] as number;
+  const b2 = k[1] as number;
+  const bc2 = k[2] as number;
+  const eps = k[3] as number;
+  const cg = k[4] as number;
+  const cm = k[5] as number;
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i] as number;
+    m[i] = (m[i] as number) * b1 + (1 - b1) * g;
+    v[i] = (v[i] as number) * b2 + (1 - b2) * g * g;
+    const d = Math.sqrt((v[i] as number) / bc2) + eps;
+    u[i] = cg * (g / d) + cm * ((m[i] as number) / d);
+  }
+}
 
 /** Options of {@link scaleByNadam}. */
 export interface ScaleByNadamOptions {
@@ -40,13 +60,25 @@ export interface ScaleByNadamState {
  * @example chain(scaleByNadam(), scaleByLearningRate(2e-3))
  * @see Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop.
  */
-export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransformation<ScaleByNadamState> {
+export function scaleByNadam(
+  options: ScaleByNadamOptions = {},
+): GradientTransformation<ScaleByNadamState> {
   checkKeys('scaleByNadam', options, ['b1', 'b2', 'eps', 'momentumDecay']);
-  const { b1, b2, eps } = checkAdamBetas('scaleByNadam', options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
+  const { b1, b2, eps } = checkAdamBetas('scaleByNadam', options, {
+    b1: 0.9,
+    b2: 0.999,
+    eps: 1e-8,
+  });
   const psi = checkNumber('scaleByNadam', 'momentumDecay', options.momentumDecay, 4e-3, { min: 0 });
   const out = resultWriter<ScaleByNadamState>();
+  const coef = new Float64Array(6);
   return {
-    init: (params) => ({ count: 0, muProduct: 1, mu: buffersLike(params), nu: buffersLike(params) }),
+    init: (params) => ({
+      count: 0,
+      muProduct: 1,
+      mu: buffersLike(params),
+      nu: buffersLike(params),
+    }),
     update(updates, state) {
       const t = state.count + 1;
       const bc2 = 1 - b2 ** t;
@@ -56,6 +88,12 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransfo
       const muProductNext = muProduct * muT * muNext;
       const cg = (1 - muT) / (1 - muProduct);
       const cm = muNext / (1 - muProductNext);
+      coef[0] = b1;
+      coef[1] = b2;
+      coef[2] = bc2;
+      coef[3] = eps;
+      coef[4] = cg;
+      coef[5] = cm;
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
@@ -63,13 +101,7 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransfo
         const n = u.length;
         const m = bufferFor('scaleByNadam', state.mu, name, n);
         const v = bufferFor('scaleByNadam', state.nu, name, n);
-        for (let i = 0; i < n; i++) {
-          const g = u[i] as number;
-          m[i] = (m[i] as number) * b1 + (1 - b1) * g;
-          v[i] = (v[i] as number) * b2 + (1 - b2) * g * g;
-          const d = Math.sqrt((v[i] as number) / bc2) + eps;
-          u[i] = cg * (g / d) + cm * ((m[i] as number) / d);
-        }
+        nadamLoop(u, m, v, coef);
       }
       state.muProduct = muProduct;
       state.count = t;

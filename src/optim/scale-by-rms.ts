@@ -1,8 +1,28 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import type { GradientTransformation } from './types.js';
 import { checkBoolean, checkKeys, checkNumber } from './validate.js';
+
+/** s ← αs + (1 − α)g² (and ḡ ← αḡ + (1 − α)g);  u ← g/(√(s − ḡ²) + ε). */
+function rmsLoop(
+  u: TypedArray,
+  s: TypedArray,
+  gm: TypedArray | null,
+  alpha: number,
+  eps: number,
+): void {
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i] as number;
+    s[i] = (s[i] as number) * alpha + (1 - alpha) * g * g;
+    if (gm !== null) {
+      gm[i] = (gm[i] as number) * alpha + (1 - alpha) * g;
+      const gmi = gm[i] as number;
+      u[i] = g / (Math.sqrt((s[i] as number) - gmi * gmi) + eps);
+    } else u[i] = g / (Math.sqrt(s[i] as number) + eps);
+  }
+}
 
 /** Options of {@link scaleByRms}. */
 export interface ScaleByRmsOptions {
@@ -31,7 +51,9 @@ export interface ScaleByRmsState {
  * @see Tieleman & Hinton, Lecture 6.5 "rmsprop", COURSERA: Neural Networks for Machine Learning, 2012.
  * @see Graves, "Generating Sequences With Recurrent Neural Networks", 2013 (centered).
  */
-export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
+export function scaleByRms(
+  options: ScaleByRmsOptions = {},
+): GradientTransformation<ScaleByRmsState> {
   checkKeys('scaleByRms', options, ['alpha', 'eps', 'centered']);
   const alpha = checkNumber('scaleByRms', 'alpha', options.alpha, 0.99, { min: 0, max: 1 });
   const eps = checkNumber('scaleByRms', 'eps', options.eps, 1e-8, { min: 0 });
@@ -46,22 +68,8 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
         const u = (updates[name] as { data: Float32Array | Float64Array }).data;
         const n = u.length;
         const s = bufferFor('scaleByRms', state.nu, name, n);
-        if (state.mu !== null) {
-          const gm = bufferFor('scaleByRms', state.mu, name, n);
-          for (let i = 0; i < n; i++) {
-            const g = u[i] as number;
-            s[i] = (s[i] as number) * alpha + (1 - alpha) * g * g;
-            gm[i] = (gm[i] as number) * alpha + (1 - alpha) * g;
-            const gmi = gm[i] as number;
-            u[i] = g / (Math.sqrt((s[i] as number) - gmi * gmi) + eps);
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            const g = u[i] as number;
-            s[i] = (s[i] as number) * alpha + (1 - alpha) * g * g;
-            u[i] = g / (Math.sqrt(s[i] as number) + eps);
-          }
-        }
+        const gm = state.mu === null ? null : bufferFor('scaleByRms', state.mu, name, n);
+        rmsLoop(u, s, gm, alpha, eps);
       }
       return out(updates, state);
     },

@@ -1,3 +1,4 @@
+import { scaleInPlace } from './loops.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import type { GradientTransformation } from './types.js';
@@ -19,8 +20,10 @@ export function scale(factor: number): GradientTransformation<ScaleState> {
     update(updates, state) {
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
-        const d = (updates[names[k] as string] as { data: Float32Array | Float64Array }).data;
-        for (let i = 0; i < d.length; i++) d[i] = c * (d[i] as number);
+        scaleInPlace(
+          (updates[names[k] as string] as { data: Float32Array | Float64Array }).data,
+          c,
+        );
       }
       return out(updates, state);
     },

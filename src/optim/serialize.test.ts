@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { assertStateCompatible, decodeBase64, deserializeState, encodeBase64, serializeState } from './index.js';
+import {
+  assertStateCompatible,
+  decodeBase64,
+  deserializeState,
+  encodeBase64,
+  serializeState,
+} from './index.js';
 
-const roundTrip = (x: unknown): unknown => deserializeState(JSON.parse(JSON.stringify(serializeState(x))));
+const roundTrip = (x: unknown): unknown =>
+  deserializeState(JSON.parse(JSON.stringify(serializeState(x))));
 
 function bytesOf(a: ArrayBufferView): number[] {
   return [...new Uint8Array(a.buffer, a.byteOffset, a.byteLength)];
@@ -11,7 +18,15 @@ function bytesOf(a: ArrayBufferView): number[] {
 
 describe('base64', () => {
   it('matches the RFC 4648 test vectors both ways', () => {
-    const vectors: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const vectors: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [plain, coded] of vectors) {
       const bytes = Uint8Array.from(plain, (c) => c.charCodeAt(0));
       expect(encodeBase64(bytes)).toBe(coded);
@@ -29,7 +44,19 @@ describe('base64', () => {
 
 describe('serializeState / deserializeState', () => {
   it('round-trips numbers bit for bit, including NaN, ±Infinity, −0 and subnormals', () => {
-    const nums = [0, -0, 1, -1.5, Math.PI, 5e-324, -Number.MAX_VALUE, 0.1 + 0.2, NaN, Infinity, -Infinity];
+    const nums = [
+      0,
+      -0,
+      1,
+      -1.5,
+      Math.PI,
+      5e-324,
+      -Number.MAX_VALUE,
+      0.1 + 0.2,
+      NaN,
+      Infinity,
+      -Infinity,
+    ];
     const back = roundTrip(nums) as number[];
     back.forEach((x, i) => expect(Object.is(x, nums[i])).toBe(true));
   });
@@ -71,15 +98,25 @@ describe('serializeState / deserializeState', () => {
   it('rejects what it cannot represent, with the path', () => {
     expect(() => serializeState({ a: { m: new Map() } })).toThrow(/state\.a\.m is a Map/);
     expect(() => serializeState({ f: () => 1 })).toThrow(/state\.f .* cannot be saved/);
-    expect(() => deserializeState({ x: { $t: 'typed', dtype: 'float16', b64: '' } })).toThrow(/state\.x has unknown dtype "float16"/);
-    expect(() => deserializeState({ x: { $t: 'typed', dtype: 'float64', b64: 'AAAA' } })).toThrow(DataError);
+    expect(() => deserializeState({ x: { $t: 'typed', dtype: 'float16', b64: '' } })).toThrow(
+      /state\.x has unknown dtype "float16"/,
+    );
+    expect(() => deserializeState({ x: { $t: 'typed', dtype: 'float64', b64: 'AAAA' } })).toThrow(
+      DataError,
+    );
     expect(() => deserializeState({ $t: 'nope' })).toThrow(/unknown tag/);
   });
 
   it('assertStateCompatible names the first mismatch', () => {
     const a = { count: 0, mu: { w: new Float32Array(3) }, hist: [1, 2] };
-    expect(() => assertStateCompatible(a, { count: 1, mu: { w: new Float32Array(3) }, hist: [1, 2, 3] })).not.toThrow();
-    expect(() => assertStateCompatible(a, { count: 1, mu: { w: new Float64Array(3) }, hist: [] })).toThrow(/state\.mu\.w is a float64 array in the checkpoint but a float32 array/);
-    expect(() => assertStateCompatible(a, { count: 1, mu: {}, hist: [] })).toThrow(/missing in the checkpoint \[w\]/);
+    expect(() =>
+      assertStateCompatible(a, { count: 1, mu: { w: new Float32Array(3) }, hist: [1, 2, 3] }),
+    ).not.toThrow();
+    expect(() =>
+      assertStateCompatible(a, { count: 1, mu: { w: new Float64Array(3) }, hist: [] }),
+    ).toThrow(/state\.mu\.w is a float64 array in the checkpoint but a float32 array/);
+    expect(() => assertStateCompatible(a, { count: 1, mu: {}, hist: [] })).toThrow(
+      /missing in the checkpoint \[w\]/,
+    );
   });
 });

@@ -3,7 +3,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 
 /** A value that JSON represents exactly. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 type AnyTypedArray =
   | Float32Array
@@ -16,7 +17,10 @@ type AnyTypedArray =
   | Int32Array
   | Uint32Array;
 
-const TYPED: Record<string, { new (buffer: ArrayBuffer): AnyTypedArray; BYTES_PER_ELEMENT: number }> = {
+const TYPED: Record<
+  string,
+  { new (buffer: ArrayBuffer): AnyTypedArray; BYTES_PER_ELEMENT: number }
+> = {
   float32: Float32Array,
   float64: Float64Array,
   int8: Int8Array,
@@ -63,12 +67,18 @@ function encodeTyped(arr: AnyTypedArray): string {
 
 function decodeTyped(dtype: string, b64: unknown, path: string): AnyTypedArray {
   const ctor = TYPED[dtype];
-  if (ctor === undefined) throw new DataError(`deserializeState: ${path} has unknown dtype ${fmt(dtype)}; expected one of ${Object.keys(TYPED).join(', ')}`);
-  if (typeof b64 !== 'string') throw new DataError(`deserializeState: ${path}.b64 = ${fmt(b64)} is not a base64 string`);
+  if (ctor === undefined)
+    throw new DataError(
+      `deserializeState: ${path} has unknown dtype ${fmt(dtype)}; expected one of ${Object.keys(TYPED).join(', ')}`,
+    );
+  if (typeof b64 !== 'string')
+    throw new DataError(`deserializeState: ${path}.b64 = ${fmt(b64)} is not a base64 string`);
   const bytes = decodeBase64(b64);
   if (bytes === null) throw new DataError(`deserializeState: ${path}.b64 is not valid base64`);
   if (bytes.length % ctor.BYTES_PER_ELEMENT !== 0) {
-    throw new DataError(`deserializeState: ${path} has ${bytes.length} bytes, not a multiple of ${ctor.BYTES_PER_ELEMENT} (${dtype})`);
+    throw new DataError(
+      `deserializeState: ${path} has ${bytes.length} bytes, not a multiple of ${ctor.BYTES_PER_ELEMENT} (${dtype})`,
+    );
   }
   if (!LITTLE_ENDIAN) swapBytes(bytes, ctor.BYTES_PER_ELEMENT);
   return new ctor(bytes.buffer as ArrayBuffer);
@@ -101,7 +111,10 @@ export function serializeState(tree: unknown, path = 'state'): JsonValue {
   if (tree === undefined) return { $t: 'undef' };
   if (typeof tree === 'number') return encodeNumber(tree);
   if (typeof tree === 'boolean' || typeof tree === 'string') return tree;
-  if (typeof tree !== 'object') throw new DataError(`serializeState: ${path} = ${fmt(tree)} (${typeof tree}) cannot be saved; expected numbers, typed arrays, arrays and plain objects`);
+  if (typeof tree !== 'object')
+    throw new DataError(
+      `serializeState: ${path} = ${fmt(tree)} (${typeof tree}) cannot be saved; expected numbers, typed arrays, arrays and plain objects`,
+    );
   const dtype = typedName(tree);
   if (dtype !== null) return { $t: 'typed', dtype, b64: encodeTyped(tree as AnyTypedArray) };
   if (tree instanceof Tensor) {
@@ -109,7 +122,9 @@ export function serializeState(tree: unknown, path = 'state'): JsonValue {
   }
   if (Array.isArray(tree)) return tree.map((v, i) => serializeState(v, `${path}[${i}]`));
   if (!isPlainObject(tree)) {
-    throw new DataError(`serializeState: ${path} is a ${tree.constructor?.name ?? 'non-plain object'}, which cannot be saved; expected numbers, typed arrays, arrays and plain objects`);
+    throw new DataError(
+      `serializeState: ${path} is a ${tree.constructor?.name ?? 'non-plain object'}, which cannot be saved; expected numbers, typed arrays, arrays and plain objects`,
+    );
   }
   const out: { [key: string]: JsonValue } = {};
   for (const [k, v] of Object.entries(tree)) out[k] = serializeState(v, `${path}.${k}`);
@@ -125,7 +140,8 @@ export function deserializeState(json: unknown, path = 'state'): unknown {
   if (json === null || typeof json === 'boolean' || typeof json === 'string') return json;
   if (typeof json === 'number') return json;
   if (Array.isArray(json)) return json.map((v, i) => deserializeState(v, `${path}[${i}]`));
-  if (typeof json !== 'object') throw new DataError(`deserializeState: ${path} = ${fmt(json)} is not JSON data`);
+  if (typeof json !== 'object')
+    throw new DataError(`deserializeState: ${path} = ${fmt(json)} is not JSON data`);
   const rec = json as Record<string, unknown>;
   if ('$t' in rec) {
     const tag = rec['$t'];
@@ -144,7 +160,10 @@ export function deserializeState(json: unknown, path = 'state'): unknown {
         return decodeTyped(String(rec['dtype']), rec['b64'], path);
       case 'tensor': {
         const dtype = rec['dtype'];
-        if (dtype !== 'float32' && dtype !== 'float64') throw new DataError(`deserializeState: ${path} is a tensor of dtype ${fmt(dtype)}; expected float32 or float64`);
+        if (dtype !== 'float32' && dtype !== 'float64')
+          throw new DataError(
+            `deserializeState: ${path} is a tensor of dtype ${fmt(dtype)}; expected float32 or float64`,
+          );
         const data = decodeTyped(dtype, rec['b64'], path) as Float32Array | Float64Array;
         const shape = rec['shape'];
         if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
@@ -162,10 +181,16 @@ export function deserializeState(json: unknown, path = 'state'): unknown {
 }
 
 function decodeObject(v: unknown, path: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataError(`deserializeState: ${path} = ${fmt(v)} is not an object`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new DataError(`deserializeState: ${path} = ${fmt(v)} is not an object`);
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = deserializeState(x, `${path}.${k}`);
   return out;
+}
+
+function withArticle(kind: string): string {
+  if (kind === 'null' || kind === 'undefined') return kind;
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
 
 function kind(v: unknown): string {
@@ -186,18 +211,27 @@ function kind(v: unknown): string {
 export function assertStateCompatible(template: unknown, loaded: unknown, path = 'state'): void {
   const kt = kind(template);
   const kl = kind(loaded);
-  if (kt !== kl) throw new DataError(`loadStateDict: ${path} is a ${kl} in the checkpoint but a ${kt} in this optimizer`);
+  if (kt !== kl) {
+    throw new DataError(
+      `loadStateDict: ${path} is ${withArticle(kl)} in the checkpoint but ${withArticle(kt)} in this optimizer`,
+    );
+  }
   if (kt.endsWith(' array')) {
     const a = template as AnyTypedArray;
     const b = loaded as AnyTypedArray;
-    if (a.length !== b.length) throw new DataError(`loadStateDict: ${path} has ${b.length} elements in the checkpoint but ${a.length} in this optimizer`);
+    if (a.length !== b.length)
+      throw new DataError(
+        `loadStateDict: ${path} has ${b.length} elements in the checkpoint but ${a.length} in this optimizer`,
+      );
     return;
   }
   if (kt === 'tensor') {
     const a = template as Tensor;
     const b = loaded as Tensor;
     if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-      throw new DataError(`loadStateDict: ${path} has shape ${fmt(b.shape)} in the checkpoint but ${fmt(a.shape)} in this optimizer`);
+      throw new DataError(
+        `loadStateDict: ${path} has shape ${fmt(b.shape)} in the checkpoint but ${fmt(a.shape)} in this optimizer`,
+      );
     }
     return;
   }
@@ -206,7 +240,10 @@ export function assertStateCompatible(template: unknown, loaded: unknown, path =
     const b = loaded as unknown[];
     const numeric = a.every((x) => typeof x === 'number') && b.every((x) => typeof x === 'number');
     if (numeric) return;
-    if (a.length !== b.length) throw new DataError(`loadStateDict: ${path} has ${b.length} entries in the checkpoint but ${a.length} in this optimizer`);
+    if (a.length !== b.length)
+      throw new DataError(
+        `loadStateDict: ${path} has ${b.length} entries in the checkpoint but ${a.length} in this optimizer`,
+      );
     for (let i = 0; i < a.length; i++) assertStateCompatible(a[i], b[i], `${path}[${i}]`);
     return;
   }

@@ -35,7 +35,14 @@ export interface SgdOptions {
  */
 export function sgd(options: SgdOptions): GradientTransformation<NamedChainState> {
   const o = 'sgd';
-  checkKeys(o, options ?? {}, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'maximize']);
+  checkKeys(o, options ?? {}, [
+    'lr',
+    'momentum',
+    'dampening',
+    'nesterov',
+    'weightDecay',
+    'maximize',
+  ]);
   const lr = checkScalarOrSchedule(o, 'lr', options?.lr, undefined, { min: 0 });
   const momentum = checkNumber(o, 'momentum', options.momentum, 0, { min: 0 });
   const dampening = checkNumber(o, 'dampening', options.dampening, 0, { min: 0, max: 1 });
@@ -43,7 +50,9 @@ export function sgd(options: SgdOptions): GradientTransformation<NamedChainState
   const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
   const maximize = checkBoolean(o, 'maximize', options.maximize, false);
   if (nesterov && (momentum <= 0 || dampening !== 0)) {
-    throw new ConfigError(`sgd: nesterov = true requires momentum > 0 and dampening = 0 (PyTorch's rule), got momentum = ${momentum}, dampening = ${dampening}`);
+    throw new ConfigError(
+      `sgd: nesterov = true requires momentum > 0 and dampening = 0 (PyTorch's rule), got momentum = ${momentum}, dampening = ${dampening}`,
+    );
   }
   return namedChain(
     maximizeLink(maximize),

@@ -1,3 +1,4 @@
+import { countNonFiniteIn } from './loops.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep, raiseEvent } from './step-context.js';
@@ -24,17 +25,17 @@ export interface SkipNonFiniteState<S> {
   inner: S;
 }
 
-/** Counts NaN and ±Inf elements of all updates. */
+/**
+ * Counts NaN and ±Inf elements of all updates.
+ * @example countNonFinite({ w: tensor([1, NaN]) }) // 1
+ */
 export function countNonFinite(updates: Params): number {
   let bad = 0;
   const names = namesOf(updates);
   for (let k = 0; k < names.length; k++) {
-    const d = (updates[names[k] as string] as { data: Float32Array | Float64Array }).data;
-    for (let i = 0; i < d.length; i++) {
-      const x = d[i] as number;
-      // x − x is 0 for finite x and NaN for NaN and ±Inf: one test for both.
-      if (x - x !== 0) bad++;
-    }
+    bad += countNonFiniteIn(
+      (updates[names[k] as string] as { data: Float32Array | Float64Array }).data,
+    );
   }
   return bad;
 }
@@ -50,13 +51,28 @@ export function countNonFinite(updates: Params): number {
  * @example const tx = skipNonFinite(chain(clip.byGlobalNorm(1), adam({ lr: 1e-3 })));
  * @see Optax `apply_if_finite`; Micikevicius et al., "Mixed Precision Training", ICLR 2018.
  */
-export function skipNonFinite<S>(inner: GradientTransformation<S>, options: SkipNonFiniteOptions = {}): GradientTransformation<SkipNonFiniteState<S>> {
+export function skipNonFinite<S>(
+  inner: GradientTransformation<S>,
+  options: SkipNonFiniteOptions = {},
+): GradientTransformation<SkipNonFiniteState<S>> {
   checkKeys('skipNonFinite', options, ['maxConsecutive']);
-  const maxConsecutive = checkNumber('skipNonFinite', 'maxConsecutive', options.maxConsecutive, Infinity, { min: 0, allowInfinity: true });
+  const maxConsecutive = checkNumber(
+    'skipNonFinite',
+    'maxConsecutive',
+    options.maxConsecutive,
+    Infinity,
+    { min: 0, allowInfinity: true },
+  );
   const fallback = createStepContext();
   const out = resultWriter<SkipNonFiniteState<S>>();
   return {
-    init: (params) => ({ skipped: 0, consecutive: 0, lastSkipped: false, lastNonFiniteCount: 0, inner: inner.init(params) }),
+    init: (params) => ({
+      skipped: 0,
+      consecutive: 0,
+      lastSkipped: false,
+      lastNonFiniteCount: 0,
+      inner: inner.init(params),
+    }),
     update(updates, state, params, ctx) {
       const c = enterStep(ctx, fallback);
       try {
@@ -65,7 +81,8 @@ export function skipNonFinite<S>(inner: GradientTransformation<S>, options: Skip
         if (bad > 0) raiseEvent(c, 'nonFinite');
         if (bad > 0 && state.consecutive < maxConsecutive) {
           const names = namesOf(updates);
-          for (let k = 0; k < names.length; k++) (updates[names[k] as string] as { data: Float32Array | Float64Array }).data.fill(0);
+          for (let k = 0; k < names.length; k++)
+            (updates[names[k] as string] as { data: Float32Array | Float64Array }).data.fill(0);
           state.skipped = state.skipped + 1;
           state.consecutive = state.consecutive + 1;
           state.lastSkipped = true;

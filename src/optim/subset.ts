@@ -5,6 +5,7 @@ import type { Params } from './types.js';
  * @internal Reusable sub-records of `updates` and `params` restricted to `names` (for masked and
  * partition): rebuilt only when the names array changes (a new state), refilled in place —
  * assignments to existing keys — on every step, so a step allocates nothing.
+ * @example view.fill(state.names, updates, params); inner.update(view.updates, s, view.params, ctx);
  */
 export class SubsetView {
   private names: readonly string[] | null = null;

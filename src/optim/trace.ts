@@ -1,9 +1,26 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from './buffers.js';
+import { addScaledInPlace } from './loops.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import type { GradientTransformation } from './types.js';
 import { checkBoolean, checkKeys, checkNumber } from './validate.js';
 import { ConfigError } from '../errors.js';
+
+/** b ← μb + k·u;  u ← u + μb (nesterov) or u ← b. */
+function traceLoop(
+  u: TypedArray,
+  b: TypedArray,
+  mu: number,
+  keep: number,
+  nesterov: boolean,
+): void {
+  for (let i = 0; i < u.length; i++) {
+    const g = u[i] as number;
+    b[i] = (b[i] as number) * mu + keep * g;
+    u[i] = nesterov ? g + mu * (b[i] as number) : (b[i] as number);
+  }
+}
 
 /** Options of {@link trace}. */
 export interface TraceOptions {
@@ -40,7 +57,9 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState>
   const damp = checkNumber('trace', 'dampening', options.dampening, 0, { min: 0, max: 1 });
   const nesterov = checkBoolean('trace', 'nesterov', options.nesterov, false);
   if (nesterov && (mu <= 0 || damp !== 0)) {
-    throw new ConfigError(`trace: nesterov = true requires decay > 0 and dampening = 0 (PyTorch's rule), got decay = ${mu}, dampening = ${damp}`);
+    throw new ConfigError(
+      `trace: nesterov = true requires decay > 0 and dampening = 0 (PyTorch's rule), got decay = ${mu}, dampening = ${damp}`,
+    );
   }
   const keep = 1 - damp;
   const out = resultWriter<TraceState>();
@@ -53,22 +72,10 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState>
         const name = names[k] as string;
         const u = (updates[name] as { data: Float32Array | Float64Array }).data;
         const b = bufferFor('trace', state.trace, name, u.length);
-        const n = u.length;
         if (first) {
           b.set(u);
-          if (nesterov) for (let i = 0; i < n; i++) u[i] = (u[i] as number) + mu * (b[i] as number);
-        } else if (nesterov) {
-          for (let i = 0; i < n; i++) {
-            const g = u[i] as number;
-            b[i] = (b[i] as number) * mu + keep * g;
-            u[i] = g + mu * (b[i] as number);
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            b[i] = (b[i] as number) * mu + keep * (u[i] as number);
-            u[i] = b[i] as number;
-          }
-        }
+          if (nesterov) addScaledInPlace(u, mu, b);
+        } else traceLoop(u, b, mu, keep, nesterov);
       }
       state.count = state.count + 1;
       return out(updates, state);

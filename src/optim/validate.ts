@@ -35,30 +35,65 @@ function inRange(v: number, r: Range): boolean {
  * 0 <= b1 < 1`). `undefined` takes `fallback`.
  * @example const b1 = checkNumber('adam', 'b1', opts.b1, 0.9, { min: 0, max: 1, maxExclusive: true });
  */
-export function checkNumber(owner: string, name: string, value: unknown, fallback: number | undefined, range: Range): number {
+export function checkNumber(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number | undefined,
+  range: Range,
+): number {
   const v = value === undefined ? fallback : value;
-  if (v === undefined) throw new ConfigError(`${owner}: option ${name} is required; expected ${describe(name, range)}`);
+  if (v === undefined)
+    throw new ConfigError(
+      `${owner}: option ${name} is required; expected ${describe(name, range)}`,
+    );
   if (typeof v !== 'number') {
-    throw new ConfigError(`${owner}: option ${name} = ${fmt(v)} is not a number; expected ${describe(name, range)}`);
+    throw new ConfigError(
+      `${owner}: option ${name} = ${fmt(v)} is not a number; expected ${describe(name, range)}`,
+    );
   }
   if (!inRange(v, range)) {
-    throw new ConfigError(`${owner}: option ${name} = ${fmt(v)} is out of range; expected ${describe(name, range)}`);
+    throw new ConfigError(
+      `${owner}: option ${name} = ${fmt(v)} is out of range; expected ${describe(name, range)}`,
+    );
   }
   return v;
 }
 
-/** Validates a boolean option (`undefined` takes `fallback`). */
-export function checkBoolean(owner: string, name: string, value: unknown, fallback: boolean): boolean {
+/**
+ * Validates a boolean option (`undefined` takes `fallback`).
+ * @example const amsgrad = checkBoolean('adam', 'amsgrad', opts.amsgrad, false);
+ */
+export function checkBoolean(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: boolean,
+): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(`${owner}: option ${name} = ${fmt(value)} is not a boolean; expected true or false`);
+  if (typeof value !== 'boolean')
+    throw new ConfigError(
+      `${owner}: option ${name} = ${fmt(value)} is not a boolean; expected true or false`,
+    );
   return value;
 }
 
-/** Validates a string option against its allowed values (`undefined` takes `fallback`). */
-export function checkEnum<T extends string>(owner: string, name: string, value: unknown, fallback: T, allowed: readonly T[]): T {
+/**
+ * Validates a string option against its allowed values (`undefined` takes `fallback`).
+ * @example const mode = checkEnum('zClip', 'mode', opts.mode, 'zscore', ['zscore', 'percentile']);
+ */
+export function checkEnum<T extends string>(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: T,
+  allowed: readonly T[],
+): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(`${owner}: option ${name} = ${fmt(value)} is invalid; expected one of ${allowed.map((a) => fmt(a)).join(', ')}`);
+    throw new ConfigError(
+      `${owner}: option ${name} = ${fmt(value)} is invalid; expected one of ${allowed.map((a) => fmt(a)).join(', ')}`,
+    );
   }
   return value as T;
 }
@@ -80,12 +115,18 @@ export function checkScalarOrSchedule(
   return constantSchedule(v);
 }
 
-/** A schedule that always returns `value`. */
+/**
+ * A schedule that always returns `value`.
+ * @example constantSchedule(0.1)(1000) // 0.1
+ */
 export function constantSchedule(value: number): Schedule {
   return () => value;
 }
 
-/** A number or schedule as a schedule. */
+/**
+ * A number or schedule as a schedule.
+ * @example toSchedule(0.1)(5) // 0.1
+ */
 export function toSchedule(value: ScalarOrSchedule): Schedule {
   return typeof value === 'function' ? value : constantSchedule(value);
 }
@@ -98,11 +139,15 @@ export function toSchedule(value: ScalarOrSchedule): Schedule {
 export function checkKeys(owner: string, options: unknown, allowed: readonly string[]): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigError(`${owner}: options = ${fmt(options)} is not an object; expected an object with keys among ${allowed.join(', ')}`);
+    throw new ConfigError(
+      `${owner}: options = ${fmt(options)} is not an object; expected an object with keys among ${allowed.join(', ')}`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      throw new ConfigError(`${owner}: unknown option ${fmt(key)}; expected one of ${allowed.join(', ')}`);
+      throw new ConfigError(
+        `${owner}: unknown option ${fmt(key)}; expected one of ${allowed.join(', ')}`,
+      );
     }
   }
 }
