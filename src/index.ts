@@ -48,4 +48,5 @@ export * as numeric from './numeric/index.js';
 export * as conformance from './conformance/index.js';
 export * as train from './train/index.js';
 export * as report from './report/index.js';
+export * as monitor from './monitor/index.js';
 export * as experiments from './experiments/index.js';

@@ -7,3 +7,4 @@ export * from './train/node.js';
 export { readRunLogs } from './report/run-logs-node.js';
 export { writeReportFile } from './report/write-node.js';
 export { prepareRunDir, writeRunResult, readRunResult } from './experiments/run-dir-node.js';
+export * from './monitor/node.js';

@@ -114,14 +114,14 @@ export function sigmoid(x: Tensor): Tensor {
   });
 }
 
-/** max(x, 0); d/dx = 1 for x > 0 else 0 (0 at x = 0, as PyTorch). */
+/** max(x, 0) (NaN propagates); d/dx = 1 for x > 0 else 0 (0 at x = 0, as PyTorch). */
 export function relu(x: Tensor): Tensor {
   const out = newTensor(x.dtype, x.shape);
   const xd = x.data;
   const od = out.data;
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i] as number;
-    od[i] = v > 0 ? v : 0;
+    od[i] = v < 0 ? 0 : v; // NaN stays NaN, as in PyTorch
   }
   return record('relu', out, [x], (g) => {
     const gx = newTensor(g.dtype, g.shape);

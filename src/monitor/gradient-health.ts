@@ -1,0 +1,680 @@
+import { clearAnomaly, firstAnomaly, isAnomalyEnabled } from '../autograd/anomaly.js';
+import { ConfigError, fmt } from '../errors.js';
+import type { AnyModule } from '../nn/module.js';
+import { resultWriter } from '../optim/result.js';
+import { raiseEvent } from '../optim/step-context.js';
+import type { GradientTransformation, Params, StepContext } from '../optim/types.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  ActivationProbes,
+  defaultClassifier,
+  type ActivationClassifier,
+  type ActivationKind,
+  type ActivationProbe,
+} from './activation-probe.js';
+import { CurvatureProbe, type CurvatureOptions } from './curvature.js';
+import {
+  TRIGGER_NONE,
+  explodingTrigger,
+  oscillationCondition,
+  plateauCondition,
+  recentMedianNorm,
+  saturationRule,
+  vanishingCondition,
+} from './detectors.js';
+import { EPISODE_RESOLVE, EPISODE_START, advanceEpisode, type Episode } from './episode.js';
+import { DecimatingSeries } from './history.js';
+import { layerOf } from './layers.js';
+import type { RemedyContext } from './remedies.js';
+import { createHealthState, recurrentCells, ringPush, type HealthState } from './state.js';
+import { measureGradients, quickNonFinite, snapshotParams } from './stats.js';
+import { resolveThresholds, type HealthThresholds } from './thresholds.js';
+import { traceNonFinite } from './trace-non-finite.js';
+import { VERDICT_KINDS, type Verdict, type VerdictKind } from './types.js';
+import {
+  deadUnitsVerdict,
+  explodingVerdict,
+  nonFiniteVerdict,
+  oscillationVerdict,
+  plateauVerdict,
+  resolvedVerdict,
+  saddleVerdict,
+  saturatedVerdict,
+  vanishingVerdict,
+} from './verdicts.js';
+
+/** A learning rate, or where to read the current one (e.g. `() => opt.lr`). */
+export type LrSource = number | (() => number | undefined);
+
+/** Options of {@link gradientHealth}. */
+export interface GradientHealthOptions {
+  /** Measure every k-th step (default 1). Non-finite gradients are caught on every step regardless. */
+  every?: number;
+  /** Attach activation probes to this model at init (same as calling `attach(model)`). */
+  model?: AnyModule;
+  /** Decides which modules are probed and as what (default: nn's ReLU, Tanh and Sigmoid). */
+  classify?: ActivationClassifier;
+  /** Measure ‖Δp‖/‖p‖ of the updates (keeps one copy of the parameters; default true). */
+  updateRatio?: boolean;
+  /**
+   * Read the parameters (‖p‖ per parameter and layer, and the update ratio ‖Δp‖/‖p‖ of the step
+   * before) on every `paramEvery`-th check only (default 10; 1 = every check). Gradient
+   * statistics and every detector run on every check; between parameter reads the detectors use
+   * the last ‖p‖, which moves by ~1e-3 per step. On the W1 network (784-256-256-10, Adam) reading
+   * the parameters costs about as much as reading the gradients, hence the default (see
+   * bench/monitor-overhead.ts).
+   */
+  paramEvery?: number;
+  /**
+   * Track cos(g_t, g_{t−1}) for the oscillation detector's gradient signal (one more copy of the
+   * gradients and ~30% more time in the statistics pass; default false; needs every = 1).
+   */
+  direction?: boolean;
+  /** The learning rate, for computed remedies ("lower lr to 3e-4"); default: unknown (effective step used). */
+  lr?: LrSource;
+  /** Overrides of the detector thresholds (see {@link HealthThresholds}). */
+  thresholds?: Partial<HealthThresholds>;
+  /** Turn detectors off, e.g. `{ plateau: false }` (all on by default; saddle needs `curvature`). */
+  detectors?: Partial<Record<VerdictKind, boolean>>;
+  /** Curvature probe (top and bottom Hessian eigenvalues) every `curvature.every` checks. */
+  curvature?: CurvatureOptions;
+  /** Also emit a verdict with status 'resolved' when a condition clears (default false). */
+  emitResolved?: boolean;
+  /** Points kept per time series of the summary (default 1000; older points are thinned). */
+  historyLength?: number;
+  /** Called for each verdict as it is emitted. */
+  onVerdict?: (verdict: Verdict) => void;
+  /** Called after every check with the state (read it, do not keep references to its arrays). */
+  onStats?: (state: HealthState, health: GradientHealth) => void;
+}
+
+/** The per-layer and per-activation time series and the verdicts of a run, for reports. */
+export interface HealthSummary {
+  /** Steps seen and checks made. */
+  steps: number;
+  checks: number;
+  /** Steps of the stored points (thinned evenly when a run is long). */
+  checkedSteps: number[];
+  /** Per layer in depth order: gradient norm and update ratio at each stored point. */
+  layers: { name: string; gradNorm: number[]; updateRatio: number[] }[];
+  /** Global series at the stored points. */
+  totalGradNorm: number[];
+  loss: number[];
+  firstLastRatio: number[];
+  /** Per activation probe: its own stored points. */
+  activations: {
+    module: string;
+    kind: ActivationKind;
+    layer: string;
+    steps: number[];
+    mean: number[];
+    saturation: number[];
+    gain: number[];
+    deadFraction: number[];
+  }[];
+  /** Every verdict emitted, in order. */
+  verdicts: Verdict[];
+  /** Kinds currently active. */
+  active: VerdictKind[];
+}
+
+/** The monitor: a gradient transformation (place it first in a chain) with probes, verdicts and callbacks. */
+export interface GradientHealth extends GradientTransformation<HealthState> {
+  /** The options' thresholds, resolved. */
+  readonly thresholds: Readonly<HealthThresholds>;
+  /** Measure every k-th step. */
+  readonly every: number;
+  /** Hooks activation probes on `model` (now if initialized, else at init). Returns this. */
+  attach(model: AnyModule, classify?: ActivationClassifier): GradientHealth;
+  /** Removes the activation probes' hooks. */
+  detach(): void;
+  /** Gives the monitor this step's loss tensor, so a non-finite step can be traced through the tape. */
+  watch(loss: Tensor): void;
+  /** Sets where the learning rate is read for computed remedies (e.g. `() => opt.lr`). */
+  setLr(lr: LrSource): void;
+  /** Subscribes to verdicts; returns the unsubscribe function. */
+  onVerdict(fn: (verdict: Verdict) => void): () => void;
+  /** Subscribes to per-check statistics; returns the unsubscribe function. */
+  onStats(fn: (state: HealthState, health: GradientHealth) => void): () => void;
+  /** Every verdict emitted so far. */
+  readonly verdicts: readonly Verdict[];
+  /** The state of the last init/update (null before init). */
+  readonly state: HealthState | null;
+  /** The activation probes (empty until attached and initialized). */
+  readonly probes: readonly ActivationProbe[];
+  /** Verdicts currently active, by kind and layer (the last started verdict of each episode). */
+  activeVerdicts(): Verdict[];
+  /** Per-layer time series and verdicts, for reports. */
+  summary(): HealthSummary;
+}
+
+const ALL_ON: Record<VerdictKind, boolean> = {
+  vanishing: true,
+  exploding: true,
+  nonFinite: true,
+  saturated: true,
+  deadUnits: true,
+  plateau: true,
+  saddle: true,
+  oscillation: true,
+};
+
+function checkOptions(o: GradientHealthOptions): void {
+  const allowed = [
+    'every',
+    'model',
+    'classify',
+    'updateRatio',
+    'paramEvery',
+    'direction',
+    'lr',
+    'thresholds',
+    'detectors',
+    'curvature',
+    'emitResolved',
+    'historyLength',
+    'onVerdict',
+    'onStats',
+  ];
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k))
+      throw new ConfigError(
+        `gradientHealth: unknown option ${fmt(k)}; expected one of ${allowed.join(', ')}`,
+      );
+  }
+  const every = o.every ?? 1;
+  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
+    throw new ConfigError(
+      `gradientHealth: option every = ${fmt(every)} is invalid; expected an integer >= 1`,
+    );
+  const pe = o.paramEvery ?? 10;
+  if (typeof pe !== 'number' || !Number.isInteger(pe) || pe < 1)
+    throw new ConfigError(
+      `gradientHealth: option paramEvery = ${fmt(pe)} is invalid; expected an integer >= 1`,
+    );
+  const hl = o.historyLength ?? 1000;
+  if (typeof hl !== 'number' || !Number.isInteger(hl) || hl < 2)
+    throw new ConfigError(
+      `gradientHealth: option historyLength = ${fmt(hl)} is invalid; expected an integer >= 2`,
+    );
+  for (const k of ['updateRatio', 'direction', 'emitResolved'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'boolean')
+      throw new ConfigError(`gradientHealth: option ${k} = ${fmt(o[k])} is not a boolean`);
+  }
+  if (
+    o.lr !== undefined &&
+    typeof o.lr !== 'function' &&
+    !(typeof o.lr === 'number' && o.lr > 0 && Number.isFinite(o.lr))
+  ) {
+    throw new ConfigError(
+      `gradientHealth: option lr = ${fmt(o.lr)} is invalid; expected a number > 0 or a function returning the current lr`,
+    );
+  }
+  for (const k of ['onVerdict', 'onStats', 'classify'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'function')
+      throw new ConfigError(`gradientHealth: option ${k} = ${fmt(o[k])} is not a function`);
+  }
+  if (o.detectors !== undefined) {
+    if (o.detectors === null || typeof o.detectors !== 'object')
+      throw new ConfigError(
+        `gradientHealth: option detectors = ${fmt(o.detectors)} is not an object`,
+      );
+    for (const [k, v] of Object.entries(o.detectors)) {
+      if (!(k in ALL_ON))
+        throw new ConfigError(
+          `gradientHealth: option detectors.${k} is not a verdict kind; expected one of ${Object.keys(ALL_ON).join(', ')}`,
+        );
+      if (typeof v !== 'boolean')
+        throw new ConfigError(`gradientHealth: option detectors.${k} = ${fmt(v)} is not a boolean`);
+    }
+  }
+}
+
+/**
+ * The gradient-health monitor as a gradient transformation. Placed first in a chain it sees the
+ * raw gradients; every `every` steps it measures, in one pass over the gradients and parameters,
+ * per parameter ‖g‖, rms, max |g|, the fraction of exact zeros and the NaN/Inf count; every
+ * `paramEvery`-th check also ‖p‖ and the update ratio ‖Δp‖/‖p_before‖ of the step before (from a
+ * snapshot of the parameters taken then, so no optimizer cooperation is needed); per layer the
+ * same norms; globally ‖g‖, the first/last-layer ratio and the loss; with a model attached, each
+ * ReLU/tanh/sigmoid output's mean, std, saturation, slope and dead units (forward hooks); and
+ * optionally the Hessian's extreme eigenvalues. Detectors turn these into verdicts (vanishing,
+ * exploding, nonFinite, saturated, deadUnits, plateau, saddle, oscillation), each emitted once
+ * when it starts (see {@link HealthThresholds} for the rules and defaults), with evidence and
+ * ranked, machine-readable remedies. The updates pass through unchanged; the step's events get
+ * `nonFinite` and `spike` raised for later links (the health-aware lr decay). Non-finite
+ * gradients are caught on every step, also between checks.
+ *
+ * The statistics pass allocates nothing (all buffers are made at init); a check allocates only
+ * when it emits a verdict.
+ *
+ * @example
+ * const health = monitor.gradientHealth({ model, lr: 0.1, onVerdict: (v) => console.log(v.message) });
+ * const opt = new optim.Optimizer(model, optim.chain(health, clip.byGlobalNorm(1), optim.sgd({ lr: 0.1 })));
+ * // … train; then
+ * console.log(monitor.renderHealth(health));
+ * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
+ * @see Glorot & Bengio, "Understanding the difficulty of training deep feedforward neural networks", AISTATS 2010.
+ */
+export function gradientHealth(options: GradientHealthOptions = {}): GradientHealth {
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError(`gradientHealth: options = ${fmt(options)} is not an object`);
+  checkOptions(options);
+  const th = resolveThresholds(options.thresholds);
+  const every = options.every ?? 1;
+  const trackUpdates = options.updateRatio ?? true;
+  // parameters are read at steps ≡ 0 (mod K), the snapshot for their update taken the step before
+  const K = every * (options.paramEvery ?? 10);
+  const trackDirection = (options.direction ?? false) && every === 1;
+  const emitResolved = options.emitResolved ?? false;
+  const historyLength = options.historyLength ?? 1000;
+  const enabled: Record<VerdictKind, boolean> = { ...ALL_ON, ...(options.detectors ?? {}) };
+  const curvature = options.curvature === undefined ? null : new CurvatureProbe(options.curvature);
+  let lrSource: LrSource | undefined = options.lr;
+  const verdictFns: ((v: Verdict) => void)[] = options.onVerdict ? [options.onVerdict] : [];
+  const statsFns: ((s: HealthState, h: GradientHealth) => void)[] = options.onStats
+    ? [options.onStats]
+    : [];
+  const verdicts: Verdict[] = [];
+  const activeByKey = new Map<string, Verdict>();
+  const probes = new ActivationProbes();
+  let model: AnyModule | null = null;
+  let classify: ActivationClassifier = options.classify ?? defaultClassifier;
+  let probesAttached = false;
+  let current: HealthState | null = null;
+  let recurrent = new Map<string, 'rnn' | 'lstm' | 'gru'>();
+  let watched: Tensor | null = null;
+  let gradSeries: DecimatingSeries | null = null;
+  let actSeries: DecimatingSeries | null = null;
+  const out = resultWriter<HealthState>();
+
+  const attachProbes = (): void => {
+    if (model === null || current === null || probesAttached) return;
+    probes.attach(model, current.stats.layerNames, current.stats.layerModules, classify);
+    probesAttached = true;
+    actSeries =
+      probes.probes.length > 0
+        ? new DecimatingSeries(4 * probes.probes.length, historyLength)
+        : null;
+  };
+
+  const readLr = (): number | undefined => {
+    const v = typeof lrSource === 'function' ? lrSource() : lrSource;
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+
+  const remedyContext = (s: HealthState): RemedyContext => {
+    const activationOf = new Map<string, ActivationKind>();
+    for (const p of probes.probes)
+      if (p.layer !== '' && !activationOf.has(p.layer)) activationOf.set(p.layer, p.kind);
+    const st = s.stats;
+    return {
+      layerNames: st.layerNames,
+      activationOf,
+      recurrentOf: recurrent,
+      lr: readLr(),
+      effectiveLr: st.totalUpdateNorm / st.updateGradNorm,
+      healthyMedianNorm: recentMedianNorm(s, true, 5),
+    };
+  };
+
+  const emit = (v: Verdict): void => {
+    verdicts.push(v);
+    for (const fn of verdictFns) fn(v);
+  };
+
+  /**
+   * Advances an episode; returns EPISODE_START when the caller must build and `start` a verdict
+   * (built only then, so a quiet check allocates nothing), and handles a resolution itself.
+   */
+  const advance = (
+    keyOf: () => string,
+    e: Episode,
+    cond: boolean,
+    patience: number,
+    cooldown: number,
+    s: HealthState,
+  ): boolean => {
+    const r = advanceEpisode(e, cond, patience, th.resolveAfter, cooldown, s.step);
+    if (r === EPISODE_RESOLVE) {
+      const key = keyOf();
+      const v = activeByKey.get(key);
+      activeByKey.delete(key);
+      if (emitResolved && v !== undefined) emit(resolvedVerdict(v, s.step));
+    }
+    return r === EPISODE_START;
+  };
+  const start = (key: string, v: Verdict): void => {
+    activeByKey.set(key, v);
+    emit(v);
+  };
+  const keyNonFinite = (): string => 'nonFinite';
+  const keyExploding = (): string => 'exploding';
+  const keyVanishing = (): string => 'vanishing';
+  const keyPlateau = (): string => 'plateau';
+  const keyOscillation = (): string => 'oscillation';
+  const keySaddle = (): string => 'saddle';
+  let probeKey = '';
+  const keySaturated = (): string => `saturated:${probeKey}`;
+  const keyDead = (): string => `deadUnits:${probeKey}`;
+
+  const record = (s: HealthState): void => {
+    const st = s.stats;
+    const L = st.layerNames.length;
+    if (gradSeries !== null) {
+      const o = gradSeries.push(s.step);
+      if (o >= 0) {
+        const d = gradSeries.data;
+        for (let l = 0; l < L; l++) {
+          d[o + l] = st.layerGradNorm[l] as number;
+          d[o + L + l] = st.layerUpdateRatio[l] as number;
+        }
+        d[o + 2 * L] = st.totalGradNorm;
+        d[o + 2 * L + 1] = s.loss;
+        d[o + 2 * L + 2] =
+          L >= 2 ? (st.layerGradNorm[0] as number) / (st.layerGradNorm[L - 1] as number) : NaN;
+      }
+    }
+    if (actSeries !== null) {
+      const o = actSeries.push(s.step);
+      if (o >= 0) {
+        const d = actSeries.data;
+        const list = probes.probes;
+        for (let i = 0; i < list.length; i++) {
+          const p = list[i] as ActivationProbe;
+          d[o + 4 * i] = p.mean;
+          d[o + 4 * i + 1] = p.saturation;
+          d[o + 4 * i + 2] = p.gain;
+          d[o + 4 * i + 3] = p.deadFraction;
+        }
+      }
+    }
+  };
+
+  const check = (
+    s: HealthState,
+    updates: Params,
+    params: Params,
+    ctx: StepContext | undefined,
+  ): void => {
+    const st = s.stats;
+    const step = s.step;
+    const readParams = step % K === 0;
+    const withUpdate = trackUpdates && readParams && step > 0 && st.snapshotStep === step - 1;
+    const takeSnapshot = trackUpdates && (step + 1) % K === 0;
+    const prevValid = trackDirection && step > 0 && st.prevGradStep === step - 1;
+    const gradOfUpdate = withUpdate ? st.snapshotGradNorm : NaN;
+    measureGradients(
+      st,
+      updates,
+      params,
+      withUpdate,
+      takeSnapshot,
+      prevValid,
+      readParams || s.checks === 0,
+    );
+    st.updateGradNorm = gradOfUpdate;
+    if (trackDirection) st.prevGradStep = step;
+    if (takeSnapshot) {
+      st.snapshotStep = step;
+      st.snapshotGradNorm = st.totalGradNorm;
+    }
+    probes.finalize(th.deadWindow);
+    s.checks++;
+    s.lastCheck = step;
+    const loss = ctx?.loss;
+    s.loss = typeof loss === 'number' ? loss : NaN;
+    const eps = s.episodes;
+    const nonFinite = st.totalNonFinite > 0 || (typeof loss === 'number' && !Number.isFinite(loss));
+    const anomaly = isAnomalyEnabled() ? firstAnomaly() : null;
+    if (nonFinite) raiseEvent(ctx, 'nonFinite');
+    if (enabled.nonFinite && advance(keyNonFinite, eps.nonFinite, nonFinite, 1, 0, s)) {
+      const origin = watched !== null ? traceNonFinite(watched) : null;
+      start('nonFinite', nonFiniteVerdict(s, anomaly, origin, remedyContext(s)));
+    }
+    if (isAnomalyEnabled()) clearAnomaly();
+    if (!nonFinite) {
+      const trigger = explodingTrigger(s, th);
+      if (trigger !== TRIGGER_NONE) raiseEvent(ctx, 'spike');
+      const rel = st.totalGradNorm / Math.max(st.totalParamNorm, 1);
+      ringPush(s, trigger === TRIGGER_NONE);
+      if (
+        enabled.exploding &&
+        advance(keyExploding, eps.exploding, trigger !== TRIGGER_NONE, 1, th.cooldown, s)
+      ) {
+        start('exploding', explodingVerdict(s, trigger, remedyContext(s)));
+      }
+
+      s.lastFiniteNorm = st.totalGradNorm;
+      if (
+        enabled.vanishing &&
+        advance(
+          keyVanishing,
+          eps.vanishing,
+          vanishingCondition(s, th),
+          th.vanishingPatience,
+          th.cooldown,
+          s,
+        )
+      ) {
+        start('vanishing', vanishingVerdict(s, th, remedyContext(s)));
+      }
+      if (enabled.plateau) {
+        const m = plateauCondition(s, th);
+        if (advance(keyPlateau, eps.plateau, m !== null, 1, th.cooldown, s) && m !== null)
+          start('plateau', plateauVerdict(s, m, th, remedyContext(s)));
+      }
+      if (enabled.oscillation) {
+        const m = oscillationCondition(s, th);
+        if (
+          advance(
+            keyOscillation,
+            eps.oscillation,
+            m !== null,
+            th.oscillationPatience,
+            th.cooldown,
+            s,
+          ) &&
+          m !== null
+        ) {
+          start('oscillation', oscillationVerdict(s, m, th, remedyContext(s)));
+        }
+      }
+      if (curvature !== null && (s.checks - 1) % curvature.every === 0) {
+        probes.suspended = true;
+        try {
+          const c = curvature.run(params);
+          s.curvatureStep = step;
+          s.minEigenvalue = c.minEigenvalue;
+          s.maxEigenvalue = c.maxEigenvalue;
+          s.curvatureHvps = c.hvps;
+        } finally {
+          probes.suspended = false;
+        }
+        if (enabled.saddle) {
+          const scale = Math.max(Math.abs(s.maxEigenvalue), Math.abs(s.minEigenvalue));
+          const cond =
+            rel < th.saddleGradient &&
+            s.minEigenvalue < 0 &&
+            -s.minEigenvalue >= th.saddleCurvature * scale;
+          if (advance(keySaddle, eps.saddle, cond, 1, th.cooldown, s))
+            start('saddle', saddleVerdict(s, remedyContext(s)));
+        }
+      }
+    }
+    const list = probes.probes;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i] as ActivationProbe;
+      if (!p.observed) continue;
+      probeKey = p.module;
+      if (enabled.saturated && p.kind !== 'relu') {
+        const rule = saturationRule(p, th);
+        if (
+          advance(
+            keySaturated,
+            p.saturatedEpisode,
+            rule !== null,
+            th.saturationPatience,
+            th.cooldown,
+            s,
+          ) &&
+          rule !== null
+        ) {
+          start(keySaturated(), saturatedVerdict(s, p, rule, remedyContext(s)));
+        }
+      }
+      if (
+        enabled.deadUnits &&
+        p.kind === 'relu' &&
+        advance(keyDead, p.deadEpisode, p.deadFraction >= th.deadFraction, 1, th.cooldown, s)
+      ) {
+        start(keyDead(), deadUnitsVerdict(s, p, th, remedyContext(s)));
+      }
+    }
+    record(s);
+    for (const fn of statsFns) fn(s, health);
+  };
+
+  const health: GradientHealth = {
+    thresholds: th,
+    every,
+    init(params: Params): HealthState {
+      if (params === null || typeof params !== 'object')
+        throw new ConfigError(
+          `gradientHealth.init: params = ${fmt(params)} is not a record of tensors`,
+        );
+      current = createHealthState(params, th, trackDirection);
+      recurrent = recurrentCells(params, layerOf);
+      const L = current.stats.layerNames.length;
+      gradSeries = new DecimatingSeries(2 * L + 3, historyLength);
+      if (options.model !== undefined && model === null) model = options.model;
+      probesAttached = false;
+      probes.detach();
+      probes.probes.length = 0;
+      attachProbes();
+      probes.armed = true;
+      return current;
+    },
+    update(
+      updates: Params,
+      state: HealthState,
+      params: Params,
+      ctx?: StepContext,
+    ): [Params, HealthState] {
+      current = state;
+      const step = state.step;
+      let doCheck = step % every === 0;
+      if (!doCheck) {
+        const loss = ctx?.loss;
+        if (
+          (typeof loss === 'number' && !Number.isFinite(loss)) ||
+          quickNonFinite(state.stats, updates) > 0
+        )
+          doCheck = true;
+      }
+      if (doCheck) check(state, updates, params, ctx);
+      else if (trackUpdates && (step + 1) % K === 0) {
+        snapshotParams(state.stats, params);
+        state.stats.snapshotStep = step;
+        state.stats.snapshotGradNorm = NaN;
+      }
+      state.step = step + 1;
+      probes.armed = (step + 1) % every === 0;
+      watched = null;
+      return out(updates, state);
+    },
+    attach(m: AnyModule, cls?: ActivationClassifier): GradientHealth {
+      if (
+        m === null ||
+        typeof m !== 'object' ||
+        typeof (m as { namedModules?: unknown }).namedModules !== 'function'
+      ) {
+        throw new ConfigError(`gradientHealth.attach: model = ${fmt(m)} is not a Module`);
+      }
+      if (cls !== undefined) classify = cls;
+      if (model !== m) {
+        probes.detach();
+        probes.probes.length = 0;
+        probesAttached = false;
+      }
+      model = m;
+      attachProbes();
+      return health;
+    },
+    detach(): void {
+      probes.detach();
+    },
+    watch(loss: Tensor): void {
+      watched = loss;
+    },
+    setLr(lr: LrSource): void {
+      if (typeof lr !== 'function' && !(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) {
+        throw new ConfigError(
+          `gradientHealth.setLr: lr = ${fmt(lr)} is invalid; expected a number > 0 or a function`,
+        );
+      }
+      lrSource = lr;
+    },
+    onVerdict(fn) {
+      verdictFns.push(fn);
+      return () => {
+        const i = verdictFns.indexOf(fn);
+        if (i >= 0) verdictFns.splice(i, 1);
+      };
+    },
+    onStats(fn) {
+      statsFns.push(fn);
+      return () => {
+        const i = statsFns.indexOf(fn);
+        if (i >= 0) statsFns.splice(i, 1);
+      };
+    },
+    get verdicts(): readonly Verdict[] {
+      return verdicts;
+    },
+    get state(): HealthState | null {
+      return current;
+    },
+    get probes(): readonly ActivationProbe[] {
+      return probes.probes;
+    },
+    activeVerdicts(): Verdict[] {
+      const list = [...activeByKey.values()];
+      list.sort((a, b) => VERDICT_KINDS.indexOf(a.kind) - VERDICT_KINDS.indexOf(b.kind));
+      return list;
+    },
+    summary(): HealthSummary {
+      const s = current;
+      const layerNames = s?.stats.layerNames ?? [];
+      const L = layerNames.length;
+      const g = gradSeries;
+      const a = actSeries;
+      return {
+        steps: s?.step ?? 0,
+        checks: s?.checks ?? 0,
+        checkedSteps: g?.stepList() ?? [],
+        layers: layerNames.map((name, l) => ({
+          name,
+          gradNorm: g?.column(l) ?? [],
+          updateRatio: g?.column(L + l) ?? [],
+        })),
+        totalGradNorm: g?.column(2 * L) ?? [],
+        loss: g?.column(2 * L + 1) ?? [],
+        firstLastRatio: g?.column(2 * L + 2) ?? [],
+        activations: probes.probes.map((p, i) => ({
+          module: p.module,
+          kind: p.kind,
+          layer: p.layer,
+          steps: a?.stepList() ?? [],
+          mean: a?.column(4 * i) ?? [],
+          saturation: a?.column(4 * i + 1) ?? [],
+          gain: a?.column(4 * i + 2) ?? [],
+          deadFraction: a?.column(4 * i + 3) ?? [],
+        })),
+        verdicts: [...verdicts],
+        active: [...new Set(health.activeVerdicts().map((v) => v.kind))],
+      };
+    },
+  };
+  return health;
+}

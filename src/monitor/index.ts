@@ -1,0 +1,56 @@
+// The gradient-health monitor: statistics, detectors, verdicts with remedies, probes, outputs.
+// Node-only file output lives in ./node.ts.
+export {
+  gradientHealth,
+  type GradientHealth,
+  type GradientHealthOptions,
+  type HealthSummary,
+  type LrSource,
+} from './gradient-health.js';
+export { DEFAULT_THRESHOLDS, resolveThresholds, type HealthThresholds } from './thresholds.js';
+export {
+  VERDICT_KINDS,
+  type Verdict,
+  type VerdictKind,
+  type VerdictOf,
+  type Severity,
+  type Remedy,
+  type RemedyAction,
+  type VanishingEvidence,
+  type ExplodingEvidence,
+  type NonFiniteEvidence,
+  type NonFiniteOrigin,
+  type SaturatedEvidence,
+  type DeadUnitsEvidence,
+  type PlateauEvidence,
+  type SaddleEvidence,
+  type OscillationEvidence,
+} from './types.js';
+export type { HealthState, HealthRing, HealthEpisodes } from './state.js';
+export { createStats, measureGradients, type GradientStats } from './stats.js';
+export { layerOf, moduleOf, layoutOf, formatLayers, type LayerLayout } from './layers.js';
+export {
+  ActivationProbes,
+  defaultClassifier,
+  type ActivationProbe,
+  type ActivationKind,
+  type ActivationClassifier,
+} from './activation-probe.js';
+export {
+  CurvatureProbe,
+  type CurvatureOptions,
+  type CurvatureResult,
+  type LossClosure,
+} from './curvature.js';
+export { traceNonFinite } from './trace-non-finite.js';
+export { renderHealth, type RenderOptions } from './render.js';
+export {
+  statsRecord,
+  verdictRecord,
+  toJsonLine,
+  type StatsRecord,
+  type VerdictRecord,
+  type StatsRecordOptions,
+} from './records.js';
+export { DecimatingSeries } from './history.js';
+export { type Episode } from './episode.js';

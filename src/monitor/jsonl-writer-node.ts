@@ -1,0 +1,89 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, fmt } from '../errors.js';
+import type { GradientHealth } from './gradient-health.js';
+import {
+  statsRecord,
+  toJsonLine,
+  verdictRecord,
+  type StatsRecord,
+  type VerdictRecord,
+} from './records.js';
+
+/** Appends JSONL records to one file of a run directory. */
+export interface JsonlWriter {
+  /** The file written. */
+  readonly path: string;
+  /** Appends one record as one line (a single write on a file opened for appending). */
+  append(record: StatsRecord | VerdictRecord | Record<string, unknown>): void;
+  /** Closes the file (further appends throw). */
+  close(): void;
+}
+
+/**
+ * Opens `runDir/file` for appending (creating the directory), never truncating what is there.
+ * Each record is written with one `write` on an O_APPEND descriptor, so lines from concurrent
+ * writers do not interleave and a crash leaves at most the last line incomplete. Node only.
+ * @example const w = createJsonlWriter('runs/e12'); w.append(verdictRecord(v)); w.close();
+ */
+export function createJsonlWriter(runDir: string, file = 'monitor.jsonl'): JsonlWriter {
+  if (typeof runDir !== 'string' || runDir.length === 0)
+    throw new ConfigError(`createJsonlWriter: runDir = ${fmt(runDir)} is not a non-empty path`);
+  if (typeof file !== 'string' || file.length === 0 || file.includes('/') || file.includes('\\')) {
+    throw new ConfigError(`createJsonlWriter: file = ${fmt(file)} must be a plain file name`);
+  }
+  mkdirSync(runDir, { recursive: true });
+  const p = path.join(runDir, file);
+  let fd: number | null = openSync(p, 'a');
+  return {
+    path: p,
+    append(record) {
+      if (fd === null) throw new ConfigError(`JsonlWriter.append: ${p} is closed`);
+      const buf = Buffer.from(toJsonLine(record), 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
+/** Options of {@link logHealthToJsonl}. */
+export interface LogHealthOptions {
+  /** File name in the run directory (default 'monitor.jsonl'). */
+  file?: string;
+  /** Include per-parameter statistics in the stats lines (default false). */
+  params?: boolean;
+  /** Write a stats line every n-th check (default 1); verdicts are always written. */
+  statsEvery?: number;
+}
+
+/**
+ * Streams a monitor's per-check statistics and its verdicts to `runDir/monitor.jsonl`. Returns a
+ * function that unsubscribes and closes the file. Node only.
+ * @example const stop = logHealthToJsonl(health, 'runs/e13'); … stop();
+ */
+export function logHealthToJsonl(
+  health: GradientHealth,
+  runDir: string,
+  options: LogHealthOptions = {},
+): () => void {
+  const every = options.statsEvery ?? 1;
+  if (!Number.isInteger(every) || every < 1)
+    throw new ConfigError(
+      `logHealthToJsonl: option statsEvery = ${fmt(every)} is invalid; expected an integer >= 1`,
+    );
+  const w = createJsonlWriter(runDir, options.file);
+  const offStats = health.onStats((s, h) => {
+    if ((s.checks - 1) % every === 0)
+      w.append(statsRecord(s, { params: options.params ?? false, probes: h.probes }));
+  });
+  const offVerdict = health.onVerdict((v) => w.append(verdictRecord(v)));
+  return () => {
+    offStats();
+    offVerdict();
+    w.close();
+  };
+}

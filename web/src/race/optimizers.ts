@@ -1,0 +1,204 @@
+// The race's optimizers as gradscope gradient transformations, built from plain settings
+// (which is what the URL holds).
+import { clip, optim, schedule } from '../../../src/index.js';
+import type { GradientTransformation } from '../../../src/optim/types.js';
+
+/** Optimizer identifiers in the race. */
+export type OptId =
+  | 'sgd'
+  | 'ema'
+  | 'momentum'
+  | 'nesterov'
+  | 'adagrad'
+  | 'rmsprop'
+  | 'adam'
+  | 'adamw'
+  | 'amsgrad'
+  | 'lion';
+
+/** Hyper-parameter names a racer may carry. */
+export type HyperName = 'lr' | 'beta' | 'momentum' | 'alpha' | 'b1' | 'b2' | 'wd';
+
+/** One hyper-parameter's control. */
+export interface HyperSpec {
+  readonly name: HyperName;
+  readonly label: string;
+  readonly min: number;
+  readonly max: number;
+  readonly step: number;
+  readonly def: number;
+}
+
+/** An optimizer's menu entry. */
+export interface OptSpec {
+  readonly id: OptId;
+  readonly label: string;
+  readonly hypers: readonly HyperSpec[];
+}
+
+const LR_MAX = 10;
+const lr = (def: number): HyperSpec => ({
+  name: 'lr',
+  label: 'learning rate',
+  min: 0,
+  max: LR_MAX,
+  step: 1e-5,
+  def,
+});
+const b1: HyperSpec = { name: 'b1', label: 'β₁', min: 0, max: 0.9999, step: 0.001, def: 0.9 };
+const b2 = (def: number): HyperSpec => ({
+  name: 'b2',
+  label: 'β₂',
+  min: 0,
+  max: 0.99999,
+  step: 0.0001,
+  def,
+});
+const mom: HyperSpec = {
+  name: 'momentum',
+  label: 'momentum μ',
+  min: 0,
+  max: 0.999,
+  step: 0.01,
+  def: 0.9,
+};
+
+/** The optimizers of the race, in menu order. */
+export const OPTIMIZERS: readonly OptSpec[] = [
+  { id: 'sgd', label: 'SGD (plain gradient descent)', hypers: [lr(1e-3)] },
+  {
+    id: 'ema',
+    label: 'EMA momentum (v = βv + (1−β)g)',
+    hypers: [lr(1e-3), { name: 'beta', label: 'β', min: 0, max: 0.999, step: 0.01, def: 0.9 }],
+  },
+  { id: 'momentum', label: 'Classical momentum', hypers: [lr(5e-4), mom] },
+  { id: 'nesterov', label: 'Nesterov momentum', hypers: [lr(5e-4), mom] },
+  { id: 'adagrad', label: 'AdaGrad', hypers: [lr(0.1)] },
+  {
+    id: 'rmsprop',
+    label: 'RMSProp',
+    hypers: [
+      lr(1e-3),
+      { name: 'alpha', label: 'α (decay)', min: 0, max: 0.9999, step: 0.001, def: 0.99 },
+    ],
+  },
+  { id: 'adam', label: 'Adam', hypers: [lr(0.01), b1, b2(0.999)] },
+  {
+    id: 'adamw',
+    label: 'AdamW',
+    hypers: [
+      lr(0.01),
+      b1,
+      b2(0.999),
+      { name: 'wd', label: 'weight decay', min: 0, max: 1, step: 0.001, def: 0.01 },
+    ],
+  },
+  { id: 'amsgrad', label: 'AMSGrad', hypers: [lr(0.01), b1, b2(0.999)] },
+  { id: 'lion', label: 'Lion', hypers: [lr(1e-3), b1, b2(0.99)] },
+];
+
+/** The spec of an optimizer id (Adam for an unknown one). */
+export function optSpec(id: string): OptSpec {
+  return OPTIMIZERS.find((o) => o.id === id) ?? (OPTIMIZERS[6] as OptSpec);
+}
+
+/** A racer's optimizer settings: its id and its hyper-parameter values. */
+export interface OptSettings {
+  opt: OptId;
+  hypers: Partial<Record<HyperName, number>>;
+}
+
+/** Schedules offered (multiplying each racer's own lr). */
+export type ScheduleId =
+  'constant' | 'step' | 'exponential' | 'cosine' | 'warmupCosine' | 'oneCycle';
+
+/** Clipping rules offered. */
+export type ClipId = 'none' | 'norm' | 'value';
+
+/** Settings shared by all racers. */
+export interface RaceTxSettings {
+  schedule: ScheduleId;
+  /** Decay factor of the step (per third of the run) and exponential (per step) schedules. */
+  gamma: number;
+  clip: ClipId;
+  clipValue: number;
+  /** Total steps of the race (the cosine/one-cycle horizon). */
+  steps: number;
+}
+
+/** A hyper-parameter of a racer, or its default. */
+export function hyper(s: OptSettings, name: HyperName): number {
+  const v = s.hypers[name];
+  if (v !== undefined) return v;
+  const spec = optSpec(s.opt).hypers.find((h) => h.name === name);
+  return spec?.def ?? 0;
+}
+
+/** The learning rate as a gradscope schedule of the racer's base lr. */
+export function makeSchedule(base: number, t: RaceTxSettings): schedule.Schedule {
+  const total = Math.max(1, t.steps);
+  switch (t.schedule) {
+    case 'step':
+      return schedule.step({
+        baseLr: base,
+        stepSize: Math.max(1, Math.round(total / 3)),
+        gamma: t.gamma,
+      });
+    case 'exponential':
+      return schedule.exponential({ baseLr: base, gamma: t.gamma });
+    case 'cosine':
+      return schedule.cosine({ baseLr: base, tMax: total });
+    case 'warmupCosine':
+      return schedule.warmupCosine({
+        init: 0,
+        peak: base,
+        warmup: Math.max(1, Math.round(total / 10)),
+        total,
+      });
+    case 'oneCycle':
+      return schedule.oneCycle({ maxLr: base, totalSteps: total + 1 });
+    default:
+      return schedule.constant({ baseLr: base });
+  }
+}
+
+/** The optimizer alone. */
+function optimizer(s: OptSettings, lrs: schedule.Schedule): GradientTransformation<unknown> {
+  const h = (n: HyperName): number => hyper(s, n);
+  switch (s.opt) {
+    case 'sgd':
+      return optim.sgd({ lr: lrs });
+    case 'ema':
+      return optim.emaMomentum({ lr: lrs, beta: h('beta') });
+    case 'momentum':
+      return optim.sgd({ lr: lrs, momentum: h('momentum') });
+    case 'nesterov':
+      return optim.sgd({ lr: lrs, momentum: h('momentum'), nesterov: true });
+    case 'adagrad':
+      return optim.adagrad({ lr: lrs });
+    case 'rmsprop':
+      return optim.rmsprop({ lr: lrs, alpha: h('alpha') });
+    case 'adam':
+      return optim.adam({ lr: lrs, b1: h('b1'), b2: h('b2') });
+    case 'adamw':
+      return optim.adamw({ lr: lrs, b1: h('b1'), b2: h('b2'), weightDecay: h('wd') });
+    case 'amsgrad':
+      return optim.adam({ lr: lrs, b1: h('b1'), b2: h('b2'), amsgrad: true });
+    case 'lion':
+      return optim.lion({ lr: lrs, b1: h('b1'), b2: h('b2') });
+  }
+}
+
+/**
+ * The racer's full transformation: clipping (seeing the raw gradient) then the optimizer with
+ * its lr schedule. Throws gradscope's ConfigError for invalid hyper-parameters.
+ */
+export function makeTransformation(
+  s: OptSettings,
+  t: RaceTxSettings,
+): GradientTransformation<unknown> {
+  const opt = optimizer(s, makeSchedule(hyper(s, 'lr'), t));
+  if (t.clip === 'norm') return optim.chain(clip.byGlobalNorm(t.clipValue), opt);
+  if (t.clip === 'value') return optim.chain(clip.byValue(t.clipValue), opt);
+  return opt;
+}
