@@ -1,16 +1,420 @@
-import { EXIT, type CommandSpec, type Parsed } from '../args.js';
+import { join } from 'node:path';
+import { GradscopeError } from '../../errors.js';
+import { amsgrad } from '../../experiments/amsgrad.js';
+import { runExploding, explodingExperiment } from '../../experiments/exploding.js';
+import type {
+  FlagshipHooks,
+  FlagshipOutcome,
+  FlagshipSize,
+  FlagshipSummary,
+} from '../../experiments/internal/flagship-common.js';
+import { roots } from '../../experiments/roots.js';
+import {
+  pathState,
+  prepareRunDir,
+  REPORT_FILE,
+  RESULT_FILE,
+  writeRunResult,
+} from '../../experiments/run-dir-node.js';
+import type { Experiment, ExperimentResult } from '../../experiments/types.js';
+import { runVanishing, vanishingExperiment } from '../../experiments/vanishing.js';
+import { renderHealth } from '../../monitor/render.js';
+import type { Verdict } from '../../monitor/types.js';
+import { renderExperimentReport } from '../../report/experiment-report.js';
+import { resultToJson } from '../../report/result-json.js';
+import { writeFileAtomic, writeReportFile } from '../../report/write-node.js';
+import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
 
-/** `gradscope demo` spec (temporary until the flagship demo lands). */
+/** `gradscope demo` spec. */
 export const demoSpec: CommandSpec = {
   name: 'demo',
-  summary: 'The flagship story: vanishing and exploding gradients, diagnosed and fixed.',
-  usage: 'demo',
+  summary:
+    'The flagship story: vanishing and exploding gradients, diagnosed and fixed (E12, E13, E3, E14), with an HTML report.',
+  usage: 'demo [--quick] [--out DIR] [--json]',
+  description:
+    'Runs E12 `vanishing` and E13 `exploding` at demo size (between --quick and full: about a minute\n' +
+    "or two on two cores), then E3 `amsgrad` and E14 `roots`. While it runs, the monitor's per-layer\n" +
+    'gradient bars are redrawn live on a terminal (stderr); otherwise verdicts and run outcomes are\n' +
+    'printed as plain lines. Then it prints a summary table (experiment, verdicts raised, remedies that\n' +
+    'fixed it, pass/fail) and writes a run directory (default runs/<timestamp>-demo; an existing\n' +
+    'non-empty --out is refused) with report.html, result.json (all results) and <experiment>.json\n' +
+    'for each. --json prints a machine-readable summary on stdout instead of the table. --quick runs\n' +
+    "the experiments' quick sizes (seconds; what the tests run). Exit code 0 if every experiment\n" +
+    'passed, 1 if one failed, 2 for bad usage, 3 if an experiment could not run.',
   positionals: [],
-  flags: {},
+  flags: {
+    quick: {
+      type: 'boolean',
+      default: false,
+      description: 'quick sizes: seconds instead of minutes (what the tests run)',
+    },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'run directory (must not exist or be empty)',
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: 'print a JSON summary on stdout instead of the table',
+    },
+  },
 };
 
+/** Side channels of `gradscope demo`, injectable for tests. */
+export interface DemoDeps {
+  /** Where the live view goes (default process.stderr); ANSI redraws only when isTTY. */
+  stderr?: { write(s: string): unknown; isTTY?: boolean };
+  /** Clock for the run directory's name and the report footer. */
+  now?: () => Date;
+  /** Parent of the default run directory (default 'runs'). */
+  runsRoot?: string;
+}
+
+/** One row of the demo's summary. */
+export interface DemoRow {
+  experiment: string;
+  id: string;
+  title: string;
+  pass: boolean;
+  criteriaPassed: number;
+  criteria: number;
+  /** Monitor verdicts the failing setup raised (flagship experiments). */
+  verdicts: string[];
+  /** What fixed it: the remedies that passed (flagships), or what the experiment shows. */
+  fixedBy: string[];
+  /** Remedies that did not pass. */
+  notFixed: string[];
+  timeMs: number;
+  /** The result file in the run directory. */
+  resultFile: string;
+}
+
+/** What `gradscope demo --json` prints. */
+export interface DemoSummary {
+  size: 'quick' | 'demo';
+  pass: boolean;
+  timeMs: number;
+  runDir: string;
+  report: string;
+  experiments: DemoRow[];
+}
+
+/** What E3 and E14 show when they pass (they have no monitor verdicts). */
+const SHOWN_BY: Readonly<Record<string, string>> = {
+  amsgrad: 'AMSGrad and SGD converge to x = −1 where Adam goes to +1',
+  roots: 'the stable quadratic formula (≤ 2 ulp) and quadratically converging Newton',
+};
+
+function localStamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function message(e: unknown): string {
+  if (e instanceof GradscopeError) return `${e.name}: ${e.message}`;
+  if (e instanceof Error) return e.stack ?? e.message;
+  return String(e);
+}
+
+/**
+ * The demo's live view: on a terminal the monitor's bars are redrawn in place (at most ~8 times
+ * a second) and each finished run leaves one line; otherwise only verdicts and run outcomes are
+ * printed, one line each, plus the monitor's plain-text view (its last finite check) after each
+ * baseline run.
+ * @example const live = new LiveView(process.stderr); await runVanishing({ size: 'demo', ...live.hooks('[E12]') });
+ */
+export class LiveView {
+  private drawn = 0;
+  private lastDraw = 0;
+  /** Plain mode: the monitor's view at the last check with finite gradients (a NaN view shows nothing). */
+  private lastView = '';
+  private readonly tty: boolean;
+
+  constructor(private readonly w: { write(s: string): unknown; isTTY?: boolean; rows?: number }) {
+    this.tty = w.isTTY === true;
+  }
+
+  private rows(): number {
+    return typeof this.w.rows === 'number' && this.w.rows > 0 ? this.w.rows : 40;
+  }
+
+  private clear(): void {
+    // Cursor to the start of the first drawn line, then erase to the end of the screen.
+    if (this.drawn > 0) this.w.write(`\u001b[${this.drawn}F\u001b[J`);
+    this.drawn = 0;
+  }
+
+  /** Prints a line below the live frame (which is cleared first). */
+  line(s: string): void {
+    this.clear();
+    this.w.write(s + '\n');
+  }
+
+  /** The callbacks of a flagship experiment's runs, prefixed with `tag`. */
+  hooks(tag: string): FlagshipHooks {
+    return {
+      every: 5,
+      onMonitor: (health, run, step, steps) => {
+        if (!this.tty) {
+          if (Number.isFinite(health.state?.stats.totalGradNorm ?? NaN))
+            this.lastView = renderHealth(health, {
+              ansi: false,
+              width: 32,
+              maxLayers: 12,
+              remedies: 3,
+              recent: 3,
+            });
+          return;
+        }
+        const now = Date.now();
+        if (step < steps && now - this.lastDraw < 120) return;
+        this.lastDraw = now;
+        const view = renderHealth(health, {
+          ansi: true,
+          width: 32,
+          maxLayers: 12,
+          remedies: 2,
+          recent: 2,
+        }).split('\n');
+        // A frame taller than the screen cannot be redrawn in place (the cursor stops at the top).
+        const max = Math.max(8, Math.min(40, this.rows()) - 3);
+        const shown =
+          view.length > max
+            ? [...view.slice(0, max - 1), `… ${view.length - max + 1} more lines`]
+            : view;
+        const text = `${tag} · ${run} · update ${step}/${steps}\n${shown.join('\n')}`;
+        this.clear();
+        this.w.write(text + '\n');
+        this.drawn = text.split('\n').length;
+      },
+      onVerdict: (v: Verdict, run: string) => {
+        if (this.tty) return;
+        this.line(`  ${tag} ${run}: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}`);
+      },
+      onRunEnd: (run, outcome, role) => {
+        const mark = role === 'baseline' ? 'baseline' : role === 'remedy' ? 'remedy  ' : 'control ';
+        this.line(`  ${tag} ${mark} ${run}: ${outcome}`);
+        if (!this.tty && role === 'baseline' && this.lastView !== '') {
+          this.w.write(
+            `      the monitor at its last finite check:\n${this.lastView.replace(/^/gm, '      ')}\n`,
+          );
+        }
+        this.lastView = '';
+      },
+    };
+  }
+}
+
+/** Splits a cell into lines of at most `width` characters at ", " / "; " / " " boundaries. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    let cut = -1;
+    for (const sep of ['; ', ', ', ' ']) {
+      const i = rest.lastIndexOf(sep, width - sep.length + 1);
+      if (i > 0) {
+        cut = i + sep.length - 1;
+        break;
+      }
+    }
+    if (cut <= 0) cut = width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines;
+}
+
+/** A text table: cells wrapped to the column widths, the last column not padded. */
+function table(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  maxWidths: readonly number[],
+): string[] {
+  const wrapped = rows.map((r) => r.map((cell, j) => wrap(cell, maxWidths[j] ?? 80)));
+  const widths = head.map((h, j) =>
+    Math.max(h.length, ...wrapped.map((r) => Math.max(...(r[j] as string[]).map((l) => l.length)))),
+  );
+  const line = (r: readonly string[]): string =>
+    r
+      .map((v, j) => (j === r.length - 1 ? v : v.padEnd(widths[j] as number)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w)))];
+  for (const r of wrapped) {
+    const height = Math.max(...r.map((c) => c.length));
+    for (let k = 0; k < height; k++) out.push(line(r.map((c) => c[k] ?? '')));
+  }
+  return out;
+}
+
+/**
+ * The summary table as printed: experiment, verdicts raised, remedies that fixed it, result.
+ * @example formatDemoSummary(summary).join('\n')
+ */
+export function formatDemoSummary(s: DemoSummary): string[] {
+  const rows = s.experiments.map((r) => [
+    `${r.id} ${r.experiment}`,
+    r.verdicts.length > 0 ? r.verdicts.join('; ') : '—',
+    r.fixedBy.length > 0
+      ? r.fixedBy.join(', ') + (r.notFixed.length > 0 ? ` (not: ${r.notFixed.join(', ')})` : '')
+      : r.notFixed.length > 0
+        ? `none (not: ${r.notFixed.join(', ')})`
+        : '—',
+    `${r.pass ? 'PASS' : 'FAIL'} ${r.criteriaPassed}/${r.criteria}`,
+  ]);
+  const passed = s.experiments.filter((r) => r.pass).length;
+  return [
+    ...table(
+      ['experiment', 'verdicts raised', 'fixed by (worst seed)', 'result'],
+      rows,
+      [14, 40, 60, 12],
+    ),
+    '',
+    `${s.pass ? 'PASS' : 'FAIL'}: ${passed}/${s.experiments.length} experiments passed in ${(s.timeMs / 1000).toFixed(1)} s (${s.size} size)`,
+    `Report: ${s.report}`,
+  ];
+}
+
 /** Runs `gradscope demo`. */
-export function demoCommand(_args: Parsed, out: (s: string) => void): number {
-  out('demo: not yet assembled');
-  return EXIT.ok;
+export async function demoCommand(
+  args: Parsed,
+  out: (s: string) => void,
+  deps: DemoDeps = {},
+): Promise<number> {
+  const t0 = performance.now();
+  const quick = args.flags.quick === true;
+  const json = args.flags.json === true;
+  const outDir = typeof args.flags.out === 'string' ? args.flags.out : undefined;
+  if (outDir !== undefined) {
+    if (outDir.trim() === '') throw new UsageError("demo: --out must be a directory path, got ''");
+    const state = pathState(outDir);
+    if (state === 'non-empty-dir')
+      throw new UsageError(
+        `demo: --out directory '${outDir}' exists and is not empty; choose a new directory (runs are never overwritten)`,
+      );
+    if (state === 'not-a-dir')
+      throw new UsageError(
+        `demo: --out '${outDir}' exists and is not a directory; choose a new directory`,
+      );
+  }
+  const stderr = deps.stderr ?? process.stderr;
+  const live = new LiveView(stderr);
+  const size: FlagshipSize = quick ? 'quick' : 'demo';
+  live.line(
+    `gradscope demo (${size} size): vanishing and exploding gradients, diagnosed and fixed`,
+  );
+
+  const results: ExperimentResult[] = [];
+  const summaries = new Map<string, FlagshipSummary>();
+  const failures: string[] = [];
+  const flagships: [Experiment, string, (h: FlagshipHooks) => Promise<FlagshipOutcome>][] = [
+    [vanishingExperiment, '10-layer sigmoid MLP on MNIST', (h) => runVanishing({ size, ...h })],
+    [
+      explodingExperiment,
+      'tanh RNN with ρ(W_hh) > 1 on the addition task',
+      (h) => runExploding({ size, ...h }),
+    ],
+  ];
+  for (const [exp, what, go] of flagships) {
+    const tag = `[${exp.id} ${exp.name}]`;
+    live.line(`${tag} ${what}`);
+    try {
+      const o = await go(live.hooks(tag));
+      results.push(o.result);
+      summaries.set(exp.name, o.summary);
+      live.line(
+        `${tag} ${o.result.pass ? 'PASS' : 'FAIL'} in ${(o.result.timeMs / 1000).toFixed(1)} s`,
+      );
+    } catch (e) {
+      failures.push(exp.name);
+      live.line(`${tag} stopped with an error: ${message(e)}`);
+    }
+  }
+  for (const exp of [amsgrad, roots]) {
+    const tag = `[${exp.id} ${exp.name}]`;
+    try {
+      const r = await exp.run({
+        quick,
+        seeds: quick ? [...exp.defaultSeeds.quick] : [...exp.defaultSeeds.full],
+      });
+      results.push(r);
+      live.line(`${tag} ${r.pass ? 'PASS' : 'FAIL'} in ${(r.timeMs / 1000).toFixed(1)} s`);
+    } catch (e) {
+      failures.push(exp.name);
+      live.line(`${tag} stopped with an error: ${message(e)}`);
+    }
+  }
+
+  const now = (deps.now ?? (() => new Date()))();
+  let runDir: string;
+  try {
+    runDir = prepareRunDir({
+      experiment: 'demo',
+      now,
+      ...(outDir !== undefined ? { out: outDir } : {}),
+      ...(deps.runsRoot !== undefined ? { root: deps.runsRoot } : {}),
+    });
+    writeRunResult(runDir, results);
+    for (const r of results)
+      writeFileAtomic(join(runDir, `${r.experiment}.json`), resultToJson(r) + '\n');
+  } catch (e) {
+    live.line(`gradscope demo: could not write the run directory: ${message(e)}`);
+    return EXIT.error;
+  }
+  const report = join(runDir, REPORT_FILE);
+  try {
+    const stories = Object.fromEntries(
+      [vanishingExperiment, explodingExperiment, amsgrad, roots].map((e) => [e.name, e.story]),
+    );
+    const html = await renderExperimentReport(results, {
+      title: 'gradscope demo: vanishing and exploding gradients, diagnosed and fixed',
+      stories,
+      generatedAt: localStamp(now),
+      source: `gradscope demo${quick ? ' --quick' : ''} → ${runDir}`,
+    });
+    writeReportFile(report, html);
+  } catch (e) {
+    live.line(
+      `gradscope demo: ${RESULT_FILE} is written in ${runDir}, but the report could not be: ${message(e)}`,
+    );
+    return EXIT.error;
+  }
+
+  const rows: DemoRow[] = results.map((r) => {
+    const s = summaries.get(r.experiment);
+    const shown = SHOWN_BY[r.experiment];
+    const id =
+      [vanishingExperiment, explodingExperiment, amsgrad, roots].find(
+        (e) => e.name === r.experiment,
+      )?.id ?? '';
+    return {
+      experiment: r.experiment,
+      id,
+      title: r.title,
+      pass: r.pass,
+      criteriaPassed: r.criteria.filter((c) => c.pass).length,
+      criteria: r.criteria.length,
+      verdicts: s?.verdicts ?? [],
+      fixedBy: s?.fixedBy ?? (r.pass && shown !== undefined ? [shown] : []),
+      notFixed: s?.notFixed ?? [],
+      timeMs: Math.round(r.timeMs),
+      resultFile: join(runDir, `${r.experiment}.json`),
+    };
+  });
+  const pass = failures.length === 0 && results.length > 0 && results.every((r) => r.pass);
+  const summary: DemoSummary = {
+    size,
+    pass,
+    timeMs: Math.round(performance.now() - t0),
+    runDir,
+    report,
+    experiments: rows,
+  };
+  if (json) out(JSON.stringify(summary, null, 2));
+  else for (const l of formatDemoSummary(summary)) out(l);
+  if (failures.length > 0) return EXIT.error;
+  return pass ? EXIT.ok : EXIT.failed;
 }

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { RNN } from '../nn/recurrent.js';
+import { orthogonal } from '../init/orthogonal.js';
+import { Tensor } from '../tensor/tensor.js';
+import { EXPLODING_SIZES, explodingExperiment } from './exploding.js';
+import {
+  EXPLODING_RADIUS,
+  LastStepRegressor,
+  RNN_ARMS,
+  additionEvalSet,
+} from './internal/flagship-rnn.js';
+import { spectralRadius } from './internal/spectral-radius.js';
+
+describe('E13 exploding helpers', () => {
+  it('W_hh = gain·Q (Q orthogonal) has spectral radius exactly `gain`: every eigenvalue of Q has modulus 1', () => {
+    const rnn = new RNN(2, 24, {
+      seed: 3,
+      recurrentInit: (shape, rng, dtype) =>
+        orthogonal(shape, rng, { dtype, gain: EXPLODING_RADIUS }),
+    });
+    expect(spectralRadius(rnn.layer(0).weightHh.data, 24)).toBeCloseTo(EXPLODING_RADIUS, 5);
+  });
+
+  it('LastStepRegressor reads the last hidden state: its output equals the head applied to h_T', () => {
+    const model = new LastStepRegressor(new RNN(2, 5, { seed: 1 }), 2);
+    const x = new Tensor(
+      Float32Array.from({ length: 7 * 3 * 2 }, (_, i) => Math.sin(i)),
+      [7, 3, 2],
+    );
+    const y = model.forward(x);
+    expect(y.shape).toEqual([3, 1]);
+    const h = model.rnn.forward(x).hLast.data; // [1, 3, 5]
+    const w = model.head.weight.data;
+    const b = model.head.bias?.data[0] as number;
+    for (let i = 0; i < 3; i++) {
+      let s = b;
+      for (let k = 0; k < 5; k++) s += (w[k] as number) * (h[i * 5 + k] as number);
+      expect(y.data[i] as number).toBeCloseTo(s, 5);
+    }
+  });
+
+  it('the eval set is the addition task: the best constant predictor scores Var((u + v)/2) = 1/24', () => {
+    // u, v ~ U[0, 1) independent: Var((u + v)/2) = (1/12 + 1/12)/4 = 1/24. The sample variance of
+    // 1000 targets has standard error ≈ 1/24·√(2/1000) ≈ 0.0019 (near-Gaussian targets); allow 3×.
+    const { meanPredictorMse, y } = additionEvalSet(EXPLODING_SIZES.full);
+    expect(y.shape).toEqual([1000, 1]);
+    expect(Math.abs(meanPredictorMse - 1 / 24)).toBeLessThan(0.006);
+  });
+
+  it("the arms: one exploding baseline, the catalogue's remedies, ZClip as a control", () => {
+    expect(RNN_ARMS.filter((a) => a.role === 'baseline').map((a) => a.recurrentGain)).toEqual([
+      EXPLODING_RADIUS,
+    ]);
+    expect(RNN_ARMS.filter((a) => a.role === 'remedy').map((a) => a.id)).toEqual([
+      'clip-global-norm',
+      'auto-clip',
+      'health-aware-decay',
+      'orthogonal-init',
+      'lstm',
+      'gru',
+    ]);
+    expect(EXPLODING_SIZES.full.T).toBeGreaterThanOrEqual(50);
+  });
+});
+
+describe('E13 exploding (quick)', () => {
+  it('the baseline explodes to NaN with `exploding` then `nonFinite`; every remedy finishes finite and sane', async () => {
+    const r = await explodingExperiment.run({
+      quick: true,
+      seeds: explodingExperiment.defaultSeeds.quick,
+    });
+    for (const c of r.criteria)
+      expect(c.pass, `${c.name}: ${String(c.measured)} (expected ${c.expected})`).toBe(true);
+    expect(r.pass).toBe(true);
+    expect(r.mode).toBe('quick');
+    const base = r.verdicts.filter((v) => v.run.startsWith('tanh RNN'));
+    const ex = base.find((v) => v.kind === 'exploding');
+    const nf = base.find((v) => v.kind === 'nonFinite');
+    expect(ex).toBeDefined();
+    expect(nf).toBeDefined();
+    expect((ex?.step ?? Infinity) < (nf?.step ?? -1)).toBe(true);
+    // The remedies raised no nonFinite verdict.
+    expect(
+      r.verdicts.filter((v) => !v.run.startsWith('tanh RNN') && v.kind === 'nonFinite'),
+    ).toHaveLength(0);
+    const ids = r.charts.map((c) => c.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'eval-mse',
+        'loss',
+        'grad-norm',
+        'final-mse',
+        'heatmap-tanh-rnn',
+        'heatmap-lstm',
+      ]),
+    );
+    // NaN survives the JSON round trip as a string, not null.
+    const rec = JSON.parse(JSON.stringify(r.runs[0])) as { finalEvalMse: unknown };
+    expect(rec.finalEvalMse).toBe('NaN');
+  }, 120_000);
+});
