@@ -32,10 +32,23 @@ export {
   permutation,
   type CreateOptions,
 } from './tensor/creation.js';
-export { GradscopeError, ShapeError, DtypeError, ConfigError, DataError, AutogradError } from './errors.js';
+export {
+  GradscopeError,
+  ShapeError,
+  DtypeError,
+  ConfigError,
+  DataError,
+  AutogradError,
+} from './errors.js';
 export * from './ops/index.js';
 export * from './autograd/index.js';
-export { setKernels, getKernels, initKernels, wasmKernelsAvailable, type KernelChoice } from './kernels/index.js';
+export {
+  setKernels,
+  getKernels,
+  initKernels,
+  wasmKernelsAvailable,
+  type KernelChoice,
+} from './kernels/index.js';
 
 export * as kernels from './kernels/index.js';
 export * as nn from './nn/index.js';

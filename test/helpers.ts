@@ -11,7 +11,11 @@ export interface CloseOptions {
  * Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise (NaN only matches NaN), and
  * reports the worst element on failure.
  */
-export function expectAllClose(actual: Tensor | ArrayLike<number> | number, expected: Tensor | ArrayLike<number> | number, opts: CloseOptions = {}): void {
+export function expectAllClose(
+  actual: Tensor | ArrayLike<number> | number,
+  expected: Tensor | ArrayLike<number> | number,
+  opts: CloseOptions = {},
+): void {
   const rtol = opts.rtol ?? 1e-9;
   const atol = opts.atol ?? 1e-12;
   const a = toArr(actual);
@@ -31,7 +35,9 @@ export function expectAllClose(actual: Tensor | ArrayLike<number> | number, expe
     }
   }
   if (worst >= 0) {
-    expect.fail(`element ${worst}: actual ${a[worst]} vs expected ${e[worst]} (rtol ${rtol}, atol ${atol})`);
+    expect.fail(
+      `element ${worst}: actual ${a[worst]} vs expected ${e[worst]} (rtol ${rtol}, atol ${atol})`,
+    );
   }
 }
 

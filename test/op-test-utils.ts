@@ -39,8 +39,14 @@ export function fromRef(ref: RefTensor, dtype: DType, requiresGrad = false): Ten
  * The first element where |actual − expected| > atol + rtol·|expected| (NumPy's allclose), as a
  * message, or null when all are close. Lengths must agree. NaN never matches.
  */
-export function closeMismatch(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number): string | null {
-  if (actual.length !== expected.length) return `length ${actual.length} != expected ${expected.length}`;
+export function closeMismatch(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+): string | null {
+  if (actual.length !== expected.length)
+    return `length ${actual.length} != expected ${expected.length}`;
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -58,7 +64,13 @@ export function closeMismatch(actual: ArrayLike<number>, expected: ArrayLike<num
 }
 
 /** A tensor of N(0, std²) samples. */
-export function randomTensor(shape: Shape, rng: Rng, dtype: DType = 'float64', requiresGrad = false, std = 1): Tensor {
+export function randomTensor(
+  shape: Shape,
+  rng: Rng,
+  dtype: DType = 'float64',
+  requiresGrad = false,
+  std = 1,
+): Tensor {
   const d = allocData(dtype, sizeOf(shape));
   rng.fillNormal(d, 0, std);
   return new Tensor(d, shape, requiresGrad);
@@ -68,7 +80,12 @@ export function randomTensor(shape: Shape, rng: Rng, dtype: DType = 'float64', r
  * Central finite differences of L = Σ f()·cot with respect to every element of `x`, perturbing
  * `x.data` in place (restored afterwards): (L(x + εe_i) − L(x − εe_i)) / 2ε.
  */
-export function numericVjp(f: () => Tensor, x: Tensor, cot: ArrayLike<number>, eps = 1e-6): Float64Array {
+export function numericVjp(
+  f: () => Tensor,
+  x: Tensor,
+  cot: ArrayLike<number>,
+  eps = 1e-6,
+): Float64Array {
   const out = new Float64Array(x.size);
   const loss = (): number => {
     const y = noGrad(f);
@@ -105,12 +122,20 @@ export function asF64(a: TypedArray): Float64Array {
  * of `run`, seeds backward with the case's cotangent and compares every input's gradient.
  * Returns the mismatches found (empty when the op conforms).
  */
-export function refCaseMismatches(c: RefCase, dtype: DType, rtol: number, atol: number, run: (inputs: Tensor[]) => Tensor): string[] {
+export function refCaseMismatches(
+  c: RefCase,
+  dtype: DType,
+  rtol: number,
+  atol: number,
+  run: (inputs: Tensor[]) => Tensor,
+): string[] {
   const inputs = c.inputs.map((r) => fromRef(r, dtype, true));
   const out = run(inputs);
   const problems: string[] = [];
   if (out.shape.join(',') !== c.output.shape.join(',')) {
-    problems.push(`${c.name} output shape [${out.shape.join(', ')}] != [${c.output.shape.join(', ')}]`);
+    problems.push(
+      `${c.name} output shape [${out.shape.join(', ')}] != [${c.output.shape.join(', ')}]`,
+    );
     return problems;
   }
   const m = closeMismatch(out.data, c.output.data, rtol, atol);

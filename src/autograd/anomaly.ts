@@ -35,7 +35,10 @@ export function setAnomalyMode(flag: boolean, opts: { throwError?: boolean } = {
 }
 
 /** Runs `fn` in anomaly mode and returns its value with the first anomaly seen (or null). */
-export function detectAnomaly<T>(fn: () => T, opts: { throwError?: boolean } = {}): { value: T; anomaly: AnomalyRecord | null } {
+export function detectAnomaly<T>(
+  fn: () => T,
+  opts: { throwError?: boolean } = {},
+): { value: T; anomaly: AnomalyRecord | null } {
   const prevMode = anomalyMode;
   const prevThrow = throwOnAnomaly;
   const prevFirst = first;
@@ -67,11 +70,22 @@ function firstNonFinite(a: TypedArray): number {
 }
 
 /** @internal Called by the tape after an op or a VJP when anomaly mode is on. */
-export function checkAnomaly(op: string, phase: 'forward' | 'backward', inputs: readonly { data: TypedArray; shape: readonly number[] }[], result: TypedArray): void {
+export function checkAnomaly(
+  op: string,
+  phase: 'forward' | 'backward',
+  inputs: readonly { data: TypedArray; shape: readonly number[] }[],
+  result: TypedArray,
+): void {
   const idx = firstNonFinite(result);
   if (idx < 0) return;
   for (const inp of inputs) if (firstNonFinite(inp.data) >= 0) return; // inherited, not produced here
-  const rec: AnomalyRecord = { op, phase, index: idx, value: result[idx] as number, inputShapes: inputs.map((t) => [...t.shape]) };
+  const rec: AnomalyRecord = {
+    op,
+    phase,
+    index: idx,
+    value: result[idx] as number,
+    inputShapes: inputs.map((t) => [...t.shape]),
+  };
   if (first === null) first = rec;
   if (throwOnAnomaly) {
     throw new AutogradError(

@@ -7,7 +7,8 @@ import { detectAnomaly } from './anomaly.js';
 import { grad, gradcheck, hvp, valueAndGrad } from './functional.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 
-const f64 = (v: number[], shape?: number[]): Tensor => tensor(new Float64Array(v), { shape: shape ?? [v.length] });
+const f64 = (v: number[], shape?: number[]): Tensor =>
+  tensor(new Float64Array(v), { shape: shape ?? [v.length] });
 
 describe('backward', () => {
   it('accumulates into .grad of leaves, in place across calls', () => {
@@ -82,7 +83,8 @@ describe('functional transforms', () => {
   });
 
   it('hvp of x² − y² is diag(2, −2)·v (exact for a quadratic up to rounding)', () => {
-    const f = (p: Tensor): Tensor => o.sub(o.square(o.narrow(p, 0, 0, 1)), o.square(o.narrow(p, 0, 1, 1))).sum();
+    const f = (p: Tensor): Tensor =>
+      o.sub(o.square(o.narrow(p, 0, 0, 1)), o.square(o.narrow(p, 0, 1, 1))).sum();
     const hv = hvp(f, f64([1e-4, 1e-6]), f64([0.3, 0.7]));
     expect(hv.data[0]).toBeCloseTo(0.6, 9);
     expect(hv.data[1]).toBeCloseTo(-1.4, 9);
@@ -92,7 +94,8 @@ describe('functional transforms', () => {
     // f = Σ exp(x_i)·x_{i+1}: H has exp(x_i)x_{i+1} on the diagonal and exp(x_i) off it.
     const x = f64([0.1, -0.4, 0.7]);
     const v = f64([1, -2, 0.5]);
-    const f = (p: Tensor): Tensor => o.sum(o.mul(o.exp(o.narrow(p, 0, 0, 2)), o.narrow(p, 0, 1, 2)));
+    const f = (p: Tensor): Tensor =>
+      o.sum(o.mul(o.exp(o.narrow(p, 0, 0, 2)), o.narrow(p, 0, 1, 2)));
     const e = x.data.map(Math.exp);
     const [x0, x1, x2] = [x.data[0]!, x.data[1]!, x.data[2]!];
     const H = [
@@ -123,6 +126,8 @@ describe('IEEE domains and anomaly mode', () => {
     const { anomaly } = detectAnomaly(() => o.sum(o.mul(o.log(o.mul(x, 3)), 2)));
     expect(anomaly?.op).toBe('log');
     expect(anomaly?.phase).toBe('forward');
-    expect(() => detectAnomaly(() => o.sqrt(o.sub(x, 5)), { throwError: true })).toThrow(/'sqrt' produced NaN/);
+    expect(() => detectAnomaly(() => o.sqrt(o.sub(x, 5)), { throwError: true })).toThrow(
+      /'sqrt' produced NaN/,
+    );
   });
 });

@@ -44,20 +44,29 @@ function addInto(dst: Float32Array | Float64Array, src: Float32Array | Float64Ar
  */
 function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
   if (!root.requiresGrad) {
-    throw new AutogradError('backward(): this tensor does not require grad (no input had requiresGrad, or it was computed under noGrad())');
+    throw new AutogradError(
+      'backward(): this tensor does not require grad (no input had requiresGrad, or it was computed under noGrad())',
+    );
   }
   if (seed === undefined) {
     if (root.size !== 1) {
-      throw new AutogradError(`backward(): a non-scalar output of shape ${fmt(root.shape)} needs a seed gradient of the same shape (dL/d(output))`);
+      throw new AutogradError(
+        `backward(): a non-scalar output of shape ${fmt(root.shape)} needs a seed gradient of the same shape (dL/d(output))`,
+      );
     }
     const d = allocData(root.dtype, 1);
     d[0] = 1;
     seed = new Tensor(d, root.shape);
   } else {
     if (!shapesEqual(seed.shape, root.shape)) {
-      throw new ShapeError(`backward(): seed has shape ${fmt(seed.shape)} but the output has shape ${fmt(root.shape)}`);
+      throw new ShapeError(
+        `backward(): seed has shape ${fmt(seed.shape)} but the output has shape ${fmt(root.shape)}`,
+      );
     }
-    if (seed.dtype !== root.dtype) throw new DtypeError(`backward(): seed dtype ${seed.dtype} differs from output dtype ${root.dtype}`);
+    if (seed.dtype !== root.dtype)
+      throw new DtypeError(
+        `backward(): seed dtype ${seed.dtype} differs from output dtype ${root.dtype}`,
+      );
   }
   const order = topoOrder(root);
   for (const t of order) {
@@ -90,7 +99,9 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
         const gi = inGrads[i];
         if (!inp.requiresGrad || gi === null || gi === undefined) continue;
         if (!shapesEqual(gi.shape, inp.shape)) {
-          throw new ShapeError(`internal: VJP of '${node.op}' returned shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)}`);
+          throw new ShapeError(
+            `internal: VJP of '${node.op}' returned shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)}`,
+          );
         }
         if (isAnomalyEnabled()) checkAnomaly(node.op, 'backward', [g], gi.data);
         const acc = grads.get(inp);

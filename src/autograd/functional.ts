@@ -19,8 +19,15 @@ function leaves(inputs: readonly Tensor[], argnums: readonly number[]): Tensor[]
 }
 
 function resolveArgnums(argnums: number | readonly number[] | undefined, n: number): number[] {
-  const list = argnums === undefined ? Array.from({ length: n }, (_, i) => i) : typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= n) throw new ConfigError(`argnums: ${fmt(a)} is not an input index in [0, ${n - 1}]`);
+  const list =
+    argnums === undefined
+      ? Array.from({ length: n }, (_, i) => i)
+      : typeof argnums === 'number'
+        ? [argnums]
+        : [...argnums];
+  for (const a of list)
+    if (!Number.isInteger(a) || a < 0 || a >= n)
+      throw new ConfigError(`argnums: ${fmt(a)} is not an input index in [0, ${n - 1}]`);
   return list;
 }
 
@@ -30,23 +37,33 @@ function resolveArgnums(argnums: number | readonly number[] | undefined, n: numb
  * own `.grad`.
  * @example const [loss, [gw]] = valueAndGrad((w) => sum(mul(w, w)))(w) // gw = 2w
  */
-export function valueAndGrad(f: TensorFn, opts: { argnums?: number | readonly number[] } = {}): (...inputs: Tensor[]) => [Tensor, Tensor[]] {
+export function valueAndGrad(
+  f: TensorFn,
+  opts: { argnums?: number | readonly number[] } = {},
+): (...inputs: Tensor[]) => [Tensor, Tensor[]] {
   return (...inputs: Tensor[]) => {
     const argnums = resolveArgnums(opts.argnums, inputs.length);
     const xs = leaves(inputs, argnums);
     const y = enableGrad(() => f(...xs));
-    if (y.size !== 1) throw new ShapeError(`valueAndGrad(): f must return a scalar, got shape ${fmt(y.shape)}`);
+    if (y.size !== 1)
+      throw new ShapeError(`valueAndGrad(): f must return a scalar, got shape ${fmt(y.shape)}`);
     if (y.requiresGrad) y.backward();
     const grads = argnums.map((i) => {
       const x = xs[i] as Tensor;
-      return x.grad ?? new Tensor(new (x.dtype === 'float32' ? Float32Array : Float64Array)(x.size), x.shape);
+      return (
+        x.grad ??
+        new Tensor(new (x.dtype === 'float32' ? Float32Array : Float64Array)(x.size), x.shape)
+      );
     });
     return [y.detach(), grads];
   };
 }
 
 /** JAX-style `grad`: the gradients of scalar f with respect to the inputs in `argnums`. */
-export function grad(f: TensorFn, opts: { argnums?: number | readonly number[] } = {}): (...inputs: Tensor[]) => Tensor[] {
+export function grad(
+  f: TensorFn,
+  opts: { argnums?: number | readonly number[] } = {},
+): (...inputs: Tensor[]) => Tensor[] {
   const vg = valueAndGrad(f, opts);
   return (...inputs: Tensor[]) => vg(...inputs)[1];
 }
@@ -62,7 +79,8 @@ export function grad(f: TensorFn, opts: { argnums?: number | readonly number[] }
  * @example hvp((p) => sum(mul(p, p)), x, v) // 2v
  */
 export function hvp(f: TensorFn, x: Tensor, v: Tensor, opts: { eps?: number } = {}): Tensor {
-  if (!shapesEqual(x.shape, v.shape)) throw new ShapeError(`hvp(): v has shape ${fmt(v.shape)} but x has shape ${fmt(x.shape)}`);
+  if (!shapesEqual(x.shape, v.shape))
+    throw new ShapeError(`hvp(): v has shape ${fmt(v.shape)} but x has shape ${fmt(x.shape)}`);
   if (x.dtype !== v.dtype) throw new DtypeError(`hvp(): x is ${x.dtype} but v is ${v.dtype}`);
   const u = x.dtype === 'float64' ? 2 ** -53 : 2 ** -24;
   const eps0 = opts.eps ?? Math.cbrt(u);
@@ -116,12 +134,19 @@ export interface GradcheckResult {
  * grad (all inputs when none is marked), and reports the worst element.
  * @example gradcheck((a, b) => matmul(a, b), [a64, b64]).pass
  */
-export function gradcheck(f: TensorFn, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  f: TensorFn,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions = {},
+): GradcheckResult {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
   inputs.forEach((x, i) => {
-    if (x.dtype !== 'float64') throw new DtypeError(`gradcheck(): input ${i} is ${x.dtype}; finite differences need float64 inputs`);
+    if (x.dtype !== 'float64')
+      throw new DtypeError(
+        `gradcheck(): input ${i} is ${x.dtype}; finite differences need float64 inputs`,
+      );
   });
   const marked = inputs.map((x) => x.requiresGrad);
   const which = marked.some(Boolean) ? marked : inputs.map(() => true);
@@ -136,12 +161,15 @@ export function gradcheck(f: TensorFn, inputs: readonly Tensor[], opts: Gradchec
     for (let i = 0; i < y.size; i++) s += (y.data[i] as number) * (u.data[i] as number);
     return s;
   };
-  const analytic = grad((...xs: Tensor[]) => {
-    const y = f(...xs);
-    const uu = new Tensor(u.data, y.shape);
-    // ⟨u, y⟩ as a taped scalar: reuse y's own VJP by seeding backward with u.
-    return scalarDot(y, uu);
-  }, { argnums })(...work);
+  const analytic = grad(
+    (...xs: Tensor[]) => {
+      const y = f(...xs);
+      const uu = new Tensor(u.data, y.shape);
+      // ⟨u, y⟩ as a taped scalar: reuse y's own VJP by seeding backward with u.
+      return scalarDot(y, uu);
+    },
+    { argnums },
+  )(...work);
   let maxAbs = 0;
   let maxRel = 0;
   let worstViolation = -Infinity;

@@ -1,5 +1,20 @@
 export { backward } from './backward.js';
 export { isGradEnabled, setGradEnabled, noGrad, enableGrad } from './grad-mode.js';
 export { record, needsGrad, type VjpFn } from './tape.js';
-export { valueAndGrad, grad, hvp, gradcheck, type TensorFn, type GradcheckOptions, type GradcheckResult } from './functional.js';
-export { setAnomalyMode, isAnomalyEnabled, detectAnomaly, firstAnomaly, clearAnomaly, type AnomalyRecord } from './anomaly.js';
+export {
+  valueAndGrad,
+  grad,
+  hvp,
+  gradcheck,
+  type TensorFn,
+  type GradcheckOptions,
+  type GradcheckResult,
+} from './functional.js';
+export {
+  setAnomalyMode,
+  isAnomalyEnabled,
+  detectAnomaly,
+  firstAnomaly,
+  clearAnomaly,
+  type AnomalyRecord,
+} from './anomaly.js';

@@ -55,13 +55,18 @@ export function commandHelp(spec: CommandSpec): string {
   if (spec.description) lines.push('', spec.description);
   if (spec.positionals.length > 0) {
     lines.push('', 'Arguments:');
-    for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(22)} ${p.description}${p.required ? '' : ' (optional)'}`);
+    for (const p of spec.positionals)
+      lines.push(`  ${p.name.padEnd(22)} ${p.description}${p.required ? '' : ' (optional)'}`);
   }
   lines.push('', 'Options:');
-  const entries: [string, FlagSpec][] = [...Object.entries(spec.flags), ['help', { type: 'boolean', short: 'h', description: 'Show this help' }]];
+  const entries: [string, FlagSpec][] = [
+    ...Object.entries(spec.flags),
+    ['help', { type: 'boolean', short: 'h', description: 'Show this help' }],
+  ];
   for (const [name, f] of entries) {
     const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.type === 'string' ? ` ${f.valueName ?? (f.choices ? f.choices.join('|') : 'VALUE')}` : ''}`;
-    const dflt = f.default !== undefined && f.default !== false ? ` (default: ${String(f.default)})` : '';
+    const dflt =
+      f.default !== undefined && f.default !== false ? ` (default: ${String(f.default)})` : '';
     lines.push(`  ${left.padEnd(30)} ${f.description}${dflt}`);
   }
   return lines.join('\n');
@@ -72,15 +77,28 @@ export function commandHelp(spec: CommandSpec): string {
  * outside `choices` are UsageErrors that say what is allowed.
  */
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed | 'help' {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, f] of Object.entries(spec.flags)) options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, f] of Object.entries(spec.flags))
+    options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   let res: ReturnType<typeof parseArgs>;
   try {
-    res = parseArgs({ args: normalizeNegatives(spec, argv), options, allowPositionals: true, strict: true });
+    res = parseArgs({
+      args: normalizeNegatives(spec, argv),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const known = Object.keys(spec.flags).map((f) => `--${f}`).concat('--help').join(', ');
-    throw new UsageError(`${spec.name}: ${msg.replace(/\. To specify a positional argument.*$/s, '')}. Allowed options: ${known}`);
+    const known = Object.keys(spec.flags)
+      .map((f) => `--${f}`)
+      .concat('--help')
+      .join(', ');
+    throw new UsageError(
+      `${spec.name}: ${msg.replace(/\. To specify a positional argument.*$/s, '')}. Allowed options: ${known}`,
+    );
   }
   const values = res.values as Record<string, string | boolean | undefined>;
   if (values.help) return 'help';
@@ -88,16 +106,22 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   for (const [name, f] of Object.entries(spec.flags)) {
     const v = values[name] ?? f.default;
     if (f.choices && typeof v === 'string' && !f.choices.includes(v)) {
-      throw new UsageError(`${spec.name}: --${name} must be one of ${f.choices.join(', ')}, got '${v}'`);
+      throw new UsageError(
+        `${spec.name}: --${name} must be one of ${f.choices.join(', ')}, got '${v}'`,
+      );
     }
     flags[name] = v;
   }
   const required = spec.positionals.filter((p) => p.required).length;
   if (res.positionals.length < required) {
-    throw new UsageError(`${spec.name}: missing argument ${spec.positionals[res.positionals.length]?.name ?? ''} (usage: gradscope ${spec.usage})`);
+    throw new UsageError(
+      `${spec.name}: missing argument ${spec.positionals[res.positionals.length]?.name ?? ''} (usage: gradscope ${spec.usage})`,
+    );
   }
   if (res.positionals.length > spec.positionals.length) {
-    throw new UsageError(`${spec.name}: unexpected argument '${res.positionals[spec.positionals.length]}' (usage: gradscope ${spec.usage})`);
+    throw new UsageError(
+      `${spec.name}: unexpected argument '${res.positionals[spec.positionals.length]}' (usage: gradscope ${spec.usage})`,
+    );
   }
   return { positionals: res.positionals, flags };
 }
@@ -132,10 +156,21 @@ function normalizeNegatives(spec: CommandSpec, argv: readonly string[]): string[
 }
 
 /** Parses a number flag value, with a UsageError naming the flag and the allowed range. */
-export function numberFlag(cmd: string, name: string, v: string | boolean | undefined, opts: { integer?: boolean; min?: number } = {}): number | undefined {
+export function numberFlag(
+  cmd: string,
+  name: string,
+  v: string | boolean | undefined,
+  opts: { integer?: boolean; min?: number } = {},
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+  if (
+    typeof v !== 'string' ||
+    v.trim() === '' ||
+    !Number.isFinite(n) ||
+    (opts.integer && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min)
+  ) {
     const what = `${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}`;
     throw new UsageError(`${cmd}: --${name} must be ${what}, got '${String(v)}'`);
   }

@@ -5,12 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
 
 const OPS = new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url).pathname;
-const OPTIM = new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url).pathname;
+const OPTIM = new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url)
+  .pathname;
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -18,15 +23,25 @@ describe('gradscope conformance', () => {
   it('passes every ops case and prints the JSON schema with --json', async () => {
     const r = await run('conformance', OPS, '--dtype', 'float32', '--kernels', 'js', '--json');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { cases: { name: string; pass: boolean; maxAbsErr: number; maxRelErr: number }[]; passed: number; failed: number };
+    const j = JSON.parse(r.out) as {
+      cases: { name: string; pass: boolean; maxAbsErr: number; maxRelErr: number }[];
+      passed: number;
+      failed: number;
+    };
     expect(j.passed).toBe(41);
     expect(j.failed).toBe(0);
-    expect(Object.keys(j.cases[0]!)).toEqual(expect.arrayContaining(['name', 'pass', 'maxAbsErr', 'maxRelErr']));
+    expect(Object.keys(j.cases[0]!)).toEqual(
+      expect.arrayContaining(['name', 'pass', 'maxAbsErr', 'maxRelErr']),
+    );
   });
 
   it('passes every optimizer, clipping and schedule case (20 + 8 + 14) in float64', async () => {
     const r = await run('conformance', OPTIM, '--json');
-    const j = JSON.parse(r.out) as { cases: { section: string; pass: boolean }[]; passed: number; failed: number };
+    const j = JSON.parse(r.out) as {
+      cases: { section: string; pass: boolean }[];
+      passed: number;
+      failed: number;
+    };
     expect(r.code).toBe(0);
     expect(j.cases.filter((c) => c.section === 'optimizers').length).toBe(20);
     expect(j.cases.filter((c) => c.section === 'clipping').length).toBe(8);
@@ -35,7 +50,9 @@ describe('gradscope conformance', () => {
   });
 
   it('exits 1 and marks the case when a reference value is wrong', async () => {
-    const file = JSON.parse((await import('node:fs')).readFileSync(OPS, 'utf8')) as { cases: { output: { data: number[] } }[] };
+    const file = JSON.parse((await import('node:fs')).readFileSync(OPS, 'utf8')) as {
+      cases: { output: { data: number[] } }[];
+    };
     file.cases = file.cases.slice(0, 2);
     file.cases[1]!.output.data[0]! += 1;
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
@@ -53,7 +70,9 @@ describe('gradscope conformance', () => {
     expect(bad.err).toMatch(/--dtype must be one of float64, float32, got 'float16'/);
     const unknown = await run('conformance', OPS, '--fast');
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/Unknown option '--fast'.*Allowed options: --dtype, --kernels, --json, --help/);
+    expect(unknown.err).toMatch(
+      /Unknown option '--fast'.*Allowed options: --dtype, --kernels, --json, --help/,
+    );
     const missing = await run('conformance');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/missing argument FILE/);

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { GradscopeError } from '../errors.js';
-import { commandHelp, EXIT, parseCommand, UsageError, type CommandSpec, type Parsed } from './args.js';
+import {
+  commandHelp,
+  EXIT,
+  parseCommand,
+  UsageError,
+  type CommandSpec,
+  type Parsed,
+} from './args.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
@@ -39,7 +46,11 @@ function mainHelp(): string {
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+  err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     out(mainHelp());
@@ -51,7 +62,9 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   const entry = COMMANDS.find(([s]) => s.name === name);
   if (!entry) {
-    err(`gradscope: unknown command '${name}'. Commands: ${COMMANDS.map(([s]) => s.name).join(', ')} (see gradscope --help)`);
+    err(
+      `gradscope: unknown command '${name}'. Commands: ${COMMANDS.map(([s]) => s.name).join(', ')} (see gradscope --help)`,
+    );
     return EXIT.usage;
   }
   const [spec, handler] = entry;
@@ -82,7 +95,9 @@ if (isEntry) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`gradscope: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `gradscope: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       process.exitCode = 70;
     },
   );

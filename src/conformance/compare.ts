@@ -16,9 +16,16 @@ export interface Comparison {
 }
 
 /** Compares `actual` (of `shape`) with a reference tensor, elementwise. */
-export function compareArrays(actual: TypedArray, expected: Tensor, shape: readonly number[], tol: { rtol: number; atol: number }): Comparison {
+export function compareArrays(
+  actual: TypedArray,
+  expected: Tensor,
+  shape: readonly number[],
+  tol: { rtol: number; atol: number },
+): Comparison {
   if (!shapesEqual(shape, expected.shape)) {
-    throw new ShapeError(`result has shape ${fmt(shape)} but the reference has shape ${fmt(expected.shape)}`);
+    throw new ShapeError(
+      `result has shape ${fmt(shape)} but the reference has shape ${fmt(expected.shape)}`,
+    );
   }
   let maxAbs = 0;
   let maxRel = 0;
@@ -36,5 +43,7 @@ export function compareArrays(actual: TypedArray, expected: Tensor, shape: reado
     maxAbs = Math.max(maxAbs, Number.isNaN(abs) ? Infinity : abs);
     if (Math.abs(e) > tol.atol) maxRel = Math.max(maxRel, abs / Math.abs(e));
   }
-  return detail === undefined ? { pass, maxAbsErr: maxAbs, maxRelErr: maxRel } : { pass, maxAbsErr: maxAbs, maxRelErr: maxRel, detail };
+  return detail === undefined
+    ? { pass, maxAbsErr: maxAbs, maxRelErr: maxRel }
+    : { pass, maxAbsErr: maxAbs, maxRelErr: maxRel, detail };
 }

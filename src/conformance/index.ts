@@ -1,5 +1,17 @@
 export { runConformanceFile, type ConformanceCaseResult } from './run.js';
-export { runOpsConformance, runOpsCase, OPS_TOLERANCES, type OpsCase, type OpsCaseResult, type RefTensor } from './ops.js';
-export { runOptimConformance, CONFORMANCE_TOLERANCES, type ConformanceResult, type ConformanceSection } from './optim.js';
+export {
+  runOpsConformance,
+  runOpsCase,
+  OPS_TOLERANCES,
+  type OpsCase,
+  type OpsCaseResult,
+  type RefTensor,
+} from './ops.js';
+export {
+  runOptimConformance,
+  CONFORMANCE_TOLERANCES,
+  type ConformanceResult,
+  type ConformanceSection,
+} from './optim.js';
 export { runScheduleConformance, type ScheduleConformanceResult } from './schedules.js';
 export { compareArrays, type Comparison } from './compare.js';

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { setKernels } from '../kernels/index.js';
 import { runOpsConformance, runOpsCase, type OpsCase } from './ops.js';
 
-const file = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: OpsCase[] };
+const file = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
+    'utf8',
+  ),
+) as { cases: OpsCase[] };
 
 describe('ops conformance against PyTorch float64 reference', () => {
   for (const kernels of ['js', 'wasm'] as const) {
@@ -25,12 +30,17 @@ describe('ops conformance against PyTorch float64 reference', () => {
   it('reports (does not ignore) unknown ops and arguments', () => {
     const c = file.cases.find((x) => x.op === 'softmax')!;
     expect(runOpsCase({ ...c, op: 'softmaxx' }, 'float64').error).toMatch(/unknown op "softmaxx"/);
-    expect(runOpsCase({ ...c, args: { ...c.args, temperature: 2 } }, 'float64').error).toMatch(/unknown argument\(s\) "temperature"/);
+    expect(runOpsCase({ ...c, args: { ...c.args, temperature: 2 } }, 'float64').error).toMatch(
+      /unknown argument\(s\) "temperature"/,
+    );
   });
 
   it('fails a case whose reference values are perturbed', () => {
     const c = file.cases.find((x) => x.op === 'matmul')!;
-    const bad = { ...c, output: { ...c.output, data: c.output.data.map((v, i) => (i === 3 ? v * (1 + 1e-6) : v)) } };
+    const bad = {
+      ...c,
+      output: { ...c.output, data: c.output.data.map((v, i) => (i === 3 ? v * (1 + 1e-6) : v)) },
+    };
     const r = runOpsCase(bad, 'float64');
     expect(r.pass).toBe(false);
     expect(r.maxRelErr).toBeGreaterThan(5e-7);

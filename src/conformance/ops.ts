@@ -55,7 +55,8 @@ class ArgReader {
     this.used.add(key);
     const v = this.args[key];
     if (v === undefined && dflt !== undefined) return dflt;
-    if (typeof v !== 'number') throw new ConfigError(`${this.op}: argument '${key}' must be a number, got ${fmt(v)}`);
+    if (typeof v !== 'number')
+      throw new ConfigError(`${this.op}: argument '${key}' must be a number, got ${fmt(v)}`);
     return v;
   }
   optNum(key: string): number | undefined {
@@ -64,59 +65,77 @@ class ArgReader {
   str(key: string, dflt: string): string {
     this.used.add(key);
     const v = this.args[key] ?? dflt;
-    if (typeof v !== 'string') throw new ConfigError(`${this.op}: argument '${key}' must be a string, got ${fmt(v)}`);
+    if (typeof v !== 'string')
+      throw new ConfigError(`${this.op}: argument '${key}' must be a string, got ${fmt(v)}`);
     return v;
   }
   bool(key: string, dflt: boolean): boolean {
     this.used.add(key);
     const v = this.args[key] ?? dflt;
-    if (typeof v !== 'boolean') throw new ConfigError(`${this.op}: argument '${key}' must be a boolean, got ${fmt(v)}`);
+    if (typeof v !== 'boolean')
+      throw new ConfigError(`${this.op}: argument '${key}' must be a boolean, got ${fmt(v)}`);
     return v;
   }
   axes(key: string): number | number[] | undefined {
     this.used.add(key);
     const v = this.args[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) return v as number | number[];
-    throw new ConfigError(`${this.op}: argument '${key}' must be an axis or a list of axes, got ${fmt(v)}`);
+    if (typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number')))
+      return v as number | number[];
+    throw new ConfigError(
+      `${this.op}: argument '${key}' must be an axis or a list of axes, got ${fmt(v)}`,
+    );
   }
   size2(key: string, dflt?: number): number | [number, number] | undefined {
     this.used.add(key);
     const v = this.args[key];
     if (v === undefined) return dflt;
     if (typeof v === 'number') return v;
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0] as number, v[1] as number];
-    throw new ConfigError(`${this.op}: argument '${key}' must be a number or [h, w], got ${fmt(v)}`);
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number'))
+      return [v[0] as number, v[1] as number];
+    throw new ConfigError(
+      `${this.op}: argument '${key}' must be a number or [h, w], got ${fmt(v)}`,
+    );
   }
   shape(key: string): number[] | undefined {
     this.used.add(key);
     const v = this.args[key];
     if (v === undefined) return undefined;
     if (Array.isArray(v) && v.every((x) => Number.isInteger(x))) return v as number[];
-    throw new ConfigError(`${this.op}: argument '${key}' must be a list of integers, got ${fmt(v)}`);
+    throw new ConfigError(
+      `${this.op}: argument '${key}' must be a list of integers, got ${fmt(v)}`,
+    );
   }
   /** Accepts a documentation-only argument if it has the one value we implement. */
   expect(key: string, allowed: readonly string[]): void {
     this.used.add(key);
     const v = this.args[key];
     if (v !== undefined && !allowed.includes(v as string)) {
-      throw new ConfigError(`${this.op}: argument '${key}' = ${fmt(v)} is not supported (supported: ${allowed.map((a) => fmt(a)).join(', ')})`);
+      throw new ConfigError(
+        `${this.op}: argument '${key}' = ${fmt(v)} is not supported (supported: ${allowed.map((a) => fmt(a)).join(', ')})`,
+      );
     }
   }
   finish(): void {
     const unknown = Object.keys(this.args).filter((k) => !this.used.has(k));
-    if (unknown.length > 0) throw new ConfigError(`${this.op}: unknown argument(s) ${unknown.map((k) => fmt(k)).join(', ')}`);
+    if (unknown.length > 0)
+      throw new ConfigError(
+        `${this.op}: unknown argument(s) ${unknown.map((k) => fmt(k)).join(', ')}`,
+      );
   }
 }
 
 function need(op: string, xs: Tensor[], lo: number, hi = lo): void {
   if (xs.length < lo || xs.length > hi) {
-    throw new ConfigError(`${op}: expected ${lo === hi ? lo : `${lo} to ${hi}`} inputs, got ${xs.length}`);
+    throw new ConfigError(
+      `${op}: expected ${lo === hi ? lo : `${lo} to ${hi}`} inputs, got ${xs.length}`,
+    );
   }
 }
 
 function targetsOf(c: OpsCase): number[] {
-  if (!Array.isArray(c.targets)) throw new DataError(`case ${fmt(c.name)}: op ${c.op} needs 'targets' (class indices)`);
+  if (!Array.isArray(c.targets))
+    throw new DataError(`case ${fmt(c.name)}: op ${c.op} needs 'targets' (class indices)`);
   return c.targets;
 }
 
@@ -126,8 +145,10 @@ function recurrentArgs(a: ArgReader, xs: Tensor[], gates: string): void {
   a.expect('inputLayout', ['[T, B, I]']);
   a.expect('initialState', xs.length > 5 ? ['given'] : ['zeros']);
   const wih = xs[1];
-  if (wih && wih.shape[0] !== (gates.split(',').length) * h) {
-    throw new ConfigError(`recurrent: weightIh has ${wih.shape[0]} rows, expected ${gates.split(',').length}·hidden = ${gates.split(',').length * h}`);
+  if (wih && wih.shape[0] !== gates.split(',').length * h) {
+    throw new ConfigError(
+      `recurrent: weightIh has ${wih.shape[0]} rows, expected ${gates.split(',').length}·hidden = ${gates.split(',').length * h}`,
+    );
   }
 }
 
@@ -178,7 +199,10 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
     case 'gelu': {
       need(c.op, xs, 1);
       const ap = a.str('approximate', 'none');
-      if (ap !== 'none' && ap !== 'tanh') throw new ConfigError(`gelu: argument 'approximate' must be 'none' or 'tanh', got ${fmt(ap)}`);
+      if (ap !== 'none' && ap !== 'tanh')
+        throw new ConfigError(
+          `gelu: argument 'approximate' must be 'none' or 'tanh', got ${fmt(ap)}`,
+        );
       out = o.gelu(x0, ap);
       break;
     }
@@ -197,7 +221,10 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
     case 'variance':
     case 'std':
       need(c.op, xs, 1);
-      out = o[c.op](x0, a.axes('axis'), { correction: a.num('correction', 1), keepDims: a.bool('keepDims', false) });
+      out = o[c.op](x0, a.axes('axis'), {
+        correction: a.num('correction', 1),
+        keepDims: a.bool('keepDims', false),
+      });
       break;
     case 'softmax':
     case 'logSoftmax':
@@ -223,7 +250,10 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
     case 'linear': {
       need(c.op, xs, 2, 3);
       const layout = a.str('weightLayout', '[out, in]');
-      if (layout !== '[out, in]' && layout !== '[in, out]') throw new ConfigError(`linear: weightLayout must be '[out, in]' or '[in, out]', got ${fmt(layout)}`);
+      if (layout !== '[out, in]' && layout !== '[in, out]')
+        throw new ConfigError(
+          `linear: weightLayout must be '[out, in]' or '[in, out]', got ${fmt(layout)}`,
+        );
       out = linear(x0, layout === '[out, in]' ? x1 : o.transpose(x1), xs[2] ?? null);
       break;
     }
@@ -244,20 +274,32 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
       break;
     case 'layerNorm': {
       need(c.op, xs, 1, 3);
-      const ns = a.shape('normalizedShape') ?? (xs[1] ? [...(xs[1] as Tensor).shape] : [x0.shape[x0.ndim - 1] as number]);
+      const ns =
+        a.shape('normalizedShape') ??
+        (xs[1] ? [...(xs[1] as Tensor).shape] : [x0.shape[x0.ndim - 1] as number]);
       out = layerNorm(x0, ns, xs[1] ?? null, xs[2] ?? null, a.num('eps', 1e-5));
       break;
     }
     case 'batchNorm': {
       need(c.op, xs, 1, 3);
       const training = a.bool('training', true);
-      if (!training) throw new ConfigError('batchNorm: only training mode (batch statistics) can be checked without running statistics in the file');
-      out = batchNorm(x0, xs[1] ?? null, xs[2] ?? null, { training, eps: a.num('eps', 1e-5), momentum: a.num('momentum', 0.1) });
+      if (!training)
+        throw new ConfigError(
+          'batchNorm: only training mode (batch statistics) can be checked without running statistics in the file',
+        );
+      out = batchNorm(x0, xs[1] ?? null, xs[2] ?? null, {
+        training,
+        eps: a.num('eps', 1e-5),
+        momentum: a.num('momentum', 0.1),
+      });
       break;
     }
     case 'conv2d': {
       need(c.op, xs, 2, 3);
-      out = conv2d(x0, x1, xs[2] ?? null, { stride: a.size2('stride', 1), padding: a.size2('padding', 0) });
+      out = conv2d(x0, x1, xs[2] ?? null, {
+        stride: a.size2('stride', 1),
+        padding: a.size2('padding', 0),
+      });
       break;
     }
     case 'maxPool2d': {
@@ -265,7 +307,11 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
       const kernel = a.size2('kernel') ?? a.size2('kernelSize');
       if (kernel === undefined) throw new ConfigError("maxPool2d: argument 'kernel' is required");
       const stride = a.size2('stride');
-      out = maxPool2d(x0, { kernel, padding: a.size2('padding', 0), ...(stride !== undefined ? { stride } : {}) });
+      out = maxPool2d(x0, {
+        kernel,
+        padding: a.size2('padding', 0),
+        ...(stride !== undefined ? { stride } : {}),
+      });
       break;
     }
     case 'rnnTanh':
@@ -274,7 +320,15 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
       const gates = c.op === 'rnnTanh' ? 'h' : c.op === 'lstm' ? 'i,f,g,o' : 'r,z,n';
       need(c.op, xs, 5, c.op === 'lstm' ? 7 : 6);
       recurrentArgs(a, xs, gates);
-      const [x, wih, whh, bih, bhh, h0, c0] = xs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor?, Tensor?];
+      const [x, wih, whh, bih, bhh, h0, c0] = xs as [
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor,
+        Tensor?,
+        Tensor?,
+      ];
       if (c.op === 'lstm') out = lstm(x, wih, whh, bih, bhh, h0 ?? null, c0 ?? null).output;
       else if (c.op === 'gru') out = gru(x, wih, whh, bih, bhh, h0 ?? null).output;
       else out = rnnTanh(x, wih, whh, bih, bhh, h0 ?? null).output;
@@ -288,9 +342,11 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
 }
 
 function toTensor(r: RefTensor, dtype: DType, what: string, requiresGrad: boolean): Tensor {
-  if (!r || !Array.isArray(r.shape) || !Array.isArray(r.data)) throw new DataError(`${what}: expected {shape, data}, got ${fmt(r)}`);
+  if (!r || !Array.isArray(r.shape) || !Array.isArray(r.data))
+    throw new DataError(`${what}: expected {shape, data}, got ${fmt(r)}`);
   const n = r.shape.reduce((p, q) => p * q, 1);
-  if (n !== r.data.length) throw new DataError(`${what}: shape ${fmt(r.shape)} needs ${n} values, got ${r.data.length}`);
+  if (n !== r.data.length)
+    throw new DataError(`${what}: shape ${fmt(r.shape)} needs ${n} values, got ${r.data.length}`);
   const data = dtype === 'float32' ? new Float32Array(r.data) : new Float64Array(r.data);
   return new Tensor(data, r.shape, requiresGrad);
 }
@@ -303,10 +359,16 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
   const tol = OPS_TOLERANCES[dtype];
   const base = { name: String(c.name), op: String(c.op), section: 'ops' as const };
   try {
-    if (!Array.isArray(c.inputs)) throw new DataError(`case ${fmt(c.name)}: 'inputs' must be a list`);
+    if (!Array.isArray(c.inputs))
+      throw new DataError(`case ${fmt(c.name)}: 'inputs' must be a list`);
     const xs = c.inputs.map((r, i) => toTensor(r, dtype, `${c.name}.inputs[${i}]`, true));
     const out = apply(c, xs);
-    let cmp = compareArrays(out.data, toTensor(c.output, 'float64', `${c.name}.output`, false), out.shape, tol);
+    let cmp = compareArrays(
+      out.data,
+      toTensor(c.output, 'float64', `${c.name}.output`, false),
+      out.shape,
+      tol,
+    );
     if (c.cotangent !== undefined && c.cotangent !== null && Array.isArray(c.grads)) {
       const cot = toTensor(c.cotangent, dtype, `${c.name}.cotangent`, false);
       if (out.requiresGrad) out.backward(cot);
@@ -315,18 +377,28 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
         const x = xs[i];
         if (!x) throw new DataError(`case ${fmt(c.name)}: grads[${i}] given for a missing input`);
         const actual = x.grad ?? new Tensor(new Float64Array(x.size), x.shape);
-        const c2 = compareArrays(actual.data, toTensor(g, 'float64', `${c.name}.grads[${i}]`, false), actual.shape, tol);
+        const c2 = compareArrays(
+          actual.data,
+          toTensor(g, 'float64', `${c.name}.grads[${i}]`, false),
+          actual.shape,
+          tol,
+        );
         cmp = {
           pass: cmp.pass && c2.pass,
           maxAbsErr: Math.max(cmp.maxAbsErr, c2.maxAbsErr),
           maxRelErr: Math.max(cmp.maxRelErr, c2.maxRelErr),
-          detail: cmp.pass ? (c2.pass ? cmp.detail : `grads[${i}]: ${c2.detail ?? ''}`) : cmp.detail,
+          detail: cmp.pass
+            ? c2.pass
+              ? cmp.detail
+              : `grads[${i}]: ${c2.detail ?? ''}`
+            : cmp.detail,
         };
       });
     }
     return { ...base, ...cmp };
   } catch (e) {
-    if (!(e instanceof GradscopeError) && !(e instanceof TypeError) && !(e instanceof RangeError)) throw e;
+    if (!(e instanceof GradscopeError) && !(e instanceof TypeError) && !(e instanceof RangeError))
+      throw e;
     return { ...base, pass: false, maxAbsErr: NaN, maxRelErr: NaN, error: e.message };
   }
 }
@@ -334,6 +406,7 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
 /** Runs every case of a parsed ops reference file (format of torch-ops-reference.json). */
 export function runOpsConformance(file: unknown, dtype: DType): OpsCaseResult[] {
   const cases = (file as { cases?: unknown }).cases;
-  if (!Array.isArray(cases)) throw new DataError("ops reference file: expected a top-level 'cases' list");
+  if (!Array.isArray(cases))
+    throw new DataError("ops reference file: expected a top-level 'cases' list");
   return cases.map((c) => runOpsCase(c as OpsCase, dtype));
 }

@@ -39,7 +39,10 @@ export interface ConformanceResult {
 }
 
 /** Runs one `schedules` case (the schedule module's hook). */
-export type ScheduleCaseRunner = (scheduleCase: unknown, dtype: DType) => Omit<ConformanceResult, 'section'>;
+export type ScheduleCaseRunner = (
+  scheduleCase: unknown,
+  dtype: DType,
+) => Omit<ConformanceResult, 'section'>;
 
 /** Options of {@link runOptimConformance}. */
 export interface OptimConformanceOptions {
@@ -47,7 +50,10 @@ export interface OptimConformanceOptions {
   scheduleRunner?: ScheduleCaseRunner;
 }
 
-/** Tolerances of a dtype: pass iff |a − e| ≤ atol·scale + rtol·|e| (scale = max |e| of the tensor). */
+/**
+ * Tolerances of a dtype: pass iff |a − e| ≤ atol·scale + rtol·|e| (scale = max |e| of the tensor).
+ * @example CONFORMANCE_TOLERANCES.float32.rtol // 1e-5
+ */
 export const CONFORMANCE_TOLERANCES: Record<DType, { rtol: number; atol: number }> = {
   float64: { rtol: 1e-10, atol: 1e-12 },
   float32: { rtol: 1e-5, atol: 1e-7 },
@@ -81,6 +87,7 @@ function camel(key: string): string {
  * Maps a reference case's options (PyTorch's names, camelCase or snake_case) to gradscope's:
  * `betas: [b1, b2]` → b1, b2; implementation flags dropped; everything else forwarded as is, so
  * that the optimizer rejects what it does not know (nothing is silently ignored).
+ * @example mapTorchOptions('case', { betas: [0.9, 0.99], weight_decay: 0.1 }) // { b1: 0.9, b2: 0.99, weightDecay: 0.1 }
  */
 export function mapTorchOptions(owner: string, options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
@@ -91,11 +98,16 @@ export function mapTorchOptions(owner: string, options: unknown): Record<string,
   for (const [rawKey, value] of Object.entries(options)) {
     const key = camel(rawKey);
     if (IMPLEMENTATION_FLAGS.has(key)) {
-      if (value !== null && typeof value !== 'boolean') throw new ConfigError(`${owner}: option ${key} = ${fmt(value)}; expected a boolean`);
+      if (value !== null && typeof value !== 'boolean')
+        throw new ConfigError(`${owner}: option ${key} = ${fmt(value)}; expected a boolean`);
       continue;
     }
     if (key === 'betas') {
-      if (!Array.isArray(value) || value.length !== 2 || !value.every((b) => typeof b === 'number')) {
+      if (
+        !Array.isArray(value) ||
+        value.length !== 2 ||
+        !value.every((b) => typeof b === 'number')
+      ) {
         throw new ConfigError(`${owner}: option betas = ${fmt(value)}; expected [b1, b2]`);
       }
       out['b1'] = value[0];
@@ -109,7 +121,8 @@ export function mapTorchOptions(owner: string, options: unknown): Record<string,
 
 function toTyped(values: unknown, dtype: DType, what: string, size: number): TypedArray {
   if (!Array.isArray(values)) throw new DataError(`${what} is not an array of numbers`);
-  if (values.length !== size) throw new DataError(`${what} has ${values.length} values; its shape needs ${size}`);
+  if (values.length !== size)
+    throw new DataError(`${what} has ${values.length} values; its shape needs ${size}`);
   const out = allocData(dtype, size);
   for (let i = 0; i < size; i++) {
     const v: unknown = values[i];
@@ -121,16 +134,20 @@ function toTyped(values: unknown, dtype: DType, what: string, size: number): Typ
 
 function shapesOf(c: Record<string, unknown>, owner: string): number[][] {
   const shapes = c['shapes'];
-  if (!Array.isArray(shapes) || shapes.length === 0) throw new DataError(`${owner}: shapes = ${fmt(shapes)}; expected a non-empty array of shapes`);
+  if (!Array.isArray(shapes) || shapes.length === 0)
+    throw new DataError(`${owner}: shapes = ${fmt(shapes)}; expected a non-empty array of shapes`);
   return shapes.map((s, i) => {
-    if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0)) throw new DataError(`${owner}: shapes[${i}] = ${fmt(s)} is not a shape`);
+    if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0))
+      throw new DataError(`${owner}: shapes[${i}] = ${fmt(s)} is not a shape`);
     return s as number[];
   });
 }
 
 function tensorsOf(values: unknown, shapes: number[][], dtype: DType, what: string): Tensor[] {
   if (!Array.isArray(values) || values.length !== shapes.length) {
-    throw new DataError(`${what} must hold ${shapes.length} tensors (one per shape), got ${Array.isArray(values) ? values.length : fmt(values)}`);
+    throw new DataError(
+      `${what} must hold ${shapes.length} tensors (one per shape), got ${Array.isArray(values) ? values.length : fmt(values)}`,
+    );
   }
   return shapes.map((s, i) => new Tensor(toTyped(values[i], dtype, `${what}[${i}]`, sizeOf(s)), s));
 }
@@ -144,7 +161,8 @@ class ErrorMeter {
 
   compare(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
     let scale = 0;
-    for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] as number));
+    for (let i = 0; i < expected.length; i++)
+      scale = Math.max(scale, Math.abs(expected[i] as number));
     const floor = (this.tol.atol / this.tol.rtol) * scale;
     for (let i = 0; i < expected.length; i++) {
       const e = expected[i] as number;
@@ -158,13 +176,18 @@ class ErrorMeter {
   }
 }
 
-function runOptimizerCase(c: Record<string, unknown>, dtype: DType): Omit<ConformanceResult, 'name' | 'section'> {
+function runOptimizerCase(
+  c: Record<string, unknown>,
+  dtype: DType,
+): Omit<ConformanceResult, 'name' | 'section'> {
   const name = String(c['name']);
   const owner = `optimizers[${name}]`;
   const kind = c['optimizer'];
   const factory = typeof kind === 'string' ? OPTIMIZERS[kind] : undefined;
   if (factory === undefined) {
-    throw new ConfigError(`${owner}: unknown optimizer ${fmt(kind)}; expected one of ${Object.keys(OPTIMIZERS).join(', ')}`);
+    throw new ConfigError(
+      `${owner}: unknown optimizer ${fmt(kind)}; expected one of ${Object.keys(OPTIMIZERS).join(', ')}`,
+    );
   }
   const tx = factory(mapTorchOptions(owner, c['options']));
   const shapes = shapesOf(c, owner);
@@ -172,7 +195,9 @@ function runOptimizerCase(c: Record<string, unknown>, dtype: DType): Omit<Confor
   const grads = c['grads'];
   const expected = c['params'];
   if (!Array.isArray(grads) || !Array.isArray(expected) || grads.length !== expected.length) {
-    throw new DataError(`${owner}: grads and params must be arrays of the same length (one entry per step)`);
+    throw new DataError(
+      `${owner}: grads and params must be arrays of the same length (one entry per step)`,
+    );
   }
   const record: Params = {};
   params.forEach((p, i) => (record[`p${i}`] = p));
@@ -190,7 +215,10 @@ function runOptimizerCase(c: Record<string, unknown>, dtype: DType): Omit<Confor
 
 const CLIP_CASE_FIELDS = new Set(['name', 'kind', 'shapes', 'grads', 'clipped', 'totalNorm']);
 
-function runClippingCase(c: Record<string, unknown>, dtype: DType): Omit<ConformanceResult, 'name' | 'section'> {
+function runClippingCase(
+  c: Record<string, unknown>,
+  dtype: DType,
+): Omit<ConformanceResult, 'name' | 'section'> {
   const name = String(c['name']);
   const owner = `clipping[${name}]`;
   const opts: Record<string, unknown> = {};
@@ -198,7 +226,10 @@ function runClippingCase(c: Record<string, unknown>, dtype: DType): Omit<Conform
   const kind = c['kind'];
   const take = (allowed: string[]): void => {
     for (const k of Object.keys(opts)) {
-      if (!allowed.includes(k)) throw new ConfigError(`${owner}: unknown option ${fmt(k)} for kind ${fmt(kind)}; expected ${allowed.join(', ')}`);
+      if (!allowed.includes(k))
+        throw new ConfigError(
+          `${owner}: unknown option ${fmt(k)} for kind ${fmt(kind)}; expected ${allowed.join(', ')}`,
+        );
     }
   };
   let tx: GradientTransformation<unknown>;
@@ -206,15 +237,22 @@ function runClippingCase(c: Record<string, unknown>, dtype: DType): Omit<Conform
   if (kind === 'globalNorm') {
     take(['maxNorm', 'normType', 'errorIfNonfinite']);
     const raw = opts['normType'];
-    const normType = raw === undefined ? 2 : raw === 'inf' || raw === 'Infinity' || raw === Infinity ? 'inf' : raw;
-    if (normType !== 'inf' && typeof normType !== 'number') throw new ConfigError(`${owner}: normType = ${fmt(raw)}; expected a number or "inf"`);
-    tx = byGlobalNorm(opts['maxNorm'] as number, { normType, errorIfNonfinite: opts['errorIfNonfinite'] as boolean | undefined });
+    const normType =
+      raw === undefined ? 2 : raw === 'inf' || raw === 'Infinity' || raw === Infinity ? 'inf' : raw;
+    if (normType !== 'inf' && typeof normType !== 'number')
+      throw new ConfigError(`${owner}: normType = ${fmt(raw)}; expected a number or "inf"`);
+    tx = byGlobalNorm(opts['maxNorm'] as number, {
+      normType,
+      errorIfNonfinite: opts['errorIfNonfinite'] as boolean | undefined,
+    });
     normOf = (s) => (s as { normBefore: number }).normBefore;
   } else if (kind === 'value') {
     take(['clipValue']);
     tx = byValue(opts['clipValue'] as number);
   } else {
-    throw new ConfigError(`${owner}: unknown clipping kind ${fmt(kind)}; expected "globalNorm" or "value"`);
+    throw new ConfigError(
+      `${owner}: unknown clipping kind ${fmt(kind)}; expected "globalNorm" or "value"`,
+    );
   }
   const shapes = shapesOf(c, owner);
   const grads = tensorsOf(c['grads'], shapes, dtype, `${owner}.grads`);
@@ -224,11 +262,15 @@ function runClippingCase(c: Record<string, unknown>, dtype: DType): Omit<Conform
   const state = tx.init(record);
   const [out, next] = tx.update(record, state, record);
   const meter = new ErrorMeter(CONFORMANCE_TOLERANCES[dtype]);
-  grads.forEach((_, i) => meter.compare((out[`p${i}`] as Tensor).data, (expected[i] as Tensor).data));
+  grads.forEach((_, i) =>
+    meter.compare((out[`p${i}`] as Tensor).data, (expected[i] as Tensor).data),
+  );
   const total = c['totalNorm'];
   if (total !== undefined) {
-    if (typeof total !== 'number') throw new DataError(`${owner}: totalNorm = ${fmt(total)} is not a number`);
-    if (normOf === null) throw new ConfigError(`${owner}: totalNorm is given but kind ${fmt(kind)} has no norm`);
+    if (typeof total !== 'number')
+      throw new DataError(`${owner}: totalNorm = ${fmt(total)} is not a number`);
+    if (normOf === null)
+      throw new ConfigError(`${owner}: totalNorm is given but kind ${fmt(kind)} has no norm`);
     meter.compare([normOf(next)], [total]);
   }
   return { pass: meter.pass, maxAbsErr: meter.maxAbsErr, maxRelErr: meter.maxRelErr };
@@ -237,9 +279,13 @@ function runClippingCase(c: Record<string, unknown>, dtype: DType): Omit<Conform
 function section(file: Record<string, unknown>, key: string): Record<string, unknown>[] {
   const s = file[key];
   if (s === undefined) return [];
-  if (!Array.isArray(s)) throw new DataError(`runOptimConformance: section ${key} is ${fmt(s)}; expected an array of cases`);
+  if (!Array.isArray(s))
+    throw new DataError(
+      `runOptimConformance: section ${key} is ${fmt(s)}; expected an array of cases`,
+    );
   return s.map((c, i) => {
-    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new DataError(`runOptimConformance: ${key}[${i}] is not an object`);
+    if (c === null || typeof c !== 'object' || Array.isArray(c))
+      throw new DataError(`runOptimConformance: ${key}[${i}] is not an object`);
     return c as Record<string, unknown>;
   });
 }
@@ -257,19 +303,39 @@ function section(file: Record<string, unknown>, key: string): Record<string, unk
  *
  * @example runOptimConformance(JSON.parse(text), 'float32').filter((r) => !r.pass)
  */
-export function runOptimConformance(file: unknown, dtype: DType, options: OptimConformanceOptions = {}): ConformanceResult[] {
-  if (dtype !== 'float32' && dtype !== 'float64') throw new ConfigError(`runOptimConformance: dtype = ${fmt(dtype)}; expected 'float32' or 'float64'`);
+export function runOptimConformance(
+  file: unknown,
+  dtype: DType,
+  options: OptimConformanceOptions = {},
+): ConformanceResult[] {
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new ConfigError(
+      `runOptimConformance: dtype = ${fmt(dtype)}; expected 'float32' or 'float64'`,
+    );
   if (file === null || typeof file !== 'object' || Array.isArray(file)) {
-    throw new DataError(`runOptimConformance: file = ${fmt(file)} is not a reference object with optimizers/clipping/schedules sections`);
+    throw new DataError(
+      `runOptimConformance: file = ${fmt(file)} is not a reference object with optimizers/clipping/schedules sections`,
+    );
   }
   const f = file as Record<string, unknown>;
   const results: ConformanceResult[] = [];
-  const run = (sec: ConformanceSection, c: Record<string, unknown>, fn: () => Omit<ConformanceResult, 'name' | 'section'>): void => {
+  const run = (
+    sec: ConformanceSection,
+    c: Record<string, unknown>,
+    fn: () => Omit<ConformanceResult, 'name' | 'section'>,
+  ): void => {
     const name = typeof c['name'] === 'string' ? c['name'] : `${sec}[${results.length}]`;
     try {
       results.push({ name, section: sec, ...fn() });
     } catch (e) {
-      results.push({ name, section: sec, pass: false, maxAbsErr: NaN, maxRelErr: NaN, error: e instanceof Error ? e.message : String(e) });
+      results.push({
+        name,
+        section: sec,
+        pass: false,
+        maxAbsErr: NaN,
+        maxRelErr: NaN,
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   };
   for (const c of section(f, 'optimizers')) run('optimizers', c, () => runOptimizerCase(c, dtype));
@@ -279,7 +345,12 @@ export function runOptimConformance(file: unknown, dtype: DType, options: OptimC
     for (const c of section(f, 'schedules')) {
       run('schedules', c, () => {
         const r = runner(c, dtype);
-        return { pass: r.pass, maxAbsErr: r.maxAbsErr, maxRelErr: r.maxRelErr, ...(r.error === undefined ? {} : { error: r.error }) };
+        return {
+          pass: r.pass,
+          maxAbsErr: r.maxAbsErr,
+          maxRelErr: r.maxRelErr,
+          ...(r.error === undefined ? {} : { error: r.error }),
+        };
       });
     }
   }

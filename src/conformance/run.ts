@@ -14,11 +14,15 @@ export type ConformanceCaseResult = OpsCaseResult | (ConformanceResult & { detai
  */
 export function runConformanceFile(file: unknown, dtype: DType): ConformanceCaseResult[] {
   if (file === null || typeof file !== 'object' || Array.isArray(file)) {
-    throw new DataError('reference file: expected a JSON object with "cases" (ops) or "optimizers"/"clipping"/"schedules" (optimizers)');
+    throw new DataError(
+      'reference file: expected a JSON object with "cases" (ops) or "optimizers"/"clipping"/"schedules" (optimizers)',
+    );
   }
   if ('cases' in file) return runOpsConformance(file, dtype);
   if (!('optimizers' in file) && !('clipping' in file) && !('schedules' in file)) {
-    throw new DataError(`reference file: none of the sections "cases", "optimizers", "clipping", "schedules" found (keys: ${Object.keys(file).join(', ')})`);
+    throw new DataError(
+      `reference file: none of the sections "cases", "optimizers", "clipping", "schedules" found (keys: ${Object.keys(file).join(', ')})`,
+    );
   }
   return runOptimConformance(file, dtype, {
     scheduleRunner: (c, dt) => {

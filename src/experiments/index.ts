@@ -16,13 +16,36 @@ import { vanishingExperiment } from './vanishing.js';
 import { explodingExperiment } from './exploding.js';
 import type { Experiment } from './types.js';
 
-export type { Experiment, ExperimentResult, ExperimentContext, Criterion, ChartSpec, VerdictRecord, Json } from './types.js';
+export type {
+  Experiment,
+  ExperimentResult,
+  ExperimentContext,
+  Criterion,
+  ChartSpec,
+  VerdictRecord,
+  Json,
+} from './types.js';
 export { criterion } from './types.js';
 
-const ALL: Experiment[] = [cliff, temporalOrderExperiment, amsgrad, heInit, adamPaper, momentum, saxe, goh, raceExperiment, roots, vanishingExperiment, explodingExperiment];
+const ALL: Experiment[] = [
+  cliff,
+  temporalOrderExperiment,
+  amsgrad,
+  heInit,
+  adamPaper,
+  momentum,
+  saxe,
+  goh,
+  raceExperiment,
+  roots,
+  vanishingExperiment,
+  explodingExperiment,
+];
 
 /** Every experiment, sorted by catalogue id (E1 … E15). */
-export const EXPERIMENTS: readonly Experiment[] = ALL.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+export const EXPERIMENTS: readonly Experiment[] = ALL.sort(
+  (a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)),
+);
 
 /** The experiment called `name` (its CLI name), or undefined. */
 export function getExperiment(name: string): Experiment | undefined {

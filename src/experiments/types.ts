@@ -90,6 +90,11 @@ export interface Experiment {
 }
 
 /** Builds a criterion. */
-export function criterion(name: string, expected: string, measured: number | string | boolean, pass: boolean): Criterion {
+export function criterion(
+  name: string,
+  expected: string,
+  measured: number | string | boolean,
+  pass: boolean,
+): Criterion {
   return { name, expected, measured, pass };
 }

@@ -5,13 +5,29 @@ import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPool2d, conv2d, maxPool2d, type Conv2dOptions } from './conv.js';
 import { col2im, im2col } from './internal/im2col.js';
-import { dot, gradcheckMismatches, randomTensor, refCaseMismatches, type RefCase } from '../../test/op-test-utils.js';
+import {
+  dot,
+  gradcheckMismatches,
+  randomTensor,
+  refCaseMismatches,
+  type RefCase,
+} from '../../test/op-test-utils.js';
 
-const ref = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+const ref = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
+    'utf8',
+  ),
+) as { cases: RefCase[] };
 
 const runners: Record<string, (c: RefCase) => (i: Tensor[]) => Tensor> = {
-  conv2d: (c) => (i) => conv2d(i[0]!, i[1]!, i[2], { stride: c.args.stride as number, padding: c.args.padding as number }),
-  maxPool2d: (c) => (i) => maxPool2d(i[0]!, { kernel: c.args.kernel as number, stride: c.args.stride as number }),
+  conv2d: (c) => (i) =>
+    conv2d(i[0]!, i[1]!, i[2], {
+      stride: c.args.stride as number,
+      padding: c.args.padding as number,
+    }),
+  maxPool2d: (c) => (i) =>
+    maxPool2d(i[0]!, { kernel: c.args.kernel as number, stride: c.args.stride as number }),
 };
 
 describe('conv: PyTorch reference', () => {
@@ -21,8 +37,10 @@ describe('conv: PyTorch reference', () => {
   });
   for (const c of cases) {
     const run = runners[c.op]!(c);
-    it(`${c.name} float64`, () => expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
-    it(`${c.name} float32`, () => expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
+    it(`${c.name} float64`, () =>
+      expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
+    it(`${c.name} float32`, () =>
+      expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
   }
 });
 
@@ -63,7 +81,13 @@ describe('im2col / col2im', () => {
 describe('conv2d', () => {
   const configs: [string, number[], number[], Conv2dOptions, boolean][] = [
     ['stride 2, padding 1, 3×3', [2, 2, 5, 6], [3, 2, 3, 3], { stride: 2, padding: 1 }, true],
-    ['non-square kernel 2×3, stride [2, 1], padding [1, 0]', [2, 3, 5, 5], [2, 3, 2, 3], { stride: [2, 1], padding: [1, 0] }, true],
+    [
+      'non-square kernel 2×3, stride [2, 1], padding [1, 0]',
+      [2, 3, 5, 5],
+      [2, 3, 2, 3],
+      { stride: [2, 1], padding: [1, 0] },
+      true,
+    ],
     ['1×1 direct path, no bias', [2, 3, 3, 4], [4, 3, 1, 1], {}, false],
     ['kernel = whole image, padding 2', [1, 2, 3, 3], [2, 2, 3, 3], { padding: 2 }, true],
   ];
@@ -91,12 +115,22 @@ describe('conv2d', () => {
   it('rejects bad shapes, options and dtypes', () => {
     const rng = new Rng(3);
     const x = randomTensor([1, 2, 4, 4], rng);
-    expect(() => conv2d(randomTensor([2, 4, 4], rng), randomTensor([1, 2, 3, 3], rng))).toThrow(/x must be 4-D/);
-    expect(() => conv2d(x, randomTensor([1, 3, 3, 3], rng))).toThrow(/weight must be \[O, 2, kh, kw\].*got \[1, 3, 3, 3\]/);
-    expect(() => conv2d(x, randomTensor([2, 2, 3, 3], rng), randomTensor([3], rng))).toThrow(/bias must have shape \[2\]/);
+    expect(() => conv2d(randomTensor([2, 4, 4], rng), randomTensor([1, 2, 3, 3], rng))).toThrow(
+      /x must be 4-D/,
+    );
+    expect(() => conv2d(x, randomTensor([1, 3, 3, 3], rng))).toThrow(
+      /weight must be \[O, 2, kh, kw\].*got \[1, 3, 3, 3\]/,
+    );
+    expect(() => conv2d(x, randomTensor([2, 2, 3, 3], rng), randomTensor([3], rng))).toThrow(
+      /bias must have shape \[2\]/,
+    );
     expect(() => conv2d(x, randomTensor([1, 2, 5, 5], rng))).toThrow(ShapeError);
-    expect(() => conv2d(x, randomTensor([1, 2, 3, 3], rng), null, { stride: 0 })).toThrow(ConfigError);
-    expect(() => conv2d(x, randomTensor([1, 2, 3, 3], rng), null, { padding: [1, -1] })).toThrow(/padding must be an integer >= 0/);
+    expect(() => conv2d(x, randomTensor([1, 2, 3, 3], rng), null, { stride: 0 })).toThrow(
+      ConfigError,
+    );
+    expect(() => conv2d(x, randomTensor([1, 2, 3, 3], rng), null, { padding: [1, -1] })).toThrow(
+      /padding must be an integer >= 0/,
+    );
     expect(() => conv2d(x, randomTensor([1, 2, 3, 3], rng, 'float32'))).toThrow(DtypeError);
   });
 });
@@ -105,7 +139,13 @@ describe('maxPool2d', () => {
   it('overlapping windows with padding: gradient matches finite differences', () => {
     const rng = new Rng(4);
     const x = randomTensor([2, 2, 5, 6], rng, 'float64', true);
-    expect(gradcheckMismatches((i) => maxPool2d(i[0]!, { kernel: [3, 2], stride: [2, 1], padding: [1, 1] }), [x], rng)).toEqual([]);
+    expect(
+      gradcheckMismatches(
+        (i) => maxPool2d(i[0]!, { kernel: [3, 2], stride: [2, 1], padding: [1, 1] }),
+        [x],
+        rng,
+      ),
+    ).toEqual([]);
   });
 
   it('ties: the gradient goes to the first maximum in row-major window order', () => {
@@ -143,7 +183,13 @@ describe('avgPool2d', () => {
   it('gradient matches finite differences (non-square kernel, stride, padding)', () => {
     const rng = new Rng(6);
     const x = randomTensor([2, 2, 5, 7], rng, 'float64', true);
-    expect(gradcheckMismatches((i) => avgPool2d(i[0]!, { kernel: [2, 3], stride: [1, 2], padding: [1, 1] }), [x], rng)).toEqual([]);
+    expect(
+      gradcheckMismatches(
+        (i) => avgPool2d(i[0]!, { kernel: [2, 3], stride: [1, 2], padding: [1, 1] }),
+        [x],
+        rng,
+      ),
+    ).toEqual([]);
   });
 
   it('rejects a non-4-D input', () => {

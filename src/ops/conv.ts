@@ -26,24 +26,43 @@ export interface Pool2dOptions {
   padding?: Size2;
 }
 
-function pair(op: string, name: string, v: Size2 | undefined, dflt: [number, number], min: number): [number, number] {
+function pair(
+  op: string,
+  name: string,
+  v: Size2 | undefined,
+  dflt: [number, number],
+  min: number,
+): [number, number] {
   if (v === undefined) return dflt;
   const p: readonly number[] = typeof v === 'number' ? [v, v] : v;
   if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new ConfigError(`${op}: ${name} must be an integer >= ${min} or a pair [h, w] of them, got ${fmt(v)}`);
+    throw new ConfigError(
+      `${op}: ${name} must be an integer >= ${min} or a pair [h, w] of them, got ${fmt(v)}`,
+    );
   }
   return [p[0] as number, p[1] as number];
 }
 
 function check4d(op: string, x: Tensor): [number, number, number, number] {
-  if (x.ndim !== 4) throw new ShapeError(`${op}: x must be 4-D [N, C, H, W], got shape ${fmt(x.shape)}`);
+  if (x.ndim !== 4)
+    throw new ShapeError(`${op}: x must be 4-D [N, C, H, W], got shape ${fmt(x.shape)}`);
   return x.shape as [number, number, number, number];
 }
 
-function outSize(op: string, x: Tensor, size: number, k: number, s: number, p: number, axis: string): number {
+function outSize(
+  op: string,
+  x: Tensor,
+  size: number,
+  k: number,
+  s: number,
+  p: number,
+  axis: string,
+): number {
   const o = Math.floor((size + 2 * p - k) / s) + 1;
   if (size + 2 * p < k || o < 1) {
-    throw new ShapeError(`${op}: padded input ${axis} ${size + 2 * p} (x ${fmt(x.shape)}, padding ${p}) is smaller than the kernel ${axis} ${k}`);
+    throw new ShapeError(
+      `${op}: padded input ${axis} ${size + 2 * p} (x ${fmt(x.shape)}, padding ${p}) is smaller than the kernel ${axis} ${k}`,
+    );
   }
   return o;
 }
@@ -59,16 +78,24 @@ function outSize(op: string, x: Tensor, size: number, k: number, s: number, p: n
  * const y = conv2d(x, weight, bias, { stride: 1, padding: 1 }); // 3×3 "same" convolution
  * @see https://arxiv.org/abs/1410.0759 (cuDNN: convolution lowered to GEMM)
  */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts: Conv2dOptions = {},
+): Tensor {
   const op = 'conv2d';
   const b = bias ?? null;
   assertSameDtype(op, x, weight, ...(b ? [b] : []));
   const [n, c, h, w] = check4d(op, x);
   if (weight.ndim !== 4 || weight.shape[1] !== c) {
-    throw new ShapeError(`${op}: weight must be [O, ${c}, kh, kw] to match x ${fmt(x.shape)}, got ${fmt(weight.shape)}`);
+    throw new ShapeError(
+      `${op}: weight must be [O, ${c}, kh, kw] to match x ${fmt(x.shape)}, got ${fmt(weight.shape)}`,
+    );
   }
   const [o, , kh, kw] = weight.shape as [number, number, number, number];
-  if (b && (b.ndim !== 1 || b.shape[0] !== o)) throw new ShapeError(`${op}: bias must have shape [${o}], got ${fmt(b.shape)}`);
+  if (b && (b.ndim !== 1 || b.shape[0] !== o))
+    throw new ShapeError(`${op}: bias must have shape [${o}], got ${fmt(b.shape)}`);
   const [sh, sw] = pair(op, 'stride', opts.stride, [1, 1], 1);
   const [ph, pw] = pair(op, 'padding', opts.padding, [0, 0], 0);
   const oh = outSize(op, x, h, kh, sh, ph, 'height');
@@ -157,12 +184,15 @@ interface PoolGeom {
 
 function poolGeom(op: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
   const [n, c, h, w] = check4d(op, x);
-  if (opts === undefined || opts.kernel === undefined) throw new ConfigError(`${op}: options.kernel is required`);
+  if (opts === undefined || opts.kernel === undefined)
+    throw new ConfigError(`${op}: options.kernel is required`);
   const [kh, kw] = pair(op, 'kernel', opts.kernel, [1, 1], 1);
   const [sh, sw] = pair(op, 'stride', opts.stride, [kh, kw], 1);
   const [ph, pw] = pair(op, 'padding', opts.padding, [0, 0], 0);
   if (2 * ph > kh || 2 * pw > kw) {
-    throw new ConfigError(`${op}: padding must be at most half the kernel, got padding ${fmt([ph, pw])} for kernel ${fmt([kh, kw])}`);
+    throw new ConfigError(
+      `${op}: padding must be at most half the kernel, got padding ${fmt([ph, pw])} for kernel ${fmt([kh, kw])}`,
+    );
   }
   const oh = outSize(op, x, h, kh, sh, ph, 'height');
   const ow = outSize(op, x, w, kw, sw, pw, 'width');
@@ -248,7 +278,8 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
         const w0 = Math.max(j * sw - pw, 0);
         const w1 = Math.min(j * sw - pw + kw, w);
         let s = 0;
-        for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) s += xd[base + r * w + q] as number;
+        for (let r = h0; r < h1; r++)
+          for (let q = w0; q < w1; q++) s += xd[base + r * w + q] as number;
         y[(pl * oh + i) * ow + j] = s * inv;
       }
     }
@@ -266,7 +297,9 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
           const w0 = Math.max(j * sw - pw, 0);
           const w1 = Math.min(j * sw - pw + kw, w);
           const gv = (gd[(pl * oh + i) * ow + j] as number) * inv;
-          for (let r = h0; r < h1; r++) for (let q = w0; q < w1; q++) dx[base + r * w + q] = (dx[base + r * w + q] as number) + gv;
+          for (let r = h0; r < h1; r++)
+            for (let q = w0; q < w1; q++)
+              dx[base + r * w + q] = (dx[base + r * w + q] as number) + gv;
         }
       }
     }

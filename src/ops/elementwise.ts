@@ -5,7 +5,12 @@ import { Tensor, assertSameDtype } from '../tensor/tensor.js';
 import { BinOp, broadcastBinary, sumToShape } from './internal/broadcast.js';
 import { newTensor, operands, type TensorLike } from './internal/util.js';
 
-function binaryForward(op: BinOp, name: string, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor] {
+function binaryForward(
+  op: BinOp,
+  name: string,
+  a: TensorLike,
+  b: TensorLike,
+): [Tensor, Tensor, Tensor] {
   const [ta, tb] = operands(name, a, b);
   const shape = shapesEqual(ta.shape, tb.shape) ? ta.shape : broadcastShapes(ta.shape, tb.shape);
   const out = newTensor(ta.dtype, shape);
@@ -32,19 +37,28 @@ function reduceGrad(g: Tensor, factor: Tensor | null, target: Tensor, negate = f
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb, out] = binaryForward(BinOp.Add, 'add', a, b);
-  return record('add', out, [ta, tb], (g) => [ta.requiresGrad ? reduceGrad(g, null, ta) : null, tb.requiresGrad ? reduceGrad(g, null, tb) : null]);
+  return record('add', out, [ta, tb], (g) => [
+    ta.requiresGrad ? reduceGrad(g, null, ta) : null,
+    tb.requiresGrad ? reduceGrad(g, null, tb) : null,
+  ]);
 }
 
 /** a − b with broadcasting. ∂/∂a = g, ∂/∂b = −g (reduced to each shape). */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb, out] = binaryForward(BinOp.Sub, 'sub', a, b);
-  return record('sub', out, [ta, tb], (g) => [ta.requiresGrad ? reduceGrad(g, null, ta) : null, tb.requiresGrad ? reduceGrad(g, null, tb, true) : null]);
+  return record('sub', out, [ta, tb], (g) => [
+    ta.requiresGrad ? reduceGrad(g, null, ta) : null,
+    tb.requiresGrad ? reduceGrad(g, null, tb, true) : null,
+  ]);
 }
 
 /** a ⊙ b with broadcasting. ∂/∂a = g ⊙ b, ∂/∂b = g ⊙ a. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb, out] = binaryForward(BinOp.Mul, 'mul', a, b);
-  return record('mul', out, [ta, tb], (g) => [ta.requiresGrad ? reduceGrad(g, tb, ta) : null, tb.requiresGrad ? reduceGrad(g, ta, tb) : null]);
+  return record('mul', out, [ta, tb], (g) => [
+    ta.requiresGrad ? reduceGrad(g, tb, ta) : null,
+    tb.requiresGrad ? reduceGrad(g, ta, tb) : null,
+  ]);
 }
 
 /** a / b with broadcasting (IEEE: x/0 = ±Inf, 0/0 = NaN). ∂/∂a = g/b, ∂/∂b = −g·a/b². */
@@ -104,7 +118,15 @@ function minMax(op: BinOp, name: string, a: TensorLike, b: TensorLike): Tensor {
     // PyTorch splits the gradient evenly between equal operands.
     const wa = newTensor(g.dtype, g.shape);
     const eq = newTensor(g.dtype, g.shape);
-    broadcastBinary(op === BinOp.Max ? BinOp.Gt : BinOp.Lt, ta.data, ta.shape, tb.data, tb.shape, wa.data, g.shape);
+    broadcastBinary(
+      op === BinOp.Max ? BinOp.Gt : BinOp.Lt,
+      ta.data,
+      ta.shape,
+      tb.data,
+      tb.shape,
+      wa.data,
+      g.shape,
+    );
     broadcastBinary(BinOp.Eq, ta.data, ta.shape, tb.data, tb.shape, eq.data, g.shape);
     const wb = newTensor(g.dtype, g.shape);
     for (let i = 0; i < wa.data.length; i++) {
@@ -112,7 +134,10 @@ function minMax(op: BinOp, name: string, a: TensorLike, b: TensorLike): Tensor {
       wb.data[i] = 1 - (wa.data[i] as number) - e;
       wa.data[i] = (wa.data[i] as number) + e;
     }
-    return [ta.requiresGrad ? reduceGrad(g, wa, ta) : null, tb.requiresGrad ? reduceGrad(g, wb, tb) : null];
+    return [
+      ta.requiresGrad ? reduceGrad(g, wa, ta) : null,
+      tb.requiresGrad ? reduceGrad(g, wb, tb) : null,
+    ];
   });
 }
 
@@ -168,7 +193,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const bv = materialize(tb, shape);
   const out = newTensor(ta.dtype, shape);
   // Select rather than blend, so Inf/NaN in the unselected branch cannot leak into the result.
-  for (let i = 0; i < out.data.length; i++) out.data[i] = (c.data[i] as number) !== 0 ? (av.data[i] as number) : (bv.data[i] as number);
+  for (let i = 0; i < out.data.length; i++)
+    out.data[i] = (c.data[i] as number) !== 0 ? (av.data[i] as number) : (bv.data[i] as number);
   return record('where', out, [ta, tb], (g) => {
     const ga = newTensor(g.dtype, g.shape);
     const gb = newTensor(g.dtype, g.shape);
@@ -176,7 +202,10 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
       if ((c.data[i] as number) !== 0) ga.data[i] = g.data[i] as number;
       else gb.data[i] = g.data[i] as number;
     }
-    return [ta.requiresGrad ? reduceGrad(ga, null, ta) : null, tb.requiresGrad ? reduceGrad(gb, null, tb) : null];
+    return [
+      ta.requiresGrad ? reduceGrad(ga, null, ta) : null,
+      tb.requiresGrad ? reduceGrad(gb, null, tb) : null,
+    ];
   });
 }
 
@@ -189,7 +218,8 @@ function materialize(t: Tensor, shape: readonly number[]): Tensor {
 
 /** Clamps into [lo, hi] (either bound optional). Gradient passes where lo ≤ x ≤ hi. */
 export function clamp(x: Tensor, lo?: number, hi?: number): Tensor {
-  if (lo !== undefined && hi !== undefined && lo > hi) throw new ConfigError(`clamp(): lo (${fmt(lo)}) must be <= hi (${fmt(hi)})`);
+  if (lo !== undefined && hi !== undefined && lo > hi)
+    throw new ConfigError(`clamp(): lo (${fmt(lo)}) must be <= hi (${fmt(hi)})`);
   const out = newTensor(x.dtype, x.shape);
   const l = lo ?? -Infinity;
   const h = hi ?? Infinity;

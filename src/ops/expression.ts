@@ -6,7 +6,16 @@ import { abs, cos, exp, log, neg, sigmoid, sin, sqrt, tanh } from './unary.js';
 /** A parsed expression of one variable, evaluated with differentiable ops. */
 export type Expression = (x: Tensor) => Tensor;
 
-const FUNCS: Record<string, (t: Tensor) => Tensor> = { sin, cos, exp, log, sqrt, tanh, sigmoid, abs };
+const FUNCS: Record<string, (t: Tensor) => Tensor> = {
+  sin,
+  cos,
+  exp,
+  log,
+  sqrt,
+  tanh,
+  sigmoid,
+  abs,
+};
 const CONSTS: Record<string, number> = { pi: Math.PI, e: Math.E };
 
 type Tok = { kind: 'num'; v: number } | { kind: 'id'; v: string } | { kind: 'op'; v: string };
@@ -33,7 +42,10 @@ function tokenize(src: string): Tok[] {
     } else if ('+-*/^()'.includes(ch)) {
       out.push({ kind: 'op', v: ch });
       i++;
-    } else throw new ConfigError(`expression: unexpected character ${fmt(ch)} at position ${i} in ${fmt(src)}`);
+    } else
+      throw new ConfigError(
+        `expression: unexpected character ${fmt(ch)} at position ${i} in ${fmt(src)}`,
+      );
   }
   return out;
 }
@@ -130,7 +142,9 @@ export function parseExpression(src: string): Expression {
           return f(typeof v === 'number' ? new Tensor(new Float64Array([v]), []) : v);
         };
       }
-      throw new ConfigError(`expression: unknown name ${fmt(t.v)} in ${fmt(src)} (variables: x; constants: pi, e; functions: ${Object.keys(FUNCS).join(', ')})`);
+      throw new ConfigError(
+        `expression: unknown name ${fmt(t.v)} in ${fmt(src)} (variables: x; constants: pi, e; functions: ${Object.keys(FUNCS).join(', ')})`,
+      );
     }
     return fail('a number, x, a function or (');
   };

@@ -23,7 +23,8 @@ function awayFromZero(shape: number[]): Tensor {
 
 /** Nudges values within 0.05 of a kink to 0.1 away from it. */
 function awayFrom(t: Tensor, kinks: number[]): Tensor {
-  for (let i = 0; i < t.size; i++) for (const k of kinks) if (Math.abs((t.data[i] as number) - k) < 0.05) t.data[i] = k + 0.1;
+  for (let i = 0; i < t.size; i++)
+    for (const k of kinks) if (Math.abs((t.data[i] as number) - k) < 0.05) t.data[i] = k + 0.1;
   return t;
 }
 
@@ -38,7 +39,11 @@ const cases: [string, (...x: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['pow tensor exponent', (a, b) => o.pow(a!, b!), () => [pos([3, 4]), r([4])]],
   ['maximum', (a, b) => o.maximum(a!, b!), () => [r([3, 4]), r([3, 4])]],
   ['minimum broadcast', (a, b) => o.minimum(a!, b!), () => [r([3, 4]), r([4])]],
-  ['where', (a, b) => o.where(o.gt(a!, 0), o.mul(a!, b!), o.neg(b!)), () => [awayFromZero([3, 4]), r([3, 4])]],
+  [
+    'where',
+    (a, b) => o.where(o.gt(a!, 0), o.mul(a!, b!), o.neg(b!)),
+    () => [awayFromZero([3, 4]), r([3, 4])],
+  ],
   ['clamp', (a) => o.clamp(a!, -1, 1), () => [awayFrom(r([3, 4]), [-1, 1])]],
   ['neg', (a) => o.neg(a!), () => [r([5])]],
   ['exp', (a) => o.exp(a!), () => [r([3, 4])]],
@@ -74,9 +79,17 @@ const cases: [string, (...x: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['softmax axis 0 of 3-D', (a) => o.softmax(a!, 0), () => [r([3, 2, 4])]],
   ['logSoftmax', (a) => o.logSoftmax(a!, -1), () => [r([3, 5])]],
   ['transpose', (a) => o.transpose(a!), () => [r([3, 4])]],
-  ['permute then mul', (a, b) => o.mul(o.permute(a!, [2, 0, 1]), b!), () => [r([2, 3, 4]), r([4, 2, 3])]],
+  [
+    'permute then mul',
+    (a, b) => o.mul(o.permute(a!, [2, 0, 1]), b!),
+    () => [r([2, 3, 4]), r([4, 2, 3])],
+  ],
   ['reshape', (a) => o.reshape(a!, [6, 2]), () => [r([3, 4])]],
-  ['flatten/unsqueeze/squeeze', (a) => o.squeeze(o.unsqueeze(o.flatten(a!, 1), 0)), () => [r([2, 3, 4])]],
+  [
+    'flatten/unsqueeze/squeeze',
+    (a) => o.squeeze(o.unsqueeze(o.flatten(a!, 1), 0)),
+    () => [r([2, 3, 4])],
+  ],
   ['broadcastTo', (a) => o.broadcastTo(a!, [2, 3, 4]), () => [r([3, 1])]],
   ['concat axis 1', (a, b) => o.concat([a!, b!], 1), () => [r([2, 3]), r([2, 2])]],
   ['stack axis 1', (a, b) => o.stack([a!, b!], 1), () => [r([2, 3]), r([2, 3])]],
@@ -84,7 +97,11 @@ const cases: [string, (...x: Tensor[]) => Tensor, () => Tensor[]][] = [
   ['slice', (a) => o.slice(a!, [1, 0, 1], [2, 2]), () => [r([3, 4, 5])]],
   ['split', (a) => o.mul(o.split(a!, [1, 3], 1)[1]!, 2), () => [r([2, 4])]],
   ['indexSelect with repeats', (a) => o.indexSelect(a!, 0, [2, 0, 2]), () => [r([3, 4])]],
-  ['gather', (a) => o.gather(a!, 1, new Tensor(new Float64Array([0, 2, 1, 1, 0, 0]), [3, 2])), () => [r([3, 4])]],
+  [
+    'gather',
+    (a) => o.gather(a!, 1, new Tensor(new Float64Array([0, 2, 1, 1, 0, 0]), [3, 2])),
+    () => [r([3, 4])],
+  ],
   ['matmul 2-D', (a, b) => o.matmul(a!, b!), () => [r([5, 7]), r([7, 3])]],
   ['matmul batched', (a, b) => o.matmul(a!, b!), () => [r([2, 4, 6]), r([2, 6, 3])]],
   ['matmul broadcast batch', (a, b) => o.matmul(a!, b!), () => [r([2, 1, 3, 4]), r([3, 4, 2])]],

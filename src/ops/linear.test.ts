@@ -2,10 +2,20 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
-import { gradcheckMismatches, randomTensor, refCaseMismatches, type RefCase } from '../../test/op-test-utils.js';
+import {
+  gradcheckMismatches,
+  randomTensor,
+  refCaseMismatches,
+  type RefCase,
+} from '../../test/op-test-utils.js';
 import { linear } from './linear.js';
 
-const ref = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+const ref = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
+    'utf8',
+  ),
+) as { cases: RefCase[] };
 const cases = ref.cases.filter((c) => c.op === 'linear');
 
 describe('linear', () => {
@@ -15,10 +25,14 @@ describe('linear', () => {
 
   for (const c of cases) {
     it(`${c.name} matches PyTorch in float64`, () => {
-      expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, (i) => linear(i[0]!, i[1]!, i[2]))).toEqual([]);
+      expect(
+        refCaseMismatches(c, 'float64', 1e-9, 1e-12, (i) => linear(i[0]!, i[1]!, i[2])),
+      ).toEqual([]);
     });
     it(`${c.name} matches PyTorch in float32`, () => {
-      expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, (i) => linear(i[0]!, i[1]!, i[2]))).toEqual([]);
+      expect(
+        refCaseMismatches(c, 'float32', 1e-4, 1e-5, (i) => linear(i[0]!, i[1]!, i[2])),
+      ).toEqual([]);
     });
   }
 
@@ -50,9 +64,13 @@ describe('linear', () => {
     const rng = new Rng(3);
     const x = randomTensor([2, 4], rng);
     expect(() => linear(x, randomTensor([3, 5], rng))).toThrow(ShapeError);
-    expect(() => linear(x, randomTensor([3, 5], rng))).toThrow(/x must have shape \[\.\.\., 5\].*got \[2, 4\]/);
+    expect(() => linear(x, randomTensor([3, 5], rng))).toThrow(
+      /x must have shape \[\.\.\., 5\].*got \[2, 4\]/,
+    );
     expect(() => linear(x, randomTensor([12], rng))).toThrow(/weight must be 2-D/);
-    expect(() => linear(x, randomTensor([3, 4], rng), randomTensor([4], rng))).toThrow(/bias must have shape \[3\]/);
+    expect(() => linear(x, randomTensor([3, 4], rng), randomTensor([4], rng))).toThrow(
+      /bias must have shape \[3\]/,
+    );
     expect(() => linear(x, randomTensor([3, 4], rng, 'float32'))).toThrow(DtypeError);
   });
 });

@@ -23,10 +23,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const [outF, inF] = weight.shape as [number, number];
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
-    throw new ShapeError(`linear: x must have shape [..., ${inF}] to match weight ${fmt(weight.shape)}, got ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `linear: x must have shape [..., ${inF}] to match weight ${fmt(weight.shape)}, got ${fmt(x.shape)}`,
+    );
   }
   if (b && (b.ndim !== 1 || b.shape[0] !== outF)) {
-    throw new ShapeError(`linear: bias must have shape [${outF}] to match weight ${fmt(weight.shape)}, got ${fmt(b.shape)}`);
+    throw new ShapeError(
+      `linear: bias must have shape [${outF}] to match weight ${fmt(weight.shape)}, got ${fmt(b.shape)}`,
+    );
   }
   const rows = x.size / inF;
   const outShape = [...x.shape.slice(0, -1), outF];

@@ -3,10 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { closeMismatch, gradcheckMismatches, randomTensor, refCaseMismatches, type RefCase } from '../../test/op-test-utils.js';
+import {
+  closeMismatch,
+  gradcheckMismatches,
+  randomTensor,
+  refCaseMismatches,
+  type RefCase,
+} from '../../test/op-test-utils.js';
 import { bceWithLogits, crossEntropy, huber, mse, nllLoss } from './losses.js';
 
-const ref = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+const ref = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
+    'utf8',
+  ),
+) as { cases: RefCase[] };
 
 function f64(values: number[], shape: number[] = [values.length], requiresGrad = false): Tensor {
   return new Tensor(Float64Array.from(values), shape, requiresGrad);
@@ -25,9 +36,11 @@ function logSoftmaxRows(x: Tensor): Tensor {
 }
 
 const runners: Record<string, (c: RefCase) => (i: Tensor[]) => Tensor> = {
-  crossEntropy: (c) => (i) => crossEntropy(i[0]!, c.targets!, { reduction: c.args.reduction as 'mean' }),
+  crossEntropy: (c) => (i) =>
+    crossEntropy(i[0]!, c.targets!, { reduction: c.args.reduction as 'mean' }),
   mse: (c) => (i) => mse(i[0]!, i[1]!, { reduction: c.args.reduction as 'mean' }),
-  bceWithLogits: (c) => (i) => bceWithLogits(i[0]!, i[1]!, { reduction: c.args.reduction as 'mean' }),
+  bceWithLogits: (c) => (i) =>
+    bceWithLogits(i[0]!, i[1]!, { reduction: c.args.reduction as 'mean' }),
 };
 
 describe('losses: PyTorch reference', () => {
@@ -37,8 +50,10 @@ describe('losses: PyTorch reference', () => {
   });
   for (const c of cases) {
     const run = runners[c.op]!(c);
-    it(`${c.name} float64`, () => expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
-    it(`${c.name} float32`, () => expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
+    it(`${c.name} float64`, () =>
+      expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
+    it(`${c.name} float32`, () =>
+      expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
   }
 });
 
@@ -56,7 +71,11 @@ describe('crossEntropy', () => {
     const x = randomTensor([4, 3], rng);
     const lp = logSoftmaxRows(x);
     const none = crossEntropy(x, [2, 0, -100, 1], { reduction: 'none' });
-    expect(Array.from(none.data)).toEqual([0, 0, 0, 0].map((_, i) => (i === 2 ? 0 : -lp.data[i * 3 + [2, 0, 0, 1][i]!]!)).map((v) => expect.closeTo(v, 12)));
+    expect(Array.from(none.data)).toEqual(
+      [0, 0, 0, 0]
+        .map((_, i) => (i === 2 ? 0 : -lp.data[i * 3 + [2, 0, 0, 1][i]!]!))
+        .map((v) => expect.closeTo(v, 12)),
+    );
     const mean = crossEntropy(x, [2, 0, -100, 1]);
     expect(mean.item()).toBeCloseTo((none.data[0]! + none.data[1]! + none.data[3]!) / 3, 12);
   });
@@ -71,11 +90,16 @@ describe('crossEntropy', () => {
     const t = [0, 1, 1];
     for (let i = 0; i < 3; i++) {
       const y = t[i]!;
-      const expected = 0.7 * w.data[y]! * -lp.data[i * 2 + y]! + 0.15 * (2 * -lp.data[i * 2]! + 0.5 * -lp.data[i * 2 + 1]!);
+      const expected =
+        0.7 * w.data[y]! * -lp.data[i * 2 + y]! +
+        0.15 * (2 * -lp.data[i * 2]! + 0.5 * -lp.data[i * 2 + 1]!);
       expect(none.data[i]).toBeCloseTo(expected, 12);
     }
     const mean = crossEntropy(x, [0, 1, 1], { weight: w, labelSmoothing: 0.3 });
-    expect(mean.item()).toBeCloseTo((none.data[0]! + none.data[1]! + none.data[2]!) / (2 + 0.5 + 0.5), 12);
+    expect(mean.item()).toBeCloseTo(
+      (none.data[0]! + none.data[1]! + none.data[2]!) / (2 + 0.5 + 0.5),
+      12,
+    );
     const sum = crossEntropy(x, [0, 1, 1], { reduction: 'sum', weight: w, labelSmoothing: 0.3 });
     expect(sum.item()).toBeCloseTo(none.data[0]! + none.data[1]! + none.data[2]!, 12);
   });
@@ -88,8 +112,14 @@ describe('crossEntropy', () => {
   const configs: [string, Parameters<typeof crossEntropy>[2]][] = [
     ['mean', {}],
     ['sum + smoothing', { reduction: 'sum', labelSmoothing: 0.1 }],
-    ['none + smoothing + weight', { reduction: 'none', labelSmoothing: 0.25, weight: f64([0.5, 1, 2, 1.5]) }],
-    ['mean + ignoreIndex + weight + smoothing', { labelSmoothing: 0.4, ignoreIndex: 3, weight: f64([0.5, 1, 2, 1.5]) }],
+    [
+      'none + smoothing + weight',
+      { reduction: 'none', labelSmoothing: 0.25, weight: f64([0.5, 1, 2, 1.5]) },
+    ],
+    [
+      'mean + ignoreIndex + weight + smoothing',
+      { labelSmoothing: 0.4, ignoreIndex: 3, weight: f64([0.5, 1, 2, 1.5]) },
+    ],
   ];
   for (const [name, o] of configs) {
     it(`gradient matches finite differences (${name})`, () => {
@@ -103,7 +133,10 @@ describe('crossEntropy', () => {
   it('accepts targets as a Tensor of class indices', () => {
     const rng = new Rng(8);
     const x = randomTensor([3, 4], rng);
-    expect(crossEntropy(x, f64([1, 2, 3])).item()).toBeCloseTo(crossEntropy(x, [1, 2, 3]).item(), 14);
+    expect(crossEntropy(x, f64([1, 2, 3])).item()).toBeCloseTo(
+      crossEntropy(x, [1, 2, 3]).item(),
+      14,
+    );
   });
 
   it('rejects bad targets and options', () => {
@@ -117,8 +150,12 @@ describe('crossEntropy', () => {
     expect(() => crossEntropy(randomTensor([12], new Rng(1)), [0])).toThrow(/logits must be 2-D/);
     expect(() => crossEntropy(x, [0, 1, 2], { labelSmoothing: 1.5 })).toThrow(ConfigError);
     expect(() => crossEntropy(x, [0, 1, 2], { reduction: 'avg' as 'mean' })).toThrow(ConfigError);
-    expect(() => crossEntropy(x, [0, 1, 2], { weight: f64([1, 1]) })).toThrow(/weight must have shape \[4\]/);
-    expect(() => crossEntropy(x, [0, 1, 2], { weight: new Tensor(new Float32Array(4), [4]) })).toThrow(DtypeError);
+    expect(() => crossEntropy(x, [0, 1, 2], { weight: f64([1, 1]) })).toThrow(
+      /weight must have shape \[4\]/,
+    );
+    expect(() =>
+      crossEntropy(x, [0, 1, 2], { weight: new Tensor(new Float32Array(4), [4]) }),
+    ).toThrow(DtypeError);
   });
 });
 
@@ -136,7 +173,9 @@ describe('nllLoss', () => {
   it('picks −w_y·logp at the target', () => {
     const lp = f64([-1, -2, -3, -4, -5, -6], [2, 3]);
     expect(Array.from(nllLoss(lp, [2, 0], { reduction: 'none' }).data)).toEqual([3, 4]);
-    expect(nllLoss(lp, [2, 0], { reduction: 'sum', weight: f64([10, 1, 2]) }).item()).toBe(3 * 2 + 4 * 10);
+    expect(nllLoss(lp, [2, 0], { reduction: 'sum', weight: f64([10, 1, 2]) }).item()).toBe(
+      3 * 2 + 4 * 10,
+    );
     expect(nllLoss(lp, [2, -100]).item()).toBe(3);
   });
 
@@ -144,7 +183,14 @@ describe('nllLoss', () => {
     it(`gradient matches finite differences (${reduction}, weights, ignoreIndex)`, () => {
       const rng = new Rng(11);
       const lp = randomTensor([4, 3], rng, 'float64', true);
-      expect(gradcheckMismatches((i) => nllLoss(i[0]!, [1, 0, 7, 2], { reduction, ignoreIndex: 7, weight: f64([0.2, 1, 3]) }), [lp], rng)).toEqual([]);
+      expect(
+        gradcheckMismatches(
+          (i) =>
+            nllLoss(i[0]!, [1, 0, 7, 2], { reduction, ignoreIndex: 7, weight: f64([0.2, 1, 3]) }),
+          [lp],
+          rng,
+        ),
+      ).toEqual([]);
     });
   }
 
@@ -169,7 +215,9 @@ describe('mse', () => {
     });
   }
   it('rejects mismatched shapes and dtypes', () => {
-    expect(() => mse(f64([1, 2]), f64([1, 2, 3]))).toThrow(/target must have the shape of pred \[2\], got \[3\]/);
+    expect(() => mse(f64([1, 2]), f64([1, 2, 3]))).toThrow(
+      /target must have the shape of pred \[2\], got \[3\]/,
+    );
     expect(() => mse(f64([1, 2]), new Tensor(new Float32Array(2), [2]))).toThrow(DtypeError);
   });
 });
@@ -198,12 +246,22 @@ describe('bceWithLogits', () => {
       const x = randomTensor([3, 4], rng, 'float64', true, 3);
       const y = new Tensor(rng.fillUniform(new Float64Array(12)), [3, 4], true);
       const p = new Tensor(rng.fillUniform(new Float64Array(4), 0.5, 3), [4], true);
-      expect(gradcheckMismatches((i) => bceWithLogits(i[0]!, i[1]!, { reduction, posWeight: i[2]! }), [x, y, p], rng)).toEqual([]);
+      expect(
+        gradcheckMismatches(
+          (i) => bceWithLogits(i[0]!, i[1]!, { reduction, posWeight: i[2]! }),
+          [x, y, p],
+          rng,
+        ),
+      ).toEqual([]);
     });
   }
 
   it('rejects a posWeight that does not broadcast', () => {
-    expect(() => bceWithLogits(f64([1, 2, 3, 4], [2, 2]), f64([1, 0, 1, 0], [2, 2]), { posWeight: f64([1, 2, 3]) })).toThrow(ShapeError);
+    expect(() =>
+      bceWithLogits(f64([1, 2, 3, 4], [2, 2]), f64([1, 0, 1, 0], [2, 2]), {
+        posWeight: f64([1, 2, 3]),
+      }),
+    ).toThrow(ShapeError);
   });
 });
 
@@ -212,7 +270,10 @@ describe('huber', () => {
     // d = 0.5 < δ = 1: ½·0.25 = 0.125; d = −3: 1·(3 − 0.5) = 2.5
     const l = huber(f64([0.5, -3]), f64([0, 0]), { reduction: 'none' });
     expect(Array.from(l.data)).toEqual([0.125, 2.5]);
-    expect(huber(f64([0.5, -3]), f64([0, 0]), { delta: 2 }).item()).toBeCloseTo((0.125 + 2 * (3 - 1)) / 2, 14);
+    expect(huber(f64([0.5, -3]), f64([0, 0]), { delta: 2 }).item()).toBeCloseTo(
+      (0.125 + 2 * (3 - 1)) / 2,
+      14,
+    );
   });
   it('gradient matches finite differences away from the kink', () => {
     const rng = new Rng(14);
@@ -222,7 +283,13 @@ describe('huber', () => {
       const d = Math.abs(a.data[i]! - b.data[i]!);
       if (Math.abs(d - 0.7) < 1e-3) a.data[i] = a.data[i]! + 0.1;
     }
-    expect(gradcheckMismatches((i) => huber(i[0]!, i[1]!, { delta: 0.7, reduction: 'sum' }), [a, b], rng)).toEqual([]);
+    expect(
+      gradcheckMismatches(
+        (i) => huber(i[0]!, i[1]!, { delta: 0.7, reduction: 'sum' }),
+        [a, b],
+        rng,
+      ),
+    ).toEqual([]);
   });
   it('rejects delta <= 0', () => {
     expect(() => huber(f64([1]), f64([1]), { delta: 0 })).toThrow(ConfigError);

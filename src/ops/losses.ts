@@ -58,7 +58,12 @@ function checkReduction(op: string, r: unknown): Reduction {
   return r;
 }
 
-function scalarOrShaped(dtype: DType, data: TypedArray | null, value: number, shape: Shape): Tensor {
+function scalarOrShaped(
+  dtype: DType,
+  data: TypedArray | null,
+  value: number,
+  shape: Shape,
+): Tensor {
   if (data) return new Tensor(data, shape);
   const d = allocData(dtype, 1);
   d[0] = value;
@@ -69,16 +74,26 @@ function scalarOrShaped(dtype: DType, data: TypedArray | null, value: number, sh
  * Validates class targets for [N, C] scores: an integer per row, in [0, C) or equal to
  * `ignoreIndex`. Out-of-range labels are data errors (they would index outside the row).
  */
-function readTargets(op: string, targets: ClassTargets, n: number, c: number, ignoreIndex: number): Int32Array {
+function readTargets(
+  op: string,
+  targets: ClassTargets,
+  n: number,
+  c: number,
+  ignoreIndex: number,
+): Int32Array {
   let values: ArrayLike<number>;
   if (targets instanceof Tensor) {
     if (targets.ndim !== 1 || targets.shape[0] !== n) {
-      throw new ShapeError(`${op}: targets must be class indices of shape [${n}], got shape ${fmt(targets.shape)}`);
+      throw new ShapeError(
+        `${op}: targets must be class indices of shape [${n}], got shape ${fmt(targets.shape)}`,
+      );
     }
     values = targets.data;
   } else {
     if (targets.length !== n) {
-      throw new ShapeError(`${op}: targets must hold ${n} class indices (one per row of the input), got ${targets.length}`);
+      throw new ShapeError(
+        `${op}: targets must hold ${n} class indices (one per row of the input), got ${targets.length}`,
+      );
     }
     values = targets;
   }
@@ -86,7 +101,9 @@ function readTargets(op: string, targets: ClassTargets, n: number, c: number, ig
   for (let i = 0; i < n; i++) {
     const v = values[i] as number;
     if (!Number.isInteger(v) || (v !== ignoreIndex && (v < 0 || v >= c))) {
-      throw new DataError(`${op}: targets[${i}] = ${fmt(v)} is not a class index in [0, ${c - 1}] (nor ignoreIndex ${ignoreIndex})`);
+      throw new DataError(
+        `${op}: targets[${i}] = ${fmt(v)} is not a class index in [0, ${c - 1}] (nor ignoreIndex ${ignoreIndex})`,
+      );
     }
     out[i] = v;
   }
@@ -100,11 +117,18 @@ function checkScores(op: string, argName: string, x: Tensor): [number, number] {
   return x.shape as [number, number];
 }
 
-function checkClassWeight(op: string, x: Tensor, weight: Tensor | null | undefined, c: number): TypedArray | null {
+function checkClassWeight(
+  op: string,
+  x: Tensor,
+  weight: Tensor | null | undefined,
+  c: number,
+): TypedArray | null {
   if (!weight) return null;
   assertSameDtype(op, x, weight);
   if (weight.ndim !== 1 || weight.shape[0] !== c) {
-    throw new ShapeError(`${op}: weight must have shape [${c}] (one per class), got ${fmt(weight.shape)}`);
+    throw new ShapeError(
+      `${op}: weight must have shape [${c}] (one per class), got ${fmt(weight.shape)}`,
+    );
   }
   return weight.data;
 }
@@ -122,13 +146,19 @@ function checkClassWeight(op: string, x: Tensor, weight: Tensor | null | undefin
  * const loss = crossEntropy(logits, [3, 0, 1], { labelSmoothing: 0.1 }); // logits [3, C]
  * @see https://arxiv.org/abs/1512.00567 (label smoothing, Szegedy et al. 2016)
  */
-export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: ClassTargets,
+  opts: CrossEntropyOptions = {},
+): Tensor {
   const op = 'crossEntropy';
   const reduction = checkReduction(op, opts.reduction);
   const eps = opts.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new ConfigError(`${op}: labelSmoothing must be in [0, 1], got ${fmt(eps)}`);
+  if (!(eps >= 0 && eps <= 1))
+    throw new ConfigError(`${op}: labelSmoothing must be in [0, 1], got ${fmt(eps)}`);
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex)) throw new ConfigError(`${op}: ignoreIndex must be an integer, got ${fmt(ignoreIndex)}`);
+  if (!Number.isInteger(ignoreIndex))
+    throw new ConfigError(`${op}: ignoreIndex must be an integer, got ${fmt(ignoreIndex)}`);
   const [n, c] = checkScores(op, 'logits', logits);
   const w = checkClassWeight(op, logits, opts.weight, c);
   const t = readTargets(op, targets, n, c, ignoreIndex);
@@ -199,11 +229,16 @@ export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossE
  * @example
  * const loss = nllLoss(logSoftmax(scores, 1), targets);
  */
-export function nllLoss(logProbs: Tensor, targets: ClassTargets, opts: NllLossOptions = {}): Tensor {
+export function nllLoss(
+  logProbs: Tensor,
+  targets: ClassTargets,
+  opts: NllLossOptions = {},
+): Tensor {
   const op = 'nllLoss';
   const reduction = checkReduction(op, opts.reduction);
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex)) throw new ConfigError(`${op}: ignoreIndex must be an integer, got ${fmt(ignoreIndex)}`);
+  if (!Number.isInteger(ignoreIndex))
+    throw new ConfigError(`${op}: ignoreIndex must be an integer, got ${fmt(ignoreIndex)}`);
   const [n, c] = checkScores(op, 'logProbs', logProbs);
   const w = checkClassWeight(op, logProbs, opts.weight, c);
   const t = readTargets(op, targets, n, c, ignoreIndex);
@@ -240,7 +275,9 @@ export function nllLoss(logProbs: Tensor, targets: ClassTargets, opts: NllLossOp
 function checkPair(op: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
   assertSameDtype(op, a, b);
   if (!shapesEqual(a.shape, b.shape)) {
-    throw new ShapeError(`${op}: ${bName} must have the shape of ${aName} ${fmt(a.shape)}, got ${fmt(b.shape)}`);
+    throw new ShapeError(
+      `${op}: ${bName} must have the shape of ${aName} ${fmt(a.shape)}, got ${fmt(b.shape)}`,
+    );
   }
 }
 
@@ -255,7 +292,10 @@ function elementwiseLoss(
   b: Tensor,
   reduction: Reduction,
   elem: (i: number, j: number, da: TypedArray, db: TypedArray) => number,
-  extra: { inputs: Tensor[]; vjp: (scale: (i: number) => number) => (Tensor | null)[] } | null = null,
+  extra: {
+    inputs: Tensor[];
+    vjp: (scale: (i: number) => number) => (Tensor | null)[];
+  } | null = null,
 ): Tensor {
   const size = a.size;
   // Derivative buffers only when a backward pass can happen (otherwise scratch of one element).
@@ -276,7 +316,8 @@ function elementwiseLoss(
     const gd = g.data;
     const g0 = gd[0] as number;
     const sAll = reduction === 'mean' ? g0 / size : g0;
-    const scale = reduction === 'none' ? (i: number): number => gd[i] as number : (): number => sAll;
+    const scale =
+      reduction === 'none' ? (i: number): number => gd[i] as number : (): number => sAll;
     const res: (Tensor | null)[] = [null, null];
     if (a.requiresGrad) {
       const d = allocData(a.dtype, size);
@@ -326,7 +367,8 @@ export function huber(pred: Tensor, target: Tensor, opts: HuberOptions = {}): Te
   const op = 'huber';
   const reduction = checkReduction(op, opts.reduction);
   const delta = opts.delta ?? 1;
-  if (!(delta > 0) || !Number.isFinite(delta)) throw new ConfigError(`${op}: delta must be a finite number > 0, got ${fmt(delta)}`);
+  if (!(delta > 0) || !Number.isFinite(delta))
+    throw new ConfigError(`${op}: delta must be a finite number > 0, got ${fmt(delta)}`);
   checkPair(op, pred, 'pred', target, 'target');
   const p = pred.data;
   const t = target.data;
@@ -344,7 +386,9 @@ export function huber(pred: Tensor, target: Tensor, opts: HuberOptions = {}): Te
 function broadcastIndex(op: string, argName: string, small: Shape, big: Shape): Int32Array {
   const nd = big.length;
   if (small.length > nd || small.some((d, k) => d !== 1 && d !== big[nd - small.length + k])) {
-    throw new ShapeError(`${op}: ${argName} of shape ${fmt(small)} does not broadcast to the input shape ${fmt(big)}`);
+    throw new ShapeError(
+      `${op}: ${argName} of shape ${fmt(small)} does not broadcast to the input shape ${fmt(big)}`,
+    );
   }
   let size = 1;
   for (const d of big) size *= d;
@@ -382,7 +426,11 @@ function broadcastIndex(op: string, argName: string, small: Shape, big: Shape): 
  * @example
  * const loss = bceWithLogits(scores, labels01, { posWeight: tensor([3]) });
  */
-export function bceWithLogits(logits: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
+export function bceWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  opts: BceWithLogitsOptions = {},
+): Tensor {
   const op = 'bceWithLogits';
   const reduction = checkReduction(op, opts.reduction);
   checkPair(op, logits, 'logits', target, 'target');

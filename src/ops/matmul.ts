@@ -7,7 +7,13 @@ import { gemm } from './internal/gemm.js';
 import { newTensor } from './internal/util.js';
 
 /** Offsets of each output batch into a's and b's batch-broadcast storage. */
-function batchOffsets(batch: readonly number[], aBatch: readonly number[], bBatch: readonly number[], aMat: number, bMat: number): [Int32Array, Int32Array] {
+function batchOffsets(
+  batch: readonly number[],
+  aBatch: readonly number[],
+  bBatch: readonly number[],
+  aMat: number,
+  bMat: number,
+): [Int32Array, Int32Array] {
   const count = sizeOf(batch);
   const sa = broadcastStrides(aBatch, batch);
   const sb = broadcastStrides(bBatch, batch);
@@ -41,14 +47,20 @@ function batchOffsets(batch: readonly number[], aBatch: readonly number[], bBatc
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   assertSameDtype('matmul', a, b);
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul(): operands must have at least 1 axis, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new ShapeError(
+      `matmul(): operands must have at least 1 axis, got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`,
+    );
   const aShape = a.ndim === 1 ? [1, a.shape[0] as number] : [...a.shape];
   const bShape = b.ndim === 1 ? [b.shape[0] as number, 1] : [...b.shape];
   const m = aShape[aShape.length - 2] as number;
   const k = aShape[aShape.length - 1] as number;
   const k2 = bShape[bShape.length - 2] as number;
   const n = bShape[bShape.length - 1] as number;
-  if (k !== k2) throw new ShapeError(`matmul(): inner sizes differ: a has shape ${fmt(a.shape)} (k = ${k}) and b has shape ${fmt(b.shape)} (k = ${k2})`);
+  if (k !== k2)
+    throw new ShapeError(
+      `matmul(): inner sizes differ: a has shape ${fmt(a.shape)} (k = ${k}) and b has shape ${fmt(b.shape)} (k = ${k2})`,
+    );
   const aBatch = aShape.slice(0, -2);
   const bBatch = bShape.slice(0, -2);
   const batch = broadcastShapes(aBatch, bBatch);
@@ -56,7 +68,21 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [oa, ob] = batchOffsets(batch, aBatch, bBatch, m * k, k * n);
   const outFull = [...batch, m, n];
   const out = newTensor(a.dtype, outFull);
-  for (let i = 0; i < count; i++) gemm(false, false, m, n, k, a.data, oa[i] as number, b.data, ob[i] as number, out.data, i * m * n, false);
+  for (let i = 0; i < count; i++)
+    gemm(
+      false,
+      false,
+      m,
+      n,
+      k,
+      a.data,
+      oa[i] as number,
+      b.data,
+      ob[i] as number,
+      out.data,
+      i * m * n,
+      false,
+    );
   let outShape = outFull;
   if (a.ndim === 1) outShape = outShape.filter((_, i) => i !== outFull.length - 2);
   if (b.ndim === 1) outShape = outShape.slice(0, -1);
@@ -68,14 +94,42 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let gb: Tensor | null = null;
     if (a.requiresGrad) {
       const full = newTensor(a.dtype, [...batch, m, k]);
-      for (let i = 0; i < count; i++) gemm(false, true, m, k, n, g.data, i * m * n, b.data, ob[i] as number, full.data, i * m * k, false);
+      for (let i = 0; i < count; i++)
+        gemm(
+          false,
+          true,
+          m,
+          k,
+          n,
+          g.data,
+          i * m * n,
+          b.data,
+          ob[i] as number,
+          full.data,
+          i * m * k,
+          false,
+        );
       ga = newTensor(a.dtype, a.shape);
       if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
       else ga.data.set(full.data);
     }
     if (b.requiresGrad) {
       const full = newTensor(b.dtype, [...batch, k, n]);
-      for (let i = 0; i < count; i++) gemm(true, false, k, n, m, a.data, oa[i] as number, g.data, i * m * n, full.data, i * k * n, false);
+      for (let i = 0; i < count; i++)
+        gemm(
+          true,
+          false,
+          k,
+          n,
+          m,
+          a.data,
+          oa[i] as number,
+          g.data,
+          i * m * n,
+          full.data,
+          i * k * n,
+          false,
+        );
       gb = newTensor(b.dtype, b.shape);
       if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
       else gb.data.set(full.data);

@@ -38,25 +38,69 @@ declare module '../tensor/tensor.js' {
 }
 
 const proto = Tensor.prototype;
-proto.add = function (b) { return add(this, b); };
-proto.sub = function (b) { return sub(this, b); };
-proto.mul = function (b) { return mul(this, b); };
-proto.div = function (b) { return div(this, b); };
-proto.pow = function (b) { return pow(this, b); };
-proto.neg = function () { return neg(this); };
-proto.exp = function () { return exp(this); };
-proto.log = function () { return log(this); };
-proto.sqrt = function () { return sqrt(this); };
-proto.abs = function () { return abs(this); };
-proto.tanh = function () { return tanh(this); };
-proto.sigmoid = function () { return sigmoid(this); };
-proto.relu = function () { return relu(this); };
-proto.matmul = function (b) { return matmul(this, b); };
-proto.sum = function (axis, keepDims) { return sum(this, axis, keepDims); };
-proto.mean = function (axis, keepDims) { return mean(this, axis, keepDims); };
-proto.max = function (axis, keepDims) { return max(this, axis, keepDims); };
-proto.min = function (axis, keepDims) { return min(this, axis, keepDims); };
-proto.reshape = function (shape) { return reshape(this, shape); };
-proto.transpose = function (a0, a1) { return transpose(this, a0, a1); };
-proto.permute = function (perm) { return permute(this, perm); };
-proto.astype = function (dtype) { return astype(this, dtype); };
+proto.add = function (b) {
+  return add(this, b);
+};
+proto.sub = function (b) {
+  return sub(this, b);
+};
+proto.mul = function (b) {
+  return mul(this, b);
+};
+proto.div = function (b) {
+  return div(this, b);
+};
+proto.pow = function (b) {
+  return pow(this, b);
+};
+proto.neg = function () {
+  return neg(this);
+};
+proto.exp = function () {
+  return exp(this);
+};
+proto.log = function () {
+  return log(this);
+};
+proto.sqrt = function () {
+  return sqrt(this);
+};
+proto.abs = function () {
+  return abs(this);
+};
+proto.tanh = function () {
+  return tanh(this);
+};
+proto.sigmoid = function () {
+  return sigmoid(this);
+};
+proto.relu = function () {
+  return relu(this);
+};
+proto.matmul = function (b) {
+  return matmul(this, b);
+};
+proto.sum = function (axis, keepDims) {
+  return sum(this, axis, keepDims);
+};
+proto.mean = function (axis, keepDims) {
+  return mean(this, axis, keepDims);
+};
+proto.max = function (axis, keepDims) {
+  return max(this, axis, keepDims);
+};
+proto.min = function (axis, keepDims) {
+  return min(this, axis, keepDims);
+};
+proto.reshape = function (shape) {
+  return reshape(this, shape);
+};
+proto.transpose = function (a0, a1) {
+  return transpose(this, a0, a1);
+};
+proto.permute = function (perm) {
+  return permute(this, perm);
+};
+proto.astype = function (dtype) {
+  return astype(this, dtype);
+};

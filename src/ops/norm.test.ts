@@ -3,10 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { gradcheckMismatches, randomTensor, refCaseMismatches, type RefCase } from '../../test/op-test-utils.js';
+import {
+  gradcheckMismatches,
+  randomTensor,
+  refCaseMismatches,
+  type RefCase,
+} from '../../test/op-test-utils.js';
 import { batchNorm, layerNorm } from './norm.js';
 
-const ref = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+const ref = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
+    'utf8',
+  ),
+) as { cases: RefCase[] };
 
 describe('norm: PyTorch reference', () => {
   const ln = ref.cases.filter((c) => c.op === 'layerNorm');
@@ -16,14 +26,23 @@ describe('norm: PyTorch reference', () => {
     expect(bn.length).toBeGreaterThan(0);
   });
   for (const c of ln) {
-    const run = (i: Tensor[]): Tensor => layerNorm(i[0]!, i[1]!.shape, i[1], i[2], c.args.eps as number);
-    it(`${c.name} float64`, () => expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
-    it(`${c.name} float32`, () => expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
+    const run = (i: Tensor[]): Tensor =>
+      layerNorm(i[0]!, i[1]!.shape, i[1], i[2], c.args.eps as number);
+    it(`${c.name} float64`, () =>
+      expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
+    it(`${c.name} float32`, () =>
+      expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
   }
   for (const c of bn) {
-    const run = (i: Tensor[]): Tensor => batchNorm(i[0]!, i[1], i[2], { eps: c.args.eps as number, training: c.args.training as boolean });
-    it(`${c.name} float64`, () => expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
-    it(`${c.name} float32`, () => expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
+    const run = (i: Tensor[]): Tensor =>
+      batchNorm(i[0]!, i[1], i[2], {
+        eps: c.args.eps as number,
+        training: c.args.training as boolean,
+      });
+    it(`${c.name} float64`, () =>
+      expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
+    it(`${c.name} float32`, () =>
+      expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
   }
 });
 
@@ -52,7 +71,9 @@ describe('layerNorm', () => {
     const x = randomTensor([3, 2, 4], rng, 'float64', true);
     const w = randomTensor([2, 4], rng, 'float64', true);
     const b = randomTensor([2, 4], rng, 'float64', true);
-    expect(gradcheckMismatches((i) => layerNorm(i[0]!, [2, 4], i[1], i[2]), [x, w, b], rng)).toEqual([]);
+    expect(
+      gradcheckMismatches((i) => layerNorm(i[0]!, [2, 4], i[1], i[2]), [x, w, b], rng),
+    ).toEqual([]);
   });
 
   it('gradient without affine parameters matches finite differences', () => {
@@ -64,8 +85,12 @@ describe('layerNorm', () => {
   it('rejects bad shapes, eps and dtypes', () => {
     const rng = new Rng(4);
     const x = randomTensor([3, 5], rng);
-    expect(() => layerNorm(x, 4)).toThrow(/x must end with the normalized shape \[4\], got shape \[3, 5\]/);
-    expect(() => layerNorm(x, 5, randomTensor([4], rng))).toThrow(/weight must have shape \[5\], got \[4\]/);
+    expect(() => layerNorm(x, 4)).toThrow(
+      /x must end with the normalized shape \[4\], got shape \[3, 5\]/,
+    );
+    expect(() => layerNorm(x, 5, randomTensor([4], rng))).toThrow(
+      /weight must have shape \[5\], got \[4\]/,
+    );
     expect(() => layerNorm(x, 5, null, randomTensor([5, 1], rng))).toThrow(ShapeError);
     expect(() => layerNorm(x, 0)).toThrow(ShapeError);
     expect(() => layerNorm(x, 5, null, null, -1)).toThrow(ConfigError);
@@ -89,11 +114,20 @@ describe('batchNorm', () => {
     const b = randomTensor([2], rng, 'float64', true);
     const runningMean = new Tensor(Float64Array.from([0.3, -0.2]), [2]);
     const runningVar = new Tensor(Float64Array.from([1.5, 0.7]), [2]);
-    expect(gradcheckMismatches((i) => batchNorm(i[0]!, i[1], i[2], { training: false, runningMean, runningVar }), [x, w, b], rng)).toEqual([]);
+    expect(
+      gradcheckMismatches(
+        (i) => batchNorm(i[0]!, i[1], i[2], { training: false, runningMean, runningVar }),
+        [x, w, b],
+        rng,
+      ),
+    ).toEqual([]);
     // eval: y = (x − μ_r)/√(σ²_r + ε)·γ + β, here for element (0, 1, 0, 0)
     const y = batchNorm(x, w, b, { training: false, runningMean, runningVar, eps: 1e-3 });
     const k = 1 * 4;
-    expect(y.data[k]).toBeCloseTo(((x.data[k]! + 0.2) / Math.sqrt(0.7 + 1e-3)) * w.data[1]! + b.data[1]!, 13);
+    expect(y.data[k]).toBeCloseTo(
+      ((x.data[k]! + 0.2) / Math.sqrt(0.7 + 1e-3)) * w.data[1]! + b.data[1]!,
+      13,
+    );
   });
 
   it('training normalises each channel over N, H, W and updates running stats (unbiased variance)', () => {
@@ -105,10 +139,11 @@ describe('batchNorm', () => {
     for (let ch = 0; ch < 2; ch++) {
       const vals: number[] = [];
       const outs: number[] = [];
-      for (let n = 0; n < 4; n++) for (let k = 0; k < 9; k++) {
-        vals.push(x.data[(n * 2 + ch) * 9 + k]!);
-        outs.push(y.data[(n * 2 + ch) * 9 + k]!);
-      }
+      for (let n = 0; n < 4; n++)
+        for (let k = 0; k < 9; k++) {
+          vals.push(x.data[(n * 2 + ch) * 9 + k]!);
+          outs.push(y.data[(n * 2 + ch) * 9 + k]!);
+        }
       const m = vals.reduce((a, v) => a + v, 0) / 36;
       const ss = vals.reduce((a, v) => a + (v - m) ** 2, 0);
       const om = outs.reduce((a, v) => a + v, 0) / 36;
@@ -132,8 +167,12 @@ describe('batchNorm', () => {
     expect(() => batchNorm(randomTensor([4], rng))).toThrow(ShapeError);
     expect(() => batchNorm(x, randomTensor([4], rng))).toThrow(/weight must have shape \[3\]/);
     expect(() => batchNorm(x, null, null, { training: false })).toThrow(ConfigError);
-    expect(() => batchNorm(x, null, null, { momentum: 2 })).toThrow(/momentum must be in \[0, 1\], got 2/);
-    expect(() => batchNorm(x, null, null, { runningMean: randomTensor([3], rng) })).toThrow(ConfigError);
+    expect(() => batchNorm(x, null, null, { momentum: 2 })).toThrow(
+      /momentum must be in \[0, 1\], got 2/,
+    );
+    expect(() => batchNorm(x, null, null, { runningMean: randomTensor([3], rng) })).toThrow(
+      ConfigError,
+    );
     expect(() => batchNorm(randomTensor([1, 3], rng))).toThrow(/more than 1 value per channel/);
     expect(() => batchNorm(x, randomTensor([3], rng, 'float32'))).toThrow(DtypeError);
   });

@@ -5,7 +5,8 @@ import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 
 function checkEps(op: string, eps: number): void {
-  if (!(eps >= 0) || !Number.isFinite(eps)) throw new ConfigError(`${op}: eps must be a finite number >= 0, got ${fmt(eps)}`);
+  if (!(eps >= 0) || !Number.isFinite(eps))
+    throw new ConfigError(`${op}: eps must be a finite number >= 0, got ${fmt(eps)}`);
 }
 
 /**
@@ -58,17 +59,23 @@ export function layerNorm(
   const op = 'layerNorm';
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   if (ns.length === 0 || !ns.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ShapeError(`${op}: normalizedShape must be a positive integer or a non-empty list of them, got ${fmt(normalizedShape)}`);
+    throw new ShapeError(
+      `${op}: normalizedShape must be a positive integer or a non-empty list of them, got ${fmt(normalizedShape)}`,
+    );
   }
   checkEps(op, eps);
   const w = weight ?? null;
   const b = bias ?? null;
   assertSameDtype(op, x, ...(w ? [w] : []), ...(b ? [b] : []));
   if (x.ndim < ns.length || !shapesEqual(x.shape.slice(x.ndim - ns.length), ns)) {
-    throw new ShapeError(`${op}: x must end with the normalized shape ${fmt(ns)}, got shape ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `${op}: x must end with the normalized shape ${fmt(ns)}, got shape ${fmt(x.shape)}`,
+    );
   }
-  if (w && !shapesEqual(w.shape, ns)) throw new ShapeError(`${op}: weight must have shape ${fmt(ns)}, got ${fmt(w.shape)}`);
-  if (b && !shapesEqual(b.shape, ns)) throw new ShapeError(`${op}: bias must have shape ${fmt(ns)}, got ${fmt(b.shape)}`);
+  if (w && !shapesEqual(w.shape, ns))
+    throw new ShapeError(`${op}: weight must have shape ${fmt(ns)}, got ${fmt(w.shape)}`);
+  if (b && !shapesEqual(b.shape, ns))
+    throw new ShapeError(`${op}: bias must have shape ${fmt(ns)}, got ${fmt(b.shape)}`);
   let d = 1;
   for (const s of ns) d *= s;
   const rows = x.size / d;
@@ -157,14 +164,23 @@ export interface BatchNormOptions {
  * const y = batchNorm(x, gamma, beta, { training: true, runningMean, runningVar });
  * @see https://arxiv.org/abs/1502.03167 (Ioffe & Szegedy 2015)
  */
-export function batchNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+export function batchNorm(
+  x: Tensor,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  opts: BatchNormOptions = {},
+): Tensor {
   const op = 'batchNorm';
   const training = opts.training ?? true;
   const eps = opts.eps ?? 1e-5;
   const momentum = opts.momentum ?? 0.1;
   checkEps(op, eps);
-  if (!(momentum >= 0 && momentum <= 1)) throw new ConfigError(`${op}: momentum must be in [0, 1], got ${fmt(momentum)}`);
-  if (x.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...] with at least 2 axes, got shape ${fmt(x.shape)}`);
+  if (!(momentum >= 0 && momentum <= 1))
+    throw new ConfigError(`${op}: momentum must be in [0, 1], got ${fmt(momentum)}`);
+  if (x.ndim < 2)
+    throw new ShapeError(
+      `${op}: x must be [N, C, ...] with at least 2 axes, got shape ${fmt(x.shape)}`,
+    );
   const w = weight ?? null;
   const b = bias ?? null;
   const rm = opts.runningMean ?? null;
@@ -174,19 +190,27 @@ export function batchNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
   const c = x.shape[1] as number;
   const sp = x.size / Math.max(1, n * c);
   const checkC = (t: Tensor | null, name: string): void => {
-    if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new ShapeError(`${op}: ${name} must have shape [${c}] (channels of x ${fmt(x.shape)}), got ${fmt(t.shape)}`);
+    if (t && (t.ndim !== 1 || t.shape[0] !== c))
+      throw new ShapeError(
+        `${op}: ${name} must have shape [${c}] (channels of x ${fmt(x.shape)}), got ${fmt(t.shape)}`,
+      );
   };
   checkC(w, 'weight');
   checkC(b, 'bias');
   checkC(rm, 'runningMean');
   checkC(rv, 'runningVar');
   if ((rm === null) !== (rv === null)) {
-    throw new ConfigError(`${op}: runningMean and runningVar must be given together (got only ${rm ? 'runningMean' : 'runningVar'})`);
+    throw new ConfigError(
+      `${op}: runningMean and runningVar must be given together (got only ${rm ? 'runningMean' : 'runningVar'})`,
+    );
   }
   const m = n * sp;
-  if (!training && (!rm || !rv)) throw new ConfigError(`${op}: eval mode (training: false) needs runningMean and runningVar`);
+  if (!training && (!rm || !rv))
+    throw new ConfigError(`${op}: eval mode (training: false) needs runningMean and runningVar`);
   if (training && m <= 1) {
-    throw new ShapeError(`${op}: training needs more than 1 value per channel, got x of shape ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `${op}: training needs more than 1 value per channel, got x of shape ${fmt(x.shape)}`,
+    );
   }
   const xd = x.data;
   const wd = w ? w.data : null;

@@ -3,14 +3,34 @@ import { describe, expect, it } from 'vitest';
 import { DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { closeMismatch, gradcheckMismatches, numericVjp, randomTensor, refCaseMismatches, type RefCase } from '../../test/op-test-utils.js';
+import {
+  closeMismatch,
+  gradcheckMismatches,
+  numericVjp,
+  randomTensor,
+  refCaseMismatches,
+  type RefCase,
+} from '../../test/op-test-utils.js';
 import { gru, lstm, rnnTanh, type RnnResult } from './recurrent.js';
 
-const ref = JSON.parse(readFileSync(new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+const ref = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
+    'utf8',
+  ),
+) as { cases: RefCase[] };
 
 type Opt = Tensor | null | undefined;
 /** One calling convention for the three cells (c0 is ignored by rnnTanh and gru). */
-type Cell = (x: Tensor, wIh: Tensor, wHh: Tensor, bIh?: Opt, bHh?: Opt, h0?: Opt, c0?: Opt) => RnnResult;
+type Cell = (
+  x: Tensor,
+  wIh: Tensor,
+  wHh: Tensor,
+  bIh?: Opt,
+  bHh?: Opt,
+  h0?: Opt,
+  c0?: Opt,
+) => RnnResult;
 const cells: Record<string, { fn: Cell; gates: number }> = {
   rnnTanh: { fn: (x, a, b, c, d, h0) => rnnTanh(x, a, b, c, d, h0), gates: 1 },
   lstm: { fn: lstm, gates: 4 },
@@ -25,13 +45,22 @@ describe('recurrent: PyTorch reference (zero initial state, loss on output)', ()
   for (const c of cases) {
     const fn = cells[c.op]!.fn;
     const run = (i: Tensor[]): Tensor => fn(i[0]!, i[1]!, i[2]!, i[3], i[4]).output;
-    it(`${c.name} float64`, () => expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
-    it(`${c.name} float32`, () => expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
+    it(`${c.name} float64`, () =>
+      expect(refCaseMismatches(c, 'float64', 1e-9, 1e-12, run)).toEqual([]));
+    it(`${c.name} float32`, () =>
+      expect(refCaseMismatches(c, 'float32', 1e-4, 1e-5, run)).toEqual([]));
   }
 });
 
 /** Random weights for a cell with G gates: [x, wIh, wHh, bIh, bHh, h0, c0]. */
-function setup(gates: number, T: number, B: number, I: number, H: number, seed: number): { rng: Rng; t: Tensor[] } {
+function setup(
+  gates: number,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  seed: number,
+): { rng: Rng; t: Tensor[] } {
   const rng = new Rng(seed);
   const t = [
     randomTensor([T, B, I], rng, 'float64', true),
@@ -52,12 +81,24 @@ describe('recurrent: finite-difference gradients', () => {
 
     it(`${name}: loss on output with initial states (all 6–7 inputs)`, () => {
       const { rng, t } = setup(gates, 4, 2, 3, 3, 11);
-      expect(gradcheckMismatches((i) => fn(i[0]!, i[1]!, i[2]!, i[3], i[4], i[5], i[6]).output, inputsOf(t), rng)).toEqual([]);
+      expect(
+        gradcheckMismatches(
+          (i) => fn(i[0]!, i[1]!, i[2]!, i[3], i[4], i[5], i[6]).output,
+          inputsOf(t),
+          rng,
+        ),
+      ).toEqual([]);
     });
 
     it(`${name}: loss on hLast only, with initial states`, () => {
       const { rng, t } = setup(gates, 3, 2, 2, 3, 12);
-      expect(gradcheckMismatches((i) => fn(i[0]!, i[1]!, i[2]!, i[3], i[4], i[5], i[6]).hLast, inputsOf(t), rng)).toEqual([]);
+      expect(
+        gradcheckMismatches(
+          (i) => fn(i[0]!, i[1]!, i[2]!, i[3], i[4], i[5], i[6]).hLast,
+          inputsOf(t),
+          rng,
+        ),
+      ).toEqual([]);
     });
 
     it(`${name}: loss on output and hLast together (T = 1, no biases, no initial state)`, () => {
@@ -71,7 +112,8 @@ describe('recurrent: finite-difference gradients', () => {
       const loss = (): number => {
         const r = fn(x, wIh, wHh, null, null);
         let s = 0;
-        for (let k = 0; k < 6; k++) s += r.output.data[k]! * a.data[k]! + r.hLast.data[k]! * bc.data[k]!;
+        for (let k = 0; k < 6; k++)
+          s += r.output.data[k]! * a.data[k]! + r.hLast.data[k]! * bc.data[k]!;
         return s;
       };
       const r = fn(x, wIh, wHh, null, null);
@@ -96,7 +138,8 @@ describe('recurrent: finite-difference gradients', () => {
 
   it('lstm: loss on cLast only, and on cLast + hLast', () => {
     const { rng, t } = setup(4, 3, 2, 2, 3, 15);
-    const run = (i: Tensor[]): ReturnType<typeof lstm> => lstm(i[0]!, i[1]!, i[2]!, i[3], i[4], i[5], i[6]);
+    const run = (i: Tensor[]): ReturnType<typeof lstm> =>
+      lstm(i[0]!, i[1]!, i[2]!, i[3], i[4], i[5], i[6]);
     expect(gradcheckMismatches((i) => run(i).cLast, t, rng)).toEqual([]);
     // L = Σ cLast·u + Σ hLast·v: seed both views and compare with differences of the sum.
     const u = randomTensor([2, 3], rng);
@@ -108,10 +151,12 @@ describe('recurrent: finite-difference gradients', () => {
     const both = (): Tensor => {
       const q = run(t);
       let s = 0;
-      for (let k = 0; k < 6; k++) s += q.cLast.data[k]! * u.data[k]! + q.hLast.data[k]! * v.data[k]!;
+      for (let k = 0; k < 6; k++)
+        s += q.cLast.data[k]! * u.data[k]! + q.hLast.data[k]! * v.data[k]!;
       return new Tensor(Float64Array.of(s), [1]);
     };
-    for (const p of t) expect(closeMismatch(p.grad!.data, numericVjp(both, p, [1]), 1e-6, 1e-8)).toBeNull();
+    for (const p of t)
+      expect(closeMismatch(p.grad!.data, numericVjp(both, p, [1]), 1e-6, 1e-8)).toBeNull();
   });
 
   it('lstm: hand-computed single step', () => {
@@ -146,15 +191,46 @@ describe('recurrent: bad inputs', () => {
   const rng = new Rng(20);
   const x = randomTensor([3, 2, 4], rng);
   it('rejects mismatched shapes with both shapes in the message', () => {
-    expect(() => rnnTanh(randomTensor([2, 4], rng), randomTensor([5, 4], rng), randomTensor([5, 5], rng))).toThrow(/input must be \[T, B, I\]/);
-    expect(() => lstm(x, randomTensor([20, 3], rng), randomTensor([20, 5], rng))).toThrow(/weightIh must be \[20, 4\].*got \[20, 3\]/);
-    expect(() => gru(x, randomTensor([15, 4], rng), randomTensor([20, 5], rng))).toThrow(/weightHh must be \[3·H, H\]/);
-    expect(() => gru(x, randomTensor([15, 4], rng), randomTensor([15, 5], rng), randomTensor([5], rng))).toThrow(/biasIh must have shape \[15\]/);
-    expect(() => rnnTanh(x, randomTensor([5, 4], rng), randomTensor([5, 5], rng), null, null, randomTensor([3, 5], rng))).toThrow(/h0 must have shape \[2, 5\]/);
-    expect(() => lstm(x, randomTensor([20, 4], rng), randomTensor([20, 5], rng), null, null, null, randomTensor([2, 4], rng))).toThrow(ShapeError);
-    expect(() => rnnTanh(randomTensor([0, 2, 4], rng), randomTensor([5, 4], rng), randomTensor([5, 5], rng))).toThrow(/T >= 1/);
+    expect(() =>
+      rnnTanh(randomTensor([2, 4], rng), randomTensor([5, 4], rng), randomTensor([5, 5], rng)),
+    ).toThrow(/input must be \[T, B, I\]/);
+    expect(() => lstm(x, randomTensor([20, 3], rng), randomTensor([20, 5], rng))).toThrow(
+      /weightIh must be \[20, 4\].*got \[20, 3\]/,
+    );
+    expect(() => gru(x, randomTensor([15, 4], rng), randomTensor([20, 5], rng))).toThrow(
+      /weightHh must be \[3·H, H\]/,
+    );
+    expect(() =>
+      gru(x, randomTensor([15, 4], rng), randomTensor([15, 5], rng), randomTensor([5], rng)),
+    ).toThrow(/biasIh must have shape \[15\]/);
+    expect(() =>
+      rnnTanh(
+        x,
+        randomTensor([5, 4], rng),
+        randomTensor([5, 5], rng),
+        null,
+        null,
+        randomTensor([3, 5], rng),
+      ),
+    ).toThrow(/h0 must have shape \[2, 5\]/);
+    expect(() =>
+      lstm(
+        x,
+        randomTensor([20, 4], rng),
+        randomTensor([20, 5], rng),
+        null,
+        null,
+        null,
+        randomTensor([2, 4], rng),
+      ),
+    ).toThrow(ShapeError);
+    expect(() =>
+      rnnTanh(randomTensor([0, 2, 4], rng), randomTensor([5, 4], rng), randomTensor([5, 5], rng)),
+    ).toThrow(/T >= 1/);
   });
   it('rejects mixed dtypes', () => {
-    expect(() => rnnTanh(x, randomTensor([5, 4], rng, 'float32'), randomTensor([5, 5], rng))).toThrow(DtypeError);
+    expect(() =>
+      rnnTanh(x, randomTensor([5, 4], rng, 'float32'), randomTensor([5, 5], rng)),
+    ).toThrow(DtypeError);
   });
 });

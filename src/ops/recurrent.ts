@@ -60,22 +60,54 @@ function prepare(
   }
   const [t, b, i] = x.shape as [number, number, number];
   if (wHh.ndim !== 2 || (wHh.shape[0] as number) !== gates * (wHh.shape[1] as number)) {
-    throw new ShapeError(`${op}: weightHh must be [${gates}·H, H] (${gates} gates), got shape ${fmt(wHh.shape)}`);
+    throw new ShapeError(
+      `${op}: weightHh must be [${gates}·H, H] (${gates} gates), got shape ${fmt(wHh.shape)}`,
+    );
   }
   const h = wHh.shape[1] as number;
   const gh = gates * h;
   if (wIh.ndim !== 2 || wIh.shape[0] !== gh || wIh.shape[1] !== i) {
-    throw new ShapeError(`${op}: weightIh must be [${gh}, ${i}] (${gates}·H rows, I = input features of ${fmt(x.shape)}), got ${fmt(wIh.shape)}`);
+    throw new ShapeError(
+      `${op}: weightIh must be [${gh}, ${i}] (${gates}·H rows, I = input features of ${fmt(x.shape)}), got ${fmt(wIh.shape)}`,
+    );
   }
-  for (const [name, v] of [['biasIh', bIh], ['biasHh', bHh]] as const) {
-    if (v && (v.ndim !== 1 || v.shape[0] !== gh)) throw new ShapeError(`${op}: ${name} must have shape [${gh}], got ${fmt(v.shape)}`);
+  for (const [name, v] of [
+    ['biasIh', bIh],
+    ['biasHh', bHh],
+  ] as const) {
+    if (v && (v.ndim !== 1 || v.shape[0] !== gh))
+      throw new ShapeError(`${op}: ${name} must have shape [${gh}], got ${fmt(v.shape)}`);
   }
-  for (const [name, v] of [['h0', s0], ['c0', s1]] as const) {
+  for (const [name, v] of [
+    ['h0', s0],
+    ['c0', s1],
+  ] as const) {
     if (!v) continue;
-    const ok = (v.ndim === 2 && v.shape[0] === b && v.shape[1] === h) || (v.ndim === 3 && v.shape[0] === 1 && v.shape[1] === b && v.shape[2] === h);
-    if (!ok) throw new ShapeError(`${op}: ${name} must have shape [${b}, ${h}] (batch, hidden), got ${fmt(v.shape)}`);
+    const ok =
+      (v.ndim === 2 && v.shape[0] === b && v.shape[1] === h) ||
+      (v.ndim === 3 && v.shape[0] === 1 && v.shape[1] === b && v.shape[2] === h);
+    if (!ok)
+      throw new ShapeError(
+        `${op}: ${name} must have shape [${b}, ${h}] (batch, hidden), got ${fmt(v.shape)}`,
+      );
   }
-  return { op, dtype: x.dtype, t, b, i, h, g: gates, x, wIh, wHh, bIh, bHh, h0: s0, c0: s1, inputs: [x, wIh, wHh, ...opt] };
+  return {
+    op,
+    dtype: x.dtype,
+    t,
+    b,
+    i,
+    h,
+    g: gates,
+    x,
+    wIh,
+    wHh,
+    bIh,
+    bHh,
+    h0: s0,
+    c0: s1,
+    inputs: [x, wIh, wHh, ...opt],
+  };
 }
 
 /** XP[T·B, G·H] = X·W_ihᵀ (+ b_ih, + b_hh when `addHh`): the input projection of all steps at once. */
@@ -89,7 +121,9 @@ function inputProjection(s: Seq, addHh: boolean): TypedArray {
   if (bi || bh) {
     for (let r = 0; r < rows; r++) {
       const o = r * gh;
-      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (bi ? (bi[j] as number) : 0) + (bh ? (bh[j] as number) : 0);
+      for (let j = 0; j < gh; j++)
+        xp[o + j] =
+          (xp[o + j] as number) + (bi ? (bi[j] as number) : 0) + (bh ? (bh[j] as number) : 0);
     }
   }
   return xp;
@@ -110,7 +144,14 @@ function colSums(src: TypedArray, rows: number, cols: number, dtype: DType): Typ
  * states `hs` ([T, B, H] contiguous from offset 0): dX = dXP·W_ih, dW_ih = dXPᵀ·X,
  * dW_hh = Σ_t dHP_tᵀ·h_{t−1}, db = column sums. Returned in the order of `s.inputs`, with dh0/dc0.
  */
-function sequenceGrads(s: Seq, dXP: TypedArray, dHP: TypedArray, hs: TypedArray, dh0: TypedArray | null, dc0: TypedArray | null): (Tensor | null)[] {
+function sequenceGrads(
+  s: Seq,
+  dXP: TypedArray,
+  dHP: TypedArray,
+  hs: TypedArray,
+  dh0: TypedArray | null,
+  dc0: TypedArray | null,
+): (Tensor | null)[] {
   const rows = s.t * s.b;
   const gh = s.g * s.h;
   const res: (Tensor | null)[] = [];
@@ -132,8 +173,10 @@ function sequenceGrads(s: Seq, dXP: TypedArray, dHP: TypedArray, hs: TypedArray,
     if (s.h0) gemm(true, false, gh, s.h, s.b, dHP, 0, s.h0.data, 0, d, 0, later > 0);
     res.push(new Tensor(d, s.wHh.shape));
   } else res.push(null);
-  if (s.bIh) res.push(s.bIh.requiresGrad ? new Tensor(colSums(dXP, rows, gh, s.dtype), s.bIh.shape) : null);
-  if (s.bHh) res.push(s.bHh.requiresGrad ? new Tensor(colSums(dHP, rows, gh, s.dtype), s.bHh.shape) : null);
+  if (s.bIh)
+    res.push(s.bIh.requiresGrad ? new Tensor(colSums(dXP, rows, gh, s.dtype), s.bIh.shape) : null);
+  if (s.bHh)
+    res.push(s.bHh.requiresGrad ? new Tensor(colSums(dHP, rows, gh, s.dtype), s.bHh.shape) : null);
   if (s.h0) res.push(s.h0.requiresGrad && dh0 ? new Tensor(dh0, s.h0.shape) : null);
   if (s.c0) res.push(s.c0.requiresGrad && dc0 ? new Tensor(dc0, s.c0.shape) : null);
   return res;

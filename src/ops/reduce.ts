@@ -30,7 +30,9 @@ function plan(x: Tensor, axisArg: Axes): Plan {
   const keepShape = x.shape.map((d, i) => (red.has(i) ? 1 : d));
   let n = 1;
   for (const a of axes) n *= x.shape[a] as number;
-  const contiguous = axes.length === 0 || (axes[axes.length - 1] as number) - (axes[0] as number) === axes.length - 1;
+  const contiguous =
+    axes.length === 0 ||
+    (axes[axes.length - 1] as number) - (axes[0] as number) === axes.length - 1;
   if (contiguous) {
     let outer = 1;
     let inner = 1;
@@ -89,7 +91,8 @@ export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
     } else {
       for (let k = 0; k < n; k++) {
         const row = base + k * inner;
-        for (let i = 0; i < inner; i++) od[o * inner + i] = (od[o * inner + i] as number) + (src[row + i] as number);
+        for (let i = 0; i < inner; i++)
+          od[o * inner + i] = (od[o * inner + i] as number) + (src[row + i] as number);
       }
     }
   }
@@ -121,7 +124,8 @@ export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
 }
 
 function extremum(name: 'max' | 'min', x: Tensor, axis: Axes, keepDims: boolean): Tensor {
-  if (x.size === 0) throw new ConfigError(`${name}(): cannot reduce an empty tensor of shape ${fmt(x.shape)}`);
+  if (x.size === 0)
+    throw new ConfigError(`${name}(): cannot reduce an empty tensor of shape ${fmt(x.shape)}`);
   const p = plan(x, axis);
   const src = arranged(x, p);
   const out = newTensor(x.dtype, finish(p, keepDims));
@@ -148,7 +152,8 @@ function extremum(name: 'max' | 'min', x: Tensor, axis: Axes, keepDims: boolean)
         let count = 0;
         for (let k = 0; k < n; k++) if (src[(o * n + k) * inner + i] === best) count++;
         const share = (g.data[o * inner + i] as number) / Math.max(count, 1);
-        for (let k = 0; k < n; k++) if (src[(o * n + k) * inner + i] === best) ga[(o * n + k) * inner + i] = share;
+        for (let k = 0; k < n; k++)
+          if (src[(o * n + k) * inner + i] === best) ga[(o * n + k) * inner + i] = share;
       }
     }
     return [unarranged(x, p, ga)];
@@ -253,7 +258,8 @@ export function std(x: Tensor, axis?: Axes, opts: VarianceOptions = {}): Tensor 
   for (let i = 0; i < out.data.length; i++) out.data[i] = Math.sqrt(v.data[i] as number);
   return record('std', out, [v], (g) => {
     const gv = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < gv.data.length; i++) gv.data[i] = (g.data[i] as number) / (2 * (out.data[i] as number));
+    for (let i = 0; i < gv.data.length; i++)
+      gv.data[i] = (g.data[i] as number) / (2 * (out.data[i] as number));
     return [gv];
   });
 }

@@ -1,7 +1,14 @@
 import { DataError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
 import { allocData, assertDtype, type DType } from '../tensor/dtype.js';
-import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
+import {
+  broadcastShapes,
+  normalizeAxis,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
+  type Shape,
+} from '../tensor/shape.js';
 import { Tensor, assertSameDtype } from '../tensor/tensor.js';
 import { BinOp, broadcastBinary, sumToShape } from './internal/broadcast.js';
 import { invertPerm, permuteKernel } from './internal/permute.js';
@@ -16,15 +23,23 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   const s = [...shape];
   const neg = s.filter((d) => d === -1).length;
   if (neg > 1 || s.some((d) => !Number.isInteger(d) || d < -1)) {
-    throw new ShapeError(`reshape(): shape must hold non-negative integers and at most one -1, got ${fmt(shape)}`);
+    throw new ShapeError(
+      `reshape(): shape must hold non-negative integers and at most one -1, got ${fmt(shape)}`,
+    );
   }
   if (neg === 1) {
     const known = s.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const i = s.indexOf(-1);
-    if (known === 0 || x.size % known !== 0) throw new ShapeError(`reshape(): cannot infer -1 in ${fmt(shape)} for ${x.size} elements (shape ${fmt(x.shape)})`);
+    if (known === 0 || x.size % known !== 0)
+      throw new ShapeError(
+        `reshape(): cannot infer -1 in ${fmt(shape)} for ${x.size} elements (shape ${fmt(x.shape)})`,
+      );
     s[i] = x.size / known;
   }
-  if (sizeOf(s) !== x.size) throw new ShapeError(`reshape(): shape ${fmt(shape)} has ${sizeOf(s)} elements but x of shape ${fmt(x.shape)} has ${x.size}`);
+  if (sizeOf(s) !== x.size)
+    throw new ShapeError(
+      `reshape(): shape ${fmt(shape)} has ${sizeOf(s)} elements but x of shape ${fmt(x.shape)} has ${x.size}`,
+    );
   const out = new Tensor(x.data, s);
   return record('reshape', out, [x], (g) => [new Tensor(g.data, x.shape)]);
 }
@@ -34,7 +49,8 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeAxis(startAxis, x.ndim, 'startAxis');
   const e = normalizeAxis(endAxis, x.ndim, 'endAxis');
-  if (e < s) throw new ShapeError(`flatten(): endAxis (${endAxis}) comes before startAxis (${startAxis})`);
+  if (e < s)
+    throw new ShapeError(`flatten(): endAxis (${endAxis}) comes before startAxis (${startAxis})`);
   const mid = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
   return reshape(x, [...x.shape.slice(0, s), mid, ...x.shape.slice(e + 1)]);
 }
@@ -47,10 +63,18 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Removes size-1 axes (all of them, or the given one). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis(axis, x.ndim);
-  if (x.shape[a] !== 1) throw new ShapeError(`squeeze(): axis ${axis} has size ${x.shape[a]}, expected 1`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  if (x.shape[a] !== 1)
+    throw new ShapeError(`squeeze(): axis ${axis} has size ${x.shape[a]}, expected 1`);
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /**
@@ -58,9 +82,13 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
  * the inverse permutation.
  */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
-  if (perm.length !== x.ndim) throw new ShapeError(`permute(): perm ${fmt(perm)} must list all ${x.ndim} axes of shape ${fmt(x.shape)}`);
+  if (perm.length !== x.ndim)
+    throw new ShapeError(
+      `permute(): perm ${fmt(perm)} must list all ${x.ndim} axes of shape ${fmt(x.shape)}`,
+    );
   const p = perm.map((a) => normalizeAxis(a, x.ndim, 'perm'));
-  if (new Set(p).size !== p.length) throw new ShapeError(`permute(): perm ${fmt(perm)} repeats an axis`);
+  if (new Set(p).size !== p.length)
+    throw new ShapeError(`permute(): perm ${fmt(perm)} repeats an axis`);
   const outShape = p.map((a) => x.shape[a] as number);
   const out = newTensor(x.dtype, outShape);
   permuteKernel(x.data, x.shape, p, out.data);
@@ -86,7 +114,8 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 /** Broadcasts to `shape` (NumPy rules) as a copy; ∂/∂x = g summed over broadcast axes. */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const target = broadcastShapes(x.shape, shape);
-  if (!shapesEqual(target, shape)) throw new ShapeError(`broadcastTo(): cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
+  if (!shapesEqual(target, shape))
+    throw new ShapeError(`broadcastTo(): cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   const out = newTensor(x.dtype, shape);
   broadcastBinary(BinOp.Add, x.data, x.shape, out.data, shape, out.data, shape);
   return record('broadcastTo', out, [x], (g) => {
@@ -104,7 +133,9 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const a = normalizeAxis(axis, first.ndim);
   tensors.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((d, k) => k !== a && d !== first.shape[k])) {
-      throw new ShapeError(`concat(): tensor ${i} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${a}`);
+      throw new ShapeError(
+        `concat(): tensor ${i} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${a}`,
+      );
     }
   });
   const outShape = [...first.shape];
@@ -118,7 +149,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   for (const t of tensors) {
     const chunk = (t.shape[a] as number) * inner;
     offsets.push(off);
-    for (let o = 0; o < outer; o++) out.data.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * rowOut + off);
+    for (let o = 0; o < outer; o++)
+      out.data.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * rowOut + off);
     off += chunk;
   }
   return record('concat', out, tensors, (g) =>
@@ -127,7 +159,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       const chunk = (t.shape[a] as number) * inner;
       const gt = newTensor(g.dtype, t.shape);
       const o0 = offsets[i] as number;
-      for (let o = 0; o < outer; o++) gt.data.set(g.data.subarray(o * rowOut + o0, o * rowOut + o0 + chunk), o * chunk);
+      for (let o = 0; o < outer; o++)
+        gt.data.set(g.data.subarray(o * rowOut + o0, o * rowOut + o0 + chunk), o * chunk);
       return gt;
     }),
   );
@@ -138,10 +171,16 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = tensors[0];
   if (!first) throw new ShapeError('stack(): expected at least one tensor');
   tensors.forEach((t, i) => {
-    if (!shapesEqual(t.shape, first.shape)) throw new ShapeError(`stack(): tensor ${i} has shape ${fmt(t.shape)}, expected ${fmt(first.shape)}`);
+    if (!shapesEqual(t.shape, first.shape))
+      throw new ShapeError(
+        `stack(): tensor ${i} has shape ${fmt(t.shape)}, expected ${fmt(first.shape)}`,
+      );
   });
   const a = normalizeAxis(axis, first.ndim + 1);
-  return concat(tensors.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    tensors.map((t) => unsqueeze(t, a)),
+    a,
+  );
 }
 
 /**
@@ -152,8 +191,16 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   const a = normalizeAxis(axis, x.ndim);
   const d = x.shape[a] as number;
   if (start < 0) start += d;
-  if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > d) {
-    throw new ShapeError(`narrow(): start ${fmt(start)} and length ${fmt(length)} out of range for axis ${a} of size ${d} (shape ${fmt(x.shape)})`);
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(length) ||
+    start < 0 ||
+    length < 0 ||
+    start + length > d
+  ) {
+    throw new ShapeError(
+      `narrow(): start ${fmt(start)} and length ${fmt(length)} out of range for axis ${a} of size ${d} (shape ${fmt(x.shape)})`,
+    );
   }
   const outShape = [...x.shape];
   outShape[a] = length;
@@ -161,10 +208,15 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   const inner = x.shape.slice(a + 1).reduce((p, q) => p * q, 1);
   const out = newTensor(x.dtype, outShape);
   const chunk = length * inner;
-  for (let o = 0; o < outer; o++) out.data.set(x.data.subarray(o * d * inner + start * inner, o * d * inner + start * inner + chunk), o * chunk);
+  for (let o = 0; o < outer; o++)
+    out.data.set(
+      x.data.subarray(o * d * inner + start * inner, o * d * inner + start * inner + chunk),
+      o * chunk,
+    );
   return record('narrow', out, [x], (g) => {
     const gx = newTensor(g.dtype, x.shape);
-    for (let o = 0; o < outer; o++) gx.data.set(g.data.subarray(o * chunk, (o + 1) * chunk), o * d * inner + start * inner);
+    for (let o = 0; o < outer; o++)
+      gx.data.set(g.data.subarray(o * chunk, (o + 1) * chunk), o * d * inner + start * inner);
     return [gx];
   });
 }
@@ -174,17 +226,27 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
  * entries take the whole axis).
  * @example slice(x, [0, 1], [2, 3]) // x[0:2, 1:3]
  */
-export function slice(x: Tensor, starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor {
+export function slice(
+  x: Tensor,
+  starts: readonly number[],
+  ends?: readonly (number | undefined)[],
+): Tensor {
   let out = x;
   for (let a = 0; a < starts.length; a++) {
     const d = x.shape[a];
-    if (d === undefined) throw new ShapeError(`slice(): ${starts.length} starts given for a tensor of shape ${fmt(x.shape)}`);
+    if (d === undefined)
+      throw new ShapeError(
+        `slice(): ${starts.length} starts given for a tensor of shape ${fmt(x.shape)}`,
+      );
     let s = starts[a] as number;
     let e = ends?.[a] ?? d;
     if (s < 0) s += d;
     if (e < 0) e += d;
     e = Math.min(e, d);
-    if (s > e || s < 0) throw new ShapeError(`slice(): axis ${a}: start ${starts[a]} / end ${ends?.[a]} out of range for size ${d}`);
+    if (s > e || s < 0)
+      throw new ShapeError(
+        `slice(): axis ${a}: start ${starts[a]} / end ${ends?.[a]} out of range for size ${d}`,
+      );
     if (s !== 0 || e !== d) out = narrow(out, a, s, e - s);
   }
   return out;
@@ -197,11 +259,14 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
   let sizes: number[];
   if (typeof sizesOrCount === 'number') {
     if (!Number.isInteger(sizesOrCount) || sizesOrCount <= 0 || d % sizesOrCount !== 0) {
-      throw new ShapeError(`split(): cannot split axis ${a} of size ${d} into ${fmt(sizesOrCount)} equal pieces`);
+      throw new ShapeError(
+        `split(): cannot split axis ${a} of size ${d} into ${fmt(sizesOrCount)} equal pieces`,
+      );
     }
     sizes = new Array<number>(sizesOrCount).fill(d / sizesOrCount);
   } else sizes = [...sizesOrCount];
-  if (sizes.reduce((p, q) => p + q, 0) !== d) throw new ShapeError(`split(): sizes ${fmt(sizes)} do not add up to axis ${a}'s size ${d}`);
+  if (sizes.reduce((p, q) => p + q, 0) !== d)
+    throw new ShapeError(`split(): sizes ${fmt(sizes)} do not add up to axis ${a}'s size ${d}`);
   let start = 0;
   return sizes.map((s) => {
     const t = narrow(x, a, start, s);
@@ -210,19 +275,28 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
   });
 }
 
-function toIndexArray(indices: Tensor | Int32Array | readonly number[], bound: number, argName: string): Int32Array {
+function toIndexArray(
+  indices: Tensor | Int32Array | readonly number[],
+  bound: number,
+  argName: string,
+): Int32Array {
   const src = indices instanceof Tensor ? indices.data : indices;
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i] as number;
-    if (!Number.isInteger(v) || v < -bound || v >= bound) throw new DataError(`${argName}[${i}] = ${fmt(v)} is out of range for a size-${bound} axis`);
+    if (!Number.isInteger(v) || v < -bound || v >= bound)
+      throw new DataError(`${argName}[${i}] = ${fmt(v)} is out of range for a size-${bound} axis`);
     out[i] = v < 0 ? v + bound : v;
   }
   return out;
 }
 
 /** Selects entries `indices` along `axis` (repeats allowed); ∂/∂x scatter-adds g back. */
-export function indexSelect(x: Tensor, axis: number, indices: Tensor | Int32Array | readonly number[]): Tensor {
+export function indexSelect(
+  x: Tensor,
+  axis: number,
+  indices: Tensor | Int32Array | readonly number[],
+): Tensor {
   const a = normalizeAxis(axis, x.ndim);
   const d = x.shape[a] as number;
   const idx = toIndexArray(indices, d, 'indices');
@@ -243,7 +317,8 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | Int32Arra
       for (let j = 0; j < idx.length; j++) {
         const dst = (o * d + (idx[j] as number)) * inner;
         const src = (o * idx.length + j) * inner;
-        for (let i = 0; i < inner; i++) gx.data[dst + i] = (gx.data[dst + i] as number) + (g.data[src + i] as number);
+        for (let i = 0; i < inner; i++)
+          gx.data[dst + i] = (gx.data[dst + i] as number) + (g.data[src + i] as number);
       }
     }
     return [gx];
@@ -256,9 +331,13 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | Int32Arra
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const a = normalizeAxis(axis, x.ndim);
-  if (index.ndim !== x.ndim) throw new ShapeError(`gather(): index has rank ${index.ndim} but x has rank ${x.ndim}`);
+  if (index.ndim !== x.ndim)
+    throw new ShapeError(`gather(): index has rank ${index.ndim} but x has rank ${x.ndim}`);
   index.shape.forEach((s, k) => {
-    if (k !== a && s > (x.shape[k] as number)) throw new ShapeError(`gather(): index shape ${fmt(index.shape)} exceeds x shape ${fmt(x.shape)} on axis ${k}`);
+    if (k !== a && s > (x.shape[k] as number))
+      throw new ShapeError(
+        `gather(): index shape ${fmt(index.shape)} exceeds x shape ${fmt(x.shape)} on axis ${k}`,
+      );
   });
   const d = x.shape[a] as number;
   const idx = toIndexArray(index, d, 'index');
@@ -279,7 +358,8 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   for (let i = 0; i < src.length; i++) out.data[i] = x.data[src[i] as number] as number;
   return record('gather', out, [x], (g) => {
     const gx = newTensor(g.dtype, x.shape);
-    for (let i = 0; i < src.length; i++) gx.data[src[i] as number] = (gx.data[src[i] as number] as number) + (g.data[i] as number);
+    for (let i = 0; i < src.length; i++)
+      gx.data[src[i] as number] = (gx.data[src[i] as number] as number) + (g.data[i] as number);
     return [gx];
   });
 }

@@ -41,8 +41,11 @@ export function softmax(x: Tensor, axis = -1): Tensor {
       for (let i = 0; i < inner; i++) {
         const base = o * n * inner + i;
         let dot = 0;
-        for (let k = 0; k < n; k++) dot += (g.data[base + k * inner] as number) * (y[base + k * inner] as number);
-        for (let k = 0; k < n; k++) gx.data[base + k * inner] = (y[base + k * inner] as number) * ((g.data[base + k * inner] as number) - dot);
+        for (let k = 0; k < n; k++)
+          dot += (g.data[base + k * inner] as number) * (y[base + k * inner] as number);
+        for (let k = 0; k < n; k++)
+          gx.data[base + k * inner] =
+            (y[base + k * inner] as number) * ((g.data[base + k * inner] as number) - dot);
       }
     }
     return [gx];
@@ -76,7 +79,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
         const base = o * n * inner + i;
         let sg = 0;
         for (let k = 0; k < n; k++) sg += g.data[base + k * inner] as number;
-        for (let k = 0; k < n; k++) gx.data[base + k * inner] = (g.data[base + k * inner] as number) - Math.exp(y[base + k * inner] as number) * sg;
+        for (let k = 0; k < n; k++)
+          gx.data[base + k * inner] =
+            (g.data[base + k * inner] as number) - Math.exp(y[base + k * inner] as number) * sg;
       }
     }
     return [gx];

@@ -7,21 +7,32 @@ import { newTensor } from './internal/util.js';
  * Builds a unary op from its scalar forward f(x) and derivative f'(x, y) (y = f(x) given to save
  * recomputation). Used for the less hot functions; the hot ones have hand-written loops.
  */
-function unary(name: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
+function unary(
+  name: string,
+  x: Tensor,
+  f: (v: number) => number,
+  df: (v: number, y: number) => number,
+): Tensor {
   const out = newTensor(x.dtype, x.shape);
   const xd = x.data;
   const od = out.data;
   for (let i = 0; i < xd.length; i++) od[i] = f(xd[i] as number);
   return record(name, out, [x], (g) => {
     const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < xd.length; i++) gx.data[i] = (g.data[i] as number) * df(xd[i] as number, od[i] as number);
+    for (let i = 0; i < xd.length; i++)
+      gx.data[i] = (g.data[i] as number) * df(xd[i] as number, od[i] as number);
     return [gx];
   });
 }
 
 /** −x. */
 export function neg(x: Tensor): Tensor {
-  return unary('neg', x, (v) => -v, () => -1);
+  return unary(
+    'neg',
+    x,
+    (v) => -v,
+    () => -1,
+  );
 }
 
 /** eˣ; d/dx = eˣ (reuses the output). */
@@ -49,7 +60,12 @@ export function sqrt(x: Tensor): Tensor {
 
 /** x². d/dx = 2x. */
 export function square(x: Tensor): Tensor {
-  return unary('square', x, (v) => v * v, (v) => 2 * v);
+  return unary(
+    'square',
+    x,
+    (v) => v * v,
+    (v) => 2 * v,
+  );
 }
 
 /** |x|; d/dx = sign(x) with sign(0) = 0 (PyTorch's subgradient). */
@@ -69,7 +85,12 @@ export function cos(x: Tensor): Tensor {
 
 /** 1/x. d/dx = −1/x². */
 export function reciprocal(x: Tensor): Tensor {
-  return unary('reciprocal', x, (v) => 1 / v, (_v, y) => -y * y);
+  return unary(
+    'reciprocal',
+    x,
+    (v) => 1 / v,
+    (_v, y) => -y * y,
+  );
 }
 
 /** tanh x; d/dx = 1 − tanh² x (from the output). */
@@ -125,19 +146,30 @@ export function relu(x: Tensor): Tensor {
   }
   return record('relu', out, [x], (g) => {
     const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < xd.length; i++) gx.data[i] = (xd[i] as number) > 0 ? (g.data[i] as number) : 0;
+    for (let i = 0; i < xd.length; i++)
+      gx.data[i] = (xd[i] as number) > 0 ? (g.data[i] as number) : 0;
     return [gx];
   });
 }
 
 /** x for x > 0, slope·x otherwise (Maas et al. 2013). Default slope 0.01 as PyTorch. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return unary('leakyRelu', x, (v) => (v > 0 ? v : negativeSlope * v), (v) => (v > 0 ? 1 : negativeSlope));
+  return unary(
+    'leakyRelu',
+    x,
+    (v) => (v > 0 ? v : negativeSlope * v),
+    (v) => (v > 0 ? 1 : negativeSlope),
+  );
 }
 
 /** x for x > 0, α(eˣ − 1) otherwise (Clevert et al. 2016). d/dx = y + α for x ≤ 0. */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return unary('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v, y) => (v > 0 ? 1 : y + alpha));
+  return unary(
+    'elu',
+    x,
+    (v) => (v > 0 ? v : alpha * Math.expm1(v)),
+    (v, y) => (v > 0 ? 1 : y + alpha),
+  );
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -192,5 +224,10 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 
 /** softsign(x) = x/(1 + |x|); d/dx = 1/(1 + |x|)². */
 export function softsign(x: Tensor): Tensor {
-  return unary('softsign', x, (v) => v / (1 + Math.abs(v)), (v) => 1 / ((1 + Math.abs(v)) * (1 + Math.abs(v))));
+  return unary(
+    'softsign',
+    x,
+    (v) => v / (1 + Math.abs(v)),
+    (v) => 1 / ((1 + Math.abs(v)) * (1 + Math.abs(v))),
+  );
 }

@@ -20,13 +20,16 @@ function resolveDtype(opts: CreateOptions | undefined): DType {
 
 function inferShape(x: NestedArray, path: string): number[] {
   if (typeof x === 'number') return [];
-  if (!Array.isArray(x)) throw new DataError(`tensor(): expected numbers or nested arrays, got ${fmt(x)} at ${path}`);
+  if (!Array.isArray(x))
+    throw new DataError(`tensor(): expected numbers or nested arrays, got ${fmt(x)} at ${path}`);
   if (x.length === 0) return [0];
   const inner = inferShape(x[0] as NestedArray, `${path}[0]`);
   for (let i = 1; i < x.length; i++) {
     const s = inferShape(x[i] as NestedArray, `${path}[${i}]`);
     if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
-      throw new ShapeError(`tensor(): ragged nested array: ${path}[0] has shape ${fmt(inner)} but ${path}[${i}] has ${fmt(s)}`);
+      throw new ShapeError(
+        `tensor(): ragged nested array: ${path}[0] has shape ${fmt(inner)} but ${path}[${i}] has ${fmt(s)}`,
+      );
     }
   }
   return [x.length, ...inner];
@@ -66,7 +69,9 @@ export function tensor(
   if (opts.shape) {
     assertShape(opts.shape);
     if (sizeOf(opts.shape) !== data.length) {
-      throw new ShapeError(`tensor(): shape ${fmt(opts.shape)} needs ${sizeOf(opts.shape)} values, got ${data.length}`);
+      throw new ShapeError(
+        `tensor(): shape ${fmt(opts.shape)} needs ${sizeOf(opts.shape)} values, got ${data.length}`,
+      );
     }
     return new Tensor(data, opts.shape, opts.requiresGrad ?? false);
   }
@@ -117,7 +122,8 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
     end = start;
     start = 0;
   }
-  if (!Number.isFinite(step) || step === 0) throw new ConfigError(`arange(): step must be a finite non-zero number, got ${fmt(step)}`);
+  if (!Number.isFinite(step) || step === 0)
+    throw new ConfigError(`arange(): step must be a finite non-zero number, got ${fmt(step)}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const data = allocData(resolveDtype(opts), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
@@ -125,8 +131,14 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
 }
 
 /** `num` evenly spaced values from start to end inclusive. */
-export function linspace(start: number, end: number, num: number, opts: CreateOptions = {}): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ConfigError(`linspace(): num must be a non-negative integer, got ${fmt(num)}`);
+export function linspace(
+  start: number,
+  end: number,
+  num: number,
+  opts: CreateOptions = {},
+): Tensor {
+  if (!Number.isInteger(num) || num < 0)
+    throw new ConfigError(`linspace(): num must be a non-negative integer, got ${fmt(num)}`);
   const data = allocData(resolveDtype(opts), num);
   const step = num > 1 ? (end - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? end : start + i * step;
@@ -146,7 +158,13 @@ export function rand(shape: Shape, rng: number | Rng, opts: CreateOptions = {}):
 }
 
 /** U[lo, hi) samples. */
-export function uniform(shape: Shape, lo: number, hi: number, rng: number | Rng, opts: CreateOptions = {}): Tensor {
+export function uniform(
+  shape: Shape,
+  lo: number,
+  hi: number,
+  rng: number | Rng,
+  opts: CreateOptions = {},
+): Tensor {
   const t = zeros(shape, opts);
   toRng(rng).fillUniform(t.data, lo, hi);
   return t;
@@ -158,7 +176,13 @@ export function randn(shape: Shape, rng: number | Rng, opts: CreateOptions = {})
 }
 
 /** N(mean, std²) samples. */
-export function normal(shape: Shape, mean: number, std: number, rng: number | Rng, opts: CreateOptions = {}): Tensor {
+export function normal(
+  shape: Shape,
+  mean: number,
+  std: number,
+  rng: number | Rng,
+  opts: CreateOptions = {},
+): Tensor {
   if (!(std >= 0)) throw new ConfigError(`normal(): std must be >= 0, got ${fmt(std)}`);
   const t = zeros(shape, opts);
   toRng(rng).fillNormal(t.data, mean, std);
@@ -166,7 +190,13 @@ export function normal(shape: Shape, mean: number, std: number, rng: number | Rn
 }
 
 /** Integers uniform in [lo, hi), stored as floats. */
-export function randint(shape: Shape, lo: number, hi: number, rng: number | Rng, opts: CreateOptions = {}): Tensor {
+export function randint(
+  shape: Shape,
+  lo: number,
+  hi: number,
+  rng: number | Rng,
+  opts: CreateOptions = {},
+): Tensor {
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi <= lo) {
     throw new ConfigError(`randint(): expected integers lo < hi, got lo=${fmt(lo)}, hi=${fmt(hi)}`);
   }

@@ -6,7 +6,9 @@ describe('Rng (xoshiro128** seeded by splitmix32)', () => {
     // First five outputs for seed 42 from a separate Python implementation of the same
     // algorithm (splitmix32 seeding as documented in rng.ts, then xoshiro128** next()).
     const r = new Rng(42);
-    expect([0, 1, 2, 3, 4].map(() => r.nextU32())).toEqual([126863532, 3063289275, 2966295878, 2840823631, 3477557755]);
+    expect([0, 1, 2, 3, 4].map(() => r.nextU32())).toEqual([
+      126863532, 3063289275, 2966295878, 2840823631, 3477557755,
+    ]);
   });
 
   it('same seed, same bits; different seed, different stream', () => {

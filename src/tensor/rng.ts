@@ -37,7 +37,8 @@ export class Rng {
 
   /** @param seed any finite number (its integer part and, if any, fractional bits are mixed). */
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new ConfigError(`seed: expected a finite number, got ${fmt(seed)}`);
+    if (!Number.isFinite(seed))
+      throw new ConfigError(`seed: expected a finite number, got ${fmt(seed)}`);
     const lo = seed >>> 0;
     const hi = Math.floor(seed / TWO_POW_32) >>> 0;
     let x = splitmix32(lo ^ 0x2545f491);
@@ -65,11 +66,16 @@ export class Rng {
 
   /** Overwrites the state with one from {@link Rng.state}. */
   setState(state: RngState): void {
-    if (!Array.isArray(state) || state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      !state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32)
+    ) {
       throw new ConfigError(`rng state: expected four 32-bit unsigned integers, got ${fmt(state)}`);
     }
     [this.s0, this.s1, this.s2, this.s3] = state;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) throw new ConfigError('rng state: all-zero state is invalid for xoshiro128**');
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0)
+      throw new ConfigError('rng state: all-zero state is invalid for xoshiro128**');
   }
 
   /** An independent generator (seeded from this one's next outputs); this one advances. */

@@ -31,7 +31,9 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 /** Throws a ShapeError unless every entry is a non-negative integer. */
 export function assertShape(shape: unknown, argName = 'shape'): asserts shape is Shape {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${argName}: expected an array of non-negative integers, got ${fmt(shape)}`);
+    throw new ShapeError(
+      `${argName}: expected an array of non-negative integers, got ${fmt(shape)}`,
+    );
   }
 }
 
@@ -46,7 +48,9 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`cannot broadcast shapes ${fmt(a)} and ${fmt(b)} (axis ${i}: ${da} vs ${db})`);
+      throw new ShapeError(
+        `cannot broadcast shapes ${fmt(a)} and ${fmt(b)} (axis ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -56,16 +60,23 @@ export function broadcastShapes(a: Shape, b: Shape): number[] {
 /** Normalises a possibly negative axis into [0, ndim); throws a ShapeError naming the axis. */
 export function normalizeAxis(axis: number, ndim: number, argName = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
-    throw new ShapeError(`${argName}: expected an integer in [${-ndim}, ${Math.max(ndim, 1) - 1}], got ${fmt(axis)}`);
+    throw new ShapeError(
+      `${argName}: expected an integer in [${-ndim}, ${Math.max(ndim, 1) - 1}], got ${fmt(axis)}`,
+    );
   }
   return axis < 0 ? axis + ndim : axis;
 }
 
 /** Normalises a list of axes (or all axes when undefined), sorted and without duplicates. */
-export function normalizeAxes(axes: number | readonly number[] | undefined, ndim: number, argName = 'axis'): number[] {
+export function normalizeAxes(
+  axes: number | readonly number[] | undefined,
+  ndim: number,
+  argName = 'axis',
+): number[] {
   if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => normalizeAxis(a, ndim, argName));
-  if (new Set(out).size !== out.length) throw new ShapeError(`${argName}: repeated axis in ${fmt(list)}`);
+  if (new Set(out).size !== out.length)
+    throw new ShapeError(`${argName}: repeated axis in ${fmt(list)}`);
   return out.sort((x, y) => x - y);
 }

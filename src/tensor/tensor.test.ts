@@ -2,16 +2,34 @@ import { describe, expect, it } from 'vitest';
 import '../ops/index.js';
 import { DtypeError, ShapeError } from '../errors.js';
 import { add } from '../ops/elementwise.js';
-import { arange, eye, full, linspace, ones, permutation, randint, randn, scalar, tensor, zeros } from './creation.js';
+import {
+  arange,
+  eye,
+  full,
+  linspace,
+  ones,
+  permutation,
+  randint,
+  randn,
+  scalar,
+  tensor,
+  zeros,
+} from './creation.js';
 import { setDefaultDtype } from './dtype.js';
 import { broadcastShapes, normalizeAxis } from './shape.js';
 
 describe('tensor creation', () => {
   it('from nested arrays, with shape inference', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor(5).shape).toEqual([]);
     expect(tensor(5).item()).toBe(5);
   });
@@ -32,8 +50,13 @@ describe('tensor creation', () => {
     expect(Array.from(full([2], 7, { dtype: 'float64' }).data)).toEqual([7, 7]);
     expect(Array.from(arange(5).data)).toEqual([0, 1, 2, 3, 4]);
     expect(Array.from(arange(1, 2, 0.25, { dtype: 'float64' }).data)).toEqual([1, 1.25, 1.5, 1.75]);
-    expect(Array.from(linspace(0, 1, 5, { dtype: 'float64' }).data)).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(Array.from(linspace(0, 1, 5, { dtype: 'float64' }).data)).toEqual([
+      0, 0.25, 0.5, 0.75, 1,
+    ]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(scalar(3).shape).toEqual([]);
   });
   it('random creation is seeded and reproducible', () => {
@@ -67,7 +90,9 @@ describe('shapes and dtypes', () => {
     expect(() => add(zeros([2, 3]), zeros([4]))).toThrow(/\[2, 3\] and \[4\]/);
   });
   it('mixing dtypes is a DtypeError, never a silent cast', () => {
-    expect(() => add(zeros([2], { dtype: 'float32' }), zeros([2], { dtype: 'float64' }))).toThrow(DtypeError);
+    expect(() => add(zeros([2], { dtype: 'float32' }), zeros([2], { dtype: 'float64' }))).toThrow(
+      DtypeError,
+    );
   });
   it('invalid axes are ShapeErrors with the allowed range', () => {
     expect(() => normalizeAxis(3, 2)).toThrow(/\[-2, 1\], got 3/);

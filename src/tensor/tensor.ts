@@ -65,7 +65,9 @@ export class Tensor {
   constructor(data: TypedArray, shape: Shape, requiresGrad = false) {
     const size = sizeOf(shape);
     if (data.length !== size) {
-      throw new ShapeError(`Tensor: data has ${data.length} elements but shape ${fmt(shape)} needs ${size}`);
+      throw new ShapeError(
+        `Tensor: data has ${data.length} elements but shape ${fmt(shape)} needs ${size}`,
+      );
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -91,7 +93,9 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.data.length !== 1) {
-      throw new ShapeError(`item(): expected a tensor with one element, got shape ${fmt(this.shape)}`);
+      throw new ShapeError(
+        `item(): expected a tensor with one element, got shape ${fmt(this.shape)}`,
+      );
     }
     return this.data[0] as number;
   }
@@ -122,7 +126,8 @@ export class Tensor {
 
   /** Marks this leaf as requiring grad (returns this). */
   requireGrad(flag = true): this {
-    if (!this.isLeaf) throw new AutogradError('requireGrad(): only leaf tensors can change requiresGrad');
+    if (!this.isLeaf)
+      throw new AutogradError('requireGrad(): only leaf tensors can change requiresGrad');
     this.requiresGrad = flag;
     return this;
   }
@@ -138,7 +143,8 @@ export class Tensor {
    * for every leaf x with `requiresGrad`. A non-scalar needs `seed` (dL/d(this)).
    */
   backward(seed?: Tensor, options: BackwardOptions = {}): void {
-    if (!backwardImpl) throw new AutogradError('backward(): autograd is not loaded (import from "gradscope")');
+    if (!backwardImpl)
+      throw new AutogradError('backward(): autograd is not loaded (import from "gradscope")');
     backwardImpl(this, seed, options);
   }
 
@@ -147,7 +153,9 @@ export class Tensor {
     const fmtNum = (v: number): string => {
       if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
       const a = Math.abs(v);
-      return a !== 0 && (a < 1e-4 || a >= 1e6) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+      return a !== 0 && (a < 1e-4 || a >= 1e6)
+        ? v.toExponential(4)
+        : String(Number(v.toPrecision(6)));
     };
     const maxEdge = 3;
     const rec = (axis: number, offset: number, indent: string): string => {
@@ -162,7 +170,9 @@ export class Tensor {
         for (let i = n - maxEdge; i < n; i++) idx.push(i);
       } else for (let i = 0; i < n; i++) idx.push(i);
       const last = axis === this.shape.length - 1;
-      const parts = idx.map((i) => (i === null ? '...' : rec(axis + 1, offset + i * stride, indent + ' ')));
+      const parts = idx.map((i) =>
+        i === null ? '...' : rec(axis + 1, offset + i * stride, indent + ' '),
+      );
       return '[' + parts.join(last ? ', ' : ',\n' + indent + ' ') + ']';
     };
     const body = rec(0, 0, '');
@@ -176,7 +186,9 @@ export function assertSameDtype(op: string, ...ts: Tensor[]): DType {
   const d = ts[0]?.dtype ?? 'float32';
   for (const t of ts) {
     if (t.dtype !== d) {
-      throw new DtypeError(`${op}: mixed dtypes ${ts.map((x) => x.dtype).join(' and ')}; convert explicitly with astype()`);
+      throw new DtypeError(
+        `${op}: mixed dtypes ${ts.map((x) => x.dtype).join(' and ')}; convert explicitly with astype()`,
+      );
     }
   }
   return d;

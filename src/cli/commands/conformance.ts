@@ -18,8 +18,18 @@ export const conformanceSpec: CommandSpec = {
     '--json prints {cases: [{name, pass, maxAbsErr, maxRelErr, section, error?}], passed, failed}.',
   positionals: [{ name: 'FILE', required: true, description: 'reference JSON file' }],
   flags: {
-    dtype: { type: 'string', choices: ['float64', 'float32'], default: 'float64', description: 'dtype to compute in' },
-    kernels: { type: 'string', choices: ['auto', 'js', 'wasm'], default: 'auto', description: 'matmul/conv kernels' },
+    dtype: {
+      type: 'string',
+      choices: ['float64', 'float32'],
+      default: 'float64',
+      description: 'dtype to compute in',
+    },
+    kernels: {
+      type: 'string',
+      choices: ['auto', 'js', 'wasm'],
+      default: 'auto',
+      description: 'matmul/conv kernels',
+    },
     json: { type: 'boolean', default: false, description: 'print machine-readable JSON' },
   },
 };
@@ -43,7 +53,9 @@ export function conformanceCommand(args: Parsed, out: (s: string) => void): numb
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`conformance: cannot read FILE '${file}' as JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(
+      `conformance: cannot read FILE '${file}' as JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   setKernels(kernels);
   const cases: ConformanceCaseResult[] = runConformanceFile(parsed, dtype);
@@ -54,10 +66,14 @@ export function conformanceCommand(args: Parsed, out: (s: string) => void): numb
     out(JSON.stringify(res, null, 2));
   } else {
     const w = Math.max(10, ...cases.map((c) => c.name.length));
-    out(`${'case'.padEnd(w)}  ${'section'.padEnd(10)}  result  ${'max abs err'.padStart(11)}  ${'max rel err'.padStart(11)}`);
+    out(
+      `${'case'.padEnd(w)}  ${'section'.padEnd(10)}  result  ${'max abs err'.padStart(11)}  ${'max rel err'.padStart(11)}`,
+    );
     for (const c of cases) {
       const e = (v: number): string => (Number.isNaN(v) ? 'n/a' : v.toExponential(2)).padStart(11);
-      out(`${c.name.padEnd(w)}  ${c.section.padEnd(10)}  ${c.pass ? 'pass  ' : 'FAIL  '}  ${e(c.maxAbsErr)}  ${e(c.maxRelErr)}${c.error ? `  ${c.error}` : c.detail && !c.pass ? `  ${c.detail}` : ''}`);
+      out(
+        `${c.name.padEnd(w)}  ${c.section.padEnd(10)}  ${c.pass ? 'pass  ' : 'FAIL  '}  ${e(c.maxAbsErr)}  ${e(c.maxRelErr)}${c.error ? `  ${c.error}` : c.detail && !c.pass ? `  ${c.detail}` : ''}`,
+      );
     }
     out(`\n${passed} passed, ${failed} failed (${dtype}, kernels ${kernels})`);
   }

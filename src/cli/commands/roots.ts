@@ -1,5 +1,12 @@
 import { grad } from '../../autograd/functional.js';
-import { naiveQuadraticRoots, newtonFdf, newtonPolynomial, quadraticRoots, type NewtonResult, type QuadraticRoots } from '../../numeric/index.js';
+import {
+  naiveQuadraticRoots,
+  newtonFdf,
+  newtonPolynomial,
+  quadraticRoots,
+  type NewtonResult,
+  type QuadraticRoots,
+} from '../../numeric/index.js';
 import { parseExpression } from '../../ops/expression.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
@@ -37,7 +44,9 @@ function fmtRoots(r: QuadraticRoots): string {
 
 /** Runs `gradscope roots`. */
 export function rootsCommand(args: Parsed, out: (s: string) => void): number {
-  const [a, b, c] = args.positionals.map((v, i) => numberFlag('roots', ['A', 'B', 'C'][i] as string, v) as number) as [number, number, number];
+  const [a, b, c] = args.positionals.map(
+    (v, i) => numberFlag('roots', ['A', 'B', 'C'][i] as string, v) as number,
+  ) as [number, number, number];
   const stable = quadraticRoots(a, b, c);
   const naive = naiveQuadraticRoots(a, b, c);
   if (args.flags.json) out(JSON.stringify({ a, b, c, stable, naive }, null, 2));
@@ -56,15 +65,22 @@ export const newtonSpec: CommandSpec = {
   usage: 'newton <EXPR | POLY> --x0 X [--tol T] [--max-iter N] [--root R] [--json]',
   description:
     'EXPR is an expression in x, e.g. "x^3 - 2*x + 2" or "atan(x)"-style functions (sin cos exp log\n' +
-    'sqrt tanh sigmoid abs); its derivative comes from gradscope\'s autodiff. POLY is a comma-separated\n' +
+    "sqrt tanh sigmoid abs); its derivative comes from gradscope's autodiff. POLY is a comma-separated\n" +
     'list of coefficients, highest degree first, e.g. "1,0,-2" for x² − 2 (Horner for f and f\').\n' +
     'Prints the iterates, the error ratios |e_{k+1}|/|e_k|² (constant for quadratic convergence) and\n' +
     'how the run ended: converged, zeroDerivative, diverged, cycle, maxIter (exit 1 unless converged).',
-  positionals: [{ name: 'EXPR|POLY', required: true, description: 'expression in x, or coefficients' }],
+  positionals: [
+    { name: 'EXPR|POLY', required: true, description: 'expression in x, or coefficients' },
+  ],
   flags: {
     x0: { type: 'string', valueName: 'X', description: 'starting point (required)' },
     tol: { type: 'string', valueName: 'T', description: 'step tolerance', default: '1e-12' },
-    'max-iter': { type: 'string', valueName: 'N', description: 'maximum iterations', default: '50' },
+    'max-iter': {
+      type: 'string',
+      valueName: 'N',
+      description: 'maximum iterations',
+      default: '50',
+    },
     root: { type: 'string', valueName: 'R', description: 'exact root, to measure errors against' },
     json: { type: 'boolean', default: false, description: 'print machine-readable JSON' },
   },
@@ -76,20 +92,29 @@ export function newtonCommand(args: Parsed, out: (s: string) => void): number {
   const x0 = numberFlag('newton', 'x0', args.flags.x0);
   if (x0 === undefined) throw new UsageError('newton: --x0 is required (the starting point)');
   const tol = numberFlag('newton', 'tol', args.flags.tol, { min: 0 }) as number;
-  const maxIter = numberFlag('newton', 'max-iter', args.flags['max-iter'], { integer: true, min: 1 }) as number;
+  const maxIter = numberFlag('newton', 'max-iter', args.flags['max-iter'], {
+    integer: true,
+    min: 1,
+  }) as number;
   const root = numberFlag('newton', 'root', args.flags.root);
   const opts = { tol, maxIter, ...(root !== undefined ? { root } : {}) };
   let res: NewtonResult;
   if (/^\s*-?[\d.eE+-]+(\s*,\s*-?[\d.eE+-]+)*\s*$/.test(src)) {
-    const coeffs = src.split(',').map((s, i) => numberFlag('newton', `POLY[${i}]`, s.trim()) as number);
+    const coeffs = src
+      .split(',')
+      .map((s, i) => numberFlag('newton', `POLY[${i}]`, s.trim()) as number);
     res = newtonPolynomial(coeffs, x0, opts);
   } else {
     const f = parseExpression(src);
     const df = grad((x: Tensor) => f(x));
-    res = newtonFdf((x) => {
-      const t = new Tensor(new Float64Array([x]), []);
-      return [f(t).item(), (df(t)[0] as Tensor).item()];
-    }, x0, opts);
+    res = newtonFdf(
+      (x) => {
+        const t = new Tensor(new Float64Array([x]), []);
+        return [f(t).item(), (df(t)[0] as Tensor).item()];
+      },
+      x0,
+      opts,
+    );
   }
   if (args.flags.json) out(JSON.stringify(res, null, 2));
   else {
@@ -97,7 +122,9 @@ export function newtonCommand(args: Parsed, out: (s: string) => void): number {
     out(' k  x_k                       f(x_k)                   |e_k+1|/|e_k|²');
     res.iterates.forEach((x, k) => {
       const ratio = k > 0 ? res.errorRatios[k - 1] : undefined;
-      out(`${String(k).padStart(2)}  ${String(x).padEnd(24)}  ${String(res.values[k] ?? '').padEnd(23)}  ${ratio === undefined ? '' : ratio.toPrecision(6)}`);
+      out(
+        `${String(k).padStart(2)}  ${String(x).padEnd(24)}  ${String(res.values[k] ?? '').padEnd(23)}  ${ratio === undefined ? '' : ratio.toPrecision(6)}`,
+      );
     });
   }
   return res.status === 'converged' ? EXIT.ok : EXIT.failed;

@@ -81,7 +81,10 @@ export function evaluateClassifier(
       let correct = 0;
       for (let start = 0; start < n; start += chunk) {
         const b = Math.min(chunk, n - start);
-        const xb = new Tensor(x.subarray(start * featureSize, (start + b) * featureSize), [b, featureSize]);
+        const xb = new Tensor(x.subarray(start * featureSize, (start + b) * featureSize), [
+          b,
+          featureSize,
+        ]);
         const yb = y.subarray(start, start + b);
         const logits = model.forward(xb);
         loss += crossEntropy(logits, yb).item() * b;
@@ -89,7 +92,8 @@ export function evaluateClassifier(
         const c = logits.shape[1] as number;
         for (let i = 0; i < b; i++) {
           let best = 0;
-          for (let k = 1; k < c; k++) if ((z[i * c + k] as number) > (z[i * c + best] as number)) best = k;
+          for (let k = 1; k < c; k++)
+            if ((z[i * c + k] as number) > (z[i * c + best] as number)) best = k;
           if (best === yb[i]) correct++;
         }
       }
@@ -105,7 +109,11 @@ export function evaluateClassifier(
  * below `target` (null if never): "steps to target" robust to single lucky batches.
  * @example stepsToTarget(losses, 0.5, 20)
  */
-export function stepsToTarget(losses: readonly number[], target: number, window: number): number | null {
+export function stepsToTarget(
+  losses: readonly number[],
+  target: number,
+  window: number,
+): number | null {
   let s = 0;
   for (let i = 0; i < losses.length; i++) {
     s += losses[i] as number;
@@ -120,7 +128,10 @@ export function stepsToTarget(losses: readonly number[], target: number, window:
  * charts show: per-batch losses are too noisy to read).
  * @example blockMeans([4, 2, 3, 1], 2) // [{ step: 2, loss: 3 }, { step: 4, loss: 2 }]
  */
-export function blockMeans(losses: readonly number[], block: number): { step: number; loss: number }[] {
+export function blockMeans(
+  losses: readonly number[],
+  block: number,
+): { step: number; loss: number }[] {
   const out: { step: number; loss: number }[] = [];
   for (let start = 0; start < losses.length; start += block) {
     const end = Math.min(losses.length, start + block);

@@ -33,7 +33,11 @@ export const OPTIMIZER_LABELS: Readonly<Record<MnistOptimizerName, string>> = Ob
  * the same coupled form for all five so they minimise the same objective.
  * @example makeMnistOptimizer('adam', 1e-3)
  */
-export function makeMnistOptimizer(name: MnistOptimizerName, lr: ScalarOrSchedule, weightDecay = 0): GradientTransformation<unknown> {
+export function makeMnistOptimizer(
+  name: MnistOptimizerName,
+  lr: ScalarOrSchedule,
+  weightDecay = 0,
+): GradientTransformation<unknown> {
   switch (name) {
     case 'sgdNesterov':
       return sgd({ lr, momentum: 0.9, nesterov: true, weightDecay });
@@ -101,7 +105,8 @@ export interface MnistRun {
 function l2Penalty(model: Sequential, l2: number): number {
   if (l2 === 0) return 0;
   let s = 0;
-  for (const p of Object.values(model.namedParameters())) for (let i = 0; i < p.data.length; i++) s += (p.data[i] as number) ** 2;
+  for (const p of Object.values(model.namedParameters()))
+    for (let i = 0; i < p.data.length; i++) s += (p.data[i] as number) ** 2;
   return (l2 / 2) * s;
 }
 
@@ -111,17 +116,28 @@ function l2Penalty(model: Sequential, l2: number): number {
  * batch order, so runs of one seed differ only in the transformation.
  * @example trainMnist(await loadMnist(), { model: { hidden: [], dropout: 0 }, seed: 0, batchSize: 128, updates: 630, l2: 1e-3, evalTrainEvery: 63 }, () => makeMnistOptimizer('adam', 1e-3, 1e-3))
  */
-export function trainMnist(data: MnistSplit, cfg: MnistRunConfig, makeTx: (model: Sequential) => GradientTransformation<unknown>): MnistRun {
+export function trainMnist(
+  data: MnistSplit,
+  cfg: MnistRunConfig,
+  makeTx: (model: Sequential) => GradientTransformation<unknown>,
+): MnistRun {
   const t0 = performance.now();
   const model = mnistModel(cfg.model, cfg.seed);
   const opt = new Optimizer(model, makeTx(model));
-  const loader = new DataLoader(data.train, { batchSize: cfg.batchSize, seed: new Rng(cfg.seed).fork(), dropLast: true });
+  const loader = new DataLoader(data.train, {
+    batchSize: cfg.batchSize,
+    seed: new Rng(cfg.seed).fork(),
+    dropLast: true,
+  });
   const trainX = data.train.x;
   const trainY = data.train.y as Int32Array;
   const params = Object.values(model.namedParameters());
   const trainCurve: MnistRun['trainCurve'] = [];
   const evalTrain = (step: number): void => {
-    trainCurve.push({ step, loss: evaluateClassifier(model, trainX, trainY, 784).loss + l2Penalty(model, cfg.l2) });
+    trainCurve.push({
+      step,
+      loss: evaluateClassifier(model, trainX, trainY, 784).loss + l2Penalty(model, cfg.l2),
+    });
   };
   if (cfg.evalTrainEvery > 0) evalTrain(0);
   const batchLosses: number[] = [];
@@ -161,8 +177,17 @@ export function trainMnist(data: MnistSplit, cfg: MnistRunConfig, makeTx: (model
       windowCount = 0;
     }
     if (opt.step(ctx).spike === true) spikes++;
-    if (cfg.evalTrainEvery > 0 && (step % cfg.evalTrainEvery === 0 || step === cfg.updates)) evalTrain(step);
+    if (cfg.evalTrainEvery > 0 && (step % cfg.evalTrainEvery === 0 || step === cfg.updates))
+      evalTrain(step);
   }
   const test = evaluateClassifier(model, data.test.x, data.test.y as Int32Array, 784);
-  return { batchLosses, trainCurve, nonFiniteSteps: nonFinite, spikeSteps: spikes, testLoss: test.loss, testAccuracy: test.accuracy, ms: performance.now() - t0 };
+  return {
+    batchLosses,
+    trainCurve,
+    nonFiniteSteps: nonFinite,
+    spikeSteps: spikes,
+    testLoss: test.loss,
+    testAccuracy: test.accuracy,
+    ms: performance.now() - t0,
+  };
 }

@@ -13,10 +13,29 @@ import type { ScalarOrSchedule, Schedule } from '../../schedule/types.js';
 import { warmupCosine } from '../../schedule/warmup-cosine.js';
 
 /** The learning-rate strategies E15 compares. */
-export type LrStrategy = 'constant' | 'step' | 'exponential' | 'inverseSqrt' | 'cosine' | 'warmupCosine' | 'oneCycle' | 'reduceOnPlateau' | 'healthAware';
+export type LrStrategy =
+  | 'constant'
+  | 'step'
+  | 'exponential'
+  | 'inverseSqrt'
+  | 'cosine'
+  | 'warmupCosine'
+  | 'oneCycle'
+  | 'reduceOnPlateau'
+  | 'healthAware';
 
 /** Every strategy, in the order of the tables and charts. */
-export const LR_STRATEGIES: readonly LrStrategy[] = ['constant', 'step', 'exponential', 'inverseSqrt', 'cosine', 'warmupCosine', 'oneCycle', 'reduceOnPlateau', 'healthAware'];
+export const LR_STRATEGIES: readonly LrStrategy[] = [
+  'constant',
+  'step',
+  'exponential',
+  'inverseSqrt',
+  'cosine',
+  'warmupCosine',
+  'oneCycle',
+  'reduceOnPlateau',
+  'healthAware',
+];
 
 /** How each strategy is set up, in words (for the story and the run records). */
 export const STRATEGY_DESCRIPTIONS: Readonly<Record<LrStrategy, string>> = Object.freeze({
@@ -28,7 +47,8 @@ export const STRATEGY_DESCRIPTIONS: Readonly<Record<LrStrategy, string>> = Objec
   warmupCosine: 'linear warmup over 5% of T from 0, then cosine to 0',
   oneCycle: "PyTorch's OneCycleLR (max = peak, 30% up, cosine, ÷25 start, ÷1e4 end)",
   reduceOnPlateau: 'peak, halved when the windowed mean loss fails to improve for 2 windows',
-  healthAware: 'peak × gradscope health-aware decay (½ per spike/non-finite step, ×1.05 back per healthy step)',
+  healthAware:
+    'peak × gradscope health-aware decay (½ per spike/non-finite step, ×1.05 back per healthy step)',
 });
 
 /** The scheduled part of a strategy: a pure schedule for the schedule-like ones. */
@@ -67,7 +87,12 @@ export function strategyTx(
   total: number,
   makeOptimizer: (lr: ScalarOrSchedule) => GradientTransformation<unknown>,
 ): GradientTransformation<unknown> {
-  if (name === 'reduceOnPlateau') return chain(health, makeOptimizer(peak), reduceOnPlateau({ factor: 0.5, patience: 2, metric: 'windowLoss', baseLr: peak }));
+  if (name === 'reduceOnPlateau')
+    return chain(
+      health,
+      makeOptimizer(peak),
+      reduceOnPlateau({ factor: 0.5, patience: 2, metric: 'windowLoss', baseLr: peak }),
+    );
   if (name === 'healthAware') return chain(health, makeOptimizer(peak), healthAwareDecay());
   return chain(health, makeOptimizer(schedule(name, peak, total) as Schedule));
 }

@@ -20,22 +20,38 @@ export const BinOp = {
 /** One of the {@link BinOp} codes. */
 export type BinOp = (typeof BinOp)[keyof typeof BinOp];
 
-function inner(op: BinOp, a: TypedArray, ai: number, sa: number, b: TypedArray, bi: number, sb: number, out: TypedArray, oi: number, n: number): void {
+function inner(
+  op: BinOp,
+  a: TypedArray,
+  ai: number,
+  sa: number,
+  b: TypedArray,
+  bi: number,
+  sb: number,
+  out: TypedArray,
+  oi: number,
+  n: number,
+): void {
   switch (op) {
     case BinOp.Add:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) + (b[bi + k * sb] as number);
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) + (b[bi + k * sb] as number);
       break;
     case BinOp.Sub:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) - (b[bi + k * sb] as number);
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) - (b[bi + k * sb] as number);
       break;
     case BinOp.Mul:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) * (b[bi + k * sb] as number);
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) * (b[bi + k * sb] as number);
       break;
     case BinOp.Div:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) / (b[bi + k * sb] as number);
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) / (b[bi + k * sb] as number);
       break;
     case BinOp.Pow:
-      for (let k = 0; k < n; k++) out[oi + k] = Math.pow(a[ai + k * sa] as number, b[bi + k * sb] as number);
+      for (let k = 0; k < n; k++)
+        out[oi + k] = Math.pow(a[ai + k * sa] as number, b[bi + k * sb] as number);
       break;
     case BinOp.Max:
       for (let k = 0; k < n; k++) {
@@ -58,16 +74,20 @@ function inner(op: BinOp, a: TypedArray, ai: number, sa: number, b: TypedArray, 
       for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] !== b[bi + k * sb] ? 1 : 0;
       break;
     case BinOp.Lt:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) < (b[bi + k * sb] as number) ? 1 : 0;
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) < (b[bi + k * sb] as number) ? 1 : 0;
       break;
     case BinOp.Le:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) <= (b[bi + k * sb] as number) ? 1 : 0;
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) <= (b[bi + k * sb] as number) ? 1 : 0;
       break;
     case BinOp.Gt:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) > (b[bi + k * sb] as number) ? 1 : 0;
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) > (b[bi + k * sb] as number) ? 1 : 0;
       break;
     case BinOp.Ge:
-      for (let k = 0; k < n; k++) out[oi + k] = (a[ai + k * sa] as number) >= (b[bi + k * sb] as number) ? 1 : 0;
+      for (let k = 0; k < n; k++)
+        out[oi + k] = (a[ai + k * sa] as number) >= (b[bi + k * sb] as number) ? 1 : 0;
       break;
   }
 }
@@ -88,7 +108,15 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
  * out = a (op) b with NumPy broadcasting to `outShape` (already validated). The innermost axis
  * runs a specialised loop; outer axes advance an odometer, so there is no per-element index math.
  */
-export function broadcastBinary(op: BinOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {
+export function broadcastBinary(
+  op: BinOp,
+  a: TypedArray,
+  aShape: Shape,
+  b: TypedArray,
+  bShape: Shape,
+  out: TypedArray,
+  outShape: Shape,
+): void {
   const size = sizeOf(outShape);
   if (size === 0) return;
   const nd = outShape.length;
@@ -127,7 +155,12 @@ export function broadcastBinary(op: BinOp, a: TypedArray, aShape: Shape, b: Type
  * Sums `src` (of `srcShape`) down to `dstShape`, the adjoint of broadcasting `dstShape` to
  * `srcShape`: every source element is added to the destination element it was broadcast from.
  */
-export function sumToShape(src: TypedArray, srcShape: Shape, dst: TypedArray, dstShape: Shape): void {
+export function sumToShape(
+  src: TypedArray,
+  srcShape: Shape,
+  dst: TypedArray,
+  dstShape: Shape,
+): void {
   dst.fill(0);
   const size = src.length;
   if (size === 0) return;

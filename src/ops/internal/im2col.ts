@@ -1,13 +1,50 @@
-import { col2im as kernelCol2im, convGeometry, im2col as kernelIm2col, type ConvGeometry } from '../../kernels/index.js';
+import {
+  col2im as kernelCol2im,
+  convGeometry,
+  im2col as kernelIm2col,
+  type ConvGeometry,
+} from '../../kernels/index.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 
 let cached: ConvGeometry | null = null;
 
 /** The kernel geometry for these sizes, reused while a layer keeps calling with the same ones. */
-function geometry(C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number): ConvGeometry {
+function geometry(
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+): ConvGeometry {
   const g = cached;
-  if (g && g.channels === C && g.height === H && g.width === W && g.kernelH === kh && g.kernelW === kw && g.strideH === sh && g.strideW === sw && g.padH === ph && g.padW === pw) return g;
-  cached = convGeometry({ channels: C, height: H, width: W, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: ph, padW: pw });
+  if (
+    g &&
+    g.channels === C &&
+    g.height === H &&
+    g.width === W &&
+    g.kernelH === kh &&
+    g.kernelW === kw &&
+    g.strideH === sh &&
+    g.strideW === sw &&
+    g.padH === ph &&
+    g.padW === pw
+  )
+    return g;
+  cached = convGeometry({
+    channels: C,
+    height: H,
+    width: W,
+    kernelH: kh,
+    kernelW: kw,
+    strideH: sh,
+    strideW: sw,
+    padH: ph,
+    padW: pw,
+  });
   return cached;
 }
 
@@ -17,7 +54,22 @@ function geometry(C: number, H: number, W: number, kh: number, kw: number, sh: n
  * x[c, oh·sh − ph + i, ow·sw − pw + j], or 0 where that falls in the zero padding. A convolution
  * is then W[O, C·kh·kw] · cols. Routed to the JS or WebAssembly kernel by the kernel backend.
  */
-export function im2col(x: TypedArray, xOff: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, _outH: number, _outW: number, cols: TypedArray): void {
+export function im2col(
+  x: TypedArray,
+  xOff: number,
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+  _outH: number,
+  _outW: number,
+  cols: TypedArray,
+): void {
   kernelIm2col(x, xOff, geometry(C, H, W, kh, kw, sh, sw, ph, pw), cols, 0);
 }
 
@@ -26,6 +78,21 @@ export function im2col(x: TypedArray, xOff: number, C: number, H: number, W: num
  * dx[C, H, W] at offset `dxOff`, ADDING every column entry to the pixel it was read from
  * (overlapping windows accumulate; padding entries are dropped). Used for ∂L/∂x of a convolution.
  */
-export function col2im(cols: TypedArray, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, _outH: number, _outW: number, dx: TypedArray, dxOff: number): void {
+export function col2im(
+  cols: TypedArray,
+  C: number,
+  H: number,
+  W: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+  _outH: number,
+  _outW: number,
+  dx: TypedArray,
+  dxOff: number,
+): void {
   kernelCol2im(cols, 0, geometry(C, H, W, kh, kw, sh, sw, ph, pw), dx, dxOff);
 }

@@ -5,7 +5,12 @@ import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
  * out = x permuted: out axis i is input axis perm[i]. Walks the output in order with an odometer
  * over the permuted input strides; the innermost axis is a strided copy.
  */
-export function permuteKernel(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
+export function permuteKernel(
+  x: TypedArray,
+  shape: Shape,
+  perm: readonly number[],
+  out: TypedArray,
+): void {
   const nd = shape.length;
   const size = sizeOf(shape);
   if (size === 0) return;
