@@ -1,6 +1,10 @@
 import { noGrad } from '../autograd/index.js';
 import { DataLoader } from '../data/data-loader.js';
-import { MIXTURE_PRESETS, gaussianMixture, type GaussianMixtureDataset } from '../data/gaussian-mixture.js';
+import {
+  MIXTURE_PRESETS,
+  gaussianMixture,
+  type GaussianMixtureDataset,
+} from '../data/gaussian-mixture.js';
 import type { InitSpec } from '../init/initializer.js';
 import { gradientHealth } from '../monitor/gradient-health.js';
 import type { Verdict } from '../monitor/types.js';
@@ -14,9 +18,25 @@ import { sgd } from '../optim/sgd.js';
 import { barChart, lineChart } from '../report/charts.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { above, below, finish, holds, pause, roundTo, seedsOf, within } from './internal/outcome.js';
+import {
+  above,
+  below,
+  finish,
+  holds,
+  pause,
+  roundTo,
+  seedsOf,
+  within,
+} from './internal/outcome.js';
 import { blockMeans, meanStd, tailMean, verdictRecords } from './internal/set-b-common.js';
-import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json, VerdictRecord } from './types.js';
+import type {
+  Criterion,
+  Experiment,
+  ExperimentContext,
+  ExperimentResult,
+  Json,
+  VerdictRecord,
+} from './types.js';
 
 /** Settings of E4 (the catalogue's values in {@link HE_INIT_SETUP}). */
 export interface HeInitSetup {
@@ -50,7 +70,10 @@ export type HeInitScheme = 'xavier' | 'he';
  * as lecunNormal), which keeps Var constant only for linear units and halves it through every
  * ReLU; He's N(0, 2/n_l), which restores the factor 2 the ReLU removes.
  */
-const INITS: Record<HeInitScheme, InitSpec> = { xavier: 'lecunNormal', he: { name: 'heNormal', nonlinearity: 'relu' } };
+const INITS: Record<HeInitScheme, InitSpec> = {
+  xavier: 'lecunNormal',
+  he: { name: 'heNormal', nonlinearity: 'relu' },
+};
 
 /** What one E4 run did. */
 export interface HeInitRun {
@@ -68,7 +91,11 @@ export interface HeInitRun {
 }
 
 /** The data, model and batch stream of one seed (both schemes of a seed see the same data and batches). */
-function seedStreams(seed: number): { data: GaussianMixtureDataset; modelRng: Rng; loaderRng: Rng } {
+function seedStreams(seed: number): {
+  data: GaussianMixtureDataset;
+  modelRng: Rng;
+  loaderRng: Rng;
+} {
   const root = new Rng(seed);
   const data = gaussianMixture(MIXTURE_PRESETS.heInit, root.fork());
   return { data, modelRng: root.fork(), loaderRng: root.fork() };
@@ -79,10 +106,20 @@ function seedStreams(seed: number): { data: GaussianMixtureDataset; modelRng: Rn
  * all weights from the scheme's init, zero biases (as in He et al.).
  * @example const net = heInitModel('he', new Rng(0));
  */
-export function heInitModel(scheme: HeInitScheme, rng: Rng, setup: HeInitSetup = HE_INIT_SETUP): Sequential {
+export function heInitModel(
+  scheme: HeInitScheme,
+  rng: Rng,
+  setup: HeInitSetup = HE_INIT_SETUP,
+): Sequential {
   const dim = MIXTURE_PRESETS.heInit.dim;
   const classes = MIXTURE_PRESETS.heInit.numClasses;
-  return mlp({ sizes: [dim, ...Array<number>(setup.hidden).fill(setup.width), classes], activation: 'relu', init: INITS[scheme], biasInit: 'zeros', rng });
+  return mlp({
+    sizes: [dim, ...Array<number>(setup.hidden).fill(setup.width), classes],
+    activation: 'relu',
+    init: INITS[scheme],
+    biasInit: 'zeros',
+    rng,
+  });
 }
 
 /**
@@ -112,7 +149,11 @@ export function stdRatios(net: Sequential, x: Float32Array | Float64Array, dim: 
  * @example const run = trainHeInit('xavier', 0, { ...HE_INIT_SETUP, updates: 100 });
  * @see He, Zhang, Ren & Sun, "Delving Deep into Rectifiers", ICCV 2015, §2.2 and Figure 3
  */
-export function trainHeInit(scheme: HeInitScheme, seed: number, setup: HeInitSetup = HE_INIT_SETUP): HeInitRun {
+export function trainHeInit(
+  scheme: HeInitScheme,
+  seed: number,
+  setup: HeInitSetup = HE_INIT_SETUP,
+): HeInitRun {
   const { data, modelRng, loaderRng } = seedStreams(seed);
   const dim = MIXTURE_PRESETS.heInit.dim;
   const net = heInitModel(scheme, modelRng, setup);
@@ -126,7 +167,11 @@ export function trainHeInit(scheme: HeInitScheme, seed: number, setup: HeInitSet
     }
   });
   const opt = new Optimizer(net, chain(health, sgd({ lr: setup.lr, momentum: setup.momentum })));
-  const loader = new DataLoader(data, { batchSize: setup.batchSize, seed: loaderRng, dropLast: true });
+  const loader = new DataLoader(data, {
+    batchSize: setup.batchSize,
+    seed: loaderRng,
+    dropLast: true,
+  });
   const losses: number[] = [];
   for (let step = 0; step < setup.updates; step++) {
     const b = loader.nextBatch();
@@ -138,7 +183,15 @@ export function trainHeInit(scheme: HeInitScheme, seed: number, setup: HeInitSet
     opt.step({ loss: l });
   }
   health.detach();
-  return { scheme, seed, stdRatios: ratios, losses, finalLoss: tailMean(losses, setup.tail), verdicts: [...health.verdicts], firstLastRatio };
+  return {
+    scheme,
+    seed,
+    stdRatios: ratios,
+    losses,
+    finalLoss: tailMean(losses, setup.tail),
+    verdicts: [...health.verdicts],
+    firstLastRatio,
+  };
 }
 
 const LABEL: Record<HeInitScheme, string> = { xavier: 'Xavier N(0, 1/n)', he: 'He N(0, 2/n)' };
@@ -151,7 +204,8 @@ export const heInit: Experiment = {
   name: 'he-init',
   id: 'E4',
   title: '30-layer ReLU network: Xavier init stalls, He init trains',
-  paper: 'He, Zhang, Ren & Sun, "Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification", ICCV 2015',
+  paper:
+    'He, Zhang, Ren & Sun, "Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification", ICCV 2015',
   story:
     'He et al. derive that a ReLU layer halves the variance of its input, so an initialization with n·Var[w] = 1 ' +
     '("Xavier", derived for linear units) shrinks the signal by √2 per layer and a 30-layer rectifier network starts ' +
@@ -165,7 +219,11 @@ export const heInit: Experiment = {
     const t0 = performance.now();
     const seeds = seedsOf(heInit, ctx);
     // Quick mode: same network and data, fewer updates (the loss gap is already wide at 250).
-    const setup: HeInitSetup = { ...HE_INIT_SETUP, updates: ctx.quick ? 250 : HE_INIT_SETUP.updates, tail: ctx.quick ? 50 : HE_INIT_SETUP.tail };
+    const setup: HeInitSetup = {
+      ...HE_INIT_SETUP,
+      updates: ctx.quick ? 250 : HE_INIT_SETUP.updates,
+      tail: ctx.quick ? 50 : HE_INIT_SETUP.tail,
+    };
     const runs: HeInitRun[] = [];
     const total = seeds.length * 2;
     for (const seed of seeds) {
@@ -181,43 +239,112 @@ export const heInit: Experiment = {
     const he = of('he');
     const L = setup.hidden;
     const hasVanishing = (r: HeInitRun): boolean => r.verdicts.some((v) => v.kind === 'vanishing');
-    const maxOf = (xs: number[]): number => xs.reduce((a, b) => (Number.isNaN(b) ? NaN : Math.max(a, b)), -Infinity);
-    const minOf = (xs: number[]): number => xs.reduce((a, b) => (Number.isNaN(b) ? NaN : Math.min(a, b)), Infinity);
+    const maxOf = (xs: number[]): number =>
+      xs.reduce((a, b) => (Number.isNaN(b) ? NaN : Math.max(a, b)), -Infinity);
+    const minOf = (xs: number[]): number =>
+      xs.reduce((a, b) => (Number.isNaN(b) ? NaN : Math.min(a, b)), Infinity);
     const n = seeds.length;
     const criteria: Criterion[] = [
-      below(`Xavier: std(h_${L})/std(x) at init (largest over ${n} seed(s))`, maxOf(xav.map(top)), 1e-3),
+      below(
+        `Xavier: std(h_${L})/std(x) at init (largest over ${n} seed(s))`,
+        maxOf(xav.map(top)),
+        1e-3,
+      ),
       within(`He: std(h_${L})/std(x) at init (every seed: min)`, minOf(he.map(top)), 0.1, 10),
       within(`He: std(h_${L})/std(x) at init (every seed: max)`, maxOf(he.map(top)), 0.1, 10),
     ];
     if (ctx.quick) {
       // 250 updates: He has left the chance level (ln 10 = 2.303) far behind, Xavier has not moved.
-      criteria.push(above(`Xavier: mean loss of the last ${setup.tail} of ${setup.updates} updates (every seed: min)`, minOf(xav.map((r) => r.finalLoss)), 2.19));
-      criteria.push(below(`He: mean loss of the last ${setup.tail} of ${setup.updates} updates (every seed: max)`, maxOf(he.map((r) => r.finalLoss)), 1.8));
+      criteria.push(
+        above(
+          `Xavier: mean loss of the last ${setup.tail} of ${setup.updates} updates (every seed: min)`,
+          minOf(xav.map((r) => r.finalLoss)),
+          2.19,
+        ),
+      );
+      criteria.push(
+        below(
+          `He: mean loss of the last ${setup.tail} of ${setup.updates} updates (every seed: max)`,
+          maxOf(he.map((r) => r.finalLoss)),
+          1.8,
+        ),
+      );
     } else {
-      criteria.push(above(`Xavier: mean loss of the last ${setup.tail} updates (every seed: min)`, minOf(xav.map((r) => r.finalLoss)), 2.19, '> 2.19 (calibrated 2.30)'));
-      criteria.push(below(`He: mean loss of the last ${setup.tail} updates (every seed: max)`, maxOf(he.map((r) => r.finalLoss)), 1.38, '< 1.38 (calibrated 0.21–1.20)'));
+      criteria.push(
+        above(
+          `Xavier: mean loss of the last ${setup.tail} updates (every seed: min)`,
+          minOf(xav.map((r) => r.finalLoss)),
+          2.19,
+          '> 2.19 (calibrated 2.30)',
+        ),
+      );
+      criteria.push(
+        below(
+          `He: mean loss of the last ${setup.tail} updates (every seed: max)`,
+          maxOf(he.map((r) => r.finalLoss)),
+          1.38,
+          '< 1.38 (calibrated 0.21–1.20)',
+        ),
+      );
     }
-    criteria.push(holds('monitor calls every Xavier run `vanishing`', xav.every(hasVanishing), 'true', `${xav.filter(hasVanishing).length}/${xav.length}`));
-    criteria.push(holds('monitor raises no `vanishing` verdict on the He runs', !he.some(hasVanishing), 'true', `${he.filter(hasVanishing).length}/${he.length} with vanishing`));
+    criteria.push(
+      holds(
+        'monitor calls every Xavier run `vanishing`',
+        xav.every(hasVanishing),
+        'true',
+        `${xav.filter(hasVanishing).length}/${xav.length}`,
+      ),
+    );
+    criteria.push(
+      holds(
+        'monitor raises no `vanishing` verdict on the He runs',
+        !he.some(hasVanishing),
+        'true',
+        `${he.filter(hasVanishing).length}/${he.length} with vanishing`,
+      ),
+    );
 
     const ratioSeries = runs
       .filter((r) => r.seed === seeds[0])
       .map((r) => ({ name: LABEL[r.scheme], x: r.stdRatios.map((_, i) => i + 1), y: r.stdRatios }));
     const lossSeries = runs.map((r) => {
       const c = blockMeans(r.losses, 20);
-      return { name: `${LABEL[r.scheme]}, seed ${r.seed}`, x: c.map((p) => p.step), y: c.map((p) => p.loss) };
+      return {
+        name: `${LABEL[r.scheme]}, seed ${r.seed}`,
+        x: c.map((p) => p.step),
+        y: c.map((p) => p.loss),
+      };
     });
     const charts = [
-      lineChart({ id: 'std-ratio', title: `std(h_l)/std(x) per layer at init (seed ${seeds[0]})`, series: ratioSeries, xLabel: 'layer l', yLabel: 'std(h_l)/std(x)', logY: true }),
-      lineChart({ id: 'loss', title: 'Training loss (mean of 20 batches)', series: lossSeries, xLabel: 'update', yLabel: 'cross-entropy' }),
+      lineChart({
+        id: 'std-ratio',
+        title: `std(h_l)/std(x) per layer at init (seed ${seeds[0]})`,
+        series: ratioSeries,
+        xLabel: 'layer l',
+        yLabel: 'std(h_l)/std(x)',
+        logY: true,
+      }),
+      lineChart({
+        id: 'loss',
+        title: 'Training loss (mean of 20 batches)',
+        series: lossSeries,
+        xLabel: 'update',
+        yLabel: 'cross-entropy',
+      }),
       barChart({
         id: 'final-loss',
         title: `Mean loss of the last ${setup.tail} updates`,
-        bars: runs.map((r) => ({ label: `seed ${r.seed}`, value: r.finalLoss, group: LABEL[r.scheme] })),
+        bars: runs.map((r) => ({
+          label: `seed ${r.seed}`,
+          value: r.finalLoss,
+          group: LABEL[r.scheme],
+        })),
         yLabel: 'cross-entropy',
       }),
     ];
-    const verdicts: VerdictRecord[] = runs.flatMap((r) => verdictRecords(`${r.scheme} seed ${r.seed}`, r.verdicts));
+    const verdicts: VerdictRecord[] = runs.flatMap((r) =>
+      verdictRecords(`${r.scheme} seed ${r.seed}`, r.verdicts),
+    );
     const records: Json[] = runs.map((r) => ({
       scheme: r.scheme,
       init: LABEL[r.scheme],

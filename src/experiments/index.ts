@@ -7,6 +7,9 @@ import { amsgrad } from './amsgrad.js';
 import { cliff } from './cliff.js';
 import { goh } from './goh.js';
 import { heInit } from './he-init.js';
+import { glorot } from './glorot.js';
+import { mnistOptimizers } from './mnist-optimizers.js';
+import { lrDecay } from './lr-decay.js';
 import { momentum } from './momentum.js';
 import { raceExperiment } from './race.js';
 import { roots } from './roots.js';
@@ -40,6 +43,9 @@ const ALL: Experiment[] = [
   roots,
   vanishingExperiment,
   explodingExperiment,
+  glorot,
+  mnistOptimizers,
+  lrDecay,
 ];
 
 /** Every experiment, sorted by catalogue id (E1 … E15). */
