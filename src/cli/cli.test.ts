@@ -120,3 +120,34 @@ describe('gradscope roots / newton', () => {
     expect(r.err).toMatch(/--x0 is required/);
   });
 });
+
+describe('gradscope check-grad', () => {
+  it('checks every op of the table and passes', async () => {
+    const r = await run('check-grad', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      cases: { name: string; pass: boolean }[];
+      passed: number;
+      failed: number;
+    };
+    expect(j.cases.length).toBeGreaterThan(50);
+    expect(j.failed).toBe(0);
+  });
+
+  it('filters by name, and a filter matching nothing is a usage error', async () => {
+    const r = await run('check-grad', '--op', 'matmul');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/matmul 2-D\s+pass/);
+    expect(r.out).not.toMatch(/softmax/);
+    const none = await run('check-grad', '--op', 'nope');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no case name contains 'nope'/);
+  });
+
+  it('a too-large step makes the check fail (exit 1)', async () => {
+    // eps = 0.5: the central-difference error of exp is about eps^2 * exp(x) / 6, far above 1e-6.
+    const r = await run('check-grad', '--op', 'exp', '--eps', '0.5');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL/);
+  });
+});

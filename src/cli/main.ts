@@ -8,6 +8,7 @@ import {
   type CommandSpec,
   type Parsed,
 } from './args.js';
+import { checkGradCommand, checkGradSpec } from './commands/check-grad.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
@@ -23,6 +24,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [runSpec, runCommand],
   [reportSpec, reportCommand],
   [conformanceSpec, conformanceCommand],
+  [checkGradSpec, checkGradCommand],
   [rootsSpec, rootsCommand],
   [newtonSpec, newtonCommand],
 ];
