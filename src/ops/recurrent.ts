@@ -3,6 +3,7 @@ import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { gemm } from './internal/gemm.js';
+import { tanhF32 } from './internal/fast-tanh.js';
 
 /** Result of {@link rnnTanh} and {@link gru}: every hidden state and the last one. */
 export interface RnnResult {
@@ -217,6 +218,8 @@ export function rnnTanh(
   h0?: Tensor | null,
 ): RnnResult {
   const s = prepare('rnnTanh', 1, input, weightIh, weightHh, biasIh, biasHh, h0, null);
+  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
+  const f32 = s.dtype === 'float32';
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
@@ -226,7 +229,8 @@ export function rnnTanh(
     if (t > 0) gemm(false, true, B, H, H, hs, (t - 1) * bh, whh, 0, hs, t * bh, true);
     else if (s.h0) gemm(false, true, B, H, H, s.h0.data, 0, whh, 0, hs, 0, true);
     const o = t * bh;
-    for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
+    if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
+    else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
   }
   const output = new Tensor(hs, [T, B, H]);
   record('rnnTanh', output, s.inputs, (g) => {
@@ -271,6 +275,8 @@ export function lstm(
   c0?: Tensor | null,
 ): LstmResult {
   const s = prepare('lstm', 4, input, weightIh, weightHh, biasIh, biasHh, h0, c0);
+  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
+  const f32 = s.dtype === 'float32';
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   const g4 = 4 * H;
@@ -289,7 +295,8 @@ export function lstm(
       for (let j = 0; j < H; j++) {
         const ig = sigmoid(gates[r + j] as number);
         const fg = sigmoid(gates[r + H + j] as number);
-        const gg = Math.tanh(gates[r + 2 * H + j] as number);
+        const gv = gates[r + 2 * H + j] as number;
+        const gg = f32 ? tanhF32(gv) : Math.tanh(gv);
         const og = sigmoid(gates[r + 3 * H + j] as number);
         gates[r + j] = ig;
         gates[r + H + j] = fg;
@@ -299,7 +306,7 @@ export function lstm(
         const cPrev = t > 0 ? (cs[(t - 1) * bh + k] as number) : c0d ? (c0d[k] as number) : 0;
         const c = fg * cPrev + ig * gg;
         cs[t * bh + k] = c;
-        packed[t * bh + k] = og * Math.tanh(c);
+        packed[t * bh + k] = og * (f32 ? tanhF32(c) : Math.tanh(c));
       }
     }
   }
@@ -321,7 +328,8 @@ export function lstm(
           const fg = gates[r + H + j] as number;
           const gg = gates[r + 2 * H + j] as number;
           const og = gates[r + 3 * H + j] as number;
-          const tc = Math.tanh(cs[t * bh + k] as number);
+          const cv = cs[t * bh + k] as number;
+          const tc = f32 ? tanhF32(cv) : Math.tanh(cv);
           const dhv = (gd[t * bh + k] as number) + (dh[k] as number);
           const dcv = (dc[k] as number) + dhv * og * (1 - tc * tc);
           const cPrev = t > 0 ? (cs[(t - 1) * bh + k] as number) : c0d ? (c0d[k] as number) : 0;
@@ -362,6 +370,8 @@ export function gru(
   h0?: Tensor | null,
 ): RnnResult {
   const s = prepare('gru', 3, input, weightIh, weightHh, biasIh, biasHh, h0, null);
+  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
+  const f32 = s.dtype === 'float32';
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   const g3 = 3 * H;
@@ -388,7 +398,8 @@ export function gru(
         const hnv = (hp[p0 + 2 * H + j] as number) + (bhh ? (bhh[2 * H + j] as number) : 0);
         const rg = sigmoid((gates[r0 + j] as number) + hr);
         const zg = sigmoid((gates[r0 + H + j] as number) + hz);
-        const ng = Math.tanh((gates[r0 + 2 * H + j] as number) + rg * hnv);
+        const nv = (gates[r0 + 2 * H + j] as number) + rg * hnv;
+        const ng = f32 ? tanhF32(nv) : Math.tanh(nv);
         gates[r0 + j] = rg;
         gates[r0 + H + j] = zg;
         gates[r0 + 2 * H + j] = ng;

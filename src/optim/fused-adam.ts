@@ -1,5 +1,6 @@
 import type { ScalarOrSchedule } from '../schedule/types.js';
 import type { TypedArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { bufferFor, buffersLike, paramFor } from './buffers.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
@@ -81,6 +82,77 @@ function adamGeneralLoop(
   }
 }
 
+/**
+ * adamLoop and the parameter update in one pass (the Optimizer's fused path): p ← p + u with u
+ * rounded to the parameter's dtype first, exactly as the unfused path stores it in the updates
+ * buffer before applyUpdates adds it.
+ */
+function adamApplyLoop(
+  p: TypedArray,
+  gr: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  k: Float64Array,
+  f32: boolean,
+): void {
+  const sign = k[SIGN] as number;
+  const b1 = k[B1] as number;
+  const c1 = k[C1] as number;
+  const b2 = k[B2] as number;
+  const c2 = k[C2] as number;
+  const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
+  const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const g = sign * (gr[i] as number);
+    const mi = (m[i] as number) * b1 + c1 * g;
+    const vi = (v[i] as number) * b2 + c2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    const u = (stepScaled * mi) / (Math.sqrt(vi) + epsScaled);
+    p[i] = (p[i] as number) + (f32 ? Math.fround(u) : u);
+  }
+}
+
+/** adamGeneralLoop and the parameter update in one pass (see adamApplyLoop). */
+function adamGeneralApplyLoop(
+  p: TypedArray,
+  gr: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  vm: TypedArray | null,
+  k: Float64Array,
+  f32: boolean,
+): void {
+  const sign = k[SIGN] as number;
+  const b1 = k[B1] as number;
+  const c1 = k[C1] as number;
+  const b2 = k[B2] as number;
+  const c2 = k[C2] as number;
+  const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
+  const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
+  const l2 = k[L2] as number;
+  const decay = k[DECAY] as number;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    let g = sign * (gr[i] as number);
+    const pi = p[i] as number;
+    if (l2 !== 0) g = g + l2 * pi;
+    const mi = (m[i] as number) * b1 + c1 * g;
+    const vi = (v[i] as number) * b2 + c2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    let d = vi;
+    if (vm !== null) {
+      d = Math.max(vm[i] as number, vi);
+      vm[i] = d;
+    }
+    const step = (stepScaled * mi) / (Math.sqrt(d) + epsScaled);
+    const u = decay !== 0 ? step - decay * pi : step;
+    p[i] = pi + (f32 ? Math.fround(u) : u);
+  }
+}
+
 /** Options of {@link fusedAdam}. */
 export interface FusedAdamOptions {
   /** Learning rate α ≥ 0, or a schedule of the step. Default 1e-3. */
@@ -150,6 +222,21 @@ export function fusedAdam(
   const sign = maximize ? -1 : 1;
   const out = resultWriter<FusedAdamState>();
   const coef = new Float64Array(10);
+  // The step's scalars for the update number `count` + 1.
+  const setCoefficients = (count: number): void => {
+    const t = count + 1;
+    const alpha = lr(count);
+    coef[SIGN] = sign;
+    coef[B1] = b1;
+    coef[C1] = 1 - b1;
+    coef[B2] = b2;
+    coef[C2] = 1 - b2;
+    coef[NEG_STEP] = -(alpha / (debias ? 1 - b1 ** t : 1));
+    coef[BC2_SQRT] = debias ? Math.sqrt(1 - b2 ** t) : 1;
+    coef[EPS] = eps;
+    coef[L2] = decoupled ? 0 : wd;
+    coef[DECAY] = decoupled ? alpha * wd : 0;
+  };
   return {
     init: (params) => ({
       count: 0,
@@ -159,22 +246,9 @@ export function fusedAdam(
     }),
     update(updates, state, params: Params) {
       const t = state.count + 1;
-      const alpha = lr(state.count);
-      const bc1 = debias ? 1 - b1 ** t : 1;
-      const bc2Sqrt = debias ? Math.sqrt(1 - b2 ** t) : 1;
-      const negStep = -(alpha / bc1);
-      const l2 = decoupled ? 0 : wd;
-      const decay = decoupled ? alpha * wd : 0;
-      coef[SIGN] = sign;
-      coef[B1] = b1;
-      coef[C1] = 1 - b1;
-      coef[B2] = b2;
-      coef[C2] = 1 - b2;
-      coef[NEG_STEP] = negStep;
-      coef[BC2_SQRT] = bc2Sqrt;
-      coef[EPS] = eps;
-      coef[L2] = l2;
-      coef[DECAY] = decay;
+      setCoefficients(state.count);
+      const l2 = coef[L2] as number;
+      const decay = coef[DECAY] as number;
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
@@ -192,6 +266,29 @@ export function fusedAdam(
       }
       state.count = t;
       return out(updates, state);
+    },
+    applyInPlace(params, state) {
+      setCoefficients(state.count);
+      const general = state.nuMax !== null || wd !== 0;
+      const names = namesOf(params);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k] as string;
+        const param = params[name] as Tensor;
+        const p = param.data;
+        const n = p.length;
+        const gr = (param.grad as Tensor).data;
+        const m = bufferFor(owner, state.mu, name, n);
+        const v = bufferFor(owner, state.nu, name, n);
+        const f32 = p instanceof Float32Array;
+        if (general) {
+          const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
+          adamGeneralApplyLoop(p, gr, m, v, vm, coef, f32);
+        } else {
+          adamApplyLoop(p, gr, m, v, coef, f32);
+        }
+      }
+      state.count = state.count + 1;
+      return state;
     },
     currentLr: (state) => lr(state.count),
   };

@@ -115,6 +115,12 @@ export class Optimizer<S = unknown> {
     c.metrics = ctx?.metrics;
     resetEvents(c.events);
     const names = this.names;
+    if (this.tx.applyInPlace !== undefined && this.allGradsPresent()) {
+      this.state = this.tx.applyInPlace(this.params, this.state, c);
+      this.stepCount++;
+      if (ctx?.events !== undefined) Object.assign(ctx.events, c.events);
+      return c.events;
+    }
     for (let k = 0; k < names.length; k++) {
       const n = names[k] as string;
       const p = this.params[n] as Tensor;
@@ -140,6 +146,17 @@ export class Optimizer<S = unknown> {
     this.stepCount++;
     if (ctx?.events !== undefined) Object.assign(ctx.events, c.events);
     return c.events;
+  }
+
+  /** True when every parameter has a gradient of its own size and dtype (the fused path's precondition). */
+  private allGradsPresent(): boolean {
+    const names = this.names;
+    for (let k = 0; k < names.length; k++) {
+      const p = this.params[names[k] as string] as Tensor;
+      const g = p.grad;
+      if (g === null || g.size !== p.size || g.dtype !== p.dtype) return false;
+    }
+    return true;
   }
 
   /** The learning rate of the next step, found through the chain (undefined if none has one). */

@@ -3,6 +3,7 @@ import type { ScalarOrSchedule } from '../schedule/types.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { trace } from './trace.js';
+import { sgdApplyInPlace } from './fused-sgd.js';
 import type { GradientTransformation } from './types.js';
 import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
@@ -54,10 +55,25 @@ export function sgd(options: SgdOptions): GradientTransformation<NamedChainState
       `sgd: nesterov = true requires momentum > 0 and dampening = 0 (PyTorch's rule), got momentum = ${momentum}, dampening = ${dampening}`,
     );
   }
-  return namedChain(
+  const links = [
     maximizeLink(maximize),
     l2Link(wd),
     momentum !== 0 ? trace({ decay: momentum, dampening, nesterov }) : null,
     scaleByLearningRate(lr),
-  );
+  ];
+  const present = links.filter((l) => l !== null);
+  const tx = namedChain(...links);
+  return {
+    ...tx,
+    applyInPlace: sgdApplyInPlace({
+      sign: maximize ? -1 : 1,
+      weightDecay: wd,
+      momentum,
+      dampening,
+      nesterov,
+      lr,
+      traceIndex: momentum !== 0 ? present.length - 2 : -1,
+      lrIndex: present.length - 1,
+    }),
+  };
 }

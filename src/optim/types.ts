@@ -54,6 +54,15 @@ export interface GradientTransformation<S = unknown> {
    * Optimizer facade through chains and wrappers); undefined otherwise.
    */
   currentLr?(state: S): number | undefined;
+  /**
+   * Optional fused step, used by the {@link Optimizer} facade when every parameter has a
+   * gradient: reads each parameter's `.grad`, computes its update and adds it to the parameter in
+   * one pass over memory (p ← p + update(g)), and returns the new state. Must give exactly the
+   * same bits, parameters and state, as `update` on a copy of the gradients followed by
+   * `applyUpdates` (the float32 rounding of every intermediate the unfused chain stores is
+   * reproduced), so that which path ran never shows in results or checkpoints.
+   */
+  applyInPlace?(params: Params, state: S, ctx?: StepContext): S;
 }
 
 /** The state type of a transformation. */
