@@ -198,6 +198,15 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   abstract forward(...args: I): O;
 
   /**
+   * Whether a forward hook is attached to this module itself (containers only fuse children,
+   * e.g. Linear + ReLU into one op, when neither has a hook that expects its own output).
+   * @example model.at(0).hasForwardHooks() // false until registerForwardHook
+   */
+  hasForwardHooks(): boolean {
+    return this.hooks.length > 0;
+  }
+
+  /**
    * Registers (or replaces) a trainable parameter under `name` and returns it; sets
    * `requiresGrad`. @example this.weight = this.registerParameter('weight', w);
    */

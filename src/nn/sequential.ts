@@ -1,5 +1,8 @@
 import { ConfigError, fmt } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { linear } from '../ops/linear.js';
+import { ReLU, Tanh } from './activations.js';
+import { Linear } from './linear.js';
 import { Module } from './module.js';
 
 /** A module mapping one tensor to one tensor (what containers chain). */
@@ -46,9 +49,32 @@ export class Sequential extends Module {
   }
 
   /** Feeds x through every child in order. */
+  /**
+   * Runs the items in order. A Linear directly followed by a ReLU or Tanh (plain instances of
+   * those classes, no forward hooks on either) runs as one fused op, linear(x, W, b, act): the
+   * same numbers, one tensor and one pass fewer.
+   */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.items) h = m.forward(h);
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i] as TensorModule;
+      const next = items[i + 1];
+      if (next !== undefined && isPlain(m, Linear)) {
+        const act = isPlain(next, ReLU) ? 'relu' : isPlain(next, Tanh) ? 'tanh' : null;
+        if (act !== null && !m.hasForwardHooks() && !next.hasForwardHooks()) {
+          h = linear(h, m.weight, m.bias, act);
+          i++;
+          continue;
+        }
+      }
+      h = m.forward(h);
+    }
     return h;
   }
+}
+
+/** An instance of exactly `cls` (not a subclass that may override forward). */
+function isPlain<T extends object>(m: object, cls: abstract new (...args: never[]) => T): m is T {
+  return Object.getPrototypeOf(m) === cls.prototype;
 }

@@ -1,21 +1,41 @@
-import { ShapeError, fmt } from '../errors.js';
+import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { allocData } from '../tensor/dtype.js';
+import { leafGradBuffer } from '../autograd/leaf-grad.js';
+import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { gemm } from './internal/gemm.js';
+import { tanhF32 } from './internal/fast-tanh.js';
+
+/** Activations {@link linear} can fuse into its output pass. */
+export type LinearActivation = 'relu' | 'tanh';
 
 /**
- * Fused affine map y = x·Wᵀ + b over the last axis (PyTorch's `F.linear`, weight `[out, in]`).
+ * Fused affine map y = act(x·Wᵀ + b) over the last axis (PyTorch's `F.linear`, weight `[out, in]`,
+ * optionally followed by ReLU or tanh in the same pass).
  *
  * x has shape `[..., in]` (any number of leading batch axes, flattened into M rows), the result
- * `[..., out]`. One GEMM with a transposed B operand plus a bias pass. VJP:
- * dx = g·W, dW = gᵀ·x, db = Σ_rows g.
+ * `[..., out]`. One GEMM with a transposed B operand plus one bias(+activation) pass. VJP, with
+ * gz = g ⊙ act'(y) (relu: [y > 0]; tanh: 1 − y²; none: g): dx = gz·W, dW = gzᵀ·x, db = Σ_rows gz.
+ * dW and db go straight into a parameter's existing gradient buffer when there is one (see
+ * leafGradBuffer): no allocation, no second pass.
  *
  * @example
  * const y = linear(x, weight, bias); // x [32, 784], weight [128, 784], bias [128] -> [32, 128]
+ * const h = linear(x, weight, bias, 'relu'); // = relu(linear(x, weight, bias)), one op
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+export function linear(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  activation?: LinearActivation | null,
+): Tensor {
   const b = bias ?? null;
+  const act = activation ?? null;
+  if (act !== null && act !== 'relu' && act !== 'tanh') {
+    throw new ConfigError(
+      `linear: activation must be 'relu', 'tanh' or null, got ${fmt(activation)}`,
+    );
+  }
   if (b) assertSameDtype('linear', x, weight, b);
   else assertSameDtype('linear', x, weight);
   if (weight.ndim !== 2) {
@@ -36,17 +56,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const outShape = [...x.shape.slice(0, -1), outF];
   const y = allocData(x.dtype, rows * outF);
   gemm(false, true, rows, outF, inF, x.data, 0, weight.data, 0, y, 0, false);
-  if (b) {
-    const bd = b.data;
-    for (let r = 0; r < rows; r++) {
-      const o = r * outF;
-      for (let j = 0; j < outF; j++) y[o + j] = (y[o + j] as number) + (bd[j] as number);
-    }
-  }
+  epilogue(y, rows, outF, b === null ? null : b.data, act);
   const out = new Tensor(y, outShape);
   const inputs = b ? [x, weight, b] : [x, weight];
-  return record('linear', out, inputs, (g) => {
-    const gd = g.data;
+  return record(act === null ? 'linear' : `linear+${act}`, out, inputs, (g) => {
+    let gd = g.data;
+    if (act !== null) {
+      const gz = allocData(g.dtype, gd.length);
+      activationGrad(gz, gd, y, act);
+      gd = gz;
+    }
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
@@ -56,18 +75,69 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       dx = new Tensor(d, x.shape);
     }
     if (weight.requiresGrad) {
-      const d = allocData(x.dtype, weight.size);
-      gemm(true, false, outF, inF, rows, gd, 0, x.data, 0, d, 0, false);
-      dw = new Tensor(d, weight.shape);
+      const acc = leafGradBuffer(weight);
+      if (acc !== null) {
+        gemm(true, false, outF, inF, rows, gd, 0, x.data, 0, acc, 0, true);
+      } else {
+        const d = allocData(x.dtype, weight.size);
+        gemm(true, false, outF, inF, rows, gd, 0, x.data, 0, d, 0, false);
+        dw = new Tensor(d, weight.shape);
+      }
     }
     if (b?.requiresGrad) {
-      const d = allocData(x.dtype, outF);
-      for (let r = 0; r < rows; r++) {
-        const o = r * outF;
-        for (let j = 0; j < outF; j++) d[j] = (d[j] as number) + (gd[o + j] as number);
+      const acc = leafGradBuffer(b);
+      if (acc !== null) sumRowsInto(acc, gd, rows, outF);
+      else {
+        const d = allocData(x.dtype, outF);
+        sumRowsInto(d, gd, rows, outF);
+        db = new Tensor(d, b.shape);
       }
-      db = new Tensor(d, b.shape);
     }
     return b ? [dx, dw, db] : [dx, dw];
   });
+}
+
+/** y ← act(y + b) row by row (b may be null, act may be null). */
+function epilogue(
+  y: TypedArray,
+  rows: number,
+  cols: number,
+  bd: TypedArray | null,
+  act: LinearActivation | null,
+): void {
+  const f32 = y instanceof Float32Array;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) {
+      let v = y[o + j] as number;
+      if (bd !== null) v += bd[j] as number;
+      if (act === 'relu') v = v > 0 ? v : 0;
+      else if (act === 'tanh') {
+        // Round the pre-activation to the result's dtype first, as the unfused ops would.
+        v = f32 ? tanhF32(Math.fround(v)) : Math.tanh(v);
+      }
+      y[o + j] = v;
+    }
+  }
+}
+
+/** gz ← g ⊙ act'(y), from the activation's output y. */
+function activationGrad(gz: TypedArray, g: TypedArray, y: TypedArray, act: LinearActivation): void {
+  const n = gz.length;
+  if (act === 'relu') {
+    for (let i = 0; i < n; i++) gz[i] = (y[i] as number) > 0 ? (g[i] as number) : 0;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = y[i] as number;
+      gz[i] = (g[i] as number) * (1 - v * v);
+    }
+  }
+}
+
+/** d[j] += Σ_r g[r·cols + j]. */
+function sumRowsInto(d: TypedArray, g: TypedArray, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) d[j] = (d[j] as number) + (g[o + j] as number);
+  }
 }
