@@ -158,6 +158,28 @@ describe('maxPool2d', () => {
     expect(Array.from(x.grad!.data)).toEqual([10, 0, 0, 20, 0, 0, 0, 0]);
   });
 
+  it('2×2 stride 2 (the fast path) on odd sizes equals a brute-force window max; NaN propagates', () => {
+    // y[p, i, j] = max over x[p, 2i..2i+1, 2j..2j+1] (floor mode drops the last row/column).
+    const rng = new Rng(9);
+    const x = randomTensor([2, 3, 5, 7], rng, 'float32', true);
+    x.data[3 * 35 + 7 + 2] = NaN; // plane 3, row 1, col 2 -> output (1, 0, 1) is NaN
+    const y = maxPool2d(x, { kernel: 2 });
+    expect(y.shape).toEqual([2, 3, 2, 3]);
+    for (let p = 0; p < 6; p++) {
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 3; j++) {
+          const win = [0, 1, 7, 8].map((d) => x.data[p * 35 + 2 * i * 7 + 2 * j + d]!);
+          const want = win.some(Number.isNaN) ? NaN : Math.max(...win);
+          expect(y.data[(p * 2 + i) * 3 + j]).toBe(want);
+        }
+      }
+    }
+    expect(Number.isNaN(y.data[(3 * 2 + 0) * 3 + 1]!)).toBe(true);
+    // The NaN's gradient goes to the NaN pixel itself.
+    y.backward(new Tensor(new Float32Array(36).fill(1), y.shape));
+    expect(x.grad!.data[3 * 35 + 7 + 2]).toBe(1);
+  });
+
   it('padding counts as −∞ (all-negative input)', () => {
     const x = new Tensor(Float64Array.from([-1, -2, -3, -4]), [1, 1, 2, 2]);
     const y = maxPool2d(x, { kernel: 2, stride: 1, padding: 1 });

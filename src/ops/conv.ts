@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { allocData } from '../tensor/dtype.js';
+import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { gemm } from './internal/gemm.js';
 import { col2im, im2col } from './internal/im2col.js';
@@ -214,6 +214,91 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const planes = n * c;
   const y = allocData(x.dtype, planes * oh * ow);
   const arg = new Int32Array(planes * oh * ow);
+  if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && ph === 0 && pw === 0) {
+    maxPool2x2(xd, y, arg, planes, w, h, oh, ow);
+  } else {
+    maxPoolGeneral(xd, y, arg, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+  }
+  const out = new Tensor(y, [n, c, oh, ow]);
+  return record(op, out, [x], (g) => {
+    const gd = g.data;
+    const dx = allocData(x.dtype, x.size);
+    for (let i = 0; i < arg.length; i++) {
+      const a = arg[i] as number;
+      dx[a] = (dx[a] as number) + (gd[i] as number);
+    }
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+/**
+ * The common 2×2, stride-2, unpadded window: four loads, same rule as the general loop (row-major
+ * scan, the first strict maximum wins ties, the first NaN wins and propagates).
+ */
+function maxPool2x2(
+  xd: TypedArray,
+  y: TypedArray,
+  arg: Int32Array,
+  planes: number,
+  w: number,
+  h: number,
+  oh: number,
+  ow: number,
+): void {
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let i = 0; i < oh; i++) {
+      const row = base + 2 * i * w;
+      const o = (pl * oh + i) * ow;
+      for (let j = 0; j < ow; j++) {
+        const a = row + 2 * j;
+        let best = xd[a] as number;
+        let bi = a;
+        if (best === best) {
+          const v1 = xd[a + 1] as number;
+          if (v1 > best || v1 !== v1) {
+            best = v1;
+            bi = a + 1;
+          }
+        }
+        if (best === best) {
+          const v2 = xd[a + w] as number;
+          if (v2 > best || v2 !== v2) {
+            best = v2;
+            bi = a + w;
+          }
+        }
+        if (best === best) {
+          const v3 = xd[a + w + 1] as number;
+          if (v3 > best || v3 !== v3) {
+            best = v3;
+            bi = a + w + 1;
+          }
+        }
+        y[o + j] = best;
+        arg[o + j] = bi;
+      }
+    }
+  }
+}
+
+/** Any window, stride and padding (padding never wins: only in-bounds pixels are scanned). */
+function maxPoolGeneral(
+  xd: TypedArray,
+  y: TypedArray,
+  arg: Int32Array,
+  planes: number,
+  h: number,
+  w: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+  oh: number,
+  ow: number,
+): void {
   for (let pl = 0; pl < planes; pl++) {
     const base = pl * h * w;
     for (let i = 0; i < oh; i++) {
@@ -241,16 +326,6 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
       }
     }
   }
-  const out = new Tensor(y, [n, c, oh, ow]);
-  return record(op, out, [x], (g) => {
-    const gd = g.data;
-    const dx = allocData(x.dtype, x.size);
-    for (let i = 0; i < arg.length; i++) {
-      const a = arg[i] as number;
-      dx[a] = (dx[a] as number) + (gd[i] as number);
-    }
-    return [new Tensor(dx, x.shape)];
-  });
 }
 
 /**

@@ -59,6 +59,28 @@ function sgdApplyLoop(
   }
 }
 
+/** The common case of sgdApplyLoop (momentum after the first step, no Nesterov, no L2). */
+function momentumApplyLoop(
+  p: TypedArray,
+  gr: TypedArray,
+  b: TypedArray,
+  k: Float64Array,
+  f32: boolean,
+): void {
+  const sign = k[SIGN] as number;
+  const mu = k[MU] as number;
+  const keep = k[KEEP] as number;
+  const negLr = k[NEG_LR] as number;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    let bi = (b[i] as number) * mu + keep * (sign * (gr[i] as number));
+    if (f32) bi = Math.fround(bi);
+    b[i] = bi;
+    const u = negLr * bi;
+    p[i] = (p[i] as number) + (f32 ? Math.fround(u) : u);
+  }
+}
+
 /** What {@link sgdApplyInPlace} needs to know about an `sgd` chain. */
 export interface FusedSgdConfig {
   /** −1 when maximizing, else 1. */
@@ -107,15 +129,12 @@ export function sgdApplyInPlace(
       const param = params[name] as Tensor;
       const p = param.data;
       const b = tr === null ? null : bufferFor('sgd', tr.trace, name, p.length);
-      sgdApplyLoop(
-        p,
-        (param.grad as Tensor).data,
-        b,
-        first,
-        config.nesterov,
-        coef,
-        p instanceof Float32Array,
-      );
+      const f32 = p instanceof Float32Array;
+      if (b !== null && !first && !config.nesterov && config.weightDecay === 0) {
+        momentumApplyLoop(p, (param.grad as Tensor).data, b, coef, f32);
+        continue;
+      }
+      sgdApplyLoop(p, (param.grad as Tensor).data, b, first, config.nesterov, coef, f32);
     }
     if (tr !== null) tr.count = tr.count + 1;
     lrState.count = lrState.count + 1;
