@@ -1,4 +1,5 @@
 import { ShapeError, fmt } from '../errors.js';
+import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
@@ -130,13 +131,31 @@ function inputProjection(s: Seq, addHh: boolean): TypedArray {
   return xp;
 }
 
-function colSums(src: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
-  const d = allocData(dtype, cols);
+/** d[j] += Σ_r src[r·cols + j]. */
+function addColSums(d: TypedArray, src: TypedArray, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     for (let j = 0; j < cols; j++) d[j] = (d[j] as number) + (src[o + j] as number);
   }
-  return d;
+}
+
+/** A bias's gradient (column sums), added into its gradient buffer when it has one (→ null). */
+function biasGrad(
+  bias: Tensor,
+  src: TypedArray,
+  rows: number,
+  cols: number,
+  dtype: DType,
+): Tensor | null {
+  if (!bias.requiresGrad) return null;
+  const acc = leafGradBuffer(bias);
+  if (acc !== null) {
+    addColSums(acc, src, rows, cols);
+    return null;
+  }
+  const d = allocData(dtype, cols);
+  addColSums(d, src, rows, cols);
+  return new Tensor(d, bias.shape);
 }
 
 /**
@@ -161,23 +180,26 @@ function sequenceGrads(
     gemm(false, false, rows, s.i, gh, dXP, 0, s.wIh.data, 0, d, 0, false);
     res.push(new Tensor(d, s.x.shape));
   } else res.push(null);
+  // Weight and bias gradients go straight into a parameter's existing gradient buffer when
+  // there is one (leafGradBuffer): accumulate = true there, and null is returned for it.
   if (s.wIh.requiresGrad) {
-    const d = allocData(s.dtype, s.wIh.size);
-    gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, false);
-    res.push(new Tensor(d, s.wIh.shape));
+    const acc = leafGradBuffer(s.wIh);
+    const d = acc ?? allocData(s.dtype, s.wIh.size);
+    gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, acc !== null);
+    res.push(acc !== null ? null : new Tensor(d, s.wIh.shape));
   } else res.push(null);
   if (s.wHh.requiresGrad) {
-    const d = allocData(s.dtype, s.wHh.size);
+    const acc = leafGradBuffer(s.wHh);
+    const d = acc ?? allocData(s.dtype, s.wHh.size);
     // Steps 1..T−1 read h_0..h_{T−2}, which are contiguous in `hs`: one GEMM for all of them.
     const later = (s.t - 1) * s.b;
-    if (later > 0) gemm(true, false, gh, s.h, later, dHP, s.b * gh, hs, 0, d, 0, false);
-    if (s.h0) gemm(true, false, gh, s.h, s.b, dHP, 0, s.h0.data, 0, d, 0, later > 0);
-    res.push(new Tensor(d, s.wHh.shape));
+    if (later > 0) gemm(true, false, gh, s.h, later, dHP, s.b * gh, hs, 0, d, 0, acc !== null);
+    if (s.h0)
+      gemm(true, false, gh, s.h, s.b, dHP, 0, s.h0.data, 0, d, 0, later > 0 || acc !== null);
+    res.push(acc !== null ? null : new Tensor(d, s.wHh.shape));
   } else res.push(null);
-  if (s.bIh)
-    res.push(s.bIh.requiresGrad ? new Tensor(colSums(dXP, rows, gh, s.dtype), s.bIh.shape) : null);
-  if (s.bHh)
-    res.push(s.bHh.requiresGrad ? new Tensor(colSums(dHP, rows, gh, s.dtype), s.bHh.shape) : null);
+  if (s.bIh) res.push(biasGrad(s.bIh, dXP, rows, gh, s.dtype));
+  if (s.bHh) res.push(biasGrad(s.bHh, dHP, rows, gh, s.dtype));
   if (s.h0) res.push(s.h0.requiresGrad && dh0 ? new Tensor(dh0, s.h0.shape) : null);
   if (s.c0) res.push(s.c0.requiresGrad && dc0 ? new Tensor(dc0, s.c0.shape) : null);
   return res;
