@@ -1,4 +1,5 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
+import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
@@ -130,16 +131,19 @@ export function conv2d(
     let dW: Tensor | null = null;
     let db: Tensor | null = null;
     if (weight.requiresGrad) {
-      const d = allocData(x.dtype, o * k);
+      // Straight into the parameter's gradient buffer when it has one (leafGradBuffer).
+      const acc = leafGradBuffer(weight);
+      const d = acc ?? allocData(x.dtype, o * k);
       for (let i = 0; i < n; i++) {
+        const add = i > 0 || acc !== null;
         if (cols) {
           im2col(x.data, i * imgSize, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
-          gemm(false, true, o, k, p, gd, i * o * p, cols, 0, d, 0, i > 0);
+          gemm(false, true, o, k, p, gd, i * o * p, cols, 0, d, 0, add);
         } else {
-          gemm(false, true, o, k, p, gd, i * o * p, x.data, i * imgSize, d, 0, i > 0);
+          gemm(false, true, o, k, p, gd, i * o * p, x.data, i * imgSize, d, 0, add);
         }
       }
-      dW = new Tensor(d, weight.shape);
+      if (acc === null) dW = new Tensor(d, weight.shape);
     }
     if (x.requiresGrad) {
       const d = allocData(x.dtype, x.size);
@@ -154,14 +158,15 @@ export function conv2d(
       dx = new Tensor(d, x.shape);
     }
     if (b?.requiresGrad) {
-      const d = allocData(x.dtype, o);
+      const acc = leafGradBuffer(b);
+      const d = acc ?? allocData(x.dtype, o);
       for (let i = 0; i < n * o; i++) {
         let s = 0;
         const off = i * p;
         for (let j = 0; j < p; j++) s += gd[off + j] as number;
         d[i % o] = (d[i % o] as number) + s;
       }
-      db = new Tensor(d, b.shape);
+      if (acc === null) db = new Tensor(d, b.shape);
     }
     return b ? [dx, dW, db] : [dx, dW];
   });
