@@ -28,3 +28,51 @@ export {
 export { CheckpointError } from './checkpoint-error.js';
 export { findRngs } from './rngs.js';
 export { sha256 } from './sha256.js';
+// Training runs from a JSON config (what `gradscope train --config` reads): the schema, its
+// validation and the builders.
+export {
+  parseTrainConfig,
+  taskOf,
+  DATA_NAMES,
+  type TrainConfig,
+  type ModelConfig,
+  type MlpModelConfig,
+  type RecurrentModelConfig,
+  type CnnModelConfig,
+  type InitConfig,
+  type DataConfig,
+  type MnistDataConfig,
+  type Toy2dDataConfig,
+  type Toy2dDataName,
+  type GaussianMixtureDataConfig,
+  type SequenceDataConfig,
+  type SequenceTaskName,
+  type LossConfig,
+  type LossName,
+  type OptimizerConfig,
+  type OptimizerName,
+  type NamedOptimizerConfig,
+  type TransformConfig,
+  type BlockConfig,
+  type BlockName,
+  type ClipConfig,
+  type ClipName,
+  type ScheduleConfig,
+  type ScheduleName,
+  type MonitorConfig,
+  type TrainLoopConfig,
+  type TaskInfo,
+} from './config.js';
+export {
+  buildTrainRun,
+  buildOptimizerTransform,
+  buildSchedule,
+  buildModel,
+  buildData,
+  buildLoss,
+  type TrainRun,
+  type TrainRunOptions,
+  type MnistLoader,
+} from './config-build.js';
+export { parseConfigText, lineColumn } from './config-json.js';
+export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';

@@ -1,0 +1,378 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { ConfigError, GradscopeError } from '../../errors.js';
+import { pathState, prepareRunDir, REPORT_FILE } from '../../experiments/run-dir-node.js';
+import type { VerdictRecord } from '../../experiments/types.js';
+import { logHealthToJsonl } from '../../monitor/jsonl-writer-node.js';
+import type { Verdict } from '../../monitor/types.js';
+import { renderReport } from '../../report/html.js';
+import { readRunLogs } from '../../report/run-logs-node.js';
+import { writeReportFile } from '../../report/write-node.js';
+import { writeFileAtomic } from '../../train/atomic-write-node.js';
+import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
+import { buildTrainRun, type MnistLoader, type TrainRun } from '../../train/config-build.js';
+import { parseConfigText } from '../../train/config-json.js';
+import { fit } from '../../train/fit.js';
+import type { FitSummary } from '../../train/fit-summary.js';
+import { RunDir } from '../../train/run-dir-node.js';
+import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { trainReportDocument } from './train-report.js';
+
+/** `gradscope train` spec. */
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  summary:
+    'Train your own run from a JSON config (model, data, optimizer chain, schedule, clipping, monitor) and write a run directory with a report.',
+  usage: 'train --config FILE [--out DIR] [--steps N] [--json] [--quiet]',
+  description:
+    'Reads and validates the config (every error names the field, e.g. optimizer.lr, the value and\n' +
+    'what is allowed; see examples/configs/ and the TrainConfig type in src/train/config.ts), builds\n' +
+    'the data, the model and the transformation chain (monitor → clipping → optimizer with its\n' +
+    'schedule), trains with fit() and prints progress (a bar on a terminal, plain lines otherwise;\n' +
+    "monitor verdicts as they happen), then a summary. The run directory (--out, else the config's\n" +
+    '"out", else runs/<timestamp>-<name>; an existing non-empty one is refused) gets config.json,\n' +
+    'train-config.json (the validated config, to rerun), metrics.jsonl, summary.json,\n' +
+    'checkpoint.json, monitor.jsonl (with the monitor) and report.html.\n' +
+    '--json prints a TrainJson document on stdout (progress then goes to stderr). Exit code 0 when\n' +
+    'training finished, 1 when it diverged (NaN/Inf loss or gradients), 2 for bad usage, 3 for an\n' +
+    'unreadable file, invalid JSON or an invalid config.',
+  positionals: [],
+  flags: {
+    config: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'the run config, JSON (required; see examples/configs/)',
+    },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'run directory (must not exist or be empty)',
+    },
+    steps: {
+      type: 'string',
+      valueName: 'N',
+      description: "train N steps instead of the config's epochs/steps (a quick try)",
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: 'print the TrainJson result on stdout instead of the summary',
+    },
+    quiet: {
+      type: 'boolean',
+      short: 'q',
+      default: false,
+      description: 'no progress or verdict lines, only the final summary',
+    },
+  },
+};
+
+/** A monitor verdict in {@link TrainJson}. */
+export interface TrainVerdict {
+  kind: string;
+  /** The optimizer step whose gradients showed it. */
+  step: number;
+  severity: string;
+  layers: string[];
+  message: string;
+  /** The remedies, best first, as text. */
+  remedies: string[];
+}
+
+/**
+ * What `gradscope train --json` prints. Non-finite numbers (a diverged loss) are null.
+ */
+export interface TrainJson {
+  /** The config file. */
+  config: string;
+  /** The run's name (config "name", else the file's base name). */
+  name: string;
+  /** 'completed' (trained to the end), 'stopped' (early stopping), 'diverged' (NaN/Inf). */
+  status: 'completed' | 'stopped' | 'diverged';
+  /** One line: model, data, optimizer, schedule. */
+  description: string;
+  runDir: string;
+  /** The HTML report, or null when it could not be written. */
+  report: string | null;
+  /** Steps taken and completed epochs. */
+  steps: number;
+  epochs: number;
+  timeMs: number;
+  stepsPerSecond: number;
+  /** The last step's batch loss. */
+  finalLoss: number | null;
+  /** "train.loss", "train.accuracy" (last epoch) and "val.*" (last evaluation). */
+  metrics: Record<string, number | null>;
+  stopReason: string | null;
+  nonFiniteSteps: number;
+  model: { name: string; parameters: number };
+  data: { name: string; train: number; test: number };
+  /** Monitor verdicts in order (empty without the monitor). */
+  verdicts: TrainVerdict[];
+}
+
+/** Side channels of `gradscope train`, injectable for tests. */
+export interface TrainDeps {
+  /** Where progress and verdict lines go (default stdout, stderr with --json); a bar when isTTY. */
+  progress?: { write(s: string): unknown; isTTY?: boolean };
+  /** Standard error (failures). Default process.stderr. */
+  stderr?: { write(s: string): unknown };
+  /** Clock for the default run directory's name and the report footer. */
+  now?: () => Date;
+  /** Parent of default run directories (default 'runs'). */
+  runsRoot?: string;
+  /** MNIST loader (default the `mnist` package). */
+  loadMnist?: MnistLoader;
+}
+
+function localStamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function message(e: unknown): string {
+  if (e instanceof GradscopeError) return `${e.name}: ${e.message}`;
+  if (e instanceof Error) return e.stack ?? e.message;
+  return String(e);
+}
+
+function finite(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+function fmtNum(v: number | null): string {
+  if (v === null) return 'non-finite';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
+}
+
+function verdictRecord(v: Verdict, run: string): VerdictRecord {
+  return {
+    run,
+    kind: v.kind,
+    step: v.step,
+    layers: [...v.layers],
+    severity: v.severity,
+    message: v.message,
+    remedies: v.remedies.map((r) => r.text),
+  };
+}
+
+function statusOf(s: FitSummary): TrainJson['status'] {
+  if (!Number.isFinite(s.finalLoss) || (s.stopReason ?? '').startsWith('terminateOnNonFinite'))
+    return 'diverged';
+  return s.stoppedEarly ? 'stopped' : 'completed';
+}
+
+/**
+ * The summary printed by `gradscope train` (without --json).
+ * @example formatTrainSummary(result).join('\n')
+ */
+export function formatTrainSummary(r: TrainJson): string[] {
+  const head =
+    r.status === 'diverged' ? 'DIVERGED' : r.status === 'stopped' ? 'STOPPED EARLY' : 'DONE';
+  const lines = [
+    `${head}: ${r.name} — ${r.steps} steps (${r.epochs} epoch${r.epochs === 1 ? '' : 's'}) in ${(r.timeMs / 1000).toFixed(1)} s, ${r.stepsPerSecond.toFixed(1)} steps/s`,
+    `  ${r.description}; ${r.model.parameters} parameters`,
+    `  final batch loss ${fmtNum(r.finalLoss)}; ${Object.entries(r.metrics)
+      .map(([k, v]) => `${k} ${fmtNum(v)}`)
+      .join(', ')}`,
+  ];
+  if (r.stopReason) lines.push(`  stopped: ${r.stopReason}`);
+  if (r.verdicts.length === 0) lines.push('  monitor: no verdicts');
+  for (const v of r.verdicts.slice(0, 10)) {
+    lines.push(`  monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}`);
+    if (v.remedies[0]) lines.push(`    try: ${v.remedies[0]}`);
+  }
+  if (r.verdicts.length > 10) lines.push(`  monitor: … ${r.verdicts.length - 10} more verdicts`);
+  lines.push(`Run directory: ${r.runDir}${r.report ? ` (report: ${r.report})` : ''}`);
+  return lines;
+}
+
+/** Runs `gradscope train`. */
+export async function trainCommand(
+  args: Parsed,
+  out: (s: string) => void,
+  deps: TrainDeps = {},
+): Promise<number> {
+  const file = args.flags.config;
+  if (typeof file !== 'string' || file.trim() === '')
+    throw new UsageError(`train: --config FILE is required (usage: gradscope ${trainSpec.usage})`);
+  const steps = numberFlag('train', 'steps', args.flags.steps, { integer: true, min: 1 });
+  const json = args.flags.json === true;
+  const quiet = args.flags.quiet === true;
+  const outFlag = typeof args.flags.out === 'string' ? args.flags.out : undefined;
+  const stderr = deps.stderr ?? process.stderr;
+  const err = (s: string): void => void stderr.write(s + '\n');
+  if (outFlag !== undefined) {
+    if (outFlag.trim() === '')
+      throw new UsageError("train: --out must be a directory path, got ''");
+    const state = pathState(outFlag);
+    if (state === 'non-empty-dir')
+      throw new UsageError(
+        `train: --out directory '${outFlag}' exists and is not empty; choose a new directory (runs are never overwritten)`,
+      );
+    if (state === 'not-a-dir')
+      throw new UsageError(
+        `train: --out '${outFlag}' exists and is not a directory; choose a new directory`,
+      );
+  }
+
+  // 1. Read and validate: a ConfigError (exit 3) names the file and the line/column or the field.
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(
+      `cannot read config file '${file}': ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  const invalidConfig = (e: unknown): unknown =>
+    e instanceof ConfigError ? new ConfigError(`invalid config '${file}': ${e.message}`) : e;
+  const parsed = parseConfigText(text, file);
+  let config: TrainConfig;
+  try {
+    config = parseTrainConfig(parsed);
+  } catch (e) {
+    throw invalidConfig(e);
+  }
+  const name = config.name ?? basename(file, extname(file));
+
+  // 2. Build data, model and optimizer.
+  let run: TrainRun;
+  try {
+    run = await buildTrainRun(config, {
+      ...(steps !== undefined ? { steps } : {}),
+      ...(deps.loadMnist ? { loadMnist: deps.loadMnist } : {}),
+    });
+  } catch (e) {
+    throw invalidConfig(e);
+  }
+
+  // 3. The run directory.
+  const now = (deps.now ?? (() => new Date()))();
+  const outDir = outFlag ?? config.out;
+  let dir: string;
+  let runDir: RunDir;
+  try {
+    dir = prepareRunDir({
+      experiment: `train-${name}`,
+      now,
+      ...(outDir !== undefined ? { out: outDir } : {}),
+      ...(deps.runsRoot !== undefined ? { root: deps.runsRoot } : {}),
+    });
+    runDir = RunDir.open(dir);
+    writeFileAtomic(join(dir, 'train-config.json'), `${JSON.stringify(run.config, null, 2)}\n`);
+  } catch (e) {
+    err(`gradscope train: could not create the run directory: ${message(e)}`);
+    return EXIT.error;
+  }
+
+  // 4. Train.
+  const progress = deps.progress ?? (json ? process.stderr : process.stdout);
+  const write = (s: string): void => void progress.write(s);
+  const tty = progress.isTTY === true;
+  if (!quiet) write(`gradscope train: ${name} — ${run.description}; ${run.totalSteps} steps\n`);
+  const verdicts: VerdictRecord[] = [];
+  let stopLog: (() => void) | null = null;
+  if (run.monitor !== null) {
+    const mon = typeof run.config.monitor === 'object' ? run.config.monitor : {};
+    stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10 });
+    run.monitor.onVerdict((v) => {
+      verdicts.push(verdictRecord(v, name));
+      if (quiet) return;
+      write(
+        `${tty ? '\r\x1b[K' : ''}monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}\n`,
+      );
+    });
+  }
+  // About 100 progress lines and metrics records per run (fit's default is 10 per epoch, which
+  // is every step on a small data set), and in plain-line mode at most about 20 epoch lines.
+  const logEvery =
+    run.fit.logEvery ??
+    Math.max(Math.round(run.batchesPerEpoch / 10), Math.ceil(run.totalSteps / 100), 1);
+  const epochs = Math.ceil(run.totalSteps / run.batchesPerEpoch);
+  const epochEvery = Math.max(1, Math.ceil(epochs / 20));
+  const lineWrite = (s: string): void => {
+    const m = /^epoch (\d+) /.exec(s);
+    if (m && Number(m[1]) % epochEvery !== 0 && Number(m[1]) !== epochs) return;
+    write(s);
+  };
+  let summary: FitSummary;
+  try {
+    summary = await fit(run.model, run.optimizer, run.train, {
+      ...run.fit,
+      logEvery,
+      runDir,
+      log: quiet ? 'silent' : tty ? 'bar' : 'lines',
+      write: tty ? write : lineWrite,
+    });
+  } catch (e) {
+    err(`gradscope train: training stopped with an error: ${message(e)}`);
+    return EXIT.error;
+  } finally {
+    stopLog?.();
+  }
+  const status = statusOf(summary);
+
+  // 5. The report.
+  const reportPath = join(dir, REPORT_FILE);
+  let report: string | null = reportPath;
+  try {
+    const html = await renderReport(
+      trainReportDocument({
+        name,
+        description: run.description,
+        status,
+        summary,
+        config: run.config,
+        logs: readRunLogs(dir),
+        verdicts,
+        generatedAt: localStamp(now),
+        source: `gradscope train --config ${file} → ${dir}`,
+      }),
+    );
+    writeReportFile(reportPath, html);
+  } catch (e) {
+    report = null;
+    err(
+      `gradscope train: the run is in ${dir}, but the report could not be written: ${message(e)}`,
+    );
+  }
+
+  const result: TrainJson = {
+    config: file,
+    name,
+    status,
+    description: run.description,
+    runDir: dir,
+    report,
+    steps: summary.steps,
+    epochs: summary.epochs,
+    timeMs: Math.round(summary.timeMs),
+    stepsPerSecond: summary.stepsPerSecond,
+    finalLoss: finite(summary.finalLoss),
+    // train.* before val.*, each in the order fit wrote them.
+    metrics: Object.fromEntries(
+      Object.entries(summary.metrics)
+        .sort(([a], [b]) => Number(a.startsWith('val.')) - Number(b.startsWith('val.')))
+        .map(([k, v]) => [k, finite(v)]),
+    ),
+    stopReason: summary.stopReason,
+    nonFiniteSteps: summary.nonFiniteSteps,
+    model: { name: run.config.model.name, parameters: run.model.numParameters() },
+    data: { name: run.config.data.name, train: run.train.length, test: run.test?.length ?? 0 },
+    verdicts: verdicts.map((v) => ({
+      kind: v.kind,
+      step: v.step,
+      severity: v.severity,
+      layers: v.layers,
+      message: v.message,
+      remedies: v.remedies,
+    })),
+  };
+  if (json) out(JSON.stringify(result, null, 2));
+  else for (const l of formatTrainSummary(result)) out(l);
+  if (report === null) return EXIT.error;
+  return status === 'diverged' ? EXIT.failed : EXIT.ok;
+}

@@ -1,0 +1,1080 @@
+import type { AgcOptions } from '../clip/agc.js';
+import type { AutoClipOptions } from '../clip/auto-clip.js';
+import type { ByGlobalNormOptions } from '../clip/by-global-norm.js';
+import type { SpikeClipOptions } from '../clip/spike-clip.js';
+import type { ZClipOptions } from '../clip/z-clip.js';
+import { ConfigError, fmt } from '../errors.js';
+import { resolveInitializer } from '../init/initializer.js';
+import type { InitializerConfig, InitializerName } from '../init/initializer.js';
+import { DEFAULT_THRESHOLDS, resolveThresholds } from '../monitor/thresholds.js';
+import type { HealthThresholds } from '../monitor/thresholds.js';
+import { VERDICT_KINDS, type VerdictKind } from '../monitor/types.js';
+import type { ActivationName } from '../nn/activations.js';
+import type { AdadeltaOptions } from '../optim/adadelta.js';
+import type { AdagradOptions } from '../optim/adagrad.js';
+import type { AdamOptions } from '../optim/adam.js';
+import type { AdamaxOptions } from '../optim/adamax.js';
+import type { AdamwOptions } from '../optim/adamw.js';
+import type { EmaOptions } from '../optim/ema.js';
+import type { EmaMomentumOptions } from '../optim/ema-momentum.js';
+import type { LambOptions } from '../optim/lamb.js';
+import type { LionOptions } from '../optim/lion.js';
+import type { NadamOptions } from '../optim/nadam.js';
+import type { RadamOptions } from '../optim/radam.js';
+import type { RmspropOptions } from '../optim/rmsprop.js';
+import type { ScaleByAdadeltaOptions } from '../optim/scale-by-adadelta.js';
+import type { ScaleByAdamOptions } from '../optim/scale-by-adam.js';
+import type { ScaleByAdamaxOptions } from '../optim/scale-by-adamax.js';
+import type { ScaleByLearningRateOptions } from '../optim/scale-by-learning-rate.js';
+import type { ScaleByLionOptions } from '../optim/scale-by-lion.js';
+import type { ScaleByNadamOptions } from '../optim/scale-by-nadam.js';
+import type { ScaleByRadamOptions } from '../optim/scale-by-radam.js';
+import type { ScaleByRmsOptions } from '../optim/scale-by-rms.js';
+import type { ScaleByRssOptions } from '../optim/scale-by-rss.js';
+import type { ScaleByTrustRatioOptions } from '../optim/scale-by-trust-ratio.js';
+import type { SgdOptions } from '../optim/sgd.js';
+import type { TraceOptions } from '../optim/trace.js';
+import type { ConstantOptions } from '../schedule/constant.js';
+import type { CosineOptions } from '../schedule/cosine.js';
+import type { CosineWarmRestartsOptions } from '../schedule/cosine-warm-restarts.js';
+import type { CyclicOptions } from '../schedule/cyclic.js';
+import type { ExponentialOptions } from '../schedule/exponential.js';
+import type { InverseTimeOptions } from '../schedule/inverse-time.js';
+import type { LinearOptions as LinearScheduleOptions } from '../schedule/linear.js';
+import type { MultiStepOptions } from '../schedule/multi-step.js';
+import type { OneCycleOptions } from '../schedule/one-cycle.js';
+import type { PolynomialOptions } from '../schedule/polynomial.js';
+import type { StepOptions } from '../schedule/step-decay.js';
+import type { WarmupCosineOptions } from '../schedule/warmup-cosine.js';
+import type { DType } from '../tensor/dtype.js';
+import { Rng } from '../tensor/rng.js';
+import type { EarlyStoppingOptions } from './early-stopping.js';
+import { BLOCKS, CLIPS, LR_FIELD, OPTIMIZERS, SCHEDULES, makeSchedule } from './config-specs.js';
+import {
+  checkFields,
+  checkName,
+  checkObject,
+  describeField,
+  invalid,
+  joinPath,
+  missing,
+  suggest,
+  type FieldSpec,
+  type FieldSpecs,
+  type JsonObject,
+} from './config-validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// The schema. These types are the documented, stable format of `gradscope train --config`.
+// Every object is closed: a key not listed here is refused (a typo must not be ignored).
+// ---------------------------------------------------------------------------------------------
+
+/** An initializer: a name with default options, or `{ "name": ..., ...options }` (see init/). */
+export type InitConfig = InitializerName | InitializerConfig;
+
+/**
+ * A multilayer perceptron (nn.mlp): Linear → [norm] → activation → [dropout] per hidden layer.
+ * Give `hidden` (the hidden widths; input and output widths come from the data) or `sizes`
+ * (all widths, checked against the data).
+ */
+export interface MlpModelConfig {
+  name: 'mlp';
+  /** Hidden layer widths, e.g. [128, 64]; [] is a linear model. */
+  hidden?: number[];
+  /** All widths [in, hidden…, out] instead of `hidden`; in and out must match the data. */
+  sizes?: number[];
+  /** Hidden activation (default 'relu'). */
+  activation?: ActivationName;
+  /** Weight initializer (default PyTorch's U(±1/√fanIn)). */
+  init?: InitConfig;
+  /** Bias initializer (default PyTorch's U(±1/√fanIn)). */
+  biasInit?: InitConfig;
+  /** Normalisation after each hidden Linear (default 'none'). */
+  norm?: 'none' | 'layer' | 'batch';
+  /** Residual connections around hidden blocks of equal width (default false). */
+  residual?: boolean;
+  /** Dropout probability after each hidden activation, in [0, 1) (default 0). */
+  dropout?: number;
+  /** Learn biases (default true). */
+  bias?: boolean;
+}
+
+/**
+ * A recurrent network for the sequence tasks: an RNN (tanh), LSTM or GRU stack over the
+ * sequence, then a Linear head on the last step's hidden state.
+ */
+export interface RecurrentModelConfig {
+  name: 'rnn' | 'lstm' | 'gru';
+  /** Hidden units per layer. */
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Initializer of the input weights (and of the recurrent ones unless recurrentInit). */
+  init?: InitConfig;
+  /** Initializer of the recurrent weights weightHh, e.g. 'orthogonal'. */
+  recurrentInit?: InitConfig;
+  /** Initializer of the biases (default U(±1/√H)). */
+  biasInit?: InitConfig;
+  /** Dropout between stacked layers, in [0, 1) (default 0). */
+  dropout?: number;
+  /** Learn biases (default true). */
+  bias?: boolean;
+}
+
+/**
+ * A small convolutional network for images (MNIST): per entry of `channels` a Conv2d with
+ * "same" padding → activation → pooling (2×2), then Flatten, the `hidden` Linear layers and the
+ * output Linear.
+ */
+export interface CnnModelConfig {
+  name: 'cnn';
+  /** Output channels of each convolution, e.g. [16, 32]. */
+  channels: number[];
+  /** Odd kernel size (default 5). */
+  kernelSize?: number;
+  /** Pooling after each convolution: 'max' (default), 'avg' or 'none'. */
+  pool?: 'max' | 'avg' | 'none';
+  /** Hidden Linear widths after the convolutions (default []). */
+  hidden?: number[];
+  /** Activation (default 'relu'). */
+  activation?: ActivationName;
+  /** Weight initializer of every layer. */
+  init?: InitConfig;
+  /** Bias initializer of every layer. */
+  biasInit?: InitConfig;
+}
+
+/** The model section. */
+export type ModelConfig = MlpModelConfig | RecurrentModelConfig | CnnModelConfig;
+
+/** The toy 2-D sets of data/. */
+export type Toy2dDataName = 'spiral' | 'circles' | 'moons' | 'xor' | 'gauss';
+
+/** The synthetic sequence tasks of data/ usable for training from a config. */
+export type SequenceTaskName =
+  'addition' | 'multiplication' | 'temporalOrder' | 'temporalOrder3Bit' | 'randomPermutation';
+
+/**
+ * MNIST: the 10,000 digits of the `mnist` package, split 8,000 / 2,000 (data.loadMnist);
+ * `numSamples` / `testSamples` keep the first N of each split (the splits are class-interleaved).
+ */
+export interface MnistDataConfig {
+  name: 'mnist';
+  /** Training samples used (default 8000, all). */
+  numSamples?: number;
+  /** Test samples used for evaluation (default 2000, all; 0: no evaluation). */
+  testSamples?: number;
+}
+
+/** A toy 2-D set (spiral, circles, moons, xor, gauss); training and test points come from one draw. */
+export interface Toy2dDataConfig {
+  name: Toy2dDataName;
+  /** Training points (spiral: per class), default 200 (spiral 100). */
+  numSamples?: number;
+  /** Test points (spiral: per class), default a quarter of numSamples; 0: no evaluation. */
+  testSamples?: number;
+  /** Noise std (defaults per set, see data/toy-2d.ts). */
+  noise?: number;
+  /** spiral only: number of arms (default 3). */
+  classes?: number;
+  /** circles only: radius of the inner circle, in (0, 1) (default 0.5). */
+  factor?: number;
+  /** Seed of the draw (default train.seed). */
+  seed?: number;
+}
+
+/** A mixture of isotropic Gaussians (data.gaussianMixture); defaults from the preset (heInit). */
+export interface GaussianMixtureDataConfig {
+  name: 'gaussianMixture';
+  /** 'heInit' (10 classes in 32-d, the default) or 'glorotSaturation' (9 classes in 256-d). */
+  preset?: 'heInit' | 'glorotSaturation';
+  numClasses?: number;
+  dim?: number;
+  /** Training samples (default the preset's). */
+  numSamples?: number;
+  /** Test samples (default a quarter of numSamples; 0: no evaluation). */
+  testSamples?: number;
+  meanStd?: number;
+  noiseStd?: number;
+  /** Seed of the draw (default train.seed). */
+  seed?: number;
+}
+
+/**
+ * A synthetic sequence task (Hochreiter & Schmidhuber / Pascanu et al.) as a fixed dataset of
+ * `numSamples` sequences of length T (no length jitter), plus `testSamples` fresh ones.
+ */
+export interface SequenceDataConfig {
+  name: SequenceTaskName;
+  /** Sequence length (>= 10, randomPermutation >= 1). */
+  T: number;
+  /** Training sequences (default 1000). */
+  numSamples?: number;
+  /** Test sequences (default 200; 0: no evaluation). */
+  testSamples?: number;
+  /** Seed of the draw (default train.seed). */
+  seed?: number;
+}
+
+/** The data section. */
+export type DataConfig =
+  MnistDataConfig | Toy2dDataConfig | GaussianMixtureDataConfig | SequenceDataConfig;
+
+/** The losses a config can name. */
+export type LossName = 'crossEntropy' | 'mse' | 'huber';
+
+/** The loss: a name, or a name with options (default crossEntropy for classes, mse for regression). */
+export type LossConfig =
+  | LossName
+  | { name: 'crossEntropy'; labelSmoothing?: number }
+  | { name: 'mse' }
+  | { name: 'huber'; delta?: number };
+
+/** Names of the optimizers a config can use (the named optimizers of optim/). */
+export type OptimizerName =
+  | 'sgd'
+  | 'emaMomentum'
+  | 'adagrad'
+  | 'rmsprop'
+  | 'adadelta'
+  | 'adam'
+  | 'adamw'
+  | 'adamax'
+  | 'nadam'
+  | 'radam'
+  | 'lion'
+  | 'lamb';
+
+type Lr<O> = Omit<O, 'lr'> & { lr?: number };
+
+/** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0). */
+export type NamedOptimizerConfig =
+  | ({ name: 'sgd'; lr: number } & Omit<SgdOptions, 'lr'>)
+  | ({ name: 'emaMomentum'; lr: number } & Omit<EmaMomentumOptions, 'lr'>)
+  | ({ name: 'adagrad' } & Lr<AdagradOptions>)
+  | ({ name: 'rmsprop' } & Lr<RmspropOptions>)
+  | ({ name: 'adadelta' } & Lr<AdadeltaOptions>)
+  | ({ name: 'adam' } & Lr<AdamOptions>)
+  | ({ name: 'adamw' } & Lr<AdamwOptions>)
+  | ({ name: 'adamax' } & Lr<AdamaxOptions>)
+  | ({ name: 'nadam' } & Lr<NadamOptions>)
+  | ({ name: 'radam' } & Lr<RadamOptions>)
+  | ({ name: 'lion' } & Lr<LionOptions>)
+  | ({ name: 'lamb' } & Lr<LambOptions>);
+
+/** Names of the clipping transformations (clip/). */
+export type ClipName =
+  'byValue' | 'byNorm' | 'byGlobalNorm' | 'byBlockRms' | 'agc' | 'autoClip' | 'zClip' | 'spikeClip';
+
+/** A clipping transformation and its options (thresholds > 0). */
+export type ClipConfig =
+  | { name: 'byValue'; clipValue: number }
+  | { name: 'byNorm'; maxNorm: number }
+  | ({ name: 'byGlobalNorm'; maxNorm: number } & ByGlobalNormOptions)
+  | { name: 'byBlockRms'; threshold: number }
+  | ({ name: 'agc'; clipping?: number } & AgcOptions)
+  | ({ name: 'autoClip' } & AutoClipOptions)
+  | ({ name: 'zClip' } & ZClipOptions)
+  | ({ name: 'spikeClip' } & SpikeClipOptions);
+
+/** Names of the optim/ building blocks usable in a chain. */
+export type BlockName =
+  | 'scaleByAdam'
+  | 'scaleByAdamax'
+  | 'scaleByNadam'
+  | 'scaleByRadam'
+  | 'scaleByRms'
+  | 'scaleByRss'
+  | 'scaleByAdadelta'
+  | 'scaleByLion'
+  | 'scaleByTrustRatio'
+  | 'trace'
+  | 'ema'
+  | 'scale'
+  | 'addDecayedWeights'
+  | 'scaleByLearningRate';
+
+/** A building block of a chain (optim/), with its options. */
+export type BlockConfig =
+  | ({ name: 'scaleByAdam' } & ScaleByAdamOptions)
+  | ({ name: 'scaleByAdamax' } & ScaleByAdamaxOptions)
+  | ({ name: 'scaleByNadam' } & ScaleByNadamOptions)
+  | ({ name: 'scaleByRadam' } & ScaleByRadamOptions)
+  | ({ name: 'scaleByRms' } & ScaleByRmsOptions)
+  | ({ name: 'scaleByRss' } & ScaleByRssOptions)
+  | ({ name: 'scaleByAdadelta' } & ScaleByAdadeltaOptions)
+  | ({ name: 'scaleByLion' } & ScaleByLionOptions)
+  | ({ name: 'scaleByTrustRatio' } & ScaleByTrustRatioOptions)
+  | ({ name: 'trace' } & TraceOptions)
+  | ({ name: 'ema' } & EmaOptions)
+  | { name: 'scale'; factor: number }
+  | { name: 'addDecayedWeights'; weightDecay: number }
+  | ({ name: 'scaleByLearningRate'; lr: number } & ScaleByLearningRateOptions);
+
+/** One entry of an optimizer chain: a building block, a clipping rule or a named optimizer. */
+export type TransformConfig = BlockConfig | ClipConfig | NamedOptimizerConfig;
+
+/**
+ * The optimizer section: a named optimizer with its hyper-parameters, or a `chain` of
+ * transformations applied in order (Optax style). `skipNonFinite` wraps it in
+ * optim.skipNonFinite (a step with NaN/Inf gradients leaves the parameters unchanged).
+ */
+export type OptimizerConfig =
+  | (NamedOptimizerConfig & { skipNonFinite?: boolean })
+  | { chain: TransformConfig[]; skipNonFinite?: boolean };
+
+/** Names of the learning-rate schedules a config can use (schedule/). */
+export type ScheduleName =
+  | 'constant'
+  | 'step'
+  | 'multiStep'
+  | 'exponential'
+  | 'inverseTime'
+  | 'inverseSqrt'
+  | 'polynomial'
+  | 'cosine'
+  | 'cosineWarmRestarts'
+  | 'linear'
+  | 'warmupCosine'
+  | 'oneCycle'
+  | 'cyclic';
+
+/**
+ * The learning-rate schedule. Its base value (baseLr, warmupCosine's peak, oneCycle's maxLr) is
+ * the optimizer's lr; its length (cosine's tMax, polynomial's totalIters, warmupCosine's total,
+ * oneCycle's totalSteps) defaults to the number of training steps.
+ */
+export type ScheduleConfig =
+  | ({ name: 'constant' } & Omit<ConstantOptions, 'baseLr'>)
+  | ({ name: 'step' } & Omit<StepOptions, 'baseLr'>)
+  | ({ name: 'multiStep' } & Omit<MultiStepOptions, 'baseLr'>)
+  | ({ name: 'exponential' } & Omit<ExponentialOptions, 'baseLr'>)
+  | ({ name: 'inverseTime' } & Omit<InverseTimeOptions, 'baseLr'>)
+  | { name: 'inverseSqrt' }
+  | ({ name: 'polynomial' } & Partial<Omit<PolynomialOptions, 'baseLr'>>)
+  | ({ name: 'cosine' } & Partial<Omit<CosineOptions, 'baseLr'>>)
+  | ({ name: 'cosineWarmRestarts' } & Omit<CosineWarmRestartsOptions, 'baseLr'>)
+  | ({ name: 'linear' } & Omit<LinearScheduleOptions, 'baseLr'>)
+  | ({ name: 'warmupCosine' } & Omit<WarmupCosineOptions, 'peak' | 'total'> & { total?: number })
+  | ({ name: 'oneCycle' } & Omit<OneCycleOptions, 'maxLr' | 'totalSteps'> & { totalSteps?: number })
+  | ({ name: 'cyclic' } & Omit<CyclicOptions, 'baseLr' | 'scaleFn' | 'scaleMode'>);
+
+/** The gradient-health monitor (monitor.gradientHealth), placed first in the chain. */
+export interface MonitorConfig {
+  /** Default true when the section is present. */
+  enabled?: boolean;
+  /** Measure every k-th step (default 1). */
+  every?: number;
+  /** Read the parameters every k-th check (default 10). */
+  paramEvery?: number;
+  /** Measure the update ratio ‖Δp‖/‖p‖ (default true). */
+  updateRatio?: boolean;
+  /** Track the gradient direction for the oscillation detector (default false). */
+  direction?: boolean;
+  /** Also emit 'resolved' verdicts (default false). */
+  emitResolved?: boolean;
+  /** Points kept per time series (default 1000). */
+  historyLength?: number;
+  /** Detector threshold overrides (monitor.DEFAULT_THRESHOLDS has the names and defaults). */
+  thresholds?: Partial<HealthThresholds>;
+  /** Turn detectors on or off by verdict kind, e.g. { "plateau": false }. */
+  detectors?: Partial<Record<VerdictKind, boolean>>;
+  /** Write a statistics line to monitor.jsonl every n-th check (default 10; verdicts always). */
+  logEvery?: number;
+}
+
+/** The training loop (train.fit): how long, batches, seeds, evaluation and logging. */
+export interface TrainLoopConfig {
+  /** Epochs over the training data. Give epochs, steps or both (whichever ends first). */
+  epochs?: number;
+  /** Optimizer steps. */
+  steps?: number;
+  /** Batch size (default 32). */
+  batchSize?: number;
+  /** Seed of the model init, the data draw and the shuffling (default 0). */
+  seed?: number;
+  /** Shuffle the training data every epoch (default true). */
+  shuffle?: boolean;
+  /** Evaluate every N steps or at the end of each epoch ('epoch', the default). */
+  evalEvery?: number | 'epoch';
+  /** Batch size of the evaluation (default 1000). */
+  evalBatchSize?: number;
+  /** Steps between metrics lines (default about 10 per epoch). */
+  logEvery?: number;
+  /** Save a checkpoint every N steps (default 0: only at the end). */
+  checkpointEvery?: number;
+  /** dtype of the data and the parameters (default 'float32'). */
+  dtype?: DType;
+  /** Stop at the first NaN/Inf loss or gradient (default true). */
+  stopOnNonFinite?: boolean;
+  /** Stop when a metric stops improving (train.earlyStopping's options). */
+  earlyStopping?: EarlyStoppingOptions;
+}
+
+/**
+ * A training run, as `gradscope train --config FILE` reads it (JSON). Required: model, data,
+ * optimizer, train.
+ * @example
+ * const config = parseTrainConfig({
+ *   model: { name: 'mlp', hidden: [32, 32], activation: 'tanh' },
+ *   data: { name: 'spiral' },
+ *   optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 },
+ *   train: { epochs: 20, batchSize: 32 },
+ * });
+ */
+export interface TrainConfig {
+  /** Run name (the default run directory's suffix). */
+  name?: string;
+  /** Free text, kept in the run directory. */
+  description?: string;
+  model: ModelConfig;
+  data: DataConfig;
+  loss?: LossConfig;
+  optimizer: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  /** Clipping applied to the gradients before the optimizer (one rule or several, in order). */
+  clip?: ClipConfig | ClipConfig[];
+  /** The gradient-health monitor: true, false, or its options (default off). */
+  monitor?: boolean | MonitorConfig;
+  train: TrainLoopConfig;
+  /** Run directory (the command line's --out takes precedence). */
+  out?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the data gives the model.
+// ---------------------------------------------------------------------------------------------
+
+/** What a data set is, known from its config alone (before anything is generated or loaded). */
+export interface TaskInfo {
+  /** The data set's name. */
+  data: DataConfig['name'];
+  kind: 'classification' | 'regression';
+  /** Whether samples are sequences [T, I] (the recurrent models' input). */
+  sequence: boolean;
+  /** Shape of one sample for an MLP / recurrent model ([784], [2], [T, I]); CNNs see [1, 28, 28]. */
+  inputShape: number[];
+  /** Classes (classification) — the model's output width. */
+  numClasses?: number;
+  /** Output width of the model (classes, or 1 for the regression tasks). */
+  outputSize: number;
+}
+
+const TOY2D: readonly Toy2dDataName[] = ['spiral', 'circles', 'moons', 'xor', 'gauss'];
+const SEQUENCES: Readonly<
+  Record<SequenceTaskName, { input: number; classes: number | null; minT: number }>
+> = {
+  addition: { input: 2, classes: null, minT: 10 },
+  multiplication: { input: 2, classes: null, minT: 10 },
+  temporalOrder: { input: 6, classes: 4, minT: 10 },
+  temporalOrder3Bit: { input: 6, classes: 8, minT: 10 },
+  randomPermutation: { input: 100, classes: 100, minT: 1 },
+};
+const MIXTURE_PRESETS = {
+  heInit: { numClasses: 10, dim: 32, numSamples: 4096, meanStd: 1, noiseStd: 1 },
+  glorotSaturation: { numClasses: 9, dim: 256, numSamples: 20000, meanStd: 0.15, noiseStd: 1 },
+} as const;
+
+/** The data set names a config accepts. */
+export const DATA_NAMES: readonly DataConfig['name'][] = [
+  'mnist',
+  ...TOY2D,
+  'gaussianMixture',
+  ...(Object.keys(SEQUENCES) as SequenceTaskName[]),
+];
+
+/** @internal The mixture's sizes with the preset's defaults filled in. */
+export function mixtureOptions(d: GaussianMixtureDataConfig): {
+  numClasses: number;
+  dim: number;
+  numSamples: number;
+  meanStd: number;
+  noiseStd: number;
+} {
+  const p = MIXTURE_PRESETS[d.preset ?? 'heInit'];
+  return {
+    numClasses: d.numClasses ?? p.numClasses,
+    dim: d.dim ?? p.dim,
+    numSamples: d.numSamples ?? p.numSamples,
+    meanStd: d.meanStd ?? p.meanStd,
+    noiseStd: d.noiseStd ?? p.noiseStd,
+  };
+}
+
+/**
+ * What the configured data set is: classification or regression, the sample shape, the number
+ * of classes and the model's output width. Pure: nothing is loaded.
+ * @example taskOf({ name: 'spiral', classes: 4 }) // { kind: 'classification', inputShape: [2], numClasses: 4, outputSize: 4, … }
+ */
+export function taskOf(data: DataConfig): TaskInfo {
+  if (data.name === 'mnist')
+    return {
+      data: 'mnist',
+      kind: 'classification',
+      sequence: false,
+      inputShape: [784],
+      numClasses: 10,
+      outputSize: 10,
+    };
+  if (data.name === 'gaussianMixture') {
+    const m = mixtureOptions(data);
+    return {
+      data: data.name,
+      kind: 'classification',
+      sequence: false,
+      inputShape: [m.dim],
+      numClasses: m.numClasses,
+      outputSize: m.numClasses,
+    };
+  }
+  if ((TOY2D as readonly string[]).includes(data.name)) {
+    const d = data as Toy2dDataConfig;
+    const k = d.name === 'spiral' ? (d.classes ?? 3) : 2;
+    return {
+      data: d.name,
+      kind: 'classification',
+      sequence: false,
+      inputShape: [2],
+      numClasses: k,
+      outputSize: k,
+    };
+  }
+  const s = data as SequenceDataConfig;
+  const f = SEQUENCES[s.name];
+  return {
+    data: s.name,
+    kind: f.classes === null ? 'regression' : 'classification',
+    sequence: true,
+    inputShape: [s.T, f.input],
+    ...(f.classes === null ? {} : { numClasses: f.classes }),
+    outputSize: f.classes ?? 1,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing.
+// ---------------------------------------------------------------------------------------------
+
+/** Re-throws a library ConfigError raised while trying a section, prefixed with its path. */
+function attempt<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+const POS_INT: FieldSpec = { type: 'number', integer: true, min: 1 };
+const NONNEG_INT: FieldSpec = { type: 'number', integer: true, min: 0 };
+const SEED: FieldSpec = { type: 'number', integer: true, min: 0 };
+const ACTIVATIONS: Readonly<Record<ActivationName, true>> = {
+  relu: true,
+  leakyRelu: true,
+  elu: true,
+  gelu: true,
+  tanh: true,
+  sigmoid: true,
+  softplus: true,
+  softsign: true,
+  identity: true,
+};
+const INIT_NAMES: Readonly<Record<InitializerConfig['name'], true>> = {
+  zeros: true,
+  ones: true,
+  constant: true,
+  uniform: true,
+  normal: true,
+  truncatedNormal: true,
+  xavierUniform: true,
+  xavierNormal: true,
+  heUniform: true,
+  heNormal: true,
+  kaimingUniform: true,
+  kaimingNormal: true,
+  lecunNormal: true,
+  orthogonal: true,
+  sparse: true,
+};
+const ACTIVATION: FieldSpec = { type: 'enum', values: Object.keys(ACTIVATIONS) };
+const INIT: FieldSpec = {
+  type: 'custom',
+  expected: `an initializer name (${Object.keys(INIT_NAMES).join(', ')}) or { "name": ..., ...options }`,
+};
+const DROPOUT: FieldSpec = { type: 'number', min: 0, max: 1, maxExclusive: true };
+
+/** Checks an initializer: a known name, or an object whose options the initializer accepts (tried on a 4×4 matrix). */
+function checkInit(v: unknown, path: string): void {
+  const names = Object.keys(INIT_NAMES);
+  const name = typeof v === 'string' ? v : (v as { name?: unknown } | null)?.name;
+  if (typeof v !== 'string' && (v === null || typeof v !== 'object' || Array.isArray(v)))
+    throw invalid(path, v, describeField(INIT));
+  if (typeof name !== 'string' || !names.includes(name)) {
+    const p = typeof v === 'string' ? path : joinPath(path, 'name');
+    throw new ConfigError(
+      `${p} = ${fmt(name)} is not a known initializer${typeof name === 'string' ? suggest(name, names) : ''}; expected one of ${names.join(', ')}`,
+    );
+  }
+  if (typeof v === 'string' && name === 'constant')
+    throw invalid(
+      path,
+      v,
+      'the object { "name": "constant", "value": x } (constant needs a value)',
+    );
+  attempt(path, () => resolveInitializer(v as InitConfig)([4, 4], new Rng(0), 'float64'));
+}
+
+const MLP_FIELDS: FieldSpecs = {
+  hidden: { type: 'numbers', item: { type: 'number', integer: true, min: 1 } },
+  sizes: { type: 'numbers', item: { type: 'number', integer: true, min: 1 }, minLength: 2 },
+  activation: ACTIVATION,
+  init: INIT,
+  biasInit: INIT,
+  norm: { type: 'enum', values: ['none', 'layer', 'batch'] },
+  residual: { type: 'boolean' },
+  dropout: DROPOUT,
+  bias: { type: 'boolean' },
+};
+const RECURRENT_FIELDS: FieldSpecs = {
+  hiddenSize: { ...POS_INT, required: true },
+  numLayers: POS_INT,
+  init: INIT,
+  recurrentInit: INIT,
+  biasInit: INIT,
+  dropout: DROPOUT,
+  bias: { type: 'boolean' },
+};
+const CNN_FIELDS: FieldSpecs = {
+  channels: {
+    type: 'numbers',
+    item: { type: 'number', integer: true, min: 1 },
+    minLength: 1,
+    required: true,
+  },
+  kernelSize: POS_INT,
+  pool: { type: 'enum', values: ['max', 'avg', 'none'] },
+  hidden: { type: 'numbers', item: { type: 'number', integer: true, min: 1 } },
+  activation: ACTIVATION,
+  init: INIT,
+  biasInit: INIT,
+};
+const MODEL_NAMES = ['mlp', 'rnn', 'lstm', 'gru', 'cnn'] as const;
+
+function parseModel(v: unknown, task: TaskInfo): void {
+  const path = 'model';
+  const o = checkObject(v, path, 'an object with a name (mlp, rnn, lstm, gru or cnn)');
+  const name = checkName(o, path, MODEL_NAMES, 'model');
+  const what = `model "${name}"`;
+  const fields = name === 'mlp' ? MLP_FIELDS : name === 'cnn' ? CNN_FIELDS : RECURRENT_FIELDS;
+  checkFields(o, path, fields, what, ['name']);
+  for (const k of ['init', 'biasInit', 'recurrentInit'])
+    if (o[k] !== undefined) checkInit(o[k], joinPath(path, k));
+  const dataName = `data.name = ${fmt(task.data)}`;
+  if (name === 'mlp') {
+    if (task.sequence)
+      throw new ConfigError(
+        `model.name = "mlp" cannot read sequences: ${dataName} is a sequence task; use "rnn", "lstm" or "gru"`,
+      );
+    if (o['hidden'] !== undefined && o['sizes'] !== undefined)
+      throw new ConfigError(
+        'model: give either hidden (the hidden widths) or sizes (all widths), not both',
+      );
+    if (o['hidden'] === undefined && o['sizes'] === undefined)
+      throw missing(
+        'model.hidden',
+        'the hidden layer widths, e.g. [128] ([] for a linear model), or model.sizes with all widths',
+        'required by model "mlp"',
+      );
+    const sizes = o['sizes'] as number[] | undefined;
+    if (sizes !== undefined) {
+      const inSize = task.inputShape[0] as number;
+      if (sizes[0] !== inSize)
+        throw new ConfigError(
+          `model.sizes[0] = ${sizes[0]} does not match the data: ${dataName} has ${inSize} input features`,
+        );
+      const last = sizes.length - 1;
+      if (sizes[last] !== task.outputSize)
+        throw new ConfigError(
+          `model.sizes[${last}] = ${sizes[last]} does not match the data: ${dataName} needs ${task.outputSize} outputs (${task.kind === 'classification' ? 'one per class' : 'the regression target'})`,
+        );
+    }
+  } else if (name === 'cnn') {
+    if (task.data !== 'mnist')
+      throw new ConfigError(
+        `model.name = "cnn" needs images: ${dataName} is not an image data set; the cnn model works with "mnist"`,
+      );
+    const k = (o['kernelSize'] as number | undefined) ?? 5;
+    if (k % 2 !== 1)
+      throw invalid('model.kernelSize', k, 'an odd integer >= 1 (for "same" padding)');
+    const pools = (o['pool'] ?? 'max') === 'none' ? 0 : (o['channels'] as number[]).length;
+    if (28 >> pools < 1)
+      throw invalid(
+        'model.channels',
+        o['channels'],
+        `at most 4 convolutions when pooling (each halves the 28×28 image)`,
+      );
+  } else if (!task.sequence) {
+    throw new ConfigError(
+      `model.name = ${fmt(name)} needs sequences: ${dataName} is not a sequence task; use one of ${Object.keys(SEQUENCES).join(', ')}, or model "mlp"`,
+    );
+  }
+}
+
+const TOY_COMMON: FieldSpecs = {
+  numSamples: POS_INT,
+  testSamples: NONNEG_INT,
+  noise: { type: 'number', min: 0 },
+  seed: SEED,
+};
+
+function parseData(v: unknown): TaskInfo {
+  const path = 'data';
+  const o = checkObject(v, path, `an object with a name (${DATA_NAMES.join(', ')})`);
+  const name = checkName(o, path, DATA_NAMES, 'data set');
+  const what = `data "${name}"`;
+  if (name === 'mnist') {
+    checkFields(o, path, { numSamples: POS_INT, testSamples: NONNEG_INT }, what, ['name']);
+  } else if (name === 'gaussianMixture') {
+    checkFields(
+      o,
+      path,
+      {
+        preset: { type: 'enum', values: Object.keys(MIXTURE_PRESETS) },
+        numClasses: { type: 'number', integer: true, min: 2 },
+        dim: POS_INT,
+        numSamples: POS_INT,
+        testSamples: NONNEG_INT,
+        meanStd: { type: 'number', min: 0 },
+        noiseStd: { type: 'number', min: 0 },
+        seed: SEED,
+      },
+      what,
+      ['name'],
+    );
+  } else if ((TOY2D as readonly string[]).includes(name)) {
+    const extra: FieldSpecs =
+      name === 'spiral'
+        ? { classes: { type: 'number', integer: true, min: 2 } }
+        : name === 'circles'
+          ? {
+              factor: {
+                type: 'number',
+                min: 0,
+                max: 1,
+                minExclusive: true,
+                maxExclusive: true,
+              },
+            }
+          : {};
+    checkFields(o, path, { ...TOY_COMMON, ...extra }, what, ['name']);
+  } else {
+    const f = SEQUENCES[name as SequenceTaskName];
+    checkFields(
+      o,
+      path,
+      {
+        T: { type: 'number', integer: true, min: f.minT, required: true },
+        numSamples: POS_INT,
+        testSamples: NONNEG_INT,
+        seed: SEED,
+      },
+      what,
+      ['name'],
+    );
+  }
+  return taskOf(o as unknown as DataConfig);
+}
+
+const LOSSES: readonly LossName[] = ['crossEntropy', 'mse', 'huber'];
+
+function parseLoss(v: unknown, task: TaskInfo): void {
+  if (v === undefined) return;
+  const path = 'loss';
+  let name: LossName;
+  if (typeof v === 'string') {
+    if (!(LOSSES as readonly string[]).includes(v))
+      throw new ConfigError(
+        `loss = ${fmt(v)} is not a known loss${suggest(v, LOSSES)}; expected one of ${LOSSES.join(', ')}`,
+      );
+    name = v as LossName;
+  } else {
+    const o = checkObject(
+      v,
+      path,
+      `a loss name (${LOSSES.join(', ')}) or { "name": ..., ...options }`,
+    );
+    name = checkName(o, path, LOSSES, 'loss');
+    const fields: FieldSpecs =
+      name === 'crossEntropy'
+        ? { labelSmoothing: { type: 'number', min: 0, max: 1 } }
+        : name === 'huber'
+          ? { delta: { type: 'number', min: 0, minExclusive: true } }
+          : {};
+    checkFields(o, path, fields, `loss "${name}"`, ['name']);
+  }
+  const p = typeof v === 'string' ? 'loss' : 'loss.name';
+  if (name === 'crossEntropy' && task.kind !== 'classification')
+    throw new ConfigError(
+      `${p} = "crossEntropy" needs class labels, but data.name = ${fmt(task.data)} is a regression task; use "mse" or "huber"`,
+    );
+  if (name !== 'crossEntropy' && task.kind !== 'regression')
+    throw new ConfigError(
+      `${p} = ${fmt(name)} needs regression targets, but data.name = ${fmt(task.data)} has class labels; use "crossEntropy"`,
+    );
+}
+
+const TRAIN_FIELDS: FieldSpecs = {
+  epochs: POS_INT,
+  steps: POS_INT,
+  batchSize: POS_INT,
+  seed: SEED,
+  shuffle: { type: 'boolean' },
+  evalEvery: {
+    type: 'numberOrEnum',
+    item: { type: 'number', integer: true, min: 1 },
+    values: ['epoch'],
+  },
+  evalBatchSize: POS_INT,
+  logEvery: POS_INT,
+  checkpointEvery: NONNEG_INT,
+  dtype: { type: 'enum', values: ['float32', 'float64'] },
+  stopOnNonFinite: { type: 'boolean' },
+  earlyStopping: { type: 'custom', expected: 'an object (train.earlyStopping options)' },
+};
+const EARLY_STOPPING_FIELDS: FieldSpecs = {
+  monitor: { type: 'string' },
+  patience: POS_INT,
+  minDelta: { type: 'number', min: 0 },
+  mode: { type: 'enum', values: ['min', 'max', 'auto'] },
+  restoreBest: { type: 'boolean' },
+};
+
+function parseTrain(v: unknown, task: TaskInfo, hasTest: boolean): void {
+  const path = 'train';
+  const o = checkObject(v, path, 'an object with epochs or steps');
+  checkFields(o, path, TRAIN_FIELDS, 'train');
+  if (o['epochs'] === undefined && o['steps'] === undefined)
+    throw missing('train.epochs', 'an integer >= 1 (or give train.steps): how long to train');
+  const es = o['earlyStopping'];
+  if (es !== undefined) {
+    const e = checkObject(es, 'train.earlyStopping');
+    checkFields(e, 'train.earlyStopping', EARLY_STOPPING_FIELDS, 'train.earlyStopping');
+    const m = (e['monitor'] as string | undefined) ?? 'val.loss';
+    const metrics = ['loss', ...(task.kind === 'classification' ? ['accuracy'] : [])];
+    const allowed = [
+      ...(hasTest ? metrics.map((x) => `val.${x}`) : []),
+      ...metrics.map((x) => `train.${x}`),
+    ];
+    if (!allowed.includes(m))
+      throw new ConfigError(
+        `train.earlyStopping.monitor = ${fmt(m)} is not a logged value${suggest(m, allowed)}; expected one of ${allowed.join(', ')}${hasTest ? '' : ' (there is no test set to evaluate)'}`,
+      );
+  }
+}
+
+/** Checks a named optimizer (plus `extra` fields); returns its base learning rate. */
+function parseNamedOptimizer(o: JsonObject, path: string, extra: FieldSpecs): number {
+  const name = checkName(o, path, Object.keys(OPTIMIZERS) as OptimizerName[], 'optimizer');
+  const spec = OPTIMIZERS[name];
+  if (spec.defaultLr === undefined && o['lr'] === undefined)
+    throw missing(
+      joinPath(path, 'lr'),
+      describeField(LR_FIELD),
+      `${name} has no default learning rate`,
+    );
+  checkFields(o, path, { ...spec.fields, ...extra }, `optimizer "${name}"`, ['name']);
+  const lr = (o['lr'] as number | undefined) ?? (spec.defaultLr as number);
+  attempt(path, () => spec.build(o, lr));
+  return lr;
+}
+
+const TRANSFORM_NAMES: readonly string[] = [
+  ...Object.keys(OPTIMIZERS),
+  ...Object.keys(CLIPS),
+  ...Object.keys(BLOCKS),
+];
+
+function parseClipEntry(o: JsonObject, path: string): void {
+  const name = checkName(o, path, Object.keys(CLIPS) as ClipName[], 'clipping rule');
+  const spec = CLIPS[name];
+  checkFields(o, path, spec.fields, `clip "${name}"`, ['name']);
+  attempt(path, () => spec.build(o));
+}
+
+/** A learning rate a schedule could drive: where it is and its value. */
+interface LrSlot {
+  path: string;
+  value: number;
+}
+
+function parseOptimizer(v: unknown): LrSlot[] {
+  const path = 'optimizer';
+  const o = checkObject(
+    v,
+    path,
+    `an object with a name (${Object.keys(OPTIMIZERS).join(', ')}) or a chain`,
+  );
+  if (o['chain'] === undefined) {
+    if (o['name'] === undefined)
+      throw missing(
+        'optimizer.name',
+        `one of ${Object.keys(OPTIMIZERS).join(', ')}, or give optimizer.chain (a list of transformations)`,
+      );
+    const value = parseNamedOptimizer(o, path, { skipNonFinite: { type: 'boolean' } });
+    return [{ path: 'optimizer.lr', value }];
+  }
+  checkFields(
+    o,
+    path,
+    {
+      chain: { type: 'custom', expected: 'an array of transformations' },
+      skipNonFinite: { type: 'boolean' },
+    },
+    'optimizer (a chain)',
+  );
+  const chain = o['chain'];
+  if (!Array.isArray(chain) || chain.length === 0)
+    throw invalid(
+      'optimizer.chain',
+      chain,
+      'a non-empty array of transformations, e.g. [{ "name": "byGlobalNorm", "maxNorm": 1 }, { "name": "adam", "lr": 0.001 }]',
+    );
+  const slots: LrSlot[] = [];
+  chain.forEach((entry, i) => {
+    const p = joinPath('optimizer.chain', i);
+    const e = checkObject(entry, p, 'an object with a name');
+    const name = checkName(e, p, TRANSFORM_NAMES, 'transformation');
+    if (name in OPTIMIZERS) {
+      slots.push({ path: joinPath(p, 'lr'), value: parseNamedOptimizer(e, p, {}) });
+    } else if (name in CLIPS) {
+      parseClipEntry(e, p);
+    } else {
+      const spec = BLOCKS[name as BlockName];
+      checkFields(e, p, spec.fields, `transformation "${name}"`, ['name']);
+      attempt(p, () => spec.build(e, undefined));
+      if (spec.takesLr) slots.push({ path: joinPath(p, 'lr'), value: e['lr'] as number });
+    }
+  });
+  return slots;
+}
+
+function parseSchedule(v: unknown, slots: readonly LrSlot[], steps: number | undefined): void {
+  if (v === undefined) return;
+  const path = 'schedule';
+  const o = checkObject(v, path, `an object with a name (${Object.keys(SCHEDULES).join(', ')})`);
+  const name = checkName(o, path, Object.keys(SCHEDULES) as ScheduleName[], 'schedule');
+  const spec = SCHEDULES[name];
+  checkFields(o, path, spec.fields, `schedule "${name}"`, ['name']);
+  const slot = slots[0];
+  if (slots.length !== 1 || slot === undefined)
+    throw new ConfigError(
+      slots.length === 0
+        ? 'schedule: the optimizer chain has no learning rate to schedule; add a named optimizer or { "name": "scaleByLearningRate", "lr": ... } to optimizer.chain'
+        : `schedule: the optimizer chain has ${slots.length} learning rates (${slots.map((s) => s.path).join(', ')}); a schedule drives exactly one`,
+    );
+  // The run's length is known here only when train.steps is given (or the schedule has its own);
+  // otherwise the schedule is checked again when it is built, once the data size is known.
+  if (spec.length !== undefined && o[spec.length] === undefined && steps === undefined) return;
+  makeSchedule(o, slot.value, steps ?? 1);
+}
+
+function parseClip(v: unknown): void {
+  if (v === undefined) return;
+  if (Array.isArray(v)) {
+    v.forEach((c, i) => parseClipEntry(checkObject(c, joinPath('clip', i)), joinPath('clip', i)));
+    return;
+  }
+  parseClipEntry(
+    checkObject(
+      v,
+      'clip',
+      `a clipping rule { "name": ..., ... } (${Object.keys(CLIPS).join(', ')}) or an array of them`,
+    ),
+    'clip',
+  );
+}
+
+const MONITOR_FIELDS: FieldSpecs = {
+  enabled: { type: 'boolean' },
+  every: POS_INT,
+  paramEvery: POS_INT,
+  updateRatio: { type: 'boolean' },
+  direction: { type: 'boolean' },
+  emitResolved: { type: 'boolean' },
+  historyLength: { type: 'number', integer: true, min: 2 },
+  thresholds: { type: 'custom', expected: 'an object of threshold overrides' },
+  detectors: { type: 'custom', expected: 'an object { kind: true | false }' },
+  logEvery: POS_INT,
+};
+
+function parseMonitor(v: unknown): void {
+  if (v === undefined || typeof v === 'boolean') return;
+  const path = 'monitor';
+  const o = checkObject(v, path, 'true, false or an object of gradientHealth options');
+  checkFields(o, path, MONITOR_FIELDS, 'monitor');
+  if (o['thresholds'] !== undefined) {
+    const t = checkObject(o['thresholds'], 'monitor.thresholds');
+    const fields: FieldSpecs = Object.fromEntries(
+      Object.keys(DEFAULT_THRESHOLDS).map((k) => [k, { type: 'number' } as FieldSpec]),
+    );
+    checkFields(t, 'monitor.thresholds', fields, 'monitor.thresholds');
+    attempt('monitor.thresholds', () => resolveThresholds(t as Partial<HealthThresholds>));
+  }
+  if (o['detectors'] !== undefined) {
+    const d = checkObject(o['detectors'], 'monitor.detectors');
+    const fields: FieldSpecs = Object.fromEntries(
+      VERDICT_KINDS.map((k) => [k, { type: 'boolean' } as FieldSpec]),
+    );
+    checkFields(d, 'monitor.detectors', fields, 'monitor.detectors');
+  }
+}
+
+const TOP_FIELDS: FieldSpecs = {
+  name: { type: 'string' },
+  description: { type: 'string' },
+  model: { type: 'custom', expected: 'an object', required: true },
+  data: { type: 'custom', expected: 'an object', required: true },
+  loss: { type: 'custom', expected: 'a loss name or object' },
+  optimizer: { type: 'custom', expected: 'an object', required: true },
+  schedule: { type: 'custom', expected: 'an object' },
+  clip: { type: 'custom', expected: 'an object or an array' },
+  monitor: { type: 'custom', expected: 'true, false or an object' },
+  train: { type: 'custom', expected: 'an object', required: true },
+  out: { type: 'string' },
+};
+
+/** Whether the configured data set has a test split (testSamples not 0). */
+function hasTestSet(data: JsonObject): boolean {
+  return data['testSamples'] !== 0;
+}
+
+/**
+ * Validates a parsed JSON value as a {@link TrainConfig} and returns a deep copy. Every problem
+ * is a ConfigError naming the field path (e.g. `optimizer.lr`), the value received and what is
+ * allowed: unknown keys are refused with the allowed keys (and a "did you mean"), unknown names
+ * list the known ones, missing required fields are named, learning rates must be > 0, and the
+ * model, the data and the loss must fit together (input and output widths, sequences for
+ * recurrent models, class labels for cross-entropy). Hyper-parameters are also tried on the
+ * library's own constructors, so a combination they refuse (Nesterov without momentum) fails here.
+ *
+ * @example
+ * parseTrainConfig({ model: { name: 'mlp', hidden: [16] }, data: { name: 'xor' },
+ *   optimizer: { name: 'adam', lr: -1 }, train: { epochs: 1 } });
+ * // throws ConfigError: optimizer.lr = -1 is invalid; expected a number > 0
+ */
+export function parseTrainConfig(json: unknown): TrainConfig {
+  const root = checkObject(json, 'config', 'a JSON object with model, data, optimizer and train');
+  checkFields(root, '', TOP_FIELDS, 'the config');
+  const task = parseData(root['data']);
+  parseModel(root['model'], task);
+  parseLoss(root['loss'], task);
+  parseTrain(root['train'], task, hasTestSet(root['data'] as JsonObject));
+  const slots = parseOptimizer(root['optimizer']);
+  const steps = (root['train'] as JsonObject)['steps'] as number | undefined;
+  parseSchedule(root['schedule'], slots, steps);
+  parseClip(root['clip']);
+  parseMonitor(root['monitor']);
+  if (root['out'] !== undefined && (root['out'] as string).trim() === '')
+    throw invalid('out', root['out'], 'a directory path');
+  return structuredClone(root) as unknown as TrainConfig;
+}
