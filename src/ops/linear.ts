@@ -97,7 +97,7 @@ export function linear(
   });
 }
 
-/** y ← act(y + b) row by row (b may be null, act may be null). */
+/** y ← act(y + b) row by row (b may be null, act may be null); one branch-free loop per case. */
 function epilogue(
   y: TypedArray,
   rows: number,
@@ -105,19 +105,42 @@ function epilogue(
   bd: TypedArray | null,
   act: LinearActivation | null,
 ): void {
-  const f32 = y instanceof Float32Array;
+  if (act === null) {
+    if (bd !== null) addBiasRows(y, rows, cols, bd);
+  } else if (act === 'relu') {
+    if (bd !== null) biasReluRows(y, rows, cols, bd);
+    else reluInPlace(y);
+  } else if (y instanceof Float32Array) {
+    if (bd !== null) addBiasRows(y, rows, cols, bd);
+    // Round the pre-activation to float32 first, as the unfused ops would (y already holds it).
+    for (let i = 0; i < y.length; i++) y[i] = tanhF32(y[i] as number);
+  } else {
+    if (bd !== null) addBiasRows(y, rows, cols, bd);
+    for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i] as number);
+  }
+}
+
+function addBiasRows(y: TypedArray, rows: number, cols: number, bd: TypedArray): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) y[o + j] = (y[o + j] as number) + (bd[j] as number);
+  }
+}
+
+function biasReluRows(y: TypedArray, rows: number, cols: number, bd: TypedArray): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     for (let j = 0; j < cols; j++) {
-      let v = y[o + j] as number;
-      if (bd !== null) v += bd[j] as number;
-      if (act === 'relu') v = v > 0 ? v : 0;
-      else if (act === 'tanh') {
-        // Round the pre-activation to the result's dtype first, as the unfused ops would.
-        v = f32 ? tanhF32(Math.fround(v)) : Math.tanh(v);
-      }
-      y[o + j] = v;
+      const v = (y[o + j] as number) + (bd[j] as number);
+      y[o + j] = v > 0 ? v : 0;
     }
+  }
+}
+
+function reluInPlace(y: TypedArray): void {
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i] as number;
+    y[i] = v > 0 ? v : 0;
   }
 }
 
