@@ -286,16 +286,20 @@ export const lrDecay: Experiment = {
         nfConst.join(', '),
       ),
     );
-    // … but it does not learn: its training loss ends far above that of 1/√t (which decays before the blow-up).
+    // … but it does not learn as well: its training loss ends above that of 1/√t (which decays
+    // before the blow-up) in every seed. (The margin varies by seed, from ~1.5× to >100×: a 2×
+    // line held in one float32 rounding of the engine and not in another, so the claim is "worse
+    // in every seed" and the ratios are printed.)
     const flHA = of('exploding', 'healthAware').map((r) => r.finalLoss);
     const flIS = of('exploding', 'inverseSqrt').map((r) => r.finalLoss);
-    const worse = flHA.filter((v, i) => !(v <= 2 * (flIS[i] as number))).length;
+    const worse = flHA.filter((v, i) => !(v <= (flIS[i] as number))).length;
+    const ratios = flHA.map((v, i) => r4(v / (flIS[i] as number)));
     criteria.push(
       holds(
-        "exploding: health-aware decay LOSES on loss — final training loss above 2× 1/√t's in every seed",
+        "exploding: health-aware decay LOSES on loss — final training loss above 1/√t's in every seed",
         worse === flHA.length,
         `${flHA.length}/${flHA.length} seeds`,
-        `${worse}/${flHA.length} (health-aware ${flHA.map(r4).join(', ')}; 1/√t ${flIS.map(r4).join(', ')})`,
+        `${worse}/${flHA.length} (health-aware ${flHA.map(r4).join(', ')}; 1/√t ${flIS.map(r4).join(', ')}; ratios ${ratios.join(', ')})`,
       ),
     );
 
