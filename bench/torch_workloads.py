@@ -1,0 +1,291 @@
+"""PyTorch side of `npm run bench` (bench/run.ts): the W1-W4 training workloads and float32 GEMM.
+
+Run by bench/run.ts with /usr/bin/python3 (Debian python3-torch), OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE unset, one process per (workload, thread count). Reads the bundle that
+bench/workloads/bundle.ts wrote (same initial weights and batches as every other system) and follows
+the protocol of bench/workloads/protocol.ts: a warm-up trajectory from the initial weights (loss read
+every step), then timed repetitions from the initial weights with a fresh optimizer; a time budget
+cuts the steps per repetition of a slow system. Prints one line `BENCH_RESULT {json}`.
+
+    /usr/bin/python3 bench/torch_workloads.py --workload W1 --data DIR --reps 3 --steps 200 \
+        --budget 45 --threads 1
+    /usr/bin/python3 bench/torch_workloads.py --gemm 128,256,512,1024 --threads 1
+    /usr/bin/python3 bench/torch_workloads.py --probe    # version and the BLAS library it maps
+"""
+import argparse
+import hashlib
+import json
+import os
+import resource
+import sys
+import time
+
+RESULT_PREFIX = "BENCH_RESULT "
+PROGRESS_PREFIX = "BENCH_PROGRESS "
+
+
+def emit(obj):
+    sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def blas_libraries():
+    """The BLAS/LAPACK shared objects this process has mapped (reference BLAS is 20x slower)."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if "blas" in path or "lapack" in path:
+                    libs.add(path)
+    except OSError:
+        pass
+    return sorted(libs)
+
+
+def load_bundle(data_dir, wid):
+    import numpy as np
+
+    with open(os.path.join(data_dir, wid + ".json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(data_dir, wid + ".bin"), "rb") as f:
+        raw = f.read()
+    sha = hashlib.sha256(raw).hexdigest()
+    if sha != manifest["sha256"]:
+        raise RuntimeError(f"{wid}.bin: SHA-256 {sha} differs from the manifest's {manifest['sha256']}")
+    tensors = {}
+    for e in manifest["entries"]:
+        dtype = np.float32 if e["dtype"] == "float32" else np.int32
+        count = 1
+        for d in e["shape"]:
+            count *= d
+        tensors[e["name"]] = np.frombuffer(raw, dtype=dtype, count=count, offset=e["offset"]).reshape(
+            e["shape"]
+        )
+    return manifest, tensors
+
+
+def build_model(spec):
+    import torch.nn as nn
+
+    m = spec["model"]
+    if m["kind"] == "mlp":
+        sizes = m["sizes"]
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU() if m["activation"] == "relu" else nn.Tanh())
+        return nn.Sequential(*layers)
+    if m["kind"] == "rnn":
+
+        class RnnClassifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = nn.RNN(m["inputSize"], m["hiddenSize"], nonlinearity="tanh")
+                self.fc = nn.Linear(m["hiddenSize"], m["classes"])
+
+            def forward(self, x):
+                _, h = self.rnn(x)  # x [T, B, I]; h [1, B, H]
+                return self.fc(h[-1])
+
+        return RnnClassifier()
+    c1, c2 = m["channels"]
+    k, pad, pool = m["kernel"], m["padding"], m["pool"]
+    flat = c2 * (m["image"] // pool // pool) ** 2
+    return nn.Sequential(
+        nn.Conv2d(1, c1, k, padding=pad),
+        nn.ReLU(),
+        nn.MaxPool2d(pool),
+        nn.Conv2d(c1, c2, k, padding=pad),
+        nn.ReLU(),
+        nn.MaxPool2d(pool),
+        nn.Flatten(),
+        nn.Linear(flat, m["classes"]),
+    )
+
+
+def run_workload(args):
+    import torch
+    import torch.nn.functional as F
+
+    manifest, tensors = load_bundle(args.data, args.workload)
+    spec = manifest["spec"]
+    model = build_model(spec)
+    init = {p["name"]: torch.from_numpy(tensors[p["name"]].copy()) for p in spec["params"]}
+    model.load_state_dict(init, strict=True)
+    nb = spec["distinctBatches"]
+    x_all = torch.from_numpy(tensors["x"].copy())
+    y_all = torch.from_numpy(tensors["y"].astype("int64"))
+    xs = [x_all[k] for k in range(nb)]
+    ys = [y_all[k] for k in range(nb)]
+    o = spec["optimizer"]
+    clip = spec["clipNorm"]
+
+    def make_opt():
+        if o["kind"] == "adam":
+            return torch.optim.Adam(model.parameters(), lr=o["lr"], betas=(o["b1"], o["b2"]), eps=o["eps"])
+        return torch.optim.SGD(model.parameters(), lr=o["lr"], momentum=o["momentum"])
+
+    state = {"opt": make_opt()}
+
+    def reset():
+        model.load_state_dict(init, strict=True)
+        state["opt"] = make_opt()
+
+    def step(i):
+        k = i % nb
+        opt = state["opt"]
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xs[k]), ys[k])
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        return loss.item()
+
+    budget = args.budget
+    notes = []
+    reset()
+    losses = []
+    t0 = time.perf_counter()
+    t1 = t0
+    for i in range(args.steps):
+        loss = step(i)
+        losses.append(loss)
+        now = time.perf_counter()
+        if i == 0:
+            t1 = now
+        sys.stdout.write("\n" + PROGRESS_PREFIX + json.dumps({"step": i + 1, "loss": loss, "ms": (now - t0) * 1000}) + "\n")
+        sys.stdout.flush()
+        if not args.full_trajectory and now - t0 > 0.4 * budget and i + 1 < args.steps:
+            notes.append(f"warm-up trajectory stopped after {i + 1} of {args.steps} steps (time budget)")
+            break
+    warmup = time.perf_counter() - t0
+    per_step = (time.perf_counter() - t1) / (len(losses) - 1) if len(losses) > 1 else warmup
+    steps_timed = args.steps
+    reps = args.reps
+    if per_step * args.steps * reps > 0.6 * budget:
+        steps_timed = max(1, min(args.steps, int((0.6 * budget) / (reps * per_step))))
+        notes.append(f"timed {steps_timed} of {args.steps} steps per repetition (time budget)")
+    if per_step * steps_timed * reps > 0.6 * budget:
+        reps = max(1, int((0.6 * budget) / per_step))
+        notes.append(f"only {reps} timed repetitions: one step takes {per_step:.1f} s (time budget)")
+    rep_seconds = []
+    for _ in range(reps):
+        reset()
+        s0 = time.perf_counter()
+        for i in range(steps_timed):
+            step(i)
+        rep_seconds.append(time.perf_counter() - s0)
+    srt = sorted(rep_seconds)
+    n = len(srt)
+    med = srt[n // 2] if n % 2 == 1 else (srt[n // 2 - 1] + srt[n // 2]) / 2
+    sps = steps_timed / med
+    blas = blas_libraries()
+    if not any("openblas" in b or "mkl" in b or "blis" in b for b in blas):
+        notes.append(
+            "no optimized BLAS mapped (" + (", ".join(blas) or "none") + "): "
+            "apt-get install libopenblas0-openmp"
+        )
+    emit(
+        {
+            "ok": True,
+            "system": "torch",
+            "workload": args.workload,
+            "version": f"PyTorch {torch.__version__} ({torch.get_num_threads()} thread"
+            + ("s" if torch.get_num_threads() > 1 else "")
+            + ", BLAS "
+            + (", ".join(os.path.relpath(b, "/usr/lib/x86_64-linux-gnu") for b in blas) or "?")
+            + ")",
+            "threads": torch.get_num_threads(),
+            "dataSha256": manifest["sha256"],
+            "stepsTimed": steps_timed,
+            "repSeconds": rep_seconds,
+            "stepsPerSec": sps,
+            "samplesPerSec": sps * spec["batch"],
+            "losses": losses,
+            "warmupSec": warmup,
+            "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "notes": notes,
+        }
+    )
+
+
+def run_gemm(args):
+    import torch
+
+    sizes = [int(s) for s in args.gemm.split(",")]
+    rows = []
+    g = torch.Generator().manual_seed(0)
+    for n in sizes:
+        a = torch.randn(n, n, generator=g)
+        b = torch.randn(n, n, generator=g)
+        c = torch.empty(n, n)
+        reps = 31 if n <= 128 else 15 if n <= 256 else 7 if n <= 512 else 5
+        for _ in range(2):
+            torch.mm(a, b, out=c)
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            torch.mm(a, b, out=c)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        rows.append({"n": n, "gflops": 2 * n**3 / times[len(times) // 2] / 1e9})
+    emit(
+        {
+            "ok": True,
+            "system": "torch",
+            "version": f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)",
+            "threads": torch.get_num_threads(),
+            "blas": blas_libraries(),
+            "gemm": rows,
+        }
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workload")
+    ap.add_argument("--data")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--budget", type=float, default=45.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--full-trajectory", action="store_true")
+    ap.add_argument("--gemm")
+    ap.add_argument("--probe", action="store_true")
+    args = ap.parse_args()
+    try:
+        import torch
+    except ImportError as e:
+        emit({"ok": False, "system": "torch", "workload": args.workload, "threads": args.threads,
+              "error": f"import torch failed ({e}): apt-get install python3-torch libopenblas0-openmp"})
+        return
+    torch.set_num_threads(args.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    if args.probe:
+        a = torch.randn(64, 64)
+        torch.mm(a, a)  # maps the BLAS library
+        blas = blas_libraries()
+        emit({"ok": True, "system": "torch", "version": torch.__version__, "blas": blas,
+              "optimizedBlas": any("openblas" in b or "mkl" in b or "blis" in b for b in blas)})
+        return
+    try:
+        if args.gemm:
+            run_gemm(args)
+        else:
+            run_workload(args)
+    except Exception as e:  # reported to the harness, which prints it in the table
+        import traceback
+
+        traceback.print_exc()
+        emit({"ok": False, "system": "torch", "workload": args.workload, "threads": args.threads,
+              "error": f"{type(e).__name__}: {e}".splitlines()[0]})
+
+
+if __name__ == "__main__":
+    main()
