@@ -1,6 +1,8 @@
 // `npm run bench:gemm`: float32 GEMM throughput of gradscope's kernels (WebAssembly SIMD and JS)
 // next to TensorFlow.js' wasm backend (XNNPACK, single-threaded), measured in the same run on one
-// thread, plus the small-size crossover that sets the 'auto' dispatch thresholds.
+// thread; gradscope's wasm GEMM on 2 threads (worker threads on shared memory) beside its 1-thread
+// numbers, for squares and for the GEMMs of an MLP training step; and the small-size crossovers
+// that set the 'auto' dispatch thresholds (JS vs wasm, 1 vs 2 threads).
 //
 // GFLOP/s = 2·N³ / time, time = median of several repetitions after warm-up.
 // Prints markdown tables and writes bench/results/gemm.json.
@@ -10,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  GEMM_PARALLEL_MIN_WORK,
   GEMM_WASM_MIN_WORK,
   IM2COL_WASM_MIN_SIZE,
   convGeometry,
@@ -134,6 +137,22 @@ async function loadTfjsWasm(): Promise<{ tf: TfCore; versionWasm: string } | { e
 // --- main ---
 
 const wk = loadWasmKernels();
+// Each gradscope contender states its thread count (the instance otherwise follows setThreads()),
+// and 2 threads always split (autoSplit off): the tables show what the split itself achieves.
+// In normal use each shape is split only while that measures faster (on a busy machine it may
+// not be); `worker parts` tells how much the worker thread got to compute in this run.
+wk.setThreads(2);
+wk.autoSplit = false;
+const threads2 = (await wk.whenThreadsReady()) >= 2;
+if (!threads2)
+  process.stderr.write(`bench:gemm: 2 threads unavailable: ${wk.threadsUnavailable ?? '?'}\n`);
+/** `fn` on `threads` threads (wasm kernels). */
+const on =
+  (threads: number, fn: () => void): (() => void) =>
+  () => {
+    wk.setThreads(threads);
+    fn();
+  };
 const tfjs = await loadTfjsWasm();
 if ('error' in tfjs)
   process.stderr.write(`bench:gemm: TensorFlow.js wasm backend unavailable: ${tfjs.error}\n`);
@@ -142,6 +161,8 @@ interface Row {
   n: number;
   wasmCopyGflops: number;
   wasmInPlaceGflops: number;
+  wasmCopy2tGflops: number | null;
+  wasmInPlace2tGflops: number | null;
   jsGflops: number;
   tfjsWasmGflops: number | null;
 }
@@ -158,10 +179,14 @@ for (const n of SIZES) {
   const cPtr = wk.reserve(n * n * 4);
   wk.f32View(aPtr, n * n).set(a);
   wk.f32View(bPtr, n * n).set(b);
+  const copy = (): void => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0);
+  const inPlace = (): void => wk.gemmF32Ptr(false, false, n, n, n, 1, aPtr, bPtr, 0, cPtr);
   const contenders: Array<() => void> = [
     // The copying entry: what gemm() does for typed arrays outside wasm memory.
-    () => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0),
-    () => wk.gemmF32Ptr(false, false, n, n, n, 1, aPtr, bPtr, 0, cPtr),
+    on(1, copy),
+    on(1, inPlace),
+    on(2, copy),
+    on(2, inPlace),
   ];
   let dispose = (): void => {};
   if (!('error' in tfjs)) {
@@ -177,7 +202,10 @@ for (const n of SIZES) {
       tb.dispose();
     };
   }
-  const [wasmCopy, wasmInPlace, tf] = medianMsInterleaved(contenders, reps);
+  const [wasmCopy, wasmInPlace, wasmCopy2, wasmInPlace2, tf] = medianMsInterleaved(
+    contenders,
+    reps,
+  );
   dispose();
   const js = medianMs(
     () => gemmJs(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0),
@@ -188,10 +216,75 @@ for (const n of SIZES) {
     n,
     wasmCopyGflops: gflops(n, wasmCopy as number),
     wasmInPlaceGflops: gflops(n, wasmInPlace as number),
+    wasmCopy2tGflops: threads2 ? gflops(n, wasmCopy2 as number) : null,
+    wasmInPlace2tGflops: threads2 ? gflops(n, wasmInPlace2 as number) : null,
     jsGflops: gflops(n, js),
     tfjsWasmGflops: tf === undefined ? null : gflops(n, tf),
   });
 }
+
+// The GEMMs of an MLP training step (batch 128, 784-256-256-10), copies included as in the ops:
+// forward X·Wᵀ (A·Bᵀ), input gradient dY·W (A·B), weight gradient dYᵀ·X (Aᵀ·B).
+interface ShapeRow {
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  gflops1t: number;
+  gflops2t: number | null;
+}
+const shapeRows: ShapeRow[] = [];
+for (const [label, m, n, k, transA, transB] of [
+  ['forward 784→256: X·Wᵀ', 128, 256, 784, false, true],
+  ['input grad 784→256: dY·W', 128, 784, 256, false, false],
+  ['weight grad 784→256: dYᵀ·X', 256, 784, 128, true, false],
+  ['forward 256→256: X·Wᵀ', 128, 256, 256, false, true],
+  ['input grad 256→256: dY·W', 128, 256, 256, false, false],
+  ['weight grad 256→256: dYᵀ·X', 256, 256, 128, true, false],
+  ['forward 256→10: X·Wᵀ', 128, 10, 256, false, true],
+] as const) {
+  const a = randomF32(rng, m * k);
+  const b = randomF32(rng, k * n);
+  const c = new Float32Array(m * n);
+  const run = (): void => wk.gemmF32(transA, transB, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+  const [t1, t2] = medianMsInterleaved([on(1, run), on(2, run)], 41, 5);
+  const flop = 2 * m * n * k;
+  shapeRows.push({
+    label,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    gflops1t: flop / ((t1 as number) * 1e6),
+    gflops2t: threads2 ? flop / ((t2 as number) * 1e6) : null,
+  });
+}
+
+// Where 2 threads start to pay (square GEMMs, copies included), with the split forced on.
+interface ParallelCrossRow {
+  n: number;
+  us1t: number;
+  us2t: number | null;
+}
+const parallelCross: ParallelCrossRow[] = [];
+wk.parallelMinWork = 0;
+for (const n of [24, 32, 48, 64, 80, 96, 128]) {
+  const a = randomF32(rng, n * n);
+  const b = randomF32(rng, n * n);
+  const c = new Float32Array(n * n);
+  const us1t = medianUs(on(1, () => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0)));
+  const us2t = threads2
+    ? medianUs(on(2, () => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0)))
+    : null;
+  parallelCross.push({ n, us1t, us2t });
+}
+wk.parallelMinWork = GEMM_PARALLEL_MIN_WORK;
+wk.setThreads('global');
+wk.autoSplit = true;
+const poolStats = wk.threadStats();
 
 // Crossover: small float32 GEMMs (copies included) and im2col, JS vs wasm.
 interface CrossRow {
@@ -222,7 +315,7 @@ for (const [m, n, k] of [
     n,
     k,
     jsUs: medianUs(() => gemmJs(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0)),
-    wasmUs: medianUs(() => wk.gemmF32(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0)),
+    wasmUs: medianUs(on(1, () => wk.gemmF32(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0))),
   });
 }
 interface Im2colRow {
@@ -278,6 +371,43 @@ for (const r of rows) {
     `| ${r.n} | ${f1(r.wasmCopyGflops)} | ${f1(r.wasmInPlaceGflops)} | ${f1(r.jsGflops)} | ${f1(r.tfjsWasmGflops)} | ${ratio} |`,
   );
 }
+const speedup = (two: number | null, one: number): string =>
+  two === null ? 'n/a' : `${(two / one).toFixed(2)}×`;
+lines.push('');
+lines.push(
+  `gradscope wasm on 1 and 2 threads (GFLOP/s; the 2-thread split applies from m·n·k ≥ ${GEMM_PARALLEL_MIN_WORK}):`,
+);
+lines.push('');
+lines.push(
+  '| N | 1 thread (copy) | 2 threads (copy) | speedup | 1 thread (in wasm memory) | 2 threads (in wasm memory) | speedup |',
+);
+lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows)
+  lines.push(
+    `| ${r.n} | ${f1(r.wasmCopyGflops)} | ${f1(r.wasmCopy2tGflops)} | ${speedup(r.wasmCopy2tGflops, r.wasmCopyGflops)} | ${f1(r.wasmInPlaceGflops)} | ${f1(r.wasmInPlace2tGflops)} | ${speedup(r.wasmInPlace2tGflops, r.wasmInPlaceGflops)} |`,
+  );
+lines.push('');
+lines.push(
+  `Worker participation: ${poolStats.workerParts} of ${poolStats.parts} parts of ${poolStats.splitGemms} split GEMMs computed by the worker (1/2 on idle cores; less when other processes keep its core busy).`,
+);
+lines.push('');
+lines.push('GEMMs of an MLP training step (batch 128; GFLOP/s, copies included):');
+lines.push('');
+lines.push('| GEMM | m×n×k | op | 1 thread | 2 threads | speedup |');
+lines.push('|---|---|---|---:|---:|---:|');
+for (const r of shapeRows)
+  lines.push(
+    `| ${r.label} | ${r.m}×${r.n}×${r.k} | ${r.transA ? 'Aᵀ' : 'A'}·${r.transB ? 'Bᵀ' : 'B'} | ${f1(r.gflops1t)} | ${f1(r.gflops2t)} | ${speedup(r.gflops2t, r.gflops1t)} |`,
+  );
+lines.push('');
+lines.push('Small square GEMMs on 1 and 2 threads (µs per call, copies included, split forced):');
+lines.push('');
+lines.push('| N | 1 thread µs | 2 threads µs | 1 / 2 |');
+lines.push('|---:|---:|---:|---:|');
+for (const r of parallelCross)
+  lines.push(
+    `| ${r.n} | ${r.us1t.toFixed(2)} | ${r.us2t === null ? 'n/a' : r.us2t.toFixed(2)} | ${r.us2t === null ? 'n/a' : (r.us1t / r.us2t).toFixed(2)} |`,
+  );
 lines.push('');
 lines.push(
   `Small GEMMs (µs per call, copies included; 'auto' uses wasm from m·n·k ≥ ${GEMM_WASM_MIN_WORK}):`,
@@ -312,6 +442,9 @@ const result = {
   node: process.version,
   cpu: os.cpus()[0]?.model ?? 'unknown',
   threads: 1,
+  threads2: threads2
+    ? { host: 'node:worker_threads', minWork: GEMM_PARALLEL_MIN_WORK, ...poolStats }
+    : { error: wk.threadsUnavailable ?? 'unavailable' },
   method:
     'GFLOP/s = 2N^3 / median wall time of several repetitions after warm-up; wasm and tfjs repetitions interleaved',
   tfjs:
@@ -324,6 +457,8 @@ const result = {
           multithread: false,
         },
   gemm: rows,
+  trainingShapes: shapeRows,
+  parallelCrossover: parallelCross,
   smallGemm: cross,
   im2col: im2colRows,
 };

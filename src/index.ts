@@ -47,7 +47,13 @@ export {
   getKernels,
   initKernels,
   wasmKernelsAvailable,
+  setThreads,
+  getThreads,
+  threadsInfo,
+  initThreads,
+  stopThreads,
   type KernelChoice,
+  type ThreadsInfo,
 } from './kernels/index.js';
 
 export * as kernels from './kernels/index.js';

@@ -16,8 +16,8 @@ import { loadWasmKernels, loadWasmKernelsAsync, type WasmKernels } from './wasm/
 export const GEMM_WASM_MIN_WORK = 1024;
 
 /**
- * 'auto' keeps a GEMM on JS when the wasm kernel's padding to whole 4×8 tiles would multiply the
- * work by more than this (e.g. a 1×1×k dot product computes a 4×8 tile: 32×).
+ * 'auto' keeps a GEMM on JS when the wasm kernel's padding to whole 5×8 tiles would multiply the
+ * work by more than this (e.g. a 1×1×k dot product computes a 5×8 tile: 40×).
  * @example gemmKernelFor('float32', 1, 1, 100_000) // 'js'
  */
 export const GEMM_WASM_MAX_PADDING = 8;
@@ -112,7 +112,7 @@ export function gemmKernelFor(
   if (choice === 'wasm') return 'wasm';
   const work = m * n * k;
   if (work < GEMM_WASM_MIN_WORK) return 'js';
-  const padded = Math.ceil(m / 4) * 4 * Math.ceil(n / 8) * 8 * k;
+  const padded = Math.ceil(m / 5) * 5 * Math.ceil(n / 8) * 8 * k;
   if (padded > GEMM_WASM_MAX_PADDING * work) return 'js';
   return tryWasm() !== undefined ? 'wasm' : 'js';
 }

@@ -24,3 +24,16 @@ export {
   GEMM_WASM_MAX_PADDING,
   IM2COL_WASM_MIN_SIZE,
 } from './backend.js';
+export {
+  setThreads,
+  getThreads,
+  threadsInfo,
+  initThreads,
+  stopThreads,
+  type ThreadsInfo,
+} from './threads.js';
+export { GEMM_PARALLEL_MIN_WORK } from './wasm/wasm-kernels.js';
+export { AUTO_MAX_THREADS } from './wasm/thread-setting.js';
+export { registerThreadHost, type ThreadHost, type ThreadWorker } from './wasm/thread-host.js';
+export { createNodeThreadHost, type NodeWorkerThreads } from './wasm/thread-host-node.js';
+export { webThreadHost } from './wasm/thread-host-web.js';

@@ -83,6 +83,8 @@ describe('linear with a fused activation', () => {
     const x = randomTensor([2, 3], rng);
     const w = randomTensor([4, 3], rng);
     expect(() => linear(x, w, null, 'gelu' as LinearActivation)).toThrow(ConfigError);
-    expect(() => linear(x, w, null, 'gelu' as LinearActivation)).toThrow(/activation must be 'relu', 'tanh' or null, got .*gelu/);
+    expect(() => linear(x, w, null, 'gelu' as LinearActivation)).toThrow(
+      /activation must be 'relu', 'tanh' or null, got .*gelu/,
+    );
   });
 });

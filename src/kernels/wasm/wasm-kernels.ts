@@ -1,8 +1,18 @@
-import { DtypeError, GradscopeError, ShapeError, fmt } from '../../errors.js';
+import { ConfigError, DtypeError, GradscopeError, ShapeError, fmt } from '../../errors.js';
 import type { ConvGeometry } from '../conv-geometry.js';
 import { checkConvArgs, checkCount, checkGemmArgs } from '../validate.js';
 import { decodeBase64 } from './base64.js';
-import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { GemmPool, MAX_PARTS, poolControlBytes } from './gemm-pool.js';
+import type { GemmPart } from './gemm-pool.js';
+import { splitGemm } from './gemm-split.js';
+import { SplitChooser } from './split-chooser.js';
+import {
+  KERNELS_SHARED_MAX_PAGES,
+  KERNELS_WASM_BASE64,
+  KERNELS_WASM_SHARED_BASE64,
+} from './generated/kernels-wasm.js';
+import { currentThreadHost } from './thread-host.js';
+import { resolveThreads, threadSetting } from './thread-setting.js';
 
 // The few WebAssembly JS-API members used here are typed locally (not via lib.dom) so the core
 // type-checks without DOM types and still runs wherever `WebAssembly` exists.
@@ -16,27 +26,18 @@ export interface WasmMemory {
   grow(deltaPages: number): number;
 }
 interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
+  Module: {
+    new (bytes: Uint8Array): object;
+    imports(module: object): Array<{ module: string; name: string; kind: string }>;
+  };
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   compile(bytes: Uint8Array): Promise<object>;
 }
 interface KernelExports {
-  readonly memory: WasmMemory;
   heapBase(): number;
   gemmWorkBytes(): number;
-  gemmF32(
-    ta: number,
-    tb: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    b: number,
-    beta: number,
-    c: number,
-    work: number,
-  ): void;
+  gemmF32(...args: [...GemmPart, work: number]): void;
   im2colF32(
     x: number,
     c: number,
@@ -79,6 +80,16 @@ const PAGE = 65536;
 const ALIGN = 64;
 /** Largest linear memory this loader will grow to (wasm32 allows 4 GiB; stay well inside). */
 const MAX_BYTES = 2 ** 31;
+/** Pages a shared memory starts with (grown on demand like the private one). */
+const SHARED_INITIAL_PAGES = 32;
+
+/**
+ * A float32 GEMM is split over the worker threads when m·n·k is at least this (and it can be cut
+ * into whole 4×8 tiles). Below it, posting the parts and waiting for the slowest thread costs
+ * more than the halved compute saves (measured crossover on 2 cores: see bench/gemm.ts).
+ * @example wk.threads > 1 && m * n * k >= GEMM_PARALLEL_MIN_WORK // the GEMM runs on threads
+ */
+export const GEMM_PARALLEL_MIN_WORK = 64 * 64 * 64;
 const FUNCTIONS = ['heapBase', 'gemmWorkBytes', 'gemmF32', 'im2colF32', 'col2imF32'] as const;
 
 // Float64 has no wasm kernel: the checks above allow both dtypes, this narrows to float32.
@@ -101,6 +112,32 @@ function wasmApi(): WasmApi {
   return api;
 }
 
+// Instantiates a kernels module: a module importing its memory gets a new shared memory (the
+// threaded build); every other import is a function that throws (the kernels call none).
+function instantiate(
+  api: WasmApi,
+  module: object,
+): { exports: Record<string, unknown>; memory: WasmMemory | undefined } {
+  let memory: WasmMemory | undefined;
+  const imports: Record<string, Record<string, unknown>> = {};
+  for (const imp of api.Module.imports(module)) {
+    const ns = (imports[imp.module] ??= {});
+    if (imp.kind === 'memory') {
+      memory = new api.Memory({
+        initial: SHARED_INITIAL_PAGES,
+        maximum: KERNELS_SHARED_MAX_PAGES,
+        shared: true,
+      });
+      ns[imp.name] = memory;
+    } else {
+      ns[imp.name] = () => {
+        throw new GradscopeError(`the kernels called the import ${imp.module}.${imp.name}`);
+      };
+    }
+  }
+  return { exports: new api.Instance(module, imports).exports, memory };
+}
+
 function asKernelExports(exports: Record<string, unknown>): KernelExports {
   for (const name of FUNCTIONS) {
     if (typeof exports[name] !== 'function') {
@@ -108,12 +145,6 @@ function asKernelExports(exports: Record<string, unknown>): KernelExports {
         `the kernels module does not export ${name}(); rebuild it with \`npm run build:wasm\``,
       );
     }
-  }
-  const memory = exports['memory'] as Partial<WasmMemory> | undefined;
-  if (memory === undefined || typeof memory.grow !== 'function') {
-    throw new GradscopeError(
-      'the kernels module does not export its memory; rebuild it with `npm run build:wasm`',
-    );
   }
   return exports as unknown as KernelExports;
 }
@@ -126,8 +157,15 @@ function asKernelExports(exports: Record<string, unknown>): KernelExports {
  * (see {@link WasmKernels.reserve}).
  *
  * Memory layout: [0, heapBase) static data · GEMM packing workspace · reserved regions (grow
- * upwards, never freed) · transient scratch for the copying entry points. Growing the memory
- * detaches every view of the old `memory.buffer`: take views after the calls that may grow.
+ * upwards, never freed; they include each worker thread's packing workspace and the thread
+ * pool's control block) · transient scratch for the copying entry points. Growing a private
+ * memory detaches every view of the old `memory.buffer`; growing a shared one (the threaded
+ * build) leaves old views valid but short: take views after the calls that may grow.
+ *
+ * Threads: with a shared memory, large GEMMs are cut into parts computed by the calling thread
+ * and worker threads that instantiate the same module on the same memory (see
+ * {@link WasmKernels.setThreads}); results are bit-identical to the single-threaded ones, since
+ * every element is summed in the same order whichever thread computes it.
  *
  * @example
  * const wk = loadWasmKernels();
@@ -138,27 +176,68 @@ function asKernelExports(exports: Record<string, unknown>): KernelExports {
  */
 export class WasmKernels {
   private readonly ex: KernelExports;
+  private readonly mem: WasmMemory;
+  private readonly module: object;
   private readonly work: number;
   private reservedTop: number;
   private heap: Float32Array;
+  /**
+   * True when the memory is shared (the threaded build): worker threads can join.
+   * @example loadWasmKernels().shared // true in Node
+   */
+  readonly shared: boolean;
+  // Threads: `threadPolicy` undefined follows the global setting (the shared instance), a
+  // number is this instance's own. The pool starts lazily, at the first GEMM that would use it.
+  private threadPolicy: number | undefined = 1;
+  private pool: GemmPool | undefined;
+  private poolFailure: string | undefined;
+  private readonly workerWork: number[] = [];
+  /**
+   * m·n·k from which GEMMs are split over the threads (GEMM_PARALLEL_MIN_WORK unless changed,
+   * e.g. to 0 by a benchmark measuring the crossover).
+   * @example wk.parallelMinWork = 0; // split even tiny GEMMs
+   */
+  parallelMinWork = GEMM_PARALLEL_MIN_WORK;
+  /**
+   * Whether each GEMM shape is split only when splitting measured faster than the calling thread
+   * alone (see SplitChooser; true), or always above parallelMinWork (false: for tests and
+   * benchmarks of the split itself).
+   * @example wk.autoSplit = false; // always split from parallelMinWork on
+   */
+  autoSplit = true;
+  private readonly chooser = new SplitChooser();
+  private unsplit = 0;
 
-  private constructor(exports: Record<string, unknown>) {
+  private constructor(module: object, exports: Record<string, unknown>, memory?: WasmMemory) {
     this.ex = asKernelExports(exports);
+    const mem = memory ?? (exports['memory'] as Partial<WasmMemory> | undefined);
+    if (mem === undefined || typeof mem.grow !== 'function') {
+      throw new GradscopeError(
+        'the kernels module neither imports nor exports its memory; rebuild it with `npm run build:wasm`',
+      );
+    }
+    this.mem = mem as WasmMemory;
+    this.module = module;
+    this.shared = memory !== undefined;
     this.work = align(this.ex.heapBase());
     this.reservedTop = align(this.work + this.ex.gemmWorkBytes());
-    this.heap = new Float32Array(this.ex.memory.buffer);
+    this.heap = new Float32Array(this.mem.buffer);
     this.ensureBytes(this.reservedTop);
   }
 
   /**
    * Compiles and instantiates the kernels synchronously (Node, Web Workers, and browser main
-   * threads for modules under 4 KiB).
+   * threads up to the engine's limit for synchronous compiles: 8 MiB in current Chrome, 4 KiB in
+   * older versions, below the ~4.5 KiB of the kernels: there, use fromBytesAsync / initKernels).
+   * A module that imports its memory (the threaded build) gets a new shared memory. The instance
+   * runs single-threaded until {@link WasmKernels.setThreads}.
    * @example const wk = WasmKernels.fromBytes(bytes);
    */
   static fromBytes(bytes: Uint8Array): WasmKernels {
     const api = wasmApi();
-    const instance = new api.Instance(new api.Module(bytes), {});
-    return new WasmKernels(instance.exports);
+    const module = new api.Module(bytes);
+    const { exports, memory } = instantiate(api, module);
+    return new WasmKernels(module, exports, memory);
   }
 
   /**
@@ -168,7 +247,8 @@ export class WasmKernels {
   static async fromBytesAsync(bytes: Uint8Array): Promise<WasmKernels> {
     const api = wasmApi();
     const module = await api.compile(bytes);
-    return new WasmKernels(new api.Instance(module, {}).exports);
+    const { exports, memory } = instantiate(api, module);
+    return new WasmKernels(module, exports, memory);
   }
 
   /**
@@ -176,7 +256,194 @@ export class WasmKernels {
    * @example const bytes = wk.memory.buffer.byteLength;
    */
   get memory(): WasmMemory {
-    return this.ex.memory;
+    return this.mem;
+  }
+
+  /**
+   * How many threads large GEMMs of this instance may use: a count ≥ 1, or 'global' to follow
+   * the library-wide setThreads() (the shared instance of loadWasmKernels() does). More than one
+   * needs shared memory and a thread host; otherwise GEMMs stay on the calling thread and
+   * {@link WasmKernels.threadsUnavailable} says why. Workers start at the first GEMM that uses
+   * them (or with {@link WasmKernels.whenThreadsReady}) and never keep the process alive.
+   * @example wk.setThreads(2); await wk.whenThreadsReady(); // 2
+   */
+  setThreads(threads: number | 'global'): void {
+    if (threads !== 'global' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+      throw new ConfigError(
+        `WasmKernels.setThreads: threads must be an integer in [1, 64] or 'global', got ${fmt(threads)}`,
+      );
+    }
+    this.threadPolicy = threads === 'global' ? undefined : threads;
+  }
+
+  /** Threads the policy asks for and why fewer may run (no shared memory, no host). */
+  private targetThreads(): { threads: number; wanted: number; reason: string } {
+    const { host, reason } = currentThreadHost();
+    const wanted = this.threadPolicy ?? resolveThreads(threadSetting().setting, host);
+    if (wanted <= 1) return { threads: 1, wanted, reason: '' };
+    if (!this.shared) {
+      return {
+        threads: 1,
+        wanted,
+        reason:
+          'the kernels run on a private (not shared) memory: SharedArrayBuffer is unavailable (in a browser the page must be cross-origin isolated)',
+      };
+    }
+    if (host === undefined) return { threads: 1, wanted, reason };
+    if (this.poolFailure !== undefined) return { threads: 1, wanted, reason: this.poolFailure };
+    return { threads: wanted, wanted, reason: '' };
+  }
+
+  /**
+   * Threads large GEMMs run on once the workers are up (1 when threads are unavailable).
+   * @example wk.setThreads(2); wk.threads // 2 in Node
+   */
+  get threads(): number {
+    return this.targetThreads().threads;
+  }
+
+  /**
+   * Threads the next large GEMM actually uses: the caller plus the workers ready now.
+   * @example await wk.whenThreadsReady(); wk.activeThreads // === wk.threads
+   */
+  get activeThreads(): number {
+    const pool = this.currentPool(false);
+    return pool === undefined ? 1 : 1 + Math.min(pool.ready(), this.threads - 1);
+  }
+
+  /**
+   * Why more than one thread was asked for but GEMMs run on one, or undefined.
+   * @example if (wk.threadsUnavailable) console.warn(wk.threadsUnavailable);
+   */
+  get threadsUnavailable(): string | undefined {
+    const { threads, wanted, reason } = this.targetThreads();
+    return threads === 1 && wanted > 1 ? reason || undefined : undefined;
+  }
+
+  /**
+   * Starts the workers if needed and resolves to {@link WasmKernels.activeThreads} once they are
+   * ready (or failed to start: then 1, with the reason in threadsUnavailable).
+   * @example const n = await wk.whenThreadsReady();
+   */
+  async whenThreadsReady(): Promise<number> {
+    const pool = this.currentPool(true);
+    if (pool !== undefined && !(await pool.whenReady())) {
+      this.poolFailure ??= pool.failureReason ?? 'the workers did not start within 30 s';
+    }
+    return this.activeThreads;
+  }
+
+  /**
+   * Counters of the current worker pool: GEMMs run split, their parts, and the parts the workers
+   * computed (the calling thread computes the parts no worker claimed in time, e.g. on a busy
+   * machine); and GEMMs big enough to split that ran on the calling thread because that measured
+   * faster for their shape (see {@link WasmKernels.autoSplit}).
+   * @example const { workerParts, parts } = wk.threadStats(); // workerParts / parts ≈ 1/2 on 2 idle cores
+   */
+  threadStats(): { splitGemms: number; parts: number; workerParts: number; unsplit: number } {
+    const stats = this.pool?.stats ?? { splitGemms: 0, parts: 0, workerParts: 0 };
+    return { ...stats, unsplit: this.unsplit };
+  }
+
+  /**
+   * Stops the worker threads (they are restarted on demand if the policy still asks for them).
+   * @example wk.stopThreads();
+   */
+  stopThreads(): void {
+    this.pool?.stop();
+    this.pool = undefined;
+  }
+
+  // A pool with at least threads − 1 workers, started when `start` (a smaller one is replaced;
+  // a bigger one is kept, its extra workers idle in Atomics.wait, so that switching the thread
+  // count between calls costs nothing).
+  private currentPool(start: boolean): GemmPool | undefined {
+    if (this.pool?.failureReason !== undefined) {
+      this.poolFailure = this.pool.failureReason;
+      this.stopThreads();
+    }
+    const { threads } = this.targetThreads();
+    if (threads <= 1) return undefined;
+    if (this.pool !== undefined && this.pool.size >= threads - 1) return this.pool;
+    if (!start) return undefined;
+    const host = currentThreadHost().host;
+    if (host === undefined) return undefined;
+    this.stopThreads();
+    const workers = threads - 1;
+    while (this.workerWork.length < workers) {
+      this.workerWork.push(this.reserve(this.ex.gemmWorkBytes()));
+    }
+    // A fresh control block for every pool: a stopped pool's worker may still be reading its own.
+    const control = this.reserve(poolControlBytes(workers));
+    this.pool = new GemmPool(
+      host,
+      this.module,
+      this.mem,
+      control,
+      this.workerWork.slice(0, workers),
+    );
+    if (this.pool.failureReason !== undefined) {
+      this.poolFailure = this.pool.failureReason;
+      this.stopThreads();
+      return undefined;
+    }
+    return this.pool;
+  }
+
+  // C = alpha·op(A)·op(B) + beta·C on addresses in wasm memory: on the calling thread, or cut
+  // into parts for it and the ready workers when the problem is big enough to repay the dispatch.
+  private compute(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    b: number,
+    beta: number,
+    c: number,
+  ): void {
+    const lda = ta ? m : k;
+    const ldb = tb ? k : n;
+    if (m * n * k >= this.parallelMinWork && this.threadPolicy !== 1) {
+      const pool = this.currentPool(true);
+      const workers = pool === undefined ? 0 : Math.min(pool.ready(), this.threads - 1);
+      if (pool !== undefined && workers > 0) {
+        const count = Math.min(workers + 1, MAX_PARTS);
+        const parts = splitGemm(
+          ta !== 0,
+          tb !== 0,
+          m,
+          n,
+          k,
+          alpha,
+          a,
+          lda,
+          b,
+          ldb,
+          beta,
+          c,
+          n,
+          count,
+        );
+        if (parts.length > 1) {
+          if (!this.autoSplit) {
+            pool.run(parts, this.ex.gemmF32, this.work);
+            return;
+          }
+          const key = `${ta}${tb},${m},${n},${k},${parts.length}`;
+          const split = this.chooser.choose(key);
+          const t0 = performance.now();
+          if (split) pool.run(parts, this.ex.gemmF32, this.work);
+          else this.ex.gemmF32(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, this.work);
+          this.chooser.record(key, split, performance.now() - t0);
+          if (!split) this.unsplit++;
+          return;
+        }
+      }
+    }
+    this.ex.gemmF32(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, this.work);
   }
 
   /**
@@ -184,17 +451,12 @@ export class WasmKernels {
    * @example wk.f32View(ptr, n).set(data);
    */
   f32View(ptr: number, length: number): Float32Array {
-    if (
-      ptr % 4 !== 0 ||
-      ptr < 0 ||
-      length < 0 ||
-      ptr + length * 4 > this.ex.memory.buffer.byteLength
-    ) {
+    if (ptr % 4 !== 0 || ptr < 0 || length < 0 || ptr + length * 4 > this.mem.buffer.byteLength) {
       throw new ShapeError(
-        `WasmKernels.f32View: [${ptr}, ${ptr + length * 4}) is not an aligned range inside the ${this.ex.memory.buffer.byteLength}-byte memory`,
+        `WasmKernels.f32View: [${ptr}, ${ptr + length * 4}) is not an aligned range inside the ${this.mem.buffer.byteLength}-byte memory`,
       );
     }
-    return new Float32Array(this.ex.memory.buffer, ptr, length);
+    return new Float32Array(this.mem.buffer, ptr, length);
   }
 
   /**
@@ -217,15 +479,14 @@ export class WasmKernels {
         `WasmKernels: the problem needs ${end} bytes of wasm memory; at most ${MAX_BYTES} are allowed`,
       );
     }
-    const have = this.ex.memory.buffer.byteLength;
-    if (end > have) this.ex.memory.grow(Math.ceil((end - have) / PAGE));
-    if (this.heap.buffer !== this.ex.memory.buffer)
-      this.heap = new Float32Array(this.ex.memory.buffer);
+    const have = this.mem.buffer.byteLength;
+    if (end > have) this.mem.grow(Math.ceil((end - have) / PAGE));
+    if (this.heap.buffer !== this.mem.buffer) this.heap = new Float32Array(this.mem.buffer);
   }
 
   /** Byte address of arr[offset] if `arr` is a view of this module's memory, else -1. */
   private addressOf(arr: Float32Array, offset: number): number {
-    return arr.buffer === this.ex.memory.buffer ? arr.byteOffset + offset * 4 : -1;
+    return arr.buffer === this.mem.buffer ? arr.byteOffset + offset * 4 : -1;
   }
 
   /**
@@ -245,19 +506,7 @@ export class WasmKernels {
     beta: number,
     cPtr: number,
   ): void {
-    this.ex.gemmF32(
-      transA ? 1 : 0,
-      transB ? 1 : 0,
-      m,
-      n,
-      k,
-      alpha,
-      aPtr,
-      bPtr,
-      beta,
-      cPtr,
-      this.work,
-    );
+    this.compute(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, bPtr, beta, cPtr);
   }
 
   /**
@@ -331,19 +580,7 @@ export class WasmKernels {
     if (copyA) heap.set(a.subarray(aOffset, aOffset + m * k), aPtr >> 2);
     if (copyB) heap.set(b.subarray(bOffset, bOffset + k * n), bPtr >> 2);
     if (!cInPlace && beta !== 0) heap.set(c.subarray(cOffset, cOffset + m * n), cPtr >> 2);
-    this.ex.gemmF32(
-      transA ? 1 : 0,
-      transB ? 1 : 0,
-      m,
-      n,
-      k,
-      alpha,
-      aPtr,
-      bPtr,
-      beta,
-      cPtr,
-      this.work,
-    );
+    this.compute(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, bPtr, beta, cPtr);
     if (!cInPlace) c.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + m * n), cOffset);
   }
 
@@ -486,18 +723,40 @@ export class WasmKernels {
 let instance: WasmKernels | undefined;
 let failure: Error | undefined;
 
+// The threaded build wherever a shared memory can be created (Node; browsers only when
+// cross-origin isolated), else the private-memory build.
+function sharedMemoryUsable(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return typeof SharedArrayBuffer !== 'undefined' && g.crossOriginIsolated !== false;
+}
+
+function adopt(wk: WasmKernels): WasmKernels {
+  wk.setThreads('global');
+  instance = wk;
+  failure = undefined;
+  return wk;
+}
+
 /**
- * The shared kernels instance, compiled synchronously on first use from the bundled binary.
- * Throws a GradscopeError (with the engine's reason) when WebAssembly or SIMD is unavailable;
- * the failure is remembered, so later calls throw at once.
+ * The shared kernels instance, compiled synchronously on first use from the bundled binary (the
+ * shared-memory build where SharedArrayBuffer is available, so that large GEMMs can use worker
+ * threads per setThreads(); the private-memory build otherwise). Throws a GradscopeError (with
+ * the engine's reason) when WebAssembly or SIMD is unavailable; the failure is remembered, so
+ * later calls throw at once.
  * @example const wk = loadWasmKernels();
  */
 export function loadWasmKernels(): WasmKernels {
   if (instance !== undefined) return instance;
   if (failure === undefined) {
+    if (sharedMemoryUsable()) {
+      try {
+        return adopt(WasmKernels.fromBytes(decodeBase64(KERNELS_WASM_SHARED_BASE64)));
+      } catch {
+        // e.g. a shared memory of this maximum cannot be reserved: the private build below
+      }
+    }
     try {
-      instance = WasmKernels.fromBytes(decodeBase64(KERNELS_WASM_BASE64));
-      return instance;
+      return adopt(WasmKernels.fromBytes(decodeBase64(KERNELS_WASM_BASE64)));
     } catch (e) {
       failure = e instanceof Error ? e : new Error(String(e));
     }
@@ -514,10 +773,15 @@ export function loadWasmKernels(): WasmKernels {
  */
 export async function loadWasmKernelsAsync(): Promise<WasmKernels | undefined> {
   if (instance !== undefined) return instance;
+  if (sharedMemoryUsable()) {
+    try {
+      return adopt(await WasmKernels.fromBytesAsync(decodeBase64(KERNELS_WASM_SHARED_BASE64)));
+    } catch {
+      // the private build below
+    }
+  }
   try {
-    instance = await WasmKernels.fromBytesAsync(decodeBase64(KERNELS_WASM_BASE64));
-    failure = undefined;
-    return instance;
+    return adopt(await WasmKernels.fromBytesAsync(decodeBase64(KERNELS_WASM_BASE64)));
   } catch (e) {
     failure = e instanceof Error ? e : new Error(String(e));
     return undefined;
