@@ -228,3 +228,32 @@ export function col2im(
   }
   col2imJsUnchecked(col, colOffset, g, x, xOffset, batch);
 }
+
+/**
+ * Smallest tensor (elements) the float32 Adam step runs on the wasm SIMD kernel under 'auto':
+ * below it the copies into and out of wasm memory cost more than the scalar JS loop saves.
+ */
+export const ADAM_WASM_MIN_SIZE = 4096;
+
+/**
+ * Runs one float32 Adam step on the WebAssembly SIMD kernel when the current choice allows it
+ * ('wasm', or 'auto' with the module available and n ≥ {@link ADAM_WASM_MIN_SIZE}) and returns
+ * true; returns false (nothing done) when the caller should use its JS loop. See
+ * WasmKernels.adamF32 for the arguments: p non-null applies p ← p + u, null writes u into g.
+ * @example if (!adamF32(null, u, m, v, coef32)) adamLoop(u, m, v, coef);
+ * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
+ */
+export function adamF32(
+  p: Float32Array | null,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  coef: Float32Array,
+): boolean {
+  if (choice === 'js') return false;
+  if (choice === 'auto' && g.length < ADAM_WASM_MIN_SIZE) return false;
+  const wk = choice === 'wasm' ? requireWasm() : tryWasm();
+  if (wk === undefined) return false;
+  wk.adamF32(p, g, m, v, coef);
+  return true;
+}

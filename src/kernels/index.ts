@@ -23,6 +23,8 @@ export {
   GEMM_WASM_MIN_WORK,
   GEMM_WASM_MAX_PADDING,
   IM2COL_WASM_MIN_SIZE,
+  adamF32,
+  ADAM_WASM_MIN_SIZE,
 } from './backend.js';
 export {
   setThreads,

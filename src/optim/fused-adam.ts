@@ -1,4 +1,5 @@
 import type { ScalarOrSchedule } from '../schedule/types.js';
+import { adamF32 } from '../kernels/backend.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { bufferFor, buffersLike, paramFor } from './buffers.js';
@@ -201,7 +202,11 @@ const FUSED_ADAM_KEYS = [
  *
  * computed as −(α√(1 − β2^t)/(1 − β1^t))·m/(√v + ε√(1 − β2^t)), the same number with one
  * division per element instead of PyTorch's two (float64 results agree with torch.optim.Adam and
- * AdamW to a few 1e-16 relative). Allocates nothing.
+ * AdamW to a few 1e-16 relative). Float32 tensors of at least ADAM_WASM_MIN_SIZE elements without
+ * decay or AMSGrad run on the WebAssembly SIMD kernel (kernels `adamF32`: float32 arithmetic, 4
+ * lanes; ~5× faster than the scalar loop here) unless `setKernels('js')`; the rest runs the JS
+ * loops (double-precision arithmetic, results stored in the tensors' dtype). Both paths of the
+ * Optimizer (update + apply, or applyInPlace) make the same choice, so they agree bit for bit.
  *
  * @example const tx = fusedAdam({ lr: 1e-3, weightDecay: 1e-2, decoupled: true });
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
@@ -222,6 +227,7 @@ export function fusedAdam(
   const sign = maximize ? -1 : 1;
   const out = resultWriter<FusedAdamState>();
   const coef = new Float64Array(10);
+  const coef32 = new Float32Array(7);
   // The step's scalars for the update number `count` + 1.
   const setCoefficients = (count: number): void => {
     const t = count + 1;
@@ -236,6 +242,14 @@ export function fusedAdam(
     coef[EPS] = eps;
     coef[L2] = decoupled ? 0 : wd;
     coef[DECAY] = decoupled ? alpha * wd : 0;
+    // The wasm SIMD kernel's float32 coefficients (see kernels adamF32).
+    coef32[0] = sign;
+    coef32[1] = b1;
+    coef32[2] = 1 - b1;
+    coef32[3] = b2;
+    coef32[4] = 1 - b2;
+    coef32[5] = (coef[NEG_STEP] as number) * (coef[BC2_SQRT] as number);
+    coef32[6] = eps * (coef[BC2_SQRT] as number);
   };
   return {
     init: (params) => ({
@@ -260,7 +274,12 @@ export function fusedAdam(
           const p = l2 !== 0 || decay !== 0 ? paramFor(owner, params, name, n).data : u;
           const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
           adamGeneralLoop(u, p, m, v, vm, coef);
-        } else {
+        } else if (!(
+          u instanceof Float32Array &&
+          m instanceof Float32Array &&
+          v instanceof Float32Array &&
+          adamF32(null, u, m, v, coef32)
+        )) {
           adamLoop(u, m, v, coef);
         }
       }
@@ -283,7 +302,13 @@ export function fusedAdam(
         if (general) {
           const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
           adamGeneralApplyLoop(p, gr, m, v, vm, coef, f32);
-        } else {
+        } else if (!(
+          p instanceof Float32Array &&
+          gr instanceof Float32Array &&
+          m instanceof Float32Array &&
+          v instanceof Float32Array &&
+          adamF32(p, gr, m, v, coef32)
+        )) {
           adamApplyLoop(p, gr, m, v, coef, f32);
         }
       }

@@ -3,6 +3,8 @@ import type { DType } from '../tensor/dtype.js';
 import { allocData } from '../tensor/dtype.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { ADAM_WASM_MIN_SIZE } from '../kernels/backend.js';
+import { getKernels, setKernels, wasmKernelsAvailable } from '../kernels/index.js';
 import { applyUpdates } from './apply-updates.js';
 import { adam } from './adam.js';
 import { adamw } from './adamw.js';
@@ -146,5 +148,65 @@ describe('fused optimizer step (applyInPlace) equals update + applyUpdates', () 
   it('a chain has no fused path (its links may read the updates in between)', () => {
     const tx = chain(adam({ lr: 0.1 }));
     expect(tx.applyInPlace).toBeUndefined();
+  });
+});
+
+describe('Adam on the wasm SIMD kernel (float32 tensors of ≥ ADAM_WASM_MIN_SIZE elements)', () => {
+  const shape = [64, 80]; // 5120 elements: over the threshold, and not a multiple of 8 rows of 4
+  const make = (seed: number): Params => {
+    const rng = new Rng(seed);
+    const d = new Float32Array(64 * 80 + 3); // +3: the kernel's scalar tail runs too
+    for (let i = 0; i < d.length; i++) d[i] = rng.normal();
+    const t = new Tensor(d, [d.length]);
+    t.requiresGrad = true;
+    return { w: t };
+  };
+  const run = (fused: boolean, kernels: 'auto' | 'js'): number[] => {
+    const prev = getKernels();
+    setKernels(kernels);
+    try {
+      const params = make(2);
+      const tx = adam({ lr: 1e-2 }) as GradientTransformation<unknown>;
+      let state = tx.init(params);
+      const rng = new Rng(9);
+      for (let step = 0; step < 5; step++) {
+        setGrads(params, rng, 1 + step);
+        if (fused) state = (tx.applyInPlace as NonNullable<typeof tx.applyInPlace>)(params, state);
+        else {
+          const p = params['w'] as Tensor;
+          const r = tx.update(
+            { w: new Tensor((p.grad as Tensor).data.slice(), p.shape) },
+            state,
+            params,
+          );
+          state = r[1];
+          applyUpdates(params, r[0]);
+        }
+      }
+      return Array.from((params['w'] as Tensor).data);
+    } finally {
+      setKernels(prev);
+    }
+  };
+
+  it('fused and unfused paths agree bit for bit on the kernel', () => {
+    expect(wasmKernelsAvailable()).toBe(true);
+    expect(shape[0]! * shape[1]! + 3).toBeGreaterThanOrEqual(ADAM_WASM_MIN_SIZE);
+    expect(run(true, 'auto')).toEqual(run(false, 'auto'));
+  });
+
+  it('agrees with the float64-arithmetic JS loop to float32 rounding (5 steps)', () => {
+    // The kernel does every operation in float32; the JS loop in double precision with float32
+    // storage. Each Adam step moves a parameter by ≈ lr = 1e-2, so after 5 steps the two may
+    // differ by a few float32 ulps of the parameter plus a few ulps of each step.
+    const wasm = run(true, 'auto');
+    const js = run(true, 'js');
+    let worst = 0;
+    for (let i = 0; i < js.length; i++) {
+      worst = Math.max(worst, Math.abs((wasm[i] as number) - (js[i] as number)));
+    }
+    expect(worst).toBeLessThan(2e-6);
+    const init = Array.from((make(2)['w'] as Tensor).data);
+    expect(wasm).not.toEqual(init);
   });
 });

@@ -56,6 +56,7 @@ interface KernelExports {
     col: number,
     batch: number,
   ): void;
+  adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
   col2imF32(
     col: number,
     c: number,
@@ -90,7 +91,14 @@ const SHARED_INITIAL_PAGES = 32;
  * @example wk.threads > 1 && m * n * k >= GEMM_PARALLEL_MIN_WORK // the GEMM runs on threads
  */
 export const GEMM_PARALLEL_MIN_WORK = 64 * 64 * 64;
-const FUNCTIONS = ['heapBase', 'gemmWorkBytes', 'gemmF32', 'im2colF32', 'col2imF32'] as const;
+const FUNCTIONS = [
+  'heapBase',
+  'gemmWorkBytes',
+  'gemmF32',
+  'im2colF32',
+  'col2imF32',
+  'adamF32',
+] as const;
 
 // Float64 has no wasm kernel: the checks above allow both dtypes, this narrows to float32.
 function requireF32(fn: string, name: string, arr: unknown): void {
@@ -457,6 +465,47 @@ export class WasmKernels {
       );
     }
     return new Float32Array(this.mem.buffer, ptr, length);
+  }
+
+  /**
+   * One float32 Adam step over n = g.length elements with the SIMD kernel (assembly/adam.ts):
+   * copies g, m, v (and p when given) into scratch memory, runs, and copies m, v and then p
+   * (p ← p + u, the fused step) or g (g ← u, the update) back. `coef` holds the float32
+   * coefficients [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled], stepScaled =
+   * −α·√(1−β2^t)/(1−β1^t), epsScaled = ε·√(1−β2^t).
+   * @example wk.adamF32(p, g, m, v, coef); // p += Adam update, m and v advanced
+   * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
+   */
+  adamF32(
+    p: Float32Array | null,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    coef: Float32Array,
+  ): void {
+    const n = g.length;
+    if (m.length !== n || v.length !== n || (p !== null && p.length !== n) || coef.length < 7) {
+      throw new ShapeError(
+        `WasmKernels.adamF32: g, m, v${p ? ', p' : ''} must have the same length and coef 7 values, got ${n}, ${m.length}, ${v.length}${p ? `, ${p.length}` : ''} and ${coef.length}`,
+      );
+    }
+    const coefPtr = this.reservedTop;
+    const gPtr = align(coefPtr + 32);
+    const mPtr = align(gPtr + n * 4);
+    const vPtr = align(mPtr + n * 4);
+    const pPtr = align(vPtr + n * 4);
+    this.ensureBytes(align(pPtr + (p === null ? 0 : n * 4)));
+    const heap = this.heap;
+    heap.set(coef.subarray(0, 7), coefPtr >> 2);
+    heap.set(g, gPtr >> 2);
+    heap.set(m, mPtr >> 2);
+    heap.set(v, vPtr >> 2);
+    if (p !== null) heap.set(p, pPtr >> 2);
+    this.ex.adamF32(pPtr, gPtr, mPtr, vPtr, n, coefPtr, p === null ? 0 : 1);
+    m.set(heap.subarray(mPtr >> 2, (mPtr >> 2) + n));
+    v.set(heap.subarray(vPtr >> 2, (vPtr >> 2) + n));
+    if (p !== null) p.set(heap.subarray(pPtr >> 2, (pPtr >> 2) + n));
+    else g.set(heap.subarray(gPtr >> 2, (gPtr >> 2) + n));
   }
 
   /**

@@ -4,6 +4,7 @@
 
 export { gemmF32, gemmWorkBytes } from './gemm';
 export { im2colF32, col2imF32 } from './im2col';
+export { adamF32 } from './adam';
 
 /** First byte the loader may use (64-byte aligned): everything below is static data. */
 export function heapBase(): usize {
