@@ -131,30 +131,26 @@ function inputProjection(s: Seq, addHh: boolean): TypedArray {
   return xp;
 }
 
-/** d[j] += Σ_r src[r·cols + j]. */
-function addColSums(d: TypedArray, src: TypedArray, rows: number, cols: number): void {
+/** Column sums Σ_r src[r·cols + j] in double precision (one pass; shared by both biases when
+ * the input-side and recurrent-side gradients are the same array, as for RNN and LSTM). */
+function colSums(src: TypedArray, rows: number, cols: number): Float64Array {
+  const d = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     for (let j = 0; j < cols; j++) d[j] = (d[j] as number) + (src[o + j] as number);
   }
+  return d;
 }
 
-/** A bias's gradient (column sums), added into its gradient buffer when it has one (→ null). */
-function biasGrad(
-  bias: Tensor,
-  src: TypedArray,
-  rows: number,
-  cols: number,
-  dtype: DType,
-): Tensor | null {
-  if (!bias.requiresGrad) return null;
+/** A bias's gradient from its column sums, added into its gradient buffer when it has one (→ null). */
+function biasGrad(bias: Tensor, sums: Float64Array, dtype: DType): Tensor | null {
   const acc = leafGradBuffer(bias);
   if (acc !== null) {
-    addColSums(acc, src, rows, cols);
+    for (let j = 0; j < sums.length; j++) acc[j] = (acc[j] as number) + (sums[j] as number);
     return null;
   }
-  const d = allocData(dtype, cols);
-  addColSums(d, src, rows, cols);
+  const d = allocData(dtype, sums.length);
+  d.set(sums);
   return new Tensor(d, bias.shape);
 }
 
@@ -198,8 +194,12 @@ function sequenceGrads(
       gemm(true, false, gh, s.h, s.b, dHP, 0, s.h0.data, 0, d, 0, later > 0 || acc !== null);
     res.push(acc !== null ? null : new Tensor(d, s.wHh.shape));
   } else res.push(null);
-  if (s.bIh) res.push(biasGrad(s.bIh, dXP, rows, gh, s.dtype));
-  if (s.bHh) res.push(biasGrad(s.bHh, dHP, rows, gh, s.dtype));
+  const needX = s.bIh?.requiresGrad === true;
+  const needH = s.bHh?.requiresGrad === true;
+  const sumsX = needX || (needH && dHP === dXP) ? colSums(dXP, rows, gh) : null;
+  const sumsH = needH ? (dHP === dXP ? sumsX : colSums(dHP, rows, gh)) : null;
+  if (s.bIh) res.push(needX ? biasGrad(s.bIh, sumsX as Float64Array, s.dtype) : null);
+  if (s.bHh) res.push(needH ? biasGrad(s.bHh, sumsH as Float64Array, s.dtype) : null);
   if (s.h0) res.push(s.h0.requiresGrad && dh0 ? new Tensor(dh0, s.h0.shape) : null);
   if (s.c0) res.push(s.c0.requiresGrad && dc0 ? new Tensor(dc0, s.c0.shape) : null);
   return res;
