@@ -22,8 +22,20 @@ const EPS = 7;
 const L2 = 8;
 const DECAY = 9;
 
-/** The plain Adam step over one tensor (no decay, no AMSGrad): the hot loop. */
-function adamLoop(u: TypedArray, m: TypedArray, v: TypedArray, k: Float64Array): void {
+/**
+ * The plain Adam step over one tensor (no decay, no AMSGrad): the hot loop. apply = false: the
+ * update replaces the gradient in `gr` (the updates buffer of a chain); apply = true: p ← p + u
+ * (the Optimizer's fused path), with u rounded to the parameter's dtype first, exactly as storing
+ * it in the updates buffer would, so both paths give the same bits.
+ */
+function adamLoop(
+  p: TypedArray,
+  gr: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  k: Float64Array,
+  apply: boolean,
+): void {
   const sign = k[SIGN] as number;
   const b1 = k[B1] as number;
   const c1 = k[C1] as number;
@@ -34,25 +46,29 @@ function adamLoop(u: TypedArray, m: TypedArray, v: TypedArray, k: Float64Array):
   // operations by rounding only (~1 ulp).
   const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
   const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
-  const n = u.length;
+  const f32 = p instanceof Float32Array;
+  const n = gr.length;
   for (let i = 0; i < n; i++) {
-    const g = sign * (u[i] as number);
+    const g = sign * (gr[i] as number);
     const mi = (m[i] as number) * b1 + c1 * g;
     const vi = (v[i] as number) * b2 + c2 * g * g;
     m[i] = mi;
     v[i] = vi;
-    u[i] = (stepScaled * mi) / (Math.sqrt(vi) + epsScaled);
+    const u = (stepScaled * mi) / (Math.sqrt(vi) + epsScaled);
+    if (apply) p[i] = (p[i] as number) + (f32 ? Math.fround(u) : u);
+    else gr[i] = u;
   }
 }
 
-/** Adam over one tensor with L2 or decoupled decay and/or AMSGrad (vm non-null). */
+/** Adam over one tensor with L2 or decoupled decay and/or AMSGrad (vm non-null); see adamLoop. */
 function adamGeneralLoop(
-  u: TypedArray,
   p: TypedArray,
+  gr: TypedArray,
   m: TypedArray,
   v: TypedArray,
   vm: TypedArray | null,
   k: Float64Array,
+  apply: boolean,
 ): void {
   const sign = k[SIGN] as number;
   const b1 = k[B1] as number;
@@ -64,77 +80,8 @@ function adamGeneralLoop(
   const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
   const l2 = k[L2] as number;
   const decay = k[DECAY] as number;
-  const n = u.length;
-  for (let i = 0; i < n; i++) {
-    let g = sign * (u[i] as number);
-    const pi = p[i] as number;
-    if (l2 !== 0) g = g + l2 * pi;
-    const mi = (m[i] as number) * b1 + c1 * g;
-    const vi = (v[i] as number) * b2 + c2 * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    let d = vi;
-    if (vm !== null) {
-      d = Math.max(vm[i] as number, vi);
-      vm[i] = d;
-    }
-    const step = (stepScaled * mi) / (Math.sqrt(d) + epsScaled);
-    u[i] = decay !== 0 ? step - decay * pi : step;
-  }
-}
-
-/**
- * adamLoop and the parameter update in one pass (the Optimizer's fused path): p ← p + u with u
- * rounded to the parameter's dtype first, exactly as the unfused path stores it in the updates
- * buffer before applyUpdates adds it.
- */
-function adamApplyLoop(
-  p: TypedArray,
-  gr: TypedArray,
-  m: TypedArray,
-  v: TypedArray,
-  k: Float64Array,
-  f32: boolean,
-): void {
-  const sign = k[SIGN] as number;
-  const b1 = k[B1] as number;
-  const c1 = k[C1] as number;
-  const b2 = k[B2] as number;
-  const c2 = k[C2] as number;
-  const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
-  const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    const g = sign * (gr[i] as number);
-    const mi = (m[i] as number) * b1 + c1 * g;
-    const vi = (v[i] as number) * b2 + c2 * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    const u = (stepScaled * mi) / (Math.sqrt(vi) + epsScaled);
-    p[i] = (p[i] as number) + (f32 ? Math.fround(u) : u);
-  }
-}
-
-/** adamGeneralLoop and the parameter update in one pass (see adamApplyLoop). */
-function adamGeneralApplyLoop(
-  p: TypedArray,
-  gr: TypedArray,
-  m: TypedArray,
-  v: TypedArray,
-  vm: TypedArray | null,
-  k: Float64Array,
-  f32: boolean,
-): void {
-  const sign = k[SIGN] as number;
-  const b1 = k[B1] as number;
-  const c1 = k[C1] as number;
-  const b2 = k[B2] as number;
-  const c2 = k[C2] as number;
-  const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
-  const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
-  const l2 = k[L2] as number;
-  const decay = k[DECAY] as number;
-  const n = p.length;
+  const f32 = p instanceof Float32Array;
+  const n = gr.length;
   for (let i = 0; i < n; i++) {
     let g = sign * (gr[i] as number);
     const pi = p[i] as number;
@@ -150,7 +97,8 @@ function adamGeneralApplyLoop(
     }
     const step = (stepScaled * mi) / (Math.sqrt(d) + epsScaled);
     const u = decay !== 0 ? step - decay * pi : step;
-    p[i] = pi + (f32 ? Math.fround(u) : u);
+    if (apply) p[i] = pi + (f32 ? Math.fround(u) : u);
+    else gr[i] = u;
   }
 }
 
@@ -273,14 +221,14 @@ export function fusedAdam(
         if (state.nuMax !== null || l2 !== 0 || decay !== 0) {
           const p = l2 !== 0 || decay !== 0 ? paramFor(owner, params, name, n).data : u;
           const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
-          adamGeneralLoop(u, p, m, v, vm, coef);
+          adamGeneralLoop(p, u, m, v, vm, coef, false);
         } else if (!(
           u instanceof Float32Array &&
           m instanceof Float32Array &&
           v instanceof Float32Array &&
           adamF32(null, u, m, v, coef32)
         )) {
-          adamLoop(u, m, v, coef);
+          adamLoop(u, u, m, v, coef, false);
         }
       }
       state.count = t;
@@ -298,10 +246,9 @@ export function fusedAdam(
         const gr = (param.grad as Tensor).data;
         const m = bufferFor(owner, state.mu, name, n);
         const v = bufferFor(owner, state.nu, name, n);
-        const f32 = p instanceof Float32Array;
         if (general) {
           const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
-          adamGeneralApplyLoop(p, gr, m, v, vm, coef, f32);
+          adamGeneralLoop(p, gr, m, v, vm, coef, true);
         } else if (!(
           p instanceof Float32Array &&
           gr instanceof Float32Array &&
@@ -309,7 +256,7 @@ export function fusedAdam(
           v instanceof Float32Array &&
           adamF32(p, gr, m, v, coef32)
         )) {
-          adamApplyLoop(p, gr, m, v, coef, f32);
+          adamLoop(p, gr, m, v, coef, true);
         }
       }
       state.count = state.count + 1;
