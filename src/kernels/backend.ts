@@ -5,7 +5,12 @@ import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
 import type { KernelChoice, KernelImpl } from './types.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
-import { loadWasmKernels, loadWasmKernelsAsync, type WasmKernels } from './wasm/wasm-kernels.js';
+import {
+  loadWasmKernels,
+  loadWasmKernelsAsync,
+  type RnnBackwardExtras,
+  type WasmKernels,
+} from './wasm/wasm-kernels.js';
 
 /**
  * 'auto' sends a float32 GEMM to wasm when m·n·k is at least this. Below it the call overhead and
@@ -255,5 +260,63 @@ export function adamF32(
   const wk = choice === 'wasm' ? requireWasm() : tryWasm();
   if (wk === undefined) return false;
   wk.adamF32(p, g, m, v, coef);
+  return true;
+}
+
+// The wasm kernels for a tanh recurrence with B×H steps, or undefined for the JS loops: the
+// same rule as the per-step GEMM (B×H×H) would follow, so that 'auto' never changes the bits.
+function recurrenceWasm(b: number, h: number): WasmKernels | undefined {
+  if (choice === 'js') return undefined;
+  if (choice === 'wasm') return requireWasm();
+  return gemmKernelFor('float32', b, h, h) === 'wasm' ? tryWasm() : undefined;
+}
+
+/**
+ * Runs the forward pass of a float32 tanh RNN over a sequence on the WebAssembly kernels (see
+ * WasmKernels.rnnTanhForwardF32: hs ← tanh(X·W_ihᵀ + bias + h_{t−1}·W_hhᵀ), step after step)
+ * when the kernel choice and the step size allow it, and returns true; returns false (nothing
+ * done) when the caller should run its JS loops. Both give the same bits.
+ * @example if (!rnnTanhForwardF32(x, wIh, bias, whh, null, T, B, I, H, hs)) jsLoops();
+ * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
+ */
+export function rnnTanhForwardF32(
+  x: Float32Array,
+  wIh: Float32Array,
+  bias: Float32Array | null,
+  whh: Float32Array,
+  h0: Float32Array | null,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  hs: Float32Array,
+): boolean {
+  const wk = recurrenceWasm(B, H);
+  if (wk === undefined) return false;
+  wk.rnnTanhForwardF32(x, wIh, bias, whh, h0, T, B, I, H, hs);
+  return true;
+}
+
+/**
+ * The backward pass matching {@link rnnTanhForwardF32} (WasmKernels.rnnTanhBackwardF32: dPre_t
+ * = (g_t + dh_t)·(1 − h_t²), dh_{t−1} = dPre_t·W_hh, and optionally dW_hh and the bias sums),
+ * under the same rule; false means the caller runs its JS loops.
+ * @example if (!rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, null)) jsLoops();
+ * @see P. J. Werbos, "Backpropagation Through Time: What It Does and How to Do It", Proc. IEEE 78(10), 1990.
+ */
+export function rnnTanhBackwardF32(
+  g: Float32Array,
+  hs: Float32Array,
+  whh: Float32Array,
+  T: number,
+  B: number,
+  H: number,
+  dPre: Float32Array,
+  dh0: Float32Array | null,
+  extras?: RnnBackwardExtras,
+): boolean {
+  const wk = recurrenceWasm(B, H);
+  if (wk === undefined) return false;
+  wk.rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, dh0, extras);
   return true;
 }

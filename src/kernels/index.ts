@@ -3,8 +3,9 @@
 export type { KernelChoice, KernelImpl } from './types.js';
 export { convGeometry, type ConvGeometry, type ConvGeometryOptions } from './conv-geometry.js';
 export { gemmJs } from './js/gemm.js';
+export { tanhF32 } from './js/tanh.js';
 export { im2colJs, col2imJs } from './js/im2col.js';
-export type { WasmMemory } from './wasm/wasm-kernels.js';
+export type { RnnBackwardExtras, WasmMemory } from './wasm/wasm-kernels.js';
 export {
   WasmKernels,
   loadWasmKernels,
@@ -25,6 +26,8 @@ export {
   IM2COL_WASM_MIN_SIZE,
   adamF32,
   ADAM_WASM_MIN_SIZE,
+  rnnTanhForwardF32,
+  rnnTanhBackwardF32,
 } from './backend.js';
 export {
   setThreads,

@@ -194,6 +194,17 @@ describe('threaded wasm GEMM', () => {
     three.stopThreads();
   });
 
+  it('the GEMM that starts the pool is right: starting it does not clobber copied operands', () => {
+    // Regression: the pool's workspaces and zeroed control block were reserved where this very
+    // call had just copied A and B (1536 wrong elements of 512² before the fix).
+    const fresh = WasmKernels.fromBytes(sharedBytes);
+    fresh.setThreads(2);
+    const p: Problem = { ta: false, tb: false, m: 512, n: 512, k: 512, alpha: 1, beta: 0 };
+    const x = operands(p, new Rng(11));
+    expect(runOn(fresh, p, x)).toEqual(runOn(serial, p, x));
+    fresh.stopThreads();
+  });
+
   it('tiny problems stay on the calling thread and are still right', () => {
     const c = new Float32Array(4);
     parallel.gemmF32(

@@ -4,7 +4,7 @@ import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { gemm } from './internal/gemm.js';
-import { tanhF32 } from './internal/fast-tanh.js';
+import { tanhF32 } from '../kernels/js/tanh.js';
 
 /** Activations {@link linear} can fuse into its output pass. */
 export type LinearActivation = 'relu' | 'tanh';

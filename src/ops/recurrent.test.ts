@@ -11,6 +11,10 @@ import {
   refCaseMismatches,
   type RefCase,
 } from '../../test/op-test-utils.js';
+import { setKernels } from '../kernels/index.js';
+import { RNN } from '../nn/recurrent.js';
+import { add, mul } from './elementwise.js';
+import { sum } from './reduce.js';
 import { gru, lstm, rnnTanh, type RnnResult } from './recurrent.js';
 
 const ref = JSON.parse(
@@ -232,5 +236,65 @@ describe('recurrent: bad inputs', () => {
     expect(() =>
       rnnTanh(x, randomTensor([5, 4], rng, 'float32'), randomTensor([5, 5], rng)),
     ).toThrow(DtypeError);
+  });
+});
+
+describe('rnnTanh float32 on the wasm sequence kernels', () => {
+  // B·H·H ≥ the wasm GEMM threshold, so 'auto' and 'wasm' run the whole sequence in wasm
+  // (kernels/recurrence.test.ts checks those bits against the step-by-step loops). Here the
+  // op around them: every gradient against the float64 op, with and without h0, and the
+  // parameter-arena accumulation.
+  const f32 = (t: Tensor, grad: boolean): Tensor =>
+    new Tensor(Float32Array.from(t.data), t.shape, grad);
+  for (const withH0 of [false, true]) {
+    it(`matches float64 in output and all gradients (${withH0 ? 'with' : 'without'} h0)`, () => {
+      setKernels('wasm');
+      try {
+        const { rng, t } = setup(1, 6, 7, 5, 24, withH0 ? 31 : 32);
+        const inputs = withH0 ? t.slice(0, 6) : t.slice(0, 5);
+        const c = randomTensor([6, 7, 24], rng, 'float64');
+        const run = (xs: Tensor[], cc: Tensor): Tensor => {
+          const { output, hLast } = rnnTanh(xs[0]!, xs[1]!, xs[2]!, xs[3], xs[4], xs[5]);
+          return add(sum(mul(output, cc)), sum(hLast));
+        };
+        run(inputs, c).backward();
+        const lo = inputs.map((x) => f32(x, true));
+        run(lo, f32(c, false)).backward();
+        inputs.forEach((x, k) => {
+          const got = lo[k]!.grad!.data;
+          const want = x.grad!.data;
+          const scale = Math.max(...Array.from(want, Math.abs));
+          for (let i = 0; i < want.length; i++) {
+            expect(
+              Math.abs((got[i] as number) - (want[i] as number)),
+              `input ${k}[${i}]`,
+            ).toBeLessThan(2e-5 * scale + 1e-6);
+          }
+        });
+      } finally {
+        setKernels('auto');
+      }
+    });
+  }
+
+  it('float32 module gradients accumulate into the arena like fresh leaves', () => {
+    const layer = new RNN(5, 24, { seed: 4 });
+    const rng = new Rng(8);
+    const x = randomTensor([6, 7, 5], rng, 'float32');
+    const c = randomTensor([6, 7, 24], rng, 'float32');
+    const params = layer.namedParameters();
+    const names = Object.keys(params);
+    layer.zeroGrad();
+    sum(mul(layer.forward(x).output, c)).backward();
+    const arena = names.map((n) => Float32Array.from((params[n] as Tensor).grad!.data));
+    const copies = names.map((n) => f32(params[n] as Tensor, true));
+    const [wIh, wHh, bIh, bHh] = copies as [Tensor, Tensor, Tensor, Tensor];
+    sum(mul(rnnTanh(x, wIh, wHh, bIh, bHh).output, c)).backward();
+    // Same kernels, same order: the arena and the fresh leaves agree bit for bit.
+    copies.forEach((t, k) => expect(arena[k]).toEqual(t.grad!.data));
+    sum(mul(layer.forward(x).output, c)).backward();
+    names.forEach((n, k) =>
+      expect((params[n] as Tensor).grad!.data).toEqual(arena[k]!.map((v) => 2 * v)),
+    );
   });
 });

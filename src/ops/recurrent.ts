@@ -3,8 +3,9 @@ import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { rnnTanhBackwardF32, rnnTanhForwardF32 } from '../kernels/index.js';
 import { gemm } from './internal/gemm.js';
-import { tanhF32 } from './internal/fast-tanh.js';
+import { tanhF32 } from '../kernels/js/tanh.js';
 
 /** Result of {@link rnnTanh} and {@link gru}: every hidden state and the last one. */
 export interface RnnResult {
@@ -112,20 +113,33 @@ function prepare(
   };
 }
 
-/** XP[T·B, G·H] = X·W_ihᵀ (+ b_ih, + b_hh when `addHh`): the input projection of all steps at once. */
-function inputProjection(s: Seq, addHh: boolean): TypedArray {
-  const rows = s.t * s.b;
-  const gh = s.g * s.h;
-  const xp = allocData(s.dtype, rows * gh);
-  gemm(false, true, rows, gh, s.i, s.x.data, 0, s.wIh.data, 0, xp, 0, false);
+/** b_ih + b_hh (just b_ih when not `addHh`), rounded to the dtype, or null without biases. */
+function biasSum(s: Seq, addHh: boolean): TypedArray | null {
   const bi = s.bIh ? s.bIh.data : null;
   const bh = addHh && s.bHh ? s.bHh.data : null;
-  if (bi || bh) {
+  if (bi === null || bh === null) return bi ?? bh;
+  const d = allocData(s.dtype, bi.length);
+  for (let j = 0; j < d.length; j++) d[j] = (bi[j] as number) + (bh[j] as number);
+  return d;
+}
+
+/**
+ * XP[T·B, G·H] = X·W_ihᵀ + (b_ih + b_hh) (b_hh only when `addHh`; the biases are summed first,
+ * see biasSum): the input projection of all steps at once.
+ */
+function inputProjection(
+  s: Seq,
+  addHh: boolean,
+  xp: TypedArray = allocData(s.dtype, s.t * s.b * s.g * s.h),
+): TypedArray {
+  const rows = s.t * s.b;
+  const gh = s.g * s.h;
+  gemm(false, true, rows, gh, s.i, s.x.data, 0, s.wIh.data, 0, xp, 0, false);
+  const bias = biasSum(s, addHh);
+  if (bias !== null) {
     for (let r = 0; r < rows; r++) {
       const o = r * gh;
-      for (let j = 0; j < gh; j++)
-        xp[o + j] =
-          (xp[o + j] as number) + (bi ? (bi[j] as number) : 0) + (bh ? (bh[j] as number) : 0);
+      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (bias[j] as number);
     }
   }
   return xp;
@@ -154,6 +168,13 @@ function biasGrad(bias: Tensor, sums: Float64Array, dtype: DType): Tensor | null
   return new Tensor(d, bias.shape);
 }
 
+/** What a cell's wasm backward already computed (see sequenceGrads): W_hh's gradient result and
+ * dHP's float64 column sums (dHP = dXP). */
+interface DoneGrads {
+  wHh: Tensor | null;
+  sums: Float64Array | null;
+}
+
 /**
  * Gradients shared by the three cells, from the pre-activation gradients of all steps:
  * dXP (input side) and dHP (recurrent side; the same array for RNN/LSTM), and the hidden
@@ -167,6 +188,7 @@ function sequenceGrads(
   hs: TypedArray,
   dh0: TypedArray | null,
   dc0: TypedArray | null,
+  done?: DoneGrads,
 ): (Tensor | null)[] {
   const rows = s.t * s.b;
   const gh = s.g * s.h;
@@ -184,7 +206,8 @@ function sequenceGrads(
     gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, acc !== null);
     res.push(acc !== null ? null : new Tensor(d, s.wIh.shape));
   } else res.push(null);
-  if (s.wHh.requiresGrad) {
+  if (done !== undefined) res.push(done.wHh);
+  else if (s.wHh.requiresGrad) {
     const acc = leafGradBuffer(s.wHh);
     const d = acc ?? allocData(s.dtype, s.wHh.size);
     // Steps 1..T−1 read h_0..h_{T−2}, which are contiguous in `hs`: one GEMM for all of them.
@@ -196,7 +219,7 @@ function sequenceGrads(
   } else res.push(null);
   const needX = s.bIh?.requiresGrad === true;
   const needH = s.bHh?.requiresGrad === true;
-  const sumsX = needX || (needH && dHP === dXP) ? colSums(dXP, rows, gh) : null;
+  const sumsX = needX || (needH && dHP === dXP) ? (done?.sums ?? colSums(dXP, rows, gh)) : null;
   const sumsH = needH ? (dHP === dXP ? sumsX : colSums(dHP, rows, gh)) : null;
   if (s.bIh) res.push(needX ? biasGrad(s.bIh, sumsX as Float64Array, s.dtype) : null);
   if (s.bHh) res.push(needH ? biasGrad(s.bHh, sumsH as Float64Array, s.dtype) : null);
@@ -244,30 +267,76 @@ export function rnnTanh(
   const f32 = s.dtype === 'float32';
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
-  // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
-  const hs = inputProjection(s, true);
   const whh = weightHh.data;
-  for (let t = 0; t < T; t++) {
-    if (t > 0) gemm(false, true, B, H, H, hs, (t - 1) * bh, whh, 0, hs, t * bh, true);
-    else if (s.h0) gemm(false, true, B, H, H, s.h0.data, 0, whh, 0, hs, 0, true);
-    const o = t * bh;
-    if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
-    else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
+  // float32 runs the whole sequence on the wasm kernels when they are in use (same bits as the
+  // loops below on the wasm GEMM: rnnTanhForwardF32); the loops are the JS path and float64's.
+  const wasmF32 = (hs: TypedArray): boolean =>
+    f32 &&
+    rnnTanhForwardF32(
+      s.x.data as Float32Array,
+      s.wIh.data as Float32Array,
+      biasSum(s, true) as Float32Array | null,
+      whh as Float32Array,
+      s.h0 ? (s.h0.data as Float32Array) : null,
+      T,
+      B,
+      s.i,
+      H,
+      hs as Float32Array,
+    );
+  const hs = allocData(s.dtype, T * bh);
+  if (!wasmF32(hs)) {
+    // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
+    inputProjection(s, true, hs);
+    for (let t = 0; t < T; t++) {
+      if (t > 0) gemm(false, true, B, H, H, hs, (t - 1) * bh, whh, 0, hs, t * bh, true);
+      else if (s.h0) gemm(false, true, B, H, H, s.h0.data, 0, whh, 0, hs, 0, true);
+      const o = t * bh;
+      if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
+      else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
+    }
   }
   const output = new Tensor(hs, [T, B, H]);
   record('rnnTanh', output, s.inputs, (g) => {
     const gd = g.data;
     const dPre = allocData(s.dtype, T * bh);
     const dh = allocData(s.dtype, bh);
-    for (let t = T - 1; t >= 0; t--) {
+    const dh0 = needDh0(s) ? dh : null;
+    // On wasm, dW_hh (into the gradient arena when there is one) and the bias sums come from the
+    // same call, while dpre is in wasm memory.
+    const accW = leafGradBuffer(s.wHh);
+    const dW = f32 && s.wHh.requiresGrad ? (accW ?? allocData(s.dtype, s.wHh.size)) : null;
+    const sums = f32 && (s.bIh?.requiresGrad || s.bHh?.requiresGrad) ? new Float64Array(H) : null;
+    const onWasm =
+      f32 &&
+      rnnTanhBackwardF32(
+        gd as Float32Array,
+        hs as Float32Array,
+        whh as Float32Array,
+        T,
+        B,
+        H,
+        dPre as Float32Array,
+        dh0 as Float32Array | null,
+        {
+          h0: s.h0 ? (s.h0.data as Float32Array) : null,
+          dWhh: dW as Float32Array | null,
+          accumulate: accW !== null,
+          biasSums: sums,
+        },
+      );
+    for (let t = T - 1; t >= 0 && !onWasm; t--) {
       const o = t * bh;
       for (let k = 0; k < bh; k++) {
         const h = hs[o + k] as number;
         dPre[o + k] = ((gd[o + k] as number) + (dh[k] as number)) * (1 - h * h);
       }
-      if (t > 0 || needDh0(s)) gemm(false, false, B, H, H, dPre, o, whh, 0, dh, 0, false);
+      if (t > 0 || dh0 !== null) gemm(false, false, B, H, H, dPre, o, whh, 0, dh, 0, false);
     }
-    return sequenceGrads(s, dPre, dPre, hs, needDh0(s) ? dh : null, null);
+    const done: DoneGrads | undefined = onWasm
+      ? { wHh: dW !== null && accW === null ? new Tensor(dW, s.wHh.shape) : null, sums }
+      : undefined;
+    return sequenceGrads(s, dPre, dPre, hs, dh0, null, done);
   });
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'rnnTanh.hLast') };
 }

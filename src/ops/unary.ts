@@ -2,7 +2,7 @@ import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { erf } from '../numeric/normal-distribution.js';
 import { newTensor } from './internal/util.js';
-import { tanhF32 } from './internal/fast-tanh.js';
+import { tanhF32 } from '../kernels/js/tanh.js';
 
 /**
  * Builds a unary op from its scalar forward f(x) and derivative f'(x, y) (y = f(x) given to save

@@ -1,5 +1,6 @@
 import { ConfigError, DtypeError, GradscopeError, ShapeError, fmt } from '../../errors.js';
 import type { ConvGeometry } from '../conv-geometry.js';
+import { TANH_EDGE } from '../js/tanh.js';
 import { checkConvArgs, checkCount, checkGemmArgs } from '../validate.js';
 import { decodeBase64 } from './base64.js';
 import { GemmPool, MAX_PARTS, poolControlBytes } from './gemm-pool.js';
@@ -16,6 +17,21 @@ import { resolveThreads, threadSetting } from './thread-setting.js';
 
 // The few WebAssembly JS-API members used here are typed locally (not via lib.dom) so the core
 // type-checks without DOM types and still runs wherever `WebAssembly` exists.
+
+/**
+ * Optional outputs of {@link WasmKernels.rnnTanhBackwardF32}, computed while dpre is in wasm memory.
+ * @example wk.rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, null, { h0: null, dWhh, accumulate: true, biasSums: null });
+ */
+export interface RnnBackwardExtras {
+  /** The initial state ([B, H]) if the sequence had one: the first step's term of dW_hh. */
+  h0: Float32Array | null;
+  /** Receives dW_hh ([H, H]) = Σ_t dpre_tᵀ·h_{t−1}, or null for none. */
+  dWhh: Float32Array | null;
+  /** Add dW_hh to dWhh's contents instead of overwriting them. */
+  accumulate: boolean;
+  /** Receives Σ over all T·B rows of dpre ([H], float64), added to its contents; or null. */
+  biasSums: Float64Array | null;
+}
 
 /**
  * The part of a `WebAssembly.Memory` the kernels expose: its current buffer and `grow`.
@@ -57,6 +73,25 @@ interface KernelExports {
     batch: number,
   ): void;
   adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
+  packedBBytes(k: number, n: number): number;
+  packBAllF32(transB: number, b: number, ldb: number, k: number, n: number, dst: number): void;
+  gemmPackedBF32(
+    transA: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    packed: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
+  tanhF32(p: number, n: number): number;
+  tanhGradF32(g: number, dh: number, h: number, out: number, n: number): void;
+  addRowsF32(c: number, rows: number, cols: number, bias: number): void;
+  colSumsF64(src: number, rows: number, cols: number, dst: number): void;
   col2imF32(
     col: number,
     c: number,
@@ -98,6 +133,13 @@ const FUNCTIONS = [
   'im2colF32',
   'col2imF32',
   'adamF32',
+  'packedBBytes',
+  'packBAllF32',
+  'gemmPackedBF32',
+  'tanhF32',
+  'tanhGradF32',
+  'addRowsF32',
+  'colSumsF64',
 ] as const;
 
 // Float64 has no wasm kernel: the checks above allow both dtypes, this narrows to float32.
@@ -415,7 +457,8 @@ export class WasmKernels {
     const lda = ta ? m : k;
     const ldb = tb ? k : n;
     if (m * n * k >= this.parallelMinWork && this.threadPolicy !== 1) {
-      const pool = this.currentPool(true);
+      // Started (if at all) by scratchTop, before the caller laid out its scratch.
+      const pool = this.currentPool(false);
       const workers = pool === undefined ? 0 : Math.min(pool.ready(), this.threads - 1);
       if (pool !== undefined && workers > 0) {
         const count = Math.min(workers + 1, MAX_PARTS);
@@ -452,6 +495,16 @@ export class WasmKernels {
       }
     }
     this.ex.gemmF32(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n, this.work);
+  }
+
+  /**
+   * First byte of the transient scratch for a call that may run a GEMM of m·n·k = `work`. A
+   * worker pool such a GEMM needs is started first: starting it reserves memory (its packing
+   * workspaces, its control block, which is zeroed) exactly where the scratch would otherwise lie.
+   */
+  private scratchTop(work: number): number {
+    if (work >= this.parallelMinWork && this.threadPolicy !== 1) this.currentPool(true);
+    return this.reservedTop;
   }
 
   /**
@@ -509,6 +562,132 @@ export class WasmKernels {
   }
 
   /**
+   * The forward pass of a tanh RNN over a whole sequence on float32 data (see rnnTanh in
+   * ops/recurrent.ts): hs[t] = tanh(X_t·W_ihᵀ + bias + h_{t−1}·W_hhᵀ) for t < T, h_{−1} = h0
+   * (zero when null), written to `hs` ([T, B, H]). Everything runs in wasm memory: the input
+   * projection of all steps at once, then per step one GEMM against W_hhᵀ packed once for the
+   * whole sequence and one SIMD tanh pass. Same bits as the JS path of that op on the wasm GEMM
+   * (same tiles and order; tanh evaluated as tanhF32 does; bias = b_ih + b_hh rounded to float32).
+   * @example wk.rnnTanhForwardF32(x, wIh, bias, whh, null, T, B, I, H, hs);
+   * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
+   */
+  rnnTanhForwardF32(
+    x: Float32Array,
+    wIh: Float32Array,
+    bias: Float32Array | null,
+    whh: Float32Array,
+    h0: Float32Array | null,
+    T: number,
+    B: number,
+    I: number,
+    H: number,
+    hs: Float32Array,
+  ): void {
+    const bh = B * H;
+    const xPtr = this.scratchTop(T * B * H * I);
+    const wIhPtr = align(xPtr + T * B * I * 4);
+    const biasPtr = align(wIhPtr + H * I * 4);
+    const whhPtr = align(biasPtr + H * 4);
+    const h0Ptr = align(whhPtr + H * H * 4);
+    const hsPtr = align(h0Ptr + bh * 4);
+    const packedPtr = align(hsPtr + T * bh * 4);
+    this.ensureBytes(align(packedPtr + this.ex.packedBBytes(H, H)));
+    const heap = this.heap;
+    heap.set(x.subarray(0, T * B * I), xPtr >> 2);
+    heap.set(wIh.subarray(0, H * I), wIhPtr >> 2);
+    heap.set(whh.subarray(0, H * H), whhPtr >> 2);
+    if (bias !== null) heap.set(bias.subarray(0, H), biasPtr >> 2);
+    if (h0 !== null) heap.set(h0.subarray(0, bh), h0Ptr >> 2);
+    const ex = this.ex;
+    this.compute(0, 1, T * B, H, I, 1, xPtr, wIhPtr, 0, hsPtr);
+    if (bias !== null) ex.addRowsF32(hsPtr, T * B, H, biasPtr);
+    ex.packBAllF32(1, whhPtr, H, H, H, packedPtr);
+    for (let t = 0; t < T; t++) {
+      const cur = hsPtr + t * bh * 4;
+      const prev = t > 0 ? cur - bh * 4 : h0 !== null ? h0Ptr : -1;
+      if (prev >= 0) ex.gemmPackedBF32(0, B, H, H, prev, H, packedPtr, 1, cur, H, this.work);
+      if (ex.tanhF32(cur, bh) > 0) finishTanh(heap, cur >> 2, bh);
+    }
+    hs.set(heap.subarray(hsPtr >> 2, (hsPtr >> 2) + T * bh));
+  }
+
+  /**
+   * The backward pass of {@link WasmKernels.rnnTanhForwardF32}: given dL/dhs (`g`, [T, B, H])
+   * and the hidden states `hs`, writes dpre_t = (g_t + dh_t)·(1 − h_t²) to `dPre` for t = T−1…0
+   * with dh_{t−1} = dpre_t·W_hh (dh_T = 0), and dh_{−1} (the gradient of h0) to `dh0` when it is
+   * given. W_hh is packed once for the sequence. While dpre is in wasm memory it also computes,
+   * when asked (`extras`): dW_hh = Σ_t dpre_tᵀ·h_{t−1} (h_{−1} = extras.h0; added to dWhh's
+   * contents when `accumulate`) and the bias gradient Σ_rows dpre in float64 (added to
+   * biasSums). Same bits as the op's JS path on the wasm GEMM.
+   * @example wk.rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, null);
+   * @see P. J. Werbos, "Backpropagation Through Time: What It Does and How to Do It", Proc. IEEE 78(10), 1990.
+   */
+  rnnTanhBackwardF32(
+    g: Float32Array,
+    hs: Float32Array,
+    whh: Float32Array,
+    T: number,
+    B: number,
+    H: number,
+    dPre: Float32Array,
+    dh0: Float32Array | null,
+    extras?: RnnBackwardExtras,
+  ): void {
+    const bh = B * H;
+    const dWhh = extras?.dWhh ?? null;
+    const h0 = extras?.h0 ?? null;
+    const sums = extras?.biasSums ?? null;
+    const gPtr = this.scratchTop(dWhh === null ? 0 : H * H * T * B);
+    const hsPtr = align(gPtr + T * bh * 4);
+    const whhPtr = align(hsPtr + T * bh * 4);
+    const dhPtr = align(whhPtr + H * H * 4);
+    const h0Ptr = align(dhPtr + bh * 4);
+    const dwPtr = align(h0Ptr + bh * 4);
+    const sumsPtr = align(dwPtr + H * H * 4);
+    const packedPtr = align(sumsPtr + H * 8);
+    this.ensureBytes(align(packedPtr + this.ex.packedBBytes(H, H)));
+    const heap = this.heap;
+    heap.set(g.subarray(0, T * bh), gPtr >> 2);
+    heap.set(hs.subarray(0, T * bh), hsPtr >> 2);
+    heap.set(whh.subarray(0, H * H), whhPtr >> 2);
+    heap.fill(0, dhPtr >> 2, (dhPtr >> 2) + bh);
+    const ex = this.ex;
+    ex.packBAllF32(0, whhPtr, H, H, H, packedPtr);
+    for (let t = T - 1; t >= 0; t--) {
+      const o = t * bh * 4;
+      // dpre_t overwrites g_t (read once, just here).
+      ex.tanhGradF32(gPtr + o, dhPtr, hsPtr + o, gPtr + o, bh);
+      if (t > 0 || dh0 !== null) {
+        ex.gemmPackedBF32(0, B, H, H, gPtr + o, H, packedPtr, 0, dhPtr, H, this.work);
+      }
+    }
+    dPre.set(heap.subarray(gPtr >> 2, (gPtr >> 2) + T * bh));
+    if (dh0 !== null) dh0.set(heap.subarray(dhPtr >> 2, (dhPtr >> 2) + bh));
+    const later = (T - 1) * B;
+    if (dWhh !== null && later === 0 && h0 === null) {
+      if (extras?.accumulate !== true) dWhh.fill(0); // T = 1 from a zero state: dW_hh = 0
+    } else if (dWhh !== null) {
+      // As the op's JS path: steps 1..T−1 read h_0..h_{T−2} (contiguous), then h0's term.
+      const accumulate = extras?.accumulate === true;
+      if (accumulate) heap.set(dWhh.subarray(0, H * H), dwPtr >> 2);
+      if (later > 0) {
+        this.compute(1, 0, H, H, later, 1, gPtr + bh * 4, hsPtr, accumulate ? 1 : 0, dwPtr);
+      }
+      if (h0 !== null) {
+        heap.set(h0.subarray(0, bh), h0Ptr >> 2);
+        this.compute(1, 0, H, H, B, 1, gPtr, h0Ptr, later > 0 || accumulate ? 1 : 0, dwPtr);
+      }
+      dWhh.set(heap.subarray(dwPtr >> 2, (dwPtr >> 2) + H * H));
+    }
+    if (sums !== null) {
+      const f64 = new Float64Array(this.mem.buffer, sumsPtr, H);
+      f64.set(sums.subarray(0, H));
+      ex.colSumsF64(gPtr, T * B, H, sumsPtr);
+      sums.set(f64);
+    }
+  }
+
+  /**
    * Reserves `bytes` of wasm memory for the caller's own long-lived data (e.g. a tensor arena)
    * and returns its 64-byte-aligned byte address. Reservations are never freed.
    * @example const ptr = wk.reserve(1024 * 4); wk.f32View(ptr, 1024).fill(1);
@@ -555,6 +734,7 @@ export class WasmKernels {
     beta: number,
     cPtr: number,
   ): void {
+    this.scratchTop(m * n * k);
     this.compute(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, bPtr, beta, cPtr);
   }
 
@@ -611,7 +791,7 @@ export class WasmKernels {
     const copyA = aPtr < 0 && readsAB;
     const copyB = bPtr < 0 && readsAB;
     const cInPlace = cPtr >= 0;
-    let top = this.reservedTop;
+    let top = this.scratchTop(m * n * k);
     if (copyA) {
       aPtr = top;
       top = align(top + m * k * 4);
@@ -766,6 +946,15 @@ export class WasmKernels {
     heap.set(col.subarray(colOffset, colOffset + cs), colPtr >> 2);
     this.col2imF32Ptr(colPtr, g, xPtr, batch);
     x.set(heap.subarray(xPtr >> 2, (xPtr >> 2) + xs), xOffset);
+  }
+}
+
+// tanhF32's kernel leaves |x| > 7.9053 (outside its fit) unchanged: Math.tanh finishes those,
+// exactly as the JS tanhF32 does.
+function finishTanh(heap: Float32Array, start: number, n: number): void {
+  for (let i = start; i < start + n; i++) {
+    const v = heap[i] as number;
+    if (v > TANH_EDGE || v < -TANH_EDGE) heap[i] = Math.tanh(v);
   }
 }
 

@@ -384,30 +384,145 @@ export function gemmF32(
       packB(tb, b, ldb, pc, jc, kc, nc, packedB);
       // The first depth slice applies beta; later slices accumulate onto it.
       const mode: i32 = pc > 0 || beta == 1 ? 1 : beta == 0 ? 0 : 2;
-      for (let ic: i32 = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        packA(ta, a, lda, ic, pc, mc, kc, alpha, packedA);
-        const cBlock = c + (<usize>ic * <usize>ldc + <usize>jc) * 4;
-        for (let jr: i32 = 0; jr < nc; jr += NR) {
-          const cols = min(NR, nc - jr);
-          const pb = packedB + <usize>(jr * kc) * 4;
-          const cCol = cBlock + <usize>jr * 4;
-          for (let ir: i32 = 0; ir < mc; ir += MR) {
-            microKernel(
-              kc,
-              packedA + <usize>(ir * kc * AW),
-              pb,
-              cCol + <usize>ir * <usize>ldc * 4,
-              ldc,
-              min(MR, mc - ir),
-              cols,
-              beta,
-              mode,
-              tile,
-            );
-          }
-        }
+      multiplyBlock(
+        ta,
+        a,
+        lda,
+        m,
+        pc,
+        kc,
+        nc,
+        alpha,
+        packedA,
+        packedB,
+        c + <usize>jc * 4,
+        ldc,
+        beta,
+        mode,
+        tile,
+      );
+    }
+  }
+}
+
+// C[0..m)×[0..nc) (row stride ldc) receives op(A)[0..m)×[pc, pc+kc) times one packed KC×NC
+// block of op(B) (see packB), according to `mode` (see storeRow): op(A) is packed MC rows at a
+// time into `packedA`, and the 5×8 tiles run over the block.
+function multiplyBlock(
+  ta: bool,
+  a: usize,
+  lda: i32,
+  m: i32,
+  pc: i32,
+  kc: i32,
+  nc: i32,
+  alpha: f32,
+  packedA: usize,
+  packedB: usize,
+  c: usize,
+  ldc: i32,
+  beta: f32,
+  mode: i32,
+  tile: usize,
+): void {
+  for (let ic: i32 = 0; ic < m; ic += MC) {
+    const mc = min(MC, m - ic);
+    packA(ta, a, lda, ic, pc, mc, kc, alpha, packedA);
+    const cBlock = c + <usize>ic * <usize>ldc * 4;
+    for (let jr: i32 = 0; jr < nc; jr += NR) {
+      const cols = min(NR, nc - jr);
+      const pb = packedB + <usize>(jr * kc) * 4;
+      const cCol = cBlock + <usize>jr * 4;
+      for (let ir: i32 = 0; ir < mc; ir += MR) {
+        microKernel(
+          kc,
+          packedA + <usize>(ir * kc * AW),
+          pb,
+          cCol + <usize>ir * <usize>ldc * 4,
+          ldc,
+          min(MR, mc - ir),
+          cols,
+          beta,
+          mode,
+          tile,
+        );
       }
+    }
+  }
+}
+
+/** Bytes that packBAllF32 writes for a k×n op(B): every KC×NC block, zero-padded to whole panels. */
+export function packedBBytes(k: i32, n: i32): i32 {
+  return k * (((n + NR - 1) / NR) * NR) * 4;
+}
+
+/**
+ * Packs all of op(B) (k×n; B stored k×n with row stride ldb, or n×k when transB) at `dst`
+ * (packedBBytes(k, n) bytes, 16-byte aligned), block after block in the order gemmF32 packs
+ * them, so that gemmPackedBF32 can multiply many A matrices by the same B without packing it
+ * again (a recurrent layer multiplies every time step by the same W_hh).
+ */
+export function packBAllF32(transB: i32, b: usize, ldb: i32, k: i32, n: i32, dst: usize): void {
+  let d = dst;
+  for (let jc: i32 = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc: i32 = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB != 0, b, ldb, pc, jc, kc, nc, d);
+      d += <usize>(kc * (((nc + NR - 1) / NR) * NR)) * 4;
+    }
+  }
+}
+
+/**
+ * gemmF32 with alpha = 1 and op(B) already packed by packBAllF32(·, ·, ·, k, n, packed): the
+ * same blocks, tiles and summation order, so the same bits as gemmF32 on the unpacked B.
+ * `work` as for gemmF32.
+ */
+export function gemmPackedBF32(
+  transA: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  lda: i32,
+  packed: usize,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    scaleC(c, m, n, ldc, beta);
+    return;
+  }
+  const packedA = work;
+  const tile = work + <usize>(MC * KC * AW) + <usize>(KC * NC) * 4;
+  let pb = packed;
+  for (let jc: i32 = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc: i32 = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const mode: i32 = pc > 0 || beta == 1 ? 1 : beta == 0 ? 0 : 2;
+      multiplyBlock(
+        transA != 0,
+        a,
+        lda,
+        m,
+        pc,
+        kc,
+        nc,
+        1,
+        packedA,
+        pb,
+        c + <usize>jc * 4,
+        ldc,
+        beta,
+        mode,
+        tile,
+      );
+      pb += <usize>(kc * (((nc + NR - 1) / NR) * NR)) * 4;
     }
   }
 }

@@ -2,7 +2,8 @@
 // Every export works on byte addresses in this module's linear memory; the loader
 // (../wasm-kernels.ts) owns the memory layout above heapBase().
 
-export { gemmF32, gemmWorkBytes } from './gemm';
+export { gemmF32, gemmWorkBytes, gemmPackedBF32, packBAllF32, packedBBytes } from './gemm';
+export { tanhF32, tanhGradF32, addRowsF32, colSumsF64 } from './recurrence';
 export { im2colF32, col2imF32 } from './im2col';
 export { adamF32 } from './adam';
 

@@ -11,8 +11,13 @@ const B0 = 4.89352518554385e-3;
 const B2 = 2.268434632439e-3;
 const B4 = 1.18534705686654e-4;
 const B6 = 1.19825839466702e-6;
-/** Edge of the fitted interval; outside it Math.tanh is used (rare, and ±1 in float32 past ~9). */
-const EDGE = 7.90531110763549805;
+/**
+ * Edge of the fitted interval of {@link tanhF32}; outside it Math.tanh is used (rare, and ±1 in
+ * float32 past ~9). The wasm tanh kernel leaves such values for Math.tanh too.
+ * @example Math.abs(x) > TANH_EDGE // tanhF32(x) === Math.tanh(x)
+ */
+export const TANH_EDGE = 7.90531110763549805;
+const EDGE = TANH_EDGE;
 /** (1/8)²: below it the Taylor series is used. */
 const SMALL2 = 1 / 64;
 
