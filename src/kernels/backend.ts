@@ -8,6 +8,7 @@ import { checkConvArgs, checkGemmArgs } from './validate.js';
 import {
   loadWasmKernels,
   loadWasmKernelsAsync,
+  type LinearAct,
   type RnnBackwardExtras,
   type WasmKernels,
 } from './wasm/wasm-kernels.js';
@@ -273,16 +274,17 @@ function recurrenceWasm(b: number, h: number): WasmKernels | undefined {
 
 /**
  * Runs the forward pass of a float32 tanh RNN over a sequence on the WebAssembly kernels (see
- * WasmKernels.rnnTanhForwardF32: hs ← tanh(X·W_ihᵀ + bias + h_{t−1}·W_hhᵀ), step after step)
+ * WasmKernels.rnnTanhForwardF32: hs ← tanh(X·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ), step after step)
  * when the kernel choice and the step size allow it, and returns true; returns false (nothing
  * done) when the caller should run its JS loops. Both give the same bits.
- * @example if (!rnnTanhForwardF32(x, wIh, bias, whh, null, T, B, I, H, hs)) jsLoops();
+ * @example if (!rnnTanhForwardF32(x, wIh, bIh, bHh, whh, null, T, B, I, H, hs)) jsLoops();
  * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
  */
 export function rnnTanhForwardF32(
   x: Float32Array,
   wIh: Float32Array,
-  bias: Float32Array | null,
+  bIh: Float32Array | null,
+  bHh: Float32Array | null,
   whh: Float32Array,
   h0: Float32Array | null,
   T: number,
@@ -293,7 +295,7 @@ export function rnnTanhForwardF32(
 ): boolean {
   const wk = recurrenceWasm(B, H);
   if (wk === undefined) return false;
-  wk.rnnTanhForwardF32(x, wIh, bias, whh, h0, T, B, I, H, hs);
+  wk.rnnTanhForwardF32(x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs);
   return true;
 }
 
@@ -318,5 +320,68 @@ export function rnnTanhBackwardF32(
   const wk = recurrenceWasm(B, H);
   if (wk === undefined) return false;
   wk.rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, dh0, extras);
+  return true;
+}
+
+/**
+ * Runs the fused float32 linear layer y = act(x·Wᵀ + b) on the WebAssembly kernels (see
+ * WasmKernels.linearForwardF32; act 0 none, 1 ReLU, 2 tanh) when the kernel choice sends its
+ * GEMM (rows × outF × inF) to wasm, and returns true; false (nothing done) means the caller runs
+ * its GEMM and JS loops. Both give the same bits.
+ * @example if (!linearForwardF32(x, w, b, 1, rows, inF, outF, y)) jsPath();
+ * @see https://pytorch.org/docs/stable/generated/torch.nn.functional.linear.html
+ */
+export function linearForwardF32(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  act: LinearAct,
+  rows: number,
+  inF: number,
+  outF: number,
+  y: Float32Array,
+): boolean {
+  if (gemmKernelFor('float32', rows, outF, inF) !== 'wasm') return false;
+  (wasm ?? requireWasm()).linearForwardF32(x, w, bias, act, rows, inF, outF, y);
+  return true;
+}
+
+/**
+ * The backward pass matching {@link linearForwardF32} (WasmKernels.linearBackwardF32: gz =
+ * g·act'(y), dx = gz·W, dW (+)= gzᵀ·x, db (+)= Σ_rows gz), under the same rule; false means the
+ * caller runs its own.
+ * @example if (!linearBackwardF32(g, y, x, w, 1, rows, inF, outF, dx, dW, true, db, true)) jsPath();
+ */
+export function linearBackwardF32(
+  g: Float32Array,
+  y: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  act: LinearAct,
+  rows: number,
+  inF: number,
+  outF: number,
+  dx: Float32Array | null,
+  dW: Float32Array | null,
+  dWAccumulate: boolean,
+  db: Float32Array | null,
+  dbAccumulate: boolean,
+): boolean {
+  if (gemmKernelFor('float32', rows, outF, inF) !== 'wasm') return false;
+  (wasm ?? requireWasm()).linearBackwardF32(
+    g,
+    y,
+    x,
+    w,
+    act,
+    rows,
+    inF,
+    outF,
+    dx,
+    dW,
+    dWAccumulate,
+    db,
+    dbAccumulate,
+  );
   return true;
 }

@@ -5,7 +5,7 @@ export { convGeometry, type ConvGeometry, type ConvGeometryOptions } from './con
 export { gemmJs } from './js/gemm.js';
 export { tanhF32 } from './js/tanh.js';
 export { im2colJs, col2imJs } from './js/im2col.js';
-export type { RnnBackwardExtras, WasmMemory } from './wasm/wasm-kernels.js';
+export type { LinearAct, RnnBackwardExtras, WasmMemory } from './wasm/wasm-kernels.js';
 export {
   WasmKernels,
   loadWasmKernels,
@@ -28,6 +28,8 @@ export {
   ADAM_WASM_MIN_SIZE,
   rnnTanhForwardF32,
   rnnTanhBackwardF32,
+  linearForwardF32,
+  linearBackwardF32,
 } from './backend.js';
 export {
   setThreads,

@@ -5,6 +5,7 @@ import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
+import { linearBackwardF32, linearForwardF32, type LinearAct } from '../kernels/index.js';
 
 /** Activations {@link linear} can fuse into its output pass. */
 export type LinearActivation = 'relu' | 'tanh';
@@ -55,11 +56,30 @@ export function linear(
   const rows = x.size / inF;
   const outShape = [...x.shape.slice(0, -1), outF];
   const y = allocData(x.dtype, rows * outF);
-  gemm(false, true, rows, outF, inF, x.data, 0, weight.data, 0, y, 0, false);
-  epilogue(y, rows, outF, b === null ? null : b.data, act);
+  // float32 runs on the wasm kernels in one call when its GEMM would (the same bits).
+  const f32 = y instanceof Float32Array;
+  const code: LinearAct = act === null ? 0 : act === 'relu' ? 1 : 2;
+  const onWasm =
+    f32 &&
+    linearForwardF32(
+      x.data as Float32Array,
+      weight.data as Float32Array,
+      b === null ? null : (b.data as Float32Array),
+      code,
+      rows,
+      inF,
+      outF,
+      y,
+    );
+  if (!onWasm) {
+    gemm(false, true, rows, outF, inF, x.data, 0, weight.data, 0, y, 0, false);
+    epilogue(y, rows, outF, b === null ? null : b.data, act);
+  }
   const out = new Tensor(y, outShape);
   const inputs = b ? [x, weight, b] : [x, weight];
   return record(act === null ? 'linear' : `linear+${act}`, out, inputs, (g) => {
+    if (onWasm)
+      return linearBackwardWasm(g, y as Float32Array, x, weight, b, code, rows, inF, outF);
     let gd = g.data;
     if (act !== null) {
       const gz = allocData(g.dtype, gd.length);
@@ -95,6 +115,46 @@ export function linear(
     }
     return b ? [dx, dw, db] : [dx, dw];
   });
+}
+
+/** The VJP of {@link linear} on the wasm kernels (one call; see linearBackwardF32). */
+function linearBackwardWasm(
+  g: Tensor,
+  y: Float32Array,
+  x: Tensor,
+  weight: Tensor,
+  b: Tensor | null,
+  act: LinearAct,
+  rows: number,
+  inF: number,
+  outF: number,
+): (Tensor | null)[] {
+  const dx = x.requiresGrad ? new Float32Array(x.size) : null;
+  const accW = leafGradBuffer(weight) as Float32Array | null;
+  const dW = weight.requiresGrad ? (accW ?? new Float32Array(weight.size)) : null;
+  const accB = b === null ? null : (leafGradBuffer(b) as Float32Array | null);
+  const db = b?.requiresGrad ? (accB ?? new Float32Array(outF)) : null;
+  linearBackwardF32(
+    g.data as Float32Array,
+    y,
+    x.data as Float32Array,
+    weight.data as Float32Array,
+    act,
+    rows,
+    inF,
+    outF,
+    dx,
+    dW,
+    accW !== null,
+    db,
+    accB !== null,
+  );
+  const res = [
+    dx === null ? null : new Tensor(dx, x.shape),
+    dW === null || accW !== null ? null : new Tensor(dW, weight.shape),
+  ];
+  if (b !== null) res.push(db === null || accB !== null ? null : new Tensor(db, b.shape));
+  return res;
 }
 
 /** y ← act(y + b) row by row (b may be null, act may be null); one branch-free loop per case. */

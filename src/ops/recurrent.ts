@@ -113,19 +113,9 @@ function prepare(
   };
 }
 
-/** b_ih + b_hh (just b_ih when not `addHh`), rounded to the dtype, or null without biases. */
-function biasSum(s: Seq, addHh: boolean): TypedArray | null {
-  const bi = s.bIh ? s.bIh.data : null;
-  const bh = addHh && s.bHh ? s.bHh.data : null;
-  if (bi === null || bh === null) return bi ?? bh;
-  const d = allocData(s.dtype, bi.length);
-  for (let j = 0; j < d.length; j++) d[j] = (bi[j] as number) + (bh[j] as number);
-  return d;
-}
-
 /**
- * XP[T·B, G·H] = X·W_ihᵀ + (b_ih + b_hh) (b_hh only when `addHh`; the biases are summed first,
- * see biasSum): the input projection of all steps at once.
+ * XP[T·B, G·H] = X·W_ihᵀ + b_ih (+ b_hh when `addHh`; summed left to right in the working
+ * precision, rounded once to the dtype): the input projection of all steps at once.
  */
 function inputProjection(
   s: Seq,
@@ -135,12 +125,16 @@ function inputProjection(
   const rows = s.t * s.b;
   const gh = s.g * s.h;
   gemm(false, true, rows, gh, s.i, s.x.data, 0, s.wIh.data, 0, xp, 0, false);
-  const bias = biasSum(s, addHh);
-  if (bias !== null) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * gh;
-      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (bias[j] as number);
-    }
+  const b1 = s.bIh ? s.bIh.data : addHh && s.bHh ? s.bHh.data : null;
+  const b2 = s.bIh && addHh && s.bHh ? s.bHh.data : null;
+  if (b1 === null) return xp;
+  for (let r = 0; r < rows; r++) {
+    const o = r * gh;
+    if (b2 === null)
+      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (b1[j] as number);
+    else
+      for (let j = 0; j < gh; j++)
+        xp[o + j] = (xp[o + j] as number) + (b1[j] as number) + (b2[j] as number);
   }
   return xp;
 }
@@ -275,7 +269,8 @@ export function rnnTanh(
     rnnTanhForwardF32(
       s.x.data as Float32Array,
       s.wIh.data as Float32Array,
-      biasSum(s, true) as Float32Array | null,
+      s.bIh ? (s.bIh.data as Float32Array) : null,
+      s.bHh ? (s.bHh.data as Float32Array) : null,
       whh as Float32Array,
       s.h0 ? (s.h0.data as Float32Array) : null,
       T,

@@ -19,6 +19,12 @@ import { resolveThreads, threadSetting } from './thread-setting.js';
 // type-checks without DOM types and still runs wherever `WebAssembly` exists.
 
 /**
+ * The activation of {@link WasmKernels.linearForwardF32}: 0 none, 1 ReLU, 2 tanh.
+ * @example const act: LinearAct = 1; // relu
+ */
+export type LinearAct = 0 | 1 | 2;
+
+/**
  * Optional outputs of {@link WasmKernels.rnnTanhBackwardF32}, computed while dpre is in wasm memory.
  * @example wk.rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, null, { h0: null, dWhh, accumulate: true, biasSums: null });
  */
@@ -90,8 +96,11 @@ interface KernelExports {
   ): void;
   tanhF32(p: number, n: number): number;
   tanhGradF32(g: number, dh: number, h: number, out: number, n: number): void;
-  addRowsF32(c: number, rows: number, cols: number, bias: number): void;
+  addRowsF32(c: number, rows: number, cols: number, b1: number, b2: number, two: number): void;
   colSumsF64(src: number, rows: number, cols: number, dst: number): void;
+  reluF32(p: number, n: number): void;
+  actGradF32(g: number, y: number, out: number, n: number, act: number): void;
+  addColSumsF32(src: number, rows: number, cols: number, dst: number): void;
   col2imF32(
     col: number,
     c: number,
@@ -140,6 +149,9 @@ const FUNCTIONS = [
   'tanhGradF32',
   'addRowsF32',
   'colSumsF64',
+  'reluF32',
+  'actGradF32',
+  'addColSumsF32',
 ] as const;
 
 // Float64 has no wasm kernel: the checks above allow both dtypes, this narrows to float32.
@@ -562,19 +574,124 @@ export class WasmKernels {
   }
 
   /**
+   * y = act(x·Wᵀ + b) on float32 data (x [rows, inF], W [outF, inF], b [outF] or null; act 0
+   * none, 1 ReLU, 2 tanh), the fused linear layer of ops/linear.ts in one call: the GEMM, then
+   * the bias and the activation on the result while it is in wasm memory. Same bits as that op's
+   * JS path on the wasm GEMM (float32 bias add; ReLU `v > 0 ? v : 0`; tanh as tanhF32).
+   * @example wk.linearForwardF32(x, w, b, 1, 128, 784, 256, y); // relu(x·Wᵀ + b)
+   * @see https://pytorch.org/docs/stable/generated/torch.nn.functional.linear.html
+   */
+  linearForwardF32(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    act: LinearAct,
+    rows: number,
+    inF: number,
+    outF: number,
+    y: Float32Array,
+  ): void {
+    const n = rows * outF;
+    const xPtr = this.scratchTop(rows * outF * inF);
+    const wPtr = align(xPtr + rows * inF * 4);
+    const bPtr = align(wPtr + outF * inF * 4);
+    const yPtr = align(bPtr + outF * 4);
+    this.ensureBytes(align(yPtr + n * 4));
+    this.put(x, xPtr, rows * inF);
+    this.put(w, wPtr, outF * inF);
+    const ex = this.ex;
+    this.compute(0, 1, rows, outF, inF, 1, xPtr, wPtr, 0, yPtr);
+    if (bias !== null) {
+      this.put(bias, bPtr, outF);
+      ex.addRowsF32(yPtr, rows, outF, bPtr, 0, 0);
+    }
+    if (act === 1) ex.reluF32(yPtr, n);
+    else if (act === 2 && ex.tanhF32(yPtr, n) > 0) finishTanh(this.heap, yPtr >> 2, n);
+    this.take(yPtr, y, n);
+  }
+
+  /**
+   * The backward pass of {@link WasmKernels.linearForwardF32} from dL/dy (`g`) and the forward's
+   * output `y` (unused when act is 0): gz = g·act'(y), then dx = gz·W, dW = gzᵀ·x and db = the
+   * column sums of gz (float32, row after row), each written to its array when it is given, and
+   * added to its contents instead when the matching accumulate flag is set (a parameter's
+   * gradient buffer). Same bits as the op's JS path on the wasm GEMM.
+   * @example wk.linearBackwardF32(g, y, x, w, 1, 128, 784, 256, null, dW, true, db, true);
+   */
+  linearBackwardF32(
+    g: Float32Array,
+    y: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    act: LinearAct,
+    rows: number,
+    inF: number,
+    outF: number,
+    dx: Float32Array | null,
+    dW: Float32Array | null,
+    dWAccumulate: boolean,
+    db: Float32Array | null,
+    dbAccumulate: boolean,
+  ): void {
+    const n = rows * outF;
+    const gPtr = this.scratchTop(rows * outF * inF);
+    const yPtr = align(gPtr + n * 4);
+    const xPtr = align(yPtr + (act === 0 ? 0 : n * 4));
+    const wPtr = align(xPtr + rows * inF * 4);
+    const dxPtr = align(wPtr + outF * inF * 4);
+    const dwPtr = align(dxPtr + rows * inF * 4);
+    const dbPtr = align(dwPtr + outF * inF * 4);
+    this.ensureBytes(align(dbPtr + outF * 4));
+    const ex = this.ex;
+    this.put(g, gPtr, n);
+    if (act !== 0) {
+      this.put(y, yPtr, n);
+      ex.actGradF32(gPtr, yPtr, gPtr, n, act);
+    }
+    if (dx !== null) {
+      this.put(w, wPtr, outF * inF);
+      this.compute(0, 0, rows, inF, outF, 1, gPtr, wPtr, 0, dxPtr);
+      this.take(dxPtr, dx, rows * inF);
+    }
+    if (dW !== null) {
+      this.put(x, xPtr, rows * inF);
+      if (dWAccumulate) this.put(dW, dwPtr, outF * inF);
+      this.compute(1, 0, outF, inF, rows, 1, gPtr, xPtr, dWAccumulate ? 1 : 0, dwPtr);
+      this.take(dwPtr, dW, outF * inF);
+    }
+    if (db !== null) {
+      if (dbAccumulate) this.put(db, dbPtr, outF);
+      else this.heap.fill(0, dbPtr >> 2, (dbPtr >> 2) + outF);
+      ex.addColSumsF32(gPtr, rows, outF, dbPtr);
+      this.take(dbPtr, db, outF);
+    }
+  }
+
+  /** Copies the first n floats of `src` to byte address ptr (inside memory already grown). */
+  private put(src: Float32Array, ptr: number, n: number): void {
+    this.heap.set(n === src.length ? src : src.subarray(0, n), ptr >> 2);
+  }
+
+  /** Copies n floats at byte address ptr into the start of `dst`. */
+  private take(ptr: number, dst: Float32Array, n: number): void {
+    dst.set(this.heap.subarray(ptr >> 2, (ptr >> 2) + n));
+  }
+
+  /**
    * The forward pass of a tanh RNN over a whole sequence on float32 data (see rnnTanh in
-   * ops/recurrent.ts): hs[t] = tanh(X_t·W_ihᵀ + bias + h_{t−1}·W_hhᵀ) for t < T, h_{−1} = h0
+   * ops/recurrent.ts): hs[t] = tanh(X_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ) for t < T, h_{−1} = h0
    * (zero when null), written to `hs` ([T, B, H]). Everything runs in wasm memory: the input
    * projection of all steps at once, then per step one GEMM against W_hhᵀ packed once for the
    * whole sequence and one SIMD tanh pass. Same bits as the JS path of that op on the wasm GEMM
-   * (same tiles and order; tanh evaluated as tanhF32 does; bias = b_ih + b_hh rounded to float32).
-   * @example wk.rnnTanhForwardF32(x, wIh, bias, whh, null, T, B, I, H, hs);
+   * (same tiles and order; the biases added in doubles; tanh evaluated as tanhF32 does).
+   * @example wk.rnnTanhForwardF32(x, wIh, bIh, bHh, whh, null, T, B, I, H, hs);
    * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
    */
   rnnTanhForwardF32(
     x: Float32Array,
     wIh: Float32Array,
-    bias: Float32Array | null,
+    bIh: Float32Array | null,
+    bHh: Float32Array | null,
     whh: Float32Array,
     h0: Float32Array | null,
     T: number,
@@ -587,7 +704,8 @@ export class WasmKernels {
     const xPtr = this.scratchTop(T * B * H * I);
     const wIhPtr = align(xPtr + T * B * I * 4);
     const biasPtr = align(wIhPtr + H * I * 4);
-    const whhPtr = align(biasPtr + H * 4);
+    const bias2Ptr = align(biasPtr + H * 4);
+    const whhPtr = align(bias2Ptr + H * 4);
     const h0Ptr = align(whhPtr + H * H * 4);
     const hsPtr = align(h0Ptr + bh * 4);
     const packedPtr = align(hsPtr + T * bh * 4);
@@ -596,11 +714,15 @@ export class WasmKernels {
     heap.set(x.subarray(0, T * B * I), xPtr >> 2);
     heap.set(wIh.subarray(0, H * I), wIhPtr >> 2);
     heap.set(whh.subarray(0, H * H), whhPtr >> 2);
-    if (bias !== null) heap.set(bias.subarray(0, H), biasPtr >> 2);
+    // The biases in the JS loop's order: (x·W_ihᵀ + b_ih) + b_hh, in doubles, rounded once.
+    const b1 = bIh ?? bHh;
+    const b2 = bIh !== null ? bHh : null;
+    if (b1 !== null) heap.set(b1.subarray(0, H), biasPtr >> 2);
+    if (b2 !== null) heap.set(b2.subarray(0, H), bias2Ptr >> 2);
     if (h0 !== null) heap.set(h0.subarray(0, bh), h0Ptr >> 2);
     const ex = this.ex;
     this.compute(0, 1, T * B, H, I, 1, xPtr, wIhPtr, 0, hsPtr);
-    if (bias !== null) ex.addRowsF32(hsPtr, T * B, H, biasPtr);
+    if (b1 !== null) ex.addRowsF32(hsPtr, T * B, H, biasPtr, bias2Ptr, b2 !== null ? 1 : 0);
     ex.packBAllF32(1, whhPtr, H, H, H, packedPtr);
     for (let t = 0; t < T; t++) {
       const cur = hsPtr + t * bh * 4;

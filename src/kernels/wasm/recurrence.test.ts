@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../tensor/rng.js';
-import { tanhF32, TANH_EDGE } from './js/tanh.js';
-import { decodeBase64 } from './wasm/base64.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './wasm/generated/kernels-wasm.js';
-import { WasmKernels } from './wasm/wasm-kernels.js';
+import { Rng } from '../../tensor/rng.js';
+import { tanhF32, TANH_EDGE } from '../js/tanh.js';
+import { decodeBase64 } from './base64.js';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { WasmKernels } from './wasm-kernels.js';
 
 // The sequence kernels of the tanh RNN (WasmKernels.rnnTanhForwardF32 / rnnTanhBackwardF32)
 // promise the same bits as the op's step-by-step loops run on the same wasm GEMM: one GEMM per
@@ -15,7 +15,7 @@ interface Case {
   B: number;
   I: number;
   H: number;
-  bias: boolean;
+  bias: 'both' | 'ih' | 'hh' | 'none';
   h0: boolean;
   scale: number;
 }
@@ -33,7 +33,8 @@ function inputs(c: Case, seed: number) {
     x: normal(rng, c.T * c.B * c.I, 1),
     wIh: normal(rng, c.H * c.I, c.scale / Math.sqrt(c.I)),
     whh: normal(rng, c.H * c.H, c.scale / Math.sqrt(c.H)),
-    bias: c.bias ? normal(rng, c.H, 0.5) : null,
+    bIh: c.bias === 'both' || c.bias === 'ih' ? normal(rng, c.H, 0.5) : null,
+    bHh: c.bias === 'both' || c.bias === 'hh' ? normal(rng, c.H, 0.5) : null,
     h0: c.h0 ? normal(rng, c.B * c.H, 0.5) : null,
     g: normal(rng, c.T * c.B * c.H, 1),
   };
@@ -44,9 +45,13 @@ function stepwiseForward(wk: WasmKernels, c: Case, d: ReturnType<typeof inputs>)
   const bh = B * H;
   const hs = new Float32Array(T * bh);
   wk.gemmF32(false, true, T * B, H, I, 1, d.x, 0, d.wIh, 0, 0, hs, 0);
-  if (d.bias)
-    for (let r = 0; r < T * B; r++)
-      for (let j = 0; j < H; j++) hs[r * H + j] = (hs[r * H + j] as number) + (d.bias[j] as number);
+  // The op's bias loop: (x·W_ihᵀ + b_ih) + b_hh in doubles, rounded once.
+  for (let r = 0; r < T * B; r++) {
+    for (let j = 0; j < H; j++) {
+      const v = (hs[r * H + j] as number) + (d.bIh ? (d.bIh[j] as number) : 0);
+      hs[r * H + j] = d.bHh ? v + (d.bHh[j] as number) : v;
+    }
+  }
   for (let t = 0; t < T; t++) {
     if (t > 0) wk.gemmF32(false, true, B, H, H, 1, hs, (t - 1) * bh, d.whh, 0, 1, hs, t * bh);
     else if (d.h0) wk.gemmF32(false, true, B, H, H, 1, d.h0, 0, d.whh, 0, 1, hs, 0);
@@ -79,17 +84,18 @@ function stepwiseBackward(
 
 const CASES: Case[] = [
   // the W3 benchmark's shape
-  { T: 20, B: 32, I: 8, H: 128, bias: true, h0: false, scale: 1 },
+  { T: 20, B: 32, I: 8, H: 128, bias: 'both', h0: false, scale: 1 },
   // partial 5×8 tiles, odd B·H (scalar tails of the SIMD passes), an initial state
-  { T: 7, B: 3, I: 5, H: 13, bias: true, h0: true, scale: 1 },
+  { T: 7, B: 3, I: 5, H: 13, bias: 'both', h0: true, scale: 1 },
   // no bias; large weights: many pre-activations beyond the fit's edge (Math.tanh finishes them)
-  { T: 9, B: 6, I: 4, H: 21, bias: false, h0: true, scale: 6 },
-  // tiny weights: the Taylor branch of tanh
-  { T: 5, B: 4, I: 3, H: 16, bias: false, h0: false, scale: 0.01 },
+  { T: 9, B: 6, I: 4, H: 21, bias: 'none', h0: true, scale: 6 },
+  // tiny weights: the Taylor branch of tanh; one bias of the two
+  { T: 5, B: 4, I: 3, H: 16, bias: 'ih', h0: false, scale: 0.01 },
+  { T: 4, B: 6, I: 3, H: 12, bias: 'hh', h0: true, scale: 1 },
   // one step from a zero state: dW_hh = 0
-  { T: 1, B: 5, I: 3, H: 9, bias: true, h0: false, scale: 1 },
+  { T: 1, B: 5, I: 3, H: 9, bias: 'both', h0: false, scale: 1 },
   // H beyond one packed depth slice (KC = 256) and B beyond one row block (MC = 30)
-  { T: 3, B: 33, I: 2, H: 300, bias: true, h0: true, scale: 1 },
+  { T: 3, B: 33, I: 2, H: 300, bias: 'both', h0: true, scale: 1 },
 ];
 
 describe.each([
@@ -102,7 +108,7 @@ describe.each([
     const d = inputs(c, c.T * 1000 + c.H);
     const want = stepwiseForward(wk, c, d);
     const hs = new Float32Array(c.T * c.B * c.H).fill(NaN);
-    wk.rnnTanhForwardF32(d.x, d.wIh, d.bias, d.whh, d.h0, c.T, c.B, c.I, c.H, hs);
+    wk.rnnTanhForwardF32(d.x, d.wIh, d.bIh, d.bHh, d.whh, d.h0, c.T, c.B, c.I, c.H, hs);
     expect(hs).toEqual(want);
     if (c.scale > 2) {
       const beyond = want.filter((v) => Math.abs(v) > Math.tanh(TANH_EDGE)).length;
@@ -185,6 +191,7 @@ describe.each([
     wk.rnnTanhForwardF32(
       x,
       Float32Array.of(1),
+      null,
       null,
       Float32Array.of(0),
       null,

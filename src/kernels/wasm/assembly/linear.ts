@@ -1,0 +1,81 @@
+// Element-wise passes of the fused linear layer (ops/linear.ts) on float32 data in linear memory,
+// with the JS loops' semantics and bits: ReLU as `v > 0 ? v : 0` (NaN → 0, −0 → +0), the
+// activation gradients g·[y > 0] and g·(1 − y²) (the latter in doubles, rounded once), and the
+// bias gradient's float32 column sums accumulated row after row. (The bias add and tanh are
+// ./recurrence.ts's addRowsF32 and ./tanh.ts's tanhF32.)
+
+/** p[i] ← p[i] > 0 ? p[i] : 0 over n float32 values at byte address p. */
+export function reluF32(p: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  let i: i32 = 0;
+  for (; i < n4; i += 4) {
+    const a = p + ((<usize>i) << 2);
+    const v = v128.load(a);
+    v128.store(a, v128.bitselect(v, zero, f32x4.gt(v, zero)));
+  }
+  for (; i < n; i++) {
+    const a = p + ((<usize>i) << 2);
+    const v = load<f32>(a);
+    store<f32>(a, v > 0 ? v : 0);
+  }
+}
+
+/**
+ * out[i] ← g[i]·act'(y[i]) from the activation's output y: act 1 (ReLU) g·[y > 0], act 2 (tanh)
+ * g·(1 − y²) evaluated in double precision and rounded once. out may alias g.
+ */
+export function actGradF32(g: usize, y: usize, out: usize, n: i32, act: i32): void {
+  const n4 = n & ~3;
+  let i: i32 = 0;
+  if (act == 1) {
+    const zero = f32x4.splat(0);
+    for (; i < n4; i += 4) {
+      const o = (<usize>i) << 2;
+      v128.store(out + o, v128.bitselect(v128.load(g + o), zero, f32x4.gt(v128.load(y + o), zero)));
+    }
+    for (; i < n; i++) {
+      const o = (<usize>i) << 2;
+      store<f32>(out + o, load<f32>(y + o) > 0 ? load<f32>(g + o) : 0);
+    }
+    return;
+  }
+  const one = f64x2.splat(1);
+  for (; i < n4; i += 4) {
+    const o = (<usize>i) << 2;
+    const gv = v128.load(g + o);
+    const yv = v128.load(y + o);
+    const gl = f64x2.promote_low_f32x4(gv);
+    const gh = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1));
+    const yl = f64x2.promote_low_f32x4(yv);
+    const yh = f64x2.promote_low_f32x4(v128.shuffle<f32>(yv, yv, 2, 3, 0, 1));
+    const rl = f64x2.mul(gl, f64x2.sub(one, f64x2.mul(yl, yl)));
+    const rh = f64x2.mul(gh, f64x2.sub(one, f64x2.mul(yh, yh)));
+    v128.store(
+      out + o,
+      v128.shuffle<f32>(f32x4.demote_f64x2_zero(rl), f32x4.demote_f64x2_zero(rh), 0, 1, 4, 5),
+    );
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const v = <f64>load<f32>(y + o);
+    store<f32>(out + o, <f32>(<f64>load<f32>(g + o) * (1 - v * v)));
+  }
+}
+
+/** dst[j] ← dst[j] + src[r·cols + j] for r = 0, 1, … rows−1 in turn (float32 adds). */
+export function addColSumsF32(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const c4 = cols & ~3;
+  for (let r: i32 = 0; r < rows; r++) {
+    const row = src + <usize>(r * cols) * 4;
+    let j: i32 = 0;
+    for (; j < c4; j += 4) {
+      const o = (<usize>j) << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(row + o)));
+    }
+    for (; j < cols; j++) {
+      const o = (<usize>j) << 2;
+      store<f32>(dst + o, load<f32>(dst + o) + load<f32>(row + o));
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../tensor/rng.js';
+import { tanhF32 } from '../js/tanh.js';
+import { decodeBase64 } from './base64.js';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { WasmKernels, type LinearAct } from './wasm-kernels.js';
+
+// The fused linear layer on wasm (WasmKernels.linearForwardF32 / linearBackwardF32) promises
+// the bits of ops/linear.ts's JS path on the same wasm GEMM: GEMM, then float32 bias adds and
+// the activation (ReLU as `v > 0 ? v : 0`, tanhF32); backward gz = g·act'(y) in doubles, two
+// GEMMs and float32 column sums. The loops below are exactly those of ops/linear.ts.
+
+function normal(rng: Rng, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  rng.fillNormal(a);
+  for (let i = 0; i < n; i++) a[i] = (a[i] as number) * scale;
+  return a;
+}
+
+interface Case {
+  rows: number;
+  inF: number;
+  outF: number;
+  act: LinearAct;
+  bias: boolean;
+}
+
+function referenceForward(
+  wk: WasmKernels,
+  c: Case,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+): Float32Array {
+  const y = new Float32Array(c.rows * c.outF);
+  wk.gemmF32(false, true, c.rows, c.outF, c.inF, 1, x, 0, w, 0, 0, y, 0);
+  for (let r = 0; r < c.rows; r++) {
+    for (let j = 0; j < c.outF; j++) {
+      const i = r * c.outF + j;
+      const v = (y[i] as number) + (b === null ? 0 : (b[j] as number));
+      y[i] = c.act === 1 ? (v > 0 ? v : 0) : v;
+    }
+  }
+  if (c.act === 2) for (let i = 0; i < y.length; i++) y[i] = tanhF32(y[i] as number);
+  return y;
+}
+
+const CASES: Case[] = [
+  { rows: 32, inF: 64, outF: 64, act: 2, bias: true }, // W2's layers
+  { rows: 128, inF: 784, outF: 256, act: 1, bias: true }, // W1's first layer (splits on 2 threads)
+  { rows: 7, inF: 13, outF: 11, act: 0, bias: true }, // partial tiles, scalar tails
+  { rows: 9, inF: 6, outF: 17, act: 1, bias: false },
+  { rows: 5, inF: 3, outF: 10, act: 2, bias: false },
+];
+
+describe.each([
+  ['shared-memory build', KERNELS_WASM_SHARED_BASE64, 2],
+  ['private-memory build', KERNELS_WASM_BASE64, 1],
+])('fused linear kernels (%s)', (_name, base64, threads) => {
+  const wk = WasmKernels.fromBytes(decodeBase64(base64));
+  wk.setThreads(threads);
+
+  it.each(CASES)('forward and backward give the JS path’s bits: %o', async (c) => {
+    await wk.whenThreadsReady();
+    const rng = new Rng(c.rows * 100 + c.outF);
+    const x = normal(rng, c.rows * c.inF);
+    const w = normal(rng, c.outF * c.inF, 1 / Math.sqrt(c.inF));
+    const b = c.bias ? normal(rng, c.outF, 0.5) : null;
+    // A NaN input: its row is NaN before the activation; ReLU maps it to +0 like the JS loop.
+    x[0] = NaN;
+    const want = referenceForward(wk, c, x, w, b);
+    const y = new Float32Array(want.length).fill(7);
+    wk.linearForwardF32(x, w, b, c.act, c.rows, c.inF, c.outF, y);
+    expect(y).toEqual(want);
+    x[0] = 0.5;
+    const yy = referenceForward(wk, c, x, w, b);
+
+    const g = normal(rng, c.rows * c.outF);
+    const gz = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) {
+      const v = yy[i] as number;
+      gz[i] =
+        c.act === 1
+          ? v > 0
+            ? (g[i] as number)
+            : 0
+          : c.act === 2
+            ? (g[i] as number) * (1 - v * v)
+            : (g[i] as number);
+    }
+    const wantDx = new Float32Array(c.rows * c.inF);
+    wk.gemmF32(false, false, c.rows, c.inF, c.outF, 1, gz, 0, w, 0, 0, wantDx, 0);
+    const prior = normal(rng, c.outF * c.inF);
+    const priorB = normal(rng, c.outF);
+    for (const accumulate of [false, true]) {
+      const wantDw = accumulate ? prior.slice() : new Float32Array(c.outF * c.inF);
+      wk.gemmF32(true, false, c.outF, c.inF, c.rows, 1, gz, 0, x, 0, accumulate ? 1 : 0, wantDw, 0);
+      const wantDb = accumulate ? priorB.slice() : new Float32Array(c.outF);
+      for (let r = 0; r < c.rows; r++)
+        for (let j = 0; j < c.outF; j++)
+          wantDb[j] = (wantDb[j] as number) + (gz[r * c.outF + j] as number);
+      const dx = new Float32Array(wantDx.length).fill(NaN);
+      const dW = accumulate ? prior.slice() : new Float32Array(wantDw.length).fill(NaN);
+      const db = accumulate ? priorB.slice() : new Float32Array(c.outF).fill(NaN);
+      const gIn = g.slice();
+      wk.linearBackwardF32(
+        gIn,
+        yy,
+        x,
+        w,
+        c.act,
+        c.rows,
+        c.inF,
+        c.outF,
+        dx,
+        dW,
+        accumulate,
+        db,
+        accumulate,
+      );
+      expect(dx).toEqual(wantDx);
+      expect(dW).toEqual(wantDw);
+      expect(db).toEqual(wantDb);
+      expect(gIn, 'g is not modified').toEqual(g);
+    }
+    // Only what is asked for: no dx, no db.
+    const dW = new Float32Array(c.outF * c.inF);
+    wk.linearBackwardF32(g, yy, x, w, c.act, c.rows, c.inF, c.outF, null, dW, false, null, false);
+    const wantDw = new Float32Array(dW.length);
+    wk.gemmF32(true, false, c.outF, c.inF, c.rows, 1, gz, 0, x, 0, 0, wantDw, 0);
+    expect(dW).toEqual(wantDw);
+  });
+});
