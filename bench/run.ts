@@ -25,6 +25,7 @@ import type {
   AdamReport,
   BenchReport,
   GemmReport,
+  MachineScaling,
   MemoryReport,
   WorkloadReport,
   WorkloadRow,
@@ -375,6 +376,26 @@ async function runGemm(opts: BenchOptions): Promise<GemmReport> {
       if (g.tfjs?.error) errors.push(`tfjs-wasm: ${g.tfjs.error}`);
     }
   }
+  let scaling: MachineScaling | null = null;
+  if (opts.systems.includes('gradscope')) {
+    log('bench gemm: machine scaling (one single-thread GEMM process alone, two at once, alone)');
+    const solo = async (): Promise<number | null> => {
+      const o = await runChild(process.execPath, tsxArgs('peak/gemm-solo.ts', ['1024', '6']), {
+        timeoutSec: 120,
+      });
+      const r = o.result as { ok: boolean; gflops?: number } | null;
+      return r?.ok && typeof r.gflops === 'number' ? r.gflops : null;
+    };
+    const before = await solo();
+    const [p1, p2] = await Promise.all([solo(), solo()]);
+    const after = await solo();
+    if (before === null || after === null || p1 === null || p2 === null) {
+      errors.push('machine scaling probe: a bench/peak/gemm-solo.ts process failed');
+    } else {
+      const alone = (before + after) / 2;
+      scaling = { alone, pair: [p1, p2], ratio: (p1 + p2) / alone };
+    }
+  }
   if (opts.systems.includes('jax-js')) {
     log('bench gemm: jax-js');
     const o = await runChild(
@@ -415,7 +436,7 @@ async function runGemm(opts: BenchOptions): Promise<GemmReport> {
       else errors.push(`PyTorch ${t}t: ${r?.error ?? o.stderrTail.split('\n').pop()}`);
     }
   }
-  return { rows: sizes.map((n) => ({ n, gflops: table.get(n)! })), columns, errors };
+  return { rows: sizes.map((n) => ({ n, gflops: table.get(n)! })), columns, errors, scaling };
 }
 
 async function runAdam(opts: BenchOptions): Promise<AdamReport> {

@@ -210,7 +210,9 @@ export function acceptance(report: BenchReport): Criterion[] {
       note:
         two === null
           ? 'no 2-thread GEMM figure (engine without threads, or bench/gemm.ts without the column)'
-          : '',
+          : g.scaling
+            ? `this machine's ceiling in this run: two independent 1-thread GEMM processes reach ${fmtX(g.scaling.ratio)} of one alone`
+            : '',
     });
   }
   const m = report.memory;

@@ -116,6 +116,13 @@ export function renderMarkdown(r: BenchReport): string {
     L.push(
       'gradscope and tfjs-wasm columns from bench/gemm.ts (gradscope through the copying entry used by the ops, and with operands already in wasm memory); results read back to JS for tfjs-wasm and jax-js.',
     );
+    if (g.scaling) {
+      const m = g.scaling;
+      L.push(
+        '',
+        `Machine scaling (bench/peak/gemm-solo.ts, N = 1024, operands in wasm memory): one single-thread process alone ${f(m.alone)} GFLOP/s; two at once ${f(m.pair[0])} + ${f(m.pair[1])} = ${f(m.pair[0] + m.pair[1])} GFLOP/s, ${m.ratio.toFixed(2)}× — the ceiling of a 2-thread speedup on this machine in this run.`,
+      );
+    }
     for (const e of g.errors) L.push(`- **${esc(e)}**`);
     L.push('');
   }

@@ -36,11 +36,27 @@ export interface GemmRow {
   gflops: Record<string, number | null>;
 }
 
+/**
+ * How much two busy cores of this machine deliver together, measured in the same run: one
+ * single-threaded wasm GEMM process (N = 1024, operands in wasm memory) alone, then two such
+ * processes at once (bench/peak/gemm-solo.ts). `ratio` = (pair sum) / alone is the ceiling of any
+ * 2-thread speedup here (frequency, shared caches and the hypervisor included).
+ */
+export interface MachineScaling {
+  /** GFLOP/s of one process alone (mean of the runs before and after the pair). */
+  alone: number;
+  /** GFLOP/s of each of the two concurrent processes. */
+  pair: [number, number];
+  ratio: number;
+}
+
 /** The GEMM section. */
 export interface GemmReport {
   rows: GemmRow[];
   columns: { key: string; label: string }[];
   errors: string[];
+  /** The machine-scaling probe, or null if it did not run. */
+  scaling: MachineScaling | null;
 }
 
 /** The Adam-over-1M-parameters section (bench/adam.ts). */
