@@ -385,3 +385,64 @@ export function linearBackwardF32(
   );
   return true;
 }
+
+/**
+ * Runs a float32 2-D convolution's forward pass over the whole batch on the WebAssembly kernels
+ * (WasmKernels.conv2dForwardF32: per image im2col + W·cols, then the bias and the optional fused
+ * ReLU) when the kernel choice sends its per-image GEMM (O × P × C·kh·kw) to wasm, and returns
+ * true; false (nothing done) means the caller runs its per-image loop. Both give the same bits.
+ * @example if (!conv2dForwardF32(x, w, b, false, g, n, o, y)) perImageLoop();
+ * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
+ */
+export function conv2dForwardF32(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  relu: boolean,
+  g: ConvGeometry,
+  n: number,
+  o: number,
+  y: Float32Array,
+): boolean {
+  if (gemmKernelFor('float32', o, g.colCols, g.colRows) !== 'wasm') return false;
+  (wasm ?? requireWasm()).conv2dForwardF32(x, w, bias, relu, g, n, o, y);
+  return true;
+}
+
+/**
+ * The backward pass matching {@link conv2dForwardF32} (WasmKernels.conv2dBackwardF32: the fused
+ * ReLU's mask when `y` is given, dW, dx and db), under the same rule; false means the caller runs
+ * its own.
+ * @example if (!conv2dBackwardF32(gy, null, x, w, g, n, o, dx, dW, true, db, true)) perImageLoop();
+ */
+export function conv2dBackwardF32(
+  gy: Float32Array,
+  y: Float32Array | null,
+  x: Float32Array,
+  w: Float32Array,
+  g: ConvGeometry,
+  n: number,
+  o: number,
+  dx: Float32Array | null,
+  dW: Float32Array | null,
+  dWAccumulate: boolean,
+  db: Float32Array | null,
+  dbAccumulate: boolean,
+): boolean {
+  if (gemmKernelFor('float32', o, g.colCols, g.colRows) !== 'wasm') return false;
+  (wasm ?? requireWasm()).conv2dBackwardF32(
+    gy,
+    y,
+    x,
+    w,
+    g,
+    n,
+    o,
+    dx,
+    dW,
+    dWAccumulate,
+    db,
+    dbAccumulate,
+  );
+  return true;
+}

@@ -30,6 +30,8 @@ export {
   rnnTanhBackwardF32,
   linearForwardF32,
   linearBackwardF32,
+  conv2dForwardF32,
+  conv2dBackwardF32,
 } from './backend.js';
 export {
   setThreads,

@@ -5,6 +5,8 @@ import { randomTensor } from '../../test/op-test-utils.js';
 import { crossEntropy } from '../ops/losses.js';
 import { tanh } from '../ops/unary.js';
 import { ReLU, Tanh } from './activations.js';
+import { Conv2d } from './conv2d.js';
+import { Flatten } from './flatten.js';
 import { Linear } from './linear.js';
 import { mlp } from './mlp.js';
 import { Sequential } from './sequential.js';
@@ -52,4 +54,33 @@ describe('Sequential fusion of Linear + activation', () => {
     // and Tanh after a non-Linear is left alone
     expect(new Sequential(new Tanh(), new Tanh()).forward(x).shape).toEqual([4, 3]);
   });
+});
+
+describe('Sequential fusion of Conv2d + ReLU', () => {
+  // Two sizes: the first runs the whole batch on the wasm kernels, the second is small enough
+  // for the JS per-image path under 'auto'.
+  for (const [channels, size] of [
+    [8, 12],
+    [2, 4],
+  ] as const) {
+    it(`conv ${channels}ch ${size}×${size}: fused and hooked (unfused) runs agree bit for bit`, () => {
+      const model = new Sequential(
+        new Conv2d(1, channels, 3, { padding: 1, seed: 1 }),
+        new ReLU(),
+        new Conv2d(channels, channels, 3, { padding: 1, seed: 2 }),
+        new ReLU(),
+        new Flatten(),
+        new Linear(channels * size * size, 5, { seed: 3 }),
+      );
+      const x = randomTensor([6, 1, size, size], new Rng(5), 'float32');
+      const y = [0, 1, 2, 3, 4, 0];
+      const fused = lossAndGrads(model, x, y);
+      const seen: string[] = [];
+      const handle = model.registerForwardHook((_m, name) => seen.push(name));
+      const unfused = lossAndGrads(model, x, y);
+      handle.remove();
+      expect(seen).toContain('1');
+      expect(unfused).toEqual(fused);
+    });
+  }
 });

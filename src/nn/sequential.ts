@@ -1,7 +1,9 @@
 import { ConfigError, fmt } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { conv2d } from '../ops/conv.js';
 import { linear } from '../ops/linear.js';
 import { ReLU, Tanh } from './activations.js';
+import { Conv2d } from './conv2d.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 
@@ -51,8 +53,9 @@ export class Sequential extends Module {
   /** Feeds x through every child in order. */
   /**
    * Runs the items in order. A Linear directly followed by a ReLU or Tanh (plain instances of
-   * those classes, no forward hooks on either) runs as one fused op, linear(x, W, b, act): the
-   * same numbers, one tensor and one pass fewer.
+   * those classes, no forward hooks on either) runs as one fused op, linear(x, W, b, act), and a
+   * Conv2d followed by a ReLU as conv2d(x, W, b, { activation: 'relu' }): the same numbers, one
+   * tensor and one pass fewer.
    */
   forward(x: Tensor): Tensor {
     let h = x;
@@ -64,6 +67,17 @@ export class Sequential extends Module {
         const act = isPlain(next, ReLU) ? 'relu' : isPlain(next, Tanh) ? 'tanh' : null;
         if (act !== null && !m.hasForwardHooks() && !next.hasForwardHooks()) {
           h = linear(h, m.weight, m.bias, act);
+          i++;
+          continue;
+        }
+      }
+      if (next !== undefined && isPlain(m, Conv2d) && isPlain(next, ReLU)) {
+        if (!m.hasForwardHooks() && !next.hasForwardHooks()) {
+          h = conv2d(h, m.weight, m.bias, {
+            stride: m.stride,
+            padding: m.padding,
+            activation: 'relu',
+          });
           i++;
           continue;
         }

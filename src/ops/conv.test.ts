@@ -4,6 +4,9 @@ import { ConfigError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { avgPool2d, conv2d, maxPool2d, type Conv2dOptions } from './conv.js';
+import { mul } from './elementwise.js';
+import { sum } from './reduce.js';
+import { relu } from './unary.js';
 import { col2im, im2col } from './internal/im2col.js';
 import {
   dot,
@@ -132,7 +135,34 @@ describe('conv2d', () => {
       /padding must be an integer >= 0/,
     );
     expect(() => conv2d(x, randomTensor([1, 2, 3, 3], rng, 'float32'))).toThrow(DtypeError);
+    expect(() =>
+      conv2d(x, randomTensor([1, 2, 3, 3], rng), null, {
+        activation: 'tanh' as unknown as 'relu',
+      }),
+    ).toThrow(/activation must be 'relu' or null, got "tanh"/);
   });
+
+  for (const dtype of ['float64', 'float32'] as const) {
+    it(`activation 'relu' equals relu(conv2d(·)) in value and gradients (${dtype}, NaN kept)`, () => {
+      const rng = new Rng(7);
+      const x = randomTensor([3, 2, 6, 6], rng, dtype, true);
+      x.data[4] = NaN; // NaN stays NaN through the fused ReLU, as through relu()
+      const w = randomTensor([4, 2, 3, 3], rng, dtype, true);
+      const b = randomTensor([4], rng, dtype, true);
+      const c = randomTensor([3, 4, 6, 6], rng, dtype);
+      const run = (fused: boolean): [number[], number[][]] => {
+        for (const t of [x, w, b]) t.grad = null;
+        const y = fused
+          ? conv2d(x, w, b, { padding: 1, activation: 'relu' })
+          : relu(conv2d(x, w, b, { padding: 1 }));
+        sum(mul(y, c)).backward(); // NaN where the NaN pixel reaches, the same in both
+        return [Array.from(y.data), [x, w, b].map((t) => Array.from(t.grad!.data))];
+      };
+      const fused = run(true);
+      expect(fused[0].some(Number.isNaN)).toBe(true);
+      expect(fused).toEqual(run(false));
+    });
+  }
 });
 
 describe('maxPool2d', () => {

@@ -3,6 +3,12 @@ import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import {
+  conv2dBackwardF32,
+  conv2dForwardF32,
+  convGeometry,
+  type ConvGeometry,
+} from '../kernels/index.js';
 import { gemm } from './internal/gemm.js';
 import { col2im, im2col } from './internal/im2col.js';
 
@@ -15,6 +21,8 @@ export interface Conv2dOptions {
   stride?: Size2;
   /** Zeros added on each side (default 0). */
   padding?: Size2;
+  /** 'relu' fuses y ← relu(y) into the op (one tensor and one pass fewer; the same numbers). */
+  activation?: 'relu' | null;
 }
 
 /** Options of {@link maxPool2d} and {@link avgPool2d}. */
@@ -102,18 +110,103 @@ export function conv2d(
   const oh = outSize(op, x, h, kh, sh, ph, 'height');
   const ow = outSize(op, x, w, kw, sw, pw, 'width');
   const p = oh * ow;
-  const k = c * kh * kw;
-  const imgSize = c * h * w;
-  // A 1×1, stride-1, unpadded convolution reads every pixel once in order: x[n] is its own cols.
-  const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
-  const cols = direct ? null : allocData(x.dtype, k * p);
+  const relu = opts.activation === 'relu';
+  if (opts.activation !== undefined && opts.activation !== null && !relu) {
+    throw new ConfigError(`${op}: activation must be 'relu' or null, got ${fmt(opts.activation)}`);
+  }
+  const geom = convGeometry({
+    channels: c,
+    height: h,
+    width: w,
+    kernelH: kh,
+    kernelW: kw,
+    strideH: sh,
+    strideW: sw,
+    padH: ph,
+    padW: pw,
+  });
   const y = allocData(x.dtype, n * o * p);
+  // float32 runs the whole batch on the wasm kernels in one call when its GEMMs would (the same
+  // bits; x, W and y cross into wasm memory once instead of the cols of every image).
+  const onWasm =
+    y instanceof Float32Array &&
+    conv2dForwardF32(
+      x.data as Float32Array,
+      weight.data as Float32Array,
+      b === null ? null : (b.data as Float32Array),
+      relu,
+      geom,
+      n,
+      o,
+      y,
+    );
+  const conv: Conv = { x, weight, b, relu, geom, n, o, y };
+  if (!onWasm) convForwardJs(conv);
+  const out = new Tensor(y, [n, o, oh, ow]);
+  const inputs = b ? [x, weight, b] : [x, weight];
+  return record(relu ? 'conv2d+relu' : op, out, inputs, (g) => {
+    const grads = onWasm ? convBackwardWasm(conv, g) : convBackwardJs(conv, g);
+    return b ? grads : grads.slice(0, 2);
+  });
+}
+
+/** One conv2d call: its operands, geometry and output (see {@link conv2d}). */
+interface Conv {
+  x: Tensor;
+  weight: Tensor;
+  b: Tensor | null;
+  relu: boolean;
+  geom: ConvGeometry;
+  n: number;
+  o: number;
+  y: TypedArray;
+}
+
+/** A 1×1, stride-1, unpadded convolution reads every pixel once in order: x[n] is its own cols. */
+function isDirect(g: ConvGeometry): boolean {
+  return (
+    g.kernelH === 1 &&
+    g.kernelW === 1 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.padH === 0 &&
+    g.padW === 0
+  );
+}
+
+/** im2col of image i of x into cols (the op's per-image path). */
+function colsOf(cv: Conv, i: number, cols: TypedArray): void {
+  const g = cv.geom;
+  im2col(
+    cv.x.data,
+    i * g.imageSize,
+    g.channels,
+    g.height,
+    g.width,
+    g.kernelH,
+    g.kernelW,
+    g.strideH,
+    g.strideW,
+    g.padH,
+    g.padW,
+    g.outH,
+    g.outW,
+    cols,
+  );
+}
+
+/** The forward pass image by image: y[i] = W·cols(x[i]) (+ b) (then ReLU). */
+function convForwardJs(cv: Conv): void {
+  const { x, weight, b, geom: g, n, o, y } = cv;
+  const p = g.colCols;
+  const k = g.colRows;
+  const cols = isDirect(g) ? null : allocData(x.dtype, g.colSize);
   for (let i = 0; i < n; i++) {
     if (cols) {
-      im2col(x.data, i * imgSize, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
+      colsOf(cv, i, cols);
       gemm(false, false, o, p, k, weight.data, 0, cols, 0, y, i * o * p, false);
     } else {
-      gemm(false, false, o, p, k, weight.data, 0, x.data, i * imgSize, y, i * o * p, false);
+      gemm(false, false, o, p, k, weight.data, 0, x.data, i * g.imageSize, y, i * o * p, false);
     }
   }
   if (b) {
@@ -123,53 +216,114 @@ export function conv2d(
       for (let j = 0; j < p; j++) y[off + j] = (y[off + j] as number) + bv;
     }
   }
-  const out = new Tensor(y, [n, o, oh, ow]);
-  const inputs = b ? [x, weight, b] : [x, weight];
-  return record(op, out, inputs, (g) => {
-    const gd = g.data;
-    let dx: Tensor | null = null;
-    let dW: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (weight.requiresGrad) {
-      // Straight into the parameter's gradient buffer when it has one (leafGradBuffer).
-      const acc = leafGradBuffer(weight);
-      const d = acc ?? allocData(x.dtype, o * k);
-      for (let i = 0; i < n; i++) {
-        const add = i > 0 || acc !== null;
-        if (cols) {
-          im2col(x.data, i * imgSize, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, cols);
-          gemm(false, true, o, k, p, gd, i * o * p, cols, 0, d, 0, add);
-        } else {
-          gemm(false, true, o, k, p, gd, i * o * p, x.data, i * imgSize, d, 0, add);
-        }
-      }
-      if (acc === null) dW = new Tensor(d, weight.shape);
+  if (cv.relu) {
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i] as number;
+      y[i] = v < 0 ? 0 : v; // NaN stays NaN, as in relu()
     }
-    if (x.requiresGrad) {
-      const d = allocData(x.dtype, x.size);
-      for (let i = 0; i < n; i++) {
-        if (cols) {
-          gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, cols, 0, false);
-          col2im(cols, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, d, i * imgSize);
-        } else {
-          gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, d, i * imgSize, false);
-        }
+  }
+}
+
+/** The VJP image by image: gz = g (·[y > 0]); dW = Σ gz[i]·cols(x[i])ᵀ, dx[i] = col2im(Wᵀ·gz[i]), db. */
+function convBackwardJs(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
+  const { x, weight, b, geom, n, o, y } = cv;
+  const p = geom.colCols;
+  const k = geom.colRows;
+  const imgSize = geom.imageSize;
+  let gd = g.data;
+  if (cv.relu) {
+    const gz = allocData(g.dtype, gd.length);
+    for (let i = 0; i < gz.length; i++) gz[i] = (y[i] as number) > 0 ? (gd[i] as number) : 0;
+    gd = gz;
+  }
+  const cols = isDirect(geom) ? null : allocData(x.dtype, geom.colSize);
+  let dx: Tensor | null = null;
+  let dW: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (weight.requiresGrad) {
+    // Straight into the parameter's gradient buffer when it has one (leafGradBuffer).
+    const acc = leafGradBuffer(weight);
+    const d = acc ?? allocData(x.dtype, o * k);
+    for (let i = 0; i < n; i++) {
+      const add = i > 0 || acc !== null;
+      if (cols) {
+        colsOf(cv, i, cols);
+        gemm(false, true, o, k, p, gd, i * o * p, cols, 0, d, 0, add);
+      } else {
+        gemm(false, true, o, k, p, gd, i * o * p, x.data, i * imgSize, d, 0, add);
       }
-      dx = new Tensor(d, x.shape);
     }
-    if (b?.requiresGrad) {
-      const acc = leafGradBuffer(b);
-      const d = acc ?? allocData(x.dtype, o);
-      for (let i = 0; i < n * o; i++) {
-        let s = 0;
-        const off = i * p;
-        for (let j = 0; j < p; j++) s += gd[off + j] as number;
-        d[i % o] = (d[i % o] as number) + s;
+    if (acc === null) dW = new Tensor(d, weight.shape);
+  }
+  if (x.requiresGrad) {
+    const d = allocData(x.dtype, x.size);
+    for (let i = 0; i < n; i++) {
+      if (cols) {
+        gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, cols, 0, false);
+        col2im(
+          cols,
+          geom.channels,
+          geom.height,
+          geom.width,
+          geom.kernelH,
+          geom.kernelW,
+          geom.strideH,
+          geom.strideW,
+          geom.padH,
+          geom.padW,
+          geom.outH,
+          geom.outW,
+          d,
+          i * imgSize,
+        );
+      } else {
+        gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, d, i * imgSize, false);
       }
-      if (acc === null) db = new Tensor(d, b.shape);
     }
-    return b ? [dx, dW, db] : [dx, dW];
-  });
+    dx = new Tensor(d, x.shape);
+  }
+  if (b?.requiresGrad) {
+    const acc = leafGradBuffer(b);
+    const d = acc ?? allocData(x.dtype, o);
+    for (let i = 0; i < n * o; i++) {
+      let s = 0;
+      const off = i * p;
+      for (let j = 0; j < p; j++) s += gd[off + j] as number;
+      d[i % o] = (d[i % o] as number) + s;
+    }
+    if (acc === null) db = new Tensor(d, b.shape);
+  }
+  return [dx, dW, db];
+}
+
+/** The VJP on the wasm kernels, one call (see conv2dBackwardF32); gradients of parameters with a
+ * gradient buffer go straight into it. */
+function convBackwardWasm(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
+  const { x, weight, b, geom, n, o } = cv;
+  const accW = leafGradBuffer(weight) as Float32Array | null;
+  const dW = weight.requiresGrad ? (accW ?? new Float32Array(weight.size)) : null;
+  const accB = b === null ? null : (leafGradBuffer(b) as Float32Array | null);
+  const db = b?.requiresGrad ? (accB ?? new Float32Array(o)) : null;
+  const dx = x.requiresGrad ? new Float32Array(x.size) : null;
+  conv2dBackwardF32(
+    g.data as Float32Array,
+    cv.relu ? (cv.y as Float32Array) : null,
+    x.data as Float32Array,
+    weight.data as Float32Array,
+    geom,
+    n,
+    o,
+    dx,
+    dW,
+    accW !== null,
+    db,
+    accB !== null,
+  );
+  return [
+    dx === null ? null : new Tensor(dx, x.shape),
+    dW === null || accW !== null ? null : new Tensor(dW, weight.shape),
+    db === null || accB !== null || b === null ? null : new Tensor(db, b.shape),
+  ];
 }
 
 interface PoolGeom {

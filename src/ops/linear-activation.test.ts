@@ -17,25 +17,35 @@ function lossOf(y: Tensor, c: Tensor): Tensor {
 }
 
 describe('linear with a fused activation', () => {
+  // [rows, in, out]: the small one runs the JS path, the large one (float32) the wasm kernels.
+  const sizes = [
+    [6, 9, 5],
+    [12, 40, 24],
+  ] as const;
   for (const dtype of ['float32', 'float64'] as DType[]) {
     for (const act of ['relu', 'tanh'] as LinearActivation[]) {
-      it(`${act} (${dtype}): same bits as ${act}(linear(x)), same gradients`, () => {
-        const rng = new Rng(11);
-        const x = randomTensor([6, 9], rng, dtype, true);
-        const w = randomTensor([5, 9], rng, dtype, true);
-        const b = randomTensor([5], rng, dtype, true);
-        const c = randomTensor([6, 5], rng, dtype);
-        const fused = linear(x, w, b, act);
-        const plain = ACT[act](linear(x, w, b));
-        expect(Array.from(fused.data)).toEqual(Array.from(plain.data));
-        // Gradients: leaves without a .grad get freshly allocated ones on both paths.
-        lossOf(fused, c).backward();
-        const gFused = [x, w, b].map((t) => Array.from((t.grad as Tensor).data));
-        for (const t of [x, w, b]) t.grad = null;
-        lossOf(plain, c).backward();
-        const gPlain = [x, w, b].map((t) => Array.from((t.grad as Tensor).data));
-        expect(gFused).toEqual(gPlain);
-      });
+      it.each(sizes)(
+        `${act} (${dtype}): same bits as ${act}(linear(x)), same gradients, NaN kept (%i×%i→%i)`,
+        (rows, inF, outF) => {
+          const rng = new Rng(11);
+          const x = randomTensor([rows, inF], rng, dtype, true);
+          x.data[inF + 2] = NaN; // row 1 is NaN through the activation, as through relu()/tanh()
+          const w = randomTensor([outF, inF], rng, dtype, true);
+          const b = randomTensor([outF], rng, dtype, true);
+          const c = randomTensor([rows, outF], rng, dtype);
+          const fused = linear(x, w, b, act);
+          const plain = ACT[act](linear(x, w, b));
+          expect(Array.from(fused.data)).toEqual(Array.from(plain.data));
+          expect(Number.isNaN(fused.data[outF] as number)).toBe(true);
+          // Gradients: leaves without a .grad get freshly allocated ones on both paths.
+          lossOf(fused, c).backward();
+          const gFused = [x, w, b].map((t) => Array.from((t.grad as Tensor).data));
+          for (const t of [x, w, b]) t.grad = null;
+          lossOf(plain, c).backward();
+          const gPlain = [x, w, b].map((t) => Array.from((t.grad as Tensor).data));
+          expect(gFused).toEqual(gPlain);
+        },
+      );
     }
   }
 

@@ -192,7 +192,7 @@ function biasReluRows(y: TypedArray, rows: number, cols: number, bd: TypedArray)
     const o = r * cols;
     for (let j = 0; j < cols; j++) {
       const v = (y[o + j] as number) + (bd[j] as number);
-      y[o + j] = v > 0 ? v : 0;
+      y[o + j] = v < 0 ? 0 : v; // NaN stays NaN, as in relu()
     }
   }
 }
@@ -200,7 +200,7 @@ function biasReluRows(y: TypedArray, rows: number, cols: number, bd: TypedArray)
 function reluInPlace(y: TypedArray): void {
   for (let i = 0; i < y.length; i++) {
     const v = y[i] as number;
-    y[i] = v > 0 ? v : 0;
+    y[i] = v < 0 ? 0 : v;
   }
 }
 

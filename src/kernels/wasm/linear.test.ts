@@ -7,7 +7,7 @@ import { WasmKernels, type LinearAct } from './wasm-kernels.js';
 
 // The fused linear layer on wasm (WasmKernels.linearForwardF32 / linearBackwardF32) promises
 // the bits of ops/linear.ts's JS path on the same wasm GEMM: GEMM, then float32 bias adds and
-// the activation (ReLU as `v > 0 ? v : 0`, tanhF32); backward gz = g·act'(y) in doubles, two
+// the activation (ReLU as `v < 0 ? 0 : v`, tanhF32); backward gz = g·act'(y) in doubles, two
 // GEMMs and float32 column sums. The loops below are exactly those of ops/linear.ts.
 
 function normal(rng: Rng, n: number, scale = 1): Float32Array {
@@ -38,7 +38,7 @@ function referenceForward(
     for (let j = 0; j < c.outF; j++) {
       const i = r * c.outF + j;
       const v = (y[i] as number) + (b === null ? 0 : (b[j] as number));
-      y[i] = c.act === 1 ? (v > 0 ? v : 0) : v;
+      y[i] = c.act === 1 ? (v < 0 ? 0 : v) : v;
     }
   }
   if (c.act === 2) for (let i = 0; i < y.length; i++) y[i] = tanhF32(y[i] as number);
@@ -66,12 +66,13 @@ describe.each([
     const x = normal(rng, c.rows * c.inF);
     const w = normal(rng, c.outF * c.inF, 1 / Math.sqrt(c.inF));
     const b = c.bias ? normal(rng, c.outF, 0.5) : null;
-    // A NaN input: its row is NaN before the activation; ReLU maps it to +0 like the JS loop.
+    // A NaN input: its row is NaN before the activation, and stays NaN through ReLU and tanh.
     x[0] = NaN;
     const want = referenceForward(wk, c, x, w, b);
     const y = new Float32Array(want.length).fill(7);
     wk.linearForwardF32(x, w, b, c.act, c.rows, c.inF, c.outF, y);
     expect(y).toEqual(want);
+    expect(y.subarray(0, c.outF).every(Number.isNaN), 'the NaN row').toBe(true);
     x[0] = 0.5;
     const yy = referenceForward(wk, c, x, w, b);
 

@@ -101,6 +101,8 @@ interface KernelExports {
   reluF32(p: number, n: number): void;
   actGradF32(g: number, y: number, out: number, n: number, act: number): void;
   addColSumsF32(src: number, rows: number, cols: number, dst: number): void;
+  addChannelBiasF32(y: number, rows: number, cols: number, bias: number, channels: number): void;
+  addChannelSumsF32(src: number, rows: number, cols: number, dst: number, channels: number): void;
   col2imF32(
     col: number,
     c: number,
@@ -152,6 +154,8 @@ const FUNCTIONS = [
   'reluF32',
   'actGradF32',
   'addColSumsF32',
+  'addChannelBiasF32',
+  'addChannelSumsF32',
 ] as const;
 
 // Float64 has no wasm kernel: the checks above allow both dtypes, this narrows to float32.
@@ -667,6 +671,123 @@ export class WasmKernels {
     }
   }
 
+  /**
+   * The forward pass of a float32 2-D convolution over `n` images in one call (see conv2d in
+   * ops/conv.ts): per image, cols = im2col(x[i]) (skipped for a 1×1, stride-1, unpadded kernel,
+   * whose image is its own cols) and y[i] = W·cols (W [O, C·kh·kw]), then y[i, o] += b[o] when
+   * `bias` is given; x, W and y cross into wasm memory once, not once per image. Same bits as
+   * the op's per-image path on the wasm kernels. `relu` fuses y ← max(y, 0) (NaN kept) after it.
+   * @example wk.conv2dForwardF32(x, w, b, true, g, 64, 32, y);
+   * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
+   */
+  conv2dForwardF32(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    relu: boolean,
+    g: ConvGeometry,
+    n: number,
+    o: number,
+    y: Float32Array,
+  ): void {
+    const k = g.colRows;
+    const p = g.colCols;
+    const direct = isDirect(g);
+    const xPtr = this.scratchTop(o * p * k);
+    const wPtr = align(xPtr + n * g.imageSize * 4);
+    const bPtr = align(wPtr + o * k * 4);
+    const colPtr = align(bPtr + o * 4);
+    const yPtr = align(colPtr + (direct ? 0 : g.colSize * 4));
+    this.ensureBytes(align(yPtr + n * o * p * 4));
+    this.put(x, xPtr, n * g.imageSize);
+    this.put(w, wPtr, o * k);
+    for (let i = 0; i < n; i++) {
+      const img = xPtr + i * g.imageSize * 4;
+      if (!direct) this.im2colF32Ptr(img, g, colPtr, 1);
+      this.compute(0, 0, o, p, k, 1, wPtr, direct ? img : colPtr, 0, yPtr + i * o * p * 4);
+    }
+    if (bias !== null) {
+      this.put(bias, bPtr, o);
+      this.ex.addChannelBiasF32(yPtr, n * o, p, bPtr, o);
+    }
+    if (relu) this.ex.reluF32(yPtr, n * o * p);
+    this.take(yPtr, y, n * o * p);
+  }
+
+  /**
+   * The backward pass of {@link WasmKernels.conv2dForwardF32} from dL/dy (`gy`, [N, O, P]): with
+   * `y` (the fused ReLU's output) given, gz = gy·[y > 0], else gz = gy; then dW = Σ_i
+   * gz[i]·cols(x[i])ᵀ, dx[i] = col2im(Wᵀ·gz[i]) and db[o] = Σ gz[·, o, ·] (each row summed in
+   * doubles), each written to its array when given, dW and db added to it instead when their
+   * accumulate flag is set. The cols are recomputed per image. Same bits as the op's per-image
+   * path on the wasm kernels.
+   * @example wk.conv2dBackwardF32(gy, null, x, w, g, 64, 32, dx, dW, true, db, true);
+   */
+  conv2dBackwardF32(
+    gy: Float32Array,
+    y: Float32Array | null,
+    x: Float32Array,
+    w: Float32Array,
+    g: ConvGeometry,
+    n: number,
+    o: number,
+    dx: Float32Array | null,
+    dW: Float32Array | null,
+    dWAccumulate: boolean,
+    db: Float32Array | null,
+    dbAccumulate: boolean,
+  ): void {
+    const k = g.colRows;
+    const p = g.colCols;
+    const direct = isDirect(g);
+    const gPtr = this.scratchTop(o * p * k);
+    const yPtr = align(gPtr + n * o * p * 4);
+    const xPtr = align(yPtr + (y === null ? 0 : n * o * p * 4));
+    const wPtr = align(xPtr + (dW === null ? 0 : n * g.imageSize * 4));
+    const dwPtr = align(wPtr + o * k * 4);
+    const dbPtr = align(dwPtr + o * k * 4);
+    const colPtr = align(dbPtr + o * 4);
+    const dxPtr = align(colPtr + (direct ? 0 : g.colSize * 4));
+    this.ensureBytes(align(dxPtr + (dx === null ? 0 : n * g.imageSize * 4)));
+    const ex = this.ex;
+    this.put(gy, gPtr, n * o * p);
+    if (y !== null) {
+      this.put(y, yPtr, n * o * p);
+      ex.actGradF32(gPtr, yPtr, gPtr, n * o * p, 1);
+    }
+    this.put(w, wPtr, o * k);
+    if (dW !== null) {
+      this.put(x, xPtr, n * g.imageSize);
+      if (dWAccumulate) this.put(dW, dwPtr, o * k);
+      for (let i = 0; i < n; i++) {
+        const img = xPtr + i * g.imageSize * 4;
+        if (!direct) this.im2colF32Ptr(img, g, colPtr, 1);
+        const beta = i > 0 || dWAccumulate ? 1 : 0;
+        this.compute(0, 1, o, k, p, 1, gPtr + i * o * p * 4, direct ? img : colPtr, beta, dwPtr);
+      }
+      this.take(dwPtr, dW, o * k);
+    }
+    if (dx !== null) {
+      this.heap.fill(0, dxPtr >> 2, (dxPtr >> 2) + n * g.imageSize);
+      for (let i = 0; i < n; i++) {
+        const img = dxPtr + i * g.imageSize * 4;
+        const gi = gPtr + i * o * p * 4;
+        if (direct) this.compute(1, 0, k, p, o, 1, wPtr, gi, 0, img);
+        else {
+          this.compute(1, 0, k, p, o, 1, wPtr, gi, 0, colPtr);
+          this.col2imF32Ptr(colPtr, g, img, 1);
+        }
+      }
+      this.take(dxPtr, dx, n * g.imageSize);
+    }
+    if (db !== null) {
+      if (dbAccumulate) this.put(db, dbPtr, o);
+      else this.heap.fill(0, dbPtr >> 2, (dbPtr >> 2) + o);
+      ex.addChannelSumsF32(gPtr, n * o, p, dbPtr, o);
+      this.take(dbPtr, db, o);
+    }
+  }
+
   /** Copies the first n floats of `src` to byte address ptr (inside memory already grown). */
   private put(src: Float32Array, ptr: number, n: number): void {
     this.heap.set(n === src.length ? src : src.subarray(0, n), ptr >> 2);
@@ -1069,6 +1190,19 @@ export class WasmKernels {
     this.col2imF32Ptr(colPtr, g, xPtr, batch);
     x.set(heap.subarray(xPtr >> 2, (xPtr >> 2) + xs), xOffset);
   }
+}
+
+// A 1×1, stride-1, unpadded, undilated convolution reads every pixel once in order: the image
+// is its own column matrix.
+function isDirect(g: ConvGeometry): boolean {
+  return (
+    g.kernelH === 1 &&
+    g.kernelW === 1 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.padH === 0 &&
+    g.padW === 0
+  );
 }
 
 // tanhF32's kernel leaves |x| > 7.9053 (outside its fit) unchanged: Math.tanh finishes those,
