@@ -183,3 +183,11 @@ export function gradcheckMismatches(
   });
   return problems;
 }
+
+/** n float32 draws of N(0, scale²) from `rng` (the kernel tests' operands). */
+export function normalF32(rng: Rng, n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  rng.fillNormal(a);
+  for (let i = 0; i < n; i++) a[i] = (a[i] as number) * scale;
+  return a;
+}

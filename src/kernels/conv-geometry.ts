@@ -122,3 +122,21 @@ export function convGeometry(options: ConvGeometryOptions): ConvGeometry {
     colSize: colRows * colCols,
   };
 }
+
+/**
+ * Whether a convolution with this geometry reads every pixel once, in order: a 1×1 kernel with
+ * stride 1, no padding and no dilation, whose image is its own column matrix (im2col is skipped).
+ * @example isDirectConv(convGeometry({ channels: 8, height: 7, width: 7, kernelH: 1, kernelW: 1 })) // true
+ */
+export function isDirectConv(g: ConvGeometry): boolean {
+  return (
+    g.kernelH === 1 &&
+    g.kernelW === 1 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.padH === 0 &&
+    g.padW === 0 &&
+    g.dilationH === 1 &&
+    g.dilationW === 1
+  );
+}

@@ -1,7 +1,12 @@
 // The kernels: hot loops on typed arrays (GEMM, im2col/col2im) in JS and WebAssembly SIMD,
 // and the dispatch between them. They know nothing of tensors or autograd.
 export type { KernelChoice, KernelImpl } from './types.js';
-export { convGeometry, type ConvGeometry, type ConvGeometryOptions } from './conv-geometry.js';
+export {
+  convGeometry,
+  isDirectConv,
+  type ConvGeometry,
+  type ConvGeometryOptions,
+} from './conv-geometry.js';
 export { gemmJs } from './js/gemm.js';
 export { tanhF32 } from './js/tanh.js';
 export { im2colJs, col2imJs } from './js/im2col.js';

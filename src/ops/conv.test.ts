@@ -7,7 +7,7 @@ import { avgPool2d, conv2d, maxPool2d, type Conv2dOptions } from './conv.js';
 import { mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { relu } from './unary.js';
-import { col2im, im2col } from './internal/im2col.js';
+import { col2im, convGeometry, im2col } from '../kernels/index.js';
 import {
   dot,
   gradcheckMismatches,
@@ -55,14 +55,23 @@ describe('im2col / col2im', () => {
       [1, 4, 4, 3, 3, 1, 1, 2, 2],
       [3, 7, 5, 2, 3, 3, 2, 1, 1],
     ] as const) {
-      const outH = Math.floor((H + 2 * ph - kh) / sh) + 1;
-      const outW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+      const g = convGeometry({
+        channels: C,
+        height: H,
+        width: W,
+        kernelH: kh,
+        kernelW: kw,
+        strideH: sh,
+        strideW: sw,
+        padH: ph,
+        padW: pw,
+      });
       const x = rng.fillNormal(new Float64Array(7 + C * H * W)); // offset 7 exercises xOff
-      const cols = new Float64Array(C * kh * kw * outH * outW);
-      im2col(x, 7, C, H, W, kh, kw, sh, sw, ph, pw, outH, outW, cols);
+      const cols = new Float64Array(g.colSize);
+      im2col(x, 7, g, cols, 0);
       const cot = rng.fillNormal(new Float64Array(cols.length));
       const back = new Float64Array(7 + C * H * W);
-      col2im(cot, C, H, W, kh, kw, sh, sw, ph, pw, outH, outW, back, 7);
+      col2im(cot, 0, g, back, 7);
       expect(dot(cols, cot)).toBeCloseTo(dot(x.subarray(7), back.subarray(7)), 10);
       expect(Array.from(back.subarray(0, 7))).toEqual([0, 0, 0, 0, 0, 0, 0]);
     }
@@ -73,7 +82,8 @@ describe('im2col / col2im', () => {
     // output (0, 0) reads x[0, 0] = 0, at (1, 2) reads x[1, 2] = 5; row (0, 0) at (0, 0) is padding.
     const x = Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     const cols = new Float64Array(4 * 16).fill(NaN);
-    im2col(x, 0, 1, 3, 3, 2, 2, 1, 1, 1, 1, 4, 4, cols);
+    const g = { channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2, padH: 1, padW: 1 };
+    im2col(x, 0, convGeometry(g), cols, 0);
     expect(cols[3 * 16 + 0]).toBe(0);
     expect(cols[3 * 16 + 1 * 4 + 2]).toBe(5);
     expect(cols[0]).toBe(0);

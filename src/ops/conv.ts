@@ -4,13 +4,15 @@ import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import {
+  col2im,
   conv2dBackwardF32,
   conv2dForwardF32,
   convGeometry,
+  im2col,
+  isDirectConv,
   type ConvGeometry,
 } from '../kernels/index.js';
 import { gemm } from './internal/gemm.js';
-import { col2im, im2col } from './internal/im2col.js';
 
 /** A size given once for both spatial axes or as [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -162,48 +164,15 @@ interface Conv {
   y: TypedArray;
 }
 
-/** A 1×1, stride-1, unpadded convolution reads every pixel once in order: x[n] is its own cols. */
-function isDirect(g: ConvGeometry): boolean {
-  return (
-    g.kernelH === 1 &&
-    g.kernelW === 1 &&
-    g.strideH === 1 &&
-    g.strideW === 1 &&
-    g.padH === 0 &&
-    g.padW === 0
-  );
-}
-
-/** im2col of image i of x into cols (the op's per-image path). */
-function colsOf(cv: Conv, i: number, cols: TypedArray): void {
-  const g = cv.geom;
-  im2col(
-    cv.x.data,
-    i * g.imageSize,
-    g.channels,
-    g.height,
-    g.width,
-    g.kernelH,
-    g.kernelW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.outH,
-    g.outW,
-    cols,
-  );
-}
-
 /** The forward pass image by image: y[i] = W·cols(x[i]) (+ b) (then ReLU). */
 function convForwardJs(cv: Conv): void {
   const { x, weight, b, geom: g, n, o, y } = cv;
   const p = g.colCols;
   const k = g.colRows;
-  const cols = isDirect(g) ? null : allocData(x.dtype, g.colSize);
+  const cols = isDirectConv(g) ? null : allocData(x.dtype, g.colSize);
   for (let i = 0; i < n; i++) {
     if (cols) {
-      colsOf(cv, i, cols);
+      im2col(x.data, i * g.imageSize, g, cols, 0);
       gemm(false, false, o, p, k, weight.data, 0, cols, 0, y, i * o * p, false);
     } else {
       gemm(false, false, o, p, k, weight.data, 0, x.data, i * g.imageSize, y, i * o * p, false);
@@ -236,7 +205,7 @@ function convBackwardJs(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Ten
     for (let i = 0; i < gz.length; i++) gz[i] = (y[i] as number) > 0 ? (gd[i] as number) : 0;
     gd = gz;
   }
-  const cols = isDirect(geom) ? null : allocData(x.dtype, geom.colSize);
+  const cols = isDirectConv(geom) ? null : allocData(x.dtype, geom.colSize);
   let dx: Tensor | null = null;
   let dW: Tensor | null = null;
   let db: Tensor | null = null;
@@ -247,7 +216,7 @@ function convBackwardJs(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Ten
     for (let i = 0; i < n; i++) {
       const add = i > 0 || acc !== null;
       if (cols) {
-        colsOf(cv, i, cols);
+        im2col(x.data, i * imgSize, geom, cols, 0);
         gemm(false, true, o, k, p, gd, i * o * p, cols, 0, d, 0, add);
       } else {
         gemm(false, true, o, k, p, gd, i * o * p, x.data, i * imgSize, d, 0, add);
@@ -260,22 +229,7 @@ function convBackwardJs(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Ten
     for (let i = 0; i < n; i++) {
       if (cols) {
         gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, cols, 0, false);
-        col2im(
-          cols,
-          geom.channels,
-          geom.height,
-          geom.width,
-          geom.kernelH,
-          geom.kernelW,
-          geom.strideH,
-          geom.strideW,
-          geom.padH,
-          geom.padW,
-          geom.outH,
-          geom.outW,
-          d,
-          i * imgSize,
-        );
+        col2im(cols, 0, geom, d, i * imgSize);
       } else {
         gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, d, i * imgSize, false);
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../tensor/rng.js';
+import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { convGeometry, type ConvGeometry } from '../conv-geometry.js';
 import { decodeBase64 } from './base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
@@ -9,13 +10,6 @@ import { WasmKernels } from './wasm-kernels.js';
 // the bits of ops/conv.ts's per-image path on the same wasm kernels: im2col + GEMM per image,
 // the float32 bias add, ReLU as `v < 0 ? 0 : v`; backward gz = g·[y > 0], dW and dx by GEMMs
 // (col2im adds), db by rows summed in doubles. The loops below are exactly those of ops/conv.ts.
-
-function normal(rng: Rng, n: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  rng.fillNormal(a);
-  for (let i = 0; i < n; i++) a[i] = (a[i] as number) * scale;
-  return a;
-}
 
 interface Case {
   n: number;

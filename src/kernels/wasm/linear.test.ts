@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../tensor/rng.js';
+import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { tanhF32 } from '../js/tanh.js';
 import { decodeBase64 } from './base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
@@ -9,13 +10,6 @@ import { WasmKernels, type LinearAct } from './wasm-kernels.js';
 // the bits of ops/linear.ts's JS path on the same wasm GEMM: GEMM, then float32 bias adds and
 // the activation (ReLU as `v < 0 ? 0 : v`, tanhF32); backward gz = g·act'(y) in doubles, two
 // GEMMs and float32 column sums. The loops below are exactly those of ops/linear.ts.
-
-function normal(rng: Rng, n: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  rng.fillNormal(a);
-  for (let i = 0; i < n; i++) a[i] = (a[i] as number) * scale;
-  return a;
-}
 
 interface Case {
   rows: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../tensor/rng.js';
+import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { tanhF32, TANH_EDGE } from '../js/tanh.js';
 import { decodeBase64 } from './base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
@@ -18,13 +19,6 @@ interface Case {
   bias: 'both' | 'ih' | 'hh' | 'none';
   h0: boolean;
   scale: number;
-}
-
-function normal(rng: Rng, n: number, scale: number): Float32Array {
-  const a = new Float32Array(n);
-  rng.fillNormal(a);
-  for (let i = 0; i < n; i++) a[i] = (a[i] as number) * scale;
-  return a;
 }
 
 function inputs(c: Case, seed: number) {

@@ -1,5 +1,5 @@
 import { ConfigError, DtypeError, GradscopeError, ShapeError, fmt } from '../../errors.js';
-import type { ConvGeometry } from '../conv-geometry.js';
+import { isDirectConv, type ConvGeometry } from '../conv-geometry.js';
 import { TANH_EDGE } from '../js/tanh.js';
 import { checkConvArgs, checkCount, checkGemmArgs } from '../validate.js';
 import { decodeBase64 } from './base64.js';
@@ -692,7 +692,7 @@ export class WasmKernels {
   ): void {
     const k = g.colRows;
     const p = g.colCols;
-    const direct = isDirect(g);
+    const direct = isDirectConv(g);
     const xPtr = this.scratchTop(o * p * k);
     const wPtr = align(xPtr + n * g.imageSize * 4);
     const bPtr = align(wPtr + o * k * 4);
@@ -739,7 +739,7 @@ export class WasmKernels {
   ): void {
     const k = g.colRows;
     const p = g.colCols;
-    const direct = isDirect(g);
+    const direct = isDirectConv(g);
     const gPtr = this.scratchTop(o * p * k);
     const yPtr = align(gPtr + n * o * p * 4);
     const xPtr = align(yPtr + (y === null ? 0 : n * o * p * 4));
@@ -1190,19 +1190,6 @@ export class WasmKernels {
     this.col2imF32Ptr(colPtr, g, xPtr, batch);
     x.set(heap.subarray(xPtr >> 2, (xPtr >> 2) + xs), xOffset);
   }
-}
-
-// A 1×1, stride-1, unpadded, undilated convolution reads every pixel once in order: the image
-// is its own column matrix.
-function isDirect(g: ConvGeometry): boolean {
-  return (
-    g.kernelH === 1 &&
-    g.kernelW === 1 &&
-    g.strideH === 1 &&
-    g.strideW === 1 &&
-    g.padH === 0 &&
-    g.padW === 0
-  );
 }
 
 // tanhF32's kernel leaves |x| > 7.9053 (outside its fit) unchanged: Math.tanh finishes those,

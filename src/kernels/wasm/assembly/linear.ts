@@ -4,6 +4,7 @@
 // activation gradients g·[y > 0] and g·(1 − y²) (the latter in doubles, rounded once), and the
 // bias gradient's float32 column sums accumulated row after row. (The bias add and tanh are
 // ./recurrence.ts's addRowsF32 and ./tanh.ts's tanhF32.)
+import { hi, join, lo } from './halves';
 
 /** p[i] ← p[i] < 0 ? 0 : p[i] over n float32 values at byte address p (NaN stays NaN). */
 export function reluF32(p: usize, n: i32): void {
@@ -46,16 +47,9 @@ export function actGradF32(g: usize, y: usize, out: usize, n: i32, act: i32): vo
     const o = (<usize>i) << 2;
     const gv = v128.load(g + o);
     const yv = v128.load(y + o);
-    const gl = f64x2.promote_low_f32x4(gv);
-    const gh = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1));
-    const yl = f64x2.promote_low_f32x4(yv);
-    const yh = f64x2.promote_low_f32x4(v128.shuffle<f32>(yv, yv, 2, 3, 0, 1));
-    const rl = f64x2.mul(gl, f64x2.sub(one, f64x2.mul(yl, yl)));
-    const rh = f64x2.mul(gh, f64x2.sub(one, f64x2.mul(yh, yh)));
-    v128.store(
-      out + o,
-      v128.shuffle<f32>(f32x4.demote_f64x2_zero(rl), f32x4.demote_f64x2_zero(rh), 0, 1, 4, 5),
-    );
+    const rl = f64x2.mul(lo(gv), f64x2.sub(one, f64x2.mul(lo(yv), lo(yv))));
+    const rh = f64x2.mul(hi(gv), f64x2.sub(one, f64x2.mul(hi(yv), hi(yv))));
+    v128.store(out + o, join(rl, rh));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;

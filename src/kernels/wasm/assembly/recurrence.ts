@@ -1,6 +1,7 @@
 // Element-wise passes of the tanh recurrence besides tanh itself (./tanh.ts): its backward
 // dpre_t = (g_t + dh_t)·(1 − h_t²), evaluated in double precision with the JS loop's operations
 // and rounded once (the same bits), a bias added to every row, and float64 column sums.
+import { hi, join, lo } from './halves';
 
 /**
  * out ← (g + dh)·(1 − h²) over n float32 values (byte addresses; out may alias g or dh), each
@@ -15,18 +16,9 @@ export function tanhGradF32(g: usize, dh: usize, h: usize, out: usize, n: i32): 
     const gv = v128.load(g + o);
     const dv = v128.load(dh + o);
     const hv = v128.load(h + o);
-    const gl = f64x2.promote_low_f32x4(gv);
-    const gh = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1));
-    const dl = f64x2.promote_low_f32x4(dv);
-    const dhh = f64x2.promote_low_f32x4(v128.shuffle<f32>(dv, dv, 2, 3, 0, 1));
-    const hl = f64x2.promote_low_f32x4(hv);
-    const hh = f64x2.promote_low_f32x4(v128.shuffle<f32>(hv, hv, 2, 3, 0, 1));
-    const rl = f64x2.mul(f64x2.add(gl, dl), f64x2.sub(one, f64x2.mul(hl, hl)));
-    const rh = f64x2.mul(f64x2.add(gh, dhh), f64x2.sub(one, f64x2.mul(hh, hh)));
-    v128.store(
-      out + o,
-      v128.shuffle<f32>(f32x4.demote_f64x2_zero(rl), f32x4.demote_f64x2_zero(rh), 0, 1, 4, 5),
-    );
+    const rl = f64x2.mul(f64x2.add(lo(gv), lo(dv)), f64x2.sub(one, f64x2.mul(lo(hv), lo(hv))));
+    const rh = f64x2.mul(f64x2.add(hi(gv), hi(dv)), f64x2.sub(one, f64x2.mul(hi(hv), hi(hv))));
+    v128.store(out + o, join(rl, rh));
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
@@ -61,20 +53,9 @@ export function addRowsF32(c: usize, rows: i32, cols: i32, b1: usize, b2: usize,
       const v = v128.load(row + o);
       const x = v128.load(b1 + o);
       const y = v128.load(b2 + o);
-      const lo = f64x2.add(
-        f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(x)),
-        f64x2.promote_low_f32x4(y),
-      );
-      const hi = f64x2.add(
-        f64x2.add(
-          f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)),
-          f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)),
-        ),
-        f64x2.promote_low_f32x4(v128.shuffle<f32>(y, y, 2, 3, 0, 1)),
-      );
       v128.store(
         row + o,
-        v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5),
+        join(f64x2.add(f64x2.add(lo(v), lo(x)), lo(y)), f64x2.add(f64x2.add(hi(v), hi(x)), hi(y))),
       );
     }
     for (; j < cols; j++) {

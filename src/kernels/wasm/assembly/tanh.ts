@@ -1,6 +1,7 @@
 // tanh of float32 values, 4 lanes at a time, evaluated in double precision (two f64x2 halves)
 // with exactly the operations, order and constants of the JS tanhF32 (src/kernels/js/tanh.ts),
 // then rounded once to float32: the wasm and JS paths give the same bits.
+import { hi, join, lo } from './halves';
 
 // Rational approximation of tanh (Eigen/XLA's float fit, odd degree 13 over even degree 6, on
 // [−EDGE, EDGE]) and the Taylor series below |x| < 1/8; see src/kernels/js/tanh.ts.
@@ -115,13 +116,11 @@ export function tanhF32(p: usize, n: i32): i32 {
   for (; i < n4; i += 4) {
     const a = p + ((<usize>i) << 2);
     const v = v128.load(a);
-    const lo = f64x2.promote_low_f32x4(v);
-    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-    const outLo = v128.or(f64x2.gt(lo, edge), f64x2.lt(lo, nedge));
-    const outHi = v128.or(f64x2.gt(hi, edge), f64x2.lt(hi, nedge));
-    const tl = f32x4.demote_f64x2_zero(tanh2(lo));
-    const th = f32x4.demote_f64x2_zero(tanh2(hi));
-    let r = v128.shuffle<f32>(tl, th, 0, 1, 4, 5);
+    const vl = lo(v);
+    const vh = hi(v);
+    const outLo = v128.or(f64x2.gt(vl, edge), f64x2.lt(vl, nedge));
+    const outHi = v128.or(f64x2.gt(vh, edge), f64x2.lt(vh, nedge));
+    let r = join(tanh2(vl), tanh2(vh));
     const out = v128.or(outLo, outHi);
     if (v128.any_true(out)) {
       const mask = v128.shuffle<i32>(outLo, outHi, 0, 2, 4, 6);
