@@ -37,6 +37,7 @@ export {
   linearBackwardF32,
   conv2dForwardF32,
   conv2dBackwardF32,
+  allocF32Resident,
 } from './backend.js';
 export {
   setThreads,
@@ -46,7 +47,7 @@ export {
   stopThreads,
   type ThreadsInfo,
 } from './threads.js';
-export { GEMM_PARALLEL_MIN_WORK } from './wasm/wasm-kernels.js';
+export { GEMM_PARALLEL_MIN_WORK, RESIDENT_BUDGET_BYTES } from './wasm/wasm-kernels.js';
 export { AUTO_MAX_THREADS } from './wasm/thread-setting.js';
 export { registerThreadHost, type ThreadHost, type ThreadWorker } from './wasm/thread-host.js';
 export { createNodeThreadHost, type NodeWorkerThreads } from './wasm/thread-host-node.js';

@@ -8,6 +8,7 @@ import {
   type DType,
   type TypedArray,
 } from '../tensor/dtype.js';
+import { allocF32Resident } from '../kernels/index.js';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -432,8 +433,10 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     } else {
       let total = 0;
       for (const [, t] of list) total += t.size;
-      const p = allocData(dtype, total);
-      const g = allocData(dtype, total);
+      // float32 arenas live in the wasm kernels' memory when they can (read and updated there
+      // in place: no copies of weights, gradients or optimizer steps).
+      const p = dtype === 'float32' ? allocF32Resident(total) : allocData(dtype, total);
+      const g = dtype === 'float32' ? allocF32Resident(total) : allocData(dtype, total);
       let off = 0;
       for (const [name, t] of list) {
         const view = p.subarray(off, off + t.size);

@@ -202,9 +202,10 @@ export function fusedAdam(
   return {
     init: (params) => ({
       count: 0,
-      mu: buffersLike(params),
-      nu: buffersLike(params),
-      nuMax: amsgrad ? buffersLike(params) : null,
+      // Resident where possible: the wasm Adam kernel then updates them without copies.
+      mu: buffersLike(params, 0, true),
+      nu: buffersLike(params, 0, true),
+      nuMax: amsgrad ? buffersLike(params, 0, true) : null,
     }),
     update(updates, state, params: Params) {
       const t = state.count + 1;

@@ -124,6 +124,12 @@ interface KernelExports {
 }
 
 const PAGE = 65536;
+/**
+ * Bytes of shared wasm memory {@link WasmKernels.allocResident} hands out in all (never freed):
+ * enough for the arenas and Adam moments of several models of a few million parameters; past it,
+ * buffers are ordinary arrays and the kernels copy them in and out.
+ */
+export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;
 const ALIGN = 64;
 /** Largest linear memory this loader will grow to (wasm32 allows 4 GiB; stay well inside). */
 const MAX_BYTES = 2 ** 31;
@@ -247,6 +253,10 @@ export class WasmKernels {
   private readonly work: number;
   private reservedTop: number;
   private heap: Float32Array;
+  // Every ArrayBuffer object this memory has exposed: a shared memory's views stay valid when it
+  // grows, but keep the buffer object they were made on (addressOf must know them all).
+  private readonly buffers = new WeakSet<object>();
+  private residentBytes = 0;
   /**
    * True when the memory is shared (the threaded build): worker threads can join.
    * @example loadWasmKernels().shared // true in Node
@@ -288,6 +298,7 @@ export class WasmKernels {
     this.work = align(this.ex.heapBase());
     this.reservedTop = align(this.work + this.ex.gemmWorkBytes());
     this.heap = new Float32Array(this.mem.buffer);
+    this.buffers.add(this.mem.buffer);
     this.ensureBytes(this.reservedTop);
   }
 
@@ -564,17 +575,17 @@ export class WasmKernels {
     const vPtr = align(mPtr + n * 4);
     const pPtr = align(vPtr + n * 4);
     this.ensureBytes(align(pPtr + (p === null ? 0 : n * 4)));
-    const heap = this.heap;
-    heap.set(coef.subarray(0, 7), coefPtr >> 2);
-    heap.set(g, gPtr >> 2);
-    heap.set(m, mPtr >> 2);
-    heap.set(v, vPtr >> 2);
-    if (p !== null) heap.set(p, pPtr >> 2);
-    this.ex.adamF32(pPtr, gPtr, mPtr, vPtr, n, coefPtr, p === null ? 0 : 1);
-    m.set(heap.subarray(mPtr >> 2, (mPtr >> 2) + n));
-    v.set(heap.subarray(vPtr >> 2, (vPtr >> 2) + n));
-    if (p !== null) p.set(heap.subarray(pPtr >> 2, (pPtr >> 2) + n));
-    else g.set(heap.subarray(gPtr >> 2, (gPtr >> 2) + n));
+    this.heap.set(coef.subarray(0, 7), coefPtr >> 2);
+    // Resident arrays (a parameter arena, Adam moments from allocResident) are used in place.
+    const gA = this.target(g, n, gPtr, true);
+    const mA = this.target(m, n, mPtr, true);
+    const vA = this.target(v, n, vPtr, true);
+    const pA = p === null ? pPtr : this.target(p, n, pPtr, true);
+    this.ex.adamF32(pA, gA, mA, vA, n, coefPtr, p === null ? 0 : 1);
+    this.output(mA, m, n);
+    this.output(vA, v, n);
+    if (p !== null) this.output(pA, p, n);
+    else this.output(gA, g, n);
   }
 
   /**
@@ -601,14 +612,11 @@ export class WasmKernels {
     const bPtr = align(wPtr + outF * inF * 4);
     const yPtr = align(bPtr + outF * 4);
     this.ensureBytes(align(yPtr + n * 4));
-    this.put(x, xPtr, rows * inF);
-    this.put(w, wPtr, outF * inF);
+    const xA = this.input(x, rows * inF, xPtr);
+    const wA = this.input(w, outF * inF, wPtr);
     const ex = this.ex;
-    this.compute(0, 1, rows, outF, inF, 1, xPtr, wPtr, 0, yPtr);
-    if (bias !== null) {
-      this.put(bias, bPtr, outF);
-      ex.addRowsF32(yPtr, rows, outF, bPtr, 0, 0);
-    }
+    this.compute(0, 1, rows, outF, inF, 1, xA, wA, 0, yPtr);
+    if (bias !== null) ex.addRowsF32(yPtr, rows, outF, this.input(bias, outF, bPtr), 0, 0);
     if (act === 1) ex.reluF32(yPtr, n);
     else if (act === 2 && ex.tanhF32(yPtr, n) > 0) finishTanh(this.heap, yPtr >> 2, n);
     this.take(yPtr, y, n);
@@ -653,21 +661,21 @@ export class WasmKernels {
       ex.actGradF32(gPtr, yPtr, gPtr, n, act);
     }
     if (dx !== null) {
-      this.put(w, wPtr, outF * inF);
-      this.compute(0, 0, rows, inF, outF, 1, gPtr, wPtr, 0, dxPtr);
+      const wA = this.input(w, outF * inF, wPtr);
+      this.compute(0, 0, rows, inF, outF, 1, gPtr, wA, 0, dxPtr);
       this.take(dxPtr, dx, rows * inF);
     }
     if (dW !== null) {
-      this.put(x, xPtr, rows * inF);
-      if (dWAccumulate) this.put(dW, dwPtr, outF * inF);
-      this.compute(1, 0, outF, inF, rows, 1, gPtr, xPtr, dWAccumulate ? 1 : 0, dwPtr);
-      this.take(dwPtr, dW, outF * inF);
+      const xA = this.input(x, rows * inF, xPtr);
+      const dwA = this.target(dW, outF * inF, dwPtr, dWAccumulate);
+      this.compute(1, 0, outF, inF, rows, 1, gPtr, xA, dWAccumulate ? 1 : 0, dwA);
+      this.output(dwA, dW, outF * inF);
     }
     if (db !== null) {
-      if (dbAccumulate) this.put(db, dbPtr, outF);
-      else this.heap.fill(0, dbPtr >> 2, (dbPtr >> 2) + outF);
-      ex.addColSumsF32(gPtr, rows, outF, dbPtr);
-      this.take(dbPtr, db, outF);
+      const dbA = this.target(db, outF, dbPtr, dbAccumulate);
+      if (!dbAccumulate) this.heap.fill(0, dbA >> 2, (dbA >> 2) + outF);
+      ex.addColSumsF32(gPtr, rows, outF, dbA);
+      this.output(dbA, db, outF);
     }
   }
 
@@ -699,16 +707,15 @@ export class WasmKernels {
     const colPtr = align(bPtr + o * 4);
     const yPtr = align(colPtr + (direct ? 0 : g.colSize * 4));
     this.ensureBytes(align(yPtr + n * o * p * 4));
-    this.put(x, xPtr, n * g.imageSize);
-    this.put(w, wPtr, o * k);
+    const xA = this.input(x, n * g.imageSize, xPtr);
+    const wA = this.input(w, o * k, wPtr);
     for (let i = 0; i < n; i++) {
-      const img = xPtr + i * g.imageSize * 4;
+      const img = xA + i * g.imageSize * 4;
       if (!direct) this.im2colF32Ptr(img, g, colPtr, 1);
-      this.compute(0, 0, o, p, k, 1, wPtr, direct ? img : colPtr, 0, yPtr + i * o * p * 4);
+      this.compute(0, 0, o, p, k, 1, wA, direct ? img : colPtr, 0, yPtr + i * o * p * 4);
     }
     if (bias !== null) {
-      this.put(bias, bPtr, o);
-      this.ex.addChannelBiasF32(yPtr, n * o, p, bPtr, o);
+      this.ex.addChannelBiasF32(yPtr, n * o, p, this.input(bias, o, bPtr), o);
     }
     if (relu) this.ex.reluF32(yPtr, n * o * p);
     this.take(yPtr, y, n * o * p);
@@ -755,36 +762,36 @@ export class WasmKernels {
       this.put(y, yPtr, n * o * p);
       ex.actGradF32(gPtr, yPtr, gPtr, n * o * p, 1);
     }
-    this.put(w, wPtr, o * k);
+    const wA = this.input(w, o * k, wPtr);
     if (dW !== null) {
-      this.put(x, xPtr, n * g.imageSize);
-      if (dWAccumulate) this.put(dW, dwPtr, o * k);
+      const xA = this.input(x, n * g.imageSize, xPtr);
+      const dwA = this.target(dW, o * k, dwPtr, dWAccumulate);
       for (let i = 0; i < n; i++) {
-        const img = xPtr + i * g.imageSize * 4;
+        const img = xA + i * g.imageSize * 4;
         if (!direct) this.im2colF32Ptr(img, g, colPtr, 1);
         const beta = i > 0 || dWAccumulate ? 1 : 0;
-        this.compute(0, 1, o, k, p, 1, gPtr + i * o * p * 4, direct ? img : colPtr, beta, dwPtr);
+        this.compute(0, 1, o, k, p, 1, gPtr + i * o * p * 4, direct ? img : colPtr, beta, dwA);
       }
-      this.take(dwPtr, dW, o * k);
+      this.output(dwA, dW, o * k);
     }
     if (dx !== null) {
       this.heap.fill(0, dxPtr >> 2, (dxPtr >> 2) + n * g.imageSize);
       for (let i = 0; i < n; i++) {
         const img = dxPtr + i * g.imageSize * 4;
         const gi = gPtr + i * o * p * 4;
-        if (direct) this.compute(1, 0, k, p, o, 1, wPtr, gi, 0, img);
+        if (direct) this.compute(1, 0, k, p, o, 1, wA, gi, 0, img);
         else {
-          this.compute(1, 0, k, p, o, 1, wPtr, gi, 0, colPtr);
+          this.compute(1, 0, k, p, o, 1, wA, gi, 0, colPtr);
           this.col2imF32Ptr(colPtr, g, img, 1);
         }
       }
       this.take(dxPtr, dx, n * g.imageSize);
     }
     if (db !== null) {
-      if (dbAccumulate) this.put(db, dbPtr, o);
-      else this.heap.fill(0, dbPtr >> 2, (dbPtr >> 2) + o);
-      ex.addChannelSumsF32(gPtr, n * o, p, dbPtr, o);
-      this.take(dbPtr, db, o);
+      const dbA = this.target(db, o, dbPtr, dbAccumulate);
+      if (!dbAccumulate) this.heap.fill(0, dbA >> 2, (dbA >> 2) + o);
+      ex.addChannelSumsF32(gPtr, n * o, p, dbA, o);
+      this.output(dbA, db, o);
     }
   }
 
@@ -833,18 +840,18 @@ export class WasmKernels {
     this.ensureBytes(align(packedPtr + this.ex.packedBBytes(H, H)));
     const heap = this.heap;
     heap.set(x.subarray(0, T * B * I), xPtr >> 2);
-    heap.set(wIh.subarray(0, H * I), wIhPtr >> 2);
-    heap.set(whh.subarray(0, H * H), whhPtr >> 2);
+    const wIhA = this.input(wIh, H * I, wIhPtr);
+    const whhA = this.input(whh, H * H, whhPtr);
     // The biases in the JS loop's order: (x·W_ihᵀ + b_ih) + b_hh, in doubles, rounded once.
     const b1 = bIh ?? bHh;
     const b2 = bIh !== null ? bHh : null;
-    if (b1 !== null) heap.set(b1.subarray(0, H), biasPtr >> 2);
-    if (b2 !== null) heap.set(b2.subarray(0, H), bias2Ptr >> 2);
+    const b1A = b1 === null ? biasPtr : this.input(b1, H, biasPtr);
+    const b2A = b2 === null ? bias2Ptr : this.input(b2, H, bias2Ptr);
     if (h0 !== null) heap.set(h0.subarray(0, bh), h0Ptr >> 2);
     const ex = this.ex;
-    this.compute(0, 1, T * B, H, I, 1, xPtr, wIhPtr, 0, hsPtr);
-    if (b1 !== null) ex.addRowsF32(hsPtr, T * B, H, biasPtr, bias2Ptr, b2 !== null ? 1 : 0);
-    ex.packBAllF32(1, whhPtr, H, H, H, packedPtr);
+    this.compute(0, 1, T * B, H, I, 1, xPtr, wIhA, 0, hsPtr);
+    if (b1 !== null) ex.addRowsF32(hsPtr, T * B, H, b1A, b2A, b2 !== null ? 1 : 0);
+    ex.packBAllF32(1, whhA, H, H, H, packedPtr);
     for (let t = 0; t < T; t++) {
       const cur = hsPtr + t * bh * 4;
       const prev = t > 0 ? cur - bh * 4 : h0 !== null ? h0Ptr : -1;
@@ -892,10 +899,10 @@ export class WasmKernels {
     const heap = this.heap;
     heap.set(g.subarray(0, T * bh), gPtr >> 2);
     heap.set(hs.subarray(0, T * bh), hsPtr >> 2);
-    heap.set(whh.subarray(0, H * H), whhPtr >> 2);
+    const whhA = this.input(whh, H * H, whhPtr);
     heap.fill(0, dhPtr >> 2, (dhPtr >> 2) + bh);
     const ex = this.ex;
-    ex.packBAllF32(0, whhPtr, H, H, H, packedPtr);
+    ex.packBAllF32(0, whhA, H, H, H, packedPtr);
     for (let t = T - 1; t >= 0; t--) {
       const o = t * bh * 4;
       // dpre_t overwrites g_t (read once, just here).
@@ -912,15 +919,15 @@ export class WasmKernels {
     } else if (dWhh !== null) {
       // As the op's JS path: steps 1..T−1 read h_0..h_{T−2} (contiguous), then h0's term.
       const accumulate = extras?.accumulate === true;
-      if (accumulate) heap.set(dWhh.subarray(0, H * H), dwPtr >> 2);
+      const dwA = this.target(dWhh, H * H, dwPtr, accumulate);
       if (later > 0) {
-        this.compute(1, 0, H, H, later, 1, gPtr + bh * 4, hsPtr, accumulate ? 1 : 0, dwPtr);
+        this.compute(1, 0, H, H, later, 1, gPtr + bh * 4, hsPtr, accumulate ? 1 : 0, dwA);
       }
       if (h0 !== null) {
-        heap.set(h0.subarray(0, bh), h0Ptr >> 2);
-        this.compute(1, 0, H, H, B, 1, gPtr, h0Ptr, later > 0 || accumulate ? 1 : 0, dwPtr);
+        const h0A = this.input(h0, bh, h0Ptr);
+        this.compute(1, 0, H, H, B, 1, gPtr, h0A, later > 0 || accumulate ? 1 : 0, dwA);
       }
-      dWhh.set(heap.subarray(dwPtr >> 2, (dwPtr >> 2) + H * H));
+      this.output(dwA, dWhh, H * H);
     }
     if (sums !== null) {
       const f64 = new Float64Array(this.mem.buffer, sumsPtr, H);
@@ -952,12 +959,66 @@ export class WasmKernels {
     }
     const have = this.mem.buffer.byteLength;
     if (end > have) this.mem.grow(Math.ceil((end - have) / PAGE));
-    if (this.heap.buffer !== this.mem.buffer) this.heap = new Float32Array(this.mem.buffer);
+    if (this.heap.buffer !== this.mem.buffer) {
+      this.heap = new Float32Array(this.mem.buffer);
+      this.buffers.add(this.mem.buffer);
+    }
   }
 
-  /** Byte address of arr[offset] if `arr` is a view of this module's memory, else -1. */
+  /**
+   * Byte address of arr[offset] if `arr` is a view of this module's memory, else -1. A private
+   * memory's old buffers are detached by growth (their views are empty), so only the current
+   * buffer counts there; a shared memory's older buffer objects alias the same memory.
+   */
   private addressOf(arr: Float32Array, offset: number): number {
-    return arr.buffer === this.mem.buffer ? arr.byteOffset + offset * 4 : -1;
+    const buf = arr.buffer;
+    const mine = buf === this.mem.buffer || (this.shared && this.buffers.has(buf));
+    return mine ? arr.byteOffset + offset * 4 : -1;
+  }
+
+  /** Address of arr's first n floats for a read-only operand: in place when it lives in this
+   * memory (a resident array), else copied to `ptr`. */
+  private input(arr: Float32Array, n: number, ptr: number): number {
+    const a = this.addressOf(arr, 0);
+    if (a >= 0) return a;
+    this.put(arr, ptr, n);
+    return ptr;
+  }
+
+  /**
+   * Address for an output of n floats: `arr` itself when it lives in this memory, else `ptr`
+   * (filled with arr's contents first when `load`, for an accumulator). Pair with
+   * {@link WasmKernels.output} to copy a scratch result back.
+   */
+  private target(arr: Float32Array, n: number, ptr: number, load: boolean): number {
+    const a = this.addressOf(arr, 0);
+    if (a >= 0) return a;
+    if (load) this.put(arr, ptr, n);
+    return ptr;
+  }
+
+  /** Copies a result computed at `ptr` back into `arr`, unless `arr` is that memory itself. */
+  private output(ptr: number, arr: Float32Array, n: number): void {
+    if (this.addressOf(arr, 0) !== ptr) this.take(ptr, arr, n);
+  }
+
+  /**
+   * A zeroed Float32Array of n elements that lives in this module's shared memory (a resident
+   * array: the kernels read and write it in place, without copies), or null when the memory is
+   * private (its views would detach when it grows) or the resident budget
+   * ({@link RESIDENT_BUDGET_BYTES}) is spent. Resident memory is never freed: it is meant for
+   * long-lived buffers (a model's parameter and gradient arenas, optimizer moments).
+   * @example const arena = wk.allocResident(n) ?? new Float32Array(n);
+   */
+  allocResident(n: number): Float32Array | null {
+    checkCount('WasmKernels.allocResident', 'n', n);
+    const bytes = align(n * 4);
+    if (!this.shared || this.residentBytes + bytes > RESIDENT_BUDGET_BYTES) return null;
+    const ptr = this.reserve(bytes);
+    this.residentBytes += bytes;
+    const view = new Float32Array(this.mem.buffer, ptr, n);
+    view.fill(0); // the region may hold an earlier call's scratch
+    return view;
   }
 
   /**
