@@ -24,6 +24,7 @@ import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Callback } from './callback.js';
 import {
+  attempt,
   mixtureOptions,
   parseTrainConfig,
   taskOf,
@@ -51,15 +52,6 @@ import type { MetricName } from './metrics.js';
 import { terminateOnNonFinite } from './terminate-on-non-finite.js';
 
 type Tx = GradientTransformation<unknown>;
-
-function attempt<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(`${path}: ${e.message}`);
-    throw e;
-  }
-}
 
 /**
  * The learning-rate schedule of a config with its base value (`baseLr`, `peak` or `maxLr`) set to

@@ -555,8 +555,11 @@ export function taskOf(data: DataConfig): TaskInfo {
 // Parsing.
 // ---------------------------------------------------------------------------------------------
 
-/** Re-throws a library ConfigError raised while trying a section, prefixed with its path. */
-function attempt<T>(path: string, fn: () => T): T {
+/**
+ * Runs `fn`, re-throwing a library ConfigError it raises prefixed with the config path.
+ * @example attempt('optimizer', () => adam(opts)) // ConfigError 'optimizer: adam: lr must be …'
+ */
+export function attempt<T>(path: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {

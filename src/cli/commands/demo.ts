@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { GradscopeError } from '../../errors.js';
 import { amsgrad } from '../../experiments/amsgrad.js';
 import { runExploding, explodingExperiment } from '../../experiments/exploding.js';
 import type {
@@ -24,6 +23,7 @@ import { renderExperimentReport } from '../../report/experiment-report.js';
 import { resultToJson } from '../../report/result-json.js';
 import { writeFileAtomic, writeReportFile } from '../../report/write-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { errorText, localStamp } from '../format.js';
 
 /** `gradscope demo` spec. */
 export const demoSpec: CommandSpec = {
@@ -105,17 +105,6 @@ const SHOWN_BY: Readonly<Record<string, string>> = {
   amsgrad: 'AMSGrad and SGD converge to x = −1 where Adam goes to +1',
   roots: 'the stable quadratic formula (≤ 2 ulp) and quadratically converging Newton',
 };
-
-function localStamp(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-function message(e: unknown): string {
-  if (e instanceof GradscopeError) return `${e.name}: ${e.message}`;
-  if (e instanceof Error) return e.stack ?? e.message;
-  return String(e);
-}
 
 /**
  * The demo's live view: on a terminal the monitor's bars are redrawn in place (at most ~8 times
@@ -330,7 +319,7 @@ export async function demoCommand(
       );
     } catch (e) {
       failures.push(exp.name);
-      live.line(`${tag} stopped with an error: ${message(e)}`);
+      live.line(`${tag} stopped with an error: ${errorText(e)}`);
     }
   }
   for (const exp of [amsgrad, roots]) {
@@ -344,7 +333,7 @@ export async function demoCommand(
       live.line(`${tag} ${r.pass ? 'PASS' : 'FAIL'} in ${(r.timeMs / 1000).toFixed(1)} s`);
     } catch (e) {
       failures.push(exp.name);
-      live.line(`${tag} stopped with an error: ${message(e)}`);
+      live.line(`${tag} stopped with an error: ${errorText(e)}`);
     }
   }
 
@@ -361,7 +350,7 @@ export async function demoCommand(
     for (const r of results)
       writeFileAtomic(join(runDir, `${r.experiment}.json`), resultToJson(r) + '\n');
   } catch (e) {
-    live.line(`gradscope demo: could not write the run directory: ${message(e)}`);
+    live.line(`gradscope demo: could not write the run directory: ${errorText(e)}`);
     return EXIT.error;
   }
   const report = join(runDir, REPORT_FILE);
@@ -378,7 +367,7 @@ export async function demoCommand(
     writeReportFile(report, html);
   } catch (e) {
     live.line(
-      `gradscope demo: ${RESULT_FILE} is written in ${runDir}, but the report could not be: ${message(e)}`,
+      `gradscope demo: ${RESULT_FILE} is written in ${runDir}, but the report could not be: ${errorText(e)}`,
     );
     return EXIT.error;
   }

@@ -7,6 +7,7 @@ import { readRunLogs } from '../../report/run-logs-node.js';
 import { writeReportFile } from '../../report/write-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { loadExperiments, type CommandDeps } from './run.js';
+import { localStamp } from '../format.js';
 
 /** `gradscope report` spec. */
 export const reportSpec: CommandSpec = {
@@ -27,11 +28,6 @@ export const reportSpec: CommandSpec = {
     },
   },
 };
-
-function localStamp(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
 
 /** The catalogue's stories, or none if the catalogue cannot be loaded (a report must not depend on it). */
 async function stories(deps: CommandDeps): Promise<Record<string, string>> {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { GradscopeError } from '../../errors.js';
 import {
   pathState,
   prepareRunDir,
@@ -12,6 +11,7 @@ import { formatValue } from '../../report/html.js';
 import { resultToJson } from '../../report/result-json.js';
 import { writeReportFile } from '../../report/write-node.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { errorText, localStamp } from '../format.js';
 
 /** `gradscope run` spec. */
 export const runSpec: CommandSpec = {
@@ -168,17 +168,6 @@ export function formatRunSummary(result: ExperimentResult, runDir?: string): str
   return lines;
 }
 
-function localStamp(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-function message(e: unknown): string {
-  if (e instanceof GradscopeError) return `${e.name}: ${e.message}`;
-  if (e instanceof Error) return e.stack ?? e.message;
-  return String(e);
-}
-
 /** Runs `gradscope run`. */
 export async function runCommand(
   args: Parsed,
@@ -219,7 +208,7 @@ export async function runCommand(
     });
   } catch (e) {
     bar?.clear();
-    err(`gradscope run: experiment '${exp.name}' stopped with an error: ${message(e)}`);
+    err(`gradscope run: experiment '${exp.name}' stopped with an error: ${errorText(e)}`);
     return EXIT.error;
   }
   bar?.clear();
@@ -246,7 +235,7 @@ export async function runCommand(
     writeRunResult(runDir, result);
   } catch (e) {
     if (json) out(resultToJson(result));
-    err(`gradscope run: could not write the run directory: ${message(e)}`);
+    err(`gradscope run: could not write the run directory: ${errorText(e)}`);
     return EXIT.error;
   }
   try {
@@ -259,7 +248,7 @@ export async function runCommand(
   } catch (e) {
     if (json) out(resultToJson(result));
     err(
-      `gradscope run: result.json is written in ${runDir}, but the report could not be: ${message(e)}`,
+      `gradscope run: result.json is written in ${runDir}, but the report could not be: ${errorText(e)}`,
     );
     return EXIT.error;
   }

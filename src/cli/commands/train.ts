@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { ConfigError, GradscopeError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { pathState, prepareRunDir, REPORT_FILE } from '../../experiments/run-dir-node.js';
 import type { VerdictRecord } from '../../experiments/types.js';
 import { logHealthToJsonl } from '../../monitor/jsonl-writer-node.js';
-import type { Verdict } from '../../monitor/types.js';
 import { renderReport } from '../../report/html.js';
 import { readRunLogs } from '../../report/run-logs-node.js';
 import { writeReportFile } from '../../report/write-node.js';
@@ -17,6 +16,8 @@ import type { FitSummary } from '../../train/fit-summary.js';
 import { RunDir } from '../../train/run-dir-node.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { trainReportDocument } from './train-report.js';
+import { errorText, localStamp } from '../format.js';
+import { verdictRecord } from '../../experiments/internal/flagship-common.js';
 
 /** `gradscope train` spec. */
 export const trainSpec: CommandSpec = {
@@ -125,17 +126,6 @@ export interface TrainDeps {
   loadMnist?: MnistLoader;
 }
 
-function localStamp(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-function message(e: unknown): string {
-  if (e instanceof GradscopeError) return `${e.name}: ${e.message}`;
-  if (e instanceof Error) return e.stack ?? e.message;
-  return String(e);
-}
-
 function finite(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
@@ -144,18 +134,6 @@ function fmtNum(v: number | null): string {
   if (v === null) return 'non-finite';
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
-}
-
-function verdictRecord(v: Verdict, run: string): VerdictRecord {
-  return {
-    run,
-    kind: v.kind,
-    step: v.step,
-    layers: [...v.layers],
-    severity: v.severity,
-    message: v.message,
-    remedies: v.remedies.map((r) => r.text),
-  };
 }
 
 function statusOf(s: FitSummary): TrainJson['status'] {
@@ -264,7 +242,7 @@ export async function trainCommand(
     runDir = RunDir.open(dir);
     writeFileAtomic(join(dir, 'train-config.json'), `${JSON.stringify(run.config, null, 2)}\n`);
   } catch (e) {
-    err(`gradscope train: could not create the run directory: ${message(e)}`);
+    err(`gradscope train: could not create the run directory: ${errorText(e)}`);
     return EXIT.error;
   }
 
@@ -279,7 +257,7 @@ export async function trainCommand(
     const mon = typeof run.config.monitor === 'object' ? run.config.monitor : {};
     stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10 });
     run.monitor.onVerdict((v) => {
-      verdicts.push(verdictRecord(v, name));
+      verdicts.push(verdictRecord(name, v));
       if (quiet) return;
       write(
         `${tty ? '\r\x1b[K' : ''}monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}\n`,
@@ -308,7 +286,7 @@ export async function trainCommand(
       write: tty ? write : lineWrite,
     });
   } catch (e) {
-    err(`gradscope train: training stopped with an error: ${message(e)}`);
+    err(`gradscope train: training stopped with an error: ${errorText(e)}`);
     return EXIT.error;
   } finally {
     stopLog?.();
@@ -336,7 +314,7 @@ export async function trainCommand(
   } catch (e) {
     report = null;
     err(
-      `gradscope train: the run is in ${dir}, but the report could not be written: ${message(e)}`,
+      `gradscope train: the run is in ${dir}, but the report could not be written: ${errorText(e)}`,
     );
   }
 

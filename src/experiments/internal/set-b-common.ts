@@ -5,6 +5,7 @@ import { crossEntropy } from '../../ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { VerdictRecord } from '../types.js';
+import { verdictRecord } from './flagship-common.js';
 
 /**
  * Monitor verdicts as the JSON-safe records of an experiment result (remedies reduced to their
@@ -12,15 +13,7 @@ import type { VerdictRecord } from '../types.js';
  * @example verdictRecords('xavier seed 0', health.verdicts)
  */
 export function verdictRecords(run: string, verdicts: readonly Verdict[]): VerdictRecord[] {
-  return verdicts.map((v) => ({
-    run,
-    kind: v.kind,
-    step: v.step,
-    layers: [...v.layers],
-    severity: v.severity,
-    message: v.message,
-    remedies: v.remedies.map((r) => r.text),
-  }));
+  return verdicts.map((v) => verdictRecord(run, v));
 }
 
 /**
