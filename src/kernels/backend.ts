@@ -448,13 +448,10 @@ export function conv2dBackwardF32(
 }
 
 /**
- * A zeroed float32 array of n elements in the WebAssembly kernels' shared memory, which the
- * kernels then read and write in place instead of copying (see WasmKernels.allocResident), or a
- * plain Float32Array when that is not possible (kernel choice 'js', no shared memory, or the
- * resident budget spent). For long-lived buffers only: resident memory is never freed.
- * @example const arena = allocF32Resident(total); // a model's parameter arena
+ * The WebAssembly kernels that resident arrays are allocated in, or undefined when arrays must
+ * be ordinary ones (kernel choice 'js', or no WebAssembly). For the memory owner (memory.ts).
+ * @example residentKernels()?.allocResident(n)
  */
-export function allocF32Resident(n: number): Float32Array {
-  const wk = choice === 'js' ? undefined : tryWasm();
-  return wk?.allocResident(n) ?? new Float32Array(n);
+export function residentKernels(): WasmKernels | undefined {
+  return choice === 'js' ? undefined : tryWasm();
 }

@@ -37,8 +37,8 @@ export {
   linearBackwardF32,
   conv2dForwardF32,
   conv2dBackwardF32,
-  allocF32Resident,
 } from './backend.js';
+export { allocArray, arrayView, releaseArray, isResident } from './memory.js';
 export {
   setThreads,
   getThreads,

@@ -1,6 +1,6 @@
 import { ShapeError, fmt } from '../errors.js';
-import { allocF32Resident } from '../kernels/backend.js';
-import { allocData, type TypedArray } from '../tensor/dtype.js';
+import { allocArray } from '../kernels/memory.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { namesOf } from './names.js';
 import type { Params } from './types.js';
@@ -9,17 +9,16 @@ import type { Params } from './types.js';
 export type Buffers = Record<string, TypedArray>;
 
 /**
- * One buffer per parameter, of the parameter's dtype and size, filled with `value`. With
- * `resident`, float32 buffers live in the wasm kernels' memory when they can (see
- * allocF32Resident), for state a wasm kernel updates every step (Adam's moments).
+ * One buffer per parameter, of the parameter's dtype and size, filled with `value`. The kernels'
+ * memory owner places them (allocArray: float32 in the wasm kernels' shared memory when it can,
+ * so that a wasm kernel updates them in place); Optimizer.dispose() gives them back.
  * @example const mu = buffersLike(params); // first moments, zeros
  */
-export function buffersLike(params: Params, value = 0, resident = false): Buffers {
+export function buffersLike(params: Params, value = 0): Buffers {
   const out: Buffers = {};
   for (const name of namesOf(params)) {
     const p = params[name] as Tensor;
-    const b =
-      resident && p.dtype === 'float32' ? allocF32Resident(p.size) : allocData(p.dtype, p.size);
+    const b = allocArray(p.dtype, p.size);
     if (value !== 0) b.fill(value);
     out[name] = b;
   }

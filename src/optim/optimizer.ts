@@ -1,4 +1,5 @@
 import { ConfigError, DataError, DtypeError, ShapeError, fmt } from '../errors.js';
+import { releaseArray } from '../kernels/memory.js';
 import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { applyUpdates } from './apply-updates.js';
@@ -60,6 +61,7 @@ export class Optimizer<S = unknown> {
   private readonly names: readonly string[];
   private readonly updates: Params;
   private readonly ctx: StepContextWithEvents = createStepContext();
+  private disposed = false;
 
   constructor(paramsOrModule: Params | ParamSource, tx: GradientTransformation<S>) {
     if (
@@ -110,6 +112,9 @@ export class Optimizer<S = unknown> {
    * also copied into `ctx.events` when given).
    */
   step(ctx?: StepContext): Readonly<StepEvents> {
+    if (this.disposed) {
+      throw new ConfigError('Optimizer.step: this optimizer was disposed (Optimizer.dispose())');
+    }
     const c = this.ctx;
     c.loss = ctx?.loss;
     c.metrics = ctx?.metrics;
@@ -159,6 +164,20 @@ export class Optimizer<S = unknown> {
     return true;
   }
 
+  /**
+   * Frees the state's buffers now (optimizer moments in the wasm kernels' memory go back to the
+   * kernels' memory owner for the next model) instead of when the garbage collector gets to them.
+   * Afterwards `step()` throws and the state's typed arrays are dangling; `stateDict()` first if
+   * the state must outlive the optimizer. Idempotent. The parameters are not touched (see
+   * Module.dispose for those).
+   * @example opt.dispose(); model.dispose();
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    releaseState(this.state, new Set());
+  }
+
   /** The learning rate of the next step, found through the chain (undefined if none has one). */
   get lr(): number | undefined {
     return this.tx.currentLr?.(this.state);
@@ -202,5 +221,21 @@ export class Optimizer<S = unknown> {
     assertStateCompatible(this.state, loaded);
     this.state = loaded as S;
     this.stepCount = step;
+  }
+}
+
+// Releases every typed array reachable through plain objects and arrays of an optimizer state
+// (the buffers init() allocated; class instances such as tensors are not entered).
+function releaseState(x: unknown, seen: Set<object>): void {
+  if (x === null || typeof x !== 'object' || seen.has(x)) return;
+  seen.add(x);
+  if (x instanceof Float32Array || x instanceof Float64Array) {
+    releaseArray(x);
+    return;
+  }
+  const proto = Object.getPrototypeOf(x) as unknown;
+  if (Array.isArray(x)) for (const v of x) releaseState(v, seen);
+  else if (proto === Object.prototype || proto === null) {
+    for (const v of Object.values(x)) releaseState(v, seen);
   }
 }

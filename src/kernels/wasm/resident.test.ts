@@ -53,6 +53,23 @@ describe('resident arrays', () => {
     expect(() => wk.allocResident(-1)).toThrow(/allocResident: n must be/);
   });
 
+  it('freed arrays give their bytes back to the budget; other arrays are not freed', () => {
+    const wk = shared();
+    const chunk = 4 * 1024 * 1024;
+    const held: Float32Array[] = [];
+    for (let r = wk.allocResident(chunk / 4); r !== null; r = wk.allocResident(chunk / 4))
+      held.push(r);
+    expect(wk.allocResident(chunk / 4)).toBeNull(); // the budget is spent
+    const last = held.pop()!;
+    expect(wk.freeResident(last.subarray(1))).toBe(false); // a window, not the block
+    expect(wk.freeResident(new Float32Array(chunk / 4))).toBe(false); // not in this memory
+    expect(wk.freeResident(last)).toBe(true);
+    expect(wk.freeResident(last)).toBe(false); // no double free
+    expect(wk.allocResident(chunk / 4)).not.toBeNull(); // fits again, in the freed block
+    for (const r of held) wk.freeResident(r);
+    expect(wk.residentStats().liveBlocks).toBe(1);
+  });
+
   it('every entry point gives the same results with resident operands, also after growth', () => {
     const wk = shared();
     const rng = new Rng(3);

@@ -3,6 +3,7 @@ import { isDirectConv, type ConvGeometry } from '../conv-geometry.js';
 import { TANH_EDGE } from '../js/tanh.js';
 import { checkConvArgs, checkCount, checkGemmArgs } from '../validate.js';
 import { decodeBase64 } from './base64.js';
+import { WasmHeap, alignBytes } from './heap.js';
 import { GemmPool, MAX_PARTS, poolControlBytes } from './gemm-pool.js';
 import type { GemmPart } from './gemm-pool.js';
 import { splitGemm } from './gemm-split.js';
@@ -125,12 +126,11 @@ interface KernelExports {
 
 const PAGE = 65536;
 /**
- * Bytes of shared wasm memory {@link WasmKernels.allocResident} hands out in all (never freed):
- * enough for the arenas and Adam moments of several models of a few million parameters; past it,
- * buffers are ordinary arrays and the kernels copy them in and out.
+ * Bytes of shared wasm memory {@link WasmKernels.allocResident} keeps live at once: enough for
+ * the arenas and Adam moments of several models of a few million parameters; past it, buffers
+ * are ordinary arrays and the kernels copy them in and out. Freed arrays give their bytes back.
  */
 export const RESIDENT_BUDGET_BYTES = 64 * 1024 * 1024;
-const ALIGN = 64;
 /** Largest linear memory this loader will grow to (wasm32 allows 4 GiB; stay well inside). */
 const MAX_BYTES = 2 ** 31;
 /** Pages a shared memory starts with (grown on demand like the private one). */
@@ -173,9 +173,7 @@ function requireF32(fn: string, name: string, arr: unknown): void {
   }
 }
 
-function align(bytes: number): number {
-  return Math.ceil(bytes / ALIGN) * ALIGN;
-}
+const align = alignBytes;
 
 function wasmApi(): WasmApi {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
@@ -228,9 +226,10 @@ function asKernelExports(exports: Record<string, unknown>): KernelExports {
  * the `...Ptr` ones compute on byte addresses already in wasm memory, for data kept there
  * (see {@link WasmKernels.reserve}).
  *
- * Memory layout: [0, heapBase) static data · GEMM packing workspace · reserved regions (grow
- * upwards, never freed; they include each worker thread's packing workspace and the thread
- * pool's control block) · transient scratch for the copying entry points. Growing a private
+ * Memory layout: [0, heapBase) static data · GEMM packing workspace · the heap (a first-fit free
+ * list, see WasmHeap: reservations that are never freed, such as each worker thread's packing
+ * workspace and the thread pool's control block, and resident arrays, freed with freeResident) ·
+ * transient scratch above the heap's top for the copying entry points. Growing a private
  * memory detaches every view of the old `memory.buffer`; growing a shared one (the threaded
  * build) leaves old views valid but short: take views after the calls that may grow.
  *
@@ -251,12 +250,13 @@ export class WasmKernels {
   private readonly mem: WasmMemory;
   private readonly module: object;
   private readonly work: number;
-  private reservedTop: number;
+  // Blocks above the GEMM workspace: reservations (pool workspaces and control blocks) and the
+  // resident arrays (freed with freeResident); the scratch of the copying entry points is above.
+  private readonly heapAlloc: WasmHeap;
   private heap: Float32Array;
   // Every ArrayBuffer object this memory has exposed: a shared memory's views stay valid when it
   // grows, but keep the buffer object they were made on (addressOf must know them all).
   private readonly buffers = new WeakSet<object>();
-  private residentBytes = 0;
   /**
    * True when the memory is shared (the threaded build): worker threads can join.
    * @example loadWasmKernels().shared // true in Node
@@ -296,10 +296,10 @@ export class WasmKernels {
     this.module = module;
     this.shared = memory !== undefined;
     this.work = align(this.ex.heapBase());
-    this.reservedTop = align(this.work + this.ex.gemmWorkBytes());
+    this.heapAlloc = new WasmHeap(this.work + this.ex.gemmWorkBytes());
     this.heap = new Float32Array(this.mem.buffer);
     this.buffers.add(this.mem.buffer);
-    this.ensureBytes(this.reservedTop);
+    this.ensureBytes(this.heapAlloc.top);
   }
 
   /**
@@ -531,7 +531,7 @@ export class WasmKernels {
    */
   private scratchTop(work: number): number {
     if (work >= this.parallelMinWork && this.threadPolicy !== 1) this.currentPool(true);
-    return this.reservedTop;
+    return this.heapAlloc.top;
   }
 
   /**
@@ -569,7 +569,7 @@ export class WasmKernels {
         `WasmKernels.adamF32: g, m, v${p ? ', p' : ''} must have the same length and coef 7 values, got ${n}, ${m.length}, ${v.length}${p ? `, ${p.length}` : ''} and ${coef.length}`,
       );
     }
-    const coefPtr = this.reservedTop;
+    const coefPtr = this.heapAlloc.top;
     const gPtr = align(coefPtr + 32);
     const mPtr = align(gPtr + n * 4);
     const vPtr = align(mPtr + n * 4);
@@ -938,15 +938,15 @@ export class WasmKernels {
   }
 
   /**
-   * Reserves `bytes` of wasm memory for the caller's own long-lived data (e.g. a tensor arena)
-   * and returns its 64-byte-aligned byte address. Reservations are never freed.
+   * Reserves `bytes` of wasm memory for the caller's own long-lived data and returns its
+   * 64-byte-aligned byte address. Reservations are never freed (for memory that is freed, see
+   * {@link WasmKernels.allocResident}).
    * @example const ptr = wk.reserve(1024 * 4); wk.f32View(ptr, 1024).fill(1);
    */
   reserve(bytes: number): number {
     checkCount('WasmKernels.reserve', 'bytes', bytes);
-    const ptr = this.reservedTop;
-    this.ensureBytes(align(ptr + bytes));
-    this.reservedTop = align(ptr + bytes);
+    const ptr = this.heapAlloc.reserve(bytes);
+    this.ensureBytes(this.heapAlloc.top);
     return ptr;
   }
 
@@ -1005,20 +1005,63 @@ export class WasmKernels {
   /**
    * A zeroed Float32Array of n elements that lives in this module's shared memory (a resident
    * array: the kernels read and write it in place, without copies), or null when the memory is
-   * private (its views would detach when it grows) or the resident budget
-   * ({@link RESIDENT_BUDGET_BYTES}) is spent. Resident memory is never freed: it is meant for
-   * long-lived buffers (a model's parameter and gradient arenas, optimizer moments).
+   * private (its views would detach when it grows) or the live resident bytes would exceed
+   * {@link RESIDENT_BUDGET_BYTES}. The block stays allocated until
+   * {@link WasmKernels.freeResident} is called with this array; the heap reuses freed blocks
+   * (first fit, coalescing neighbours), so models built and freed one after another stay resident.
    * @example const arena = wk.allocResident(n) ?? new Float32Array(n);
    */
   allocResident(n: number): Float32Array | null {
     checkCount('WasmKernels.allocResident', 'n', n);
-    const bytes = align(n * 4);
-    if (!this.shared || this.residentBytes + bytes > RESIDENT_BUDGET_BYTES) return null;
-    const ptr = this.reserve(bytes);
-    this.residentBytes += bytes;
+    const bytes = Math.max(align(n * 4), align(1));
+    if (!this.shared || this.heapAlloc.liveBytes + bytes > RESIDENT_BUDGET_BYTES) return null;
+    const ptr = this.heapAlloc.alloc(bytes);
+    this.ensureBytes(this.heapAlloc.top);
     const view = new Float32Array(this.mem.buffer, ptr, n);
-    view.fill(0); // the region may hold an earlier call's scratch
+    view.fill(0); // the block may hold an earlier call's scratch or a freed array's values
     return view;
+  }
+
+  /**
+   * Frees the resident array `arr` (exactly an array {@link WasmKernels.allocResident} returned)
+   * and returns true; returns false, doing nothing, for any other array (an ordinary one, or a
+   * window of a resident one). Every view of the freed block is then dangling: the next
+   * allocation may hand its memory to someone else.
+   * @example wk.freeResident(arena); // true
+   */
+  freeResident(arr: Float32Array): boolean {
+    const ptr = this.addressOf(arr, 0);
+    if (ptr < 0) return false;
+    const size = this.heapAlloc.sizeOf(ptr);
+    if (size === undefined || Math.max(align(arr.length * 4), align(1)) !== size) return false;
+    this.heapAlloc.free(ptr);
+    return true;
+  }
+
+  /**
+   * Frees the resident block starting at byte address `ptr` (the garbage-collection backstop of
+   * the memory owner, which keeps addresses, not arrays); a double free throws.
+   * @example wk.freeResidentAt(arr.byteOffset);
+   */
+  freeResidentAt(ptr: number): void {
+    this.heapAlloc.free(ptr);
+  }
+
+  /**
+   * Whether `arr` is a view of this module's memory (a resident array or a window of one).
+   * @example wk.holds(wk.allocResident(4)!) // true
+   */
+  holds(arr: Float32Array | Float64Array): boolean {
+    return arr instanceof Float32Array && this.addressOf(arr, 0) >= 0;
+  }
+
+  /**
+   * Bookkeeping of the resident arrays: live blocks and bytes, free bytes below the heap top.
+   * @example wk.residentStats().liveBytes // 0 once every model was disposed
+   */
+  residentStats(): { liveBlocks: number; liveBytes: number; freeBytes: number } {
+    const h = this.heapAlloc;
+    return { liveBlocks: h.liveBlocks, liveBytes: h.liveBytes, freeBytes: h.freeBytes };
   }
 
   /**
@@ -1201,7 +1244,7 @@ export class WasmKernels {
     const xs = batch * g.imageSize;
     const cs = batch * g.colSize;
     if (cs === 0) return;
-    const xPtr = this.reservedTop;
+    const xPtr = this.heapAlloc.top;
     const colPtr = align(xPtr + xs * 4);
     this.ensureBytes(align(colPtr + cs * 4));
     const heap = this.heap;
@@ -1242,7 +1285,7 @@ export class WasmKernels {
     const xs = batch * g.imageSize;
     const cs = batch * g.colSize;
     if (cs === 0) return;
-    const xPtr = this.reservedTop;
+    const xPtr = this.heapAlloc.top;
     const colPtr = align(xPtr + xs * 4);
     this.ensureBytes(align(colPtr + cs * 4));
     const heap = this.heap;
