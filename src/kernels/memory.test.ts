@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { allocArray, arrayView, isResident, releaseArray } from './memory.js';
-import { loadWasmKernels } from './wasm/wasm-kernels.js';
+import { loadWasmKernels } from './wasm/loader.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

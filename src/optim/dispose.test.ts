@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isResident } from '../kernels/memory.js';
-import { loadWasmKernels } from '../kernels/wasm/wasm-kernels.js';
+import { loadWasmKernels } from '../kernels/wasm/loader.js';
 import { Linear } from '../nn/linear.js';
 import { mlp } from '../nn/mlp.js';
 import { Sequential } from '../nn/sequential.js';
