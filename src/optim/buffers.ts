@@ -1,5 +1,5 @@
 import { ShapeError, fmt } from '../errors.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, releaseArray } from '../kernels/memory.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { namesOf } from './names.js';
@@ -23,6 +23,30 @@ export function buffersLike(params: Params, value = 0): Buffers {
     out[name] = b;
   }
   return out;
+}
+
+/**
+ * Gives every typed array reachable through the plain objects and arrays of an optimizer state
+ * (the buffers init() obtained with {@link buffersLike}) back to the kernels' memory owner; class
+ * instances such as tensors are not entered. The arrays are dangling afterwards.
+ * @example releaseBuffers(opt.state); // what Optimizer.dispose() does
+ */
+export function releaseBuffers(state: unknown): void {
+  releaseIn(state, new Set());
+}
+
+function releaseIn(x: unknown, seen: Set<object>): void {
+  if (x === null || typeof x !== 'object' || seen.has(x)) return;
+  seen.add(x);
+  if (x instanceof Float32Array || x instanceof Float64Array) {
+    releaseArray(x);
+    return;
+  }
+  const proto = Object.getPrototypeOf(x) as unknown;
+  if (Array.isArray(x)) for (const v of x) releaseIn(v, seen);
+  else if (proto === Object.prototype || proto === null) {
+    for (const v of Object.values(x)) releaseIn(v, seen);
+  }
 }
 
 /**

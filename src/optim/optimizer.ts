@@ -1,8 +1,8 @@
 import { ConfigError, DataError, DtypeError, ShapeError, fmt } from '../errors.js';
-import { releaseArray } from '../kernels/memory.js';
 import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { applyUpdates } from './apply-updates.js';
+import { releaseBuffers } from './buffers.js';
 import { namesOf } from './names.js';
 import {
   assertStateCompatible,
@@ -175,7 +175,7 @@ export class Optimizer<S = unknown> {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    releaseState(this.state, new Set());
+    releaseBuffers(this.state);
   }
 
   /** The learning rate of the next step, found through the chain (undefined if none has one). */
@@ -221,21 +221,5 @@ export class Optimizer<S = unknown> {
     assertStateCompatible(this.state, loaded);
     this.state = loaded as S;
     this.stepCount = step;
-  }
-}
-
-// Releases every typed array reachable through plain objects and arrays of an optimizer state
-// (the buffers init() allocated; class instances such as tensors are not entered).
-function releaseState(x: unknown, seen: Set<object>): void {
-  if (x === null || typeof x !== 'object' || seen.has(x)) return;
-  seen.add(x);
-  if (x instanceof Float32Array || x instanceof Float64Array) {
-    releaseArray(x);
-    return;
-  }
-  const proto = Object.getPrototypeOf(x) as unknown;
-  if (Array.isArray(x)) for (const v of x) releaseState(v, seen);
-  else if (proto === Object.prototype || proto === null) {
-    for (const v of Object.values(x)) releaseState(v, seen);
   }
 }
