@@ -15,6 +15,7 @@ import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/r
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
+import { schemaCommand, schemaSpec } from './commands/schema.js';
 import { trainCommand, trainSpec } from './commands/train.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
@@ -24,6 +25,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [listSpec, listCommand],
   [runSpec, runCommand],
   [trainSpec, trainCommand],
+  [schemaSpec, schemaCommand],
   [reportSpec, reportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
