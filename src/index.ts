@@ -4,7 +4,9 @@
  * The curated public API: tensors and their creation functions, the differentiable ops and the
  * autograd functions at the top level (as in PyTorch's `torch.*`), and namespaces for the rest.
  * Runs unchanged in Node and in browsers; Node-only helpers (file loaders, run directories,
- * checkpoints on disk) are in `gradscope/node`.
+ * checkpoints on disk) are in `gradscope/node`, and HTML reports with Vega charts in
+ * `gradscope/report` (Vega and Vega-Lite are optional peer dependencies), so importing the core
+ * never loads them.
  */
 import './ops/methods.js';
 import './autograd/backward.js';
@@ -66,6 +68,5 @@ export * as data from './data/index.js';
 export * as numeric from './numeric/index.js';
 export * as conformance from './conformance/index.js';
 export * as train from './train/index.js';
-export * as report from './report/index.js';
 export * as monitor from './monitor/index.js';
 export * as experiments from './experiments/index.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,16 @@ describe('gradscope conformance', () => {
     const r = await run('conformance', '/nonexistent/ref.json');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot read FILE '\/nonexistent\/ref.json'/);
+  });
+});
+
+describe('gradscope --version', () => {
+  it("prints package.json's version", async () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const r = await run('--version');
+    expect([r.code, r.out]).toEqual([0, `gradscope ${pkg.version}`]);
   });
 });
 

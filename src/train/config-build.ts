@@ -356,7 +356,7 @@ function monitorOf(m: TrainConfig['monitor']): MonitorConfig | null {
 
 /** Options of {@link buildTrainRun}. */
 export interface TrainRunOptions {
-  /** Loads MNIST (default data.loadMnist, the `mnist` package). */
+  /** Loads MNIST (default data.loadMnist, the bundled digits). */
   loadMnist?: MnistLoader;
   /** Train for this many steps instead of train.epochs / train.steps (a quick try of a config). */
   steps?: number;
@@ -407,7 +407,7 @@ function describeModel(m: ModelConfig, task: TaskInfo): string {
  * Builds what a config describes — data, model, the transformation chain (monitor first, then
  * clipping, then the optimizer with its schedule), the loss, metrics and callbacks — as the
  * arguments of {@link fit}. Validates the config first (ConfigError naming the field). Browser-safe
- * (MNIST comes from the `mnist` package, or `options.loadMnist`).
+ * (MNIST: the bundled digits of data.loadMnist, or `options.loadMnist`).
  * @example
  * const run = await buildTrainRun(parseTrainConfig(json));
  * const summary = await fit(run.model, run.optimizer, run.train, { ...run.fit, runDir: 'runs/x' });

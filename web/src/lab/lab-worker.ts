@@ -1,8 +1,8 @@
 // The lab's training loop, off the main thread: the page stays responsive however heavy the
 // network. Trains in time slices and posts progress, verdicts, evaluations and the decision
 // boundary.
+import { data } from '../../../src/index.js';
 import { LabEngine } from './engine.js';
-import { loadMnistAssets } from './mnist-assets.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -34,7 +34,7 @@ function yieldNow(): Promise<void> {
 }
 
 async function run(id: number, config: Parameters<typeof LabEngine.create>[0]): Promise<void> {
-  if (config.data === 'mnist') post({ type: 'loading', run: id, what: 'MNIST digits (≈21 MB)' });
+  if (config.data === 'mnist') post({ type: 'loading', run: id, what: 'MNIST digits (1.6 MB)' });
   let engine: LabEngine;
   try {
     engine = await LabEngine.create(
@@ -42,7 +42,8 @@ async function run(id: number, config: Parameters<typeof LabEngine.create>[0]): 
       (verdict) => {
         if (current === id) post({ type: 'verdict', run: id, verdict });
       },
-      loadMnistAssets,
+      // The bundled digits: Vite emits data/*.gz as assets of the site; fetched on first use.
+      () => data.loadMnist(),
     );
   } catch (e) {
     post({ type: 'error', run: id, message: (e as Error).message });
