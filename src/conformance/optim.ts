@@ -295,7 +295,7 @@ function section(file: Record<string, unknown>, key: string): Record<string, unk
  * access here) in one dtype: every `optimizers` case (25 steps of the named optimizer from
  * params0, compared with PyTorch's parameters after each step) and every `clipping` case, plus
  * the `schedules` cases when a runner is given. Options are mapped generically
- * ({@link mapTorchOptions}); an unknown optimizer, kind or option fails its case with a clear
+ * (`mapTorchOptions`); an unknown optimizer, kind or option fails its case with a clear
  * `error` instead of being ignored.
  *
  * Tolerances ({@link CONFORMANCE_TOLERANCES}): float64 rtol 1e-10 (atol 1e-12 × scale), float32

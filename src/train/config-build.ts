@@ -51,6 +51,10 @@ import type { FitOptions } from './fit.js';
 import type { MetricName } from './metrics.js';
 import { terminateOnNonFinite } from './terminate-on-non-finite.js';
 
+/**
+ * A gradient transformation of any state.
+ * @inline
+ */
 type Tx = GradientTransformation<unknown>;
 
 /**

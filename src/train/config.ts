@@ -245,22 +245,20 @@ export type OptimizerName =
   | 'lion'
   | 'lamb';
 
-type Lr<O> = Omit<O, 'lr'> & { lr?: number };
-
 /** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0). */
 export type NamedOptimizerConfig =
   | ({ name: 'sgd'; lr: number } & Omit<SgdOptions, 'lr'>)
   | ({ name: 'emaMomentum'; lr: number } & Omit<EmaMomentumOptions, 'lr'>)
-  | ({ name: 'adagrad' } & Lr<AdagradOptions>)
-  | ({ name: 'rmsprop' } & Lr<RmspropOptions>)
-  | ({ name: 'adadelta' } & Lr<AdadeltaOptions>)
-  | ({ name: 'adam' } & Lr<AdamOptions>)
-  | ({ name: 'adamw' } & Lr<AdamwOptions>)
-  | ({ name: 'adamax' } & Lr<AdamaxOptions>)
-  | ({ name: 'nadam' } & Lr<NadamOptions>)
-  | ({ name: 'radam' } & Lr<RadamOptions>)
-  | ({ name: 'lion' } & Lr<LionOptions>)
-  | ({ name: 'lamb' } & Lr<LambOptions>);
+  | ({ name: 'adagrad' } & Omit<AdagradOptions, 'lr'> & { lr?: number })
+  | ({ name: 'rmsprop' } & Omit<RmspropOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adadelta' } & Omit<AdadeltaOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adam' } & Omit<AdamOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adamw' } & Omit<AdamwOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adamax' } & Omit<AdamaxOptions, 'lr'> & { lr?: number })
+  | ({ name: 'nadam' } & Omit<NadamOptions, 'lr'> & { lr?: number })
+  | ({ name: 'radam' } & Omit<RadamOptions, 'lr'> & { lr?: number })
+  | ({ name: 'lion' } & Omit<LionOptions, 'lr'> & { lr?: number })
+  | ({ name: 'lamb' } & Omit<LambOptions, 'lr'> & { lr?: number });
 
 /** Names of the clipping transformations (clip/). */
 export type ClipName =
