@@ -78,6 +78,7 @@ export type InitConfig = InitializerName | InitializerConfig;
  * (all widths, checked against the data).
  */
 export interface MlpModelConfig {
+  /** The model kind. */
   name: 'mlp';
   /** Hidden layer widths, e.g. [128, 64]; [] is a linear model. */
   hidden?: number[];
@@ -104,6 +105,7 @@ export interface MlpModelConfig {
  * sequence, then a Linear head on the last step's hidden state.
  */
 export interface RecurrentModelConfig {
+  /** The cell: tanh RNN, LSTM or GRU. */
   name: 'rnn' | 'lstm' | 'gru';
   /** Hidden units per layer. */
   hiddenSize: number;
@@ -127,6 +129,7 @@ export interface RecurrentModelConfig {
  * output Linear.
  */
 export interface CnnModelConfig {
+  /** The model kind. */
   name: 'cnn';
   /** Output channels of each convolution, e.g. [16, 32]. */
   channels: number[];
@@ -159,6 +162,7 @@ export type SequenceTaskName =
  * `numSamples` / `testSamples` keep the first N of each split (the splits are class-interleaved).
  */
 export interface MnistDataConfig {
+  /** The data set. */
   name: 'mnist';
   /** Training samples used (default 8000, all). */
   numSamples?: number;
@@ -168,6 +172,7 @@ export interface MnistDataConfig {
 
 /** A toy 2-D set (spiral, circles, moons, xor, gauss); training and test points come from one draw. */
 export interface Toy2dDataConfig {
+  /** Which toy set. */
   name: Toy2dDataName;
   /** Training points (spiral: per class), default 200 (spiral 100). */
   numSamples?: number;
@@ -185,16 +190,21 @@ export interface Toy2dDataConfig {
 
 /** A mixture of isotropic Gaussians (data.gaussianMixture); defaults from the preset (heInit). */
 export interface GaussianMixtureDataConfig {
+  /** The data set. */
   name: 'gaussianMixture';
   /** 'heInit' (10 classes in 32-d, the default) or 'glorotSaturation' (9 classes in 256-d). */
   preset?: 'heInit' | 'glorotSaturation';
+  /** Mixture components, one per class (default the preset's). */
   numClasses?: number;
+  /** Input dimension (default the preset's). */
   dim?: number;
   /** Training samples (default the preset's). */
   numSamples?: number;
   /** Test samples (default a quarter of numSamples; 0: no evaluation). */
   testSamples?: number;
+  /** Std of the class means around 0 (default the preset's). */
   meanStd?: number;
+  /** Std of the points around their class mean (default the preset's). */
   noiseStd?: number;
   /** Seed of the draw (default train.seed). */
   seed?: number;
@@ -205,6 +215,7 @@ export interface GaussianMixtureDataConfig {
  * `numSamples` sequences of length T (no length jitter), plus `testSamples` fresh ones.
  */
 export interface SequenceDataConfig {
+  /** Which sequence task. */
   name: SequenceTaskName;
   /** Sequence length (>= 10, randomPermutation >= 1). */
   T: number;
@@ -427,15 +438,21 @@ export interface TrainConfig {
   name?: string;
   /** Free text, kept in the run directory. */
   description?: string;
+  /** The network. */
   model: ModelConfig;
+  /** The data set. */
   data: DataConfig;
+  /** The loss (default crossEntropy for classes, mse for regression). */
   loss?: LossConfig;
+  /** A named optimizer or a chain of transformations. */
   optimizer: OptimizerConfig;
+  /** The learning-rate schedule (its base value is the optimizer's lr). */
   schedule?: ScheduleConfig;
   /** Clipping applied to the gradients before the optimizer (one rule or several, in order). */
   clip?: ClipConfig | ClipConfig[];
   /** The gradient-health monitor: true, false, or its options (default off). */
   monitor?: boolean | MonitorConfig;
+  /** The training loop: how long, batches, seeds, evaluation and logging. */
   train: TrainLoopConfig;
   /** Run directory (the command line's --out takes precedence). */
   out?: string;
@@ -449,6 +466,7 @@ export interface TrainConfig {
 export interface TaskInfo {
   /** The data set's name. */
   data: DataConfig['name'];
+  /** Class labels (cross-entropy) or real-valued targets (mse, huber). */
   kind: 'classification' | 'regression';
   /** Whether samples are sequences [T, I] (the recurrent models' input). */
   sequence: boolean;
