@@ -24,8 +24,11 @@ export type ConformanceSection = 'optimizers' | 'clipping' | 'schedules';
 
 /** The outcome of one reference case. */
 export interface ConformanceResult {
+  /** The case's name in the reference file. */
   name: string;
+  /** Which part of the file the case comes from. */
   section: ConformanceSection;
+  /** Whether every step matched within the tolerances. */
   pass: boolean;
   /** Largest |actual − expected| over all steps and elements. */
   maxAbsErr: number;

@@ -5,7 +5,9 @@ import { isGzip, parseIdx } from './idx.js';
 
 /** MNIST split into a training and a test {@link Dataset}. */
 export interface MnistSplit {
+  /** The training digits. */
   train: Dataset;
+  /** The held-out digits. */
   test: Dataset;
 }
 
