@@ -56,12 +56,15 @@ export const CHART_THEME: { [k: string]: Json } = {
 
 /** One chart rendered to SVG, or the reason it could not be. */
 export interface RenderedChart {
+  /** The chart's id (from its spec). */
   id: string;
+  /** The chart's title (from its spec). */
   title: string;
   /** The inline SVG (empty when `error` is set). */
   svg: string;
   /** Pixel size of the SVG. */
   width: number;
+  /** Pixel height of the SVG. */
   height: number;
   /** Vega / Vega-Lite warnings (a log scale given zeros, a field that does not exist, ...). */
   warnings: string[];
