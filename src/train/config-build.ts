@@ -370,13 +370,17 @@ export interface TrainRunOptions {
 export interface TrainRun {
   /** The validated config (with `steps` applied). */
   config: TrainConfig;
+  /** What the data set is: classification or regression, shapes, classes. */
   task: TaskInfo;
+  /** The model, initialized from train.seed. */
   model: Module<[Tensor], Tensor>;
   /** The optimizer over the model: monitor (if on) → clipping → optimizer, as one chain. */
   optimizer: Optimizer<unknown>;
   /** The gradient-health monitor, first in the chain, with the model's probes attached (or null). */
   monitor: GradientHealth | null;
+  /** The training set. */
   train: Dataset;
+  /** The test set (null when testSamples is 0). */
   test: Dataset | null;
   /** Steps the run will take if nothing stops it. */
   totalSteps: number;
