@@ -8,7 +8,10 @@ import { tanhF32 } from '../kernels/js/tanh.js';
 import { linearBackwardF32, linearForwardF32 } from '../kernels/backend.js';
 import type { LinearAct } from '../kernels/types.js';
 
-/** Activations {@link linear} can fuse into its output pass. */
+/**
+ * Activations {@link linear} can fuse into its output pass.
+ * @inline
+ */
 export type LinearActivation = 'relu' | 'tanh';
 
 /**

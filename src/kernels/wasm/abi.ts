@@ -11,6 +11,7 @@ import type { GemmPart } from './gemm-pool.js';
  */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  /** Grows the memory by `deltaPages` 64 KiB pages; returns the previous size in pages. */
   grow(deltaPages: number): number;
 }
 /** The WebAssembly JS API members the loader uses. */
