@@ -42,11 +42,41 @@ function releaseIn(x: unknown, seen: Set<object>): void {
     releaseArray(x);
     return;
   }
-  const proto = Object.getPrototypeOf(x) as unknown;
   if (Array.isArray(x)) for (const v of x) releaseIn(v, seen);
-  else if (proto === Object.prototype || proto === null) {
-    for (const v of Object.values(x)) releaseIn(v, seen);
+  else if (isPlain(x)) for (const v of Object.values(x)) releaseIn(v, seen);
+}
+
+/**
+ * `loaded` (a deserialized optimizer state of the same structure as `current`) with every typed
+ * array copied into the matching buffer of `current` instead (same type and length), so that
+ * restoring a checkpoint keeps the buffers where the memory owner placed them (Adam's moments
+ * stay resident and its wasm step in place); other values are taken from `loaded`.
+ * @example opt.state = adoptBuffers(opt.state, deserializeState(json)) as typeof opt.state;
+ */
+export function adoptBuffers(current: unknown, loaded: unknown): unknown {
+  if (
+    (current instanceof Float32Array && loaded instanceof Float32Array) ||
+    (current instanceof Float64Array && loaded instanceof Float64Array)
+  ) {
+    if (current.length !== loaded.length) return loaded;
+    current.set(loaded);
+    return current;
   }
+  if (Array.isArray(current) && Array.isArray(loaded)) {
+    return loaded.map((v, i) => adoptBuffers(current[i], v));
+  }
+  if (isPlain(current) && isPlain(loaded)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(loaded)) out[k] = adoptBuffers(current[k], v);
+    return out;
+  }
+  return loaded;
+}
+
+function isPlain(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 /**

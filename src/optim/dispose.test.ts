@@ -45,6 +45,24 @@ describe('dispose: memory with an owner', () => {
     expect(live()).toBe(before);
   });
 
+  it('restoring a checkpoint keeps Adam moments resident, with the checkpoint values', () => {
+    const model = mlp({ sizes: [64, 32, 10], seed: 5 });
+    const opt = new Optimizer(model, adam({ lr: 1e-3 }));
+    const a = model.arena();
+    for (let k = 0; k < a.grads.length; k++) a.grads[k] = Math.sin(k);
+    opt.step();
+    const saved = JSON.parse(JSON.stringify(opt.stateDict())) as ReturnType<typeof opt.stateDict>;
+    const before = arraysOf(opt.state).map((m) => Array.from(m));
+    opt.step();
+    opt.loadStateDict(saved);
+    const after = arraysOf(opt.state);
+    // bb16516: the restored moments were plain arrays (Adam's wasm step then copies every step).
+    expect(after.every(isResident)).toBe(true);
+    expect(after.map((m) => Array.from(m))).toEqual(before);
+    opt.dispose();
+    model.dispose();
+  });
+
   it('after dispose the parameters, the module and the optimizer refuse to be used', () => {
     const model = new Sequential(new Linear(3, 2, { seed: 1 }));
     const opt = new Optimizer(model, adam({ lr: 0.1 }));

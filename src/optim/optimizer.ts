@@ -2,7 +2,7 @@ import { ConfigError, DataError, DtypeError, ShapeError, fmt } from '../errors.j
 import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { applyUpdates } from './apply-updates.js';
-import { releaseBuffers } from './buffers.js';
+import { adoptBuffers, releaseBuffers } from './buffers.js';
 import { namesOf } from './names.js';
 import {
   assertStateCompatible,
@@ -219,7 +219,8 @@ export class Optimizer<S = unknown> {
       throw new DataError(`loadStateDict: step = ${fmt(step)} is not a non-negative integer`);
     const loaded = deserializeState(d['state']);
     assertStateCompatible(this.state, loaded);
-    this.state = loaded as S;
+    // Into the buffers in place: they stay where the memory owner put them (resident moments).
+    this.state = adoptBuffers(this.state, loaded) as S;
     this.stepCount = step;
   }
 }
