@@ -1,11 +1,11 @@
 // `npx tsx bench/resident-churn.ts [--models N] [--no-dispose]`: builds N (default 100) E12-sized
 // models (10-layer MLP 784 → 9 × 128 → 10, 233 866 float32 parameters) one after another in one
-// process, each with Adam, and prints the ns per parameter of an Optimizer.step for model 1,
-// 18, 19, 50 and N, and whether its arenas and moments were resident. With dispose() (the
-// default) every model stays resident and runs at model 1's speed; with --no-dispose (and no
-// garbage collection in between, as in a tight sweep) the resident budget runs out at the 18th
-// model and the later ones fall back to copies. For the closing note of issue 14; expect noise
-// on a shared machine (best of 10 repetitions of 30 steps).
+// process, each with Adam, and compares the ns per parameter of an Optimizer.step on the first
+// model and on the last one, measured alternately (best of 7 rounds of 30 steps each) so that
+// both see the same machine load. With dispose() (the default) models 2..N−1 are disposed after
+// use and the last one is resident like the first; with --no-dispose they are kept (no garbage
+// collection can help, as in a sweep that keeps its results), the resident budget runs out at
+// the 18th model and the last one falls back to copies. For the closing note of issue 14.
 import { isResident } from '../src/kernels/memory.js';
 import { mlp } from '../src/nn/mlp.js';
 import { Optimizer, adam } from '../src/optim/index.js';
@@ -19,42 +19,72 @@ const num = (name: string, fallback: number): number => {
 const MODELS = num('models', 100);
 const DISPOSE = !args.includes('--no-dispose');
 const SIZES = [784, 128, 128, 128, 128, 128, 128, 128, 128, 128, 10];
-const MEASURED = new Set([1, 18, 19, 50, MODELS]);
+
 /** Every typed array in an optimizer state (Adam's moments). */
 function arraysOf(x: unknown, out: Float32Array[] = []): Float32Array[] {
   if (x instanceof Float32Array) out.push(x);
   else if (x !== null && typeof x === 'object') for (const v of Object.values(x)) arraysOf(v, out);
   return out;
 }
-const keep: unknown[] = []; // with --no-dispose, the models stay reachable (no GC backstop)
 
-console.log(`| model | resident | ns/param (Optimizer.step, adam) |`);
-console.log(`|---:|:---:|---:|`);
-let first = 0;
-for (let i = 1; i <= MODELS; i++) {
+interface Built {
+  opt: Optimizer;
+  n: number;
+  resident: boolean;
+  dispose(): void;
+}
+
+function build(i: number): Built {
   const model = mlp({ sizes: SIZES, activation: 'sigmoid', seed: i });
   const opt = new Optimizer(model, adam({ lr: 1e-3 }));
   const a = model.arena();
   const rng = new Rng(i);
   for (let k = 0; k < a.grads.length; k++) a.grads[k] = rng.normal() * 1e-2;
-  if (MEASURED.has(i)) {
-    const n = a.params.length;
-    for (let s = 0; s < 100; s++) opt.step(); // warm-up (JIT)
-    let best = Infinity;
-    for (let r = 0; r < 10; r++) {
-      const t0 = process.hrtime.bigint();
-      for (let s = 0; s < 30; s++) opt.step();
-      best = Math.min(best, Number(process.hrtime.bigint() - t0) / 30 / n);
-    }
-    if (i === 1) first = best;
-    const moments = arraysOf(opt.state).every((m) => isResident(m));
-    const resident = isResident(a.params) && isResident(a.grads) && moments;
-    console.log(
-      `| ${i} | ${resident ? 'yes' : 'no'} | ${best.toFixed(2)} (${(best / first).toFixed(2)}×) |`,
-    );
-  }
-  if (DISPOSE) {
-    opt.dispose();
-    model.dispose();
-  } else keep.push(model, opt);
+  opt.step();
+  const resident =
+    isResident(a.params) && isResident(a.grads) && arraysOf(opt.state).every((m) => isResident(m));
+  return {
+    opt,
+    n: a.params.length,
+    resident,
+    dispose: () => {
+      opt.dispose();
+      model.dispose();
+    },
+  };
 }
+
+/** ns per parameter of 30 steps. */
+function time(b: Built): number {
+  const t0 = process.hrtime.bigint();
+  for (let s = 0; s < 30; s++) b.opt.step();
+  return Number(process.hrtime.bigint() - t0) / 30 / b.n;
+}
+
+const first = build(1);
+for (let s = 0; s < 200; s++) first.opt.step(); // warm-up (JIT)
+const kept: Built[] = [];
+let residentCount = 1;
+for (let i = 2; i < MODELS; i++) {
+  const b = build(i);
+  if (b.resident) residentCount++;
+  if (DISPOSE) b.dispose();
+  else kept.push(b);
+}
+const last = build(MODELS);
+if (last.resident) residentCount++;
+for (let s = 0; s < 50; s++) last.opt.step();
+let bestFirst = Infinity;
+let bestLast = Infinity;
+for (let r = 0; r < 7; r++) {
+  bestFirst = Math.min(bestFirst, time(first));
+  bestLast = Math.min(bestLast, time(last));
+}
+console.log(`${MODELS} E12-sized models, ${DISPOSE ? 'disposed after use' : 'kept alive'}:`);
+console.log(`resident: ${residentCount} of ${MODELS}`);
+console.log(`| model | resident | ns/param (Optimizer.step, adam) |`);
+console.log(`|---:|:---:|---:|`);
+console.log(`| 1 | ${first.resident ? 'yes' : 'no'} | ${bestFirst.toFixed(2)} |`);
+console.log(
+  `| ${MODELS} | ${last.resident ? 'yes' : 'no'} | ${bestLast.toFixed(2)} (${(bestLast / bestFirst).toFixed(2)}× model 1) |`,
+);
