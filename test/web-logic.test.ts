@@ -199,8 +199,11 @@ describe('run viewer files', () => {
       { name: 'monitor.jsonl', text: monitor },
       { name: 'result.json', text: result },
     ]);
-    expect(d.series.get('loss')?.values.map(String)).toEqual(['2.3', 'NaN']);
-    expect(d.series.get('metrics.val.accuracy')).toEqual({ steps: [2], values: [0.5] });
+    // Read by the library's parser (report.parseJsonlLog): the metrics object's fields by name.
+    expect(d.series.get('loss')?.map((l) => [l.run, l.values.map(String)])).toEqual([
+      ['run', ['2.3', 'NaN']],
+    ]);
+    expect(d.series.get('val.accuracy')).toEqual([{ run: 'run', steps: [2], values: [0.5] }]);
     expect(d.series.has('epoch')).toBe(false);
     expect(d.health[0]?.layers.map((l) => [l.name, l.gradNorm])).toEqual([
       ['0', [1e-6, Infinity]],
@@ -215,7 +218,29 @@ describe('run viewer files', () => {
       pass: false,
       criteria: [{ name: 'loss', measured: '1.5', pass: false }],
     });
-    expect(d.files[0]?.detail).toContain('1 unreadable lines skipped');
+    expect(d.files[0]?.detail).toContain('1 line is not valid JSON');
+  });
+
+  it("keeps two runs' metrics apart, and a run's metrics and monitor loss apart (the merging bug)", () => {
+    // Before: one "loss" series [1,2,3,1,2,3] with a line from step 3 back to step 1, and the
+    // monitor's loss at step 2 merged into it.
+    const metrics = '{"step":1,"loss":2}\n{"step":2,"loss":1.5}\n{"step":3,"loss":1}\n';
+    const monitor =
+      '{"type":"stats","step":2,"check":1,"loss":1.6,"nonFinite":0,"layers":[{"name":"0","gradNorm":0.01}]}\n';
+    const d = parseRunFiles([
+      { name: 'a/metrics.jsonl', text: metrics },
+      { name: 'a/monitor.jsonl', text: monitor },
+      { name: 'b/metrics.jsonl', text: metrics },
+    ]);
+    expect(d.runs).toEqual(['a', 'b']);
+    expect(d.series.get('loss')?.map((l) => [l.run, l.steps])).toEqual([
+      ['a', [1, 2, 3]],
+      ['b', [1, 2, 3]],
+    ]);
+    expect(d.series.get('loss (monitor)')?.map((l) => [l.run, l.steps])).toEqual([['a', [2]]]);
+    expect(d.health.map((hr) => [hr.run, hr.source, hr.layers[0]?.gradNorm])).toEqual([
+      ['a', 'a/monitor.jsonl', [0.01]],
+    ]);
   });
 });
 

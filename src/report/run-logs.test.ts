@@ -30,6 +30,8 @@ describe('parseJsonlLog', () => {
     expect(get('lr')?.values).toEqual([0.1, 0.1]);
     expect(get('train.accuracy')).toEqual({
       run: 'run',
+      file: 'metrics.jsonl',
+      field: 'train.accuracy',
       name: 'train.accuracy',
       steps: [3],
       values: [0.5],
@@ -52,6 +54,59 @@ describe('parseJsonlLog', () => {
     expect(logs.problems).toEqual([
       'metrics.jsonl: 1 line is not valid JSON (first at line 3); skipped',
     ]);
+    // No trailing newline: the line may still be being written.
+    expect(logs.pending).toEqual(['metrics.jsonl']);
+  });
+
+  it('does not call a corrupt line in the middle (or a finished bad last line) pending', () => {
+    const logs = emptyRunLogs();
+    parseJsonlLog('{"step":1,"loss":1}\n{"st\n{"step":2,"loss":0.5}\n', 'm.jsonl', 'run', logs);
+    expect(logs.scalars[0]?.values).toEqual([1, 0.5]);
+    expect(logs.pending).toEqual([]);
+    expect(logs.problems).toHaveLength(1);
+  });
+
+  it('keeps two runs apart, and the same field of two files of one run apart', () => {
+    // The playground viewer once merged these: one "loss" with a line from step 3 back to 1.
+    const logs = emptyRunLogs();
+    const metrics = jsonl({ step: 1, loss: 2 }, { step: 2, loss: 1.5 }, { step: 3, loss: 1 });
+    parseJsonlLog(metrics, 'a/metrics.jsonl', 'a', logs);
+    parseJsonlLog(metrics, 'b/metrics.jsonl', 'b', logs);
+    parseJsonlLog(
+      jsonl({
+        type: 'stats',
+        step: 2,
+        check: 1,
+        loss: 1.6,
+        totalGradNorm: 3,
+        nonFinite: 0,
+        layers: [
+          { name: '0', gradNorm: 1e-3, paramNorm: 1, updateRatio: 1e-3 },
+          { name: '2', gradNorm: null, paramNorm: 1, updateRatio: null },
+        ],
+      }),
+      'a/monitor.jsonl',
+      'a',
+      logs,
+    );
+    const losses = logs.scalars.filter((s) => s.field === 'loss');
+    expect(losses.map((s) => [s.run, s.file, s.name, s.steps])).toEqual([
+      ['a', 'a/metrics.jsonl', 'loss', [1, 2, 3]],
+      ['b', 'b/metrics.jsonl', 'loss', [1, 2, 3]],
+      ['a', 'a/monitor.jsonl', 'loss (monitor)', [2]],
+    ]);
+    // The monitor's per-layer records (null: not finite).
+    expect(logs.gradNorms).toEqual([
+      {
+        run: 'a',
+        file: 'a/monitor.jsonl',
+        steps: [2],
+        layers: [
+          { name: '0', values: [1e-3] },
+          { name: '2', values: [NaN] },
+        ],
+      },
+    ]);
   });
 
   it('reads per-layer gradient norms as a map of numbers, of objects, or an array', () => {
@@ -72,6 +127,7 @@ describe('parseJsonlLog', () => {
     expect(logs.gradNorms).toEqual([
       {
         run: 'run',
+        file: 'monitor.jsonl',
         steps: [0, 10, 20],
         layers: [
           { name: '0.weight', values: [1e-6, 2e-6, null] },
@@ -283,6 +339,7 @@ describe('the monitor formats (monitor.jsonl stats and verdict lines, summary())
     expect(logs.gradNorms).toEqual([
       {
         run: 'run',
+        file: 'monitor.jsonl',
         steps: [0, 5],
         layers: [
           { name: '0', values: [1e-6, NaN] },
@@ -339,7 +396,12 @@ describe('the monitor formats (monitor.jsonl stats and verdict lines, summary())
     };
     parseMonitorJson(summary, 'monitor-summary.json', 'sigmoid', logs);
     expect(logs.gradNorms).toEqual([
-      { run: 'sigmoid', steps: [0, 10], layers: [{ name: '0', values: [1e-7, 2e-7] }] },
+      {
+        run: 'sigmoid',
+        file: 'monitor-summary.json',
+        steps: [0, 10],
+        layers: [{ name: '0', values: [1e-7, 2e-7] }],
+      },
     ]);
     expect(logs.scalars.find((s) => s.name === 'loss')?.values).toEqual([2, 1]);
     expect(logs.verdicts.map((v) => [v.kind, v.step])).toEqual([['vanishing', 10]]);

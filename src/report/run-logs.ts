@@ -7,11 +7,19 @@ import type { VerdictRecord } from '../experiments/types.js';
  * matters most.
  */
 
-/** One scalar time series (loss, lr, val.accuracy, ...) of one run. */
+/**
+ * One scalar time series (loss, lr, val.accuracy, ...) of one run and one file: series are keyed
+ * by (run, file, field), so two runs' metrics never merge, and the `loss` of metrics.jsonl and
+ * the `loss` of monitor.jsonl of one run stay two series.
+ */
 export interface ScalarSeries {
   /** The run it comes from. */
   run: string;
-  /** The logged value, e.g. 'train.loss'. */
+  /** The file it was read from (as named to the parser). */
+  file: string;
+  /** The logged field, e.g. 'train.loss'. */
+  field: string;
+  /** The name to show: the field, suffixed with the file's base name when the run has the field in several files ('loss (monitor)'). */
   name: string;
   /** Steps of the points. */
   steps: number[];
@@ -23,6 +31,8 @@ export interface ScalarSeries {
 export interface LayerNormSeries {
   /** The run it comes from. */
   run: string;
+  /** The file it was read from. */
+  file: string;
   /** Steps of the columns. */
   steps: number[];
   /** One row per layer, input side first. */
@@ -46,11 +56,16 @@ export interface RunLogs {
   files: string[];
   /** What could not be read, one sentence each (file and line named). */
   problems: string[];
+  /**
+   * Files whose last line is not finished yet (no newline and not valid JSON: a writer is in the
+   * middle of it). Not a problem: the next read sees it complete.
+   */
+  pending: string[];
 }
 
 /** Empty logs. @example const logs = emptyRunLogs(); */
 export function emptyRunLogs(): RunLogs {
-  return { scalars: [], gradNorms: [], verdicts: [], files: [], problems: [] };
+  return { scalars: [], gradNorms: [], verdicts: [], files: [], problems: [], pending: [] };
 }
 
 type Obj = { [k: string]: unknown };
@@ -201,7 +216,14 @@ class Collector {
       // another series: appending would interleave steps.
       const taken = this.logs.scalars.some((o) => o.run === run && o.name === name);
       const base = this.file.replace(/^.*[\\/]/, '').replace(/\.jsonl?$/, '');
-      s = { run, name: taken ? `${name} (${base})` : name, steps: [], values: [] };
+      s = {
+        run,
+        file: this.file,
+        field: name,
+        name: taken ? `${name} (${base})` : name,
+        steps: [],
+        values: [],
+      };
       this.scalars.set(key, s);
       this.logs.scalars.push(s);
     }
@@ -231,6 +253,7 @@ class Collector {
       const steps = [...new Set(r.steps)].sort((a, b) => a - b);
       this.logs.gradNorms.push({
         run,
+        file: this.file,
         steps,
         layers: [...r.byLayer].map(([name, m]) => ({
           name,
@@ -287,8 +310,11 @@ function addRecord(c: Collector, o: Obj, run: string): boolean {
 /**
  * Reads JSONL text (one JSON object per line) into `logs`: metric records (`step` plus numbers,
  * and a `metrics` object), per-layer gradient norms (`gradNorms`/`layers`/`params` maps or
- * arrays) and monitor verdicts (`kind`, `step`, `severity`/`message`). Unreadable lines are
- * counted in `logs.problems`; a truncated last line is expected after a crash.
+ * arrays, e.g. the monitor's `{type:'stats', layers:[{name, gradNorm}]}` records) and monitor
+ * verdicts (`kind`, `step`, `severity`/`message`). `run` names the run the records belong to:
+ * series are kept apart per run and per file. Unreadable lines are counted in `logs.problems`;
+ * an unfinished last line (no trailing newline: a writer is in the middle of it, or a crash cut
+ * it) is also listed in `logs.pending`, so a live reader can tell it from a corrupt file.
  *
  * @example const logs = emptyRunLogs(); parseJsonlLog('{"step":1,"loss":2.3}\n', 'metrics.jsonl', 'run', logs);
  */
@@ -306,6 +332,8 @@ export function parseJsonlLog(text: string, file: string, run: string, logs: Run
     try {
       v = JSON.parse(line);
     } catch {
+      // The last line of a file being written (or cut by a crash): complete on the next read.
+      if (i === lines.length - 1 && !text.endsWith('\n')) logs.pending.push(file);
       bad++;
       if (firstBad < 0) firstBad = i + 1;
       continue;

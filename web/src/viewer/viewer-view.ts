@@ -8,6 +8,8 @@ import { parseRunFiles, type HealthRecord, type RunData } from './parse.js';
 
 interface FileLike {
   name: string;
+  /** Set for files picked or dropped as a folder: `run-a/metrics.jsonl`. */
+  webkitRelativePath?: string;
   text(): Promise<string>;
 }
 
@@ -132,7 +134,7 @@ export class ViewerView {
       .map((i) => i.webkitGetAsEntry?.())
       .filter((x): x is FileSystemEntry => Boolean(x));
     if (entries.some((en) => en.isDirectory)) {
-      const files: File[] = [];
+      const files: FileLike[] = [];
       for (const en of entries) await collect(en, files, 0);
       await this.load(files.filter((f) => /\.(jsonl?|ndjson)$/.test(f.name)));
     } else {
@@ -148,25 +150,21 @@ export class ViewerView {
     }
     this.status.textContent = `Reading ${files.length} file(s)…`;
     const texts = await Promise.all(
-      files.map(async (f) => ({ name: f.name, text: await f.text() })),
+      files.map(async (f) => ({ name: f.webkitRelativePath || f.name, text: await f.text() })),
     );
     this.data = parseRunFiles(texts);
     if (this.selected.size === 0 || ![...this.selected].some((k) => this.data?.series.has(k))) {
       this.selected = new Set(
         [...this.data.series.keys()]
           .filter(
-            (k) =>
-              k === 'loss' ||
-              k === 'lr' ||
-              k.startsWith('metrics.val') ||
-              k.startsWith('metrics.train'),
+            (k) => k === 'loss' || k === 'lr' || k.startsWith('val.') || k.startsWith('train.'),
           )
           .slice(0, 6),
       );
       if (this.selected.size === 0)
         this.selected = new Set([...this.data.series.keys()].slice(0, 3));
     }
-    this.status.textContent = `Loaded ${files.length} file(s): ${this.data.series.size} series, ${this.data.verdicts.length} verdicts, ${this.data.results.length} results.`;
+    this.status.textContent = `Loaded ${files.length} file(s) of ${this.data.runs.length || 1} run(s): ${this.data.series.size} series, ${this.data.verdicts.length} verdicts, ${this.data.results.length} results.`;
     this.onChange();
     this.render();
   }
@@ -262,7 +260,9 @@ export class ViewerView {
       );
     }
     if (d.series.size) cards.push(this.seriesCard(d));
-    for (const hr of d.health) cards.push(this.healthCard(hr));
+    // One colour scale across runs: the same colour is the same norm in every heatmap.
+    const range = healthRange(d.health);
+    for (const hr of d.health) cards.push(this.healthCard(hr, range, d.health.length > 1));
     cards.push(this.verdictCard(d));
     for (const doc of d.documents) {
       cards.push(
@@ -299,8 +299,8 @@ export class ViewerView {
     const charts = [...this.selected]
       .filter((k) => d.series.has(k))
       .map((k) => {
-        const s = d.series.get(k) as { steps: number[]; values: number[] };
-        const positive = s.values.every((v) => !Number.isFinite(v) || v > 0);
+        const lines = d.series.get(k) ?? [];
+        const positive = lines.every((s) => s.values.every((v) => !Number.isFinite(v) || v > 0));
         const log = this.logKeys.has(k) && positive;
         const canvas = new AutoCanvas(
           `${k} against step`,
@@ -310,8 +310,14 @@ export class ViewerView {
               ctx,
               w,
               hh,
-              [{ label: k, color: seriesColor(keys.indexOf(k)), xs: s.steps, ys: s.values }],
-              { logY: log, xLabel: 'step', yLabel: k },
+              // One line per run, one colour per run (the same in every chart).
+              lines.map((s) => ({
+                label: s.run,
+                color: seriesColor(Math.max(0, d.runs.indexOf(s.run))),
+                xs: s.steps,
+                ys: s.values,
+              })),
+              { logY: log, xLabel: 'step', yLabel: k, legend: lines.length > 1 },
             ),
           true,
         );
@@ -325,15 +331,23 @@ export class ViewerView {
           this.onChange();
           this.render();
         });
-        const last = s.values[s.values.length - 1];
+        const points = lines.reduce((n, s) => n + s.values.length, 0);
+        const lastLine = lines[lines.length - 1];
+        const last = lastLine?.values[lastLine.values.length - 1];
         return h(
           'div',
-          { class: 'chart', 'data-chart': k },
+          { class: 'chart', 'data-chart': k, 'data-runs': String(lines.length) },
           h(
             'h3',
             {},
             `${k} `,
-            h('small', {}, `(${s.values.length} points, last ${fmtNum(last ?? NaN, 4)})`),
+            h(
+              'small',
+              {},
+              lines.length > 1
+                ? `(${lines.length} runs, ${points} points)`
+                : `(${points} points, last ${fmtNum(last ?? NaN, 4)})`,
+            ),
           ),
           h('div', { class: 'field-bool field' }, logBox, h('label', { for: id }, 'log scale')),
           canvas.canvas,
@@ -348,24 +362,16 @@ export class ViewerView {
     );
   }
 
-  private healthCard(hr: HealthRecord): HTMLElement {
+  private healthCard(hr: HealthRecord, [lo, hi]: [number, number], showRun: boolean): HTMLElement {
     const L = hr.layers.length;
     const n = hr.steps.length;
     const values = new Float64Array(L * n);
-    let lo = Infinity;
-    let hi = -Infinity;
     hr.layers.forEach((l, i) => {
       for (let t = 0; t < n; t++) {
         const v = l.gradNorm[t] ?? NaN;
-        const z = v > 0 && Number.isFinite(v) ? Math.log10(v) : NaN;
-        values[i * n + t] = z;
-        if (Number.isFinite(z)) {
-          lo = Math.min(lo, z);
-          hi = Math.max(hi, z);
-        }
+        values[i * n + t] = v > 0 && Number.isFinite(v) ? Math.log10(v) : NaN;
       }
     });
-    if (!(hi > lo)) hi = lo + 1;
     for (let i = 0; i < values.length; i++) values[i] = ((values[i] as number) - lo) / (hi - lo);
     const canvas = new AutoCanvas(
       'Gradient norm per layer over the checked steps',
@@ -387,7 +393,7 @@ export class ViewerView {
     return h(
       'div',
       { class: 'card' },
-      h('h3', {}, `Gradient norm per layer (${hr.source})`),
+      h('h3', {}, `Gradient norm per layer (${showRun ? `${hr.run}, ` : ''}${hr.source})`),
       canvas.canvas,
     );
   }
@@ -420,7 +426,7 @@ export class ViewerView {
           h(
             'article',
             {
-              class: `verdict ${v.severity} ${v.status === 'resolved' ? 'resolved' : ''}`,
+              class: `verdict ${v.severity}`,
               'data-kind': v.kind,
             },
             h(
@@ -435,9 +441,7 @@ export class ViewerView {
               ? h(
                   'ol',
                   {},
-                  v.remedies.map((r) =>
-                    h('li', {}, r.text, r.why ? h('div', { class: 'why' }, r.why) : null),
-                  ),
+                  v.remedies.map((r) => h('li', {}, r.text)),
                 )
               : null,
             h('p', { class: 'why' }, `from ${v.source}`),
@@ -448,12 +452,28 @@ export class ViewerView {
   }
 }
 
-async function collect(entry: FileSystemEntry, out: File[], depth: number): Promise<void> {
+/** log10 range of the per-layer norms over all runs (one colour scale for every heatmap). */
+function healthRange(records: readonly HealthRecord[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of records)
+    for (const l of r.layers)
+      for (const v of l.gradNorm)
+        if (v > 0 && Number.isFinite(v)) {
+          lo = Math.min(lo, Math.log10(v));
+          hi = Math.max(hi, Math.log10(v));
+        }
+  if (!Number.isFinite(lo)) return [0, 1];
+  return [lo, hi > lo ? hi : lo + 1];
+}
+
+async function collect(entry: FileSystemEntry, out: FileLike[], depth: number): Promise<void> {
   if (entry.isFile) {
     const file = await new Promise<File>((ok, fail) =>
       (entry as FileSystemFileEntry).file(ok, fail),
     );
-    out.push(file);
+    // The path inside the dropped folder names the run (`run-a/metrics.jsonl`).
+    out.push({ name: entry.fullPath.replace(/^\//, ''), text: () => file.text() });
   } else if (entry.isDirectory && depth < 3) {
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     for (;;) {
