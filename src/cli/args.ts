@@ -39,7 +39,7 @@ export interface CommandSpec {
   summary: string;
   usage: string;
   description?: string;
-  positionals: { name: string; required: boolean; description: string }[];
+  positionals: { name: string; required: boolean; description: string; variadic?: boolean }[];
   flags: Record<string, FlagSpec>;
 }
 
@@ -118,7 +118,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
       `${spec.name}: missing argument ${spec.positionals[res.positionals.length]?.name ?? ''} (usage: gradscope ${spec.usage})`,
     );
   }
-  if (res.positionals.length > spec.positionals.length) {
+  if (
+    res.positionals.length > spec.positionals.length &&
+    spec.positionals[spec.positionals.length - 1]?.variadic !== true
+  ) {
     throw new UsageError(
       `${spec.name}: unexpected argument '${res.positionals[spec.positionals.length]}' (usage: gradscope ${spec.usage})`,
     );

@@ -16,6 +16,7 @@ import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
 import { schemaCommand, schemaSpec } from './commands/schema.js';
+import { serveCommand, serveSpec } from './commands/serve.js';
 import { trainCommand, trainSpec } from './commands/train.js';
 import { packageVersion } from './version.js';
 
@@ -28,6 +29,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [trainSpec, trainCommand],
   [schemaSpec, schemaCommand],
   [reportSpec, reportCommand],
+  [serveSpec, serveCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
   [rootsSpec, rootsCommand],
