@@ -24,6 +24,7 @@ const TITLES = {
   'firstLastRatio': 'First / last layer gradient-norm ratio',
   'nonFinite': 'Non-finite gradient entries (count)',
   'val.loss': 'Validation loss',
+  'train.loss': 'Training-set loss (at evaluation)',
   'val.accuracy': 'Validation accuracy (fraction)',
   'train.accuracy': 'Training accuracy (fraction)',
   'test.accuracy': 'Test accuracy (fraction)',
@@ -66,8 +67,10 @@ async function loadRuns() {
     $('roots').textContent = 'Serving ' + j.roots.join(', ');
   } catch (e) { $('status').textContent = 'Server not reachable; retrying.'; return; }
   if (state.selected.length === 0 && state.runs.length > 0) { state.selected = [state.runs[0].id]; writeHash(); }
+  // A selected run whose directory was deleted stays in the legend, marked, without data.
+  for (const id of state.selected) if (!state.runs.some((r) => r.id === id)) { state.data.delete(id); state.gone.add(id); }
   renderList();
-  for (const id of state.selected) if (!state.data.has(id)) await loadRun(id);
+  for (const id of state.selected) if (!state.data.has(id) && state.runs.some((r) => r.id === id)) await loadRun(id);
   render();
 }
 async function loadRun(id) {
@@ -114,7 +117,8 @@ function lineChart(name, lines) {
   const log = ymin > 0 && ymax / ymin > 1e3;
   const ty = (v) => (log ? Math.log10(v) : v);
   let y0 = ty(ymin), y1 = ty(ymax);
-  if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
+  // A constant: a band of ±10 % around it (±0.5 around zero), not a range through zero.
+  if (y1 === y0) { const pad = y0 === 0 ? 0.5 : Math.abs(y0) * 0.1; y0 -= pad; y1 += pad; }
   if (xmax === xmin) xmax = xmin + 1;
   const X = (s) => L + ((s - xmin) / (xmax - xmin)) * (W - L - R);
   const Y = (v) => T + (1 - (ty(v) - y0) / (y1 - y0)) * (H - T - B);
@@ -193,7 +197,7 @@ function heatmap(title, g, lo, hi, color) {
   return fig;
 }
 function timeline(rows, maxStep) {
-  const W = 560, rowH = 22, L = 150;
+  const W = 1100, rowH = 22, L = 150;
   const svg = sv('svg', { viewBox: '0 0 ' + W + ' ' + (rows.length * rowH + 24), role: 'img', 'aria-label': 'Verdicts over steps, one row per run' });
   rows.forEach((row, r) => {
     const y = r * rowH + 4;

@@ -1,0 +1,178 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Acceptance test of `gradscope serve` (issue 16) in Debian's headless Chromium: serve a temp
+ * folder, start a `gradscope train` run in it, watch the loss chart grow live, add a second run
+ * and see both overlaid with a legend, reload, delete a run. Screenshots go to
+ * test-results/serve/ (gitignored) to look at.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(ROOT, 'src', 'cli', 'main.ts');
+const SHOTS = join(ROOT, 'test-results', 'serve');
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const tmp = mkdtempSync(join(tmpdir(), 'gs-serve-e2e-'));
+const runs = join(tmp, 'runs');
+const children: ChildProcess[] = [];
+let browser: Browser | null = null;
+let url = '';
+const problems: string[] = [];
+
+function cli(args: string[]): ChildProcess {
+  const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((ok) => child.once('exit', (code) => ok(code)));
+}
+
+/** A copy of the spiral example with more steps (it lasts a few seconds) and another lr. */
+function config(name: string, lr: number): string {
+  const c = JSON.parse(
+    readFileSync(join(ROOT, 'examples', 'configs', 'spiral-sgd-momentum.json'), 'utf8'),
+  ) as Record<string, unknown> & { optimizer: Record<string, unknown> };
+  delete c.$schema;
+  c.name = name;
+  c.optimizer.lr = lr;
+  const file = join(tmp, `${name}.json`);
+  writeFileSync(file, JSON.stringify(c));
+  return file;
+}
+
+async function points(page: Page): Promise<number> {
+  return Number(
+    (await page.getAttribute('figure[data-chart="loss"]', 'data-points', { timeout: 30_000 })) ?? 0,
+  );
+}
+
+/** Waits until the loss chart's point count satisfies `cmp` (e.g. '> 12'). */
+async function waitPoints(page: Page, cmp: string, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    `Number(document.querySelector('figure[data-chart="loss"]')?.getAttribute('data-points') ?? 0) ${cmp}`,
+    undefined,
+    { timeout },
+  );
+}
+
+beforeAll(async () => {
+  mkdirSync(runs, { recursive: true });
+  mkdirSync(SHOTS, { recursive: true });
+  const serve = cli(['serve', runs, '--port', '0']);
+  url = await new Promise<string>((ok, fail) => {
+    let text = '';
+    serve.stdout?.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(text);
+      if (m) ok(m[0]);
+    });
+    serve.once('exit', (code) => fail(new Error(`serve exited with ${code}`)));
+  });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await Promise.all(children.map(exited));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('gradscope serve in a browser', () => {
+  it('shows a training run growing live, then overlays a second run with a legend', async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(url)) problems.push(`request outside the server: ${r.url()}`);
+    });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready]');
+
+    // Run A starts after the page is open: it appears in the list and its chart grows.
+    const a = cli([
+      'train',
+      '--config',
+      config('run-a', 0.1),
+      '--out',
+      join(runs, 'run-a'),
+      '--steps',
+      '1500',
+      '--quiet',
+    ]);
+    await page.waitForSelector('input[data-run="0/run-a"]', { timeout: 60_000 });
+    await page.check('input[data-run="0/run-a"]');
+    await waitPoints(page, '> 0', 60_000);
+    const first = await points(page);
+    const t0 = Date.now();
+    await waitPoints(page, `> ${first}`, 10_000);
+    const grewAfterMs = Date.now() - t0;
+    const second = await points(page);
+    await page.screenshot({ path: join(SHOTS, '1-live.png'), fullPage: false });
+    expect(second).toBeGreaterThan(first);
+    expect(await exited(a)).toBe(0);
+    // The last lines arrive after the process ends: the chart ends with every logged step.
+    const lines = readFileSync(join(runs, 'run-a', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length;
+    await waitPoints(page, `=== ${lines}`, 10_000);
+
+    // Run B: a second run (another learning rate), added to the view.
+    const b = cli([
+      'train',
+      '--config',
+      config('run-b', 0.02),
+      '--out',
+      join(runs, 'run-b'),
+      '--steps',
+      '600',
+      '--quiet',
+    ]);
+    expect(await exited(b)).toBe(0);
+    await page.waitForSelector('input[data-run="0/run-b"]', { timeout: 30_000 });
+    await page.check('input[data-run="0/run-b"]');
+    await page.waitForSelector('figure[data-chart="loss"][data-runs="2"]', { timeout: 30_000 });
+    const legend = await page.locator('.legend-item').allTextContents();
+    expect(legend).toEqual(['run-a', 'run-b']);
+    const strokes = await page.$$eval('figure[data-chart="loss"] path[data-run]', (ps) =>
+      ps.map((p) => p.getAttribute('stroke')),
+    );
+    expect(new Set(strokes).size).toBe(2);
+    expect(await page.locator('figure[data-heatmap]').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, '2-overlay.png'), fullPage: true });
+
+    // A reload shows the same runs (the selection is in the URL).
+    await page.reload();
+    await page.waitForSelector('figure[data-chart="loss"][data-runs="2"]', { timeout: 30_000 });
+
+    // Deleting run B: the page stays up, B is marked deleted, A still shows.
+    rmSync(join(runs, 'run-b'), { recursive: true });
+    await page.waitForSelector('.legend-item.gone', { timeout: 10_000 });
+    await page.waitForSelector('figure[data-chart="loss"][data-runs="1"]', { timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, '3-deleted.png'), fullPage: false });
+    expect(problems).toEqual([]);
+    console.log(
+      `serve e2e: loss points ${first} → ${second} (grew after ${grewAfterMs} ms), run A ${lines} lines`,
+    );
+  });
+});
