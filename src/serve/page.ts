@@ -57,7 +57,12 @@ function readHash() {
 }
 function writeHash() { history.replaceState(null, '', '#' + encodeURIComponent(state.selected.join(','))); }
 function colorOf(id) { return COLORS[Math.max(0, state.selected.indexOf(id)) % COLORS.length]; }
-function nameOf(id) { const r = state.runs.find((x) => x.id === id); return r ? r.name : id; }
+const names = new Map();
+function nameOf(id) {
+  const r = state.runs.find((x) => x.id === id);
+  if (r) names.set(id, r.name);
+  return names.get(id) || id;
+}
 
 async function loadRuns() {
   try {
