@@ -6,19 +6,22 @@ import { renderExperimentReport } from '../../report/experiment-report.js';
 import { readRunLogs } from '../../report/run-logs-node.js';
 import { writeReportFile } from '../../report/write-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { isTrainRunDir, renderTrainRunReport } from './report-train.js';
 import { loadExperiments, type CommandDeps } from './run.js';
 import { localStamp } from '../format.js';
 
 /** `gradscope report` spec. */
 export const reportSpec: CommandSpec = {
   name: 'report',
-  summary: '(Re)build the HTML report of a run directory from its result.json and logs.',
+  summary: '(Re)build the HTML report of a run directory (experiment or train run) from its files.',
   usage: 'report RUN_DIR [--out FILE]',
   description:
     'Reads RUN_DIR/result.json (written by `gradscope run`) and, when present, the JSONL logs of\n' +
     'the training loop and the monitor (metrics.jsonl, *.jsonl, also in subdirectories) and writes\n' +
     'a self-contained report.html. Logs are read tolerantly: what can be plotted is. A missing or\n' +
-    'corrupt result.json is an error naming the file (exit code 3).',
+    'corrupt result.json is an error naming the file (exit code 3), except in a `gradscope train`\n' +
+    'run directory (metrics.jsonl or monitor.jsonl, no result.json): its report is rebuilt from\n' +
+    'train-config.json, summary.json (if the run finished) and its logs.',
   positionals: [{ name: 'RUN_DIR', required: true, description: 'a run directory' }],
   flags: {
     out: {
@@ -55,9 +58,23 @@ export async function reportCommand(
       `report: --out '${target}' exists and is not an .html report; choose another file`,
     );
   }
+  const now = (deps.now ?? (() => new Date()))();
+  if (isTrainRunDir(dir)) {
+    // A `gradscope train` run directory: its own report, from its config, summary and logs.
+    const html = await renderTrainRunReport(dir, localStamp(now));
+    try {
+      writeReportFile(target, html);
+    } catch (e) {
+      (deps.stderr ?? process.stderr).write(
+        `gradscope report: cannot write '${target}': ${e instanceof Error ? e.message : String(e)}\n`,
+      );
+      return EXIT.error;
+    }
+    out(`Wrote ${target} (train run)`);
+    return EXIT.ok;
+  }
   const results = readRunResult(dir);
   const logs = readRunLogs(dir);
-  const now = (deps.now ?? (() => new Date()))();
   const html = await renderExperimentReport(results, {
     stories: await stories(deps),
     logs,

@@ -136,7 +136,8 @@ function fmtNum(v: number | null): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
 
-function statusOf(s: FitSummary): TrainJson['status'] {
+/** The status of a finished fit: diverged (non-finite loss), stopped (early) or completed. */
+export function statusOf(s: FitSummary): TrainJson['status'] {
   if (!Number.isFinite(s.finalLoss) || (s.stopReason ?? '').startsWith('terminateOnNonFinite'))
     return 'diverged';
   return s.stoppedEarly ? 'stopped' : 'completed';
