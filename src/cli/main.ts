@@ -9,6 +9,7 @@ import {
   type Parsed,
 } from './args.js';
 import { checkGradCommand, checkGradSpec } from './commands/check-grad.js';
+import { compareCommand, compareSpec } from './commands/compare.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
@@ -29,6 +30,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [trainSpec, trainCommand],
   [schemaSpec, schemaCommand],
   [reportSpec, reportCommand],
+  [compareSpec, compareCommand],
   [serveSpec, serveCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],

@@ -250,6 +250,11 @@ export interface HeatmapOptions {
   maxColumns?: number;
   /** Vega colour scheme (default 'viridis'). */
   scheme?: string;
+  /**
+   * Fixed colour domain [lo, hi] (in log10 units when `log10`): give several heatmaps the same
+   * one so that a colour means the same value in each (default: this chart's own range).
+   */
+  colorDomain?: readonly [number, number];
   /** Plot width in pixels (default: the report's standard size). */
   width?: number;
   /** Plot height in pixels (default: the report's standard size). */
@@ -364,7 +369,10 @@ export function heatmap(opts: HeatmapOptions): ChartSpec {
           field: 'v',
           type: 'quantitative',
           title: opts.colorLabel ?? (log ? 'log10 value' : 'value'),
-          scale: { scheme: opts.scheme ?? 'viridis' },
+          scale: {
+            scheme: opts.scheme ?? 'viridis',
+            ...(opts.colorDomain ? { domain: [...opts.colorDomain], clamp: true } : {}),
+          },
           legend: { orient: 'right', gradientLength: Math.max(80, Math.min(height, 200)) },
         },
       },

@@ -29,6 +29,35 @@ function toSeries(group: readonly ScalarSeries[], manyRuns: boolean): Series[] {
   }));
 }
 
+/** Human titles (with units) of the fields gradscope logs; other fields keep their name. */
+const TITLES: Record<string, string> = {
+  totalGradNorm: 'Total gradient L2 norm',
+  totalParamNorm: 'Total parameter L2 norm',
+  updateRatio: 'Update / parameter norm ratio',
+  firstLastRatio: 'First / last layer gradient-norm ratio',
+  nonFinite: 'Non-finite gradient entries (count)',
+  'train.loss': 'Training-set loss (at evaluation)',
+  'val.loss': 'Validation loss',
+  loss: 'Training loss (per logged step)',
+  'loss (monitor)': 'Loss seen by the monitor (per check)',
+  'train.accuracy': 'Training accuracy (fraction)',
+  'val.accuracy': 'Validation accuracy (fraction)',
+};
+
+/** log10 range of every per-layer norm of the logs (one colour scale for all heatmaps). */
+function normDomain(logs: RunLogs): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of logs.gradNorms)
+    for (const l of g.layers)
+      for (const v of l.values)
+        if (v !== null && v > 0 && Number.isFinite(v)) {
+          lo = Math.min(lo, Math.log10(v));
+          hi = Math.max(hi, Math.log10(v));
+        }
+  return hi > lo ? [lo, hi] : undefined;
+}
+
 /** Most charts drawn for "other" scalars (one chart each); the rest are listed, not drawn. */
 const MAX_OTHER = 6;
 
@@ -49,35 +78,46 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
   const other = logs.scalars.filter(
     (s) => !LOSS.test(s.name) && !LR.test(s.name) && !ACC.test(s.name),
   );
-  if (loss.length > 0) {
-    const log = wantsLog(loss);
+  // Several runs: one chart per field, one line per run (in run order, so a run keeps its
+  // colour from chart to chart); one run: its losses together, its accuracies together.
+  const split = (group: ScalarSeries[]): ScalarSeries[][] => {
+    if (!manyRuns) return group.length > 0 ? [group] : [];
+    const m = new Map<string, ScalarSeries[]>();
+    for (const s of group) m.set(s.name, [...(m.get(s.name) ?? []), s]);
+    return [...m.values()];
+  };
+  for (const g of split(loss)) {
+    const log = wantsLog(g);
+    const field = manyRuns ? (g[0] as ScalarSeries).name : '';
     charts.push(
       lineChart({
-        id: 'log-loss',
-        title: `Loss${log ? ' (log scale)' : ''}`,
-        series: toSeries(loss, manyRuns),
+        id: `log-loss${field ? `-${field}` : ''}`,
+        title: `${field ? (TITLES[field] ?? field) : 'Loss'}${log ? ' (log scale)' : ''}`,
+        series: toSeries(g, manyRuns),
         yLabel: 'loss',
         logY: log,
       }),
     );
-    const nonFinite = loss.reduce(
-      (n, s) => n + s.values.filter((v) => !Number.isFinite(v)).length,
-      0,
-    );
-    if (nonFinite > 0)
-      notes.push(
-        `${nonFinite} logged loss value${nonFinite === 1 ? ' is' : 's are'} non-finite (NaN or ±Infinity) and not drawn.`,
-      );
   }
-  if (acc.length > 0)
+  const nonFiniteLoss = loss.reduce(
+    (n, s) => n + s.values.filter((v) => !Number.isFinite(v)).length,
+    0,
+  );
+  if (nonFiniteLoss > 0)
+    notes.push(
+      `${nonFiniteLoss} logged loss value${nonFiniteLoss === 1 ? ' is' : 's are'} non-finite (NaN or ±Infinity) and not drawn.`,
+    );
+  for (const g of split(acc)) {
+    const field = manyRuns ? (g[0] as ScalarSeries).name : '';
     charts.push(
       lineChart({
-        id: 'log-accuracy',
-        title: 'Accuracy',
-        series: toSeries(acc, manyRuns),
+        id: `log-accuracy${field ? `-${field}` : ''}`,
+        title: field ? (TITLES[field] ?? field) : 'Accuracy',
+        series: toSeries(g, manyRuns),
         yLabel: 'accuracy',
       }),
     );
+  }
   if (lr.length > 0) {
     const log = wantsLog(lr);
     charts.push(
@@ -94,6 +134,13 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
   }
   const byName = new Map<string, ScalarSeries[]>();
   for (const s of other) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  // A count that stayed zero is one line of text, not a flat chart.
+  for (const [name, group] of byName) {
+    if (/^nonFinite/.test(name) && group.every((s) => s.values.every((v) => v === 0))) {
+      byName.delete(name);
+      notes.push('no non-finite values');
+    }
+  }
   let drawn = 0;
   for (const [name, group] of byName) {
     if (drawn >= MAX_OTHER) {
@@ -106,7 +153,7 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     charts.push(
       lineChart({
         id: `log-${name}`,
-        title: name,
+        title: `${TITLES[name] ?? name}${log ? ' (log scale)' : ''}`,
         series: toSeries(group, manyRuns),
         yLabel: name,
         logY: log,
@@ -114,12 +161,15 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     );
     drawn++;
   }
-  for (const g of logs.gradNorms) {
-    if (g.layers.length === 0 || g.steps.length === 0) continue;
+  // Several heatmaps (runs, files) share one colour scale: the same colour is the same norm.
+  const domain = logs.gradNorms.length > 1 ? normDomain(logs) : undefined;
+  logs.gradNorms.forEach((g, k) => {
+    if (g.layers.length === 0 || g.steps.length === 0) return;
     charts.push(
       heatmap({
-        id: `log-grad-norms-${g.run}`,
+        id: `log-grad-norms-${k}-${g.run}`,
         title: `Gradient L2 norm per layer (log10)${logs.gradNorms.length > 1 ? `: ${g.run}` : ''}`,
+        ...(domain ? { colorDomain: domain } : {}),
         rows: g.layers.map((l) => l.name),
         columns: g.steps,
         values: g.layers.map((l) => l.values),
@@ -127,7 +177,7 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
         yLabel: 'parameter',
       }),
     );
-  }
+  });
   if (logs.verdicts.length > 0) {
     // The whole run on the time axis, so that "early" and "late" verdicts look it.
     let last = 0;
