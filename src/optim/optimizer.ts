@@ -202,5 +202,6 @@ export class Optimizer<S = unknown> {
     assertStateCompatible(this.state, loaded);
     this.state = loaded as S;
     this.stepCount = step;
+    this.tx.restore?.(this.state);
   }
 }
