@@ -18,6 +18,7 @@ import { DETECTORS } from './detector-table.js';
 import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import { DecimatingSeries } from './history.js';
 import { layerOf } from './layers.js';
+import type { HeaderRecord } from './records.js';
 import { addProbe, createHealthState, recurrentCells, type HealthState } from './state.js';
 import { measureGradients, quickNonFinite, snapshotParams } from './stats.js';
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
@@ -131,6 +132,10 @@ export interface GradientHealth extends GradientTransformation<HealthState> {
    * on. Optimizer.loadStateDict calls it through the chain.
    */
   restore(state: HealthState): void;
+  /** The header of this monitor's record log (parameters, layers, thresholds); needs init. */
+  header(framework?: string): HeaderRecord;
+  /** The non-finite trace computed at the last check (only when it started a nonFinite verdict), else null. */
+  readonly trace: { anomaly: NonFiniteAnomaly | null; origin: NonFiniteOrigin | null } | null;
   /** Per-layer time series and verdicts, for reports. */
   summary(): HealthSummary;
 }
@@ -517,6 +522,32 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     },
     get state(): HealthState | null {
       return current;
+    },
+    get trace() {
+      return trace;
+    },
+    header(framework = 'gradscope'): HeaderRecord {
+      if (current === null)
+        throw new ConfigError(
+          'gradientHealth.header: the monitor has no parameters yet (init first)',
+        );
+      const st = current.stats;
+      return {
+        type: 'header',
+        format: 'gradscope.monitor',
+        version: 1,
+        framework,
+        params: st.paramNames.map((name, k) => ({
+          name,
+          shape: [...(st.paramShapes[k] as number[])],
+          dtype: st.snapshot instanceof Float32Array ? 'float32' : 'float64',
+        })),
+        layers: [...st.layerNames],
+        every,
+        thresholds: { ...th },
+        detectors: { ...env.enabled },
+        emitResolved: env.emitResolved,
+      };
     },
     get probes(): readonly ActivationProbe[] {
       return probes.probes;

@@ -20,13 +20,23 @@ export {
   type ExplodingEvidence,
   type NonFiniteEvidence,
   type NonFiniteOrigin,
+  type NonFiniteAnomaly,
   type SaturatedEvidence,
   type DeadUnitsEvidence,
   type PlateauEvidence,
   type SaddleEvidence,
   type OscillationEvidence,
 } from './types.js';
-export type { HealthState, HealthRing, HealthEpisodes } from './state.js';
+export type { HealthState, HealthRing, HealthEpisodes, ProbeState } from './state.js';
+export { DETECTORS, type DetectorTable } from './detector-table.js';
+export type {
+  Detector,
+  EpisodeThresholds,
+  ThresholdSpec,
+  ThresholdSpecs,
+  VerdictBase,
+} from './detector.js';
+export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
 export { createStats, measureGradients, type GradientStats } from './stats.js';
 export { layerOf, moduleOf, layoutOf, formatLayers, type LayerLayout } from './layers.js';
 export {
@@ -48,6 +58,11 @@ export {
   statsRecord,
   verdictRecord,
   toJsonLine,
+  recordNumber,
+  fromRecordNumber,
+  type HeaderRecord,
+  type RecordNumber,
+  type CheckTrace,
   type StatsRecord,
   type VerdictRecord,
   type StatsRecordOptions,
