@@ -1,6 +1,7 @@
 import type { Range } from '../optim/validate.js';
 import type { RemedyContext } from './remedies.js';
 import type { HealthState } from './state.js';
+import type { GradientStats } from './stats.js';
 import type { Remedy, Severity } from './types.js';
 
 /** The thresholds every detector's episodes share (see {@link advanceEpisode}). */
@@ -71,8 +72,8 @@ export interface Detector<K extends string, E, M, T extends object, R extends ob
   readonly event?: 'spike' | 'nonFinite';
   /** Finite checks of history it reads from the shared ring (the ring is the longest of these). */
   ringWindow?(th: T): number;
-  /** Fresh running statistics. */
-  running(): R;
+  /** Fresh running statistics for a model of this layout (e.g. one slot per layer). */
+  running(stats: GradientStats): R;
   /** Whether the unit's episode advances at this check (default: always). */
   applies?(s: HealthState, unit: number): boolean;
   /** The condition's numbers, or null when it does not hold; reads, never writes. */

@@ -148,9 +148,9 @@ export function createHealthStateFor(stats: GradientStats, th: HealthThresholds)
   const episodes = {} as Record<string, Episode[]>;
   for (const [kind, d] of Object.entries(DETECTORS) as [
     VerdictKind,
-    { scope: string; running(): object },
+    { scope: string; running(st: GradientStats): object },
   ][]) {
-    running[kind] = d.running();
+    running[kind] = d.running(stats);
     episodes[kind] = d.scope === 'model' ? [createEpisode()] : [];
   }
   return {
