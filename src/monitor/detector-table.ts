@@ -1,5 +1,6 @@
 import { deadUnits } from './detectors/dead-units.js';
 import { exploding } from './detectors/exploding.js';
+import { lossSpike } from './detectors/loss-spike.js';
 import { nonFinite } from './detectors/non-finite.js';
 import { oscillation } from './detectors/oscillation.js';
 import { plateau } from './detectors/plateau.js';
@@ -18,6 +19,7 @@ export const DETECTORS = {
   nonFinite,
   exploding,
   vanishing,
+  lossSpike,
   plateau,
   oscillation,
   saddle,
