@@ -70,7 +70,7 @@ export type HealthEpisodes = Record<VerdictKind, Episode[]>;
 /**
  * The gradient-health transformation's state: plain numbers, strings and typed arrays (it
  * round-trips through optim's serializeState bit-exactly), all allocated by
- * {@link createHealthState}. It holds the last check's observation (`stats`, `probes`, `loss`,
+ * `createHealthState`. It holds the last check's observation (`stats`, `probes`, `loss`,
  * `lr`, curvature), the running statistics (ring, per-detector `running`), the episodes and the
  * verdict log, so a monitor restored from a checkpoint continues exactly like the original.
  */
