@@ -4,7 +4,7 @@ import type { HealthState } from './state.js';
 import type { GradientStats } from './stats.js';
 import type { Remedy, Severity } from './types.js';
 
-/** The thresholds every detector's episodes share (see {@link advanceEpisode}). */
+/** The thresholds every detector's episodes share (see `advanceEpisode` in episode.ts). */
 export interface EpisodeThresholds {
   /** Checks without the condition before an active verdict resolves (default 20). */
   resolveAfter: number;

@@ -68,7 +68,7 @@ export interface LogHealthOptions {
 /**
  * Streams a monitor's per-check statistics and its verdicts to `runDir/monitor.jsonl`, after a
  * header line when the file is new (see {@link HeaderRecord}). With `statsEvery` 1 (the default) the log holds every check, and
- * {@link replay} of it gives the run's verdicts. Returns a function that unsubscribes and closes
+ * `monitor.replay` of it gives the run's verdicts. Returns a function that unsubscribes and closes
  * the file. Node only.
  * @example const stop = logHealthToJsonl(health, 'runs/e13'); … stop();
  */

@@ -3,12 +3,6 @@ import { checkNumber, type Range } from '../optim/validate.js';
 import type { EpisodeThresholds, ThresholdSpec, ThresholdSpecs } from './detector.js';
 import { DETECTORS, type DetectorTable } from './detector-table.js';
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
-  x: infer I,
-) => void
-  ? I
-  : never;
-
 /** The thresholds a detector owns. */
 export type ThresholdsOf<K extends keyof DetectorTable> = Parameters<
   DetectorTable[K]['patience']
@@ -22,7 +16,12 @@ export type ThresholdsOf<K extends keyof DetectorTable> = Parameters<
  * spare.
  */
 export type HealthThresholds = EpisodeThresholds &
-  UnionToIntersection<{ [K in keyof DetectorTable]: ThresholdsOf<K> }[keyof DetectorTable]>;
+  // the intersection of every detector's thresholds (a union turned into an intersection)
+  ({ [K in keyof DetectorTable]: (x: ThresholdsOf<K>) => void }[keyof DetectorTable] extends (
+    x: infer I,
+  ) => void
+    ? I
+    : never);
 
 const EPISODE_SPECS: ThresholdSpecs<EpisodeThresholds> = {
   resolveAfter: { default: 20, range: { min: 1, integer: true } },

@@ -63,7 +63,7 @@ export type { DeadUnitsEvidence } from './detectors/dead-units.js';
 export type { PlateauEvidence } from './detectors/plateau.js';
 export type { SaddleEvidence } from './detectors/saddle.js';
 export type { OscillationEvidence } from './detectors/oscillation.js';
-export type { VerdictBase } from './detector.js';
+export type { LossSpikeEvidence } from './detectors/loss-spike.js';
 
 /** The verdict of one kind: what its detector's verdict builder returns. */
 export type VerdictOf<K extends VerdictKind> = VerdictBase<
