@@ -308,8 +308,13 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     if (model === null || current === null || probesAttached) return;
     probes.attach(model, current.stats.layerNames, current.stats.layerModules, classify);
     probesAttached = true;
-    // a state restored from a checkpoint already has its probes (same model, same order)
-    if (current.probes.length !== probes.probes.length) {
+    // a state restored from a checkpoint already has these probes (same model, same order);
+    // otherwise the state's probe entries are made anew
+    const list = probes.probes;
+    const same =
+      current.probes.length === list.length &&
+      current.probes.every((p, i) => p.module === list[i]?.module && p.kind === list[i]?.kind);
+    if (!same) {
       current.probes.length = 0;
       for (const k of Object.keys(current.episodes) as VerdictKind[])
         if (DETECTORS[k].scope === 'probe') current.episodes[k].length = 0;
