@@ -1,7 +1,6 @@
 import {
   appendFileSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -9,6 +8,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, fmt } from '../errors.js';
+import { makeDirs } from '../fs-guard-node.js';
 import type { JsonValue } from '../optim/serialize.js';
 import { writeFileAtomic } from './atomic-write-node.js';
 import { toJsonSafe, type MetricsRecord, type RunLog } from './run-log.js';
@@ -76,7 +76,7 @@ export class RunDir implements RunLog {
         }
       }
     } else {
-      mkdirSync(abs, { recursive: true });
+      makeDirs(abs, 'runDir');
     }
     return new RunDir(abs, options.resume === true && existsSync(join(abs, 'config.json')));
   }

@@ -22,6 +22,7 @@ import type { Verdict } from '../../monitor/types.js';
 import { renderExperimentReport } from '../../report/experiment-report.js';
 import { resultToJson } from '../../report/result-json.js';
 import { writeFileAtomic, writeReportFile } from '../../report/write-node.js';
+import { probeOutputDir } from '../../fs-guard-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { errorText, localStamp } from '../format.js';
 
@@ -289,6 +290,11 @@ export async function demoCommand(
         `demo: --out '${outDir}' exists and is not a directory; choose a new directory`,
       );
   }
+  // Output first: a directory that cannot be written fails now, not after minutes of training.
+  probeOutputDir(
+    outDir ?? deps.runsRoot ?? 'runs',
+    outDir !== undefined ? '--out' : 'runs directory',
+  );
   const stderr = deps.stderr ?? process.stderr;
   const live = new LiveView(stderr);
   const size: FlagshipSize = quick ? 'quick' : 'demo';

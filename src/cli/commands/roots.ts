@@ -9,6 +9,8 @@ import {
 } from '../../numeric/index.js';
 import { parseExpression } from '../../ops/expression.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { checkCount } from '../../train/budget.js';
+import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 
 /** `gradscope roots` spec. */
@@ -83,6 +85,7 @@ export const newtonSpec: CommandSpec = {
     },
     root: { type: 'string', valueName: 'R', description: 'exact root, to measure errors against' },
     json: { type: 'boolean', default: false, description: 'print machine-readable JSON' },
+    ...BUDGET_FLAGS,
   },
 };
 
@@ -96,6 +99,13 @@ export function newtonCommand(args: Parsed, out: (s: string) => void): number {
     integer: true,
     min: 1,
   }) as number;
+  // Each iterate is kept (x, f(x), error ratio): a bound before the loop, not after it.
+  checkCount(
+    '--max-iter',
+    maxIter,
+    { bytes: 24, seconds: 1e-7, unit: 'iteration' },
+    budgetFromFlags('newton', args.flags),
+  );
   const root = numberFlag('newton', 'root', args.flags.root);
   const opts = { tol, maxIter, ...(root !== undefined ? { root } : {}) };
   let res: NewtonResult;

@@ -14,6 +14,8 @@ import { parseConfigText } from '../../train/config-json.js';
 import { fit } from '../../train/fit.js';
 import type { FitSummary } from '../../train/fit-summary.js';
 import { RunDir } from '../../train/run-dir-node.js';
+import { probeOutputDir } from '../../fs-guard-node.js';
+import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { trainReportDocument } from './train-report.js';
 import { errorText, localStamp } from '../format.js';
@@ -24,7 +26,8 @@ export const trainSpec: CommandSpec = {
   name: 'train',
   summary:
     'Train your own run from a JSON config (model, data, optimizer chain, schedule, clipping, monitor) and write a run directory with a report.',
-  usage: 'train --config FILE [--out DIR] [--steps N] [--json] [--quiet]',
+  usage:
+    'train --config FILE [--out DIR] [--steps N] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION]',
   description:
     'Reads and validates the config (every error names the field, e.g. optimizer.lr, the value and\n' +
     'what is allowed; see examples/configs/ and the TrainConfig type in src/train/config.ts), builds\n' +
@@ -65,6 +68,7 @@ export const trainSpec: CommandSpec = {
       default: false,
       description: 'no progress or verdict lines, only the final summary',
     },
+    ...BUDGET_FLAGS,
   },
 };
 
@@ -216,10 +220,17 @@ export async function trainCommand(
   }
   const name = config.name ?? basename(file, extname(file));
 
-  // 2. Build data, model and optimizer.
+  // Output first: a directory that cannot be written fails now, not after building and training.
+  probeOutputDir(
+    outFlag ?? config.out ?? deps.runsRoot ?? 'runs',
+    outFlag !== undefined ? '--out' : config.out !== undefined ? 'out' : 'runs directory',
+  );
+
+  // 2. Build data, model and optimizer (after the resource budget check of the config).
   let run: TrainRun;
   try {
     run = await buildTrainRun(config, {
+      budget: budgetFromFlags('train', args.flags),
       ...(steps !== undefined ? { steps } : {}),
       ...(deps.loadMnist ? { loadMnist: deps.loadMnist } : {}),
     });
