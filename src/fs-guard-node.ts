@@ -1,5 +1,5 @@
 // Node-only: creating and probing output paths before any work is done.
-import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, parse, resolve, sep } from 'node:path';
 import { OutputError } from './errors.js';
 
@@ -81,6 +81,11 @@ const MAX_LEVELS = 64;
  * @example makeDirs('runs/2026/x') // '/home/me/runs/2026/x'
  */
 export function makeDirs(path: string, what = 'directory'): string {
+  return makeDirsCreated(path, what).abs;
+}
+
+/** {@link makeDirs}, also returning the directories it created (outermost first). */
+function makeDirsCreated(path: string, what: string): { abs: string; created: string[] } {
   if (typeof path !== 'string' || path.trim() === '')
     throw new OutputError(`${what}: expected a directory path, got '${String(path)}'`);
   if (path.includes('\0')) throw new OutputError(`${what} '${path}': the path contains a NUL byte`);
@@ -103,7 +108,8 @@ export function makeDirs(path: string, what = 'directory'): string {
     try {
       isDir = statSync(p).isDirectory();
     } catch (e) {
-      if (isErrno(e) && e.code === 'ENOENT') {
+      // ENOTDIR: an ancestor is a file; going up finds it and says so.
+      if (isErrno(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) {
         missing.push(p);
         if (missing.length > MAX_LEVELS)
           throw new OutputError(
@@ -119,26 +125,41 @@ export function makeDirs(path: string, what = 'directory'): string {
       );
     break;
   }
+  const created: string[] = [];
   for (const p of missing.reverse()) {
     try {
       mkdirSync(p);
+      created.push(p);
     } catch (e) {
       if (isErrno(e) && e.code === 'EEXIST') continue;
+      removeCreated(created);
       throw new OutputError(`${what} '${path}': ${fsErrorText(e, p) ?? String(e)}`);
     }
   }
-  return abs;
+  return { abs, created };
+}
+
+/** Removes directories made by a probe, innermost first, if they are still empty. */
+function removeCreated(created: readonly string[]): void {
+  for (const p of [...created].reverse()) {
+    try {
+      rmdirSync(p);
+    } catch {
+      return;
+    }
+  }
 }
 
 /**
- * Creates `dir` (see {@link makeDirs}) and proves that files can be written in it: a temporary
- * file is written and removed. Called by the CLI before any computation, so a read-only or
- * impossible `--out` fails in milliseconds instead of after the run. Throws an
+ * Proves, before any computation, that files can be written in `dir`: its missing levels are
+ * created (see {@link makeDirs}), a temporary file is written and removed, and the levels the
+ * probe created are removed again (the command creates its directory when it writes). A
+ * read-only or impossible `--out` thus fails in milliseconds instead of after the run. Throws an
  * {@link OutputError} naming the path and the cause.
  * @example probeOutputDir('runs/x', '--out');
  */
 export function probeOutputDir(dir: string, what = 'output directory'): string {
-  const abs = makeDirs(dir, what);
+  const { abs, created } = makeDirsCreated(dir, what);
   const probe = join(abs, `.gradscope-probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
     writeFileSync(probe, 'probe');
@@ -146,6 +167,7 @@ export function probeOutputDir(dir: string, what = 'output directory'): string {
     throw new OutputError(`${what} '${dir}' is not writable: ${fsErrorText(e, dir) ?? String(e)}`);
   } finally {
     rmSync(probe, { force: true });
+    removeCreated(created);
   }
   return abs;
 }

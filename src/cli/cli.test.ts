@@ -79,10 +79,11 @@ describe('gradscope conformance', () => {
     expect((await run('nonsense')).code).toBe(2);
   });
 
-  it('an unreadable file is a usage error naming the file', async () => {
+  // Issue 15: an unreadable reference is invalid input (exit 3, like train and report), not usage (was 2).
+  it('an unreadable file is exit 3 naming the file and the cause', async () => {
     const r = await run('conformance', '/nonexistent/ref.json');
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cannot read FILE '\/nonexistent\/ref.json'/);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/cannot open '\/nonexistent\/ref.json': no such file/);
   });
 });
 

@@ -15,3 +15,4 @@ export {
 } from './optim.js';
 export { runScheduleConformance, type ScheduleConformanceResult } from './schedules.js';
 export { compareArrays, type Comparison } from './compare.js';
+export { ReferenceDataError, referenceNumbers } from './reference-error.js';

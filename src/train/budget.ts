@@ -128,20 +128,26 @@ function suggestSeconds(need: number): string {
  * @example checkBudget([{ field: '--seeds', value: 1e8, bytes: 8e8, seconds: 5e6, detail: '…' }]);
  */
 export function checkBudget(estimates: readonly Estimate[], budget: Budget = DEFAULT_BUDGET): void {
-  const bytes = estimates.reduce((s, e) => s + e.bytes, 0);
-  const seconds = estimates.reduce((s, e) => s + e.seconds, 0);
+  const bytes = estimates.reduce((s, x) => s + x.bytes, 0);
+  const seconds = estimates.reduce((s, x) => s + x.seconds, 0);
+  const over: { ratio: number; text: string }[] = [];
   if (!(bytes <= budget.maxBytes)) {
     const top = estimates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    throw new BudgetError(
-      `${top.field} = ${fmt(top.value)} needs an estimated ${formatBytes(bytes)} of memory (${top.detail}), over the budget of ${formatBytes(budget.maxBytes)}; make it smaller or raise the limit with --max-memory ${suggestBytes(bytes)}`,
-    );
+    over.push({
+      ratio: bytes / budget.maxBytes,
+      text: `${top.field} = ${fmt(top.value)} needs an estimated ${formatBytes(bytes)} of memory (${top.detail}), over the budget of ${formatBytes(budget.maxBytes)}; make it smaller or raise the limit with --max-memory ${suggestBytes(bytes)}`,
+    });
   }
   if (!(seconds <= budget.maxSeconds)) {
     const top = estimates.reduce((a, b) => (b.seconds > a.seconds ? b : a));
-    throw new BudgetError(
-      `${top.field} = ${fmt(top.value)} needs an estimated ${formatSeconds(seconds)} or more (${top.detail}), over the time budget of ${formatSeconds(budget.maxSeconds)}; make it smaller or raise the limit with --max-time ${suggestSeconds(seconds)}`,
-    );
+    over.push({
+      ratio: seconds / budget.maxSeconds,
+      text: `${top.field} = ${fmt(top.value)} needs an estimated ${formatSeconds(seconds)} or more (${top.detail}), over the time budget of ${formatSeconds(budget.maxSeconds)}; make it smaller or raise the limit with --max-time ${suggestSeconds(seconds)}`,
+    });
   }
+  // The worst overshoot first (NaN estimates count as infinitely over).
+  over.sort((a, b) => (b.ratio || Infinity) - (a.ratio || Infinity));
+  if (over.length > 0) throw new BudgetError(over.map((o) => o.text).join('; also '));
 }
 
 function e(n: number): string {

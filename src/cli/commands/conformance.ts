@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { runConformanceFile, type ConformanceCaseResult } from '../../conformance/run.js';
 import { setKernels } from '../../kernels/index.js';
 import type { DType } from '../../tensor/dtype.js';
-import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { ReferenceDataError } from '../../conformance/reference-error.js';
+import { fsErrorText } from '../../fs-guard-node.js';
+import { EXIT, type CommandSpec, type Parsed } from '../args.js';
 
 /** `gradscope conformance` spec. */
 export const conformanceSpec: CommandSpec = {
@@ -12,7 +14,8 @@ export const conformanceSpec: CommandSpec = {
   description:
     'FILE is in the format of torch-ops-reference.json (top-level "cases": op outputs and gradients)\n' +
     'or torch-optim-reference.json ("optimizers", "clipping", "schedules"). Every case is run and\n' +
-    'printed with pass/fail and its max absolute and relative error. Exit code 1 if any case fails.\n' +
+    'printed with pass/fail and its max absolute and relative error. Exit code 1 if any case fails,\n' +
+    '3 if FILE is missing, unreadable, not JSON, has no cases or a value that is not a number.\n' +
     'Tolerances: ops float64 rtol 1e-9 atol 1e-12, float32 rtol 1e-4 atol 1e-5; optimizers float64\n' +
     'rtol 1e-10, float32 rtol 1e-5 (atol 1e-7 relative to the tensor scale).\n' +
     '--json prints {cases: [{name, pass, maxAbsErr, maxRelErr, section, error?}], passed, failed}.',
@@ -49,12 +52,19 @@ export function conformanceCommand(args: Parsed, out: (s: string) => void): numb
   const file = args.positionals[0] as string;
   const dtype = args.flags.dtype as DType;
   const kernels = args.flags.kernels as 'auto' | 'js' | 'wasm';
+  // An unreadable, truncated or empty reference is invalid input (exit 3), never usage or a pass.
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ReferenceDataError(fsErrorText(e, file) ?? `cannot read '${file}': ${String(e)}`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(
-      `conformance: cannot read FILE '${file}' as JSON: ${e instanceof Error ? e.message : String(e)}`,
+    throw new ReferenceDataError(
+      `'${file}' is not valid JSON (truncated?): ${e instanceof Error ? e.message : String(e)}`,
     );
   }
   setKernels(kernels);

@@ -203,12 +203,7 @@ export async function runCommand(
   const budget = budgetFromFlags('run', args.flags);
   // A lower bound of a seed's cost: 50 ms in quick mode, 0.5 s in full mode (the fastest experiment).
   if (nSeeds !== undefined)
-    checkCount(
-      '--seeds',
-      nSeeds,
-      { bytes: 1024, seconds: quick ? 0.05 : 0.5, unit: 'seed' },
-      budget,
-    );
+    checkCount('--seeds', nSeeds, { bytes: 16, seconds: quick ? 0.05 : 0.5, unit: 'seed' }, budget);
   const seeds = chooseSeeds(quick ? exp.defaultSeeds.quick : exp.defaultSeeds.full, nSeeds);
   // Output first: a directory that cannot be written fails now, not after the run.
   probeOutputDir(

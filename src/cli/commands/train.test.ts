@@ -239,7 +239,7 @@ describe('gradscope train: errors', () => {
     const unknown = await run('train', '--config', writeConfig(SMALL), '--epochs', '3');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --json, --quiet, --help/,
+      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --json, --quiet, --max-memory, --max-time, --help/,
     );
     const dir = fresh();
     mkdirSync(dir);
