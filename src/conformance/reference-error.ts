@@ -1,4 +1,5 @@
 import { DataError } from '../errors.js';
+import { decodeJsonNumber } from '../json-encode.js';
 
 /**
  * A reference file that is not valid input: no cases, a value that is not a number (`null` is
@@ -17,10 +18,8 @@ export class ReferenceDataError extends DataError {}
 export function referenceNumbers(values: unknown, what: string): number[] {
   if (!Array.isArray(values)) throw new ReferenceDataError(`${what} is not an array of numbers`);
   return values.map((v: unknown, i) => {
-    if (typeof v === 'number') return v;
-    if (v === 'NaN') return NaN;
-    if (v === 'Infinity') return Infinity;
-    if (v === '-Infinity') return -Infinity;
+    const n = decodeJsonNumber(v);
+    if (n !== undefined) return n;
     throw new ReferenceDataError(
       `${what}[${i}] = ${v === null ? 'null' : (JSON.stringify(v) ?? String(v))} is not a number (null is never read as 0)`,
     );

@@ -1,3 +1,4 @@
+import { encodeJson } from '../json-encode.js';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, fmt } from '../errors.js';
@@ -87,15 +88,15 @@ export class RunDir implements RunLog {
   /** Writes config.json; a resumed run keeps the config.json of its start. */
   writeConfig(config: JsonValue): void {
     if (this.keepConfig) return;
-    writeFileAtomic(this.file('config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(this.file('config.json'), `${encodeJson(config, 2)}\n`);
   }
 
   appendMetrics(record: MetricsRecord): void {
-    appendFileSync(this.file('metrics.jsonl'), `${JSON.stringify(toJsonSafe(record))}\n`);
+    appendFileSync(this.file('metrics.jsonl'), `${encodeJson(record)}\n`);
   }
 
   writeSummary(summary: JsonValue): void {
-    writeFileAtomic(this.file('summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileAtomic(this.file('summary.json'), `${encodeJson(summary, 2)}\n`);
   }
 
   writeCheckpoint(text: string): void {

@@ -1,3 +1,4 @@
+import { encodeJsonNumber } from '../json-encode.js';
 import type { JsonValue } from '../optim/serialize.js';
 
 /** One line of metrics.jsonl: a logged step. Non-finite numbers are the strings "NaN", "Infinity", "-Infinity". */
@@ -37,11 +38,12 @@ export interface RunLog {
 
 /**
  * Turns a value into JSON data that keeps NaN and ±Infinity (as the strings "NaN", "Infinity",
- * "-Infinity"; JSON.stringify would write null) and drops undefined fields.
+ * "-Infinity", the encoding of json-encode.ts; JSON.stringify would write null) and drops
+ * undefined fields.
  * @example JSON.stringify(toJsonSafe({ loss: NaN })) // '{"loss":"NaN"}'
  */
 export function toJsonSafe(value: unknown): JsonValue {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'number') return encodeJsonNumber(value);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toJsonSafe(v)));
   if (typeof value === 'object') {

@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { readFileSync } from 'node:fs';
 import { runConformanceFile, type ConformanceCaseResult } from '../../conformance/run.js';
 import { setKernels } from '../../kernels/index.js';
@@ -73,7 +74,7 @@ export function conformanceCommand(args: Parsed, out: (s: string) => void): numb
   const failed = cases.length - passed;
   if (args.flags.json) {
     const res: ConformanceJson = { file, dtype, kernels, cases, passed, failed };
-    out(JSON.stringify(res, null, 2));
+    out(encodeJson(res, 2));
   } else {
     const w = Math.max(10, ...cases.map((c) => c.name.length));
     out(

@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { join } from 'node:path';
 import { amsgrad } from '../../experiments/amsgrad.js';
 import { runExploding, explodingExperiment } from '../../experiments/exploding.js';
@@ -408,7 +409,7 @@ export async function demoCommand(
     report,
     experiments: rows,
   };
-  if (json) out(JSON.stringify(summary, null, 2));
+  if (json) out(encodeJson(summary, 2));
   else for (const l of formatDemoSummary(summary)) out(l);
   if (failures.length > 0) return EXIT.error;
   return pass ? EXIT.ok : EXIT.failed;

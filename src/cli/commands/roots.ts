@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { grad } from '../../autograd/functional.js';
 import {
   naiveQuadraticRoots,
@@ -51,7 +52,7 @@ export function rootsCommand(args: Parsed, out: (s: string) => void): number {
   ) as [number, number, number];
   const stable = quadraticRoots(a, b, c);
   const naive = naiveQuadraticRoots(a, b, c);
-  if (args.flags.json) out(JSON.stringify({ a, b, c, stable, naive }, null, 2));
+  if (args.flags.json) out(encodeJson({ a, b, c, stable, naive }, 2));
   else {
     out(`${stable.kind} roots of ${a}·x² + ${b}·x + ${c}:`);
     out(`  stable: ${fmtRoots(stable)}`);
@@ -126,7 +127,7 @@ export function newtonCommand(args: Parsed, out: (s: string) => void): number {
       opts,
     );
   }
-  if (args.flags.json) out(JSON.stringify(res, null, 2));
+  if (args.flags.json) out(encodeJson(res, 2));
   else {
     out(`${res.status}: ${res.message}`);
     out(' k  x_k                       f(x_k)                   |e_k+1|/|e_k|²');

@@ -1,3 +1,4 @@
+import { encodeJson, encodeJsonNumber, type NonFiniteJson } from '../../json-encode.js';
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ConfigError } from '../../errors.js';
@@ -85,7 +86,8 @@ export interface TrainVerdict {
 }
 
 /**
- * What `gradscope train --json` prints. Non-finite numbers (a diverged loss) are null.
+ * What `gradscope train --json` prints. Non-finite numbers (a diverged loss) are the strings
+ * "NaN", "Infinity", "-Infinity" (gradscope's one JSON encoding, json-encode.ts).
  */
 export interface TrainJson {
   /** The config file. */
@@ -105,9 +107,9 @@ export interface TrainJson {
   timeMs: number;
   stepsPerSecond: number;
   /** The last step's batch loss. */
-  finalLoss: number | null;
+  finalLoss: number | NonFiniteJson;
   /** "train.loss", "train.accuracy" (last epoch) and "val.*" (last evaluation). */
-  metrics: Record<string, number | null>;
+  metrics: Record<string, number | NonFiniteJson>;
   stopReason: string | null;
   nonFiniteSteps: number;
   model: { name: string; parameters: number };
@@ -130,12 +132,8 @@ export interface TrainDeps {
   loadMnist?: MnistLoader;
 }
 
-function finite(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
-}
-
-function fmtNum(v: number | null): string {
-  if (v === null) return 'non-finite';
+function fmtNum(v: number | NonFiniteJson): string {
+  if (typeof v === 'string') return v;
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
@@ -340,12 +338,12 @@ export async function trainCommand(
     epochs: summary.epochs,
     timeMs: Math.round(summary.timeMs),
     stepsPerSecond: summary.stepsPerSecond,
-    finalLoss: finite(summary.finalLoss),
+    finalLoss: encodeJsonNumber(summary.finalLoss),
     // train.* before val.*, each in the order fit wrote them.
     metrics: Object.fromEntries(
       Object.entries(summary.metrics)
         .sort(([a], [b]) => Number(a.startsWith('val.')) - Number(b.startsWith('val.')))
-        .map(([k, v]) => [k, finite(v)]),
+        .map(([k, v]) => [k, encodeJsonNumber(v)]),
     ),
     stopReason: summary.stopReason,
     nonFiniteSteps: summary.nonFiniteSteps,
@@ -360,7 +358,7 @@ export async function trainCommand(
       remedies: v.remedies,
     })),
   };
-  if (json) out(JSON.stringify(result, null, 2));
+  if (json) out(encodeJson(result, 2));
   else for (const l of formatTrainSummary(result)) out(l);
   if (report === null) return EXIT.error;
   return status === 'diverged' ? EXIT.failed : EXIT.ok;
