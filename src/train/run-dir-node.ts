@@ -5,7 +5,7 @@ import { ConfigError, fmt } from '../errors.js';
 import { makeDirs } from '../fs-guard-node.js';
 import type { JsonValue } from '../optim/serialize.js';
 import { writeFileAtomic } from './atomic-write-node.js';
-import { toJsonSafe, type MetricsRecord, type RunLog } from './run-log.js';
+import type { MetricsRecord, RunLog } from './run-log.js';
 
 /** Options of {@link RunDir.open}. */
 export interface RunDirOptions {
