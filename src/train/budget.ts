@@ -130,24 +130,21 @@ function suggestSeconds(need: number): string {
 export function checkBudget(estimates: readonly Estimate[], budget: Budget = DEFAULT_BUDGET): void {
   const bytes = estimates.reduce((s, x) => s + x.bytes, 0);
   const seconds = estimates.reduce((s, x) => s + x.seconds, 0);
-  const over: { ratio: number; text: string }[] = [];
+  const over: string[] = [];
   if (!(bytes <= budget.maxBytes)) {
     const top = estimates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    over.push({
-      ratio: bytes / budget.maxBytes,
-      text: `${top.field} = ${fmt(top.value)} needs an estimated ${formatBytes(bytes)} of memory (${top.detail}), over the budget of ${formatBytes(budget.maxBytes)}; make it smaller or raise the limit with --max-memory ${suggestBytes(bytes)}`,
-    });
+    over.push(
+      `${top.field} = ${fmt(top.value)} needs an estimated ${formatBytes(bytes)} of memory (${top.detail}), over the budget of ${formatBytes(budget.maxBytes)}; make it smaller or raise the limit with --max-memory ${suggestBytes(bytes)}`,
+    );
   }
   if (!(seconds <= budget.maxSeconds)) {
     const top = estimates.reduce((a, b) => (b.seconds > a.seconds ? b : a));
-    over.push({
-      ratio: seconds / budget.maxSeconds,
-      text: `${top.field} = ${fmt(top.value)} needs an estimated ${formatSeconds(seconds)} or more (${top.detail}), over the time budget of ${formatSeconds(budget.maxSeconds)}; make it smaller or raise the limit with --max-time ${suggestSeconds(seconds)}`,
-    });
+    over.push(
+      `${top.field} = ${fmt(top.value)} needs an estimated ${formatSeconds(seconds)} or more (${top.detail}), over the time budget of ${formatSeconds(budget.maxSeconds)}; make it smaller or raise the limit with --max-time ${suggestSeconds(seconds)}`,
+    );
   }
-  // The worst overshoot first (NaN estimates count as infinitely over).
-  over.sort((a, b) => (b.ratio || Infinity) - (a.ratio || Infinity));
-  if (over.length > 0) throw new BudgetError(over.map((o) => o.text).join('; also '));
+  // Memory first (what cannot even be allocated), then time.
+  if (over.length > 0) throw new BudgetError(over.join('; also '));
 }
 
 function e(n: number): string {
