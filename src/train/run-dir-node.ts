@@ -5,7 +5,7 @@ import { ConfigError, fmt } from '../errors.js';
 import { makeDirs } from '../fs-guard-node.js';
 import type { JsonValue } from '../optim/serialize.js';
 import { writeFileAtomic } from './atomic-write-node.js';
-import type { MetricsRecord, RunLog } from './run-log.js';
+import { parseMetricsJsonl, type MetricsRecord, type RunLog } from './run-log.js';
 
 /** Options of {@link RunDir.open}. */
 export interface RunDirOptions {
@@ -125,9 +125,6 @@ export class RunDir implements RunLog {
   readMetrics(): Record<string, unknown>[] {
     const p = this.file('metrics.jsonl');
     if (!existsSync(p)) return [];
-    return readFileSync(p, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return parseMetricsJsonl(readFileSync(p, 'utf8'), p);
   }
 }
