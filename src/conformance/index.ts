@@ -12,7 +12,13 @@ export {
   CONFORMANCE_TOLERANCES,
   type ConformanceResult,
   type ConformanceSection,
+  type OptimConformanceOptions,
+  type ScheduleCaseRunner,
 } from './optim.js';
-export { runScheduleConformance, type ScheduleConformanceResult } from './schedules.js';
+export {
+  runScheduleConformance,
+  type ScheduleConformanceResult,
+  type ScheduleConformanceOptions,
+} from './schedules.js';
 export { compareArrays, type Comparison } from './compare.js';
 export { ReferenceDataError, referenceNumbers } from './reference-error.js';
