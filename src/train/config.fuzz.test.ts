@@ -38,8 +38,10 @@ function mutate(obj: unknown, path: readonly number[], value: unknown, mode: num
   if (keys.length === 0 || path.length === 0) return mode === 0 ? value : copy;
   const k = keys[(path[0] as number) % keys.length] as string;
   const rec = copy as Record<string, unknown>;
-  if (path.length === 1 && mode === 1) delete rec[k];
-  else if (path.length === 1 && mode === 2) rec[`${k}X`] = value;
+  if (path.length === 1 && mode === 1) {
+    if (Array.isArray(copy)) copy.splice(Number(k), 1);
+    else delete rec[k];
+  } else if (path.length === 1 && mode === 2) rec[`${k}X`] = value;
   else rec[k] = mutate(rec[k], path.slice(1), value, mode);
   return copy;
 }
