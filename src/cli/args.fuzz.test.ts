@@ -77,7 +77,13 @@ describe('fuzz: CLI argument parsing', () => {
             )
             // --max-iter is bounded here: the budget allows long runs, the test wants short ones
             .map(([e, a, n]) => ['newton', e, ...a, '--max-iter', String(n + 1)]),
-          fc.array(word(conformanceSpec), { maxLength: 4 }).map((a) => ['conformance', ...a]),
+          // Always with a FILE: without one, conformance runs every bundled reference (seconds).
+          fc
+            .tuple(
+              fc.constantFrom('/nonexistent/ref.json', '.', 'package.json', 'README.md'),
+              fc.array(word(conformanceSpec), { maxLength: 3 }),
+            )
+            .map(([f, a]) => ['conformance', f, ...a]),
           fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
         ),
         async (argv) => {
