@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, fmt } from '../errors.js';
+import { makeDirs } from '../fs-guard-node.js';
 import type { GradientHealth } from './gradient-health.js';
 import {
   type HeaderRecord,
@@ -35,7 +36,7 @@ export function createJsonlWriter(runDir: string, file = 'monitor.jsonl'): Jsonl
   if (typeof file !== 'string' || file.length === 0 || file.includes('/') || file.includes('\\')) {
     throw new ConfigError(`createJsonlWriter: file = ${fmt(file)} must be a plain file name`);
   }
-  mkdirSync(runDir, { recursive: true });
+  makeDirs(runDir, 'runDir');
   const p = path.join(runDir, file);
   let fd: number | null = openSync(p, 'a');
   const fresh = fstatSync(fd).size === 0;

@@ -1,3 +1,9 @@
+import {
+  decodeJsonNumber,
+  encodeJson,
+  encodeJsonNumber,
+  type NonFiniteJson,
+} from '../json-encode.js';
 import type { ActivationProbe } from './activation-probe.js';
 import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import type { HealthState } from './state.js';
@@ -5,10 +11,11 @@ import type { HealthThresholds } from './thresholds.js';
 import type { Verdict, VerdictKind } from './types.js';
 
 /**
- * A number in a record: NaN is null ("unknown"), ±Infinity the strings "Infinity" and
- * "-Infinity" (as in metrics.jsonl), so a replay reads back exactly what the detectors saw.
+ * A number in a record: finite as it is, NaN and ±Infinity as the strings "NaN", "Infinity",
+ * "-Infinity" (gradscope's one JSON encoding, json-encode.ts), so a replay reads back exactly
+ * what the detectors saw; null only where a value does not exist (a one-layer model's ratio).
  */
-export type RecordNumber = number | null | 'Infinity' | '-Infinity';
+export type RecordNumber = number | NonFiniteJson | null;
 
 /** The first line of a monitor log: what a replay needs besides the per-check records. */
 export interface HeaderRecord {
@@ -120,24 +127,19 @@ export function traceFromRecord(t: NonNullable<StatsRecord['trace']>): CheckTrac
 export type VerdictRecord = { type: 'verdict' } & Verdict;
 
 /**
- * A number for a record (NaN → null, ±Infinity → "Infinity"/"-Infinity").
+ * A number for a record (NaN and ±Infinity as strings).
  * @example recordNumber(Infinity) // 'Infinity'
  */
 export function recordNumber(x: number): RecordNumber {
-  if (Number.isFinite(x)) return x;
-  if (Number.isNaN(x)) return null;
-  return x > 0 ? 'Infinity' : '-Infinity';
+  return encodeJsonNumber(x);
 }
 
 /**
- * A record's number back as a double (null → NaN).
+ * A record's number back as a double (null, or anything not a number, is NaN).
  * @example fromRecordNumber('-Infinity') // -Infinity
  */
 export function fromRecordNumber(x: unknown): number {
-  if (typeof x === 'number') return x;
-  if (x === 'Infinity') return Infinity;
-  if (x === '-Infinity') return -Infinity;
-  return NaN;
+  return decodeJsonNumber(x) ?? NaN;
 }
 
 const num = recordNumber;
@@ -235,11 +237,13 @@ export function verdictRecord(v: Verdict): VerdictRecord {
 }
 
 /**
- * One JSONL line: the record as JSON (NaN/±Inf as null) followed by a newline.
+ * One JSONL line: the record as JSON (NaN/±Inf as "NaN"/"Infinity"/"-Infinity", see json-encode.ts)
+ * followed by a newline.
  * @example toJsonLine({ type: 'stats', step: 1 }) // '{"type":"stats","step":1}\n'
  */
 export function toJsonLine(
   record: HeaderRecord | StatsRecord | VerdictRecord | Record<string, unknown>,
 ): string {
-  return `${JSON.stringify(record)}\n`;
+  return `${encodeJson(record)}
+`;
 }
