@@ -1,9 +1,4 @@
-import {
-  decodeJsonNumber,
-  encodeJson,
-  encodeJsonNumber,
-  type NonFiniteJson,
-} from '../json-encode.js';
+import { decodeJsonNumber, encodeJson, encodeJsonNumber } from '../json-encode.js';
 import type { ActivationProbe } from './activation-probe.js';
 import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import type { HealthState } from './state.js';
@@ -15,7 +10,7 @@ import type { Verdict, VerdictKind } from './types.js';
  * "-Infinity" (gradscope's one JSON encoding, json-encode.ts), so a replay reads back exactly
  * what the detectors saw; null only where a value does not exist (a one-layer model's ratio).
  */
-export type RecordNumber = number | NonFiniteJson | null;
+export type RecordNumber = number | 'NaN' | 'Infinity' | '-Infinity' | null;
 
 /** The first line of a monitor log: what a replay needs besides the per-check records. */
 export interface HeaderRecord {
