@@ -16,6 +16,8 @@ import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
 import { trainCommand, trainSpec } from './commands/train.js';
+import { sweepCommand, sweepSpec } from './commands/sweep.js';
+import { workerCommand, workerSpec } from './commands/worker.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
 
@@ -24,6 +26,8 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [listSpec, listCommand],
   [runSpec, runCommand],
   [trainSpec, trainCommand],
+  [sweepSpec, sweepCommand],
+  [workerSpec, workerCommand],
   [reportSpec, reportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
