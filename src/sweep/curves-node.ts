@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Series } from '../report/charts.js';
-import { describeValues } from './points.js';
 import type { SweepRecord } from './record.js';
 
 /**
  * The training-loss curve (step, loss) of each record's run directory (its metrics.jsonl; Node
- * only), by point index, named by the point's values. Missing files and unreadable lines are
+ * only), by point index, named `#<index>`. Missing files and unreadable lines are
  * skipped: a report of a half-finished sweep still renders.
  * @example sweepReportDocument({ ..., curves: readLossCurves(records) })
  */
@@ -29,7 +28,7 @@ export function readLossCurves(records: readonly SweepRecord[]): Map<number, Ser
         // a line cut by a crash
       }
     }
-    if (x.length > 0) out.set(r.index, { name: `#${r.index} ${describeValues(r.values)}`, x, y });
+    if (x.length > 0) out.set(r.index, { name: `#${r.index}`, x, y });
   }
   return out;
 }

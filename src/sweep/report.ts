@@ -20,6 +20,13 @@ export interface SweepReportInput {
   source?: string;
 }
 
+const KIND_WORDS: Readonly<Record<ResolvedAxis['kind'], string>> = {
+  values: 'grid values',
+  logUniform: 'log-uniform draws',
+  uniform: 'uniform draws',
+  seeds: 'seeds',
+};
+
 function label(v: SweepValue): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? formatValue(v) : JSON.stringify(v);
 }
@@ -223,9 +230,14 @@ export function sweepReportDocument(r: SweepReportInput): ReportDocument {
       id: 'map',
       title: swept.length >= 2 ? 'Maps' : 'Curves',
       text: [
-        `${r.axes.map((a) => `\`${a.path}\` (${a.values.length} value${a.values.length === 1 ? '' : 's'}, ${a.kind})`).join(' × ')} = ${r.total} points; main metric \`${metric}\`.`,
+        `${r.axes.map((a) => `\`${a.path}\` (${a.values.length} ${KIND_WORDS[a.kind]})`).join(' × ')} = ${r.total} points; main metric \`${metric}\`.`,
+        r.curves !== undefined && r.curves.size > 0
+          ? 'The training-loss curves are named by the point numbers of the table below.'
+          : '',
         ...texts,
-      ].join('\n\n'),
+      ]
+        .filter((t) => t !== '')
+        .join('\n\n'),
       charts,
     },
     {

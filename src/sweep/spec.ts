@@ -201,6 +201,10 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
     if (pathRaw === undefined) throw missing(`${where}.path`, 'a config field path such as "optimizer.lr"');
     const path = pathRaw as string;
     const steps = parseFieldPath(path, `${where}.path`);
+    if (steps[0] === 'out')
+      throw new ConfigError(
+        `${where}.path = ${fmt(path)} cannot be swept; the sweep gives each point its own run directory`,
+      );
     let values: SweepValue[];
     const field = joinPath(where, kind);
     if (kind === 'values') {
