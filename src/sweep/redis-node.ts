@@ -19,10 +19,12 @@ function connection(url: string): { url: string; maxRetriesPerRequest: null } {
   return { url, maxRetriesPerRequest: null };
 }
 
-/** The id of a sweep on the queue: its directory and its points. */
+/**
+ * The id of a sweep on the queue: a hash of its directory, so a restarted coordinator (which
+ * hands over only the points still to run) finds the jobs of its first session.
+ */
 function sweepId(jobs: readonly PointJob[]): string {
-  const first = jobs[0] as PointJob;
-  return sha256(`${first.sweepDir}\n${jobs.map((j) => j.hash).join(',')}`).slice(0, 16);
+  return sha256((jobs[0] as PointJob).sweepDir).slice(0, 16);
 }
 
 /** Options of {@link redisExecutor}. */
@@ -162,6 +164,7 @@ export async function startRedisWorker(opts: RedisWorkerOptions): Promise<RedisW
   const worker = new Worker<PointJob, SweepRecord>(
     opts.queue ?? 'gradscope-sweep',
     async (job) => {
+      info(`worker: point #${job.data.index} (${job.id}) started`);
       const record = await pool.run({ job: job.data, sweepDir: opts.sweepDir(job.data) });
       if (record.status === 'error') throw new Error(record.error ?? 'the point could not run');
       info(`worker: point #${record.index} (${job.id}) ${record.status} in ${(record.timeMs / 1000).toFixed(1)} s`);
