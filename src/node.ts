@@ -8,3 +8,5 @@ export { readRunLogs } from './report/run-logs-node.js';
 export { writeReportFile } from './report/write-node.js';
 export { prepareRunDir, writeRunResult, readRunResult } from './experiments/run-dir-node.js';
 export * from './monitor/node.js';
+/** Sweeps: spec parsing, points, the results table, the local executor and the coordinator. */
+export * as sweep from './sweep/node.js';
