@@ -74,11 +74,16 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const speedup = (best[1] as number) / (best[2] as number);
-const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 console.log(`| workers | best wall time (16 points, ${steps} steps each) |\n|---|---|`);
 console.log(`| 1 | ${((best[1] as number) / 1000).toFixed(1)} s |`);
 console.log(`| 2 | ${((best[2] as number) / 1000).toFixed(1)} s |`);
-console.log(`\nspeed-up 2 vs 1 worker: ${speedup.toFixed(2)}x (criterion >= 1.7x); load average ${load}; tables identical: yes`);
+console.log(
+  `\nspeed-up 2 vs 1 worker: ${speedup.toFixed(2)}x (criterion >= 1.7x); load average ${load}; tables identical: yes`,
+);
 const out = path.join(here, 'results');
 mkdirSync(out, { recursive: true });
 const tmp = path.join(out, `.sweep-speed.${process.pid}.tmp`);

@@ -14,7 +14,13 @@ export {
   type SweepSpec,
   type SweepValue,
 } from './spec.js';
-export { canonicalJson, configHash, describeValues, expandSweep, type SweepPoint } from './points.js';
+export {
+  canonicalJson,
+  configHash,
+  describeValues,
+  expandSweep,
+  type SweepPoint,
+} from './points.js';
 export {
   errorRecord,
   metricNames,

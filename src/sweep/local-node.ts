@@ -34,16 +34,18 @@ export function localExecutor(opts: LocalExecutorOptions): SweepExecutor {
     try {
       await Promise.all(
         jobs.map((job) =>
-          pool.run({ job, sweepDir: job.sweepDir }).then(onRecord, (e: unknown) =>
-            onRecord(
-              errorRecord(
-                job,
-                resolve(job.sweepDir, job.runDir),
-                `${hostname()}:${process.pid}`,
-                e instanceof Error ? e.message : String(e),
+          pool
+            .run({ job, sweepDir: job.sweepDir })
+            .then(onRecord, (e: unknown) =>
+              onRecord(
+                errorRecord(
+                  job,
+                  resolve(job.sweepDir, job.runDir),
+                  `${hostname()}:${process.pid}`,
+                  e instanceof Error ? e.message : String(e),
+                ),
               ),
             ),
-          ),
         ),
       );
     } finally {

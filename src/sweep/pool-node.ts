@@ -14,7 +14,12 @@ export interface ProcessPoolOptions {
   /** Times a job is started before its child's death is an error (default 2). */
   maxAttempts?: number;
   /** Called when a child dies while running a job (the job is then retried). */
-  onChildDeath?: (info: { pid: number | undefined; code: number | null; signal: string | null; attempt: number }) => void;
+  onChildDeath?: (info: {
+    pid: number | undefined;
+    code: number | null;
+    signal: string | null;
+    attempt: number;
+  }) => void;
 }
 
 interface Task<J, R> {

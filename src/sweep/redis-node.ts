@@ -102,7 +102,12 @@ export function redisExecutor(opts: RedisExecutorOptions): SweepExecutor {
           } else if (state === 'failed') {
             pending.delete(jobId);
             onRecord(
-              errorRecord(data, data.runDir, 'redis', `failed after ${job.attemptsMade} attempts: ${job.failedReason}`),
+              errorRecord(
+                data,
+                data.runDir,
+                'redis',
+                `failed after ${job.attemptsMade} attempts: ${job.failedReason}`,
+              ),
             );
           }
         }
@@ -159,7 +164,10 @@ export async function startRedisWorker(opts: RedisWorkerOptions): Promise<RedisW
   const pool = new ProcessPool<PointTask, SweepRecord>({
     workers: n,
     entry: opts.entry,
-    onChildDeath: (d) => info(`worker: a child process (pid ${d.pid}) died (${d.signal ?? `exit ${d.code}`}); its point runs again`),
+    onChildDeath: (d) =>
+      info(
+        `worker: a child process (pid ${d.pid}) died (${d.signal ?? `exit ${d.code}`}); its point runs again`,
+      ),
   });
   const worker = new Worker<PointJob, SweepRecord>(
     opts.queue ?? 'gradscope-sweep',
@@ -167,7 +175,9 @@ export async function startRedisWorker(opts: RedisWorkerOptions): Promise<RedisW
       info(`worker: point #${job.data.index} (${job.id}) started`);
       const record = await pool.run({ job: job.data, sweepDir: opts.sweepDir(job.data) });
       if (record.status === 'error') throw new Error(record.error ?? 'the point could not run');
-      info(`worker: point #${record.index} (${job.id}) ${record.status} in ${(record.timeMs / 1000).toFixed(1)} s`);
+      info(
+        `worker: point #${record.index} (${job.id}) ${record.status} in ${(record.timeMs / 1000).toFixed(1)} s`,
+      );
       return record;
     },
     {
@@ -179,7 +189,10 @@ export async function startRedisWorker(opts: RedisWorkerOptions): Promise<RedisW
     },
   );
   worker.on('failed', (job, err) => {
-    if (job) info(`worker: point ${job.id} failed (attempt ${job.attemptsMade}): ${err.message.split('\n')[0]}`);
+    if (job)
+      info(
+        `worker: point ${job.id} failed (attempt ${job.attemptsMade}): ${err.message.split('\n')[0]}`,
+      );
   });
   worker.on('error', (err) => info(`worker: ${err.message}`));
   await worker.waitUntilReady();

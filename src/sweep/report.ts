@@ -1,6 +1,17 @@
 import type { ChartSpec, Json } from '../experiments/types.js';
-import { heatmap, lineChart, VEGA_LITE_SCHEMA, VERDICT_COLORS, type Series } from '../report/charts.js';
-import { formatValue, type ReportBadge, type ReportDocument, type ReportSection } from '../report/html.js';
+import {
+  heatmap,
+  lineChart,
+  VEGA_LITE_SCHEMA,
+  VERDICT_COLORS,
+  type Series,
+} from '../report/charts.js';
+import {
+  formatValue,
+  type ReportBadge,
+  type ReportDocument,
+  type ReportSection,
+} from '../report/html.js';
 import { metricNames, type SweepRecord } from './record.js';
 import type { ResolvedAxis, SweepValue } from './spec.js';
 
@@ -113,8 +124,7 @@ function verdictMap(
 export function sweepReportDocument(r: SweepReportInput): ReportDocument {
   const records = [...r.records].sort((a, b) => a.index - b.index);
   const metrics = metricNames(records);
-  const metric =
-    r.metric ?? (metrics.includes('val.accuracy') ? 'val.accuracy' : 'train.loss');
+  const metric = r.metric ?? (metrics.includes('val.accuracy') ? 'val.accuracy' : 'train.loss');
   const count = (s: string): number => records.filter((x) => x.status === s).length;
   const badges: ReportBadge[] = [
     {
@@ -130,7 +140,8 @@ export function sweepReportDocument(r: SweepReportInput): ReportDocument {
   const swept = r.axes.filter((a) => !isSeedAxis(a) && a.values.length > 1);
   const charts: ChartSpec[] = [];
   const texts: string[] = [];
-  const metricOf = (x: SweepRecord): number | null => (x.status === 'error' ? null : (x.metrics[metric] ?? null));
+  const metricOf = (x: SweepRecord): number | null =>
+    x.status === 'error' ? null : (x.metrics[metric] ?? null);
   const log = metric.endsWith('loss');
   if (swept.length >= 2) {
     const [ax, ay] = swept as [ResolvedAxis, ResolvedAxis];
@@ -140,7 +151,11 @@ export function sweepReportDocument(r: SweepReportInput): ReportDocument {
       xs.map((xv) =>
         meanOf(
           records
-            .filter((x) => key(x.values[ax.path] as SweepValue) === key(xv) && key(x.values[ay.path] as SweepValue) === key(yv))
+            .filter(
+              (x) =>
+                key(x.values[ax.path] as SweepValue) === key(xv) &&
+                key(x.values[ay.path] as SweepValue) === key(yv),
+            )
             .map(metricOf),
         ),
       ),
@@ -163,18 +178,27 @@ export function sweepReportDocument(r: SweepReportInput): ReportDocument {
     for (const yv of ys)
       for (const xv of xs) {
         const rs = records.filter(
-          (x) => key(x.values[ax.path] as SweepValue) === key(xv) && key(x.values[ay.path] as SweepValue) === key(yv),
+          (x) =>
+            key(x.values[ax.path] as SweepValue) === key(xv) &&
+            key(x.values[ay.path] as SweepValue) === key(yv),
         );
         if (rs.length === 0) continue;
         const kind = modeVerdict(rs);
-        const steps = rs.filter((x) => x.firstVerdict === kind).map((x) => x.firstVerdictStep ?? Infinity);
+        const steps = rs
+          .filter((x) => x.firstVerdict === kind)
+          .map((x) => x.firstVerdictStep ?? Infinity);
         const step = Math.min(...steps);
         cells.push({ x: label(xv), y: label(yv), kind, step: Number.isFinite(step) ? step : null });
       }
     charts.push(verdictMap(ax, ay, cells));
     if (swept.length > 2 || r.axes.some(isSeedAxis))
       texts.push(
-        `Each cell is the mean over ${r.axes.filter((a) => a !== ax && a !== ay).map((a) => a.path).join(', ')}; the verdict map shows the most frequent first verdict of the cell's points.`,
+        `Each cell is the mean over ${r.axes
+          .filter((a) => a !== ax && a !== ay)
+          .map((a) => a.path)
+          .join(
+            ', ',
+          )}; the verdict map shows the most frequent first verdict of the cell's points.`,
       );
   } else if (swept.length === 1) {
     const ax = swept[0] as ResolvedAxis;
@@ -261,7 +285,8 @@ export function sweepReportDocument(r: SweepReportInput): ReportDocument {
           ...metrics.map((m) => (x.metrics[m] === undefined ? '' : formatValue(x.metrics[m]))),
           Object.entries(x.verdicts)
             .map(([k, s]) => `${k} (${s})`)
-            .join(', ') || (x.error ?? '—'),
+            .join(', ') ||
+            (x.error ?? '—'),
           x.runDir.replace(/^.*[\\/](runs[\\/])/, '$1'),
         ]),
       },

@@ -38,7 +38,9 @@ describe('sweepCsv', () => {
     expect(lines[2]?.startsWith('1,h1,0.2,"[4,1]",')).toBe(true);
   });
   it('stableRecord drops where and when a point ran', () => {
-    expect(stableRecord(rec(0))).toEqual(stableRecord(rec(0, { runDir: '/y', timeMs: 99, worker: 'other:2' })));
+    expect(stableRecord(rec(0))).toEqual(
+      stableRecord(rec(0, { runDir: '/y', timeMs: 99, worker: 'other:2' })),
+    );
     expect(stableRecord(rec(0))).not.toEqual(stableRecord(rec(0, { finalLoss: 0.3 })));
   });
 });
@@ -59,7 +61,9 @@ describe('SweepResults', () => {
     expect(again.records().map((r) => r.hash)).toEqual(['h0', 'h2']);
     expect(again.has('h1')).toBe(false); // the error runs again
     expect(again.get('h0')).toEqual(rec(0));
-    const lines = readFileSync(join(dir, 'sweep.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(join(dir, 'sweep.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines.map((l) => (JSON.parse(l) as SweepRecord).hash)).toEqual(['h0', 'h2']);
     expect(again.add(rec(1))).toBe(true);
     expect(again.records().map((r) => r.index)).toEqual([0, 1, 2]);

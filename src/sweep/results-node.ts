@@ -4,7 +4,11 @@ import { writeFileAtomic } from '../train/atomic-write-node.js';
 import { sweepCsv, type SweepRecord } from './record.js';
 
 /** The table files of a sweep directory. */
-export const SWEEP_FILES = { jsonl: 'sweep.jsonl', csv: 'sweep.csv', manifest: 'sweep.json' } as const;
+export const SWEEP_FILES = {
+  jsonl: 'sweep.jsonl',
+  csv: 'sweep.csv',
+  manifest: 'sweep.json',
+} as const;
 
 /**
  * The results of a sweep on disk (Node only), keyed by config hash: `sweep.jsonl` gets one line

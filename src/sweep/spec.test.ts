@@ -70,28 +70,37 @@ describe('parseSweepSpec', () => {
       'axes[0].values[1]: optimizer.lr = -1 is invalid; expected a number > 0',
     );
     expect(
-      errorOf({ base: BASE, axes: [{ path: 'optimizer.lr', logUniform: { min: 0, max: 1, count: 3 } }] }),
+      errorOf({
+        base: BASE,
+        axes: [{ path: 'optimizer.lr', logUniform: { min: 0, max: 1, count: 3 } }],
+      }),
     ).toBe('axes[0].logUniform.min = 0 is invalid; expected a number > 0 (log scale)');
     expect(
       errorOf({ base: BASE, axes: [{ path: 'model.activation', values: ['tanh', 'tahn'] }] }),
-    ).toMatch(/^axes\[0\]\.values\[1\]: model\.activation = "tahn" is invalid; expected one of .*\(did you mean "tanh"\?\)/);
+    ).toMatch(
+      /^axes\[0\]\.values\[1\]: model\.activation = "tahn" is invalid; expected one of .*\(did you mean "tanh"\?\)/,
+    );
   });
 
   it('refuses malformed axes and sweep files', () => {
-    expect(errorOf({ base: BASE, axes: [] })).toMatch(/^axes = \[\] is invalid; expected a non-empty array/);
+    expect(errorOf({ base: BASE, axes: [] })).toMatch(
+      /^axes = \[\] is invalid; expected a non-empty array/,
+    );
     expect(errorOf({ base: BASE, axes: [{ path: 'optimizer.lr' }] })).toBe(
       'axes[0] has no values; expected exactly one of values, logUniform, uniform, seeds',
     );
     expect(errorOf({ base: BASE, axes: [{ path: 'optimizer.lr', values: [0.1, 0.1] }] })).toMatch(
       /axes\[0\]\.values\[1\] = 0\.1 repeats axes\[0\]\.values\[0\]/,
     );
-    expect(errorOf({ base: BASE, axes: [{ path: 'out', values: ['x'] }] })).toMatch(/cannot be swept/);
+    expect(errorOf({ base: BASE, axes: [{ path: 'out', values: ['x'] }] })).toMatch(
+      /cannot be swept/,
+    );
     expect(errorOf({ base: BASE, axes: [{ seeds: 2 }], axis: 1 })).toMatch(
       /unknown top-level key "axis" \(did you mean "axes"\?\)/,
     );
-    expect(errorOf({ base: { ...BASE, optimizer: { name: 'sgd', lr: -1 } }, axes: [{ seeds: 2 }] })).toBe(
-      'base: optimizer.lr = -1 is invalid; expected a number > 0',
-    );
+    expect(
+      errorOf({ base: { ...BASE, optimizer: { name: 'sgd', lr: -1 } }, axes: [{ seeds: 2 }] }),
+    ).toBe('base: optimizer.lr = -1 is invalid; expected a number > 0');
   });
 
   it('draws log-uniform and uniform values from the seed, and expands seeds', () => {
@@ -100,7 +109,10 @@ describe('parseSweepSpec', () => {
         base: BASE,
         axes: [
           { path: 'optimizer.lr', logUniform: { min: 1e-3, max: 1, count: 4, seed: 7 } },
-          { path: 'train.batchSize', uniform: { min: 4, max: 32, count: 3, seed: 1, integer: true } },
+          {
+            path: 'train.batchSize',
+            uniform: { min: 4, max: 32, count: 3, seed: 1, integer: true },
+          },
           { seeds: 2 },
         ],
       },
@@ -108,7 +120,9 @@ describe('parseSweepSpec', () => {
     );
     // lr = exp(ln a + u (ln b − ln a)) with u the seeded generator's floats.
     const rng = new Rng(7);
-    const want = Array.from({ length: 4 }, () => Math.exp(Math.log(1e-3) + rng.float() * (Math.log(1) - Math.log(1e-3))));
+    const want = Array.from({ length: 4 }, () =>
+      Math.exp(Math.log(1e-3) + rng.float() * (Math.log(1) - Math.log(1e-3))),
+    );
     expect(s.axes[0]?.values).toEqual(want);
     for (const v of s.axes[0]?.values as number[]) expect(v >= 1e-3 && v <= 1).toBe(true);
     const b = s.axes[1]?.values as number[];
@@ -164,7 +178,9 @@ describe('expandSweep', () => {
       },
       noFile,
     );
-    expect(() => expandSweep(s)).toThrow(/^point 3 \(optimizer\.nesterov=true, optimizer\.momentum=0\): /);
+    expect(() => expandSweep(s)).toThrow(
+      /^point 3 \(optimizer\.nesterov=true, optimizer\.momentum=0\): /,
+    );
   });
 });
 

@@ -13,7 +13,8 @@ import { Rng } from '../tensor/rng.js';
 import { parseFieldPath, setAtPath, type PathStep } from './paths.js';
 
 /** A JSON value (an axis value is any JSON a config field accepts). */
-export type SweepValue = null | boolean | number | string | SweepValue[] | { [k: string]: SweepValue };
+export type SweepValue =
+  null | boolean | number | string | SweepValue[] | { [k: string]: SweepValue };
 
 /** Random draws of one axis: `count` values from a seeded generator in [min, max]. */
 export interface SampleSpec {
@@ -78,7 +79,11 @@ export interface ResolvedSweep {
 const TOP: FieldSpecs = {
   name: { type: 'string' },
   description: { type: 'string' },
-  base: { type: 'custom', expected: 'a train config file path or an inline config', required: true },
+  base: {
+    type: 'custom',
+    expected: 'a train config file path or an inline config',
+    required: true,
+  },
   axes: { type: 'custom', expected: 'a non-empty array of axes', required: true },
   metric: { type: 'string' },
 };
@@ -126,9 +131,10 @@ function draw(o: JsonObject, path: string, log: boolean): number[] {
  * other problem is prefixed with where the value comes from.
  */
 function axisError(e: ConfigError, where: string, axisPath: string, field: string): ConfigError {
-  const m = /^(?:(\S+) is not a key of .*?|unknown top-level key "[^"]*")( \(did you mean "([^"]+)"\?\))?; allowed keys: (.*)$/.exec(
-    e.message,
-  );
+  const m =
+    /^(?:(\S+) is not a key of .*?|unknown top-level key "[^"]*")( \(did you mean "([^"]+)"\?\))?; allowed keys: (.*)$/.exec(
+      e.message,
+    );
   if (m) {
     const parent = m[1] === undefined ? '' : m[1].replace(/\.[^.]+$|^[^.]+$/, '');
     const full = (k: string): string => (parent === '' ? k : `${parent}.${k}`);
@@ -172,7 +178,8 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
   const rawBase = root['base'];
   let baseJson: unknown;
   if (typeof rawBase === 'string') {
-    if (rawBase.trim() === '') throw invalid('base', rawBase, 'a train config file path or an inline config');
+    if (rawBase.trim() === '')
+      throw invalid('base', rawBase, 'a train config file path or an inline config');
     baseJson = loadBase(rawBase);
   } else baseJson = checkObject(rawBase, 'base', 'a train config file path or an inline config');
   let base: JsonObject;
@@ -185,7 +192,11 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
   delete base['out'];
   const rawAxes = root['axes'];
   if (!Array.isArray(rawAxes) || rawAxes.length === 0)
-    throw invalid('axes', rawAxes, 'a non-empty array of axes ({ path, values | logUniform | uniform | seeds })');
+    throw invalid(
+      'axes',
+      rawAxes,
+      'a non-empty array of axes ({ path, values | logUniform | uniform | seeds })',
+    );
   const axes: ResolvedAxis[] = [];
   rawAxes.forEach((raw, i) => {
     const where = `axes[${i}]`;
@@ -198,7 +209,8 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
       );
     const kind = given[0] as ResolvedAxis['kind'];
     const pathRaw = o['path'] ?? (kind === 'seeds' ? 'train.seed' : undefined);
-    if (pathRaw === undefined) throw missing(`${where}.path`, 'a config field path such as "optimizer.lr"');
+    if (pathRaw === undefined)
+      throw missing(`${where}.path`, 'a config field path such as "optimizer.lr"');
     const path = pathRaw as string;
     const steps = parseFieldPath(path, `${where}.path`);
     if (steps[0] === 'out')
@@ -214,7 +226,8 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
     } else if (kind === 'seeds') {
       const v = o['seeds'];
       if (typeof v === 'number') {
-        if (!Number.isInteger(v) || v < 1 || v > 100000) throw invalid(field, v, 'an integer in [1, 100000] or an array of integers >= 0');
+        if (!Number.isInteger(v) || v < 1 || v > 100000)
+          throw invalid(field, v, 'an integer in [1, 100000] or an array of integers >= 0');
         values = Array.from({ length: v }, (_, k) => k);
       } else if (Array.isArray(v) && v.length > 0) {
         v.forEach((s, k) => {
@@ -224,7 +237,13 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
         values = v as number[];
       } else throw invalid(field, v, 'an integer >= 1 or a non-empty array of integers >= 0');
     } else {
-      const spec = checkObject(o[kind], field, kind === 'logUniform' ? '{ min, max, count, seed? }' : '{ min, max, count, seed?, integer? }');
+      const spec = checkObject(
+        o[kind],
+        field,
+        kind === 'logUniform'
+          ? '{ min, max, count, seed? }'
+          : '{ min, max, count, seed?, integer? }',
+      );
       values = draw(spec, field, kind === 'logUniform');
       // The range's ends stand for every draw in the train config's checks.
       checkAxisValue(base, { path, steps }, spec['min'] as number, where, `${field}.min`);
@@ -237,15 +256,22 @@ export function parseSweepSpec(json: unknown, loadBase: (path: string) => unknow
       const key = JSON.stringify(v);
       const prev = seen.get(key);
       if (prev !== undefined)
-        throw new ConfigError(`${field}[${k}] = ${fmt(v)} repeats ${field}[${prev}]; every value of an axis must be different`);
+        throw new ConfigError(
+          `${field}[${k}] = ${fmt(v)} repeats ${field}[${prev}]; every value of an axis must be different`,
+        );
       seen.set(key, k);
     });
     const dup = axes.findIndex((a) => a.path === path);
-    if (dup >= 0) throw new ConfigError(`${where}.path = ${fmt(path)} repeats axes[${dup}].path; each field can be swept by one axis`);
+    if (dup >= 0)
+      throw new ConfigError(
+        `${where}.path = ${fmt(path)} repeats axes[${dup}].path; each field can be swept by one axis`,
+      );
     axes.push({ path, steps, kind, values });
   });
   return {
-    name: (root['name'] as string | undefined) ?? (typeof base['name'] === 'string' ? base['name'] : 'sweep'),
+    name:
+      (root['name'] as string | undefined) ??
+      (typeof base['name'] === 'string' ? base['name'] : 'sweep'),
     ...(root['description'] !== undefined ? { description: root['description'] as string } : {}),
     base,
     axes,

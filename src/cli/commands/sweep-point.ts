@@ -68,5 +68,7 @@ export async function runSweepPoint(job: PointJob, sweepDir: string): Promise<Sw
 
 /** The sweep directory a worker writes a job's run into: its --out, else the job's own. */
 export function workerSweepDir(job: PointJob, out: string | undefined): string {
-  return out === undefined ? job.sweepDir : join(resolve(out), job.sweepDir.replace(/^.*[\\/]/, ''));
+  return out === undefined
+    ? job.sweepDir
+    : join(resolve(out), job.sweepDir.replace(/^.*[\\/]/, ''));
 }

@@ -33,9 +33,16 @@ interface SweepJson {
   records: SweepRecord[];
 }
 
-async function sweep(file: string, out: string, extra: string[] = []): Promise<[number, SweepJson]> {
+async function sweep(
+  file: string,
+  out: string,
+  extra: string[] = [],
+): Promise<[number, SweepJson]> {
   let text = '';
-  const code = await main(['sweep', file, '--out', out, '--json', '--quiet', ...extra], (s) => (text += s));
+  const code = await main(
+    ['sweep', file, '--out', out, '--json', '--quiet', ...extra],
+    (s) => (text += s),
+  );
   return [code, JSON.parse(text) as SweepJson];
 }
 
@@ -59,7 +66,11 @@ describe('gradscope sweep (local executor)', () => {
     expect(hot.every((r) => r.firstVerdict !== null && r.firstVerdictStep !== null)).toBe(true);
     for (const f of ['sweep.csv', 'sweep.jsonl', 'sweep.json', 'report.html'])
       expect(existsSync(join(dir, 'w2', f))).toBe(true);
-    expect(readFileSync(join(dir, 'w2', 'sweep.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(5);
+    expect(
+      readFileSync(join(dir, 'w2', 'sweep.csv'), 'utf8')
+        .trimEnd()
+        .split('\n'),
+    ).toHaveLength(5);
     for (const r of two.records) expect(existsSync(join(r.runDir, 'report.html'))).toBe(true);
 
     const [code1, one] = await sweep(file, join(dir, 'w1'), ['--workers', '1']);
@@ -70,7 +81,12 @@ describe('gradscope sweep (local executor)', () => {
     const p = two.records[3] as SweepRecord;
     let text = '';
     const cfg = join(dir, 'w2', 'configs', `0003-${p.hash.slice(0, 12)}.json`);
-    expect(await main(['train', '--config', cfg, '--out', join(dir, 'single'), '--json', '--quiet'], (s) => (text += s))).toBe(0);
+    expect(
+      await main(
+        ['train', '--config', cfg, '--out', join(dir, 'single'), '--json', '--quiet'],
+        (s) => (text += s),
+      ),
+    ).toBe(0);
     const single = JSON.parse(text) as TrainJson;
     expect(single.metrics).toEqual(p.metrics);
     expect(single.finalLoss).toBe(p.finalLoss);
@@ -81,7 +97,11 @@ describe('gradscope sweep (local executor)', () => {
     const jsonl = join(dir, 'w2', 'sweep.jsonl');
     const lines = readFileSync(jsonl, 'utf8').trimEnd().split('\n');
     writeFileSync(jsonl, `${lines.slice(0, 2).join('\n')}\n${(lines[2] as string).slice(0, 30)}`);
-    const died = two.records.filter((r) => r.hash !== JSON.parse(lines[0] as string).hash && r.hash !== JSON.parse(lines[1] as string).hash);
+    const died = two.records.filter(
+      (r) =>
+        r.hash !== JSON.parse(lines[0] as string).hash &&
+        r.hash !== JSON.parse(lines[1] as string).hash,
+    );
     for (const r of died) rmSync(join(r.runDir, 'summary.json'));
     const [code3, resumed] = await sweep(file, join(dir, 'w2'), ['--workers', '2']);
     expect(code3).toBe(0);
@@ -94,7 +114,11 @@ describe('gradscope sweep (local executor)', () => {
   it('runs a point again when its worker process is killed mid-run', async () => {
     const { dir } = setup();
     const sw = parseSweepSpec(
-      { ...SWEEP, base: { ...SWEEP.base, train: { steps: 3000, batchSize: 16 } }, axes: [{ seeds: 1 }] },
+      {
+        ...SWEEP,
+        base: { ...SWEEP.base, train: { steps: 3000, batchSize: 16 } },
+        axes: [{ seeds: 1 }],
+      },
       () => null,
     );
     const job = pointJob(expandSweep(sw)[0]!, dir);
@@ -109,16 +133,21 @@ describe('gradscope sweep (local executor)', () => {
       const result = pool.run({ job, sweepDir: dir });
       // Kill it once the run has started writing its directory.
       const metrics = join(dir, job.runDir, 'metrics.jsonl');
-      for (let i = 0; i < 600 && !existsSync(metrics); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 600 && !existsSync(metrics); i++)
+        await new Promise((r) => setTimeout(r, 100));
       process.kill(first, 'SIGKILL');
       const r = await result;
       expect(deaths).toEqual(['SIGKILL']);
       expect(r.status).toBe('completed');
       expect(r.steps).toBe(3000);
       expect(pool.pids()[0]).not.toBe(first);
-      const steps = readFileSync(metrics, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+      const steps = readFileSync(metrics, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { step: number }).step);
       // A clean run: the dead process's log was removed, not continued.
-      for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThan(steps[i - 1] as number);
+      for (let i = 1; i < steps.length; i++)
+        expect(steps[i]).toBeGreaterThan(steps[i - 1] as number);
     } finally {
       pool.close();
     }
@@ -129,11 +158,28 @@ describe('gradscope sweep (local executor)', () => {
     mkdirSync(join(dir, 'other'));
     writeFileSync(join(dir, 'other', 'notes.txt'), 'x');
     const errs: string[] = [];
-    expect(await main(['sweep', file, '--out', join(dir, 'other')], () => undefined, (s) => errs.push(s))).toBe(2);
+    expect(
+      await main(
+        ['sweep', file, '--out', join(dir, 'other')],
+        () => undefined,
+        (s) => errs.push(s),
+      ),
+    ).toBe(2);
     expect(errs.join('\n')).toMatch(/is not empty and holds no sweep\.json/);
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ...SWEEP, axes: [{ path: 'model.hiden', values: [[2]] }] }));
-    expect(await main(['sweep', bad], () => undefined, (s) => errs.push(s))).toBe(3);
-    expect(errs.at(-1)).toMatch(/axes\[0\]\.path = "model\.hiden" is not a config field \(did you mean "model\.hidden"\?\)/);
+    writeFileSync(
+      bad,
+      JSON.stringify({ ...SWEEP, axes: [{ path: 'model.hiden', values: [[2]] }] }),
+    );
+    expect(
+      await main(
+        ['sweep', bad],
+        () => undefined,
+        (s) => errs.push(s),
+      ),
+    ).toBe(3);
+    expect(errs.at(-1)).toMatch(
+      /axes\[0\]\.path = "model\.hiden" is not a config field \(did you mean "model\.hidden"\?\)/,
+    );
   });
 });

@@ -37,7 +37,11 @@ export const sweepSpec: CommandSpec = {
     '2 for bad usage, 3 for an invalid sweep file.',
   positionals: [{ name: 'SWEEP.json', required: true, description: 'the sweep file' }],
   flags: {
-    out: { type: 'string', valueName: 'DIR', description: 'sweep directory (resumed if it holds a sweep)' },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'sweep directory (resumed if it holds a sweep)',
+    },
     workers: {
       type: 'string',
       valueName: 'N',
@@ -46,7 +50,8 @@ export const sweepSpec: CommandSpec = {
     redis: {
       type: 'string',
       valueName: 'URL',
-      description: 'run on a BullMQ queue in this Redis (redis://host:port) with `gradscope worker`',
+      description:
+        'run on a BullMQ queue in this Redis (redis://host:port) with `gradscope worker`',
     },
     queue: {
       type: 'string',
@@ -74,7 +79,9 @@ export function sweepChildEntry(): string {
 }
 
 function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return ms < 60_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 /**
@@ -103,12 +110,18 @@ export async function sweepCommand(
   deps: SweepDeps = {},
 ): Promise<number> {
   const file = args.positionals[0] as string;
-  const workers = numberFlag('sweep', 'workers', args.flags.workers, { integer: true, min: 1 }) ?? availableParallelism();
+  const workers =
+    numberFlag('sweep', 'workers', args.flags.workers, { integer: true, min: 1 }) ??
+    availableParallelism();
   const redis = typeof args.flags.redis === 'string' ? args.flags.redis : undefined;
   if (redis !== undefined && !/^rediss?:\/\/./.test(redis))
-    throw new UsageError(`sweep: --redis must be a URL like redis://127.0.0.1:6379, got '${redis}'`);
+    throw new UsageError(
+      `sweep: --redis must be a URL like redis://127.0.0.1:6379, got '${redis}'`,
+    );
   if (redis !== undefined && args.flags.workers !== undefined)
-    throw new UsageError('sweep: --workers is for the local executor; with --redis, start `gradscope worker --redis URL --workers N` processes');
+    throw new UsageError(
+      'sweep: --workers is for the local executor; with --redis, start `gradscope worker --redis URL --workers N` processes',
+    );
   const quiet = args.flags.quiet === true;
   const progress = deps.progress ?? process.stderr;
   const say = (s: string): void => {
@@ -118,9 +131,14 @@ export async function sweepCommand(
   const sweep = readSweepFile(file);
   const points = expandSweep(sweep);
   const outFlag = typeof args.flags.out === 'string' ? args.flags.out : undefined;
-  if (outFlag !== undefined && outFlag.trim() === '') throw new UsageError("sweep: --out must be a directory path, got ''");
+  if (outFlag !== undefined && outFlag.trim() === '')
+    throw new UsageError("sweep: --out must be a directory path, got ''");
   const dir = resolve(outFlag ?? join('runs', `sweep-${sweep.name.replace(/[^\w.-]+/g, '-')}`));
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, SWEEP_FILES.manifest)))
+  if (
+    existsSync(dir) &&
+    readdirSync(dir).length > 0 &&
+    !existsSync(join(dir, SWEEP_FILES.manifest))
+  )
     throw new UsageError(
       `sweep: --out directory '${dir}' is not empty and holds no ${SWEEP_FILES.manifest}, so it is not a sweep to resume; choose a new directory`,
     );
@@ -137,7 +155,9 @@ export async function sweepCommand(
       workers,
       entry: sweepChildEntry(),
       onChildDeath: (d) =>
-        say(`sweep: a worker process (pid ${d.pid}) died (${d.signal ?? `exit ${d.code}`}); its point runs again`),
+        say(
+          `sweep: a worker process (pid ${d.pid}) died (${d.signal ?? `exit ${d.code}`}); its point runs again`,
+        ),
     });
     how = `on ${workers} local worker process${workers === 1 ? '' : 'es'}`;
   }
@@ -171,11 +191,26 @@ export async function sweepCommand(
     writeReportFile(reportPath, html);
   } catch (e) {
     report = null;
-    say(`gradscope sweep: the results are in ${dir}, but the report could not be written: ${errorText(e)}`);
+    say(
+      `gradscope sweep: the results are in ${dir}, but the report could not be written: ${errorText(e)}`,
+    );
   }
   const errors = res.records.filter((r: SweepRecord) => r.status === 'error');
   if (args.flags.json === true)
-    out(JSON.stringify({ dir, report, points: points.length, ran: res.ran, skipped: res.skipped, records: res.records }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          dir,
+          report,
+          points: points.length,
+          ran: res.ran,
+          skipped: res.skipped,
+          records: res.records,
+        },
+        null,
+        2,
+      ),
+    );
   else {
     const by = (s: string): number => res.records.filter((r) => r.status === s).length;
     out(

@@ -100,7 +100,19 @@ describe.skipIf(!HAS_REDIS)('gradscope sweep --redis / gradscope worker (BullMQ)
     const queue = `test-${process.pid}`;
     // Short locks so that a dead worker's point is handed on within seconds.
     const workers = [0, 1, 2].map(() =>
-      gradscope(['worker', '--redis', url, '--queue', queue, '--workers', '1', '--lock-ms', '2000', '--stalled-ms', '1000']),
+      gradscope([
+        'worker',
+        '--redis',
+        url,
+        '--queue',
+        queue,
+        '--workers',
+        '1',
+        '--lock-ms',
+        '2000',
+        '--stalled-ms',
+        '1000',
+      ]),
     );
     const out = join(dir, 'redis');
     const coordinator = gradscope(['sweep', file, '--redis', url, '--queue', queue, '--out', out]);
@@ -115,7 +127,12 @@ describe.skipIf(!HAS_REDIS)('gradscope sweep --redis / gradscope worker (BullMQ)
 
     // Stop the coordinator after a few points; the workers go on meanwhile.
     const jsonl = join(out, 'sweep.jsonl');
-    const lines = (): number => (existsSync(jsonl) ? readFileSync(jsonl, 'utf8').split('\n').filter((l) => l).length : 0);
+    const lines = (): number =>
+      existsSync(jsonl)
+        ? readFileSync(jsonl, 'utf8')
+            .split('\n')
+            .filter((l) => l).length
+        : 0;
     await until('6 recorded points', () => lines() >= 6, 180_000);
     coordinator.proc.kill('SIGKILL');
     await exited(coordinator.proc);
@@ -135,7 +152,10 @@ describe.skipIf(!HAS_REDIS)('gradscope sweep --redis / gradscope worker (BullMQ)
     expect(res.records).toHaveLength(24);
 
     // Every point recorded exactly once, and no job completed twice by the workers.
-    const recs = readFileSync(jsonl, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l) as SweepRecord);
+    const recs = readFileSync(jsonl, 'utf8')
+      .split('\n')
+      .filter((l) => l)
+      .map((l) => JSON.parse(l) as SweepRecord);
     expect(recs).toHaveLength(24);
     expect(new Set(recs.map((r) => r.hash)).size).toBe(24);
     expect(recs.every((r) => r.status !== 'error')).toBe(true);
@@ -149,7 +169,12 @@ describe.skipIf(!HAS_REDIS)('gradscope sweep --redis / gradscope worker (BullMQ)
 
     // The same table as the local executor, bit for bit.
     let local = '';
-    expect(await main(['sweep', file, '--out', join(dir, 'local'), '--workers', '2', '--json', '--quiet'], (s) => (local += s))).toBe(0);
+    expect(
+      await main(
+        ['sweep', file, '--out', join(dir, 'local'), '--workers', '2', '--json', '--quiet'],
+        (s) => (local += s),
+      ),
+    ).toBe(0);
     const localRecs = (JSON.parse(local) as { records: SweepRecord[] }).records;
     expect(res.records.map(stableRecord)).toEqual(localRecs.map(stableRecord));
     const csv = (d: string): string[] =>

@@ -18,10 +18,27 @@ export const workerSpec: CommandSpec = {
     'finishes the points it is running, then exits (exit code 0).',
   positionals: [],
   flags: {
-    redis: { type: 'string', valueName: 'URL', description: 'the Redis server, redis://host:port (required)' },
-    workers: { type: 'string', valueName: 'N', description: 'points run at once (default: the number of cores)' },
-    out: { type: 'string', valueName: 'DIR', description: "write runs under DIR instead of the sweep's directory" },
-    queue: { type: 'string', valueName: 'NAME', default: 'gradscope-sweep', description: 'the BullMQ queue name' },
+    redis: {
+      type: 'string',
+      valueName: 'URL',
+      description: 'the Redis server, redis://host:port (required)',
+    },
+    workers: {
+      type: 'string',
+      valueName: 'N',
+      description: 'points run at once (default: the number of cores)',
+    },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: "write runs under DIR instead of the sweep's directory",
+    },
+    queue: {
+      type: 'string',
+      valueName: 'NAME',
+      default: 'gradscope-sweep',
+      description: 'the BullMQ queue name',
+    },
     'lock-ms': {
       type: 'string',
       valueName: 'MS',
@@ -42,10 +59,20 @@ export const workerSpec: CommandSpec = {
 export async function workerCommand(args: Parsed, out: (s: string) => void): Promise<number> {
   const url = args.flags.redis;
   if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url))
-    throw new UsageError(`worker: --redis URL is required, like redis://127.0.0.1:6379 (got ${url === undefined ? 'nothing' : `'${String(url)}'`})`);
-  const workers = numberFlag('worker', 'workers', args.flags.workers, { integer: true, min: 1 }) ?? availableParallelism();
-  const lockDuration = numberFlag('worker', 'lock-ms', args.flags['lock-ms'], { integer: true, min: 100 }) as number;
-  const stalledInterval = numberFlag('worker', 'stalled-ms', args.flags['stalled-ms'], { integer: true, min: 100 }) as number;
+    throw new UsageError(
+      `worker: --redis URL is required, like redis://127.0.0.1:6379 (got ${url === undefined ? 'nothing' : `'${String(url)}'`})`,
+    );
+  const workers =
+    numberFlag('worker', 'workers', args.flags.workers, { integer: true, min: 1 }) ??
+    availableParallelism();
+  const lockDuration = numberFlag('worker', 'lock-ms', args.flags['lock-ms'], {
+    integer: true,
+    min: 100,
+  }) as number;
+  const stalledInterval = numberFlag('worker', 'stalled-ms', args.flags['stalled-ms'], {
+    integer: true,
+    min: 100,
+  }) as number;
   const dir = typeof args.flags.out === 'string' ? args.flags.out : undefined;
   const quiet = args.flags.quiet === true;
   const info = (s: string): void => {
@@ -62,7 +89,9 @@ export async function workerCommand(args: Parsed, out: (s: string) => void): Pro
     stalledInterval,
     onInfo: info,
   });
-  info(`gradscope worker: pid ${process.pid}, ${workers} process${workers === 1 ? '' : 'es'}, queue '${String(args.flags.queue)}' at ${url}`);
+  info(
+    `gradscope worker: pid ${process.pid}, ${workers} process${workers === 1 ? '' : 'es'}, queue '${String(args.flags.queue)}' at ${url}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
