@@ -15,9 +15,11 @@ import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/r
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
+import { schemaCommand, schemaSpec } from './commands/schema.js';
 import { trainCommand, trainSpec } from './commands/train.js';
 import { sweepCommand, sweepSpec } from './commands/sweep.js';
 import { workerCommand, workerSpec } from './commands/worker.js';
+import { packageVersion } from './version.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
 
@@ -26,6 +28,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [listSpec, listCommand],
   [runSpec, runCommand],
   [trainSpec, trainCommand],
+  [schemaSpec, schemaCommand],
   [sweepSpec, sweepCommand],
   [workerSpec, workerCommand],
   [reportSpec, reportCommand],
@@ -65,7 +68,7 @@ export async function main(
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version') {
-    out('gradscope 0.1.0');
+    out(`gradscope ${packageVersion()}`);
     return EXIT.ok;
   }
   const entry = COMMANDS.find(([s]) => s.name === name);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../errors.js';
 import { renderReport } from '../../report/html.js';
 import { writeReportFile } from '../../report/write-node.js';
 import { readLossCurves } from '../../sweep/curves-node.js';
@@ -70,6 +71,23 @@ export interface SweepDeps {
   progress?: { write(s: string): unknown };
   /** Clock for the report footer. */
   now?: () => Date;
+}
+
+/**
+ * Loads the BullMQ executor and worker (sweep/redis-node.ts). bullmq and ioredis are optional
+ * peer dependencies, so a missing one is a ConfigError that says what to install.
+ */
+export async function loadRedisModule(): Promise<typeof import('../../sweep/redis-node.js')> {
+  try {
+    return await import('../../sweep/redis-node.js');
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/bullmq|ioredis/.test(msg) && /Cannot find|not found|ERR_MODULE_NOT_FOUND/i.test(msg))
+      throw new ConfigError(
+        `--redis needs the optional packages bullmq and ioredis (npm install bullmq ioredis): ${msg.split('\n')[0]}`,
+      );
+    throw e;
+  }
 }
 
 /** The child entry of the local pool, next to this file (.ts under tsx/vitest, .js when built). */
@@ -146,7 +164,7 @@ export async function sweepCommand(
   let executor: SweepExecutor;
   let how: string;
   if (redis !== undefined) {
-    const { redisExecutor } = await import('../../sweep/redis-node.js');
+    const { redisExecutor } = await loadRedisModule();
     const queue = String(args.flags.queue);
     executor = redisExecutor({ url: redis, queue, onInfo: say });
     how = `on the BullMQ queue '${queue}' at ${redis} (start workers with: gradscope worker --redis ${redis})`;

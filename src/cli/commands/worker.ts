@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
-import { sweepChildEntry } from './sweep.js';
+import { loadRedisModule, sweepChildEntry } from './sweep.js';
 import { workerSweepDir } from './sweep-point.js';
 
 /** `gradscope worker` spec. */
@@ -78,7 +78,7 @@ export async function workerCommand(args: Parsed, out: (s: string) => void): Pro
   const info = (s: string): void => {
     if (!quiet) out(s);
   };
-  const { startRedisWorker } = await import('../../sweep/redis-node.js');
+  const { startRedisWorker } = await loadRedisModule();
   const worker = await startRedisWorker({
     url,
     queue: String(args.flags.queue),
