@@ -27,8 +27,11 @@ export type MeanFieldActivation =
   | 'relu'
   | 'linear'
   | {
+      /** The activation φ. */
       phi: (x: number) => number;
+      /** Its derivative φ'. */
       dphi: (x: number) => number;
+      /** Its second derivative φ'' (only ξ_q needs it; NaN without). */
       d2phi?: (x: number) => number;
       /** sup |φ| (a bounded φ lets q* be bracketed at once); omit if unbounded. */
       bound?: number;

@@ -11,9 +11,13 @@ import type { SweepValue } from './spec.js';
 export interface PointJob {
   /** The sweep directory of the coordinator (absolute). */
   sweepDir: string;
+  /** The point's position in the sweep. */
   index: number;
+  /** SHA-256 of the resolved config. */
   hash: string;
+  /** The axis values by path. */
   values: Record<string, SweepValue>;
+  /** The resolved, validated train config. */
   config: TrainConfig;
   /** The point's run directory, relative to the sweep directory. */
   runDir: string;
@@ -23,7 +27,9 @@ export interface PointJob {
 
 /** What a process pool's child gets: a job and the sweep directory to write its run under. */
 export interface PointTask {
+  /** The point. */
   job: PointJob;
+  /** The sweep directory to write its run under (the job's own, or a worker's --out). */
   sweepDir: string;
 }
 

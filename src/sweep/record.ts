@@ -8,20 +8,25 @@ export type SweepStatus = 'completed' | 'stopped' | 'diverged' | 'error';
  * the run's final values (non-finite ones are null), exactly as `gradscope train --json` gives them.
  */
 export interface SweepRecord {
+  /** The point's position in the sweep. */
   index: number;
   /** SHA-256 of the point's resolved config (see configHash). */
   hash: string;
   /** The axis values by path. */
   values: Record<string, SweepValue>;
+  /** How the run ended. */
   status: SweepStatus;
+  /** Optimizer steps taken. */
   steps: number;
+  /** The last step's batch loss (null when non-finite). */
   finalLoss: number | null;
   /** "train.loss", "train.accuracy", "val.*" of the run. */
   metrics: Record<string, number | null>;
   /** Each verdict kind the monitor gave, with the step of its first occurrence, in that order. */
   verdicts: Record<string, number>;
-  /** The first verdict's kind and step (null without verdicts). */
+  /** The first verdict's kind (null without verdicts). */
   firstVerdict: string | null;
+  /** The step of the first verdict (null without verdicts). */
   firstVerdictStep: number | null;
   /** All verdicts of the run (with repeats). */
   verdictCount: number;

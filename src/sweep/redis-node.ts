@@ -129,7 +129,9 @@ export function redisExecutor(opts: RedisExecutorOptions): SweepExecutor {
 
 /** Options of {@link startRedisWorker}. */
 export interface RedisWorkerOptions {
+  /** redis://host:port */
   url: string;
+  /** Queue name (default 'gradscope-sweep'). */
   queue?: string;
   /** Points run at once, each in its own child process (default 1). */
   workers?: number;
@@ -143,6 +145,7 @@ export interface RedisWorkerOptions {
   stalledInterval?: number;
   /** Times a job may stall (its worker died) before it fails (default 3). */
   maxStalledCount?: number;
+  /** Status lines (points started, finished, failed). */
   onInfo?: (line: string) => void;
 }
 

@@ -17,9 +17,13 @@ import type { ResolvedAxis, SweepValue } from './spec.js';
 
 /** What the sweep report shows. */
 export interface SweepReportInput {
+  /** The sweep's name. */
   name: string;
+  /** Its description (the subtitle). */
   description?: string;
+  /** The axes with their values. */
   axes: readonly Pick<ResolvedAxis, 'path' | 'kind' | 'values'>[];
+  /** The finished points. */
   records: readonly SweepRecord[];
   /** Points in the sweep (records may be fewer while it runs). */
   total: number;
@@ -27,7 +31,9 @@ export interface SweepReportInput {
   metric?: string;
   /** Training-loss curves of the points, by point index (from their metrics.jsonl). */
   curves?: ReadonlyMap<number, Series>;
+  /** Footer: when (the caller's clock). */
   generatedAt?: string;
+  /** Footer: the command and the directory. */
   source?: string;
 }
 

@@ -10,13 +10,17 @@ import type { ResolvedSweep } from './spec.js';
 export interface SweepProgress {
   /** Points finished (including those finished before a resume). */
   done: number;
+  /** Points in the sweep. */
   total: number;
-  /** Points run by this call so far, and how many it has to run. */
+  /** Points run by this call so far. */
   ran: number;
+  /** Points this call has to run (the rest were finished before). */
   toRun: number;
+  /** Wall time of this call so far. */
   elapsedMs: number;
   /** Remaining time estimated from this call's rate (null before the first point). */
   etaMs: number | null;
+  /** The point just finished. */
   record: SweepRecord;
   /** False when the point was already recorded (a duplicate result, ignored). */
   recorded: boolean;
@@ -24,11 +28,15 @@ export interface SweepProgress {
 
 /** Options of {@link runSweep}. */
 export interface RunSweepOptions {
+  /** The validated sweep. */
   sweep: ResolvedSweep;
+  /** Its points (expandSweep). */
   points: readonly SweepPoint[];
   /** The sweep directory (created if needed; an existing one is resumed). */
   dir: string;
+  /** Runs the points (localExecutor, redisExecutor). */
   executor: SweepExecutor;
+  /** Told after each finished point. */
   onProgress?: (p: SweepProgress) => void;
   /** Clock (ms), for the ETA. */
   now?: () => number;
@@ -36,6 +44,7 @@ export interface RunSweepOptions {
 
 /** What {@link runSweep} returns. */
 export interface RunSweepResult {
+  /** The sweep directory (absolute). */
   dir: string;
   /** Records of the sweep's points, in index order. */
   records: SweepRecord[];

@@ -18,7 +18,9 @@ export type SweepValue =
 
 /** Random draws of one axis: `count` values from a seeded generator in [min, max]. */
 export interface SampleSpec {
+  /** Lower end of the range (> 0 for logUniform). */
   min: number;
+  /** Upper end of the range (>= min). */
   max: number;
   /** How many values to draw. */
   count: number;
@@ -36,9 +38,13 @@ export interface SampleSpec {
 export interface SweepAxis {
   /** Config field path, e.g. "optimizer.lr", "model.hidden", "clip[0].maxNorm". */
   path: string;
+  /** Grid values, each a JSON value the field accepts. */
   values?: SweepValue[];
+  /** Seeded draws uniform in log space: exp(U(ln min, ln max)). */
   logUniform?: SampleSpec;
+  /** Seeded draws uniform in [min, max]. */
   uniform?: SampleSpec;
+  /** Seeds: N (0..N−1) or a list of integers >= 0; the path defaults to train.seed. */
   seeds?: number | number[];
 }
 
@@ -51,9 +57,13 @@ export interface SweepAxis {
  *   "axes": [ { "path": "optimizer.lr", "values": [0.01, 0.1, 1] }, { "seeds": 2 } ] }
  */
 export interface SweepSpec {
+  /** Sweep name (default the base config's name): the default directory is runs/sweep-<name>. */
   name?: string;
+  /** Free text, shown in the report. */
   description?: string;
-  base: string | JsonObject;
+  /** The base train config: a path relative to the sweep file, or the config inline. */
+  base: string | Record<string, unknown>;
+  /** The axes; the points are their product (the first axis varies slowest). */
   axes: SweepAxis[];
   /** The report's main metric (default "val.accuracy" when the runs evaluate, else "train.loss"). */
   metric?: string;
@@ -61,18 +71,27 @@ export interface SweepSpec {
 
 /** An axis with its values drawn / listed: what the points are made from. */
 export interface ResolvedAxis {
+  /** The config field path as written. */
   path: string;
+  /** The path split into keys and indices. */
   steps: PathStep[];
+  /** How the values were given. */
   kind: 'values' | 'logUniform' | 'uniform' | 'seeds';
+  /** The axis's values (drawn for the random kinds). */
   values: SweepValue[];
 }
 
 /** A validated sweep: its name, the validated base config and the resolved axes. */
 export interface ResolvedSweep {
+  /** The sweep's name (the file's, else the base config's, else "sweep"). */
   name: string;
+  /** The sweep file's description. */
   description?: string;
-  base: JsonObject;
+  /** The validated base train config (a plain JSON object, without `out`). */
+  base: Record<string, unknown>;
+  /** The axes with their values. */
   axes: ResolvedAxis[];
+  /** The report's main metric, if the file names one. */
   metric?: string;
 }
 
