@@ -1,3 +1,4 @@
+import type { NonFiniteJson } from '../json-encode.js';
 import type { SweepValue } from './spec.js';
 
 /** How a point ended: a train run's status, or 'error' when it could not run (rerun on resume). */
@@ -5,7 +6,8 @@ export type SweepStatus = 'completed' | 'stopped' | 'diverged' | 'error';
 
 /**
  * One finished point of a sweep: a line of `sweep.jsonl` and a row of `sweep.csv`. Metrics are
- * the run's final values (non-finite ones are null), exactly as `gradscope train --json` gives them.
+ * the run's final values exactly as `gradscope train --json` gives them (a non-finite one as the
+ * string "NaN", "Infinity" or "-Infinity").
  */
 export interface SweepRecord {
   /** The point's position in the sweep. */
@@ -18,10 +20,10 @@ export interface SweepRecord {
   status: SweepStatus;
   /** Optimizer steps taken. */
   steps: number;
-  /** The last step's batch loss (null when non-finite). */
-  finalLoss: number | null;
+  /** The last step's batch loss (null when the point did not run). */
+  finalLoss: number | NonFiniteJson | null;
   /** "train.loss", "train.accuracy", "val.*" of the run. */
-  metrics: Record<string, number | null>;
+  metrics: Record<string, number | NonFiniteJson>;
   /** Each verdict kind the monitor gave, with the step of its first occurrence, in that order. */
   verdicts: Record<string, number>;
   /** The first verdict's kind (null without verdicts). */

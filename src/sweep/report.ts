@@ -146,8 +146,11 @@ export function sweepReportDocument(r: SweepReportInput): ReportDocument {
   const swept = r.axes.filter((a) => !isSeedAxis(a) && a.values.length > 1);
   const charts: ChartSpec[] = [];
   const texts: string[] = [];
-  const metricOf = (x: SweepRecord): number | null =>
-    x.status === 'error' ? null : (x.metrics[metric] ?? null);
+  // A non-finite metric ("NaN", "Infinity") is NaN here: its cell shows as non-finite.
+  const metricOf = (x: SweepRecord): number | null => {
+    const v = x.status === 'error' ? undefined : x.metrics[metric];
+    return v === undefined ? null : typeof v === 'number' ? v : Number.NaN;
+  };
   const log = metric.endsWith('loss');
   if (swept.length >= 2) {
     const [ax, ay] = swept as [ResolvedAxis, ResolvedAxis];

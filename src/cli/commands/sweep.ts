@@ -117,7 +117,7 @@ export function formatSweepProgress(p: SweepProgress, metric: string | undefined
   const what =
     r.status === 'error'
       ? `error: ${(r.error ?? '').split('\n')[0]}`
-      : `${r.status}, ${m} ${v === null || v === undefined ? 'n/a' : Number(v.toPrecision(4))}${verdicts ? `, verdicts ${verdicts}` : ''}`;
+      : `${r.status}, ${m} ${v === undefined ? 'n/a' : typeof v === 'number' ? Number(v.toPrecision(4)) : v}${verdicts ? `, verdicts ${verdicts}` : ''}`;
   return `[${String(p.done).padStart(w)}/${p.total}] #${r.index} ${describeValues(r.values)}: ${what}${p.recorded ? '' : ' (duplicate result, ignored)'} — ${seconds(p.elapsedMs)}${p.etaMs !== null && p.ran < p.toRun ? `, ETA ${seconds(p.etaMs)}` : ''}`;
 }
 
