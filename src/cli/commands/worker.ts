@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { loadRedisModule, sweepChildEntry } from './sweep.js';
 import { workerSweepDir } from './sweep-point.js';
 
@@ -15,7 +15,7 @@ export const workerSpec: CommandSpec = {
     "Runs go to the sweep's own directory (a shared file system, or this machine), or under --out\n" +
     'DIR. A worker that dies mid-point is noticed by BullMQ (its job lock expires after\n' +
     '--lock-ms) and the point goes to another worker. Stop it with Ctrl-C (SIGINT) or SIGTERM: it\n' +
-    'finishes the points it is running, then exits (exit code 0).',
+    'finishes the points it is running, then exits (exit code 130 / 143, as every command).',
   positionals: [],
   flags: {
     redis: {
@@ -92,12 +92,11 @@ export async function workerCommand(args: Parsed, out: (s: string) => void): Pro
   info(
     `gradscope worker: pid ${process.pid}, ${workers} process${workers === 1 ? '' : 'es'}, queue '${String(args.flags.queue)}' at ${url}`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  info('gradscope worker: stopping');
+  info(`gradscope worker: ${signal}, stopping after the points it is running`);
   await worker.close();
-  return 0;
+  return signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
 }
