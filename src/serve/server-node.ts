@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { encodeJson } from '../json-encode.js';
 import { parseResultJson } from '../report/result-json.js';
 import { readRunLogs } from '../report/run-logs-node.js';
 import type { RunLogs } from '../report/run-logs.js';
@@ -36,13 +37,6 @@ const MAX_STREAMS = 64;
 /** Largest raw file served from a run directory (larger: 413). */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-/** JSON with NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity" (the run files' convention). */
-function jsonSafe(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
-  );
-}
-
 /** What the page gets for one run. */
 interface RunPayload {
   id: string;
@@ -68,7 +62,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', jsonSafe(value));
+  send(res, status, 'application/json; charset=utf-8', encodeJson(value));
 }
 
 /**

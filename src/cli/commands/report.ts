@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { probeOutputDir } from '../../fs-guard-node.js';
 import { readRunResult, REPORT_FILE } from '../../experiments/run-dir-node.js';
 import type { Experiment } from '../../experiments/types.js';
 import { renderExperimentReport } from '../../report/experiment-report.js';
@@ -61,6 +62,7 @@ export async function reportCommand(
   const now = (deps.now ?? (() => new Date()))();
   if (isTrainRunDir(dir)) {
     // A `gradscope train` run directory: its own report, from its config, summary and logs.
+    probeOutputDir(dirname(target), '--out directory');
     const html = await renderTrainRunReport(dir, localStamp(now));
     try {
       writeReportFile(target, html);
@@ -74,6 +76,8 @@ export async function reportCommand(
     return EXIT.ok;
   }
   const results = readRunResult(dir);
+  // Output first: an unwritable target fails before the report is rendered.
+  probeOutputDir(dirname(target), '--out directory');
   const logs = readRunLogs(dir);
   const html = await renderExperimentReport(results, {
     stories: await stories(deps),
