@@ -167,7 +167,8 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     if (g.layers.length === 0 || g.steps.length === 0) return;
     charts.push(
       heatmap({
-        id: `log-grad-norms-${k}-${g.run}`,
+        // The run names the chart; a second file of the same run gets its position appended.
+        id: `log-grad-norms-${g.run}${logs.gradNorms.slice(0, k).some((o) => o.run === g.run) ? `-${k}` : ''}`,
         title: `Gradient L2 norm per layer (log10)${logs.gradNorms.length > 1 ? `: ${g.run}` : ''}`,
         ...(domain ? { colorDomain: domain } : {}),
         rows: g.layers.map((l) => l.name),
