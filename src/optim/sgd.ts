@@ -55,16 +55,15 @@ export function sgd(options: SgdOptions): GradientTransformation<NamedChainState
       `sgd: nesterov = true requires momentum > 0 and dampening = 0 (PyTorch's rule), got momentum = ${momentum}, dampening = ${dampening}`,
     );
   }
-  const links = [
-    maximizeLink(maximize),
-    l2Link(wd),
-    momentum !== 0 ? trace({ decay: momentum, dampening, nesterov }) : null,
-    scaleByLearningRate(lr),
-  ];
+  const traceLink = momentum !== 0 ? trace({ decay: momentum, dampening, nesterov }) : null;
+  const lrLink = scaleByLearningRate(lr);
+  const links = [maximizeLink(maximize), l2Link(wd), traceLink, lrLink];
   const present = links.filter((l) => l !== null);
   const tx = namedChain(...links);
   return {
     ...tx,
+    // The fused step finds the states of the links it replaces by the links' identity, so that
+    // the order of `links` above can change without breaking it (issue 14, defect 3).
     applyInPlace: sgdApplyInPlace({
       sign: maximize ? -1 : 1,
       weightDecay: wd,
@@ -72,8 +71,8 @@ export function sgd(options: SgdOptions): GradientTransformation<NamedChainState
       dampening,
       nesterov,
       lr,
-      traceIndex: momentum !== 0 ? present.length - 2 : -1,
-      lrIndex: present.length - 1,
+      traceIndex: traceLink === null ? -1 : present.indexOf(traceLink),
+      lrIndex: present.indexOf(lrLink),
     }),
   };
 }
