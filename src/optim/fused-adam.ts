@@ -1,4 +1,3 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
 import { adamF32 } from '../kernels/backend.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -6,9 +5,15 @@ import { bufferFor, buffersLike, paramFor } from './buffers.js';
 import { gradientFor } from './fused.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
-import { adamScalars, checkAdamBetas, type ScaleByAdamState } from './scale-by-adam.js';
+import { adamScalars, type ScaleByAdamState } from './scale-by-adam.js';
+import {
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpec,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, FLAG, L2_PENALTY, MAXIMIZE, NONNEG } from './option-fields.js';
 import type { GradientTransformation, Params } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
 // Per-step scalars reach the loops through a Float64Array, not as number arguments: a double
 // passed to a call that V8 does not inline is boxed (16 bytes per call, per tensor, per step).
@@ -138,43 +143,38 @@ function adamTensor(
   adamLoop(p, gr, m, v, c, apply);
 }
 
-/** Options of {@link fusedAdam}. */
-export interface FusedAdamOptions {
-  /** Learning rate α ≥ 0, or a schedule of the step. Default 1e-3. */
-  lr?: ScalarOrSchedule;
-  /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
-  /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
+/** The options the Adam family shares (PyTorch's names and defaults; `b1`, `b2` for the betas). */
+export const ADAM_FAMILY_OPTIONS = {
+  /** β1, decay of the first moment, in [0, 1). Default 0.9. */
+  b1: { ...BETA, default: 0.9 },
+  /** β2, decay of the second moment, in [0, 1). Default 0.999. */
+  b2: { ...BETA, default: 0.999 },
   /** ε ≥ 0, added to √v̂. Default 1e-8. */
-  eps?: number;
-  /** λ ≥ 0. Default 0. */
-  weightDecay?: number;
-  /** Decoupled decay p ← p − lr·λ·p (AdamW) instead of L2 (g ← g + λ·p). Default false. */
-  decoupled?: boolean;
-  /** AMSGrad. Default false. */
-  amsgrad?: boolean;
+  eps: { ...NONNEG, default: 1e-8 },
+  /** Weight decay λ ≥ 0 (L2 added to the gradient, or decoupled: see `decoupled`). Default 0. */
+  weightDecay: L2_PENALTY,
+  /** AMSGrad: normalise by the running maximum of v (Reddi et al. 2018). Default false. */
+  amsgrad: FLAG,
   /** Ascend instead of descend (the gradient is negated first). Default false. */
-  maximize?: boolean;
-  /** Bias correction. Default true. */
-  debias?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Bias correction of m and v (not in PyTorch; false gives Kingma & Ba's uncorrected variant, §3). Default true. */
+export const DEBIAS = { type: 'boolean', default: true } as const satisfies OptionSpec;
+
+/** The options of {@link fusedAdam}. */
+export const FUSED_ADAM_OPTIONS = {
+  ...ADAM_FAMILY_OPTIONS,
+  /** Decoupled decay p ← p − lr·λ·p (AdamW) instead of L2 (g ← g + λ·p). Default false. */
+  decoupled: FLAG,
+  debias: DEBIAS,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link fusedAdam} (lr default 1e-3). */
+export type FusedAdamOptions = OptimizerOptions<typeof FUSED_ADAM_OPTIONS>;
 
 /** State of {@link fusedAdam}: that of scaleByAdam (the learning rate is read at `count`). */
 export type FusedAdamState = ScaleByAdamState;
-
-/** The option names {@link fusedAdam} accepts. */
-const FUSED_ADAM_KEYS = [
-  'lr',
-  'b1',
-  'b2',
-  'eps',
-  'weightDecay',
-  'decoupled',
-  'amsgrad',
-  'maximize',
-  'debias',
-] as const;
 
 /**
  * The whole Adam / AdamW step in one loop per tensor (the building block behind `adam` and
@@ -202,14 +202,12 @@ export function fusedAdam(
   options: FusedAdamOptions = {},
   owner = 'fusedAdam',
 ): GradientTransformation<FusedAdamState> {
-  checkKeys(owner, options, FUSED_ADAM_KEYS);
-  const lr = checkScalarOrSchedule(owner, 'lr', options.lr, 1e-3, { min: 0 });
-  const { b1, b2, eps } = checkAdamBetas(owner, options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
-  const wd = checkNumber(owner, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const decoupled = checkBoolean(owner, 'decoupled', options.decoupled, false);
-  const amsgrad = checkBoolean(owner, 'amsgrad', options.amsgrad, false);
-  const maximize = checkBoolean(owner, 'maximize', options.maximize, false);
-  const debias = checkBoolean(owner, 'debias', options.debias, true);
+  const o = readOptimizerOptions(
+    { name: owner, options: FUSED_ADAM_OPTIONS, defaultLr: 1e-3 },
+    options,
+  );
+  const { lr, b1, b2, eps, decoupled, amsgrad, maximize, debias } = o;
+  const wd = o.weightDecay;
   const sign = maximize ? -1 : 1;
   const out = resultWriter<FusedAdamState>();
   const coef = new Float64Array(10);
