@@ -113,14 +113,17 @@ export function readOptions<F extends OptionSpecs>(
  * ({@link OptionsOf}), the option checks ({@link readOptions}), the config table, the conformance
  * runner's table and the playground's pickers — is derived from it through optim/registry.ts.
  */
-export interface OptimizerDeclaration<F extends OptionSpecs = OptionSpecs> {
+export interface OptimizerDeclaration<
+  F extends OptionSpecs = OptionSpecs,
+  L extends number | undefined = number | undefined,
+> {
   readonly name: string;
   /** One line for menus and generated docs. */
   readonly summary: string;
   /** The options other than the learning rate. */
   readonly options: F;
   /** The default learning rate; undefined when lr is required (sgd, emaMomentum). */
-  readonly defaultLr: number | undefined;
+  readonly defaultLr: L;
   /** Builds the transformation from untyped options (validated by the factory). */
   readonly create: (options: Record<string, unknown>) => GradientTransformation<unknown>;
 }
@@ -129,14 +132,14 @@ export interface OptimizerDeclaration<F extends OptionSpecs = OptionSpecs> {
  * Declares a named optimizer (identity at run time; checks the declaration's shape at compile time).
  * @example export const ADAM = declareOptimizer({ name: 'adam', summary: '…', options: ADAM_OPTIONS, defaultLr: 1e-3, create: adam });
  */
-export function declareOptimizer<F extends OptionSpecs>(d: {
+export function declareOptimizer<F extends OptionSpecs, const L extends number | undefined>(d: {
   name: string;
   summary: string;
   options: F;
-  defaultLr: number | undefined;
+  defaultLr: L;
   create: (options: never) => GradientTransformation<unknown>;
-}): OptimizerDeclaration<F> {
-  return d as unknown as OptimizerDeclaration<F>;
+}): OptimizerDeclaration<F, L> {
+  return d as unknown as OptimizerDeclaration<F, L>;
 }
 
 /**

@@ -153,10 +153,10 @@ export const ADAM_FAMILY_OPTIONS = {
   eps: { ...NONNEG, default: 1e-8 },
   /** Weight decay λ ≥ 0 (L2 added to the gradient, or decoupled: see `decoupled`). Default 0. */
   weightDecay: L2_PENALTY,
-  /** AMSGrad: normalise by the running maximum of v (Reddi et al. 2018). Default false. */
-  amsgrad: FLAG,
   /** Ascend instead of descend (the gradient is negated first). Default false. */
   maximize: MAXIMIZE,
+  /** AMSGrad: normalise by the running maximum of v (Reddi et al. 2018). Default false. */
+  amsgrad: FLAG,
 } as const satisfies OptionSpecs;
 
 /** Bias correction of m and v (not in PyTorch; false gives Kingma & Ba's uncorrected variant, §3). Default true. */

@@ -82,17 +82,19 @@ export {
   type ScaleByTrustRatioOptions,
   type ScaleByTrustRatioState,
 } from './scale-by-trust-ratio.js';
-// Named optimizers
+// Named optimizers: each module's factory, options type and declaration, and the registry
 export type { NamedChainState } from './named-chain.js';
-export { sgd, type SgdOptions } from './sgd.js';
-export { emaMomentum, type EmaMomentumOptions } from './ema-momentum.js';
-export { adagrad, type AdagradOptions } from './adagrad.js';
-export { rmsprop, type RmspropOptions } from './rmsprop.js';
-export { adadelta, type AdadeltaOptions } from './adadelta.js';
-export { adam, type AdamOptions } from './adam.js';
-export { adamw, type AdamwOptions } from './adamw.js';
-export { adamax, type AdamaxOptions } from './adamax.js';
-export { nadam, type NadamOptions } from './nadam.js';
-export { radam, type RadamOptions } from './radam.js';
-export { lion, type LionOptions } from './lion.js';
-export { lamb, type LambOptions } from './lamb.js';
+export * from './registry.js';
+export {
+  declareOptimizer,
+  readOptimizerOptions,
+  readOptions,
+  type OptimizerDeclaration,
+  type OptimizerOptions,
+  type OptionsOf,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValue,
+  type ResolvedOptions,
+} from './declare.js';
+export type { FieldSpec, FieldSpecs, NumberField } from './field-spec.js';

@@ -9,19 +9,8 @@ import { byNorm } from '../clip/by-norm.js';
 import { byValue } from '../clip/by-value.js';
 import { spikeClip } from '../clip/spike-clip.js';
 import { zClip } from '../clip/z-clip.js';
-import { adadelta } from '../optim/adadelta.js';
-import { adagrad } from '../optim/adagrad.js';
-import { adam } from '../optim/adam.js';
-import { adamax } from '../optim/adamax.js';
-import { adamw } from '../optim/adamw.js';
 import { addDecayedWeights } from '../optim/add-decayed-weights.js';
 import { ema } from '../optim/ema.js';
-import { emaMomentum } from '../optim/ema-momentum.js';
-import { lamb } from '../optim/lamb.js';
-import { lion } from '../optim/lion.js';
-import { nadam } from '../optim/nadam.js';
-import { radam } from '../optim/radam.js';
-import { rmsprop } from '../optim/rmsprop.js';
 import { scale } from '../optim/scale.js';
 import { scaleByAdadelta } from '../optim/scale-by-adadelta.js';
 import { scaleByAdam } from '../optim/scale-by-adam.js';
@@ -33,9 +22,10 @@ import { scaleByRadam } from '../optim/scale-by-radam.js';
 import { scaleByRms } from '../optim/scale-by-rms.js';
 import { scaleByRss } from '../optim/scale-by-rss.js';
 import { scaleByTrustRatio } from '../optim/scale-by-trust-ratio.js';
-import { sgd } from '../optim/sgd.js';
 import { trace } from '../optim/trace.js';
 import type { GradientTransformation } from '../optim/types.js';
+import type { OptimizerDeclaration } from '../optim/declare.js';
+import { OPTIMIZER_NAMES, OPTIMIZER_REGISTRY } from '../optim/registry.js';
 import { constant } from '../schedule/constant.js';
 import { cosine } from '../schedule/cosine.js';
 import { cosineWarmRestarts } from '../schedule/cosine-warm-restarts.js';
@@ -86,93 +76,19 @@ export interface OptimizerSpec {
 // Keys of a named-optimizer section that are not the optimizer's own options.
 const NOT_OPTIONS = ['lr', 'skipNonFinite'];
 
-const ADAMS = { b1: BETA, b2: BETA, eps: NONNEG, weightDecay: NONNEG, maximize: BOOL };
+/** A registered optimizer's config spec: its declared options plus lr (> 0 in configs). */
+function optimizerSpec(d: OptimizerDeclaration): OptimizerSpec {
+  return {
+    fields: { lr: d.defaultLr === undefined ? req(LR_FIELD) : LR_FIELD, ...d.options },
+    defaultLr: d.defaultLr,
+    build: (o, lr) => d.create({ ...opts(o, NOT_OPTIONS), lr }),
+  };
+}
 
-/** The named optimizers of `optim`, by config name. */
-export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerSpec>> = {
-  sgd: {
-    fields: {
-      lr: req(LR_FIELD),
-      momentum: NONNEG,
-      dampening: UNIT,
-      nesterov: BOOL,
-      weightDecay: NONNEG,
-      maximize: BOOL,
-    },
-    defaultLr: undefined,
-    build: (o, lr) => sgd({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  emaMomentum: {
-    fields: { lr: req(LR_FIELD), beta: BETA, weightDecay: NONNEG, maximize: BOOL },
-    defaultLr: undefined,
-    build: (o, lr) => emaMomentum({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adagrad: {
-    fields: {
-      lr: LR_FIELD,
-      lrDecay: NONNEG,
-      weightDecay: NONNEG,
-      initialAccumulatorValue: NONNEG,
-      eps: NONNEG,
-      maximize: BOOL,
-    },
-    defaultLr: 1e-2,
-    build: (o, lr) => adagrad({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  rmsprop: {
-    fields: {
-      lr: LR_FIELD,
-      alpha: UNIT,
-      eps: NONNEG,
-      weightDecay: NONNEG,
-      momentum: NONNEG,
-      centered: BOOL,
-      maximize: BOOL,
-    },
-    defaultLr: 1e-2,
-    build: (o, lr) => rmsprop({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adadelta: {
-    fields: { lr: LR_FIELD, rho: UNIT, eps: NONNEG, weightDecay: NONNEG, maximize: BOOL },
-    defaultLr: 1.0,
-    build: (o, lr) => adadelta({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adam: {
-    fields: { lr: LR_FIELD, ...ADAMS, amsgrad: BOOL, debias: BOOL },
-    defaultLr: 1e-3,
-    build: (o, lr) => adam({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adamw: {
-    fields: { lr: LR_FIELD, ...ADAMS, amsgrad: BOOL },
-    defaultLr: 1e-3,
-    build: (o, lr) => adamw({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adamax: {
-    fields: { lr: LR_FIELD, ...ADAMS },
-    defaultLr: 2e-3,
-    build: (o, lr) => adamax({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  nadam: {
-    fields: { lr: LR_FIELD, ...ADAMS, momentumDecay: NONNEG },
-    defaultLr: 2e-3,
-    build: (o, lr) => nadam({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  radam: {
-    fields: { lr: LR_FIELD, ...ADAMS },
-    defaultLr: 1e-3,
-    build: (o, lr) => radam({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  lion: {
-    fields: { lr: LR_FIELD, b1: BETA, b2: BETA, weightDecay: NONNEG, maximize: BOOL },
-    defaultLr: 1e-4,
-    build: (o, lr) => lion({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  lamb: {
-    fields: { lr: LR_FIELD, ...ADAMS },
-    defaultLr: 1e-3,
-    build: (o, lr) => lamb({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-};
+/** The named optimizers of `optim`, by config name: derived from optim/registry.ts. */
+export const OPTIMIZERS = Object.fromEntries(
+  OPTIMIZER_NAMES.map((n) => [n, optimizerSpec(OPTIMIZER_REGISTRY[n] as OptimizerDeclaration)]),
+) as Readonly<Record<OptimizerName, OptimizerSpec>>;
 
 /** A clipping transformation: its fields and builder. */
 export interface ClipSpec {

@@ -10,18 +10,7 @@ import { DEFAULT_THRESHOLDS, resolveThresholds } from '../monitor/thresholds.js'
 import type { HealthThresholds } from '../monitor/thresholds.js';
 import { VERDICT_KINDS, type VerdictKind } from '../monitor/types.js';
 import type { ActivationName } from '../nn/activations.js';
-import type { AdadeltaOptions } from '../optim/adadelta.js';
-import type { AdagradOptions } from '../optim/adagrad.js';
-import type { AdamOptions } from '../optim/adam.js';
-import type { AdamaxOptions } from '../optim/adamax.js';
-import type { AdamwOptions } from '../optim/adamw.js';
 import type { EmaOptions } from '../optim/ema.js';
-import type { EmaMomentumOptions } from '../optim/ema-momentum.js';
-import type { LambOptions } from '../optim/lamb.js';
-import type { LionOptions } from '../optim/lion.js';
-import type { NadamOptions } from '../optim/nadam.js';
-import type { RadamOptions } from '../optim/radam.js';
-import type { RmspropOptions } from '../optim/rmsprop.js';
 import type { ScaleByAdadeltaOptions } from '../optim/scale-by-adadelta.js';
 import type { ScaleByAdamOptions } from '../optim/scale-by-adam.js';
 import type { ScaleByAdamaxOptions } from '../optim/scale-by-adamax.js';
@@ -32,8 +21,11 @@ import type { ScaleByRadamOptions } from '../optim/scale-by-radam.js';
 import type { ScaleByRmsOptions } from '../optim/scale-by-rms.js';
 import type { ScaleByRssOptions } from '../optim/scale-by-rss.js';
 import type { ScaleByTrustRatioOptions } from '../optim/scale-by-trust-ratio.js';
-import type { SgdOptions } from '../optim/sgd.js';
 import type { TraceOptions } from '../optim/trace.js';
+import type {
+  NamedOptimizerSection,
+  OptimizerName as RegistryOptimizerName,
+} from '../optim/registry.js';
 import type { ConstantOptions } from '../schedule/constant.js';
 import type { CosineOptions } from '../schedule/cosine.js';
 import type { CosineWarmRestartsOptions } from '../schedule/cosine-warm-restarts.js';
@@ -230,37 +222,11 @@ export type LossConfig =
   | { name: 'mse' }
   | { name: 'huber'; delta?: number };
 
-/** Names of the optimizers a config can use (the named optimizers of optim/). */
-export type OptimizerName =
-  | 'sgd'
-  | 'emaMomentum'
-  | 'adagrad'
-  | 'rmsprop'
-  | 'adadelta'
-  | 'adam'
-  | 'adamw'
-  | 'adamax'
-  | 'nadam'
-  | 'radam'
-  | 'lion'
-  | 'lamb';
+/** Names of the optimizers a config can use (optim/registry.ts). */
+export type OptimizerName = RegistryOptimizerName;
 
-type Lr<O> = Omit<O, 'lr'> & { lr?: number };
-
-/** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0). */
-export type NamedOptimizerConfig =
-  | ({ name: 'sgd'; lr: number } & Omit<SgdOptions, 'lr'>)
-  | ({ name: 'emaMomentum'; lr: number } & Omit<EmaMomentumOptions, 'lr'>)
-  | ({ name: 'adagrad' } & Lr<AdagradOptions>)
-  | ({ name: 'rmsprop' } & Lr<RmspropOptions>)
-  | ({ name: 'adadelta' } & Lr<AdadeltaOptions>)
-  | ({ name: 'adam' } & Lr<AdamOptions>)
-  | ({ name: 'adamw' } & Lr<AdamwOptions>)
-  | ({ name: 'adamax' } & Lr<AdamaxOptions>)
-  | ({ name: 'nadam' } & Lr<NadamOptions>)
-  | ({ name: 'radam' } & Lr<RadamOptions>)
-  | ({ name: 'lion' } & Lr<LionOptions>)
-  | ({ name: 'lamb' } & Lr<LambOptions>);
+/** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0); derived from optim/registry.ts. */
+export type NamedOptimizerConfig = NamedOptimizerSection;
 
 /** Names of the clipping transformations (clip/). */
 export type ClipName =
