@@ -2,6 +2,7 @@
 // (monitor first) from a LabConfig, and trains step by step. DOM-free: it runs in the Web
 // Worker and in Node tests alike.
 import {
+  ConfigError,
   argmax,
   clip,
   data,
@@ -119,29 +120,42 @@ function lrSchedule(c: LabConfig): schedule.Schedule | number {
   }
 }
 
+/** A lab menu entry as a registered optimizer (optim/registry.ts) with its preset options. */
+interface LabOptimizer {
+  readonly optimizer: optim.OptimizerName;
+  readonly options: (c: LabConfig) => Record<string, unknown>;
+}
+
+const NONE = (): Record<string, unknown> => ({});
+
+/** The lab's optimizer menu ids: each names a registered optimizer, lr and weight decay added. */
+const LAB_OPTIMIZERS: Readonly<Record<string, LabOptimizer>> = {
+  sgd: { optimizer: 'sgd', options: NONE },
+  momentum: { optimizer: 'sgd', options: (c) => ({ momentum: c.mom }) },
+  nesterov: {
+    optimizer: 'sgd',
+    options: (c) => ({ momentum: Math.max(c.mom, 1e-6), nesterov: true }),
+  },
+  ema: { optimizer: 'emaMomentum', options: (c) => ({ beta: Math.min(c.mom, 0.999) }) },
+  adagrad: { optimizer: 'adagrad', options: NONE },
+  rmsprop: { optimizer: 'rmsprop', options: NONE },
+  adam: { optimizer: 'adam', options: NONE },
+  adamw: { optimizer: 'adamw', options: NONE },
+  lion: { optimizer: 'lion', options: NONE },
+};
+
 function optimizerOf(c: LabConfig): GradientTransformation<unknown> {
-  const lr = lrSchedule(c);
-  const wd = c.wd;
-  switch (c.opt) {
-    case 'sgd':
-      return optim.sgd({ lr, weightDecay: wd });
-    case 'momentum':
-      return optim.sgd({ lr, momentum: c.mom, weightDecay: wd });
-    case 'nesterov':
-      return optim.sgd({ lr, momentum: Math.max(c.mom, 1e-6), nesterov: true, weightDecay: wd });
-    case 'ema':
-      return optim.emaMomentum({ lr, beta: Math.min(c.mom, 0.999), weightDecay: wd });
-    case 'adagrad':
-      return optim.adagrad({ lr, weightDecay: wd });
-    case 'rmsprop':
-      return optim.rmsprop({ lr, weightDecay: wd });
-    case 'adamw':
-      return optim.adamw({ lr, weightDecay: wd });
-    case 'lion':
-      return optim.lion({ lr, weightDecay: wd });
-    default:
-      return optim.adam({ lr, weightDecay: wd });
-  }
+  const entry = LAB_OPTIMIZERS[c.opt];
+  // An unknown id is an error, not silently Adam.
+  if (entry === undefined)
+    throw new ConfigError(
+      `lab: opt = ${JSON.stringify(c.opt)} is not a known optimizer; expected one of ${Object.keys(LAB_OPTIMIZERS).join(', ')}`,
+    );
+  return optim.createOptimizer(entry.optimizer, {
+    ...entry.options(c),
+    lr: lrSchedule(c),
+    weightDecay: c.wd,
+  });
 }
 
 function clipOf(c: LabConfig): GradientTransformation<unknown> | null {
