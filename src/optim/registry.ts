@@ -3,6 +3,7 @@
 // runner (conformance/optim.ts), the playground's pickers (web/) and the public `optim`
 // namespace — reads it. Adding an optimizer: its file (declaration + factory), its test, and
 // one line below.
+import { ADABELIEF } from './adabelief.js';
 import { ADADELTA } from './adadelta.js';
 import { ADAGRAD } from './adagrad.js';
 import { ADAM } from './adam.js';
@@ -30,6 +31,7 @@ export * from './nadam.js';
 export * from './radam.js';
 export * from './lion.js';
 export * from './lamb.js';
+export * from './adabelief.js';
 
 import type { OptimizerDeclaration, OptionsOf } from './declare.js';
 import type { GradientTransformation } from './types.js';
@@ -48,6 +50,7 @@ export const OPTIMIZER_REGISTRY = {
   radam: RADAM,
   lion: LION,
   lamb: LAMB,
+  adabelief: ADABELIEF,
 } as const satisfies Readonly<Record<string, OptimizerDeclaration>>;
 
 /** The name of a registered optimizer. */
