@@ -22,6 +22,8 @@ import type { ScaleByRmsOptions } from '../optim/scale-by-rms.js';
 import type { ScaleByRssOptions } from '../optim/scale-by-rss.js';
 import type { ScaleByTrustRatioOptions } from '../optim/scale-by-trust-ratio.js';
 import type { TraceOptions } from '../optim/trace.js';
+import type { ClipName as RegistryClipName } from '../clip/registry.js';
+import type { ScheduleName as RegistryScheduleName } from '../schedule/registry.js';
 import type {
   NamedOptimizerSection,
   OptimizerName as RegistryOptimizerName,
@@ -228,9 +230,8 @@ export type OptimizerName = RegistryOptimizerName;
 /** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0); derived from optim/registry.ts. */
 export type NamedOptimizerConfig = NamedOptimizerSection;
 
-/** Names of the clipping transformations (clip/). */
-export type ClipName =
-  'byValue' | 'byNorm' | 'byGlobalNorm' | 'byBlockRms' | 'agc' | 'autoClip' | 'zClip' | 'spikeClip';
+/** Names of the clipping transformations (clip/registry.ts). */
+export type ClipName = RegistryClipName;
 
 /** A clipping transformation and its options (thresholds > 0). */
 export type ClipConfig =
@@ -289,21 +290,8 @@ export type OptimizerConfig =
   | (NamedOptimizerConfig & { skipNonFinite?: boolean })
   | { chain: TransformConfig[]; skipNonFinite?: boolean };
 
-/** Names of the learning-rate schedules a config can use (schedule/). */
-export type ScheduleName =
-  | 'constant'
-  | 'step'
-  | 'multiStep'
-  | 'exponential'
-  | 'inverseTime'
-  | 'inverseSqrt'
-  | 'polynomial'
-  | 'cosine'
-  | 'cosineWarmRestarts'
-  | 'linear'
-  | 'warmupCosine'
-  | 'oneCycle'
-  | 'cyclic';
+/** Names of the learning-rate schedules a config can use (schedule/registry.ts). */
+export type ScheduleName = RegistryScheduleName;
 
 /**
  * The learning-rate schedule. Its base value (baseLr, warmupCosine's peak, oneCycle's maxLr) is
