@@ -10,10 +10,16 @@ export interface NumberField {
 
 /**
  * The type and range of one option of a transformation, or of one field of a config section:
- * the one format the library's option checks, the config parser and the generated JSON Schema
- * read (train/config-validate.ts re-exports it).
+ * the one format the library's option checks, the config parser and the JSON Schema of the
+ * config (train/config-schema.ts: `doc` becomes the field's description) read;
+ * train/config-validate.ts re-exports it.
  */
-export type FieldSpec = { required?: boolean } & (
+export type FieldSpec = {
+  /** The field must be present. */
+  required?: boolean;
+  /** What the field means, one line (the JSON Schema's description; the range is added). */
+  doc?: string;
+} & (
   | NumberField
   | { type: 'boolean' }
   | { type: 'string' }

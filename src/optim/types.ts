@@ -62,7 +62,7 @@ export interface GradientTransformation<S = unknown> {
    * gradients followed by `applyUpdates` (the float32 rounding of every intermediate the unfused
    * chain stores is reproduced), so that which path ran never shows in results or checkpoints.
    * `.grad` is never written; `grads`, when given, belongs to the caller and may be overwritten.
-   * The {@link Optimizer} facade uses it when every parameter has a gradient, and `chain` has
+   * The {@link optim.Optimizer | Optimizer} facade uses it when every parameter has a gradient, and `chain` has
    * one exactly when its last link has one (earlier links run `update` on a copy first).
    */
   applyInPlace?(params: Params, state: S, ctx?: StepContext, grads?: Params): S;

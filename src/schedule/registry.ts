@@ -1,17 +1,7 @@
 // The registry of learning-rate schedules: for each name its options with types and ranges
 // (FieldSpec), the option a base learning rate fills, the option that defaults to the run's
 // length, and how to build it. Adding a schedule: its file, its test, one entry here.
-import type { FieldSpecs } from '../optim/field-spec.js';
-import {
-  BOOL,
-  INT0,
-  INT1,
-  NONNEG,
-  POS,
-  UNIT,
-  optionsWithout as opts,
-  req,
-} from '../optim/option-fields.js';
+import type { FieldSpec, FieldSpecs } from '../optim/field-spec.js';
 import { constant } from './constant.js';
 import { cosine } from './cosine.js';
 import { cosineWarmRestarts } from './cosine-warm-restarts.js';
@@ -28,6 +18,22 @@ import type { Schedule } from './types.js';
 import { warmupCosine } from './warmup-cosine.js';
 
 type JsonObject = Record<string, unknown>;
+
+// The field ranges schedules use (local: schedule/ imports only types from optim/).
+const POS = { type: 'number', min: 0, minExclusive: true } as const satisfies FieldSpec;
+const NONNEG = { type: 'number', min: 0 } as const satisfies FieldSpec;
+const UNIT = { type: 'number', min: 0, max: 1 } as const satisfies FieldSpec;
+const BOOL = { type: 'boolean' } as const satisfies FieldSpec;
+const INT1 = { type: 'number', integer: true, min: 1 } as const satisfies FieldSpec;
+const INT0 = { type: 'number', integer: true, min: 0 } as const satisfies FieldSpec;
+const req = <F extends FieldSpec>(f: F): F & { required: true } => ({ ...f, required: true });
+
+/** The section without its `name`, as the schedule's options object. */
+function opts<T>(o: JsonObject): T {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(o)) if (k !== 'name') out[k] = v;
+  return out as T;
+}
 
 /** A schedule: its fields, the library option the base lr fills, the length option that defaults to the run's steps, and its builder. */
 export interface ScheduleSpec {

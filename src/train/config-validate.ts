@@ -3,7 +3,8 @@ import { ConfigError, fmt } from '../errors.js';
 import type { FieldSpec, FieldSpecs, NumberField } from '../optim/field-spec.js';
 
 // The field format lives with the transformations' option declarations (optim/field-spec.ts), so
-// that an optimizer's options and its config fields are one declaration; re-exported here.
+// that an optimizer's options and its config fields are one declaration; re-exported here. The
+// same tables give the JSON Schema of the config (train/config-schema.ts).
 export type { FieldSpec, FieldSpecs, NumberField };
 
 /** A plain JSON object. */

@@ -122,7 +122,7 @@ export interface TrainDeps {
   now?: () => Date;
   /** Parent of default run directories (default 'runs'). */
   runsRoot?: string;
-  /** MNIST loader (default the `mnist` package). */
+  /** MNIST loader (default data.loadMnist, the bundled digits). */
   loadMnist?: MnistLoader;
 }
 
