@@ -44,6 +44,9 @@ const LAYERS = {
       ...BASE,
     ],
   },
+  // Sweeps expand train configs into points and run them (process pool, BullMQ); their report
+  // uses the report's charts and the experiments' chart type.
+  sweep: { imports: ['train', 'report', 'tensor', ...BASE], types: ['experiments'] },
   // The report renders experiment results and run logs: their types only.
   report: { imports: BASE, types: ['experiments', 'schedule'] },
   experiments: {
@@ -74,7 +77,7 @@ const ALLOW = [
     files: ['src/optim/buffers.ts', 'src/optim/fused-adam.ts'],
     layer: 'optim',
     imports: ['kernels'],
-    why: 'resident float32 arenas (allocF32Resident) and the fused wasm Adam step (adamF32)',
+    why: 'buffers from the kernels memory owner (allocArray/releaseArray) and the fused wasm Adam step (adamF32)',
   },
 ];
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byGlobalNorm } from '../src/clip/index.js';
-import { allocF32Resident } from '../src/kernels/backend.js';
+import { allocArray } from '../src/kernels/memory.js';
 import { gradientHealth } from '../src/monitor/index.js';
 import {
   Optimizer,
@@ -45,8 +45,8 @@ function makeParams(seed: number): Params {
   const params: Params = {};
   for (let i = 0; i < TENSORS; i++) {
     const n = i === TENSORS - 1 ? P - per * (TENSORS - 1) : per;
-    const p = new Tensor(rng.fillNormal(allocF32Resident(n)), [n], true);
-    p.grad = new Tensor(rng.fillNormal(allocF32Resident(n), 0, 1e-2), [n]);
+    const p = new Tensor(rng.fillNormal(allocArray('float32', n) as Float32Array), [n], true);
+    p.grad = new Tensor(rng.fillNormal(allocArray('float32', n) as Float32Array, 0, 1e-2), [n]);
     params[`layer${i}.weight`] = p;
   }
   return params;

@@ -1,6 +1,5 @@
 import { ConfigError, fmt } from '../errors.js';
-import type { TypedArray } from '../tensor/dtype.js';
-import { buffersLike } from './buffers.js';
+import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
@@ -57,12 +56,13 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
   const copyGradients = (params: Params): Params => {
     const names = namesOf(params);
     if (scratchFor !== params) {
-      // Resident (in the kernels' memory) where possible, as the gradients of a model are: the
-      // wasm step then reads the copy in place, and the links' loops see one kind of array.
-      const buffers = buffersLike(params, 0, true);
+      // Plain arrays: this copy lives in the closure, outside the state that Optimizer.dispose()
+      // gives back to the kernels' memory owner, so it must not take resident memory.
       scratch = {};
-      for (const n of names)
-        scratch[n] = new Tensor(buffers[n] as TypedArray, (params[n] as Tensor).shape);
+      for (const n of names) {
+        const p = params[n] as Tensor;
+        scratch[n] = new Tensor(allocData(p.dtype, p.size), p.shape);
+      }
       scratchFor = params;
     }
     for (let k = 0; k < names.length; k++) {
