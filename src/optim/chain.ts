@@ -127,6 +127,10 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
       }
     },
     ...(applyInPlace === undefined ? {} : { applyInPlace }),
+    restore(state) {
+      const states = state as unknown[];
+      links.forEach((t, i) => t.restore?.(states[i]));
+    },
     currentLr(state) {
       const states = state as unknown[];
       for (let i = 0; i < links.length; i++) {

@@ -98,3 +98,4 @@ export {
   type ResolvedOptions,
 } from './declare.js';
 export type { FieldSpec, FieldSpecs, NumberField } from './field-spec.js';
+export type { Range } from './validate.js';
