@@ -194,6 +194,9 @@ describe('fit', () => {
       get stopped() {
         return stop !== null;
       },
+      get stopReason() {
+        return stop;
+      },
     };
     const es = earlyStopping({
       monitor: 'val.accuracy',
