@@ -43,7 +43,10 @@ export function trainReportDocument(r: TrainReportInput): ReportDocument {
         ? 'warn'
         : 'pass';
   const badges: ReportBadge[] = [
-    { label: r.status === 'interrupted' ? `INTERRUPTED AT STEP ${s.steps}` : r.status.toUpperCase(), tone },
+    {
+      label: r.status === 'interrupted' ? `INTERRUPTED AT STEP ${s.steps}` : r.status.toUpperCase(),
+      tone,
+    },
     { label: `${s.steps} steps, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`, tone: 'info' },
     { label: seconds(s.timeMs), tone: 'info' },
   ];

@@ -72,7 +72,8 @@ export const trainSpec: CommandSpec = {
     'checkpoint-seconds': {
       type: 'string',
       valueName: 'S',
-      description: 'write checkpoint.json every S seconds while training (default 60; 0: only at the end)',
+      description:
+        'write checkpoint.json every S seconds while training (default 60; 0: only at the end)',
     },
     json: {
       type: 'boolean',
