@@ -260,7 +260,7 @@ async function prepareNew(
   const file = args.flags.config;
   if (typeof file !== 'string' || file.trim() === '')
     throw new UsageError(
-      `train: --config FILE (or --resume DIR) is required (usage: gradscope ${trainSpec.usage})`,
+      `train: --config FILE is required, or --resume DIR to continue a run (usage: gradscope ${trainSpec.usage})`,
     );
   const steps = numberFlag('train', 'steps', args.flags.steps, { integer: true, min: 1 });
   const outFlag = typeof args.flags.out === 'string' ? args.flags.out : undefined;
