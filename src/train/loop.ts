@@ -43,7 +43,7 @@ export interface TrainLoopOptions<B> {
   /** The batch of the coming step (`step` is the number it will have, 1-based). */
   next(step: number): B;
   /** Forward pass and loss of a batch: a scalar tensor. */
-  loss(batch: B, step: number): Tensor;
+  loss(batch: NoInfer<B>, step: number): Tensor;
   /** Train until this many steps are taken (counted from the start of the run). */
   steps: number;
   /** Steps already taken (a resumed run; default 0). */
@@ -59,7 +59,7 @@ export interface TrainLoopOptions<B> {
    */
   context?(step: Omit<LoopStep<B>, 'events' | 'nonFinite'>): StepContext | undefined;
   /** Hooks after every step, in order (divergence stops, recording, progress). */
-  callbacks?: readonly LoopCallback<B>[];
+  callbacks?: readonly LoopCallback<NoInfer<B>>[];
   /** A control shared with the caller (default: a fresh one, see {@link loopControl}). */
   control?: LoopControl;
 }
