@@ -20,8 +20,11 @@ export interface LoopStep<B> {
   batch: B;
   /** The loss as a number (NaN or ±Infinity on a non-finite step). */
   loss: number;
-  /** The loss tensor (its tape is still there: `traceNonFinite(lossTensor)` works). */
-  lossTensor: Tensor;
+  /**
+   * The loss tensor (its tape is still there: `traceNonFinite(lossTensor)` works); null for a
+   * step with hand-written gradients ({@link TrainLoopOptions.gradients}).
+   */
+  lossTensor: Tensor | null;
   /** The learning rate this step used (read before the step), undefined without one. */
   lr: number | undefined;
   /** The optimizer's events of this step (clipped, spike, nonFinite). */
@@ -30,8 +33,17 @@ export interface LoopStep<B> {
   nonFinite: boolean;
 }
 
-/** A synchronous hook of {@link trainLoop}, called after every step (in order). */
+/** A step before the optimizer took it: the batch, its loss, and gradients in every `.grad`. */
+export type PendingStep<B> = Omit<LoopStep<B>, 'events' | 'nonFinite'>;
+
+/** A synchronous hook of {@link trainLoop} (hooks are called in order). */
 export interface LoopCallback<B = unknown> {
+  /**
+   * After backward (the loss is known), before the optimizer step. Stopping here abandons the
+   * step: the optimizer does not take it and the loop ends with the steps taken before (for
+   * loops that measure first and update after, e.g. "stop once the loss is below a target").
+   */
+  beforeStep?(step: PendingStep<B>, control: LoopControl): void;
   /** After every step; may stop the loop with `control.stop(reason)`. */
   onStep?(step: LoopStep<B>, control: LoopControl): void;
 }
@@ -42,8 +54,14 @@ export interface TrainLoopOptions<B> {
   optimizer: Optimizer<unknown>;
   /** The batch of the coming step (`step` is the number it will have, 1-based). */
   next(step: number): B;
-  /** Forward pass and loss of a batch: a scalar tensor. */
-  loss(batch: NoInfer<B>, step: number): Tensor;
+  /** Forward pass and loss of a batch: a scalar tensor (backward is the loop's). */
+  loss?(batch: NoInfer<B>, step: number): Tensor;
+  /**
+   * Instead of `loss`: hand-written (analytic) gradients. Writes every parameter's `.grad` and
+   * returns the loss if it is known (undefined: the optimizer gets no loss); the loop does not
+   * zero the gradients or run backward then.
+   */
+  gradients?(batch: NoInfer<B>, step: number): number | void;
   /** Train until this many steps are taken (counted from the start of the run). */
   steps: number;
   /** Steps already taken (a resumed run; default 0). */
@@ -57,7 +75,7 @@ export interface TrainLoopOptions<B> {
    * Extra step context, called between backward and the optimizer step (e.g. metrics for
    * reduce-on-plateau). The loss is always passed as `ctx.loss`.
    */
-  context?(step: Omit<LoopStep<B>, 'events' | 'nonFinite'>): StepContext | undefined;
+  context?(step: PendingStep<B>): StepContext | undefined;
   /** Hooks after every step, in order (divergence stops, recording, progress). */
   callbacks?: readonly LoopCallback<NoInfer<B>>[];
   /** A control shared with the caller (default: a fresh one, see {@link loopControl}). */
@@ -92,6 +110,51 @@ export function loopControl(): LoopControl {
 }
 
 /**
+ * The first half of a step: reads the learning rate, zeroes the gradients, forward and loss
+ * (`loss(batch)`), backward, and hands the loss tensor to the monitor (so that a NaN is traced
+ * to the op that made it) — or, with `gradients`, lets it write the gradients by hand.
+ * @example const pending = computeGradients(opts, batch, 1); pending.loss
+ */
+export function computeGradients<B>(
+  options: TrainLoopOptions<B>,
+  batch: B,
+  step: number,
+): PendingStep<B> {
+  const { optimizer } = options;
+  const lr = optimizer.lr;
+  if (options.gradients !== undefined) {
+    const loss = options.gradients(batch, step);
+    const known = typeof loss === 'number';
+    const pending = { step, batch, loss: known ? loss : NaN, lossTensor: null, lr };
+    if (!known) withoutLoss.add(pending);
+    return pending;
+  }
+  if (options.loss === undefined)
+    throw new TypeError('trainLoop: give loss (forward + loss) or gradients (by hand)');
+  optimizer.zeroGrad();
+  const lossTensor = options.loss(batch, step);
+  const loss = lossTensor.item();
+  lossTensor.backward();
+  options.monitor?.watch(lossTensor);
+  return { step, batch, loss, lossTensor, lr };
+}
+
+/** Hand-gradient steps whose loss is unknown: the optimizer gets no loss for them. */
+const withoutLoss = new WeakSet<object>();
+
+/**
+ * The second half of a step: `optimizer.step({ ...context, loss })`.
+ * @example const s = applyStep(opts, computeGradients(opts, batch, 1)); s.events
+ */
+export function applyStep<B>(options: TrainLoopOptions<B>, pending: PendingStep<B>): LoopStep<B> {
+  const known = !withoutLoss.has(pending);
+  const extra = options.context?.(pending);
+  const events = options.optimizer.step(known ? { ...extra, loss: pending.loss } : extra);
+  const nonFinite = (known && !Number.isFinite(pending.loss)) || events.nonFinite === true;
+  return { ...pending, events, nonFinite };
+}
+
+/**
  * One optimization step, the one every training loop of gradscope takes: reads the learning
  * rate, zeroes the gradients, forward and loss (`loss(batch)`), backward, hands the loss tensor
  * to the monitor (so a NaN is traced to the op that made it), then `optimizer.step({ loss })`.
@@ -100,17 +163,7 @@ export function loopControl(): LoopControl {
  * @example const s = trainStep(opts, opts.next(1), 1); s.loss
  */
 export function trainStep<B>(options: TrainLoopOptions<B>, batch: B, step: number): LoopStep<B> {
-  const { optimizer } = options;
-  const lr = optimizer.lr;
-  optimizer.zeroGrad();
-  const lossTensor = options.loss(batch, step);
-  const loss = lossTensor.item();
-  lossTensor.backward();
-  options.monitor?.watch(lossTensor);
-  const partial = { step, batch, loss, lossTensor, lr };
-  const extra = options.context?.(partial);
-  const events = optimizer.step(extra === undefined ? { loss } : { ...extra, loss });
-  return { ...partial, events, nonFinite: !Number.isFinite(loss) || events.nonFinite === true };
+  return applyStep(options, computeGradients(options, batch, step));
 }
 
 /**
@@ -128,7 +181,10 @@ export function* trainLoop<B>(options: TrainLoopOptions<B>): Generator<LoopStep<
   const callbacks = options.callbacks ?? [];
   let step = options.startStep ?? 0;
   while (!control.stopped && step < options.steps) {
-    const s = trainStep(options, options.next(step + 1), step + 1);
+    const pending = computeGradients(options, options.next(step + 1), step + 1);
+    for (const c of callbacks) c.beforeStep?.(pending, control);
+    if (control.stopped) break;
+    const s = applyStep(options, pending);
     step = s.step;
     for (const c of callbacks) c.onStep?.(s, control);
     yield s;
