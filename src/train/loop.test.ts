@@ -128,6 +128,56 @@ describe('trainLoop', () => {
   });
 });
 
+describe('trainLoop: hand-written gradients and measure-first loops', () => {
+  it('gradients: the function writes .grad (no zeroGrad, no backward), the optimizer gets the loss it returns, if any', () => {
+    // f(x) = x²/2 by hand: g = x; SGD lr 0.5: x ← x/2 each step.
+    const x = tensor([8]);
+    const g = tensor([0]);
+    x.grad = g;
+    const xs: number[] = [];
+    const end = runLoop({
+      optimizer: new Optimizer({ x }, sgd({ lr: 0.5 })),
+      steps: 3,
+      next: () => null,
+      gradients: () => void (g.data[0] = x.data[0] as number),
+      callbacks: [
+        {
+          onStep(s) {
+            xs.push(x.data[0] as number);
+            expect(s.lossTensor).toBeNull();
+            expect(s.nonFinite).toBe(false); // no loss given: nothing to call non-finite
+          },
+        },
+      ],
+    });
+    expect(xs).toEqual([4, 2, 1]);
+    expect(end.steps).toBe(3);
+  });
+
+  it('beforeStep: stopping there abandons the step, so a measure-first loop stops without updating', () => {
+    // Same descent, measured before each update: stop once f(x) = x²/2 < 1 (x = 1 after 3 steps).
+    const x = tensor([8], { requiresGrad: true });
+    const fs: number[] = [];
+    const end = runLoop({
+      optimizer: new Optimizer({ x }, sgd({ lr: 0.5 })),
+      steps: 100,
+      next: () => null,
+      loss: () => mul(mean(mul(x, x)), tensor(0.5)),
+      callbacks: [
+        {
+          beforeStep(s, c) {
+            fs.push(s.loss);
+            if (s.loss < 1) c.stop('below 1');
+          },
+        },
+      ],
+    });
+    expect(fs).toEqual([32, 8, 2, 0.5]);
+    expect(end).toEqual({ steps: 3, stopReason: 'below 1' });
+    expect(x.data[0]).toBe(1);
+  });
+});
+
 describe('divergence stops as a callback', () => {
   // A loss that turns NaN from step 3 on: log of a negative number.
   function diverging(): TrainLoopOptions<number> {
