@@ -75,3 +75,36 @@ export function catchInterrupts(what: string, deps: InterruptDeps = {}): Interru
     },
   };
 }
+
+/**
+ * Thrown from a progress or monitor callback once a command's interrupt signal is aborted, to
+ * abandon a computation that cannot be saved half-way (an experiment run): it unwinds to the
+ * command, which writes what was complete and exits 130/143.
+ */
+export class InterruptedError extends Error {
+  /** What was running (the progress label). */
+  readonly during: string;
+
+  constructor(during: string) {
+    super(`interrupted during ${during}`);
+    this.name = 'InterruptedError';
+    this.during = during;
+  }
+}
+
+/**
+ * Throws an {@link InterruptedError} when `signal` is aborted; call it from callbacks that a
+ * long computation calls often (progress, monitor hooks).
+ * @example ctx.progress = (f, label) => { throwIfInterrupted(ints.signal, label); bar.update(f, label); };
+ */
+export function throwIfInterrupted(signal: AbortSignal, during: string): void {
+  if (signal.aborted) throw new InterruptedError(during);
+}
+
+/**
+ * The exit code for an aborted signal: 143 when its reason is 'SIGTERM', else 130.
+ * @example interruptExitCode(ints.signal) // 130 after Ctrl-C
+ */
+export function interruptExitCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? INTERRUPT_EXIT.SIGTERM : INTERRUPT_EXIT.SIGINT;
+}

@@ -21,7 +21,7 @@ import { verdictRecord } from '../../experiments/internal/flagship-common.js';
 import type { Verdict } from '../../monitor/types.js';
 import type { Checkpoint } from '../../train/checkpoint.js';
 import { readCheckpoint } from '../../train/checkpoint-node.js';
-import { catchInterrupts, INTERRUPT_EXIT, type Interrupts } from '../interrupt.js';
+import { catchInterrupts, interruptExitCode, type Interrupts } from '../interrupt.js';
 
 /** `gradscope train` spec. */
 export const trainSpec: CommandSpec = {
@@ -435,6 +435,7 @@ export async function trainCommand(
     deps.signal === undefined
       ? catchInterrupts('training', { write: (s) => void stderr.write(s) })
       : null;
+  const signal = deps.signal ?? (ints as Interrupts).signal;
   let summary: FitSummary;
   try {
     summary = await fit(run.model, run.optimizer, run.train, {
@@ -443,7 +444,7 @@ export async function trainCommand(
       runDir,
       monitor: run.monitor,
       checkpointEverySeconds: ckptSeconds,
-      signal: deps.signal ?? (ints as Interrupts).signal,
+      signal,
       ...(resumeFrom !== null ? { resumeFrom } : {}),
       log: quiet ? 'silent' : tty ? 'bar' : 'lines',
       write: tty ? write : lineWrite,
@@ -521,7 +522,7 @@ export async function trainCommand(
   if (json) out(JSON.stringify(result, null, 2));
   else for (const l of formatTrainSummary(result)) out(l);
   ints?.dispose();
-  if (status === 'interrupted') return ints?.exitCode ?? INTERRUPT_EXIT.SIGINT;
+  if (status === 'interrupted') return interruptExitCode(signal);
   if (report === null) return EXIT.error;
   return status === 'diverged' ? EXIT.failed : EXIT.ok;
 }
