@@ -1,4 +1,4 @@
-// A small convolutional network on the 8,000 / 2,000 MNIST split of the `mnist` package:
+// A small convolutional network on the 8,000 / 2,000 split of the 10,000 bundled MNIST digits:
 //   conv 5×5×16 (padding 2) – ReLU – max-pool 2 – conv 5×5×32 (padding 2) – ReLU – max-pool 2 – linear 1568→10,
 // Adam (lr 1e-3), batch 64, 5 epochs; prints the test accuracy and the time of every epoch.
 // Run: npx tsx examples/mnist-cnn.ts [seed]

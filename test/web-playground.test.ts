@@ -137,8 +137,10 @@ describe('playground (headless Chromium)', () => {
         `${f} names a node: module outside a getBuiltinModule lookup`,
       ).toBe(false);
     }
-    // MNIST ships as the package's digit files, fetched only when the lab trains on it.
-    expect(readdirSync(assets).filter((f) => f.endsWith('.json'))).toHaveLength(10);
+    // MNIST ships as the package's gzipped IDX digits: an asset (never inlined in the JS),
+    // fetched only when the lab trains on it.
+    expect(readdirSync(assets).filter((f) => /^mnist-10k-images.*\.gz$/.test(f))).toHaveLength(1);
+    for (const f of js) expect(statSync(join(assets, f)).size, f).toBeLessThan(1_000_000);
     const total = js.reduce((a, f) => a + statSync(join(assets, f)).size, 0);
     console.log(
       `web build: ${(buildMs / 1000).toFixed(1)} s, ${js.length} JS files, ${(total / 1024).toFixed(0)} KiB of JS`,

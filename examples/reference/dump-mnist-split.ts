@@ -1,4 +1,4 @@
-// Writes gradscope's 8,000 / 2,000 MNIST split (the `mnist` package, see src/data/mnist.ts) as raw
+// Writes gradscope's 8,000 / 2,000 MNIST split (the bundled digits, see src/data/mnist.ts) as raw
 // little-endian arrays for the PyTorch reference scripts next to this file:
 //   <dir>/train-x.bin, test-x.bin  float32 [n, 784], pixels k/255
 //   <dir>/train-y.bin, test-y.bin  int32 [n]

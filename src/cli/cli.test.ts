@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bundledReferencePath } from '../conformance/reference-node.js';
 import { main } from './main.js';
 
-const OPS = new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url).pathname;
-const OPTIM = new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url)
-  .pathname;
+const OPS = bundledReferencePath('torch-ops-reference.json');
+const OPTIM = bundledReferencePath('torch-optim-reference.json');
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -49,6 +49,23 @@ describe('gradscope conformance', () => {
     expect(j.failed).toBe(0);
   });
 
+  it('without FILE runs every bundled reference (41 ops + 42 optimizer cases)', async () => {
+    const r = await run('conformance', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as {
+      files: { file: string; passed: number; failed: number }[];
+      passed: number;
+      failed: number;
+    };
+    expect(j.files.map((f) => f.file)).toEqual([OPS, OPTIM]);
+    expect(j.files.map((f) => f.passed)).toEqual([41, 42]);
+    expect([j.passed, j.failed]).toEqual([83, 0]);
+    const text = await run('conformance', '--dtype', 'float32');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/torch-ops-reference\.json:/);
+    expect(text.out).toMatch(/all bundled references: 83 passed, 0 failed/);
+  });
+
   it('exits 1 and marks the case when a reference value is wrong', async () => {
     const file = JSON.parse((await import('node:fs')).readFileSync(OPS, 'utf8')) as {
       cases: { output: { data: number[] } }[];
@@ -73,9 +90,9 @@ describe('gradscope conformance', () => {
     expect(unknown.err).toMatch(
       /Unknown option '--fast'.*Allowed options: --dtype, --kernels, --json, --help/,
     );
-    const missing = await run('conformance');
-    expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/missing argument FILE/);
+    const extra = await run('conformance', OPS, OPTIM);
+    expect(extra.code).toBe(2);
+    expect(extra.err).toMatch(/unexpected argument/);
     expect((await run('nonsense')).code).toBe(2);
   });
 
@@ -83,6 +100,16 @@ describe('gradscope conformance', () => {
     const r = await run('conformance', '/nonexistent/ref.json');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot read FILE '\/nonexistent\/ref.json'/);
+  });
+});
+
+describe('gradscope --version', () => {
+  it("prints package.json's version", async () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const r = await run('--version');
+    expect([r.code, r.out]).toEqual([0, `gradscope ${pkg.version}`]);
   });
 });
 

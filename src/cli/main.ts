@@ -15,7 +15,9 @@ import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/r
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
+import { schemaCommand, schemaSpec } from './commands/schema.js';
 import { trainCommand, trainSpec } from './commands/train.js';
+import { packageVersion } from './version.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
 
@@ -24,6 +26,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [listSpec, listCommand],
   [runSpec, runCommand],
   [trainSpec, trainCommand],
+  [schemaSpec, schemaCommand],
   [reportSpec, reportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
@@ -61,7 +64,7 @@ export async function main(
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version') {
-    out('gradscope 0.1.0');
+    out(`gradscope ${packageVersion()}`);
     return EXIT.ok;
   }
   const entry = COMMANDS.find(([s]) => s.name === name);

@@ -12,6 +12,12 @@ export {
   CONFORMANCE_TOLERANCES,
   type ConformanceResult,
   type ConformanceSection,
+  type OptimConformanceOptions,
+  type ScheduleCaseRunner,
 } from './optim.js';
-export { runScheduleConformance, type ScheduleConformanceResult } from './schedules.js';
+export {
+  runScheduleConformance,
+  type ScheduleConformanceResult,
+  type ScheduleConformanceOptions,
+} from './schedules.js';
 export { compareArrays, type Comparison } from './compare.js';

@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { setKernels } from '../kernels/index.js';
 import { runOpsConformance, runOpsCase, type OpsCase } from './ops.js';
+import { readBundledReference } from './reference-node.js';
 
-const file = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: OpsCase[] };
+const file = readBundledReference<{ cases: OpsCase[] }>('torch-ops-reference.json');
 
 describe('ops conformance against PyTorch float64 reference', () => {
   for (const kernels of ['js', 'wasm'] as const) {

@@ -11,7 +11,9 @@ import { compareArrays, type Comparison } from './compare.js';
 
 /** A tensor as stored in a reference file: row-major data and its shape. */
 export interface RefTensor {
+  /** Sizes per axis. */
   shape: number[];
+  /** The elements in row-major order. */
   data: number[];
 }
 
@@ -29,8 +31,11 @@ export interface OpsCase {
 
 /** The verdict on one op case. */
 export interface OpsCaseResult extends Comparison {
+  /** The case's name in the reference file. */
   name: string;
+  /** The op it exercises. */
   op: string;
+  /** Always 'ops'. */
   section: 'ops';
   /** Why the case could not run (unknown op or argument, shape error...), if it failed to run. */
   error?: string;

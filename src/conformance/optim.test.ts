@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runOptimConformance, type ConformanceResult } from './optim.js';
+import { readBundledReference } from './reference-node.js';
 
-const REFERENCE = '/work/shared/reference/torch-optim-reference.json';
-const file: unknown = JSON.parse(readFileSync(new URL(`file://${REFERENCE}`), 'utf8'));
+const file = readBundledReference('torch-optim-reference.json');
 
 function summary(rs: ConformanceResult[]): string {
   return rs

@@ -24,8 +24,11 @@ export type ConformanceSection = 'optimizers' | 'clipping' | 'schedules';
 
 /** The outcome of one reference case. */
 export interface ConformanceResult {
+  /** The case's name in the reference file. */
   name: string;
+  /** Which part of the file the case comes from. */
   section: ConformanceSection;
+  /** Whether every step matched within the tolerances. */
   pass: boolean;
   /** Largest |actual − expected| over all steps and elements. */
   maxAbsErr: number;
@@ -295,7 +298,7 @@ function section(file: Record<string, unknown>, key: string): Record<string, unk
  * access here) in one dtype: every `optimizers` case (25 steps of the named optimizer from
  * params0, compared with PyTorch's parameters after each step) and every `clipping` case, plus
  * the `schedules` cases when a runner is given. Options are mapped generically
- * ({@link mapTorchOptions}); an unknown optimizer, kind or option fails its case with a clear
+ * (`mapTorchOptions`); an unknown optimizer, kind or option fails its case with a clear
  * `error` instead of being ignored.
  *
  * Tolerances ({@link CONFORMANCE_TOLERANCES}): float64 rtol 1e-10 (atol 1e-12 × scale), float32

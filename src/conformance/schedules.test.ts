@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { ConfigError, DataError } from '../errors.js';
 import { runScheduleConformance } from './schedules.js';
+import { readBundledReference } from './reference-node.js';
 
 interface RefCase {
   name: string;
@@ -10,12 +10,7 @@ interface RefCase {
   lrs: number[];
   metrics?: number[];
 }
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { schedules: RefCase[] };
+const ref = readBundledReference<{ schedules: RefCase[] }>('torch-optim-reference.json');
 const copy = (): RefCase[] => JSON.parse(JSON.stringify(ref.schedules)) as RefCase[];
 
 describe('runScheduleConformance', () => {

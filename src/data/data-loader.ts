@@ -33,7 +33,9 @@ export interface DataLoaderOptions {
 
 /** One batch: features [B, ...featureShape], and labels (Int32Array [B]) or targets [B, ...targetShape]. */
 export interface Batch {
+  /** The inputs, one row per sample: `[B, ...sampleShape]`. */
   x: Tensor;
+  /** The targets: class labels (Int32Array) or a regression Tensor `[B, ...targetShape]`. */
   y: Tensor | Int32Array;
   /** Dataset indices of the batch's rows, in order. */
   indices: Int32Array;
@@ -75,9 +77,13 @@ export interface DataLoaderState {
  * for (let epoch = 0; epoch < 3; epoch++) for (const { x, y } of loader) step(x, y);
  */
 export class DataLoader implements Iterable<Batch> {
+  /** Samples per batch (the last one may be smaller unless dropLast). */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a fresh seeded order. */
   readonly shuffle: boolean;
+  /** Whether a final batch smaller than batchSize is skipped. */
   readonly dropLast: boolean;
+  /** dtype of the batches' x (and of regression targets). */
   readonly dtype: DType;
   /** Number of samples iterated per epoch (after skipping invalid ones). */
   readonly numSamples: number;

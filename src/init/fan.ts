@@ -3,7 +3,9 @@ import { assertShape, type Shape } from '../tensor/shape.js';
 
 /** Fan-in and fan-out of a weight shape. */
 export interface Fans {
+  /** Inputs feeding each output unit: in · receptive field. */
   fanIn: number;
+  /** Outputs fed by each input unit: out · receptive field. */
   fanOut: number;
 }
 

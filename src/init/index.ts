@@ -19,4 +19,10 @@ export type { OrthogonalOptions } from './orthogonal.js';
 export { sparse } from './sparse.js';
 export type { SparseOptions } from './sparse.js';
 export { resolveInitializer } from './initializer.js';
-export type { Initializer, InitializerConfig, InitializerName, InitSpec } from './initializer.js';
+export type {
+  Initializer,
+  InitializerConfig,
+  InitializerName,
+  InitSpec,
+  LayerInitOptions,
+} from './initializer.js';

@@ -18,22 +18,27 @@ import { xavierNormal, xavierUniform, type XavierOptions } from './xavier.js';
  */
 export type Initializer = (shape: Shape, rng: Rng, dtype: DType) => TypedArray;
 
-/** Options accepted by the layer-facing forms (the output options are set by the layer). */
-type Opts<T> = Omit<T, 'dtype' | 'out'>;
+/**
+ * An initializer's options as a layer's `init` takes them: without `dtype` and `out`, which the
+ * layer sets.
+ */
+export type LayerInitOptions<T> = Omit<T, 'dtype' | 'out'>;
 
 /** An initializer by name with its options, e.g. `{ name: 'heNormal', mode: 'fanOut' }`. */
 export type InitializerConfig =
   | { name: 'zeros' }
   | { name: 'ones' }
   | { name: 'constant'; value: number }
-  | ({ name: 'uniform' } & Opts<UniformOptions>)
-  | ({ name: 'normal' } & Opts<NormalOptions>)
-  | ({ name: 'truncatedNormal' } & Opts<TruncatedNormalOptions>)
-  | ({ name: 'xavierUniform' | 'xavierNormal' } & Opts<XavierOptions>)
-  | ({ name: 'heUniform' | 'heNormal' | 'kaimingUniform' | 'kaimingNormal' } & Opts<KaimingOptions>)
-  | ({ name: 'lecunNormal' } & Opts<LecunOptions>)
-  | ({ name: 'orthogonal' } & Opts<OrthogonalOptions>)
-  | ({ name: 'sparse' } & Opts<SparseOptions>);
+  | ({ name: 'uniform' } & LayerInitOptions<UniformOptions>)
+  | ({ name: 'normal' } & LayerInitOptions<NormalOptions>)
+  | ({ name: 'truncatedNormal' } & LayerInitOptions<TruncatedNormalOptions>)
+  | ({ name: 'xavierUniform' | 'xavierNormal' } & LayerInitOptions<XavierOptions>)
+  | ({
+      name: 'heUniform' | 'heNormal' | 'kaimingUniform' | 'kaimingNormal';
+    } & LayerInitOptions<KaimingOptions>)
+  | ({ name: 'lecunNormal' } & LayerInitOptions<LecunOptions>)
+  | ({ name: 'orthogonal' } & LayerInitOptions<OrthogonalOptions>)
+  | ({ name: 'sparse' } & LayerInitOptions<SparseOptions>);
 
 /** The names usable as a string `init` option (with default options). */
 export type InitializerName = Exclude<InitializerConfig['name'], 'constant'>;

@@ -39,7 +39,7 @@ export interface HealthEpisodes {
 
 /**
  * The gradient-health transformation's state: plain numbers and typed arrays (it round-trips
- * through optim's serializeState), all allocated by {@link createHealthState}.
+ * through optim's serializeState), all allocated by `createHealthState`.
  */
 export interface HealthState {
   /** Updates seen: the index of the next step. */

@@ -162,7 +162,7 @@ function spanOf(views: readonly TypedArray[]): TypedArray | null {
  * @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html
  */
 export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
-  /** Training mode (true) or evaluation mode (false); set with {@link Module.train} / {@link Module.eval}. */
+  /** Training mode (true) or evaluation mode (false); set with `train()` / `eval()`. */
   training = true;
   private readonly ownParams = new Map<string, Tensor>();
   private readonly ownBuffers = new Map<string, Tensor>();

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -10,6 +9,7 @@ import { Linear } from './linear.js';
 import type { AnyModule } from './module.js';
 import { MaxPool2d } from './pooling.js';
 import { GRU, LSTM, RNN } from './recurrent.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
 // Conformance of the layers against PyTorch (float64 reference vectors): the reference weights
 // are loaded through loadStateDict, the layer runs forward, and backward is seeded with the
@@ -29,12 +29,7 @@ interface RefCase {
   grads: RefTensor[];
 }
 
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: RefCase[] };
+const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 
 function byName(name: string): RefCase {
   const c = ref.cases.find((k) => k.name === name);

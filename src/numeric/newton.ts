@@ -25,6 +25,7 @@ export interface NewtonOptions {
 
 /** Everything a Newton run did, for plots and tables. */
 export interface NewtonResult {
+  /** How the run ended: converged, or the failure it diagnosed. */
   status: NewtonStatus;
   /** The last iterate (the root when converged). */
   x: number;

@@ -4,7 +4,9 @@ import { twoProductError } from './two-product.js';
 
 /** A complex number re + i·im. */
 export interface Complex {
+  /** Real part. */
   re: number;
+  /** Imaginary part. */
   im: number;
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
@@ -15,13 +14,9 @@ import {
   refCaseMismatches,
   type RefCase,
 } from '../../test/op-test-utils.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: RefCase[] };
+const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 
 const runners: Record<string, (c: RefCase) => (i: Tensor[]) => Tensor> = {
   conv2d: (c) => (i) =>

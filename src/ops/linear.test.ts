@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
@@ -9,13 +8,9 @@ import {
   type RefCase,
 } from '../../test/op-test-utils.js';
 import { linear } from './linear.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: RefCase[] };
+const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 const cases = ref.cases.filter((c) => c.op === 'linear');
 
 describe('linear', () => {

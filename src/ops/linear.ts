@@ -7,7 +7,10 @@ import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 import { linearBackwardF32, linearForwardF32, type LinearAct } from '../kernels/index.js';
 
-/** Activations {@link linear} can fuse into its output pass. */
+/**
+ * Activations {@link linear} can fuse into its output pass.
+ * @inline
+ */
 export type LinearActivation = 'relu' | 'tanh';
 
 /**

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
@@ -11,13 +10,9 @@ import {
   type RefCase,
 } from '../../test/op-test-utils.js';
 import { bceWithLogits, crossEntropy, huber, mse, nllLoss } from './losses.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: RefCase[] };
+const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 
 function f64(values: number[], shape: number[] = [values.length], requiresGrad = false): Tensor {
   return new Tensor(Float64Array.from(values), shape, requiresGrad);

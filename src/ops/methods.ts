@@ -12,27 +12,49 @@ declare module '../tensor/tensor.js' {
   // Method sugar (x.add(y).relu().sum()) for the most used ops; each is the function of the
   // same name in ops/, with the same semantics and VJP.
   interface Tensor {
+    /** Elementwise `this + b` with broadcasting (ops `add`). */
     add(b: TensorLike): Tensor;
+    /** Elementwise `this − b` with broadcasting (ops `sub`). */
     sub(b: TensorLike): Tensor;
+    /** Elementwise `this · b` with broadcasting (ops `mul`). */
     mul(b: TensorLike): Tensor;
+    /** Elementwise `this / b` with broadcasting (ops `div`). */
     div(b: TensorLike): Tensor;
+    /** Elementwise `this ** b` with broadcasting (ops `pow`). */
     pow(b: TensorLike): Tensor;
+    /** Elementwise `−this` (ops `neg`). */
     neg(): Tensor;
+    /** Elementwise `eˣ` (ops `exp`). */
     exp(): Tensor;
+    /** Elementwise natural logarithm (ops `log`). */
     log(): Tensor;
+    /** Elementwise square root (ops `sqrt`). */
     sqrt(): Tensor;
+    /** Elementwise absolute value (ops `abs`). */
     abs(): Tensor;
+    /** Elementwise hyperbolic tangent (ops `tanh`). */
     tanh(): Tensor;
+    /** Elementwise logistic sigmoid 1/(1 + e⁻ˣ) (ops `sigmoid`). */
     sigmoid(): Tensor;
+    /** Elementwise max(x, 0) (ops `relu`). */
     relu(): Tensor;
+    /** Matrix product `this @ b`, batched over leading dimensions (ops `matmul`). */
     matmul(b: Tensor): Tensor;
+    /** Sum over `axis` (all axes when omitted) (ops `sum`). */
     sum(axis?: Axes, keepDims?: boolean): Tensor;
+    /** Mean over `axis` (all axes when omitted) (ops `mean`). */
     mean(axis?: Axes, keepDims?: boolean): Tensor;
+    /** Maximum over `axis` (all axes when omitted) (ops `max`). */
     max(axis?: Axes, keepDims?: boolean): Tensor;
+    /** Minimum over `axis` (all axes when omitted) (ops `min`). */
     min(axis?: Axes, keepDims?: boolean): Tensor;
+    /** The same data with a new shape of the same size (ops `reshape`). */
     reshape(shape: Shape): Tensor;
+    /** Swaps two axes, the last two by default (ops `transpose`). */
     transpose(axis0?: number, axis1?: number): Tensor;
+    /** Reorders the axes by `perm` (ops `permute`). */
     permute(perm: readonly number[]): Tensor;
+    /** Converts to another dtype; the gradient is converted back (ops `astype`). */
     astype(dtype: DType): Tensor;
   }
 }

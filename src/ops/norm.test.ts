@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
@@ -10,13 +9,9 @@ import {
   type RefCase,
 } from '../../test/op-test-utils.js';
 import { batchNorm, layerNorm } from './norm.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: RefCase[] };
+const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 
 describe('norm: PyTorch reference', () => {
   const ln = ref.cases.filter((c) => c.op === 'layerNorm');

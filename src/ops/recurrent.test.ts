@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
@@ -16,13 +15,9 @@ import { RNN } from '../nn/recurrent.js';
 import { add, mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { gru, lstm, rnnTanh, type RnnResult } from './recurrent.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-ops-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { cases: RefCase[] };
+const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 
 type Opt = Tensor | null | undefined;
 /** One calling convention for the three cells (c0 is ignored by rnnTanh and gru). */

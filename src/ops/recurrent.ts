@@ -7,7 +7,10 @@ import { rnnTanhBackwardF32, rnnTanhForwardF32 } from '../kernels/index.js';
 import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 
-/** Result of {@link rnnTanh} and {@link gru}: every hidden state and the last one. */
+/**
+ * Result of {@link rnnTanh} and {@link gru}: every hidden state and the last one.
+ * @inline
+ */
 export interface RnnResult {
   /** h_1..h_T, shape `[T, B, H]`. */
   output: Tensor;
@@ -15,7 +18,10 @@ export interface RnnResult {
   hLast: Tensor;
 }
 
-/** Result of {@link lstm}. */
+/**
+ * Result of {@link lstm}.
+ * @inline
+ */
 export interface LstmResult extends RnnResult {
   /** c_T, shape `[B, H]`. */
   cLast: Tensor;

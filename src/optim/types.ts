@@ -55,7 +55,7 @@ export interface GradientTransformation<S = unknown> {
    */
   currentLr?(state: S): number | undefined;
   /**
-   * Optional fused step, used by the {@link Optimizer} facade when every parameter has a
+   * Optional fused step, used by the {@link optim.Optimizer | Optimizer} facade when every parameter has a
    * gradient: reads each parameter's `.grad`, computes its update and adds it to the parameter in
    * one pass over memory (p ← p + update(g)), and returns the new state. Must give exactly the
    * same bits, parameters and state, as `update` on a copy of the gradients followed by

@@ -31,17 +31,25 @@ export const VERDICT_COLORS: Readonly<Record<string, string>> = {
 
 /** One series of a line chart: `y` against `x` (default: the index 0, 1, 2, ...). */
 export interface Series {
+  /** Legend name. */
   name: string;
+  /** x values (default: the index 0, 1, 2, …). */
   x?: ArrayLike<number>;
+  /** y values (non-finite ones leave a gap). */
   y: ArrayLike<number>;
 }
 
 /** Options of {@link lineChart}. */
 export interface LineChartOptions {
+  /** Chart id, unique in the report (names the SVG and its anchor). */
   id: string;
+  /** Title above the chart. */
   title: string;
+  /** The lines, drawn in order and coloured by name. */
   series: readonly Series[];
+  /** x axis title. */
   xLabel?: string;
+  /** y axis title. */
   yLabel?: string;
   /** Log scale on y (values ≤ 0 are dropped). */
   logY?: boolean;
@@ -53,7 +61,9 @@ export interface LineChartOptions {
   interpolate?: 'linear' | 'step-after' | 'monotone';
   /** Most points kept per series; longer series keep each bucket's min and max (spikes survive). */
   maxPoints?: number;
+  /** Plot width in pixels (default: the report's standard size). */
   width?: number;
+  /** Plot height in pixels (default: the report's standard size). */
   height?: number;
   /** Accessible description (defaults to the title and the series names). */
   description?: string;
@@ -218,7 +228,9 @@ export function lineChart(opts: LineChartOptions): ChartSpec {
 
 /** Options of {@link heatmap}. */
 export interface HeatmapOptions {
+  /** Chart id, unique in the report (names the SVG and its anchor). */
   id: string;
+  /** Title above the chart. */
   title: string;
   /** Row labels, top to bottom (e.g. layer names, input side first). */
   rows: readonly string[];
@@ -228,7 +240,9 @@ export interface HeatmapOptions {
   values: readonly ArrayLike<number | null>[];
   /** Colour by log10(value) (default true): gradient norms span orders of magnitude. */
   log10?: boolean;
+  /** x axis title. */
   xLabel?: string;
+  /** y axis title. */
   yLabel?: string;
   /** Colour legend title (default "log10 value" or "value"). */
   colorLabel?: string;
@@ -236,8 +250,11 @@ export interface HeatmapOptions {
   maxColumns?: number;
   /** Vega colour scheme (default 'viridis'). */
   scheme?: string;
+  /** Plot width in pixels (default: the report's standard size). */
   width?: number;
+  /** Plot height in pixels (default: the report's standard size). */
   height?: number;
+  /** Accessible description (default: the title and what is drawn). */
   description?: string;
 }
 
@@ -386,12 +403,17 @@ export function heatmap(opts: HeatmapOptions): ChartSpec {
 
 /** Options of {@link verdictTimeline}. */
 export interface VerdictTimelineOptions {
+  /** Chart id, unique in the report (names the SVG and its anchor). */
   id?: string;
+  /** Title above the chart. */
   title?: string;
+  /** The verdict records to draw: one mark each, one lane per run. */
   verdicts: readonly VerdictRecord[];
   /** x axis extent [0, steps] (default: the verdicts' range). */
   steps?: number;
+  /** Plot width in pixels (default: the report's standard size). */
   width?: number;
+  /** Accessible description (default: the title and what is drawn). */
   description?: string;
 }
 
@@ -495,7 +517,9 @@ export function verdictTimeline(opts: VerdictTimelineOptions): ChartSpec {
 
 /** Options of {@link lrScheduleChart}. */
 export interface LrScheduleChartOptions {
+  /** Chart id, unique in the report (names the SVG and its anchor). */
   id?: string;
+  /** Title above the chart. */
   title?: string;
   /** One schedule, or several by name (drawn as separate series). */
   schedule: Schedule | Readonly<Record<string, Schedule>>;
@@ -503,8 +527,11 @@ export interface LrScheduleChartOptions {
   steps: number;
   /** Most sampled steps (default 400; every step when steps ≤ samples). */
   samples?: number;
+  /** Log scale on y (values ≤ 0 are dropped). */
   logY?: boolean;
+  /** Plot width in pixels (default: the report's standard size). */
   width?: number;
+  /** Plot height in pixels (default: the report's standard size). */
   height?: number;
 }
 
@@ -558,7 +585,9 @@ export function lrScheduleChart(opts: LrScheduleChartOptions): ChartSpec {
 
 /** One bar of {@link barChart}. */
 export interface Bar {
+  /** Category on the x axis. */
   label: string;
+  /** Bar height. */
   value: number;
   /** Bars of the same label and different groups stand side by side, coloured by group. */
   group?: string;
@@ -566,18 +595,27 @@ export interface Bar {
 
 /** Options of {@link barChart}. */
 export interface BarChartOptions {
+  /** Chart id, unique in the report (names the SVG and its anchor). */
   id: string;
+  /** Title above the chart. */
   title: string;
+  /** The bars, in order. */
   bars: readonly Bar[];
+  /** x axis title. */
   xLabel?: string;
+  /** y axis title. */
   yLabel?: string;
+  /** Log scale on y (values ≤ 0 are dropped). */
   logY?: boolean;
   /** Print each bar's value on it (default true). */
   labels?: boolean;
   /** d3 number format of the labels (default '.3~g'). */
   format?: string;
+  /** Plot width in pixels (default: the report's standard size). */
   width?: number;
+  /** Plot height in pixels (default: the report's standard size). */
   height?: number;
+  /** Accessible description (default: the title and what is drawn). */
   description?: string;
 }
 

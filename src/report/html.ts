@@ -4,19 +4,25 @@ import { REPORT_CSS } from './style.js';
 
 /** A small coloured label in a header ("PASS", "3/4 criteria", "quick"). */
 export interface ReportBadge {
+  /** The badge's text. */
   label: string;
+  /** Its colour: pass (green), fail (red), warn (amber), info (blue). */
   tone: 'pass' | 'fail' | 'warn' | 'info';
 }
 
 /** A plain table (its cells are text; numbers are formatted like measured values). */
 export interface ReportTable {
+  /** Caption above the table. */
   caption?: string;
+  /** Column headings. */
   columns: readonly string[];
+  /** The rows, one cell per column (null: an empty cell). */
   rows: readonly (readonly (string | number | boolean | null)[])[];
 }
 
 /** One section of a report: a heading, then text, criteria, a table, charts and details, in that order. */
 export interface ReportSection {
+  /** The section's heading. */
   title: string;
   /** Anchor id (default: derived from the position). */
   id?: string;
@@ -26,17 +32,28 @@ export interface ReportSection {
   text?: string;
   /** The pass/fail table: criterion, expected, measured, pass. */
   criteria?: readonly Criterion[];
+  /** A plain table after the criteria. */
   table?: ReportTable;
+  /** Charts (Vega-Lite specs), rendered to inline SVG. */
   charts?: readonly ChartSpec[];
   /** A collapsed block of preformatted text (e.g. the run records as JSON). */
-  details?: { summary: string; body: string };
+  details?: {
+    /** The block's one-line label. */
+    summary: string;
+    /** The preformatted text. */
+    body: string;
+  };
 }
 
 /** A whole report. */
 export interface ReportDocument {
+  /** The page title and top heading. */
   title: string;
+  /** A line under the title. */
   subtitle?: string;
+  /** Badges next to the title (e.g. the overall pass/fail). */
   badges?: readonly ReportBadge[];
+  /** The sections, in order. */
   sections: readonly ReportSection[];
   /** Shown in the footer as given (the caller decides; rendering stays pure). */
   generatedAt?: string;

@@ -1,7 +1,9 @@
 /**
  * Reports: chart builders (Vega-Lite specs with inline data), SVG rendering with Vega's headless
  * renderer, and self-contained HTML pages. Browser-safe; the Node writers are in
- * `write-node.ts` and `run-logs-node.ts`.
+ * `write-node.ts` and `run-logs-node.ts`. Import from `gradscope/report` (Vega and Vega-Lite are
+ * optional peer dependencies, loaded on the first chart).
+ * @module gradscope/report
  */
 export {
   barChart,

@@ -9,23 +9,38 @@ import type { VerdictRecord } from '../experiments/types.js';
 
 /** One scalar time series (loss, lr, val.accuracy, ...) of one run. */
 export interface ScalarSeries {
+  /** The run it comes from. */
   run: string;
+  /** The logged value, e.g. 'train.loss'. */
   name: string;
+  /** Steps of the points. */
   steps: number[];
+  /** Values at those steps. */
   values: number[];
 }
 
 /** Per-layer gradient norms of one run over steps (values[layer][k] at steps[k]; null = not logged). */
 export interface LayerNormSeries {
+  /** The run it comes from. */
   run: string;
+  /** Steps of the columns. */
   steps: number[];
-  layers: { name: string; values: (number | null)[] }[];
+  /** One row per layer, input side first. */
+  layers: {
+    /** The layer's name. */
+    name: string;
+    /** Its gradient norm at each step (null: not logged). */
+    values: (number | null)[];
+  }[];
 }
 
 /** What the logs of a run directory contained. */
 export interface RunLogs {
+  /** Scalar metrics over steps (losses, accuracies, lr, …). */
   scalars: ScalarSeries[];
+  /** Per-layer gradient norms over steps, one per run. */
   gradNorms: LayerNormSeries[];
+  /** The monitor's verdicts. */
   verdicts: VerdictRecord[];
   /** Files read (relative names). */
   files: string[];

@@ -1,18 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { cyclic } from './cyclic.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
 interface RefCase {
   name: string;
   options: Record<string, unknown>;
   lrs: number[];
 }
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { schedules: RefCase[] };
+const ref = readBundledReference<{ schedules: RefCase[] }>('torch-optim-reference.json');
 
 describe('cyclic', () => {
   for (const name of ['cyclic_triangular', 'cyclic_triangular2', 'cyclic_exp_range']) {

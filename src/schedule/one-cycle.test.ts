@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { oneCycle } from './one-cycle.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
 interface RefCase {
   name: string;
   options: Record<string, unknown>;
   lrs: number[];
 }
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { schedules: RefCase[] };
+const ref = readBundledReference<{ schedules: RefCase[] }>('torch-optim-reference.json');
 
 // Relative closeness: the phase formulas round (e.g. 1 + ((0.04 − 1)/2)·2 is 0.04 + 4e-17).
 const near = (a: number, b: number, rtol = 1e-14): void =>

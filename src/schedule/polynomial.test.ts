@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { polynomial } from './polynomial.js';
 import { linear } from './linear.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
 interface RefCase {
   name: string;
   options: Record<string, number>;
   lrs: number[];
 }
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { schedules: RefCase[] };
+const ref = readBundledReference<{ schedules: RefCase[] }>('torch-optim-reference.json');
 const refCase = (name: string): RefCase => {
   const c = ref.schedules.find((s) => s.name === name);
   if (!c) throw new Error(`no reference case ${name}`);

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { ConfigError, DataError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Params, StepContext } from '../optim/types.js';
 import { reduceOnPlateau, type ReduceOnPlateauOptions } from './reduce-on-plateau.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
 /** Runs the transformation on a one-element update of 1 per step and returns the applied scales. */
 function scales(options: ReduceOnPlateauOptions, contexts: (StepContext | undefined)[]): number[] {
@@ -21,19 +21,14 @@ const losses = (xs: number[]): StepContext[] => xs.map((loss) => ({ loss }));
 
 describe('reduceOnPlateau', () => {
   it('matches PyTorch ReduceLROnPlateau (reference case "plateau", reductions at 24, 29, 34 and the minLr floor at 39)', () => {
-    const ref = JSON.parse(
-      readFileSync(
-        new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url),
-        'utf8',
-      ),
-    ) as {
+    const ref = readBundledReference<{
       schedules: {
         name: string;
         options: ReduceOnPlateauOptions;
         lrs: number[];
         metrics: number[];
       }[];
-    };
+    }>('torch-optim-reference.json');
     const c = ref.schedules.find((s) => s.name === 'plateau');
     if (!c) throw new Error('no plateau case');
     const base = c.options.baseLr as number;

@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { step } from './step-decay.js';
 import { multiStep } from './multi-step.js';
 import { exponential } from './exponential.js';
+import { readBundledReference } from '../conformance/reference-node.js';
 
 interface RefCase {
   name: string;
   options: Record<string, unknown>;
   lrs: number[];
 }
-const ref = JSON.parse(
-  readFileSync(
-    new URL('../../../shared/reference/torch-optim-reference.json', import.meta.url),
-    'utf8',
-  ),
-) as { schedules: RefCase[] };
+const ref = readBundledReference<{ schedules: RefCase[] }>('torch-optim-reference.json');
 const refCase = (name: string): RefCase => {
   const c = ref.schedules.find((s) => s.name === name);
   if (!c) throw new Error(`no reference case ${name}`);

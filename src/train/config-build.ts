@@ -51,6 +51,10 @@ import type { FitOptions } from './fit.js';
 import type { MetricName } from './metrics.js';
 import { terminateOnNonFinite } from './terminate-on-non-finite.js';
 
+/**
+ * A gradient transformation of any state.
+ * @inline
+ */
 type Tx = GradientTransformation<unknown>;
 
 /**
@@ -356,7 +360,7 @@ function monitorOf(m: TrainConfig['monitor']): MonitorConfig | null {
 
 /** Options of {@link buildTrainRun}. */
 export interface TrainRunOptions {
-  /** Loads MNIST (default data.loadMnist, the `mnist` package). */
+  /** Loads MNIST (default data.loadMnist, the bundled digits). */
   loadMnist?: MnistLoader;
   /** Train for this many steps instead of train.epochs / train.steps (a quick try of a config). */
   steps?: number;
@@ -366,13 +370,17 @@ export interface TrainRunOptions {
 export interface TrainRun {
   /** The validated config (with `steps` applied). */
   config: TrainConfig;
+  /** What the data set is: classification or regression, shapes, classes. */
   task: TaskInfo;
+  /** The model, initialized from train.seed. */
   model: Module<[Tensor], Tensor>;
   /** The optimizer over the model: monitor (if on) → clipping → optimizer, as one chain. */
   optimizer: Optimizer<unknown>;
   /** The gradient-health monitor, first in the chain, with the model's probes attached (or null). */
   monitor: GradientHealth | null;
+  /** The training set. */
   train: Dataset;
+  /** The test set (null when testSamples is 0). */
   test: Dataset | null;
   /** Steps the run will take if nothing stops it. */
   totalSteps: number;
@@ -407,7 +415,7 @@ function describeModel(m: ModelConfig, task: TaskInfo): string {
  * Builds what a config describes — data, model, the transformation chain (monitor first, then
  * clipping, then the optimizer with its schedule), the loss, metrics and callbacks — as the
  * arguments of {@link fit}. Validates the config first (ConfigError naming the field). Browser-safe
- * (MNIST comes from the `mnist` package, or `options.loadMnist`).
+ * (MNIST: the bundled digits of data.loadMnist, or `options.loadMnist`).
  * @example
  * const run = await buildTrainRun(parseTrainConfig(json));
  * const summary = await fit(run.model, run.optimizer, run.train, { ...run.fit, runDir: 'runs/x' });

@@ -16,16 +16,25 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface SequenceModelOptions {
   /** 'rnn' (tanh), 'lstm' or 'gru'. */
   cell: 'rnn' | 'lstm' | 'gru';
+  /** Features per time step (I). */
   inputSize: number;
+  /** Hidden units per layer (H). */
   hiddenSize: number;
   /** Output width of the head (classes, or 1 for a regression target). */
   outputSize: number;
+  /** Stacked recurrent layers (default 1). */
   numLayers?: number;
+  /** Dropout between stacked layers, in [0, 1) (default 0). */
   dropout?: number;
+  /** Learn biases (default true). */
   bias?: boolean;
+  /** Initializer of the input weights (and of the recurrent ones unless recurrentInit). */
   init?: InitSpec;
+  /** Initializer of the recurrent weights, e.g. 'orthogonal'. */
   recurrentInit?: InitSpec;
+  /** Initializer of the biases. */
   biasInit?: InitSpec;
+  /** dtype of the parameters (default: the global default dtype). */
   dtype?: DType;
   /** Generator of every init, drawn in order: the recurrent stack, then the head. */
   rng: Rng;
@@ -93,10 +102,15 @@ export interface CnnOptions {
   pool: 'max' | 'avg' | 'none';
   /** Hidden Linear widths after flattening. */
   hidden: readonly number[];
+  /** Output width (the number of classes). */
   outputSize: number;
+  /** Activation after each convolution and hidden Linear. */
   activation: ActivationName;
+  /** Weight initializer of every layer. */
   init?: InitSpec;
+  /** Bias initializer of every layer. */
   biasInit?: InitSpec;
+  /** dtype of the parameters (default: the global default dtype). */
   dtype?: DType;
   /** Generator of every init, drawn layer by layer. */
   rng: Rng;

@@ -10,8 +10,16 @@ export interface NumberField {
   integer?: boolean;
 }
 
-/** The field types a config section is checked against. */
-export type FieldSpec = { required?: boolean } & (
+/**
+ * The field types a config section is checked against. The same tables give the JSON Schema of
+ * the config (train/config-schema.ts): `doc` becomes the field's description there.
+ */
+export type FieldSpec = {
+  /** The field must be present. */
+  required?: boolean;
+  /** What the field means, one line (the JSON Schema's description; the range is added). */
+  doc?: string;
+} & (
   | NumberField
   | { type: 'boolean' }
   | { type: 'string' }

@@ -78,6 +78,7 @@ export type InitConfig = InitializerName | InitializerConfig;
  * (all widths, checked against the data).
  */
 export interface MlpModelConfig {
+  /** The model kind. */
   name: 'mlp';
   /** Hidden layer widths, e.g. [128, 64]; [] is a linear model. */
   hidden?: number[];
@@ -104,6 +105,7 @@ export interface MlpModelConfig {
  * sequence, then a Linear head on the last step's hidden state.
  */
 export interface RecurrentModelConfig {
+  /** The cell: tanh RNN, LSTM or GRU. */
   name: 'rnn' | 'lstm' | 'gru';
   /** Hidden units per layer. */
   hiddenSize: number;
@@ -127,6 +129,7 @@ export interface RecurrentModelConfig {
  * output Linear.
  */
 export interface CnnModelConfig {
+  /** The model kind. */
   name: 'cnn';
   /** Output channels of each convolution, e.g. [16, 32]. */
   channels: number[];
@@ -159,6 +162,7 @@ export type SequenceTaskName =
  * `numSamples` / `testSamples` keep the first N of each split (the splits are class-interleaved).
  */
 export interface MnistDataConfig {
+  /** The data set. */
   name: 'mnist';
   /** Training samples used (default 8000, all). */
   numSamples?: number;
@@ -168,6 +172,7 @@ export interface MnistDataConfig {
 
 /** A toy 2-D set (spiral, circles, moons, xor, gauss); training and test points come from one draw. */
 export interface Toy2dDataConfig {
+  /** Which toy set. */
   name: Toy2dDataName;
   /** Training points (spiral: per class), default 200 (spiral 100). */
   numSamples?: number;
@@ -185,16 +190,21 @@ export interface Toy2dDataConfig {
 
 /** A mixture of isotropic Gaussians (data.gaussianMixture); defaults from the preset (heInit). */
 export interface GaussianMixtureDataConfig {
+  /** The data set. */
   name: 'gaussianMixture';
   /** 'heInit' (10 classes in 32-d, the default) or 'glorotSaturation' (9 classes in 256-d). */
   preset?: 'heInit' | 'glorotSaturation';
+  /** Mixture components, one per class (default the preset's). */
   numClasses?: number;
+  /** Input dimension (default the preset's). */
   dim?: number;
   /** Training samples (default the preset's). */
   numSamples?: number;
   /** Test samples (default a quarter of numSamples; 0: no evaluation). */
   testSamples?: number;
+  /** Std of the class means around 0 (default the preset's). */
   meanStd?: number;
+  /** Std of the points around their class mean (default the preset's). */
   noiseStd?: number;
   /** Seed of the draw (default train.seed). */
   seed?: number;
@@ -205,6 +215,7 @@ export interface GaussianMixtureDataConfig {
  * `numSamples` sequences of length T (no length jitter), plus `testSamples` fresh ones.
  */
 export interface SequenceDataConfig {
+  /** Which sequence task. */
   name: SequenceTaskName;
   /** Sequence length (>= 10, randomPermutation >= 1). */
   T: number;
@@ -245,22 +256,20 @@ export type OptimizerName =
   | 'lion'
   | 'lamb';
 
-type Lr<O> = Omit<O, 'lr'> & { lr?: number };
-
 /** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0). */
 export type NamedOptimizerConfig =
   | ({ name: 'sgd'; lr: number } & Omit<SgdOptions, 'lr'>)
   | ({ name: 'emaMomentum'; lr: number } & Omit<EmaMomentumOptions, 'lr'>)
-  | ({ name: 'adagrad' } & Lr<AdagradOptions>)
-  | ({ name: 'rmsprop' } & Lr<RmspropOptions>)
-  | ({ name: 'adadelta' } & Lr<AdadeltaOptions>)
-  | ({ name: 'adam' } & Lr<AdamOptions>)
-  | ({ name: 'adamw' } & Lr<AdamwOptions>)
-  | ({ name: 'adamax' } & Lr<AdamaxOptions>)
-  | ({ name: 'nadam' } & Lr<NadamOptions>)
-  | ({ name: 'radam' } & Lr<RadamOptions>)
-  | ({ name: 'lion' } & Lr<LionOptions>)
-  | ({ name: 'lamb' } & Lr<LambOptions>);
+  | ({ name: 'adagrad' } & Omit<AdagradOptions, 'lr'> & { lr?: number })
+  | ({ name: 'rmsprop' } & Omit<RmspropOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adadelta' } & Omit<AdadeltaOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adam' } & Omit<AdamOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adamw' } & Omit<AdamwOptions, 'lr'> & { lr?: number })
+  | ({ name: 'adamax' } & Omit<AdamaxOptions, 'lr'> & { lr?: number })
+  | ({ name: 'nadam' } & Omit<NadamOptions, 'lr'> & { lr?: number })
+  | ({ name: 'radam' } & Omit<RadamOptions, 'lr'> & { lr?: number })
+  | ({ name: 'lion' } & Omit<LionOptions, 'lr'> & { lr?: number })
+  | ({ name: 'lamb' } & Omit<LambOptions, 'lr'> & { lr?: number });
 
 /** Names of the clipping transformations (clip/). */
 export type ClipName =
@@ -423,19 +432,27 @@ export interface TrainLoopConfig {
  * });
  */
 export interface TrainConfig {
+  /** The JSON Schema the file follows (`gradscope schema`), for editors; ignored. */
+  $schema?: string;
   /** Run name (the default run directory's suffix). */
   name?: string;
   /** Free text, kept in the run directory. */
   description?: string;
+  /** The network. */
   model: ModelConfig;
+  /** The data set. */
   data: DataConfig;
+  /** The loss (default crossEntropy for classes, mse for regression). */
   loss?: LossConfig;
+  /** A named optimizer or a chain of transformations. */
   optimizer: OptimizerConfig;
+  /** The learning-rate schedule (its base value is the optimizer's lr). */
   schedule?: ScheduleConfig;
   /** Clipping applied to the gradients before the optimizer (one rule or several, in order). */
   clip?: ClipConfig | ClipConfig[];
   /** The gradient-health monitor: true, false, or its options (default off). */
   monitor?: boolean | MonitorConfig;
+  /** The training loop: how long, batches, seeds, evaluation and logging. */
   train: TrainLoopConfig;
   /** Run directory (the command line's --out takes precedence). */
   out?: string;
@@ -449,6 +466,7 @@ export interface TrainConfig {
 export interface TaskInfo {
   /** The data set's name. */
   data: DataConfig['name'];
+  /** Class labels (cross-entropy) or real-valued targets (mse, huber). */
   kind: 'classification' | 'regression';
   /** Whether samples are sequences [T, I] (the recurrent models' input). */
   sequence: boolean;
@@ -582,7 +600,8 @@ const ACTIVATIONS: Readonly<Record<ActivationName, true>> = {
   softsign: true,
   identity: true,
 };
-const INIT_NAMES: Readonly<Record<InitializerConfig['name'], true>> = {
+/** @internal Every initializer name a config accepts (an object form may name any of them). */
+export const INIT_NAMES: Readonly<Record<InitializerConfig['name'], true>> = {
   zeros: true,
   ones: true,
   constant: true,
@@ -627,25 +646,42 @@ function checkInit(v: unknown, path: string): void {
   attempt(path, () => resolveInitializer(v as InitConfig)([4, 4], new Rng(0), 'float64'));
 }
 
+const BIAS: FieldSpec = { type: 'boolean', doc: 'Learn biases (default true)' };
 const MLP_FIELDS: FieldSpecs = {
-  hidden: { type: 'numbers', item: { type: 'number', integer: true, min: 1 } },
-  sizes: { type: 'numbers', item: { type: 'number', integer: true, min: 1 }, minLength: 2 },
-  activation: ACTIVATION,
-  init: INIT,
-  biasInit: INIT,
-  norm: { type: 'enum', values: ['none', 'layer', 'batch'] },
-  residual: { type: 'boolean' },
-  dropout: DROPOUT,
-  bias: { type: 'boolean' },
+  hidden: {
+    type: 'numbers',
+    item: { type: 'number', integer: true, min: 1 },
+    doc: 'Hidden layer widths, e.g. [128, 64]; [] is a linear model',
+  },
+  sizes: {
+    type: 'numbers',
+    item: { type: 'number', integer: true, min: 1 },
+    minLength: 2,
+    doc: 'All widths [in, hidden…, out] instead of hidden; in and out must match the data',
+  },
+  activation: { ...ACTIVATION, doc: "Hidden activation (default 'relu')" },
+  init: { ...INIT, doc: "Weight initializer (default PyTorch's U(±1/√fanIn))" },
+  biasInit: { ...INIT, doc: "Bias initializer (default PyTorch's U(±1/√fanIn))" },
+  norm: {
+    type: 'enum',
+    values: ['none', 'layer', 'batch'],
+    doc: "Normalisation after each hidden Linear (default 'none')",
+  },
+  residual: {
+    type: 'boolean',
+    doc: 'Residual connections around hidden blocks of equal width (default false)',
+  },
+  dropout: { ...DROPOUT, doc: 'Dropout probability after each hidden activation (default 0)' },
+  bias: BIAS,
 };
 const RECURRENT_FIELDS: FieldSpecs = {
-  hiddenSize: { ...POS_INT, required: true },
-  numLayers: POS_INT,
-  init: INIT,
-  recurrentInit: INIT,
-  biasInit: INIT,
-  dropout: DROPOUT,
-  bias: { type: 'boolean' },
+  hiddenSize: { ...POS_INT, required: true, doc: 'Hidden units per layer' },
+  numLayers: { ...POS_INT, doc: 'Stacked layers (default 1)' },
+  init: { ...INIT, doc: 'Initializer of the input weights (and of the recurrent ones)' },
+  recurrentInit: { ...INIT, doc: "Initializer of the recurrent weights, e.g. 'orthogonal'" },
+  biasInit: { ...INIT, doc: 'Initializer of the biases (default U(±1/√H))' },
+  dropout: { ...DROPOUT, doc: 'Dropout between stacked layers (default 0)' },
+  bias: BIAS,
 };
 const CNN_FIELDS: FieldSpecs = {
   channels: {
@@ -653,23 +689,40 @@ const CNN_FIELDS: FieldSpecs = {
     item: { type: 'number', integer: true, min: 1 },
     minLength: 1,
     required: true,
+    doc: 'Output channels of each convolution, e.g. [16, 32]',
   },
-  kernelSize: POS_INT,
-  pool: { type: 'enum', values: ['max', 'avg', 'none'] },
-  hidden: { type: 'numbers', item: { type: 'number', integer: true, min: 1 } },
-  activation: ACTIVATION,
-  init: INIT,
-  biasInit: INIT,
+  kernelSize: { ...POS_INT, doc: 'Odd kernel size (default 5)' },
+  pool: {
+    type: 'enum',
+    values: ['max', 'avg', 'none'],
+    doc: "Pooling after each convolution (default 'max')",
+  },
+  hidden: {
+    type: 'numbers',
+    item: { type: 'number', integer: true, min: 1 },
+    doc: 'Hidden Linear widths after the convolutions (default [])',
+  },
+  activation: { ...ACTIVATION, doc: "Activation (default 'relu')" },
+  init: { ...INIT, doc: 'Weight initializer of every layer' },
+  biasInit: { ...INIT, doc: 'Bias initializer of every layer' },
 };
 const MODEL_NAMES = ['mlp', 'rnn', 'lstm', 'gru', 'cnn'] as const;
+
+/** @internal The fields of the model section, by model name (the validator's and the JSON Schema's table). */
+export const MODEL_FIELDS: Readonly<Record<ModelConfig['name'], FieldSpecs>> = {
+  mlp: MLP_FIELDS,
+  rnn: RECURRENT_FIELDS,
+  lstm: RECURRENT_FIELDS,
+  gru: RECURRENT_FIELDS,
+  cnn: CNN_FIELDS,
+};
 
 function parseModel(v: unknown, task: TaskInfo): void {
   const path = 'model';
   const o = checkObject(v, path, 'an object with a name (mlp, rnn, lstm, gru or cnn)');
   const name = checkName(o, path, MODEL_NAMES, 'model');
   const what = `model "${name}"`;
-  const fields = name === 'mlp' ? MLP_FIELDS : name === 'cnn' ? CNN_FIELDS : RECURRENT_FIELDS;
-  checkFields(o, path, fields, what, ['name']);
+  checkFields(o, path, MODEL_FIELDS[name], what, ['name']);
   for (const k of ['init', 'biasInit', 'recurrentInit'])
     if (o[k] !== undefined) checkInit(o[k], joinPath(path, k));
   const dataName = `data.name = ${fmt(task.data)}`;
@@ -723,72 +776,87 @@ function parseModel(v: unknown, task: TaskInfo): void {
   }
 }
 
+const SAMPLES: FieldSpec = { ...POS_INT, doc: 'Training samples (default: the set’s)' };
+const TEST_SAMPLES: FieldSpec = { ...NONNEG_INT, doc: 'Test samples (0: no evaluation)' };
+const DATA_SEED: FieldSpec = { ...SEED, doc: 'Seed of the draw (default train.seed)' };
 const TOY_COMMON: FieldSpecs = {
-  numSamples: POS_INT,
-  testSamples: NONNEG_INT,
-  noise: { type: 'number', min: 0 },
-  seed: SEED,
+  numSamples: { ...SAMPLES, doc: 'Training points (spiral: per class), default 200 (spiral 100)' },
+  testSamples: TEST_SAMPLES,
+  noise: { type: 'number', min: 0, doc: 'Noise std (defaults per set)' },
+  seed: DATA_SEED,
+};
+const TOY_EXTRA: Readonly<Record<Toy2dDataName, FieldSpecs>> = {
+  spiral: { classes: { type: 'number', integer: true, min: 2, doc: 'Number of arms (default 3)' } },
+  circles: {
+    factor: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      minExclusive: true,
+      maxExclusive: true,
+      doc: 'Radius of the inner circle (default 0.5)',
+    },
+  },
+  moons: {},
+  xor: {},
+  gauss: {},
+};
+
+/** @internal The fields of the data section, by data set name (the validator's and the JSON Schema's table). */
+export const DATA_FIELDS: Readonly<Record<DataConfig['name'], FieldSpecs>> = {
+  mnist: { numSamples: SAMPLES, testSamples: TEST_SAMPLES },
+  ...(Object.fromEntries(TOY2D.map((n) => [n, { ...TOY_COMMON, ...TOY_EXTRA[n] }])) as Record<
+    Toy2dDataName,
+    FieldSpecs
+  >),
+  gaussianMixture: {
+    preset: {
+      type: 'enum',
+      values: Object.keys(MIXTURE_PRESETS),
+      doc: 'The defaults of the other fields (default heInit)',
+    },
+    numClasses: { type: 'number', integer: true, min: 2, doc: 'Mixture components (classes)' },
+    dim: { ...POS_INT, doc: 'Input dimension' },
+    numSamples: SAMPLES,
+    testSamples: TEST_SAMPLES,
+    meanStd: { type: 'number', min: 0, doc: 'Std of the class means' },
+    noiseStd: { type: 'number', min: 0, doc: 'Std of the points around their mean' },
+    seed: DATA_SEED,
+  },
+  ...(Object.fromEntries(
+    (Object.keys(SEQUENCES) as SequenceTaskName[]).map((n): [string, FieldSpecs] => [
+      n,
+      {
+        T: {
+          type: 'number',
+          integer: true,
+          min: SEQUENCES[n].minT,
+          required: true,
+          doc: 'Sequence length',
+        },
+        numSamples: { ...SAMPLES, doc: 'Training sequences (default 1000)' },
+        testSamples: { ...TEST_SAMPLES, doc: 'Test sequences (default 200; 0: no evaluation)' },
+        seed: DATA_SEED,
+      },
+    ]),
+  ) as Record<SequenceTaskName, FieldSpecs>),
 };
 
 function parseData(v: unknown): TaskInfo {
   const path = 'data';
   const o = checkObject(v, path, `an object with a name (${DATA_NAMES.join(', ')})`);
   const name = checkName(o, path, DATA_NAMES, 'data set');
-  const what = `data "${name}"`;
-  if (name === 'mnist') {
-    checkFields(o, path, { numSamples: POS_INT, testSamples: NONNEG_INT }, what, ['name']);
-  } else if (name === 'gaussianMixture') {
-    checkFields(
-      o,
-      path,
-      {
-        preset: { type: 'enum', values: Object.keys(MIXTURE_PRESETS) },
-        numClasses: { type: 'number', integer: true, min: 2 },
-        dim: POS_INT,
-        numSamples: POS_INT,
-        testSamples: NONNEG_INT,
-        meanStd: { type: 'number', min: 0 },
-        noiseStd: { type: 'number', min: 0 },
-        seed: SEED,
-      },
-      what,
-      ['name'],
-    );
-  } else if ((TOY2D as readonly string[]).includes(name)) {
-    const extra: FieldSpecs =
-      name === 'spiral'
-        ? { classes: { type: 'number', integer: true, min: 2 } }
-        : name === 'circles'
-          ? {
-              factor: {
-                type: 'number',
-                min: 0,
-                max: 1,
-                minExclusive: true,
-                maxExclusive: true,
-              },
-            }
-          : {};
-    checkFields(o, path, { ...TOY_COMMON, ...extra }, what, ['name']);
-  } else {
-    const f = SEQUENCES[name as SequenceTaskName];
-    checkFields(
-      o,
-      path,
-      {
-        T: { type: 'number', integer: true, min: f.minT, required: true },
-        numSamples: POS_INT,
-        testSamples: NONNEG_INT,
-        seed: SEED,
-      },
-      what,
-      ['name'],
-    );
-  }
+  checkFields(o, path, DATA_FIELDS[name], `data "${name}"`, ['name']);
   return taskOf(o as unknown as DataConfig);
 }
 
-const LOSSES: readonly LossName[] = ['crossEntropy', 'mse', 'huber'];
+/** @internal The options of each loss (the validator's and the JSON Schema's table). */
+export const LOSS_FIELDS: Readonly<Record<LossName, FieldSpecs>> = {
+  crossEntropy: { labelSmoothing: { type: 'number', min: 0, max: 1 } },
+  mse: {},
+  huber: { delta: { type: 'number', min: 0, minExclusive: true } },
+};
+const LOSSES = Object.keys(LOSS_FIELDS) as LossName[];
 
 function parseLoss(v: unknown, task: TaskInfo): void {
   if (v === undefined) return;
@@ -807,13 +875,7 @@ function parseLoss(v: unknown, task: TaskInfo): void {
       `a loss name (${LOSSES.join(', ')}) or { "name": ..., ...options }`,
     );
     name = checkName(o, path, LOSSES, 'loss');
-    const fields: FieldSpecs =
-      name === 'crossEntropy'
-        ? { labelSmoothing: { type: 'number', min: 0, max: 1 } }
-        : name === 'huber'
-          ? { delta: { type: 'number', min: 0, minExclusive: true } }
-          : {};
-    checkFields(o, path, fields, `loss "${name}"`, ['name']);
+    checkFields(o, path, LOSS_FIELDS[name], `loss "${name}"`, ['name']);
   }
   const p = typeof v === 'string' ? 'loss' : 'loss.name';
   if (name === 'crossEntropy' && task.kind !== 'classification')
@@ -826,30 +888,54 @@ function parseLoss(v: unknown, task: TaskInfo): void {
     );
 }
 
-const TRAIN_FIELDS: FieldSpecs = {
-  epochs: POS_INT,
-  steps: POS_INT,
-  batchSize: POS_INT,
-  seed: SEED,
-  shuffle: { type: 'boolean' },
+/** @internal The fields of the train section. */
+export const TRAIN_FIELDS: FieldSpecs = {
+  epochs: { ...POS_INT, doc: 'Epochs over the training data (give epochs, steps or both)' },
+  steps: { ...POS_INT, doc: 'Optimizer steps (with epochs: whichever ends first)' },
+  batchSize: { ...POS_INT, doc: 'Batch size (default 32)' },
+  seed: { ...SEED, doc: 'Seed of the model init, the data draw and the shuffling (default 0)' },
+  shuffle: { type: 'boolean', doc: 'Shuffle the training data every epoch (default true)' },
   evalEvery: {
     type: 'numberOrEnum',
     item: { type: 'number', integer: true, min: 1 },
     values: ['epoch'],
+    doc: "Evaluate every N steps or at the end of each epoch ('epoch', the default)",
   },
-  evalBatchSize: POS_INT,
-  logEvery: POS_INT,
-  checkpointEvery: NONNEG_INT,
-  dtype: { type: 'enum', values: ['float32', 'float64'] },
-  stopOnNonFinite: { type: 'boolean' },
-  earlyStopping: { type: 'custom', expected: 'an object (train.earlyStopping options)' },
+  evalBatchSize: { ...POS_INT, doc: 'Batch size of the evaluation (default 1000)' },
+  logEvery: { ...POS_INT, doc: 'Steps between metrics lines (default about 10 per epoch)' },
+  checkpointEvery: {
+    ...NONNEG_INT,
+    doc: 'Save a checkpoint every N steps (default 0: only at the end)',
+  },
+  dtype: {
+    type: 'enum',
+    values: ['float32', 'float64'],
+    doc: "dtype of the data and the parameters (default 'float32')",
+  },
+  stopOnNonFinite: {
+    type: 'boolean',
+    doc: 'Stop at the first NaN/Inf loss or gradient (default true)',
+  },
+  earlyStopping: {
+    type: 'custom',
+    expected: 'an object (train.earlyStopping options)',
+    doc: 'Stop when a metric stops improving',
+  },
 };
-const EARLY_STOPPING_FIELDS: FieldSpecs = {
-  monitor: { type: 'string' },
-  patience: POS_INT,
-  minDelta: { type: 'number', min: 0 },
-  mode: { type: 'enum', values: ['min', 'max', 'auto'] },
-  restoreBest: { type: 'boolean' },
+/** @internal The fields of train.earlyStopping. */
+export const EARLY_STOPPING_FIELDS: FieldSpecs = {
+  monitor: {
+    type: 'string',
+    doc: "The logged value to watch: 'val.loss' (default), 'val.accuracy', 'train.loss', …",
+  },
+  patience: { ...POS_INT, doc: 'Evaluations without improvement before stopping' },
+  minDelta: { type: 'number', min: 0, doc: 'The smallest change that counts as improvement' },
+  mode: {
+    type: 'enum',
+    values: ['min', 'max', 'auto'],
+    doc: 'Whether lower or higher is better (auto: from the name)',
+  },
+  restoreBest: { type: 'boolean', doc: 'Restore the best parameters when stopping' },
 };
 
 function parseTrain(v: unknown, task: TaskInfo, hasTest: boolean): void {
@@ -997,18 +1083,47 @@ function parseClip(v: unknown): void {
   );
 }
 
-const MONITOR_FIELDS: FieldSpecs = {
-  enabled: { type: 'boolean' },
-  every: POS_INT,
-  paramEvery: POS_INT,
-  updateRatio: { type: 'boolean' },
-  direction: { type: 'boolean' },
-  emitResolved: { type: 'boolean' },
-  historyLength: { type: 'number', integer: true, min: 2 },
-  thresholds: { type: 'custom', expected: 'an object of threshold overrides' },
-  detectors: { type: 'custom', expected: 'an object { kind: true | false }' },
-  logEvery: POS_INT,
+/** @internal The fields of the monitor section (when it is an object). */
+export const MONITOR_FIELDS: FieldSpecs = {
+  enabled: { type: 'boolean', doc: 'Default true when the section is present' },
+  every: { ...POS_INT, doc: 'Measure every k-th step (default 1)' },
+  paramEvery: { ...POS_INT, doc: 'Read the parameters every k-th check (default 10)' },
+  updateRatio: { type: 'boolean', doc: 'Measure the update ratio ‖Δp‖/‖p‖ (default true)' },
+  direction: {
+    type: 'boolean',
+    doc: 'Track the gradient direction for the oscillation detector (default false)',
+  },
+  emitResolved: { type: 'boolean', doc: "Also emit 'resolved' verdicts (default false)" },
+  historyLength: {
+    type: 'number',
+    integer: true,
+    min: 2,
+    doc: 'Points kept per time series (default 1000)',
+  },
+  thresholds: {
+    type: 'custom',
+    expected: 'an object of threshold overrides',
+    doc: 'Detector threshold overrides (monitor.DEFAULT_THRESHOLDS has the names and defaults)',
+  },
+  detectors: {
+    type: 'custom',
+    expected: 'an object { kind: true | false }',
+    doc: 'Turn detectors on or off by verdict kind, e.g. { "plateau": false }',
+  },
+  logEvery: {
+    ...POS_INT,
+    doc: 'Write a statistics line to monitor.jsonl every n-th check (default 10)',
+  },
 };
+
+/** @internal monitor.thresholds: every detector threshold, by name (monitor.DEFAULT_THRESHOLDS). */
+export const THRESHOLD_FIELDS: FieldSpecs = Object.fromEntries(
+  Object.keys(DEFAULT_THRESHOLDS).map((k) => [k, { type: 'number' } as FieldSpec]),
+);
+/** @internal monitor.detectors: each verdict kind on or off. */
+export const DETECTOR_FIELDS: FieldSpecs = Object.fromEntries(
+  VERDICT_KINDS.map((k) => [k, { type: 'boolean' } as FieldSpec]),
+);
 
 function parseMonitor(v: unknown): void {
   if (v === undefined || typeof v === 'boolean') return;
@@ -1017,33 +1132,68 @@ function parseMonitor(v: unknown): void {
   checkFields(o, path, MONITOR_FIELDS, 'monitor');
   if (o['thresholds'] !== undefined) {
     const t = checkObject(o['thresholds'], 'monitor.thresholds');
-    const fields: FieldSpecs = Object.fromEntries(
-      Object.keys(DEFAULT_THRESHOLDS).map((k) => [k, { type: 'number' } as FieldSpec]),
-    );
-    checkFields(t, 'monitor.thresholds', fields, 'monitor.thresholds');
+    checkFields(t, 'monitor.thresholds', THRESHOLD_FIELDS, 'monitor.thresholds');
     attempt('monitor.thresholds', () => resolveThresholds(t as Partial<HealthThresholds>));
   }
   if (o['detectors'] !== undefined) {
     const d = checkObject(o['detectors'], 'monitor.detectors');
-    const fields: FieldSpecs = Object.fromEntries(
-      VERDICT_KINDS.map((k) => [k, { type: 'boolean' } as FieldSpec]),
-    );
-    checkFields(d, 'monitor.detectors', fields, 'monitor.detectors');
+    checkFields(d, 'monitor.detectors', DETECTOR_FIELDS, 'monitor.detectors');
   }
 }
 
-const TOP_FIELDS: FieldSpecs = {
-  name: { type: 'string' },
-  description: { type: 'string' },
-  model: { type: 'custom', expected: 'an object', required: true },
-  data: { type: 'custom', expected: 'an object', required: true },
-  loss: { type: 'custom', expected: 'a loss name or object' },
-  optimizer: { type: 'custom', expected: 'an object', required: true },
-  schedule: { type: 'custom', expected: 'an object' },
-  clip: { type: 'custom', expected: 'an object or an array' },
-  monitor: { type: 'custom', expected: 'true, false or an object' },
-  train: { type: 'custom', expected: 'an object', required: true },
-  out: { type: 'string' },
+/** @internal The top-level keys of a train config. */
+export const TOP_FIELDS: FieldSpecs = {
+  name: { type: 'string', doc: "Run name (the default run directory's suffix)" },
+  description: { type: 'string', doc: 'Free text, kept in the run directory' },
+  model: {
+    type: 'custom',
+    expected: 'an object',
+    required: true,
+    doc: 'The network: mlp, rnn, lstm, gru or cnn, with its widths and initializers',
+  },
+  data: {
+    type: 'custom',
+    expected: 'an object',
+    required: true,
+    doc: 'The data set by name (mnist, toy 2-D sets, a Gaussian mixture, sequence tasks)',
+  },
+  loss: {
+    type: 'custom',
+    expected: 'a loss name or object',
+    doc: 'crossEntropy, mse or huber (default crossEntropy for classes, mse for regression)',
+  },
+  optimizer: {
+    type: 'custom',
+    expected: 'an object',
+    required: true,
+    doc: 'A named optimizer with its hyper-parameters, or a chain of transformations',
+  },
+  schedule: {
+    type: 'custom',
+    expected: 'an object',
+    doc: "The learning-rate schedule; its base value is the optimizer's lr",
+  },
+  clip: {
+    type: 'custom',
+    expected: 'an object or an array',
+    doc: 'Clipping applied to the gradients before the optimizer (one rule or several, in order)',
+  },
+  monitor: {
+    type: 'custom',
+    expected: 'true, false or an object',
+    doc: 'The gradient-health monitor: true, false, or its options (default off)',
+  },
+  train: {
+    type: 'custom',
+    expected: 'an object',
+    required: true,
+    doc: 'The training loop: how long, batches, seeds, evaluation and logging',
+  },
+  out: { type: 'string', doc: "Run directory (the command line's --out takes precedence)" },
+  $schema: {
+    type: 'string',
+    doc: 'The JSON Schema this file follows (for editors); gradscope ignores it.',
+  },
 };
 
 /** Whether the configured data set has a test split (testSamples not 0). */

@@ -48,6 +48,7 @@ function pairs(metrics: Record<string, number>): string {
  * @example const p = new ProgressReporter({ mode: 'lines', every: 50 }); p.start(1000); p.step(1, 2.3, 1e-3);
  */
 export class ProgressReporter {
+  /** The resolved display mode ('auto' chosen by whether the stream is a TTY). */
   readonly mode: 'bar' | 'lines' | 'silent';
   private readonly write: (text: string) => void;
   private readonly redrawMs: number;

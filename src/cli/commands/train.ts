@@ -146,7 +146,7 @@ export interface TrainDeps {
   now?: () => Date;
   /** Parent of default run directories (default 'runs'). */
   runsRoot?: string;
-  /** MNIST loader (default the `mnist` package). */
+  /** MNIST loader (default data.loadMnist, the bundled digits). */
   loadMnist?: MnistLoader;
   /** Stops training between two steps when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
   signal?: AbortSignal;

@@ -4,14 +4,28 @@
 // typed locally so that the core type-checks without @types/node.
 import type { ThreadHost, ThreadWorker } from './thread-host.js';
 
+/**
+ * The members of a `MessagePort` the thread host uses.
+ * @inline
+ */
 interface NodeMessagePort {
+  /** Sends `message`, moving the `transfer` objects. */
   postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  /** Lets the process exit while the port is open. */
   unref(): void;
+  /** Closes the port. */
   close(): void;
 }
+/**
+ * The members of a `Worker` the thread host uses.
+ * @inline
+ */
 interface NodeWorker {
+  /** Lets the process exit while the worker runs. */
   unref(): void;
+  /** Stops the worker; resolves to its exit code. */
   terminate(): Promise<number>;
+  /** Listens for the worker's error or exit. */
   on(event: 'error' | 'exit', listener: (arg: unknown) => void): void;
 }
 /**
@@ -29,6 +43,7 @@ export interface NodeWorkerThreads {
     },
   ) => NodeWorker;
   MessageChannel: new () => { port1: NodeMessagePort; port2: NodeMessagePort };
+  /** Takes one pending message off `port` synchronously (undefined when there is none). */
   receiveMessageOnPort(port: NodeMessagePort): { message: unknown } | undefined;
   isMainThread: boolean;
 }

@@ -45,6 +45,7 @@ export interface RnnBackwardExtras {
  */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  /** Grows the memory by `deltaPages` 64 KiB pages; returns the previous size in pages. */
   grow(deltaPages: number): number;
 }
 interface WasmApi {

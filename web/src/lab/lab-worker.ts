@@ -1,8 +1,10 @@
 // The lab's training loop, off the main thread: the page stays responsive however heavy the
 // network. Trains in time slices and posts progress, verdicts, evaluations and the decision
 // boundary.
+import { data } from '../../../src/index.js';
+import images from '../../../data/mnist-10k-images-idx3-ubyte.gz?url';
+import labels from '../../../data/mnist-10k-labels-idx1-ubyte.gz?url';
 import { LabEngine } from './engine.js';
-import { loadMnistAssets } from './mnist-assets.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -34,7 +36,7 @@ function yieldNow(): Promise<void> {
 }
 
 async function run(id: number, config: Parameters<typeof LabEngine.create>[0]): Promise<void> {
-  if (config.data === 'mnist') post({ type: 'loading', run: id, what: 'MNIST digits (≈21 MB)' });
+  if (config.data === 'mnist') post({ type: 'loading', run: id, what: 'MNIST digits (1.6 MB)' });
   let engine: LabEngine;
   try {
     engine = await LabEngine.create(
@@ -42,7 +44,8 @@ async function run(id: number, config: Parameters<typeof LabEngine.create>[0]): 
       (verdict) => {
         if (current === id) post({ type: 'verdict', run: id, verdict });
       },
-      loadMnistAssets,
+      // The bundled digits, emitted by Vite as assets of the site and fetched on first use.
+      () => data.loadMnist({ files: { images, labels } }),
     );
   } catch (e) {
     post({ type: 'error', run: id, message: (e as Error).message });
