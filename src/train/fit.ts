@@ -369,6 +369,7 @@ export async function fit(
         evalEvery,
         logEvery,
         checkpointEvery,
+        checkpointEverySeconds: ckptSeconds,
         metrics: metrics.map((m) => m.name),
         lossFn: options.lossFn ? options.lossFn.name || 'custom' : 'crossEntropy',
         callbacks: callbacks.length,
