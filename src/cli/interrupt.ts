@@ -1,5 +1,7 @@
+import { EXIT } from './exit-codes.js';
+
 /** Exit code of a command stopped by a signal: 128 + the signal's number (SIGINT 2, SIGTERM 15). */
-export const INTERRUPT_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+export const INTERRUPT_EXIT = { SIGINT: EXIT.sigint, SIGTERM: EXIT.sigterm } as const;
 
 /** The signals a long command stops cleanly on. */
 export type InterruptSignal = keyof typeof INTERRUPT_EXIT;
