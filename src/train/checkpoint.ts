@@ -164,6 +164,31 @@ function firstNonFinite(v: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * The first non-finite entry of a per-parameter buffer in an optimizer state: a record whose
+ * keys are all parameter names (Adam's mu/nu, a momentum trace), or null.
+ */
+function firstNonFiniteParamBuffer(
+  v: unknown,
+  path: string,
+  params: ReadonlyMap<string, unknown>,
+): string | null {
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof Tensor)
+    return null;
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+  if (!Array.isArray(v) && entries.length > 0 && entries.every(([k]) => params.has(k)))
+    return firstNonFinite(v, path);
+  for (const [k, x] of entries) {
+    const r = firstNonFiniteParamBuffer(
+      x,
+      Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`,
+      params,
+    );
+    if (r !== null) return r;
+  }
+  return null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -356,7 +381,9 @@ export function prepareRestore(
       fail(source, `optimizer state is malformed: ${e.message}`);
     }
     if (options.allowNonFinite !== true) {
-      const bad = firstNonFinite(decoded, 'optimizer.state');
+      // Per-parameter buffers (moments, traces: records keyed by parameter names) must be
+      // finite; the monitor's own statistics use NaN for "not measured" and are not checked.
+      const bad = firstNonFiniteParamBuffer(decoded, 'optimizer.state', own);
       if (bad !== null)
         fail(
           source,

@@ -12,7 +12,25 @@ export {
 export { accuracy, resolveMetrics, type Metric, type MetricName, type Targets } from './metrics.js';
 export type { Callback, TrainingControl, StepInfo, EpochInfo, EvalInfo } from './callback.js';
 export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
-export { terminateOnNonFinite } from './terminate-on-non-finite.js';
+export {
+  terminateOnNonFinite,
+  type TerminateOnNonFiniteOptions,
+} from './terminate-on-non-finite.js';
+export {
+  trainLoop,
+  trainStep,
+  computeGradients,
+  applyStep,
+  runLoop,
+  loopControl,
+  cycle,
+  type TrainLoopOptions,
+  type LoopStep,
+  type PendingStep,
+  type LoopCallback,
+  type LoopControl,
+  type LoopEnd,
+} from './loop.js';
 export { ProgressReporter, type ProgressMode, type ProgressOptions } from './progress.js';
 export { MemoryRunLog, toJsonSafe, type RunLog, type MetricsRecord } from './run-log.js';
 export {

@@ -14,6 +14,7 @@ import {
   schedule,
   softmax,
   tensor,
+  train,
   Rng,
   type Tensor,
 } from '../../../src/index.js';
@@ -43,6 +44,12 @@ export interface RunInfo {
   bounds: [number, number, number, number] | null;
   points: { x: Float32Array; y: Int32Array } | null;
   description: string;
+}
+
+/** A batch of the lab's data: inputs and class labels or regression targets. */
+interface LabBatch {
+  x: Tensor;
+  y: Tensor | Int32Array;
 }
 
 /** One step's numbers. */
@@ -191,6 +198,10 @@ export class LabEngine {
   private readonly loader: data.DataLoader | null;
   private iter: Iterator<data.Batch> | null = null;
   private readonly evalSet: data.Dataset | null;
+  /** The library's training loop, stepped one `next()` per trainStep (from the worker's frames). */
+  private readonly loop: Generator<train.LoopStep<LabBatch>, train.LoopEnd>;
+  /** The last step's network output (for its accuracy). */
+  private out: Tensor | null = null;
 
   private constructor(
     readonly config: LabConfig,
@@ -222,6 +233,17 @@ export class LabEngine {
     if (config.skipnf) tx = optim.skipNonFinite(tx) as GradientTransformation<unknown>;
     this.opt = new optim.Optimizer(model, tx);
     this.health.setLr(() => this.opt.lr);
+    this.loop = train.trainLoop<LabBatch>({
+      optimizer: this.opt,
+      monitor: this.health,
+      steps: Infinity,
+      next: () => this.batch(),
+      loss: ({ x, y }) => {
+        this.model.train();
+        this.out = this.model.forward(x);
+        return this.lossOf(this.out, y);
+      },
+    });
     const st = this.health.state;
     const layers = st ? [...st.stats.layerNames] : [];
     const probes = this.health.probes.map((p) => ({
@@ -331,7 +353,7 @@ export class LabEngine {
   }
 
   /** The next batch as (x, y). */
-  private batch(): { x: Tensor; y: Tensor | Int32Array } {
+  private batch(): LabBatch {
     const c = this.config;
     if (!this.loader) {
       const b =
@@ -355,23 +377,16 @@ export class LabEngine {
     return y instanceof Int32Array ? nn.crossEntropy(out, y) : nn.mse(out, y);
   }
 
-  /** One training step. */
+  /** One training step (one step of the library's trainLoop). */
   trainStep(): StepResult {
-    const { x, y } = this.batch();
-    this.model.train();
-    this.opt.zeroGrad();
-    const out = this.model.forward(x);
-    const loss = this.lossOf(out, y);
-    this.health.watch(loss);
-    loss.backward();
-    const value = loss.item();
-    const lr = this.opt.lr ?? this.config.lr;
-    const events = this.opt.step({ loss: value });
-    this.step++;
+    const r = this.loop.next();
+    if (r.done === true) throw new Error('LabEngine: the training loop has ended');
+    const { batch, loss, lr, events } = r.value;
+    this.step = r.value.step;
     return {
-      loss: value,
-      acc: y instanceof Int32Array ? accuracy(out, y) : NaN,
-      lr,
+      loss,
+      acc: batch.y instanceof Int32Array ? accuracy(this.out as Tensor, batch.y) : NaN,
+      lr: lr ?? this.config.lr,
       clipped: Boolean(events.clipped),
       nonFinite: Boolean(events.nonFinite),
     };
