@@ -11,6 +11,7 @@ import {
 import { allocF32Resident } from '../kernels/index.js';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { saveSafetensors, type SaveSafetensorsOptions } from './safetensors.js';
 
 /** Where one parameter lives in a {@link ParameterArena}: elements [offset, offset + size). */
 export interface ArenaSlot {
@@ -517,6 +518,15 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
       for (const [n, t] of m.ownBuffers) out.set(join(prefix, n), t);
     }
     return out;
+  }
+
+  /**
+   * The parameters and buffers as a safetensors file (see {@link saveSafetensors}); load them
+   * back with `nn.loadSafetensors(model, bytes)`, or in PyTorch with `safetensors.torch.load_file`.
+   * @example writeFileSync('model.safetensors', model.save());
+   */
+  save(options?: SaveSafetensorsOptions): Uint8Array {
+    return saveSafetensors(this as unknown as AnyModule, options);
   }
 
   /**
