@@ -11,6 +11,7 @@ import {
 import { checkGradCommand, checkGradSpec } from './commands/check-grad.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
+import { exportCommand, exportSpec } from './commands/export.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
@@ -28,6 +29,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [trainSpec, trainCommand],
   [schemaSpec, schemaCommand],
   [reportSpec, reportCommand],
+  [exportSpec, exportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
   [rootsSpec, rootsCommand],
