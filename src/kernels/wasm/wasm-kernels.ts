@@ -2,7 +2,7 @@ import { ConfigError, DtypeError, GradscopeError, ShapeError, fmt } from '../../
 import { isDirectConv, type ConvGeometry } from '../conv-geometry.js';
 import { TANH_EDGE } from '../js/tanh.js';
 import { checkConvArgs, checkCount, checkGemmArgs } from '../validate.js';
-import { decodeBase64 } from './base64.js';
+import { decodeBase64 } from '../../base64.js';
 import { GemmPool, MAX_PARTS, poolControlBytes } from './gemm-pool.js';
 import type { GemmPart } from './gemm-pool.js';
 import { splitGemm } from './gemm-split.js';
