@@ -74,7 +74,7 @@ const ALLOW = [
     files: ['src/optim/buffers.ts', 'src/optim/fused-adam.ts'],
     layer: 'optim',
     imports: ['kernels'],
-    why: 'resident float32 arenas (allocF32Resident) and the fused wasm Adam step (adamF32)',
+    why: 'buffers from the kernels memory owner (allocArray/releaseArray) and the fused wasm Adam step (adamF32)',
   },
 ];
 

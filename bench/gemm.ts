@@ -11,15 +11,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  GEMM_PARALLEL_MIN_WORK,
-  GEMM_WASM_MIN_WORK,
-  IM2COL_WASM_MIN_SIZE,
-  convGeometry,
-  gemmJs,
-  im2colJs,
-  loadWasmKernels,
-} from '../src/kernels/index.js';
+import { GEMM_WASM_MIN_WORK, IM2COL_WASM_MIN_SIZE } from '../src/kernels/backend.js';
+import { convGeometry } from '../src/kernels/conv-geometry.js';
+import { gemmJs } from '../src/kernels/js/gemm.js';
+import { im2colJs } from '../src/kernels/js/im2col.js';
+import { GEMM_PARALLEL_MIN_WORK } from '../src/kernels/wasm/gemm-threads.js';
+import { loadWasmKernels } from '../src/kernels/wasm/loader.js';
 import { Rng } from '../src/tensor/rng.js';
 
 const SIZES = [128, 256, 512, 1024];

@@ -75,7 +75,12 @@ export function train(steps) {
     losses.push(loss.item());
     opt.step({ loss: loss.item() });
   }
-  return { losses, verdicts, steps: health.state?.step ?? null };
+  // Tensor methods and backward() come from modules imported only for their effect (the
+  // package's "sideEffects" must keep them): d(Σ t·t)/dt = 2t.
+  const t = tensor([1, 2, 3], { requiresGrad: true });
+  t.mul(t).sum().backward();
+  const grad = Array.from(t.grad?.data ?? []);
+  return { losses, verdicts, steps: health.state?.step ?? null, grad };
 }
 `;
 
@@ -132,13 +137,17 @@ try {
   writeFileSync(join(app, 'train.mjs'), TRAIN);
   writeFileSync(
     join(app, 'node.mjs'),
-    `import { train } from './train.mjs';\nconst { losses, verdicts, steps } = train(20);\n` +
-      `console.log(\`20 Adam steps with the monitor: loss \${losses[0].toFixed(4)} -> \${losses[19].toFixed(4)}; monitor saw \${steps} steps, verdicts [\${verdicts.join(', ')}]\`);\n`,
+    `import { train } from './train.mjs';\nconst { losses, verdicts, steps, grad } = train(20);\n` +
+      `console.log(\`20 Adam steps with the monitor: loss \${losses[0].toFixed(4)} -> \${losses[19].toFixed(4)}; monitor saw \${steps} steps, verdicts [\${verdicts.join(', ')}]; d(Σt²)/dt at t = [1, 2, 3]: [\${grad.join(', ')}]\`);\n`,
   );
   const out = run(process.execPath, ['node.mjs'], app).trim();
   log(`node node.mjs: ${out}`);
   const m = /loss ([\d.]+) -> ([\d.]+)/.exec(out);
   check(m !== null && Number(m[2]) < Number(m[1]), 'the plain node script trains (loss goes down)');
+  check(
+    out.endsWith('[2, 4, 6]'),
+    'tensor methods and backward() work (their side-effect modules load)',
+  );
   check(
     run(process.execPath, ['node_modules/gradscope/bin/gradscope.js', '--version'], app).trim() ===
       `gradscope ${packed.version}`,
@@ -210,7 +219,8 @@ try {
   writeFileSync(join(page, 'train.js'), TRAIN);
   writeFileSync(
     join(page, 'main.js'),
-    `import { train } from './train.js';\nconst { losses, verdicts } = train(5);\n` +
+    `import { train } from './train.js';\nconst { losses, verdicts, grad } = train(5);\n` +
+      `document.body.dataset.grad = grad.join(',');\n` +
       `document.body.dataset.losses = losses.map((l) => l.toFixed(5)).join(',');\n` +
       `document.body.dataset.verdicts = verdicts.join(',');\ndocument.body.dataset.done = '1';\n`,
   );
@@ -296,7 +306,12 @@ try {
     .split(',')
     .filter(Boolean)
     .map(Number);
-  log(`chromium: losses ${losses.join(' ')}`);
+  const grad = await tab.getAttribute('body', 'data-grad');
+  log(`chromium: losses ${losses.join(' ')}; d(Σt²)/dt = [${grad}]`);
+  check(
+    grad === '2,4,6',
+    'tensor methods and backward() work in the bundle (sideEffects keeps them)',
+  );
   check(
     errors.length === 0,
     `no console errors in Chromium${errors.length ? `: ${errors.join(' | ')}` : ''}`,

@@ -3,7 +3,7 @@
 // at once, to measure how much two busy cores of this machine deliver together).
 // Prints `BENCH_RESULT {"ok":true,"gflops":…}`.
 //   node --import tsx bench/peak/gemm-solo.ts 1024 6
-import { loadWasmKernels } from '../../src/kernels/index.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/loader.js';
 import { RESULT_PREFIX } from '../workloads/protocol.js';
 
 const n = Number(process.argv[2] ?? 1024);

@@ -5,13 +5,11 @@ import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
 import type { KernelChoice, KernelImpl } from './types.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
-import {
-  loadWasmKernels,
-  loadWasmKernelsAsync,
-  type LinearAct,
-  type RnnBackwardExtras,
-  type WasmKernels,
-} from './wasm/wasm-kernels.js';
+import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
+import type { Conv2dBackwardArgs, Conv2dForwardArgs } from './wasm/conv-host.js';
+import type { LinearBackwardArgs, LinearForwardArgs } from './wasm/linear-host.js';
+import type { RnnBackwardArgs, RnnForwardArgs } from './wasm/rnn-host.js';
+import type { WasmKernels } from './wasm/wasm-kernels.js';
 
 /**
  * 'auto' sends a float32 GEMM to wasm when m·n·k is at least this. Below it the call overhead and
@@ -277,25 +275,13 @@ function recurrenceWasm(b: number, h: number): WasmKernels | undefined {
  * WasmKernels.rnnTanhForwardF32: hs ← tanh(X·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ), step after step)
  * when the kernel choice and the step size allow it, and returns true; returns false (nothing
  * done) when the caller should run its JS loops. Both give the same bits.
- * @example if (!rnnTanhForwardF32(x, wIh, bIh, bHh, whh, null, T, B, I, H, hs)) jsLoops();
+ * @example if (!rnnTanhForwardF32({ x, wIh, bIh, bHh, whh, h0: null, T, B, I, H, hs })) jsLoops();
  * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
  */
-export function rnnTanhForwardF32(
-  x: Float32Array,
-  wIh: Float32Array,
-  bIh: Float32Array | null,
-  bHh: Float32Array | null,
-  whh: Float32Array,
-  h0: Float32Array | null,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  hs: Float32Array,
-): boolean {
-  const wk = recurrenceWasm(B, H);
+export function rnnTanhForwardF32(args: RnnForwardArgs): boolean {
+  const wk = recurrenceWasm(args.B, args.H);
   if (wk === undefined) return false;
-  wk.rnnTanhForwardF32(x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs);
+  wk.rnnTanhForwardF32(args);
   return true;
 }
 
@@ -303,23 +289,13 @@ export function rnnTanhForwardF32(
  * The backward pass matching {@link rnnTanhForwardF32} (WasmKernels.rnnTanhBackwardF32: dPre_t
  * = (g_t + dh_t)·(1 − h_t²), dh_{t−1} = dPre_t·W_hh, and optionally dW_hh and the bias sums),
  * under the same rule; false means the caller runs its JS loops.
- * @example if (!rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, null)) jsLoops();
+ * @example if (!rnnTanhBackwardF32({ g, hs, whh, T, B, H, dPre, dh0: null })) jsLoops();
  * @see P. J. Werbos, "Backpropagation Through Time: What It Does and How to Do It", Proc. IEEE 78(10), 1990.
  */
-export function rnnTanhBackwardF32(
-  g: Float32Array,
-  hs: Float32Array,
-  whh: Float32Array,
-  T: number,
-  B: number,
-  H: number,
-  dPre: Float32Array,
-  dh0: Float32Array | null,
-  extras?: RnnBackwardExtras,
-): boolean {
-  const wk = recurrenceWasm(B, H);
+export function rnnTanhBackwardF32(args: RnnBackwardArgs): boolean {
+  const wk = recurrenceWasm(args.B, args.H);
   if (wk === undefined) return false;
-  wk.rnnTanhBackwardF32(g, hs, whh, T, B, H, dPre, dh0, extras);
+  wk.rnnTanhBackwardF32(args);
   return true;
 }
 
@@ -328,21 +304,12 @@ export function rnnTanhBackwardF32(
  * WasmKernels.linearForwardF32; act 0 none, 1 ReLU, 2 tanh) when the kernel choice sends its
  * GEMM (rows × outF × inF) to wasm, and returns true; false (nothing done) means the caller runs
  * its GEMM and JS loops. Both give the same bits.
- * @example if (!linearForwardF32(x, w, b, 1, rows, inF, outF, y)) jsPath();
+ * @example if (!linearForwardF32({ x, w, bias: b, act: 1, rows, inF, outF, y })) jsPath();
  * @see https://pytorch.org/docs/stable/generated/torch.nn.functional.linear.html
  */
-export function linearForwardF32(
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  act: LinearAct,
-  rows: number,
-  inF: number,
-  outF: number,
-  y: Float32Array,
-): boolean {
-  if (gemmKernelFor('float32', rows, outF, inF) !== 'wasm') return false;
-  (wasm ?? requireWasm()).linearForwardF32(x, w, bias, act, rows, inF, outF, y);
+export function linearForwardF32(args: LinearForwardArgs): boolean {
+  if (gemmKernelFor('float32', args.rows, args.outF, args.inF) !== 'wasm') return false;
+  (wasm ?? requireWasm()).linearForwardF32(args);
   return true;
 }
 
@@ -350,39 +317,11 @@ export function linearForwardF32(
  * The backward pass matching {@link linearForwardF32} (WasmKernels.linearBackwardF32: gz =
  * g·act'(y), dx = gz·W, dW (+)= gzᵀ·x, db (+)= Σ_rows gz), under the same rule; false means the
  * caller runs its own.
- * @example if (!linearBackwardF32(g, y, x, w, 1, rows, inF, outF, dx, dW, true, db, true)) jsPath();
+ * @example if (!linearBackwardF32({ g, y, x, w, act: 1, rows, inF, outF, dx, dW, dWAccumulate: true, db, dbAccumulate: true })) jsPath();
  */
-export function linearBackwardF32(
-  g: Float32Array,
-  y: Float32Array,
-  x: Float32Array,
-  w: Float32Array,
-  act: LinearAct,
-  rows: number,
-  inF: number,
-  outF: number,
-  dx: Float32Array | null,
-  dW: Float32Array | null,
-  dWAccumulate: boolean,
-  db: Float32Array | null,
-  dbAccumulate: boolean,
-): boolean {
-  if (gemmKernelFor('float32', rows, outF, inF) !== 'wasm') return false;
-  (wasm ?? requireWasm()).linearBackwardF32(
-    g,
-    y,
-    x,
-    w,
-    act,
-    rows,
-    inF,
-    outF,
-    dx,
-    dW,
-    dWAccumulate,
-    db,
-    dbAccumulate,
-  );
+export function linearBackwardF32(args: LinearBackwardArgs): boolean {
+  if (gemmKernelFor('float32', args.rows, args.outF, args.inF) !== 'wasm') return false;
+  (wasm ?? requireWasm()).linearBackwardF32(args);
   return true;
 }
 
@@ -391,21 +330,13 @@ export function linearBackwardF32(
  * (WasmKernels.conv2dForwardF32: per image im2col + W·cols, then the bias and the optional fused
  * ReLU) when the kernel choice sends its per-image GEMM (O × P × C·kh·kw) to wasm, and returns
  * true; false (nothing done) means the caller runs its per-image loop. Both give the same bits.
- * @example if (!conv2dForwardF32(x, w, b, false, g, n, o, y)) perImageLoop();
+ * @example if (!conv2dForwardF32({ x, w, bias: b, relu: false, g, n, o, y })) perImageLoop();
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function conv2dForwardF32(
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  relu: boolean,
-  g: ConvGeometry,
-  n: number,
-  o: number,
-  y: Float32Array,
-): boolean {
-  if (gemmKernelFor('float32', o, g.colCols, g.colRows) !== 'wasm') return false;
-  (wasm ?? requireWasm()).conv2dForwardF32(x, w, bias, relu, g, n, o, y);
+export function conv2dForwardF32(args: Conv2dForwardArgs): boolean {
+  const g = args.g;
+  if (gemmKernelFor('float32', args.o, g.colCols, g.colRows) !== 'wasm') return false;
+  (wasm ?? requireWasm()).conv2dForwardF32(args);
   return true;
 }
 
@@ -413,48 +344,20 @@ export function conv2dForwardF32(
  * The backward pass matching {@link conv2dForwardF32} (WasmKernels.conv2dBackwardF32: the fused
  * ReLU's mask when `y` is given, dW, dx and db), under the same rule; false means the caller runs
  * its own.
- * @example if (!conv2dBackwardF32(gy, null, x, w, g, n, o, dx, dW, true, db, true)) perImageLoop();
+ * @example if (!conv2dBackwardF32({ gy, y: null, x, w, g, n, o, dx, dW, dWAccumulate: true, db, dbAccumulate: true })) perImageLoop();
  */
-export function conv2dBackwardF32(
-  gy: Float32Array,
-  y: Float32Array | null,
-  x: Float32Array,
-  w: Float32Array,
-  g: ConvGeometry,
-  n: number,
-  o: number,
-  dx: Float32Array | null,
-  dW: Float32Array | null,
-  dWAccumulate: boolean,
-  db: Float32Array | null,
-  dbAccumulate: boolean,
-): boolean {
-  if (gemmKernelFor('float32', o, g.colCols, g.colRows) !== 'wasm') return false;
-  (wasm ?? requireWasm()).conv2dBackwardF32(
-    gy,
-    y,
-    x,
-    w,
-    g,
-    n,
-    o,
-    dx,
-    dW,
-    dWAccumulate,
-    db,
-    dbAccumulate,
-  );
+export function conv2dBackwardF32(args: Conv2dBackwardArgs): boolean {
+  const g = args.g;
+  if (gemmKernelFor('float32', args.o, g.colCols, g.colRows) !== 'wasm') return false;
+  (wasm ?? requireWasm()).conv2dBackwardF32(args);
   return true;
 }
 
 /**
- * A zeroed float32 array of n elements in the WebAssembly kernels' shared memory, which the
- * kernels then read and write in place instead of copying (see WasmKernels.allocResident), or a
- * plain Float32Array when that is not possible (kernel choice 'js', no shared memory, or the
- * resident budget spent). For long-lived buffers only: resident memory is never freed.
- * @example const arena = allocF32Resident(total); // a model's parameter arena
+ * The WebAssembly kernels that resident arrays are allocated in, or undefined when arrays must
+ * be ordinary ones (kernel choice 'js', or no WebAssembly). For the memory owner (memory.ts).
+ * @example residentKernels()?.allocResident(n)
  */
-export function allocF32Resident(n: number): Float32Array {
-  const wk = choice === 'js' ? undefined : tryWasm();
-  return wk?.allocResident(n) ?? new Float32Array(n);
+export function residentKernels(): WasmKernels | undefined {
+  return choice === 'js' ? undefined : tryWasm();
 }

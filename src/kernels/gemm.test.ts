@@ -3,7 +3,7 @@ import { DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { gemmJs } from './js/gemm.js';
-import { loadWasmKernels } from './wasm/wasm-kernels.js';
+import { loadWasmKernels } from './wasm/loader.js';
 
 type Gemm = typeof gemmJs;
 

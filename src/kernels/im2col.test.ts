@@ -3,7 +3,7 @@ import { ConfigError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { convGeometry, type ConvGeometry, type ConvGeometryOptions } from './conv-geometry.js';
 import { col2imJs, im2colJs } from './js/im2col.js';
-import { loadWasmKernels } from './wasm/wasm-kernels.js';
+import { loadWasmKernels } from './wasm/loader.js';
 
 // Direct convolution, the definition: y[o][oy][ox] = Σ_{c,i,j} w[o][c][i][j] · x[c][iy][ix] with
 // iy = oy·sh − ph + i·dh, ix = ox·sw − pw + j·dw, terms outside the image being zero padding.

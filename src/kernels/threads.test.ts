@@ -14,7 +14,8 @@ import {
   nodeWorkerThreads,
   type NodeWorkerThreads,
 } from './wasm/thread-host-node.js';
-import { GEMM_PARALLEL_MIN_WORK, WasmKernels } from './wasm/wasm-kernels.js';
+import { GEMM_PARALLEL_MIN_WORK } from './wasm/gemm-threads.js';
+import { WasmKernels } from './wasm/wasm-kernels.js';
 
 const sharedBytes = decodeBase64(KERNELS_WASM_SHARED_BASE64);
 
@@ -443,11 +444,13 @@ describe('thread settings', () => {
     // A child process starts 2 threads, runs a split GEMM and returns without stopThreads():
     // it must exit on its own (the timeout would kill it and fail the test otherwise).
     const kernels = JSON.stringify(new URL('./index.ts', import.meta.url).href);
+    const loader = JSON.stringify(new URL('./wasm/loader.ts', import.meta.url).href);
     const script = `
       const k = await import(${kernels});
+      const l = await import(${loader});
       k.setThreads(2);
       const n = await k.initThreads();
-      const wk = k.loadWasmKernels();
+      const wk = l.loadWasmKernels();
       wk.autoSplit = false;
       const a = new Float32Array(128 * 128).fill(1);
       const c = new Float32Array(128 * 128);

@@ -1,7 +1,9 @@
 import { ConfigError, fmt } from '../errors.js';
 import { currentThreadHost } from './wasm/thread-host.js';
 import { setThreadSetting, threadSetting } from './wasm/thread-setting.js';
-import { GEMM_PARALLEL_MIN_WORK, loadWasmKernels, type WasmKernels } from './wasm/wasm-kernels.js';
+import { GEMM_PARALLEL_MIN_WORK } from './wasm/gemm-threads.js';
+import { loadWasmKernels } from './wasm/loader.js';
+import type { WasmKernels } from './wasm/wasm-kernels.js';
 
 /**
  * What {@link threadsInfo} reports.

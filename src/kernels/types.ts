@@ -11,3 +11,9 @@ export type KernelChoice = 'js' | 'wasm' | 'auto';
  * @example gemmKernelFor('float32', 512, 512, 512) // 'wasm' | 'js'
  */
 export type KernelImpl = 'js' | 'wasm';
+
+/**
+ * The activation fused into a linear layer's kernel: 0 none, 1 ReLU, 2 tanh.
+ * @example const act: LinearAct = 1; // relu
+ */
+export type LinearAct = 0 | 1 | 2;

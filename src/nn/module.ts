@@ -1,14 +1,8 @@
 import '../autograd/backward.js';
 import { ConfigError, DataError, DtypeError, ShapeError, fmt } from '../errors.js';
 import type { Params } from '../optim/types.js';
-import {
-  allocData,
-  dtypeOf,
-  getDefaultDtype,
-  type DType,
-  type TypedArray,
-} from '../tensor/dtype.js';
-import { allocF32Resident } from '../kernels/index.js';
+import { dtypeOf, getDefaultDtype, type DType, type TypedArray } from '../tensor/dtype.js';
+import { allocArray, arrayView, isResident, releaseArray } from '../kernels/memory.js';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { saveSafetensors, type SaveSafetensorsOptions } from './safetensors.js';
@@ -137,6 +131,19 @@ function spanOf(views: readonly TypedArray[]): TypedArray | null {
     : new Float64Array(buffer, first.byteOffset, total);
 }
 
+// A disposed parameter: its `.data` and `.grad` become accessors that throw, so any later use
+// (an op, an optimizer step, printing) fails at once with the reason instead of reading memory
+// the next model owns.
+function invalidate(t: Tensor, name: string): void {
+  const fail = (): never => {
+    throw new ConfigError(
+      `parameter ${fmt(name)} was disposed with its module (Module.dispose()); copy values with stateDict() before disposing`,
+    );
+  };
+  Object.defineProperty(t, 'data', { get: fail, set: fail, configurable: true });
+  Object.defineProperty(t, 'grad', { get: fail, set: fail, configurable: true });
+}
+
 /**
  * Base class of layers and models (PyTorch's `nn.Module`): named parameters, buffers and
  * submodules, a train/eval flag propagated to children, state dicts, forward hooks, and the
@@ -174,6 +181,9 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   private seenStructure = -1;
   private paramsView: Params | null = null;
   private paramsVersion = -1;
+  // The arena arrays this module allocated (not a window of a parent's), for dispose().
+  private owned: { params: TypedArray; grads: TypedArray } | null = null;
+  private disposed = false;
 
   constructor() {
     // Wrap the subclass's prototype forward so that hooks fire however it is called
@@ -361,6 +371,11 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    * of parameters changed or a parameter's `.data` was replaced. Mixed dtypes -> DtypeError.
    */
   arena(): ParameterArena {
+    if (this.disposed) {
+      throw new ConfigError(
+        'arena: this module was disposed (Module.dispose()); build a new one, or load its stateDict() saved before dispose() into a new one',
+      );
+    }
     if (this.packed && this.seenStructure === structureVersion && this.dataUnmoved()) {
       this.reattachGrads();
       return this.packed;
@@ -434,15 +449,18 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     } else {
       let total = 0;
       for (const [, t] of list) total += t.size;
-      // float32 arenas live in the wasm kernels' memory when they can (read and updated there
-      // in place: no copies of weights, gradients or optimizer steps).
-      const p = dtype === 'float32' ? allocF32Resident(total) : allocData(dtype, total);
-      const g = dtype === 'float32' ? allocF32Resident(total) : allocData(dtype, total);
+      // The kernels' memory owner places the arenas (float32 ones in the wasm kernels' memory
+      // when they can: read and updated there in place). An arena this module packed before is
+      // left to the owner's garbage-collection backstop: a holder of the old views (an
+      // optimizer built before the repack) may still read them.
+      const p = allocArray(dtype, total);
+      const g = allocArray(dtype, total);
+      this.owned = { params: p, grads: g };
       let off = 0;
       for (const [name, t] of list) {
-        const view = p.subarray(off, off + t.size);
+        const view = arrayView(p, off, off + t.size);
         view.set(t.data);
-        const gview = g.subarray(off, off + t.size);
+        const gview = arrayView(g, off, off + t.size);
         if (t.grad !== null && t.grad.size === t.size) gview.set(t.grad.data);
         t.data = view;
         const grad = new Tensor(gview, t.shape);
@@ -457,6 +475,62 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     this.packed = arena;
     this.entries = entries;
     return arena;
+  }
+
+  /**
+   * Frees the memory of this module and its descendants now instead of when the garbage collector
+   * gets to it: the parameter and gradient arenas go back to the kernels' memory owner, which
+   * hands them to the next model (in the wasm kernels' shared memory, a resident model's arenas
+   * otherwise stay allocated until collected, and a process that builds many models runs out of
+   * resident memory and falls back to slower copies).
+   *
+   * The contract: afterwards the module and its parameters are invalid. Reading a parameter's
+   * `.data` or `.grad`, calling `forward`, `arena()` or `namedParameters()` throws; so does
+   * stepping an optimizer over them. Typed arrays taken from `.data` before dispose() (and
+   * `detach()`ed tensors sharing them) are dangling, as a pointer after free(): they may show
+   * another model's values. Copy what must outlive the module first (`stateDict()`).
+   * Idempotent. Call it on the model that owns the arena (the root): disposing a submodule whose
+   * parameters are a window of an enclosing model's arena throws a ConfigError.
+   * @example const sd = model.stateDict(); model.dispose(); optimizer.dispose();
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    const modules = this.namedModules().map(([, m]) => m);
+    const owned = modules.flatMap((m) => (m.owned === null ? [] : [m.owned.params, m.owned.grads]));
+    const params = this.collectParams();
+    for (const [name, t] of params) {
+      const d = t.data;
+      const inOwned = owned.some(
+        (o) =>
+          o.buffer === d.buffer &&
+          d.byteOffset >= o.byteOffset &&
+          d.byteOffset + d.byteLength <= o.byteOffset + o.byteLength,
+      );
+      const standalone =
+        !isResident(d) && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
+      if (!inOwned && !standalone) {
+        throw new ConfigError(
+          `dispose: parameter ${fmt(name)} lives in the arena of an enclosing model; dispose that model (the root) instead`,
+        );
+      }
+    }
+    for (const a of owned) releaseArray(a);
+    for (const [name, t] of params) invalidate(t, name);
+    for (const m of modules) {
+      m.disposed = true;
+      m.owned = null;
+      m.packed = null;
+      m.entries = [];
+      m.paramsView = null;
+    }
+  }
+
+  /**
+   * Whether {@link Module.dispose} was called on this module or an ancestor.
+   * @example model.dispose(); model.isDisposed // true
+   */
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   /**

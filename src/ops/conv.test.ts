@@ -6,7 +6,8 @@ import { avgPool2d, conv2d, maxPool2d, type Conv2dOptions } from './conv.js';
 import { mul } from './elementwise.js';
 import { sum } from './reduce.js';
 import { relu } from './unary.js';
-import { col2im, convGeometry, im2col } from '../kernels/index.js';
+import { col2im, im2col } from '../kernels/backend.js';
+import { convGeometry } from '../kernels/conv-geometry.js';
 import {
   dot,
   gradcheckMismatches,

@@ -3,15 +3,8 @@ import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
-import {
-  col2im,
-  conv2dBackwardF32,
-  conv2dForwardF32,
-  convGeometry,
-  im2col,
-  isDirectConv,
-  type ConvGeometry,
-} from '../kernels/index.js';
+import { col2im, conv2dBackwardF32, conv2dForwardF32, im2col } from '../kernels/backend.js';
+import { convGeometry, isDirectConv, type ConvGeometry } from '../kernels/conv-geometry.js';
 import { gemm } from './internal/gemm.js';
 
 /** A size given once for both spatial axes or as [height, width]. */
@@ -132,16 +125,16 @@ export function conv2d(
   // bits; x, W and y cross into wasm memory once instead of the cols of every image).
   const onWasm =
     y instanceof Float32Array &&
-    conv2dForwardF32(
-      x.data as Float32Array,
-      weight.data as Float32Array,
-      b === null ? null : (b.data as Float32Array),
+    conv2dForwardF32({
+      x: x.data as Float32Array,
+      w: weight.data as Float32Array,
+      bias: b === null ? null : (b.data as Float32Array),
       relu,
-      geom,
+      g: geom,
       n,
       o,
       y,
-    );
+    });
   const conv: Conv = { x, weight, b, relu, geom, n, o, y };
   if (!onWasm) convForwardJs(conv);
   const out = new Tensor(y, [n, o, oh, ow]);
@@ -259,20 +252,20 @@ function convBackwardWasm(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, T
   const accB = b === null ? null : (leafGradBuffer(b) as Float32Array | null);
   const db = b?.requiresGrad ? (accB ?? new Float32Array(o)) : null;
   const dx = x.requiresGrad ? new Float32Array(x.size) : null;
-  conv2dBackwardF32(
-    g.data as Float32Array,
-    cv.relu ? (cv.y as Float32Array) : null,
-    x.data as Float32Array,
-    weight.data as Float32Array,
-    geom,
+  conv2dBackwardF32({
+    gy: g.data as Float32Array,
+    y: cv.relu ? (cv.y as Float32Array) : null,
+    x: x.data as Float32Array,
+    w: weight.data as Float32Array,
+    g: geom,
     n,
     o,
     dx,
     dW,
-    accW !== null,
+    dWAccumulate: accW !== null,
     db,
-    accB !== null,
-  );
+    dbAccumulate: accB !== null,
+  });
   return [
     dx === null ? null : new Tensor(dx, x.shape),
     dW === null || accW !== null ? null : new Tensor(dW, weight.shape),

@@ -5,7 +5,8 @@ import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
-import { linearBackwardF32, linearForwardF32, type LinearAct } from '../kernels/index.js';
+import { linearBackwardF32, linearForwardF32 } from '../kernels/backend.js';
+import type { LinearAct } from '../kernels/types.js';
 
 /**
  * Activations {@link linear} can fuse into its output pass.
@@ -64,16 +65,16 @@ export function linear(
   const code: LinearAct = act === null ? 0 : act === 'relu' ? 1 : 2;
   const onWasm =
     f32 &&
-    linearForwardF32(
-      x.data as Float32Array,
-      weight.data as Float32Array,
-      b === null ? null : (b.data as Float32Array),
-      code,
+    linearForwardF32({
+      x: x.data as Float32Array,
+      w: weight.data as Float32Array,
+      bias: b === null ? null : (b.data as Float32Array),
+      act: code,
       rows,
       inF,
       outF,
       y,
-    );
+    });
   if (!onWasm) {
     gemm(false, true, rows, outF, inF, x.data, 0, weight.data, 0, y, 0, false);
     epilogue(y, rows, outF, b === null ? null : b.data, act);
@@ -137,21 +138,21 @@ function linearBackwardWasm(
   const dW = weight.requiresGrad ? (accW ?? new Float32Array(weight.size)) : null;
   const accB = b === null ? null : (leafGradBuffer(b) as Float32Array | null);
   const db = b?.requiresGrad ? (accB ?? new Float32Array(outF)) : null;
-  linearBackwardF32(
-    g.data as Float32Array,
+  linearBackwardF32({
+    g: g.data as Float32Array,
     y,
-    x.data as Float32Array,
-    weight.data as Float32Array,
+    x: x.data as Float32Array,
+    w: weight.data as Float32Array,
     act,
     rows,
     inF,
     outF,
     dx,
     dW,
-    accW !== null,
+    dWAccumulate: accW !== null,
     db,
-    accB !== null,
-  );
+    dbAccumulate: accB !== null,
+  });
   const res = [
     dx === null ? null : new Tensor(dx, x.shape),
     dW === null || accW !== null ? null : new Tensor(dW, weight.shape),

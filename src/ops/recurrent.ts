@@ -3,7 +3,7 @@ import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
-import { rnnTanhBackwardF32, rnnTanhForwardF32 } from '../kernels/index.js';
+import { rnnTanhBackwardF32, rnnTanhForwardF32 } from '../kernels/backend.js';
 import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 
@@ -272,19 +272,19 @@ export function rnnTanh(
   // loops below on the wasm GEMM: rnnTanhForwardF32); the loops are the JS path and float64's.
   const wasmF32 = (hs: TypedArray): boolean =>
     f32 &&
-    rnnTanhForwardF32(
-      s.x.data as Float32Array,
-      s.wIh.data as Float32Array,
-      s.bIh ? (s.bIh.data as Float32Array) : null,
-      s.bHh ? (s.bHh.data as Float32Array) : null,
-      whh as Float32Array,
-      s.h0 ? (s.h0.data as Float32Array) : null,
+    rnnTanhForwardF32({
+      x: s.x.data as Float32Array,
+      wIh: s.wIh.data as Float32Array,
+      bIh: s.bIh ? (s.bIh.data as Float32Array) : null,
+      bHh: s.bHh ? (s.bHh.data as Float32Array) : null,
+      whh: whh as Float32Array,
+      h0: s.h0 ? (s.h0.data as Float32Array) : null,
       T,
       B,
-      s.i,
+      I: s.i,
       H,
-      hs as Float32Array,
-    );
+      hs: hs as Float32Array,
+    });
   const hs = allocData(s.dtype, T * bh);
   if (!wasmF32(hs)) {
     // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
@@ -310,22 +310,22 @@ export function rnnTanh(
     const sums = f32 && (s.bIh?.requiresGrad || s.bHh?.requiresGrad) ? new Float64Array(H) : null;
     const onWasm =
       f32 &&
-      rnnTanhBackwardF32(
-        gd as Float32Array,
-        hs as Float32Array,
-        whh as Float32Array,
+      rnnTanhBackwardF32({
+        g: gd as Float32Array,
+        hs: hs as Float32Array,
+        whh: whh as Float32Array,
         T,
         B,
         H,
-        dPre as Float32Array,
-        dh0 as Float32Array | null,
-        {
+        dPre: dPre as Float32Array,
+        dh0: dh0 as Float32Array | null,
+        extras: {
           h0: s.h0 ? (s.h0.data as Float32Array) : null,
           dWhh: dW as Float32Array | null,
           accumulate: accW !== null,
           biasSums: sums,
         },
-      );
+      });
     for (let t = T - 1; t >= 0 && !onWasm; t--) {
       const o = t * bh;
       for (let k = 0; k < bh; k++) {

@@ -1,6 +1,6 @@
 import { ShapeError, fmt } from '../errors.js';
-import { allocF32Resident } from '../kernels/backend.js';
-import { allocData, type TypedArray } from '../tensor/dtype.js';
+import { allocArray, releaseArray } from '../kernels/memory.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { namesOf } from './names.js';
 import type { Params } from './types.js';
@@ -9,21 +9,74 @@ import type { Params } from './types.js';
 export type Buffers = Record<string, TypedArray>;
 
 /**
- * One buffer per parameter, of the parameter's dtype and size, filled with `value`. With
- * `resident`, float32 buffers live in the wasm kernels' memory when they can (see
- * allocF32Resident), for state a wasm kernel updates every step (Adam's moments).
+ * One buffer per parameter, of the parameter's dtype and size, filled with `value`. The kernels'
+ * memory owner places them (allocArray: float32 in the wasm kernels' shared memory when it can,
+ * so that a wasm kernel updates them in place); Optimizer.dispose() gives them back.
  * @example const mu = buffersLike(params); // first moments, zeros
  */
-export function buffersLike(params: Params, value = 0, resident = false): Buffers {
+export function buffersLike(params: Params, value = 0): Buffers {
   const out: Buffers = {};
   for (const name of namesOf(params)) {
     const p = params[name] as Tensor;
-    const b =
-      resident && p.dtype === 'float32' ? allocF32Resident(p.size) : allocData(p.dtype, p.size);
+    const b = allocArray(p.dtype, p.size);
     if (value !== 0) b.fill(value);
     out[name] = b;
   }
   return out;
+}
+
+/**
+ * Gives every typed array reachable through the plain objects and arrays of an optimizer state
+ * (the buffers init() obtained with {@link buffersLike}) back to the kernels' memory owner; class
+ * instances such as tensors are not entered. The arrays are dangling afterwards.
+ * @example releaseBuffers(opt.state); // what Optimizer.dispose() does
+ */
+export function releaseBuffers(state: unknown): void {
+  releaseIn(state, new Set());
+}
+
+function releaseIn(x: unknown, seen: Set<object>): void {
+  if (x === null || typeof x !== 'object' || seen.has(x)) return;
+  seen.add(x);
+  if (x instanceof Float32Array || x instanceof Float64Array) {
+    releaseArray(x);
+    return;
+  }
+  if (Array.isArray(x)) for (const v of x) releaseIn(v, seen);
+  else if (isPlain(x)) for (const v of Object.values(x)) releaseIn(v, seen);
+}
+
+/**
+ * `loaded` (a deserialized optimizer state of the same structure as `current`) with every typed
+ * array copied into the matching buffer of `current` instead (same type and length), so that
+ * restoring a checkpoint keeps the buffers where the memory owner placed them (Adam's moments
+ * stay resident and its wasm step in place); other values are taken from `loaded`.
+ * @example opt.state = adoptBuffers(opt.state, deserializeState(json)) as typeof opt.state;
+ */
+export function adoptBuffers(current: unknown, loaded: unknown): unknown {
+  if (
+    (current instanceof Float32Array && loaded instanceof Float32Array) ||
+    (current instanceof Float64Array && loaded instanceof Float64Array)
+  ) {
+    if (current.length !== loaded.length) return loaded;
+    current.set(loaded);
+    return current;
+  }
+  if (Array.isArray(current) && Array.isArray(loaded)) {
+    return loaded.map((v, i) => adoptBuffers(current[i], v));
+  }
+  if (isPlain(current) && isPlain(loaded)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(loaded)) out[k] = adoptBuffers(current[k], v);
+    return out;
+  }
+  return loaded;
+}
+
+function isPlain(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 /**

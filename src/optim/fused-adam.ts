@@ -203,9 +203,9 @@ export function fusedAdam(
     init: (params) => ({
       count: 0,
       // Resident where possible: the wasm Adam kernel then updates them without copies.
-      mu: buffersLike(params, 0, true),
-      nu: buffersLike(params, 0, true),
-      nuMax: amsgrad ? buffersLike(params, 0, true) : null,
+      mu: buffersLike(params),
+      nu: buffersLike(params),
+      nuMax: amsgrad ? buffersLike(params) : null,
     }),
     update(updates, state, params: Params) {
       const t = state.count + 1;

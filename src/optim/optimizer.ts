@@ -2,6 +2,7 @@ import { ConfigError, DataError, DtypeError, ShapeError, fmt } from '../errors.j
 import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { applyUpdates } from './apply-updates.js';
+import { adoptBuffers, releaseBuffers } from './buffers.js';
 import { namesOf } from './names.js';
 import {
   assertStateCompatible,
@@ -60,6 +61,7 @@ export class Optimizer<S = unknown> {
   private readonly names: readonly string[];
   private readonly updates: Params;
   private readonly ctx: StepContextWithEvents = createStepContext();
+  private disposed = false;
 
   constructor(paramsOrModule: Params | ParamSource, tx: GradientTransformation<S>) {
     if (
@@ -110,6 +112,9 @@ export class Optimizer<S = unknown> {
    * also copied into `ctx.events` when given).
    */
   step(ctx?: StepContext): Readonly<StepEvents> {
+    if (this.disposed) {
+      throw new ConfigError('Optimizer.step: this optimizer was disposed (Optimizer.dispose())');
+    }
     const c = this.ctx;
     c.loss = ctx?.loss;
     c.metrics = ctx?.metrics;
@@ -159,6 +164,20 @@ export class Optimizer<S = unknown> {
     return true;
   }
 
+  /**
+   * Frees the state's buffers now (optimizer moments in the wasm kernels' memory go back to the
+   * kernels' memory owner for the next model) instead of when the garbage collector gets to them.
+   * Afterwards `step()` throws and the state's typed arrays are dangling; `stateDict()` first if
+   * the state must outlive the optimizer. Idempotent. The parameters are not touched (see
+   * Module.dispose for those).
+   * @example opt.dispose(); model.dispose();
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    releaseBuffers(this.state);
+  }
+
   /** The learning rate of the next step, found through the chain (undefined if none has one). */
   get lr(): number | undefined {
     return this.tx.currentLr?.(this.state);
@@ -200,7 +219,8 @@ export class Optimizer<S = unknown> {
       throw new DataError(`loadStateDict: step = ${fmt(step)} is not a non-negative integer`);
     const loaded = deserializeState(d['state']);
     assertStateCompatible(this.state, loaded);
-    this.state = loaded as S;
+    // Into the buffers in place: they stay where the memory owner put them (resident moments).
+    this.state = adoptBuffers(this.state, loaded) as S;
     this.stepCount = step;
   }
 }

@@ -7,7 +7,8 @@ import { emptyRunLogs, parseJsonlLog, type RunLogs } from '../../report/run-logs
 import { Tensor } from '../../tensor/tensor.js';
 import { writeFileAtomic } from '../../train/atomic-write-node.js';
 import { readCheckpoint } from '../../train/checkpoint-node.js';
-import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { EXIT } from '../exit-codes.js';
 
 /** `gradscope export` spec. */
 export const exportSpec: CommandSpec = {

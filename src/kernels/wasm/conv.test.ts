@@ -88,7 +88,7 @@ describe.each([
     const b = cs.bias ? normal(rng, cs.o, 0.5) : null;
     const want = referenceForward(wk, cs, g, x, w, b);
     const y = new Float32Array(want.length).fill(3);
-    wk.conv2dForwardF32(x, w, b, cs.relu, g, cs.n, cs.o, y);
+    wk.conv2dForwardF32({ x, w, bias: b, relu: cs.relu, g, n: cs.n, o: cs.o, y });
     expect(y).toEqual(want);
     expect(want.some(Number.isNaN)).toBe(true);
     x[5] = 0.25;
@@ -168,20 +168,20 @@ describe.each([
       const dW = accumulate ? prior.slice() : new Float32Array(prior.length).fill(NaN);
       const db = accumulate ? priorB.slice() : new Float32Array(cs.o).fill(NaN);
       const gIn = gy.slice();
-      wk.conv2dBackwardF32(
-        gIn,
-        cs.relu ? yy : null,
+      wk.conv2dBackwardF32({
+        gy: gIn,
+        y: cs.relu ? yy : null,
         x,
         w,
         g,
-        cs.n,
-        cs.o,
+        n: cs.n,
+        o: cs.o,
         dx,
         dW,
-        accumulate,
+        dWAccumulate: accumulate,
         db,
-        accumulate,
-      );
+        dbAccumulate: accumulate,
+      });
       expect(dx).toEqual(wantDx);
       firstDx = wantDx;
       expect(dW).toEqual(wantDw);
@@ -190,20 +190,20 @@ describe.each([
     }
     // Only dx asked for.
     const dx = new Float32Array(x.length);
-    wk.conv2dBackwardF32(
+    wk.conv2dBackwardF32({
       gy,
-      cs.relu ? yy : null,
+      y: cs.relu ? yy : null,
       x,
       w,
       g,
-      cs.n,
-      cs.o,
+      n: cs.n,
+      o: cs.o,
       dx,
-      null,
-      false,
-      null,
-      false,
-    );
+      dW: null,
+      dWAccumulate: false,
+      db: null,
+      dbAccumulate: false,
+    });
     expect(dx).toEqual(firstDx);
   });
 });

@@ -4,7 +4,8 @@ import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { tanhF32 } from '../js/tanh.js';
 import { decodeBase64 } from '../../base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
-import { WasmKernels, type LinearAct } from './wasm-kernels.js';
+import type { LinearAct } from '../types.js';
+import { WasmKernels } from './wasm-kernels.js';
 
 // The fused linear layer on wasm (WasmKernels.linearForwardF32 / linearBackwardF32) promises
 // the bits of ops/linear.ts's JS path on the same wasm GEMM: GEMM, then float32 bias adds and
@@ -64,7 +65,7 @@ describe.each([
     x[0] = NaN;
     const want = referenceForward(wk, c, x, w, b);
     const y = new Float32Array(want.length).fill(7);
-    wk.linearForwardF32(x, w, b, c.act, c.rows, c.inF, c.outF, y);
+    wk.linearForwardF32({ x, w, bias: b, act: c.act, rows: c.rows, inF: c.inF, outF: c.outF, y });
     expect(y).toEqual(want);
     expect(y.subarray(0, c.outF).every(Number.isNaN), 'the NaN row').toBe(true);
     x[0] = 0.5;
@@ -98,21 +99,21 @@ describe.each([
       const dW = accumulate ? prior.slice() : new Float32Array(wantDw.length).fill(NaN);
       const db = accumulate ? priorB.slice() : new Float32Array(c.outF).fill(NaN);
       const gIn = g.slice();
-      wk.linearBackwardF32(
-        gIn,
-        yy,
+      wk.linearBackwardF32({
+        g: gIn,
+        y: yy,
         x,
         w,
-        c.act,
-        c.rows,
-        c.inF,
-        c.outF,
+        act: c.act,
+        rows: c.rows,
+        inF: c.inF,
+        outF: c.outF,
         dx,
         dW,
-        accumulate,
+        dWAccumulate: accumulate,
         db,
-        accumulate,
-      );
+        dbAccumulate: accumulate,
+      });
       expect(dx).toEqual(wantDx);
       expect(dW).toEqual(wantDw);
       expect(db).toEqual(wantDb);
@@ -120,7 +121,21 @@ describe.each([
     }
     // Only what is asked for: no dx, no db.
     const dW = new Float32Array(c.outF * c.inF);
-    wk.linearBackwardF32(g, yy, x, w, c.act, c.rows, c.inF, c.outF, null, dW, false, null, false);
+    wk.linearBackwardF32({
+      g,
+      y: yy,
+      x,
+      w,
+      act: c.act,
+      rows: c.rows,
+      inF: c.inF,
+      outF: c.outF,
+      dx: null,
+      dW,
+      dWAccumulate: false,
+      db: null,
+      dbAccumulate: false,
+    });
     const wantDw = new Float32Array(dW.length);
     wk.gemmF32(true, false, c.outF, c.inF, c.rows, 1, gz, 0, x, 0, 0, wantDw, 0);
     expect(dW).toEqual(wantDw);

@@ -102,7 +102,19 @@ describe.each([
     const d = inputs(c, c.T * 1000 + c.H);
     const want = stepwiseForward(wk, c, d);
     const hs = new Float32Array(c.T * c.B * c.H).fill(NaN);
-    wk.rnnTanhForwardF32(d.x, d.wIh, d.bIh, d.bHh, d.whh, d.h0, c.T, c.B, c.I, c.H, hs);
+    wk.rnnTanhForwardF32({
+      x: d.x,
+      wIh: d.wIh,
+      bIh: d.bIh,
+      bHh: d.bHh,
+      whh: d.whh,
+      h0: d.h0,
+      T: c.T,
+      B: c.B,
+      I: c.I,
+      H: c.H,
+      hs,
+    });
     expect(hs).toEqual(want);
     if (c.scale > 2) {
       const beyond = want.filter((v) => Math.abs(v) > Math.tanh(TANH_EDGE)).length;
@@ -113,7 +125,7 @@ describe.each([
     const dPre = new Float32Array(hs.length).fill(NaN);
     const dh0 = c.h0 ? new Float32Array(c.B * c.H).fill(NaN) : null;
     const g = d.g.slice();
-    wk.rnnTanhBackwardF32(g, hs, d.whh, c.T, c.B, c.H, dPre, dh0);
+    wk.rnnTanhBackwardF32({ g, hs, whh: d.whh, T: c.T, B: c.B, H: c.H, dPre, dh0 });
     expect(dPre).toEqual(ref.dPre);
     if (dh0) expect(dh0).toEqual(ref.dh);
     expect(g, 'g is not modified').toEqual(d.g);
@@ -163,11 +175,21 @@ describe.each([
           wantSums[j] = (wantSums[j] as number) + (ref.dPre[r * H + j] as number);
       const dWhh = accumulate ? prior.slice() : new Float32Array(H * H).fill(NaN);
       const biasSums = new Float64Array(H).fill(0.25);
-      wk.rnnTanhBackwardF32(d.g, hs, d.whh, T, B, H, dPre, dh0, {
-        h0: d.h0,
-        dWhh,
-        accumulate,
-        biasSums,
+      wk.rnnTanhBackwardF32({
+        g: d.g,
+        hs,
+        whh: d.whh,
+        T,
+        B,
+        H,
+        dPre,
+        dh0,
+        extras: {
+          h0: d.h0,
+          dWhh,
+          accumulate,
+          biasSums,
+        },
       });
       expect(dWhh).toEqual(wantW);
       expect(biasSums).toEqual(wantSums);
@@ -182,19 +204,19 @@ describe.each([
     for (let i = 1; i <= 2000; i++) grid.push(i * 1e-6, -i * 6e-5);
     const x = Float32Array.from(grid);
     const hs = new Float32Array(x.length);
-    wk.rnnTanhForwardF32(
+    wk.rnnTanhForwardF32({
       x,
-      Float32Array.of(1),
-      null,
-      null,
-      Float32Array.of(0),
-      null,
-      1,
-      x.length,
-      1,
-      1,
+      wIh: Float32Array.of(1),
+      bIh: null,
+      bHh: null,
+      whh: Float32Array.of(0),
+      h0: null,
+      T: 1,
+      B: x.length,
+      I: 1,
+      H: 1,
       hs,
-    );
+    });
     const want = x.map((v) => tanhF32(v));
     expect(hs).toEqual(want);
   });

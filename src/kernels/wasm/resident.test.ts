@@ -4,7 +4,8 @@ import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { convGeometry } from '../conv-geometry.js';
 import { decodeBase64 } from '../../base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
-import { RESIDENT_BUDGET_BYTES, WasmKernels } from './wasm-kernels.js';
+import { RESIDENT_BUDGET_BYTES } from './runtime.js';
+import { WasmKernels } from './wasm-kernels.js';
 
 // Resident arrays (views of the shared wasm memory from allocResident) are read and updated in
 // place by the kernels instead of being copied in and out. Every entry point must give the same
@@ -53,6 +54,23 @@ describe('resident arrays', () => {
     expect(() => wk.allocResident(-1)).toThrow(/allocResident: n must be/);
   });
 
+  it('freed arrays give their bytes back to the budget; other arrays are not freed', () => {
+    const wk = shared();
+    const chunk = 4 * 1024 * 1024;
+    const held: Float32Array[] = [];
+    for (let r = wk.allocResident(chunk / 4); r !== null; r = wk.allocResident(chunk / 4))
+      held.push(r);
+    expect(wk.allocResident(chunk / 4)).toBeNull(); // the budget is spent
+    const last = held.pop()!;
+    expect(wk.freeResident(last.subarray(1))).toBe(false); // a window, not the block
+    expect(wk.freeResident(new Float32Array(chunk / 4))).toBe(false); // not in this memory
+    expect(wk.freeResident(last)).toBe(true);
+    expect(wk.freeResident(last)).toBe(false); // no double free
+    expect(wk.allocResident(chunk / 4)).not.toBeNull(); // fits again, in the freed block
+    for (const r of held) wk.freeResident(r);
+    expect(wk.residentStats().liveBlocks).toBe(1);
+  });
+
   it('every entry point gives the same results with resident operands, also after growth', () => {
     const wk = shared();
     const rng = new Rng(3);
@@ -74,8 +92,8 @@ describe('resident arrays', () => {
 
     const y = new Float32Array(rows * outF);
     const yR = new Float32Array(rows * outF);
-    wk.linearForwardF32(x, w, b, 1, rows, inF, outF, y);
-    wk.linearForwardF32(x, wR, bR, 1, rows, inF, outF, yR);
+    wk.linearForwardF32({ x, w, bias: b, act: 1, rows, inF, outF, y });
+    wk.linearForwardF32({ x, w: wR, bias: bR, act: 1, rows, inF, outF, y: yR });
     expect(yR).toEqual(y);
 
     const g = normal(rng, rows * outF);
@@ -83,8 +101,36 @@ describe('resident arrays', () => {
     const dxR = new Float32Array(rows * inF);
     const dW = dW0.slice();
     const db = db0.slice();
-    wk.linearBackwardF32(g, y, x, w, 1, rows, inF, outF, dx, dW, true, db, true);
-    wk.linearBackwardF32(g, y, x, wR, 1, rows, inF, outF, dxR, dWR, true, dbR, true);
+    wk.linearBackwardF32({
+      g,
+      y,
+      x,
+      w,
+      act: 1,
+      rows,
+      inF,
+      outF,
+      dx,
+      dW,
+      dWAccumulate: true,
+      db,
+      dbAccumulate: true,
+    });
+    wk.linearBackwardF32({
+      g,
+      y,
+      x,
+      w: wR,
+      act: 1,
+      rows,
+      inF,
+      outF,
+      dx: dxR,
+      dW: dWR,
+      dWAccumulate: true,
+      db: dbR,
+      dbAccumulate: true,
+    });
     expect(dxR).toEqual(dx);
     expect(dWR).toEqual(dW);
     expect(dbR).toEqual(db);
@@ -130,8 +176,17 @@ describe('resident arrays', () => {
     const b = normal(rng, o);
     const y = new Float32Array(n * o * g.colCols);
     const yR = new Float32Array(y.length);
-    wk.conv2dForwardF32(x, w, b, true, g, n, o, y);
-    wk.conv2dForwardF32(x, resident(wk, w), resident(wk, b), true, g, n, o, yR);
+    wk.conv2dForwardF32({ x, w, bias: b, relu: true, g, n, o, y });
+    wk.conv2dForwardF32({
+      x,
+      w: resident(wk, w),
+      bias: resident(wk, b),
+      relu: true,
+      g,
+      n,
+      o,
+      y: yR,
+    });
     expect(yR).toEqual(y);
     const gy = normal(rng, y.length);
     const dW = normal(rng, w.length);
@@ -140,8 +195,34 @@ describe('resident arrays', () => {
     const dbR = resident(wk, db);
     const dx = new Float32Array(x.length);
     const dxR = new Float32Array(x.length);
-    wk.conv2dBackwardF32(gy, y, x, w, g, n, o, dx, dW, true, db, true);
-    wk.conv2dBackwardF32(gy, y, x, resident(wk, w), g, n, o, dxR, dWR, true, dbR, true);
+    wk.conv2dBackwardF32({
+      gy,
+      y,
+      x,
+      w,
+      g,
+      n,
+      o,
+      dx,
+      dW,
+      dWAccumulate: true,
+      db,
+      dbAccumulate: true,
+    });
+    wk.conv2dBackwardF32({
+      gy,
+      y,
+      x,
+      w: resident(wk, w),
+      g,
+      n,
+      o,
+      dx: dxR,
+      dW: dWR,
+      dWAccumulate: true,
+      db: dbR,
+      dbAccumulate: true,
+    });
     expect([dxR, dWR, dbR]).toEqual([dx, dW, db]);
 
     const [T, B, I, H] = [6, 5, 4, 16];
@@ -152,11 +233,23 @@ describe('resident arrays', () => {
     const bHh = normal(rng, H);
     const hs = new Float32Array(T * B * H);
     const hsR = new Float32Array(hs.length);
-    wk.rnnTanhForwardF32(xs, wIh, bIh, bHh, whh, null, T, B, I, H, hs);
+    wk.rnnTanhForwardF32({ x: xs, wIh, bIh, bHh, whh, h0: null, T, B, I, H, hs });
     const [wIhR, bIhR, bHhR, whhR] = [wIh, bIh, bHh, whh].map((a) =>
       resident(wk, a),
     ) as Float32Array[];
-    wk.rnnTanhForwardF32(xs, wIhR!, bIhR!, bHhR!, whhR!, null, T, B, I, H, hsR);
+    wk.rnnTanhForwardF32({
+      x: xs,
+      wIh: wIhR!,
+      bIh: bIhR!,
+      bHh: bHhR!,
+      whh: whhR!,
+      h0: null,
+      T,
+      B,
+      I,
+      H,
+      hs: hsR,
+    });
     expect(hsR).toEqual(hs);
     const gh = normal(rng, hs.length);
     const dWhh = normal(rng, H * H);
@@ -164,8 +257,28 @@ describe('resident arrays', () => {
     const dPre = new Float32Array(hs.length);
     const dPreR = new Float32Array(hs.length);
     const extras = { h0: null, accumulate: true, biasSums: null };
-    wk.rnnTanhBackwardF32(gh, hs, whh, T, B, H, dPre, null, { ...extras, dWhh });
-    wk.rnnTanhBackwardF32(gh, hs, whhR!, T, B, H, dPreR, null, { ...extras, dWhh: dWhhR });
+    wk.rnnTanhBackwardF32({
+      g: gh,
+      hs,
+      whh,
+      T,
+      B,
+      H,
+      dPre,
+      dh0: null,
+      extras: { ...extras, dWhh },
+    });
+    wk.rnnTanhBackwardF32({
+      g: gh,
+      hs,
+      whh: whhR!,
+      T,
+      B,
+      H,
+      dPre: dPreR,
+      dh0: null,
+      extras: { ...extras, dWhh: dWhhR },
+    });
     expect([dPreR, dWhhR]).toEqual([dPre, dWhh]);
   });
 });

@@ -1,4 +1,4 @@
-import { gemm as kernelGemm } from '../../kernels/index.js';
+import { gemm as kernelGemm } from '../../kernels/backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 
 /**
