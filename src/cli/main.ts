@@ -20,6 +20,8 @@ import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
 import { schemaCommand, schemaSpec } from './commands/schema.js';
 import { trainCommand, trainSpec } from './commands/train.js';
+import { sweepCommand, sweepSpec } from './commands/sweep.js';
+import { workerCommand, workerSpec } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
@@ -30,6 +32,8 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [runSpec, runCommand],
   [trainSpec, trainCommand],
   [schemaSpec, schemaCommand],
+  [sweepSpec, sweepCommand],
+  [workerSpec, workerCommand],
   [reportSpec, reportCommand],
   [exportSpec, exportCommand],
   [conformanceSpec, conformanceCommand],
