@@ -13,6 +13,7 @@ import { checkGradCommand, checkGradSpec } from './commands/check-grad.js';
 import { exitCodeHelp } from './exit-codes.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
+import { exportCommand, exportSpec } from './commands/export.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
@@ -34,6 +35,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [sweepSpec, sweepCommand],
   [workerSpec, workerCommand],
   [reportSpec, reportCommand],
+  [exportSpec, exportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
   [rootsSpec, rootsCommand],

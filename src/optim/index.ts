@@ -32,7 +32,7 @@ export {
   assertStateCompatible,
   type JsonValue,
 } from './serialize.js';
-export { encodeBase64, decodeBase64 } from './base64.js';
+export { encodeBase64, decodeBase64 } from '../base64.js';
 export {
   createStepContext,
   resetEvents,

@@ -10,6 +10,7 @@ import {
 } from '../optim/serialize.js';
 import type { RngState } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { decodeCheckpointBody, isBinaryCheckpoint } from './checkpoint-binary.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { findRngs } from './rngs.js';
 import { sha256 } from './sha256.js';
@@ -228,11 +229,18 @@ function checkBody(body: unknown, source: string): Checkpoint {
 
 /**
  * Parses and verifies a serialized checkpoint: the header, the SHA-256 of the body and the
- * body's structure. Throws a {@link CheckpointError} naming `source` (a file name, say) and the
+ * body's structure. Reads both formats: the binary one (version 2, bytes of
+ * {@link encodeCheckpoint}) and the JSON text of {@link serializeCheckpoint} (version 1, as text
+ * or its UTF-8 bytes). Throws a {@link CheckpointError} naming `source` (a file name, say) and the
  * problem — empty, truncated, not JSON, another format, unsupported version, checksum mismatch.
- * @example const ckpt = parseCheckpoint(text, 'run/checkpoint.json');
+ * @example const ckpt = parseCheckpoint(readFileSync(path), 'run/checkpoint.json');
  */
-export function parseCheckpoint(text: string, source = 'checkpoint'): Checkpoint {
+export function parseCheckpoint(data: string | Uint8Array, source = 'checkpoint'): Checkpoint {
+  if (data instanceof Uint8Array) {
+    if (isBinaryCheckpoint(data)) return checkBody(decodeCheckpointBody(data, source), source);
+    data = new TextDecoder().decode(data);
+  }
+  const text = data;
   if (typeof text !== 'string') fail(source, `expected the checkpoint's text, got ${fmt(text)}`);
   const m = HEADER.exec(text);
   if (m === null) describeNonCheckpoint(text, source);

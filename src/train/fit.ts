@@ -8,12 +8,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Callback, TrainingControl } from './callback.js';
 import { loopControl, trainLoop } from './loop.js';
 import { CheckpointError } from './checkpoint-error.js';
-import {
-  captureCheckpoint,
-  prepareRestore,
-  serializeCheckpoint,
-  type Checkpoint,
-} from './checkpoint.js';
+import { encodeCheckpoint } from './checkpoint-binary.js';
+import { captureCheckpoint, prepareRestore, type Checkpoint } from './checkpoint.js';
 import { defaultLoss, evalLoaderFor, evaluateWith, type LossFn } from './evaluate.js';
 import type { EvalRecord, FitSummary } from './fit-summary.js';
 import { resolveMetrics, type Metric, type MetricName } from './metrics.js';
@@ -420,7 +416,7 @@ export async function fit(
       step,
       fit: fitStateJson(),
     });
-    runLog.writeCheckpoint(serializeCheckpoint(c));
+    runLog.writeCheckpoint(encodeCheckpoint(c));
   };
 
   progress.start(totalSteps, step, logEvery);

@@ -45,6 +45,13 @@ export {
   type RestoreOptions,
 } from './checkpoint.js';
 export { CheckpointError } from './checkpoint-error.js';
+export {
+  encodeCheckpoint,
+  isBinaryCheckpoint,
+  sha256Chunks,
+  BINARY_CHECKPOINT_FORMAT,
+  BINARY_CHECKPOINT_VERSION,
+} from './checkpoint-binary.js';
 export { findRngs } from './rngs.js';
 export { sha256 } from './sha256.js';
 // Training runs from a JSON config (what `gradscope train --config` reads): the schema, its
