@@ -3,7 +3,8 @@ import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
-import { rnnTanhBackwardF32, rnnTanhForwardF32 } from '../kernels/backend.js';
+import { kernelsFor } from '../kernels/select.js';
+import { inputProjectionJs } from '../kernels/js/rnn.js';
 import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 
@@ -128,20 +129,9 @@ function inputProjection(
   addHh: boolean,
   xp: TypedArray = allocData(s.dtype, s.t * s.b * s.g * s.h),
 ): TypedArray {
-  const rows = s.t * s.b;
-  const gh = s.g * s.h;
-  gemm(false, true, rows, gh, s.i, s.x.data, 0, s.wIh.data, 0, xp, 0, false);
   const b1 = s.bIh ? s.bIh.data : addHh && s.bHh ? s.bHh.data : null;
   const b2 = s.bIh && addHh && s.bHh ? s.bHh.data : null;
-  if (b1 === null) return xp;
-  for (let r = 0; r < rows; r++) {
-    const o = r * gh;
-    if (b2 === null)
-      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (b1[j] as number);
-    else
-      for (let j = 0; j < gh; j++)
-        xp[o + j] = (xp[o + j] as number) + (b1[j] as number) + (b2[j] as number);
-  }
+  inputProjectionJs(s.x.data, s.wIh.data, b1, b2, s.t * s.b, s.g * s.h, s.i, xp);
   return xp;
 }
 
@@ -263,80 +253,50 @@ export function rnnTanh(
   h0?: Tensor | null,
 ): RnnResult {
   const s = prepare('rnnTanh', 1, input, weightIh, weightHh, biasIh, biasHh, h0, null);
-  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
-  const f32 = s.dtype === 'float32';
+  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster; in the kernels).
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   const whh = weightHh.data;
-  // float32 runs the whole sequence on the wasm kernels when they are in use (same bits as the
-  // loops below on the wasm GEMM: rnnTanhForwardF32); the loops are the JS path and float64's.
-  const wasmF32 = (hs: TypedArray): boolean =>
-    f32 &&
-    rnnTanhForwardF32({
-      x: s.x.data as Float32Array,
-      wIh: s.wIh.data as Float32Array,
-      bIh: s.bIh ? (s.bIh.data as Float32Array) : null,
-      bHh: s.bHh ? (s.bHh.data as Float32Array) : null,
-      whh: whh as Float32Array,
-      h0: s.h0 ? (s.h0.data as Float32Array) : null,
-      T,
-      B,
-      I: s.i,
-      H,
-      hs: hs as Float32Array,
-    });
+  // One backend for the forward and the VJP, chosen by dtype and the per-step GEMM (B×H×H).
+  const k = kernelsFor(s.dtype, B, H, H);
   const hs = allocData(s.dtype, T * bh);
-  if (!wasmF32(hs)) {
-    // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
-    inputProjection(s, true, hs);
-    for (let t = 0; t < T; t++) {
-      if (t > 0) gemm(false, true, B, H, H, hs, (t - 1) * bh, whh, 0, hs, t * bh, true);
-      else if (s.h0) gemm(false, true, B, H, H, s.h0.data, 0, whh, 0, hs, 0, true);
-      const o = t * bh;
-      if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
-      else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
-    }
-  }
+  k.rnnTanhForward({
+    x: s.x.data,
+    wIh: s.wIh.data,
+    bIh: s.bIh ? s.bIh.data : null,
+    bHh: s.bHh ? s.bHh.data : null,
+    whh,
+    h0: s.h0 ? s.h0.data : null,
+    T,
+    B,
+    I: s.i,
+    H,
+    hs,
+  });
   const output = new Tensor(hs, [T, B, H]);
   record('rnnTanh', output, s.inputs, (g) => {
-    const gd = g.data;
     const dPre = allocData(s.dtype, T * bh);
-    const dh = allocData(s.dtype, bh);
-    const dh0 = needDh0(s) ? dh : null;
-    // On wasm, dW_hh (into the gradient arena when there is one) and the bias sums come from the
-    // same call, while dpre is in wasm memory.
+    const dh0 = needDh0(s) ? allocData(s.dtype, bh) : null;
+    // dW_hh (into the gradient arena when there is one) and the bias sums come from the same
+    // kernel call (on wasm, while dpre is in wasm memory).
     const accW = leafGradBuffer(s.wHh);
-    const dW = f32 && s.wHh.requiresGrad ? (accW ?? allocData(s.dtype, s.wHh.size)) : null;
-    const sums = f32 && (s.bIh?.requiresGrad || s.bHh?.requiresGrad) ? new Float64Array(H) : null;
-    const onWasm =
-      f32 &&
-      rnnTanhBackwardF32({
-        g: gd as Float32Array,
-        hs: hs as Float32Array,
-        whh: whh as Float32Array,
-        T,
-        B,
-        H,
-        dPre: dPre as Float32Array,
-        dh0: dh0 as Float32Array | null,
-        extras: {
-          h0: s.h0 ? (s.h0.data as Float32Array) : null,
-          dWhh: dW as Float32Array | null,
-          accumulate: accW !== null,
-          biasSums: sums,
-        },
-      });
-    for (let t = T - 1; t >= 0 && !onWasm; t--) {
-      const o = t * bh;
-      for (let k = 0; k < bh; k++) {
-        const h = hs[o + k] as number;
-        dPre[o + k] = ((gd[o + k] as number) + (dh[k] as number)) * (1 - h * h);
-      }
-      if (t > 0 || dh0 !== null) gemm(false, false, B, H, H, dPre, o, whh, 0, dh, 0, false);
-    }
-    const done: DoneGrads | undefined = onWasm
-      ? { wHh: dW !== null && accW === null ? new Tensor(dW, s.wHh.shape) : null, sums }
-      : undefined;
+    const dW = s.wHh.requiresGrad ? (accW ?? allocData(s.dtype, s.wHh.size)) : null;
+    const sums = s.bIh?.requiresGrad || s.bHh?.requiresGrad ? new Float64Array(H) : null;
+    k.rnnTanhBackward({
+      g: g.data,
+      hs,
+      whh,
+      T,
+      B,
+      H,
+      dPre,
+      dh0,
+      extras: { h0: s.h0 ? s.h0.data : null, dWhh: dW, accumulate: accW !== null, biasSums: sums },
+    });
+    const done: DoneGrads = {
+      wHh: dW !== null && accW === null ? new Tensor(dW, s.wHh.shape) : null,
+      sums,
+    };
     return sequenceGrads(s, dPre, dPre, hs, dh0, null, done);
   });
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'rnnTanh.hLast') };
