@@ -1,5 +1,4 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
-import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
@@ -127,11 +126,11 @@ export function conv2d(
   k.conv2dForward({ x: x.data, w: weight.data, bias: bd, relu, g: geom, n, o, y });
   const out = new Tensor(y, [n, o, oh, ow]);
   const inputs = b ? [x, weight, b] : [x, weight];
-  return record(relu ? 'conv2d+relu' : op, out, inputs, (g) => {
+  return record(relu ? 'conv2d+relu' : op, out, inputs, (g, sink) => {
     // dW and db go straight into a parameter's gradient buffer when it has one (then null).
-    const accW = leafGradBuffer(weight);
+    const accW = sink.buffer(weight);
     const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
-    const accB = b === null ? null : leafGradBuffer(b);
+    const accB = b === null ? null : sink.buffer(b);
     const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, o)) : null;
     const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
     k.conv2dBackward({

@@ -1,6 +1,5 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { allocData } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { kernelsFor } from '../kernels/select.js';
@@ -20,7 +19,7 @@ export type LinearActivation = 'relu' | 'tanh';
  * `[..., out]`. One GEMM with a transposed B operand plus one bias(+activation) pass. VJP, with
  * gz = g ⊙ act'(y) (relu: [y > 0]; tanh: 1 − y²; none: g): dx = gz·W, dW = gzᵀ·x, db = Σ_rows gz.
  * dW and db go straight into a parameter's existing gradient buffer when there is one (see
- * leafGradBuffer): no allocation, no second pass.
+ * the gradient sink): no allocation, no second pass.
  *
  * @example
  * const y = linear(x, weight, bias); // x [32, 784], weight [128, 784], bias [128] -> [32, 128]
@@ -73,12 +72,12 @@ export function linear(
   });
   const out = new Tensor(y, outShape);
   const inputs = b ? [x, weight, b] : [x, weight];
-  return record(act === null ? 'linear' : `linear+${act}`, out, inputs, (g) => {
+  return record(act === null ? 'linear' : `linear+${act}`, out, inputs, (g, sink) => {
     // dW and db go straight into a parameter's gradient buffer when it has one (then null).
     const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-    const accW = leafGradBuffer(weight);
+    const accW = sink.buffer(weight);
     const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
-    const accB = b === null ? null : leafGradBuffer(b);
+    const accB = b === null ? null : sink.buffer(b);
     const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, outF)) : null;
     k.linearBackward({
       g: g.data,

@@ -1,8 +1,7 @@
 import { ShapeError, fmt } from '../errors.js';
-import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
-import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { assertSameDtype, Tensor, type GradSink } from '../tensor/tensor.js';
 import { kernelsFor } from '../kernels/select.js';
 import { inputProjectionJs } from '../kernels/js/rnn.js';
 import { gemm } from './internal/gemm.js';
@@ -147,8 +146,8 @@ function colSums(src: TypedArray, rows: number, cols: number): Float64Array {
 }
 
 /** A bias's gradient from its column sums, added into its gradient buffer when it has one (→ null). */
-function biasGrad(bias: Tensor, sums: Float64Array, dtype: DType): Tensor | null {
-  const acc = leafGradBuffer(bias);
+function biasGrad(bias: Tensor, sums: Float64Array, dtype: DType, sink: GradSink): Tensor | null {
+  const acc = sink.buffer(bias);
   if (acc !== null) {
     for (let j = 0; j < sums.length; j++) acc[j] = (acc[j] as number) + (sums[j] as number);
     return null;
@@ -173,6 +172,7 @@ interface DoneGrads {
  */
 function sequenceGrads(
   s: Seq,
+  sink: GradSink,
   dXP: TypedArray,
   dHP: TypedArray,
   hs: TypedArray,
@@ -189,16 +189,16 @@ function sequenceGrads(
     res.push(new Tensor(d, s.x.shape));
   } else res.push(null);
   // Weight and bias gradients go straight into a parameter's existing gradient buffer when
-  // there is one (leafGradBuffer): accumulate = true there, and null is returned for it.
+  // there is one (the gradient sink): accumulate = true there, and null is returned for it.
   if (s.wIh.requiresGrad) {
-    const acc = leafGradBuffer(s.wIh);
+    const acc = sink.buffer(s.wIh);
     const d = acc ?? allocData(s.dtype, s.wIh.size);
     gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, acc !== null);
     res.push(acc !== null ? null : new Tensor(d, s.wIh.shape));
   } else res.push(null);
   if (done !== undefined) res.push(done.wHh);
   else if (s.wHh.requiresGrad) {
-    const acc = leafGradBuffer(s.wHh);
+    const acc = sink.buffer(s.wHh);
     const d = acc ?? allocData(s.dtype, s.wHh.size);
     // Steps 1..T−1 read h_0..h_{T−2}, which are contiguous in `hs`: one GEMM for all of them.
     const later = (s.t - 1) * s.b;
@@ -211,8 +211,8 @@ function sequenceGrads(
   const needH = s.bHh?.requiresGrad === true;
   const sumsX = needX || (needH && dHP === dXP) ? (done?.sums ?? colSums(dXP, rows, gh)) : null;
   const sumsH = needH ? (dHP === dXP ? sumsX : colSums(dHP, rows, gh)) : null;
-  if (s.bIh) res.push(needX ? biasGrad(s.bIh, sumsX as Float64Array, s.dtype) : null);
-  if (s.bHh) res.push(needH ? biasGrad(s.bHh, sumsH as Float64Array, s.dtype) : null);
+  if (s.bIh) res.push(needX ? biasGrad(s.bIh, sumsX as Float64Array, s.dtype, sink) : null);
+  if (s.bHh) res.push(needH ? biasGrad(s.bHh, sumsH as Float64Array, s.dtype, sink) : null);
   if (s.h0) res.push(s.h0.requiresGrad && dh0 ? new Tensor(dh0, s.h0.shape) : null);
   if (s.c0) res.push(s.c0.requiresGrad && dc0 ? new Tensor(dc0, s.c0.shape) : null);
   return res;
@@ -274,12 +274,12 @@ export function rnnTanh(
     hs,
   });
   const output = new Tensor(hs, [T, B, H]);
-  record('rnnTanh', output, s.inputs, (g) => {
+  record('rnnTanh', output, s.inputs, (g, sink) => {
     const dPre = allocData(s.dtype, T * bh);
     const dh0 = needDh0(s) ? allocData(s.dtype, bh) : null;
     // dW_hh (into the gradient arena when there is one) and the bias sums come from the same
     // kernel call (on wasm, while dpre is in wasm memory).
-    const accW = leafGradBuffer(s.wHh);
+    const accW = sink.buffer(s.wHh);
     const dW = s.wHh.requiresGrad ? (accW ?? allocData(s.dtype, s.wHh.size)) : null;
     const sums = s.bIh?.requiresGrad || s.bHh?.requiresGrad ? new Float64Array(H) : null;
     k.rnnTanhBackward({
@@ -297,7 +297,7 @@ export function rnnTanh(
       wHh: dW !== null && accW === null ? new Tensor(dW, s.wHh.shape) : null,
       sums,
     };
-    return sequenceGrads(s, dPre, dPre, hs, dh0, null, done);
+    return sequenceGrads(s, sink, dPre, dPre, hs, dh0, null, done);
   });
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'rnnTanh.hLast') };
 }
@@ -364,7 +364,7 @@ export function lstm(
   }
   packed.set(cs.subarray((T - 1) * bh, T * bh), T * bh);
   const node = new Tensor(packed, [T + 1, B, H]);
-  record('lstm', node, s.inputs, (g) => {
+  record('lstm', node, s.inputs, (g, sink) => {
     const gd = g.data;
     const dG = allocData(s.dtype, T * B * g4);
     const dh = allocData(s.dtype, bh);
@@ -394,7 +394,7 @@ export function lstm(
       }
       if (t > 0 || needDh0(s)) gemm(false, false, B, H, g4, dG, go, whh, 0, dh, 0, false);
     }
-    return sequenceGrads(s, dG, dG, packed, needDh0(s) ? dh : null, dc);
+    return sequenceGrads(s, sink, dG, dG, packed, needDh0(s) ? dh : null, dc);
   });
   return {
     output: viewOf(node, 0, [T, B, H], 'lstm.output'),
@@ -462,7 +462,7 @@ export function gru(
     }
   }
   const output = new Tensor(hs, [T, B, H]);
-  record('gru', output, s.inputs, (g) => {
+  record('gru', output, s.inputs, (g, sink) => {
     const gd = g.data;
     const dXP = allocData(s.dtype, T * B * g3);
     const dHP = allocData(s.dtype, T * B * g3);
@@ -492,7 +492,7 @@ export function gru(
       }
       if (t > 0 || needDh0(s)) gemm(false, false, B, H, g3, dHP, go, whh, 0, dh, 0, true);
     }
-    return sequenceGrads(s, dXP, dHP, hs, needDh0(s) ? dh : null, null);
+    return sequenceGrads(s, sink, dXP, dHP, hs, needDh0(s) ? dh : null, null);
   });
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'gru.hLast') };
 }
