@@ -251,12 +251,20 @@ export function adamF32(
   v: Float32Array,
   coef: Float32Array,
 ): boolean {
-  if (choice === 'js') return false;
-  if (choice === 'auto' && g.length < ADAM_WASM_MIN_SIZE) return false;
-  const wk = choice === 'wasm' ? requireWasm() : tryWasm();
-  if (wk === undefined) return false;
-  wk.adamF32(p, g, m, v, coef);
+  if (adamKernelFor(g.length) !== 'wasm') return false;
+  (wasm ?? requireWasm()).adamF32(p, g, m, v, coef);
   return true;
+}
+
+/**
+ * Which implementation a float32 Adam step over n elements uses under the current choice: wasm
+ * under 'wasm', and under 'auto' from {@link ADAM_WASM_MIN_SIZE} elements on when available.
+ * @example adamKernelFor(1 << 20) // 'wasm' under 'auto' when WebAssembly is available
+ */
+export function adamKernelFor(n: number): KernelImpl {
+  if (choice === 'js') return 'js';
+  if (choice === 'wasm') return 'wasm';
+  return n >= ADAM_WASM_MIN_SIZE && tryWasm() !== undefined ? 'wasm' : 'js';
 }
 
 /**

@@ -1,11 +1,5 @@
 import type { DType } from '../tensor/dtype.js';
-import {
-  ADAM_WASM_MIN_SIZE,
-  getKernels,
-  gemmKernelFor,
-  wasmInUse,
-  wasmKernelsAvailable,
-} from './backend.js';
+import { adamKernelFor, gemmKernelFor, wasmInUse, wasmKernelsAvailable } from './backend.js';
 import { jsKernels } from './js/backend.js';
 import type { Kernels } from './types.js';
 import { wasmBackend } from './wasm/backend.js';
@@ -33,14 +27,11 @@ export function kernelsFor(dtype: DType, m: number, n: number, k: number): Kerne
 }
 
 /**
- * The backend for a float32 Adam step over n elements: wasm under 'wasm', and under 'auto' from
- * ADAM_WASM_MIN_SIZE elements on when WebAssembly is available; JS otherwise.
+ * The backend for a float32 Adam step over n elements (the rule of adamKernelFor).
  * @example adamKernelsFor(g.length).adam({ p, g, m, v, coef });
  */
 export function adamKernelsFor(n: number): Kernels {
-  const choice = getKernels();
-  if (choice === 'js' || (choice === 'auto' && n < ADAM_WASM_MIN_SIZE)) return jsKernels;
-  return wasmKernelsAvailable() ? wasmKernels() : jsKernels;
+  return adamKernelFor(n) === 'wasm' ? wasmKernels() : jsKernels;
 }
 
 /**
