@@ -44,6 +44,9 @@ const LAYERS = {
       ...BASE,
     ],
   },
+  // Sweeps expand train configs into points and run them (process pool, BullMQ); their report
+  // uses the report's charts and the experiments' chart type.
+  sweep: { imports: ['train', 'report', 'tensor', ...BASE], types: ['experiments'] },
   // The report renders experiment results and run logs: their types only.
   report: { imports: BASE, types: ['experiments', 'schedule'] },
   experiments: {

@@ -18,8 +18,18 @@ export class DtypeError extends GradscopeError {}
 /** An invalid option or hyper-parameter (name, value and allowed range in the message). */
 export class ConfigError extends GradscopeError {}
 
+/**
+ * A size or count whose estimated memory or time is over the resource budget: the message names
+ * the field, the estimate and the flag (or option) that raises the limit. Thrown before anything
+ * is allocated.
+ */
+export class BudgetError extends ConfigError {}
+
 /** Bad data: NaN/Inf samples, labels out of range, corrupt or truncated files. */
 export class DataError extends GradscopeError {}
+
+/** An output path (a run directory, a report) that cannot be created or written: the path and the cause. */
+export class OutputError extends GradscopeError {}
 
 /** Misuse of the autograd tape: backward twice through a freed graph, a non-scalar without a seed. */
 export class AutogradError extends GradscopeError {}

@@ -14,3 +14,5 @@ export {
   type PrepareRunDirOptions,
 } from './experiments/run-dir-node.js';
 export * from './monitor/node.js';
+/** Sweeps: spec parsing, points, the results table, the local executor and the coordinator. */
+export * as sweep from './sweep/node.js';

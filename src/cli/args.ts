@@ -1,16 +1,8 @@
 import { parseArgs } from 'node:util';
+import { EXIT } from './exit-codes.js';
 
-/** Exit codes of the `gradscope` command (documented in `gradscope --help`). */
-export const EXIT = {
-  /** Success: everything ran and every check passed. */
-  ok: 0,
-  /** Ran, but a check failed (a conformance case, an experiment criterion, a gradcheck). */
-  failed: 1,
-  /** Bad usage: unknown command or flag, bad flag value, missing argument. */
-  usage: 2,
-  /** Could not run: unreadable or corrupt input file, invalid config. */
-  error: 3,
-} as const;
+/** The exit codes (re-exported from {@link EXIT}'s one table in exit-codes.ts). */
+export { EXIT };
 
 /** A usage error: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {

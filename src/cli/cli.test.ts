@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bundledReferencePath } from '../conformance/reference-node.js';
 import { main } from './main.js';
 
@@ -75,10 +75,14 @@ describe('gradscope conformance', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-'));
     const p = join(dir, 'bad.json');
     writeFileSync(p, JSON.stringify(file));
-    const r = await run('conformance', p);
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL/);
-    expect(r.out).toMatch(/1 passed, 1 failed/);
+    try {
+      const r = await run('conformance', p);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/FAIL/);
+      expect(r.out).toMatch(/1 passed, 1 failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('usage errors say what is allowed (exit 2)', async () => {
@@ -96,10 +100,82 @@ describe('gradscope conformance', () => {
     expect((await run('nonsense')).code).toBe(2);
   });
 
-  it('an unreadable file is a usage error naming the file', async () => {
+  // Issue 15: an unreadable reference is invalid input (exit 3, like train and report), not usage (was 2).
+  it('an unreadable file is exit 3 naming the file and the cause', async () => {
     const r = await run('conformance', '/nonexistent/ref.json');
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cannot read FILE '\/nonexistent\/ref.json'/);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/cannot open '\/nonexistent\/ref.json': no such file/);
+  });
+});
+
+// Issue 15: one exit-code contract. A reference file that cannot be read or is not a valid
+// reference is invalid input (3) — never usage (2), never a pass (0), and null is never 0.
+describe('gradscope conformance: invalid reference files are exit 3', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-conformance-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // add: [1, 2] + [3, 4] = [4, 6]; d/dx of ⟨u, x + y⟩ is u for both inputs.
+  const addCase = {
+    name: 'add_small',
+    op: 'add',
+    args: {},
+    inputs: [
+      { shape: [2], data: [1, 2] },
+      { shape: [2], data: [3, 4] },
+    ],
+    output: { shape: [2], data: [4, 6] },
+    cotangent: { shape: [2], data: [1, -1] },
+    grads: [
+      { shape: [2], data: [1, -1] },
+      { shape: [2], data: [1, -1] },
+    ],
+  };
+  const file = (name: string, text: string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('a valid one-case file passes (exit 0)', async () => {
+    const r = await run('conformance', file('ok.json', JSON.stringify({ cases: [addCase] })));
+    expect(r.out).toMatch(/1 passed, 0 failed/);
+    expect(r.code).toBe(0);
+  });
+
+  it('a directory, a truncated file, an empty case list: exit 3 naming the problem', async () => {
+    const d = await run('conformance', dir);
+    expect([d.code, d.err]).toEqual([3, expect.stringMatching(/is a directory \(EISDIR\)/)]);
+    const text = JSON.stringify({ cases: [addCase] });
+    const t = await run('conformance', file('trunc.json', text.slice(0, text.length / 2)));
+    expect([t.code, t.err]).toEqual([
+      3,
+      expect.stringMatching(/is not valid JSON \(truncated\?\)/),
+    ]);
+    const e = await run('conformance', file('empty.json', '{"cases": []}'));
+    expect([e.code, e.err]).toEqual([3, expect.stringMatching(/has no cases/)]);
+    expect(e.out).not.toMatch(/0 passed, 0 failed/);
+  });
+
+  it('a null reference value is an error naming the case and the field, not 0', async () => {
+    const bad = { ...addCase, output: { shape: [2], data: [4, null] } };
+    const r = await run('conformance', file('null.json', JSON.stringify({ cases: [bad] })));
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/case add_small\.output\.data\[1\] = null is not a number/);
+    const opt = {
+      optimizers: [
+        {
+          name: 'sgd_null',
+          optimizer: 'sgd',
+          options: { lr: 0.1 },
+          shapes: [[1]],
+          params0: [[1]],
+          grads: [[[1]]],
+          params: [[[null]]],
+        },
+      ],
+    };
+    const o = await run('conformance', file('null-opt.json', JSON.stringify(opt)));
+    expect(o.code).toBe(3);
+    expect(o.err).toMatch(/optimizers\[sgd_null\]\.params\[0\]\[0\]\[0\] = null is not a number/);
   });
 });
 
@@ -114,6 +190,16 @@ describe('gradscope --version', () => {
 });
 
 describe('gradscope roots / newton', () => {
+  // Issue 15: --json wrote ±Infinity as null; json-encode.ts writes it explicitly.
+  it('roots --json writes non-finite roots as "Infinity" / "-Infinity", not null', async () => {
+    // Naive formula for 1·x² + 1e308·x + 1: b² overflows to Infinity, so −b ± √Inf = ∓Infinity.
+    const r = await run('roots', '1', '1e308', '1', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { naive: { roots: unknown[] } };
+    expect(j.naive.roots).toEqual(['-Infinity', 'Infinity']);
+    expect(r.out).not.toContain('null');
+  });
+
   it('roots accepts negative coefficients and prints stable and naive roots', async () => {
     const r = await run('roots', '1', '-1e5', '1', '--json');
     expect(r.code).toBe(0);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { GradscopeError } from '../errors.js';
+import { fsErrorText } from '../fs-guard-node.js';
 import {
   commandHelp,
   EXIT,
@@ -9,6 +10,7 @@ import {
   type Parsed,
 } from './args.js';
 import { checkGradCommand, checkGradSpec } from './commands/check-grad.js';
+import { exitCodeHelp } from './exit-codes.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
@@ -17,6 +19,8 @@ import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
 import { schemaCommand, schemaSpec } from './commands/schema.js';
 import { trainCommand, trainSpec } from './commands/train.js';
+import { sweepCommand, sweepSpec } from './commands/sweep.js';
+import { workerCommand, workerSpec } from './commands/worker.js';
 import { packageVersion } from './version.js';
 
 type Handler = (args: Parsed, out: (s: string) => void) => number | Promise<number>;
@@ -27,6 +31,8 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [runSpec, runCommand],
   [trainSpec, trainCommand],
   [schemaSpec, schemaCommand],
+  [sweepSpec, sweepCommand],
+  [workerSpec, workerCommand],
   [reportSpec, reportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],
@@ -43,11 +49,8 @@ function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map(([s]) => `  ${s.name.padEnd(14)} ${s.summary}`),
     '',
-    'Exit codes:',
-    `  ${EXIT.ok}  success`,
-    `  ${EXIT.failed}  ran, but a check failed (conformance case, criterion, gradcheck)`,
-    `  ${EXIT.usage}  bad usage: unknown command or flag, bad value, missing argument`,
-    `  ${EXIT.error}  could not run: unreadable or corrupt input, invalid configuration`,
+    'Exit codes (every command):',
+    ...exitCodeHelp(),
   ];
   return lines.join('\n');
 }
@@ -91,6 +94,12 @@ export async function main(
       err(`gradscope ${spec.name}: ${e.name}: ${e.message}`);
       return EXIT.error;
     }
+    // A file-system error that a command did not word itself: one line, path and cause.
+    const fsText = fsErrorText(e);
+    if (fsText !== null) {
+      err(`gradscope ${spec.name}: ${fsText}`);
+      return EXIT.error;
+    }
     throw e;
   }
 }
@@ -105,7 +114,7 @@ if (isEntry) {
       process.stderr.write(
         `gradscope: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
       );
-      process.exitCode = 70;
+      process.exitCode = EXIT.internal;
     },
   );
 }

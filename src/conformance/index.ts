@@ -21,3 +21,4 @@ export {
   type ScheduleConformanceOptions,
 } from './schedules.js';
 export { compareArrays, type Comparison } from './compare.js';
+export { ReferenceDataError, referenceNumbers } from './reference-error.js';

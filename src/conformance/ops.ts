@@ -8,6 +8,7 @@ import { gru, lstm, rnnTanh } from '../ops/recurrent.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { compareArrays, type Comparison } from './compare.js';
+import { ReferenceDataError, referenceNumbers } from './reference-error.js';
 
 /** A tensor as stored in a reference file: row-major data and its shape. */
 export interface RefTensor {
@@ -348,11 +349,16 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
 
 function toTensor(r: RefTensor, dtype: DType, what: string, requiresGrad: boolean): Tensor {
   if (!r || !Array.isArray(r.shape) || !Array.isArray(r.data))
-    throw new DataError(`${what}: expected {shape, data}, got ${fmt(r)}`);
+    throw new ReferenceDataError(`case ${what}: expected {shape, data}, got ${fmt(r)}`);
+  if (!r.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new ReferenceDataError(`case ${what}.shape = ${fmt(r.shape)} is not a shape`);
   const n = r.shape.reduce((p, q) => p * q, 1);
   if (n !== r.data.length)
-    throw new DataError(`${what}: shape ${fmt(r.shape)} needs ${n} values, got ${r.data.length}`);
-  const data = dtype === 'float32' ? new Float32Array(r.data) : new Float64Array(r.data);
+    throw new ReferenceDataError(
+      `case ${what}: shape ${fmt(r.shape)} needs ${n} values, got ${r.data.length}`,
+    );
+  const values = referenceNumbers(r.data, `case ${what}.data`);
+  const data = dtype === 'float32' ? new Float32Array(values) : new Float64Array(values);
   return new Tensor(data, r.shape, requiresGrad);
 }
 
@@ -402,6 +408,8 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
     }
     return { ...base, ...cmp };
   } catch (e) {
+    // A malformed reference stops the run (invalid input); anything else fails this case.
+    if (e instanceof ReferenceDataError) throw e;
     if (!(e instanceof GradscopeError) && !(e instanceof TypeError) && !(e instanceof RangeError))
       throw e;
     return { ...base, pass: false, maxAbsErr: NaN, maxRelErr: NaN, error: e.message };
@@ -412,6 +420,6 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
 export function runOpsConformance(file: unknown, dtype: DType): OpsCaseResult[] {
   const cases = (file as { cases?: unknown }).cases;
   if (!Array.isArray(cases))
-    throw new DataError("ops reference file: expected a top-level 'cases' list");
+    throw new ReferenceDataError("ops reference file: expected a top-level 'cases' list");
   return cases.map((c) => runOpsCase(c as OpsCase, dtype));
 }

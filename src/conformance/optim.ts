@@ -1,3 +1,4 @@
+import { ReferenceDataError, referenceNumbers } from './reference-error.js';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
 import { byValue } from '../clip/by-value.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
@@ -123,25 +124,23 @@ export function mapTorchOptions(owner: string, options: unknown): Record<string,
 }
 
 function toTyped(values: unknown, dtype: DType, what: string, size: number): TypedArray {
-  if (!Array.isArray(values)) throw new DataError(`${what} is not an array of numbers`);
-  if (values.length !== size)
-    throw new DataError(`${what} has ${values.length} values; its shape needs ${size}`);
+  const nums = referenceNumbers(values, what);
+  if (nums.length !== size)
+    throw new ReferenceDataError(`${what} has ${nums.length} values; its shape needs ${size}`);
   const out = allocData(dtype, size);
-  for (let i = 0; i < size; i++) {
-    const v: unknown = values[i];
-    if (typeof v !== 'number') throw new DataError(`${what}[${i}] = ${fmt(v)} is not a number`);
-    out[i] = v;
-  }
+  out.set(nums);
   return out;
 }
 
 function shapesOf(c: Record<string, unknown>, owner: string): number[][] {
   const shapes = c['shapes'];
   if (!Array.isArray(shapes) || shapes.length === 0)
-    throw new DataError(`${owner}: shapes = ${fmt(shapes)}; expected a non-empty array of shapes`);
+    throw new ReferenceDataError(
+      `${owner}: shapes = ${fmt(shapes)}; expected a non-empty array of shapes`,
+    );
   return shapes.map((s, i) => {
     if (!Array.isArray(s) || !s.every((d) => Number.isInteger(d) && d >= 0))
-      throw new DataError(`${owner}: shapes[${i}] = ${fmt(s)} is not a shape`);
+      throw new ReferenceDataError(`${owner}: shapes[${i}] = ${fmt(s)} is not a shape`);
     return s as number[];
   });
 }
@@ -271,7 +270,7 @@ function runClippingCase(
   const total = c['totalNorm'];
   if (total !== undefined) {
     if (typeof total !== 'number')
-      throw new DataError(`${owner}: totalNorm = ${fmt(total)} is not a number`);
+      throw new ReferenceDataError(`${owner}: totalNorm = ${fmt(total)} is not a number`);
     if (normOf === null)
       throw new ConfigError(`${owner}: totalNorm is given but kind ${fmt(kind)} has no norm`);
     meter.compare([normOf(next)], [total]);
@@ -331,6 +330,7 @@ export function runOptimConformance(
     try {
       results.push({ name, section: sec, ...fn() });
     } catch (e) {
+      if (e instanceof ReferenceDataError) throw e;
       results.push({
         name,
         section: sec,

@@ -1,3 +1,4 @@
+import { ReferenceDataError } from './reference-error.js';
 import { ConfigError, DataError, GradscopeError, fmt } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -76,7 +77,7 @@ const CASE_KEYS = ['name', 'schedule', 'options', 'lrs', 'metrics'];
 
 function numberArray(where: string, v: unknown): number[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw new DataError(`${where} must be an array of finite numbers, got ${fmt(v)}`);
+    throw new ReferenceDataError(`${where} must be an array of finite numbers, got ${fmt(v)}`);
   }
   return v as number[];
 }
@@ -173,7 +174,12 @@ export function runScheduleConformance(
       }
     } catch (e) {
       if (e instanceof GradscopeError && !e.message.startsWith(where)) {
-        const Ctor = e instanceof ConfigError ? ConfigError : DataError;
+        const Ctor =
+          e instanceof ReferenceDataError
+            ? ReferenceDataError
+            : e instanceof ConfigError
+              ? ConfigError
+              : DataError;
         throw new Ctor(`${where}: ${e.message}`);
       }
       throw e;

@@ -24,6 +24,28 @@ function write(name: string, bytes: Uint8Array): string {
 }
 
 describe('IDX files (Node loader)', () => {
+  // Issue 15: a small gzip that expands far past what its header declares (a gzip bomb) used to be
+  // inflated completely before parseIdx noticed; decompression now stops at the declared size.
+  it('stops decompressing at the size the IDX header declares', async () => {
+    const header = encodeIdx({ type: 'uint8', dims: [10], data: new Uint8Array(10) });
+    const bomb = new Uint8Array(header.length + 64 * 2 ** 20); // header + 64 MiB of zeros
+    bomb.set(header);
+    const p = write('bomb-idx1-ubyte.gz', gzipSync(bomb, { level: 1 }));
+    await expect(readIdxFile(p)).rejects.toThrow(
+      /decompresses to more than the 18 bytes its IDX header declares/,
+    );
+    // A header that declares more than the limit is refused before inflating.
+    await expect(readIdxFile(p, { maxBytes: 10 })).rejects.toThrow(
+      /declares 18 bytes, over the limit of 10 bytes/,
+    );
+    // One trailing byte is still parseIdx's "trailing bytes" error.
+    const one = new Uint8Array(header.length + 1);
+    one.set(header);
+    await expect(readIdxFile(write('one-idx1-ubyte.gz', gzipSync(one)))).rejects.toThrow(
+      /1 unexpected trailing bytes/,
+    );
+  });
+
   it('reads plain and gzip files alike', async () => {
     const plain = await readIdxFile(write('plain-idx3-ubyte', imgBytes));
     const gz = await readIdxFile(write('gz-idx3-ubyte.gz', gzipSync(imgBytes)));

@@ -1,17 +1,73 @@
 // Node-only: reads files and gunzips. The parsing itself is in idx.ts (pure, browser-safe).
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { DataError } from '../errors.js';
 import type { Dataset } from './dataset.js';
-import { isGzip, mnistFromIdx, parseIdx, type IdxArray, type MnistIdxOptions } from './idx.js';
+import {
+  idxDeclaredBytes,
+  isGzip,
+  mnistFromIdx,
+  parseIdx,
+  type IdxArray,
+  type MnistIdxOptions,
+} from './idx.js';
+
+/** Default limit of a decompressed file: 4 GiB (the default memory budget, train/budget.ts). */
+const DEFAULT_MAX_BYTES = 4 * 2 ** 30;
+/** Compressed bytes decompressed to read the IDX header (at most ~4 MiB of output). */
+const HEADER_PROBE = 4096;
+
+/** Options of {@link readMaybeGzip} and {@link readIdxFile}. */
+export interface ReadIdxOptions {
+  /** Largest file (after decompression) accepted, in bytes (default 4 GiB). */
+  maxBytes?: number;
+}
 
 /**
- * Reads a file's bytes, gunzipping when it starts with the gzip magic (whatever its name). A
- * missing file or a corrupt gzip stream throws a DataError naming the path.
+ * Gunzips an IDX file with its output bounded by the size its header declares: the header is read
+ * from the first compressed bytes, then the stream is inflated with at most that many bytes (+1,
+ * so that trailing data is reported by parseIdx). A 1 MB gzip bomb that expands to 1 GiB fails
+ * after the declared size, in bounded memory.
+ */
+function gunzipIdx(bytes: Uint8Array, path: string, maxBytes: number): Uint8Array {
+  const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  let head: Uint8Array;
+  try {
+    head = view(
+      gunzipSync(bytes.subarray(0, HEADER_PROBE), { finishFlush: zlibConstants.Z_SYNC_FLUSH }),
+    );
+  } catch (e) {
+    throw new DataError(`${path}: corrupt gzip data (${(e as Error).message})`);
+  }
+  const declared = idxDeclaredBytes(head);
+  // Not an IDX header (or too short to hold one): parseIdx words the problem.
+  if (declared === null) return head;
+  if (declared > maxBytes)
+    throw new DataError(
+      `${path}: the IDX header declares ${declared} bytes, over the limit of ${maxBytes} bytes (the maxBytes option)`,
+    );
+  try {
+    return view(gunzipSync(bytes, { maxOutputLength: Math.max(declared + 1, 1) }));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new DataError(
+        `${path}: the gzip data decompresses to more than the ${declared} bytes its IDX header declares (stopped there)`,
+      );
+    throw new DataError(`${path}: corrupt or truncated gzip data (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Reads a file's bytes, gunzipping when it starts with the gzip magic (whatever its name), with
+ * decompression bounded by the IDX header's declared size (and `maxBytes`). A missing file, a
+ * corrupt gzip stream or a stream longer than declared throws a DataError naming the path.
  * @example const bytes = await readMaybeGzip('t10k-labels-idx1-ubyte.gz');
  */
-export async function readMaybeGzip(path: string): Promise<Uint8Array> {
+export async function readMaybeGzip(
+  path: string,
+  options: ReadIdxOptions = {},
+): Promise<Uint8Array> {
   let raw: Buffer;
   try {
     raw = await readFile(path);
@@ -19,13 +75,13 @@ export async function readMaybeGzip(path: string): Promise<Uint8Array> {
     throw new DataError(`${path}: cannot read file (${(e as Error).message})`);
   }
   const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (!isGzip(bytes)) return bytes;
-  try {
-    const out = gunzipSync(bytes);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (e) {
-    throw new DataError(`${path}: corrupt or truncated gzip data (${(e as Error).message})`);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!isGzip(bytes)) {
+    if (bytes.length > maxBytes)
+      throw new DataError(`${path}: ${bytes.length} bytes, over the limit of ${maxBytes} bytes`);
+    return bytes;
   }
+  return gunzipIdx(bytes, path, maxBytes);
 }
 
 /**
@@ -33,8 +89,8 @@ export async function readMaybeGzip(path: string): Promise<Uint8Array> {
  * @example (await readIdxFile('train-labels-idx1-ubyte.gz')).dims // [60000]
  * @see Y. LeCun, C. Cortes, C. Burges, "The MNIST database of handwritten digits"
  */
-export async function readIdxFile(path: string): Promise<IdxArray> {
-  return parseIdx(await readMaybeGzip(path), path);
+export async function readIdxFile(path: string, options: ReadIdxOptions = {}): Promise<IdxArray> {
+  return parseIdx(await readMaybeGzip(path, options), path);
 }
 
 /**

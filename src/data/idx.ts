@@ -37,6 +37,23 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The total size in bytes (magic, dimensions and elements) that an IDX header declares, read from
+ * the first bytes of a file; null when `prefix` is too short for the header or is not an IDX
+ * header. Lets a reader bound decompression by what the file says it holds.
+ * @example idxDeclaredBytes(firstBytes) // 47040016 for train-images-idx3-ubyte
+ */
+export function idxDeclaredBytes(prefix: Uint8Array): number | null {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0) return null;
+  const spec = CODES[prefix[2] as number];
+  const ndim = prefix[3] as number;
+  if (spec === undefined || ndim === 0 || prefix.length < 4 + 4 * ndim) return null;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndim; i++) count *= view.getUint32(4 + 4 * i);
+  return 4 + 4 * ndim + count * spec.bytes;
+}
+
+/**
  * Parses the IDX format of LeCun's MNIST files: a magic number 00 00 TT DD (TT the element type:
  * 08 uint8, 09 int8, 0B int16, 0C int32, 0D float32, 0E float64; DD the number of dimensions),
  * DD big-endian uint32 sizes, then the elements big-endian, row-major. Pure (bytes in, arrays

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
+import { makeDirs } from '../fs-guard-node.js';
 import { parseResultJson, resultToJson } from '../report/result-json.js';
 import { writeFileAtomic } from '../report/write-node.js';
 import type { ExperimentResult } from './types.js';
@@ -64,7 +65,7 @@ export function prepareRunDir(opts: PrepareRunDirOptions): string {
       throw new ConfigError(
         `out: '${opts.out}' exists and is not a directory; expected a new or empty directory`,
       );
-    mkdirSync(opts.out, { recursive: true });
+    makeDirs(opts.out, 'out');
     return opts.out;
   }
   const base = join(
@@ -74,7 +75,7 @@ export function prepareRunDir(opts: PrepareRunDirOptions): string {
   for (let k = 1; ; k++) {
     const dir = k === 1 ? base : `${base}-${k}`;
     if (pathState(dir) === 'missing') {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir, 'run directory');
       return dir;
     }
   }

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, fmt } from '../errors.js';
+import { makeDirs } from '../fs-guard-node.js';
 import type { GradientHealth } from './gradient-health.js';
 import {
   statsRecord,
@@ -32,7 +33,7 @@ export function createJsonlWriter(runDir: string, file = 'monitor.jsonl'): Jsonl
   if (typeof file !== 'string' || file.length === 0 || file.includes('/') || file.includes('\\')) {
     throw new ConfigError(`createJsonlWriter: file = ${fmt(file)} must be a plain file name`);
   }
-  mkdirSync(runDir, { recursive: true });
+  makeDirs(runDir, 'runDir');
   const p = path.join(runDir, file);
   let fd: number | null = openSync(p, 'a');
   return {

@@ -78,7 +78,10 @@ describe('outputs', () => {
     expect(back.type).toBe('verdict');
     expect(back.kind).toBe('vanishing');
     expect(back.remedies.length).toBe(v.remedies.length);
-    expect(toJsonLine({ x: NaN, y: Infinity })).toBe('{"x":null,"y":null}\n');
+    // Issue 15: non-finite numbers are explicit (json-encode.ts), no longer null.
+    expect(toJsonLine({ x: NaN, y: Infinity, z: -Infinity })).toBe(
+      '{"x":"NaN","y":"Infinity","z":"-Infinity"}\n',
+    );
   });
 
   it('summary(): per-layer gradient norms per checked step and the verdict list', () => {

@@ -1,3 +1,4 @@
+import { encodeJson } from '../json-encode.js';
 import type { ActivationProbe } from './activation-probe.js';
 import type { HealthState } from './state.js';
 import type { Verdict } from './types.js';
@@ -122,9 +123,10 @@ export function verdictRecord(v: Verdict): VerdictRecord {
 }
 
 /**
- * One JSONL line: the record as JSON (NaN/±Inf as null) followed by a newline.
+ * One JSONL line: the record as JSON (NaN/±Inf as "NaN"/"Infinity"/"-Infinity", see json-encode.ts)
+ * followed by a newline.
  * @example toJsonLine({ type: 'stats', step: 1 }) // '{"type":"stats","step":1}\n'
  */
 export function toJsonLine(record: StatsRecord | VerdictRecord | Record<string, unknown>): string {
-  return `${JSON.stringify(record)}\n`;
+  return `${encodeJson(record)}\n`;
 }

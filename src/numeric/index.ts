@@ -8,3 +8,15 @@ export { l2Norm, ScaledSumOfSquares } from './norms.js';
 export { ulp, ulpDistance } from './ulp.js';
 export { twoProductError } from './two-product.js';
 export { erf, erfc, normalCdf, normalPdf, normalQuantile } from './normal-distribution.js';
+export { gaussianExpectation, gaussianExpectation2 } from './gaussian-expectation.js';
+export type { GaussianQuadratureOptions } from './gaussian-expectation.js';
+export {
+  chi1,
+  chiC,
+  correlationMap,
+  criticalSigmaW2,
+  lengthMap,
+  meanField,
+  qStar,
+} from './mean-field.js';
+export type { MeanFieldActivation, MeanFieldState } from './mean-field.js';

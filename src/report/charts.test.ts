@@ -123,6 +123,45 @@ describe('heatmap', () => {
     expect(layerValues(c.spec, 0)).toEqual([{ row: 'a', x: 1, x2: 2, v: 1 }]);
   });
 
+  it('draws labelled categorical columns (a sweep grid) one cell each, in the given order', () => {
+    const c = heatmap({
+      id: 'g',
+      title: 'G',
+      rows: ['[16]', '[64]'],
+      columns: [0, 1, 2],
+      columnLabels: ['0.01', '0.1', '1'],
+      values: [
+        [0.5, 0.9, NaN],
+        [0.6, 0.95, 0.3],
+      ],
+      log10: false,
+      maxColumns: 1, // ignored: labelled columns are never merged
+    });
+    expect(layerValues(c.spec, 0)).toEqual([
+      { row: '[16]', x: '0.01', x2: '0.01', v: 0.5 },
+      { row: '[16]', x: '0.1', x2: '0.1', v: 0.9 },
+      { row: '[64]', x: '0.01', x2: '0.01', v: 0.6 },
+      { row: '[64]', x: '0.1', x2: '0.1', v: 0.95 },
+      { row: '[64]', x: '1', x2: '1', v: 0.3 },
+    ]);
+    expect(layerValues(c.spec, 1)).toEqual([
+      { row: '[16]', x: '1', x2: '1', status: 'non-finite' },
+    ]);
+    const enc = ((c.spec.layer as Row[])[0] as Row).encoding as Row;
+    expect(enc.x).toMatchObject({ type: 'nominal', sort: ['0.01', '0.1', '1'] });
+    expect(enc.x2).toBeUndefined();
+    expect(() =>
+      heatmap({
+        id: 'g',
+        title: 'G',
+        rows: ['a'],
+        columns: [0, 1],
+        columnLabels: ['x'],
+        values: [[1, 2]],
+      }),
+    ).toThrow(/columnLabels has 1 entries, expected 2/);
+  });
+
   it('checks the shape and the column order', () => {
     expect(() =>
       heatmap({ id: 'g', title: 'G', rows: ['a', 'b'], columns: [0], values: [[1]] }),

@@ -236,6 +236,11 @@ export interface HeatmapOptions {
   rows: readonly string[];
   /** Column positions on x, ascending (e.g. steps). */
   columns: ArrayLike<number>;
+  /**
+   * Labels of the columns (e.g. a sweep's grid values): x is then categorical, one equal-width
+   * cell per column in the given order, and no columns are merged.
+   */
+  columnLabels?: readonly string[];
   /** values[row][column]; null = not measured (no cell drawn). */
   values: readonly ArrayLike<number | null>[];
   /** Colour by log10(value) (default true): gradient norms span orders of magnitude. */
@@ -288,8 +293,13 @@ export function heatmap(opts: HeatmapOptions): ChartSpec {
       );
     }
   }
+  if (opts.columnLabels !== undefined && opts.columnLabels.length !== nCols)
+    throw new ShapeError(
+      `heatmap: columnLabels has ${opts.columnLabels.length} entries, expected ${nCols} (one per column)`,
+    );
+  const labels = opts.columnLabels;
   const log = opts.log10 ?? true;
-  const maxColumns = opts.maxColumns ?? 240;
+  const maxColumns = labels !== undefined ? nCols : (opts.maxColumns ?? 240);
   if (!Number.isInteger(maxColumns) || maxColumns < 1)
     throw new ConfigError(
       `heatmap: maxColumns must be an integer >= 1, got ${fmt(opts.maxColumns)}`,
@@ -331,8 +341,8 @@ export function heatmap(opts: HeatmapOptions): ChartSpec {
           n++;
         }
       }
-      const x = r6(edge(j0));
-      const x2 = r6(edge(j1));
+      const x = labels !== undefined ? (labels[j0] as string) : r6(edge(j0));
+      const x2 = labels !== undefined ? x : r6(edge(j1));
       // A bucket with any non-finite value is shown as non-finite: that is the event to see.
       if (nonFinite > 0) special.push({ row: label, x, x2, status: 'non-finite' });
       else if (n === 0 && zeros > 0) special.push({ row: label, x, x2, status: 'zero' });
@@ -346,19 +356,23 @@ export function heatmap(opts: HeatmapOptions): ChartSpec {
     sort: [...opts.rows],
     axis: { labelLimit: 220 },
   };
-  const x = {
-    field: 'x',
-    type: 'quantitative',
-    title: opts.xLabel ?? 'step',
-    scale: { zero: false, nice: false },
-  };
+  const x: Json =
+    labels !== undefined
+      ? { field: 'x', type: 'nominal', title: opts.xLabel ?? 'step', sort: [...labels] }
+      : {
+          field: 'x',
+          type: 'quantitative',
+          title: opts.xLabel ?? 'step',
+          scale: { zero: false, nice: false },
+        };
+  const x2: { [k: string]: Json } = labels !== undefined ? {} : { x2: { field: 'x2' } };
   const layers: Json[] = [
     {
       data: { values: cells },
       mark: { type: 'rect' },
       encoding: {
         x,
-        x2: { field: 'x2' },
+        ...x2,
         y,
         color: {
           field: 'v',
@@ -376,7 +390,7 @@ export function heatmap(opts: HeatmapOptions): ChartSpec {
       mark: { type: 'rect' },
       encoding: {
         x,
-        x2: { field: 'x2' },
+        ...x2,
         y,
         color: {
           field: 'status',

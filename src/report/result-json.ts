@@ -1,3 +1,4 @@
+import { encodeJson } from '../json-encode.js';
 import { DataError } from '../errors.js';
 import type {
   ChartSpec,
@@ -18,11 +19,7 @@ import type {
  * @example resultToJson(result) // '{\n  "experiment": "cliff", ...'
  */
 export function resultToJson(value: ExperimentResult | readonly ExperimentResult[]): string {
-  return JSON.stringify(
-    value,
-    (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
-    2,
-  );
+  return encodeJson(value, 2);
 }
 
 function isObj(v: unknown): v is { [k: string]: unknown } {

@@ -1,3 +1,4 @@
+import { decodeJsonNumber } from '../json-encode.js';
 import type { VerdictRecord } from '../experiments/types.js';
 
 /**
@@ -66,9 +67,9 @@ function isObj(v: unknown): v is Obj {
  */
 export function logNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity' || v === '+Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
+  if (v === '+Infinity') return Infinity;
+  const n = decodeJsonNumber(v);
+  if (n !== undefined) return n;
   return undefined;
 }
 
@@ -113,7 +114,7 @@ function normOf(v: unknown): number | undefined {
   if (n !== undefined) return n;
   if (isObj(v)) {
     for (const k of NORM_KEYS) {
-      // The monitor writes NaN and ±Inf as null: a norm that is present but null was not finite.
+      // Older monitor logs wrote NaN and ±Inf as null: a norm that is present but null was not finite.
       if (k in v && v[k] === null) return NaN;
       const m = logNumber(v[k]);
       if (m !== undefined) return m;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirs } from '../fs-guard-node.js';
 
 /**
  * Writes a file atomically: the text goes to a temporary file in the same directory, which is
@@ -9,7 +10,7 @@ import { dirname } from 'node:path';
  * @example writeFileAtomic('runs/x/report.html', html);
  */
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path), 'output');
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     writeFileSync(tmp, text, 'utf8');

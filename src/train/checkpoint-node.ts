@@ -9,6 +9,7 @@ import {
   type CaptureCheckpointOptions,
   type Checkpoint,
   type CheckpointTargets,
+  type RestoreOptions,
 } from './checkpoint.js';
 
 /**
@@ -43,8 +44,12 @@ export function readCheckpoint(path: string): Checkpoint {
  * corrupt or mismatched file changes nothing. Node only.
  * @example loadCheckpoint('run/checkpoint.json', { model, optimizer, loader });
  */
-export function loadCheckpoint(path: string, targets?: CheckpointTargets): Checkpoint {
+export function loadCheckpoint(
+  path: string,
+  targets?: CheckpointTargets,
+  options: RestoreOptions = {},
+): Checkpoint {
   const ckpt = readCheckpoint(path);
-  if (targets !== undefined) restoreCheckpoint(ckpt, targets, path);
+  if (targets !== undefined) restoreCheckpoint(ckpt, targets, path, options);
   return ckpt;
 }

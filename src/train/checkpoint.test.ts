@@ -10,6 +10,7 @@ import {
   parseCheckpoint,
   restoreCheckpoint,
   serializeCheckpoint,
+  type Checkpoint,
 } from './checkpoint.js';
 import { findRngs } from './rngs.js';
 
@@ -89,8 +90,43 @@ describe('checkpoints', () => {
       serializeCheckpoint(captureCheckpoint({ model: a.model, optimizer: a.optimizer })),
     );
     const b = setup(3);
-    restoreCheckpoint(ckpt, { model: b.model, optimizer: b.optimizer });
+    // Non-finite weights are refused unless asked for explicitly (issue 15).
+    expect(() => restoreCheckpoint(ckpt, { model: b.model, optimizer: b.optimizer })).toThrow(
+      /model\["0\.weight"\]\[0\] = NaN: the saved weights are not finite/,
+    );
+    restoreCheckpoint(ckpt, { model: b.model, optimizer: b.optimizer }, 'checkpoint', {
+      allowNonFinite: true,
+    });
     expect(modelBits(b.model)).toBe(modelBits(a.model));
+  });
+
+  it('refuses well-checksummed checkpoints with implausible fields, naming the field', () => {
+    const a = setup(5);
+    train(a, 2);
+    const ckpt = captureCheckpoint({ model: a.model, optimizer: a.optimizer, loader: a.loader });
+    const crafted = (patch: Record<string, unknown>): string =>
+      serializeCheckpoint({ ...ckpt, ...patch } as Checkpoint);
+    expect(() => parseCheckpoint(crafted({ step: 1e308 }), 'ck.json')).toThrow(
+      /ck\.json: step = 1e\+308 is not a non-negative safe integer/,
+    );
+    expect(() => parseCheckpoint(crafted({ step: 2.5 }), 'ck.json')).toThrow(/step = 2\.5/);
+    expect(() => parseCheckpoint(crafted({ epoch: -1 }), 'ck.json')).toThrow(/epoch = -1/);
+    expect(() => parseCheckpoint(crafted({ fit: 5 }), 'ck.json')).toThrow(
+      /fit = 5 is neither null nor an object/,
+    );
+    expect(() => parseCheckpoint(crafted({ savedAt: null }), 'ck.json')).toThrow(
+      /savedAt = null is not a string/,
+    );
+    const badOpt = { ...ckpt.optimizer, step: 1e300 };
+    expect(() => parseCheckpoint(crafted({ optimizer: badOpt }), 'ck.json')).toThrow(
+      /optimizer\.step = 1e\+300/,
+    );
+    const badLoader = { ...ckpt.loader, index: null };
+    expect(() => parseCheckpoint(crafted({ loader: badLoader }), 'ck.json')).toThrow(
+      /loader\.index = null/,
+    );
+    // The untouched checkpoint still loads.
+    expect(parseCheckpoint(crafted({}), 'ck.json').step).toBe(ckpt.step);
   });
 
   it('refuses corrupt text with a message naming the problem', () => {

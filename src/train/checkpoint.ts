@@ -128,8 +128,40 @@ function describeNonCheckpoint(text: string, source: string): never {
   fail(source, `is not a gradscope checkpoint (format = ${fmt(format)}; expected ${fmt(FORMAT)})`);
 }
 
+/** Counters (steps, epochs, positions) are safe integers: 1e308 "steps" is not a plausible count. */
 function isInt(v: unknown, min = 0): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+}
+
+/** Options of {@link prepareRestore} and {@link restoreCheckpoint}. */
+export interface RestoreOptions {
+  /** Accept NaN or ±Infinity in the saved weights and optimizer state (default false: refused, naming the tensor). */
+  allowNonFinite?: boolean;
+}
+
+/** Where the first non-finite number of a decoded state is ("model.fc1.weight[3]"), or null. */
+function firstNonFinite(v: unknown, path: string): string | null {
+  if (v instanceof Tensor) return firstNonFinite(v.data, path);
+  if (v instanceof Float32Array || v instanceof Float64Array) {
+    for (let i = 0; i < v.length; i++)
+      if (!Number.isFinite(v[i] as number)) return `${path}[${i}] = ${fmt(v[i])}`;
+    return null;
+  }
+  if (typeof v === 'number') return Number.isFinite(v) ? null : `${path} = ${fmt(v)}`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = firstNonFinite(v[i], `${path}[${i}]`);
+      if (r !== null) return r;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const r = firstNonFinite(x, `${path}.${k}`);
+      if (r !== null) return r;
+    }
+  }
+  return null;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -139,15 +171,32 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkBody(body: unknown, source: string): Checkpoint {
   if (!isRecord(body)) fail(source, `body is ${fmt(body)}; expected an object`);
   if (!isInt(body['step']))
-    fail(source, `step = ${fmt(body['step'])} is not a non-negative integer`);
+    fail(
+      source,
+      `step = ${fmt(body['step'])} is not a non-negative safe integer (at most 2^53 − 1)`,
+    );
   if (!isInt(body['epoch']))
-    fail(source, `epoch = ${fmt(body['epoch'])} is not a non-negative integer`);
+    fail(
+      source,
+      `epoch = ${fmt(body['epoch'])} is not a non-negative safe integer (at most 2^53 − 1)`,
+    );
   if (!isRecord(body['model']))
     fail(source, `model = ${fmt(body['model'])} is not an object of tensors`);
   if (!isRecord(body['rngs'])) fail(source, `rngs = ${fmt(body['rngs'])} is not an object`);
-  for (const k of ['optimizer', 'loader', 'evalLoader'] as const) {
+  if (typeof body['savedAt'] !== 'string')
+    fail(source, `savedAt = ${fmt(body['savedAt'])} is not a string`);
+  for (const k of ['optimizer', 'loader', 'evalLoader', 'fit'] as const) {
     if (body[k] !== null && !isRecord(body[k]))
       fail(source, `${k} = ${fmt(body[k])} is neither null nor an object`);
+  }
+  const opt = body['optimizer'];
+  if (isRecord(opt) && !isInt(opt['step']))
+    fail(source, `optimizer.step = ${fmt(opt['step'])} is not a non-negative safe integer`);
+  for (const k of ['loader', 'evalLoader'] as const) {
+    const l = body[k];
+    if (!isRecord(l)) continue;
+    for (const f of ['length', 'batchSize', 'epoch', 'index'] as const)
+      if (!isInt(l[f])) fail(source, `${k}.${f} = ${fmt(l[f])} is not a non-negative safe integer`);
   }
   return body as unknown as Checkpoint;
 }
@@ -244,6 +293,7 @@ export function prepareRestore(
   ckpt: Checkpoint,
   targets: CheckpointTargets,
   source = 'checkpoint',
+  options: RestoreOptions = {},
 ): () => void {
   const { model, optimizer, loader, evalLoader } = targets;
   // Model: names, shapes and dtypes of parameters and buffers.
@@ -259,6 +309,14 @@ export function prepareRestore(
       fail(source, `model entry "${name}" is malformed: ${(e as Error).message}`);
     }
     if (!(t instanceof Tensor)) fail(source, `model entry "${name}" is not a tensor`);
+    if (options.allowNonFinite !== true) {
+      const bad = firstNonFinite(t, `model["${name}"]`);
+      if (bad !== null)
+        fail(
+          source,
+          `${bad}: the saved weights are not finite (a diverged run?); pass allowNonFinite (--allow-non-finite) to load them anyway`,
+        );
+    }
     saved.set(name, t);
   }
   const missing = [...own.keys()].filter((k) => !saved.has(k));
@@ -290,8 +348,23 @@ export function prepareRestore(
     }
     if (!isInt(o.step))
       fail(source, `optimizer step = ${fmt(o.step)} is not a non-negative integer`);
+    let decoded: unknown;
     try {
-      assertStateCompatible(optimizer.state, deserializeState(o.state));
+      decoded = deserializeState(o.state);
+    } catch (e) {
+      if (!(e instanceof GradscopeError)) throw e;
+      fail(source, `optimizer state is malformed: ${e.message}`);
+    }
+    if (options.allowNonFinite !== true) {
+      const bad = firstNonFinite(decoded, 'optimizer.state');
+      if (bad !== null)
+        fail(
+          source,
+          `${bad}: the saved optimizer state is not finite; pass allowNonFinite (--allow-non-finite) to load it anyway`,
+        );
+    }
+    try {
+      assertStateCompatible(optimizer.state, decoded);
     } catch (e) {
       if (!(e instanceof GradscopeError)) throw e;
       fail(
@@ -340,6 +413,7 @@ export function restoreCheckpoint(
   ckpt: Checkpoint,
   targets: CheckpointTargets,
   source = 'checkpoint',
+  options: RestoreOptions = {},
 ): void {
-  prepareRestore(ckpt, targets, source)();
+  prepareRestore(ckpt, targets, source, options)();
 }

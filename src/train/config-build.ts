@@ -42,6 +42,7 @@ import {
   type Toy2dDataConfig,
   type TrainConfig,
 } from './config.js';
+import { checkBudget, DEFAULT_BUDGET, estimateTrainConfig, type Budget } from './budget.js';
 import { SequenceModel, cnn } from './config-models.js';
 import { BLOCKS, CLIPS, OPTIMIZERS, makeSchedule } from './config-specs.js';
 import type { JsonObject } from './config-validate.js';
@@ -364,6 +365,8 @@ export interface TrainRunOptions {
   loadMnist?: MnistLoader;
   /** Train for this many steps instead of train.epochs / train.steps (a quick try of a config). */
   steps?: number;
+  /** Memory and time limits checked against the config's estimate before anything is built (default {@link DEFAULT_BUDGET}: 4 GiB, 24 h). */
+  budget?: Budget;
 }
 
 /** Everything a config describes, built and ready for {@link fit}. */
@@ -431,6 +434,8 @@ export async function buildTrainRun(
     cfg.train = { ...cfg.train, steps: options.steps };
     delete cfg.train.epochs;
   }
+  // Budget first: a config that cannot fit is refused before data or parameters are allocated.
+  checkBudget(estimateTrainConfig(cfg, options.steps), options.budget ?? DEFAULT_BUDGET);
   const t = cfg.train;
   const seed = t.seed ?? 0;
   const dtype = t.dtype ?? 'float32';

@@ -546,11 +546,15 @@ function num(v: unknown): number {
   return NaN;
 }
 
-function checkFitState(v: JsonValue | null, nMetrics: number, source: string): FitState | null {
-  if (v === null) return null;
+function checkFitState(v: JsonValue | null, nMetrics: number, source: string): FitState {
   const bad = (what: string): never => {
     throw new CheckpointError(`${source}: fit state ${what}`);
   };
+  // fit writes its loop state into every checkpoint; without it a resume cannot be exact.
+  if (v === null)
+    return bad(
+      'is null; expected the loop state fit() saves (was this checkpoint saved outside fit?)',
+    );
   if (typeof v !== 'object' || Array.isArray(v)) return bad(`is ${fmt(v)}; expected an object`);
   const r = v as Record<string, JsonValue>;
   const ints = ['epochBase', 'samples', 'nonFiniteSteps', 'lastEvalStep'] as const;

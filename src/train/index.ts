@@ -24,6 +24,7 @@ export {
   type Checkpoint,
   type CheckpointTargets,
   type CaptureCheckpointOptions,
+  type RestoreOptions,
 } from './checkpoint.js';
 export { CheckpointError } from './checkpoint-error.js';
 export { findRngs } from './rngs.js';

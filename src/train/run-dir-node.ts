@@ -1,17 +1,11 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { encodeJson } from '../json-encode.js';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, fmt } from '../errors.js';
+import { makeDirs } from '../fs-guard-node.js';
 import type { JsonValue } from '../optim/serialize.js';
 import { writeFileAtomic } from './atomic-write-node.js';
-import { toJsonSafe, type MetricsRecord, type RunLog } from './run-log.js';
+import { parseMetricsJsonl, type MetricsRecord, type RunLog } from './run-log.js';
 
 /** Options of {@link RunDir.open}. */
 export interface RunDirOptions {
@@ -76,7 +70,7 @@ export class RunDir implements RunLog {
         }
       }
     } else {
-      mkdirSync(abs, { recursive: true });
+      makeDirs(abs, 'runDir');
     }
     return new RunDir(abs, options.resume === true && existsSync(join(abs, 'config.json')));
   }
@@ -94,15 +88,15 @@ export class RunDir implements RunLog {
   /** Writes config.json; a resumed run keeps the config.json of its start. */
   writeConfig(config: JsonValue): void {
     if (this.keepConfig) return;
-    writeFileAtomic(this.file('config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    writeFileAtomic(this.file('config.json'), `${encodeJson(config, 2)}\n`);
   }
 
   appendMetrics(record: MetricsRecord): void {
-    appendFileSync(this.file('metrics.jsonl'), `${JSON.stringify(toJsonSafe(record))}\n`);
+    appendFileSync(this.file('metrics.jsonl'), `${encodeJson(record)}\n`);
   }
 
   writeSummary(summary: JsonValue): void {
-    writeFileAtomic(this.file('summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileAtomic(this.file('summary.json'), `${encodeJson(summary, 2)}\n`);
   }
 
   writeCheckpoint(text: string): void {
@@ -131,9 +125,6 @@ export class RunDir implements RunLog {
   readMetrics(): Record<string, unknown>[] {
     const p = this.file('metrics.jsonl');
     if (!existsSync(p)) return [];
-    return readFileSync(p, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return parseMetricsJsonl(readFileSync(p, 'utf8'), p);
   }
 }

@@ -1,3 +1,5 @@
+import { DataError, fmt } from '../errors.js';
+import { encodeJsonNumber } from '../json-encode.js';
 import type { JsonValue } from '../optim/serialize.js';
 
 /** One line of metrics.jsonl: a logged step. Non-finite numbers are the strings "NaN", "Infinity", "-Infinity". */
@@ -37,11 +39,12 @@ export interface RunLog {
 
 /**
  * Turns a value into JSON data that keeps NaN and ±Infinity (as the strings "NaN", "Infinity",
- * "-Infinity"; JSON.stringify would write null) and drops undefined fields.
+ * "-Infinity", the encoding of json-encode.ts; JSON.stringify would write null) and drops
+ * undefined fields.
  * @example JSON.stringify(toJsonSafe({ loss: NaN })) // '{"loss":"NaN"}'
  */
 export function toJsonSafe(value: unknown): JsonValue {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'number') return encodeJsonNumber(value);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : toJsonSafe(v)));
   if (typeof value === 'object') {
@@ -52,6 +55,36 @@ export function toJsonSafe(value: unknown): JsonValue {
     return out;
   }
   return null;
+}
+
+/**
+ * The records of a metrics.jsonl text: one JSON object per line. A last line cut by a crash
+ * (no closing newline, not JSON) is dropped; any other line that is not a JSON object is a
+ * DataError naming `source` and the line number. Non-finite numbers stay strings.
+ * @example parseMetricsJsonl('{"step":1,"loss":"NaN"}\n', 'metrics.jsonl') // [{ step: 1, loss: 'NaN' }]
+ */
+export function parseMetricsJsonl(
+  text: string,
+  source = 'metrics.jsonl',
+): Record<string, unknown>[] {
+  const lines = text.split('\n');
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      // Only the last line can be cut short by a crash mid-write.
+      if (i === lines.length - 1) break;
+      throw new DataError(`${source}:${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new DataError(`${source}:${i + 1}: expected a JSON object, got ${fmt(v)}`);
+    out.push(v as Record<string, unknown>);
+  }
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { gradcheck } from '../../autograd/functional.js';
 import { gradcheckCases } from '../../ops/gradcheck-table.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
@@ -51,7 +52,7 @@ export function checkGradCommand(args: Parsed, out: (s: string) => void): number
   }));
   const passed = results.filter((r) => r.pass).length;
   const failed = results.length - passed;
-  if (args.flags.json) out(JSON.stringify({ cases: results, passed, failed }, null, 2));
+  if (args.flags.json) out(encodeJson({ cases: results, passed, failed }, 2));
   else {
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {

@@ -1,10 +1,13 @@
+import { encodeJson } from '../../json-encode.js';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { bundledReferencePath, CONFORMANCE_REFERENCES } from '../../conformance/reference-node.js';
 import { runConformanceFile, type ConformanceCaseResult } from '../../conformance/run.js';
 import { setKernels } from '../../kernels/index.js';
 import type { DType } from '../../tensor/dtype.js';
-import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { ReferenceDataError } from '../../conformance/reference-error.js';
+import { fsErrorText } from '../../fs-guard-node.js';
+import { EXIT, type CommandSpec, type Parsed } from '../args.js';
 
 /** `gradscope conformance` spec. */
 export const conformanceSpec: CommandSpec = {
@@ -16,7 +19,8 @@ export const conformanceSpec: CommandSpec = {
     'and reference/torch-optim-reference.json).\n' +
     'FILE is in the format of torch-ops-reference.json (top-level "cases": op outputs and gradients)\n' +
     'or torch-optim-reference.json ("optimizers", "clipping", "schedules"). Every case is run and\n' +
-    'printed with pass/fail and its max absolute and relative error. Exit code 1 if any case fails.\n' +
+    'printed with pass/fail and its max absolute and relative error. Exit code 1 if any case fails,\n' +
+    '3 if FILE is missing, unreadable, not JSON, has no cases or a value that is not a number.\n' +
     'Tolerances: ops float64 rtol 1e-9 atol 1e-12, float32 rtol 1e-4 atol 1e-5; optimizers float64\n' +
     'rtol 1e-10, float32 rtol 1e-5 (atol 1e-7 relative to the tensor scale).\n' +
     '--json prints {file, dtype, kernels, cases: [{name, pass, maxAbsErr, maxRelErr, section, error?}],\n' +
@@ -62,14 +66,23 @@ export interface ConformanceBundleJson {
   failed: number;
 }
 
-/** Reads and runs one reference file; an unreadable file is a usage error naming it. */
+/**
+ * Reads and runs one reference file. An unreadable, truncated or empty reference is invalid input
+ * (a ReferenceDataError, exit 3), never usage or a pass.
+ */
 function runFile(file: string, dtype: DType, kernels: string): ConformanceJson {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ReferenceDataError(fsErrorText(e, file) ?? `cannot read '${file}': ${String(e)}`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(
-      `conformance: cannot read FILE '${file}' as JSON: ${e instanceof Error ? e.message : String(e)}`,
+    throw new ReferenceDataError(
+      `'${file}' is not valid JSON (truncated?): ${e instanceof Error ? e.message : String(e)}`,
     );
   }
   const cases: ConformanceCaseResult[] = runConformanceFile(parsed, dtype);
@@ -101,7 +114,7 @@ export function conformanceCommand(args: Parsed, out: (s: string) => void): numb
   setKernels(kernels);
   if (file !== undefined) {
     const res = runFile(file, dtype, kernels);
-    if (args.flags.json) out(JSON.stringify(res, null, 2));
+    if (args.flags.json) out(encodeJson(res, 2));
     else printTable(res, out);
     return res.failed === 0 ? EXIT.ok : EXIT.failed;
   }
@@ -112,7 +125,7 @@ export function conformanceCommand(args: Parsed, out: (s: string) => void): numb
   const failed = files.reduce((a, f) => a + f.failed, 0);
   if (args.flags.json) {
     const res: ConformanceBundleJson = { files, passed, failed };
-    out(JSON.stringify(res, null, 2));
+    out(encodeJson(res, 2));
   } else {
     for (const f of files) {
       out(`${relative(process.cwd(), f.file) || f.file}:`);

@@ -12,7 +12,14 @@ import { chain } from '../../optim/chain.js';
 import { Optimizer } from '../../optim/optimizer.js';
 import { sgd } from '../../optim/sgd.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { demoCommand, demoSpec, formatDemoSummary, LiveView, type DemoSummary } from './demo.js';
+import {
+  demoCommand,
+  demoSpec,
+  fitWidth,
+  formatDemoSummary,
+  LiveView,
+  type DemoSummary,
+} from './demo.js';
 
 /** A monitor that has checked two steps of a tiny MLP. */
 function checkedMonitor(): GradientHealth {
@@ -126,6 +133,28 @@ describe('gradscope demo', () => {
     expect(w).toContain(`\u001b[${frame}F\u001b[J[T] · run A`);
     hooks.onRunEnd?.('run A', 'all good', 'remedy');
     expect(w.endsWith(`\u001b[${frame}F\u001b[J  [T] remedy   run A: all good\n`)).toBe(true);
+  });
+
+  it('live view on a narrow terminal: each frame line fits one row, so the redraw leaves no stale rows', () => {
+    let w = '';
+    const live = new LiveView({
+      write: (s: string) => (w += s),
+      isTTY: true,
+      rows: 50,
+      columns: 24,
+    });
+    const hooks = live.hooks('[T]');
+    const health = checkedMonitor();
+    hooks.onMonitor?.(health, 'a run with a long name', 2, 2);
+    const first = w.split('\n').slice(0, -1);
+    // Visible width (escape sequences removed) of every line ≤ columns − 1: no line wraps.
+    const visible = (l: string): number => [...l.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '')].length;
+    expect(Math.max(...first.map(visible))).toBeLessThanOrEqual(23);
+    hooks.onMonitor?.(health, 'a run with a long name', 2, 2);
+    // The cursor goes up exactly as many rows as were drawn.
+    expect(w).toContain(`\u001b[${first.length}F\u001b[J`);
+    expect(fitWidth('\u001b[31mabcdef\u001b[0m', 3)).toBe('\u001b[31mabc\u001b[0m');
+    expect(fitWidth('abc', 3)).toBe('abc');
   });
 
   it("live view elsewhere: verdicts and outcomes as plain lines, the monitor's view after a baseline", () => {

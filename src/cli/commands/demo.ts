@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { join } from 'node:path';
 import { amsgrad } from '../../experiments/amsgrad.js';
 import { runExploding, explodingExperiment } from '../../experiments/exploding.js';
@@ -22,6 +23,7 @@ import type { Verdict } from '../../monitor/types.js';
 import { renderExperimentReport } from '../../report/experiment-report.js';
 import { resultToJson } from '../../report/result-json.js';
 import { writeFileAtomic, writeReportFile } from '../../report/write-node.js';
+import { probeOutputDir } from '../../fs-guard-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { errorText, localStamp } from '../format.js';
 
@@ -120,8 +122,19 @@ export class LiveView {
   private lastView = '';
   private readonly tty: boolean;
 
-  constructor(private readonly w: { write(s: string): unknown; isTTY?: boolean; rows?: number }) {
+  constructor(
+    private readonly w: {
+      write(s: string): unknown;
+      isTTY?: boolean;
+      rows?: number;
+      columns?: number;
+    },
+  ) {
     this.tty = w.isTTY === true;
+  }
+
+  private columns(): number {
+    return typeof this.w.columns === 'number' && this.w.columns > 0 ? this.w.columns : 80;
   }
 
   private rows(): number {
@@ -172,10 +185,14 @@ export class LiveView {
           view.length > max
             ? [...view.slice(0, max - 1), `… ${view.length - max + 1} more lines`]
             : view;
-        const text = `${tag} · ${run} · update ${step}/${steps}\n${shown.join('\n')}`;
+        // Every line is cut to the terminal's width: a wrapped line takes two rows, and the
+        // cursor-up count (one per line) would then leave stale rows in the scrollback.
+        const lines = [`${tag} · ${run} · update ${step}/${steps}`, ...shown].map((l) =>
+          fitWidth(l, this.columns() - 1),
+        );
         this.clear();
-        this.w.write(text + '\n');
-        this.drawn = text.split('\n').length;
+        this.w.write(lines.join('\n') + '\n');
+        this.drawn = lines.length;
       },
       onVerdict: (v: Verdict, run: string) => {
         if (this.tty) return;
@@ -193,6 +210,34 @@ export class LiveView {
       },
     };
   }
+}
+
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/y;
+
+/**
+ * A line cut to at most `width` visible characters (ANSI escape sequences are kept and take no
+ * room; a cut line ends with a reset), so that it fills exactly one terminal row.
+ * @example fitWidth('\u001b[31mabcdef\u001b[0m', 3) // '\u001b[31mabc\u001b[0m'
+ */
+export function fitWidth(line: string, width: number): string {
+  let out = '';
+  let visible = 0;
+  for (let i = 0; i < line.length;) {
+    ANSI.lastIndex = i;
+    const m = ANSI.exec(line);
+    if (m !== null) {
+      out += m[0];
+      i += m[0].length;
+      continue;
+    }
+    const cp = line.codePointAt(i) as number;
+    const ch = String.fromCodePoint(cp);
+    if (visible >= width) return out + '\u001b[0m';
+    out += ch;
+    visible++;
+    i += ch.length;
+  }
+  return out;
 }
 
 /** Splits a cell into lines of at most `width` characters at ", " / "; " / " " boundaries. */
@@ -289,6 +334,11 @@ export async function demoCommand(
         `demo: --out '${outDir}' exists and is not a directory; choose a new directory`,
       );
   }
+  // Output first: a directory that cannot be written fails now, not after minutes of training.
+  probeOutputDir(
+    outDir ?? deps.runsRoot ?? 'runs',
+    outDir !== undefined ? '--out' : 'runs directory',
+  );
   const stderr = deps.stderr ?? process.stderr;
   const live = new LiveView(stderr);
   const size: FlagshipSize = quick ? 'quick' : 'demo';
@@ -402,7 +452,7 @@ export async function demoCommand(
     report,
     experiments: rows,
   };
-  if (json) out(JSON.stringify(summary, null, 2));
+  if (json) out(encodeJson(summary, 2));
   else for (const l of formatDemoSummary(summary)) out(l);
   if (failures.length > 0) return EXIT.error;
   return pass ? EXIT.ok : EXIT.failed;

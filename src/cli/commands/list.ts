@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { EXIT, type CommandSpec, type Parsed } from '../args.js';
 import { loadExperiments, type CommandDeps } from './run.js';
 
@@ -47,7 +48,7 @@ export async function listCommand(
       story: e.story,
       defaultSeeds: { full: [...e.defaultSeeds.full], quick: [...e.defaultSeeds.quick] },
     }));
-    out(JSON.stringify(entries, null, 2));
+    out(encodeJson(entries, 2));
     return EXIT.ok;
   }
   const rows = experiments.map((e) => [e.id, e.name, e.title, e.paper]);

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { probeOutputDir } from '../../fs-guard-node.js';
 import { readRunResult, REPORT_FILE } from '../../experiments/run-dir-node.js';
 import type { Experiment } from '../../experiments/types.js';
 import { renderExperimentReport } from '../../report/experiment-report.js';
@@ -56,6 +57,8 @@ export async function reportCommand(
     );
   }
   const results = readRunResult(dir);
+  // Output first: an unwritable target fails before the report is rendered.
+  probeOutputDir(dirname(target), '--out directory');
   const logs = readRunLogs(dir);
   const now = (deps.now ?? (() => new Date()))();
   const html = await renderExperimentReport(results, {

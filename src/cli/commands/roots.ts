@@ -1,3 +1,4 @@
+import { encodeJson } from '../../json-encode.js';
 import { grad } from '../../autograd/functional.js';
 import {
   naiveQuadraticRoots,
@@ -9,6 +10,8 @@ import {
 } from '../../numeric/index.js';
 import { parseExpression } from '../../ops/expression.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { checkCount } from '../../train/budget.js';
+import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 
 /** `gradscope roots` spec. */
@@ -49,7 +52,7 @@ export function rootsCommand(args: Parsed, out: (s: string) => void): number {
   ) as [number, number, number];
   const stable = quadraticRoots(a, b, c);
   const naive = naiveQuadraticRoots(a, b, c);
-  if (args.flags.json) out(JSON.stringify({ a, b, c, stable, naive }, null, 2));
+  if (args.flags.json) out(encodeJson({ a, b, c, stable, naive }, 2));
   else {
     out(`${stable.kind} roots of ${a}·x² + ${b}·x + ${c}:`);
     out(`  stable: ${fmtRoots(stable)}`);
@@ -83,6 +86,7 @@ export const newtonSpec: CommandSpec = {
     },
     root: { type: 'string', valueName: 'R', description: 'exact root, to measure errors against' },
     json: { type: 'boolean', default: false, description: 'print machine-readable JSON' },
+    ...BUDGET_FLAGS,
   },
 };
 
@@ -96,6 +100,13 @@ export function newtonCommand(args: Parsed, out: (s: string) => void): number {
     integer: true,
     min: 1,
   }) as number;
+  // Each iterate is kept (x, f(x), error ratio): a bound before the loop, not after it.
+  checkCount(
+    '--max-iter',
+    maxIter,
+    { bytes: 24, seconds: 1e-7, unit: 'iteration' },
+    budgetFromFlags('newton', args.flags),
+  );
   const root = numberFlag('newton', 'root', args.flags.root);
   const opts = { tol, maxIter, ...(root !== undefined ? { root } : {}) };
   let res: NewtonResult;
@@ -116,7 +127,7 @@ export function newtonCommand(args: Parsed, out: (s: string) => void): number {
       opts,
     );
   }
-  if (args.flags.json) out(JSON.stringify(res, null, 2));
+  if (args.flags.json) out(encodeJson(res, 2));
   else {
     out(`${res.status}: ${res.message}`);
     out(' k  x_k                       f(x_k)                   |e_k+1|/|e_k|²');

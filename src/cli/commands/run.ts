@@ -10,6 +10,9 @@ import { renderExperimentReport } from '../../report/experiment-report.js';
 import { formatValue } from '../../report/html.js';
 import { resultToJson } from '../../report/result-json.js';
 import { writeReportFile } from '../../report/write-node.js';
+import { probeOutputDir } from '../../fs-guard-node.js';
+import { checkCount } from '../../train/budget.js';
+import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { errorText, localStamp } from '../format.js';
 
@@ -18,7 +21,7 @@ export const runSpec: CommandSpec = {
   name: 'run',
   summary:
     'Run an experiment of the catalogue, check its pass/fail criteria and write a run directory with an HTML report.',
-  usage: 'run EXPERIMENT [--quick] [--seeds N] [--out DIR] [--json]',
+  usage: 'run EXPERIMENT [--quick] [--seeds N] [--out DIR] [--json] [--max-time DURATION]',
   description:
     'Prints the criteria (expected vs measured, pass/fail) and a summary line, and writes a run\n' +
     'directory (default runs/<timestamp>-<experiment>; an existing non-empty --out is refused) with\n' +
@@ -56,6 +59,7 @@ export const runSpec: CommandSpec = {
       default: false,
       description: 'print the ExperimentResult JSON on stdout',
     },
+    ...BUDGET_FLAGS,
   },
 };
 
@@ -105,7 +109,8 @@ export function findExperiment(
 export function chooseSeeds(defaults: readonly number[], n: number | undefined): number[] {
   if (n === undefined) return [...defaults];
   const out = defaults.slice(0, n);
-  for (let s = 1; out.length < n; s++) if (!out.includes(s)) out.push(s);
+  const used = new Set(out);
+  for (let s = 1; out.length < n; s++) if (!used.has(s)) out.push(s);
   return out;
 }
 
@@ -195,7 +200,16 @@ export async function runCommand(
   }
   const experiments = deps.experiments ?? (await loadExperiments());
   const exp = findExperiment(experiments, name);
+  const budget = budgetFromFlags('run', args.flags);
+  // A lower bound of a seed's cost: 50 ms in quick mode, 0.5 s in full mode (the fastest experiment).
+  if (nSeeds !== undefined)
+    checkCount('--seeds', nSeeds, { bytes: 16, seconds: quick ? 0.05 : 0.5, unit: 'seed' }, budget);
   const seeds = chooseSeeds(quick ? exp.defaultSeeds.quick : exp.defaultSeeds.full, nSeeds);
+  // Output first: a directory that cannot be written fails now, not after the run.
+  probeOutputDir(
+    outDir ?? deps.runsRoot ?? 'runs',
+    outDir !== undefined ? '--out' : 'runs directory',
+  );
   const bar = stderr.isTTY ? progressBar(stderr, exp.name) : undefined;
 
   let result: ExperimentResult;

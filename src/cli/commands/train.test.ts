@@ -4,11 +4,12 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDataset, type Dataset } from '../../data/dataset.js';
 import { loadMnist, type MnistOptions, type MnistSplit } from '../../data/mnist.js';
 import { parseCommand } from '../args.js';
@@ -17,6 +18,7 @@ import { trainCommand, trainSpec, type TrainDeps, type TrainJson } from './train
 
 const EXAMPLES = new URL('../../../examples/configs/', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'gs-train-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const fresh = (): string => join(tmp, `run-${++n}`);
 
@@ -239,7 +241,7 @@ describe('gradscope train: errors', () => {
     const unknown = await run('train', '--config', writeConfig(SMALL), '--epochs', '3');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --json, --quiet, --help/,
+      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --json, --quiet, --max-memory, --max-time, --help/,
     );
     const dir = fresh();
     mkdirSync(dir);

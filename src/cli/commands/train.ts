@@ -1,3 +1,4 @@
+import { encodeJson, encodeJsonNumber, type NonFiniteJson } from '../../json-encode.js';
 import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ConfigError } from '../../errors.js';
@@ -14,6 +15,8 @@ import { parseConfigText } from '../../train/config-json.js';
 import { fit } from '../../train/fit.js';
 import type { FitSummary } from '../../train/fit-summary.js';
 import { RunDir } from '../../train/run-dir-node.js';
+import { probeOutputDir } from '../../fs-guard-node.js';
+import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { trainReportDocument } from './train-report.js';
 import { errorText, localStamp } from '../format.js';
@@ -24,7 +27,8 @@ export const trainSpec: CommandSpec = {
   name: 'train',
   summary:
     'Train your own run from a JSON config (model, data, optimizer chain, schedule, clipping, monitor) and write a run directory with a report.',
-  usage: 'train --config FILE [--out DIR] [--steps N] [--json] [--quiet]',
+  usage:
+    'train --config FILE [--out DIR] [--steps N] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION]',
   description:
     'Reads and validates the config (every error names the field, e.g. optimizer.lr, the value and\n' +
     'what is allowed; see examples/configs/ and the TrainConfig type in src/train/config.ts), builds\n' +
@@ -65,6 +69,7 @@ export const trainSpec: CommandSpec = {
       default: false,
       description: 'no progress or verdict lines, only the final summary',
     },
+    ...BUDGET_FLAGS,
   },
 };
 
@@ -81,7 +86,8 @@ export interface TrainVerdict {
 }
 
 /**
- * What `gradscope train --json` prints. Non-finite numbers (a diverged loss) are null.
+ * What `gradscope train --json` prints. Non-finite numbers (a diverged loss) are the strings
+ * "NaN", "Infinity", "-Infinity" (gradscope's one JSON encoding, json-encode.ts).
  */
 export interface TrainJson {
   /** The config file. */
@@ -101,9 +107,9 @@ export interface TrainJson {
   timeMs: number;
   stepsPerSecond: number;
   /** The last step's batch loss. */
-  finalLoss: number | null;
+  finalLoss: number | NonFiniteJson;
   /** "train.loss", "train.accuracy" (last epoch) and "val.*" (last evaluation). */
-  metrics: Record<string, number | null>;
+  metrics: Record<string, number | NonFiniteJson>;
   stopReason: string | null;
   nonFiniteSteps: number;
   model: { name: string; parameters: number };
@@ -126,12 +132,8 @@ export interface TrainDeps {
   loadMnist?: MnistLoader;
 }
 
-function finite(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
-}
-
-function fmtNum(v: number | null): string {
-  if (v === null) return 'non-finite';
+function fmtNum(v: number | NonFiniteJson): string {
+  if (typeof v === 'string') return v;
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
@@ -216,10 +218,17 @@ export async function trainCommand(
   }
   const name = config.name ?? basename(file, extname(file));
 
-  // 2. Build data, model and optimizer.
+  // Output first: a directory that cannot be written fails now, not after building and training.
+  probeOutputDir(
+    outFlag ?? config.out ?? deps.runsRoot ?? 'runs',
+    outFlag !== undefined ? '--out' : config.out !== undefined ? 'out' : 'runs directory',
+  );
+
+  // 2. Build data, model and optimizer (after the resource budget check of the config).
   let run: TrainRun;
   try {
     run = await buildTrainRun(config, {
+      budget: budgetFromFlags('train', args.flags),
       ...(steps !== undefined ? { steps } : {}),
       ...(deps.loadMnist ? { loadMnist: deps.loadMnist } : {}),
     });
@@ -329,12 +338,12 @@ export async function trainCommand(
     epochs: summary.epochs,
     timeMs: Math.round(summary.timeMs),
     stepsPerSecond: summary.stepsPerSecond,
-    finalLoss: finite(summary.finalLoss),
+    finalLoss: encodeJsonNumber(summary.finalLoss),
     // train.* before val.*, each in the order fit wrote them.
     metrics: Object.fromEntries(
       Object.entries(summary.metrics)
         .sort(([a], [b]) => Number(a.startsWith('val.')) - Number(b.startsWith('val.')))
-        .map(([k, v]) => [k, finite(v)]),
+        .map(([k, v]) => [k, encodeJsonNumber(v)]),
     ),
     stopReason: summary.stopReason,
     nonFiniteSteps: summary.nonFiniteSteps,
@@ -349,7 +358,7 @@ export async function trainCommand(
       remedies: v.remedies,
     })),
   };
-  if (json) out(JSON.stringify(result, null, 2));
+  if (json) out(encodeJson(result, 2));
   else for (const l of formatTrainSummary(result)) out(l);
   if (report === null) return EXIT.error;
   return status === 'diverged' ? EXIT.failed : EXIT.ok;

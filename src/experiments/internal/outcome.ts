@@ -1,3 +1,4 @@
+import { encodeJsonNumber } from '../../json-encode.js';
 import type {
   ChartSpec,
   Criterion,
@@ -13,7 +14,7 @@ import type {
  * @example jsonNumber(Infinity) // 'Infinity'
  */
 export function jsonNumber(x: number): number | string {
-  return Number.isFinite(x) ? x : String(x);
+  return encodeJsonNumber(x);
 }
 
 /**
