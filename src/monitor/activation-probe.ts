@@ -2,7 +2,7 @@ import { ConfigError, fmt } from '../errors.js';
 import { ReLU, Sigmoid, Tanh } from '../nn/activations.js';
 import type { AnyModule, HookHandle } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
-import { createEpisode, type Episode } from './episode.js';
+import type { ProbeState } from './state.js';
 
 /** The activations whose outputs the monitor understands. */
 export type ActivationKind = 'relu' | 'tanh' | 'sigmoid';
@@ -45,9 +45,6 @@ export interface ActivationProbe {
   observed: boolean;
   /** Initial (first check) mean, for evidence ("mean fell from 0.5 to 0.06"). */
   firstMean: number;
-  /** Episode trackers of the saturated and deadUnits detectors. */
-  readonly saturatedEpisode: Episode;
-  readonly deadEpisode: Episode;
   /** @internal accumulators of the current step */
   acc: {
     sum: number;
@@ -56,7 +53,6 @@ export interface ActivationProbe {
     saturated: number;
     slope: number;
     alive: Uint8Array;
-    deadRun: Int32Array;
   };
 }
 
@@ -138,8 +134,6 @@ export class ActivationProbes {
         width: 0,
         observed: false,
         firstMean: NaN,
-        saturatedEpisode: createEpisode(),
-        deadEpisode: createEpisode(),
         acc: {
           sum: 0,
           sumSq: 0,
@@ -147,7 +141,6 @@ export class ActivationProbes {
           saturated: 0,
           slope: 0,
           alive: new Uint8Array(0),
-          deadRun: new Int32Array(0),
         },
       };
       this.probes.push(probe);
@@ -172,10 +165,7 @@ export class ActivationProbes {
     const n = d.length;
     const w = out.shape.length === 0 ? 1 : (out.shape[out.shape.length - 1] as number);
     const a = p.acc;
-    if (a.alive.length !== w) {
-      a.alive = new Uint8Array(w);
-      a.deadRun = new Int32Array(w);
-    }
+    if (a.alive.length !== w) a.alive = new Uint8Array(w);
     let sum = 0;
     let sq = 0;
     let sat = 0;
@@ -215,14 +205,18 @@ export class ActivationProbes {
 
   /**
    * Turns the accumulators into the probes' statistics for this check and resets them; a ReLU
-   * unit counts as dead once it was zero on every sample of `deadWindow` consecutive checks.
+   * unit counts as dead once it was zero on every sample of `deadWindow` consecutive checks. The
+   * readings are also written to `states` (the monitor's state, one entry per probe), which holds
+   * the running values (first mean, per-unit runs) so that they survive a checkpoint.
    */
-  finalize(deadWindow: number): void {
+  finalize(deadWindow: number, states: ProbeState[]): void {
     const list = this.probes;
     for (let i = 0; i < list.length; i++) {
       const p = list[i] as ActivationProbe;
+      const ps = states[i] as ProbeState;
       const a = p.acc;
       p.observed = a.count > 0;
+      ps.observed = p.observed ? 1 : 0;
       if (a.count > 0) {
         const mean = a.sum / a.count;
         p.mean = mean;
@@ -231,19 +225,31 @@ export class ActivationProbes {
         p.gain = p.kind === 'relu' ? NaN : a.slope / a.count;
         p.width = a.alive.length;
         if (p.kind === 'relu') {
+          const w = a.alive.length;
+          const runs = ps.deadRun;
+          if (runs.length !== w) {
+            runs.length = 0;
+            for (let j = 0; j < w; j++) runs.push(0);
+          }
           let deadNow = 0;
           let dead = 0;
-          for (let j = 0; j < a.alive.length; j++) {
-            const run = a.alive[j] === 0 ? (a.deadRun[j] as number) + 1 : 0;
-            a.deadRun[j] = run;
+          for (let j = 0; j < w; j++) {
+            const run = a.alive[j] === 0 ? (runs[j] as number) + 1 : 0;
+            runs[j] = run;
             if (run > 0) deadNow++;
             if (run >= deadWindow) dead++;
           }
-          const w = a.alive.length;
           p.batchDeadFraction = w > 0 ? deadNow / w : NaN;
           p.deadFraction = w > 0 ? dead / w : NaN;
         }
-        if (Number.isNaN(p.firstMean)) p.firstMean = mean;
+        if (Number.isNaN(ps.firstMean)) ps.firstMean = mean;
+        p.firstMean = ps.firstMean;
+        ps.mean = p.mean;
+        ps.std = p.std;
+        ps.saturation = p.saturation;
+        ps.gain = p.gain;
+        ps.deadFraction = p.deadFraction;
+        ps.width = p.width;
       }
       a.sum = 0;
       a.sumSq = 0;

@@ -39,8 +39,8 @@ describe('deadUnits', () => {
     expect(v.evidence.module).toBe('3');
     expect(v.evidence.deadFraction).toBe(1);
     expect(v.evidence.deadUnits).toBe(32);
-    // dead on checks 0..19 -> reported at step 19
-    expect(v.step).toBe(19);
+    // dead on checks 1..20 -> reported at step 20 (steps count from 1; was 19 when the monitor counted from 0)
+    expect(v.step).toBe(20);
     expect(v.remedies[0]?.action).toEqual({
       action: 'init',
       init: 'constant',

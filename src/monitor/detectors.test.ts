@@ -51,7 +51,7 @@ describe('exploding', () => {
     d.step(1, 80, 1); // still exploding: no second verdict
     expect(kinds(d.h.verdicts)).toEqual(['exploding']);
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'exploding' }>;
-    expect(v.step).toBe(40);
+    expect(v.step).toBe(41); // the 41st update (steps count from 1)
     expect(v.evidence.trigger).toBe('spike');
     expect(v.evidence.zScore).toBeGreaterThan(4);
     expect(v.layers[0]).toBe('1');
@@ -73,7 +73,7 @@ describe('exploding', () => {
     d.step(1, 1e4);
     expect(kinds(d.h.verdicts)).toEqual(['exploding']);
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'exploding' }>;
-    expect(v.step).toBe(0);
+    expect(v.step).toBe(1); // the first update is step 1
     expect(v.evidence.trigger).toBe('ceiling');
     // no healthy history: Pascanu et al.'s clipping threshold 1
     expect(v.remedies[0]?.action).toEqual({ action: 'clip', kind: 'globalNorm', maxNorm: 1 });
@@ -88,8 +88,8 @@ describe('exploding', () => {
     }
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'exploding' }>;
     expect(v.evidence.trigger).toBe('growth');
-    // last quarter vs first quarter of a 20-check window: 1.4^15 ≈ 155 > 100 at check 19
-    expect(v.step).toBe(19);
+    // last quarter vs first quarter of a 20-check window: 1.4^15 ≈ 155 > 100 at check 20 (step 20)
+    expect(v.step).toBe(20);
     expect(v.evidence.growth).toBeCloseTo(1.4 ** 15, 6);
   });
 
@@ -113,7 +113,7 @@ describe('exploding', () => {
     expect(d.h.verdicts).toHaveLength(0);
   });
 
-  it('with the default paramEvery = 10 the parameters are read at steps 0, 10, …, the update measured being the one of step 9', () => {
+  it('with the default paramEvery = 10 the parameters are read at steps 1, 11, …, the update measured at step 11 being the one of step 10', () => {
     const d = driver();
     for (let i = 0; i < 11; i++) {
       d.step(1, 1, 1);
@@ -136,8 +136,8 @@ describe('exploding', () => {
     d.step(1, 1e4);
     for (let i = 0; i < 5; i++) d.step(1, 1);
     expect(d.h.verdicts.map((v) => `${v.kind}:${v.status}@${v.step}`)).toEqual([
-      'exploding:started@0',
-      'exploding:resolved@5',
+      'exploding:started@1',
+      'exploding:resolved@6',
     ]);
     expect(d.h.activeVerdicts()).toHaveLength(0);
   });
@@ -149,7 +149,7 @@ describe('vanishing, plateau, oscillation, nonFinite on synthetic gradients', ()
     for (let i = 0; i < 12; i++) d.step(1e-9, 1, 2.3);
     expect(kinds(d.h.verdicts)).toEqual(['vanishing']);
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'vanishing' }>;
-    expect(v.step).toBe(9);
+    expect(v.step).toBe(10); // the 10th check (steps count from 1)
     expect(v.layers).toEqual(['0']);
     expect(v.evidence.ratio).toBeCloseTo(1e-9, 20);
   });
@@ -158,7 +158,7 @@ describe('vanishing, plateau, oscillation, nonFinite on synthetic gradients', ()
     const d = driver();
     for (let i = 0; i < 100; i++) d.step(1e-6, 1e-6, 1 + 1e-4 * Math.sin(i));
     expect(kinds(d.h.verdicts)).toEqual(['plateau']);
-    expect(d.h.verdicts[0]?.step).toBe(99);
+    expect(d.h.verdicts[0]?.step).toBe(100);
     const e = driver();
     for (let i = 0; i < 200; i++) e.step(1e-6, 1e-6, 1 - 0.004 * i);
     expect(e.h.verdicts).toHaveLength(0);
@@ -169,8 +169,8 @@ describe('vanishing, plateau, oscillation, nonFinite on synthetic gradients', ()
     for (let i = 0; i < 30; i++) d.step(1, 1, 1 + (-1) ** i * 0.01 * 1.1 ** i);
     expect(kinds(d.h.verdicts)).toEqual(['oscillation']);
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'oscillation' }>;
-    // window full at check 19, patience 3 -> step 21
-    expect(v.step).toBe(21);
+    // window full at check 20, patience 3 -> step 22
+    expect(v.step).toBe(22);
     expect(v.evidence.signal).toBe('loss');
     expect(v.evidence.alternation).toBe(1);
     expect(v.remedies[0]?.action).toEqual({ action: 'lr', factor: 1 / 3, lr: 0.1 });
@@ -185,8 +185,8 @@ describe('vanishing, plateau, oscillation, nonFinite on synthetic gradients', ()
     >;
     expect(v.evidence.signal).toBe('gradient');
     expect(v.evidence.meanCosine).toBeCloseTo(-1, 12);
-    // cosines exist from step 1; 20 of them at step 20; patience 3 -> step 22
-    expect(v.step).toBe(22);
+    // cosines exist from step 2; 20 of them at step 21; patience 3 -> step 23
+    expect(v.step).toBe(23);
   });
 
   it('nonFinite on a step that is not checked (every = 5), and the event is raised', () => {
@@ -196,7 +196,7 @@ describe('vanishing, plateau, oscillation, nonFinite on synthetic gradients', ()
     expect(d.ctx.events.nonFinite).toBe(true);
     expect(kinds(d.h.verdicts)).toEqual(['nonFinite']);
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'nonFinite' }>;
-    expect(v.step).toBe(7);
+    expect(v.step).toBe(8); // the 8th update
     expect(v.evidence.firstParam).toBe('1.weight');
     expect(v.evidence.count).toBe(4);
   });

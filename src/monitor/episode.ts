@@ -15,6 +15,8 @@ export interface Episode {
   cooldown: number;
   /** Step at which the active episode started (−1 if none). */
   since: number;
+  /** Index in the monitor's verdict log of the verdict that started the active episode (−1 if none). */
+  verdict: number;
 }
 
 /** What {@link advanceEpisode} decided. */
@@ -26,7 +28,7 @@ export const EPISODE_RESOLVE = 2;
 
 /** A fresh, inactive episode. @example const e = createEpisode(); */
 export function createEpisode(): Episode {
-  return { on: 0, off: 0, active: 0, cooldown: 0, since: -1 };
+  return { on: 0, off: 0, active: 0, cooldown: 0, since: -1, verdict: -1 };
 }
 
 /**

@@ -13,35 +13,17 @@ import {
   type ActivationProbe,
 } from './activation-probe.js';
 import { CurvatureProbe, type CurvatureOptions } from './curvature.js';
-import {
-  TRIGGER_NONE,
-  explodingTrigger,
-  oscillationCondition,
-  plateauCondition,
-  recentMedianNorm,
-  saturationRule,
-  vanishingCondition,
-} from './detectors.js';
-import { EPISODE_RESOLVE, EPISODE_START, advanceEpisode, type Episode } from './episode.js';
+import { activeOf, readLog, runDetectors, type DetectEnv } from './detect.js';
+import { DETECTORS } from './detector-table.js';
+import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import { DecimatingSeries } from './history.js';
 import { layerOf } from './layers.js';
-import type { RemedyContext } from './remedies.js';
-import { createHealthState, recurrentCells, ringPush, type HealthState } from './state.js';
+import type { HeaderRecord } from './records.js';
+import { addProbe, createHealthState, recurrentCells, type HealthState } from './state.js';
 import { measureGradients, quickNonFinite, snapshotParams } from './stats.js';
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
 import { traceNonFinite } from './trace-non-finite.js';
-import { VERDICT_KINDS, type Verdict, type VerdictKind } from './types.js';
-import {
-  deadUnitsVerdict,
-  explodingVerdict,
-  nonFiniteVerdict,
-  oscillationVerdict,
-  plateauVerdict,
-  resolvedVerdict,
-  saddleVerdict,
-  saturatedVerdict,
-  vanishingVerdict,
-} from './verdicts.js';
+import type { Verdict, VerdictKind } from './types.js';
 
 /** A learning rate, or where to read the current one (e.g. `() => opt.lr`). */
 export type LrSource = number | (() => number | undefined);
@@ -144,20 +126,24 @@ export interface GradientHealth extends GradientTransformation<HealthState> {
   readonly probes: readonly ActivationProbe[];
   /** Verdicts currently active, by kind and layer (the last started verdict of each episode). */
   activeVerdicts(): Verdict[];
+  /**
+   * Makes `state` (a checkpoint's, already restored into the optimizer) the monitor's current
+   * state: its verdict log, active episodes and running statistics are read from it from now
+   * on. Optimizer.loadStateDict calls it through the chain.
+   */
+  restore(state: HealthState): void;
+  /** The header of this monitor's record log (parameters, layers, thresholds); needs init. */
+  header(framework?: string): HeaderRecord;
+  /** The non-finite trace computed at the last check (only when it started a nonFinite verdict), else null. */
+  readonly trace: { anomaly: NonFiniteAnomaly | null; origin: NonFiniteOrigin | null } | null;
   /** Per-layer time series and verdicts, for reports. */
   summary(): HealthSummary;
 }
 
-const ALL_ON: Record<VerdictKind, boolean> = {
-  vanishing: true,
-  exploding: true,
-  nonFinite: true,
-  saturated: true,
-  deadUnits: true,
-  plateau: true,
-  saddle: true,
-  oscillation: true,
-};
+const ALL_ON = Object.fromEntries(Object.keys(DETECTORS).map((k) => [k, true])) as Record<
+  VerdictKind,
+  boolean
+>;
 
 function checkOptions(o: GradientHealthOptions): void {
   const allowed = [
@@ -263,100 +249,87 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
   const th = resolveThresholds(options.thresholds);
   const every = options.every ?? 1;
   const trackUpdates = options.updateRatio ?? true;
-  // parameters are read at steps ≡ 0 (mod K), the snapshot for their update taken the step before
+  // parameters are read on updates i ≡ 0 (mod K) (i = step − 1, counted from 0), the snapshot
+  // for their update taken on the update before
   const K = every * (options.paramEvery ?? 10);
   const trackDirection = (options.direction ?? false) && every === 1;
-  const emitResolved = options.emitResolved ?? false;
   const historyLength = options.historyLength ?? 1000;
-  const enabled: Record<VerdictKind, boolean> = { ...ALL_ON, ...(options.detectors ?? {}) };
   const curvature = options.curvature === undefined ? null : new CurvatureProbe(options.curvature);
   let lrSource: LrSource | undefined = options.lr;
   const verdictFns: ((v: Verdict) => void)[] = options.onVerdict ? [options.onVerdict] : [];
   const statsFns: ((s: HealthState, h: GradientHealth) => void)[] = options.onStats
     ? [options.onStats]
     : [];
-  const verdicts: Verdict[] = [];
-  const activeByKey = new Map<string, Verdict>();
   const probes = new ActivationProbes();
   let model: AnyModule | null = null;
   let classify: ActivationClassifier = options.classify ?? defaultClassifier;
   let probesAttached = false;
   let current: HealthState | null = null;
-  let recurrent = new Map<string, 'rnn' | 'lstm' | 'gru'>();
   let watched: Tensor | null = null;
   let gradSeries: DecimatingSeries | null = null;
   let actSeries: DecimatingSeries | null = null;
   const out = resultWriter<HealthState>();
 
+  // the decoded verdict log of `logOf`'s state (decoded again when the state is replaced, as by
+  // Optimizer.loadStateDict)
+  let logOf: HealthState | null = null;
+  let logList: Verdict[] = [];
+  const logFor = (s: HealthState): Verdict[] => {
+    if (logOf !== s) {
+      logList = readLog(s);
+      logOf = s;
+    }
+    return logList;
+  };
+
+  // the check's non-finite trace: anomaly mode's record, read at the check, and the tape trace
+  // from the watched loss, computed only when a nonFinite verdict asks for it
+  let anomaly: NonFiniteAnomaly | null = null;
+  let trace: { anomaly: NonFiniteAnomaly | null; origin: NonFiniteOrigin | null } | null = null;
+  const env: DetectEnv = {
+    enabled: { ...ALL_ON, ...(options.detectors ?? {}) },
+    emitResolved: options.emitResolved ?? false,
+    recurrentOf: new Map(),
+    trace() {
+      trace ??= { anomaly, origin: watched !== null ? traceNonFinite(watched) : null };
+      return trace;
+    },
+    raise(event) {
+      raiseEvent(stepCtx, event);
+    },
+    emitted(v) {
+      for (const fn of verdictFns) fn(v);
+    },
+    log: logFor,
+  };
+  let stepCtx: StepContext | undefined;
+
   const attachProbes = (): void => {
     if (model === null || current === null || probesAttached) return;
     probes.attach(model, current.stats.layerNames, current.stats.layerModules, classify);
     probesAttached = true;
+    // a state restored from a checkpoint already has these probes (same model, same order);
+    // otherwise the state's probe entries are made anew
+    const list = probes.probes;
+    const same =
+      current.probes.length === list.length &&
+      current.probes.every((p, i) => p.module === list[i]?.module && p.kind === list[i]?.kind);
+    if (!same) {
+      current.probes.length = 0;
+      for (const k of Object.keys(current.episodes) as VerdictKind[])
+        if (DETECTORS[k].scope === 'probe') current.episodes[k].length = 0;
+      for (const p of probes.probes) addProbe(current, p);
+    }
     actSeries =
       probes.probes.length > 0
         ? new DecimatingSeries(4 * probes.probes.length, historyLength)
         : null;
   };
 
-  const readLr = (): number | undefined => {
+  const readLr = (): number => {
     const v = typeof lrSource === 'function' ? lrSource() : lrSource;
-    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : NaN;
   };
-
-  const remedyContext = (s: HealthState): RemedyContext => {
-    const activationOf = new Map<string, ActivationKind>();
-    for (const p of probes.probes)
-      if (p.layer !== '' && !activationOf.has(p.layer)) activationOf.set(p.layer, p.kind);
-    const st = s.stats;
-    return {
-      layerNames: st.layerNames,
-      activationOf,
-      recurrentOf: recurrent,
-      lr: readLr(),
-      effectiveLr: st.totalUpdateNorm / st.updateGradNorm,
-      healthyMedianNorm: recentMedianNorm(s, true, 5),
-    };
-  };
-
-  const emit = (v: Verdict): void => {
-    verdicts.push(v);
-    for (const fn of verdictFns) fn(v);
-  };
-
-  /**
-   * Advances an episode; returns EPISODE_START when the caller must build and `start` a verdict
-   * (built only then, so a quiet check allocates nothing), and handles a resolution itself.
-   */
-  const advance = (
-    keyOf: () => string,
-    e: Episode,
-    cond: boolean,
-    patience: number,
-    cooldown: number,
-    s: HealthState,
-  ): boolean => {
-    const r = advanceEpisode(e, cond, patience, th.resolveAfter, cooldown, s.step);
-    if (r === EPISODE_RESOLVE) {
-      const key = keyOf();
-      const v = activeByKey.get(key);
-      activeByKey.delete(key);
-      if (emitResolved && v !== undefined) emit(resolvedVerdict(v, s.step));
-    }
-    return r === EPISODE_START;
-  };
-  const start = (key: string, v: Verdict): void => {
-    activeByKey.set(key, v);
-    emit(v);
-  };
-  const keyNonFinite = (): string => 'nonFinite';
-  const keyExploding = (): string => 'exploding';
-  const keyVanishing = (): string => 'vanishing';
-  const keyPlateau = (): string => 'plateau';
-  const keyOscillation = (): string => 'oscillation';
-  const keySaddle = (): string => 'saddle';
-  let probeKey = '';
-  const keySaturated = (): string => `saturated:${probeKey}`;
-  const keyDead = (): string => `deadUnits:${probeKey}`;
 
   const record = (s: HealthState): void => {
     const st = s.stats;
@@ -391,6 +364,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     }
   };
 
+  /** The measure half of a check (tensors → the state's observation), then the detectors. */
   const check = (
     s: HealthState,
     updates: Params,
@@ -398,11 +372,12 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     ctx: StepContext | undefined,
   ): void => {
     const st = s.stats;
-    const step = s.step;
-    const readParams = step % K === 0;
-    const withUpdate = trackUpdates && readParams && step > 0 && st.snapshotStep === step - 1;
-    const takeSnapshot = trackUpdates && (step + 1) % K === 0;
-    const prevValid = trackDirection && step > 0 && st.prevGradStep === step - 1;
+    const step = s.step; // this update's number, from 1
+    const i = step - 1; // … from 0
+    const readParams = i % K === 0;
+    const withUpdate = trackUpdates && readParams && i > 0 && st.snapshotStep === step - 1;
+    const takeSnapshot = trackUpdates && (i + 1) % K === 0;
+    const prevValid = trackDirection && i > 0 && st.prevGradStep === step - 1;
     const gradOfUpdate = withUpdate ? st.snapshotGradNorm : NaN;
     measureGradients(
       st,
@@ -419,118 +394,32 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       st.snapshotStep = step;
       st.snapshotGradNorm = st.totalGradNorm;
     }
-    probes.finalize(th.deadWindow);
+    probes.finalize(th.deadWindow, s.probes);
     s.checks++;
     s.lastCheck = step;
     const loss = ctx?.loss;
     s.loss = typeof loss === 'number' ? loss : NaN;
-    const eps = s.episodes;
-    const nonFinite = st.totalNonFinite > 0 || (typeof loss === 'number' && !Number.isFinite(loss));
-    const anomaly = isAnomalyEnabled() ? firstAnomaly() : null;
-    if (nonFinite) raiseEvent(ctx, 'nonFinite');
-    if (enabled.nonFinite && advance(keyNonFinite, eps.nonFinite, nonFinite, 1, 0, s)) {
-      const origin = watched !== null ? traceNonFinite(watched) : null;
-      start('nonFinite', nonFiniteVerdict(s, anomaly, origin, remedyContext(s)));
-    }
+    s.finite =
+      st.totalNonFinite > 0 || (typeof loss === 'number' && !Number.isFinite(loss)) ? 0 : 1;
+    s.lr = readLr();
+    anomaly = isAnomalyEnabled() ? firstAnomaly() : null;
+    trace = null;
     if (isAnomalyEnabled()) clearAnomaly();
-    if (!nonFinite) {
-      const trigger = explodingTrigger(s, th);
-      if (trigger !== TRIGGER_NONE) raiseEvent(ctx, 'spike');
-      const rel = st.totalGradNorm / Math.max(st.totalParamNorm, 1);
-      ringPush(s, trigger === TRIGGER_NONE);
-      if (
-        enabled.exploding &&
-        advance(keyExploding, eps.exploding, trigger !== TRIGGER_NONE, 1, th.cooldown, s)
-      ) {
-        start('exploding', explodingVerdict(s, trigger, remedyContext(s)));
-      }
-
-      s.lastFiniteNorm = st.totalGradNorm;
-      if (
-        enabled.vanishing &&
-        advance(
-          keyVanishing,
-          eps.vanishing,
-          vanishingCondition(s, th),
-          th.vanishingPatience,
-          th.cooldown,
-          s,
-        )
-      ) {
-        start('vanishing', vanishingVerdict(s, th, remedyContext(s)));
-      }
-      if (enabled.plateau) {
-        const m = plateauCondition(s, th);
-        if (advance(keyPlateau, eps.plateau, m !== null, 1, th.cooldown, s) && m !== null)
-          start('plateau', plateauVerdict(s, m, th, remedyContext(s)));
-      }
-      if (enabled.oscillation) {
-        const m = oscillationCondition(s, th);
-        if (
-          advance(
-            keyOscillation,
-            eps.oscillation,
-            m !== null,
-            th.oscillationPatience,
-            th.cooldown,
-            s,
-          ) &&
-          m !== null
-        ) {
-          start('oscillation', oscillationVerdict(s, m, th, remedyContext(s)));
-        }
-      }
-      if (curvature !== null && (s.checks - 1) % curvature.every === 0) {
-        probes.suspended = true;
-        try {
-          const c = curvature.run(params);
-          s.curvatureStep = step;
-          s.minEigenvalue = c.minEigenvalue;
-          s.maxEigenvalue = c.maxEigenvalue;
-          s.curvatureHvps = c.hvps;
-        } finally {
-          probes.suspended = false;
-        }
-        if (enabled.saddle) {
-          const scale = Math.max(Math.abs(s.maxEigenvalue), Math.abs(s.minEigenvalue));
-          const cond =
-            rel < th.saddleGradient &&
-            s.minEigenvalue < 0 &&
-            -s.minEigenvalue >= th.saddleCurvature * scale;
-          if (advance(keySaddle, eps.saddle, cond, 1, th.cooldown, s))
-            start('saddle', saddleVerdict(s, remedyContext(s)));
-        }
+    if (s.finite === 1 && curvature !== null && (s.checks - 1) % curvature.every === 0) {
+      probes.suspended = true;
+      try {
+        const c = curvature.run(params);
+        s.curvatureStep = step;
+        s.minEigenvalue = c.minEigenvalue;
+        s.maxEigenvalue = c.maxEigenvalue;
+        s.curvatureHvps = c.hvps;
+      } finally {
+        probes.suspended = false;
       }
     }
-    const list = probes.probes;
-    for (let i = 0; i < list.length; i++) {
-      const p = list[i] as ActivationProbe;
-      if (!p.observed) continue;
-      probeKey = p.module;
-      if (enabled.saturated && p.kind !== 'relu') {
-        const rule = saturationRule(p, th);
-        if (
-          advance(
-            keySaturated,
-            p.saturatedEpisode,
-            rule !== null,
-            th.saturationPatience,
-            th.cooldown,
-            s,
-          ) &&
-          rule !== null
-        ) {
-          start(keySaturated(), saturatedVerdict(s, p, rule, remedyContext(s)));
-        }
-      }
-      if (
-        enabled.deadUnits &&
-        p.kind === 'relu' &&
-        advance(keyDead, p.deadEpisode, p.deadFraction >= th.deadFraction, 1, th.cooldown, s)
-      ) {
-        start(keyDead(), deadUnitsVerdict(s, p, th, remedyContext(s)));
-      }
-    }
+    stepCtx = ctx;
+    runDetectors(s, th, env);
+    stepCtx = undefined;
     record(s);
     for (const fn of statsFns) fn(s, health);
   };
@@ -544,7 +433,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
           `gradientHealth.init: params = ${fmt(params)} is not a record of tensors`,
         );
       current = createHealthState(params, th, trackDirection);
-      recurrent = recurrentCells(params, layerOf);
+      env.recurrentOf = recurrentCells(params, layerOf);
       const L = current.stats.layerNames.length;
       gradSeries = new DecimatingSeries(2 * L + 3, historyLength);
       if (options.model !== undefined && model === null) model = options.model;
@@ -562,8 +451,9 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       ctx?: StepContext,
     ): [Params, HealthState] {
       current = state;
-      const step = state.step;
-      let doCheck = step % every === 0;
+      const i = state.step; // updates before this one
+      state.step = i + 1;
+      let doCheck = i % every === 0;
       if (!doCheck) {
         const loss = ctx?.loss;
         if (
@@ -573,15 +463,18 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
           doCheck = true;
       }
       if (doCheck) check(state, updates, params, ctx);
-      else if (trackUpdates && (step + 1) % K === 0) {
+      else if (trackUpdates && (i + 1) % K === 0) {
         snapshotParams(state.stats, params);
-        state.stats.snapshotStep = step;
+        state.stats.snapshotStep = i + 1;
         state.stats.snapshotGradNorm = NaN;
       }
-      state.step = step + 1;
-      probes.armed = (step + 1) % every === 0;
+      probes.armed = (i + 1) % every === 0;
       watched = null;
       return out(updates, state);
+    },
+    restore(state: HealthState): void {
+      current = state;
+      probes.armed = state.step % every === 0;
     },
     attach(m: AnyModule, cls?: ActivationClassifier): GradientHealth {
       if (
@@ -630,18 +523,42 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       };
     },
     get verdicts(): readonly Verdict[] {
-      return verdicts;
+      return current === null ? [] : logFor(current);
     },
     get state(): HealthState | null {
       return current;
+    },
+    get trace() {
+      return trace;
+    },
+    header(framework = 'gradscope'): HeaderRecord {
+      if (current === null)
+        throw new ConfigError(
+          'gradientHealth.header: the monitor has no parameters yet (init first)',
+        );
+      const st = current.stats;
+      return {
+        type: 'header',
+        format: 'gradscope.monitor',
+        version: 1,
+        framework,
+        params: st.paramNames.map((name, k) => ({
+          name,
+          shape: [...(st.paramShapes[k] as number[])],
+          dtype: st.snapshot instanceof Float32Array ? 'float32' : 'float64',
+        })),
+        layers: [...st.layerNames],
+        every,
+        thresholds: { ...th },
+        detectors: { ...env.enabled },
+        emitResolved: env.emitResolved,
+      };
     },
     get probes(): readonly ActivationProbe[] {
       return probes.probes;
     },
     activeVerdicts(): Verdict[] {
-      const list = [...activeByKey.values()];
-      list.sort((a, b) => VERDICT_KINDS.indexOf(a.kind) - VERDICT_KINDS.indexOf(b.kind));
-      return list;
+      return current === null ? [] : activeOf(current, logFor(current));
     },
     summary(): HealthSummary {
       const s = current;
@@ -671,7 +588,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
           gain: a?.column(4 * i + 2) ?? [],
           deadFraction: a?.column(4 * i + 3) ?? [],
         })),
-        verdicts: [...verdicts],
+        verdicts: [...health.verdicts],
         active: [...new Set(health.activeVerdicts().map((v) => v.kind))],
       };
     },

@@ -20,13 +20,33 @@ export {
   type ExplodingEvidence,
   type NonFiniteEvidence,
   type NonFiniteOrigin,
+  type NonFiniteAnomaly,
   type SaturatedEvidence,
   type DeadUnitsEvidence,
   type PlateauEvidence,
   type SaddleEvidence,
   type OscillationEvidence,
 } from './types.js';
-export type { HealthState, HealthRing, HealthEpisodes } from './state.js';
+export type { HealthState, HealthRing, HealthEpisodes, ProbeState } from './state.js';
+export { DETECTORS, type DetectorTable } from './detector-table.js';
+export type { Detector, EpisodeThresholds, ThresholdSpec, ThresholdSpecs } from './detector.js';
+export type { RemedyContext } from './remedies.js';
+export type { RunningStates } from './state.js';
+export type { ThresholdsOf } from './thresholds.js';
+export type { VanishingThresholds } from './detectors/vanishing.js';
+export type { ExplodingThresholds, ExplodingRunning } from './detectors/exploding.js';
+export type {
+  LossSpikeEvidence,
+  LossSpikeMeasure,
+  LossSpikeRunning,
+  LossSpikeThresholds,
+} from './detectors/loss-spike.js';
+export type { OscillationMeasure, OscillationThresholds } from './detectors/oscillation.js';
+export type { PlateauMeasure, PlateauThresholds } from './detectors/plateau.js';
+export type { SaddleThresholds } from './detectors/saddle.js';
+export type { SaturatedThresholds } from './detectors/saturated.js';
+export type { DeadUnitsThresholds } from './detectors/dead-units.js';
+export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
 export { createStats, measureGradients, type GradientStats } from './stats.js';
 export { layerOf, moduleOf, layoutOf, formatLayers, type LayerLayout } from './layers.js';
 export {
@@ -48,6 +68,11 @@ export {
   statsRecord,
   verdictRecord,
   toJsonLine,
+  recordNumber,
+  fromRecordNumber,
+  type HeaderRecord,
+  type RecordNumber,
+  type CheckTrace,
   type StatsRecord,
   type VerdictRecord,
   type StatsRecordOptions,

@@ -1,9 +1,10 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, fmt } from '../errors.js';
 import { makeDirs } from '../fs-guard-node.js';
 import type { GradientHealth } from './gradient-health.js';
 import {
+  type HeaderRecord,
   statsRecord,
   toJsonLine,
   verdictRecord,
@@ -15,8 +16,10 @@ import {
 export interface JsonlWriter {
   /** The file written. */
   readonly path: string;
+  /** Whether the file was empty when opened (a new log, which should start with a header). */
+  readonly fresh: boolean;
   /** Appends one record as one line (a single write on a file opened for appending). */
-  append(record: StatsRecord | VerdictRecord | Record<string, unknown>): void;
+  append(record: HeaderRecord | StatsRecord | VerdictRecord | Record<string, unknown>): void;
   /** Closes the file (further appends throw). */
   close(): void;
 }
@@ -36,8 +39,10 @@ export function createJsonlWriter(runDir: string, file = 'monitor.jsonl'): Jsonl
   makeDirs(runDir, 'runDir');
   const p = path.join(runDir, file);
   let fd: number | null = openSync(p, 'a');
+  const fresh = fstatSync(fd).size === 0;
   return {
     path: p,
+    fresh,
     append(record) {
       if (fd === null) throw new ConfigError(`JsonlWriter.append: ${p} is closed`);
       const buf = Buffer.from(toJsonLine(record), 'utf8');
@@ -62,8 +67,10 @@ export interface LogHealthOptions {
 }
 
 /**
- * Streams a monitor's per-check statistics and its verdicts to `runDir/monitor.jsonl`. Returns a
- * function that unsubscribes and closes the file. Node only.
+ * Streams a monitor's per-check statistics and its verdicts to `runDir/monitor.jsonl`, after a
+ * header line when the file is new (see {@link HeaderRecord}). With `statsEvery` 1 (the default) the log holds every check, and
+ * `monitor.replay` of it gives the run's verdicts. Returns a function that unsubscribes and closes
+ * the file. Node only.
  * @example const stop = logHealthToJsonl(health, 'runs/e13'); … stop();
  */
 export function logHealthToJsonl(
@@ -77,11 +84,25 @@ export function logHealthToJsonl(
       `logHealthToJsonl: option statsEvery = ${fmt(every)} is invalid; expected an integer >= 1`,
     );
   const w = createJsonlWriter(runDir, options.file);
+  // a new log starts with the header, written before the first record (the monitor has its
+  // parameters by then)
+  let header = w.fresh;
+  const ensureHeader = (): void => {
+    if (header) w.append(health.header());
+    header = false;
+  };
+  if (health.state !== null) ensureHeader();
   const offStats = health.onStats((s, h) => {
-    if ((s.checks - 1) % every === 0)
-      w.append(statsRecord(s, { params: options.params ?? false, probes: h.probes }));
+    ensureHeader();
+    if ((s.checks - 1) % every === 0 || h.trace !== null)
+      w.append(
+        statsRecord(s, { params: options.params ?? false, probes: h.probes, trace: h.trace }),
+      );
   });
-  const offVerdict = health.onVerdict((v) => w.append(verdictRecord(v)));
+  const offVerdict = health.onVerdict((v) => {
+    ensureHeader();
+    w.append(verdictRecord(v));
+  });
   return () => {
     offStats();
     offVerdict();

@@ -54,10 +54,10 @@ afterEach(() => setAnomalyMode(false));
 describe('nonFinite', () => {
   it('a NaN in one sample: verdict at that step, naming the first parameter and the input row it came from', () => {
     const vs = nonFinite(run(7, 3, NaN, false));
-    // the NaN spreads into every parameter at step 7 and stays there: one verdict, not one per step
+    // the NaN spreads into every parameter at the 8th update (loop index 7) and stays there: one verdict, not one per step
     expect(vs).toHaveLength(1);
     const v = vs[0] as NonFiniteVerdict;
-    expect(v.step).toBe(7);
+    expect(v.step).toBe(8); // the 8th update (steps count from 1)
     // arena order is 0.weight, 0.bias, 2.weight, …: dW₀ = gᵀx has a NaN column from x's NaN
     expect(v.evidence.firstParam).toBe('0.weight');
     expect(v.evidence.count).toBeGreaterThan(0);
@@ -76,7 +76,7 @@ describe('nonFinite', () => {
 
   it('in anomaly mode the verdict names the op: with NaN data, the loss whose backward produced the first NaN from a finite gradient', () => {
     const v = nonFinite(run(7, 3, NaN, true))[0] as NonFiniteVerdict;
-    expect(v.step).toBe(7);
+    expect(v.step).toBe(8); // the 8th update (steps count from 1)
     expect(Number.isNaN(v.evidence.loss)).toBe(true);
     // every forward op inherits the NaN (its inputs are not finite); the first op producing one
     // from finite inputs is the loss's VJP (seeded with 1), as PyTorch's detect_anomaly reports
@@ -89,7 +89,7 @@ describe('nonFinite', () => {
     // step 4: x·Wᵀ ≈ 1e38·0.2 is still finite, but dW₀ = gᵀx ≈ 1e37 — far above the gradient
     // ceiling (100·max(‖p‖, 1)); SGD then makes W₀ ~ 5e35, and at step 5 the first layer's output
     // x·W₀ᵀ overflows float32 (max 3.4e38) from finite inputs: 'linear' made the first Inf.
-    expect(vs.map((v) => `${v.kind}@${v.step}`)).toEqual(['exploding@4', 'nonFinite@5']);
+    expect(vs.map((v) => `${v.kind}@${v.step}`)).toEqual(['exploding@5', 'nonFinite@6']);
     expect((vs[0] as Extract<Verdict, { kind: 'exploding' }>).evidence.trigger).toBe('ceiling');
     const v = vs[1] as NonFiniteVerdict;
     expect(v.evidence.anomaly).toMatchObject({ op: 'linear', phase: 'forward' });

@@ -9,7 +9,7 @@ import { logHealthToJsonl } from './node.js';
 import { statsRecord, toJsonLine, verdictRecord } from './records.js';
 import { renderHealth } from './render.js';
 
-/** Three layers; layer "0" gets a gradient 1e-9 of the last one's, so vanishing starts at check 9. */
+/** Three layers; layer "0" gets a gradient 1e-9 of the last one's, so vanishing starts at check 10 (step 10). */
 function vanishingRun(steps: number) {
   const params: Params = {
     '0.weight': new Tensor(new Float64Array([1, 1, 1, 1]), [2, 2]),
@@ -36,14 +36,14 @@ describe('outputs', () => {
     // no ANSI escapes in plain mode
     expect(text).not.toMatch(/\u001b\[/);
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^gradscope monitor {2}step 11 {2}check 12 {2}loss 1\.89/);
+    expect(lines[0]).toMatch(/^gradscope monitor {2}step 12 {2}check 12 {2}loss 1\.89/);
     // axis from floor(log10 1e-9) = −9 to 0: layer 0 gets 1 char, layer 2 (1e-3) 12, layer 4 (1) 20
     const bar = (name: string): number =>
       (lines.find((l) => l.startsWith(`${name} `)) ?? '').split('#').length - 1;
     expect(bar('0')).toBe(1);
     expect(bar('2')).toBe(Math.round((6 / 9) * 20));
     expect(bar('4')).toBe(20);
-    expect(text).toContain('vanishing @9');
+    expect(text).toContain('vanishing @10');
     expect(
       lines
         .find((l) => l.startsWith('0 '))
@@ -60,7 +60,7 @@ describe('outputs', () => {
     expect(s).not.toBeNull();
     if (s === null) return;
     const rec = statsRecord(s, { params: true });
-    expect(rec.step).toBe(11);
+    expect(rec.step).toBe(12); // the 12th update (steps count from 1)
     expect(rec.layers.map((l) => l.name)).toEqual(['0', '2', '4']);
     expect(rec.layers[2]?.gradNorm).toBe(1);
     expect(rec.params?.[0]).toMatchObject({ name: '0.weight', gradNorm: 1e-9, zeroFraction: 0.75 });
@@ -88,7 +88,7 @@ describe('outputs', () => {
     const h = vanishingRun(30);
     const sum = h.summary();
     expect(sum.steps).toBe(30);
-    expect(sum.checkedSteps).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(sum.checkedSteps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(sum.layers.map((l) => l.name)).toEqual(['0', '2', '4']);
     expect(sum.layers[0]?.gradNorm.every((x) => x === 1e-9)).toBe(true);
     expect(sum.firstLastRatio[29]).toBe(1e-9);
@@ -116,9 +116,9 @@ describe('outputs', () => {
         .trimEnd()
         .split('\n');
       const recs = lines.map((l) => JSON.parse(l) as { type: string; step: number });
-      // 11 stats lines, and the vanishing verdict (check 9) written before that check's stats
+      // 11 stats lines, and the vanishing verdict (check 10, step 10) written before that check's stats
       expect(recs.filter((r) => r.type === 'stats')).toHaveLength(11);
-      expect(recs.filter((r) => r.type === 'verdict').map((r) => r.step)).toEqual([9]);
+      expect(recs.filter((r) => r.type === 'verdict').map((r) => r.step)).toEqual([10]);
       // a second writer appends, never truncates
       const stop2 = logHealthToJsonl(h, path.join(dir, 'run'));
       s = h.update(grads, s, params, { loss: 1 })[1];

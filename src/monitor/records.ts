@@ -1,62 +1,152 @@
-import { encodeJson } from '../json-encode.js';
+import { decodeJsonNumber, encodeJson, encodeJsonNumber } from '../json-encode.js';
 import type { ActivationProbe } from './activation-probe.js';
+import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import type { HealthState } from './state.js';
-import type { Verdict } from './types.js';
+import type { HealthThresholds } from './thresholds.js';
+import type { Verdict, VerdictKind } from './types.js';
 
-/** One check's statistics as a JSON-safe record (a line of the run's monitor log). */
+/**
+ * A number in a record: finite as it is, NaN and ±Infinity as the strings "NaN", "Infinity",
+ * "-Infinity" (gradscope's one JSON encoding, json-encode.ts), so a replay reads back exactly
+ * what the detectors saw; null only where a value does not exist (a one-layer model's ratio).
+ */
+export type RecordNumber = number | 'NaN' | 'Infinity' | '-Infinity' | null;
+
+/** The first line of a monitor log: what a replay needs besides the per-check records. */
+export interface HeaderRecord {
+  type: 'header';
+  format: 'gradscope.monitor';
+  version: 1;
+  /** Who wrote the records. */
+  framework: string;
+  /** Parameters in arena (input → output) order with their shapes and dtypes. */
+  params: { name: string; shape: number[]; dtype: 'float32' | 'float64' }[];
+  /** Layer names from input to output (derived from the parameter names). */
+  layers: string[];
+  /** Measure every k-th step. */
+  every: number;
+  /** The resolved thresholds of the run. */
+  thresholds: HealthThresholds;
+  /** Detectors that were switched on. */
+  detectors: Record<VerdictKind, boolean>;
+  /** Whether 'resolved' verdicts were emitted. */
+  emitResolved: boolean;
+}
+
+/**
+ * One check's statistics as a JSON-safe record (a line of the run's monitor log): everything
+ * the detectors read, so {@link replay} over the lines of a run gives the run's verdicts.
+ * `step` counts updates from 1 (the first update is step 1).
+ */
 export interface StatsRecord {
   type: 'stats';
   step: number;
   check: number;
-  loss: number | null;
-  totalGradNorm: number | null;
-  totalParamNorm: number | null;
-  updateRatio: number | null;
-  firstLastRatio: number | null;
+  loss: RecordNumber;
+  /** False when the check's gradients or its given loss held NaN/±Inf. */
+  finite: boolean;
+  /** Learning rate of the step (null if unknown). */
+  lr: RecordNumber;
+  totalGradNorm: RecordNumber;
+  totalParamNorm: RecordNumber;
+  updateRatio: RecordNumber;
+  /**
+   * The last measured update: ‖Δp‖, ‖p_before‖, the ‖g‖ of the step it came from, and whether it
+   * was measured at this check.
+   */
+  update: { norm: RecordNumber; before: RecordNumber; gradNorm: RecordNumber; fresh: boolean };
+  /** cos(g, g_prev) (null unless direction tracking is on). */
+  cosine: RecordNumber;
+  firstLastRatio: RecordNumber;
   nonFinite: number;
   layers: {
     name: string;
-    gradNorm: number | null;
-    paramNorm: number | null;
-    updateRatio: number | null;
+    gradNorm: RecordNumber;
+    paramNorm: RecordNumber;
+    updateRatio: RecordNumber;
   }[];
+  /** Per parameter (with the `params` option, and always on a check with non-finite gradients). */
   params?: {
     name: string;
-    gradNorm: number | null;
-    rms: number | null;
-    maxAbs: number | null;
-    zeroFraction: number | null;
+    gradNorm: RecordNumber;
+    rms: RecordNumber;
+    maxAbs: RecordNumber;
+    zeroFraction: RecordNumber;
     nonFinite: number;
-    paramNorm: number | null;
-    updateRatio: number | null;
+    paramNorm: RecordNumber;
+    updateRatio: RecordNumber;
   }[];
   activations?: {
     module: string;
     kind: string;
     layer: string;
-    mean: number | null;
-    std: number | null;
-    saturation: number | null;
-    gain: number | null;
-    deadFraction: number | null;
+    observed: boolean;
+    width: number;
+    mean: RecordNumber;
+    std: RecordNumber;
+    saturation: RecordNumber;
+    gain: RecordNumber;
+    deadFraction: RecordNumber;
   }[];
-  curvature?: { step: number; minEigenvalue: number | null; maxEigenvalue: number | null };
+  curvature?: {
+    step: number;
+    minEigenvalue: RecordNumber;
+    maxEigenvalue: RecordNumber;
+    hvps: number;
+  };
+  /** The non-finite trace of the check, when a nonFinite verdict computed it (values as record numbers). */
+  trace?: {
+    anomaly: (Omit<NonFiniteAnomaly, 'value'> & { value: RecordNumber }) | null;
+    origin: (Omit<NonFiniteOrigin, 'value'> & { value: RecordNumber }) | null;
+  };
+}
+
+/** A check's non-finite trace, as the monitor computed it. */
+export interface CheckTrace {
+  anomaly: NonFiniteAnomaly | null;
+  origin: NonFiniteOrigin | null;
+}
+
+/**
+ * A recorded trace back as the monitor computed it (its values NaN/±Infinity again).
+ * @example traceFromRecord(rec.trace).origin?.value // NaN
+ */
+export function traceFromRecord(t: NonNullable<StatsRecord['trace']>): CheckTrace {
+  return {
+    anomaly: t.anomaly === null ? null : { ...t.anomaly, value: fromRecordNumber(t.anomaly.value) },
+    origin: t.origin === null ? null : { ...t.origin, value: fromRecordNumber(t.origin.value) },
+  };
 }
 
 /** A verdict as a log record. */
 export type VerdictRecord = { type: 'verdict' } & Verdict;
 
-/** NaN and ±Inf become null (JSON has no such numbers), so readers see "unknown", not a string. */
-function num(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
+/**
+ * A number for a record (NaN and ±Infinity as strings).
+ * @example recordNumber(Infinity) // 'Infinity'
+ */
+export function recordNumber(x: number): RecordNumber {
+  return encodeJsonNumber(x);
 }
+
+/**
+ * A record's number back as a double (null, or anything not a number, is NaN).
+ * @example fromRecordNumber('-Infinity') // -Infinity
+ */
+export function fromRecordNumber(x: unknown): number {
+  return decodeJsonNumber(x) ?? NaN;
+}
+
+const num = recordNumber;
 
 /** Options of {@link statsRecord}. */
 export interface StatsRecordOptions {
-  /** Include per-parameter statistics (default false: per layer only). */
+  /** Include per-parameter statistics (default false: per layer only, and per parameter on non-finite checks). */
   params?: boolean;
-  /** Activation probes to include. */
+  /** Activation probes to include (for their `std`; the readings come from the state). */
   probes?: readonly ActivationProbe[];
+  /** The check's non-finite trace, if one was computed. */
+  trace?: { anomaly: NonFiniteAnomaly | null; origin: NonFiniteOrigin | null } | null;
 }
 
 /**
@@ -71,9 +161,18 @@ export function statsRecord(s: HealthState, options: StatsRecordOptions = {}): S
     step: s.lastCheck,
     check: s.checks,
     loss: num(s.loss),
+    finite: s.finite === 1,
+    lr: num(s.lr),
     totalGradNorm: num(st.totalGradNorm),
     totalParamNorm: num(st.totalParamNorm),
     updateRatio: num(st.totalUpdateRatio),
+    update: {
+      norm: num(st.totalUpdateNorm),
+      before: num(st.totalBeforeNorm),
+      gradNorm: num(st.updateGradNorm),
+      fresh: st.updateFresh,
+    },
+    cosine: num(st.cosine),
     firstLastRatio:
       L >= 2 ? num((st.layerGradNorm[0] as number) / (st.layerGradNorm[L - 1] as number)) : null,
     nonFinite: st.totalNonFinite,
@@ -84,7 +183,7 @@ export function statsRecord(s: HealthState, options: StatsRecordOptions = {}): S
       updateRatio: num(st.layerUpdateRatio[l] as number),
     })),
   };
-  if (options.params) {
+  if (options.params || st.totalNonFinite > 0) {
     rec.params = st.paramNames.map((name, k) => ({
       name,
       gradNorm: num(st.gradNorm[k] as number),
@@ -96,11 +195,13 @@ export function statsRecord(s: HealthState, options: StatsRecordOptions = {}): S
       updateRatio: num(st.updateRatio[k] as number),
     }));
   }
-  if (options.probes && options.probes.length > 0) {
-    rec.activations = options.probes.map((p) => ({
+  if (s.probes.length > 0) {
+    rec.activations = s.probes.map((p) => ({
       module: p.module,
       kind: p.kind,
       layer: p.layer,
+      observed: p.observed === 1,
+      width: p.width,
       mean: num(p.mean),
       std: num(p.std),
       saturation: num(p.saturation),
@@ -113,7 +214,15 @@ export function statsRecord(s: HealthState, options: StatsRecordOptions = {}): S
       step: s.curvatureStep,
       minEigenvalue: num(s.minEigenvalue),
       maxEigenvalue: num(s.maxEigenvalue),
+      hvps: s.curvatureHvps,
     };
+  const t = options.trace;
+  if (t) {
+    rec.trace = {
+      anomaly: t.anomaly === null ? null : { ...t.anomaly, value: num(t.anomaly.value) },
+      origin: t.origin === null ? null : { ...t.origin, value: num(t.origin.value) },
+    };
+  }
   return rec;
 }
 
@@ -127,6 +236,9 @@ export function verdictRecord(v: Verdict): VerdictRecord {
  * followed by a newline.
  * @example toJsonLine({ type: 'stats', step: 1 }) // '{"type":"stats","step":1}\n'
  */
-export function toJsonLine(record: StatsRecord | VerdictRecord | Record<string, unknown>): string {
-  return `${encodeJson(record)}\n`;
+export function toJsonLine(
+  record: HeaderRecord | StatsRecord | VerdictRecord | Record<string, unknown>,
+): string {
+  return `${encodeJson(record)}
+`;
 }

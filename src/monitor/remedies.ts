@@ -1,5 +1,6 @@
 import type { ActivationKind } from './activation-probe.js';
 import { formatLayers } from './layers.js';
+import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import type { Remedy, RemedyAction } from './types.js';
 
 /** What the remedies are computed from, besides a verdict's evidence. */
@@ -16,6 +17,10 @@ export interface RemedyContext {
   effectiveLr: number;
   /** Median ‖g‖ of recent checks without an exploding trigger (NaN if fewer than 5). */
   healthyMedianNorm: number;
+  /** Anomaly mode's first record of the check (live, or from the record; null if none). */
+  anomaly: NonFiniteAnomaly | null;
+  /** The tape trace of a non-finite value from the watched loss (null if none). */
+  origin: NonFiniteOrigin | null;
 }
 
 /** A number with two significant digits, for remedy texts and actions ("3e-4", "1.8"). @example round2(0.000333) // 0.00033 */

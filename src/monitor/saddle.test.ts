@@ -50,7 +50,7 @@ describe('saddle', () => {
     }
     expect(seen.map((v) => v.kind)).toEqual(['saddle']);
     const v = seen[0] as Extract<Verdict, { kind: 'saddle' }>;
-    expect(v.step).toBe(0);
+    expect(v.step).toBe(1); // the first update is step 1
     expect(Math.abs(v.evidence.minEigenvalue + 2)).toBeLessThan(0.02);
     expect(Math.abs(v.evidence.maxEigenvalue - 2)).toBeLessThan(0.02);
     expect(v.evidence.gradNorm).toBeCloseTo(Math.hypot(2e-4, 2e-6), 12);

@@ -15,6 +15,8 @@ export interface GradientStats {
   readonly layerNames: string[];
   /** Module path of each layer (where the remedies apply). */
   readonly layerModules: string[];
+  /** Shape of each parameter (for the record header and the recurrent-cell remedies). */
+  readonly paramShapes: number[][];
   /** Layer index of each parameter. */
   readonly paramLayer: Int32Array;
   /** Number of elements of each parameter. */
@@ -75,31 +77,60 @@ export interface GradientStats {
   prevGradStep: number;
 }
 
+/** A parameter as the statistics need it: its name, shape and dtype. */
+export interface ParamSpec {
+  name: string;
+  shape: readonly number[];
+  dtype: 'float32' | 'float64';
+}
+
 /**
  * Preallocates the statistics for a set of parameters (names in their record's order, which is a
  * module's arena order).
  * @example const s = createStats(model.namedParameters()); s.layerNames // ['0', '2', '4']
  */
 export function createStats(params: Params, trackDirection = false): GradientStats {
-  const names = Object.keys(params);
+  return createStatsFor(
+    Object.keys(params).map((name) => {
+      const t = params[name] as Tensor;
+      return { name, shape: t.shape, dtype: t.dtype === 'float32' ? 'float32' : 'float64' };
+    }),
+    trackDirection,
+  );
+}
+
+/**
+ * Preallocates the statistics for parameters described by name, shape and dtype (a replay builds
+ * them from a record header; `buffers` false skips the parameter snapshot, which only a live
+ * monitor fills).
+ * @example createStatsFor([{ name: '0.weight', shape: [4, 2], dtype: 'float32' }]).layerNames // ['0']
+ */
+export function createStatsFor(
+  specs: readonly ParamSpec[],
+  trackDirection = false,
+  buffers = true,
+): GradientStats {
+  const names = specs.map((p) => p.name);
   const layout = layoutOf(names);
   const P = names.length;
   const L = layout.layerNames.length;
   const paramSize = new Int32Array(P);
   const paramOffset = new Int32Array(P);
   let total = 0;
-  let all32 = names.length > 0;
-  names.forEach((n, i) => {
-    const t = params[n] as Tensor;
-    if (t.dtype !== 'float32') all32 = false;
-    paramSize[i] = t.size;
+  let all32 = P > 0;
+  specs.forEach((p, i) => {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    if (p.dtype !== 'float32') all32 = false;
+    paramSize[i] = size;
     paramOffset[i] = total;
-    total += t.size;
+    total += size;
   });
+  const snap = buffers ? total : 0;
   return {
     paramNames: [...names],
     layerNames: [...layout.layerNames],
     layerModules: [...layout.layerModules],
+    paramShapes: specs.map((p) => [...p.shape]),
     paramLayer: layout.paramLayer,
     paramSize,
     paramOffset,
@@ -114,7 +145,7 @@ export function createStats(params: Params, trackDirection = false): GradientSta
     layerParamNorm: new Float64Array(L),
     layerUpdateRatio: new Float64Array(L).fill(NaN),
     layerBefore2: new Float64Array(L),
-    snapshot: all32 ? new Float32Array(total) : new Float64Array(total),
+    snapshot: all32 ? new Float32Array(snap) : new Float64Array(snap),
     snapshotStep: -1,
     totalGradNorm: 0,
     totalParamNorm: 0,
@@ -128,8 +159,8 @@ export function createStats(params: Params, trackDirection = false): GradientSta
     firstNonFinite: -1,
     cosine: NaN,
     prevGrad: all32
-      ? new Float32Array(trackDirection ? total : 0)
-      : new Float64Array(trackDirection ? total : 0),
+      ? new Float32Array(trackDirection && buffers ? total : 0)
+      : new Float64Array(trackDirection && buffers ? total : 0),
     prevGradStep: -1,
   };
 }

@@ -57,6 +57,10 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
         exitStep();
       }
     },
+    restore(state) {
+      const states = state as unknown[];
+      links.forEach((t, i) => t.restore?.(states[i]));
+    },
     currentLr(state) {
       const states = state as unknown[];
       for (let i = 0; i < links.length; i++) {

@@ -84,6 +84,7 @@ export {
 } from './scale-by-trust-ratio.js';
 // Named optimizers
 export type { NamedChainState } from './named-chain.js';
+export type { Range } from './validate.js';
 export { sgd, type SgdOptions } from './sgd.js';
 export { emaMomentum, type EmaMomentumOptions } from './ema-momentum.js';
 export { adagrad, type AdagradOptions } from './adagrad.js';

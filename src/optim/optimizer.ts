@@ -222,5 +222,6 @@ export class Optimizer<S = unknown> {
     // Into the buffers in place: they stay where the memory owner put them (resident moments).
     this.state = adoptBuffers(this.state, loaded) as S;
     this.stepCount = step;
+    this.tx.restore?.(this.state);
   }
 }

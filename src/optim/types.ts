@@ -55,6 +55,12 @@ export interface GradientTransformation<S = unknown> {
    */
   currentLr?(state: S): number | undefined;
   /**
+   * Told that a checkpoint replaced its state (Optimizer.loadStateDict; chains forward it to
+   * their links), for transformations that keep a view of their state between steps (the
+   * gradient-health monitor's verdict log). Optional.
+   */
+  restore?(state: S): void;
+  /**
    * Optional fused step, used by the {@link optim.Optimizer | Optimizer} facade when every parameter has a
    * gradient: reads each parameter's `.grad`, computes its update and adds it to the parameter in
    * one pass over memory (p ← p + update(g)), and returns the new state. Must give exactly the

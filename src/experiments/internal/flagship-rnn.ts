@@ -185,7 +185,7 @@ export interface RnnRun {
   /** Largest finite training loss. */
   maxLoss: number;
   nonFiniteSteps: number;
-  /** First update with a non-finite loss (−1 if none). */
+  /** First update with a non-finite loss, counted from 1 like the monitor's verdict steps (−1 if none). */
   firstNonFinite: number;
   steps: number;
   checkedSteps: number[];
@@ -316,7 +316,7 @@ export function trainRnnArm(
       maxLoss = Math.max(maxLoss, l);
     } else {
       nonFinite++;
-      if (firstNonFinite < 0) firstNonFinite = step - 1;
+      if (firstNonFinite < 0) firstNonFinite = step;
     }
     if (step % size.evalEvery === 0 || step === size.steps) {
       evalSteps.push(step);

@@ -600,7 +600,13 @@ export class LabView {
         ys: this.evalLoss.view(),
         width: 2,
       });
-    drawLineChart(ctx, w, hh, series, { logY: true, xLabel: 'step', yLabel: 'loss', legend: true });
+    drawLineChart(ctx, w, hh, series, {
+      logY: true,
+      xLabel: 'step',
+      yLabel: 'loss',
+      legend: true,
+      xFrom: 1, // batch losses are per step, the first step being step 1 (like the eval points)
+    });
   }
 
   private drawHeat(ctx: CanvasRenderingContext2D, w: number, hh: number): void {
@@ -644,7 +650,7 @@ export class LabView {
       lowLabel: Number.isFinite(lo) ? `1e${lo.toFixed(1)}` : '',
       highLabel: Number.isFinite(hi) ? `1e${hi.toFixed(1)}` : '',
       xLabel: 'step',
-      xFirst: 0,
+      xFirst: 1, // steps count from 1: the first column starts at step 1, the last ends at step n
       xLast: n,
     });
   }

@@ -6,7 +6,7 @@ import { viridis, viridisCss } from './colors.js';
 export interface Series {
   label: string;
   color: string;
-  /** x values (default 0, 1, 2, …). */
+  /** x values (default xFrom, xFrom + 1, …; see {@link LineChartOptions.xFrom}). */
   xs?: ArrayLike<number>;
   ys: ArrayLike<number>;
   /** Points to use (default ys.length). */
@@ -30,6 +30,11 @@ export interface LineChartOptions {
   legend?: boolean;
   /** Log scale only: values below this are drawn at it (keeps a 1e-30 from squashing the rest). */
   yFloor?: number;
+  /**
+   * x of the first point of a series without `xs` (default 0). Per-step series pass 1: the
+   * first optimizer step is step 1, as in the monitor's verdicts, fit and the run logs.
+   */
+  xFrom?: number;
 }
 
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -59,6 +64,7 @@ export function drawLineChart(
 ): void {
   const left = 56;
   const right = 10;
+  const x0 = o.xFrom ?? 0;
   ctx.font = FONT;
   // Legend entries flow into as many rows as the width needs.
   const legendPos: { x: number; row: number }[] = [];
@@ -91,7 +97,7 @@ export function drawLineChart(
   for (const s of series) {
     const n = s.n ?? s.ys.length;
     for (let i = 0; i < n; i++) {
-      const x = s.xs ? (s.xs[i] as number) : i;
+      const x = s.xs ? (s.xs[i] as number) : x0 + i;
       const y = s.ys[i] as number;
       if (!Number.isFinite(x)) continue;
       xMin = Math.min(xMin, x);
@@ -194,7 +200,7 @@ export function drawLineChart(
     // Thin to about one point per pixel so long runs stay cheap to draw.
     const stride = Math.max(1, Math.floor(n / (pw * 2)));
     for (let i = 0; i < n; i = i === n - 1 ? n : Math.min(n - 1, i + stride)) {
-      const x = s.xs ? (s.xs[i] as number) : i;
+      const x = s.xs ? (s.xs[i] as number) : x0 + i;
       const y = s.ys[i] as number;
       if (!Number.isFinite(y) || (o.logY && !(y > 0)) || !Number.isFinite(x)) {
         pen = false;

@@ -1,0 +1,228 @@
+import type { Detector } from '../detector.js';
+import { formatLayers } from '../layers.js';
+import { explodingRemedies, fmtNum } from '../remedies.js';
+import { recentMedianNorm, ringIndex, type HealthState } from '../state.js';
+
+/** Evidence of an `exploding` verdict. */
+export interface ExplodingEvidence {
+  /** Which rule fired. */
+  trigger: 'spike' | 'growth' | 'ceiling' | 'update';
+  /** ‖g‖ over all parameters at this step. */
+  totalNorm: number;
+  /** Geometric running mean of ‖g‖ before this step (NaN during warm-up). */
+  runningNorm: number;
+  /** z-score of log ‖g‖ against the running statistics (NaN during warm-up). */
+  zScore: number;
+  /** Growth of ‖g‖ over the growth window (NaN if not enough history). */
+  growth: number;
+  /** ‖g‖ / max(‖p‖, 1). */
+  relativeNorm: number;
+  /** ‖Δp‖/‖p‖ of the previous update (NaN when unknown). */
+  updateRatio: number;
+  /** Median ‖g‖ of the recent finite checks (the suggested clipping threshold). */
+  medianNorm: number;
+  /** Layers in depth order with the largest gradient norms first (at most 3). */
+  topLayers: { layer: string; norm: number }[];
+}
+
+/** The exploding detector's thresholds. */
+export interface ExplodingThresholds {
+  /**
+   * z-score of log ‖g‖ against its running (EMA) mean and variance above this … (default 4;
+   * healthy MNIST/Adam peaks at 4.3, LSTM at 2.3 — hence also `spikeFactor`).
+   * @see Kumar et al., "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025 (z-scores of the gradient norm against EMA statistics).
+   */
+  spikeZ: number;
+  /** … and ‖g‖ above this multiple of the running geometric mean (default 10; healthy runs ≤ 7.5). */
+  spikeFactor: number;
+  /** Decay of the EMA of log ‖g‖ and its variance (default 0.95). */
+  emaDecay: number;
+  /** Checks of plain averaging before z-scores count (default 10). */
+  warmup: number;
+  /** Window (checks) of the sustained-growth rule (default 20). */
+  growthWindow: number;
+  /** Mean ‖g‖ of the window's last quarter over its first quarter above this (default 100; healthy ≤ 6). */
+  growthFactor: number;
+  /**
+   * ‖g‖ > gradCeiling · max(‖p‖, 1) (default 100). Calibrated: healthy MLPs 0.03–0.1, LSTM 0.3;
+   * tanh RNN with recurrent spectral radius 3 on the addition task 2e4 at step 1.
+   */
+  gradCeiling: number;
+  /**
+   * One update moved the parameters by more than this fraction of their norm,
+   * ‖Δp‖ > updateCeiling·max(‖p_before‖, 1) (default 1; healthy runs ~1e-3, Karpathy's rule of
+   * thumb; the tanh RNN with spectral radius 3 and SGD lr 0.01: 190).
+   */
+  updateCeiling: number;
+}
+
+/** Running statistics of ln ‖g‖ over the finite checks, and the last check's z-score and growth. */
+export interface ExplodingRunning {
+  /** EMA mean and variance of ln ‖g‖, and the number of finite checks folded in. */
+  logMean: number;
+  logVar: number;
+  logCount: number;
+  /** z-score of ln ‖g‖ at the last check (NaN during warm-up). */
+  lastZ: number;
+  /** Growth of ‖g‖ over the growth window at the last check (NaN until the window is full). */
+  lastGrowth: number;
+}
+
+/** Exploding rules, as returned by the measure. */
+export const TRIGGER_SPIKE = 1;
+export const TRIGGER_GROWTH = 2;
+export const TRIGGER_CEILING = 3;
+export const TRIGGER_UPDATE = 4;
+
+/** The names of the exploding rules, indexed by trigger code. */
+export const TRIGGER_NAMES = ['none', 'spike', 'growth', 'ceiling', 'update'] as const;
+
+function lnNorm(s: HealthState): number {
+  return Math.log(Math.max(s.stats.totalGradNorm, 1e-300));
+}
+
+/** z-score of this check against the running statistics (NaN during warm-up). */
+function zScore(s: HealthState, th: ExplodingThresholds, r: ExplodingRunning): number {
+  return r.logCount >= th.warmup
+    ? (lnNorm(s) - r.logMean) / Math.max(Math.sqrt(r.logVar), 1e-12)
+    : NaN;
+}
+
+/** Growth of ‖g‖ over the window ending at this check (the ring holds it already), NaN if short. */
+function growthOf(s: HealthState, th: ExplodingThresholds): number {
+  const r = s.ring;
+  const w = th.growthWindow;
+  if (r.count < w) return NaN;
+  const q = Math.max(1, Math.floor(w / 4));
+  let first = 0;
+  for (let k = 0; k < q; k++) first += r.logNorm[ringIndex(r, w, k)] as number;
+  let last = r.logNorm[ringIndex(r, w, w - 1)] as number;
+  for (let k = w - q; k < w - 1; k++) last += r.logNorm[ringIndex(r, w, k)] as number;
+  return Math.exp(last / q - first / q);
+}
+
+/**
+ * `exploding`. Rules, strongest first:
+ * - ceiling: ‖g‖ > gradCeiling·max(‖p‖, 1);
+ * - update: the previous update moved the parameters by more than updateCeiling·max(‖p_before‖, 1)
+ *   (the max keeps zero- or tiny-initialized models, such as a logistic regression started at 0,
+ *   from tripping it on their first steps);
+ * - spike: z = (ln ‖g‖ − m)/s > spikeZ and ‖g‖ > spikeFactor·eᵐ, with m, s² the EMA mean and
+ *   variance of ln ‖g‖ (after `warmup` checks of plain averaging);
+ * - growth: the mean of ln ‖g‖ over the last quarter of the growth window exceeds the first
+ *   quarter's by ln growthFactor.
+ * The fold clamps the value it folds in to m + spikeZ·s, so one spike does not inflate the
+ * statistics (as ZClip does); a check where a rule fired is marked unhealthy in the ring.
+ * @see Pascanu, Mikolov & Bengio, ICML 2013.
+ */
+export const exploding: Detector<
+  'exploding',
+  ExplodingEvidence,
+  number,
+  ExplodingThresholds,
+  ExplodingRunning
+> = {
+  kind: 'exploding',
+  rank: 1,
+  scope: 'model',
+  finiteOnly: true,
+  event: 'spike',
+  thresholds: {
+    spikeZ: { default: 4, range: { min: 0, minExclusive: true, allowInfinity: true } },
+    spikeFactor: { default: 10, range: { min: 1, allowInfinity: true } },
+    emaDecay: { default: 0.95, range: { min: 0, max: 1, maxExclusive: true } },
+    warmup: { default: 10, range: { min: 1, integer: true } },
+    growthWindow: { default: 20, range: { min: 4, integer: true } },
+    growthFactor: { default: 100, range: { min: 1, minExclusive: true, allowInfinity: true } },
+    gradCeiling: { default: 100, range: { min: 0, minExclusive: true, allowInfinity: true } },
+    updateCeiling: { default: 1, range: { min: 0, minExclusive: true, allowInfinity: true } },
+  },
+  ringWindow: (th) => th.growthWindow,
+  running: () => ({ logMean: 0, logVar: 0, logCount: 0, lastZ: NaN, lastGrowth: NaN }),
+  measure(s, th, r) {
+    const st = s.stats;
+    const norm = st.totalGradNorm;
+    if (norm > th.gradCeiling * Math.max(st.totalParamNorm, 1)) return TRIGGER_CEILING;
+    if (st.updateFresh && st.totalUpdateNorm > th.updateCeiling * Math.max(st.totalBeforeNorm, 1))
+      return TRIGGER_UPDATE;
+    if (zScore(s, th, r) > th.spikeZ && norm > th.spikeFactor * Math.exp(r.logMean))
+      return TRIGGER_SPIKE;
+    return growthOf(s, th) > th.growthFactor ? TRIGGER_GROWTH : null;
+  },
+  fold(s, th, r, m) {
+    r.lastZ = zScore(s, th, r);
+    r.lastGrowth = growthOf(s, th);
+    if (m !== null) s.ring.healthy[ringIndex(s.ring, 1, 0)] = 0;
+    const x = lnNorm(s);
+    const n = r.logCount;
+    if (n === 0) {
+      r.logMean = x;
+      r.logVar = 0;
+    } else if (n < th.warmup) {
+      const d = x - r.logMean;
+      r.logMean += d / (n + 1);
+      r.logVar += (d * (x - r.logMean) - r.logVar) / (n + 1);
+    } else {
+      const xc = Math.min(x, r.logMean + th.spikeZ * Math.sqrt(r.logVar));
+      const b = th.emaDecay;
+      const d = xc - r.logMean;
+      r.logMean += (1 - b) * d;
+      r.logVar = b * (r.logVar + (1 - b) * d * d);
+    }
+    r.logCount = n + 1;
+  },
+  patience: () => 1,
+  cooldown: (th) => th.cooldown,
+  verdict(s, trigger, _th, r, ctx) {
+    const st = s.stats;
+    const name = TRIGGER_NAMES[trigger] as 'spike' | 'growth' | 'ceiling' | 'update';
+    const norm = st.totalGradNorm;
+    const rel = norm / Math.max(st.totalParamNorm, 1);
+    // the fold has run: the running mean includes this check (clamped), as it always has
+    const runningNorm = r.logCount > 1 ? Math.exp(r.logMean) : NaN;
+    const medianNorm = recentMedianNorm(s, false);
+    const order = Array.from(st.layerGradNorm, (n, l) => ({
+      layer: st.layerNames[l] as string,
+      norm: n,
+    }));
+    order.sort((a, b) => b.norm - a.norm);
+    // the layers carrying the explosion: within 10× of the largest, at most three
+    const top = order[0]?.norm ?? 0;
+    const topLayers = order.filter((x, i) => i === 0 || x.norm >= 0.1 * top).slice(0, 3);
+    const why =
+      name === 'ceiling'
+        ? `‖g‖ = ${fmtNum(norm)} is ${fmtNum(rel)}× max(‖p‖, 1)`
+        : name === 'update'
+          ? `the last update moved the parameters by ${fmtNum(st.totalUpdateRatio)}× their norm`
+          : name === 'spike'
+            ? `‖g‖ = ${fmtNum(norm)} jumped to ${fmtNum(norm / runningNorm)}× its running mean (z = ${fmtNum(r.lastZ)})`
+            : `‖g‖ grew ${fmtNum(r.lastGrowth)}× over the growth window (now ${fmtNum(norm)})`;
+    return {
+      kind: 'exploding',
+      status: 'started',
+      step: s.step,
+      layers: topLayers.map((t) => t.layer),
+      severity: name === 'ceiling' || name === 'update' ? 'critical' : 'warning',
+      message: `exploding gradients (${name}): ${why}; largest in ${formatLayers(
+        topLayers.map((t) => t.layer),
+        [],
+      )}`,
+      evidence: {
+        trigger: name,
+        totalNorm: norm,
+        runningNorm,
+        zScore: r.lastZ,
+        growth: r.lastGrowth,
+        relativeNorm: rel,
+        updateRatio: st.totalUpdateRatio,
+        medianNorm,
+        topLayers,
+      },
+      remedies: explodingRemedies(
+        ctx,
+        topLayers.map((t) => t.layer),
+        medianNorm,
+      ),
+    };
+  },
+};

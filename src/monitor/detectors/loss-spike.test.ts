@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { Params } from '../../optim/types.js';
+import { Rng } from '../../tensor/rng.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { gradientHealth } from '../gradient-health.js';
+import type { VerdictOf } from '../types.js';
+
+/** Two layers "0" and "1" of 4 weights; gradient of layer l = norms[l]·(½, ½, ½, ½). */
+function driver() {
+  const params: Params = {
+    '0.weight': new Tensor(new Float64Array(4).fill(1), [4]),
+    '1.weight': new Tensor(new Float64Array(4).fill(1), [4]),
+  };
+  const updates: Params = {
+    '0.weight': new Tensor(new Float64Array(4), [4]),
+    '1.weight': new Tensor(new Float64Array(4), [4]),
+  };
+  const h = gradientHealth({ lr: 0.3 });
+  let state = h.init(params);
+  return {
+    h,
+    step(n0: number, n1: number, loss: number): void {
+      (updates['0.weight'] as Tensor).data.fill(n0 / 2);
+      (updates['1.weight'] as Tensor).data.fill(n1 / 2);
+      state = h.update(updates, state, params, { loss })[1];
+    },
+  };
+}
+
+const spikes = (h: ReturnType<typeof gradientHealth>): VerdictOf<'lossSpike'>[] =>
+  h.verdicts.filter((v): v is VerdictOf<'lossSpike'> => v.kind === 'lossSpike');
+
+describe('lossSpike', () => {
+  it('a loss far above its trailing window, naming the layer whose gradient spiked first', () => {
+    const d = driver();
+    const r = new Rng(3);
+    // 60 healthy checks: loss 1 ± 0.02, gradient norms ≈ 1 (±20%)
+    for (let i = 0; i < 60; i++)
+      d.step(Math.exp(0.2 * r.normal()), Math.exp(0.2 * r.normal()), 1 + 0.02 * r.normal());
+    expect(spikes(d.h)).toHaveLength(0);
+    d.step(1, 30, 1.01); // step 61: layer 1's gradient spikes (30× its mean), the loss does not yet
+    expect(spikes(d.h)).toHaveLength(0);
+    d.step(20, 40, 3); // step 62: layer 0 follows, and the loss triples
+    const v = spikes(d.h);
+    expect(v).toHaveLength(1);
+    const s = v[0] as VerdictOf<'lossSpike'>;
+    expect(s.step).toBe(62);
+    // layer 1 spiked at step 61, layer 0 at step 62: earliest first
+    expect(s.layers).toEqual(['1', '0']);
+    expect(s.evidence.spiked.map((x) => x.since)).toEqual([61, 62]);
+    // mean of the 50 checks before (≈ 1, std ≈ 0.02): z ≈ 100
+    expect(s.evidence.mean).toBeCloseTo(1, 1);
+    expect(s.evidence.zScore).toBeGreaterThan(50);
+    expect(s.remedies[0]?.action).toMatchObject({ action: 'clip', kind: 'globalNorm' });
+    expect(s.remedies[1]?.action).toEqual({ action: 'lr', factor: 1 / 3, lr: 0.1 });
+  });
+
+  it('a loss spike without a gradient spike points at the data', () => {
+    const d = driver();
+    const r = new Rng(4);
+    for (let i = 0; i < 60; i++) d.step(1, 1, 0.5 + 0.01 * r.normal());
+    d.step(1, 1, 2);
+    const s = spikes(d.h)[0] as VerdictOf<'lossSpike'>;
+    expect(s.step).toBe(61);
+    expect(s.layers).toEqual([]);
+    expect(s.remedies[0]?.action).toEqual({ action: 'checkData' });
+  });
+
+  it('noisy but healthy losses (batch noise of ±20%) raise nothing in 2000 checks', () => {
+    const d = driver();
+    const r = new Rng(5);
+    for (let i = 0; i < 2000; i++)
+      d.step(1, 1, (2 * Math.exp(-i / 500) + 0.1) * Math.exp(0.2 * r.normal()));
+    expect(spikes(d.h)).toHaveLength(0);
+  });
+});

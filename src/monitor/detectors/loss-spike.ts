@@ -1,0 +1,217 @@
+import type { Detector } from '../detector.js';
+import { fmtNum, round2 } from '../remedies.js';
+import { ringIndex, type HealthState } from '../state.js';
+import type { Remedy } from '../types.js';
+
+/** Evidence of a `lossSpike` verdict. */
+export interface LossSpikeEvidence {
+  /** The loss of this step. */
+  loss: number;
+  /** Mean and standard deviation of the loss over the trailing window (this step excluded). */
+  mean: number;
+  std: number;
+  /** (loss − mean)/std. */
+  zScore: number;
+  window: number;
+  /**
+   * Layers whose gradient norm was above `lossSpikeLayerFactor` × its running geometric mean at
+   * this step, earliest spike first: each with the step its spike began and its norm over the
+   * running mean (with this step folded in, clamped).
+   */
+  spiked: { layer: string; since: number; ratio: number }[];
+}
+
+/** The lossSpike detector's thresholds. */
+export interface LossSpikeThresholds {
+  /** Trailing window of finite checks the loss is compared with (default 50). */
+  lossSpikeWindow: number;
+  /**
+   * The loss is above mean + lossSpikeZ·std of the window … (default 6; the loss of a healthy
+   * run's batches stays within ~4 std of its recent mean).
+   */
+  lossSpikeZ: number;
+  /** … and above the mean by at least this fraction of |mean| (default 1: at least double). */
+  lossSpikeRise: number;
+  /** A layer's gradient has spiked when ‖g_l‖ > this × its running geometric mean (default 5). */
+  lossSpikeLayerFactor: number;
+}
+
+/** Per layer: EMA of ln ‖g_l‖ over the finite checks, and the step its current spike began (−1: none). */
+export interface LossSpikeRunning {
+  count: number;
+  logMean: Float64Array;
+  since: Float64Array;
+}
+
+/** The lossSpike measure. */
+export interface LossSpikeMeasure {
+  mean: number;
+  std: number;
+}
+
+/** EMA decay of the per-layer ln ‖g‖. */
+const DECAY = 0.9;
+
+/**
+ * The layers whose gradient is spiking at this check (the fold has marked them), earliest spike
+ * first, then by depth; the ratio is against the running mean with this check folded in.
+ */
+function spikedLayers(s: HealthState, r: LossSpikeRunning): LossSpikeEvidence['spiked'] {
+  const out: LossSpikeEvidence['spiked'] = [];
+  const names = s.stats.layerNames;
+  for (let l = 0; l < names.length; l++) {
+    const since = r.since[l] as number;
+    if (since < 0) continue;
+    const ratio = (s.stats.layerGradNorm[l] as number) / Math.exp(r.logMean[l] as number);
+    out.push({ layer: names[l] as string, since, ratio });
+  }
+  return out.sort((a, b) => a.since - b.since);
+}
+
+function remediesOf(
+  spiked: LossSpikeEvidence['spiked'],
+  lr: number | undefined,
+  medianNorm: number,
+): Remedy[] {
+  const out: Remedy[] = [];
+  const add = (text: string, action: Remedy['action'], why: string): void => {
+    out.push({ rank: out.length + 1, text, action, why });
+  };
+  if (spiked.length > 0) {
+    const maxNorm = Number.isFinite(medianNorm) ? round2(medianNorm) : 1;
+    add(
+      `clip.byGlobalNorm(${fmtNum(maxNorm)}) (the median ‖g‖ of recent healthy checks)`,
+      { action: 'clip', kind: 'globalNorm', maxNorm },
+      'the spike came with a gradient spike; clipping bounds the step it causes (Pascanu et al. 2013)',
+    );
+  } else {
+    add(
+      'check the batch of this step: no layer’s gradient spiked, so the data may be at fault',
+      { action: 'checkData' },
+      'a loss spike without a gradient spike points at the batch, not the optimization',
+    );
+  }
+  add(
+    lr !== undefined
+      ? `lower lr to ${fmtNum(round2(lr / 3))} (from ${fmtNum(lr)})`
+      : 'lower the learning rate 3×',
+    lr !== undefined
+      ? { action: 'lr', factor: 1 / 3, lr: round2(lr / 3) }
+      : { action: 'lr', factor: 1 / 3 },
+    'loss spikes in the middle of training are the classic sign of a step size at the edge of stability',
+  );
+  add(
+    'add learning-rate warmup (schedule.warmupCosine)',
+    { action: 'schedule', kind: 'warmupCosine' },
+    'a warmup keeps early steps small while the gradient statistics settle',
+  );
+  return out;
+}
+
+/**
+ * `lossSpike`: the loss of a finite check is above mean + lossSpikeZ·std of the trailing
+ * `lossSpikeWindow` checks and at least (1 + lossSpikeRise)·mean; the verdict names the layers
+ * whose gradients spiked (‖g_l‖ > lossSpikeLayerFactor × their running geometric mean), the
+ * earliest first — where the trouble started. Issue 19's detector, and the worked example of
+ * adding a kind: this file, its test and one line of the detector table.
+ * @see Kumar et al., "ZClip", 2025 (loss spikes in LLM pre-training follow gradient-norm spikes).
+ */
+export const lossSpike: Detector<
+  'lossSpike',
+  LossSpikeEvidence,
+  LossSpikeMeasure,
+  LossSpikeThresholds,
+  LossSpikeRunning
+> = {
+  kind: 'lossSpike',
+  rank: 1.5,
+  scope: 'model',
+  finiteOnly: true,
+  thresholds: {
+    lossSpikeWindow: { default: 50, range: { min: 4, integer: true } },
+    lossSpikeZ: { default: 6, range: { min: 0, minExclusive: true, allowInfinity: true } },
+    lossSpikeRise: { default: 1, range: { min: 0 } },
+    lossSpikeLayerFactor: { default: 5, range: { min: 1, minExclusive: true } },
+  },
+  // the window before this check, and this check
+  ringWindow: (th) => th.lossSpikeWindow + 1,
+  running: (stats) => ({
+    count: 0,
+    logMean: new Float64Array(stats.layerNames.length),
+    since: new Float64Array(stats.layerNames.length).fill(-1),
+  }),
+  measure(s, th) {
+    const r = s.ring;
+    const w = th.lossSpikeWindow;
+    if (r.count < w + 1 || !Number.isFinite(s.loss)) return null;
+    let sum = 0;
+    for (let k = 0; k < w; k++) {
+      const l = r.loss[ringIndex(r, w + 1, k)] as number;
+      if (!Number.isFinite(l)) return null;
+      sum += l;
+    }
+    const mean = sum / w;
+    let ss = 0;
+    for (let k = 0; k < w; k++) {
+      const d = (r.loss[ringIndex(r, w + 1, k)] as number) - mean;
+      ss += d * d;
+    }
+    const std = Math.sqrt(ss / w);
+    const rise = s.loss - mean;
+    return rise > th.lossSpikeZ * std && rise >= th.lossSpikeRise * Math.abs(mean)
+      ? { mean, std }
+      : null;
+  },
+  fold(s, th, r) {
+    const L = s.stats.layerNames.length;
+    const cap = Math.log(th.lossSpikeLayerFactor);
+    for (let l = 0; l < L; l++) {
+      const x = Math.log(Math.max(s.stats.layerGradNorm[l] as number, 1e-300));
+      if (r.count === 0) {
+        r.logMean[l] = x;
+        continue;
+      }
+      const m = r.logMean[l] as number;
+      if (x - m > cap) {
+        if ((r.since[l] as number) < 0) r.since[l] = s.step;
+      } else r.since[l] = -1;
+      // a spike is folded in clamped, so it does not hide the next one
+      r.logMean[l] = DECAY * m + (1 - DECAY) * Math.min(x, m + cap);
+    }
+    r.count++;
+  },
+  patience: () => 1,
+  cooldown: (th) => th.cooldown,
+  verdict(s, m, th, r, ctx) {
+    const spiked = spikedLayers(s, r);
+    const z = (s.loss - m.mean) / m.std;
+    const where =
+      spiked.length === 0
+        ? 'no layer’s gradient spiked'
+        : `gradients spiked first in layer ${spiked[0]?.layer as string} (since step ${spiked[0]?.since as number})${
+            spiked.length > 1
+              ? `, then ${spiked
+                  .slice(1, 4)
+                  .map((x) => x.layer)
+                  .join(', ')}`
+              : ''
+          }`;
+    return {
+      kind: 'lossSpike',
+      status: 'started',
+      step: s.step,
+      layers: spiked.map((x) => x.layer),
+      severity: 'warning',
+      message: `loss spike: ${fmtNum(s.loss)} against a mean of ${fmtNum(m.mean)} ± ${fmtNum(m.std)} over the last ${th.lossSpikeWindow} checks (z = ${fmtNum(z)}); ${where}`,
+      evidence: {
+        loss: s.loss,
+        mean: m.mean,
+        std: m.std,
+        zScore: z,
+        window: th.lossSpikeWindow,
+        spiked,
+      },
+      remedies: remediesOf(spiked, ctx.lr, ctx.healthyMedianNorm),
+    };
+  },
+};
