@@ -12,7 +12,13 @@
 import './ops/methods.js';
 import './autograd/backward.js';
 
-export { Tensor, type GradNode, type BackwardOptions, type NestedArray } from './tensor/tensor.js';
+export {
+  Tensor,
+  type GradNode,
+  type GradSink,
+  type BackwardOptions,
+  type NestedArray,
+} from './tensor/tensor.js';
 export { type DType, type TypedArray, getDefaultDtype, setDefaultDtype } from './tensor/dtype.js';
 export { type Shape, broadcastShapes, sizeOf } from './tensor/shape.js';
 export { Rng, toRng, type RngState } from './tensor/rng.js';
