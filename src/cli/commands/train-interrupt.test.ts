@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../tensor/rng.js';
+import { readCheckpoint } from '../../train/checkpoint-node.js';
 
 // Acceptance test of graceful interruption and --resume (#15, #16): the real CLI in child
 // processes (node --import tsx), signalled at seeded random moments of a `train` run.
@@ -65,10 +66,9 @@ function cli(args: string[], kill?: { signal: NodeJS.Signals; atStep: number }):
 
 /** Hash of what must be bit-identical: parameters, optimizer (and monitor) state, RNGs, loader and fit state, and the metrics without wall times. */
 function runHash(dir: string): { hash: string; steps: number } {
-  const ckpt = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
-    body: Record<string, unknown>;
-  };
-  const { savedAt: _savedAt, ...body } = ckpt.body;
+  // The checkpoint is binary (safetensors data + JSON state, one checksum): read it with the
+  // library's reader, which verifies it, and hash everything but the wall-clock stamp.
+  const { savedAt: _savedAt, ...body } = readCheckpoint(join(dir, 'checkpoint.json'));
   const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -80,7 +80,7 @@ function runHash(dir: string): { hash: string; steps: number } {
   // No duplicate or missing records: strictly increasing steps ending at the last step.
   for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThan(steps[i - 1] as number);
   const h = createHash('sha256').update(JSON.stringify({ body, metrics })).digest('hex');
-  return { hash: h, steps: body['step'] as number };
+  return { hash: h, steps: body.step };
 }
 
 /** Five seeded moments, as steps at which the signal is sent (5% .. 70% of the run). */
