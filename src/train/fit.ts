@@ -78,6 +78,11 @@ export interface FitOptions {
   saveCheckpoint?: boolean;
   /** Continue from a checkpoint (a file path — Node only — or a parsed {@link Checkpoint}). */
   resumeFrom?: string | Checkpoint;
+  /**
+   * Accept NaN or ±Infinity in the weights and optimizer state of `resumeFrom` (default false:
+   * such a checkpoint is refused, naming the first non-finite entry).
+   */
+  allowNonFinite?: boolean;
   /** Terminal progress: 'auto' (bar on a TTY, lines otherwise; default), 'bar', 'lines', 'silent'. */
   log?: ProgressMode;
   /** Shorthand for log: 'silent'. */
@@ -248,6 +253,7 @@ export async function fit(
       ckpt,
       { model, optimizer, loader, ...(evalLoader ? { evalLoader } : {}) },
       source,
+      { allowNonFinite: options.allowNonFinite === true },
     );
     savedFit = checkFitState(ckpt.fit, metrics.length, source);
   }

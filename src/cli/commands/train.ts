@@ -32,7 +32,7 @@ export const trainSpec: CommandSpec = {
   summary:
     'Train your own run from a JSON config (model, data, optimizer chain, schedule, clipping, monitor) and write a run directory with a report.',
   usage:
-    'train --config FILE [--out DIR] [--steps N] [--checkpoint-seconds S] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION] | train --resume DIR',
+    'train --config FILE [--out DIR] [--steps N] [--checkpoint-seconds S] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION] | train --resume DIR [--allow-non-finite]',
   description:
     'Reads and validates the config (every error names the field, e.g. optimizer.lr, the value and\n' +
     'what is allowed; see examples/configs/ and the TrainConfig type in src/train/config.ts), builds\n' +
@@ -71,6 +71,12 @@ export const trainSpec: CommandSpec = {
       type: 'string',
       valueName: 'DIR',
       description: 'continue the run in DIR from its last checkpoint (with its own config)',
+    },
+    'allow-non-finite': {
+      type: 'boolean',
+      default: false,
+      description:
+        'with --resume: load a checkpoint whose weights or optimizer state hold NaN/Infinity (refused by default)',
     },
     'checkpoint-seconds': {
       type: 'string',
@@ -396,6 +402,10 @@ export async function trainCommand(
   const stderr = deps.stderr ?? process.stderr;
   const err = (s: string): void => void stderr.write(s + '\n');
   const resumeDir = args.flags.resume;
+  if (args.flags['allow-non-finite'] === true && typeof resumeDir !== 'string')
+    throw new UsageError(
+      'train: --allow-non-finite only applies when loading a checkpoint; use it with --resume DIR',
+    );
   const prepared =
     typeof resumeDir === 'string'
       ? await prepareResume(resumeDir, args, deps)
@@ -457,6 +467,7 @@ export async function trainCommand(
       checkpointEverySeconds: ckptSeconds,
       signal,
       ...(resumeFrom !== null ? { resumeFrom } : {}),
+      allowNonFinite: args.flags['allow-non-finite'] === true,
       log: quiet ? 'silent' : tty ? 'bar' : 'lines',
       write: tty ? write : lineWrite,
     });
