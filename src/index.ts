@@ -89,3 +89,4 @@ export * as train from './train/index.js';
 export * as monitor from './monitor/index.js';
 /** The catalogue of reproduced papers (vanishing/exploding gradients, initialization, optimizers), runnable by id. */
 export * as experiments from './experiments/index.js';
+export { type NonFiniteJson } from './json-encode.js';

@@ -526,7 +526,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /**
-   * Whether {@link Module.dispose} was called on this module or an ancestor.
+   * Whether `dispose()` was called on this module or an ancestor.
    * @example model.dispose(); model.isDisposed // true
    */
   get isDisposed(): boolean {

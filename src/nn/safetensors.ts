@@ -12,10 +12,19 @@ import type { AnyModule, LoadStateDictResult } from './module.js';
 export class SafetensorsError extends DataError {}
 
 /** The safetensors dtypes this codec stores and reads raw (element widths in bytes). */
-const WIDTH = { F64: 8, F32: 4, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1 } as const;
+const WIDTH: Readonly<Record<SafetensorsDtype, number>> = {
+  F64: 8,
+  F32: 4,
+  I32: 4,
+  U32: 4,
+  I16: 2,
+  U16: 2,
+  I8: 1,
+  U8: 1,
+};
 
 /** A safetensors dtype this codec reads and writes (F16, BF16, I64, U64 and BOOL are refused). */
-export type SafetensorsDtype = keyof typeof WIDTH;
+export type SafetensorsDtype = 'F64' | 'F32' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8';
 
 /** Every dtype of the format's spec, to tell "known but refused" from "not a dtype at all". */
 const SPEC_DTYPES = new Set([

@@ -53,7 +53,12 @@ export { addDecayedWeights, type AddDecayedWeightsState } from './add-decayed-we
 export { trace, type TraceOptions, type TraceState } from './trace.js';
 export { ema, type EmaOptions, type EmaState } from './ema.js';
 export { scaleByAdam, type ScaleByAdamOptions, type ScaleByAdamState } from './scale-by-adam.js';
-export { fusedAdam, type FusedAdamOptions, type FusedAdamState } from './fused-adam.js';
+export {
+  fusedAdam,
+  FUSED_ADAM_OPTIONS,
+  type FusedAdamOptions,
+  type FusedAdamState,
+} from './fused-adam.js';
 export {
   scaleByAdamax,
   type ScaleByAdamaxOptions,

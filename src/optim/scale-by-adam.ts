@@ -108,7 +108,7 @@ function scaleByAdamLoop(
  * m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  u ← (m / (1 − β1^t)) / (√v / √(1 − β2^t) + ε)
  *
  * computed as k·m/(√v + ε√(1 − β2^t)) with k = √(1 − β2^t)/(1 − β1^t) (one division; equal up to
- * rounding, see {@link adamScalars}).
+ * rounding, see `adamScalars`).
  *
  * With amsgrad, v is replaced by v_max ← max(v_max, v) in the denominator. Follow with
  * {@link scaleByLearningRate}; `adam` fuses the whole step into one loop.

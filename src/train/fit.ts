@@ -73,7 +73,10 @@ export interface FitOptions {
    * The gradient-health monitor of the optimizer's chain (or anything with `watch(loss)`): it is
    * given each loss tensor, so that a non-finite step names the op that made the NaN.
    */
-  monitor?: { watch(loss: Tensor): void } | null;
+  monitor?: {
+    /** Called with each step's loss tensor after backward (traces a non-finite loss to its op). */
+    watch(loss: Tensor): void;
+  } | null;
   /** Save a checkpoint at the end of training when there is a run directory (default true). */
   saveCheckpoint?: boolean;
   /** Continue from a checkpoint (a file path — Node only — or a parsed {@link Checkpoint}). */

@@ -102,3 +102,4 @@ export {
 } from './config-build.js';
 export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
+export { DEFAULT_BUDGET, type Budget } from './budget.js';

@@ -70,7 +70,10 @@ export interface TrainLoopOptions<B> {
    * The gradient-health monitor (or anything with `watch`): given each loss tensor before the
    * optimizer step, so that a non-finite step is traced back to the op that made it.
    */
-  monitor?: { watch(loss: Tensor): void } | null;
+  monitor?: {
+    /** Called with each step's loss tensor after backward (traces a non-finite loss to its op). */
+    watch(loss: Tensor): void;
+  } | null;
   /**
    * Extra step context, called between backward and the optimizer step (e.g. metrics for
    * reduce-on-plateau). The loss is always passed as `ctx.loss`.
