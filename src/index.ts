@@ -12,7 +12,13 @@
 import './ops/methods.js';
 import './autograd/backward.js';
 
-export { Tensor, type GradNode, type BackwardOptions, type NestedArray } from './tensor/tensor.js';
+export {
+  Tensor,
+  type GradNode,
+  type GradSink,
+  type BackwardOptions,
+  type NestedArray,
+} from './tensor/tensor.js';
 export { type DType, type TypedArray, getDefaultDtype, setDefaultDtype } from './tensor/dtype.js';
 export { type Shape, broadcastShapes, sizeOf } from './tensor/shape.js';
 export { Rng, toRng, type RngState } from './tensor/rng.js';
@@ -83,3 +89,4 @@ export * as train from './train/index.js';
 export * as monitor from './monitor/index.js';
 /** The catalogue of reproduced papers (vanishing/exploding gradients, initialization, optimizers), runnable by id. */
 export * as experiments from './experiments/index.js';
+export { type NonFiniteJson } from './json-encode.js';

@@ -4,6 +4,8 @@ import { shapesEqual } from '../tensor/shape.js';
 import { allocData } from '../tensor/dtype.js';
 import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
 import { setGradEnabled } from './grad-mode.js';
+import { gradHooksOf } from './grad-hooks.js';
+import { leafGradSink } from './grad-sink.js';
 
 /** Tensors reachable from `root` through gradFn inputs, in topological order (inputs first). */
 function topoOrder(root: Tensor): Tensor[] {
@@ -35,10 +37,29 @@ function addInto(dst: Float32Array | Float64Array, src: Float32Array | Float64Ar
   for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) + (src[i] as number);
 }
 
+/** The leaf's gradient after its hooks (each may replace it with a tensor of the same shape and dtype). */
+function runHooks(t: Tensor, g: Tensor): Tensor {
+  let out = g;
+  for (const hook of gradHooksOf(t)) {
+    const r = hook(out);
+    if (r instanceof Tensor) {
+      if (!shapesEqual(r.shape, t.shape) || r.dtype !== t.dtype) {
+        throw new ShapeError(
+          `backward(): a gradient hook returned shape ${fmt(r.shape)} ${r.dtype} for a leaf of shape ${fmt(t.shape)} ${t.dtype}`,
+        );
+      }
+      out = r;
+    }
+  }
+  return out;
+}
+
 /**
  * Reverse-mode sweep: walks the tape from `root` in reverse topological order, calling each op's
- * VJP once with the summed gradient of its output, and accumulates into `.grad` of leaves that
- * require grad (in place when `.grad` exists, so parameter gradients stay views of their arena).
+ * VJP once with the summed gradient of its output and the gradient sink (a VJP may add a leaf's
+ * gradient straight into its `.grad` there, see leafGradSink), runs each leaf's gradient hooks
+ * and accumulates into `.grad` of leaves that require grad (in place when `.grad` exists, so
+ * parameter gradients stay views of their arena).
  * Gradients are computed with recording off (no double backward; `hvp` uses differences of
  * gradients instead — see functional.ts).
  */
@@ -89,11 +110,12 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
       const node = t.gradFn;
       if (node === null) {
         if (!t.requiresGrad) continue;
-        if (t.grad === null) t.grad = new Tensor(g.data.slice(), t.shape);
-        else addInto(t.grad.data, g.data);
+        const gl = runHooks(t, g);
+        if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
+        else addInto(t.grad.data, gl.data);
         continue;
       }
-      const inGrads = node.backward(g);
+      const inGrads = node.backward(g, leafGradSink);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i] as Tensor;
         const gi = inGrads[i];

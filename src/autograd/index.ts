@@ -1,6 +1,7 @@
 export { backward } from './backward.js';
 export { isGradEnabled, setGradEnabled, noGrad, enableGrad } from './grad-mode.js';
 export { record, needsGrad, type VjpFn } from './tape.js';
+export { registerGradHook, type GradHook } from './grad-hooks.js';
 export {
   valueAndGrad,
   grad,

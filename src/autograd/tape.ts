@@ -1,9 +1,12 @@
-import { Tensor, type GradNode } from '../tensor/tensor.js';
+import { Tensor, type GradNode, type GradSink } from '../tensor/tensor.js';
 import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
 
-/** A VJP: dL/d(output) -> dL/d(input_i) for each input (null where not needed). */
-export type VjpFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
+/**
+ * A VJP: dL/d(output) -> dL/d(input_i) for each input (null where not needed, or where it added
+ * the gradient into the buffer `sink.buffer(input_i)` gave it).
+ */
+export type VjpFn = (gradOutput: Tensor, sink: GradSink) => readonly (Tensor | null)[];
 
 /** True when an op on these inputs must be recorded (grad mode on and some input requires grad). */
 export function needsGrad(...inputs: readonly Tensor[]): boolean {

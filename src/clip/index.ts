@@ -22,3 +22,4 @@ export {
   type SkipNonFiniteOptions,
   type SkipNonFiniteState,
 } from '../optim/skip-non-finite.js';
+export type { ClipName } from './registry.js';

@@ -20,6 +20,73 @@ export function vectorNorm(
   return out[0] as number;
 }
 
+// √(Σx²) over [start, end), written to out[at] (a double returned from a call V8 does not inline
+// would be boxed), accumulated in float64 with four running sums (one per lane of four): a single sum is
+// bound by the latency of the floating-point add (~1 ns per element); four independent ones run
+// ~3× faster. The order is fixed (s0 + s1) + (s2 + s3) + tail, so the result is deterministic; it
+// may differ from the one-sum order in the last bits. One loop per array type keeps each
+// monomorphic.
+function l2NormF32(
+  x: Float32Array,
+  start: number,
+  end: number,
+  out: Float64Array,
+  at: number,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const a = x[i] as number;
+    const b = x[i + 1] as number;
+    const c = x[i + 2] as number;
+    const d = x[i + 3] as number;
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += d * d;
+  }
+  let s = s0 + s1 + (s2 + s3);
+  for (; i < end; i++) {
+    const a = x[i] as number;
+    s += a * a;
+  }
+  out[at] = Math.sqrt(s);
+}
+
+/** {@link l2NormF32} for float64 arrays. */
+function l2NormF64(
+  x: Float64Array,
+  start: number,
+  end: number,
+  out: Float64Array,
+  at: number,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const a = x[i] as number;
+    const b = x[i + 1] as number;
+    const c = x[i + 2] as number;
+    const d = x[i + 3] as number;
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += d * d;
+  }
+  let s = s0 + s1 + (s2 + s3);
+  for (; i < end; i++) {
+    const a = x[i] as number;
+    s += a * a;
+  }
+  out[at] = Math.sqrt(s);
+}
+
 /**
  * {@link vectorNorm} written to out[at] instead of returned (internal callers use this form: a
  * double returned from a call V8 does not inline is boxed, and a step should allocate nothing).
@@ -42,12 +109,8 @@ export function vectorNormInto(
     }
     out[at] = m;
   } else if (p === 2) {
-    let s = 0;
-    for (let i = start; i < end; i++) {
-      const v = x[i] as number;
-      s += v * v;
-    }
-    out[at] = Math.sqrt(s);
+    if (x instanceof Float32Array) l2NormF32(x, start, end, out, at);
+    else l2NormF64(x, start, end, out, at);
   } else if (p === 1) {
     let s = 0;
     for (let i = start; i < end; i++) s += Math.abs(x[i] as number);

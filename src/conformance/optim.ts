@@ -2,19 +2,8 @@ import { ReferenceDataError, referenceNumbers } from './reference-error.js';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
 import { byValue } from '../clip/by-value.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
-import { adadelta } from '../optim/adadelta.js';
-import { adagrad } from '../optim/adagrad.js';
-import { adam } from '../optim/adam.js';
-import { adamax } from '../optim/adamax.js';
-import { adamw } from '../optim/adamw.js';
-import { emaMomentum } from '../optim/ema-momentum.js';
-import { lamb } from '../optim/lamb.js';
-import { lion } from '../optim/lion.js';
-import { nadam } from '../optim/nadam.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { radam } from '../optim/radam.js';
-import { rmsprop } from '../optim/rmsprop.js';
-import { sgd } from '../optim/sgd.js';
+import { optimizerDeclaration } from '../optim/registry.js';
 import type { GradientTransformation, Params } from '../optim/types.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -61,23 +50,6 @@ export interface OptimConformanceOptions {
 export const CONFORMANCE_TOLERANCES: Record<DType, { rtol: number; atol: number }> = {
   float64: { rtol: 1e-10, atol: 1e-12 },
   float32: { rtol: 1e-5, atol: 1e-7 },
-};
-
-type Factory = (options: Record<string, unknown>) => GradientTransformation<unknown>;
-
-const OPTIMIZERS: Record<string, Factory> = {
-  sgd: (o) => sgd(o as never),
-  emaMomentum: (o) => emaMomentum(o as never),
-  adagrad: (o) => adagrad(o as never),
-  rmsprop: (o) => rmsprop(o as never),
-  adadelta: (o) => adadelta(o as never),
-  adam: (o) => adam(o as never),
-  adamw: (o) => adamw(o as never),
-  adamax: (o) => adamax(o as never),
-  nadam: (o) => nadam(o as never),
-  radam: (o) => radam(o as never),
-  lion: (o) => lion(o as never),
-  lamb: (o) => lamb(o as never),
 };
 
 /** PyTorch flags that choose an implementation, not the math: accepted and not forwarded. */
@@ -185,13 +157,8 @@ function runOptimizerCase(
   const name = String(c['name']);
   const owner = `optimizers[${name}]`;
   const kind = c['optimizer'];
-  const factory = typeof kind === 'string' ? OPTIMIZERS[kind] : undefined;
-  if (factory === undefined) {
-    throw new ConfigError(
-      `${owner}: unknown optimizer ${fmt(kind)}; expected one of ${Object.keys(OPTIMIZERS).join(', ')}`,
-    );
-  }
-  const tx = factory(mapTorchOptions(owner, c['options']));
+  // Any registered optimizer (optim/registry.ts); an unknown name fails the case, naming the known ones.
+  const tx = optimizerDeclaration(String(kind), owner).create(mapTorchOptions(owner, c['options']));
   const shapes = shapesOf(c, owner);
   const params = tensorsOf(c['params0'], shapes, dtype, `${owner}.params0`);
   const grads = c['grads'];

@@ -9,6 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { above, below, finish, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { barChart, lineChart, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /**
  * θ_1..θ_T of one scalar parameter from θ_0 = 0 fed the given gradients through the Optimizer
@@ -20,14 +21,16 @@ export function scalarTrajectory(
   grads: ArrayLike<number>,
 ): number[] {
   const x = new Tensor(new Float64Array([0]), [1]);
-  x.grad = new Tensor(new Float64Array(1), [1]);
-  const opt = new Optimizer({ x }, tx);
+  const g = new Tensor(new Float64Array(1), [1]);
+  x.grad = g;
   const out: number[] = [];
-  for (let i = 0; i < grads.length; i++) {
-    x.grad.data[0] = grads[i] as number;
-    opt.step();
-    out.push(x.data[0] as number);
-  }
+  runLoop({
+    optimizer: new Optimizer({ x }, tx),
+    steps: grads.length,
+    next: (step) => grads[step - 1] as number,
+    gradients: (gi) => void (g.data[0] = gi),
+    callbacks: [{ onStep: () => void out.push(x.data[0] as number) }],
+  });
   return out;
 }
 
@@ -123,11 +126,12 @@ export function trainSparseLogistic(
   const epochLoss: number[] = [];
   const fullLoss: number[] = [];
   const xb = new Float64Array(batchSize * d);
+  const perEpoch = Math.floor(n / batchSize);
   for (let e = 0; e < epochs; e++) {
     const perm = rng.permutation(n);
     let sum = 0;
     let count = 0;
-    for (let s = 0; s + batchSize <= n; s += batchSize) {
+    const batch = (s: number): [Tensor, Tensor] => {
       xb.fill(0);
       const yb = new Float64Array(batchSize);
       let nnz = 0;
@@ -142,14 +146,23 @@ export function trainSparseLogistic(
         for (const j of data.rows[i] as Int32Array) xb[k * d + j] = kept[q++] as number;
         yb[k] = data.y[i] as number;
       }
-      const x = new Tensor(xb, [batchSize, d]);
-      opt.zeroGrad();
-      const loss = bceWithLogits(add(matmul(x, w), b), new Tensor(yb, [batchSize, 1]));
-      loss.backward();
-      opt.step();
-      sum += loss.item();
-      count++;
-    }
+      return [new Tensor(xb, [batchSize, d]), new Tensor(yb, [batchSize, 1])];
+    };
+    runLoop({
+      optimizer: opt,
+      startStep: e * perEpoch,
+      steps: (e + 1) * perEpoch,
+      next: (step) => batch((step - 1 - e * perEpoch) * batchSize),
+      loss: ([x, y]) => bceWithLogits(add(matmul(x, w), b), y),
+      callbacks: [
+        {
+          onStep({ loss }) {
+            sum += loss;
+            count++;
+          },
+        },
+      ],
+    });
     epochLoss.push(sum / count);
     fullLoss.push(fullDataLoss(data, w.data as Float64Array, b.data[0] as number));
   }

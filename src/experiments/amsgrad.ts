@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { above, below, finish, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { lineChart, logIndices, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /** What one online run did. */
 export interface OnlineRun {
@@ -39,17 +40,27 @@ export function onlineRun(
   let loss = 0;
   let sum = 0;
   let tailSum = 0;
-  for (let t = 1; t <= T; t++) {
-    const ct = c(t);
-    const xt = x.data[0] as number;
-    xs[t - 1] = xt;
-    loss += ct * xt;
-    sum += ct;
-    if (t > T - tail) tailSum += xt;
-    x.grad.data[0] = ct;
-    opt.step();
-    x.data[0] = Math.min(1, Math.max(-1, x.data[0] as number));
-  }
+  const g = x.grad;
+  runLoop({
+    optimizer: opt,
+    steps: T,
+    next: (t) => t,
+    // f_t(x) = c_t·x: its gradient c_t, by hand; the regret is scored at x_t, before the step.
+    gradients(t) {
+      const ct = c(t);
+      const xt = x.data[0] as number;
+      xs[t - 1] = xt;
+      loss += ct * xt;
+      sum += ct;
+      if (t > T - tail) tailSum += xt;
+      g.data[0] = ct;
+      return undefined;
+    },
+    // Projection onto the feasible set [-1, 1].
+    callbacks: [
+      { onStep: () => void (x.data[0] = Math.min(1, Math.max(-1, x.data[0] as number))) },
+    ],
+  });
   return {
     xT: x.data[0] as number,
     avgRegret: (loss + Math.abs(sum)) / T,

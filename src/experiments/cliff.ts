@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { above, below, finish, near, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { heatmapWithPaths, lineChart, thin, type Path, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /**
  * Steps of the one-unit RNN.
@@ -139,26 +140,37 @@ function descend(
 ): DescentRun {
   const w = new Tensor(new Float64Array([w0]), [1]);
   const b = new Tensor(new Float64Array([b0]), [1]);
-  w.grad = new Tensor(new Float64Array(1), [1]);
-  b.grad = new Tensor(new Float64Array(1), [1]);
-  const opt = new Optimizer({ w, b }, tx);
+  const gW = new Tensor(new Float64Array(1), [1]);
+  const gB = new Tensor(new Float64Array(1), [1]);
+  w.grad = gW;
+  b.grad = gB;
   let maxStep = 0;
   let longSteps = 0;
   let everSolved = false;
   const full: [number, number][] = keepPath ? [[w0, b0]] : [];
-  for (let k = 0; k < updates; k++) {
-    const wk = w.data[0] as number;
-    const bk = b.data[0] as number;
-    const [ek, gw, gb] = cliffErrorAndGrad(wk, bk, CLIFF_STEPS, scratch);
-    if (ek < 1e-4) everSolved = true;
-    w.grad.data[0] = gw;
-    b.grad.data[0] = gb;
-    opt.step();
-    const len = Math.hypot((w.data[0] as number) - wk, (b.data[0] as number) - bk);
-    if (!(len <= maxStep)) maxStep = Number.isNaN(len) ? NaN : Math.max(maxStep, len);
-    if (len > 1) longSteps++;
-    if (keepPath) full.push([w.data[0] as number, b.data[0] as number]);
-  }
+  runLoop({
+    optimizer: new Optimizer({ w, b }, tx),
+    steps: updates,
+    // The "batch" is the point the step starts from.
+    next: (): [number, number] => [w.data[0] as number, b.data[0] as number],
+    gradients([wk, bk]) {
+      const [ek, gw, gb] = cliffErrorAndGrad(wk, bk, CLIFF_STEPS, scratch);
+      if (ek < 1e-4) everSolved = true;
+      gW.data[0] = gw;
+      gB.data[0] = gb;
+      return undefined;
+    },
+    callbacks: [
+      {
+        onStep({ batch: [wk, bk] }) {
+          const len = Math.hypot((w.data[0] as number) - wk, (b.data[0] as number) - bk);
+          if (!(len <= maxStep)) maxStep = Number.isNaN(len) ? NaN : Math.max(maxStep, len);
+          if (len > 1) longSteps++;
+          if (keepPath) full.push([w.data[0] as number, b.data[0] as number]);
+        },
+      },
+    ],
+  });
   const e = cliffError(w.data[0] as number, b.data[0] as number);
   if (e < 1e-4) everSolved = true;
   return {

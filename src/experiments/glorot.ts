@@ -25,6 +25,7 @@ import type {
   Json,
   VerdictRecord,
 } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 // ---------------------------------------------------------------------------------------------
 // (a) Back-propagated gradient variances at initialization (Glorot & Bengio 2010, §4.2.2).
@@ -226,16 +227,20 @@ export function trainSaturation(
   };
   measure(0);
   const losses: number[] = [];
-  for (let step = 1; step <= setup.updates; step++) {
-    const b = loader.nextBatch();
-    opt.zeroGrad();
-    const loss = crossEntropy(net.forward(b.x), b.y as Int32Array);
-    loss.backward();
-    const l = loss.item();
-    losses.push(l);
-    opt.step({ loss: l });
-    if (step % setup.evalEvery === 0 || step === setup.updates) measure(step);
-  }
+  runLoop({
+    optimizer: opt,
+    steps: setup.updates,
+    next: () => loader.nextBatch(),
+    loss: (b) => crossEntropy(net.forward(b.x), b.y as Int32Array),
+    callbacks: [
+      {
+        onStep({ step, loss }) {
+          losses.push(loss);
+          if (step % setup.evalEvery === 0 || step === setup.updates) measure(step);
+        },
+      },
+    ],
+  });
   health.detach();
   return { seed, steps, means, stds, losses, verdicts: [...health.verdicts] };
 }

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { above, below, finish, holds, roundTo, seedsOf, within } from './internal/outcome.js';
 import { lineChart, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop, trainLoop } from '../train/loop.js';
 
 const LAMBDAS: readonly [number, number] = [1, 100];
 const KAPPA = LAMBDAS[1] / LAMBDAS[0];
@@ -37,13 +38,14 @@ function quadratic(): { x1: Tensor; x2: Tensor; setGrads: () => void; error: () 
  */
 export function errorCurve(tx: GradientTransformation<unknown>, steps: number): number[] {
   const q = quadratic();
-  const opt = new Optimizer({ x1: q.x1, x2: q.x2 }, tx);
   const out = [q.error()];
-  for (let k = 0; k < steps; k++) {
-    q.setGrads();
-    opt.step();
-    out.push(q.error());
-  }
+  runLoop({
+    optimizer: new Optimizer({ x1: q.x1, x2: q.x2 }, tx),
+    steps,
+    next: () => null,
+    gradients: () => q.setGrads(),
+    callbacks: [{ onStep: () => void out.push(q.error()) }],
+  });
   return out;
 }
 
@@ -87,9 +89,12 @@ function fittedIterationMatrices(alpha: number, beta: number): [number, number][
   const q = quadratic();
   const opt = new Optimizer({ x1: q.x1, x2: q.x2 }, sgd({ lr: alpha, momentum: beta }));
   const states: { z: [number, number]; w: [number, number] }[] = [];
-  for (let k = 0; k < 4; k++) {
-    q.setGrads();
-    opt.step();
+  for (const _ of trainLoop({
+    optimizer: opt,
+    steps: 4,
+    next: () => null,
+    gradients: () => q.setGrads(),
+  })) {
     const b = ((opt.state as NamedChainState)[0] as TraceState).trace;
     states.push({
       z: [b['x1']?.[0] as number, b['x2']?.[0] as number],

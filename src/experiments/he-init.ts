@@ -37,6 +37,7 @@ import type {
   Json,
   VerdictRecord,
 } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /** Settings of E4 (the catalogue's values in {@link HE_INIT_SETUP}). */
 export interface HeInitSetup {
@@ -173,15 +174,13 @@ export function trainHeInit(
     dropLast: true,
   });
   const losses: number[] = [];
-  for (let step = 0; step < setup.updates; step++) {
-    const b = loader.nextBatch();
-    opt.zeroGrad();
-    const loss = crossEntropy(net.forward(b.x), b.y as Int32Array);
-    loss.backward();
-    const l = loss.item();
-    losses.push(l);
-    opt.step({ loss: l });
-  }
+  runLoop({
+    optimizer: opt,
+    steps: setup.updates,
+    next: () => loader.nextBatch(),
+    loss: (b) => crossEntropy(net.forward(b.x), b.y as Int32Array),
+    callbacks: [{ onStep: ({ loss }) => void losses.push(loss) }],
+  });
   health.detach();
   return {
     scheme,

@@ -13,6 +13,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { above, below, finish, holds, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { lineChart, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop, trainLoop } from '../train/loop.js';
+import { terminateOnNonFinite } from '../train/terminate-on-non-finite.js';
 
 // ---------------------------------------------------------------------------------------------
 // (a) The quadratic f = ½ Σ λ_i x_i², λ = (1, 100), x_0 = (1, 1).
@@ -52,9 +54,7 @@ export function nagTrajectory(eps: number, mu: number, steps: number): [number, 
   const q = quadratic([1, 1]);
   const opt = new Optimizer(q.params, sgd({ lr: eps, momentum: mu, nesterov: true }));
   const out: [number, number][] = [];
-  for (let t = 0; t < steps; t++) {
-    q.setGrads();
-    opt.step();
+  for (const _ of trainLoop({ optimizer: opt, steps, next: () => null, gradients: q.setGrads })) {
     const b = ((opt.state as NamedChainState)[0] as TraceState).trace;
     const [p1, p2] = q.x();
     out.push([p1 + eps * mu * (b['x1']?.[0] as number), p2 + eps * mu * (b['x2']?.[0] as number)]);
@@ -76,13 +76,14 @@ export function cmTrajectory(
     { d1: sgd({ lr: eps, momentum: mus[0] }), d2: sgd({ lr: eps, momentum: mus[1] }) },
     (n) => (n === 'x1' ? 'd1' : 'd2'),
   );
-  const opt = new Optimizer(q.params, tx);
   const out: [number, number][] = [];
-  for (let t = 0; t < steps; t++) {
-    q.setGrads();
-    opt.step();
-    out.push(q.x());
-  }
+  runLoop({
+    optimizer: new Optimizer(q.params, tx),
+    steps,
+    next: () => null,
+    gradients: q.setGrads,
+    callbacks: [{ onStep: () => void out.push(q.x()) }],
+  });
   return out;
 }
 
@@ -245,42 +246,47 @@ export function trainAutoencoder(
   let pos = 0;
   const curve: AutoencoderRun['curve'] = [];
   const evalEvery = cfg.evalEvery ?? 100;
-  let diverged = false;
   let tailSum = 0;
   let tailCount = 0;
   const tailFrom = cfg.updates - 100;
-  for (let step = 1; step <= cfg.updates; step++) {
-    if (pos + B > n) {
-      perm = order.permutation(n);
-      pos = 0;
-    }
-    for (let k = 0; k < B; k++)
-      xb.set(
-        data.subarray((perm[pos + k] as number) * 64, (perm[pos + k] as number) * 64 + 64),
-        k * 64,
-      );
-    pos += B;
-    const x = new Tensor(xb, [B, 64]);
-    opt.zeroGrad();
-    // Sum over outputs, mean over the batch: the mean over all B·64 entries times 64.
-    const loss = bceWithLogits(autoencoderLogits(p, x), x, { reduction: 'sum' });
-    const scaled = loss.mul(1 / B);
-    scaled.backward();
-    opt.step();
-    if (!Number.isFinite(loss.item())) {
-      diverged = true;
-      break;
-    }
-    const tail = step > tailFrom && step % 10 === 0;
-    if (step % evalEvery === 0 || step === cfg.updates || tail) {
-      const e = reconstructionError(scored(), data, n);
-      if (step % evalEvery === 0 || step === cfg.updates) curve.push({ step, error: e });
-      if (tail) {
-        tailSum += e;
-        tailCount++;
+  const end = runLoop({
+    optimizer: opt,
+    steps: cfg.updates,
+    next: () => {
+      if (pos + B > n) {
+        perm = order.permutation(n);
+        pos = 0;
       }
-    }
-  }
+      for (let k = 0; k < B; k++)
+        xb.set(
+          data.subarray((perm[pos + k] as number) * 64, (perm[pos + k] as number) * 64 + 64),
+          k * 64,
+        );
+      pos += B;
+      return new Tensor(xb, [B, 64]);
+    },
+    // Sum over outputs, mean over the batch: the mean over all B·64 entries times 64.
+    loss: (x) => bceWithLogits(autoencoderLogits(p, x), x, { reduction: 'sum' }).mul(1 / B),
+    callbacks: [
+      // A non-finite loss (sum/B is finite exactly when the sum is) ends the run as diverged.
+      terminateOnNonFinite({ on: 'loss' }),
+      {
+        onStep({ step }, control) {
+          if (control.stopped) return;
+          const tail = step > tailFrom && step % 10 === 0;
+          if (step % evalEvery === 0 || step === cfg.updates || tail) {
+            const e = reconstructionError(scored(), data, n);
+            if (step % evalEvery === 0 || step === cfg.updates) curve.push({ step, error: e });
+            if (tail) {
+              tailSum += e;
+              tailCount++;
+            }
+          }
+        },
+      },
+    ],
+  });
+  const diverged = end.stopReason !== null;
   const lastError = diverged ? NaN : reconstructionError(scored(), data, n);
   // SGD noise makes the error after one particular update a noisy measure (±50% over the last
   // few hundred updates at μ near 0.95): the mean over the last 100 updates is the reported one.

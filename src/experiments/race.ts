@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { below, finish, holds, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { heatmapWithPaths, lineChart, thin, type Path, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /** A 2-D test function written with differentiable ops, with its plotting box and minimum. */
 export interface TestFunction {
@@ -118,20 +119,33 @@ export function race(
   for (const t of thresholds) firstBelow[String(t)] = null;
   const path: [number, number][] = [[fn.start[0], fn.start[1]]];
   const curve: [number, number][] = [];
+  const gX = x.grad;
+  const gY = y.grad;
   let f = NaN;
-  let k = 0;
-  for (; k <= steps; k++) {
-    const [v, [gx, gy]] = vg(x, y);
-    f = v.item();
-    curve.push([k, f]);
-    for (const t of thresholds)
-      if (firstBelow[String(t)] === null && f < t) firstBelow[String(t)] = k;
-    if (k === steps || !Number.isFinite(f) || stopWhen?.(f) === true) break;
-    x.grad.data[0] = (gx as Tensor).data[0] as number;
-    y.grad.data[0] = (gy as Tensor).data[0] as number;
-    opt.step();
-    path.push([x.data[0] as number, y.data[0] as number]);
-  }
+  // Measure f at x_k first, then step: the (steps + 1)-th measurement ends the run.
+  const { steps: k } = runLoop({
+    optimizer: opt,
+    steps: steps + 1,
+    next: () => null,
+    gradients() {
+      const [v, [gx, gy]] = vg(x, y);
+      f = v.item();
+      gX.data[0] = (gx as Tensor).data[0] as number;
+      gY.data[0] = (gy as Tensor).data[0] as number;
+    },
+    callbacks: [
+      {
+        beforeStep({ step }, control) {
+          const k = step - 1;
+          curve.push([k, f]);
+          for (const t of thresholds)
+            if (firstBelow[String(t)] === null && f < t) firstBelow[String(t)] = k;
+          if (k === steps || !Number.isFinite(f) || stopWhen?.(f) === true) control.stop('done');
+        },
+        onStep: () => void path.push([x.data[0] as number, y.data[0] as number]),
+      },
+    ],
+  });
   return {
     fn: fn.name,
     optimizer: label,

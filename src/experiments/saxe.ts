@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { finish, holds, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { lineChart, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /** Width of every layer (and rank of the target). */
 const N = 16;
@@ -179,25 +180,31 @@ export function trainSaxeFrom(
   let last = NaN;
   let iterations: number | null = null;
   let iterations2: number | null = null;
-  let updates = 0;
   const curve: SaxeRun['curve'] = [];
-  for (let it = 0; it <= maxIterations; it++) {
-    opt.zeroGrad();
-    const loss = saxeLoss(layers, problem.target);
-    last = loss.item();
-    updates = it;
-    if (it === 0) initial = last;
-    if (it % 10 === 0 || it < 10) curve.push({ it, rel: last / initial });
-    if (iterations2 === null && last < 0.02 * initial) iterations2 = it;
-    if (last < 0.01 * initial) {
-      iterations = it;
-      if (it % 10 !== 0 && it >= 10) curve.push({ it, rel: last / initial });
-      break;
-    }
-    if (!Number.isFinite(last) || it === maxIterations) break;
-    loss.backward();
-    opt.step();
-  }
+  // Full-batch gradient descent that measures the loss at iterate `it` and stops before
+  // updating once it is below 1% of the initial loss (or diverged, or out of iterations).
+  const { steps: updates } = runLoop({
+    optimizer: opt,
+    steps: maxIterations + 1,
+    next: () => null,
+    loss: () => saxeLoss(layers, problem.target),
+    callbacks: [
+      {
+        beforeStep({ step, loss }, control) {
+          const it = step - 1;
+          last = loss;
+          if (it === 0) initial = last;
+          if (it % 10 === 0 || it < 10) curve.push({ it, rel: last / initial });
+          if (iterations2 === null && last < 0.02 * initial) iterations2 = it;
+          if (last < 0.01 * initial) {
+            iterations = it;
+            if (it % 10 !== 0 && it >= 10) curve.push({ it, rel: last / initial });
+            control.stop('solved');
+          } else if (!Number.isFinite(last) || it === maxIterations) control.stop('done');
+        },
+      },
+    ],
+  });
   const strengths = modeStrengths(layers, problem);
   const unlearned: number[] = [];
   strengths.forEach((x, k) => {

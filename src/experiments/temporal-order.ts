@@ -14,6 +14,7 @@ import { finish, holds, pause, roundTo, seedsOf } from './internal/outcome.js';
 import { spectralRadius } from './internal/spectral-radius.js';
 import { lineChart, type Row } from './internal/vega.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
+import { runLoop } from '../train/loop.js';
 
 /** Settings of one temporal-order training run (the catalogue's defaults in {@link TEMPORAL_ORDER_SETUP}). */
 export interface TemporalOrderSetup {
@@ -179,36 +180,46 @@ export function trainTemporalOrder(
   let lossCount = 0;
   let firstSolvedAt: number | null = null;
   const threshold = setup.clip ?? 1;
-  for (let step = 1; step <= setup.updates; step++) {
-    const batch = temporalOrder(setup.batchSize, setup.T, dataRng, { dtype: setup.dtype });
-    const x = new Tensor(batch.x, batch.xShape);
-    opt.zeroGrad();
-    const loss = crossEntropy(temporalOrderLogits(p, x), batch.y as Int32Array);
-    loss.backward();
-    const l = loss.item();
-    let sq = 0;
-    for (const n of names) {
-      const g = (p[n] as Tensor).grad;
-      if (g === null) continue;
-      for (let i = 0; i < g.data.length; i++) sq += (g.data[i] as number) ** 2;
-    }
-    const gn = Math.sqrt(sq);
-    if (!Number.isFinite(l) || !Number.isFinite(gn)) nonFinite++;
-    else {
-      lossSum += l;
-      lossCount++;
-    }
-    if (gn > maxGradNorm) maxGradNorm = gn;
-    if (gn > threshold) largeGrad++;
-    opt.step({ loss: l });
-    if (step % setup.evalEvery === 0 || step === setup.updates) {
-      const { error } = evaluate(p, test.x, test.y);
-      curve.push({ step, error, trainLoss: lossCount > 0 ? lossSum / lossCount : NaN });
-      lossSum = 0;
-      lossCount = 0;
-      if (firstSolvedAt === null && error < setup.solvedBelow) firstSolvedAt = step;
-    }
-  }
+  runLoop({
+    optimizer: opt,
+    steps: setup.updates,
+    next: () => temporalOrder(setup.batchSize, setup.T, dataRng, { dtype: setup.dtype }),
+    loss: (batch) =>
+      crossEntropy(
+        temporalOrderLogits(p, new Tensor(batch.x, batch.xShape)),
+        batch.y as Int32Array,
+      ),
+    // The raw gradient norm, between backward and the (clipping) optimizer step.
+    context({ loss: l }) {
+      let sq = 0;
+      for (const n of names) {
+        const g = (p[n] as Tensor).grad;
+        if (g === null) continue;
+        for (let i = 0; i < g.data.length; i++) sq += (g.data[i] as number) ** 2;
+      }
+      const gn = Math.sqrt(sq);
+      if (!Number.isFinite(l) || !Number.isFinite(gn)) nonFinite++;
+      else {
+        lossSum += l;
+        lossCount++;
+      }
+      if (gn > maxGradNorm) maxGradNorm = gn;
+      if (gn > threshold) largeGrad++;
+      return undefined;
+    },
+    callbacks: [
+      {
+        onStep({ step }) {
+          if (step % setup.evalEvery !== 0 && step !== setup.updates) return;
+          const { error } = evaluate(p, test.x, test.y);
+          curve.push({ step, error, trainLoss: lossCount > 0 ? lossSum / lossCount : NaN });
+          lossSum = 0;
+          lossCount = 0;
+          if (firstSolvedAt === null && error < setup.solvedBelow) firstSolvedAt = step;
+        },
+      },
+    ],
+  });
   const finalError = (curve[curve.length - 1] as { error: number }).error;
   return {
     seed,

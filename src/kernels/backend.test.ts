@@ -15,7 +15,7 @@ import {
 import { convGeometry } from './conv-geometry.js';
 import { gemmJs } from './js/gemm.js';
 import { col2imJs, im2colJs } from './js/im2col.js';
-import { decodeBase64 } from './wasm/base64.js';
+import { decodeBase64 } from '../base64.js';
 
 afterEach(() => {
   setKernels('auto');

@@ -6,9 +6,6 @@ import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
 import type { KernelChoice, KernelImpl } from './types.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
 import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
-import type { Conv2dBackwardArgs, Conv2dForwardArgs } from './wasm/conv-host.js';
-import type { LinearBackwardArgs, LinearForwardArgs } from './wasm/linear-host.js';
-import type { RnnBackwardArgs, RnnForwardArgs } from './wasm/rnn-host.js';
 import type { WasmKernels } from './wasm/wasm-kernels.js';
 
 /**
@@ -254,103 +251,30 @@ export function adamF32(
   v: Float32Array,
   coef: Float32Array,
 ): boolean {
-  if (choice === 'js') return false;
-  if (choice === 'auto' && g.length < ADAM_WASM_MIN_SIZE) return false;
-  const wk = choice === 'wasm' ? requireWasm() : tryWasm();
-  if (wk === undefined) return false;
-  wk.adamF32(p, g, m, v, coef);
-  return true;
-}
-
-// The wasm kernels for a tanh recurrence with B×H steps, or undefined for the JS loops: the
-// same rule as the per-step GEMM (B×H×H) would follow, so that 'auto' never changes the bits.
-function recurrenceWasm(b: number, h: number): WasmKernels | undefined {
-  if (choice === 'js') return undefined;
-  if (choice === 'wasm') return requireWasm();
-  return gemmKernelFor('float32', b, h, h) === 'wasm' ? tryWasm() : undefined;
-}
-
-/**
- * Runs the forward pass of a float32 tanh RNN over a sequence on the WebAssembly kernels (see
- * WasmKernels.rnnTanhForwardF32: hs ← tanh(X·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ), step after step)
- * when the kernel choice and the step size allow it, and returns true; returns false (nothing
- * done) when the caller should run its JS loops. Both give the same bits.
- * @example if (!rnnTanhForwardF32({ x, wIh, bIh, bHh, whh, h0: null, T, B, I, H, hs })) jsLoops();
- * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
- */
-export function rnnTanhForwardF32(args: RnnForwardArgs): boolean {
-  const wk = recurrenceWasm(args.B, args.H);
-  if (wk === undefined) return false;
-  wk.rnnTanhForwardF32(args);
+  if (adamKernelFor(g.length) !== 'wasm') return false;
+  (wasm ?? requireWasm()).adamF32(p, g, m, v, coef);
   return true;
 }
 
 /**
- * The backward pass matching {@link rnnTanhForwardF32} (WasmKernels.rnnTanhBackwardF32: dPre_t
- * = (g_t + dh_t)·(1 − h_t²), dh_{t−1} = dPre_t·W_hh, and optionally dW_hh and the bias sums),
- * under the same rule; false means the caller runs its JS loops.
- * @example if (!rnnTanhBackwardF32({ g, hs, whh, T, B, H, dPre, dh0: null })) jsLoops();
- * @see P. J. Werbos, "Backpropagation Through Time: What It Does and How to Do It", Proc. IEEE 78(10), 1990.
+ * Which implementation a float32 Adam step over n elements uses under the current choice: wasm
+ * under 'wasm', and under 'auto' from {@link ADAM_WASM_MIN_SIZE} elements on when available.
+ * @example adamKernelFor(1 << 20) // 'wasm' under 'auto' when WebAssembly is available
  */
-export function rnnTanhBackwardF32(args: RnnBackwardArgs): boolean {
-  const wk = recurrenceWasm(args.B, args.H);
-  if (wk === undefined) return false;
-  wk.rnnTanhBackwardF32(args);
-  return true;
+export function adamKernelFor(n: number): KernelImpl {
+  if (choice === 'js') return 'js';
+  if (choice === 'wasm') return 'wasm';
+  return n >= ADAM_WASM_MIN_SIZE && tryWasm() !== undefined ? 'wasm' : 'js';
 }
 
 /**
- * Runs the fused float32 linear layer y = act(x·Wᵀ + b) on the WebAssembly kernels (see
- * WasmKernels.linearForwardF32; act 0 none, 1 ReLU, 2 tanh) when the kernel choice sends its
- * GEMM (rows × outF × inF) to wasm, and returns true; false (nothing done) means the caller runs
- * its GEMM and JS loops. Both give the same bits.
- * @example if (!linearForwardF32({ x, w, bias: b, act: 1, rows, inF, outF, y })) jsPath();
- * @see https://pytorch.org/docs/stable/generated/torch.nn.functional.linear.html
+ * The WebAssembly kernels the router sends float32 work to (loading them if needed); throws a
+ * ConfigError when WebAssembly is unavailable. For the backend chooser (select.ts), after
+ * gemmKernelFor said 'wasm'.
+ * @example if (gemmKernelFor('float32', m, n, k) === 'wasm') wasmBackend(wasmInUse());
  */
-export function linearForwardF32(args: LinearForwardArgs): boolean {
-  if (gemmKernelFor('float32', args.rows, args.outF, args.inF) !== 'wasm') return false;
-  (wasm ?? requireWasm()).linearForwardF32(args);
-  return true;
-}
-
-/**
- * The backward pass matching {@link linearForwardF32} (WasmKernels.linearBackwardF32: gz =
- * g·act'(y), dx = gz·W, dW (+)= gzᵀ·x, db (+)= Σ_rows gz), under the same rule; false means the
- * caller runs its own.
- * @example if (!linearBackwardF32({ g, y, x, w, act: 1, rows, inF, outF, dx, dW, dWAccumulate: true, db, dbAccumulate: true })) jsPath();
- */
-export function linearBackwardF32(args: LinearBackwardArgs): boolean {
-  if (gemmKernelFor('float32', args.rows, args.outF, args.inF) !== 'wasm') return false;
-  (wasm ?? requireWasm()).linearBackwardF32(args);
-  return true;
-}
-
-/**
- * Runs a float32 2-D convolution's forward pass over the whole batch on the WebAssembly kernels
- * (WasmKernels.conv2dForwardF32: per image im2col + W·cols, then the bias and the optional fused
- * ReLU) when the kernel choice sends its per-image GEMM (O × P × C·kh·kw) to wasm, and returns
- * true; false (nothing done) means the caller runs its per-image loop. Both give the same bits.
- * @example if (!conv2dForwardF32({ x, w, bias: b, relu: false, g, n, o, y })) perImageLoop();
- * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
- */
-export function conv2dForwardF32(args: Conv2dForwardArgs): boolean {
-  const g = args.g;
-  if (gemmKernelFor('float32', args.o, g.colCols, g.colRows) !== 'wasm') return false;
-  (wasm ?? requireWasm()).conv2dForwardF32(args);
-  return true;
-}
-
-/**
- * The backward pass matching {@link conv2dForwardF32} (WasmKernels.conv2dBackwardF32: the fused
- * ReLU's mask when `y` is given, dW, dx and db), under the same rule; false means the caller runs
- * its own.
- * @example if (!conv2dBackwardF32({ gy, y: null, x, w, g, n, o, dx, dW, dWAccumulate: true, db, dbAccumulate: true })) perImageLoop();
- */
-export function conv2dBackwardF32(args: Conv2dBackwardArgs): boolean {
-  const g = args.g;
-  if (gemmKernelFor('float32', args.o, g.colCols, g.colRows) !== 'wasm') return false;
-  (wasm ?? requireWasm()).conv2dBackwardF32(args);
-  return true;
+export function wasmInUse(): WasmKernels {
+  return wasm ?? requireWasm();
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConfigError, GradscopeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { gemm, setKernels } from './backend.js';
 import { getThreads, initThreads, setThreads, stopThreads, threadsInfo } from './threads.js';
-import { decodeBase64 } from './wasm/base64.js';
+import { decodeBase64 } from '../base64.js';
 import { splitGemm } from './wasm/gemm-split.js';
 import { SplitChooser } from './wasm/split-chooser.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './wasm/generated/kernels-wasm.js';

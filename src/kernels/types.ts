@@ -1,3 +1,14 @@
+import type { TypedArray } from '../tensor/dtype.js';
+import type {
+  Conv2dBackwardArgs,
+  Conv2dForwardArgs,
+  LinearBackwardArgs,
+  LinearForwardArgs,
+  RnnBackwardArgs,
+  RnnForwardArgs,
+} from './args.js';
+import type { ConvGeometry } from './conv-geometry.js';
+
 /**
  * Which kernels run the hot loops: 'js' (reference, both dtypes), 'wasm' (WebAssembly SIMD for
  * float32; float64 stays on JS) or 'auto' (wasm for float32 problems big enough to repay the copy
@@ -17,3 +28,107 @@ export type KernelImpl = 'js' | 'wasm';
  * @example const act: LinearAct = 1; // relu
  */
 export type LinearAct = 0 | 1 | 2;
+
+/** Arguments of Kernels.gemm: C[m×n] = alpha·op(A)·op(B) + beta·C, element offsets into a, b, c. */
+export interface GemmArgs<A extends TypedArray = TypedArray> {
+  /** Use Aᵀ (A stored [k, m]) instead of A ([m, k]). */
+  readonly transA: boolean;
+  /** Use Bᵀ (B stored [n, k]) instead of B ([k, n]). */
+  readonly transB: boolean;
+  /** Rows of C. */
+  readonly m: number;
+  /** Columns of C. */
+  readonly n: number;
+  /** The summed dimension. */
+  readonly k: number;
+  /** Scale of the product. */
+  readonly alpha: number;
+  /** Left operand. */
+  readonly a: A;
+  /** Element offset of A in a. */
+  readonly aOffset: number;
+  /** Right operand. */
+  readonly b: A;
+  /** Element offset of B in b. */
+  readonly bOffset: number;
+  /** Scale of C's old contents (0: overwrite, NaN-free). */
+  readonly beta: number;
+  /** The output. */
+  readonly c: A;
+  /** Element offset of C in c. */
+  readonly cOffset: number;
+}
+
+/** Arguments of Kernels.im2col and Kernels.col2im (see im2colJs for the layout). */
+export interface Im2colArgs<A extends TypedArray = TypedArray> {
+  /** `batch` NCHW images. */
+  readonly x: A;
+  /** Element offset of the first image. */
+  readonly xOffset: number;
+  /** The convolution's geometry. */
+  readonly g: ConvGeometry;
+  /** The column matrices, one per image. */
+  readonly col: A;
+  /** Element offset of the first column matrix. */
+  readonly colOffset: number;
+  /** Images. */
+  readonly batch: number;
+}
+
+/**
+ * Arguments of Kernels.adam, one Adam step in float32 arithmetic (whatever the backend):
+ * g ← sign·g; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g·g; u = stepScaled·m / (√v + epsScaled);
+ * then p ← p + u (p given) or g ← u (p null). coef = [sign, β1, 1−β1, β2, 1−β2, stepScaled,
+ * epsScaled] with stepScaled = −α·√(1−β2^t)/(1−β1^t), epsScaled = ε·√(1−β2^t).
+ * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
+ */
+export interface AdamArgs {
+  /** Parameters (the fused step), or null to write the update into g. */
+  readonly p: Float32Array | null;
+  /** Gradients (receive the update when p is null). */
+  readonly g: Float32Array;
+  /** First moment, advanced in place. */
+  readonly m: Float32Array;
+  /** Second moment, advanced in place. */
+  readonly v: Float32Array;
+  /** The 7 float32 coefficients. */
+  readonly coef: Float32Array;
+}
+
+/**
+ * The kernel entry points every backend implements completely: the JS reference
+ * (`kernels/js/backend.ts`, both dtypes) and WebAssembly SIMD (`kernels/wasm/backend.ts`, float32).
+ * A call site asks {@link kernelsFor} (kernels/select.ts) once for the backend that runs its
+ * problem (by dtype and size under the user's {@link KernelChoice}) and calls it; ops hold no
+ * loops of their own. A third backend (native, issue 22) implements this interface and adds one
+ * case to the chooser. No entry validates its arguments: callers pass checked shapes.
+ *
+ * Bits: a backend's fused entries (linear, conv2d, rnnTanh) give the same bits as the JS
+ * reference composed over that backend's GEMM; im2col, col2im and adam give the same bits on
+ * every backend; gemm agrees within float32 rounding (different summation tiles).
+ * @example kernelsFor('float32', rows, outF, inF).linearForward({ x, w, bias, act: 1, rows, inF, outF, y })
+ */
+export interface Kernels {
+  /** Which backend this is. */
+  readonly impl: KernelImpl;
+  /** C = alpha·op(A)·op(B) + beta·C. */
+  gemm(args: GemmArgs): void;
+  /** Unfolds `batch` images into column matrices. */
+  im2col(args: Im2colArgs): void;
+  /** The adjoint of im2col: ADDS the column matrices onto the images. */
+  col2im(args: Im2colArgs): void;
+  /** y = act(x·Wᵀ + b). */
+  linearForward(args: LinearForwardArgs): void;
+  /** gz = g·act'(y); dx = gz·W, dW (+)= gzᵀ·x, db (+)= Σ_rows gz. */
+  linearBackward(args: LinearBackwardArgs): void;
+  /** y = W·cols(x) (+ b) (then ReLU), every image. */
+  conv2dForward(args: Conv2dForwardArgs): void;
+  /** The conv2d VJP: the ReLU mask when y is given, dW, dx, db. */
+  conv2dBackward(args: Conv2dBackwardArgs): void;
+  /** hs_t = tanh(X_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ), every step. */
+  rnnTanhForward(args: RnnForwardArgs): void;
+  /** Backpropagation through time of rnnTanhForward: dPre, dh0, and the extras. */
+  rnnTanhBackward(args: RnnBackwardArgs): void;
+  /** One float32 Adam step (see AdamArgs). */
+  adam(args: AdamArgs): void;
+}

@@ -11,6 +11,20 @@ export {
   type LoadStateDictOptions,
   type LoadStateDictResult,
 } from './module.js';
+export {
+  SafetensorsError,
+  encodeSafetensors,
+  decodeSafetensors,
+  saveSafetensors,
+  loadSafetensors,
+  tensorEntry,
+  entryTensor,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsFile,
+  type SaveSafetensorsOptions,
+  type LoadSafetensorsOptions,
+} from './safetensors.js';
 export { manualSeed, type RandomOptions, type LayerInitOptions } from './layer-options.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';

@@ -5,6 +5,7 @@ import { dtypeOf, getDefaultDtype, type DType, type TypedArray } from '../tensor
 import { allocArray, arrayView, isResident, releaseArray } from '../kernels/memory.js';
 import { shapesEqual, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { saveSafetensors, type SaveSafetensorsOptions } from './safetensors.js';
 
 /** Where one parameter lives in a {@link ParameterArena}: elements [offset, offset + size). */
 export interface ArenaSlot {
@@ -525,7 +526,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /**
-   * Whether {@link Module.dispose} was called on this module or an ancestor.
+   * Whether `dispose()` was called on this module or an ancestor.
    * @example model.dispose(); model.isDisposed // true
    */
   get isDisposed(): boolean {
@@ -591,6 +592,15 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
       for (const [n, t] of m.ownBuffers) out.set(join(prefix, n), t);
     }
     return out;
+  }
+
+  /**
+   * The parameters and buffers as a safetensors file (see {@link saveSafetensors}); load them
+   * back with `nn.loadSafetensors(model, bytes)`, or in PyTorch with `safetensors.torch.load_file`.
+   * @example writeFileSync('model.safetensors', model.save());
+   */
+  save(options?: SaveSafetensorsOptions): Uint8Array {
+    return saveSafetensors(this as unknown as AnyModule, options);
   }
 
   /**

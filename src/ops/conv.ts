@@ -1,11 +1,9 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
-import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
-import { col2im, conv2dBackwardF32, conv2dForwardF32, im2col } from '../kernels/backend.js';
-import { convGeometry, isDirectConv, type ConvGeometry } from '../kernels/conv-geometry.js';
-import { gemm } from './internal/gemm.js';
+import { kernelsFor } from '../kernels/select.js';
+import { convGeometry } from '../kernels/conv-geometry.js';
 
 /** A size given once for both spatial axes or as [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -121,156 +119,41 @@ export function conv2d(
     padW: pw,
   });
   const y = allocData(x.dtype, n * o * p);
-  // float32 runs the whole batch on the wasm kernels in one call when its GEMMs would (the same
-  // bits; x, W and y cross into wasm memory once instead of the cols of every image).
-  const onWasm =
-    y instanceof Float32Array &&
-    conv2dForwardF32({
-      x: x.data as Float32Array,
-      w: weight.data as Float32Array,
-      bias: b === null ? null : (b.data as Float32Array),
-      relu,
+  // One backend for the forward and the VJP, chosen by dtype and the per-image GEMM's size (on
+  // wasm, x, W and y cross into wasm memory once instead of the cols of every image).
+  const k = kernelsFor(x.dtype, o, geom.colCols, geom.colRows);
+  const bd = b === null ? null : b.data;
+  k.conv2dForward({ x: x.data, w: weight.data, bias: bd, relu, g: geom, n, o, y });
+  const out = new Tensor(y, [n, o, oh, ow]);
+  const inputs = b ? [x, weight, b] : [x, weight];
+  return record(relu ? 'conv2d+relu' : op, out, inputs, (g, sink) => {
+    // dW and db go straight into a parameter's gradient buffer when it has one (then null).
+    const accW = sink.buffer(weight);
+    const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
+    const accB = b === null ? null : sink.buffer(b);
+    const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, o)) : null;
+    const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
+    k.conv2dBackward({
+      gy: g.data,
+      y: relu ? y : null,
+      x: x.data,
+      w: weight.data,
       g: geom,
       n,
       o,
-      y,
+      dx,
+      dW,
+      dWAccumulate: accW !== null,
+      db,
+      dbAccumulate: accB !== null,
     });
-  const conv: Conv = { x, weight, b, relu, geom, n, o, y };
-  if (!onWasm) convForwardJs(conv);
-  const out = new Tensor(y, [n, o, oh, ow]);
-  const inputs = b ? [x, weight, b] : [x, weight];
-  return record(relu ? 'conv2d+relu' : op, out, inputs, (g) => {
-    const grads = onWasm ? convBackwardWasm(conv, g) : convBackwardJs(conv, g);
-    return b ? grads : grads.slice(0, 2);
+    const grads = [
+      dx === null ? null : new Tensor(dx, x.shape),
+      dW === null || accW !== null ? null : new Tensor(dW, weight.shape),
+    ];
+    if (b !== null) grads.push(db === null || accB !== null ? null : new Tensor(db, b.shape));
+    return grads;
   });
-}
-
-/** One conv2d call: its operands, geometry and output (see {@link conv2d}). */
-interface Conv {
-  x: Tensor;
-  weight: Tensor;
-  b: Tensor | null;
-  relu: boolean;
-  geom: ConvGeometry;
-  n: number;
-  o: number;
-  y: TypedArray;
-}
-
-/** The forward pass image by image: y[i] = W·cols(x[i]) (+ b) (then ReLU). */
-function convForwardJs(cv: Conv): void {
-  const { x, weight, b, geom: g, n, o, y } = cv;
-  const p = g.colCols;
-  const k = g.colRows;
-  const cols = isDirectConv(g) ? null : allocData(x.dtype, g.colSize);
-  for (let i = 0; i < n; i++) {
-    if (cols) {
-      im2col(x.data, i * g.imageSize, g, cols, 0);
-      gemm(false, false, o, p, k, weight.data, 0, cols, 0, y, i * o * p, false);
-    } else {
-      gemm(false, false, o, p, k, weight.data, 0, x.data, i * g.imageSize, y, i * o * p, false);
-    }
-  }
-  if (b) {
-    for (let i = 0; i < n * o; i++) {
-      const bv = b.data[i % o] as number;
-      const off = i * p;
-      for (let j = 0; j < p; j++) y[off + j] = (y[off + j] as number) + bv;
-    }
-  }
-  if (cv.relu) {
-    for (let i = 0; i < y.length; i++) {
-      const v = y[i] as number;
-      y[i] = v < 0 ? 0 : v; // NaN stays NaN, as in relu()
-    }
-  }
-}
-
-/** The VJP image by image: gz = g (·[y > 0]); dW = Σ gz[i]·cols(x[i])ᵀ, dx[i] = col2im(Wᵀ·gz[i]), db. */
-function convBackwardJs(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
-  const { x, weight, b, geom, n, o, y } = cv;
-  const p = geom.colCols;
-  const k = geom.colRows;
-  const imgSize = geom.imageSize;
-  let gd = g.data;
-  if (cv.relu) {
-    const gz = allocData(g.dtype, gd.length);
-    for (let i = 0; i < gz.length; i++) gz[i] = (y[i] as number) > 0 ? (gd[i] as number) : 0;
-    gd = gz;
-  }
-  const cols = isDirectConv(geom) ? null : allocData(x.dtype, geom.colSize);
-  let dx: Tensor | null = null;
-  let dW: Tensor | null = null;
-  let db: Tensor | null = null;
-  if (weight.requiresGrad) {
-    // Straight into the parameter's gradient buffer when it has one (leafGradBuffer).
-    const acc = leafGradBuffer(weight);
-    const d = acc ?? allocData(x.dtype, o * k);
-    for (let i = 0; i < n; i++) {
-      const add = i > 0 || acc !== null;
-      if (cols) {
-        im2col(x.data, i * imgSize, geom, cols, 0);
-        gemm(false, true, o, k, p, gd, i * o * p, cols, 0, d, 0, add);
-      } else {
-        gemm(false, true, o, k, p, gd, i * o * p, x.data, i * imgSize, d, 0, add);
-      }
-    }
-    if (acc === null) dW = new Tensor(d, weight.shape);
-  }
-  if (x.requiresGrad) {
-    const d = allocData(x.dtype, x.size);
-    for (let i = 0; i < n; i++) {
-      if (cols) {
-        gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, cols, 0, false);
-        col2im(cols, 0, geom, d, i * imgSize);
-      } else {
-        gemm(true, false, k, p, o, weight.data, 0, gd, i * o * p, d, i * imgSize, false);
-      }
-    }
-    dx = new Tensor(d, x.shape);
-  }
-  if (b?.requiresGrad) {
-    const acc = leafGradBuffer(b);
-    const d = acc ?? allocData(x.dtype, o);
-    for (let i = 0; i < n * o; i++) {
-      let s = 0;
-      const off = i * p;
-      for (let j = 0; j < p; j++) s += gd[off + j] as number;
-      d[i % o] = (d[i % o] as number) + s;
-    }
-    if (acc === null) db = new Tensor(d, b.shape);
-  }
-  return [dx, dW, db];
-}
-
-/** The VJP on the wasm kernels, one call (see conv2dBackwardF32); gradients of parameters with a
- * gradient buffer go straight into it. */
-function convBackwardWasm(cv: Conv, g: Tensor): [Tensor | null, Tensor | null, Tensor | null] {
-  const { x, weight, b, geom, n, o } = cv;
-  const accW = leafGradBuffer(weight) as Float32Array | null;
-  const dW = weight.requiresGrad ? (accW ?? new Float32Array(weight.size)) : null;
-  const accB = b === null ? null : (leafGradBuffer(b) as Float32Array | null);
-  const db = b?.requiresGrad ? (accB ?? new Float32Array(o)) : null;
-  const dx = x.requiresGrad ? new Float32Array(x.size) : null;
-  conv2dBackwardF32({
-    gy: g.data as Float32Array,
-    y: cv.relu ? (cv.y as Float32Array) : null,
-    x: x.data as Float32Array,
-    w: weight.data as Float32Array,
-    g: geom,
-    n,
-    o,
-    dx,
-    dW,
-    dWAccumulate: accW !== null,
-    db,
-    dbAccumulate: accB !== null,
-  });
-  return [
-    dx === null ? null : new Tensor(dx, x.shape),
-    dW === null || accW !== null ? null : new Tensor(dW, weight.shape),
-    db === null || accB !== null || b === null ? null : new Tensor(db, b.shape),
-  ];
 }
 
 interface PoolGeom {

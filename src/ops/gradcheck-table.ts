@@ -75,6 +75,7 @@ export function gradcheckCases(seed = 1234): GradcheckCase[] {
     ['softplus', (a) => o.softplus(a!), () => [r([3, 4], -25, 25)]],
     ['softplus beta', (a) => o.softplus(a!, 2, 20), () => [r([3, 4], -5, 5)]],
     ['softsign', (a) => o.softsign(a!), () => [awayFromZero([3, 4])]],
+    ['silu', (a) => o.silu(a!), () => [r([3, 4], -30, 30)]],
     ['sum all', (a) => o.sum(a!), () => [r([3, 4])]],
     ['sum axis keepDims', (a) => o.sum(a!, 1, true), () => [r([3, 4])]],
     ['sum non-contiguous axes', (a) => o.sum(a!, [0, 2]), () => [r([2, 3, 4])]],

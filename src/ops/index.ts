@@ -36,6 +36,7 @@ export {
   gelu,
   softplus,
   softsign,
+  silu,
 } from './unary.js';
 export { parseExpression, type Expression } from './expression.js';
 export {

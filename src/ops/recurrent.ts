@@ -1,9 +1,9 @@
 import { ShapeError, fmt } from '../errors.js';
-import { leafGradBuffer } from '../autograd/leaf-grad.js';
 import { record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
-import { assertSameDtype, Tensor } from '../tensor/tensor.js';
-import { rnnTanhBackwardF32, rnnTanhForwardF32 } from '../kernels/backend.js';
+import { assertSameDtype, Tensor, type GradSink } from '../tensor/tensor.js';
+import { kernelsFor } from '../kernels/select.js';
+import { inputProjectionJs } from '../kernels/js/rnn.js';
 import { gemm } from './internal/gemm.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 
@@ -128,20 +128,9 @@ function inputProjection(
   addHh: boolean,
   xp: TypedArray = allocData(s.dtype, s.t * s.b * s.g * s.h),
 ): TypedArray {
-  const rows = s.t * s.b;
-  const gh = s.g * s.h;
-  gemm(false, true, rows, gh, s.i, s.x.data, 0, s.wIh.data, 0, xp, 0, false);
   const b1 = s.bIh ? s.bIh.data : addHh && s.bHh ? s.bHh.data : null;
   const b2 = s.bIh && addHh && s.bHh ? s.bHh.data : null;
-  if (b1 === null) return xp;
-  for (let r = 0; r < rows; r++) {
-    const o = r * gh;
-    if (b2 === null)
-      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (b1[j] as number);
-    else
-      for (let j = 0; j < gh; j++)
-        xp[o + j] = (xp[o + j] as number) + (b1[j] as number) + (b2[j] as number);
-  }
+  inputProjectionJs(s.x.data, s.wIh.data, b1, b2, s.t * s.b, s.g * s.h, s.i, xp);
   return xp;
 }
 
@@ -157,8 +146,8 @@ function colSums(src: TypedArray, rows: number, cols: number): Float64Array {
 }
 
 /** A bias's gradient from its column sums, added into its gradient buffer when it has one (→ null). */
-function biasGrad(bias: Tensor, sums: Float64Array, dtype: DType): Tensor | null {
-  const acc = leafGradBuffer(bias);
+function biasGrad(bias: Tensor, sums: Float64Array, dtype: DType, sink: GradSink): Tensor | null {
+  const acc = sink.buffer(bias);
   if (acc !== null) {
     for (let j = 0; j < sums.length; j++) acc[j] = (acc[j] as number) + (sums[j] as number);
     return null;
@@ -183,6 +172,7 @@ interface DoneGrads {
  */
 function sequenceGrads(
   s: Seq,
+  sink: GradSink,
   dXP: TypedArray,
   dHP: TypedArray,
   hs: TypedArray,
@@ -199,16 +189,16 @@ function sequenceGrads(
     res.push(new Tensor(d, s.x.shape));
   } else res.push(null);
   // Weight and bias gradients go straight into a parameter's existing gradient buffer when
-  // there is one (leafGradBuffer): accumulate = true there, and null is returned for it.
+  // there is one (the gradient sink): accumulate = true there, and null is returned for it.
   if (s.wIh.requiresGrad) {
-    const acc = leafGradBuffer(s.wIh);
+    const acc = sink.buffer(s.wIh);
     const d = acc ?? allocData(s.dtype, s.wIh.size);
     gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, acc !== null);
     res.push(acc !== null ? null : new Tensor(d, s.wIh.shape));
   } else res.push(null);
   if (done !== undefined) res.push(done.wHh);
   else if (s.wHh.requiresGrad) {
-    const acc = leafGradBuffer(s.wHh);
+    const acc = sink.buffer(s.wHh);
     const d = acc ?? allocData(s.dtype, s.wHh.size);
     // Steps 1..T−1 read h_0..h_{T−2}, which are contiguous in `hs`: one GEMM for all of them.
     const later = (s.t - 1) * s.b;
@@ -221,8 +211,8 @@ function sequenceGrads(
   const needH = s.bHh?.requiresGrad === true;
   const sumsX = needX || (needH && dHP === dXP) ? (done?.sums ?? colSums(dXP, rows, gh)) : null;
   const sumsH = needH ? (dHP === dXP ? sumsX : colSums(dHP, rows, gh)) : null;
-  if (s.bIh) res.push(needX ? biasGrad(s.bIh, sumsX as Float64Array, s.dtype) : null);
-  if (s.bHh) res.push(needH ? biasGrad(s.bHh, sumsH as Float64Array, s.dtype) : null);
+  if (s.bIh) res.push(needX ? biasGrad(s.bIh, sumsX as Float64Array, s.dtype, sink) : null);
+  if (s.bHh) res.push(needH ? biasGrad(s.bHh, sumsH as Float64Array, s.dtype, sink) : null);
   if (s.h0) res.push(s.h0.requiresGrad && dh0 ? new Tensor(dh0, s.h0.shape) : null);
   if (s.c0) res.push(s.c0.requiresGrad && dc0 ? new Tensor(dc0, s.c0.shape) : null);
   return res;
@@ -263,81 +253,51 @@ export function rnnTanh(
   h0?: Tensor | null,
 ): RnnResult {
   const s = prepare('rnnTanh', 1, input, weightIh, weightHh, biasIh, biasHh, h0, null);
-  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
-  const f32 = s.dtype === 'float32';
+  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster; in the kernels).
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   const whh = weightHh.data;
-  // float32 runs the whole sequence on the wasm kernels when they are in use (same bits as the
-  // loops below on the wasm GEMM: rnnTanhForwardF32); the loops are the JS path and float64's.
-  const wasmF32 = (hs: TypedArray): boolean =>
-    f32 &&
-    rnnTanhForwardF32({
-      x: s.x.data as Float32Array,
-      wIh: s.wIh.data as Float32Array,
-      bIh: s.bIh ? (s.bIh.data as Float32Array) : null,
-      bHh: s.bHh ? (s.bHh.data as Float32Array) : null,
-      whh: whh as Float32Array,
-      h0: s.h0 ? (s.h0.data as Float32Array) : null,
+  // One backend for the forward and the VJP, chosen by dtype and the per-step GEMM (B×H×H).
+  const k = kernelsFor(s.dtype, B, H, H);
+  const hs = allocData(s.dtype, T * bh);
+  k.rnnTanhForward({
+    x: s.x.data,
+    wIh: s.wIh.data,
+    bIh: s.bIh ? s.bIh.data : null,
+    bHh: s.bHh ? s.bHh.data : null,
+    whh,
+    h0: s.h0 ? s.h0.data : null,
+    T,
+    B,
+    I: s.i,
+    H,
+    hs,
+  });
+  const output = new Tensor(hs, [T, B, H]);
+  record('rnnTanh', output, s.inputs, (g, sink) => {
+    const dPre = allocData(s.dtype, T * bh);
+    const dh0 = needDh0(s) ? allocData(s.dtype, bh) : null;
+    // dW_hh (into the gradient arena when there is one) and the bias sums come from the same
+    // kernel call (on wasm, while dpre is in wasm memory).
+    const accW = sink.buffer(s.wHh);
+    const dW = s.wHh.requiresGrad ? (accW ?? allocData(s.dtype, s.wHh.size)) : null;
+    const sums = s.bIh?.requiresGrad || s.bHh?.requiresGrad ? new Float64Array(H) : null;
+    k.rnnTanhBackward({
+      g: g.data,
+      hs,
+      whh,
       T,
       B,
-      I: s.i,
       H,
-      hs: hs as Float32Array,
+      dPre,
+      dh0,
+      extras: { h0: s.h0 ? s.h0.data : null, dWhh: dW, accumulate: accW !== null, biasSums: sums },
     });
-  const hs = allocData(s.dtype, T * bh);
-  if (!wasmF32(hs)) {
-    // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
-    inputProjection(s, true, hs);
-    for (let t = 0; t < T; t++) {
-      if (t > 0) gemm(false, true, B, H, H, hs, (t - 1) * bh, whh, 0, hs, t * bh, true);
-      else if (s.h0) gemm(false, true, B, H, H, s.h0.data, 0, whh, 0, hs, 0, true);
-      const o = t * bh;
-      if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
-      else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
-    }
-  }
-  const output = new Tensor(hs, [T, B, H]);
-  record('rnnTanh', output, s.inputs, (g) => {
-    const gd = g.data;
-    const dPre = allocData(s.dtype, T * bh);
-    const dh = allocData(s.dtype, bh);
-    const dh0 = needDh0(s) ? dh : null;
-    // On wasm, dW_hh (into the gradient arena when there is one) and the bias sums come from the
-    // same call, while dpre is in wasm memory.
-    const accW = leafGradBuffer(s.wHh);
-    const dW = f32 && s.wHh.requiresGrad ? (accW ?? allocData(s.dtype, s.wHh.size)) : null;
-    const sums = f32 && (s.bIh?.requiresGrad || s.bHh?.requiresGrad) ? new Float64Array(H) : null;
-    const onWasm =
-      f32 &&
-      rnnTanhBackwardF32({
-        g: gd as Float32Array,
-        hs: hs as Float32Array,
-        whh: whh as Float32Array,
-        T,
-        B,
-        H,
-        dPre: dPre as Float32Array,
-        dh0: dh0 as Float32Array | null,
-        extras: {
-          h0: s.h0 ? (s.h0.data as Float32Array) : null,
-          dWhh: dW as Float32Array | null,
-          accumulate: accW !== null,
-          biasSums: sums,
-        },
-      });
-    for (let t = T - 1; t >= 0 && !onWasm; t--) {
-      const o = t * bh;
-      for (let k = 0; k < bh; k++) {
-        const h = hs[o + k] as number;
-        dPre[o + k] = ((gd[o + k] as number) + (dh[k] as number)) * (1 - h * h);
-      }
-      if (t > 0 || dh0 !== null) gemm(false, false, B, H, H, dPre, o, whh, 0, dh, 0, false);
-    }
-    const done: DoneGrads | undefined = onWasm
-      ? { wHh: dW !== null && accW === null ? new Tensor(dW, s.wHh.shape) : null, sums }
-      : undefined;
-    return sequenceGrads(s, dPre, dPre, hs, dh0, null, done);
+    const done: DoneGrads = {
+      wHh: dW !== null && accW === null ? new Tensor(dW, s.wHh.shape) : null,
+      sums,
+    };
+    return sequenceGrads(s, sink, dPre, dPre, hs, dh0, null, done);
   });
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'rnnTanh.hLast') };
 }
@@ -404,7 +364,7 @@ export function lstm(
   }
   packed.set(cs.subarray((T - 1) * bh, T * bh), T * bh);
   const node = new Tensor(packed, [T + 1, B, H]);
-  record('lstm', node, s.inputs, (g) => {
+  record('lstm', node, s.inputs, (g, sink) => {
     const gd = g.data;
     const dG = allocData(s.dtype, T * B * g4);
     const dh = allocData(s.dtype, bh);
@@ -434,7 +394,7 @@ export function lstm(
       }
       if (t > 0 || needDh0(s)) gemm(false, false, B, H, g4, dG, go, whh, 0, dh, 0, false);
     }
-    return sequenceGrads(s, dG, dG, packed, needDh0(s) ? dh : null, dc);
+    return sequenceGrads(s, sink, dG, dG, packed, needDh0(s) ? dh : null, dc);
   });
   return {
     output: viewOf(node, 0, [T, B, H], 'lstm.output'),
@@ -502,7 +462,7 @@ export function gru(
     }
   }
   const output = new Tensor(hs, [T, B, H]);
-  record('gru', output, s.inputs, (g) => {
+  record('gru', output, s.inputs, (g, sink) => {
     const gd = g.data;
     const dXP = allocData(s.dtype, T * B * g3);
     const dHP = allocData(s.dtype, T * B * g3);
@@ -532,7 +492,7 @@ export function gru(
       }
       if (t > 0 || needDh0(s)) gemm(false, false, B, H, g3, dHP, go, whh, 0, dh, 0, true);
     }
-    return sequenceGrads(s, dXP, dHP, hs, needDh0(s) ? dh : null, null);
+    return sequenceGrads(s, sink, dXP, dHP, hs, needDh0(s) ? dh : null, null);
   });
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'gru.hLast') };
 }

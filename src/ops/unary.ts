@@ -237,3 +237,23 @@ export function softsign(x: Tensor): Tensor {
     (v) => 1 / ((1 + Math.abs(v)) * (1 + Math.abs(v))),
   );
 }
+
+/**
+ * SiLU (swish with β = 1): silu(x) = x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))). σ in the stable form
+ * (e^x/(1 + e^x) for x < 0), so neither side overflows. PyTorch's `F.silu`.
+ * @example silu(tensor([-1, 0, 2])) // [−0.2689, 0, 1.7616]
+ * @see S. Elfwing, E. Uchibe, K. Doya, "Sigmoid-Weighted Linear Units for Neural Network Function Approximation in Reinforcement Learning", Neural Networks 107, 2018.
+ */
+export function silu(x: Tensor): Tensor {
+  const sig = (v: number): number =>
+    v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+  return unary(
+    'silu',
+    x,
+    (v) => v * sig(v),
+    (v) => {
+      const s = sig(v);
+      return s * (1 + v * (1 - s));
+    },
+  );
+}

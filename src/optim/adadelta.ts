@@ -1,23 +1,29 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { L2_PENALTY, MAXIMIZE, NONNEG, UNIT } from './option-fields.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByAdadelta } from './scale-by-adadelta.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link adadelta} (PyTorch's names and defaults). */
-export interface AdadeltaOptions {
-  /** Coefficient ≥ 0 (or a schedule) scaling Δ before it is applied. Default 1.0. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link adadelta} (PyTorch's names and defaults), by declaration. */
+export const ADADELTA_OPTIONS = {
   /** ρ in [0, 1]. Default 0.9. */
-  rho?: number;
+  rho: { ...UNIT, default: 0.9 },
   /** ε ≥ 0. Default 1e-6. */
-  eps?: number;
+  eps: { ...NONNEG, default: 1e-6 },
   /** L2 penalty λ ≥ 0. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link adadelta} (lr default 1.0). */
+export type AdadeltaOptions = OptimizerOptions<typeof ADADELTA_OPTIONS>;
 
 /**
  * Adadelta, as torch.optim.Adadelta:
@@ -29,13 +35,9 @@ export interface AdadeltaOptions {
  * @see Zeiler, "ADADELTA: An Adaptive Learning Rate Method", 2012.
  */
 export function adadelta(options: AdadeltaOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'adadelta';
-  checkKeys(o, options, ['lr', 'rho', 'eps', 'weightDecay', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 1.0, { min: 0 });
-  const rho = checkNumber(o, 'rho', options.rho, 0.9, { min: 0, max: 1 });
-  const eps = checkNumber(o, 'eps', options.eps, 1e-6, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
+  const o = readOptimizerOptions(ADADELTA, options);
+  const { lr, rho, eps, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(
     maximizeLink(maximize),
     l2Link(wd),
@@ -43,3 +45,12 @@ export function adadelta(options: AdadeltaOptions = {}): GradientTransformation<
     scaleByLearningRate(lr),
   );
 }
+
+/** The declaration of {@link adadelta} (see optim/registry.ts). */
+export const ADADELTA = declareOptimizer({
+  name: 'adadelta',
+  summary: 'AdaDelta (Zeiler 2012) as torch.optim.Adadelta (lr scales Δ)',
+  options: ADADELTA_OPTIONS,
+  defaultLr: 1.0,
+  create: adadelta,
+});

@@ -1,25 +1,31 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { L2_PENALTY, MAXIMIZE, NONNEG } from './option-fields.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { scaleByRss } from './scale-by-rss.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link adagrad} (PyTorch's names and defaults). */
-export interface AdagradOptions {
-  /** Learning rate ≥ 0 or a schedule. Default 1e-2. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link adagrad} (PyTorch's names and defaults), by declaration. */
+export const ADAGRAD_OPTIONS = {
   /** lr decay ≥ 0: step t (0-based) uses lr(t)/(1 + t·lrDecay). Default 0. */
-  lrDecay?: number;
+  lrDecay: { ...NONNEG, default: 0 },
   /** L2 penalty λ ≥ 0. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** Initial accumulated squares ≥ 0. Default 0. */
-  initialAccumulatorValue?: number;
+  initialAccumulatorValue: { ...NONNEG, default: 0 },
   /** ε ≥ 0. Default 1e-10. */
-  eps?: number;
+  eps: { ...NONNEG, default: 1e-10 },
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link adagrad} (lr default 1e-2). */
+export type AdagradOptions = OptimizerOptions<typeof ADAGRAD_OPTIONS>;
 
 /**
  * Adagrad, as torch.optim.Adagrad:
@@ -30,27 +36,9 @@ export interface AdagradOptions {
  * @see Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization", JMLR 2011.
  */
 export function adagrad(options: AdagradOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'adagrad';
-  checkKeys(o, options, [
-    'lr',
-    'lrDecay',
-    'weightDecay',
-    'initialAccumulatorValue',
-    'eps',
-    'maximize',
-  ]);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 1e-2, { min: 0 });
-  const lrDecay = checkNumber(o, 'lrDecay', options.lrDecay, 0, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const initialAccumulatorValue = checkNumber(
-    o,
-    'initialAccumulatorValue',
-    options.initialAccumulatorValue,
-    0,
-    { min: 0 },
-  );
-  const eps = checkNumber(o, 'eps', options.eps, 1e-10, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
+  const o = readOptimizerOptions(ADAGRAD, options);
+  const { lr, lrDecay, initialAccumulatorValue, eps, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(
     maximizeLink(maximize),
     l2Link(wd),
@@ -58,3 +46,12 @@ export function adagrad(options: AdagradOptions = {}): GradientTransformation<Na
     scaleByLearningRate(lr, { lrDecay }),
   );
 }
+
+/** The declaration of {@link adagrad} (see optim/registry.ts). */
+export const ADAGRAD = declareOptimizer({
+  name: 'adagrad',
+  summary: 'AdaGrad (Duchi, Hazan & Singer 2011) as torch.optim.Adagrad',
+  options: ADAGRAD_OPTIONS,
+  defaultLr: 1e-2,
+  create: adagrad,
+});

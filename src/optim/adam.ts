@@ -1,27 +1,12 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
-import { fusedAdam, type FusedAdamState } from './fused-adam.js';
+import { declareOptimizer, readOptimizerOptions, type OptimizerOptions } from './declare.js';
+import { ADAM_FAMILY_OPTIONS, DEBIAS, fusedAdam, type FusedAdamState } from './fused-adam.js';
 import type { GradientTransformation } from './types.js';
-import { checkKeys } from './validate.js';
 
-/** Options of {@link adam} (PyTorch's names and defaults; `b1`, `b2` for the betas). */
-export interface AdamOptions {
-  /** Learning rate α ≥ 0 or a schedule. Default 1e-3. */
-  lr?: ScalarOrSchedule;
-  /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
-  /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
-  /** ε ≥ 0. Default 1e-8. */
-  eps?: number;
-  /** L2 penalty λ ≥ 0 added to the gradient (coupled; see {@link adamw} for decoupled). Default 0. */
-  weightDecay?: number;
-  /** AMSGrad (Reddi et al. 2018). Default false. */
-  amsgrad?: boolean;
-  /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-  /** Bias correction of m and v (not in PyTorch; false gives the uncorrected variant of Kingma & Ba §3). Default true. */
-  debias?: boolean;
-}
+/** The options of {@link adam}: PyTorch's (L2 weight decay, AMSGrad, maximize) and `debias`. */
+export const ADAM_OPTIONS = { ...ADAM_FAMILY_OPTIONS, debias: DEBIAS } as const;
+
+/** Options of {@link adam} (PyTorch's names and defaults; lr default 1e-3). */
+export type AdamOptions = OptimizerOptions<typeof ADAM_OPTIONS>;
 
 /**
  * Adam — Kingma & Ba's Algorithm 1 with bias correction as PyTorch 1.13 computes it:
@@ -37,15 +22,15 @@ export interface AdamOptions {
  * @see Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond", ICLR 2018 (AMSGrad).
  */
 export function adam(options: AdamOptions = {}): GradientTransformation<FusedAdamState> {
-  checkKeys('adam', options, [
-    'lr',
-    'b1',
-    'b2',
-    'eps',
-    'weightDecay',
-    'amsgrad',
-    'maximize',
-    'debias',
-  ]);
+  readOptimizerOptions(ADAM, options);
   return fusedAdam({ ...options, decoupled: false }, 'adam');
 }
+
+/** The declaration of {@link adam} (see optim/registry.ts). */
+export const ADAM = declareOptimizer({
+  name: 'adam',
+  summary: 'Adam (Kingma & Ba 2015) as torch.optim.Adam: L2 weight decay, AMSGrad, maximize',
+  options: ADAM_OPTIONS,
+  defaultLr: 1e-3,
+  create: adam,
+});

@@ -1,26 +1,31 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, L2_PENALTY, MAXIMIZE, NONNEG } from './option-fields.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByAdamax } from './scale-by-adamax.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
-import { checkAdamBetas } from './scale-by-adam.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link adamax} (PyTorch's names and defaults). */
-export interface AdamaxOptions {
-  /** Learning rate ≥ 0 or a schedule. Default 2e-3. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link adamax} (PyTorch's names and defaults), by declaration. */
+export const ADAMAX_OPTIONS = {
   /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
+  b1: { ...BETA, default: 0.9 },
   /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
+  b2: { ...BETA, default: 0.999 },
   /** ε ≥ 0 (inside the max, PyTorch's placement; 0 gives the paper's AdaMax). Default 1e-8. */
-  eps?: number;
+  eps: { ...NONNEG, default: 1e-8 },
   /** L2 penalty λ ≥ 0. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link adamax} (lr default 2e-3). */
+export type AdamaxOptions = OptimizerOptions<typeof ADAMAX_OPTIONS>;
 
 /**
  * AdaMax, as torch.optim.Adamax:
@@ -31,12 +36,18 @@ export interface AdamaxOptions {
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, §7.1.
  */
 export function adamax(options: AdamaxOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'adamax';
-  checkKeys(o, options, ['lr', 'b1', 'b2', 'eps', 'weightDecay', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 2e-3, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  checkAdamBetas(o, options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
-  const inner = scaleByAdamax({ b1: options.b1, b2: options.b2, eps: options.eps });
+  const o = readOptimizerOptions(ADAMAX, options);
+  const inner = scaleByAdamax({ b1: o.b1, b2: o.b2, eps: o.eps });
+  const { lr, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(maximizeLink(maximize), l2Link(wd), inner, scaleByLearningRate(lr));
 }
+
+/** The declaration of {@link adamax} (see optim/registry.ts). */
+export const ADAMAX = declareOptimizer({
+  name: 'adamax',
+  summary: 'AdaMax (Kingma & Ba 2015, §7.1) as torch.optim.Adamax',
+  options: ADAMAX_OPTIONS,
+  defaultLr: 2e-3,
+  create: adamax,
+});

@@ -1,25 +1,17 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
-import { fusedAdam, type FusedAdamState } from './fused-adam.js';
+import { declareOptimizer, readOptimizerOptions, type OptimizerOptions } from './declare.js';
+import { ADAM_FAMILY_OPTIONS, fusedAdam, type FusedAdamState } from './fused-adam.js';
+import { NONNEG } from './option-fields.js';
 import type { GradientTransformation } from './types.js';
-import { checkKeys } from './validate.js';
 
-/** Options of {@link adamw} (PyTorch's names and defaults). */
-export interface AdamwOptions {
-  /** Learning rate α ≥ 0 or a schedule. Default 1e-3. */
-  lr?: ScalarOrSchedule;
-  /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
-  /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
-  /** ε ≥ 0. Default 1e-8. */
-  eps?: number;
-  /** Decoupled weight decay λ ≥ 0. Default 1e-2 (PyTorch's AdamW default). */
-  weightDecay?: number;
-  /** AMSGrad. Default false. */
-  amsgrad?: boolean;
-  /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+/** The options of {@link adamw} (PyTorch's names and defaults). */
+export const ADAMW_OPTIONS = {
+  ...ADAM_FAMILY_OPTIONS,
+  /** Decoupled weight decay λ ≥ 0 (p ← p − lr·λ·p). Default 1e-2 (PyTorch's AdamW default). */
+  weightDecay: { ...NONNEG, default: 1e-2 },
+} as const;
+
+/** Options of {@link adamw} (lr default 1e-3). */
+export type AdamwOptions = OptimizerOptions<typeof ADAMW_OPTIONS>;
 
 /**
  * AdamW — Adam with weight decay decoupled from the gradient, with PyTorch's convention that the
@@ -36,9 +28,16 @@ export interface AdamwOptions {
  * @see Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
  */
 export function adamw(options: AdamwOptions = {}): GradientTransformation<FusedAdamState> {
-  checkKeys('adamw', options, ['lr', 'b1', 'b2', 'eps', 'weightDecay', 'amsgrad', 'maximize']);
-  return fusedAdam(
-    { ...options, weightDecay: options.weightDecay ?? 1e-2, decoupled: true },
-    'adamw',
-  );
+  const o = readOptimizerOptions(ADAMW, options);
+  return fusedAdam({ ...options, weightDecay: o.weightDecay, decoupled: true }, 'adamw');
 }
+
+/** The declaration of {@link adamw} (see optim/registry.ts). */
+export const ADAMW = declareOptimizer({
+  name: 'adamw',
+  summary:
+    'AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay, as torch.optim.AdamW',
+  options: ADAMW_OPTIONS,
+  defaultLr: 1e-3,
+  create: adamw,
+});

@@ -1,21 +1,27 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, L2_PENALTY, MAXIMIZE } from './option-fields.js';
 import { ema } from './ema.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link emaMomentum}. */
-export interface EmaMomentumOptions {
-  /** Learning rate ≥ 0 or a schedule (required). */
-  lr: ScalarOrSchedule;
+/** The options of {@link emaMomentum} (PyTorch's names and defaults), by declaration. */
+export const EMA_MOMENTUM_OPTIONS = {
   /** β in [0, 1). Default 0.9. */
-  beta?: number;
+  beta: { ...BETA, default: 0.9 },
   /** L2 penalty λ ≥ 0 added to the gradient. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link emaMomentum} (lr required). */
+export type EmaMomentumOptions = OptimizerOptions<typeof EMA_MOMENTUM_OPTIONS, true>;
 
 /**
  * The momentum of the article this project started from — an exponential moving average of the
@@ -30,12 +36,7 @@ export interface EmaMomentumOptions {
  * @see Polyak, "Some methods of speeding up the convergence of iteration methods", 1964.
  */
 export function emaMomentum(options: EmaMomentumOptions): GradientTransformation<NamedChainState> {
-  const o = 'emaMomentum';
-  checkKeys(o, options ?? {}, ['lr', 'beta', 'weightDecay', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options?.lr, undefined, { min: 0 });
-  const beta = checkNumber(o, 'beta', options.beta, 0.9, { min: 0, max: 1, maxExclusive: true });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
+  const { lr, beta, weightDecay: wd, maximize } = readOptimizerOptions(EMA_MOMENTUM, options);
   return namedChain(
     maximizeLink(maximize),
     l2Link(wd),
@@ -43,3 +44,12 @@ export function emaMomentum(options: EmaMomentumOptions): GradientTransformation
     scaleByLearningRate(lr),
   );
 }
+
+/** The declaration of {@link emaMomentum} (see optim/registry.ts). */
+export const EMA_MOMENTUM = declareOptimizer({
+  name: 'emaMomentum',
+  summary: 'Momentum as an exponential moving average of the gradients (v ← βv + (1 − β)g)',
+  options: EMA_MOMENTUM_OPTIONS,
+  defaultLr: undefined,
+  create: emaMomentum,
+});

@@ -1,13 +1,19 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
 import { adamF32 } from '../kernels/backend.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { bufferFor, buffersLike, paramFor } from './buffers.js';
+import { gradientFor } from './fused.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
-import { checkAdamBetas, type ScaleByAdamState } from './scale-by-adam.js';
+import { adamScalars, type ScaleByAdamState } from './scale-by-adam.js';
+import {
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpec,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, FLAG, L2_PENALTY, MAXIMIZE, NONNEG } from './option-fields.js';
 import type { GradientTransformation, Params } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
 // Per-step scalars reach the loops through a Float64Array, not as number arguments: a double
 // passed to a call that V8 does not inline is boxed (16 bytes per call, per tensor, per step).
@@ -16,36 +22,37 @@ const B1 = 1;
 const C1 = 2;
 const B2 = 3;
 const C2 = 4;
-const NEG_STEP = 5;
-const BC2_SQRT = 6;
-const EPS = 7;
+const NEG_LR = 5;
+const K = 6;
+const EPS_S = 7;
 const L2 = 8;
 const DECAY = 9;
 
 /**
  * The plain Adam step over one tensor (no decay, no AMSGrad): the hot loop. apply = false: the
  * update replaces the gradient in `gr` (the updates buffer of a chain); apply = true: p ← p + u
- * (the Optimizer's fused path), with u rounded to the parameter's dtype first, exactly as storing
- * it in the updates buffer would, so both paths give the same bits.
+ * (the fused path), with u rounded to the parameter's dtype first, exactly as storing it in the
+ * updates buffer would, so both paths give the same bits. The update is −α·(k·m/(√v + ε√bc2))
+ * with k = √bc2/bc1 ({@link adamScalars}), the expression scaleByAdam and scaleByLearningRate
+ * compute in two links, so that adam() and chain(scaleByAdam(), scaleByLearningRate()) agree bit
+ * for bit in float64.
  */
 function adamLoop(
   p: TypedArray,
   gr: TypedArray,
   m: TypedArray,
   v: TypedArray,
-  k: Float64Array,
+  c: Float64Array,
   apply: boolean,
 ): void {
-  const sign = k[SIGN] as number;
-  const b1 = k[B1] as number;
-  const c1 = k[C1] as number;
-  const b2 = k[B2] as number;
-  const c2 = k[C2] as number;
-  // −(α/bc1)·m/(√v/√bc2 + ε) = −(α√bc2/bc1)·m/(√v + ε√bc2): one division per element instead
-  // of two (the division unit is the bottleneck of this loop); differs from PyTorch's order of
-  // operations by rounding only (~1 ulp).
-  const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
-  const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
+  const sign = c[SIGN] as number;
+  const b1 = c[B1] as number;
+  const c1 = c[C1] as number;
+  const b2 = c[B2] as number;
+  const c2 = c[C2] as number;
+  const negLr = c[NEG_LR] as number;
+  const k = c[K] as number;
+  const epsS = c[EPS_S] as number;
   const f32 = p instanceof Float32Array;
   const n = gr.length;
   for (let i = 0; i < n; i++) {
@@ -54,7 +61,7 @@ function adamLoop(
     const vi = (v[i] as number) * b2 + c2 * g * g;
     m[i] = mi;
     v[i] = vi;
-    const u = (stepScaled * mi) / (Math.sqrt(vi) + epsScaled);
+    const u = negLr * ((k * mi) / (Math.sqrt(vi) + epsS));
     if (apply) p[i] = (p[i] as number) + (f32 ? Math.fround(u) : u);
     else gr[i] = u;
   }
@@ -67,19 +74,19 @@ function adamGeneralLoop(
   m: TypedArray,
   v: TypedArray,
   vm: TypedArray | null,
-  k: Float64Array,
+  c: Float64Array,
   apply: boolean,
 ): void {
-  const sign = k[SIGN] as number;
-  const b1 = k[B1] as number;
-  const c1 = k[C1] as number;
-  const b2 = k[B2] as number;
-  const c2 = k[C2] as number;
-  // Folded bias correction, as in adamLoop.
-  const stepScaled = (k[NEG_STEP] as number) * (k[BC2_SQRT] as number);
-  const epsScaled = (k[EPS] as number) * (k[BC2_SQRT] as number);
-  const l2 = k[L2] as number;
-  const decay = k[DECAY] as number;
+  const sign = c[SIGN] as number;
+  const b1 = c[B1] as number;
+  const c1 = c[C1] as number;
+  const b2 = c[B2] as number;
+  const c2 = c[C2] as number;
+  const negLr = c[NEG_LR] as number;
+  const k = c[K] as number;
+  const epsS = c[EPS_S] as number;
+  const l2 = c[L2] as number;
+  const decay = c[DECAY] as number;
   const f32 = p instanceof Float32Array;
   const n = gr.length;
   for (let i = 0; i < n; i++) {
@@ -95,50 +102,79 @@ function adamGeneralLoop(
       d = Math.max(vm[i] as number, vi);
       vm[i] = d;
     }
-    const step = (stepScaled * mi) / (Math.sqrt(d) + epsScaled);
+    const step = negLr * ((k * mi) / (Math.sqrt(d) + epsS));
     const u = decay !== 0 ? step - decay * pi : step;
     if (apply) p[i] = pi + (f32 ? Math.fround(u) : u);
     else gr[i] = u;
   }
 }
 
-/** Options of {@link fusedAdam}. */
-export interface FusedAdamOptions {
-  /** Learning rate α ≥ 0, or a schedule of the step. Default 1e-3. */
-  lr?: ScalarOrSchedule;
-  /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
-  /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
-  /** ε ≥ 0, added to √v̂. Default 1e-8. */
-  eps?: number;
-  /** λ ≥ 0. Default 0. */
-  weightDecay?: number;
-  /** Decoupled decay p ← p − lr·λ·p (AdamW) instead of L2 (g ← g + λ·p). Default false. */
-  decoupled?: boolean;
-  /** AMSGrad. Default false. */
-  amsgrad?: boolean;
-  /** Ascend instead of descend (the gradient is negated first). Default false. */
-  maximize?: boolean;
-  /** Bias correction. Default true. */
-  debias?: boolean;
+/**
+ * The one dispatcher of the Adam step over one tensor, for both paths (update: `p` is the
+ * parameter, `gr` the updates buffer, overwritten; apply: `gr` the gradient, p ← p + u). The
+ * choice depends only on the configuration (`general`: decay or AMSGrad, fixed at construction)
+ * and on the tensors' dtype and size, never on the step's values, so both paths always run the
+ * same loop (issue 14: the two dispatchers of bb16516 tested lr·λ ≠ 0 and λ ≠ 0 and disagreed
+ * at a step with lr 0).
+ */
+function adamTensor(
+  p: TypedArray,
+  gr: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  vm: TypedArray | null,
+  c: Float64Array,
+  c32: Float32Array,
+  general: boolean,
+  apply: boolean,
+): void {
+  if (general) {
+    adamGeneralLoop(p, gr, m, v, vm, c, apply);
+    return;
+  }
+  if (
+    p instanceof Float32Array &&
+    gr instanceof Float32Array &&
+    m instanceof Float32Array &&
+    v instanceof Float32Array &&
+    adamF32(apply ? p : null, gr, m, v, c32)
+  )
+    return;
+  adamLoop(p, gr, m, v, c, apply);
 }
+
+/** The options the Adam family shares (PyTorch's names and defaults; `b1`, `b2` for the betas). */
+export const ADAM_FAMILY_OPTIONS = {
+  /** β1, decay of the first moment, in [0, 1). Default 0.9. */
+  b1: { ...BETA, default: 0.9 },
+  /** β2, decay of the second moment, in [0, 1). Default 0.999. */
+  b2: { ...BETA, default: 0.999 },
+  /** ε ≥ 0, added to √v̂. Default 1e-8. */
+  eps: { ...NONNEG, default: 1e-8 },
+  /** Weight decay λ ≥ 0 (L2 added to the gradient, or decoupled: see `decoupled`). Default 0. */
+  weightDecay: L2_PENALTY,
+  /** Ascend instead of descend (the gradient is negated first). Default false. */
+  maximize: MAXIMIZE,
+  /** AMSGrad: normalise by the running maximum of v (Reddi et al. 2018). Default false. */
+  amsgrad: FLAG,
+} as const satisfies OptionSpecs;
+
+/** Bias correction of m and v (not in PyTorch; false gives Kingma & Ba's uncorrected variant, §3). Default true. */
+export const DEBIAS = { type: 'boolean', default: true } as const satisfies OptionSpec;
+
+/** The options of {@link fusedAdam}. */
+export const FUSED_ADAM_OPTIONS = {
+  ...ADAM_FAMILY_OPTIONS,
+  /** Decoupled decay p ← p − lr·λ·p (AdamW) instead of L2 (g ← g + λ·p). Default false. */
+  decoupled: FLAG,
+  debias: DEBIAS,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link fusedAdam} (lr default 1e-3). */
+export type FusedAdamOptions = OptimizerOptions<typeof FUSED_ADAM_OPTIONS>;
 
 /** State of {@link fusedAdam}: that of scaleByAdam (the learning rate is read at `count`). */
 export type FusedAdamState = ScaleByAdamState;
-
-/** The option names {@link fusedAdam} accepts. */
-const FUSED_ADAM_KEYS = [
-  'lr',
-  'b1',
-  'b2',
-  'eps',
-  'weightDecay',
-  'decoupled',
-  'amsgrad',
-  'maximize',
-  'debias',
-] as const;
 
 /**
  * The whole Adam / AdamW step in one loop per tensor (the building block behind `adam` and
@@ -148,13 +184,15 @@ const FUSED_ADAM_KEYS = [
  * g ← ±g (+ λ·p for L2);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
  * u ← −(α / (1 − β1^t))·m / (√v / √(1 − β2^t) + ε)  (− α·λ·p when decoupled)
  *
- * computed as −(α√(1 − β2^t)/(1 − β1^t))·m/(√v + ε√(1 − β2^t)), the same number with one
- * division per element instead of PyTorch's two (float64 results agree with torch.optim.Adam and
- * AdamW to a few 1e-16 relative). Float32 tensors of at least ADAM_WASM_MIN_SIZE elements without
- * decay or AMSGrad run on the WebAssembly SIMD kernel (kernels `adamF32`: float32 arithmetic, 4
- * lanes; ~5× faster than the scalar loop here) unless `setKernels('js')`; the rest runs the JS
- * loops (double-precision arithmetic, results stored in the tensors' dtype). Both paths of the
- * Optimizer (update + apply, or applyInPlace) make the same choice, so they agree bit for bit.
+ * computed as −α·(k·m/(√v + ε√(1 − β2^t))) with k = √(1 − β2^t)/(1 − β1^t): the same number
+ * as PyTorch's up to rounding with one division per element instead of two (float64 results agree
+ * with torch.optim.Adam and AdamW to a few 1e-16 relative), and bit for bit the expression of
+ * chain(scaleByAdam(), scaleByLearningRate(α)) in float64. Float32 tensors of at least
+ * ADAM_WASM_MIN_SIZE elements without decay or AMSGrad run on the WebAssembly SIMD kernel
+ * (kernels `adamF32`: float32 arithmetic, 4 lanes; ~5× faster than the scalar loop here) unless
+ * `setKernels('js')`; the rest runs the JS loops (double-precision arithmetic, results stored in
+ * the tensors' dtype). One dispatcher (adamTensor) serves `update` and `applyInPlace`, so the
+ * fused and unfused paths agree bit for bit whatever the schedule does.
  *
  * @example const tx = fusedAdam({ lr: 1e-3, weightDecay: 1e-2, decoupled: true });
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
@@ -164,40 +202,44 @@ export function fusedAdam(
   options: FusedAdamOptions = {},
   owner = 'fusedAdam',
 ): GradientTransformation<FusedAdamState> {
-  checkKeys(owner, options, FUSED_ADAM_KEYS);
-  const lr = checkScalarOrSchedule(owner, 'lr', options.lr, 1e-3, { min: 0 });
-  const { b1, b2, eps } = checkAdamBetas(owner, options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
-  const wd = checkNumber(owner, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const decoupled = checkBoolean(owner, 'decoupled', options.decoupled, false);
-  const amsgrad = checkBoolean(owner, 'amsgrad', options.amsgrad, false);
-  const maximize = checkBoolean(owner, 'maximize', options.maximize, false);
-  const debias = checkBoolean(owner, 'debias', options.debias, true);
+  const o = readOptimizerOptions(
+    { name: owner, options: FUSED_ADAM_OPTIONS, defaultLr: 1e-3 },
+    options,
+  );
+  const { lr, b1, b2, eps, decoupled, amsgrad, maximize, debias } = o;
+  const wd = o.weightDecay;
   const sign = maximize ? -1 : 1;
   const out = resultWriter<FusedAdamState>();
   const coef = new Float64Array(10);
   const coef32 = new Float32Array(7);
+  const scalars = new Float64Array(2);
+  // Decay or AMSGrad: the general loop, on both paths, at every step (see adamTensor).
+  const general = amsgrad || wd !== 0;
   // The step's scalars for the update number `count` + 1.
   const setCoefficients = (count: number): void => {
-    const t = count + 1;
     const alpha = lr(count);
+    adamScalars(b1, b2, debias, count + 1, scalars);
+    const k = scalars[0] as number;
+    const bc2Sqrt = scalars[1] as number;
     coef[SIGN] = sign;
     coef[B1] = b1;
     coef[C1] = 1 - b1;
     coef[B2] = b2;
     coef[C2] = 1 - b2;
-    coef[NEG_STEP] = -(alpha / (debias ? 1 - b1 ** t : 1));
-    coef[BC2_SQRT] = debias ? Math.sqrt(1 - b2 ** t) : 1;
-    coef[EPS] = eps;
+    coef[NEG_LR] = -alpha;
+    coef[K] = k;
+    coef[EPS_S] = eps * bc2Sqrt;
     coef[L2] = decoupled ? 0 : wd;
     coef[DECAY] = decoupled ? alpha * wd : 0;
-    // The wasm SIMD kernel's float32 coefficients (see kernels adamF32).
+    // The wasm SIMD kernel's float32 coefficients (see kernels adamF32): −(α/bc1)·√bc2 and ε√bc2.
+    const bc1 = debias ? 1 - b1 ** (count + 1) : 1;
     coef32[0] = sign;
     coef32[1] = b1;
     coef32[2] = 1 - b1;
     coef32[3] = b2;
     coef32[4] = 1 - b2;
-    coef32[5] = (coef[NEG_STEP] as number) * (coef[BC2_SQRT] as number);
-    coef32[6] = eps * (coef[BC2_SQRT] as number);
+    coef32[5] = -(alpha / bc1) * bc2Sqrt;
+    coef32[6] = eps * bc2Sqrt;
   };
   return {
     init: (params) => ({
@@ -208,57 +250,34 @@ export function fusedAdam(
       nuMax: amsgrad ? buffersLike(params) : null,
     }),
     update(updates, state, params: Params) {
-      const t = state.count + 1;
       setCoefficients(state.count);
-      const l2 = coef[L2] as number;
-      const decay = coef[DECAY] as number;
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
-        const u = (updates[name] as { data: Float32Array | Float64Array }).data;
+        const u = (updates[name] as Tensor).data;
         const n = u.length;
         const m = bufferFor(owner, state.mu, name, n);
         const v = bufferFor(owner, state.nu, name, n);
-        if (state.nuMax !== null || l2 !== 0 || decay !== 0) {
-          const p = l2 !== 0 || decay !== 0 ? paramFor(owner, params, name, n).data : u;
-          const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
-          adamGeneralLoop(p, u, m, v, vm, coef, false);
-        } else if (!(
-          u instanceof Float32Array &&
-          m instanceof Float32Array &&
-          v instanceof Float32Array &&
-          adamF32(null, u, m, v, coef32)
-        )) {
-          adamLoop(u, u, m, v, coef, false);
-        }
+        const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
+        const p = wd !== 0 ? paramFor(owner, params, name, n).data : u;
+        adamTensor(p, u, m, v, vm, coef, coef32, general, false);
       }
-      state.count = t;
+      state.count = state.count + 1;
       return out(updates, state);
     },
-    applyInPlace(params, state) {
+    applyInPlace(params, state, _ctx, grads) {
       setCoefficients(state.count);
-      const general = state.nuMax !== null || wd !== 0;
       const names = namesOf(params);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
         const param = params[name] as Tensor;
         const p = param.data;
         const n = p.length;
-        const gr = (param.grad as Tensor).data;
+        const gr = gradientFor(owner, param, grads, name);
         const m = bufferFor(owner, state.mu, name, n);
         const v = bufferFor(owner, state.nu, name, n);
-        if (general) {
-          const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
-          adamGeneralLoop(p, gr, m, v, vm, coef, true);
-        } else if (!(
-          p instanceof Float32Array &&
-          gr instanceof Float32Array &&
-          m instanceof Float32Array &&
-          v instanceof Float32Array &&
-          adamF32(p, gr, m, v, coef32)
-        )) {
-          adamLoop(p, gr, m, v, coef, true);
-        }
+        const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
+        adamTensor(p, gr, m, v, vm, coef, coef32, general, true);
       }
       state.count = state.count + 1;
       return state;

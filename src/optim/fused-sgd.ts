@@ -1,7 +1,9 @@
+import { ConfigError, fmt } from '../errors.js';
 import type { Schedule } from '../schedule/types.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { bufferFor } from './buffers.js';
+import { gradientFor } from './fused.js';
 import { namesOf } from './names.js';
 import type { CountState } from './scale-by-learning-rate.js';
 import type { TraceState } from './trace.js';
@@ -112,11 +114,11 @@ export interface FusedSgdConfig {
  */
 export function sgdApplyInPlace(
   config: FusedSgdConfig,
-): (params: Params, state: unknown[], ctx?: StepContext) => unknown[] {
+): (params: Params, state: unknown[], ctx?: StepContext, grads?: Params) => unknown[] {
   const coef = new Float64Array(5);
-  return (params, state) => {
-    const tr = config.traceIndex >= 0 ? (state[config.traceIndex] as TraceState) : null;
-    const lrState = state[config.lrIndex] as CountState;
+  return (params, state, _ctx, grads) => {
+    const tr = config.traceIndex >= 0 ? traceStateAt(state, config.traceIndex) : null;
+    const lrState = countStateAt(state, config.lrIndex);
     coef[SIGN] = config.sign;
     coef[WD] = config.weightDecay;
     coef[MU] = config.momentum;
@@ -128,16 +130,41 @@ export function sgdApplyInPlace(
       const name = names[k] as string;
       const param = params[name] as Tensor;
       const p = param.data;
+      const gr = gradientFor('sgd', param, grads, name);
       const b = tr === null ? null : bufferFor('sgd', tr.trace, name, p.length);
       const f32 = p instanceof Float32Array;
       if (b !== null && !first && !config.nesterov && config.weightDecay === 0) {
-        momentumApplyLoop(p, (param.grad as Tensor).data, b, coef, f32);
+        momentumApplyLoop(p, gr, b, coef, f32);
         continue;
       }
-      sgdApplyLoop(p, (param.grad as Tensor).data, b, first, config.nesterov, coef, f32);
+      sgdApplyLoop(p, gr, b, first, config.nesterov, coef, f32);
     }
     if (tr !== null) tr.count = tr.count + 1;
     lrState.count = lrState.count + 1;
     return state;
   };
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+
+/** The trace link's state at `index` of the chain state, checked (a clear error, not a wrong read). */
+function traceStateAt(state: unknown[], index: number): TraceState {
+  const s = state[index];
+  if (!isRecord(s) || typeof s['count'] !== 'number' || !isRecord(s['trace']))
+    throw new ConfigError(
+      `sgd: chain state entry ${index} = ${fmt(s)} is not the momentum (trace) link's state; the state does not belong to this sgd`,
+    );
+  return s as unknown as TraceState;
+}
+
+/** The learning-rate link's state at `index` of the chain state, checked. */
+function countStateAt(state: unknown[], index: number): CountState {
+  const s = state[index];
+  if (!isRecord(s) || typeof s['count'] !== 'number' || 'trace' in s)
+    throw new ConfigError(
+      `sgd: chain state entry ${index} = ${fmt(s)} is not the learning-rate link's state; the state does not belong to this sgd`,
+    );
+  return s as unknown as CountState;
 }

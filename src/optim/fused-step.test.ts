@@ -9,6 +9,7 @@ import { applyUpdates } from './apply-updates.js';
 import { adam } from './adam.js';
 import { adamw } from './adamw.js';
 import { chain } from './chain.js';
+import { scale } from './scale.js';
 import { Optimizer } from './optimizer.js';
 import { sgd } from './sgd.js';
 import type { GradientTransformation, Params } from './types.js';
@@ -145,9 +146,9 @@ describe('fused optimizer step (applyInPlace) equals update + applyUpdates', () 
     expect(opt.stepCount).toBe(2);
   });
 
-  it('a chain has no fused path (its links may read the updates in between)', () => {
-    const tx = chain(adam({ lr: 0.1 }));
-    expect(tx.applyInPlace).toBeUndefined();
+  it('a chain has a fused path exactly when its last link has one (issue 14: was never)', () => {
+    expect(chain(adam({ lr: 0.1 })).applyInPlace).toBeTypeOf('function');
+    expect(chain(sgd({ lr: 0.1 }), scale(0.5)).applyInPlace).toBeUndefined();
   });
 });
 

@@ -32,7 +32,7 @@ export {
   assertStateCompatible,
   type JsonValue,
 } from './serialize.js';
-export { encodeBase64, decodeBase64 } from './base64.js';
+export { encodeBase64, decodeBase64 } from '../base64.js';
 export {
   createStepContext,
   resetEvents,
@@ -53,7 +53,12 @@ export { addDecayedWeights, type AddDecayedWeightsState } from './add-decayed-we
 export { trace, type TraceOptions, type TraceState } from './trace.js';
 export { ema, type EmaOptions, type EmaState } from './ema.js';
 export { scaleByAdam, type ScaleByAdamOptions, type ScaleByAdamState } from './scale-by-adam.js';
-export { fusedAdam, type FusedAdamOptions, type FusedAdamState } from './fused-adam.js';
+export {
+  fusedAdam,
+  FUSED_ADAM_OPTIONS,
+  type FusedAdamOptions,
+  type FusedAdamState,
+} from './fused-adam.js';
 export {
   scaleByAdamax,
   type ScaleByAdamaxOptions,
@@ -82,18 +87,20 @@ export {
   type ScaleByTrustRatioOptions,
   type ScaleByTrustRatioState,
 } from './scale-by-trust-ratio.js';
-// Named optimizers
+// Named optimizers: each module's factory, options type and declaration, and the registry
 export type { NamedChainState } from './named-chain.js';
+export * from './registry.js';
+export {
+  declareOptimizer,
+  readOptimizerOptions,
+  readOptions,
+  type OptimizerDeclaration,
+  type OptimizerOptions,
+  type OptionsOf,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValue,
+  type ResolvedOptions,
+} from './declare.js';
+export type { FieldSpec, FieldSpecs, NumberField } from './field-spec.js';
 export type { Range } from './validate.js';
-export { sgd, type SgdOptions } from './sgd.js';
-export { emaMomentum, type EmaMomentumOptions } from './ema-momentum.js';
-export { adagrad, type AdagradOptions } from './adagrad.js';
-export { rmsprop, type RmspropOptions } from './rmsprop.js';
-export { adadelta, type AdadeltaOptions } from './adadelta.js';
-export { adam, type AdamOptions } from './adam.js';
-export { adamw, type AdamwOptions } from './adamw.js';
-export { adamax, type AdamaxOptions } from './adamax.js';
-export { nadam, type NadamOptions } from './nadam.js';
-export { radam, type RadamOptions } from './radam.js';
-export { lion, type LionOptions } from './lion.js';
-export { lamb, type LambOptions } from './lamb.js';

@@ -1,27 +1,33 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, MAXIMIZE, NONNEG } from './option-fields.js';
 import { addDecayedWeights } from './add-decayed-weights.js';
 import { maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { scaleByTrustRatio } from './scale-by-trust-ratio.js';
-import { checkAdamBetas, scaleByAdam } from './scale-by-adam.js';
+import { scaleByAdam } from './scale-by-adam.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link lamb}. */
-export interface LambOptions {
-  /** Learning rate ≥ 0 or a schedule. Default 1e-3. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link lamb} (PyTorch's names and defaults), by declaration. */
+export const LAMB_OPTIONS = {
   /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
+  b1: { ...BETA, default: 0.9 },
   /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
+  b2: { ...BETA, default: 0.999 },
   /** ε ≥ 0. Default 1e-6 (the paper's). */
-  eps?: number;
+  eps: { ...NONNEG, default: 1e-6 },
   /** Decoupled weight decay λ ≥ 0, added before the trust ratio. Default 0. */
-  weightDecay?: number;
+  weightDecay: { ...NONNEG, default: 0 },
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link lamb} (lr default 1e-3). */
+export type LambOptions = OptimizerOptions<typeof LAMB_OPTIONS>;
 
 /**
  * LAMB (You et al. 2019, Algorithm 2), beyond PyTorch 1.13: Adam's bias-corrected direction plus
@@ -33,17 +39,23 @@ export interface LambOptions {
  * @see You et al., "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes", ICLR 2020.
  */
 export function lamb(options: LambOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'lamb';
-  checkKeys(o, options, ['lr', 'b1', 'b2', 'eps', 'weightDecay', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 1e-3, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  checkAdamBetas(o, options, { b1: 0.9, b2: 0.999, eps: 1e-6 });
+  const o = readOptimizerOptions(LAMB, options);
+  const { lr, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(
     maximizeLink(maximize),
-    scaleByAdam({ b1: options.b1, b2: options.b2, eps: options.eps ?? 1e-6 }),
+    scaleByAdam({ b1: o.b1, b2: o.b2, eps: o.eps }),
     wd !== 0 ? addDecayedWeights(wd) : null,
     scaleByTrustRatio(),
     scaleByLearningRate(lr),
   );
 }
+
+/** The declaration of {@link lamb} (see optim/registry.ts). */
+export const LAMB = declareOptimizer({
+  name: 'lamb',
+  summary: 'LAMB (You et al. 2020): Adam with a layer-wise trust ratio',
+  options: LAMB_OPTIONS,
+  defaultLr: 1e-3,
+  create: lamb,
+});

@@ -1,24 +1,30 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, MAXIMIZE, NONNEG } from './option-fields.js';
 import { addDecayedWeights } from './add-decayed-weights.js';
 import { maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { scaleByLion } from './scale-by-lion.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link lion}. */
-export interface LionOptions {
-  /** Learning rate ≥ 0 or a schedule. Default 1e-4. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link lion} (PyTorch's names and defaults), by declaration. */
+export const LION_OPTIONS = {
   /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
+  b1: { ...BETA, default: 0.9 },
   /** β2 in [0, 1). Default 0.99. */
-  b2?: number;
+  b2: { ...BETA, default: 0.99 },
   /** Decoupled weight decay λ ≥ 0 (p ← p − lr·λ·p). Default 0. */
-  weightDecay?: number;
+  weightDecay: { ...NONNEG, default: 0 },
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link lion} (lr default 1e-4). */
+export type LionOptions = OptimizerOptions<typeof LION_OPTIONS>;
 
 /**
  * Lion (Chen et al. 2023), beyond PyTorch 1.13:
@@ -29,17 +35,22 @@ export interface LionOptions {
  * @see Chen et al., "Symbolic Discovery of Optimization Algorithms", NeurIPS 2023.
  */
 export function lion(options: LionOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'lion';
-  checkKeys(o, options, ['lr', 'b1', 'b2', 'weightDecay', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 1e-4, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  checkNumber(o, 'b1', options.b1, 0.9, { min: 0, max: 1, maxExclusive: true });
-  checkNumber(o, 'b2', options.b2, 0.99, { min: 0, max: 1, maxExclusive: true });
+  const o = readOptimizerOptions(LION, options);
+  const { lr, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(
     maximizeLink(maximize),
-    scaleByLion({ b1: options.b1, b2: options.b2 }),
+    scaleByLion({ b1: o.b1, b2: o.b2 }),
     wd !== 0 ? addDecayedWeights(wd) : null,
     scaleByLearningRate(lr),
   );
 }
+
+/** The declaration of {@link lion} (see optim/registry.ts). */
+export const LION = declareOptimizer({
+  name: 'lion',
+  summary: 'Lion (Chen et al. 2023): the sign of an interpolated momentum, decoupled decay',
+  options: LION_OPTIONS,
+  defaultLr: 1e-4,
+  create: lion,
+});

@@ -1,28 +1,33 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { BETA, L2_PENALTY, MAXIMIZE, NONNEG } from './option-fields.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { scaleByNadam } from './scale-by-nadam.js';
-import { checkAdamBetas } from './scale-by-adam.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link nadam} (PyTorch 1.13's names and defaults). */
-export interface NadamOptions {
-  /** Learning rate ≥ 0 or a schedule. Default 2e-3. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link nadam} (PyTorch's names and defaults), by declaration. */
+export const NADAM_OPTIONS = {
   /** β1 in [0, 1). Default 0.9. */
-  b1?: number;
+  b1: { ...BETA, default: 0.9 },
   /** β2 in [0, 1). Default 0.999. */
-  b2?: number;
+  b2: { ...BETA, default: 0.999 },
   /** ε ≥ 0. Default 1e-8. */
-  eps?: number;
+  eps: { ...NONNEG, default: 1e-8 },
   /** L2 penalty λ ≥ 0. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** ψ ≥ 0 of the momentum schedule. Default 4e-3. */
-  momentumDecay?: number;
+  momentumDecay: { ...NONNEG, default: 4e-3 },
   /** Ascend instead of descend (not in PyTorch 1.13's NAdam; negates the gradient). Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link nadam} (lr default 2e-3). */
+export type NadamOptions = OptimizerOptions<typeof NADAM_OPTIONS>;
 
 /**
  * NAdam, as torch.optim.NAdam in PyTorch 1.13 (see {@link scaleByNadam} for the update and the
@@ -34,18 +39,18 @@ export interface NadamOptions {
  * @see Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop.
  */
 export function nadam(options: NadamOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'nadam';
-  checkKeys(o, options, ['lr', 'b1', 'b2', 'eps', 'weightDecay', 'momentumDecay', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 2e-3, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
-  checkAdamBetas(o, options, { b1: 0.9, b2: 0.999, eps: 1e-8 });
-  checkNumber(o, 'momentumDecay', options.momentumDecay, 4e-3, { min: 0 });
-  const inner = scaleByNadam({
-    b1: options.b1,
-    b2: options.b2,
-    eps: options.eps,
-    momentumDecay: options.momentumDecay,
-  });
+  const o = readOptimizerOptions(NADAM, options);
+  const inner = scaleByNadam({ b1: o.b1, b2: o.b2, eps: o.eps, momentumDecay: o.momentumDecay });
+  const { lr, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(maximizeLink(maximize), l2Link(wd), inner, scaleByLearningRate(lr));
 }
+
+/** The declaration of {@link nadam} (see optim/registry.ts). */
+export const NADAM = declareOptimizer({
+  name: 'nadam',
+  summary: 'NAdam (Dozat 2016) as torch.optim.NAdam, with its momentum schedule',
+  options: NADAM_OPTIONS,
+  defaultLr: 2e-3,
+  create: nadam,
+});

@@ -41,7 +41,9 @@ function isParamSource(x: unknown): x is ParamSource {
  * The thin facade of the training loop (PyTorch's optimizer API over a gradient transformation):
  * it reads each parameter's `.grad` (a missing grad counts as zeros), runs the transformation on a
  * private copy (so `.grad` still holds the gradients after the step), and adds the resulting
- * updates to the parameters. A steady-state step allocates nothing.
+ * updates to the parameters. When the transformation has a fused step (a fused optimizer, or a
+ * chain ending in one) and every parameter has a gradient, it runs that instead: the same bits
+ * in one pass over memory. A steady-state step allocates nothing.
  *
  * p ← p + tx(g)
  *
@@ -59,7 +61,9 @@ export class Optimizer<S = unknown> {
   /** Steps taken. */
   stepCount = 0;
   private readonly names: readonly string[];
-  private readonly updates: Params;
+  // The private copy of the gradients of the unfused path, allocated at its first use (a fused
+  // step never needs it).
+  private updates: Params | null = null;
   private readonly ctx: StepContextWithEvents = createStepContext();
   private disposed = false;
 
@@ -87,16 +91,13 @@ export class Optimizer<S = unknown> {
       throw new ConfigError(
         'Optimizer: got an empty parameter list; expected at least one parameter',
       );
-    const updates: Params = {};
     for (const n of names) {
       const p = params[n];
       if (!(p instanceof Tensor))
         throw new ConfigError(`Optimizer: parameter ${fmt(n)} = ${fmt(p)} is not a Tensor`);
-      updates[n] = new Tensor(allocData(p.dtype, p.size), p.shape);
     }
     this.params = params;
     this.names = namesOf(params);
-    this.updates = updates;
     this.tx = tx;
     this.state = tx.init(params);
   }
@@ -126,10 +127,11 @@ export class Optimizer<S = unknown> {
       if (ctx?.events !== undefined) Object.assign(ctx.events, c.events);
       return c.events;
     }
+    const updates = this.updatesBuffer();
     for (let k = 0; k < names.length; k++) {
       const n = names[k] as string;
       const p = this.params[n] as Tensor;
-      const u = (this.updates[n] as Tensor).data;
+      const u = (updates[n] as Tensor).data;
       const g = p.grad;
       if (g === null) {
         u.fill(0);
@@ -145,12 +147,25 @@ export class Optimizer<S = unknown> {
         );
       u.set(g.data);
     }
-    const r = this.tx.update(this.updates, this.state, this.params, c);
+    const r = this.tx.update(updates, this.state, this.params, c);
     this.state = r[1];
     applyUpdates(this.params, r[0]);
     this.stepCount++;
     if (ctx?.events !== undefined) Object.assign(ctx.events, c.events);
     return c.events;
+  }
+
+  /** The updates buffer of the unfused path (allocated once, at its first use). */
+  private updatesBuffer(): Params {
+    if (this.updates === null) {
+      const updates: Params = {};
+      for (const n of this.names) {
+        const p = this.params[n] as Tensor;
+        updates[n] = new Tensor(allocData(p.dtype, p.size), p.shape);
+      }
+      this.updates = updates;
+    }
+    return this.updates;
   }
 
   /** True when every parameter has a gradient of its own size and dtype (the fused path's precondition). */

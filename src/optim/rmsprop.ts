@@ -1,28 +1,34 @@
-import type { ScalarOrSchedule } from '../schedule/types.js';
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { FLAG, L2_PENALTY, MAXIMIZE, NONNEG, UNIT } from './option-fields.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { scaleByRms } from './scale-by-rms.js';
 import { trace } from './trace.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link rmsprop} (PyTorch's names and defaults). */
-export interface RmspropOptions {
-  /** Learning rate ≥ 0 or a schedule. Default 1e-2. */
-  lr?: ScalarOrSchedule;
+/** The options of {@link rmsprop} (PyTorch's names and defaults), by declaration. */
+export const RMSPROP_OPTIONS = {
   /** Smoothing constant α in [0, 1]. Default 0.99. */
-  alpha?: number;
+  alpha: { ...UNIT, default: 0.99 },
   /** ε ≥ 0. Default 1e-8. */
-  eps?: number;
+  eps: { ...NONNEG, default: 1e-8 },
   /** L2 penalty λ ≥ 0. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** Momentum μ ≥ 0 on the preconditioned step. Default 0. */
-  momentum?: number;
+  momentum: { ...NONNEG, default: 0 },
   /** Normalise by the estimated variance instead of the second moment. Default false. */
-  centered?: boolean;
+  centered: FLAG,
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link rmsprop} (lr default 1e-2). */
+export type RmspropOptions = OptimizerOptions<typeof RMSPROP_OPTIONS>;
 
 /**
  * RMSprop, as torch.optim.RMSprop:
@@ -34,15 +40,9 @@ export interface RmspropOptions {
  * @see Tieleman & Hinton, Lecture 6.5 "rmsprop", COURSERA: Neural Networks for Machine Learning, 2012.
  */
 export function rmsprop(options: RmspropOptions = {}): GradientTransformation<NamedChainState> {
-  const o = 'rmsprop';
-  checkKeys(o, options, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize']);
-  const lr = checkScalarOrSchedule(o, 'lr', options.lr, 1e-2, { min: 0 });
-  const alpha = checkNumber(o, 'alpha', options.alpha, 0.99, { min: 0, max: 1 });
-  const eps = checkNumber(o, 'eps', options.eps, 1e-8, { min: 0 });
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const momentum = checkNumber(o, 'momentum', options.momentum, 0, { min: 0 });
-  const centered = checkBoolean(o, 'centered', options.centered, false);
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
+  const o = readOptimizerOptions(RMSPROP, options);
+  const { lr, alpha, eps, momentum, centered, maximize } = o;
+  const wd = o.weightDecay;
   return namedChain(
     maximizeLink(maximize),
     l2Link(wd),
@@ -51,3 +51,12 @@ export function rmsprop(options: RmspropOptions = {}): GradientTransformation<Na
     scaleByLearningRate(lr),
   );
 }
+
+/** The declaration of {@link rmsprop} (see optim/registry.ts). */
+export const RMSPROP = declareOptimizer({
+  name: 'rmsprop',
+  summary: 'RMSProp (Tieleman & Hinton 2012) as torch.optim.RMSprop: centered, momentum, L2',
+  options: RMSPROP_OPTIONS,
+  defaultLr: 1e-2,
+  create: rmsprop,
+});

@@ -54,21 +54,40 @@ export function checkAdamBetas(
   };
 }
 
+/**
+ * @internal The bias-correction scalars of Adam's update number `t` (≥ 1), written into `out`:
+ * out[0] = k = √(1 − β2^t)/(1 − β1^t) and out[1] = √(1 − β2^t) (both 1 without debias). The
+ * update is then k·m/(√v + ε·out[1]), one division per element; scaleByAdam and fusedAdam both
+ * use this (one expression, so adam() and chain(scaleByAdam(), scaleByLearningRate()) agree bit
+ * for bit in float64).
+ * @example adamScalars(0.9, 0.999, true, 1, out) // out = [√0.001/0.1, √0.001]
+ */
+export function adamScalars(
+  b1: number,
+  b2: number,
+  debias: boolean,
+  t: number,
+  out: Float64Array,
+): void {
+  const bc2Sqrt = debias ? Math.sqrt(1 - b2 ** t) : 1;
+  out[0] = debias ? bc2Sqrt / (1 - b1 ** t) : 1;
+  out[1] = bc2Sqrt;
+}
+
 // Per-step scalars reach the loop through a Float64Array: a double passed to a call V8 does not
 // inline is boxed (an allocation per call, per tensor, per step).
-/** m, v (and v_max) updates and u ← (m/bc1)/(√v/√bc2 + ε) over one tensor; k = [b1, b2, bc1, √bc2, ε]. */
+/** m, v (and v_max) updates and u ← k·m/(√v + ε√bc2) over one tensor; c = [b1, b2, k, ε√bc2]. */
 function scaleByAdamLoop(
   u: TypedArray,
   m: TypedArray,
   v: TypedArray,
   vm: TypedArray | null,
-  k: Float64Array,
+  c: Float64Array,
 ): void {
-  const b1 = k[0] as number;
-  const b2 = k[1] as number;
-  const bc1 = k[2] as number;
-  const bc2Sqrt = k[3] as number;
-  const eps = k[4] as number;
+  const b1 = c[0] as number;
+  const b2 = c[1] as number;
+  const k = c[2] as number;
+  const epsS = c[3] as number;
   for (let i = 0; i < u.length; i++) {
     const g = u[i] as number;
     m[i] = (m[i] as number) * b1 + (1 - b1) * g;
@@ -78,7 +97,7 @@ function scaleByAdamLoop(
       d = Math.max(vm[i] as number, d);
       vm[i] = d;
     }
-    u[i] = (m[i] as number) / bc1 / (Math.sqrt(d) / bc2Sqrt + eps);
+    u[i] = (k * (m[i] as number)) / (Math.sqrt(d) + epsS);
   }
 }
 
@@ -87,6 +106,9 @@ function scaleByAdamLoop(
  * does (ε added to √v / √(1 − β2^t), outside the root):
  *
  * m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  u ← (m / (1 − β1^t)) / (√v / √(1 − β2^t) + ε)
+ *
+ * computed as k·m/(√v + ε√(1 − β2^t)) with k = √(1 − β2^t)/(1 − β1^t) (one division; equal up to
+ * rounding, see `adamScalars`).
  *
  * With amsgrad, v is replaced by v_max ← max(v_max, v) in the denominator. Follow with
  * {@link scaleByLearningRate}; `adam` fuses the whole step into one loop.
@@ -103,7 +125,8 @@ export function scaleByAdam(
   const amsgrad = checkBoolean('scaleByAdam', 'amsgrad', options.amsgrad, false);
   const debias = checkBoolean('scaleByAdam', 'debias', options.debias, true);
   const out = resultWriter<ScaleByAdamState>();
-  const coef = new Float64Array(5);
+  const coef = new Float64Array(4);
+  const scalars = new Float64Array(2);
   return {
     init: (params) => ({
       count: 0,
@@ -113,13 +136,11 @@ export function scaleByAdam(
     }),
     update(updates, state) {
       const t = state.count + 1;
-      const bc1 = debias ? 1 - b1 ** t : 1;
-      const bc2Sqrt = debias ? Math.sqrt(1 - b2 ** t) : 1;
+      adamScalars(b1, b2, debias, t, scalars);
       coef[0] = b1;
       coef[1] = b2;
-      coef[2] = bc1;
-      coef[3] = bc2Sqrt;
-      coef[4] = eps;
+      coef[2] = scalars[0] as number;
+      coef[3] = eps * (scalars[1] as number);
       const names = namesOf(updates);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;

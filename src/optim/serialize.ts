@@ -1,6 +1,6 @@
 import { DataError, fmt } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { decodeBase64, encodeBase64 } from './base64.js';
+import { decodeBase64, encodeBase64 } from '../base64.js';
 
 /** A value that JSON represents exactly. */
 export type JsonValue =
@@ -59,9 +59,13 @@ function swapBytes(bytes: Uint8Array, width: number): void {
 }
 
 function encodeTyped(arr: AnyTypedArray): string {
-  const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).slice();
+  const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
   // Checkpoints are little-endian whatever the machine, so they move between machines.
-  if (!LITTLE_ENDIAN) swapBytes(bytes, arr.BYTES_PER_ELEMENT);
+  if (!LITTLE_ENDIAN) {
+    const swapped = bytes.slice();
+    swapBytes(swapped, arr.BYTES_PER_ELEMENT);
+    return encodeBase64(swapped);
+  }
   return encodeBase64(bytes);
 }
 
@@ -73,8 +77,14 @@ function decodeTyped(dtype: string, b64: unknown, path: string): AnyTypedArray {
     );
   if (typeof b64 !== 'string')
     throw new DataError(`deserializeState: ${path}.b64 = ${fmt(b64)} is not a base64 string`);
-  const bytes = decodeBase64(b64);
-  if (bytes === null) throw new DataError(`deserializeState: ${path}.b64 is not valid base64`);
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase64(b64);
+  } catch (e) {
+    throw new DataError(
+      `deserializeState: ${path}.b64 is not valid base64 (${(e as Error).message})`,
+    );
+  }
   if (bytes.length % ctor.BYTES_PER_ELEMENT !== 0) {
     throw new DataError(
       `deserializeState: ${path} has ${bytes.length} bytes, not a multiple of ${ctor.BYTES_PER_ELEMENT} (${dtype})`,

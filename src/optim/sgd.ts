@@ -1,27 +1,33 @@
+import {
+  declareOptimizer,
+  readOptimizerOptions,
+  type OptimizerOptions,
+  type OptionSpecs,
+} from './declare.js';
+import { FLAG, L2_PENALTY, MAXIMIZE, NONNEG, UNIT } from './option-fields.js';
 import { ConfigError } from '../errors.js';
-import type { ScalarOrSchedule } from '../schedule/types.js';
 import { l2Link, maximizeLink, namedChain, type NamedChainState } from './named-chain.js';
 import { scaleByLearningRate } from './scale-by-learning-rate.js';
 import { trace } from './trace.js';
 import { sgdApplyInPlace } from './fused-sgd.js';
 import type { GradientTransformation } from './types.js';
-import { checkBoolean, checkKeys, checkNumber, checkScalarOrSchedule } from './validate.js';
 
-/** Options of {@link sgd} (PyTorch's names and meanings). */
-export interface SgdOptions {
-  /** Learning rate ≥ 0 or a schedule (required, as in PyTorch). */
-  lr: ScalarOrSchedule;
+/** The options of {@link sgd} (PyTorch's names and defaults), by declaration. */
+export const SGD_OPTIONS = {
   /** Momentum μ ≥ 0. Default 0. */
-  momentum?: number;
+  momentum: { ...NONNEG, default: 0 },
   /** Dampening d in [0, 1]. Default 0. */
-  dampening?: number;
+  dampening: { ...UNIT, default: 0 },
   /** Nesterov momentum (needs momentum > 0 and dampening = 0). Default false. */
-  nesterov?: boolean;
+  nesterov: FLAG,
   /** L2 penalty λ ≥ 0 added to the gradient. Default 0. */
-  weightDecay?: number;
+  weightDecay: L2_PENALTY,
   /** Ascend instead of descend. Default false. */
-  maximize?: boolean;
-}
+  maximize: MAXIMIZE,
+} as const satisfies OptionSpecs;
+
+/** Options of {@link sgd} (lr required). */
+export type SgdOptions = OptimizerOptions<typeof SGD_OPTIONS, true>;
 
 /**
  * Stochastic gradient descent with PyTorch's momentum (first step b = g):
@@ -35,36 +41,23 @@ export interface SgdOptions {
  * @see Sutskever et al., "On the importance of initialization and momentum in deep learning", ICML 2013.
  */
 export function sgd(options: SgdOptions): GradientTransformation<NamedChainState> {
-  const o = 'sgd';
-  checkKeys(o, options ?? {}, [
-    'lr',
-    'momentum',
-    'dampening',
-    'nesterov',
-    'weightDecay',
-    'maximize',
-  ]);
-  const lr = checkScalarOrSchedule(o, 'lr', options?.lr, undefined, { min: 0 });
-  const momentum = checkNumber(o, 'momentum', options.momentum, 0, { min: 0 });
-  const dampening = checkNumber(o, 'dampening', options.dampening, 0, { min: 0, max: 1 });
-  const nesterov = checkBoolean(o, 'nesterov', options.nesterov, false);
-  const wd = checkNumber(o, 'weightDecay', options.weightDecay, 0, { min: 0 });
-  const maximize = checkBoolean(o, 'maximize', options.maximize, false);
+  const o = readOptimizerOptions(SGD, options);
+  const { lr, momentum, dampening, nesterov, maximize } = o;
+  const wd = o.weightDecay;
   if (nesterov && (momentum <= 0 || dampening !== 0)) {
     throw new ConfigError(
       `sgd: nesterov = true requires momentum > 0 and dampening = 0 (PyTorch's rule), got momentum = ${momentum}, dampening = ${dampening}`,
     );
   }
-  const links = [
-    maximizeLink(maximize),
-    l2Link(wd),
-    momentum !== 0 ? trace({ decay: momentum, dampening, nesterov }) : null,
-    scaleByLearningRate(lr),
-  ];
+  const traceLink = momentum !== 0 ? trace({ decay: momentum, dampening, nesterov }) : null;
+  const lrLink = scaleByLearningRate(lr);
+  const links = [maximizeLink(maximize), l2Link(wd), traceLink, lrLink];
   const present = links.filter((l) => l !== null);
   const tx = namedChain(...links);
   return {
     ...tx,
+    // The fused step finds the states of the links it replaces by the links' identity, so that
+    // the order of `links` above can change without breaking it (issue 14, defect 3).
     applyInPlace: sgdApplyInPlace({
       sign: maximize ? -1 : 1,
       weightDecay: wd,
@@ -72,8 +65,17 @@ export function sgd(options: SgdOptions): GradientTransformation<NamedChainState
       dampening,
       nesterov,
       lr,
-      traceIndex: momentum !== 0 ? present.length - 2 : -1,
-      lrIndex: present.length - 1,
+      traceIndex: traceLink === null ? -1 : present.indexOf(traceLink),
+      lrIndex: present.indexOf(lrLink),
     }),
   };
 }
+
+/** The declaration of {@link sgd} (see optim/registry.ts). */
+export const SGD = declareOptimizer({
+  name: 'sgd',
+  summary: "Stochastic gradient descent with PyTorch's momentum, dampening, Nesterov and L2",
+  options: SGD_OPTIONS,
+  defaultLr: undefined,
+  create: sgd,
+});

@@ -61,14 +61,17 @@ export interface GradientTransformation<S = unknown> {
    */
   restore?(state: S): void;
   /**
-   * Optional fused step, used by the {@link optim.Optimizer | Optimizer} facade when every parameter has a
-   * gradient: reads each parameter's `.grad`, computes its update and adds it to the parameter in
-   * one pass over memory (p ← p + update(g)), and returns the new state. Must give exactly the
-   * same bits, parameters and state, as `update` on a copy of the gradients followed by
-   * `applyUpdates` (the float32 rounding of every intermediate the unfused chain stores is
-   * reproduced), so that which path ran never shows in results or checkpoints.
+   * Optional fused step (a property of the algorithm): reads each parameter's incoming update —
+   * the entry of `grads` when given, else the parameter's `.grad` — computes its update and adds
+   * it to the parameter in one pass over memory (p ← p + update(g)), and returns the new state.
+   * Must give exactly the same bits, parameters and state, as `update` on a copy of the
+   * gradients followed by `applyUpdates` (the float32 rounding of every intermediate the unfused
+   * chain stores is reproduced), so that which path ran never shows in results or checkpoints.
+   * `.grad` is never written; `grads`, when given, belongs to the caller and may be overwritten.
+   * The {@link optim.Optimizer | Optimizer} facade uses it when every parameter has a gradient, and `chain` has
+   * one exactly when its last link has one (earlier links run `update` on a copy first).
    */
-  applyInPlace?(params: Params, state: S, ctx?: StepContext): S;
+  applyInPlace?(params: Params, state: S, ctx?: StepContext, grads?: Params): S;
 }
 
 /** The state type of a transformation. */

@@ -33,3 +33,4 @@ export {
   type HealthAwareDecayOptions,
   type HealthAwareDecayState,
 } from './health-aware-decay.js';
+export type { ScheduleName } from './registry.js';

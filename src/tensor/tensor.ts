@@ -11,10 +11,27 @@ export interface GradNode {
   readonly op: string;
   /** The op's tensor inputs, in the order `backward` returns their gradients. */
   readonly inputs: readonly Tensor[];
-  /** VJP: given dL/d(output), returns dL/d(input_i) with input_i's shape, or null. */
-  backward(gradOutput: Tensor): readonly (Tensor | null)[];
+  /**
+   * VJP: given dL/d(output), returns dL/d(input_i) with input_i's shape, or null: null also for
+   * an input whose gradient the VJP added into the buffer `sink` gave it (see GradSink).
+   */
+  backward(gradOutput: Tensor, sink: GradSink): readonly (Tensor | null)[];
   /** Set after a backward pass without `retainGraph`; a second pass then throws. */
   freed: boolean;
+}
+
+/**
+ * The backward pass's gradient sink (PyTorch's AccumulateGrad), given to every VJP: where a VJP
+ * may add a leaf's gradient straight into its `.grad` buffer (a GEMM with β = 1) instead of
+ * returning it. Implemented in autograd/grad-sink.ts.
+ */
+export interface GradSink {
+  /**
+   * The gradient buffer of `t` to add dL/dt into, or null: then the VJP returns the gradient
+   * (always null for non-leaves, in anomaly mode and for leaves with gradient hooks, so that
+   * those see every contribution).
+   */
+  buffer(t: Tensor): TypedArray | null;
 }
 
 /** Options of {@link Tensor.backward}. */

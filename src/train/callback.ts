@@ -4,17 +4,14 @@ import type { JsonValue } from '../optim/serialize.js';
 import type { StepEvents } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { FitSummary } from './fit-summary.js';
+import type { LoopControl } from './loop.js';
 
-/** Handed to every callback: the objects being trained and the means to stop. */
-export interface TrainingControl {
+/** Handed to every callback: the objects being trained and the means to stop (the loop's control). */
+export interface TrainingControl extends LoopControl {
   /** The model being trained. */
   readonly model: Module<[Tensor], Tensor>;
   /** Its optimizer. */
   readonly optimizer: Optimizer<unknown>;
-  /** Asks the loop to stop after the current callback phase; the first reason is kept. */
-  stop(reason: string): void;
-  /** Whether a stop was requested. */
-  readonly stopped: boolean;
 }
 
 /** What {@link Callback.onStep} receives after each optimization step. */

@@ -121,7 +121,7 @@ describe('resume in a new process', () => {
     await fit(model, optimizer, loader, { steps: 5, silent: true });
     const path = join(root, 'small.json');
     saveCheckpoint(path, { model, optimizer, loader });
-    const text = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path); // the binary format (version 2): safetensors + JSON state
 
     const model2 = mlp({ sizes: [2, 8, 3], seed: 5 });
     const opt2 = new Optimizer(model2, adam({ lr: 1e-2 }));
@@ -130,13 +130,15 @@ describe('resume in a new process', () => {
     const runDir = join(root, 'refused-run');
 
     const corrupt = join(root, 'corrupt.json');
-    const k = text.indexOf('"b64":"') + 12;
-    writeFileSync(corrupt, text.slice(0, k) + (text[k] === 'Q' ? 'R' : 'Q') + text.slice(k + 1));
+    // One bit of a parameter's bytes flipped (the data section follows the JSON header).
+    const damaged = Uint8Array.from(bytes);
+    damaged[damaged.length - 5]! ^= 1;
+    writeFileSync(corrupt, damaged);
     await expect(
       fit(model2, opt2, loader2, { steps: 10, resumeFrom: corrupt, runDir, silent: true }),
     ).rejects.toThrow(new RegExp(`${corrupt.replace(/[.]/g, '\\.')}: checksum mismatch`));
     const truncated = join(root, 'truncated.json');
-    writeFileSync(truncated, text.slice(0, Math.floor(text.length / 2)));
+    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
     await expect(
       fit(model2, opt2, loader2, { steps: 10, resumeFrom: truncated, runDir, silent: true }),
     ).rejects.toThrow(CheckpointError);

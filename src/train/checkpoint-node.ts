@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write-node.js';
+import { encodeCheckpoint } from './checkpoint-binary.js';
 import { CheckpointError } from './checkpoint-error.js';
 import {
   captureCheckpoint,
   parseCheckpoint,
   restoreCheckpoint,
-  serializeCheckpoint,
   type CaptureCheckpointOptions,
   type Checkpoint,
   type CheckpointTargets,
@@ -14,28 +14,29 @@ import {
 
 /**
  * Saves a checkpoint of a model, its optimizer, data loaders and generators to `path`,
- * atomically (a crash leaves the previous file intact). Node only. Returns what was saved.
+ * atomically (a crash leaves the previous file intact), in the binary format (version 2, see
+ * {@link encodeCheckpoint}). Node only. Returns what was saved.
  * @example saveCheckpoint('run/step-100.json', { model, optimizer, loader });
  */
 export function saveCheckpoint(path: string, options: CaptureCheckpointOptions): Checkpoint {
   const ckpt = captureCheckpoint(options);
-  writeFileAtomic(path, serializeCheckpoint(ckpt));
+  writeFileAtomic(path, encodeCheckpoint(ckpt));
   return ckpt;
 }
 
 /**
  * Reads and verifies a checkpoint file (header, SHA-256 checksum, structure) without applying
- * it. Throws a {@link CheckpointError} naming the file and the problem. Node only.
+ * it; binary (version 2) and JSON (version 1) files are both read. Throws a {@link CheckpointError} naming the file and the problem. Node only.
  * @example const ckpt = readCheckpoint('run/checkpoint.json'); ckpt.step
  */
 export function readCheckpoint(path: string): Checkpoint {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new CheckpointError(`${path}: cannot be read (${(e as Error).message})`);
   }
-  return parseCheckpoint(text, path);
+  return parseCheckpoint(bytes, path);
 }
 
 /**

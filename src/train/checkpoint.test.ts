@@ -3,7 +3,8 @@ import { DataLoader } from '../data/data-loader.js';
 import { spiral } from '../data/toy-2d.js';
 import { DataError } from '../errors.js';
 import { BatchNorm1d, Dropout, Linear, ReLU, Sequential, crossEntropy } from '../nn/index.js';
-import { Optimizer, adam, sgd } from '../optim/index.js';
+import { gradientHealth } from '../monitor/gradient-health.js';
+import { Optimizer, adam, chain, sgd } from '../optim/index.js';
 import { CheckpointError } from './checkpoint-error.js';
 import {
   captureCheckpoint,
@@ -98,6 +99,36 @@ describe('checkpoints', () => {
       allowNonFinite: true,
     });
     expect(modelBits(b.model)).toBe(modelBits(a.model));
+  });
+
+  it("refuses non-finite moments but restores a monitor's NaN statistics ('not measured')", () => {
+    const model = makeModel(4);
+    const health = gradientHealth({ model });
+    const optimizer = new Optimizer(model, chain(health, adam({ lr: 1e-2 })));
+    const loader = new DataLoader(spiral(0, { numSamples: 50 }), { batchSize: 20, seed: 1 });
+    for (let i = 0; i < 3; i++) {
+      const b = loader.nextBatch();
+      optimizer.zeroGrad();
+      const l = crossEntropy(model.forward(b.x), b.y);
+      l.backward();
+      optimizer.step({ loss: l.item() });
+    }
+    // The monitor's state holds NaN for what it did not measure (e.g. stats.updateGradNorm).
+    const text = serializeCheckpoint(captureCheckpoint({ model, optimizer }));
+    const model2 = makeModel(5);
+    const opt2 = new Optimizer(
+      model2,
+      chain(gradientHealth({ model: model2 }), adam({ lr: 1e-2 })),
+    );
+    restoreCheckpoint(parseCheckpoint(text), { model: model2, optimizer: opt2 });
+    expect(modelBits(model2)).toBe(modelBits(model));
+    // A NaN in Adam's second moment is a diverged state: refused.
+    const nu = ((optimizer.state as unknown[])[1] as { nu: Record<string, Float32Array> }).nu;
+    (nu['0.weight'] as Float32Array)[3] = NaN;
+    const bad = parseCheckpoint(serializeCheckpoint(captureCheckpoint({ model, optimizer })));
+    expect(() => restoreCheckpoint(bad, { model: model2, optimizer: opt2 })).toThrow(
+      /optimizer\.state\[1\]\.nu\.0\.weight\[3\] = NaN: the saved optimizer state is not finite/,
+    );
   });
 
   it('refuses well-checksummed checkpoints with implausible fields, naming the field', () => {

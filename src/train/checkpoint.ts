@@ -10,6 +10,7 @@ import {
 } from '../optim/serialize.js';
 import type { RngState } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { decodeCheckpointBody, isBinaryCheckpoint } from './checkpoint-binary.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { findRngs } from './rngs.js';
 import { sha256 } from './sha256.js';
@@ -164,6 +165,31 @@ function firstNonFinite(v: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * The first non-finite entry of a per-parameter buffer in an optimizer state: a record whose
+ * keys are all parameter names (Adam's mu/nu, a momentum trace), or null.
+ */
+function firstNonFiniteParamBuffer(
+  v: unknown,
+  path: string,
+  params: ReadonlyMap<string, unknown>,
+): string | null {
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof Tensor)
+    return null;
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+  if (!Array.isArray(v) && entries.length > 0 && entries.every(([k]) => params.has(k)))
+    return firstNonFinite(v, path);
+  for (const [k, x] of entries) {
+    const r = firstNonFiniteParamBuffer(
+      x,
+      Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`,
+      params,
+    );
+    if (r !== null) return r;
+  }
+  return null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -203,11 +229,18 @@ function checkBody(body: unknown, source: string): Checkpoint {
 
 /**
  * Parses and verifies a serialized checkpoint: the header, the SHA-256 of the body and the
- * body's structure. Throws a {@link CheckpointError} naming `source` (a file name, say) and the
+ * body's structure. Reads both formats: the binary one (version 2, bytes of
+ * {@link encodeCheckpoint}) and the JSON text of {@link serializeCheckpoint} (version 1, as text
+ * or its UTF-8 bytes). Throws a {@link CheckpointError} naming `source` (a file name, say) and the
  * problem — empty, truncated, not JSON, another format, unsupported version, checksum mismatch.
- * @example const ckpt = parseCheckpoint(text, 'run/checkpoint.json');
+ * @example const ckpt = parseCheckpoint(readFileSync(path), 'run/checkpoint.json');
  */
-export function parseCheckpoint(text: string, source = 'checkpoint'): Checkpoint {
+export function parseCheckpoint(data: string | Uint8Array, source = 'checkpoint'): Checkpoint {
+  if (data instanceof Uint8Array) {
+    if (isBinaryCheckpoint(data)) return checkBody(decodeCheckpointBody(data, source), source);
+    data = new TextDecoder().decode(data);
+  }
+  const text = data;
   if (typeof text !== 'string') fail(source, `expected the checkpoint's text, got ${fmt(text)}`);
   const m = HEADER.exec(text);
   if (m === null) describeNonCheckpoint(text, source);
@@ -356,7 +389,9 @@ export function prepareRestore(
       fail(source, `optimizer state is malformed: ${e.message}`);
     }
     if (options.allowNonFinite !== true) {
-      const bad = firstNonFinite(decoded, 'optimizer.state');
+      // Per-parameter buffers (moments, traces: records keyed by parameter names) must be
+      // finite; the monitor's own statistics use NaN for "not measured" and are not checked.
+      const bad = firstNonFiniteParamBuffer(decoded, 'optimizer.state', own);
       if (bad !== null)
         fail(
           source,

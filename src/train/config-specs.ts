@@ -1,27 +1,8 @@
 // The tables behind the optimizer, clipping and schedule sections of a train config: for each
 // name, its fields (types and ranges, checked with the field's path) and how to build it from
 // the library. Browser-safe.
-import { agc } from '../clip/agc.js';
-import { autoClip } from '../clip/auto-clip.js';
-import { byBlockRms } from '../clip/by-block-rms.js';
-import { byGlobalNorm } from '../clip/by-global-norm.js';
-import { byNorm } from '../clip/by-norm.js';
-import { byValue } from '../clip/by-value.js';
-import { spikeClip } from '../clip/spike-clip.js';
-import { zClip } from '../clip/z-clip.js';
-import { adadelta } from '../optim/adadelta.js';
-import { adagrad } from '../optim/adagrad.js';
-import { adam } from '../optim/adam.js';
-import { adamax } from '../optim/adamax.js';
-import { adamw } from '../optim/adamw.js';
 import { addDecayedWeights } from '../optim/add-decayed-weights.js';
 import { ema } from '../optim/ema.js';
-import { emaMomentum } from '../optim/ema-momentum.js';
-import { lamb } from '../optim/lamb.js';
-import { lion } from '../optim/lion.js';
-import { nadam } from '../optim/nadam.js';
-import { radam } from '../optim/radam.js';
-import { rmsprop } from '../optim/rmsprop.js';
 import { scale } from '../optim/scale.js';
 import { scaleByAdadelta } from '../optim/scale-by-adadelta.js';
 import { scaleByAdam } from '../optim/scale-by-adam.js';
@@ -33,47 +14,34 @@ import { scaleByRadam } from '../optim/scale-by-radam.js';
 import { scaleByRms } from '../optim/scale-by-rms.js';
 import { scaleByRss } from '../optim/scale-by-rss.js';
 import { scaleByTrustRatio } from '../optim/scale-by-trust-ratio.js';
-import { sgd } from '../optim/sgd.js';
 import { trace } from '../optim/trace.js';
 import type { GradientTransformation } from '../optim/types.js';
-import { constant } from '../schedule/constant.js';
-import { cosine } from '../schedule/cosine.js';
-import { cosineWarmRestarts } from '../schedule/cosine-warm-restarts.js';
-import { cyclic } from '../schedule/cyclic.js';
-import { exponential } from '../schedule/exponential.js';
-import { inverseSqrt } from '../schedule/inverse-sqrt.js';
-import { inverseTime } from '../schedule/inverse-time.js';
-import { linear } from '../schedule/linear.js';
-import { multiStep } from '../schedule/multi-step.js';
-import { oneCycle } from '../schedule/one-cycle.js';
-import { polynomial } from '../schedule/polynomial.js';
-import { step } from '../schedule/step-decay.js';
+import type { OptimizerDeclaration } from '../optim/declare.js';
+import {
+  BETA,
+  BOOL,
+  FINITE,
+  NONNEG,
+  POS,
+  UNIT,
+  optionsWithout,
+  req,
+} from '../optim/option-fields.js';
+import { OPTIMIZER_NAMES, OPTIMIZER_REGISTRY } from '../optim/registry.js';
 import type { ScalarOrSchedule, Schedule } from '../schedule/types.js';
-import { warmupCosine } from '../schedule/warmup-cosine.js';
 import type { BlockName, ClipName, OptimizerName, ScheduleName } from './config.js';
+import { CLIP_REGISTRY, type ClipSpec } from '../clip/registry.js';
+import { SCHEDULE_REGISTRY, type ScheduleSpec } from '../schedule/registry.js';
+
+export type { ClipSpec, ScheduleSpec };
 import { ConfigError } from '../errors.js';
-import type { FieldSpec, FieldSpecs, JsonObject, NumberField } from './config-validate.js';
+import type { FieldSpecs, JsonObject, NumberField } from './config-validate.js';
 
 type Tx = GradientTransformation<unknown>;
 
 /** A learning rate: > 0 (a zero or negative lr is refused in configs). */
 export const LR_FIELD: NumberField = { type: 'number', min: 0, minExclusive: true };
-const POS: FieldSpec = { type: 'number', min: 0, minExclusive: true };
-const NONNEG: FieldSpec = { type: 'number', min: 0 };
-const BETA: FieldSpec = { type: 'number', min: 0, max: 1, maxExclusive: true };
-const UNIT: FieldSpec = { type: 'number', min: 0, max: 1 };
-const BOOL: FieldSpec = { type: 'boolean' };
-const INT1: FieldSpec = { type: 'number', integer: true, min: 1 };
-const INT0: FieldSpec = { type: 'number', integer: true, min: 0 };
-const FINITE: FieldSpec = { type: 'number' };
-const req = (f: FieldSpec): FieldSpec => ({ ...f, required: true });
-
-/** The config object without its `name` and the given keys, as a library options object. */
-function opts<T>(o: JsonObject, drop: readonly string[] = []): T {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(o)) if (k !== 'name' && !drop.includes(k)) out[k] = v;
-  return out as T;
-}
+const opts = optionsWithout;
 
 /** A named optimizer: its fields, its default lr (undefined: required) and its builder. */
 export interface OptimizerSpec {
@@ -86,147 +54,22 @@ export interface OptimizerSpec {
 // Keys of a named-optimizer section that are not the optimizer's own options.
 const NOT_OPTIONS = ['lr', 'skipNonFinite'];
 
-const ADAMS = { b1: BETA, b2: BETA, eps: NONNEG, weightDecay: NONNEG, maximize: BOOL };
-
-/** The named optimizers of `optim`, by config name. */
-export const OPTIMIZERS: Readonly<Record<OptimizerName, OptimizerSpec>> = {
-  sgd: {
-    fields: {
-      lr: req(LR_FIELD),
-      momentum: NONNEG,
-      dampening: UNIT,
-      nesterov: BOOL,
-      weightDecay: NONNEG,
-      maximize: BOOL,
-    },
-    defaultLr: undefined,
-    build: (o, lr) => sgd({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  emaMomentum: {
-    fields: { lr: req(LR_FIELD), beta: BETA, weightDecay: NONNEG, maximize: BOOL },
-    defaultLr: undefined,
-    build: (o, lr) => emaMomentum({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adagrad: {
-    fields: {
-      lr: LR_FIELD,
-      lrDecay: NONNEG,
-      weightDecay: NONNEG,
-      initialAccumulatorValue: NONNEG,
-      eps: NONNEG,
-      maximize: BOOL,
-    },
-    defaultLr: 1e-2,
-    build: (o, lr) => adagrad({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  rmsprop: {
-    fields: {
-      lr: LR_FIELD,
-      alpha: UNIT,
-      eps: NONNEG,
-      weightDecay: NONNEG,
-      momentum: NONNEG,
-      centered: BOOL,
-      maximize: BOOL,
-    },
-    defaultLr: 1e-2,
-    build: (o, lr) => rmsprop({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adadelta: {
-    fields: { lr: LR_FIELD, rho: UNIT, eps: NONNEG, weightDecay: NONNEG, maximize: BOOL },
-    defaultLr: 1.0,
-    build: (o, lr) => adadelta({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adam: {
-    fields: { lr: LR_FIELD, ...ADAMS, amsgrad: BOOL, debias: BOOL },
-    defaultLr: 1e-3,
-    build: (o, lr) => adam({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adamw: {
-    fields: { lr: LR_FIELD, ...ADAMS, amsgrad: BOOL },
-    defaultLr: 1e-3,
-    build: (o, lr) => adamw({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  adamax: {
-    fields: { lr: LR_FIELD, ...ADAMS },
-    defaultLr: 2e-3,
-    build: (o, lr) => adamax({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  nadam: {
-    fields: { lr: LR_FIELD, ...ADAMS, momentumDecay: NONNEG },
-    defaultLr: 2e-3,
-    build: (o, lr) => nadam({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  radam: {
-    fields: { lr: LR_FIELD, ...ADAMS },
-    defaultLr: 1e-3,
-    build: (o, lr) => radam({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  lion: {
-    fields: { lr: LR_FIELD, b1: BETA, b2: BETA, weightDecay: NONNEG, maximize: BOOL },
-    defaultLr: 1e-4,
-    build: (o, lr) => lion({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-  lamb: {
-    fields: { lr: LR_FIELD, ...ADAMS },
-    defaultLr: 1e-3,
-    build: (o, lr) => lamb({ ...opts(o, NOT_OPTIONS), lr }),
-  },
-};
-
-/** A clipping transformation: its fields and builder. */
-export interface ClipSpec {
-  fields: FieldSpecs;
-  build(o: JsonObject): Tx;
+/** A registered optimizer's config spec: its declared options plus lr (> 0 in configs). */
+function optimizerSpec(d: OptimizerDeclaration): OptimizerSpec {
+  return {
+    fields: { lr: d.defaultLr === undefined ? req(LR_FIELD) : LR_FIELD, ...d.options },
+    defaultLr: d.defaultLr,
+    build: (o, lr) => d.create({ ...opts(o, NOT_OPTIONS), lr }),
+  };
 }
 
-/** The clipping transformations of `clip`, by config name. */
-export const CLIPS: Readonly<Record<ClipName, ClipSpec>> = {
-  byValue: { fields: { clipValue: req(POS) }, build: (o) => byValue(o['clipValue'] as number) },
-  byNorm: { fields: { maxNorm: req(POS) }, build: (o) => byNorm(o['maxNorm'] as number) },
-  byGlobalNorm: {
-    fields: {
-      maxNorm: req(POS),
-      normType: {
-        type: 'numberOrEnum',
-        item: { type: 'number', min: 0, minExclusive: true },
-        values: ['inf'],
-      },
-      errorIfNonfinite: BOOL,
-    },
-    build: (o) => byGlobalNorm(o['maxNorm'] as number, opts(o, ['maxNorm'])),
-  },
-  byBlockRms: {
-    fields: { threshold: req(POS) },
-    build: (o) => byBlockRms(o['threshold'] as number),
-  },
-  agc: {
-    fields: { clipping: POS, eps: NONNEG },
-    build: (o) => agc((o['clipping'] as number | undefined) ?? 0.01, opts(o, ['clipping'])),
-  },
-  autoClip: {
-    fields: { percentile: { type: 'number', min: 0, max: 100 }, historySize: INT1 },
-    build: (o) => autoClip(opts(o)),
-  },
-  zClip: {
-    fields: {
-      alpha: BETA,
-      zThreshold: POS,
-      warmupSteps: INT1,
-      mode: { type: 'enum', values: ['zscore', 'percentile'] },
-      clipOption: { type: 'enum', values: ['adaptiveScaling', 'mean'] },
-      clipFactor: POS,
-      eps: NONNEG,
-      maxGradNorm: POS,
-      skipUpdateOnSpike: BOOL,
-    },
-    build: (o) => zClip(opts(o)),
-  },
-  spikeClip: {
-    fields: { threshold: POS, decay: BETA, startStep: INT1 },
-    build: (o) => spikeClip(opts(o)),
-  },
-};
+/** The named optimizers of `optim`, by config name: derived from optim/registry.ts. */
+export const OPTIMIZERS = Object.fromEntries(
+  OPTIMIZER_NAMES.map((n) => [n, optimizerSpec(OPTIMIZER_REGISTRY[n] as OptimizerDeclaration)]),
+) as Readonly<Record<OptimizerName, OptimizerSpec>>;
+
+/** The clipping transformations of `clip`, by config name (clip/registry.ts). */
+export const CLIPS: Readonly<Record<ClipName, ClipSpec>> = CLIP_REGISTRY;
 
 /** A building block of a chain: its fields, whether it takes the lr, and its builder. */
 export interface BlockSpec {
@@ -304,108 +147,8 @@ export const BLOCKS: Readonly<Record<BlockName, BlockSpec>> = {
   },
 };
 
-/** A schedule: its fields, the library option the base lr fills, the length option that defaults to the run's steps, and its builder. */
-export interface ScheduleSpec {
-  fields: FieldSpecs;
-  /** The library option set to the optimizer's lr (baseLr, peak or maxLr). */
-  base: string;
-  /** The option that defaults to the number of training steps, if any. */
-  length?: string;
-  build(o: JsonObject): Schedule;
-}
-
-/** The schedules of `schedule`, by config name (their base lr is the optimizer's lr). */
-export const SCHEDULES: Readonly<Record<ScheduleName, ScheduleSpec>> = {
-  constant: {
-    fields: { factor: UNIT, totalIters: INT0 },
-    base: 'baseLr',
-    build: (o) => constant(opts(o)),
-  },
-  step: {
-    fields: { stepSize: req(INT1), gamma: POS },
-    base: 'baseLr',
-    build: (o) => step(opts(o)),
-  },
-  multiStep: {
-    fields: {
-      milestones: {
-        type: 'numbers',
-        item: { type: 'number', integer: true, min: 0 },
-        required: true,
-      },
-      gamma: POS,
-    },
-    base: 'baseLr',
-    build: (o) => multiStep(opts(o)),
-  },
-  exponential: {
-    fields: { gamma: req(POS) },
-    base: 'baseLr',
-    build: (o) => exponential(opts(o)),
-  },
-  inverseTime: {
-    fields: { decayRate: req(NONNEG), decaySteps: POS, staircase: BOOL },
-    base: 'baseLr',
-    build: (o) => inverseTime(opts(o)),
-  },
-  inverseSqrt: { fields: {}, base: 'baseLr', build: (o) => inverseSqrt(opts(o)) },
-  polynomial: {
-    fields: { totalIters: INT1, power: NONNEG, endLr: NONNEG },
-    base: 'baseLr',
-    length: 'totalIters',
-    build: (o) => polynomial(opts(o)),
-  },
-  cosine: {
-    fields: { tMax: INT1, etaMin: NONNEG },
-    base: 'baseLr',
-    length: 'tMax',
-    build: (o) => cosine(opts(o)),
-  },
-  cosineWarmRestarts: {
-    fields: { t0: req(INT1), tMult: INT1, etaMin: NONNEG },
-    base: 'baseLr',
-    build: (o) => cosineWarmRestarts(opts(o)),
-  },
-  linear: {
-    fields: {
-      startFactor: { type: 'number', min: 0, max: 1, minExclusive: true },
-      endFactor: UNIT,
-      totalIters: INT1,
-    },
-    base: 'baseLr',
-    build: (o) => linear(opts(o)),
-  },
-  warmupCosine: {
-    fields: { init: NONNEG, warmup: req(INT0), total: INT1, end: NONNEG, exponent: POS },
-    base: 'peak',
-    length: 'total',
-    build: (o) => warmupCosine(opts(o)),
-  },
-  oneCycle: {
-    fields: {
-      totalSteps: { type: 'number', integer: true, min: 2 },
-      pctStart: { type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true },
-      anneal: { type: 'enum', values: ['cos', 'linear'] },
-      divFactor: POS,
-      finalDivFactor: POS,
-      threePhase: BOOL,
-    },
-    base: 'maxLr',
-    length: 'totalSteps',
-    build: (o) => oneCycle(opts(o)),
-  },
-  cyclic: {
-    fields: {
-      maxLr: req(NONNEG),
-      stepSizeUp: POS,
-      stepSizeDown: NONNEG,
-      mode: { type: 'enum', values: ['triangular', 'triangular2', 'expRange'] },
-      gamma: { type: 'number', min: 0, max: 1, minExclusive: true },
-    },
-    base: 'baseLr',
-    build: (o) => cyclic(opts(o)),
-  },
-};
+/** The schedules of `schedule`, by config name (schedule/registry.ts). */
+export const SCHEDULES: Readonly<Record<ScheduleName, ScheduleSpec>> = SCHEDULE_REGISTRY;
 
 /**
  * Builds a schedule section (validated) with its base value set to `baseLr` and its length, when

@@ -1,38 +1,11 @@
 import { ConfigError, fmt } from '../errors.js';
 
-/** A numeric field: its allowed interval (inclusive unless marked exclusive). */
-export interface NumberField {
-  type: 'number';
-  min?: number;
-  max?: number;
-  minExclusive?: boolean;
-  maxExclusive?: boolean;
-  integer?: boolean;
-}
+import type { FieldSpec, FieldSpecs, NumberField } from '../optim/field-spec.js';
 
-/**
- * The field types a config section is checked against. The same tables give the JSON Schema of
- * the config (train/config-schema.ts): `doc` becomes the field's description there.
- */
-export type FieldSpec = {
-  /** The field must be present. */
-  required?: boolean;
-  /** What the field means, one line (the JSON Schema's description; the range is added). */
-  doc?: string;
-} & (
-  | NumberField
-  | { type: 'boolean' }
-  | { type: 'string' }
-  | { type: 'enum'; values: readonly string[] }
-  | { type: 'numbers'; item: NumberField; minLength?: number }
-  /** A number or one of a few strings (e.g. a norm type 2 or 'inf', evalEvery 100 or 'epoch'). */
-  | { type: 'numberOrEnum'; item: NumberField; values: readonly string[] }
-  /** Checked by the section itself (nested objects, initializers). */
-  | { type: 'custom'; expected: string }
-);
-
-/** The fields of a config section by key. */
-export type FieldSpecs = Readonly<Record<string, FieldSpec>>;
+// The field format lives with the transformations' option declarations (optim/field-spec.ts), so
+// that an optimizer's options and its config fields are one declaration; re-exported here. The
+// same tables give the JSON Schema of the config (train/config-schema.ts).
+export type { FieldSpec, FieldSpecs, NumberField };
 
 /** A plain JSON object. */
 export type JsonObject = Record<string, unknown>;

@@ -10,18 +10,7 @@ import { DEFAULT_THRESHOLDS, resolveThresholds } from '../monitor/thresholds.js'
 import type { HealthThresholds } from '../monitor/thresholds.js';
 import { VERDICT_KINDS, type VerdictKind } from '../monitor/types.js';
 import type { ActivationName } from '../nn/activations.js';
-import type { AdadeltaOptions } from '../optim/adadelta.js';
-import type { AdagradOptions } from '../optim/adagrad.js';
-import type { AdamOptions } from '../optim/adam.js';
-import type { AdamaxOptions } from '../optim/adamax.js';
-import type { AdamwOptions } from '../optim/adamw.js';
 import type { EmaOptions } from '../optim/ema.js';
-import type { EmaMomentumOptions } from '../optim/ema-momentum.js';
-import type { LambOptions } from '../optim/lamb.js';
-import type { LionOptions } from '../optim/lion.js';
-import type { NadamOptions } from '../optim/nadam.js';
-import type { RadamOptions } from '../optim/radam.js';
-import type { RmspropOptions } from '../optim/rmsprop.js';
 import type { ScaleByAdadeltaOptions } from '../optim/scale-by-adadelta.js';
 import type { ScaleByAdamOptions } from '../optim/scale-by-adam.js';
 import type { ScaleByAdamaxOptions } from '../optim/scale-by-adamax.js';
@@ -32,8 +21,13 @@ import type { ScaleByRadamOptions } from '../optim/scale-by-radam.js';
 import type { ScaleByRmsOptions } from '../optim/scale-by-rms.js';
 import type { ScaleByRssOptions } from '../optim/scale-by-rss.js';
 import type { ScaleByTrustRatioOptions } from '../optim/scale-by-trust-ratio.js';
-import type { SgdOptions } from '../optim/sgd.js';
 import type { TraceOptions } from '../optim/trace.js';
+import type { ClipName as RegistryClipName } from '../clip/registry.js';
+import type { ScheduleName as RegistryScheduleName } from '../schedule/registry.js';
+import type {
+  NamedOptimizerSection,
+  OptimizerName as RegistryOptimizerName,
+} from '../optim/registry.js';
 import type { ConstantOptions } from '../schedule/constant.js';
 import type { CosineOptions } from '../schedule/cosine.js';
 import type { CosineWarmRestartsOptions } from '../schedule/cosine-warm-restarts.js';
@@ -241,39 +235,14 @@ export type LossConfig =
   | { name: 'mse' }
   | { name: 'huber'; delta?: number };
 
-/** Names of the optimizers a config can use (the named optimizers of optim/). */
-export type OptimizerName =
-  | 'sgd'
-  | 'emaMomentum'
-  | 'adagrad'
-  | 'rmsprop'
-  | 'adadelta'
-  | 'adam'
-  | 'adamw'
-  | 'adamax'
-  | 'nadam'
-  | 'radam'
-  | 'lion'
-  | 'lamb';
+/** Names of the optimizers a config can use (optim/registry.ts). */
+export type OptimizerName = RegistryOptimizerName;
 
-/** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0). */
-export type NamedOptimizerConfig =
-  | ({ name: 'sgd'; lr: number } & Omit<SgdOptions, 'lr'>)
-  | ({ name: 'emaMomentum'; lr: number } & Omit<EmaMomentumOptions, 'lr'>)
-  | ({ name: 'adagrad' } & Omit<AdagradOptions, 'lr'> & { lr?: number })
-  | ({ name: 'rmsprop' } & Omit<RmspropOptions, 'lr'> & { lr?: number })
-  | ({ name: 'adadelta' } & Omit<AdadeltaOptions, 'lr'> & { lr?: number })
-  | ({ name: 'adam' } & Omit<AdamOptions, 'lr'> & { lr?: number })
-  | ({ name: 'adamw' } & Omit<AdamwOptions, 'lr'> & { lr?: number })
-  | ({ name: 'adamax' } & Omit<AdamaxOptions, 'lr'> & { lr?: number })
-  | ({ name: 'nadam' } & Omit<NadamOptions, 'lr'> & { lr?: number })
-  | ({ name: 'radam' } & Omit<RadamOptions, 'lr'> & { lr?: number })
-  | ({ name: 'lion' } & Omit<LionOptions, 'lr'> & { lr?: number })
-  | ({ name: 'lamb' } & Omit<LambOptions, 'lr'> & { lr?: number });
+/** A named optimizer with its hyper-parameters (PyTorch's names; lr a number > 0); derived from optim/registry.ts. */
+export type NamedOptimizerConfig = NamedOptimizerSection;
 
-/** Names of the clipping transformations (clip/). */
-export type ClipName =
-  'byValue' | 'byNorm' | 'byGlobalNorm' | 'byBlockRms' | 'agc' | 'autoClip' | 'zClip' | 'spikeClip';
+/** Names of the clipping transformations (clip/registry.ts). */
+export type ClipName = RegistryClipName;
 
 /** A clipping transformation and its options (thresholds > 0). */
 export type ClipConfig =
@@ -332,21 +301,8 @@ export type OptimizerConfig =
   | (NamedOptimizerConfig & { skipNonFinite?: boolean })
   | { chain: TransformConfig[]; skipNonFinite?: boolean };
 
-/** Names of the learning-rate schedules a config can use (schedule/). */
-export type ScheduleName =
-  | 'constant'
-  | 'step'
-  | 'multiStep'
-  | 'exponential'
-  | 'inverseTime'
-  | 'inverseSqrt'
-  | 'polynomial'
-  | 'cosine'
-  | 'cosineWarmRestarts'
-  | 'linear'
-  | 'warmupCosine'
-  | 'oneCycle'
-  | 'cyclic';
+/** Names of the learning-rate schedules a config can use (schedule/registry.ts). */
+export type ScheduleName = RegistryScheduleName;
 
 /**
  * The learning-rate schedule. Its base value (baseLr, warmupCosine's peak, oneCycle's maxLr) is

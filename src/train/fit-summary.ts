@@ -31,8 +31,13 @@ export interface FitSummary {
   stepsPerSecond: number;
   /** True when a callback stopped training before the requested epochs/steps. */
   stoppedEarly: boolean;
-  /** Why training stopped early (null otherwise). */
+  /** Why training stopped early, or "interrupted at step N" (null otherwise). */
   stopReason: string | null;
+  /**
+   * True when `signal` aborted the run (Ctrl-C): training stopped between two steps, the
+   * checkpoint and summary were written, and `resumeFrom` the checkpoint continues it exactly.
+   */
+  interrupted: boolean;
   /** Steps whose loss or gradients were NaN/Inf (in total, across resumes). */
   nonFiniteSteps: number;
   /** The step the run was resumed from, or null for a fresh run. */

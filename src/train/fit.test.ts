@@ -194,6 +194,9 @@ describe('fit', () => {
       get stopped() {
         return stop !== null;
       },
+      get stopReason() {
+        return stop;
+      },
     };
     const es = earlyStopping({
       monitor: 'val.accuracy',
@@ -454,6 +457,74 @@ describe('fit', () => {
     expect(bar).toContain('\r');
     expect(bar).toMatch(/step 12\/12 \[=+\] epoch 2 {2}loss/);
     expect(await run({ silent: true })).toBe('');
+  });
+
+  it('stops between two steps when its signal aborts: checkpoint and summary written, onTrainEnd not called, and resuming gives the uninterrupted bits and records', async () => {
+    const opts = {
+      steps: 30,
+      batchSize: 16,
+      seed: 2,
+      logEvery: 4,
+      evalData: val,
+      evalEvery: 10,
+      metrics: ['accuracy' as const],
+      silent: true,
+    };
+    const straight = net(10, 0.3);
+    const full = new MemoryRunLog();
+    await fit(straight, new Optimizer(straight, adam({ lr: 1e-2 })), data, {
+      ...opts,
+      runDir: full,
+    });
+
+    const first = net(10, 0.3);
+    const log = new MemoryRunLog();
+    const ctl = new AbortController();
+    let ended = false;
+    const s = await fit(first, new Optimizer(first, adam({ lr: 1e-2 })), data, {
+      ...opts,
+      runDir: log,
+      signal: ctl.signal,
+      callbacks: [
+        {
+          onStep: (i) => void (i.step === 13 && ctl.abort()),
+          onTrainEnd: () => void (ended = true),
+        },
+      ],
+    });
+    expect(s).toMatchObject({
+      steps: 13,
+      interrupted: true,
+      stoppedEarly: false,
+      stopReason: 'interrupted at step 13',
+    });
+    expect(ended).toBe(false);
+    expect(log.summary).toMatchObject({ steps: 13, interrupted: true });
+    // No end-of-run evaluation or record at the interruption: the records are the full run's.
+    expect(log.records.map((r) => r.step)).toEqual([4, 8, 10, 12]);
+    if (log.checkpoint === null) throw new Error('no checkpoint written');
+    const ckpt = parseCheckpoint(log.checkpoint);
+    expect(ckpt.step).toBe(13);
+
+    const resumed = net(99, 0.3);
+    await fit(resumed, new Optimizer(resumed, adam({ lr: 1e-2 })), data, {
+      ...opts,
+      runDir: log,
+      resumeFrom: ckpt,
+    });
+    expect(bits(resumed)).toBe(bits(straight));
+    const noTime = (r: { time: number }): unknown => ({ ...r, time: 0 });
+    expect(log.records.map(noTime)).toEqual(full.records.map(noTime));
+    const m = net();
+    await expect(
+      fit(m, new Optimizer(m, sgd({ lr: 1 })), data, {
+        steps: 1,
+        batchSize: 4,
+        checkpointEverySeconds: -1,
+      }),
+    ).rejects.toThrow(
+      'fit: checkpointEverySeconds must be a non-negative number of seconds, got -1',
+    );
   });
 });
 

@@ -6,13 +6,10 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { JsonValue } from '../optim/serialize.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Callback, TrainingControl } from './callback.js';
+import { loopControl, trainLoop } from './loop.js';
 import { CheckpointError } from './checkpoint-error.js';
-import {
-  captureCheckpoint,
-  prepareRestore,
-  serializeCheckpoint,
-  type Checkpoint,
-} from './checkpoint.js';
+import { encodeCheckpoint } from './checkpoint-binary.js';
+import { captureCheckpoint, prepareRestore, type Checkpoint } from './checkpoint.js';
 import { defaultLoss, evalLoaderFor, evaluateWith, type LossFn } from './evaluate.js';
 import type { EvalRecord, FitSummary } from './fit-summary.js';
 import { resolveMetrics, type Metric, type MetricName } from './metrics.js';
@@ -59,10 +56,36 @@ export interface FitOptions {
   logEvery?: number;
   /** Save a checkpoint to the run directory every N steps (default 0: only at the end). */
   checkpointEvery?: number;
+  /**
+   * Also save a checkpoint when this many seconds have passed since the last one (default 0:
+   * off; `gradscope train` uses 60). The steps it lands on depend on the clock, the training
+   * does not: resuming from any of them gives the same bits.
+   */
+  checkpointEverySeconds?: number;
+  /**
+   * Stops the run between two steps when aborted (Ctrl-C): the checkpoint and the summary are
+   * written (callbacks' onTrainEnd is not called: the run is paused, not ended), the summary says
+   * `interrupted`, and `resumeFrom` the checkpoint continues it bit-identically. fit yields to
+   * the event loop about every 50 ms while a signal is given, so that signal handlers run.
+   */
+  signal?: AbortSignal;
+  /**
+   * The gradient-health monitor of the optimizer's chain (or anything with `watch(loss)`): it is
+   * given each loss tensor, so that a non-finite step names the op that made the NaN.
+   */
+  monitor?: {
+    /** Called with each step's loss tensor after backward (traces a non-finite loss to its op). */
+    watch(loss: Tensor): void;
+  } | null;
   /** Save a checkpoint at the end of training when there is a run directory (default true). */
   saveCheckpoint?: boolean;
   /** Continue from a checkpoint (a file path — Node only — or a parsed {@link Checkpoint}). */
   resumeFrom?: string | Checkpoint;
+  /**
+   * Accept NaN or ±Infinity in the weights and optimizer state of `resumeFrom` (default false:
+   * such a checkpoint is refused, naming the first non-finite entry).
+   */
+  allowNonFinite?: boolean;
   /** Terminal progress: 'auto' (bar on a TTY, lines otherwise; default), 'bar', 'lines', 'silent'. */
   log?: ProgressMode;
   /** Shorthand for log: 'silent'. */
@@ -164,6 +187,12 @@ export async function fit(
   const evalEvery = options.evalEvery ?? 'epoch';
   if (evalEvery !== 'epoch') positiveInt('evalEvery', evalEvery);
   const checkpointEvery = positiveInt('checkpointEvery', options.checkpointEvery ?? 0, true);
+  const ckptSeconds = options.checkpointEverySeconds ?? 0;
+  if (typeof ckptSeconds !== 'number' || !(ckptSeconds >= 0) || ckptSeconds === Infinity)
+    throw new ConfigError(
+      `fit: checkpointEverySeconds must be a non-negative number of seconds, got ${fmt(ckptSeconds)}`,
+    );
+  const signal = options.signal;
 
   // Loaders (building one from a Dataset validates every sample: NaN/Inf or bad labels throw a
   // DataError naming the sample).
@@ -227,6 +256,7 @@ export async function fit(
       ckpt,
       { model, optimizer, loader, ...(evalLoader ? { evalLoader } : {}) },
       source,
+      { allowNonFinite: options.allowNonFinite === true },
     );
     savedFit = checkFitState(ckpt.fit, metrics.length, source);
   }
@@ -254,8 +284,10 @@ export async function fit(
         `fit: runDir must be a directory path or a RunLog, got ${fmt(options.runDir)}`,
       );
     }
-  } else if (checkpointEvery > 0) {
-    throw new ConfigError('fit: checkpointEvery needs a runDir to write the checkpoints to');
+  } else if (checkpointEvery > 0 || ckptSeconds > 0) {
+    throw new ConfigError(
+      `fit: ${checkpointEvery > 0 ? 'checkpointEvery' : 'checkpointEverySeconds'} needs a runDir to write the checkpoints to`,
+    );
   }
 
   // 3. Apply the checkpoint.
@@ -291,15 +323,16 @@ export async function fit(
   const startStep = step;
   const resumedFromStep = ckpt !== null ? ckpt.step : null;
 
-  let stopReason: string | null = null;
+  const loopCtl = loopControl();
   const control: TrainingControl = {
     model,
     optimizer,
-    stop(reason: string) {
-      if (stopReason === null) stopReason = String(reason);
-    },
+    stop: (reason: string) => loopCtl.stop(reason),
     get stopped() {
-      return stopReason !== null;
+      return loopCtl.stopped;
+    },
+    get stopReason() {
+      return loopCtl.stopReason;
     },
   };
   const call = async (fn: () => void | Promise<void>): Promise<void> => {
@@ -341,6 +374,7 @@ export async function fit(
         evalEvery,
         logEvery,
         checkpointEvery,
+        checkpointEverySeconds: ckptSeconds,
         metrics: metrics.map((m) => m.name),
         lossFn: options.lossFn ? options.lossFn.name || 'custom' : 'crossEntropy',
         callbacks: callbacks.length,
@@ -391,7 +425,7 @@ export async function fit(
       step,
       fit: fitStateJson(),
     });
-    runLog.writeCheckpoint(serializeCheckpoint(c));
+    runLog.writeCheckpoint(encodeCheckpoint(c));
   };
 
   progress.start(totalSteps, step, logEvery);
@@ -400,36 +434,64 @@ export async function fit(
 
   let finalLoss = NaN;
   let epochT0 = performance.now();
-  while (stopReason === null && step < maxSteps && epochsDone() < maxEpochs) {
-    const epochIndex = epochsDone();
-    const batchIndex = Math.ceil(loader.index / loader.batchSize);
-    const batch = loader.nextBatch();
-    const lr = optimizer.lr;
-    optimizer.zeroGrad();
-    const out = model.forward(batch.x);
-    let lossT: Tensor;
-    try {
-      lossT = lossFn(out, batch.y);
-    } catch (e) {
-      if (e instanceof DataError) throw explainTargetError(e, batch, step + 1);
-      throw e;
+  let epochIndex = 0;
+  let batchIndex = 0;
+  const fwd: { out: Tensor | null } = { out: null };
+  // The one training step (src/train/loop.ts); fit adds epochs, evaluation, logging, checkpoints.
+  const loop = trainLoop<Batch>({
+    optimizer,
+    monitor: options.monitor ?? null,
+    control: loopCtl,
+    startStep: step,
+    steps: maxSteps,
+    next: () => {
+      epochIndex = epochsDone();
+      batchIndex = Math.ceil(loader.index / loader.batchSize);
+      return loader.nextBatch();
+    },
+    loss: (batch, s) => {
+      const out = model.forward(batch.x);
+      fwd.out = out;
+      let lossT: Tensor;
+      try {
+        lossT = lossFn(out, batch.y);
+      } catch (e) {
+        if (e instanceof DataError) throw explainTargetError(e, batch, s);
+        throw e;
+      }
+      if (lossT.size !== 1) {
+        throw new ConfigError(
+          `fit: lossFn must return a scalar (one-element) tensor, got shape ${fmt(lossT.shape)}`,
+        );
+      }
+      return lossT;
+    },
+  });
+  let interrupted = false;
+  let lastYield = performance.now();
+  let lastCheckpointAt = performance.now();
+  while (loopCtl.stopReason === null && step < maxSteps && epochsDone() < maxEpochs) {
+    if (signal !== undefined) {
+      if (performance.now() - lastYield >= 50) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+      if (signal.aborted) {
+        interrupted = true;
+        break;
+      }
     }
-    if (lossT.size !== 1) {
-      throw new ConfigError(
-        `fit: lossFn must return a scalar (one-element) tensor, got shape ${fmt(lossT.shape)}`,
-      );
-    }
-    const loss = lossT.item();
-    lossT.backward();
-    const events = optimizer.step({ loss });
-    step++;
+    const next = loop.next();
+    if (next.done === true) break;
+    const { batch, loss, lr, events, nonFinite } = next.value;
+    step = next.value.step;
     finalLoss = loss;
-    const nonFinite = !Number.isFinite(loss) || events.nonFinite === true;
     if (nonFinite) st.nonFiniteSteps++;
     st.lossSum += loss * batch.size;
     st.samples += batch.size;
     for (let k = 0; k < metrics.length; k++) {
-      st.metricSums[k] = (st.metricSums[k] as number) + (metrics[k] as Metric).sum(out, batch.y);
+      st.metricSums[k] =
+        (st.metricSums[k] as number) + (metrics[k] as Metric).sum(fwd.out as Tensor, batch.y);
     }
     const stepInfo = {
       step,
@@ -463,7 +525,7 @@ export async function fit(
     } else if (evalLoader !== null && evalEvery !== 'epoch' && step % evalEvery === 0) {
       Object.assign(logged, await runEval());
     }
-    const last = stopReason !== null || step >= maxSteps || epochsDone() >= maxEpochs;
+    const last = loopCtl.stopped || step >= maxSteps || epochsDone() >= maxEpochs;
     if (last && evalLoader !== null && st.lastEvalStep !== step)
       Object.assign(logged, await runEval());
     if (runLog !== null && (step % logEvery === 0 || Object.keys(logged).length > 0 || last)) {
@@ -471,9 +533,18 @@ export async function fit(
     }
     // The last step's checkpoint is written after the callbacks' onTrainEnd, below.
     const endWrites = last && options.saveCheckpoint !== false;
-    if (checkpointEvery > 0 && step % checkpointEvery === 0 && !endWrites) writeCheckpoint();
+    if (endWrites) continue;
+    const now = performance.now();
+    if (
+      (checkpointEvery > 0 && step % checkpointEvery === 0) ||
+      (ckptSeconds > 0 && now - lastCheckpointAt >= ckptSeconds * 1000)
+    ) {
+      writeCheckpoint();
+      lastCheckpointAt = performance.now();
+    }
   }
   progress.end();
+  const stopReason = interrupted ? `interrupted at step ${step}` : loopCtl.stopReason;
 
   const elapsed = performance.now() - t0;
   const stepsThisRun = step - startStep;
@@ -487,12 +558,22 @@ export async function fit(
     evalHistory,
     timeMs: elapsed,
     stepsPerSecond: elapsed > 0 ? (stepsThisRun * 1000) / elapsed : 0,
-    stoppedEarly: stopReason !== null,
+    stoppedEarly: stopReason !== null && !interrupted,
     stopReason,
+    interrupted,
     nonFiniteSteps: st.nonFiniteSteps,
     resumedFromStep,
   };
   if (stopReason !== null) progress.message(`stopped: ${stopReason}`);
+  if (interrupted) {
+    // Paused, not ended: the checkpoint holds the state after step `step`, untouched by
+    // end-of-training callbacks (e.g. early stopping's best-weights restore).
+    if (runLog !== null) {
+      writeCheckpoint();
+      runLog.writeSummary(toJsonSafe(summary));
+    }
+    return summary;
+  }
   for (const c of callbacks) if (c.onTrainEnd) await call(() => c.onTrainEnd?.(summary, control));
   if (runLog !== null) {
     if (options.saveCheckpoint !== false) writeCheckpoint();

@@ -12,7 +12,25 @@ export {
 export { accuracy, resolveMetrics, type Metric, type MetricName, type Targets } from './metrics.js';
 export type { Callback, TrainingControl, StepInfo, EpochInfo, EvalInfo } from './callback.js';
 export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
-export { terminateOnNonFinite } from './terminate-on-non-finite.js';
+export {
+  terminateOnNonFinite,
+  type TerminateOnNonFiniteOptions,
+} from './terminate-on-non-finite.js';
+export {
+  trainLoop,
+  trainStep,
+  computeGradients,
+  applyStep,
+  runLoop,
+  loopControl,
+  cycle,
+  type TrainLoopOptions,
+  type LoopStep,
+  type PendingStep,
+  type LoopCallback,
+  type LoopControl,
+  type LoopEnd,
+} from './loop.js';
 export { ProgressReporter, type ProgressMode, type ProgressOptions } from './progress.js';
 export { MemoryRunLog, toJsonSafe, type RunLog, type MetricsRecord } from './run-log.js';
 export {
@@ -27,6 +45,13 @@ export {
   type RestoreOptions,
 } from './checkpoint.js';
 export { CheckpointError } from './checkpoint-error.js';
+export {
+  encodeCheckpoint,
+  isBinaryCheckpoint,
+  sha256Chunks,
+  BINARY_CHECKPOINT_FORMAT,
+  BINARY_CHECKPOINT_VERSION,
+} from './checkpoint-binary.js';
 export { findRngs } from './rngs.js';
 export { sha256 } from './sha256.js';
 // Training runs from a JSON config (what `gradscope train --config` reads): the schema, its
@@ -77,3 +102,4 @@ export {
 } from './config-build.js';
 export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
+export { DEFAULT_BUDGET, type Budget } from './budget.js';

@@ -2,3 +2,4 @@
 export { RunDir, RUN_FILES, type RunDirOptions } from './run-dir-node.js';
 export { saveCheckpoint, readCheckpoint, loadCheckpoint } from './checkpoint-node.js';
 export { writeFileAtomic } from './atomic-write-node.js';
+export { saveSafetensorsFile, loadSafetensorsFile } from './safetensors-node.js';

@@ -99,8 +99,8 @@ export class RunDir implements RunLog {
     writeFileAtomic(this.file('summary.json'), `${encodeJson(summary, 2)}\n`);
   }
 
-  writeCheckpoint(text: string): void {
-    writeFileAtomic(this.checkpointPath, text);
+  writeCheckpoint(data: string | Uint8Array): void {
+    writeFileAtomic(this.checkpointPath, data);
   }
 
   truncateAfter(step: number): void {

@@ -31,8 +31,8 @@ export interface RunLog {
   appendMetrics(record: MetricsRecord): void;
   /** Records the summary (summary.json). */
   writeSummary(summary: JsonValue): void;
-  /** Stores the latest serialized checkpoint (checkpoint.json), if the log keeps checkpoints. */
-  writeCheckpoint?(text: string): void;
+  /** Stores the latest serialized checkpoint (checkpoint.json: binary bytes, or version-1 JSON text), if the log keeps checkpoints. */
+  writeCheckpoint?(data: string | Uint8Array): void;
   /** Before a resume from `step`: forgets records of later steps (a crash after the checkpoint left them). */
   truncateAfter?(step: number): void;
 }
@@ -98,8 +98,8 @@ export class MemoryRunLog implements RunLog {
   records: MetricsRecord[] = [];
   /** The summary, once written. */
   summary: JsonValue | null = null;
-  /** The latest checkpoint text. */
-  checkpoint: string | null = null;
+  /** The latest serialized checkpoint (bytes of the binary format, or JSON text). */
+  checkpoint: string | Uint8Array | null = null;
 
   writeConfig(config: JsonValue): void {
     this.config = config;
@@ -113,8 +113,8 @@ export class MemoryRunLog implements RunLog {
     this.summary = summary;
   }
 
-  writeCheckpoint(text: string): void {
-    this.checkpoint = text;
+  writeCheckpoint(data: string | Uint8Array): void {
+    this.checkpoint = data;
   }
 
   truncateAfter(step: number): void {

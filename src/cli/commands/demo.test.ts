@@ -120,6 +120,34 @@ describe('gradscope demo', () => {
     expect(results[1]?.verdicts.some((v) => v.kind === 'nonFinite')).toBe(true);
   }, 180_000);
 
+  it('Ctrl-C during the second experiment: it is abandoned, the first is written with a report marked interrupted, exit 130', async () => {
+    const dir = join(root, 'demo-interrupted');
+    const ctl = new AbortController();
+    let err = '';
+    const code = await demoCommand(parsed(['--quick', '--out', dir]), () => undefined, {
+      stderr: {
+        write: (s: string) => {
+          err += s;
+          // The second flagship starts: press Ctrl-C.
+          if (s.includes('[E13 exploding]') && !ctl.signal.aborted) ctl.abort('SIGINT');
+        },
+        isTTY: false,
+      },
+      now: () => new Date(2026, 10, 27, 7, 40, 0),
+      signal: ctl.signal,
+    });
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/\[E13 exploding\] interrupted during exploding step \d+: abandoned/);
+    expect(err).toContain(
+      'gradscope demo: interrupted during exploding; the 1 finished experiment is in',
+    );
+    expect(existsSync(join(dir, 'vanishing.json'))).toBe(true);
+    expect(existsSync(join(dir, 'exploding.json'))).toBe(false);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain(
+      'interrupted during exploding: 1 of 4 experiments done',
+    );
+  }, 120_000);
+
   it('live view on a terminal: the monitor frame is redrawn in place and cleared before each outcome line', () => {
     let w = '';
     const live = new LiveView({ write: (s: string) => (w += s), isTTY: true, rows: 50 });

@@ -26,6 +26,13 @@ import { writeFileAtomic, writeReportFile } from '../../report/write-node.js';
 import { probeOutputDir } from '../../fs-guard-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { errorText, localStamp } from '../format.js';
+import {
+  catchInterrupts,
+  InterruptedError,
+  interruptExitCode,
+  throwIfInterrupted,
+  type Interrupts,
+} from '../interrupt.js';
 
 /** `gradscope demo` spec. */
 export const demoSpec: CommandSpec = {
@@ -71,6 +78,8 @@ export interface DemoDeps {
   now?: () => Date;
   /** Parent of the default run directory (default 'runs'). */
   runsRoot?: string;
+  /** Abandons the running experiment when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
+  signal?: AbortSignal;
 }
 
 /** One row of the demo's summary. */
@@ -357,35 +366,68 @@ export async function demoCommand(
       (h) => runExploding({ size, ...h }),
     ],
   ];
+  // Ctrl-C abandons the running experiment at its next monitor refresh or progress report; the
+  // experiments already done are written, with a report marked interrupted.
+  const ints =
+    deps.signal === undefined
+      ? catchInterrupts('the demo', { write: (s) => void stderr.write(s) })
+      : null;
+  const signal = deps.signal ?? (ints as Interrupts).signal;
+  let interruptedIn: string | null = null;
   for (const [exp, what, go] of flagships) {
+    if (signal.aborted) break;
     const tag = `[${exp.id} ${exp.name}]`;
     live.line(`${tag} ${what}`);
     try {
-      const o = await go(live.hooks(tag));
+      const hooks = live.hooks(tag);
+      const o = await go({
+        ...hooks,
+        onMonitor: (health, run, step, steps) => {
+          throwIfInterrupted(signal, `${exp.name} step ${step}`);
+          hooks.onMonitor?.(health, run, step, steps);
+        },
+      });
       results.push(o.result);
       summaries.set(exp.name, o.summary);
       live.line(
         `${tag} ${o.result.pass ? 'PASS' : 'FAIL'} in ${(o.result.timeMs / 1000).toFixed(1)} s`,
       );
     } catch (e) {
+      if (e instanceof InterruptedError) {
+        interruptedIn = exp.name;
+        live.line(`${tag} ${e.message}: abandoned`);
+        break;
+      }
       failures.push(exp.name);
       live.line(`${tag} stopped with an error: ${errorText(e)}`);
     }
   }
   for (const exp of [amsgrad, roots]) {
+    if (signal.aborted) break;
     const tag = `[${exp.id} ${exp.name}]`;
     try {
       const r = await exp.run({
         quick,
         seeds: quick ? [...exp.defaultSeeds.quick] : [...exp.defaultSeeds.full],
+        progress: (f, label) => throwIfInterrupted(signal, `${label} (${Math.round(100 * f)}%)`),
       });
       results.push(r);
       live.line(`${tag} ${r.pass ? 'PASS' : 'FAIL'} in ${(r.timeMs / 1000).toFixed(1)} s`);
     } catch (e) {
+      if (e instanceof InterruptedError) {
+        interruptedIn = exp.name;
+        live.line(`${tag} ${e.message}: abandoned`);
+        break;
+      }
       failures.push(exp.name);
       live.line(`${tag} stopped with an error: ${errorText(e)}`);
     }
   }
+  if (signal.aborted && interruptedIn === null) interruptedIn = 'between experiments';
+  const done = <T>(code: T): T | number => {
+    ints?.dispose();
+    return interruptedIn !== null ? interruptExitCode(signal) : code;
+  };
 
   const now = (deps.now ?? (() => new Date()))();
   let runDir: string;
@@ -401,7 +443,7 @@ export async function demoCommand(
       writeFileAtomic(join(runDir, `${r.experiment}.json`), resultToJson(r) + '\n');
   } catch (e) {
     live.line(`gradscope demo: could not write the run directory: ${errorText(e)}`);
-    return EXIT.error;
+    return done(EXIT.error);
   }
   const report = join(runDir, REPORT_FILE);
   try {
@@ -409,7 +451,11 @@ export async function demoCommand(
       [vanishingExperiment, explodingExperiment, amsgrad, roots].map((e) => [e.name, e.story]),
     );
     const html = await renderExperimentReport(results, {
-      title: 'gradscope demo: vanishing and exploding gradients, diagnosed and fixed',
+      title:
+        'gradscope demo: vanishing and exploding gradients, diagnosed and fixed' +
+        (interruptedIn !== null
+          ? ` (interrupted during ${interruptedIn}: ${results.length} of 4 experiments done)`
+          : ''),
       stories,
       generatedAt: localStamp(now),
       source: `gradscope demo${quick ? ' --quick' : ''} → ${runDir}`,
@@ -419,7 +465,7 @@ export async function demoCommand(
     live.line(
       `gradscope demo: ${RESULT_FILE} is written in ${runDir}, but the report could not be: ${errorText(e)}`,
     );
-    return EXIT.error;
+    return done(EXIT.error);
   }
 
   const rows: DemoRow[] = results.map((r) => {
@@ -454,6 +500,10 @@ export async function demoCommand(
   };
   if (json) out(encodeJson(summary, 2));
   else for (const l of formatDemoSummary(summary)) out(l);
-  if (failures.length > 0) return EXIT.error;
-  return pass ? EXIT.ok : EXIT.failed;
+  if (interruptedIn !== null)
+    live.line(
+      `gradscope demo: interrupted during ${interruptedIn}; the ${results.length} finished experiment${results.length === 1 ? ' is' : 's are'} in ${runDir} (run the demo again for the rest)`,
+    );
+  if (failures.length > 0) return done(EXIT.error);
+  return done(pass ? EXIT.ok : EXIT.failed);
 }

@@ -33,12 +33,12 @@ describe('gradscope report on a train run directory', () => {
     expect(html).toContain('spiral-sgd-momentum');
     expect(html).toContain('COMPLETED');
 
-    // Interrupted: no summary.json, a half-written last line. Still a report, marked stopped.
+    // Interrupted: no summary.json, a half-written last line. Still a report, marked interrupted.
     rmSync(join(dir, 'summary.json'));
     appendFileSync(join(dir, 'metrics.jsonl'), '{"step":31,"lo');
     const out = join(tmp, 'again.html');
     expect((await run('report', dir, '--out', out)).code).toBe(0);
     expect(existsSync(out)).toBe(true);
-    expect(readFileSync(out, 'utf8')).toContain('STOPPED');
+    expect(readFileSync(out, 'utf8')).toContain('INTERRUPTED');
   });
 });

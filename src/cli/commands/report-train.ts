@@ -29,7 +29,7 @@ function readJson(file: string): Record<string, unknown> | null {
 /**
  * The HTML report of a train run directory, rebuilt from its files: train-config.json (name,
  * description, config), summary.json (absent when the run was interrupted: then the steps come
- * from the logs and the status is "stopped") and the logs, read by the one run-log parser.
+ * from the logs and the status is "interrupted") and the logs, read by the one run-log parser.
  *
  * @example writeReportFile('runs/x/report.html', await renderTrainRunReport('runs/x', stamp));
  */
@@ -56,6 +56,7 @@ export async function renderTrainRunReport(dir: string, generatedAt: string): Pr
         stopReason: 'no summary.json: the run was interrupted or is still running',
         nonFiniteSteps: 0,
         resumedFromStep: null,
+        interrupted: true,
       };
   return renderReport(
     trainReportDocument({

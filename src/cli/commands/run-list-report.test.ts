@@ -91,7 +91,7 @@ async function invoke(
   spec: CommandSpec,
   handler: Handler,
   argv: string[],
-  opts: { tty?: boolean } = {},
+  opts: { tty?: boolean; signal?: AbortSignal } = {},
 ): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   let err = '';
@@ -100,6 +100,7 @@ async function invoke(
     stderr: { write: (s: string) => (err += s), isTTY: opts.tty ?? false },
     now: () => new Date(2026, 10, 27, 7, 40, 12),
     runsRoot: join(root, 'runs'),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   };
   try {
     const parsed = parseCommand(spec, argv);
@@ -161,7 +162,9 @@ describe('gradscope run', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.ctx.quick).toBe(false);
     expect(calls[0]?.ctx.seeds).toEqual([1, 2]);
-    expect(calls[0]?.ctx.progress).toBeUndefined();
+    // Progress is always reported to the command (it is where Ctrl-C abandons the run), but
+    // printed on a terminal only: stderr stays empty here.
+    expect(typeof calls[0]?.ctx.progress).toBe('function');
     expect(r.out).toMatch(/^criterion\s+expected\s+measured\s+result$/m);
     expect(r.out).toMatch(/^accuracy above 0\.9\s+> 0\.9\s+0\.95\s+pass$/m);
     expect(r.out).toContain('PASS: fake-pass, 2/2 criteria passed in 0.01 s');
@@ -231,6 +234,20 @@ describe('gradscope run', () => {
     });
     expect(r.err).toContain('half way');
     expect(r.err).toContain(' 50% ');
+  });
+
+  it('interrupted (SIGINT): abandoned at the next progress report, nothing written, exit 130', async () => {
+    const out = join(root, 'interrupted');
+    const ctl = new AbortController();
+    ctl.abort('SIGINT');
+    const r = await invoke(runSpec, runCommand, ['fake-pass', '--out', out], {
+      signal: ctl.signal,
+    });
+    expect(r.code).toBe(130);
+    expect(r.err).toContain(
+      "gradscope run: interrupted during half way (50%): experiment 'fake-pass' abandoned, nothing written",
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it('unknown experiment: exit 2 with the valid names', async () => {

@@ -15,6 +15,13 @@ import { checkCount } from '../../train/budget.js';
 import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { errorText, localStamp } from '../format.js';
+import {
+  catchInterrupts,
+  InterruptedError,
+  interruptExitCode,
+  throwIfInterrupted,
+  type Interrupts,
+} from '../interrupt.js';
 
 /** `gradscope run` spec. */
 export const runSpec: CommandSpec = {
@@ -73,6 +80,8 @@ export interface CommandDeps {
   now?: () => Date;
   /** Parent of default run directories (default 'runs'). */
   runsRoot?: string;
+  /** Abandons the experiment when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -214,22 +223,42 @@ export async function runCommand(
 
   let result: ExperimentResult;
   const t0 = Date.now();
+  // Ctrl-C: the experiment is abandoned at its next progress report (between runs); an
+  // experiment's result exists only once all its runs are done, so nothing is written.
+  const ints =
+    deps.signal === undefined
+      ? catchInterrupts(`experiment '${exp.name}'`, { write: (s) => void stderr.write(s) })
+      : null;
+  const signal = deps.signal ?? (ints as Interrupts).signal;
   try {
     result = await exp.run({
       quick,
       seeds,
-      ...(bar ? { progress: (f: number, label: string) => bar.update(f, label) } : {}),
+      progress: (f: number, label: string) => {
+        throwIfInterrupted(signal, `${label} (${Math.round(100 * f)}%)`);
+        bar?.update(f, label);
+      },
     });
   } catch (e) {
     bar?.clear();
+    ints?.dispose();
+    if (e instanceof InterruptedError) {
+      err(
+        `gradscope run: ${e.message}: experiment '${exp.name}' abandoned, nothing written (experiments are not resumable; run it again to get its result)`,
+      );
+      return interruptExitCode(signal);
+    }
     err(`gradscope run: experiment '${exp.name}' stopped with an error: ${errorText(e)}`);
     return EXIT.error;
   }
   bar?.clear();
+  // A signal from here on lets the (short) writing finish: the first one exits 130/143 after it.
+  const interrupted = (): number | null => (signal.aborted ? interruptExitCode(signal) : null);
   if (result === null || typeof result !== 'object' || !Array.isArray(result.criteria)) {
     err(
       `gradscope run: experiment '${exp.name}' returned an invalid result (expected an ExperimentResult with a criteria array)`,
     );
+    ints?.dispose();
     return EXIT.error;
   }
   if (!Number.isFinite(result.timeMs)) result = { ...result, timeMs: Date.now() - t0 };
@@ -250,6 +279,7 @@ export async function runCommand(
   } catch (e) {
     if (json) out(resultToJson(result));
     err(`gradscope run: could not write the run directory: ${errorText(e)}`);
+    ints?.dispose();
     return EXIT.error;
   }
   try {
@@ -264,6 +294,7 @@ export async function runCommand(
     err(
       `gradscope run: result.json is written in ${runDir}, but the report could not be: ${errorText(e)}`,
     );
+    ints?.dispose();
     return EXIT.error;
   }
   if (json) {
@@ -272,5 +303,6 @@ export async function runCommand(
   } else {
     for (const l of formatRunSummary(result, runDir)) out(l);
   }
-  return result.pass ? EXIT.ok : EXIT.failed;
+  ints?.dispose();
+  return interrupted() ?? (result.pass ? EXIT.ok : EXIT.failed);
 }

@@ -39,6 +39,8 @@ export async function runSweepPoint(job: PointJob, sweepDir: string): Promise<Sw
       {
         progress: { write: () => true },
         stderr: { write: (s: string) => void (errors += s) },
+        // The worker handles SIGINT/SIGTERM itself (it finishes its points): train must not.
+        signal: new AbortController().signal,
       },
     );
     if (printed === '') return fail(`train exited with code ${code}: ${errors.trim()}`);
@@ -53,7 +55,7 @@ export async function runSweepPoint(job: PointJob, sweepDir: string): Promise<Sw
     values: job.values,
     worker,
     runDir: r.runDir,
-    status: r.status,
+    status: r.status === 'interrupted' ? 'error' : r.status,
     steps: r.steps,
     finalLoss: r.finalLoss,
     metrics: r.metrics,

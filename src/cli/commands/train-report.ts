@@ -10,7 +10,9 @@ export interface TrainReportInput {
   name: string;
   /** One line: model, data, optimizer. */
   description: string;
-  status: 'completed' | 'stopped' | 'diverged';
+  status: 'completed' | 'stopped' | 'diverged' | 'interrupted';
+  /** For an interrupted run: the command that continues it. */
+  resumeWith?: string;
   summary: FitSummary;
   /** The validated config (shown as JSON). */
   config: unknown;
@@ -34,9 +36,17 @@ function seconds(ms: number): string {
  */
 export function trainReportDocument(r: TrainReportInput): ReportDocument {
   const s = r.summary;
-  const tone = r.status === 'diverged' ? 'fail' : r.status === 'stopped' ? 'warn' : 'pass';
+  const tone =
+    r.status === 'diverged'
+      ? 'fail'
+      : r.status === 'stopped' || r.status === 'interrupted'
+        ? 'warn'
+        : 'pass';
   const badges: ReportBadge[] = [
-    { label: r.status.toUpperCase(), tone },
+    {
+      label: r.status === 'interrupted' ? `INTERRUPTED AT STEP ${s.steps}` : r.status.toUpperCase(),
+      tone,
+    },
     { label: `${s.steps} steps, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}`, tone: 'info' },
     { label: seconds(s.timeMs), tone: 'info' },
   ];
@@ -50,7 +60,11 @@ export function trainReportDocument(r: TrainReportInput): ReportDocument {
     });
   const facts = [
     `${s.steps} steps (${s.epochs} epochs) in ${seconds(s.timeMs)}, ${s.stepsPerSecond.toFixed(1)} steps/s.`,
-    s.stopReason ? `Stopped early: ${s.stopReason}.` : '',
+    s.interrupted
+      ? `Interrupted at step ${s.steps}; the checkpoint of that step is saved${r.resumeWith ? `: continue with ${r.resumeWith}` : ''}.`
+      : s.stopReason
+        ? `Stopped early: ${s.stopReason}.`
+        : '',
     s.nonFiniteSteps > 0 ? `${s.nonFiniteSteps} steps had a non-finite loss or gradients.` : '',
   ]
     .filter((x) => x)

@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDataset, type Dataset } from '../../data/dataset.js';
 import { loadMnist, type MnistOptions, type MnistSplit } from '../../data/mnist.js';
+import { deserializeState, serializeState } from '../../optim/serialize.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { serializeCheckpoint } from '../../train/checkpoint.js';
+import { readCheckpoint } from '../../train/checkpoint-node.js';
 import { parseCommand } from '../args.js';
 import { main } from '../main.js';
 import { trainCommand, trainSpec, type TrainDeps, type TrainJson } from './train.js';
@@ -241,7 +245,7 @@ describe('gradscope train: errors', () => {
     const unknown = await run('train', '--config', writeConfig(SMALL), '--epochs', '3');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --json, --quiet, --max-memory, --max-time, --help/,
+      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --resume, --allow-non-finite, --checkpoint-seconds, --json, --quiet, --max-memory, --max-time, --help/,
     );
     const dir = fresh();
     mkdirSync(dir);
@@ -251,11 +255,35 @@ describe('gradscope train: errors', () => {
     expect(taken.err).toMatch(/exists and is not empty/);
   });
 
+  it('--resume refuses a checkpoint with NaN weights (exit 3) unless --allow-non-finite', async () => {
+    const out = fresh();
+    expect((await train(['--config', writeConfig(SMALL), '--out', out])).code).toBe(0);
+    // Rewrite the checkpoint with one NaN weight and a valid checksum (a crafted, not a damaged, file).
+    const path = join(out, 'checkpoint.json');
+    const ckpt = readCheckpoint(path);
+    const [name, entry] = Object.entries(ckpt.model)[0]!;
+    const t = deserializeState(entry, name) as Tensor;
+    t.data[0] = NaN;
+    writeFileSync(
+      path,
+      serializeCheckpoint({ ...ckpt, model: { ...ckpt.model, [name]: serializeState(t) } }),
+    );
+    const refused = await train(['--resume', out]);
+    expect(refused.code).toBe(3);
+    expect(refused.err).toMatch(/not finite.*--allow-non-finite/);
+    const allowed = await train(['--resume', out, '--allow-non-finite']);
+    expect(allowed.code).not.toBe(3);
+    expect(allowed.err).not.toMatch(/not finite/);
+    const alone = await run('train', '--config', writeConfig(SMALL), '--allow-non-finite');
+    expect(alone.code).toBe(2);
+    expect(alone.err).toMatch(/--allow-non-finite only applies .* --resume/);
+  });
+
   it('--help documents the command, and the main help lists it', async () => {
     const h = await run('train', '--help');
     expect(h.code).toBe(0);
     expect(h.out).toMatch(
-      /^Usage: gradscope train --config FILE \[--out DIR\] \[--steps N\] \[--json\] \[--quiet\]/,
+      /^Usage: gradscope train --config FILE \[--out DIR\] \[--steps N\] \[--checkpoint-seconds S\] \[--json\] \[--quiet\] \[--max-memory SIZE\] \[--max-time DURATION\] \| train --resume DIR \[--allow-non-finite\]/,
     );
     expect(h.out).toContain('--config FILE');
     const all = await run('--help');

@@ -1,5 +1,5 @@
 import { encodeJson, encodeJsonNumber, type NonFiniteJson } from '../../json-encode.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { pathState, prepareRunDir, REPORT_FILE } from '../../experiments/run-dir-node.js';
@@ -21,6 +21,10 @@ import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../
 import { trainReportDocument } from './train-report.js';
 import { errorText, localStamp } from '../format.js';
 import { verdictRecord } from '../../experiments/internal/flagship-common.js';
+import type { Verdict } from '../../monitor/types.js';
+import type { Checkpoint } from '../../train/checkpoint.js';
+import { readCheckpoint } from '../../train/checkpoint-node.js';
+import { catchInterrupts, interruptExitCode, type Interrupts } from '../interrupt.js';
 
 /** `gradscope train` spec. */
 export const trainSpec: CommandSpec = {
@@ -28,7 +32,7 @@ export const trainSpec: CommandSpec = {
   summary:
     'Train your own run from a JSON config (model, data, optimizer chain, schedule, clipping, monitor) and write a run directory with a report.',
   usage:
-    'train --config FILE [--out DIR] [--steps N] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION]',
+    'train --config FILE [--out DIR] [--steps N] [--checkpoint-seconds S] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION] | train --resume DIR [--allow-non-finite]',
   description:
     'Reads and validates the config (every error names the field, e.g. optimizer.lr, the value and\n' +
     'what is allowed; see examples/configs/ and the TrainConfig type in src/train/config.ts), builds\n' +
@@ -38,9 +42,14 @@ export const trainSpec: CommandSpec = {
     '"out", else runs/<timestamp>-<name>; an existing non-empty one is refused) gets config.json,\n' +
     'train-config.json (the validated config, to rerun), metrics.jsonl, summary.json,\n' +
     'checkpoint.json, monitor.jsonl (with the monitor) and report.html.\n' +
+    'checkpoint.json is written atomically every --checkpoint-seconds (default 60) and at the end.\n' +
+    'Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes the checkpoint, summary and a\n' +
+    'report marked "interrupted at step N", prints how to resume and exits 130/143 (a second Ctrl-C\n' +
+    'exits at once). --resume DIR continues a run from its last checkpoint with its own config:\n' +
+    'the result is bit-identical to an uninterrupted run (also after kill -9).\n' +
     '--json prints a TrainJson document on stdout (progress then goes to stderr). Exit code 0 when\n' +
     'training finished, 1 when it diverged (NaN/Inf loss or gradients), 2 for bad usage, 3 for an\n' +
-    'unreadable file, invalid JSON or an invalid config.',
+    'unreadable file, invalid JSON or an invalid config, 130/143 when interrupted.',
   positionals: [],
   flags: {
     config: {
@@ -57,6 +66,23 @@ export const trainSpec: CommandSpec = {
       type: 'string',
       valueName: 'N',
       description: "train N steps instead of the config's epochs/steps (a quick try)",
+    },
+    resume: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'continue the run in DIR from its last checkpoint (with its own config)',
+    },
+    'allow-non-finite': {
+      type: 'boolean',
+      default: false,
+      description:
+        'with --resume: load a checkpoint whose weights or optimizer state hold NaN/Infinity (refused by default)',
+    },
+    'checkpoint-seconds': {
+      type: 'string',
+      valueName: 'S',
+      description:
+        'write checkpoint.json every S seconds while training (default 60; 0: only at the end)',
     },
     json: {
       type: 'boolean',
@@ -94,8 +120,11 @@ export interface TrainJson {
   config: string;
   /** The run's name (config "name", else the file's base name). */
   name: string;
-  /** 'completed' (trained to the end), 'stopped' (early stopping), 'diverged' (NaN/Inf). */
-  status: 'completed' | 'stopped' | 'diverged';
+  /**
+   * 'completed' (trained to the end), 'stopped' (early stopping), 'diverged' (NaN/Inf),
+   * 'interrupted' (SIGINT/SIGTERM: continue with `gradscope train --resume <runDir>`).
+   */
+  status: 'completed' | 'stopped' | 'diverged' | 'interrupted';
   /** One line: model, data, optimizer, schedule. */
   description: string;
   runDir: string;
@@ -130,6 +159,8 @@ export interface TrainDeps {
   runsRoot?: string;
   /** MNIST loader (default data.loadMnist, the bundled digits). */
   loadMnist?: MnistLoader;
+  /** Stops training between two steps when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
+  signal?: AbortSignal;
 }
 
 function fmtNum(v: number | NonFiniteJson): string {
@@ -138,8 +169,9 @@ function fmtNum(v: number | NonFiniteJson): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
 
-/** The status of a finished fit: diverged (non-finite loss), stopped (early) or completed. */
+/** The status of a fit: interrupted, diverged (non-finite loss), stopped (early) or completed. */
 export function statusOf(s: FitSummary): TrainJson['status'] {
+  if (s.interrupted) return 'interrupted';
   if (!Number.isFinite(s.finalLoss) || (s.stopReason ?? '').startsWith('terminateOnNonFinite'))
     return 'diverged';
   return s.stoppedEarly ? 'stopped' : 'completed';
@@ -151,7 +183,13 @@ export function statusOf(s: FitSummary): TrainJson['status'] {
  */
 export function formatTrainSummary(r: TrainJson): string[] {
   const head =
-    r.status === 'diverged' ? 'DIVERGED' : r.status === 'stopped' ? 'STOPPED EARLY' : 'DONE';
+    r.status === 'diverged'
+      ? 'DIVERGED'
+      : r.status === 'stopped'
+        ? 'STOPPED EARLY'
+        : r.status === 'interrupted'
+          ? `INTERRUPTED AT STEP ${r.steps}`
+          : 'DONE';
   const lines = [
     `${head}: ${r.name} — ${r.steps} steps (${r.epochs} epoch${r.epochs === 1 ? '' : 's'}) in ${(r.timeMs / 1000).toFixed(1)} s, ${r.stepsPerSecond.toFixed(1)} steps/s`,
     `  ${r.description}; ${r.model.parameters} parameters`,
@@ -159,7 +197,7 @@ export function formatTrainSummary(r: TrainJson): string[] {
       .map(([k, v]) => `${k} ${fmtNum(v)}`)
       .join(', ')}`,
   ];
-  if (r.stopReason) lines.push(`  stopped: ${r.stopReason}`);
+  if (r.stopReason && r.status !== 'interrupted') lines.push(`  stopped: ${r.stopReason}`);
   if (r.verdicts.length === 0) lines.push('  monitor: no verdicts');
   for (const v of r.verdicts.slice(0, 10)) {
     lines.push(`  monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}`);
@@ -167,31 +205,80 @@ export function formatTrainSummary(r: TrainJson): string[] {
   }
   if (r.verdicts.length > 10) lines.push(`  monitor: … ${r.verdicts.length - 10} more verdicts`);
   lines.push(`Run directory: ${r.runDir}${r.report ? ` (report: ${r.report})` : ''}`);
+  if (r.status === 'interrupted')
+    lines.push(`Resume with: gradscope train --resume ${shellQuote(r.runDir)}`);
   return lines;
 }
 
-/** Runs `gradscope train`. */
-export async function trainCommand(
+/** `'runs/a b'` → `'runs/a b'` quoted for a shell when it needs it. */
+function shellQuote(p: string): string {
+  return /^[\w./@%+=:,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A run to start (from --config) or to continue (--resume). */
+interface Prepared {
+  name: string;
+  /** The config file, or the run directory's train-config.json when resuming. */
+  file: string;
+  run: TrainRun;
+  dir: string;
+  runDir: RunDir;
+  /** The checkpoint to continue from (null: from step 0). */
+  resumeFrom: Checkpoint | null;
+  /** Verdicts already recorded in monitor.jsonl (resume). */
+  verdicts: VerdictRecord[];
+}
+
+const TRAIN_CONFIG = 'train-config.json';
+const MONITOR_LOG = 'monitor.jsonl';
+
+/** Keeps the lines of a JSONL file whose `step` is at most `step` (and drops torn lines). */
+function truncateJsonl(path: string, step: number): string[] {
+  if (!existsSync(path)) return [];
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (line.trim() === '') return false;
+      try {
+        const s = (JSON.parse(line) as { step?: unknown }).step;
+        return typeof s !== 'number' || s <= step;
+      } catch {
+        return false;
+      }
+    });
+  writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+  return kept;
+}
+
+/** Verdict records of monitor.jsonl lines (as the monitor wrote them: whole verdicts). */
+function verdictsOf(lines: readonly string[], name: string): VerdictRecord[] {
+  const out: VerdictRecord[] = [];
+  for (const line of lines) {
+    const r = JSON.parse(line) as { type?: unknown };
+    if (r.type === 'verdict') out.push(verdictRecord(name, r as unknown as Verdict));
+  }
+  return out;
+}
+
+async function prepareNew(
   args: Parsed,
-  out: (s: string) => void,
-  deps: TrainDeps = {},
-): Promise<number> {
+  deps: TrainDeps,
+  err: (s: string) => void,
+): Promise<Prepared | number> {
   const file = args.flags.config;
   if (typeof file !== 'string' || file.trim() === '')
-    throw new UsageError(`train: --config FILE is required (usage: gradscope ${trainSpec.usage})`);
+    throw new UsageError(
+      `train: --config FILE is required, or --resume DIR to continue a run (usage: gradscope ${trainSpec.usage})`,
+    );
   const steps = numberFlag('train', 'steps', args.flags.steps, { integer: true, min: 1 });
-  const json = args.flags.json === true;
-  const quiet = args.flags.quiet === true;
   const outFlag = typeof args.flags.out === 'string' ? args.flags.out : undefined;
-  const stderr = deps.stderr ?? process.stderr;
-  const err = (s: string): void => void stderr.write(s + '\n');
   if (outFlag !== undefined) {
     if (outFlag.trim() === '')
       throw new UsageError("train: --out must be a directory path, got ''");
     const state = pathState(outFlag);
     if (state === 'non-empty-dir')
       throw new UsageError(
-        `train: --out directory '${outFlag}' exists and is not empty; choose a new directory (runs are never overwritten)`,
+        `train: --out directory '${outFlag}' exists and is not empty; choose a new directory (runs are never overwritten; to continue a run use --resume '${outFlag}')`,
       );
     if (state === 'not-a-dir')
       throw new UsageError(
@@ -237,7 +324,7 @@ export async function trainCommand(
     throw invalidConfig(e);
   }
 
-  // 3. The run directory.
+  // 3. The run directory; train-config.json (with the name) is what --resume rebuilds from.
   const now = (deps.now ?? (() => new Date()))();
   const outDir = outFlag ?? config.out;
   let dir: string;
@@ -250,18 +337,98 @@ export async function trainCommand(
       ...(deps.runsRoot !== undefined ? { root: deps.runsRoot } : {}),
     });
     runDir = RunDir.open(dir);
-    writeFileAtomic(join(dir, 'train-config.json'), `${JSON.stringify(run.config, null, 2)}\n`);
+    writeFileAtomic(
+      join(dir, TRAIN_CONFIG),
+      `${JSON.stringify({ ...run.config, name }, null, 2)}\n`,
+    );
   } catch (e) {
     err(`gradscope train: could not create the run directory: ${errorText(e)}`);
     return EXIT.error;
   }
+  return { name, file, run, dir, runDir, resumeFrom: null, verdicts: [] };
+}
+
+async function prepareResume(dir: string, args: Parsed, deps: TrainDeps): Promise<Prepared> {
+  for (const f of ['config', 'out', 'steps'] as const)
+    if (args.flags[f] !== undefined)
+      throw new UsageError(
+        `train: --resume continues a run with the config it was started with; --${f} cannot be combined with it`,
+      );
+  if (dir.trim() === '') throw new UsageError("train: --resume must be a run directory, got ''");
+  const file = join(dir, TRAIN_CONFIG);
+  if (!existsSync(file))
+    throw new ConfigError(
+      `train: --resume '${dir}' is not a gradscope train run directory (no ${TRAIN_CONFIG})`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read '${file}': ${errorText(e)}`);
+  }
+  let config: TrainConfig;
+  let run: TrainRun;
+  try {
+    config = parseTrainConfig(parseConfigText(text, file));
+    run = await buildTrainRun(config, {
+      budget: budgetFromFlags('train', args.flags),
+      ...(deps.loadMnist ? { loadMnist: deps.loadMnist } : {}),
+    });
+  } catch (e) {
+    throw e instanceof ConfigError ? new ConfigError(`invalid config '${file}': ${e.message}`) : e;
+  }
+  const name = config.name ?? basename(dir);
+  const ckptPath = join(dir, 'checkpoint.json');
+  // A run killed before its first checkpoint starts again from step 0 in the same directory.
+  const resumeFrom = existsSync(ckptPath) ? readCheckpoint(ckptPath) : null;
+  const step = resumeFrom?.step ?? 0;
+  const kept = truncateJsonl(join(dir, MONITOR_LOG), step);
+  const runDir =
+    resumeFrom === null || !existsSync(join(dir, 'config.json'))
+      ? RunDir.open(dir, { overwrite: true })
+      : RunDir.open(dir, { resume: true });
+  return { name, file, run, dir, runDir, resumeFrom, verdicts: verdictsOf(kept, name) };
+}
+
+/** Runs `gradscope train`. */
+export async function trainCommand(
+  args: Parsed,
+  out: (s: string) => void,
+  deps: TrainDeps = {},
+): Promise<number> {
+  const json = args.flags.json === true;
+  const quiet = args.flags.quiet === true;
+  const ckptSeconds =
+    numberFlag('train', 'checkpoint-seconds', args.flags['checkpoint-seconds'], { min: 0 }) ?? 60;
+  const stderr = deps.stderr ?? process.stderr;
+  const err = (s: string): void => void stderr.write(s + '\n');
+  const resumeDir = args.flags.resume;
+  if (args.flags['allow-non-finite'] === true && typeof resumeDir !== 'string')
+    throw new UsageError(
+      'train: --allow-non-finite only applies when loading a checkpoint; use it with --resume DIR',
+    );
+  const prepared =
+    typeof resumeDir === 'string'
+      ? await prepareResume(resumeDir, args, deps)
+      : await prepareNew(args, deps, err);
+  if (typeof prepared === 'number') return prepared;
+  const { name, file, run, dir, runDir, resumeFrom } = prepared;
+  const now = (deps.now ?? (() => new Date()))();
 
   // 4. Train.
   const progress = deps.progress ?? (json ? process.stderr : process.stdout);
   const write = (s: string): void => void progress.write(s);
   const tty = progress.isTTY === true;
-  if (!quiet) write(`gradscope train: ${name} — ${run.description}; ${run.totalSteps} steps\n`);
-  const verdicts: VerdictRecord[] = [];
+  if (!quiet) {
+    write(`gradscope train: ${name} — ${run.description}; ${run.totalSteps} steps\n`);
+    if (typeof resumeDir === 'string')
+      write(
+        resumeFrom === null
+          ? `gradscope train: no checkpoint in ${dir} yet: starting again from step 0\n`
+          : `gradscope train: resuming ${dir} after step ${resumeFrom.step}\n`,
+      );
+  }
+  const verdicts: VerdictRecord[] = [...prepared.verdicts];
   let stopLog: (() => void) | null = null;
   if (run.monitor !== null) {
     const mon = typeof run.config.monitor === 'object' ? run.config.monitor : {};
@@ -286,24 +453,36 @@ export async function trainCommand(
     if (m && Number(m[1]) % epochEvery !== 0 && Number(m[1]) !== epochs) return;
     write(s);
   };
+  const ints =
+    deps.signal === undefined
+      ? catchInterrupts('training', { write: (s) => void stderr.write(s) })
+      : null;
+  const signal = deps.signal ?? (ints as Interrupts).signal;
   let summary: FitSummary;
   try {
     summary = await fit(run.model, run.optimizer, run.train, {
       ...run.fit,
       logEvery,
       runDir,
+      monitor: run.monitor,
+      checkpointEverySeconds: ckptSeconds,
+      signal,
+      ...(resumeFrom !== null ? { resumeFrom } : {}),
+      allowNonFinite: args.flags['allow-non-finite'] === true,
       log: quiet ? 'silent' : tty ? 'bar' : 'lines',
       write: tty ? write : lineWrite,
     });
   } catch (e) {
+    ints?.dispose();
     err(`gradscope train: training stopped with an error: ${errorText(e)}`);
     return EXIT.error;
   } finally {
     stopLog?.();
   }
   const status = statusOf(summary);
+  const resumeWith = `gradscope train --resume ${shellQuote(dir)}`;
 
-  // 5. The report.
+  // 5. The report (a second Ctrl-C meanwhile exits at once: every file is written atomically).
   const reportPath = join(dir, REPORT_FILE);
   let report: string | null = reportPath;
   try {
@@ -312,12 +491,16 @@ export async function trainCommand(
         name,
         description: run.description,
         status,
+        ...(status === 'interrupted' ? { resumeWith } : {}),
         summary,
         config: run.config,
         logs: readRunLogs(dir),
         verdicts,
         generatedAt: localStamp(now),
-        source: `gradscope train --config ${file} → ${dir}`,
+        source:
+          typeof resumeDir === 'string'
+            ? `gradscope train --resume ${dir}`
+            : `gradscope train --config ${file} → ${dir}`,
       }),
     );
     writeReportFile(reportPath, html);
@@ -361,6 +544,8 @@ export async function trainCommand(
   };
   if (json) out(encodeJson(result, 2));
   else for (const l of formatTrainSummary(result)) out(l);
+  ints?.dispose();
+  if (status === 'interrupted') return interruptExitCode(signal);
   if (report === null) return EXIT.error;
   return status === 'diverged' ? EXIT.failed : EXIT.ok;
 }

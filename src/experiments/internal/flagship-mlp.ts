@@ -1,5 +1,5 @@
 import { createDataset, type Dataset } from '../../data/dataset.js';
-import { DataLoader } from '../../data/data-loader.js';
+import { DataLoader, type Batch } from '../../data/data-loader.js';
 import type { InitSpec } from '../../init/initializer.js';
 import { gradientHealth } from '../../monitor/gradient-health.js';
 import type { Verdict } from '../../monitor/types.js';
@@ -10,6 +10,8 @@ import { chain } from '../../optim/chain.js';
 import { Optimizer } from '../../optim/optimizer.js';
 import { sgd } from '../../optim/sgd.js';
 import { evaluate } from '../../train/evaluate.js';
+import { cycle, runLoop } from '../../train/loop.js';
+import { terminateOnNonFinite } from '../../train/terminate-on-non-finite.js';
 import type { FlagshipHooks } from './flagship-common.js';
 
 /**
@@ -254,33 +256,32 @@ export function trainMlpArm(
   });
   const losses = new Float64Array(size.steps);
   const every = hooks.every ?? 10;
-  let step = 0;
   let nonFinite = 0;
-  let badRun = 0;
   let shown = 0;
   net.train();
-  outer: while (step < size.steps) {
-    for (const b of loader) {
-      if (step >= size.steps) break outer;
-      opt.zeroGrad();
-      const loss = crossEntropy(net.forward(b.x), b.y as Int32Array);
-      loss.backward();
-      const l = loss.item();
-      opt.step({ loss: l });
-      losses[step] = l;
-      step++;
-      if (Number.isFinite(l)) badRun = 0;
-      else {
-        nonFinite++;
-        // A diverged net stays diverged; the rest of the budget would only repeat NaN.
-        if (++badRun >= 20) break outer;
-      }
-      if (hooks.onMonitor !== undefined && step % every === 0) {
-        hooks.onMonitor(health, run, step, size.steps);
-        shown = step;
-      }
-    }
-  }
+  const { steps: step } = runLoop<Batch>({
+    optimizer: opt,
+    steps: size.steps,
+    next: cycle(loader),
+    loss: (b) => crossEntropy(net.forward(b.x), b.y as Int32Array),
+    callbacks: [
+      {
+        onStep(s) {
+          losses[s.step - 1] = s.loss;
+          if (!Number.isFinite(s.loss)) nonFinite++;
+        },
+      },
+      // A diverged net stays diverged; the rest of the budget would only repeat NaN.
+      terminateOnNonFinite({ after: 20, on: 'loss' }),
+      {
+        onStep(s, control) {
+          if (control.stopped || hooks.onMonitor === undefined || s.step % every !== 0) return;
+          hooks.onMonitor(health, run, s.step, size.steps);
+          shown = s.step;
+        },
+      },
+    ],
+  });
   if (hooks.onMonitor !== undefined && shown !== step)
     hooks.onMonitor(health, run, step, size.steps);
   health.detach();

@@ -23,6 +23,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import { spectralRadius } from './spectral-radius.js';
 import type { FlagshipHooks } from './flagship-common.js';
 import type { ArmRole } from './flagship-mlp.js';
+import { runLoop } from '../../train/loop.js';
+import { terminateOnNonFinite } from '../../train/terminate-on-non-finite.js';
 
 /**
  * E13's training runs: a one-layer recurrent net read out at the last step, on the addition
@@ -297,38 +299,37 @@ export function trainRnnArm(
   const evaluateNow = (): number => noGrad(() => mse(model.forward(evalSet.x), evalSet.y).item());
   let nonFinite = 0;
   let firstNonFinite = -1;
-  let badRun = 0;
   let maxLoss = -Infinity;
-  let step = 0;
   let shown = 0;
-  while (step < size.steps) {
-    const b = addition(size.batchSize, size.T, data, { jitterLength: false });
-    opt.zeroGrad();
-    const loss = mse(model.forward(new Tensor(b.x, b.xShape)), targets(b));
-    loss.backward();
-    health.watch(loss);
-    const l = loss.item();
-    opt.step({ loss: l });
-    losses[step] = l;
-    step++;
-    if (Number.isFinite(l)) {
-      badRun = 0;
-      maxLoss = Math.max(maxLoss, l);
-    } else {
-      nonFinite++;
-      if (firstNonFinite < 0) firstNonFinite = step;
-    }
-    if (step % size.evalEvery === 0 || step === size.steps) {
-      evalSteps.push(step);
-      evals.push(evaluateNow());
-    }
-    if (hooks.onMonitor !== undefined && step % every === 0) {
-      hooks.onMonitor(health, run, step, size.steps);
-      shown = step;
-    }
-    // NaN weights stay NaN: stop after 20 non-finite updates in a row.
-    if (!Number.isFinite(l) && ++badRun >= 20) break;
-  }
+  const { steps: step } = runLoop({
+    optimizer: opt,
+    monitor: health,
+    steps: size.steps,
+    next: () => addition(size.batchSize, size.T, data, { jitterLength: false }),
+    loss: (b) => mse(model.forward(new Tensor(b.x, b.xShape)), targets(b)),
+    callbacks: [
+      {
+        onStep({ step, loss: l }) {
+          losses[step - 1] = l;
+          if (Number.isFinite(l)) maxLoss = Math.max(maxLoss, l);
+          else {
+            nonFinite++;
+            if (firstNonFinite < 0) firstNonFinite = step;
+          }
+          if (step % size.evalEvery === 0 || step === size.steps) {
+            evalSteps.push(step);
+            evals.push(evaluateNow());
+          }
+          if (hooks.onMonitor !== undefined && step % every === 0) {
+            hooks.onMonitor(health, run, step, size.steps);
+            shown = step;
+          }
+        },
+      },
+      // NaN weights stay NaN: stop after 20 non-finite updates in a row.
+      terminateOnNonFinite({ after: 20, on: 'loss' }),
+    ],
+  });
   if (hooks.onMonitor !== undefined && shown !== step)
     hooks.onMonitor(health, run, step, size.steps);
   health.detach();

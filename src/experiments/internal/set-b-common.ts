@@ -4,6 +4,7 @@ import type { Module } from '../../nn/module.js';
 import { crossEntropy } from '../../ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { TypedArray } from '../../tensor/dtype.js';
+import type { StepContext } from '../../optim/types.js';
 import type { VerdictRecord } from '../types.js';
 import { verdictRecord } from './flagship-common.js';
 
@@ -133,4 +134,60 @@ export function blockMeans(
     out.push({ step: end, loss: s / (end - start) });
   }
   return out;
+}
+
+/** What {@link windowedLoss} tracks over a run. */
+export interface WindowedLoss {
+  /** Each step's batch loss, NaN on a step whose loss or gradients were not finite. */
+  readonly batchLosses: number[];
+  /** Steps whose loss or gradients were not finite. */
+  readonly nonFiniteSteps: number;
+  /**
+   * The step context of a training-loop step (`trainLoop`'s `context`, called between backward
+   * and the optimizer step): every `window` steps, `metrics.windowLoss` is the mean batch loss
+   * of the last `window` steps for reduce-on-plateau (a non-finite step counts as +Infinity,
+   * which it reads as "no improvement").
+   */
+  context(step: { loss: number }): StepContext;
+}
+
+/**
+ * The set-B runs' loss bookkeeping: batch losses, non-finite steps (loss or any gradient of
+ * `params`) and the windowed mean loss handed to the schedule.
+ * @example const w = windowedLoss(params, 100); runLoop({ ..., context: (s) => w.context(s) })
+ */
+export function windowedLoss(params: readonly Tensor[], window: number): WindowedLoss {
+  const batchLosses: number[] = [];
+  let nonFinite = 0;
+  let windowSum = 0;
+  let windowCount = 0;
+  const finiteGrads = (): boolean => {
+    for (const p of params) {
+      const g = p.grad;
+      if (g === null) continue;
+      for (let i = 0; i < g.data.length; i++)
+        if (!Number.isFinite(g.data[i] as number)) return false;
+    }
+    return true;
+  };
+  return {
+    batchLosses,
+    get nonFiniteSteps() {
+      return nonFinite;
+    },
+    context({ loss }) {
+      const finite = Number.isFinite(loss) && finiteGrads();
+      if (!finite) nonFinite++;
+      batchLosses.push(finite ? loss : NaN);
+      windowSum += finite ? loss : Infinity;
+      windowCount++;
+      const ctx: StepContext = {};
+      if (windowCount === window) {
+        ctx.metrics = { windowLoss: windowSum / windowCount };
+        windowSum = 0;
+        windowCount = 0;
+      }
+      return ctx;
+    },
+  };
 }

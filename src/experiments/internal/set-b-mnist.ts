@@ -9,11 +9,11 @@ import { adam } from '../../optim/adam.js';
 import { Optimizer } from '../../optim/optimizer.js';
 import { rmsprop } from '../../optim/rmsprop.js';
 import { sgd } from '../../optim/sgd.js';
-import type { GradientTransformation, StepContext } from '../../optim/types.js';
+import type { GradientTransformation } from '../../optim/types.js';
 import type { ScalarOrSchedule } from '../../schedule/types.js';
 import { Rng } from '../../tensor/rng.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import { evaluateClassifier } from './set-b-common.js';
+import { evaluateClassifier, windowedLoss } from './set-b-common.js';
+import { runLoop } from '../../train/loop.js';
 
 /** The optimizers Kingma & Ba compare on MNIST (§6.1–6.2). */
 export type MnistOptimizerName = 'sgdNesterov' | 'adagrad' | 'rmsprop' | 'adadelta' | 'adam';
@@ -140,46 +140,28 @@ export function trainMnist(
     });
   };
   if (cfg.evalTrainEvery > 0) evalTrain(0);
-  const batchLosses: number[] = [];
-  let nonFinite = 0;
   let spikes = 0;
-  const window = cfg.metricWindow ?? Math.floor(data.train.length / cfg.batchSize);
-  let windowSum = 0;
-  let windowCount = 0;
-  for (let step = 1; step <= cfg.updates; step++) {
-    const b = loader.nextBatch();
-    opt.zeroGrad();
-    const loss = crossEntropy(model.forward(b.x), b.y as Int32Array);
-    loss.backward();
-    const l = loss.item();
-    let finite = Number.isFinite(l);
-    if (finite) {
-      for (const p of params) {
-        const g = (p.grad as Tensor).data;
-        for (let i = 0; i < g.length; i++) {
-          if (!Number.isFinite(g[i] as number)) {
-            finite = false;
-            break;
-          }
-        }
-        if (!finite) break;
-      }
-    }
-    if (!finite) nonFinite++;
-    batchLosses.push(finite ? l : NaN);
-    // A diverged window reports +Infinity, which reduce-on-plateau reads as "no improvement".
-    windowSum += finite ? l : Infinity;
-    windowCount++;
-    const ctx: StepContext = { loss: l };
-    if (windowCount === window) {
-      ctx.metrics = { windowLoss: windowSum / windowCount };
-      windowSum = 0;
-      windowCount = 0;
-    }
-    if (opt.step(ctx).spike === true) spikes++;
-    if (cfg.evalTrainEvery > 0 && (step % cfg.evalTrainEvery === 0 || step === cfg.updates))
-      evalTrain(step);
-  }
+  const losses = windowedLoss(
+    params,
+    cfg.metricWindow ?? Math.floor(data.train.length / cfg.batchSize),
+  );
+  runLoop({
+    optimizer: opt,
+    steps: cfg.updates,
+    next: () => loader.nextBatch(),
+    loss: (b) => crossEntropy(model.forward(b.x), b.y as Int32Array),
+    context: (s) => losses.context(s),
+    callbacks: [
+      {
+        onStep({ step, events }) {
+          if (events.spike === true) spikes++;
+          if (cfg.evalTrainEvery > 0 && (step % cfg.evalTrainEvery === 0 || step === cfg.updates))
+            evalTrain(step);
+        },
+      },
+    ],
+  });
+  const { batchLosses, nonFiniteSteps: nonFinite } = losses;
   const test = evaluateClassifier(model, data.test.x, data.test.y as Int32Array, 784);
   return {
     batchLosses,

@@ -7,7 +7,9 @@ import { gradientHealth, type GradientHealth } from '../../monitor/gradient-heal
 import type { Verdict } from '../../monitor/types.js';
 import { crossEntropy, linear, mse, rnnTanh } from '../../ops/index.js';
 import { Optimizer } from '../../optim/optimizer.js';
-import type { GradientTransformation, Params, StepContext } from '../../optim/types.js';
+import type { GradientTransformation, Params } from '../../optim/types.js';
+import { runLoop } from '../../train/loop.js';
+import { windowedLoss } from './set-b-common.js';
 import { Rng } from '../../tensor/rng.js';
 import { Tensor } from '../../tensor/tensor.js';
 import {
@@ -80,50 +82,30 @@ export function trainRnnWithSchedule(
   const tb = temporalOrder(testSize, setup.T, TEST_SEED, { dtype: setup.dtype });
   const testX = new Tensor(tb.x, tb.xShape);
   const testY = tb.y as Int32Array;
-  const names = Object.keys(p);
-  const batchLosses: number[] = [];
   const curve: RnnScheduleRun['curve'] = [];
-  let nonFinite = 0;
   let spikes = 0;
-  let windowSum = 0;
-  let windowCount = 0;
-  for (let step = 1; step <= setup.updates; step++) {
-    const batch = temporalOrder(setup.batchSize, setup.T, dataRng, { dtype: setup.dtype });
-    opt.zeroGrad();
-    const loss = crossEntropy(
-      temporalOrderLogits(p, new Tensor(batch.x, batch.xShape)),
-      batch.y as Int32Array,
-    );
-    loss.backward();
-    const l = loss.item();
-    let finite = Number.isFinite(l);
-    for (const n of names) {
-      if (!finite) break;
-      const g = (p[n] as Tensor).grad;
-      if (g === null) continue;
-      for (let i = 0; i < g.data.length; i++) {
-        if (!Number.isFinite(g.data[i] as number)) {
-          finite = false;
-          break;
-        }
-      }
-    }
-    if (!finite) nonFinite++;
-    batchLosses.push(finite ? l : NaN);
-    // A diverged window reports +Infinity, which reduce-on-plateau reads as "no improvement".
-    windowSum += finite ? l : Infinity;
-    windowCount++;
-    const ctx: StepContext = { loss: l };
-    if (windowCount === window) {
-      ctx.metrics = { windowLoss: windowSum / windowCount };
-      windowSum = 0;
-      windowCount = 0;
-    }
-    const ev = opt.step(ctx);
-    if (ev.spike === true) spikes++;
-    if (step % setup.evalEvery === 0 || step === setup.updates)
-      curve.push({ step, ...evaluate(p, testX, testY) });
-  }
+  const losses = windowedLoss(Object.values(p), window);
+  runLoop({
+    optimizer: opt,
+    steps: setup.updates,
+    next: () => temporalOrder(setup.batchSize, setup.T, dataRng, { dtype: setup.dtype }),
+    loss: (batch) =>
+      crossEntropy(
+        temporalOrderLogits(p, new Tensor(batch.x, batch.xShape)),
+        batch.y as Int32Array,
+      ),
+    context: (s) => losses.context(s),
+    callbacks: [
+      {
+        onStep({ step, events }) {
+          if (events.spike === true) spikes++;
+          if (step % setup.evalEvery === 0 || step === setup.updates)
+            curve.push({ step, ...evaluate(p, testX, testY) });
+        },
+      },
+    ],
+  });
+  const { batchLosses, nonFiniteSteps: nonFinite } = losses;
   const end = curve[curve.length - 1] as { error: number; loss: number };
   return {
     batchLosses,
@@ -210,53 +192,33 @@ export function trainAdditionWithSchedule(
   const tb = addition(1000, setup.T, TEST_SEED, { dtype: 'float32', jitterLength: false });
   const testX = new Tensor(tb.x, tb.xShape);
   const testY = new Tensor(tb.y as Float32Array, [tb.yShape[0] as number, 1]);
-  const names = Object.keys(p);
-  const batchLosses: number[] = [];
   const curve: AdditionRun['curve'] = [];
-  let nonFinite = 0;
   let spikes = 0;
-  let windowSum = 0;
-  let windowCount = 0;
-  for (let step = 1; step <= setup.updates; step++) {
-    const b = addition(setup.batchSize, setup.T, dataRng, {
-      dtype: 'float32',
-      jitterLength: false,
-    });
-    opt.zeroGrad();
-    const loss = mse(
-      additionPredict(p, new Tensor(b.x, b.xShape)),
-      new Tensor(b.y as Float32Array, [setup.batchSize, 1]),
-    );
-    loss.backward();
-    const l = loss.item();
-    let finite = Number.isFinite(l);
-    for (const n of names) {
-      if (!finite) break;
-      const g = (p[n] as Tensor).grad;
-      if (g === null) continue;
-      for (let i = 0; i < g.data.length; i++) {
-        if (!Number.isFinite(g.data[i] as number)) {
-          finite = false;
-          break;
-        }
-      }
-    }
-    if (!finite) nonFinite++;
-    batchLosses.push(finite ? l : NaN);
-    windowSum += finite ? l : Infinity;
-    windowCount++;
-    const ctx: StepContext = { loss: l };
-    if (windowCount === window) {
-      ctx.metrics = { windowLoss: windowSum / windowCount };
-      windowSum = 0;
-      windowCount = 0;
-    }
-    if (opt.step(ctx).spike === true) spikes++;
-    if (step % setup.evalEvery === 0 || step === setup.updates) {
-      const tl = noGrad(() => mse(additionPredict(p, testX), testY).item());
-      curve.push({ step, loss: Number.isFinite(tl) ? tl : NaN });
-    }
-  }
+  const losses = windowedLoss(Object.values(p), window);
+  runLoop({
+    optimizer: opt,
+    steps: setup.updates,
+    next: () =>
+      addition(setup.batchSize, setup.T, dataRng, { dtype: 'float32', jitterLength: false }),
+    loss: (b) =>
+      mse(
+        additionPredict(p, new Tensor(b.x, b.xShape)),
+        new Tensor(b.y as Float32Array, [setup.batchSize, 1]),
+      ),
+    context: (s) => losses.context(s),
+    callbacks: [
+      {
+        onStep({ step, events }) {
+          if (events.spike === true) spikes++;
+          if (step % setup.evalEvery === 0 || step === setup.updates) {
+            const tl = noGrad(() => mse(additionPredict(p, testX), testY).item());
+            curve.push({ step, loss: Number.isFinite(tl) ? tl : NaN });
+          }
+        },
+      },
+    ],
+  });
+  const { batchLosses, nonFiniteSteps: nonFinite } = losses;
   return {
     batchLosses,
     nonFiniteSteps: nonFinite,

@@ -1,58 +1,11 @@
-import { isDirectConv, type ConvGeometry } from '../conv-geometry.js';
+import type { Conv2dForwardArgs, Conv2dBackwardArgs } from '../args.js';
+import { isDirectConv } from '../conv-geometry.js';
 import { alignBytes as align } from './heap.js';
 import { im2colF32Ptr, col2imF32Ptr } from './im2col-host.js';
 import type { WasmRuntime } from './runtime.js';
 
 // The 2-D convolution family on the wasm runtime: forward and backward over a whole batch, x, W
 // and y crossing into wasm memory once (im2col + GEMM per image inside).
-
-/** Arguments of {@link conv2dForwardF32} (float32, NCHW). */
-export interface Conv2dForwardArgs {
-  /** Input images [n, C, H, W]. */
-  readonly x: Float32Array;
-  /** Weight [O, C·kh·kw]. */
-  readonly w: Float32Array;
-  /** Bias [O], or null. */
-  readonly bias: Float32Array | null;
-  /** Fuse y ← max(y, 0) (NaN kept) after the bias. */
-  readonly relu: boolean;
-  /** The convolution's geometry (see convGeometry). */
-  readonly g: ConvGeometry;
-  /** Images in the batch. */
-  readonly n: number;
-  /** Output channels. */
-  readonly o: number;
-  /** Receives the output [n, O, outH·outW]. */
-  readonly y: Float32Array;
-}
-
-/** Arguments of {@link conv2dBackwardF32}. */
-export interface Conv2dBackwardArgs {
-  /** dL/dy [n, O, outH·outW]. */
-  readonly gy: Float32Array;
-  /** The fused ReLU's output (its mask gates gy), or null without the ReLU. */
-  readonly y: Float32Array | null;
-  /** The forward's input. */
-  readonly x: Float32Array;
-  /** Weight [O, C·kh·kw]. */
-  readonly w: Float32Array;
-  /** The convolution's geometry. */
-  readonly g: ConvGeometry;
-  /** Images in the batch. */
-  readonly n: number;
-  /** Output channels. */
-  readonly o: number;
-  /** Receives dL/dx, or null. */
-  readonly dx: Float32Array | null;
-  /** Receives dL/dW, or null. */
-  readonly dW: Float32Array | null;
-  /** Add dL/dW to dW's contents. */
-  readonly dWAccumulate: boolean;
-  /** Receives dL/db, or null. */
-  readonly db: Float32Array | null;
-  /** Add dL/db to db's contents. */
-  readonly dbAccumulate: boolean;
-}
 
 /**
  * The forward pass of a float32 2-D convolution over `n` images in one call (see conv2d in
@@ -63,7 +16,7 @@ export interface Conv2dBackwardArgs {
  * @example conv2dForwardF32(rt, { x, w, bias: b, relu: true, g, n: 64, o: 32, y });
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function conv2dForwardF32(rt: WasmRuntime, args: Conv2dForwardArgs): void {
+export function conv2dForwardF32(rt: WasmRuntime, args: Conv2dForwardArgs<Float32Array>): void {
   const { x, w, bias, relu, g, n, o, y } = args;
   const k = g.colRows;
   const p = g.colCols;
@@ -97,7 +50,7 @@ export function conv2dForwardF32(rt: WasmRuntime, args: Conv2dForwardArgs): void
  * path on the wasm kernels.
  * @example conv2dBackwardF32(rt, { gy, y: null, x, w, g, n: 64, o: 32, dx, dW, dWAccumulate: true, db, dbAccumulate: true });
  */
-export function conv2dBackwardF32(rt: WasmRuntime, args: Conv2dBackwardArgs): void {
+export function conv2dBackwardF32(rt: WasmRuntime, args: Conv2dBackwardArgs<Float32Array>): void {
   const { gy, y, x, w, g, n, o, dx, dW, dWAccumulate, db, dbAccumulate } = args;
   const k = g.colRows;
   const p = g.colCols;

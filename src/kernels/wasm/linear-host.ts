@@ -1,59 +1,9 @@
-import type { LinearAct } from '../types.js';
+import type { LinearForwardArgs, LinearBackwardArgs } from '../args.js';
 import { alignBytes as align } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
 // The fused linear layer family on the wasm runtime: y = act(x·Wᵀ + b) and its backward pass,
 // each one call that keeps the intermediate results in wasm memory.
-
-/** Arguments of {@link linearForwardF32} (float32, row-major). */
-export interface LinearForwardArgs {
-  /** Input [rows, inF]. */
-  readonly x: Float32Array;
-  /** Weight [outF, inF]. */
-  readonly w: Float32Array;
-  /** Bias [outF], or null. */
-  readonly bias: Float32Array | null;
-  /** Activation: 0 none, 1 ReLU, 2 tanh. */
-  readonly act: LinearAct;
-  /** Rows of x (the batch). */
-  readonly rows: number;
-  /** Input features. */
-  readonly inF: number;
-  /** Output features. */
-  readonly outF: number;
-  /** Receives the output [rows, outF]. */
-  readonly y: Float32Array;
-}
-
-/** Arguments of {@link linearBackwardF32}: the forward's plus the gradients to produce. */
-export interface LinearBackwardArgs {
-  /** dL/dy [rows, outF]. */
-  readonly g: Float32Array;
-  /** The forward's output (read for act 1 and 2). */
-  readonly y: Float32Array;
-  /** The forward's input [rows, inF]. */
-  readonly x: Float32Array;
-  /** Weight [outF, inF]. */
-  readonly w: Float32Array;
-  /** The forward's activation. */
-  readonly act: LinearAct;
-  /** Rows of x. */
-  readonly rows: number;
-  /** Input features. */
-  readonly inF: number;
-  /** Output features. */
-  readonly outF: number;
-  /** Receives dL/dx [rows, inF], or null. */
-  readonly dx: Float32Array | null;
-  /** Receives dL/dW [outF, inF], or null. */
-  readonly dW: Float32Array | null;
-  /** Add dL/dW to dW's contents instead of overwriting them (a parameter's gradient). */
-  readonly dWAccumulate: boolean;
-  /** Receives dL/db [outF], or null. */
-  readonly db: Float32Array | null;
-  /** Add dL/db to db's contents. */
-  readonly dbAccumulate: boolean;
-}
 
 /**
  * y = act(x·Wᵀ + b) on float32 data (x [rows, inF], W [outF, inF], b [outF] or null; act 0
@@ -63,7 +13,7 @@ export interface LinearBackwardArgs {
  * @example linearForwardF32(rt, { x, w, bias: b, act: 1, rows: 128, inF: 784, outF: 256, y }); // relu(x·Wᵀ + b)
  * @see https://pytorch.org/docs/stable/generated/torch.nn.functional.linear.html
  */
-export function linearForwardF32(rt: WasmRuntime, args: LinearForwardArgs): void {
+export function linearForwardF32(rt: WasmRuntime, args: LinearForwardArgs<Float32Array>): void {
   const { x, w, bias, act, rows, inF, outF, y } = args;
   const n = rows * outF;
   const xPtr = rt.scratchTop(rows * outF * inF);
@@ -89,7 +39,7 @@ export function linearForwardF32(rt: WasmRuntime, args: LinearForwardArgs): void
  * gradient buffer). Same bits as the op's JS path on the wasm GEMM.
  * @example linearBackwardF32(rt, { g, y, x, w, act: 1, rows, inF, outF, dx: null, dW, dWAccumulate: true, db, dbAccumulate: true });
  */
-export function linearBackwardF32(rt: WasmRuntime, args: LinearBackwardArgs): void {
+export function linearBackwardF32(rt: WasmRuntime, args: LinearBackwardArgs<Float32Array>): void {
   const { g, y, x, w, act, rows, inF, outF, dx, dW, dWAccumulate, db, dbAccumulate } = args;
   const n = rows * outF;
   const gPtr = rt.scratchTop(rows * outF * inF);

@@ -1,5 +1,5 @@
 import { GradscopeError } from '../../errors.js';
-import { decodeBase64 } from './base64.js';
+import { decodeBase64 } from '../../base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
 import { WasmKernels } from './wasm-kernels.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../tensor/rng.js';
 import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { tanhF32, TANH_EDGE } from '../js/tanh.js';
-import { decodeBase64 } from './base64.js';
+import { decodeBase64 } from '../../base64.js';
 import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
 import { WasmKernels } from './wasm-kernels.js';
 

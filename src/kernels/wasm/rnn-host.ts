@@ -1,71 +1,9 @@
+import type { RnnForwardArgs, RnnBackwardArgs } from '../args.js';
 import { alignBytes as align } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
 // The tanh recurrence family on the wasm runtime: a whole sequence's forward pass and its
 // backward pass through time, with W_hh packed once per sequence.
-
-/** Arguments of {@link rnnTanhForwardF32} (float32, row-major). */
-export interface RnnForwardArgs {
-  /** Inputs [T, B, I]. */
-  readonly x: Float32Array;
-  /** Input weight [H, I]. */
-  readonly wIh: Float32Array;
-  /** Input bias [H], or null. */
-  readonly bIh: Float32Array | null;
-  /** Hidden bias [H], or null. */
-  readonly bHh: Float32Array | null;
-  /** Hidden weight [H, H]. */
-  readonly whh: Float32Array;
-  /** Initial state [B, H], or null for zeros. */
-  readonly h0: Float32Array | null;
-  /** Steps. */
-  readonly T: number;
-  /** Batch. */
-  readonly B: number;
-  /** Input features. */
-  readonly I: number;
-  /** Hidden size. */
-  readonly H: number;
-  /** Receives the hidden states [T, B, H]. */
-  readonly hs: Float32Array;
-}
-
-/**
- * Optional outputs of {@link rnnTanhBackwardF32}, computed while dpre is in wasm memory.
- * @example { h0: null, dWhh, accumulate: true, biasSums: null }
- */
-export interface RnnBackwardExtras {
-  /** The initial state ([B, H]) if the sequence had one: the first step's term of dW_hh. */
-  h0: Float32Array | null;
-  /** Receives dW_hh ([H, H]) = Σ_t dpre_tᵀ·h_{t−1}, or null for none. */
-  dWhh: Float32Array | null;
-  /** Add dW_hh to dWhh's contents instead of overwriting them. */
-  accumulate: boolean;
-  /** Receives Σ over all T·B rows of dpre ([H], float64), added to its contents; or null. */
-  biasSums: Float64Array | null;
-}
-
-/** Arguments of {@link rnnTanhBackwardF32}. */
-export interface RnnBackwardArgs {
-  /** dL/dhs [T, B, H]. */
-  readonly g: Float32Array;
-  /** The forward's hidden states [T, B, H]. */
-  readonly hs: Float32Array;
-  /** Hidden weight [H, H]. */
-  readonly whh: Float32Array;
-  /** Steps. */
-  readonly T: number;
-  /** Batch. */
-  readonly B: number;
-  /** Hidden size. */
-  readonly H: number;
-  /** Receives dpre [T, B, H] (the gradient before tanh, every step). */
-  readonly dPre: Float32Array;
-  /** Receives dL/dh0 [B, H], or null. */
-  readonly dh0: Float32Array | null;
-  /** dW_hh and the bias sums, when wanted. */
-  readonly extras?: RnnBackwardExtras;
-}
 
 /**
  * The forward pass of a tanh RNN over a whole sequence on float32 data (see rnnTanh in
@@ -77,7 +15,7 @@ export interface RnnBackwardArgs {
  * @example rnnTanhForwardF32(rt, { x, wIh, bIh, bHh, whh, h0: null, T, B, I, H, hs });
  * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
  */
-export function rnnTanhForwardF32(rt: WasmRuntime, args: RnnForwardArgs): void {
+export function rnnTanhForwardF32(rt: WasmRuntime, args: RnnForwardArgs<Float32Array>): void {
   const { x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs } = args;
   const bh = B * H;
   const xPtr = rt.scratchTop(T * B * H * I);
@@ -123,7 +61,7 @@ export function rnnTanhForwardF32(rt: WasmRuntime, args: RnnForwardArgs): void {
  * @example rnnTanhBackwardF32(rt, { g, hs, whh, T, B, H, dPre, dh0: null });
  * @see P. J. Werbos, "Backpropagation Through Time: What It Does and How to Do It", Proc. IEEE 78(10), 1990.
  */
-export function rnnTanhBackwardF32(rt: WasmRuntime, args: RnnBackwardArgs): void {
+export function rnnTanhBackwardF32(rt: WasmRuntime, args: RnnBackwardArgs<Float32Array>): void {
   const { g, hs, whh, T, B, H, dPre, dh0, extras } = args;
   const bh = B * H;
   const dWhh = extras?.dWhh ?? null;

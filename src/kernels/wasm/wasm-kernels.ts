@@ -1,10 +1,17 @@
+import type {
+  Conv2dBackwardArgs,
+  Conv2dForwardArgs,
+  LinearBackwardArgs,
+  LinearForwardArgs,
+  RnnBackwardArgs,
+  RnnForwardArgs,
+} from '../args.js';
 import { DtypeError, fmt } from '../../errors.js';
 import type { ConvGeometry } from '../conv-geometry.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
-import type { Conv2dBackwardArgs, Conv2dForwardArgs } from './conv-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
   col2imF32Ptr,
@@ -13,9 +20,7 @@ import {
   im2colF32Unchecked,
 } from './im2col-host.js';
 import { linearBackwardF32, linearForwardF32 } from './linear-host.js';
-import type { LinearBackwardArgs, LinearForwardArgs } from './linear-host.js';
 import { rnnTanhBackwardF32, rnnTanhForwardF32 } from './rnn-host.js';
-import type { RnnBackwardArgs, RnnForwardArgs } from './rnn-host.js';
 import { WasmRuntime } from './runtime.js';
 
 // Float64 has no wasm kernel: the checks allow both dtypes, this narrows to float32.
@@ -446,7 +451,7 @@ export class WasmKernels {
    * The fused linear layer y = act(x·Wᵀ + b) in one call (see linear-host.ts).
    * @example wk.linearForwardF32({ x, w, bias: b, act: 1, rows: 128, inF: 784, outF: 256, y });
    */
-  linearForwardF32(args: LinearForwardArgs): void {
+  linearForwardF32(args: LinearForwardArgs<Float32Array>): void {
     linearForwardF32(this.rt, args);
   }
 
@@ -454,7 +459,7 @@ export class WasmKernels {
    * The backward pass of {@link WasmKernels.linearForwardF32} (see linear-host.ts).
    * @example wk.linearBackwardF32({ g, y, x, w, act: 1, rows, inF, outF, dx: null, dW, dWAccumulate: true, db, dbAccumulate: true });
    */
-  linearBackwardF32(args: LinearBackwardArgs): void {
+  linearBackwardF32(args: LinearBackwardArgs<Float32Array>): void {
     linearBackwardF32(this.rt, args);
   }
 
@@ -462,7 +467,7 @@ export class WasmKernels {
    * A float32 2-D convolution's forward pass over the batch (see conv-host.ts).
    * @example wk.conv2dForwardF32({ x, w, bias: b, relu: true, g, n: 64, o: 32, y });
    */
-  conv2dForwardF32(args: Conv2dForwardArgs): void {
+  conv2dForwardF32(args: Conv2dForwardArgs<Float32Array>): void {
     conv2dForwardF32(this.rt, args);
   }
 
@@ -470,7 +475,7 @@ export class WasmKernels {
    * The backward pass of {@link WasmKernels.conv2dForwardF32} (see conv-host.ts).
    * @example wk.conv2dBackwardF32({ gy, y: null, x, w, g, n, o, dx, dW, dWAccumulate: true, db, dbAccumulate: true });
    */
-  conv2dBackwardF32(args: Conv2dBackwardArgs): void {
+  conv2dBackwardF32(args: Conv2dBackwardArgs<Float32Array>): void {
     conv2dBackwardF32(this.rt, args);
   }
 
@@ -478,7 +483,7 @@ export class WasmKernels {
    * A float32 tanh RNN's forward pass over a whole sequence (see rnn-host.ts).
    * @example wk.rnnTanhForwardF32({ x, wIh, bIh, bHh, whh, h0: null, T, B, I, H, hs });
    */
-  rnnTanhForwardF32(args: RnnForwardArgs): void {
+  rnnTanhForwardF32(args: RnnForwardArgs<Float32Array>): void {
     rnnTanhForwardF32(this.rt, args);
   }
 
@@ -486,7 +491,7 @@ export class WasmKernels {
    * The backward pass of {@link WasmKernels.rnnTanhForwardF32} (see rnn-host.ts).
    * @example wk.rnnTanhBackwardF32({ g, hs, whh, T, B, H, dPre, dh0: null });
    */
-  rnnTanhBackwardF32(args: RnnBackwardArgs): void {
+  rnnTanhBackwardF32(args: RnnBackwardArgs<Float32Array>): void {
     rnnTanhBackwardF32(this.rt, args);
   }
 }

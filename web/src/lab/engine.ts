@@ -2,6 +2,7 @@
 // (monitor first) from a LabConfig, and trains step by step. DOM-free: it runs in the Web
 // Worker and in Node tests alike.
 import {
+  ConfigError,
   argmax,
   clip,
   data,
@@ -13,6 +14,7 @@ import {
   schedule,
   softmax,
   tensor,
+  train,
   Rng,
   type Tensor,
 } from '../../../src/index.js';
@@ -42,6 +44,12 @@ export interface RunInfo {
   bounds: [number, number, number, number] | null;
   points: { x: Float32Array; y: Int32Array } | null;
   description: string;
+}
+
+/** A batch of the lab's data: inputs and class labels or regression targets. */
+interface LabBatch {
+  x: Tensor;
+  y: Tensor | Int32Array;
 }
 
 /** One step's numbers. */
@@ -119,29 +127,42 @@ function lrSchedule(c: LabConfig): schedule.Schedule | number {
   }
 }
 
+/** A lab menu entry as a registered optimizer (optim/registry.ts) with its preset options. */
+interface LabOptimizer {
+  readonly optimizer: optim.OptimizerName;
+  readonly options: (c: LabConfig) => Record<string, unknown>;
+}
+
+const NONE = (): Record<string, unknown> => ({});
+
+/** The lab's optimizer menu ids: each names a registered optimizer, lr and weight decay added. */
+const LAB_OPTIMIZERS: Readonly<Record<string, LabOptimizer>> = {
+  sgd: { optimizer: 'sgd', options: NONE },
+  momentum: { optimizer: 'sgd', options: (c) => ({ momentum: c.mom }) },
+  nesterov: {
+    optimizer: 'sgd',
+    options: (c) => ({ momentum: Math.max(c.mom, 1e-6), nesterov: true }),
+  },
+  ema: { optimizer: 'emaMomentum', options: (c) => ({ beta: Math.min(c.mom, 0.999) }) },
+  adagrad: { optimizer: 'adagrad', options: NONE },
+  rmsprop: { optimizer: 'rmsprop', options: NONE },
+  adam: { optimizer: 'adam', options: NONE },
+  adamw: { optimizer: 'adamw', options: NONE },
+  lion: { optimizer: 'lion', options: NONE },
+};
+
 function optimizerOf(c: LabConfig): GradientTransformation<unknown> {
-  const lr = lrSchedule(c);
-  const wd = c.wd;
-  switch (c.opt) {
-    case 'sgd':
-      return optim.sgd({ lr, weightDecay: wd });
-    case 'momentum':
-      return optim.sgd({ lr, momentum: c.mom, weightDecay: wd });
-    case 'nesterov':
-      return optim.sgd({ lr, momentum: Math.max(c.mom, 1e-6), nesterov: true, weightDecay: wd });
-    case 'ema':
-      return optim.emaMomentum({ lr, beta: Math.min(c.mom, 0.999), weightDecay: wd });
-    case 'adagrad':
-      return optim.adagrad({ lr, weightDecay: wd });
-    case 'rmsprop':
-      return optim.rmsprop({ lr, weightDecay: wd });
-    case 'adamw':
-      return optim.adamw({ lr, weightDecay: wd });
-    case 'lion':
-      return optim.lion({ lr, weightDecay: wd });
-    default:
-      return optim.adam({ lr, weightDecay: wd });
-  }
+  const entry = LAB_OPTIMIZERS[c.opt];
+  // An unknown id is an error, not silently Adam.
+  if (entry === undefined)
+    throw new ConfigError(
+      `lab: opt = ${JSON.stringify(c.opt)} is not a known optimizer; expected one of ${Object.keys(LAB_OPTIMIZERS).join(', ')}`,
+    );
+  return optim.createOptimizer(entry.optimizer, {
+    ...entry.options(c),
+    lr: lrSchedule(c),
+    weightDecay: c.wd,
+  });
 }
 
 function clipOf(c: LabConfig): GradientTransformation<unknown> | null {
@@ -177,6 +198,10 @@ export class LabEngine {
   private readonly loader: data.DataLoader | null;
   private iter: Iterator<data.Batch> | null = null;
   private readonly evalSet: data.Dataset | null;
+  /** The library's training loop, stepped one `next()` per trainStep (from the worker's frames). */
+  private readonly loop: Generator<train.LoopStep<LabBatch>, train.LoopEnd>;
+  /** The last step's network output (for its accuracy). */
+  private out: Tensor | null = null;
 
   private constructor(
     readonly config: LabConfig,
@@ -208,6 +233,17 @@ export class LabEngine {
     if (config.skipnf) tx = optim.skipNonFinite(tx) as GradientTransformation<unknown>;
     this.opt = new optim.Optimizer(model, tx);
     this.health.setLr(() => this.opt.lr);
+    this.loop = train.trainLoop<LabBatch>({
+      optimizer: this.opt,
+      monitor: this.health,
+      steps: Infinity,
+      next: () => this.batch(),
+      loss: ({ x, y }) => {
+        this.model.train();
+        this.out = this.model.forward(x);
+        return this.lossOf(this.out, y);
+      },
+    });
     const st = this.health.state;
     const layers = st ? [...st.stats.layerNames] : [];
     const probes = this.health.probes.map((p) => ({
@@ -317,7 +353,7 @@ export class LabEngine {
   }
 
   /** The next batch as (x, y). */
-  private batch(): { x: Tensor; y: Tensor | Int32Array } {
+  private batch(): LabBatch {
     const c = this.config;
     if (!this.loader) {
       const b =
@@ -341,23 +377,16 @@ export class LabEngine {
     return y instanceof Int32Array ? nn.crossEntropy(out, y) : nn.mse(out, y);
   }
 
-  /** One training step. */
+  /** One training step (one step of the library's trainLoop). */
   trainStep(): StepResult {
-    const { x, y } = this.batch();
-    this.model.train();
-    this.opt.zeroGrad();
-    const out = this.model.forward(x);
-    const loss = this.lossOf(out, y);
-    this.health.watch(loss);
-    loss.backward();
-    const value = loss.item();
-    const lr = this.opt.lr ?? this.config.lr;
-    const events = this.opt.step({ loss: value });
-    this.step++;
+    const r = this.loop.next();
+    if (r.done === true) throw new Error('LabEngine: the training loop has ended');
+    const { batch, loss, lr, events } = r.value;
+    this.step = r.value.step;
     return {
-      loss: value,
-      acc: y instanceof Int32Array ? accuracy(out, y) : NaN,
-      lr,
+      loss,
+      acc: batch.y instanceof Int32Array ? accuracy(this.out as Tensor, batch.y) : NaN,
+      lr: lr ?? this.config.lr,
       clipped: Boolean(events.clipped),
       nonFinite: Boolean(events.nonFinite),
     };

@@ -162,31 +162,33 @@ export function makeSchedule(base: number, t: RaceTxSettings): schedule.Schedule
   }
 }
 
+/** A racer id as a registered optimizer (optim/registry.ts): preset options and which hyper-parameter fills which option. */
+interface RacePreset {
+  readonly optimizer: optim.OptimizerName;
+  readonly fixed?: Readonly<Record<string, unknown>>;
+  readonly hypers: Readonly<Partial<Record<HyperName, string>>>;
+}
+
+/** The race's optimizer ids (every OptId must have one: a missing id does not compile). */
+const PRESETS: Readonly<Record<OptId, RacePreset>> = {
+  sgd: { optimizer: 'sgd', hypers: {} },
+  ema: { optimizer: 'emaMomentum', hypers: { beta: 'beta' } },
+  momentum: { optimizer: 'sgd', hypers: { momentum: 'momentum' } },
+  nesterov: { optimizer: 'sgd', fixed: { nesterov: true }, hypers: { momentum: 'momentum' } },
+  adagrad: { optimizer: 'adagrad', hypers: {} },
+  rmsprop: { optimizer: 'rmsprop', hypers: { alpha: 'alpha' } },
+  adam: { optimizer: 'adam', hypers: { b1: 'b1', b2: 'b2' } },
+  adamw: { optimizer: 'adamw', hypers: { b1: 'b1', b2: 'b2', wd: 'weightDecay' } },
+  amsgrad: { optimizer: 'adam', fixed: { amsgrad: true }, hypers: { b1: 'b1', b2: 'b2' } },
+  lion: { optimizer: 'lion', hypers: { b1: 'b1', b2: 'b2' } },
+};
+
 /** The optimizer alone. */
 function optimizer(s: OptSettings, lrs: schedule.Schedule): GradientTransformation<unknown> {
-  const h = (n: HyperName): number => hyper(s, n);
-  switch (s.opt) {
-    case 'sgd':
-      return optim.sgd({ lr: lrs });
-    case 'ema':
-      return optim.emaMomentum({ lr: lrs, beta: h('beta') });
-    case 'momentum':
-      return optim.sgd({ lr: lrs, momentum: h('momentum') });
-    case 'nesterov':
-      return optim.sgd({ lr: lrs, momentum: h('momentum'), nesterov: true });
-    case 'adagrad':
-      return optim.adagrad({ lr: lrs });
-    case 'rmsprop':
-      return optim.rmsprop({ lr: lrs, alpha: h('alpha') });
-    case 'adam':
-      return optim.adam({ lr: lrs, b1: h('b1'), b2: h('b2') });
-    case 'adamw':
-      return optim.adamw({ lr: lrs, b1: h('b1'), b2: h('b2'), weightDecay: h('wd') });
-    case 'amsgrad':
-      return optim.adam({ lr: lrs, b1: h('b1'), b2: h('b2'), amsgrad: true });
-    case 'lion':
-      return optim.lion({ lr: lrs, b1: h('b1'), b2: h('b2') });
-  }
+  const preset = PRESETS[s.opt];
+  const options: Record<string, unknown> = { ...preset.fixed, lr: lrs };
+  for (const [h, key] of Object.entries(preset.hypers)) options[key] = hyper(s, h as HyperName);
+  return optim.createOptimizer(preset.optimizer, options);
 }
 
 /**

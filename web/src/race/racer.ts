@@ -1,5 +1,5 @@
 // One racer: a 2-element float64 parameter, its gradscope Optimizer and the recorded path.
-import { optim, tensor, type Tensor } from '../../../src/index.js';
+import { optim, tensor, train, type Tensor } from '../../../src/index.js';
 import { makeTransformation, type OptSettings, type RaceTxSettings } from './optimizers.js';
 import { surfaceLoss, type Surface, type SurfaceOptions } from './surfaces.js';
 
@@ -20,6 +20,8 @@ export class Racer {
   reachedAt = -1;
   private readonly p: Tensor;
   private readonly opt: optim.Optimizer<unknown>;
+  /** The library's training loop, one `next()` per step (the race steps it from its frames). */
+  private readonly loop: Generator<train.LoopStep<null>, train.LoopEnd>;
 
   constructor(
     settings: OptSettings,
@@ -34,7 +36,15 @@ export class Racer {
     this.opt = new optim.Optimizer({ p: this.p }, makeTransformation(settings, tx));
     this.path = new Float64Array(2 * (maxSteps + 1));
     this.losses = new Float64Array(maxSteps + 1);
-    this.record(this.evaluate(false));
+    this.record(this.evaluate());
+    this.loop = train.trainLoop<null>({
+      optimizer: this.opt,
+      steps: maxSteps,
+      next: () => null,
+      loss: () => surfaceLoss(this.surface, this.p, this.so),
+      // Record the new point after each update.
+      callbacks: [{ onStep: () => this.record(this.evaluate()) }],
+    });
   }
 
   /** Steps taken. */
@@ -47,13 +57,9 @@ export class Racer {
     return [this.p.data[0] as number, this.p.data[1] as number];
   }
 
-  /** f at the current point; with grad, also fills p.grad. */
-  private evaluate(withGrad: boolean): number {
-    if (!withGrad) return surfaceLoss(this.surface, this.p.detach(), this.so).item();
-    this.opt.zeroGrad();
-    const loss = surfaceLoss(this.surface, this.p, this.so);
-    loss.backward();
-    return loss.item();
+  /** f at the current point (no gradient). */
+  private evaluate(): number {
+    return surfaceLoss(this.surface, this.p.detach(), this.so).item();
   }
 
   private record(f: number): void {
@@ -90,8 +96,6 @@ export class Racer {
   /** One optimizer step: gradient at the current point, update, record the new point. */
   step(): void {
     if (this.status !== 'running') return;
-    const f = this.evaluate(true);
-    this.opt.step({ loss: f });
-    this.record(this.evaluate(false));
+    this.loop.next();
   }
 }

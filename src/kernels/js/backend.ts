@@ -1,0 +1,36 @@
+import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
+import { adamJs } from './adam.js';
+import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
+import { gemmJsUnchecked } from './gemm.js';
+import { col2imJsUnchecked, im2colJsUnchecked } from './im2col.js';
+import { linearBackwardJs, linearForwardJs } from './linear.js';
+import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
+
+/**
+ * The JS reference backend, both dtypes: gemm, im2col and col2im are the scalar JS kernels; the
+ * fused entries (linear, conv2d, rnnTanh) are their reference compositions over the routed
+ * primitives (kernels/backend.ts), so that a float32 call that stays on JS under 'auto' gives the
+ * bits of the unfused ops, and under setKernels('js') everything runs in JS. adam is float32
+ * arithmetic lane by lane, the same bits as the wasm kernel.
+ * @example jsKernels.linearForward({ x, w, bias: null, act: 0, rows: 2, inF: 3, outF: 4, y });
+ */
+export const jsKernels: Kernels = {
+  impl: 'js',
+  gemm(a: GemmArgs): void {
+    const { transA, transB, m, n, k, alpha, aOffset, bOffset, beta, cOffset } = a;
+    gemmJsUnchecked(transA, transB, m, n, k, alpha, a.a, aOffset, a.b, bOffset, beta, a.c, cOffset);
+  },
+  im2col(a: Im2colArgs): void {
+    im2colJsUnchecked(a.x, a.xOffset, a.g, a.col, a.colOffset, a.batch);
+  },
+  col2im(a: Im2colArgs): void {
+    col2imJsUnchecked(a.col, a.colOffset, a.g, a.x, a.xOffset, a.batch);
+  },
+  linearForward: linearForwardJs,
+  linearBackward: linearBackwardJs,
+  conv2dForward: conv2dForwardJs,
+  conv2dBackward: conv2dBackwardJs,
+  rnnTanhForward: rnnTanhForwardJs,
+  rnnTanhBackward: rnnTanhBackwardJs,
+  adam: adamJs,
+};

@@ -1,0 +1,91 @@
+import { allocData, dtypeOf } from '../../tensor/dtype.js';
+import type { Conv2dBackwardArgs, Conv2dForwardArgs } from '../args.js';
+import { col2im, gemm, im2col } from '../backend.js';
+import { isDirectConv } from '../conv-geometry.js';
+
+// The 2-D convolution's reference kernels, image by image over the routed im2col/gemm/col2im
+// entry points (so a float32 convolution that stays here gives the bits of the unfused ops), a
+// 1×1 stride-1 unpadded convolution reading the image as its own column matrix.
+
+/**
+ * y[i] = W·cols(x[i]) (+ b) (then ReLU) for every image i. See Kernels.conv2dForward.
+ * @example conv2dForwardJs({ x, w, bias: null, relu: false, g, n: 2, o: 8, y });
+ * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
+ */
+export function conv2dForwardJs(args: Conv2dForwardArgs): void {
+  const { x, w, bias, g, n, o, y } = args;
+  const p = g.colCols;
+  const k = g.colRows;
+  const cols = isDirectConv(g) ? null : allocData(dtypeOf(x), g.colSize);
+  for (let i = 0; i < n; i++) {
+    if (cols) {
+      im2col(x, i * g.imageSize, g, cols, 0);
+      gemm(false, false, o, p, k, 1, w, 0, cols, 0, 0, y, i * o * p);
+    } else {
+      gemm(false, false, o, p, k, 1, w, 0, x, i * g.imageSize, 0, y, i * o * p);
+    }
+  }
+  if (bias) {
+    for (let i = 0; i < n * o; i++) {
+      const bv = bias[i % o] as number;
+      const off = i * p;
+      for (let j = 0; j < p; j++) y[off + j] = (y[off + j] as number) + bv;
+    }
+  }
+  if (args.relu) {
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i] as number;
+      y[i] = v < 0 ? 0 : v; // NaN stays NaN, as in relu()
+    }
+  }
+}
+
+/**
+ * The VJP of {@link conv2dForwardJs}: gz = gy (·[y > 0] when y is given); dW (+)= Σ gz[i]·cols(x[i])ᵀ,
+ * dx[i] = col2im(Wᵀ·gz[i]), db (+)= Σ gz. See Kernels.conv2dBackward.
+ * @example conv2dBackwardJs({ gy, y: null, x, w, g, n, o, dx, dW, dWAccumulate: true, db: null, dbAccumulate: false });
+ */
+export function conv2dBackwardJs(args: Conv2dBackwardArgs): void {
+  const { x, w, g: geom, n, o, y, dx, dW, db } = args;
+  const p = geom.colCols;
+  const k = geom.colRows;
+  const imgSize = geom.imageSize;
+  let gd = args.gy;
+  if (y !== null) {
+    const gz = allocData(dtypeOf(gd), gd.length);
+    for (let i = 0; i < gz.length; i++) gz[i] = (y[i] as number) > 0 ? (gd[i] as number) : 0;
+    gd = gz;
+  }
+  const cols = isDirectConv(geom) ? null : allocData(dtypeOf(x), geom.colSize);
+  if (dW !== null) {
+    for (let i = 0; i < n; i++) {
+      const beta = i > 0 || args.dWAccumulate ? 1 : 0;
+      if (cols) {
+        im2col(x, i * imgSize, geom, cols, 0);
+        gemm(false, true, o, k, p, 1, gd, i * o * p, cols, 0, beta, dW, 0);
+      } else {
+        gemm(false, true, o, k, p, 1, gd, i * o * p, x, i * imgSize, beta, dW, 0);
+      }
+    }
+  }
+  if (dx !== null) {
+    if (cols) dx.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (cols) {
+        gemm(true, false, k, p, o, 1, w, 0, gd, i * o * p, 0, cols, 0);
+        col2im(cols, 0, geom, dx, i * imgSize);
+      } else {
+        gemm(true, false, k, p, o, 1, w, 0, gd, i * o * p, 0, dx, i * imgSize);
+      }
+    }
+  }
+  if (db !== null) {
+    if (!args.dbAccumulate) db.fill(0);
+    for (let i = 0; i < n * o; i++) {
+      let s = 0;
+      const off = i * p;
+      for (let j = 0; j < p; j++) s += gd[off + j] as number;
+      db[i % o] = (db[i % o] as number) + s;
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { allocData, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import type { RnnBackwardArgs, RnnForwardArgs } from '../args.js';
+import { gemm } from '../backend.js';
+import { tanhF32 } from './tanh.js';
+
+// The tanh recurrence's reference kernels over the routed gemm entry point (so a float32
+// sequence that stays here gives the bits of the unfused steps), and the input projection that
+// the LSTM and GRU ops share.
+
+/**
+ * XP[rows, gh] = X·W_ihᵀ + b1 (+ b2), rows = T·B: the input projection of every step at once,
+ * each bias added in turn left to right in the working precision and rounded once to the dtype.
+ * @example inputProjectionJs(x, wIh, bIh, bHh, T * B, H, I, xp);
+ */
+export function inputProjectionJs(
+  x: TypedArray,
+  wIh: TypedArray,
+  b1: TypedArray | null,
+  b2: TypedArray | null,
+  rows: number,
+  gh: number,
+  inF: number,
+  xp: TypedArray,
+): void {
+  gemm(false, true, rows, gh, inF, 1, x, 0, wIh, 0, 0, xp, 0);
+  if (b1 === null) return;
+  for (let r = 0; r < rows; r++) {
+    const o = r * gh;
+    if (b2 === null)
+      for (let j = 0; j < gh; j++) xp[o + j] = (xp[o + j] as number) + (b1[j] as number);
+    else
+      for (let j = 0; j < gh; j++)
+        xp[o + j] = (xp[o + j] as number) + (b1[j] as number) + (b2[j] as number);
+  }
+}
+
+/**
+ * hs_t = tanh(X_t·W_ihᵀ + b_ih + b_hh + h_{t−1}·W_hhᵀ) for every step (tanhF32 on float32).
+ * See Kernels.rnnTanhForward.
+ * @example rnnTanhForwardJs({ x, wIh, bIh: null, bHh: null, whh, h0: null, T, B, I, H, hs });
+ * @see J. L. Elman, "Finding Structure in Time", Cognitive Science 14(2), 1990.
+ */
+export function rnnTanhForwardJs(args: RnnForwardArgs): void {
+  const { x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs } = args;
+  const bh = B * H;
+  // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
+  inputProjectionJs(x, wIh, bIh ?? bHh, bIh !== null ? bHh : null, T * B, H, I, hs);
+  const f32 = hs instanceof Float32Array;
+  for (let t = 0; t < T; t++) {
+    if (t > 0) gemm(false, true, B, H, H, 1, hs, (t - 1) * bh, whh, 0, 1, hs, t * bh);
+    else if (h0 !== null) gemm(false, true, B, H, H, 1, h0, 0, whh, 0, 1, hs, 0);
+    const o = t * bh;
+    if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
+    else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
+  }
+}
+
+/**
+ * Backpropagation through time of {@link rnnTanhForwardJs}: dPre_t = (g_t + dh_t)·(1 − h_t²),
+ * dh_{t−1} = dPre_t·W_hh; with extras, dW_hh (+)= Σ_t dPre_tᵀ·h_{t−1} and the bias sums.
+ * See Kernels.rnnTanhBackward.
+ * @example rnnTanhBackwardJs({ g, hs, whh, T, B, H, dPre, dh0: null });
+ * @see P. J. Werbos, "Backpropagation Through Time: What It Does and How to Do It", Proc. IEEE 78(10), 1990.
+ */
+export function rnnTanhBackwardJs(args: RnnBackwardArgs): void {
+  const { g, hs, whh, T, B, H, dPre, dh0, extras } = args;
+  const bh = B * H;
+  const dh = dh0 ?? allocData(dtypeOf(g), bh);
+  if (dh0 !== null) dh0.fill(0);
+  for (let t = T - 1; t >= 0; t--) {
+    const o = t * bh;
+    for (let k = 0; k < bh; k++) {
+      const h = hs[o + k] as number;
+      dPre[o + k] = ((g[o + k] as number) + (dh[k] as number)) * (1 - h * h);
+    }
+    if (t > 0 || dh0 !== null) gemm(false, false, B, H, H, 1, dPre, o, whh, 0, 0, dh, 0);
+  }
+  if (extras === undefined) return;
+  const d = extras.dWhh;
+  if (d !== null) {
+    // Steps 1..T−1 read h_0..h_{T−2}, contiguous in hs: one GEMM for all of them.
+    const later = (T - 1) * B;
+    if (later > 0)
+      gemm(true, false, H, H, later, 1, dPre, bh, hs, 0, extras.accumulate ? 1 : 0, d, 0);
+    if (extras.h0 !== null) {
+      gemm(
+        true,
+        false,
+        H,
+        H,
+        B,
+        1,
+        dPre,
+        0,
+        extras.h0,
+        0,
+        later > 0 || extras.accumulate ? 1 : 0,
+        d,
+        0,
+      );
+    } else if (later === 0 && !extras.accumulate) d.fill(0);
+  }
+  const sums = extras.biasSums;
+  if (sums !== null) {
+    for (let r = 0; r < T * B; r++) {
+      const o = r * H;
+      for (let j = 0; j < H; j++) sums[j] = (sums[j] as number) + (dPre[o + j] as number);
+    }
+  }
+}

@@ -1,0 +1,351 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Rng } from '../tensor/rng.js';
+import type { TypedArray } from '../tensor/dtype.js';
+import { setKernels } from './backend.js';
+import { convGeometry } from './conv-geometry.js';
+import { jsKernels } from './js/backend.js';
+import { availableBackends } from './select.js';
+import type { Kernels } from './types.js';
+
+// One parity table for every entry point of the Kernels interface, run against every backend
+// available here (describe.each). Two promises per row:
+// - 'bits': the backend's float32 outputs equal, bit for bit, the JS reference's run with the
+//   same primitives (the kernel choice set to the backend's: the fused wasm entries promise the
+//   bits of the JS composition over the wasm GEMM; im2col, col2im and adam the bits of JS).
+// - tolerance, every row: float32 outputs within `tol`·(1 + |ref|) of the JS reference in
+//   float64 on the same (float32-representable) inputs. gemm promises only this (its tiles sum
+//   in a different order on each backend).
+
+type Make = (n: number, seed: number) => TypedArray;
+/** Runs one entry point on fresh seeded inputs of one dtype; returns every output array. */
+type Run = (k: Kernels, make: Make) => TypedArray[];
+
+interface Row {
+  entry: string;
+  bits: boolean;
+  tol: number;
+  run: Run;
+}
+
+const makers = {
+  float32: (n: number, seed: number): TypedArray => {
+    const a = new Float32Array(n);
+    new Rng(seed).fillNormal(a);
+    return a;
+  },
+  float64: (n: number, seed: number): TypedArray => {
+    const a = new Float32Array(n);
+    new Rng(seed).fillNormal(a);
+    return Float64Array.from(a);
+  },
+};
+
+const geom = convGeometry({
+  channels: 3,
+  height: 7,
+  width: 6,
+  kernelH: 3,
+  kernelW: 3,
+  strideH: 2,
+  strideW: 1,
+  padH: 1,
+  padW: 1,
+});
+const CONV_N = 2;
+const CONV_O = 5;
+
+function linearRow(act: 0 | 1 | 2, bias: boolean): Row[] {
+  const [rows, inF, outF] = [13, 21, 9];
+  const fwd = (k: Kernels, make: Make): TypedArray => {
+    const y = make(rows * outF, 0).fill(0);
+    const b = bias ? make(outF, 3) : null;
+    k.linearForward({
+      x: make(rows * inF, 1),
+      w: make(outF * inF, 2),
+      bias: b,
+      act,
+      rows,
+      inF,
+      outF,
+      y,
+    });
+    return y;
+  };
+  return [
+    {
+      entry: `linearForward act ${act}${bias ? ' +bias' : ''}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => [fwd(k, make)],
+    },
+    {
+      entry: `linearBackward act ${act}${bias ? ' +bias' : ''}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const y = fwd(k, make);
+        const dx = make(rows * inF, 0).fill(0);
+        const dW = make(outF * inF, 4); // accumulated into
+        const db = bias ? make(outF, 0).fill(0) : null;
+        k.linearBackward({
+          g: make(rows * outF, 5),
+          y,
+          x: make(rows * inF, 1),
+          w: make(outF * inF, 2),
+          act,
+          rows,
+          inF,
+          outF,
+          dx,
+          dW,
+          dWAccumulate: true,
+          db,
+          dbAccumulate: false,
+        });
+        return db === null ? [dx, dW] : [dx, dW, db];
+      },
+    },
+  ];
+}
+
+function convRows(relu: boolean): Row[] {
+  const ySize = CONV_N * CONV_O * geom.colCols;
+  const fwd = (k: Kernels, make: Make): TypedArray => {
+    const y = make(ySize, 0).fill(0);
+    const x = make(CONV_N * geom.imageSize, 1);
+    k.conv2dForward({
+      x,
+      w: make(CONV_O * geom.colRows, 2),
+      bias: make(CONV_O, 3),
+      relu,
+      g: geom,
+      n: CONV_N,
+      o: CONV_O,
+      y,
+    });
+    return y;
+  };
+  return [
+    {
+      entry: `conv2dForward${relu ? ' +relu' : ''}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => [fwd(k, make)],
+    },
+    {
+      entry: `conv2dBackward${relu ? ' +relu' : ''}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const y = fwd(k, make);
+        const dx = make(CONV_N * geom.imageSize, 0).fill(0);
+        const dW = make(CONV_O * geom.colRows, 0).fill(0);
+        const db = make(CONV_O, 6); // accumulated into
+        k.conv2dBackward({
+          gy: make(ySize, 5),
+          y: relu ? y : null,
+          x: make(CONV_N * geom.imageSize, 1),
+          w: make(CONV_O * geom.colRows, 2),
+          g: geom,
+          n: CONV_N,
+          o: CONV_O,
+          dx,
+          dW,
+          dWAccumulate: false,
+          db,
+          dbAccumulate: true,
+        });
+        return [dx, dW, db];
+      },
+    },
+  ];
+}
+
+const [T, B, I, H] = [4, 3, 6, 8];
+function rnnForward(k: Kernels, make: Make, h0: TypedArray | null): TypedArray {
+  const hs = make(T * B * H, 0).fill(0);
+  k.rnnTanhForward({
+    x: make(T * B * I, 1),
+    wIh: make(H * I, 2),
+    bIh: make(H, 3),
+    bHh: make(H, 4),
+    whh: make(H * H, 5).map((v) => v * 0.3),
+    h0,
+    T,
+    B,
+    I,
+    H,
+    hs,
+  });
+  return hs;
+}
+
+const rows: Row[] = [
+  {
+    entry: 'gemm',
+    bits: false,
+    tol: 1e-5,
+    run: (k, make) => {
+      const c = make(11 * 17, 3);
+      k.gemm({
+        transA: true,
+        transB: false,
+        m: 11,
+        n: 17,
+        k: 23,
+        alpha: 0.5,
+        a: make(23 * 11, 1),
+        aOffset: 0,
+        b: make(23 * 17 + 2, 2),
+        bOffset: 2,
+        beta: 1,
+        c,
+        cOffset: 0,
+      });
+      return [c];
+    },
+  },
+  {
+    entry: 'im2col',
+    bits: true,
+    tol: 0,
+    run: (k, make) => {
+      const col = make(CONV_N * geom.colSize, 0).fill(0);
+      k.im2col({
+        x: make(CONV_N * geom.imageSize, 1),
+        xOffset: 0,
+        g: geom,
+        col,
+        colOffset: 0,
+        batch: CONV_N,
+      });
+      return [col];
+    },
+  },
+  {
+    entry: 'col2im',
+    bits: true,
+    tol: 1e-6,
+    run: (k, make) => {
+      const x = make(CONV_N * geom.imageSize, 2); // added onto
+      k.col2im({
+        x,
+        xOffset: 0,
+        g: geom,
+        col: make(CONV_N * geom.colSize, 1),
+        colOffset: 0,
+        batch: CONV_N,
+      });
+      return [x];
+    },
+  },
+  ...linearRow(0, true),
+  ...linearRow(1, true),
+  ...linearRow(2, false),
+  ...convRows(false),
+  ...convRows(true),
+  {
+    entry: 'rnnTanhForward',
+    bits: true,
+    tol: 1e-5,
+    run: (k, make) => [rnnForward(k, make, make(B * H, 6))],
+  },
+  {
+    entry: 'rnnTanhBackward',
+    bits: true,
+    tol: 1e-5,
+    run: (k, make) => {
+      const h0 = make(B * H, 6);
+      const hs = rnnForward(k, make, h0);
+      const dPre = make(T * B * H, 0).fill(0);
+      const dh0 = make(B * H, 0).fill(0);
+      const dWhh = make(H * H, 7); // accumulated into
+      const biasSums = new Float64Array(H);
+      k.rnnTanhBackward({
+        g: make(T * B * H, 8),
+        hs,
+        whh: make(H * H, 5).map((v) => v * 0.3),
+        T,
+        B,
+        H,
+        dPre,
+        dh0,
+        extras: { h0, dWhh, accumulate: true, biasSums },
+      });
+      return [dPre, dh0, dWhh, biasSums];
+    },
+  },
+];
+
+/** Adam (float32 only): the float64 reference is the same formula in doubles. */
+function adamRun(k: Kernels | null, n: number): Float32Array[] {
+  const p = makers.float32(n, 1) as Float32Array;
+  const g = makers.float32(n, 2) as Float32Array;
+  const m = (makers.float32(n, 3) as Float32Array).map((v) => v * 0.1);
+  const v = (makers.float32(n, 4) as Float32Array).map((x) => x * x * 0.01);
+  // t = 3, α = 1e-3, β = (0.9, 0.999), ε = 1e-8: stepScaled = −α·√(1−β2³)/(1−β1³), epsScaled = ε·√(1−β2³).
+  const s = Math.sqrt(1 - 0.999 ** 3);
+  const coef = Float32Array.of(1, 0.9, 0.1, 0.999, 0.001, (-1e-3 * s) / (1 - 0.9 ** 3), 1e-8 * s);
+  if (k !== null) {
+    k.adam({ p, g, m, v, coef });
+    return [p, m, v];
+  }
+  const out = [new Float64Array(p), new Float64Array(m), new Float64Array(v)] as const;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i] as number;
+    const mi = 0.9 * (m[i] as number) + 0.1 * gi;
+    const vi = 0.999 * (v[i] as number) + 0.001 * gi * gi;
+    out[1][i] = mi;
+    out[2][i] = vi;
+    out[0][i] =
+      (p[i] as number) + ((coef[5] as number) * mi) / (Math.sqrt(vi) + (coef[6] as number));
+  }
+  return out.map((a) => Float32Array.from(a));
+}
+
+function bitsOf(a: TypedArray): number[] {
+  return Array.from(
+    a instanceof Float32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : a,
+  );
+}
+
+function within(got: TypedArray, ref: TypedArray, tol: number): number {
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i] as number;
+    worst = Math.max(worst, Math.abs((got[i] as number) - r) / (1 + Math.abs(r)));
+  }
+  return worst <= tol ? 0 : worst;
+}
+
+afterEach(() => setKernels('auto'));
+
+describe.each(availableBackends().map((k) => [k.impl, k] as const))(
+  'Kernels parity: %s backend',
+  (impl, k) => {
+    it.each(rows.map((r) => [r.entry, r] as const))('%s', (_, row) => {
+      setKernels('js');
+      const ref64 = row.run(jsKernels, makers.float64);
+      setKernels(impl);
+      const got = row.run(k, makers.float32);
+      got.forEach((a, i) => expect(within(a, ref64[i] as TypedArray, row.tol)).toBe(0));
+      if (row.bits) {
+        const ref32 = row.run(jsKernels, makers.float32);
+        got.forEach((a, i) => expect(bitsOf(a)).toEqual(bitsOf(ref32[i] as TypedArray)));
+      }
+    });
+
+    it('adam (float32 arithmetic on every backend: bits)', () => {
+      setKernels(impl);
+      for (const n of [1, 7, 4099]) {
+        const got = adamRun(k, n);
+        const ref32 = adamRun(jsKernels, n);
+        const ref64 = adamRun(null, n);
+        got.forEach((a, i) => {
+          expect(bitsOf(a)).toEqual(bitsOf(ref32[i] as Float32Array));
+          expect(within(a, ref64[i] as Float32Array, 1e-6)).toBe(0);
+        });
+      }
+    });
+  },
+);

@@ -1,0 +1,44 @@
+import type { DType } from '../tensor/dtype.js';
+import { adamKernelFor, gemmKernelFor, wasmInUse, wasmKernelsAvailable } from './backend.js';
+import { jsKernels } from './js/backend.js';
+import type { Kernels } from './types.js';
+import { wasmBackend } from './wasm/backend.js';
+import type { WasmKernels } from './wasm/wasm-kernels.js';
+
+// Chooses the backend for one call. Today two: the JS reference and wasm (float32). A native
+// backend (issue 22) adds one more `Kernels` and one case below; call sites do not change.
+
+let cached: { wk: WasmKernels; backend: Kernels } | undefined;
+
+function wasmKernels(): Kernels {
+  const wk = wasmInUse();
+  if (cached?.wk !== wk) cached = { wk, backend: wasmBackend(wk) };
+  return cached.backend;
+}
+
+/**
+ * The backend for a problem whose main GEMM is m×n×k in `dtype`, under the current kernel choice
+ * (setKernels): wasm when gemmKernelFor would send that GEMM there, the JS reference otherwise.
+ * A call site asks once and uses the answer for its forward and its VJP, so the two agree.
+ * @example const k = kernelsFor('float32', rows, outF, inF); k.linearForward({ ... });
+ */
+export function kernelsFor(dtype: DType, m: number, n: number, k: number): Kernels {
+  return gemmKernelFor(dtype, m, n, k) === 'wasm' ? wasmKernels() : jsKernels;
+}
+
+/**
+ * The backend for a float32 Adam step over n elements (the rule of adamKernelFor).
+ * @example adamKernelsFor(g.length).adam({ p, g, m, v, coef });
+ */
+export function adamKernelsFor(n: number): Kernels {
+  return adamKernelFor(n) === 'wasm' ? wasmKernels() : jsKernels;
+}
+
+/**
+ * Every complete backend available here (the JS reference, and wasm when WebAssembly is), for
+ * tests that run one table against each.
+ * @example describe.each(availableBackends())('%s', (k) => { ... });
+ */
+export function availableBackends(): Kernels[] {
+  return wasmKernelsAvailable() ? [jsKernels, wasmKernels()] : [jsKernels];
+}

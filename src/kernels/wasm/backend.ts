@@ -1,0 +1,93 @@
+import { DtypeError, fmt } from '../../errors.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import type {
+  Conv2dBackwardArgs,
+  Conv2dForwardArgs,
+  LinearBackwardArgs,
+  LinearForwardArgs,
+  RnnBackwardArgs,
+  RnnForwardArgs,
+} from '../args.js';
+import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
+import type { WasmKernels } from './wasm-kernels.js';
+
+// The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
+function f32(entry: string, out: TypedArray | null): void {
+  if (out !== null && !(out instanceof Float32Array)) {
+    throw new DtypeError(
+      `wasm kernels.${entry}: the WebAssembly backend is float32-only, got a ${fmt(out.constructor.name)} output; use the JS backend`,
+    );
+  }
+}
+
+/**
+ * The WebAssembly SIMD backend (float32) over one instance of the kernels: the {@link Kernels}
+ * interface on top of {@link WasmKernels}' entry points (one host file per family). Every entry
+ * checks that its output is a Float32Array (DtypeError otherwise) and that is all: arguments are
+ * the caller's to check, as for every backend.
+ * @example wasmBackend(loadWasmKernels()).linearForward({ x, w, bias: null, act: 0, rows, inF, outF, y });
+ */
+export function wasmBackend(wk: WasmKernels): Kernels {
+  return {
+    impl: 'wasm',
+    gemm(a: GemmArgs): void {
+      f32('gemm', a.c);
+      const { transA, transB, m, n, k, alpha, aOffset, bOffset, beta, cOffset } = a;
+      const [A, B, C] = [a.a, a.b, a.c] as Float32Array[] as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
+      wk.gemmF32Unchecked(transA, transB, m, n, k, alpha, A, aOffset, B, bOffset, beta, C, cOffset);
+    },
+    im2col(a: Im2colArgs): void {
+      f32('im2col', a.col);
+      wk.im2colF32Unchecked(
+        a.x as Float32Array,
+        a.xOffset,
+        a.g,
+        a.col as Float32Array,
+        a.colOffset,
+        a.batch,
+      );
+    },
+    col2im(a: Im2colArgs): void {
+      f32('col2im', a.x);
+      wk.col2imF32Unchecked(
+        a.col as Float32Array,
+        a.colOffset,
+        a.g,
+        a.x as Float32Array,
+        a.xOffset,
+        a.batch,
+      );
+    },
+    linearForward(a: LinearForwardArgs): void {
+      f32('linearForward', a.y);
+      wk.linearForwardF32(a as LinearForwardArgs<Float32Array>);
+    },
+    linearBackward(a: LinearBackwardArgs): void {
+      f32('linearBackward', a.g);
+      wk.linearBackwardF32(a as LinearBackwardArgs<Float32Array>);
+    },
+    conv2dForward(a: Conv2dForwardArgs): void {
+      f32('conv2dForward', a.y);
+      wk.conv2dForwardF32(a as Conv2dForwardArgs<Float32Array>);
+    },
+    conv2dBackward(a: Conv2dBackwardArgs): void {
+      f32('conv2dBackward', a.gy);
+      wk.conv2dBackwardF32(a as Conv2dBackwardArgs<Float32Array>);
+    },
+    rnnTanhForward(a: RnnForwardArgs): void {
+      f32('rnnTanhForward', a.hs);
+      wk.rnnTanhForwardF32(a as RnnForwardArgs<Float32Array>);
+    },
+    rnnTanhBackward(a: RnnBackwardArgs): void {
+      f32('rnnTanhBackward', a.g);
+      wk.rnnTanhBackwardF32(a as RnnBackwardArgs<Float32Array>);
+    },
+    adam(a): void {
+      wk.adamF32(a.p, a.g, a.m, a.v, a.coef);
+    },
+  };
+}
