@@ -1,4 +1,4 @@
-import { encodeJson } from '../json-encode.js';
+import { decodeJsonNumber, encodeJson } from '../json-encode.js';
 import { DataError } from '../errors.js';
 import type {
   ChartSpec,
@@ -31,10 +31,9 @@ function fail(file: string, where: string, what: string): never {
 }
 
 function measuredOf(v: unknown): number | string | boolean {
-  if (typeof v === 'number' || typeof v === 'boolean') return v;
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
+  if (typeof v === 'boolean') return v;
+  const n = decodeJsonNumber(v);
+  if (n !== undefined) return n;
   if (typeof v === 'string') return v;
   return v === null ? 'null' : JSON.stringify(v);
 }

@@ -15,6 +15,7 @@ import type { EvalRecord, FitSummary } from './fit-summary.js';
 import { resolveMetrics, type Metric, type MetricName } from './metrics.js';
 import { ProgressReporter, type ProgressMode } from './progress.js';
 import { toJsonSafe, type MetricsRecord, type RunLog } from './run-log.js';
+import { decodeJsonNumber } from '../json-encode.js';
 
 /** Training data: a DataLoader (used as is, its position advances) or a Dataset (batched by fit). */
 export type FitData = DataLoader | Dataset;
@@ -620,11 +621,7 @@ async function importNode<T>(option: string, specifier: string): Promise<T> {
 }
 
 function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  return NaN;
+  return decodeJsonNumber(v) ?? NaN;
 }
 
 function checkFitState(v: JsonValue | null, nMetrics: number, source: string): FitState {
