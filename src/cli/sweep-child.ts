@@ -15,12 +15,21 @@ const t = process.argv.indexOf('--threads');
 setThreads(t >= 0 ? Number(process.argv[t + 1]) : 1);
 
 process.on('disconnect', () => process.exit(0));
+
+/**
+ * Sends a reply to the pool unless the parent is gone (Ctrl-C on the sweep stops the parent at
+ * once): a point finishing after that is dropped, and the child leaves on 'disconnect', instead
+ * of dying on an EPIPE error event.
+ */
+function sendReply(msg: PoolMessage<PointTask, SweepRecord>): void {
+  if (process.connected) process.send?.(msg, undefined, undefined, () => {});
+}
 process.on('message', (m: PoolMessage<PointTask, SweepRecord>) => {
   if (m.type !== 'run') return;
   runSweepPoint(m.job.job, m.job.sweepDir).then(
     (result) => {
       const reply: PoolMessage<PointTask, SweepRecord> = { type: 'result', id: m.id, result };
-      process.send?.(reply);
+      sendReply(reply);
     },
     (e: unknown) => {
       const reply: PoolMessage<PointTask, SweepRecord> = {
@@ -28,7 +37,7 @@ process.on('message', (m: PoolMessage<PointTask, SweepRecord>) => {
         id: m.id,
         message: errorText(e),
       };
-      process.send?.(reply);
+      sendReply(reply);
     },
   );
 });

@@ -64,6 +64,12 @@ export interface Detector<K extends string, E, M, T extends object, R extends ob
   readonly rank: number;
   /** 'model': one episode for the whole model; 'probe': one per activation probe. */
   readonly scope: 'model' | 'probe';
+  /**
+   * Off unless asked for (`detectors: { [kind]: true }`): a detector not yet shown free of false
+   * alarms on healthy runs (the spiral/SGD-momentum runs of examples/sweeps raised lossSpike at
+   * 96 % accuracy), so it does not speak by default.
+   */
+  readonly optIn?: boolean;
   /** Skip checks whose gradients or loss are not finite (every kind except nonFinite). */
   readonly finiteOnly: boolean;
   /** The thresholds it owns, with defaults and ranges. */

@@ -56,7 +56,7 @@ export interface GradientHealthOptions {
   lr?: LrSource;
   /** Overrides of the detector thresholds (see {@link HealthThresholds}). */
   thresholds?: Partial<HealthThresholds>;
-  /** Turn detectors off, e.g. `{ plateau: false }` (all on by default; saddle needs `curvature`). */
+  /** Turn detectors off or on, e.g. `{ plateau: false }` (all on by default except the opt-in `lossSpike`; saddle needs `curvature`). */
   detectors?: Partial<Record<VerdictKind, boolean>>;
   /** Curvature probe (top and bottom Hessian eigenvalues) every `curvature.every` checks. */
   curvature?: CurvatureOptions;
@@ -140,10 +140,10 @@ export interface GradientHealth extends GradientTransformation<HealthState> {
   summary(): HealthSummary;
 }
 
-const ALL_ON = Object.fromEntries(Object.keys(DETECTORS).map((k) => [k, true])) as Record<
-  VerdictKind,
-  boolean
->;
+/** Which detectors run when `detectors` does not say: all but the opt-in ones. */
+const ALL_ON = Object.fromEntries(
+  Object.entries(DETECTORS).map(([k, d]) => [k, (d as { optIn?: boolean }).optIn !== true]),
+) as Record<VerdictKind, boolean>;
 
 function checkOptions(o: GradientHealthOptions): void {
   const allowed = [

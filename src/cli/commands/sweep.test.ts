@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { pointJob, type PointTask } from '../../sweep/job.js';
 import { expandSweep } from '../../sweep/points.js';
@@ -182,4 +184,47 @@ describe('gradscope sweep (local executor)', () => {
       /axes\[0\]\.path = "model\.hiden" is not a config field \(did you mean "model\.hidden"\?\)/,
     );
   });
+
+  it('Ctrl-C stops at once with exit 130, keeps the finished points, and the same command resumes', async () => {
+    const { dir, file } = setup();
+    const long = {
+      ...SWEEP,
+      base: { ...SWEEP.base, train: { steps: 400, batchSize: 16 } },
+      axes: [{ path: 'optimizer.lr', values: [0.05, 0.1] }, { seeds: 4 }],
+    };
+    writeFileSync(file, JSON.stringify(long));
+    const out = join(dir, 'out');
+    const main_ = fileURLToPath(new URL('../main.ts', import.meta.url));
+    const jsonl = join(out, 'sweep.jsonl');
+    // Its own process group, as a terminal's Ctrl-C reaches the sweep and its worker processes.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', main_, 'sweep', file, '--out', out, '--workers', '2'],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    for (
+      let i = 0;
+      i < 600 && !(existsSync(jsonl) && readFileSync(jsonl, 'utf8').includes('\n'));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    process.kill(-(child.pid as number), 'SIGINT');
+    expect(await closed).toBe(130);
+    expect(err).toMatch(/SIGINT: stopped; the finished points are kept in .*sweep\.jsonl/);
+    expect(err).not.toMatch(/EPIPE|at .*\.ts:\d+/);
+    const kept = readFileSync(jsonl, 'utf8').trimEnd().split('\n').length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(8);
+    const [code, res] = await sweep(file, out);
+    expect(code).toBe(0);
+    expect(res.skipped).toBe(kept);
+    expect(res.records).toHaveLength(8);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });

@@ -16,6 +16,7 @@ import { sweepReportDocument } from '../../sweep/report.js';
 import { readSweepFile } from '../../sweep/spec-node.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { errorText, localStamp } from '../format.js';
+import { catchInterrupts } from '../interrupt.js';
 
 /** `gradscope sweep` spec. */
 export const sweepSpec: CommandSpec = {
@@ -180,13 +181,28 @@ export async function sweepCommand(
     how = `on ${workers} local worker process${workers === 1 ? '' : 'es'}`;
   }
   say(`gradscope sweep: ${sweep.name} — ${points.length} points ${how}; results in ${dir}`);
-  const res = await runSweep({
-    sweep,
-    points,
-    dir,
-    executor,
-    onProgress: (p) => say(formatSweepProgress(p, sweep.metric)),
+  // Ctrl-C / SIGTERM: every finished point is already in sweep.jsonl (appended whole), so the
+  // sweep stops at once, says how to resume, and exits 130/143; points in progress run again on
+  // resume (their worker processes leave when this process goes: 'disconnect').
+  const ints = catchInterrupts('the sweep', { write: () => {} });
+  ints.signal.addEventListener('abort', () => {
+    void progress.write(
+      `\ngradscope sweep: ${String(ints.signal.reason)}: stopped; the finished points are kept in ${join(dir, SWEEP_FILES.jsonl)} — resume with the same command (points that were running run again)\n`,
+    );
+    process.exit(ints.exitCode);
   });
+  let res: Awaited<ReturnType<typeof runSweep>>;
+  try {
+    res = await runSweep({
+      sweep,
+      points,
+      dir,
+      executor,
+      onProgress: (p) => say(formatSweepProgress(p, sweep.metric)),
+    });
+  } finally {
+    ints.dispose();
+  }
   if (res.skipped > 0) say(`sweep: ${res.skipped} points were finished before (resumed)`);
 
   const reportPath = join(dir, 'report.html');

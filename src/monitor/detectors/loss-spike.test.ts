@@ -15,7 +15,7 @@ function driver() {
     '0.weight': new Tensor(new Float64Array(4), [4]),
     '1.weight': new Tensor(new Float64Array(4), [4]),
   };
-  const h = gradientHealth({ lr: 0.3 });
+  const h = gradientHealth({ lr: 0.3, detectors: { lossSpike: true } });
   let state = h.init(params);
   return {
     h,

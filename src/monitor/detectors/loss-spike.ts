@@ -125,6 +125,7 @@ export const lossSpike: Detector<
 > = {
   kind: 'lossSpike',
   rank: 1.5,
+  optIn: true,
   scope: 'model',
   finiteOnly: true,
   thresholds: {
