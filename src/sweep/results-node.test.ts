@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { errorRecord, stableRecord, sweepCsv, type SweepRecord } from './record.js';
 import { SweepResults } from './results-node.js';
 
@@ -48,6 +48,7 @@ describe('sweepCsv', () => {
 describe('SweepResults', () => {
   it('records a hash once, and reopens skipping cut lines and errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-sweep-res-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const res = SweepResults.open(dir, ['optimizer.lr']);
     expect(res.add(rec(0))).toBe(true);
     expect(res.add(rec(0, { timeMs: 5 }))).toBe(false);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { pointJob, type PointTask } from '../../sweep/job.js';
 import { expandSweep } from '../../sweep/points.js';
 import { ProcessPool } from '../../sweep/pool-node.js';
@@ -50,6 +50,7 @@ async function sweep(
 
 function setup(): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gs-sweep-cli-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'sweep.json');
   writeFileSync(file, JSON.stringify(SWEEP));
   return { dir, file };

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,11 +79,16 @@ function exited(p: ChildProcess): Promise<void> {
 afterAll(async () => {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
   await Promise.all(started.map(exited));
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** Temporary directories of this file, removed after the processes that write them have exited. */
+const tempDirs: string[] = [];
 
 describe.skipIf(!HAS_REDIS)('gradscope sweep --redis / gradscope worker (BullMQ)', () => {
   it('runs 24 points on 3 workers, one SIGKILLed mid-point and the coordinator restarted: each point once, the local table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-sweep-redis-'));
+    tempDirs.push(dir);
     const file = join(dir, 'sweep.json');
     writeFileSync(file, JSON.stringify(SWEEP));
     const port = await freePort();
