@@ -612,7 +612,7 @@ async function importNode<T>(option: string, specifier: string): Promise<T> {
   // (tsc output, tsx, vitest) it resolves next to this file.
   const url = new URL(specifier, import.meta.url).href;
   try {
-    return (await import(url)) as T;
+    return (await import(/* @vite-ignore */ url)) as T;
   } catch (e) {
     throw new ConfigError(
       `fit: ${option} given as a path needs Node's file system (${(e as Error).message}); in a browser pass a RunLog / a parsed Checkpoint instead`,
