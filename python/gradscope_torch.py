@@ -42,14 +42,17 @@ lists them (registration order, which is input → output for ``nn.Sequential`` 
 An activation module is credited to the last parameter layer before it in
 ``model.named_modules()`` order.
 
-Each record is one ``os.write`` of one line on a file opened with ``O_APPEND``, so a crash leaves
-at most the last line incomplete and readers can follow the file while it grows.
+Records are queued and written once a second (``flush_every``; at once on a check with NaN/±Inf,
+and at ``close()``), whole lines in one ``os.write`` on a file opened with ``O_APPEND``: readers can
+follow the file while it grows and never see half a line (a system call per step cost as much as
+the statistics).
 """
 
 import json
 import math
 import os
 import re
+import time
 
 import torch
 
@@ -63,6 +66,9 @@ FRAMEWORK = "pytorch"
 # gradscope's detectors that are off unless switched on (src/monitor/detectors/*: `optIn`); the
 # header says so, so that a replay runs the same detectors as a live gradscope monitor.
 _OPT_IN_DETECTORS = ("lossSpike",)
+
+# the nonzero count sign(g)·sign(g) is an exact integer up to 2²⁴ entries in float32
+_EXACT_COUNT = 1 << 24
 
 _STACK_SUFFIX = re.compile(r"^(.*)_l(\d+)$")
 
@@ -88,12 +94,15 @@ def _module_of(param_name):
     return "" if dot < 0 else param_name[:dot]
 
 
-def _num(x):
-    """A number for a record: finite as it is, NaN/±Infinity as "NaN"/"Infinity"/"-Infinity"."""
-    x = float(x)
-    if math.isfinite(x):
-        return x
-    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+def _js(x):
+    """A float as JSON: repr (shortest round-trip), NaN/±Infinity as strings (gradscope's encoding)."""
+    if x - x == 0:
+        return repr(float(x))
+    return '"NaN"' if x != x else ('"Infinity"' if x > 0 else '"-Infinity"')
+
+
+def _str(s):
+    return json.dumps(s)
 
 
 def _default_classify(module, name):
@@ -115,16 +124,17 @@ def _check_int(what, value, minimum):
 class _Probe:
     """One activation module's output statistics (src/monitor/activation-probe.ts)."""
 
-    __slots__ = ("module", "kind", "layer", "parts", "alive", "runs", "observed", "width",
+    __slots__ = ("module", "kind", "layer", "parts", "count", "silent", "runs", "observed", "width",
                  "last_width", "mean", "std", "saturation", "gain", "dead_fraction")
 
     def __init__(self, module, kind, layer):
         self.module = module
         self.kind = kind
         self.layer = layer
-        self.parts = []  # per forward pass: tensor [sum, sum of squares, saturated, count]
-        self.alive = None  # bool tensor [width]: unit nonzero on some row (ReLU)
-        self.runs = []  # per unit: consecutive checks with output 0 on every row (ReLU)
+        self.parts = []  # per forward pass: Σa, Σa² (and the saturated count) as 0-d tensors
+        self.count = 0  # outputs seen since the last check
+        self.silent = None  # bool tensor [width]: unit 0 on every row seen this check (ReLU)
+        self.runs = None  # int tensor [width]: consecutive checks with output 0 on every row (ReLU)
         self.observed = False
         self.width = 0
         self.last_width = 0  # last axis of the last output seen
@@ -134,19 +144,12 @@ class _Probe:
         self.gain = math.nan
         self.dead_fraction = math.nan
 
-    def record(self):
-        return {
-            "module": self.module,
-            "kind": self.kind,
-            "layer": self.layer,
-            "observed": self.observed,
-            "width": self.width,
-            "mean": _num(self.mean),
-            "std": _num(self.std),
-            "saturation": _num(self.saturation),
-            "gain": _num(self.gain),
-            "deadFraction": _num(self.dead_fraction),
-        }
+    def json(self):
+        """This probe's entry of a stats record, as JSON."""
+        return (f'{{"module":{_str(self.module)},"kind":"{self.kind}","layer":{_str(self.layer)},'
+                f'"observed":{"true" if self.observed else "false"},"width":{self.width},'
+                f'"mean":{_js(self.mean)},"std":{_js(self.std)},"saturation":{_js(self.saturation)},'
+                f'"gain":{_js(self.gain)},"deadFraction":{_js(self.dead_fraction)}}}')
 
 
 class GradScope:
@@ -159,6 +162,14 @@ class GradScope:
         every: check every k-th step (default 1). gradscope's detectors count their patience in
             checks, so ``every`` > 1 delays verdicts by that factor.
         param_every: read the parameters (‖p‖, update ratio) every k-th check (default 10).
+        params_every: write the per-parameter statistics (‖g‖, rms, max |g|, zero fraction,
+            NaN/±Inf count, ‖p‖, update ratio) every k-th check (default 10: checks 1, 11, 21, …,
+            the checks that read the parameters when ``every`` is 1), and on every check with a
+            NaN/±Inf gradient; 1 = every check. The detectors read only the per-layer and total
+            norms (written at every check), so this changes no verdict.
+        probe_every: probe the activations on every k-th check (default 1); the other checks
+            record the probes as not observed, and gradscope's probe detectors (saturated,
+            deadUnits) skip them, so their patience and ``dead_window`` count probed checks.
         update_ratio: measure ‖Δp‖/‖p_before‖ (keeps one copy of the parameters; default True).
         probes: hook the activation modules (default True).
         dead_window: checks a ReLU unit must be 0 on every row to count as dead (default 20).
@@ -169,11 +180,15 @@ class GradScope:
         classify: ``f(module, name) -> "relu" | "tanh" | "sigmoid" | None`` (default: the nn
             modules ReLU, Tanh, Sigmoid).
         file: file name in ``out`` (default ``monitor.jsonl``).
+        flush_every: write the queued records to the file at most this many seconds apart
+            (default 1; 0 = every record). A check with a NaN/±Inf gradient or loss is written at
+            once, and ``close()`` (or the end of a ``with`` block) writes the rest.
     """
 
-    def __init__(self, model, out, *, every=1, param_every=10, update_ratio=True, probes=True,
+    def __init__(self, model, out, *, every=1, param_every=10, params_every=10, probe_every=1,
+                 update_ratio=True, probes=True,
                  dead_window=20, lr=None, thresholds=None, detectors=None, classify=None,
-                 file="monitor.jsonl"):
+                 file="monitor.jsonl", flush_every=1.0):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"GradScope: model = {type(model).__name__} is not a torch.nn.Module")
         if not isinstance(out, (str, os.PathLike)) or str(out) == "":
@@ -183,6 +198,11 @@ class GradScope:
         self.every = _check_int("every", every, 1)
         self.param_every = _check_int("param_every", param_every, 1)
         self.dead_window = _check_int("dead_window", dead_window, 1)
+        self.params_every = _check_int("params_every", params_every, 1)
+        self.probe_every = _check_int("probe_every", probe_every, 1)
+        if isinstance(flush_every, bool) or not isinstance(flush_every, (int, float)) or not flush_every >= 0:
+            raise ValueError(f"GradScope: flush_every = {flush_every!r} is invalid; expected seconds >= 0")
+        self.flush_every = float(flush_every)
         if lr is not None and not callable(lr):
             self._check_lr(lr)
         self._lr_source = lr
@@ -217,6 +237,15 @@ class GradScope:
                 layer_modules.append(_module_of(n))
             self._param_layer.append(index[layer])
 
+        self._layer_json = [_str(n) for n in self.layers]
+        # each layer's parameters as a [start, end) span of the parameter list, when contiguous
+        spans = {}
+        for k, l in enumerate(self._param_layer):
+            a, b = spans.get(l, (k, k))
+            spans[l] = (a, k + 1) if b == k else (-1, -1)
+        self._layer_spans = ([spans[l] for l in range(len(self.layers))]
+                             if all(a >= 0 for a, _ in spans.values()) else None)
+        self._param_json = [_str(n) for n in self.param_names]
         P, L = len(self._params), len(self.layers)
         nan = math.nan
         self._g2 = [0.0] * P
@@ -242,6 +271,9 @@ class GradScope:
         self._step = 0
         self._checks = 0
         self._pending_loss = None
+        self._scratch = {}
+        self._scratch_views = [None] * len(self._params)
+        self._same_dtype = len({p.dtype for p in self._params}) == 1
 
         self._probes = []
         self._handles = []
@@ -256,7 +288,9 @@ class GradScope:
             os.close(self._fd)
             self._fd = None
             raise ValueError(f"GradScope: {self.path} already holds records; use a new run directory")
-        self._write(self._header())
+        self._pending = []
+        self._flushed = time.monotonic()
+        self._write(self._header(), flush=True)
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -282,32 +316,31 @@ class GradScope:
 
     def _hook_for(self, probe):
         def hook(module, _inputs, output):
-            if not self._armed or not module.training or not isinstance(output, torch.Tensor):
-                return
-            with torch.no_grad():
+            if self._armed and module.training and isinstance(output, torch.Tensor):
                 self._observe(probe, output.detach())
         return hook
 
-    def _observe(self, p, d):
+    @staticmethod
+    def _observe(p, d):
+        """Accumulates one output: Σa, Σa² and (tanh/sigmoid) the saturated count as tensors,
+        (ReLU) which units were nonzero on some row; nothing is read back until the check."""
         n = d.numel()
         w = 1 if d.dim() == 0 else d.shape[-1]
         flat = d.reshape(-1)
         p.last_width = w
-        s = flat.sum()
-        sq = torch.dot(flat, flat)
+        p.count += n
+        p.parts.append(flat.sum())
+        p.parts.append(torch.dot(flat, flat))
         if p.kind == "relu":
-            rows = (flat != 0).view(-1, w).any(0) if n > 0 else torch.zeros(w, dtype=torch.bool)
-            if p.alive is None or p.alive.numel() != w:
-                p.alive = rows
-            else:
-                p.alive |= rows
-            sat = torch.zeros((), dtype=d.dtype, device=d.device)
+            if n > 0:
+                # a unit is silent when it is 0 on every row; ReLU outputs are ≥ 0 (or NaN), so
+                # "max over the rows == 0" says it in one reduction
+                silent = (d if d.dim() == 2 else d.reshape(-1, w)).amax(0) == 0
+                p.silent = silent if p.silent is None or p.silent.numel() != w else p.silent.logical_and_(silent)
         elif p.kind == "tanh":
-            sat = torch.count_nonzero(flat.abs() > 0.99)
+            p.parts.append((flat.abs() > 0.99).sum().to(flat.dtype))
         else:
-            sat = torch.count_nonzero(flat < 0.01) + torch.count_nonzero(flat > 0.99)
-        p.parts.append(torch.stack([s.double(), sq.double(), sat.double()]))
-        p.parts.append(n)
+            p.parts.append(((flat < 0.01).sum() + (flat > 0.99).sum()).to(flat.dtype))
 
     def _header(self):
         return {
@@ -354,7 +387,8 @@ class GradScope:
                     q.copy_(p)
                 self._snapshot_step = i + 1
                 self._snapshot_grad_norm = math.nan
-        self._armed = (i + 1) % self.every == 0
+        # probe the next forward pass when the next step is a check and a probed one
+        self._armed = (i + 1) % self.every == 0 and self._checks % self.probe_every == 0
 
     def watch(self, loss):
         """Gives the loss of the current step to the next ``step()`` (for a wrapped optimizer)."""
@@ -378,7 +412,7 @@ class GradScope:
         return optimizer
 
     def _quick_non_finite(self):
-        norms = [torch.linalg.vector_norm(p.grad) for p in self._params if p.grad is not None]
+        norms = [torch.dot(p.grad.reshape(-1), p.grad.reshape(-1)) for p in self._params if p.grad is not None]
         if not norms:
             return False
         if bool(torch.isfinite(torch.stack(norms)).all()):
@@ -405,8 +439,9 @@ class GradScope:
         with_update = (self._track_updates and i % K == 0 and i > 0
                        and self._snapshot_step == step - 1)
         take_snapshot = self._track_updates and (i + 1) % K == 0
+        detail = self._checks % self.params_every == 0
         grad_of_update = self._snapshot_grad_norm if with_update else math.nan
-        self._measure(read_params, with_update, take_snapshot)
+        detail = self._measure(read_params, with_update, take_snapshot, detail)
         self._update_grad_norm = grad_of_update
         if take_snapshot:
             self._snapshot_step = step
@@ -414,30 +449,89 @@ class GradScope:
         self._finalize_probes()
         self._checks += 1
         finite = sum(self._bad) == 0 and (loss is None or math.isfinite(loss_v))
-        self._write(self._record(step, loss_v, finite, self._read_lr(lr)))
+        self._write(self._record(step, loss_v, finite, self._read_lr(lr), detail), flush=not finite)
 
-    def _measure(self, read_params, with_update, take_snapshot):
-        """One pass over the gradients (and, when read, the parameters): stats.ts measureGradients."""
+    def _layer_sums(self, g2):
+        sums = [0.0] * len(self.layers)
+        for k, l in enumerate(self._param_layer):
+            sums[l] += g2[k]
+        return [math.sqrt(x) for x in sums]
+
+    def _scratch_for(self, k, f):
+        """A scratch buffer like the flat tensor f (shared by the parameters of one dtype and device)."""
+        v = self._scratch_views[k]
+        if v is None or v.dtype != f.dtype or v.device != f.device:
+            key = (f.dtype, f.device)
+            buf = self._scratch.get(key)
+            if buf is None or buf.numel() < f.numel():
+                size = max([q.numel() for q in self._params if (q.dtype, q.device) == key] + [f.numel()])
+                buf = torch.empty(size, dtype=f.dtype, device=f.device)
+                self._scratch[key] = buf
+            v = buf[: f.numel()]
+            self._scratch_views[k] = v
+        return v
+
+    def _measure(self, read_params, with_update, take_snapshot, detail):
+        """One pass over the gradients (and, when read, the parameters): stats.ts measureGradients.
+
+        Every check: Σg² = g·g per parameter (one BLAS dot, 5× faster than ``vector_norm`` on
+        CPU; the layer and total norms the detectors read). On detail checks (and on any check with a NaN/±Inf gradient) also the
+        nonzero count as sign(g)·sign(g) (sign into a scratch buffer, then a dot: 10× faster than
+        count_nonzero on CPU) and max |g| = max(max g, −min g) (one aminmax). Every result stays a
+        tensor until one ``tolist()`` at the end (one device sync per check on a GPU). Returns
+        whether the per-parameter statistics were measured.
+        """
         P = len(self._params)
-        vals = []
-        for k, p in enumerate(self._params):
-            g = p.grad
-            if g is None:
-                g = torch.zeros_like(p)
-            amin, amax = torch.aminmax(g.reshape(-1)) if self._numel[k] > 0 else (g.new_zeros(()), g.new_zeros(()))
-            vals.append(torch.linalg.vector_norm(g))
-            vals.append(torch.maximum(amax, -amin))
-            vals.append(torch.count_nonzero(g))
-            if read_params:
-                pd = p.detach()
-                vals.append(torch.linalg.vector_norm(pd))
-                if with_update:
-                    q = self._snapshot[k]
-                    vals.append(torch.linalg.vector_norm(pd - q))
-                    vals.append(torch.linalg.vector_norm(q))
-        got = torch.stack([v.double() for v in vals]).tolist()
+        vals = [torch.dot(f, f) for f in
+                [_flat(p.grad if p.grad is not None else torch.zeros_like(p)) for p in self._params]]
+        if not (read_params or with_update or take_snapshot or detail):
+            # the common check (9 in 10 with the defaults): gradient norms only
+            got = (torch.stack(vals) if self._same_dtype else torch.stack([v.double() for v in vals])).tolist()
+            total = sum(got)
+            if math.isfinite(total):
+                self._g2 = got
+                self._layer_g = [math.sqrt(sum(got[a:b])) for a, b in self._layer_spans] \
+                    if self._layer_spans is not None else self._layer_sums(got)
+                self._total_g = math.sqrt(total)
+                self._update_fresh = False
+                if any(self._bad):
+                    self._bad = [0] * P
+                return False
+        if read_params:
+            pds = [_flat(p.detach()) for p in self._params]
+            vals += [torch.dot(f, f) for f in pds]
+            if with_update:
+                for k, f in enumerate(pds):
+                    q = _flat(self._snapshot[k])
+                    d = torch.sub(f, q, out=self._scratch_for(k, f))
+                    vals.append(torch.dot(d, d))
+                vals += [torch.dot(q, q) for q in map(_flat, self._snapshot)]
+        # Σg², Σp², ‖Δp‖², ‖p_before‖² per parameter (the sums stats.ts keeps)
+        got = (torch.stack(vals) if self._same_dtype else torch.stack([v.double() for v in vals])).tolist()
+        if not detail and not all(map(math.isfinite, got)):
+            detail = True  # a non-finite gradient: the record says where
+        if detail:
+            more = []
+            for k, p in enumerate(self._params):
+                f = (p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                n = self._numel[k]
+                if n == 0:
+                    z = f.new_zeros(())
+                    more += [z, z]
+                    continue
+                amin, amax = torch.aminmax(f)
+                if n <= _EXACT_COUNT:
+                    sg = torch.sign(f, out=self._scratch_for(k, f))
+                    nonzero = torch.dot(sg, sg)
+                else:  # a float32 sum of ones is exact up to 2²⁴ only
+                    nonzero = torch.count_nonzero(f).to(f.dtype)
+                more += [torch.maximum(amax, -amin), nonzero]
+            extra = (torch.stack(more) if self._same_dtype else torch.stack([v.double() for v in more])).tolist()
         if take_snapshot:
-            for q, p in zip(self._snapshot, self._params):
+            for k, p in enumerate(self._params):
+                q = self._snapshot[k]
+                if q.device != p.device or q.dtype != p.dtype:  # the model moved after init
+                    q = self._snapshot[k] = torch.empty_like(p, memory_format=torch.contiguous_format)
                 q.copy_(p.detach())
         L = len(self.layers)
         layer_g = [0.0] * L
@@ -445,32 +539,29 @@ class GradScope:
         layer_u = [0.0] * L
         layer_b = [0.0] * L
         g_all = p_all = u_all = b_all = 0.0
-        j = 0
         for k in range(P):
             n = self._numel[k]
-            gn, mx, nonzero = got[j], got[j + 1], got[j + 2]
-            j += 3
-            g2 = gn * gn
+            g2 = got[k]
             bad = 0
-            if not math.isfinite(g2):
+            if detail:
+                mx, nonzero = extra[2 * k], extra[2 * k + 1]
+            if not math.isfinite(g2) or (detail and not math.isfinite(nonzero)):
                 g = self._params[k].grad
                 ok = torch.isfinite(g)
                 bad = int((~ok).sum())
                 fin = g[ok]
                 mx = float(fin.abs().max()) if fin.numel() > 0 else 0.0
-                if bad == 0:  # a float32 norm overflowed: recompute in float64
+                nonzero = int(torch.count_nonzero(g))  # NaN counts as nonzero, as in stats.ts
+                if bad == 0:  # a float32 Σg² overflowed: recompute in float64
                     g2 = float(torch.linalg.vector_norm(g.double())) ** 2
                 else:
                     g2 = math.nan
-            if read_params:
-                pn = got[j]
-                j += 1
-                p2 = pn * pn
-            else:
-                p2 = self._p2[k]
+            if detail:
+                self._max[k] = mx
+                self._zero[k] = (n - nonzero) / n if n > 0 else 0.0
+            p2 = got[P + k] if read_params else self._p2[k]
             if with_update:
-                u2, b2 = got[j] ** 2, got[j + 1] ** 2
-                j += 2
+                u2, b2 = got[2 * P + k], got[3 * P + k]
                 self._ratio[k] = _sqrt_ratio(u2, b2)
                 l = self._param_layer[k]
                 layer_u[l] += u2
@@ -481,8 +572,6 @@ class GradScope:
                 self._ratio[k] = math.nan
             self._g2[k] = g2
             self._p2[k] = p2
-            self._max[k] = mx
-            self._zero[k] = (n - nonzero) / n if n > 0 else 0.0
             self._bad[k] = bad
             l = self._param_layer[k]
             layer_g[l] += g2
@@ -503,14 +592,17 @@ class GradScope:
             self._total_upd = math.sqrt(u_all) if with_update else math.nan
             self._total_before = math.sqrt(b_all) if with_update else math.nan
             self._total_ratio = _sqrt_ratio(u_all, b_all) if with_update else math.nan
+        return detail
 
     def _finalize_probes(self):
+        """The probes' statistics of this check (activation-probe.ts finalize); resets the sums."""
         for p in self._probes:
-            parts = p.parts
-            count = sum(parts[1::2])
+            count = p.count
             p.observed = count > 0
             if count > 0:
-                s, sq, sat = torch.stack(parts[0::2]).sum(0).tolist()
+                k = 2 if p.kind == "relu" else 3
+                got = torch.stack(p.parts).tolist()
+                s, sq = sum(got[0::k]), sum(got[1::k])
                 mean = s / count
                 p.mean = mean
                 p.width = p.last_width
@@ -518,84 +610,99 @@ class GradScope:
                 if p.kind == "relu":
                     p.saturation = math.nan
                     p.gain = math.nan
-                    alive = p.alive.tolist()
-                    w = len(alive)
-                    if len(p.runs) != w:
-                        p.runs = [0] * w
-                    dead = 0
-                    for u in range(w):
-                        run = 0 if alive[u] else p.runs[u] + 1
-                        p.runs[u] = run
-                        if run >= self.dead_window:
-                            dead += 1
-                    p.dead_fraction = dead / w if w > 0 else math.nan
+                    if p.silent is not None:
+                        w = p.silent.numel()
+                        if p.runs is None or p.runs.numel() != w or p.runs.device != p.silent.device:
+                            p.runs = torch.zeros(w, dtype=torch.int64, device=p.silent.device)
+                        # a unit's run of checks with output 0 on every row: +1, or back to 0
+                        p.runs.add_(1).mul_(p.silent)
+                        dead = int((p.runs >= self.dead_window).sum())
+                        p.dead_fraction = dead / w if w > 0 else math.nan
                 else:
-                    p.saturation = sat / count
+                    p.saturation = sum(got[2::3]) / count
                     # tanh: Σ(1 − a²) = n − Σa²; sigmoid: Σ4a(1 − a) = 4(Σa − Σa²)
                     p.gain = (count - sq) / count if p.kind == "tanh" else 4 * (s - sq) / count
-            parts.clear()
-            if p.alive is not None:
-                p.alive.zero_()
+            p.parts.clear()
+            p.count = 0
+            p.silent = None
 
-    def _record(self, step, loss_v, finite, lr):
+    def _record(self, step, loss_v, finite, lr, detail):
+        """The check's stats record as one JSON line (records.ts StatsRecord), formatted directly:
+        json.dumps of the same dict costs as much as the statistics. Numbers as Python's repr
+        (shortest round-trip, as JSON.stringify writes them), NaN/±Inf as "NaN"/"Infinity"."""
         L = len(self.layers)
-        first_last = None
-        if L >= 2:
-            a, b = self._layer_g[0], self._layer_g[L - 1]
-            first_last = _num(_div(a, b))
-        rec = {
-            "type": "stats",
-            "step": step,
-            "check": self._checks,
-            "loss": _num(loss_v),
-            "finite": finite,
-            "lr": _num(lr),
-            "totalGradNorm": _num(self._total_g),
-            "totalParamNorm": _num(self._total_p),
-            "updateRatio": _num(self._total_ratio),
-            "update": {
-                "norm": _num(self._total_upd),
-                "before": _num(self._total_before),
-                "gradNorm": _num(self._update_grad_norm),
-                "fresh": self._update_fresh,
-            },
-            "cosine": "NaN",
-            "firstLastRatio": first_last,
-            "nonFinite": sum(self._bad),
-            "layers": [
-                {"name": name, "gradNorm": _num(self._layer_g[l]), "paramNorm": _num(self._layer_p[l]),
-                 "updateRatio": _num(self._layer_ratio[l])}
-                for l, name in enumerate(self.layers)
-            ],
-            "params": [
-                {"name": name, "gradNorm": _num(math.sqrt(self._g2[k])),
-                 "rms": _num(math.sqrt(self._g2[k] / self._numel[k]) if self._numel[k] > 0 else 0.0),
-                 "maxAbs": _num(self._max[k]), "zeroFraction": _num(self._zero[k]),
-                 "nonFinite": self._bad[k], "paramNorm": _num(math.sqrt(self._p2[k])),
-                 "updateRatio": _num(self._ratio[k])}
-                for k, name in enumerate(self.param_names)
-            ],
-        }
+        first_last = _js(_div(self._layer_g[0], self._layer_g[L - 1])) if L >= 2 else "null"
+        parts = [
+            f'{{"type":"stats","step":{step},"check":{self._checks},"loss":{_js(loss_v)},'
+            f'"finite":{"true" if finite else "false"},"lr":{_js(lr)},'
+            f'"totalGradNorm":{_js(self._total_g)},"totalParamNorm":{_js(self._total_p)},'
+            f'"updateRatio":{_js(self._total_ratio)},"update":{{"norm":{_js(self._total_upd)},'
+            f'"before":{_js(self._total_before)},"gradNorm":{_js(self._update_grad_norm)},'
+            f'"fresh":{"true" if self._update_fresh else "false"}}},"cosine":"NaN",'
+            f'"firstLastRatio":{first_last},"nonFinite":{sum(self._bad)},"layers":[',
+            ",".join(
+                f'{{"name":{self._layer_json[l]},"gradNorm":{_js(self._layer_g[l])},'
+                f'"paramNorm":{_js(self._layer_p[l])},"updateRatio":{_js(self._layer_ratio[l])}}}'
+                for l in range(L)
+            ),
+            "]",
+        ]
+        if detail:
+            parts.append(',"params":[')
+            parts.append(",".join(
+                f'{{"name":{self._param_json[k]},"gradNorm":{_js(math.sqrt(self._g2[k]))},'
+                f'"rms":{_js(math.sqrt(self._g2[k] / n) if n > 0 else 0.0)},"maxAbs":{_js(self._max[k])},'
+                f'"zeroFraction":{_js(self._zero[k])},"nonFinite":{self._bad[k]},'
+                f'"paramNorm":{_js(math.sqrt(self._p2[k]))},"updateRatio":{_js(self._ratio[k])}}}'
+                for k, n in enumerate(self._numel)
+            ))
+            parts.append("]")
         if self._probes:
-            rec["activations"] = [p.record() for p in self._probes]
-        return rec
+            parts.append(',"activations":[')
+            parts.append(",".join(p.json() for p in self._probes))
+            parts.append("]")
+        parts.append("}")
+        return "".join(parts)
 
     # -- output ------------------------------------------------------------------------------
 
-    def _write(self, record):
-        line = (json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+    def _write(self, record, flush=False):
+        """Queues one record (a dict or a JSON string) as one line; the queue goes to the file in
+        one ``os.write`` (whole lines only) every ``flush_every`` seconds, on a check with NaN/±Inf,
+        and at ``close``."""
+        if not isinstance(record, str):
+            record = json.dumps(record, separators=(",", ":"), allow_nan=False)
+        self._pending.append(record)
+        now = time.monotonic()
+        if flush or now - self._flushed >= self.flush_every:
+            self.flush()
+            self._flushed = now
+
+    def flush(self):
+        """Writes the queued records to the file now."""
+        if not self._pending or self._fd is None:
+            return
+        data = ("\n".join(self._pending) + "\n").encode("utf-8")
+        self._pending.clear()
         off = 0
-        while off < len(line):
-            off += os.write(self._fd, line[off:])
+        while off < len(data):
+            off += os.write(self._fd, data[off:])
 
     def close(self):
-        """Removes the hooks and closes the file (further steps raise)."""
+        """Writes the queued records, removes the hooks and closes the file (further steps raise)."""
         for h in self._handles:
             h.remove()
         self._handles = []
         if self._fd is not None:
+            self.flush()
             os.close(self._fd)
             self._fd = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing left to do
+            pass
 
     def __enter__(self):
         return self
@@ -609,6 +716,11 @@ def _div(a, b):
     if b == 0:
         return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
     return a / b
+
+
+def _flat(t):
+    """t as a 1-d tensor (a view when contiguous)."""
+    return t.view(-1) if t.is_contiguous() else t.reshape(-1)
 
 
 def _sqrt_ratio(u2, b2):

@@ -210,6 +210,25 @@ describe.skipIf(missing !== null)(
       expect(ev.bad).toEqual([]);
       // and replaying gradscope's own log gives its live verdicts
       expect(vg).toEqual([...health.verdicts]);
+
+      // the hook's default sampling: per-parameter statistics on checks 1, 11, 21, …, everything
+      // else at every check as above; the detectors read none of them, so the same verdicts
+      const sampledLog = readFileSync(
+        path.join(dir, 'crosscheck-torch-default', 'monitor.jsonl'),
+        'utf8',
+      );
+      const sampled = lines(sampledLog).filter((r) => r['type'] === 'stats');
+      expect(sampled.map((r) => r['params'] !== undefined)).toEqual(
+        pyStats.map((_, i) => i % 10 === 0),
+      );
+      const sp = { bad: [] as string[], worst: 0 };
+      sampled.forEach((r, i) => {
+        const full = { ...pyStats[i] };
+        if (r['params'] === undefined) delete full['params'];
+        compare(r, full, 0, `sampled[${i}]`, sp);
+      });
+      expect(sp.bad).toEqual([]);
+      expect(replay(sampledLog).verdicts).toEqual(vp);
     });
 
     it('E12 baseline in PyTorch (10-layer sigmoid MLP, standard init, SGD momentum): `vanishing` naming the early layers within 20 updates', async () => {

@@ -70,7 +70,9 @@ def crosscheck(bundle, out):
     model.load_state_dict({k: v for k, v in t.items() if k not in ("x", "y")}, strict=True)
     lr, batch, steps = float(meta["lr"]), int(meta["batch"]), int(meta["steps"])
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=float(meta["momentum"]))
-    monitor = GradScope(model, out=out)
+    # every statistic at every check (as gradscope's monitor with `params: true`), and a second
+    # hook with the default sampling (per-parameter statistics every 10th check) on the same run
+    monitors = [GradScope(model, out=out, params_every=1), GradScope(model, out=out + "-default")]
     x, y = t["x"], t["y"].long()
     losses = []
     model.train()
@@ -79,10 +81,12 @@ def crosscheck(bundle, out):
         opt.zero_grad()
         loss = F.cross_entropy(model(xb), yb)
         loss.backward()
-        monitor.step(loss=loss, lr=lr)
+        for monitor in monitors:
+            monitor.step(loss=loss, lr=lr)
         opt.step()
         losses.append(loss.item())
-    monitor.close()
+    for monitor in monitors:
+        monitor.close()
     result(losses)
 
 
