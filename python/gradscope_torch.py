@@ -2,8 +2,9 @@
 
 ``GradScope(model, out=run_dir)`` measures, at every checked step, the statistics gradscope's
 own monitor measures (src/monitor/stats.ts, activation-probe.ts) and appends them to
-``run_dir/monitor.jsonl`` in gradscope's monitor record format (``"gradscope.monitor"``
-version 1: a header line, then one ``stats`` line per check; see src/monitor/records.ts).
+``run_dir/records.jsonl`` in gradscope's monitor record format (``"gradscope.monitor"``
+version 1: a header line, then one ``stats`` line per check; see docs/records.md and
+src/monitor/records.ts).
 ``gradscope diagnose run_dir`` (or ``monitor.replay`` in TypeScript) runs gradscope's detectors
 over the file and prints the verdicts (vanishing, exploding, nonFinite, saturated, deadUnits,
 plateau, oscillation) with evidence and remedies. The hook itself raises no verdicts.
@@ -158,7 +159,7 @@ class GradScope:
     Args:
         model: the ``torch.nn.Module`` being trained (its parameters with ``requires_grad`` are
             measured, in ``named_parameters()`` order; its ReLU/Tanh/Sigmoid modules are probed).
-        out: the run directory (created if needed); records go to ``out/monitor.jsonl``.
+        out: the run directory (created if needed); records go to ``out/records.jsonl``.
         every: check every k-th step (default 1). gradscope's detectors count their patience in
             checks, so ``every`` > 1 delays verdicts by that factor.
         param_every: read the parameters (‖p‖, update ratio) every k-th check (default 10).
@@ -179,7 +180,8 @@ class GradScope:
         detectors: detectors to switch on or off in the replay, e.g. ``{"plateau": False}``.
         classify: ``f(module, name) -> "relu" | "tanh" | "sigmoid" | None`` (default: the nn
             modules ReLU, Tanh, Sigmoid).
-        file: file name in ``out`` (default ``monitor.jsonl``).
+        file: file name in ``out`` (default ``records.jsonl``, the name ``gradscope diagnose`` and
+            ``gradscope serve`` look for in a run directory of another framework).
         flush_every: write the queued records to the file at most this many seconds apart
             (default 1; 0 = every record). A check with a NaN/±Inf gradient or loss is written at
             once, and ``close()`` (or the end of a ``with`` block) writes the rest.
@@ -188,7 +190,7 @@ class GradScope:
     def __init__(self, model, out, *, every=1, param_every=10, params_every=10, probe_every=1,
                  update_ratio=True, probes=True,
                  dead_window=20, lr=None, thresholds=None, detectors=None, classify=None,
-                 file="monitor.jsonl", flush_every=1.0):
+                 file="records.jsonl", flush_every=1.0):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"GradScope: model = {type(model).__name__} is not a torch.nn.Module")
         if not isinstance(out, (str, os.PathLike)) or str(out) == "":
@@ -348,9 +350,14 @@ class GradScope:
             "format": FORMAT,
             "version": VERSION,
             "framework": FRAMEWORK,
+            "frameworkVersion": str(torch.__version__),
+            "model": {
+                "name": type(self.model).__name__,
+                "numParameters": sum(self._numel),
+                "summary": _summary(self.model),
+            },
             "params": [
-                {"name": n, "shape": list(p.shape),
-                 "dtype": "float64" if p.dtype == torch.float64 else "float32"}
+                {"name": n, "shape": list(p.shape), "dtype": _DTYPES.get(p.dtype, "float32")}
                 for n, p in zip(self.param_names, self._params)
             ],
             "layers": list(self.layers),
@@ -449,7 +456,8 @@ class GradScope:
         self._finalize_probes()
         self._checks += 1
         finite = sum(self._bad) == 0 and (loss is None or math.isfinite(loss_v))
-        self._write(self._record(step, loss_v, finite, self._read_lr(lr), detail), flush=not finite)
+        self._write(self._record(step, loss_v, loss is None, finite, self._read_lr(lr), detail),
+                    flush=not finite)
 
     def _layer_sums(self, g2):
         sums = [0.0] * len(self.layers)
@@ -626,15 +634,16 @@ class GradScope:
             p.count = 0
             p.silent = None
 
-    def _record(self, step, loss_v, finite, lr, detail):
+    def _record(self, step, loss_v, loss_none, finite, lr, detail):
         """The check's stats record as one JSON line (records.ts StatsRecord), formatted directly:
         json.dumps of the same dict costs as much as the statistics. Numbers as Python's repr
-        (shortest round-trip, as JSON.stringify writes them), NaN/±Inf as "NaN"/"Infinity"."""
+        (shortest round-trip, as JSON.stringify writes them), NaN/±Inf as "NaN"/"Infinity";
+        a loss or lr that was not given is null."""
         L = len(self.layers)
         first_last = _js(_div(self._layer_g[0], self._layer_g[L - 1])) if L >= 2 else "null"
         parts = [
-            f'{{"type":"stats","step":{step},"check":{self._checks},"loss":{_js(loss_v)},'
-            f'"finite":{"true" if finite else "false"},"lr":{_js(lr)},'
+            f'{{"type":"stats","step":{step},"check":{self._checks},"loss":{"null" if loss_none else _js(loss_v)},'
+            f'"finite":{"true" if finite else "false"},"lr":{"null" if lr != lr else _js(lr)},'
             f'"totalGradNorm":{_js(self._total_g)},"totalParamNorm":{_js(self._total_p)},'
             f'"updateRatio":{_js(self._total_ratio)},"update":{{"norm":{_js(self._total_upd)},'
             f'"before":{_js(self._total_before)},"gradNorm":{_js(self._update_grad_norm)},'
@@ -716,6 +725,16 @@ def _div(a, b):
     if b == 0:
         return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
     return a / b
+
+
+_DTYPES = {torch.float64: "float64", torch.float32: "float32", torch.float16: "float16",
+           torch.bfloat16: "bfloat16"}
+
+
+def _summary(model, limit=2000):
+    """repr(model), cut to `limit` characters."""
+    text = repr(model)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _flat(t):

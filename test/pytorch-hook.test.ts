@@ -60,7 +60,7 @@ function runTorch(
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (line === undefined) throw new Error(`torch_runs.py ${cmd} printed no RESULT:\n${r.stdout}`);
   const res = JSON.parse(line.slice(7)) as { losses: (number | string)[]; firstNonFinite: number };
-  return { log: readFileSync(path.join(out, 'monitor.jsonl'), 'utf8'), ...res };
+  return { log: readFileSync(path.join(out, 'records.jsonl'), 'utf8'), ...res };
 }
 
 function entry(
@@ -187,6 +187,10 @@ describe.skipIf(missing !== null)(
       const gh = gs[0] as Record<string, unknown>;
       const ph = py[0] as Record<string, unknown>;
       expect(ph['framework']).toBe('pytorch');
+      expect(ph['model']).toMatchObject({
+        name: 'Sequential',
+        numParameters: Object.values(net.namedParameters()).reduce((n, t) => n + t.size, 0),
+      });
       expect(gh['framework']).toBe('gradscope');
       for (const k of ['type', 'format', 'version', 'params', 'layers', 'every'])
         expect(ph[k], `header.${k}`).toEqual(gh[k]);
@@ -214,7 +218,7 @@ describe.skipIf(missing !== null)(
       // the hook's default sampling: per-parameter statistics on checks 1, 11, 21, …, everything
       // else at every check as above; the detectors read none of them, so the same verdicts
       const sampledLog = readFileSync(
-        path.join(dir, 'crosscheck-torch-default', 'monitor.jsonl'),
+        path.join(dir, 'crosscheck-torch-default', 'records.jsonl'),
         'utf8',
       );
       const sampled = lines(sampledLog).filter((r) => r['type'] === 'stats');

@@ -2,7 +2,7 @@
 
 The test writes a safetensors bundle (initial weights and/or batches, settings in its
 ``__metadata__``) with gradscope, runs one of these commands with /usr/bin/python3, and replays
-the ``monitor.jsonl`` it writes through gradscope's detectors.
+the ``records.jsonl`` it writes through gradscope's detectors.
 
     python3 torch_runs.py crosscheck BUNDLE OUT   # float64 MLP from gradscope's initial weights
     python3 torch_runs.py mlp BUNDLE OUT          # E12: 10-layer MLP on MNIST digits (arm in metadata)
