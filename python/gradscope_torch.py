@@ -57,6 +57,11 @@ import time
 
 import torch
 
+try:  # optional: a few small array updates per check are cheaper in numpy than as tensor ops
+    import numpy as _np
+except ImportError:  # pragma: no cover
+    _np = None
+
 __all__ = ["GradScope", "layer_of", "FORMAT", "VERSION"]
 __version__ = "0.1.0"
 
@@ -135,7 +140,7 @@ class _Probe:
         self.parts = []  # per forward pass: Σa, Σa² (and the saturated count) as 0-d tensors
         self.count = 0  # outputs seen since the last check
         self.silent = None  # bool tensor [width]: unit 0 on every row seen this check (ReLU)
-        self.runs = None  # int tensor [width]: consecutive checks with output 0 on every row (ReLU)
+        self.runs = None  # int array [width]: consecutive checks with output 0 on every row (ReLU)
         self.observed = False
         self.width = 0
         self.last_width = 0  # last axis of the last output seen
@@ -603,13 +608,25 @@ class GradScope:
         return detail
 
     def _finalize_probes(self):
-        """The probes' statistics of this check (activation-probe.ts finalize); resets the sums."""
+        """The probes' statistics of this check (activation-probe.ts finalize); resets the sums.
+
+        All probes' sums are read back with one stack and one ``tolist``; a ReLU unit's run of
+        checks with output 0 on every row counts up, and resets when it outputs anything (in
+        numpy when the mask is on the CPU and numpy is there: a tensor op costs more to
+        dispatch than the arithmetic)."""
+        parts = [t for p in self._probes for t in p.parts]
+        if parts:
+            if len({t.dtype for t in parts}) > 1:
+                parts = [t.double() for t in parts]
+            flat = torch.stack(parts).tolist()
+        at = 0
         for p in self._probes:
             count = p.count
             p.observed = count > 0
             if count > 0:
                 k = 2 if p.kind == "relu" else 3
-                got = torch.stack(p.parts).tolist()
+                got = flat[at : at + len(p.parts)]
+                at += len(p.parts)
                 s, sq = sum(got[0::k]), sum(got[1::k])
                 mean = s / count
                 p.mean = mean
@@ -619,13 +636,7 @@ class GradScope:
                     p.saturation = math.nan
                     p.gain = math.nan
                     if p.silent is not None:
-                        w = p.silent.numel()
-                        if p.runs is None or p.runs.numel() != w or p.runs.device != p.silent.device:
-                            p.runs = torch.zeros(w, dtype=torch.int64, device=p.silent.device)
-                        # a unit's run of checks with output 0 on every row: +1, or back to 0
-                        p.runs.add_(1).mul_(p.silent)
-                        dead = int((p.runs >= self.dead_window).sum())
-                        p.dead_fraction = dead / w if w > 0 else math.nan
+                        p.dead_fraction = self._dead_fraction(p)
                 else:
                     p.saturation = sum(got[2::3]) / count
                     # tanh: Σ(1 − a²) = n − Σa²; sigmoid: Σ4a(1 − a) = 4(Σa − Σa²)
@@ -633,6 +644,23 @@ class GradScope:
             p.parts.clear()
             p.count = 0
             p.silent = None
+
+    def _dead_fraction(self, p):
+        silent = p.silent
+        w = silent.numel()
+        if w == 0:
+            return math.nan
+        if _np is not None and silent.device.type == "cpu":
+            mask = silent.numpy()
+            if not isinstance(p.runs, _np.ndarray) or p.runs.shape[0] != w:
+                p.runs = _np.zeros(w, dtype=_np.int64)
+            p.runs += 1
+            p.runs *= mask
+            return int(_np.count_nonzero(p.runs >= self.dead_window)) / w
+        if not torch.is_tensor(p.runs) or p.runs.numel() != w or p.runs.device != silent.device:
+            p.runs = torch.zeros(w, dtype=torch.int64, device=silent.device)
+        p.runs.add_(1).mul_(silent)
+        return int((p.runs >= self.dead_window).sum()) / w
 
     def _record(self, step, loss_v, loss_none, finite, lr, detail):
         """The check's stats record as one JSON line (records.ts StatsRecord), formatted directly:
