@@ -206,6 +206,9 @@ describe.skipIf(missing !== null)(
       const vg = replay(gsLog).verdicts;
       const vp = replay(pt.log).verdicts;
       expect(vg.length).toBeGreaterThan(0);
+      console.log(
+        `cross-check verdicts: ${vg.map((v) => `${v.kind} at ${v.step} (${v.layers.join(' ')})`).join('; ')}`,
+      );
       expect(vp.map((v) => [v.kind, v.status, v.step, v.layers, v.severity])).toEqual(
         vg.map((v) => [v.kind, v.status, v.step, v.layers, v.severity]),
       );
@@ -215,8 +218,9 @@ describe.skipIf(missing !== null)(
       // and replaying gradscope's own log gives its live verdicts
       expect(vg).toEqual([...health.verdicts]);
 
-      // the hook's default sampling: per-parameter statistics on checks 1, 11, 21, …, everything
-      // else at every check as above; the detectors read none of them, so the same verdicts
+      // the hook's default sampling: per-parameter statistics on checks 1, 11, 21, …, activation
+      // probes on checks 1, 5, 9, … (the others say `observed: false`), everything else at every
+      // check as above
       const sampledLog = readFileSync(
         path.join(dir, 'crosscheck-torch-default', 'records.jsonl'),
         'utf8',
@@ -225,14 +229,28 @@ describe.skipIf(missing !== null)(
       expect(sampled.map((r) => r['params'] !== undefined)).toEqual(
         pyStats.map((_, i) => i % 10 === 0),
       );
+      const observed = (r: Record<string, unknown>): boolean[] =>
+        (r['activations'] as { observed: boolean }[]).map((a) => a.observed);
+      expect(sampled.map((r) => observed(r).every((o) => o))).toEqual(
+        pyStats.map((_, i) => i % 4 === 0),
+      );
       const sp = { bad: [] as string[], worst: 0 };
       sampled.forEach((r, i) => {
         const full = { ...pyStats[i] };
+        const mine = { ...r };
         if (r['params'] === undefined) delete full['params'];
-        compare(r, full, 0, `sampled[${i}]`, sp);
+        if (i % 4 !== 0) {
+          expect(observed(r).some((o) => o)).toBe(false);
+          delete full['activations'];
+          delete mine['activations'];
+        }
+        compare(mine, full, 0, `sampled[${i}]`, sp);
       });
       expect(sp.bad).toEqual([]);
-      expect(replay(sampledLog).verdicts).toEqual(vp);
+      // the gradient-norm verdicts are the same; the probe verdicts count probed checks (the
+      // full log's deadUnits at update 20, after 20 all-zero checks, needs 80 updates here)
+      const probeKinds = new Set(['deadUnits', 'saturated']);
+      expect(replay(sampledLog).verdicts).toEqual(vp.filter((v) => !probeKinds.has(v.kind)));
     });
 
     it('E12 baseline in PyTorch (10-layer sigmoid MLP, standard init, SGD momentum): `vanishing` naming the early layers within 20 updates', async () => {

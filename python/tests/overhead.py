@@ -51,7 +51,7 @@ def main():
     ap.add_argument("--block", type=int, default=50)
     ap.add_argument("--params-every", type=int, default=10)
     ap.add_argument("--every", type=int, default=1)
-    ap.add_argument("--probe-every", type=int, default=1)
+    ap.add_argument("--probe-every", type=int, default=4)
     ap.add_argument("--no-probes", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)

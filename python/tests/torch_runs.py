@@ -71,8 +71,10 @@ def crosscheck(bundle, out):
     lr, batch, steps = float(meta["lr"]), int(meta["batch"]), int(meta["steps"])
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=float(meta["momentum"]))
     # every statistic at every check (as gradscope's monitor with `params: true`), and a second
-    # hook with the default sampling (per-parameter statistics every 10th check) on the same run
-    monitors = [GradScope(model, out=out, params_every=1), GradScope(model, out=out + "-default")]
+    # hook with the default sampling (per-parameter statistics every 10th check, activation probes
+    # every 4th) on the same run
+    monitors = [GradScope(model, out=out, params_every=1, probe_every=1),
+                GradScope(model, out=out + "-default")]
     x, y = t["x"], t["y"].long()
     losses = []
     model.train()
