@@ -24,16 +24,18 @@ loss; the lr is read from the optimizer's first parameter group).
 
 What is measured, as gradscope's monitor measures it (same schedule, same formulas):
 
-- every ``every``-th step (default 1) a check: per parameter ‖g‖₂, rms = ‖g‖/√n, max |g| (over
-  the finite entries), the fraction of entries exactly 0 and the NaN/±Inf count; per layer and
-  in total ‖g‖₂; on steps between checks, a NaN/±Inf gradient or loss forces a check;
+- every ``every``-th step (default 1) a check: ‖g‖₂ per layer and in total (what the detectors
+  read); on steps between checks, a NaN/±Inf gradient or loss forces a check;
+- every ``params_every``-th check (default 10) and on any check with NaN/±Inf, per parameter
+  ‖g‖₂, rms = ‖g‖/√n, max |g| (over the finite entries), the fraction of entries exactly 0, the
+  NaN/±Inf count, ‖p‖₂ and the update ratio;
 - every ``param_every``-th check (default 10, gradscope's ``paramEvery``) also ‖p‖₂ and the
   update ratio ‖Δp‖/‖p_before‖ of the step before (from a copy of the parameters taken one step
   earlier); between those checks the last ‖p‖ is reported again, as gradscope does;
 - forward hooks on every ``nn.ReLU``, ``nn.Tanh`` and ``nn.Sigmoid`` module (training mode, on
-  the forward passes of every ``probe_every``-th check, default 4): mean and std of the outputs, saturation (tanh
-  |a| > 0.99; sigmoid a < 0.01 or a > 0.99), gain (tanh mean(1 − a²); sigmoid mean(4a(1 − a)))
-  and, for ReLU, the fraction of units (last axis) that output 0 on every row of every batch of
+  the forward passes of every ``probe_every``-th check, default 4): mean and std of the
+  outputs, saturation (tanh |a| > 0.99; sigmoid a < 0.01 or a > 0.99), gain (tanh
+  mean(1 − a²); sigmoid mean(4a(1 − a))) and, for ReLU, the fraction of units (last axis) that output 0 on every row of every batch of
   ``dead_window`` consecutive probed checks (default 20, gradscope's ``deadWindow``).
 
 Layers are named as gradscope names them: a parameter ``"0.weight"`` belongs to layer ``"0"``
@@ -397,8 +399,7 @@ class GradScope:
             if do_check:
                 self._check(loss, loss_v, lr)
             elif self._track_updates and (i + 1) % self._K == 0:
-                for q, p in zip(self._snapshot, self._params):
-                    q.copy_(p)
+                self._take_snapshot()
                 self._snapshot_step = i + 1
                 self._snapshot_grad_norm = math.nan
         # probe the next forward pass when the next step is a check and a probed one
@@ -465,6 +466,14 @@ class GradScope:
         finite = sum(self._bad) == 0 and (loss is None or math.isfinite(loss_v))
         self._write(self._record(step, loss_v, loss is None, finite, self._read_lr(lr), detail),
                     flush=not finite)
+
+    def _take_snapshot(self):
+        """Copies the parameters (for the next step's update ratio)."""
+        for k, p in enumerate(self._params):
+            q = self._snapshot[k]
+            if q.device != p.device or q.dtype != p.dtype:  # the model moved after init
+                q = self._snapshot[k] = torch.empty_like(p, memory_format=torch.contiguous_format)
+            q.copy_(p.detach())
 
     def _layer_sums(self, g2):
         sums = [0.0] * len(self.layers)
@@ -543,11 +552,7 @@ class GradScope:
                 more += [torch.maximum(amax, -amin), nonzero]
             extra = (torch.stack(more) if self._same_dtype else torch.stack([v.double() for v in more])).tolist()
         if take_snapshot:
-            for k, p in enumerate(self._params):
-                q = self._snapshot[k]
-                if q.device != p.device or q.dtype != p.dtype:  # the model moved after init
-                    q = self._snapshot[k] = torch.empty_like(p, memory_format=torch.contiguous_format)
-                q.copy_(p.detach())
+            self._take_snapshot()
         L = len(self.layers)
         layer_g = [0.0] * L
         layer_p = [0.0] * L
