@@ -133,7 +133,7 @@ class _Probe:
     """One activation module's output statistics (src/monitor/activation-probe.ts)."""
 
     __slots__ = ("module", "kind", "layer", "parts", "count", "silent", "runs", "observed", "width",
-                 "last_width", "mean", "std", "saturation", "gain", "dead_fraction")
+                 "last_width", "mean", "std", "saturation", "gain", "dead_fraction", "cached")
 
     def __init__(self, module, kind, layer):
         self.module = module
@@ -146,6 +146,7 @@ class _Probe:
         self.observed = False
         self.width = 0
         self.last_width = 0  # last axis of the last output seen
+        self.cached = None  # JSON of the last unobserved record
         self.mean = math.nan
         self.std = math.nan
         self.saturation = math.nan
@@ -153,11 +154,15 @@ class _Probe:
         self.dead_fraction = math.nan
 
     def json(self):
-        """This probe's entry of a stats record, as JSON."""
-        return (f'{{"module":{_str(self.module)},"kind":"{self.kind}","layer":{_str(self.layer)},'
+        """This probe's entry of a stats record, as JSON (cached while not observed: unchanged)."""
+        if not self.observed and self.cached is not None:
+            return self.cached
+        text = (f'{{"module":{_str(self.module)},"kind":"{self.kind}","layer":{_str(self.layer)},'
                 f'"observed":{"true" if self.observed else "false"},"width":{self.width},'
                 f'"mean":{_js(self.mean)},"std":{_js(self.std)},"saturation":{_js(self.saturation)},'
                 f'"gain":{_js(self.gain)},"deadFraction":{_js(self.dead_fraction)}}}')
+        self.cached = None if self.observed else text
+        return text
 
 
 class GradScope:
@@ -283,6 +288,10 @@ class GradScope:
         self._checks = 0
         self._pending_loss = None
         self._scratch = {}
+        self._pversion = 0  # bumped whenever parameter-side values may change
+        self._pside_key = None
+        self._pside = ""
+        self._layer_tails = []
         self._scratch_views = [None] * len(self._params)
         self._same_dtype = len({p.dtype for p in self._params}) == 1
 
@@ -387,7 +396,7 @@ class GradScope:
             raise ValueError(f"GradScope.step: {self.path} is closed")
         if loss is None:
             loss, self._pending_loss = self._pending_loss, None
-        loss_v = math.nan if loss is None else float(loss.detach() if torch.is_tensor(loss) else loss)
+        loss_v = math.nan if loss is None else (loss.item() if torch.is_tensor(loss) else float(loss))
         i = self._step
         self._step = i + 1
         do_check = i % self.every == 0
@@ -521,6 +530,7 @@ class GradScope:
                 if any(self._bad):
                     self._bad = [0] * P
                 return False
+        self._pversion += 1
         if read_params:
             pds = [_flat(p.detach()) for p in self._params]
             vals += [torch.dot(f, f) for f in pds]
@@ -676,17 +686,30 @@ class GradScope:
         a loss or lr that was not given is null."""
         L = len(self.layers)
         first_last = _js(_div(self._layer_g[0], self._layer_g[L - 1])) if L >= 2 else "null"
+        # the parameter-side values change only on checks that read the parameters: their JSON is
+        # formatted once per such check (9 in 10 checks reuse it)
+        key = (self._pversion, self._update_grad_norm != self._update_grad_norm)
+        if self._pside_key != key:
+            self._pside_key = key
+            self._pside = (
+                f'"totalParamNorm":{_js(self._total_p)},'
+                f'"updateRatio":{_js(self._total_ratio)},"update":{{"norm":{_js(self._total_upd)},'
+                f'"before":{_js(self._total_before)},"gradNorm":{_js(self._update_grad_norm)},'
+                f'"fresh":{"true" if self._update_fresh else "false"}}},"cosine":"NaN",'
+            )
+            self._layer_tails = [
+                f',"paramNorm":{_js(self._layer_p[l])},"updateRatio":{_js(self._layer_ratio[l])}}}'
+                for l in range(L)
+            ]
+        tails = self._layer_tails
         parts = [
             f'{{"type":"stats","step":{step},"check":{self._checks},"loss":{"null" if loss_none else _js(loss_v)},'
             f'"finite":{"true" if finite else "false"},"lr":{"null" if lr != lr else _js(lr)},'
-            f'"totalGradNorm":{_js(self._total_g)},"totalParamNorm":{_js(self._total_p)},'
-            f'"updateRatio":{_js(self._total_ratio)},"update":{{"norm":{_js(self._total_upd)},'
-            f'"before":{_js(self._total_before)},"gradNorm":{_js(self._update_grad_norm)},'
-            f'"fresh":{"true" if self._update_fresh else "false"}}},"cosine":"NaN",'
+            f'"totalGradNorm":{_js(self._total_g)},',
+            self._pside,
             f'"firstLastRatio":{first_last},"nonFinite":{sum(self._bad)},"layers":[',
             ",".join(
-                f'{{"name":{self._layer_json[l]},"gradNorm":{_js(self._layer_g[l])},'
-                f'"paramNorm":{_js(self._layer_p[l])},"updateRatio":{_js(self._layer_ratio[l])}}}'
+                f'{{"name":{self._layer_json[l]},"gradNorm":{_js(self._layer_g[l])}{tails[l]}'
                 for l in range(L)
             ),
             "]",
