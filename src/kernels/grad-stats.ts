@@ -1,0 +1,104 @@
+import type { TypedArray } from '../tensor/dtype.js';
+
+/**
+ * Slots of one tensor's gradient statistics in a Float64Array (see {@link GradStatsArgs}):
+ * Σx², max |x| over the finite entries, the number of exact zeros, the number of NaN/±Inf.
+ */
+export const GRAD_STATS_SUM_SQ = 0;
+/** Slot of max |x| over the finite entries (see {@link GRAD_STATS_SUM_SQ}). */
+export const GRAD_STATS_MAX_ABS = 1;
+/** Slot of the number of exact zeros (see {@link GRAD_STATS_SUM_SQ}). */
+export const GRAD_STATS_ZEROS = 2;
+/** Slot of the number of NaN/±Inf entries (see {@link GRAD_STATS_SUM_SQ}). */
+export const GRAD_STATS_NON_FINITE = 3;
+/** Float64 slots per tensor (see {@link GRAD_STATS_SUM_SQ}). */
+export const GRAD_STATS_WIDTH = 4;
+
+/**
+ * Arguments of Kernels.gradStats: the statistics of one array in one pass, written to
+ * out[at … at + 3] = [Σx², max |x| over the finite entries, exact zeros, NaN/±Inf count].
+ *
+ * Float32 data: Σx² is summed in float32 in blocks of 512 elements over 8 lanes, each block's
+ * sums added in float64 (the order is spelled out in kernels/wasm/assembly/grad-stats.ts; every
+ * backend gives the same bits; relative error below 4e-6, typically 1e-7). Σx² falls back to a
+ * float64 sum when float32 squares could lose it: a finite array whose float32 sum overflows,
+ * or one whose max |x| is below 2^-50 (squares near the float32 subnormals). Float64 data: four
+ * float64 partial sums (s0 + s1 + (s2 + s3), then the tail). NaN/±Inf entries make Σx² NaN/+Inf
+ * and are counted; max |x| skips them.
+ */
+export interface GradStatsArgs {
+  /** The data (Kernels other than the JS reference take float32 only). */
+  readonly x: TypedArray;
+  /** Receives the four statistics. */
+  readonly out: Float64Array;
+  /** First slot written. */
+  readonly at: number;
+}
+
+/** Below this max |x| a float32 array's Σx² is summed in float64 (squares near the subnormals). */
+const TINY = 2 ** -50;
+/** The largest finite float32. */
+const MAX_F32 = 3.4028234663852886e38;
+
+/**
+ * Σx² of float data in float64 with four partial sums, s0 + s1 + (s2 + s3) then the tail (the
+ * order of the float64 gradient statistics and of the fallbacks of the float32 ones).
+ * @example sumSquaresF64(new Float64Array([3, 4])) // 25
+ */
+export function sumSquaresF64(x: TypedArray): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = x.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a = x[i] as number;
+    const b = x[i + 1] as number;
+    const c = x[i + 2] as number;
+    const d = x[i + 3] as number;
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += d * d;
+  }
+  let s = s0 + s1 + (s2 + s3);
+  for (; i < n; i++) {
+    const a = x[i] as number;
+    s += a * a;
+  }
+  return s;
+}
+
+/**
+ * Completes a backend's fast pass (which wrote Σx², max |x| — NaN or +Inf when an entry is not
+ * finite — and the zeros to out[at … at + 2]): counts the non-finite entries and takes max |x|
+ * over the finite ones when there are any, and applies the float64 fallbacks of the float32 sum
+ * (see {@link GradStatsArgs}). Shared by every backend, so they agree here by construction; costs
+ * nothing on an ordinary gradient.
+ * @example kernel(x, out, at); finishGradStats(x, out, at);
+ */
+export function finishGradStats(x: TypedArray, out: Float64Array, at: number): void {
+  const mx = out[at + GRAD_STATS_MAX_ABS] as number;
+  out[at + GRAD_STATS_NON_FINITE] = 0;
+  if (!(mx <= Number.MAX_VALUE)) {
+    let bad = 0;
+    let m = 0;
+    for (let i = 0; i < x.length; i++) {
+      const g = x[i] as number;
+      if (g - g !== 0)
+        bad++; // NaN and ±Inf (x − x is NaN for both)
+      else {
+        const a = g < 0 ? -g : g;
+        if (a > m) m = a;
+      }
+    }
+    out[at + GRAD_STATS_NON_FINITE] = bad;
+    out[at + GRAD_STATS_MAX_ABS] = m;
+    return;
+  }
+  if (!(x instanceof Float32Array)) return;
+  const sum = out[at + GRAD_STATS_SUM_SQ] as number;
+  if ((sum === Infinity && mx <= MAX_F32) || (mx > 0 && mx < TINY))
+    out[at + GRAD_STATS_SUM_SQ] = sumSquaresF64(x);
+}

@@ -1,0 +1,96 @@
+import { finishGradStats, sumSquaresF64, type GradStatsArgs } from '../grad-stats.js';
+
+const f = Math.fround;
+
+/** Elements per float32 block (as assembly/grad-stats.ts). */
+const BLOCK = 512;
+
+/**
+ * The fast pass over float32 data with the wasm kernel's bits (assembly/grad-stats.ts): squares
+ * and lane sums rounded to float32 in the kernel's order, the block sums in float64.
+ */
+function fastF32(x: Float32Array, out: Float64Array, at: number): void {
+  const n = x.length;
+  const n8 = n - (n % 8);
+  let t0 = 0;
+  let t1 = 0;
+  let mx = 0;
+  let zeros = 0;
+  let i = 0;
+  while (i < n8) {
+    const end = Math.min(i + BLOCK, n8);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (; i < end; i += 8) {
+      const x0 = x[i] as number;
+      const x1 = x[i + 1] as number;
+      const x2 = x[i + 2] as number;
+      const x3 = x[i + 3] as number;
+      const x4 = x[i + 4] as number;
+      const x5 = x[i + 5] as number;
+      const x6 = x[i + 6] as number;
+      const x7 = x[i + 7] as number;
+      a0 = f(a0 + f(x0 * x0));
+      a1 = f(a1 + f(x1 * x1));
+      a2 = f(a2 + f(x2 * x2));
+      a3 = f(a3 + f(x3 * x3));
+      b0 = f(b0 + f(x4 * x4));
+      b1 = f(b1 + f(x5 * x5));
+      b2 = f(b2 + f(x6 * x6));
+      b3 = f(b3 + f(x7 * x7));
+      // NaN sticks (as a NaN's bits compare above +Inf in the kernel); finishGradStats redoes it
+      mx = Math.max(mx, Math.abs(x0), Math.abs(x1), Math.abs(x2), Math.abs(x3));
+      mx = Math.max(mx, Math.abs(x4), Math.abs(x5), Math.abs(x6), Math.abs(x7));
+      zeros += +(x0 === 0) + +(x1 === 0) + +(x2 === 0) + +(x3 === 0);
+      zeros += +(x4 === 0) + +(x5 === 0) + +(x6 === 0) + +(x7 === 0);
+    }
+    t0 = t0 + (f(a0 + b0) + f(a2 + b2));
+    t1 = t1 + (f(a1 + b1) + f(a3 + b3));
+  }
+  let t = 0;
+  for (; i < n; i++) {
+    const v = x[i] as number;
+    t += v * v;
+    mx = Math.max(mx, Math.abs(v));
+    zeros += +(v === 0);
+  }
+  out[at] = t0 + t1 + t;
+  out[at + 1] = mx;
+  out[at + 2] = zeros;
+}
+
+/** The fast pass over float64 data: Σx² (sumSquaresF64's order), max |x| and the zeros. */
+function fastF64(x: ArrayLike<number>, out: Float64Array, at: number): void {
+  let mx = 0;
+  let zeros = 0;
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    const v = x[i] as number;
+    mx = Math.max(mx, Math.abs(v));
+    zeros += +(v === 0);
+  }
+  out[at + 1] = mx;
+  out[at + 2] = zeros;
+}
+
+/**
+ * The gradient statistics of one array (see GradStatsArgs), the reference of
+ * Kernels.gradStats: for float32 data the bits of the wasm SIMD kernel, for float64 data
+ * float64 sums.
+ * @example gradStatsJs({ x: g, out, at: 0 }); // out = [Σg², max|g|, zeros, non-finite]
+ */
+export function gradStatsJs(args: GradStatsArgs): void {
+  const { x, out, at } = args;
+  if (x instanceof Float32Array) fastF32(x, out, at);
+  else {
+    out[at] = sumSquaresF64(x);
+    fastF64(x, out, at);
+  }
+  finishGradStats(x, out, at);
+}

@@ -1,0 +1,65 @@
+// Gradient statistics over float32 data in linear memory, 8 elements (two vectors) at a time:
+// Σx², max |x| and the number of exact zeros in one pass, for the gradient-health monitor and
+// clipping by the global norm (kernels/grad-stats.ts finishes the rare cases: non-finite entries,
+// overflow, tiny gradients). No static data (the shared-memory build forbids it).
+//
+// The order of the sum (kernels/js/grad-stats.ts reproduces it bit for bit): the elements are
+// taken in blocks of 512; within a block, element i is squared and added in float32 to lane
+// i mod 8 (two vectors of four lanes, a and b); at the end of the block s_j = a_j + b_j (float32)
+// and, in float64, T0 += s0 + s2, T1 += s1 + s3. The n mod 8 elements after the last whole vector
+// pair are squared and summed in float64 (t), and Σx² = (T0 + T1) + t. Float32 sums over at most
+// 64 terms per lane keep the relative error below 4e-6 (typically 1e-7); the block sums are
+// float64. max |x| compares the bits of |x| as unsigned integers (the order of non-negative
+// floats; a NaN compares above +Inf, so the caller sees it).
+
+/** Elements per float32 block (see the file comment). */
+const BLOCK: i32 = 512;
+
+/** Σx², max |x| and zeros of n float32 at byte address x, written as float64 to out[0..2]. */
+export function gradStatsF32(x: usize, n: i32, out: usize): void {
+  const mask = i32x4.splat(0x7fffffff);
+  const fz = f32x4.splat(0);
+  let T = f64x2.splat(0);
+  let mx = i32x4.splat(0);
+  let zc = i32x4.splat(0);
+  const n8 = n & ~7;
+  let i: i32 = 0;
+  while (i < n8) {
+    let end = i + BLOCK;
+    if (end > n8) end = n8;
+    let a = f32x4.splat(0);
+    let b = f32x4.splat(0);
+    for (; i < end; i += 8) {
+      const o = (<usize>i) << 2;
+      const v0 = v128.load(x + o);
+      const v1 = v128.load(x + o + 16);
+      mx = i32x4.max_u(mx, i32x4.max_u(v128.and(v0, mask), v128.and(v1, mask)));
+      // f32x4.eq gives −1 per equal lane: subtracting counts the zeros
+      zc = i32x4.sub(zc, i32x4.add(f32x4.eq(v0, fz), f32x4.eq(v1, fz)));
+      a = f32x4.add(a, f32x4.mul(v0, v0));
+      b = f32x4.add(b, f32x4.mul(v1, v1));
+    }
+    const s = f32x4.add(a, b);
+    const hi = i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+    T = f64x2.add(T, f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(hi)));
+  }
+  let m: u32 = i32x4.extract_lane(mx, 0);
+  for (let l = 1; l < 4; l++) {
+    const q: u32 = l == 1 ? i32x4.extract_lane(mx, 1) : l == 2 ? i32x4.extract_lane(mx, 2) : i32x4.extract_lane(mx, 3);
+    if (q > m) m = q;
+  }
+  let zeros: i32 =
+    i32x4.extract_lane(zc, 0) + i32x4.extract_lane(zc, 1) + i32x4.extract_lane(zc, 2) + i32x4.extract_lane(zc, 3);
+  let t: f64 = 0;
+  for (; i < n; i++) {
+    const v = load<f32>(x + ((<usize>i) << 2));
+    const d = <f64>v;
+    t += d * d;
+    const bits = reinterpret<u32>(v) & 0x7fffffff;
+    if (bits > m) m = bits;
+    if (v == 0) zeros++;
+  }
+  store<f64>(out, f64x2.extract_lane(T, 0) + f64x2.extract_lane(T, 1) + t);
+  store<f64>(out, <f64>reinterpret<f32>(m), 8);
+  store<f64>(out, <f64>zeros, 16);
+}
