@@ -102,3 +102,82 @@ export function finishGradStats(x: TypedArray, out: Float64Array, at: number): v
   if ((sum === Infinity && mx <= MAX_F32) || (mx > 0 && mx < TINY))
     out[at + GRAD_STATS_SUM_SQ] = sumSquaresF64(x);
 }
+
+/**
+ * Arguments of Kernels.updateStats: a parameter p and its earlier value q (the monitor's
+ * snapshot), same length and dtype; out[at … at + 2] = [Σp², Σ(p − q)², Σq²] (‖p‖, the update
+ * ‖Δp‖ and ‖p_before‖ squared). Float32 data: the order of the float32 gradStats sums for each
+ * (p − q rounded to float32), with a float64 fallback for a tensor whose float32 sums overflow
+ * or come near the float32 subnormals (below 2^-100); every backend gives the same bits.
+ * Float64 data: float64 sums.
+ */
+export interface UpdateStatsArgs {
+  /** The parameter now. */
+  readonly p: TypedArray;
+  /** Its earlier value. */
+  readonly q: TypedArray;
+  /** Receives the three sums. */
+  readonly out: Float64Array;
+  /** First slot written. */
+  readonly at: number;
+}
+
+/** Below this a float32 update-statistics sum is redone in float64 (see UpdateStatsArgs). */
+const TINY_SUM = 2 ** -100;
+
+/**
+ * Σp², Σ(p − q)², Σq² in float64, two partial sums each (the float64 update statistics, and the
+ * fallback of the float32 ones), written to out[at … at + 2].
+ * @example updateSumsF64(p, q, out, 0);
+ */
+export function updateSumsF64(p: TypedArray, q: TypedArray, out: Float64Array, at: number): void {
+  let p0 = 0;
+  let p1 = 0;
+  let u0 = 0;
+  let u1 = 0;
+  let b0 = 0;
+  let b1 = 0;
+  const n = p.length;
+  const m = n - (n % 2);
+  let i = 0;
+  for (; i < m; i += 2) {
+    const a = p[i] as number;
+    const b = p[i + 1] as number;
+    const qa = q[i] as number;
+    const qb = q[i + 1] as number;
+    p0 += a * a;
+    p1 += b * b;
+    const da = a - qa;
+    const db = b - qb;
+    u0 += da * da;
+    u1 += db * db;
+    b0 += qa * qa;
+    b1 += qb * qb;
+  }
+  for (; i < n; i++) {
+    const a = p[i] as number;
+    const qa = q[i] as number;
+    p0 += a * a;
+    const da = a - qa;
+    u0 += da * da;
+    b0 += qa * qa;
+  }
+  out[at] = p0 + p1;
+  out[at + 1] = u0 + u1;
+  out[at + 2] = b0 + b1;
+}
+
+/**
+ * Completes a backend's float32 update statistics: redoes them in float64 when a sum is not
+ * finite or below 2^-100 (see UpdateStatsArgs). Shared by every backend.
+ * @example kernel(p, q, out, at); finishUpdateStats(p, q, out, at);
+ */
+export function finishUpdateStats(p: TypedArray, q: TypedArray, out: Float64Array, at: number): void {
+  for (let j = 0; j < 3; j++) {
+    const s = out[at + j] as number;
+    if (!(s < Infinity) || (s > 0 && s < TINY_SUM)) {
+      updateSumsF64(p, q, out, at);
+      return;
+    }
+  }
+}

@@ -399,5 +399,41 @@ describe.each(availableBackends().map((k) => [k.impl, k] as const))(
         expect(got.slice(2), what).toEqual(Float64Array.of(mx, zeros, bad));
       }
     });
+
+    it('updateStats (float32 sums with the same bits on every backend; float64 reference within 4e-6)', () => {
+      setKernels(impl);
+      const cases: [string, Float32Array, Float32Array][] = [];
+      for (const n of [0, 1, 7, 8, 9, 512, 513, 4099, 10_007]) {
+        const p = makers.float32(n, n + 1) as Float32Array;
+        // q: p one small step earlier (the monitor's snapshot)
+        const q = p.map((v, i) => v + 1e-3 * Math.sin(i));
+        cases.push([`n = ${n}`, p, q]);
+      }
+      const big = makers.float32(1030, 3) as Float32Array;
+      cases.push(['huge', big.map((v) => v * 1e25), big.map((v) => v * 1.0001e25)]);
+      cases.push(['tiny', big.map((v) => v * 1e-25), big.map((v) => v * 1.5e-25)]);
+      for (const [what, p, q] of cases) {
+        const got = new Float64Array(5);
+        const ref = new Float64Array(5);
+        k.updateStats({ p, q, out: got, at: 1 });
+        jsKernels.updateStats({ p, q, out: ref, at: 1 });
+        expect(Array.from(got), what).toEqual(Array.from(ref));
+        let sp = 0;
+        let sd = 0;
+        let sq = 0;
+        for (let i = 0; i < p.length; i++) {
+          const a = p[i] as number;
+          const b = q[i] as number;
+          sp += a * a;
+          sd += (a - b) * (a - b);
+          sq += b * b;
+        }
+        expect(got[0], what).toBe(0);
+        expect(got[4], what).toBe(0);
+        [sp, sd, sq].forEach((s, j) =>
+          expect(Math.abs((got[1 + j] as number) - s), what).toBeLessThanOrEqual(4e-6 * s),
+        );
+      }
+    });
   },
 );

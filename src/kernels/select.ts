@@ -46,6 +46,17 @@ export function gradStatsKernelsFor(x: TypedArray): Kernels {
 }
 
 /**
+ * The backend for the update statistics of a parameter and its snapshot (Kernels.updateStats),
+ * by the rule of {@link gradStatsKernelsFor}; the same bits either way.
+ * @example updateStatsKernelsFor(p).updateStats({ p, q, out, at: 0 });
+ */
+export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
+  return p instanceof Float32Array && q instanceof Float32Array && adamKernelFor(p.length) === 'wasm'
+    ? wasmKernels()
+    : jsKernels;
+}
+
+/**
  * Every complete backend available here (the JS reference, and wasm when WebAssembly is), for
  * tests that run one table against each.
  * @example describe.each(availableBackends())('%s', (k) => { ... });

@@ -8,7 +8,7 @@ import type {
   RnnForwardArgs,
 } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
-import type { GradStatsArgs } from './grad-stats.js';
+import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 
 /**
  * Which kernels run the hot loops: 'js' (reference, both dtypes), 'wasm' (WebAssembly SIMD for
@@ -107,7 +107,7 @@ export interface AdamArgs {
  * case to the chooser. No entry validates its arguments: callers pass checked shapes.
  *
  * Bits: a backend's fused entries (linear, conv2d, rnnTanh) give the same bits as the JS
- * reference composed over that backend's GEMM; im2col, col2im, adam and gradStats give the same bits on
+ * reference composed over that backend's GEMM; im2col, col2im, adam, gradStats and updateStats give the same bits on
  * every backend; gemm agrees within float32 rounding (different summation tiles).
  * @example kernelsFor('float32', rows, outF, inF).linearForward({ x, w, bias, act: 1, rows, inF, outF, y })
  */
@@ -136,4 +136,6 @@ export interface Kernels {
   adam(args: AdamArgs): void;
   /** Σx², max |x|, zeros and NaN/±Inf count of one array in one pass (see GradStatsArgs). */
   gradStats(args: GradStatsArgs): void;
+  /** Σp², Σ(p − q)², Σq² of a parameter and its earlier value in one pass (see UpdateStatsArgs). */
+  updateStats(args: UpdateStatsArgs): void;
 }

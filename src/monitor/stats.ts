@@ -5,7 +5,9 @@ import {
   GRAD_STATS_SUM_SQ,
   GRAD_STATS_ZEROS,
   GradStatsCache,
+  updateStatsInto,
 } from '../optim/grad-stats.js';
+import { stateArray, stateView } from '../optim/buffers.js';
 import type { Params } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { layoutOf } from './layers.js';
@@ -152,7 +154,13 @@ export function createStatsFor(
     layerParamNorm: new Float64Array(L),
     layerUpdateRatio: new Float64Array(L).fill(NaN),
     layerBefore2: new Float64Array(L),
-    snapshot: all32 ? new Float32Array(snap) : new Float64Array(snap),
+    // placed by the memory owner (resident: the update statistics read it in place; given back
+    // by Optimizer.dispose() with the rest of the optimizer state)
+    snapshot: all32
+      ? snap > 0
+        ? (stateArray('float32', snap) as Float32Array)
+        : new Float32Array(0)
+      : new Float64Array(snap),
     snapshotStep: -1,
     totalGradNorm: 0,
     totalParamNorm: 0,
@@ -196,79 +204,9 @@ const B2 = 3;
 const DOT = 4;
 const Q2 = 5;
 
-// The passes are small single-loop functions, unrolled 4× (2× where they keep more sums) with
-// several partial sums — one running sum is bound by the add latency — and without branches:
-// real gradients have irregular exact zeros (30% in an MNIST MLP: background pixels, dead ReLUs),
-// and `if (g === 0) zeros++` mispredicts on them (measured 4× slower than this form).
-
-/** Σp² of one parameter. */
-function passParam(pd: ArrayLike<number>, n: number): void {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const m = n - (n % 4);
-  let i = 0;
-  for (; i < m; i += 4) {
-    const a = pd[i] as number;
-    const b = pd[i + 1] as number;
-    const c = pd[i + 2] as number;
-    const d = pd[i + 3] as number;
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-  }
-  for (; i < n; i++) {
-    const a = pd[i] as number;
-    s0 += a * a;
-  }
-  acc[P2] = s0 + s1 + s2 + s3;
-  acc[U2] = 0;
-  acc[B2] = 0;
-}
-
-/** Σp², ‖Δp‖² = Σ(p − q)² and ‖p_before‖² = Σq² against the snapshot q. */
-function passParamUpdate(
-  pd: ArrayLike<number>,
-  snap: Float32Array | Float64Array,
-  off: number,
-  n: number,
-): void {
-  let p0 = 0;
-  let p1 = 0;
-  let u0 = 0;
-  let u1 = 0;
-  let b0 = 0;
-  let b1 = 0;
-  const m = n - (n % 2);
-  let i = 0;
-  for (; i < m; i += 2) {
-    const a = pd[i] as number;
-    const b = pd[i + 1] as number;
-    const qa = snap[off + i] as number;
-    const qb = snap[off + i + 1] as number;
-    p0 += a * a;
-    p1 += b * b;
-    const da = a - qa;
-    const db = b - qb;
-    u0 += da * da;
-    u1 += db * db;
-    b0 += qa * qa;
-    b1 += qb * qb;
-  }
-  for (; i < n; i++) {
-    const a = pd[i] as number;
-    const qa = snap[off + i] as number;
-    p0 += a * a;
-    const da = a - qa;
-    u0 += da * da;
-    b0 += qa * qa;
-  }
-  acc[P2] = p0 + p1;
-  acc[U2] = u0 + u1;
-  acc[B2] = b0 + b1;
-}
+// The gradient and parameter passes are the kernels' (Kernels.gradStats, Kernels.updateStats:
+// wasm SIMD for float32); the direction pass below stays a small JS loop (off by default), with
+// several partial sums — one running sum is bound by the add latency.
 
 /** g·g_prev and ‖g_prev‖². */
 function passDirection(
@@ -311,10 +249,24 @@ for (let rep = 0; rep < 16; rep++) {
   for (const T of [Float32Array, Float64Array]) {
     const a = new T(7).fill(1);
     const b = new T(7);
-    passParam(a, 7);
-    passParamUpdate(a, b, 0, 7);
     passDirection(a, b, 0, 7);
   }
+}
+
+// Per-parameter views of each snapshot (made once per snapshot array: a check allocates nothing).
+const viewCache = new WeakMap<Float32Array | Float64Array, (Float32Array | Float64Array)[]>();
+const NO_VIEWS: (Float32Array | Float64Array)[] = [];
+
+function snapshotViews(s: GradientStats): (Float32Array | Float64Array)[] {
+  let views = viewCache.get(s.snapshot);
+  if (views === undefined) {
+    views = s.paramNames.map((_, k) => {
+      const off = s.paramOffset[k] as number;
+      return stateView(s.snapshot, off, off + (s.paramSize[k] as number));
+    });
+    viewCache.set(s.snapshot, views);
+  }
+  return views;
 }
 
 /** Options of {@link measureGradients}. */
@@ -384,6 +336,7 @@ export function measureGradients(
   let dotAll = 0;
   let q2All = 0;
   const snap = s.snapshot;
+  const views = measureUpdate ? snapshotViews(s) : NO_VIEWS;
   const prev = s.prevGrad;
   const direction = prev.length > 0;
   for (let k = 0; k < P; k++) {
@@ -395,8 +348,12 @@ export function measureGradients(
     const gv = cache.values;
     if (readParams) {
       const pd = tensorOf(params, name, 'params', n).data;
-      if (measureUpdate) passParamUpdate(pd, snap, off, n);
-      else passParam(pd, n);
+      if (measureUpdate) updateStatsInto(pd, views[k] as Float32Array | Float64Array, acc, P2);
+      else {
+        acc[P2] = cache.values[cache.of(pd) + GRAD_STATS_SUM_SQ] as number;
+        acc[U2] = 0;
+        acc[B2] = 0;
+      }
       if (takeSnapshot) snap.set(pd, off);
     } else {
       acc[P2] = (s.paramNorm[k] as number) ** 2;

@@ -5,7 +5,7 @@ import {
   GRAD_STATS_WIDTH,
   GRAD_STATS_ZEROS,
 } from '../kernels/grad-stats.js';
-import { gradStatsKernelsFor } from '../kernels/select.js';
+import { gradStatsKernelsFor, updateStatsKernelsFor } from '../kernels/select.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { StepContext } from './types.js';
 
@@ -99,4 +99,29 @@ export function gradStatsFor(ctx: StepContext | undefined, own: GradStatsCache):
   if (shared !== undefined) return shared;
   own.invalidate();
   return own;
+}
+
+// one argument record for updateStatsInto, reused (no allocation per call)
+const updateArgs: { p: TypedArray; q: TypedArray; out: Float64Array; at: number } = {
+  p: new Float32Array(0),
+  q: new Float32Array(0),
+  out: new Float64Array(0),
+  at: 0,
+};
+
+/**
+ * Σp², Σ(p − q)², Σq² of a parameter and its earlier value q (Kernels.updateStats: one wasm SIMD
+ * pass for float32 data, read in place when resident), written to out[at … at + 2]. Allocates
+ * nothing.
+ * @example updateStatsInto(p.data, snapshotView, acc, 0); // [‖p‖², ‖Δp‖², ‖p_before‖²]
+ */
+export function updateStatsInto(p: TypedArray, q: TypedArray, out: Float64Array, at: number): void {
+  const a = updateArgs;
+  a.p = p;
+  a.q = q;
+  a.out = out;
+  a.at = at;
+  updateStatsKernelsFor(p, q).updateStats(a);
+  a.p = EMPTY;
+  a.q = EMPTY;
 }

@@ -2,7 +2,7 @@ import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import { adamJs } from './adam.js';
 import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
 import { gemmJsUnchecked } from './gemm.js';
-import { gradStatsJs } from './grad-stats.js';
+import { gradStatsJs, updateStatsJs } from './grad-stats.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './im2col.js';
 import { linearBackwardJs, linearForwardJs } from './linear.js';
 import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
@@ -35,4 +35,5 @@ export const jsKernels: Kernels = {
   rnnTanhBackward: rnnTanhBackwardJs,
   adam: adamJs,
   gradStats: gradStatsJs,
+  updateStats: updateStatsJs,
 };

@@ -1,4 +1,11 @@
-import { finishGradStats, sumSquaresF64, type GradStatsArgs } from '../grad-stats.js';
+import {
+  finishGradStats,
+  finishUpdateStats,
+  sumSquaresF64,
+  updateSumsF64,
+  type GradStatsArgs,
+  type UpdateStatsArgs,
+} from '../grad-stats.js';
 
 const f = Math.fround;
 
@@ -93,4 +100,94 @@ export function gradStatsJs(args: GradStatsArgs): void {
     fastF64(x, out, at);
   }
   finishGradStats(x, out, at);
+}
+
+// The float32 lane sums of one block of updateF32 (module scope: a check allocates nothing).
+const lp = new Float64Array(8);
+const ld = new Float64Array(8);
+const lq = new Float64Array(8);
+
+/** Lane `lane` of a block's float64 pair: (a_j + b_j in float32), then s_lane + s_{lane+2}. */
+function fold(l: Float64Array, lane: number): number {
+  return (
+    f((l[lane] as number) + (l[lane + 4] as number)) +
+    f((l[lane + 2] as number) + (l[lane + 6] as number))
+  );
+}
+
+/** The float32 update statistics with the wasm kernel's bits (assembly/grad-stats.ts updateStatsF32). */
+function updateF32(p: Float32Array, q: Float32Array, out: Float64Array, at: number): void {
+  const n = p.length;
+  const n8 = n - (n % 8);
+  // float64 pairs (lane 0, lane 1) of the three sums
+  let tp0 = 0;
+  let tp1 = 0;
+  let td0 = 0;
+  let td1 = 0;
+  let tq0 = 0;
+  let tq1 = 0;
+  let i = 0;
+  while (i < n8) {
+    const end = Math.min(i + BLOCK, n8);
+    lp.fill(0);
+    ld.fill(0);
+    lq.fill(0);
+    for (; i < end; i += 8) {
+      for (let j = 0; j < 8; j++) {
+        const pv = p[i + j] as number;
+        const qv = q[i + j] as number;
+        const d = f(pv - qv);
+        lp[j] = f((lp[j] as number) + f(pv * pv));
+        ld[j] = f((ld[j] as number) + f(d * d));
+        lq[j] = f((lq[j] as number) + f(qv * qv));
+      }
+    }
+    tp0 = tp0 + fold(lp, 0);
+    tp1 = tp1 + fold(lp, 1);
+    td0 = td0 + fold(ld, 0);
+    td1 = td1 + fold(ld, 1);
+    tq0 = tq0 + fold(lq, 0);
+    tq1 = tq1 + fold(lq, 1);
+  }
+  let tp = 0;
+  let td = 0;
+  let tq = 0;
+  for (; i < n; i++) {
+    const pv = p[i] as number;
+    const qv = q[i] as number;
+    const d = f(pv - qv);
+    tp += pv * pv;
+    td += d * d;
+    tq += qv * qv;
+  }
+  out[at] = tp0 + tp1 + tp;
+  out[at + 1] = td0 + td1 + td;
+  out[at + 2] = tq0 + tq1 + tq;
+}
+
+/**
+ * Σp², Σ(p − q)², Σq² of a parameter and its earlier value (see UpdateStatsArgs), the
+ * reference of Kernels.updateStats: for float32 data the bits of the wasm SIMD kernel, for
+ * float64 data float64 sums.
+ * @example updateStatsJs({ p, q: snapshot, out, at: 0 }); // out = [‖p‖², ‖Δp‖², ‖q‖²]
+ */
+export function updateStatsJs(args: UpdateStatsArgs): void {
+  const { p, q, out, at } = args;
+  if (p instanceof Float32Array && q instanceof Float32Array) {
+    updateF32(p, q, out, at);
+    finishUpdateStats(p, q, out, at);
+  } else updateSumsF64(p, q, out, at);
+}
+
+// Run each pass a few times on tiny inputs at load time so that all of its code has type
+// feedback before a big first call compiles it on-stack mid-loop (see monitor/stats.ts: a pass
+// that deoptimizes at not-yet-seen code after its loop runs several times slower). Microseconds.
+{
+  const out = new Float64Array(4);
+  for (let rep = 0; rep < 16; rep++) {
+    for (const x of [new Float32Array(9).fill(1), new Float64Array(9).fill(1)]) {
+      gradStatsJs({ x, out, at: 0 });
+      updateStatsJs({ p: x, q: x, out, at: 0 });
+    }
+  }
 }

@@ -49,6 +49,7 @@ export interface KernelExports {
   ): void;
   adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
   gradStatsF32(x: number, n: number, out: number): void;
+  updateStatsF32(p: number, q: number, n: number, out: number): void;
   packedBBytes(k: number, n: number): number;
   packBAllF32(transB: number, b: number, ldb: number, k: number, n: number, dst: number): void;
   gemmPackedBF32(
@@ -104,6 +105,7 @@ const FUNCTIONS = [
   'col2imF32',
   'adamF32',
   'gradStatsF32',
+  'updateStatsF32',
   'packedBBytes',
   'packBAllF32',
   'gemmPackedBF32',

@@ -8,7 +8,7 @@ import type {
   RnnBackwardArgs,
   RnnForwardArgs,
 } from '../args.js';
-import { finishGradStats } from '../grad-stats.js';
+import { finishGradStats, finishUpdateStats } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
@@ -94,6 +94,12 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('gradStats', a.x);
       wk.gradStatsF32(a.x as Float32Array, a.out, a.at);
       finishGradStats(a.x, a.out, a.at);
+    },
+    updateStats(a): void {
+      f32('updateStats', a.p);
+      f32('updateStats', a.q);
+      wk.updateStatsF32(a.p as Float32Array, a.q as Float32Array, a.out, a.at);
+      finishUpdateStats(a.p, a.q, a.out, a.at);
     },
   };
 }

@@ -11,7 +11,7 @@ import type { ConvGeometry } from '../conv-geometry.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
-import { gradStatsF32 } from './grad-stats-host.js';
+import { gradStatsF32, updateStatsF32 } from './grad-stats-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
@@ -455,6 +455,15 @@ export class WasmKernels {
    */
   gradStatsF32(x: Float32Array, out: Float64Array, at: number): void {
     gradStatsF32(this.rt, x, out, at);
+  }
+
+  /**
+   * Σp², Σ(p − q)², Σq² of float32 p and q in one SIMD pass (see grad-stats-host.ts), written to
+   * out[at..at+2] (kernels/grad-stats.ts finishes them).
+   * @example wk.updateStatsF32(p, snapshot, out, 0); // [‖p‖², ‖Δp‖², ‖p_before‖²]
+   */
+  updateStatsF32(p: Float32Array, q: Float32Array, out: Float64Array, at: number): void {
+    updateStatsF32(this.rt, p, q, out, at);
   }
 
   /**

@@ -63,3 +63,69 @@ export function gradStatsF32(x: usize, n: i32, out: usize): void {
   store<f64>(out, <f64>reinterpret<f32>(m), 8);
   store<f64>(out, <f64>zeros, 16);
 }
+
+/**
+ * Σp², Σ(p − q)² and Σq² of n float32 at byte addresses p and q (a parameter and its snapshot),
+ * written as float64 to out[0..2]: the monitor's ‖p‖ and update ratio ‖Δp‖/‖p_before‖. Each sum
+ * in the order of gradStatsF32 (float32 lanes i mod 8 within blocks of 512, float64 across
+ * blocks, a float64 tail); p − q is rounded to float32 (exact when the two are within a factor
+ * 2 of each other, as a parameter and its value one step before nearly always are).
+ */
+export function updateStatsF32(p: usize, q: usize, n: i32, out: usize): void {
+  let TP = f64x2.splat(0);
+  let TD = f64x2.splat(0);
+  let TQ = f64x2.splat(0);
+  const n8 = n & ~7;
+  let i: i32 = 0;
+  while (i < n8) {
+    let end = i + BLOCK;
+    if (end > n8) end = n8;
+    let pa = f32x4.splat(0);
+    let pb = f32x4.splat(0);
+    let da = f32x4.splat(0);
+    let db = f32x4.splat(0);
+    let qa = f32x4.splat(0);
+    let qb = f32x4.splat(0);
+    for (; i < end; i += 8) {
+      const o = (<usize>i) << 2;
+      const p0 = v128.load(p + o);
+      const p1 = v128.load(p + o + 16);
+      const q0 = v128.load(q + o);
+      const q1 = v128.load(q + o + 16);
+      const d0 = f32x4.sub(p0, q0);
+      const d1 = f32x4.sub(p1, q1);
+      pa = f32x4.add(pa, f32x4.mul(p0, p0));
+      pb = f32x4.add(pb, f32x4.mul(p1, p1));
+      da = f32x4.add(da, f32x4.mul(d0, d0));
+      db = f32x4.add(db, f32x4.mul(d1, d1));
+      qa = f32x4.add(qa, f32x4.mul(q0, q0));
+      qb = f32x4.add(qb, f32x4.mul(q1, q1));
+    }
+    TP = f64x2.add(TP, blockSum(f32x4.add(pa, pb)));
+    TD = f64x2.add(TD, blockSum(f32x4.add(da, db)));
+    TQ = f64x2.add(TQ, blockSum(f32x4.add(qa, qb)));
+  }
+  let tp: f64 = 0;
+  let td: f64 = 0;
+  let tq: f64 = 0;
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const pv = load<f32>(p + o);
+    const qv = load<f32>(q + o);
+    const dv = <f64>(pv - qv);
+    tp += <f64>pv * <f64>pv;
+    td += dv * dv;
+    tq += <f64>qv * <f64>qv;
+  }
+  store<f64>(out, f64x2.extract_lane(TP, 0) + f64x2.extract_lane(TP, 1) + tp);
+  store<f64>(out, f64x2.extract_lane(TD, 0) + f64x2.extract_lane(TD, 1) + td, 8);
+  store<f64>(out, f64x2.extract_lane(TQ, 0) + f64x2.extract_lane(TQ, 1) + tq, 16);
+}
+
+/** (s0 + s2, s1 + s3) in float64: a block's lane sums folded into the float64 pair. */
+// @ts-ignore: decorator
+@inline
+function blockSum(s: v128): v128 {
+  const hi = i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+  return f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(hi));
+}
