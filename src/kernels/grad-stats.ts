@@ -22,9 +22,9 @@ export const GRAD_STATS_WIDTH = 4;
  * sums added in float64 (the order is spelled out in kernels/wasm/assembly/grad-stats.ts; every
  * backend gives the same bits; relative error below 4e-6, typically 1e-7). Σx² falls back to a
  * float64 sum when float32 squares could lose it: a finite array whose float32 sum overflows,
- * or one whose max |x| is below 2^-50 (squares near the float32 subnormals). Float64 data: four
- * float64 partial sums (s0 + s1 + (s2 + s3), then the tail). NaN/±Inf entries make Σx² NaN/+Inf
- * and are counted; max |x| skips them.
+ * or one whose max |x| is below 2^-50 (squares near the float32 subnormals). max |x| is exact.
+ * Float64 data: four float64 partial sums (s0 + s1 + (s2 + s3), then the tail). NaN/±Inf
+ * entries make Σx² NaN/+Inf and are counted; max |x| skips them.
  */
 export interface GradStatsArgs {
   /** The data (Kernels other than the JS reference take float32 only). */
@@ -35,11 +35,10 @@ export interface GradStatsArgs {
   readonly at: number;
 }
 
-/** Below this max |x| a float32 array's Σx² is summed in float64 (squares near the subnormals). */
-const TINY = 2 ** -50;
-/** The largest finite float32. */
-const MAX_F32 = 3.4028234663852886e38;
-
+/** Below this max x² a float32 array's Σx² is summed in float64 (squares near the subnormals). */
+const TINY_SQUARE = 2 ** -100;
+/** The smallest normal float32: below it a float32 square may have lost its value. */
+const MIN_NORMAL_F32 = 2 ** -126;
 /**
  * Σx² of float data in float64 with four partial sums, s0 + s1 + (s2 + s3) then the tail (the
  * order of the float64 gradient statistics and of the fallbacks of the float32 ones).
@@ -71,36 +70,48 @@ export function sumSquaresF64(x: TypedArray): number {
 }
 
 /**
- * Completes a backend's fast pass (which wrote Σx², max |x| — NaN or +Inf when an entry is not
- * finite — and the zeros to out[at … at + 2]): counts the non-finite entries and takes max |x|
- * over the finite ones when there are any, and applies the float64 fallbacks of the float32 sum
- * (see {@link GradStatsArgs}). Shared by every backend, so they agree here by construction; costs
- * nothing on an ordinary gradient.
+ * Completes a backend's fast pass, which wrote Σx², then max x² (float32 data: the largest
+ * float32 square) or max |x| (float64 data), and the zeros to out[at … at + 2]. When Σx² is not
+ * finite it counts the NaN/±Inf entries and takes max |x| over the finite ones (and, with none,
+ * sums a float32 array's overflowed squares in float64). For float32 data max |x| =
+ * fround(√max x²), exact (√fl(x²) = |x| in the same precision, barring underflow); a largest
+ * square below 2^-100 has Σx² redone in float64, and one below the float32 normals max |x| too.
+ * Shared by every backend, so they agree here by construction; costs nothing on an ordinary
+ * gradient.
  * @example kernel(x, out, at); finishGradStats(x, out, at);
  */
 export function finishGradStats(x: TypedArray, out: Float64Array, at: number): void {
-  const mx = out[at + GRAD_STATS_MAX_ABS] as number;
   out[at + GRAD_STATS_NON_FINITE] = 0;
-  if (!(mx <= Number.MAX_VALUE)) {
-    let bad = 0;
-    let m = 0;
-    for (let i = 0; i < x.length; i++) {
-      const g = x[i] as number;
-      if (g - g !== 0)
-        bad++; // NaN and ±Inf (x − x is NaN for both)
-      else {
-        const a = g < 0 ? -g : g;
-        if (a > m) m = a;
-      }
-    }
-    out[at + GRAD_STATS_NON_FINITE] = bad;
-    out[at + GRAD_STATS_MAX_ABS] = m;
+  const sum = out[at + GRAD_STATS_SUM_SQ] as number;
+  if (!(sum < Infinity)) {
+    exactPass(x, out, at);
     return;
   }
   if (!(x instanceof Float32Array)) return;
-  const sum = out[at + GRAD_STATS_SUM_SQ] as number;
-  if ((sum === Infinity && mx <= MAX_F32) || (mx > 0 && mx < TINY))
-    out[at + GRAD_STATS_SUM_SQ] = sumSquaresF64(x);
+  const m2 = out[at + GRAD_STATS_MAX_ABS] as number;
+  if (m2 >= MIN_NORMAL_F32) {
+    out[at + GRAD_STATS_MAX_ABS] = Math.fround(Math.sqrt(m2));
+    if (m2 < TINY_SQUARE) out[at + GRAD_STATS_SUM_SQ] = sumSquaresF64(x);
+  } else if (out[at + GRAD_STATS_ZEROS] === x.length) out[at + GRAD_STATS_MAX_ABS] = 0;
+  else exactPass(x, out, at);
+}
+
+/** max |x| over the finite entries, the NaN/±Inf count, and Σx² in float64 when all are finite. */
+function exactPass(x: TypedArray, out: Float64Array, at: number): void {
+  let bad = 0;
+  let m = 0;
+  for (let i = 0; i < x.length; i++) {
+    const g = x[i] as number;
+    if (g - g !== 0)
+      bad++; // NaN and ±Inf (x − x is NaN for both)
+    else {
+      const a = g < 0 ? -g : g;
+      if (a > m) m = a;
+    }
+  }
+  out[at + GRAD_STATS_NON_FINITE] = bad;
+  out[at + GRAD_STATS_MAX_ABS] = m;
+  if (bad === 0) out[at + GRAD_STATS_SUM_SQ] = sumSquaresF64(x);
 }
 
 /**

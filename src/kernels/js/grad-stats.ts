@@ -14,7 +14,8 @@ const BLOCK = 512;
 
 /**
  * The fast pass over float32 data with the wasm kernel's bits (assembly/grad-stats.ts): squares
- * and lane sums rounded to float32 in the kernel's order, the block sums in float64.
+ * and lane sums rounded to float32 in the kernel's order, the block sums in float64; writes
+ * Σx², max x² (float32 squares) and the zeros.
  */
 function fastF32(x: Float32Array, out: Float64Array, at: number): void {
   const n = x.length;
@@ -43,17 +44,24 @@ function fastF32(x: Float32Array, out: Float64Array, at: number): void {
       const x5 = x[i + 5] as number;
       const x6 = x[i + 6] as number;
       const x7 = x[i + 7] as number;
-      a0 = f(a0 + f(x0 * x0));
-      a1 = f(a1 + f(x1 * x1));
-      a2 = f(a2 + f(x2 * x2));
-      a3 = f(a3 + f(x3 * x3));
-      b0 = f(b0 + f(x4 * x4));
-      b1 = f(b1 + f(x5 * x5));
-      b2 = f(b2 + f(x6 * x6));
-      b3 = f(b3 + f(x7 * x7));
-      // NaN sticks (as a NaN's bits compare above +Inf in the kernel); finishGradStats redoes it
-      mx = Math.max(mx, Math.abs(x0), Math.abs(x1), Math.abs(x2), Math.abs(x3));
-      mx = Math.max(mx, Math.abs(x4), Math.abs(x5), Math.abs(x6), Math.abs(x7));
+      const q0 = f(x0 * x0);
+      const q1 = f(x1 * x1);
+      const q2 = f(x2 * x2);
+      const q3 = f(x3 * x3);
+      const q4 = f(x4 * x4);
+      const q5 = f(x5 * x5);
+      const q6 = f(x6 * x6);
+      const q7 = f(x7 * x7);
+      a0 = f(a0 + q0);
+      a1 = f(a1 + q1);
+      a2 = f(a2 + q2);
+      a3 = f(a3 + q3);
+      b0 = f(b0 + q4);
+      b1 = f(b1 + q5);
+      b2 = f(b2 + q6);
+      b3 = f(b3 + q7);
+      // max x² (a NaN shows in the sum, which finishGradStats checks first)
+      mx = Math.max(mx, q0, q1, q2, q3, q4, q5, q6, q7);
       zeros += +(x0 === 0) + +(x1 === 0) + +(x2 === 0) + +(x3 === 0);
       zeros += +(x4 === 0) + +(x5 === 0) + +(x6 === 0) + +(x7 === 0);
     }
@@ -64,7 +72,7 @@ function fastF32(x: Float32Array, out: Float64Array, at: number): void {
   for (; i < n; i++) {
     const v = x[i] as number;
     t += v * v;
-    mx = Math.max(mx, Math.abs(v));
+    mx = Math.max(mx, f(v * v));
     zeros += +(v === 0);
   }
   out[at] = t0 + t1 + t;
@@ -72,7 +80,7 @@ function fastF32(x: Float32Array, out: Float64Array, at: number): void {
   out[at + 2] = zeros;
 }
 
-/** The fast pass over float64 data: Σx² (sumSquaresF64's order), max |x| and the zeros. */
+/** The fast pass over float64 data: max |x| and the zeros (Σx² is sumSquaresF64's). */
 function fastF64(x: ArrayLike<number>, out: Float64Array, at: number): void {
   let mx = 0;
   let zeros = 0;

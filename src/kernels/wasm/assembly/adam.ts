@@ -28,19 +28,21 @@ export function adamF32(
   const step = load<f32>(coef, 20);
   const eps = load<f32>(coef, 24);
   const scale = load<f32>(coef, 28);
-  const vSign = f32x4.splat(sign);
+  // sign·gradScale is exact (sign = ±1) and fround(g·s)·sign = fround(g·(s·sign)): one multiply
+  // per lane, as without a scale
+  const ss = sign * scale;
+  const vSign = f32x4.splat(ss);
   const vb1 = f32x4.splat(b1);
   const vc1 = f32x4.splat(c1);
   const vb2 = f32x4.splat(b2);
   const vc2 = f32x4.splat(c2);
   const vStep = f32x4.splat(step);
   const vEps = f32x4.splat(eps);
-  const vScale = f32x4.splat(scale);
   const n4 = n & ~3;
   let i: i32 = 0;
   for (; i < n4; i += 4) {
     const o = (<usize>i) << 2;
-    const gi = f32x4.mul(vSign, f32x4.mul(v128.load(g + o), vScale));
+    const gi = f32x4.mul(vSign, v128.load(g + o));
     const mi = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(vc1, gi));
     const vi = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(vc2, gi), gi));
     v128.store(m + o, mi);
@@ -51,7 +53,7 @@ export function adamF32(
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
-    const gi = sign * (load<f32>(g + o) * scale);
+    const gi = ss * load<f32>(g + o);
     const mi = load<f32>(m + o) * b1 + c1 * gi;
     const vi = load<f32>(v + o) * b2 + c2 * gi * gi;
     store<f32>(m + o, mi);

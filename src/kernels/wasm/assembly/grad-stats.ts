@@ -1,7 +1,9 @@
 // Gradient statistics over float32 data in linear memory, 8 elements (two vectors) at a time:
-// Σx², max |x| and the number of exact zeros in one pass, for the gradient-health monitor and
-// clipping by the global norm (kernels/grad-stats.ts finishes the rare cases: non-finite entries,
-// overflow, tiny gradients). No static data (the shared-memory build forbids it).
+// Σx², max x² and the number of exact zeros in one pass, for the gradient-health monitor and
+// clipping by the global norm (kernels/grad-stats.ts finishes them: max |x| = √max x², and the
+// rare cases — non-finite entries, overflow, tiny gradients — in float64). Six SIMD operations
+// per vector (load, mul, add, max, eq, sub): the pass is bound by them, not by memory, so max x²
+// reuses the square instead of masking |x|. No static data (the shared-memory build forbids it).
 //
 // The order of the sum (kernels/js/grad-stats.ts reproduces it bit for bit): the elements are
 // taken in blocks of 512; within a block, element i is squared and added in float32 to lane
@@ -9,15 +11,15 @@
 // and, in float64, T0 += s0 + s2, T1 += s1 + s3. The n mod 8 elements after the last whole vector
 // pair are squared and summed in float64 (t), and Σx² = (T0 + T1) + t. Float32 sums over at most
 // 64 terms per lane keep the relative error below 4e-6 (typically 1e-7); the block sums are
-// float64. max |x| compares the bits of |x| as unsigned integers (the order of non-negative
-// floats; a NaN compares above +Inf, so the caller sees it).
+// float64. max x² compares the bits of the float32 squares as signed integers (the order of
+// non-negative
+// floats); a non-finite entry shows in Σx² (NaN or +Inf), which the caller checks.
 
 /** Elements per float32 block (see the file comment). */
 const BLOCK: i32 = 512;
 
-/** Σx², max |x| and zeros of n float32 at byte address x, written as float64 to out[0..2]. */
+/** Σx², max x² (float32 squares) and zeros of n float32 at byte address x, as float64 to out[0..2]. */
 export function gradStatsF32(x: usize, n: i32, out: usize): void {
-  const mask = i32x4.splat(0x7fffffff);
   const fz = f32x4.splat(0);
   let T = f64x2.splat(0);
   let mx = i32x4.splat(0);
@@ -33,19 +35,22 @@ export function gradStatsF32(x: usize, n: i32, out: usize): void {
       const o = (<usize>i) << 2;
       const v0 = v128.load(x + o);
       const v1 = v128.load(x + o + 16);
-      mx = i32x4.max_u(mx, i32x4.max_u(v128.and(v0, mask), v128.and(v1, mask)));
+      const s0 = f32x4.mul(v0, v0);
+      const s1 = f32x4.mul(v1, v1);
+      mx = i32x4.max_s(mx, i32x4.max_s(s0, s1));
       // f32x4.eq gives −1 per equal lane: subtracting counts the zeros
       zc = i32x4.sub(zc, i32x4.add(f32x4.eq(v0, fz), f32x4.eq(v1, fz)));
-      a = f32x4.add(a, f32x4.mul(v0, v0));
-      b = f32x4.add(b, f32x4.mul(v1, v1));
+      a = f32x4.add(a, s0);
+      b = f32x4.add(b, s1);
     }
     const s = f32x4.add(a, b);
     const hi = i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
     T = f64x2.add(T, f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(hi)));
   }
-  let m: u32 = i32x4.extract_lane(mx, 0);
+  let m: i32 = i32x4.extract_lane(mx, 0);
   for (let l = 1; l < 4; l++) {
-    const q: u32 = l == 1 ? i32x4.extract_lane(mx, 1) : l == 2 ? i32x4.extract_lane(mx, 2) : i32x4.extract_lane(mx, 3);
+    const q: i32 =
+      l == 1 ? i32x4.extract_lane(mx, 1) : l == 2 ? i32x4.extract_lane(mx, 2) : i32x4.extract_lane(mx, 3);
     if (q > m) m = q;
   }
   let zeros: i32 =
@@ -55,7 +60,7 @@ export function gradStatsF32(x: usize, n: i32, out: usize): void {
     const v = load<f32>(x + ((<usize>i) << 2));
     const d = <f64>v;
     t += d * d;
-    const bits = reinterpret<u32>(v) & 0x7fffffff;
+    const bits = reinterpret<i32>(v * v);
     if (bits > m) m = bits;
     if (v == 0) zeros++;
   }
