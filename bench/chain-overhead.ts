@@ -82,10 +82,18 @@ add(
   chain(gradientHealth(), adam({ lr: 1e-3 })) as GradientTransformation<unknown>,
 );
 for (const v of variants) v.opt.step();
-const resident = variants.map((v) =>
-  Object.values(v.params).every(
-    (p) => isResident(p.data) && p.grad !== null && isResident(p.grad.data),
-  ),
+/** Every float32 array in an optimizer state (Adam's moments, the monitor's snapshot). */
+function arraysOf(x: unknown, out: Float32Array[] = []): Float32Array[] {
+  if (x instanceof Float32Array) out.push(x);
+  else if (x !== null && typeof x === 'object' && !(x instanceof Tensor))
+    for (const v of Object.values(x)) arraysOf(v, out);
+  return out;
+}
+const resident = variants.map(
+  (v) =>
+    Object.values(v.params).every(
+      (p) => isResident(p.data) && p.grad !== null && isResident(p.grad.data),
+    ) && arraysOf(v.opt.state).every((a) => a.length === 0 || isResident(a)),
 );
 
 /** Best-of-REPEATS ns per parameter per step. */

@@ -57,6 +57,15 @@ export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
 }
 
 /**
+ * The backend for copying src into dst (Kernels.copy): wasm for float32 arrays under the rule of
+ * adamKernelFor (memory.copy between resident arrays), the JS reference otherwise.
+ * @example copyKernelsFor(p).copy(snapshot, p);
+ */
+export function copyKernelsFor(src: TypedArray): Kernels {
+  return src instanceof Float32Array && adamKernelFor(src.length) === 'wasm' ? wasmKernels() : jsKernels;
+}
+
+/**
  * Every complete backend available here (the JS reference, and wasm when WebAssembly is), for
  * tests that run one table against each.
  * @example describe.each(availableBackends())('%s', (k) => { ... });

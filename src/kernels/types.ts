@@ -138,4 +138,6 @@ export interface Kernels {
   gradStats(args: GradStatsArgs): void;
   /** Σp², Σ(p − q)², Σq² of a parameter and its earlier value in one pass (see UpdateStatsArgs). */
   updateStats(args: UpdateStatsArgs): void;
+  /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
+  copy(dst: TypedArray, src: TypedArray): void;
 }

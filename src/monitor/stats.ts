@@ -5,6 +5,7 @@ import {
   GRAD_STATS_SUM_SQ,
   GRAD_STATS_ZEROS,
   GradStatsCache,
+  copyArray,
   updateStatsInto,
 } from '../optim/grad-stats.js';
 import { stateArray, stateView } from '../optim/buffers.js';
@@ -336,7 +337,7 @@ export function measureGradients(
   let dotAll = 0;
   let q2All = 0;
   const snap = s.snapshot;
-  const views = measureUpdate ? snapshotViews(s) : NO_VIEWS;
+  const views = measureUpdate || takeSnapshot ? snapshotViews(s) : NO_VIEWS;
   const prev = s.prevGrad;
   const direction = prev.length > 0;
   for (let k = 0; k < P; k++) {
@@ -354,10 +355,11 @@ export function measureGradients(
         acc[U2] = 0;
         acc[B2] = 0;
       }
-      if (takeSnapshot) snap.set(pd, off);
+      if (takeSnapshot) copyArray(views[k] as Float32Array | Float64Array, pd);
     } else {
       acc[P2] = (s.paramNorm[k] as number) ** 2;
-      if (takeSnapshot) snap.set(tensorOf(params, name, 'params', n).data, off);
+      if (takeSnapshot)
+        copyArray(views[k] as Float32Array | Float64Array, tensorOf(params, name, 'params', n).data);
     }
     if (direction) {
       passDirection(gd, prev, off, n);
@@ -422,12 +424,11 @@ export function measureGradients(
  */
 export function snapshotParams(s: GradientStats, params: Params): void {
   const P = s.paramNames.length;
+  const views = snapshotViews(s);
   for (let k = 0; k < P; k++) {
     const name = s.paramNames[k] as string;
     const n = s.paramSize[k] as number;
-    const pd = tensorOf(params, name, 'params', n).data;
-    const off = s.paramOffset[k] as number;
-    s.snapshot.set(pd, off);
+    copyArray(views[k] as Float32Array | Float64Array, tensorOf(params, name, 'params', n).data);
   }
 }
 

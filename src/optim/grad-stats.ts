@@ -5,7 +5,11 @@ import {
   GRAD_STATS_WIDTH,
   GRAD_STATS_ZEROS,
 } from '../kernels/grad-stats.js';
-import { gradStatsKernelsFor, updateStatsKernelsFor } from '../kernels/select.js';
+import {
+  copyKernelsFor,
+  gradStatsKernelsFor,
+  updateStatsKernelsFor,
+} from '../kernels/select.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { StepContext } from './types.js';
 
@@ -124,4 +128,13 @@ export function updateStatsInto(p: TypedArray, q: TypedArray, out: Float64Array,
   updateStatsKernelsFor(p, q).updateStats(a);
   a.p = EMPTY;
   a.q = EMPTY;
+}
+
+/**
+ * dst ← src for a long-lived buffer (Kernels.copy: memory.copy between resident float32 arrays,
+ * which V8's TypedArray.set copies element by element when they share a memory).
+ * @example copyArray(snapshotView, p.data);
+ */
+export function copyArray(dst: TypedArray, src: TypedArray): void {
+  copyKernelsFor(src).copy(dst, src);
 }

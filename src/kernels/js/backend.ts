@@ -1,3 +1,4 @@
+import type { TypedArray } from '../../tensor/dtype.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import { adamJs } from './adam.js';
 import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
@@ -36,4 +37,7 @@ export const jsKernels: Kernels = {
   adam: adamJs,
   gradStats: gradStatsJs,
   updateStats: updateStatsJs,
+  copy(dst: TypedArray, src: TypedArray): void {
+    dst.set(src);
+  },
 };

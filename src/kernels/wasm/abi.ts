@@ -50,6 +50,7 @@ export interface KernelExports {
   adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
   gradStatsF32(x: number, n: number, out: number): void;
   updateStatsF32(p: number, q: number, n: number, out: number): void;
+  copyF32(dst: number, src: number, n: number): void;
   packedBBytes(k: number, n: number): number;
   packBAllF32(transB: number, b: number, ldb: number, k: number, n: number, dst: number): void;
   gemmPackedBF32(
@@ -106,6 +107,7 @@ const FUNCTIONS = [
   'adamF32',
   'gradStatsF32',
   'updateStatsF32',
+  'copyF32',
   'packedBBytes',
   'packBAllF32',
   'gemmPackedBF32',

@@ -101,5 +101,10 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       wk.updateStatsF32(a.p as Float32Array, a.q as Float32Array, a.out, a.at);
       finishUpdateStats(a.p, a.q, a.out, a.at);
     },
+    copy(dst, src): void {
+      f32('copy', dst);
+      f32('copy', src);
+      wk.copyF32(dst as Float32Array, src as Float32Array);
+    },
   };
 }

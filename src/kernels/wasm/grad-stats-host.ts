@@ -51,3 +51,16 @@ export function updateStatsF32(
   out[at + 1] = f64[o + 1] as number;
   out[at + 2] = f64[o + 2] as number;
 }
+
+/**
+ * dst ← src for float32 arrays of one length: memory.copy (the engine's memmove) when both are
+ * resident, else TypedArray.set (a copy between shared-memory views is much slower: V8 copies
+ * shared buffers element by element).
+ * @example copyF32(rt, snapshot, p);
+ */
+export function copyF32(rt: WasmRuntime, dst: Float32Array, src: Float32Array): void {
+  const d = rt.addressOf(dst, 0);
+  const s = rt.addressOf(src, 0);
+  if (d >= 0 && s >= 0) rt.ex.copyF32(d, s, src.length);
+  else dst.set(src);
+}

@@ -11,7 +11,7 @@ import type { ConvGeometry } from '../conv-geometry.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
-import { gradStatsF32, updateStatsF32 } from './grad-stats-host.js';
+import { copyF32, gradStatsF32, updateStatsF32 } from './grad-stats-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
@@ -464,6 +464,14 @@ export class WasmKernels {
    */
   updateStatsF32(p: Float32Array, q: Float32Array, out: Float64Array, at: number): void {
     updateStatsF32(this.rt, p, q, out, at);
+  }
+
+  /**
+   * dst ← src (same length, float32): memory.copy when both are resident, else a plain copy.
+   * @example wk.copyF32(snapshot, p);
+   */
+  copyF32(dst: Float32Array, src: Float32Array): void {
+    copyF32(this.rt, dst, src);
   }
 
   /**

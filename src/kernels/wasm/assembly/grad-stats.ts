@@ -134,3 +134,8 @@ function blockSum(s: v128): v128 {
   const hi = i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
   return f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(hi));
 }
+
+/** Copies n float32 from byte address src to dst (memory.copy: the engine's memmove). */
+export function copyF32(dst: usize, src: usize, n: i32): void {
+  memory.copy(dst, src, (<usize>n) << 2);
+}
