@@ -63,9 +63,11 @@ export interface GradientTransformation<S = unknown> {
    */
   currentLr?(state: S): number | undefined;
   /**
-   * Told that a checkpoint replaced its state (Optimizer.loadStateDict; chains forward it to
-   * their links), for transformations that keep a view of their state between steps (the
-   * gradient-health monitor's verdict log). Optional.
+   * Told that a checkpoint replaced its state (Optimizer.loadStateDict), for transformations
+   * that keep a view of their state between steps (the gradient-health monitor's verdict log).
+   * Optional for a leaf; part of the contract for every composite: chain, masked, partition,
+   * injectHyperparams, skipNonFinite and multiSteps forward it to their inner transformations
+   * with the inner states, so a monitor restores wherever it sits.
    */
   restore?(state: S): void;
   /**
