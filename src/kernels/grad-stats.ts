@@ -183,7 +183,12 @@ export function updateSumsF64(p: TypedArray, q: TypedArray, out: Float64Array, a
  * finite or below 2^-100 (see UpdateStatsArgs). Shared by every backend.
  * @example kernel(p, q, out, at); finishUpdateStats(p, q, out, at);
  */
-export function finishUpdateStats(p: TypedArray, q: TypedArray, out: Float64Array, at: number): void {
+export function finishUpdateStats(
+  p: TypedArray,
+  q: TypedArray,
+  out: Float64Array,
+  at: number,
+): void {
   for (let j = 0; j < 3; j++) {
     const s = out[at + j] as number;
     if (!(s < Infinity) || (s > 0 && s < TINY_SUM)) {

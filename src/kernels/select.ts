@@ -42,7 +42,9 @@ export function adamKernelsFor(n: number): Kernels {
  * @example gradStatsKernelsFor(g).gradStats({ x: g, out, at: 0 });
  */
 export function gradStatsKernelsFor(x: TypedArray): Kernels {
-  return x instanceof Float32Array && adamKernelFor(x.length) === 'wasm' ? wasmKernels() : jsKernels;
+  return x instanceof Float32Array && adamKernelFor(x.length) === 'wasm'
+    ? wasmKernels()
+    : jsKernels;
 }
 
 /**
@@ -51,7 +53,9 @@ export function gradStatsKernelsFor(x: TypedArray): Kernels {
  * @example updateStatsKernelsFor(p).updateStats({ p, q, out, at: 0 });
  */
 export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
-  return p instanceof Float32Array && q instanceof Float32Array && adamKernelFor(p.length) === 'wasm'
+  return p instanceof Float32Array &&
+    q instanceof Float32Array &&
+    adamKernelFor(p.length) === 'wasm'
     ? wasmKernels()
     : jsKernels;
 }
@@ -62,7 +66,9 @@ export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
  * @example copyKernelsFor(p).copy(snapshot, p);
  */
 export function copyKernelsFor(src: TypedArray): Kernels {
-  return src instanceof Float32Array && adamKernelFor(src.length) === 'wasm' ? wasmKernels() : jsKernels;
+  return src instanceof Float32Array && adamKernelFor(src.length) === 'wasm'
+    ? wasmKernels()
+    : jsKernels;
 }
 
 /**

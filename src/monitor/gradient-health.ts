@@ -20,12 +20,7 @@ import { DecimatingSeries } from './history.js';
 import { layerOf } from './layers.js';
 import type { HeaderRecord } from './records.js';
 import { addProbe, createHealthState, recurrentCells, type HealthState } from './state.js';
-import {
-  measureGradients,
-  quickNonFinite,
-  snapshotParams,
-  type MeasureOptions,
-} from './stats.js';
+import { measureGradients, quickNonFinite, snapshotParams, type MeasureOptions } from './stats.js';
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
 import { traceNonFinite } from './trace-non-finite.js';
 import type { Verdict, VerdictKind } from './types.js';

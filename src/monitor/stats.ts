@@ -336,7 +336,6 @@ export function measureGradients(
   let firstBad = -1;
   let dotAll = 0;
   let q2All = 0;
-  const snap = s.snapshot;
   const views = measureUpdate || takeSnapshot ? snapshotViews(s) : NO_VIEWS;
   const prev = s.prevGrad;
   const direction = prev.length > 0;
@@ -359,7 +358,10 @@ export function measureGradients(
     } else {
       acc[P2] = (s.paramNorm[k] as number) ** 2;
       if (takeSnapshot)
-        copyArray(views[k] as Float32Array | Float64Array, tensorOf(params, name, 'params', n).data);
+        copyArray(
+          views[k] as Float32Array | Float64Array,
+          tensorOf(params, name, 'params', n).data,
+        );
     }
     if (direction) {
       passDirection(gd, prev, off, n);

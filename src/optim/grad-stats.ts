@@ -5,11 +5,7 @@ import {
   GRAD_STATS_WIDTH,
   GRAD_STATS_ZEROS,
 } from '../kernels/grad-stats.js';
-import {
-  copyKernelsFor,
-  gradStatsKernelsFor,
-  updateStatsKernelsFor,
-} from '../kernels/select.js';
+import { copyKernelsFor, gradStatsKernelsFor, updateStatsKernelsFor } from '../kernels/select.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { StepContext } from './types.js';
 

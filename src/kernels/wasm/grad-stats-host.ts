@@ -10,7 +10,12 @@ import type { WasmRuntime } from './runtime.js';
  * writes Σx², max |x| and the number of exact zeros to out[at], out[at + 1], out[at + 2].
  * @example gradStatsF32(rt, g, out, 0);
  */
-export function gradStatsF32(rt: WasmRuntime, x: Float32Array, out: Float64Array, at: number): void {
+export function gradStatsF32(
+  rt: WasmRuntime,
+  x: Float32Array,
+  out: Float64Array,
+  at: number,
+): void {
   const n = x.length;
   const outPtr = rt.scratchBase;
   const xPtr = align(outPtr + 32);

@@ -50,11 +50,18 @@ export function gradStatsF32(x: usize, n: i32, out: usize): void {
   let m: i32 = i32x4.extract_lane(mx, 0);
   for (let l = 1; l < 4; l++) {
     const q: i32 =
-      l == 1 ? i32x4.extract_lane(mx, 1) : l == 2 ? i32x4.extract_lane(mx, 2) : i32x4.extract_lane(mx, 3);
+      l == 1
+        ? i32x4.extract_lane(mx, 1)
+        : l == 2
+          ? i32x4.extract_lane(mx, 2)
+          : i32x4.extract_lane(mx, 3);
     if (q > m) m = q;
   }
   let zeros: i32 =
-    i32x4.extract_lane(zc, 0) + i32x4.extract_lane(zc, 1) + i32x4.extract_lane(zc, 2) + i32x4.extract_lane(zc, 3);
+    i32x4.extract_lane(zc, 0) +
+    i32x4.extract_lane(zc, 1) +
+    i32x4.extract_lane(zc, 2) +
+    i32x4.extract_lane(zc, 3);
   let t: f64 = 0;
   for (; i < n; i++) {
     const v = load<f32>(x + ((<usize>i) << 2));
@@ -128,8 +135,6 @@ export function updateStatsF32(p: usize, q: usize, n: i32, out: usize): void {
 }
 
 /** (s0 + s2, s1 + s3) in float64: a block's lane sums folded into the float64 pair. */
-// @ts-ignore: decorator
-@inline
 function blockSum(s: v128): v128 {
   const hi = i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
   return f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(hi));
