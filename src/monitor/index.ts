@@ -47,7 +47,12 @@ export type { SaddleThresholds } from './detectors/saddle.js';
 export type { SaturatedThresholds } from './detectors/saturated.js';
 export type { DeadUnitsThresholds } from './detectors/dead-units.js';
 export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
-export { createStats, measureGradients, type GradientStats } from './stats.js';
+export {
+  createStats,
+  measureGradients,
+  type GradientStats,
+  type MeasureOptions,
+} from './stats.js';
 export { layerOf, moduleOf, layoutOf, formatLayers, type LayerLayout } from './layers.js';
 export {
   ActivationProbes,
