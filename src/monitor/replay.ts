@@ -66,6 +66,8 @@ export interface Replayer {
   readonly header: HeaderRecord;
   /** The monitor state after the records so far. */
   readonly state: HealthState;
+  /** Bad lines so far (lenient mode). */
+  readonly errors: readonly ReplayError[];
   /**
    * Feeds the record of one line (after the header). Returns the verdicts it raised (remedies
    * phrased). A bad record throws a DataError naming the line and the field, or in lenient mode
@@ -534,6 +536,7 @@ export function createReplayer(headerRecord: unknown, options: ReplayOptions = {
   const replayer: Replayer = {
     header,
     state: s,
+    errors,
     push(record, line) {
       fresh = [];
       if (!isObj(record)) {
