@@ -89,18 +89,21 @@ export interface DiagnoseDeps {
   pollMs?: number;
 }
 
-/** The records file of a run directory or file argument (a UsageError/DataError when there is none). */
-function recordsFile(arg: string, follow: boolean): string {
+/**
+ * The records file of a run directory or file argument, or null when there is none yet (with
+ * --follow the directory or file may still be created; otherwise a DataError).
+ */
+function recordsFile(arg: string, follow: boolean): string | null {
   let isDir = false;
   try {
     isDir = statSync(arg).isDirectory();
   } catch {
     if (!follow) throw new DataError(`diagnose: ${fmt(arg)} does not exist`);
-    return arg; // a file yet to be created
+    return /\.jsonl$/i.test(arg) ? arg : null; // a file, or a run directory, yet to be created
   }
   if (!isDir) return arg;
   for (const f of RECORD_FILES) if (existsSync(join(arg, f))) return join(arg, f);
-  if (follow) return join(arg, RECORD_FILES[1]);
+  if (follow) return null;
   throw new DataError(
     `diagnose: ${fmt(arg)} holds no records; expected ${RECORD_FILES.join(' or ')} in it`,
   );
@@ -171,7 +174,7 @@ export async function diagnoseCommand(
   const nRemedies =
     numberFlag('diagnose', 'remedies', args.flags.remedies, { min: 0, integer: true }) ?? 3;
   const stderr = deps.stderr ?? process.stderr;
-  const file = recordsFile(arg, follow);
+  let file = recordsFile(arg, follow);
   const say = (s: string): void => {
     if (!json) out(s);
   };
@@ -190,20 +193,20 @@ export async function diagnoseCommand(
           head = JSON.parse(text);
         } catch {
           throw new DataError(
-            `diagnose: ${file}: line ${lineNo}: expected a header record ({"type":"header","format":"${RECORD_FORMAT}", …}); got ${fmt(text.slice(0, 60))}`,
+            `diagnose: ${file as string}: line ${lineNo}: expected a header record ({"type":"header","format":"${RECORD_FORMAT}", …}); got ${fmt(text.slice(0, 60))}`,
           );
         }
         try {
           replayer = createReplayer(head, { lenient: true });
         } catch (e) {
           throw new DataError(
-            `diagnose: ${file}: ${(e as Error).message.replace(/^replay: /, '')}`,
+            `diagnose: ${file as string}: ${(e as Error).message.replace(/^replay: /, '')}`,
           );
         }
         const h = replayer.header;
         const L = h.layers.length;
         say(
-          `gradscope diagnose: ${file} — ${h.framework}${h.model?.name ? ` ${h.model.name}` : ''}, ${L} layer${L === 1 ? '' : 's'} (${h.layers[0] as string} … ${h.layers[L - 1] as string})${h.model?.numParameters !== undefined ? `, ${h.model.numParameters} parameters` : ''}`,
+          `gradscope diagnose: ${file as string} — ${h.framework}${h.model?.name ? ` ${h.model.name}` : ''}, ${L} layer${L === 1 ? '' : 's'} (${h.layers[0] as string} … ${h.layers[L - 1] as string})${h.model?.numParameters !== undefined ? `, ${h.model.numParameters} parameters` : ''}`,
         );
         continue;
       }
@@ -216,6 +219,8 @@ export async function diagnoseCommand(
     }
   };
   const readMore = (final: boolean): void => {
+    file ??= recordsFile(arg, follow);
+    if (file === null) return;
     const buf = readFrom(file, offset);
     offset += buf.length;
     const { lines, rest: r } = completeLines(rest + buf.toString('utf8'));
@@ -260,11 +265,13 @@ export async function diagnoseCommand(
     }
   }
   if (replayer === null)
-    throw new DataError(`diagnose: ${file} holds no header record (an empty file?)`);
+    throw new DataError(
+      `diagnose: ${file ?? arg} holds no header record (${file === null ? 'no records file appeared' : 'an empty file?'})`,
+    );
   const r: ReplayResult = (replayer as Replayer).result();
   if (json) {
     const doc: DiagnoseJson = {
-      file,
+      file: file as string,
       framework: r.header.framework,
       checks: r.checks,
       verdicts: r.verdicts,
