@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { withReplayedVerdicts } from '../monitor/replay.js';
 import { emptyRunLogs, parseJsonlLog, parseMonitorJson, type RunLogs } from './run-logs.js';
 
 /** Larger log files are skipped (a report must stay a few MB): 64 MiB. */
@@ -59,11 +60,12 @@ export function readRunLogs(dir: string): RunLogs {
       }
       const runName =
         depth === 0
-          ? isJsonl && !/^(metrics|monitor|log|run|health|verdicts?)\.jsonl$/i.test(name)
+          ? isJsonl && !/^(metrics|monitor|records|log|run|health|verdicts?)\.jsonl$/i.test(name)
             ? basename(name, '.jsonl')
             : run
           : run;
-      if (isJsonl) parseJsonlLog(text, rel, runName, logs);
+      // records from another framework's hook carry no verdicts: replay them (issue 17)
+      if (isJsonl) parseJsonlLog(withReplayedVerdicts(text), rel, runName, logs);
       else {
         try {
           parseMonitorJson(JSON.parse(text), rel, runName, logs);

@@ -17,6 +17,9 @@ import { logHealthToJsonl } from '../../monitor/node.js';
 import { encodeJson } from '../../json-encode.js';
 import { parseCommand, type Parsed } from '../args.js';
 import { main } from '../main.js';
+import { withReplayedVerdicts } from '../../monitor/replay.js';
+import { readRunLogs } from '../../report/run-logs-node.js';
+import { listRuns } from '../../serve/run-index-node.js';
 import { completeLines, diagnoseCommand, diagnoseSpec, type DiagnoseJson } from './diagnose.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gradscope-diagnose-'));
@@ -175,6 +178,38 @@ describe('gradscope diagnose', () => {
     const r = await cli([own, '--follow', '--idle', '0.05', '--json']);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as DiagnoseJson).checks).toBe(30);
+  });
+
+  it('gradscope serve lists a run directory with PyTorch records.jsonl and shows its replayed verdicts', () => {
+    const root = path.join(tmp, 'serve-root');
+    const dir = path.join(root, 'torch-e12');
+    mkdirSync(dir, { recursive: true });
+    // the hook writes statistics only, no verdict lines
+    const statsOnly = asFramework('pytorch')
+      .split('\n')
+      .filter((l) => !l.includes('"type":"verdict"'))
+      .join('\n');
+    writeFileSync(path.join(dir, 'records.jsonl'), statsOnly);
+    const runs = listRuns([root]);
+    expect(runs.map((r) => [r.name, r.kind])).toEqual([['torch-e12', 'train']]);
+    const logs = readRunLogs(dir);
+    expect(logs.problems).toEqual([]);
+    expect(logs.verdicts.map((v) => [v.run, v.kind, v.step])).toEqual([['run', 'vanishing', 10]]);
+    expect(logs.verdicts[0]?.remedies[0]).toMatch(/^replace nn\.Sigmoid by nn\.ReLU/);
+    expect(logs.gradNorms[0]?.layers.map((l) => l.name)).toEqual([
+      '0',
+      '2',
+      '4',
+      '6',
+      '8',
+      '10',
+      '12',
+      '14',
+      '16',
+      '18',
+    ]);
+    // gradscope's own log keeps the verdict lines it has (nothing replayed in addition)
+    expect(withReplayedVerdicts(run.text)).toBe(run.text);
   });
 
   it('completeLines keeps a last line without its newline for later', () => {
