@@ -1,5 +1,4 @@
 import { DataError, fmt } from '../errors.js';
-import { encodeJson } from '../json-encode.js';
 import type { ActivationKind } from './activation-probe.js';
 import { activeOf, runDetectors, type DetectEnv } from './detect.js';
 import { DETECTORS } from './detector-table.js';
@@ -651,33 +650,4 @@ export function replay(
   const r = createReplayer(input[0], options);
   for (let i = 1; i < input.length; i++) r.push(input[i], i + 1);
   return r.result();
-}
-
-/**
- * A record log with its verdicts: a log written by another framework's hook carries statistics
- * only, so its verdicts are replayed (leniently) and appended as verdict lines, for readers that
- * take verdicts from the log's lines (reports, `gradscope serve`). Any other text — a log that has
- * verdict lines already, gradscope's own, not a record log — is returned unchanged.
- * @example parseJsonlLog(withReplayedVerdicts(text), 'records.jsonl', run, logs)
- */
-export function withReplayedVerdicts(text: string): string {
-  const nl = text.indexOf('\n');
-  const first = (nl < 0 ? text : text.slice(0, nl)).trim();
-  if (!first.includes(`"${RECORD_FORMAT}"`) || text.includes('"type":"verdict"')) return text;
-  let head: unknown;
-  try {
-    head = JSON.parse(first);
-  } catch {
-    return text;
-  }
-  if (!isObj(head) || head['type'] !== 'header' || head['framework'] === 'gradscope') return text;
-  let verdicts: Verdict[];
-  try {
-    verdicts = replay(text, { lenient: true }).verdicts;
-  } catch {
-    return text; // an unusable header: the reader reports what it can
-  }
-  if (verdicts.length === 0) return text;
-  const lines = verdicts.map((v) => encodeJson({ type: 'verdict', ...v }));
-  return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${lines.join('\n')}\n`;
 }

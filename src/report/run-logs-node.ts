@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { withReplayedVerdicts } from '../monitor/replay.js';
 import { emptyRunLogs, parseJsonlLog, parseMonitorJson, type RunLogs } from './run-logs.js';
 
 /** Larger log files are skipped (a report must stay a few MB): 64 MiB. */
@@ -64,8 +63,7 @@ export function readRunLogs(dir: string): RunLogs {
             ? basename(name, '.jsonl')
             : run
           : run;
-      // records from another framework's hook carry no verdicts: replay them (issue 17)
-      if (isJsonl) parseJsonlLog(withReplayedVerdicts(text), rel, runName, logs);
+      if (isJsonl) parseJsonlLog(text, rel, runName, logs);
       else {
         try {
           parseMonitorJson(JSON.parse(text), rel, runName, logs);

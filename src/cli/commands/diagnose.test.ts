@@ -17,8 +17,8 @@ import { logHealthToJsonl } from '../../monitor/node.js';
 import { encodeJson } from '../../json-encode.js';
 import { parseCommand, type Parsed } from '../args.js';
 import { main } from '../main.js';
-import { withReplayedVerdicts } from '../../monitor/replay.js';
 import { readRunLogs } from '../../report/run-logs-node.js';
+import { addReplayedVerdicts } from '../../serve/replayed-verdicts-node.js';
 import { listRuns } from '../../serve/run-index-node.js';
 import { completeLines, diagnoseCommand, diagnoseSpec, type DiagnoseJson } from './diagnose.js';
 
@@ -193,6 +193,7 @@ describe('gradscope diagnose', () => {
     const runs = listRuns([root]);
     expect(runs.map((r) => [r.name, r.kind])).toEqual([['torch-e12', 'train']]);
     const logs = readRunLogs(dir);
+    addReplayedVerdicts(dir, logs);
     expect(logs.problems).toEqual([]);
     expect(logs.verdicts.map((v) => [v.run, v.kind, v.step])).toEqual([['run', 'vanishing', 10]]);
     expect(logs.verdicts[0]?.remedies[0]).toMatch(/^replace nn\.Sigmoid by nn\.ReLU/);
@@ -208,8 +209,11 @@ describe('gradscope diagnose', () => {
       '16',
       '18',
     ]);
-    // gradscope's own log keeps the verdict lines it has (nothing replayed in addition)
-    expect(withReplayedVerdicts(run.text)).toBe(run.text);
+    // a records file with verdict lines (written live) is left to the log reader
+    const own = readRunLogs(path.dirname(path.join(tmp, 'torch-run', 'records.jsonl')));
+    const n = own.verdicts.length;
+    addReplayedVerdicts(path.join(tmp, 'torch-run'), own);
+    expect(own.verdicts.length).toBe(n);
   });
 
   it('completeLines keeps a last line without its newline for later', () => {
