@@ -9,6 +9,8 @@ import { Optimizer, chain, sgd } from '../optim/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { gradientHealth, type GradientHealthOptions } from './gradient-health.js';
 import { logHealthToJsonl } from './node.js';
+import { layerOf } from './layers.js';
+import { recurrentCells } from './state.js';
 import { RECORD_FORMAT, RECORD_VERSION, modelSummary } from './records.js';
 import {
   phraseRemedies,
@@ -133,6 +135,23 @@ describe('the record format: schema/records.schema.json', () => {
     const { layers: _drop, ...noLayers } = stats;
     expect(validate(noLayers)).toBe(false);
     expect(validate({ ...stats, loss: 'NaN', totalGradNorm: 'Infinity', lr: null })).toBe(true);
+  });
+});
+
+describe('PyTorch parameter names', () => {
+  it("recurrent layers: weight_hh_l{k} is a recurrent cell (for the remedies) in layer 'rnn.l{k}'", () => {
+    const cells = recurrentCells(
+      [
+        { name: 'rnn.weight_ih_l0', shape: [48, 8] },
+        { name: 'rnn.weight_hh_l0', shape: [48, 12] },
+        { name: 'rnn.weight_hh_l1', shape: [12, 12] },
+      ],
+      layerOf,
+    );
+    expect([...cells]).toEqual([
+      ['rnn.l0', 'lstm'],
+      ['rnn.l1', 'rnn'],
+    ]);
   });
 });
 
