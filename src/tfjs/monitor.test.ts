@@ -204,6 +204,60 @@ describe('gradscope/tfjs: the monitor for TensorFlow.js models', () => {
     expect(last).toBeLessThan(1.5); // it learns (ln 10 = 2.3 at the start)
   }, 600_000);
 
+  it('observe: gradients computed by the caller (computeGradients, then applyGradients) make the same records as trainStep', async () => {
+    const run = async (own: boolean): Promise<string[]> => {
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({
+            units: 4,
+            inputShape: [3],
+            activation: 'tanh',
+            kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+          }),
+          tf.layers.dense({
+            units: 2,
+            kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }),
+          }),
+        ],
+      });
+      const opt = tf.train.sgd(0.1);
+      const lines: string[] = [];
+      const gs = await tfjsMonitor({ model, onRecord: (l) => lines.push(l), lr: 0.1 });
+      const x = tf.tensor2d([
+        [1, 2, 3],
+        [0, -1, 2],
+      ]);
+      const y = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
+      const f = (): tf.Scalar => loss(y, model.apply(x, { training: true }) as tf.Tensor);
+      for (let i = 0; i < 3; i++) {
+        if (own) {
+          const { value, grads } = opt.computeGradients(f);
+          gs.observe(grads, value.dataSync()[0] as number);
+          opt.applyGradients(grads);
+        } else gs.trainStep(opt, f);
+      }
+      gs.close();
+      expect(gs.steps).toBe(3);
+      // the layer names differ between the two models: compare the records without them
+      return lines.map((l) =>
+        l.replace(/dense_Dense\d+/g, 'dense').replace(/sequential_\d+/, 'seq'),
+      );
+    };
+    const a = await run(true);
+    expect(a).toHaveLength(4);
+    expect(JSON.parse(a[1] as string)).toMatchObject({ activations: [{ observed: true }] });
+    const rec = JSON.parse(a[3] as string) as {
+      activations: { observed: boolean; width: number }[];
+      update: { fresh: boolean };
+    };
+    expect(rec.activations).toMatchObject([{ observed: true, width: 4 }]);
+    expect(rec.update.fresh).toBe(true);
+    expect(a).toEqual(await run(false));
+  });
+
   it('clipByGlobalNorm rescales to the norm asked for, and leaves small gradients alone', () => {
     // ‖(3, 4)‖ = 5 → clipped to 1: (0.6, 0.8)
     const { grads, norm } = clipByGlobalNorm({ a: tf.tensor1d([3]), b: tf.tensor1d([4]) }, 1);

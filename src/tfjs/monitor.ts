@@ -278,6 +278,10 @@ export async function tfjsMonitor(options: TfjsMonitorOptions): Promise<TfjsMoni
     return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : readLr(optimizer);
   };
 
+  // a built model is laid out and its activations hooked now, so the first step's forward pass
+  // is probed whichever way the steps come (fit, trainStep or observe)
+  if (model.trainableWeights.length > 0) start();
+
   const monitor: TfjsMonitor = {
     callback() {
       let original: Optimizer['applyGradients'] | null = null;
