@@ -14,6 +14,7 @@ import { compareCommand, compareSpec } from './commands/compare.js';
 import { exitCodeHelp } from './exit-codes.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
+import { diagnoseCommand, diagnoseSpec } from './commands/diagnose.js';
 import { exportCommand, exportSpec } from './commands/export.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
 import { listCommand, listSpec } from './commands/list.js';
@@ -39,6 +40,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [reportSpec, reportCommand],
   [compareSpec, compareCommand],
   [serveSpec, serveCommand],
+  [diagnoseSpec, diagnoseCommand],
   [exportSpec, exportCommand],
   [conformanceSpec, conformanceCommand],
   [checkGradSpec, checkGradCommand],

@@ -46,7 +46,15 @@ export type { PlateauMeasure, PlateauThresholds } from './detectors/plateau.js';
 export type { SaddleThresholds } from './detectors/saddle.js';
 export type { SaturatedThresholds } from './detectors/saturated.js';
 export type { DeadUnitsThresholds } from './detectors/dead-units.js';
-export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
+export {
+  replay,
+  createReplayer,
+  type Replayer,
+  type ReplayError,
+  type ReplayOptions,
+  type ReplayResult,
+} from './replay.js';
+export { phraseRemedies, type RemedyFramework } from './remedies.js';
 export {
   createStats,
   measureGradients,
@@ -75,6 +83,10 @@ export {
   toJsonLine,
   recordNumber,
   fromRecordNumber,
+  modelSummary,
+  RECORD_FORMAT,
+  RECORD_VERSION,
+  type RecordDtype,
   type HeaderRecord,
   type RecordNumber,
   type CheckTrace,

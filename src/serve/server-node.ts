@@ -7,6 +7,7 @@ import { parseResultJson } from '../report/result-json.js';
 import { readRunLogs } from '../report/run-logs-node.js';
 import type { RunLogs } from '../report/run-logs.js';
 import { servePage } from './page.js';
+import { addReplayedVerdicts } from './replayed-verdicts-node.js';
 import { listRuns, resolveServed, runFilesStamp, type RunEntry } from './run-index-node.js';
 
 /** Options of {@link startServer}. */
@@ -86,6 +87,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const hit = cache.get(entry.id);
     if (hit && hit.stamp === stamp) return hit.payload;
     const logs = readRunLogs(entry.dir);
+    addReplayedVerdicts(entry.dir, logs); // another framework's records.jsonl (issue 17)
     const problems: string[] = [];
     let results: RunPayload['results'] = [];
     if (entry.kind === 'experiment') {
