@@ -15,6 +15,7 @@ import { exitCodeHelp } from './exit-codes.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
 import { exportCommand, exportSpec } from './commands/export.js';
+import { panelCommand, panelSpec } from './commands/panel.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
@@ -41,6 +42,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [serveSpec, serveCommand],
   [exportSpec, exportCommand],
   [conformanceSpec, conformanceCommand],
+  [panelSpec, panelCommand],
   [checkGradSpec, checkGradCommand],
   [rootsSpec, rootsCommand],
   [newtonSpec, newtonCommand],
