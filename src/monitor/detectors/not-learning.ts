@@ -98,7 +98,8 @@ function remediesOf(e: NotLearningEvidence, ctx: RemedyContext): Remedy[] {
           action: { action: 'lr', factor, lr: round2(ctx.lr * factor) },
         }
       : { text: `raise the learning rate ${factor}×`, action: { action: 'lr', factor } };
-  for (const cause of rankCauses(e, recurrent.length > 0)) {
+  const plainRnn = [...ctx.recurrentOf].filter(([, c]) => c === 'rnn').map(([l]) => l);
+  for (const cause of rankCauses(e, [...ctx.recurrentOf.values()])) {
     if (cause === 'deadUnits')
       add(
         're-initialize the hidden biases to 0 and use heNormal init (or leakyRelu)',
@@ -114,8 +115,14 @@ function remediesOf(e: NotLearningEvidence, ctx: RemedyContext): Remedy[] {
     else if (cause === 'vanishing' && recurrent.length > 0)
       add(
         'use an LSTM or GRU cell (gated memory), with orthogonal recurrent init',
-        { action: 'architecture', kind: 'lstm', layers: recurrent },
-        `the first layer gets ${fmtNum(e.firstOverLast)}× the last layer's gradient: the signal of early time steps vanishes through the recurrence (Bengio et al. 1994; Hochreiter & Schmidhuber 1997)`,
+        {
+          action: 'architecture',
+          kind: 'lstm',
+          layers: plainRnn.length > 0 ? plainRnn : recurrent,
+        },
+        plainRnn.length > 0
+          ? `a plain tanh RNN (layer ${plainRnn.join(', ')}): the gradient from early time steps vanishes through the recurrence, so long-range dependencies are not learned (Bengio, Simard & Frasconi 1994); per-layer norms cannot show this (first/last layer ${fmtNum(e.firstOverLast)})`
+          : `the first layer gets ${fmtNum(e.firstOverLast)}× the last layer's gradient: the signal of early time steps vanishes through the recurrence (Hochreiter & Schmidhuber 1997)`,
       );
     else if (cause === 'vanishing')
       add(
@@ -127,7 +134,9 @@ function remediesOf(e: NotLearningEvidence, ctx: RemedyContext): Remedy[] {
       add(
         're-initialize the weights randomly (xavierNormal or heNormal): a symmetric start (e.g. all zeros) gives every hidden unit the same, zero, gradient',
         { action: 'init', init: 'xavierNormal', layers: ctx.layerNames.slice(0, -1) },
-        `‖g‖/max(‖p‖, 1) = ${fmtNum(e.relativeGradient)}: the parameters get almost no gradient at all`,
+        e.firstOverLast === 0
+          ? 'the first layer gets exactly zero gradient: its units are identical (symmetric) or off'
+          : `‖g‖/max(‖p‖, 1) = ${fmtNum(e.relativeGradient)}: the parameters get almost no gradient at all`,
       );
     else if (cause === 'lowLr') {
       const u = lrUp(10);
@@ -154,15 +163,22 @@ function remediesOf(e: NotLearningEvidence, ctx: RemedyContext): Remedy[] {
 
 /**
  * The causes, likeliest first: dead ReLUs (≥ 50 % of a layer), saturated activations (≥ 30 %),
- * vanishing gradients (first/last layer ratio < 1e-2), no gradient at all (‖g‖/‖p‖ < 1e-6),
- * then a too low learning rate (update ratio < 1e-4, or as the fallback).
+ * no gradient at all (‖g‖/‖p‖ < 1e-6, or exactly 0 in the first layer: a symmetric init),
+ * vanishing gradients (first/last layer ratio < 1e-2, < 0.1 in a recurrent model, or any plain
+ * tanh RNN: its vanishing is through time, which per-layer norms do not show), then a too low
+ * learning rate (update ratio < 1e-4, or as the fallback).
  */
-function rankCauses(e: NotLearningEvidence, recurrent: boolean): string[] {
+function rankCauses(e: NotLearningEvidence, cells: readonly string[]): string[] {
   const out: string[] = [];
   if (e.deadFraction >= 0.5) out.push('deadUnits');
   if (e.saturation >= 0.3) out.push('saturated');
-  if (e.relativeGradient < 1e-6) out.push('noGradient');
-  if (e.firstOverLast < 1e-2 || (recurrent && e.firstOverLast < 0.1)) out.push('vanishing');
+  if (e.relativeGradient < 1e-6 || e.firstOverLast === 0) out.push('noGradient');
+  if (
+    e.firstOverLast < 1e-2 ||
+    (cells.length > 0 && e.firstOverLast < 0.1) ||
+    cells.includes('rnn')
+  )
+    out.push('vanishing');
   if (!(e.updateRatio >= 1e-4) || out.length === 0) out.push('lowLr');
   return out;
 }
@@ -243,7 +259,7 @@ export const notLearning: Detector<
       saturation: maxProbe(s, 'saturation'),
       likelyCause: '',
     };
-    e.likelyCause = rankCauses(e, ctx.recurrentOf.size > 0)[0] ?? 'unknown';
+    e.likelyCause = rankCauses(e, [...ctx.recurrentOf.values()])[0] ?? 'unknown';
     const remedies = remediesOf(e, ctx);
     const where =
       m.reference === 'chance'
