@@ -197,7 +197,7 @@ export function loadPanel(file: string): Panel {
  */
 export async function runPanelEntry(
   entry: Panel['entries'][number],
-  options: { loadMnist?: MnistLoader } = {},
+  options: { loadMnist?: MnistLoader; enable?: readonly VerdictKind[] } = {},
 ): Promise<PanelRunResult> {
   let config: TrainConfig;
   try {
@@ -208,6 +208,11 @@ export async function runPanelEntry(
       : e;
   }
   if (config.monitor === undefined || config.monitor === false) config.monitor = true;
+  if (options.enable !== undefined && options.enable.length > 0) {
+    const m = config.monitor === true ? {} : config.monitor;
+    const on = Object.fromEntries(options.enable.map((k) => [k, true]));
+    config.monitor = { ...m, detectors: { ...m.detectors, ...on } };
+  }
   delete config.out;
   const run = await buildTrainRun(
     config,

@@ -1,4 +1,5 @@
 import { encodeJson } from '../../json-encode.js';
+import { VERDICT_KINDS, type VerdictKind } from '../../monitor/types.js';
 import type { MnistLoader } from '../../train/config-build.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import {
@@ -17,7 +18,7 @@ export const panelSpec: CommandSpec = {
   name: 'panel',
   summary:
     "Run the monitor's labelled panel of healthy and broken runs and score its verdicts (precision, recall, time to verdict, false alarms).",
-  usage: 'panel [FILE] [--quick] [--only NAMES] [--json]',
+  usage: 'panel [FILE] [--quick] [--only NAMES] [--enable KINDS] [--json]',
   description:
     'FILE (default panel/panel.json) lists train configs (the `gradscope train --config` format),\n' +
     'each labelled "healthy" or with the verdict it must get within a stated number of steps, the\n' +
@@ -39,6 +40,12 @@ export const panelSpec: CommandSpec = {
       type: 'string',
       valueName: 'NAMES',
       description: 'only these runs (comma-separated names, e.g. broken/spiral-momentum-2)',
+    },
+    enable: {
+      type: 'string',
+      valueName: 'KINDS',
+      description:
+        'also switch on these detectors in every run (comma-separated kinds, e.g. lossSpike, which is opt-in)',
     },
     json: { type: 'boolean', default: false, description: 'print the PanelJson result' },
   },
@@ -140,12 +147,24 @@ export async function panelCommand(
         );
     entries = entries.filter((e) => names.includes(e.name));
   }
+  const enable: VerdictKind[] = [];
+  if (typeof args.flags.enable === 'string')
+    for (const k of args.flags.enable.split(',').map((x) => x.trim())) {
+      if (!(VERDICT_KINDS as readonly string[]).includes(k))
+        throw new UsageError(
+          `panel: --enable names unknown verdict kind ${JSON.stringify(k)}; expected one of ${VERDICT_KINDS.join(', ')}`,
+        );
+      enable.push(k as VerdictKind);
+    }
   const json = args.flags.json === true;
   const progress = deps.progress ?? (json ? process.stderr : { write: () => true });
   const t0 = performance.now();
   const runs: PanelRunResult[] = [];
   for (const e of entries) {
-    const r = await runPanelEntry(e, deps.loadMnist ? { loadMnist: deps.loadMnist } : {});
+    const r = await runPanelEntry(e, {
+      enable,
+      ...(deps.loadMnist ? { loadMnist: deps.loadMnist } : {}),
+    });
     runs.push(r);
     if (json) progress.write(`${runLine(r)}\n`);
     else out(runLine(r));

@@ -51,8 +51,9 @@ export interface PlateauMeasure {
 /**
  * `plateau`: over the last `plateauWindow` finite checks the mean loss of the second half
  * differs from the first half's by less than plateauLossChange (relatively), and the median
- * relative gradient ‖g‖/max(‖p‖, 1) is below plateauGradient (null when the window is not full
- * or a loss is missing).
+ * relative gradient ‖g‖/max(‖p‖, 1) is below plateauGradient, and the loss of the window's
+ * second half is still at least plateauLossFloor × the initial level (a converged run is not
+ * stuck) (null when the window is not full or a loss is missing).
  */
 export const plateau: Detector<
   'plateau',
