@@ -64,7 +64,6 @@ export type { PlateauEvidence } from './detectors/plateau.js';
 export type { SaddleEvidence } from './detectors/saddle.js';
 export type { OscillationEvidence } from './detectors/oscillation.js';
 export type { LossSpikeEvidence } from './detectors/loss-spike.js';
-export type { NotLearningEvidence } from './detectors/not-learning.js';
 
 /** The verdict of one kind: what its detector's verdict builder returns. */
 export type VerdictOf<K extends VerdictKind> = VerdictBase<
