@@ -42,9 +42,15 @@ export type {
   LossSpikeThresholds,
 } from './detectors/loss-spike.js';
 export type { OscillationMeasure, OscillationThresholds } from './detectors/oscillation.js';
-export type { PlateauMeasure, PlateauThresholds } from './detectors/plateau.js';
+export type { PlateauMeasure, PlateauRunning, PlateauThresholds } from './detectors/plateau.js';
+export type {
+  NotLearningEvidence,
+  NotLearningMeasure,
+  NotLearningRunning,
+  NotLearningThresholds,
+} from './detectors/not-learning.js';
 export type { SaddleThresholds } from './detectors/saddle.js';
-export type { SaturatedThresholds } from './detectors/saturated.js';
+export type { SaturatedRunning, SaturatedThresholds } from './detectors/saturated.js';
 export type { DeadUnitsThresholds } from './detectors/dead-units.js';
 export {
   replay,

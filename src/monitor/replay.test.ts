@@ -110,7 +110,7 @@ describe('replay of a monitor log through the detector table', () => {
     };
     const text = logged(health, () => {
       for (let i = 0; i < 30; i++) step(1, Math.exp(0.2 * rng.normal()), 1 + 0.01 * rng.normal());
-      step(1, 80, 1); // spike
+      step(1, 200, 1); // spike (≥ 100× the running mean since issue 20: spikeFactor 100)
       for (let i = 0; i < 12; i++) step(1e-9, 1, 2); // vanishing
       for (let i = 0; i < 30; i++) step(1e-6, 1e-6, 1 + 1e-5 * Math.sin(i)); // plateau
       for (let i = 0; i < 30; i++) step(1, 1, 1, (-1) ** i); // gradients flipping: oscillation
