@@ -94,8 +94,8 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     recurrentGain: EXPLODING_RADIUS,
     clip: 'autoClip',
     remedy: 'clip',
-    claim: 'bounded',
-    note: 'clips to the 10th percentile of the norms seen so far (Seetharaman et al. 2020); learns in some seeds, not all (PyTorch seed 0: 0.54×)',
+    claim: 'none',
+    note: 'clips to the 10th percentile of the norms seen so far (Seetharaman et al. 2020); in PyTorch it learns in some seeds (0.44×), not in others (0.54×; seed 2 diverged, ‖g‖ 196× its start)',
   },
   {
     id: 'health-aware-decay',
