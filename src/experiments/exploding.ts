@@ -114,7 +114,17 @@ const PAPER =
   'Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013; Kumar et al. 2025 (ZClip); Seetharaman et al. 2020 (AutoClip)';
 
 function fmtMse(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(3) : String(x);
+  return Number.isFinite(x) ? x.toPrecision(3) : x === Infinity ? '∞' : String(x);
+}
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** "10⁴" for a power of ten, else the number. */
+function fmtPow10(x: number): string {
+  const k = Math.log10(x);
+  return Number.isInteger(k) && k > 0
+    ? `10${[...String(k)].map((d) => SUPERSCRIPT[Number(d)]).join('')}`
+    : String(x);
 }
 
 function runLine(r: RnnRun): string {
@@ -147,6 +157,9 @@ function actionsOf(v: Verdict): string[] {
 function fmtX(x: number): string {
   return Number.isFinite(x) ? `${x.toExponential(1)}×` : '∞';
 }
+
+/** The training-loss chart draws values above this at it (the baseline's loss goes to ∞). */
+const LOSS_CAP = 10;
 
 /** Evaluations the final error is the median of. */
 const FINAL_EVALS = 5;
@@ -227,7 +240,7 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
   const growths = baseline.map((r) => growth(r, size.growthWindow));
   criteria.push({
     name: `baseline: max ‖g‖ over the first ${size.growthWindow} updates / ‖g_1‖ (smallest over seeds; a non-finite ‖g‖ counts as ∞)`,
-    expected: `≥ ${fmtX(size.growthFactor)} (the bounded arms, whole run: ≤ ${fmtX(worstStable)})`,
+    expected: `≥ ${fmtPow10(size.growthFactor)} (bounded arms, whole run: ≤ ${roundTo(worstStable, 3)})`,
     measured: growths.map(fmtX).join(', '),
     pass: growths.every((x) => x >= size.growthFactor),
   });
@@ -242,7 +255,7 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
   );
   criteria.push(
     holds(
-      `baseline: \`exploding\` comes no later than the update where ‖g‖ first reaches ${fmtX(size.growthFactor)}‖g_1‖ (a warning in time)`,
+      `baseline: \`exploding\` comes no later than the update where ‖g‖ first reaches ${fmtPow10(size.growthFactor)}·‖g_1‖ (a warning in time)`,
       baseline.every((r, i) => {
         const v = ex[i];
         return v !== undefined && reached(r) > 0 && v.step <= reached(r);
@@ -295,7 +308,7 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
       const c2 = holds(
         `${arm.label}: final error, worst seed (${perSeed})`,
         worst <= margin,
-        `≤ ${size.learnFactor} × mean predictor = ${roundTo(margin, 3)} (mean predictor ${roundTo(trivial, 3)}; baseline ${baseFinals.map(fmtMse).join(', ')})`,
+        `≤ ${roundTo(margin, 3)} = ${size.learnFactor} × ${roundTo(trivial, 3)} (baseline ${baseFinals.map(fmtMse).join(', ')})`,
         measured(worst),
       );
       criteria.push(c2);
@@ -337,8 +350,13 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
     }),
     lineChart({
       id: 'loss',
-      title: 'Training loss (log scale; running mean over 5 updates)',
-      series: firstSeed.map((r) => ({ name: r.arm.short, y: smooth(r.losses, 5) })),
+      title: `Training loss, baseline and remedies (log scale; running mean over 5 updates; values above ${LOSS_CAP} drawn at ${LOSS_CAP}: the baseline's goes to ∞)`,
+      series: firstSeed
+        .filter((r) => r.arm.role !== 'control')
+        .map((r) => ({
+          name: r.arm.short,
+          y: smooth(r.losses, 5).map((x) => (Number.isFinite(x) ? Math.min(x, LOSS_CAP) : x)),
+        })),
       xLabel: 'update',
       yLabel: 'MSE',
       logY: true,
@@ -346,12 +364,21 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
     }),
     lineChart({
       id: 'grad-norm',
-      title: 'Global gradient norm ‖g‖ before clipping (log scale)',
-      series: firstSeed.map((r) => ({
-        name: r.arm.short,
-        x: r.checkedSteps.slice(0, r.totalGradNorm.length),
-        y: r.totalGradNorm,
-      })),
+      title: `Global gradient norm ‖g‖ before clipping (log scale), with the baseline's ${fmtPow10(size.growthFactor)}·‖g_1‖ line`,
+      series: [
+        ...firstSeed.map((r) => ({
+          name: r.arm.short,
+          x: r.checkedSteps.slice(0, r.totalGradNorm.length),
+          y: r.totalGradNorm,
+        })),
+        ...baseline
+          .filter((r) => r.seed === s0)
+          .map((r) => ({
+            name: `${fmtPow10(size.growthFactor)}·‖g_1‖`,
+            x: [0, size.steps],
+            y: [size.growthFactor * g1(r), size.growthFactor * g1(r)],
+          })),
+      ],
       xLabel: 'update',
       yLabel: '‖g‖',
       logY: true,
@@ -359,7 +386,7 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
     }),
     barChart({
       id: 'final-mse',
-      title: `Final error (median eval MSE of the last ${FINAL_EVALS} evaluations) per arm and seed; mean predictor ${roundTo(trivial, 3)}, learning margin ${roundTo(margin, 3)} (diverged runs marked non-finite)`,
+      title: `Final error (median of the last ${FINAL_EVALS} eval MSEs) per arm and seed; mean predictor ${roundTo(trivial, 3)}, margin ${roundTo(margin, 3)}`,
       bars: runs
         .filter((r) => r.arm.role !== 'control')
         .map((r) => ({ label: r.arm.short, value: finalError(r), group: `seed ${r.seed}` })),
