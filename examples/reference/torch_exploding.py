@@ -26,7 +26,7 @@ file as torch_exploding.out.jsonl and quoted in docs/full-mode-results.md.
 
 Measured (seeds 0-4): the baseline's ||g|| reaches 1e4 ||g_1|| at update 10, 16, 8, 19 and its
 loss turns non-finite (seeds 0-3); in seed 4 it never grows (max 1.27 ||g_1||) and the baseline
-learns (0.42x). Final error / mean predictor: clipping 0.13-0.23x, orthogonal init 0.17-0.21x,
+learns (0.42x). Final error / mean predictor: clipping 0.11-0.23x, orthogonal init 0.17-0.21x,
 AutoClip 0.27-0.54x and 795x (seed 2 diverges, max ||g|| 196 ||g_1||), LSTM and GRU 1.00-1.01x
 (plateau), health-aware decay 0.42-15x. Probes at seed 0 (--arms lstm,gru): --lr 0.3 stays at
 1.02x; --lr 1.0 turns non-finite at update 22 (LSTM) and 17 (GRU). At --T 50 --steps 1000 no arm

@@ -386,10 +386,14 @@ export async function runExploding(opts: ExplodingOptions): Promise<FlagshipOutc
     }),
     barChart({
       id: 'final-mse',
-      title: `Final error (median of the last ${FINAL_EVALS} eval MSEs) per arm and seed; mean predictor ${roundTo(trivial, 3)}, margin ${roundTo(margin, 3)}`,
+      title: `Final error (median of the last ${FINAL_EVALS} eval MSEs) per arm and seed; mean predictor ${roundTo(trivial, 3)}, margin ${roundTo(margin, 3)}; baseline ${baseFinals.map(fmtMse).join(', ')}`,
       bars: runs
-        .filter((r) => r.arm.role !== 'control')
-        .map((r) => ({ label: r.arm.short, value: finalError(r), group: `seed ${r.seed}` })),
+        .filter((r) => r.arm.role === 'remedy')
+        .map((r) => ({
+          label: r.arm.short,
+          value: Number(roundTo(finalError(r), 2)),
+          group: `seed ${r.seed}`,
+        })),
       yLabel: 'MSE',
     }),
     ...firstSeed.map((r) =>
