@@ -131,7 +131,7 @@ function runLine(r: RnnRun): string {
   const nf =
     r.nonFiniteSteps > 0 ? `loss non-finite from update ${r.firstNonFinite}` : 'no non-finite step';
   const vs = r.verdicts.filter((v) => v.kind === 'exploding' || v.kind === 'nonFinite');
-  return `final eval MSE ${fmtMse(r.finalEval)}, max loss ${fmtMse(r.maxLoss)}, ${nf}${
+  return `last eval MSE ${fmtMse(r.finalEval)}, max loss ${fmtMse(r.maxLoss)}, ${nf}${
     vs.length > 0
       ? `; verdicts: ${vs
           .slice(0, 3)

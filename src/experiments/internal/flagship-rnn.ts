@@ -50,7 +50,7 @@ export interface RnnArm {
   remedy?: string;
   /**
    * What E13 claims for the arm (calibrated in gradscope and PyTorch, see exploding.ts):
-   * 'learns' — its gradient norm stays bounded and its final eval MSE is within the learning
+   * 'learns' — its gradient norm stays bounded and its final error is within the learning
    * margin in every seed; 'bounded' — its gradient norm stays bounded, learning is not claimed;
    * 'none' — shown for comparison only.
    */
