@@ -33,7 +33,7 @@ import type {
 /** An E13 mode: sizes, seeds, and the margins of its criteria (stated before running). */
 export interface ExplodingSize extends RnnSize {
   seeds: number[];
-  /** A 'learns' arm's final eval MSE must be ≤ this multiple of the mean predictor's MSE (≈ 1/24) in every seed. */
+  /** A 'learns' arm's final error (median eval MSE of its last 5 evaluations) must be ≤ this multiple of the mean predictor's MSE (≈ 1/24) in every seed. */
   learnFactor: number;
   /** The baseline's ‖g‖ must reach growthFactor·‖g_1‖ within this many updates … */
   growthWindow: number;
