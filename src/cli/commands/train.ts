@@ -432,7 +432,8 @@ export async function trainCommand(
   let stopLog: (() => void) | null = null;
   if (run.monitor !== null) {
     const mon = typeof run.config.monitor === 'object' ? run.config.monitor : {};
-    stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10 });
+    // Per-parameter statistics too (RMS, max |g|, zero fraction): `gradscope export --what layers`.
+    stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10, params: true });
     run.monitor.onVerdict((v) => {
       verdicts.push(verdictRecord(name, v));
       if (quiet) return;
