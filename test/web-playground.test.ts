@@ -345,7 +345,7 @@ describe('playground (headless Chromium)', () => {
       { name: 'monitor.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(monitor) },
       { name: 'result.json', mimeType: 'application/json', buffer: Buffer.from(result) },
     ]);
-    await page.waitForSelector('[data-chart="loss"] canvas');
+    await page.waitForSelector('[data-chart="loss"] svg');
     expect(await page.locator('[data-testid="viewer-verdicts"] article').count()).toBe(2);
     expect(await page.locator('[data-testid="viewer-result"]').textContent()).toContain('PASS');
     await page.selectOption('#viewer-kind', 'exploding');
