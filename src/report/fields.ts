@@ -123,3 +123,36 @@ export function allZeroNote(name: string, values: readonly ArrayLike<number>[]):
   for (const vs of values) for (let i = 0; i < vs.length; i++) if (vs[i] !== 0) return null;
   return note;
 }
+
+/** Fewest points of a never-finite field that make it a note rather than a chart. */
+const NEVER_FINITE_POINTS = 5;
+
+/**
+ * The one-line note that replaces a chart with nothing to draw, or null to draw it: a field
+ * whose values are all zero and that has an {@link FieldInfo.allZero} note ('no non-finite
+ * values'), or one never finite over 5 or more points (cos(g, g_prev) with direction tracking
+ * off). A few points without a finite one (a run's first NaN losses) stay a chart.
+ * @example emptyChartNote('cosine', [[NaN, NaN, NaN, NaN, NaN]]) // 'Cosine between successive gradients: no finite values (5 points)'
+ */
+export function emptyChartNote(name: string, values: readonly ArrayLike<number>[]): string | null {
+  const zero = allZeroNote(name, values);
+  if (zero !== null) return zero;
+  let points = 0;
+  for (const vs of values)
+    for (let i = 0; i < vs.length; i++) {
+      if (Number.isFinite(vs[i] as number)) return null;
+      points++;
+    }
+  return points >= NEVER_FINITE_POINTS
+    ? `${fieldInfo(name).title}: no finite values (${points} points)`
+    : null;
+}
+
+/**
+ * A chart's title with its unit and scale, as every view writes it: 'Title · unit · log scale'.
+ * @example chartTitle('totalGradNorm', true) // 'Total gradient L2 norm · ‖g‖₂ · log scale'
+ */
+export function chartTitle(name: string, log: boolean): string {
+  const f = fieldInfo(name);
+  return [f.title, f.unit, log ? 'log scale' : ''].filter((x) => x !== '').join(' · ');
+}

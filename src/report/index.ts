@@ -34,7 +34,15 @@ export type { ExperimentReportOptions } from './experiment-report.js';
 export { emptyRunLogs, logNumber, parseJsonlLog, parseMonitorJson } from './run-logs.js';
 export type { LayerNormSeries, LayerStatRow, RunLogs, ScalarSeries } from './run-logs.js';
 export { runLogCharts } from './log-charts.js';
-export { FIELDS, LOG_SPAN_DECADES, allZeroNote, fieldInfo, wantsLogScale } from './fields.js';
+export {
+  FIELDS,
+  LOG_SPAN_DECADES,
+  allZeroNote,
+  chartTitle,
+  emptyChartNote,
+  fieldInfo,
+  wantsLogScale,
+} from './fields.js';
 export type { FieldInfo, FieldScale } from './fields.js';
 export { runView, splitRuns } from './run-view.js';
 export type { RunView, ViewChart, ViewRun } from './run-view.js';

@@ -1,6 +1,6 @@
 import type { ChartSpec } from '../experiments/types.js';
 import { heatmap, lineChart, verdictTimeline, type Series } from './charts.js';
-import { allZeroNote, fieldInfo, wantsLogScale } from './fields.js';
+import { chartTitle, emptyChartNote, fieldInfo, wantsLogScale } from './fields.js';
 import type { RunLogs, ScalarSeries } from './run-logs.js';
 
 const LR = /^(lr|learning[_-]?rate|learningRate)$/i;
@@ -23,11 +23,7 @@ function toSeries(group: readonly ScalarSeries[], manyRuns: boolean): Series[] {
   }));
 }
 
-/** Title of a field's chart, with its unit, from the one field table. */
-function titleOf(field: string, log: boolean): string {
-  const f = fieldInfo(field);
-  return `${f.title}${f.unit ? ` (${f.unit})` : ''}${log ? ', log scale' : ''}`;
-}
+const titleOf = chartTitle;
 
 /** log10 range of every per-layer norm of the logs (one colour scale for all heatmaps). */
 function normDomain(logs: RunLogs): [number, number] | undefined {
@@ -79,7 +75,7 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
         id: `log-loss${field ? `-${field}` : ''}`,
         title: field
           ? titleOf(field, log)
-          : `Loss (per logged step and evaluation)${log ? ', log scale' : ''}`,
+          : `Loss (per logged step and evaluation) · loss${log ? ' · log scale' : ''}`,
         series: toSeries(g, manyRuns),
         yLabel: 'loss',
         logY: log,
@@ -99,7 +95,7 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     charts.push(
       lineChart({
         id: `log-accuracy${field ? `-${field}` : ''}`,
-        title: field ? titleOf(field, false) : 'Accuracy (fraction correct)',
+        title: field ? titleOf(field, false) : 'Accuracy · fraction correct',
         series: toSeries(g, manyRuns),
         yLabel: 'fraction correct',
       }),
@@ -110,9 +106,9 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     charts.push(
       lineChart({
         id: 'log-lr',
-        title: `${titleOf('lr', log)}, as logged`,
+        title: titleOf('lr', log),
         series: toSeries(lr, manyRuns),
-        yLabel: 'learning rate',
+        yLabel: fieldInfo('lr').unit,
         logY: log,
         interpolate: 'step-after',
         points: false,
@@ -121,9 +117,9 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
   }
   const byName = new Map<string, ScalarSeries[]>();
   for (const s of other) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
-  // A count that stayed zero is one line of text, not a flat chart (the field table says which).
+  // Nothing to draw (a count that stayed zero, a field never finite) is one line of text.
   for (const [name, group] of byName) {
-    const note = allZeroNote(
+    const note = emptyChartNote(
       name,
       group.map((s) => s.values),
     );
@@ -160,7 +156,7 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
       heatmap({
         // The run names the chart; a second file of the same run gets its position appended.
         id: `log-grad-norms-${g.run}${logs.gradNorms.slice(0, k).some((o) => o.run === g.run) ? `-${k}` : ''}`,
-        title: `${fieldInfo('gradNorm').title} (colour: ${fieldInfo('gradNorm').unit}${logs.gradNorms.length > 1 ? ', one scale for every run' : ''})${logs.gradNorms.length > 1 ? `: ${g.run}` : ''}`,
+        title: `${fieldInfo('gradNorm').title}${logs.gradNorms.length > 1 ? ` — ${g.run}` : ''} · colour ${fieldInfo('gradNorm').unit}${logs.gradNorms.length > 1 ? ', one scale for every run' : ''}`,
         ...(domain ? { colorDomain: domain } : {}),
         rows: g.layers.map((l) => l.name),
         columns: g.steps,

@@ -236,11 +236,11 @@ describe('runLogCharts', () => {
     // loss spans 4 decades (> 2.5): log scale; lr spans 0.3 decades: linear. Titles and units
     // come from the field table (fields.ts); an unknown field keeps its name.
     expect(charts.map((c) => c.title)).toEqual([
-      'Loss (per logged step and evaluation), log scale',
-      'Accuracy (fraction correct)',
-      'Learning rate (step size η), as logged',
+      'Loss (per logged step and evaluation) · loss · log scale',
+      'Accuracy · fraction correct',
+      'Learning rate · step size η',
       'gradNormGlobal',
-      'Gradient L2 norm per layer (colour: log10 ‖g‖₂)',
+      'Gradient L2 norm per layer · colour log10 ‖g‖₂',
       'Monitor verdicts (from the logs)',
     ]);
   });

@@ -1,4 +1,4 @@
-import { allZeroNote, fieldInfo, wantsLogScale } from './fields.js';
+import { emptyChartNote, fieldInfo, wantsLogScale } from './fields.js';
 import type { RunLogs } from './run-logs.js';
 import {
   RUN_COLORS,
@@ -136,19 +136,13 @@ export function runView(runs: readonly ViewRun[]): RunView {
   for (const field of names) {
     const lines = groups.get(field) as SvgLine[];
     const values = lines.map((l) => l.values);
-    const note = allZeroNote(field, values);
+    // Nothing to draw (all zero, never finite): one line of text (fields.ts says when).
+    const note = emptyChartNote(field, values);
     if (note !== null) {
       if (!notes.includes(note)) notes.push(note);
       continue;
     }
     const info = fieldInfo(field);
-    // A field never finite over many points (cos(g, g_prev) with direction tracking off) is a
-    // line of text; a few points without a finite one (a run's first NaN loss) stay a chart.
-    const points = values.reduce((n, v) => n + v.length, 0);
-    if (points >= 5 && values.every((v) => v.every((x) => !Number.isFinite(x)))) {
-      notes.push(`${info.title}: no finite values (${points} points)`);
-      continue;
-    }
     const log = wantsLogScale(field, values);
     const c = svgLineChart({ label: info.title, unit: info.unit, lines, log });
     charts.push({
