@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { emptyRunLogs, parseJsonlLog } from './run-logs.js';
 import { runView, splitRuns } from './run-view.js';
@@ -85,5 +88,26 @@ describe('runView (the serve dashboard and viewer charts)', () => {
       ['x', 4],
       ['y', 1],
     ]);
+  });
+});
+
+describe('one parser, one drawing code', () => {
+  it('the viewer and the served page read JSONL with the library parser only and draw with runView', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const parse = readFileSync(join(root, 'web/src/viewer/parse.ts'), 'utf8');
+    const viewer = readFileSync(join(root, 'web/src/viewer/viewer-view.ts'), 'utf8');
+    const page = readFileSync(join(root, 'src/serve/page.ts'), 'utf8');
+    expect(parse).toContain('parseJsonlLog(');
+    // no line splitting of run files anywhere else
+    for (const [name, text] of [
+      ['parse.ts', parse],
+      ['viewer-view.ts', viewer],
+      ['page.ts', page],
+    ] as const) {
+      expect(text, name).not.toMatch(/split\(['"]\\n['"]\)/);
+      expect(text, name).not.toMatch(/drawLineChart|drawHeatmap/);
+    }
+    expect(viewer).toContain('runView(splitRuns(');
+    expect(page).toContain("fetch('api/view?ids='");
   });
 });

@@ -7,7 +7,7 @@
 
 /** Attributes that make the SVG look the same wherever it is inserted (no stylesheet needed). */
 const SVG_ATTRS =
-  'xmlns="http://www.w3.org/2000/svg" width="100%" fill="#444" style="height:auto;font:11px system-ui,sans-serif;display:block"';
+  'xmlns="http://www.w3.org/2000/svg" width="100%" fill="#444" style="height:auto;max-width:720px;font:11px system-ui,sans-serif;display:block"';
 
 /** One colour per run, in selection order (the same run has the same colour in every chart). */
 export const RUN_COLORS: readonly string[] = [
@@ -322,5 +322,5 @@ export function svgTimeline(rows: readonly TimelineRow[], maxStep: number): stri
   const y = rows.length * rowH + 18;
   parts.push(`<text x="${L}" y="${y}">step 0</text>`);
   parts.push(`<text x="${W - 8}" y="${y}" text-anchor="end">step ${maxStep}</text>`);
-  return `<svg ${SVG_ATTRS} viewBox="0 0 ${W} ${rows.length * rowH + 24}" role="img" aria-label="Verdicts over steps, one row per run">${parts.join('')}</svg>`;
+  return `<svg ${SVG_ATTRS.replace('max-width:720px;', '')} viewBox="0 0 ${W} ${rows.length * rowH + 24}" role="img" aria-label="Verdicts over steps, one row per run">${parts.join('')}</svg>`;
 }
