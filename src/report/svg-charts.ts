@@ -324,3 +324,46 @@ export function svgTimeline(rows: readonly TimelineRow[], maxStep: number): stri
   parts.push(`<text x="${W - 8}" y="${y}" text-anchor="end">step ${maxStep}</text>`);
   return `<svg ${SVG_ATTRS.replace('max-width:720px;', '')} viewBox="0 0 ${W} ${rows.length * rowH + 24}" role="img" aria-label="Verdicts over steps, one row per run">${parts.join('')}</svg>`;
 }
+
+/** What a pointer over a line chart reads: each line's point nearest to the step under it. */
+export interface PointerReading {
+  /** The step of the first line's nearest point (null: nothing under the pointer). */
+  step: number | null;
+  /** Its x in viewBox units (for a cursor line). */
+  x: number | null;
+  /** One row per line that has points. */
+  rows: { label: string; color: string; step: number; value: number }[];
+}
+
+/**
+ * The values under a pointer at viewBox x `vx` of a chart drawn by {@link svgLineChart}: each
+ * line's point whose step is nearest. Self-contained (no outside names), so the served page can
+ * include its source text and the viewer can import it: one tooltip rule for both.
+ * @example pointsAt(chart.lines, chart.frame, 300).rows[0].value
+ */
+export function pointsAt(
+  lines: readonly SvgLine[],
+  frame: LineChartFrame,
+  vx: number,
+): PointerReading {
+  const span = frame.width - frame.left - frame.right;
+  const sx = frame.xmin + ((vx - frame.left) / span) * (frame.xmax - frame.xmin);
+  const rows: PointerReading['rows'] = [];
+  let step: number | null = null;
+  for (const l of lines) {
+    let best = -1;
+    for (let i = 0; i < l.steps.length; i++)
+      if (
+        best < 0 ||
+        Math.abs((l.steps[i] as number) - sx) < Math.abs((l.steps[best] as number) - sx)
+      )
+        best = i;
+    if (best < 0) continue;
+    const s = l.steps[best] as number;
+    if (step === null) step = s;
+    rows.push({ label: l.label, color: l.color, step: s, value: l.values[best] as number });
+  }
+  const x =
+    step === null ? null : frame.left + ((step - frame.xmin) / (frame.xmax - frame.xmin)) * span;
+  return { step, x, rows };
+}

@@ -1,3 +1,5 @@
+import { pointsAt } from '../report/svg-charts.js';
+
 /**
  * The `gradscope serve` page: one self-contained HTML document (inline CSS and script, no
  * external requests) that lists the served runs and shows the selected ones as the library's
@@ -13,6 +15,10 @@ export function servePage(): string {
 
 const SCRIPT = String.raw`
 'use strict';
+// esbuild (tsx) may name functions through a __name helper; the shared function's text needs it.
+const __name = (f) => f;
+// The library's tooltip rule (src/report/svg-charts.ts), the same function the viewer imports.
+${pointsAt.toString()}
 // The charts come from the server, drawn by the library's one implementation (runView in
 // src/report/run-view.ts, also the playground viewer's): this script only lists runs, keeps the
 // selection, inserts the server's SVG and adds pointer tooltips.
@@ -105,23 +111,10 @@ function tooltip(fig, chart) {
   svg.append(cursor);
   svg.addEventListener('mousemove', (ev) => {
     const box = svg.getBoundingClientRect();
-    const vx = ((ev.clientX - box.left) * f.width) / box.width;
-    const sx = f.xmin + ((vx - f.left) / (f.width - f.left - f.right)) * (f.xmax - f.xmin);
-    const rows = [];
-    let at = null;
-    for (const l of chart.lines) {
-      let best = -1;
-      l.steps.forEach((s, i) => { if (best < 0 || Math.abs(s - sx) < Math.abs(l.steps[best] - sx)) best = i; });
-      if (best < 0) continue;
-      at = at === null ? l.steps[best] : at;
-      rows.push(el('div', {}, el('span', { class: 'swatch', style: 'background:' + l.color }), l.label + ' @ step ' + l.steps[best] + ': ' + fmt(num(l.values[best]))));
-    }
-    tip.replaceChildren(...rows);
-    tip.hidden = rows.length === 0;
-    if (at !== null) {
-      const x = f.left + ((at - f.xmin) / (f.xmax - f.xmin)) * (f.width - f.left - f.right);
-      cursor.setAttribute('x1', String(x)); cursor.setAttribute('x2', String(x)); cursor.style.display = '';
-    }
+    const hit = pointsAt(chart.lines, f, ((ev.clientX - box.left) * f.width) / box.width);
+    tip.replaceChildren(...hit.rows.map((r) => el('div', {}, el('span', { class: 'swatch', style: 'background:' + r.color }), r.label + ' @ step ' + r.step + ': ' + fmt(num(r.value)))));
+    tip.hidden = hit.rows.length === 0;
+    if (hit.x !== null) { cursor.setAttribute('x1', String(hit.x)); cursor.setAttribute('x2', String(hit.x)); cursor.style.display = ''; }
   });
   svg.addEventListener('mouseleave', () => { tip.hidden = true; cursor.style.display = 'none'; });
   fig.append(tip);

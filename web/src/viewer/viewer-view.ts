@@ -1,7 +1,7 @@
 // The run viewer: drop a run directory's files (result.json, metrics.jsonl, monitor JSONL…) and
 // browse their charts and verdicts. Files are read locally; nothing is uploaded.
-import { runView, splitRuns, type RunView } from '../../../src/report/run-view.js';
-import { fmtTick, heatColor } from '../../../src/report/svg-charts.js';
+import { runView, splitRuns, type RunView, type ViewChart } from '../../../src/report/run-view.js';
+import { fmtTick, heatColor, pointsAt } from '../../../src/report/svg-charts.js';
 import { h, replaceChildren } from '../ui/dom.js';
 import { parseRunFiles, type RunData } from './parse.js';
 
@@ -318,6 +318,7 @@ export class ViewerView {
           ),
         );
         fig.append(markup(c.svg));
+        hoverValues(fig, c);
         return fig;
       });
     const legend =
@@ -433,6 +434,45 @@ export class ViewerView {
       ),
     );
   }
+}
+
+/**
+ * Pointer tooltips on a run-view chart: every run's value at the step under the pointer (the
+ * library's pointsAt, the rule the served dashboard uses).
+ */
+function hoverValues(fig: HTMLElement, chart: ViewChart): void {
+  const svg = fig.querySelector('svg');
+  const frame = chart.frame;
+  if (!svg || !frame) return;
+  fig.style.position = 'relative';
+  const tip = h('div', {
+    class: 'tip',
+    hidden: true,
+    style:
+      'position:absolute;right:8px;top:28px;background:#fffbe6;border:1px solid #e8d98a;font-size:12px;padding:3px 8px;border-radius:4px;pointer-events:none',
+  });
+  svg.addEventListener('mousemove', (ev) => {
+    const box = svg.getBoundingClientRect();
+    const hit = pointsAt(chart.lines, frame, ((ev.clientX - box.left) * frame.width) / box.width);
+    replaceChildren(
+      tip,
+      hit.rows.map((r) =>
+        h(
+          'div',
+          {},
+          h('span', {
+            style: `display:inline-block;width:10px;height:10px;margin-right:4px;background:${r.color}`,
+          }),
+          `${r.label} @ step ${r.step}: ${fmtTick(r.value)}`,
+        ),
+      ),
+    );
+    tip.hidden = hit.rows.length === 0;
+  });
+  svg.addEventListener('mouseleave', () => {
+    tip.hidden = true;
+  });
+  fig.append(tip);
 }
 
 async function collect(entry: FileSystemEntry, out: FileLike[], depth: number): Promise<void> {
