@@ -3,6 +3,7 @@ import { add } from '../ops/elementwise.js';
 import { linear } from '../ops/linear.js';
 import type { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { xavierUniform } from '../init/xavier.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { LayerNorm } from './layer-norm.js';
@@ -31,25 +32,35 @@ export interface GptOptions extends RandomOptions {
   normKind?: 'layer' | 'rms';
   /** Feed-forward width (default 4E). */
   ffn?: number;
+  /** Feed-forward activation (default 'geluTanh', GPT-2's tanh-form GELU). */
+  activation?: 'relu' | 'gelu' | 'geluTanh';
   /** Dropout probability (embeddings, attention weights, residual branches; default 0). */
   dropout?: number;
   /** Share the token embedding with the output layer (Press & Wolf 2017; default true). */
   tieWeights?: boolean;
   /**
    * 'gpt2' (default): weights N(0, 0.02²), residual output projections N(0, (0.02/√(2L))²),
-   * biases 0, norms 1 (Radford et al. 2019); 'torch': PyTorch's module defaults.
+   * biases 0, norms 1 (Radford et al. 2019); 'xavier': Xavier-uniform for every parameter with
+   * more than one axis (embeddings included), biases 0, norms 1 — what `torch.nn.Transformer`'s
+   * `_reset_parameters` does and Xiong et al. (2020) analyse; 'torch': PyTorch's module defaults.
    */
-  init?: 'gpt2' | 'torch';
+  init?: 'gpt2' | 'xavier' | 'torch';
   /** Parameter dtype (default: the global default). */
   dtype?: DType;
 }
 
-/** The blocks, run in order with the same call options (PyTorch's `nn.ModuleList` of blocks). */
-class BlockStack extends Module<[Tensor, { causal: boolean }], Tensor> {
+/**
+ * A stack of {@link TransformerBlock}s run in order with the same call options (the `h` of a
+ * {@link GPT}; PyTorch's `nn.ModuleList` of blocks, children named `0`, `1`, …).
+ */
+export class TransformerStack extends Module<[Tensor, { causal: boolean }], Tensor> {
+  /** The blocks, input to output. */
   readonly blocks: TransformerBlock[] = [];
+  /** Appends a block (registered as the next index). */
   add(block: TransformerBlock): void {
     this.blocks.push(this.registerModule(String(this.blocks.length), block));
   }
+  /** Runs every block in order. */
   forward(x: Tensor, call: { causal: boolean }): Tensor {
     let h = x;
     for (const b of this.blocks) h = b.forward(h, call);
@@ -73,7 +84,7 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
   /** Positional embedding `[context, E]`. */
   readonly wpe: Embedding;
   /** The blocks. */
-  readonly h: BlockStack;
+  readonly h: TransformerStack;
   /** Final norm (pre-LN), or null. */
   readonly ln_f: LayerNorm | RMSNorm | null;
   /** Output layer, or null when tied to `wte`. */
@@ -100,10 +111,12 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
     const dropout = options.dropout ?? 0;
     const tieWeights = checkBool(op, 'tieWeights', options.tieWeights ?? true);
     const init = options.init ?? 'gpt2';
-    if (init !== 'gpt2' && init !== 'torch')
-      throw new ConfigError(`${op}: init must be 'gpt2' or 'torch', got ${fmt(init)}`);
+    if (init !== 'gpt2' && init !== 'xavier' && init !== 'torch')
+      throw new ConfigError(`${op}: init must be 'gpt2', 'xavier' or 'torch', got ${fmt(init)}`);
     const ffn = options.ffn ?? 4 * embed;
+    const activation = options.activation ?? 'geluTanh';
     this.config = {
+      activation,
       vocab,
       context,
       layers,
@@ -121,9 +134,20 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
     this.wte = this.registerModule('wte', new Embedding(vocab, embed, { rng, dtype }));
     this.wpe = this.registerModule('wpe', new Embedding(context, embed, { rng, dtype }));
     this.drop = this.registerModule('drop', new Dropout(dropout, { rng }));
-    this.h = this.registerModule('h', new BlockStack());
+    this.h = this.registerModule('h', new TransformerStack());
     for (let i = 0; i < layers; i++)
-      this.h.add(new TransformerBlock(embed, { heads, ffn, norm, normKind, dropout, rng, dtype }));
+      this.h.add(
+        new TransformerBlock(embed, {
+          heads,
+          ffn,
+          norm,
+          normKind,
+          dropout,
+          activation,
+          rng,
+          dtype,
+        }),
+      );
     this.ln_f =
       norm === 'pre'
         ? this.registerModule(
@@ -136,6 +160,14 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
       : this.registerModule('lm_head', new Linear(embed, vocab, { bias: false, rng, dtype }));
     this.positions = Int32Array.from({ length: context }, (_, i) => i);
     if (init === 'gpt2') this.gpt2Init(rng, layers);
+    if (init === 'xavier') this.xavierInit(rng);
+  }
+
+  private xavierInit(rng: Rng): void {
+    for (const [name, p] of Object.entries(this.namedParameters())) {
+      if (p.ndim > 1) p.data.set(xavierUniform(p.shape, rng, { dtype: p.dtype }));
+      else if (name.endsWith('bias')) p.data.fill(0);
+    }
   }
 
   private gpt2Init(rng: Rng, layers: number): void {
