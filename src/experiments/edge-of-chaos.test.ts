@@ -72,12 +72,17 @@ describe('E19 edge-of-chaos', () => {
     expect(Math.abs((qs[11] as number) - q)).toBeLessThan(0.08 * q);
   });
 
-  it('gradientVerdict: the first vanishing or exploding verdict, else none', () => {
-    const v = (kind: string): Verdict => ({ kind }) as unknown as Verdict;
-    expect(gradientVerdict({ verdicts: [v('saturated'), v('exploding'), v('vanishing')] })).toBe(
-      'exploding',
+  it('gradientVerdict: the first vanishing or exploding verdict of the first 25 updates, else none', () => {
+    const v = (kind: string, step: number): Verdict => ({ kind, step }) as unknown as Verdict;
+    expect(
+      gradientVerdict({ verdicts: [v('saturated', 1), v('exploding', 3), v('vanishing', 10)] }),
+    ).toBe('exploding');
+    expect(gradientVerdict({ verdicts: [v('vanishing', 10), v('exploding', 79)] })).toBe(
+      'vanishing',
     );
-    expect(gradientVerdict({ verdicts: [v('plateau')] })).toBe('none');
+    // a spike late in training is not the random network's verdict
+    expect(gradientVerdict({ verdicts: [v('exploding', 79)] })).toBe('none');
+    expect(gradientVerdict({ verdicts: [v('plateau', 5)] })).toBe('none');
   });
 
   it('quick mode passes every criterion (critical depth-30 net trains, both phases fail, gradients vanish/explode as χ₁^{L/2})', async () => {

@@ -174,12 +174,22 @@ export function trainEdgeOfChaos(
 const GRADIENT_KINDS = ['vanishing', 'exploding'] as const;
 
 /**
+ * Verdicts count for the map when raised within this many updates: the random network's verdict
+ * (mean-field theory describes the network at initialization; `vanishing` needs 10 checks of
+ * patience, the exploding ceiling fires at update 1), not the spikes RMSProp causes later in
+ * training.
+ */
+export const VERDICT_WINDOW = 25;
+
+/**
  * The gradient verdict of a point: the first `vanishing` or `exploding` verdict the monitor
- * raised, or 'none'.
+ * raised within the first {@link VERDICT_WINDOW} updates, or 'none'.
  * @example gradientVerdict(run) // 'vanishing'
  */
 export function gradientVerdict(run: Pick<EdgeOfChaosRun, 'verdicts'>): string {
-  const v = run.verdicts.find((x) => (GRADIENT_KINDS as readonly string[]).includes(x.kind));
+  const v = run.verdicts.find(
+    (x) => (GRADIENT_KINDS as readonly string[]).includes(x.kind) && x.step <= VERDICT_WINDOW,
+  );
   return v?.kind ?? 'none';
 }
 
@@ -292,7 +302,7 @@ function verdictMap(
     title: 'The monitor’s gradient verdict (σ_w² × depth)',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: `First vanishing/exploding verdict; critical σ_w² = ${critical.toFixed(3)}`,
+      title: `Vanishing/exploding verdict in the first ${VERDICT_WINDOW} updates; critical σ_w² = ${critical.toFixed(3)}`,
       width: 420,
       height: 300,
       data: { values: cells },
@@ -519,26 +529,90 @@ function slopeCriteria(
   });
 }
 
-function verdictCriteria(
-  runs: readonly EdgeOfChaosRun[],
-  orderedMax: number,
-  chaoticMin: number,
-  minDepth: number,
-): Criterion[] {
-  const ord = phaseVerdicts(runs, (r) => r.sigmaW2 <= orderedMax && r.depth >= minDepth);
-  const cha = phaseVerdicts(runs, (r) => r.sigmaW2 >= chaoticMin && r.depth >= minDepth);
+/**
+ * Spearman's rank correlation of two equally long lists (average ranks for ties).
+ * @example spearman([1, 2, 3], [10, 30, 20]) // 0.5
+ */
+export function spearman(xs: readonly number[], ys: readonly number[]): number {
+  const rank = (v: readonly number[]): number[] => {
+    const idx = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+    const r = new Array<number>(v.length);
+    for (let i = 0; i < idx.length;) {
+      let j = i;
+      while (
+        j + 1 < idx.length &&
+        (idx[j + 1] as readonly [number, number])[0] === (idx[i] as readonly [number, number])[0]
+      )
+        j++;
+      for (let k = i; k <= j; k++) r[(idx[k] as readonly [number, number])[1]] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  const rx = rank(xs);
+  const ry = rank(ys);
+  const n = xs.length;
+  const m = (n - 1) / 2;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = (rx[i] as number) - m;
+    const b = (ry[i] as number) - m;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * The gradient ratio mean-field theory predicts for a point, up to a depth-independent factor:
+ * ‖g_first‖/‖g_last‖ ≈ χ₁^{L/2}.
+ */
+function predictedRatio(c: Column, depth: number): number {
+  return Math.exp(0.5 * depth * Math.log(c.theory.chi1));
+}
+
+/**
+ * The monitor's verdicts against the theory: the cells where χ₁^{L/2} is below the monitor's own
+ * vanishing floor (1e-3) should be called `vanishing`, those above 1e3 `exploding`, and the deep
+ * cells near χ₁ = 1 (χ₁^{L/2} in [0.1, 10], depth ≥ 45) neither (the control: the same depths
+ * without the effect).
+ */
+function verdictCriteria(cols: readonly Column[], runs: readonly EdgeOfChaosRun[]): Criterion[] {
+  const cells = (pick: (c: Column, d: number) => boolean): EdgeOfChaosRun[] =>
+    runs.filter((r) => {
+      const c = cols.find((x) => x.sigmaW2 === r.sigmaW2);
+      return c !== undefined && pick(c, r.depth);
+    });
+  const count = (rs: readonly EdgeOfChaosRun[], kind: string): number =>
+    rs.filter((r) => gradientVerdict(r) === kind).length;
+  const van = cells((c, d) => predictedRatio(c, d) < 1e-3);
+  const exp = cells((c, d) => predictedRatio(c, d) > 1e3);
+  const ctl = cells((c, d) => d >= 45 && predictedRatio(c, d) >= 0.1 && predictedRatio(c, d) <= 10);
+  const where = (rs: readonly EdgeOfChaosRun[]): string =>
+    rs.map((r) => `(${r.sigmaW2}, ${r.depth}): ${gradientVerdict(r)}`).join('; ');
   return [
     holds(
-      `monitor: \`vanishing\` is the dominant gradient verdict for σ_w² ≤ ${orderedMax}, depth ≥ ${minDepth}`,
-      ord.vanishing > ord.exploding && ord.vanishing >= ord.n / 2,
-      'vanishing in ≥ half the cells, more than exploding',
-      `${ord.vanishing}/${ord.n} vanishing, ${ord.exploding} exploding`,
+      'monitor: `vanishing` where χ₁^{L/2} < 1e-3 (ordered phase, deep)',
+      count(van, 'vanishing') >= (2 / 3) * van.length &&
+        count(van, 'exploding') === 0 &&
+        van.length > 0,
+      '≥ 2/3 of the cells vanishing, none exploding',
+      `${count(van, 'vanishing')}/${van.length} vanishing, ${count(van, 'exploding')} exploding — ${where(van)}`,
     ),
     holds(
-      `monitor: \`exploding\` is the dominant gradient verdict for σ_w² ≥ ${chaoticMin}, depth ≥ ${minDepth}`,
-      cha.exploding > cha.vanishing && cha.exploding >= cha.n / 2,
-      'exploding in ≥ half the cells, more than vanishing',
-      `${cha.exploding}/${cha.n} exploding, ${cha.vanishing} vanishing`,
+      'monitor: `exploding` where χ₁^{L/2} > 1e3 (chaotic phase, deep)',
+      count(exp, 'exploding') >= exp.length / 2 && count(exp, 'vanishing') === 0 && exp.length > 0,
+      '≥ 1/2 of the cells exploding, none vanishing',
+      `${count(exp, 'exploding')}/${exp.length} exploding, ${count(exp, 'vanishing')} vanishing — ${where(exp)}`,
+    ),
+    holds(
+      'control: no vanishing/exploding verdict near χ₁ = 1 at depth ≥ 45 (χ₁^{L/2} in [0.1, 10])',
+      count(ctl, 'vanishing') + count(ctl, 'exploding') === 0 && ctl.length > 0,
+      `0 of the cells`,
+      `${count(ctl, 'vanishing') + count(ctl, 'exploding')}/${ctl.length} — ${where(ctl)}`,
     ),
   ];
 }
@@ -549,36 +623,43 @@ function fullCriteria(
   runs: readonly EdgeOfChaosRun[],
 ): Criterion[] {
   const F = setup.factor;
-  const comparable = cols.filter((c) => c.comparable);
-  const agreeing = comparable.filter((c) => agrees(c.measured, c.next, c.predicted, F));
-  // Control: a boundary that ignores the phase — the one depth that agrees with the most columns.
-  let flatBest = 0;
-  let flatDepth = NaN;
-  for (const D of setup.depths) {
-    const k = comparable.filter((c) => agrees(c.measured, c.next, D, F)).length;
-    if (k > flatBest) {
-      flatBest = k;
-      flatDepth = D;
-    }
-  }
+  // The boundary's point estimate: the geometric middle of [deepest trainable, next grid depth).
+  const mid = (c: Column): number => Math.sqrt(c.measured * c.next);
+  const comparable = cols.filter((c) => c.comparable && c.measured > 0 && c.measured !== c.next);
+  const agreeing = comparable.filter((c) => mid(c) <= F * c.predicted && mid(c) >= c.predicted / F);
   const need = Math.ceil(0.75 * comparable.length);
+  const rhoTheory = spearman(
+    cols.map((c) => c.measured),
+    cols.map((c) => c.predicted),
+  );
+  const rhoScale = spearman(
+    cols.map((c) => c.measured),
+    cols.map((c) => c.sigmaW2),
+  );
   const crit = criticalSigmaW2(setup.sigmaB2, 'tanh');
   const near = cols.filter((c) => Math.abs(c.sigmaW2 - crit) <= 0.3);
   const ordered = cols.filter((c) => c.sigmaW2 <= 1);
   const chaotic = cols.filter((c) => c.sigmaW2 >= 3);
   const best = (cs: readonly Column[]): number => Math.max(...cs.map((c) => c.measured));
+  const steep = cols.filter((c) => Math.abs(0.5 * Math.log(c.theory.chi1)) >= 0.05);
   return [
     holds(
-      `trainable depth agrees with 6ξ_c within ×${F} (σ_w² where 6ξ_c is inside the depth grid)`,
+      `trainable depth within ×${F} of 6ξ_c (columns whose boundary and 6ξ_c are inside the grid)`,
       agreeing.length >= need,
       `≥ ${need} of ${comparable.length}`,
-      `${agreeing.length} of ${comparable.length}: ${comparable.map((c) => `${c.sigmaW2}→${c.measured} (6ξ_c ${c.predicted.toFixed(0)})`).join(', ')}`,
+      `${agreeing.length} of ${comparable.length}: ${comparable.map((c) => `σ_w² ${c.sigmaW2}: ${mid(c).toFixed(0)} vs ${c.predicted.toFixed(0)}`).join(', ')}`,
     ),
     holds(
-      `control: no σ_w²-independent depth agrees as well (best flat boundary, depth ${flatDepth})`,
-      flatBest < need,
-      `< ${need} columns`,
-      flatBest,
+      'the boundary rises and falls with 6ξ_c: Spearman ρ(trainable depth, 6ξ_c) over all columns',
+      rhoTheory >= 0.7,
+      '≥ 0.7',
+      roundTo(rhoTheory, 3),
+    ),
+    holds(
+      'control: the init scale alone does not order the boundary: |ρ(trainable depth, σ_w²)|',
+      Math.abs(rhoScale) < 0.5,
+      '< 0.5',
+      roundTo(rhoScale, 3),
     ),
     holds(
       `deepest trainable networks near χ₁ = 1 (|σ_w² − ${crit.toFixed(2)}| ≤ 0.3) beat both phases`,
@@ -586,7 +667,8 @@ function fullCriteria(
       'near > ordered (σ_w² ≤ 1) and near > chaotic (σ_w² ≥ 3)',
       `${best(near)} vs ${best(ordered)} and ${best(chaotic)}`,
     ),
-    ...verdictCriteria(runs, 1, 3, 45),
+    ...slopeCriteria(setup, steep, runs, 0.3),
+    ...verdictCriteria(cols, runs),
   ];
 }
 
@@ -655,16 +737,27 @@ function chartsOf(
       ratio: Number.isFinite(r.gradRatio0) ? r.gradRatio0 : null,
       sigmaW2: `σ_w² ${r.sigmaW2}`,
     }));
-  return [
-    heat,
-    verdictMap(setup, runs, critical),
-    lineChart(
-      'grad-ratio',
-      '‖g‖ first layer / last layer at the first update',
-      ratioRows,
-      { field: 'depth', title: 'depth' },
-      { field: 'ratio', title: '‖g_first‖ / ‖g_last‖', log: true },
-      'sigmaW2',
-    ),
-  ];
+  return [heat, verdictMap(setup, runs, critical), ratioChart(setup, ratioRows)];
+}
+
+/** The gradient ratio against depth, one line per σ_w² in a sequential colour scale (11 lines). */
+function ratioChart(setup: EdgeOfChaosSetup, rows: Row[]): ChartSpec {
+  const c = lineChart(
+    'grad-ratio',
+    '‖g‖ first layer / last layer at the first update (theory: ∝ χ₁^{L/2})',
+    rows,
+    { field: 'depth', title: 'depth' },
+    { field: 'ratio', title: '‖g_first‖ / ‖g_last‖', log: true },
+    'sigmaW2',
+  );
+  const encoding = c.spec['encoding'];
+  if (encoding !== null && typeof encoding === 'object' && !Array.isArray(encoding))
+    encoding['color'] = {
+      field: 'sigmaW2',
+      type: 'ordinal',
+      title: 'σ_w²',
+      sort: setup.sigmaW2s.map((w) => `σ_w² ${w}`),
+      scale: { scheme: 'turbo' },
+    };
+  return c;
 }
