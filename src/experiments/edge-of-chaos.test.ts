@@ -95,5 +95,5 @@ describe('E19 edge-of-chaos', () => {
       r.verdicts.some((v) => v.kind === 'vanishing' && v.run.startsWith('σ_w² 0.5 depth 30')),
     ).toBe(true);
     expect(JSON.parse(JSON.stringify(r.runs))).toEqual(r.runs);
-  }, 300_000);
+  }, 900_000);
 });
