@@ -19,3 +19,11 @@ export { parseIdx, encodeIdx, mnistFromIdx, isGzip } from './idx.js';
 export type { IdxArray, IdxType, MnistIdxOptions } from './idx.js';
 // Node-only file loaders (readIdxFile, loadMnistIdx, loadMnistDir, readMaybeGzip) live in
 // idx-node.ts and are exported from the package's Node entry point, not from here.
+export {
+  charVocabulary,
+  charCorpus,
+  sampleWindows,
+  evalWindows,
+  loadFirstNames,
+} from './char-text.js';
+export type { CharVocab, CharCorpus, CharCorpusOptions, TokenBatch } from './char-text.js';

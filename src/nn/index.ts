@@ -73,3 +73,16 @@ export {
   type BceWithLogitsOptions,
   type HuberOptions,
 } from './losses.js';
+export { RMSNorm, type RMSNormOptions } from './rms-norm.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionCall,
+} from './multihead-attention.js';
+export {
+  TransformerBlock,
+  type TransformerBlockOptions,
+  type NormPlacement,
+  type TransformerNorm,
+} from './transformer-block.js';
+export { GPT, TransformerStack, gpt, type GptOptions } from './gpt.js';

@@ -103,3 +103,11 @@ export {
 export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
 export { DEFAULT_BUDGET, type Budget } from './budget.js';
+export { sampleText, type SampleTextOptions } from './sample-text.js';
+export {
+  trainCharLm,
+  validationLoss,
+  type CharLmOptions,
+  type CharLmEval,
+  type CharLmRun,
+} from './char-lm.js';
