@@ -2,6 +2,8 @@ import { ConfigError, fmt } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
 import { evalWindows, sampleWindows, type CharCorpus, type TokenBatch } from '../data/char-text.js';
+import { gradientHealth } from '../monitor/gradient-health.js';
+import type { Verdict } from '../monitor/types.js';
 import { gpt, type GPT, type GptOptions } from '../nn/gpt.js';
 import { crossEntropy } from '../ops/losses.js';
 import { reshape } from '../ops/shape-ops.js';
@@ -38,6 +40,8 @@ export interface CharLmOptions {
   seed?: number;
   /** Validation loss every this many steps (default: only at the start and the end). */
   evalEvery?: number;
+  /** Watch the run with the gradient-health monitor (first link of the chain; default false). */
+  monitor?: boolean;
 }
 
 /** One evaluation of a {@link trainCharLm} run. */
@@ -58,6 +62,8 @@ export interface CharLmRun {
   evals: CharLmEval[];
   /** Where each step's windows started in the training stream (for replaying the run elsewhere). */
   batchStarts: Int32Array[];
+  /** The monitor's verdicts (empty without `monitor`). */
+  verdicts: Verdict[];
 }
 
 /**
@@ -141,9 +147,17 @@ export function trainCharLm(
     weightDecay: options.weightDecay ?? 0,
   }) as GradientTransformation<unknown>;
   const clip = options.clipNorm ?? null;
-  const tx =
-    clip === null ? adam : (chain(byGlobalNorm(clip), adam) as GradientTransformation<unknown>);
+  const verdicts: Verdict[] = [];
+  const health =
+    options.monitor === true ? gradientHealth({ onVerdict: (v) => verdicts.push(v) }) : null;
+  const links: GradientTransformation<unknown>[] = [
+    ...(health !== null ? [health as GradientTransformation<unknown>] : []),
+    ...(clip !== null ? [byGlobalNorm(clip) as GradientTransformation<unknown>] : []),
+    adam,
+  ];
+  const tx = links.length === 1 ? adam : (chain(...links) as GradientTransformation<unknown>);
   const optimizer = new Optimizer(model.namedParameters(), tx);
+  health?.setLr(() => optimizer.lr);
   const rng = new Rng(seed + 1);
   const context = model.config.context;
   const trainLoss: number[] = [];
@@ -158,6 +172,7 @@ export function trainCharLm(
       return b;
     },
     loss: (b) => batchLoss(model, b),
+    monitor: health,
     callbacks: [
       ...callbacks,
       {
@@ -169,5 +184,5 @@ export function trainCharLm(
       },
     ],
   });
-  return { model, trainLoss, evals, batchStarts };
+  return { model, trainLoss, evals, batchStarts, verdicts };
 }
