@@ -1,10 +1,11 @@
 /**
- * The catalogue of reproductions (docs/EXPERIMENTS.md E1–E15), in catalogue order.
+ * The catalogue of reproductions (docs/EXPERIMENTS.md E1–E17, E19), in catalogue order.
  * `gradscope list` prints it; `gradscope run <name>` runs one.
  */
 import { adamPaper } from './adam-paper.js';
 import { amsgrad } from './amsgrad.js';
 import { cliff } from './cliff.js';
+import { edgeOfChaos } from './edge-of-chaos.js';
 import { goh } from './goh.js';
 import { heInit } from './he-init.js';
 import { glorot } from './glorot.js';
@@ -48,9 +49,10 @@ const ALL: Experiment[] = [
   mnistOptimizers,
   lrDecay,
   prePostLn,
+  edgeOfChaos,
 ];
 
-/** Every experiment, sorted by catalogue id (E1 … E17). */
+/** Every experiment, sorted by catalogue id (E1 … E17, E19). */
 export const EXPERIMENTS: readonly Experiment[] = ALL.sort(
   (a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)),
 );

@@ -106,7 +106,7 @@ export function lengthMap(
  * the root of lengthMap(q) − q, bracketed and bisected to float64 precision. With σ_b² = 0 and
  * φ(0) = 0 it is 0 when the map has no positive fixed point. Infinity when the variance grows
  * without bound (e.g. ReLU with σ_w² ≥ 2).
- * @example qStar(1.76, 0.05, 'tanh') // ≈ 0.0836 (a small variance: tanh near its linear regime)
+ * @example qStar(1.76, 0.05, 'tanh') // ≈ 0.5695 (the variance at the critical point)
  */
 export function qStar(
   sigmaW2: number,
