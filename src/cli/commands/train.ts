@@ -1,6 +1,6 @@
 import { encodeJson, encodeJsonNumber, type NonFiniteJson } from '../../json-encode.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { pathState, prepareRunDir, REPORT_FILE } from '../../experiments/run-dir-node.js';
 import type { VerdictRecord } from '../../experiments/types.js';
@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../train/atomic-write-node.js';
 import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
 import { buildTrainRun, type MnistLoader, type TrainRun } from '../../train/config-build.js';
 import { parseConfigText } from '../../train/config-json.js';
+import { resolveConfigPaths } from '../../train/config-paths.js';
 import { fit } from '../../train/fit.js';
 import type { FitSummary } from '../../train/fit-summary.js';
 import { RunDir } from '../../train/run-dir-node.js';
@@ -297,7 +298,10 @@ async function prepareNew(
   }
   const invalidConfig = (e: unknown): unknown =>
     e instanceof ConfigError ? new ConfigError(`invalid config '${file}': ${e.message}`) : e;
-  const parsed = parseConfigText(text, file);
+  // Data file paths are relative to the config file's folder (made absolute for --resume).
+  const parsed = resolveConfigPaths(parseConfigText(text, file), (p) =>
+    resolve(dirname(file), p),
+  );
   let config: TrainConfig;
   try {
     config = parseTrainConfig(parsed);
