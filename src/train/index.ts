@@ -59,6 +59,7 @@ export { sha256 } from './sha256.js';
 export {
   parseTrainConfig,
   taskOf,
+  checkModelFitsData,
   DATA_NAMES,
   type TrainConfig,
   type ModelConfig,
@@ -73,6 +74,8 @@ export {
   type GaussianMixtureDataConfig,
   type SequenceDataConfig,
   type SequenceTaskName,
+  type FileDataConfig,
+  type LoadedDataInfo,
   type LossConfig,
   type LossName,
   type OptimizerConfig,
@@ -99,7 +102,9 @@ export {
   type TrainRun,
   type TrainRunOptions,
   type MnistLoader,
+  type DataFileLoader,
 } from './config-build.js';
+export { resolveConfigPaths, DATA_PATH_KEYS } from './config-paths.js';
 export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
-export { DEFAULT_BUDGET, type Budget } from './budget.js';
+export { DEFAULT_BUDGET, type Budget, type LoadedData } from './budget.js';
