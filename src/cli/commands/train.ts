@@ -26,6 +26,8 @@ import type { Verdict } from '../../monitor/types.js';
 import type { Checkpoint } from '../../train/checkpoint.js';
 import { readCheckpoint } from '../../train/checkpoint-node.js';
 import { catchInterrupts, interruptExitCode, type Interrupts } from '../interrupt.js';
+import { COLOR_FLAGS, terminalProgress } from '../progress.js';
+import type { OutputEnv } from '../format.js';
 
 /** `gradscope train` spec. */
 export const trainSpec: CommandSpec = {
@@ -97,6 +99,7 @@ export const trainSpec: CommandSpec = {
       description: 'no progress or verdict lines, only the final summary',
     },
     ...BUDGET_FLAGS,
+    ...COLOR_FLAGS,
   },
 };
 
@@ -162,6 +165,8 @@ export interface TrainDeps {
   loadMnist?: MnistLoader;
   /** Stops training between two steps when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
   signal?: AbortSignal;
+  /** The environment read for output (NO_COLOR); default process.env. */
+  env?: OutputEnv;
 }
 
 function fmtNum(v: number | NonFiniteJson): string {
@@ -299,9 +304,7 @@ async function prepareNew(
   const invalidConfig = (e: unknown): unknown =>
     e instanceof ConfigError ? new ConfigError(`invalid config '${file}': ${e.message}`) : e;
   // Data file paths are relative to the config file's folder (made absolute for --resume).
-  const parsed = resolveConfigPaths(parseConfigText(text, file), (p) =>
-    resolve(dirname(file), p),
-  );
+  const parsed = resolveConfigPaths(parseConfigText(text, file), (p) => resolve(dirname(file), p));
   let config: TrainConfig;
   try {
     config = parseTrainConfig(parsed);
@@ -422,7 +425,6 @@ export async function trainCommand(
   // 4. Train.
   const progress = deps.progress ?? (json ? process.stderr : process.stdout);
   const write = (s: string): void => void progress.write(s);
-  const tty = progress.isTTY === true;
   if (!quiet) {
     write(`gradscope train: ${name} — ${run.description}; ${run.totalSteps} steps\n`);
     if (typeof resumeDir === 'string')
@@ -439,9 +441,9 @@ export async function trainCommand(
     stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10 });
     run.monitor.onVerdict((v) => {
       verdicts.push(verdictRecord(name, v));
-      if (quiet) return;
-      write(
-        `${tty ? '\r\x1b[K' : ''}monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}\n`,
+      reporter.message(
+        `monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}`,
+        v.severity === 'critical' ? 'error' : v.severity === 'warning' ? 'warning' : undefined,
       );
     });
   }
@@ -457,6 +459,14 @@ export async function trainCommand(
     if (m && Number(m[1]) % epochEvery !== 0 && Number(m[1]) !== epochs) return;
     write(s);
   };
+  // One renderer (cli/progress.ts): a bar with steps/s and ETA on a terminal, thinned plain lines
+  // otherwise; colours unless --no-color or NO_COLOR.
+  const reporter = terminalProgress(progress, {
+    flags: args.flags,
+    quiet,
+    lineWrite,
+    ...(deps.env !== undefined ? { env: deps.env } : {}),
+  });
   const ints =
     deps.signal === undefined
       ? catchInterrupts('training', { write: (s) => void stderr.write(s) })
@@ -473,8 +483,7 @@ export async function trainCommand(
       signal,
       ...(resumeFrom !== null ? { resumeFrom } : {}),
       allowNonFinite: args.flags['allow-non-finite'] === true,
-      log: quiet ? 'silent' : tty ? 'bar' : 'lines',
-      write: tty ? write : lineWrite,
+      log: reporter,
     });
   } catch (e) {
     ints?.dispose();
