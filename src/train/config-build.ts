@@ -243,9 +243,14 @@ export type DataFileLoader = (
   options: { dtype: DType; seed: number; maxBytes: number },
 ) => Promise<FileDatasets>;
 
+/** The Node reader of data files, next to this module's folder (tsc output, tsx, vitest). */
+const NODE_DATA_READER = '../data/file-data-node.js';
+
 /** The Node reader of data files, imported only when a config names one (browser bundles never follow it). */
 const nodeDataFileLoader: DataFileLoader = async (data, o) => {
-  const url = new URL('../data/file-data-node.js', import.meta.url).href;
+  // The specifier is a variable so that bundlers (Vite) neither follow it into node:fs nor copy
+  // it as an asset.
+  const url = new URL(NODE_DATA_READER, import.meta.url).href;
   let mod: typeof import('../data/file-data-node.js');
   try {
     mod = (await import(/* @vite-ignore */ url)) as typeof import('../data/file-data-node.js');
