@@ -25,8 +25,21 @@ const LAYERS = {
   clip: { imports: ['optim', 'tensor', ...BASE] },
   monitor: { imports: ['optim', 'nn', 'autograd', 'tensor', ...BASE] },
   data: { imports: ['tensor', ...BASE] },
+  // Conformance runs PyTorch's references against ops, layers (module cases load the reference's
+  // parameters into an nn module by name) and optimizers.
   conformance: {
-    imports: ['optim', 'clip', 'schedule', 'ops', 'autograd', 'kernels', 'tensor', ...BASE],
+    imports: [
+      'optim',
+      'clip',
+      'schedule',
+      'nn',
+      'init',
+      'ops',
+      'autograd',
+      'kernels',
+      'tensor',
+      ...BASE,
+    ],
   },
   train: {
     imports: [

@@ -4,6 +4,12 @@ import { conv2d, maxPool2d } from '../ops/conv.js';
 import { linear } from '../ops/linear.js';
 import { bceWithLogits, crossEntropy, mse } from '../ops/losses.js';
 import { batchNorm, layerNorm } from '../ops/norm.js';
+import { scaledDotProductAttention } from '../ops/attention.js';
+import { multiHeadAttention } from '../ops/multi-head-attention.js';
+import { rmsNorm } from '../ops/rms-norm.js';
+import { gpt } from '../nn/gpt.js';
+import type { Module } from '../nn/module.js';
+import { TransformerBlock } from '../nn/transformer-block.js';
 import { gru, lstm, rnnTanh } from '../ops/recurrent.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -103,6 +109,10 @@ class ArgReader {
       `${this.op}: argument '${key}' must be a number or [h, w], got ${fmt(v)}`,
     );
   }
+  raw(key: string): unknown {
+    this.used.add(key);
+    return this.args[key];
+  }
   shape(key: string): number[] | undefined {
     this.used.add(key);
     const v = this.args[key];
@@ -158,8 +168,61 @@ function recurrentArgs(a: ArgReader, xs: Tensor[], gates: string): void {
   }
 }
 
+/**
+ * What one case computed: the differentiable output and, for module cases (whose parameter
+ * inputs are copied into a module), where the gradient of input i ends up.
+ */
+interface Applied {
+  out: Tensor;
+  gradOf?: (i: number) => Tensor | null;
+}
+
+/**
+ * Module cases (`transformerBlock`, `gpt`): copies the inputs named by `args.paramNames` (the
+ * reference's parameter names, which must be gradscope's too) into `module`, and reads their
+ * gradients back from it. `first` is the index of the first parameter input.
+ */
+function loadModuleInputs(
+  op: string,
+  module: Module<never[], unknown>,
+  names: readonly string[],
+  xs: Tensor[],
+  first: number,
+): (i: number) => Tensor | null {
+  const params = module.namedParameters();
+  const ours = Object.keys(params);
+  if (names.length !== xs.length - first || ours.length !== names.length)
+    throw new ConfigError(
+      `${op}: paramNames lists ${names.length} parameters for ${xs.length - first} inputs; the module has ${ours.length} (${ours.join(', ')})`,
+    );
+  const byInput: Tensor[] = [];
+  names.forEach((n, k) => {
+    const p = params[n];
+    if (p === undefined)
+      throw new ConfigError(
+        `${op}: the reference's parameter ${fmt(n)} does not exist in gradscope's module (it has ${ours.join(', ')})`,
+      );
+    const x = xs[first + k] as Tensor;
+    if (x.size !== p.size)
+      throw new ConfigError(`${op}: parameter ${fmt(n)} has ${p.size} values, the input ${x.size}`);
+    p.data.set(x.data);
+    byInput[first + k] = p;
+  });
+  return (i) => {
+    const p = byInput[i];
+    return p === undefined ? (xs[i]?.grad ?? null) : (p.grad ?? null);
+  };
+}
+
+function paramNames(a: ArgReader, op: string): string[] {
+  const v = a.raw('paramNames');
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new ConfigError(`${op}: argument 'paramNames' must be a list of strings, got ${fmt(v)}`);
+  return v as string[];
+}
+
 /** Runs one op with the case's arguments; returns the differentiable output. */
-function apply(c: OpsCase, xs: Tensor[]): Tensor {
+function apply(c: OpsCase, xs: Tensor[]): Applied {
   const a = new ArgReader(c.op, c.args ?? {});
   const x0 = xs[0] as Tensor;
   const x1 = xs[1] as Tensor;
@@ -340,11 +403,100 @@ function apply(c: OpsCase, xs: Tensor[]): Tensor {
       else out = rnnTanh(x, wih, whh, bih, bhh, h0 ?? null).output;
       break;
     }
+    case 'rmsNorm': {
+      need(c.op, xs, 1, 2);
+      out = rmsNorm(
+        x0,
+        a.shape('normalizedShape') ?? [x0.shape[x0.ndim - 1] as number],
+        xs[1] ?? null,
+        a.optNum('eps'),
+      );
+      break;
+    }
+    case 'scaledDotProductAttention': {
+      need(c.op, xs, 3);
+      const m = a.raw('mask');
+      const scale = a.optNum('scale');
+      out = scaledDotProductAttention(x0, x1, xs[2] as Tensor, {
+        causal: a.bool('causal', false),
+        mask:
+          m === undefined ? null : toTensor(m as RefTensor, x0.dtype, `${c.name}.args.mask`, false),
+        ...(scale !== undefined ? { scale } : {}),
+      });
+      break;
+    }
+    case 'multiHeadAttention': {
+      need(c.op, xs, 3, 5);
+      out = multiHeadAttention(x0, x1, xs[2] ?? null, xs[3] as Tensor, xs[4] ?? null, {
+        heads: a.num('heads'),
+        causal: a.bool('causal', false),
+      });
+      break;
+    }
+    case 'transformerBlock': {
+      const norm = a.str('norm', 'post');
+      const activation = a.str('activation', 'gelu');
+      if ((norm !== 'pre' && norm !== 'post') || (activation !== 'gelu' && activation !== 'relu'))
+        throw new ConfigError(
+          `transformerBlock: unsupported norm ${fmt(norm)} or activation ${fmt(activation)}`,
+        );
+      const block = new TransformerBlock(x0.shape[x0.ndim - 1] as number, {
+        heads: a.num('heads'),
+        ffn: a.num('ffn'),
+        norm,
+        activation,
+        dtype: x0.dtype,
+      });
+      const gradOf = loadModuleInputs(
+        c.op,
+        block as unknown as Module<never[], unknown>,
+        paramNames(a, c.op),
+        xs,
+        1,
+      );
+      const y = block.forward(x0, { causal: a.bool('causal', false) });
+      a.finish();
+      return { out: y, gradOf };
+    }
+    case 'gpt': {
+      const norm = a.str('norm', 'pre');
+      if (norm !== 'pre' && norm !== 'post')
+        throw new ConfigError(`gpt: unsupported norm ${fmt(norm)}`);
+      const tokens = a.raw('tokens');
+      if (
+        !Array.isArray(tokens) ||
+        !tokens.every((r) => Array.isArray(r) && r.every((v) => Number.isInteger(v)))
+      )
+        throw new ConfigError(
+          `gpt: argument 'tokens' must be a [batch][time] list of integers, got ${fmt(tokens)}`,
+        );
+      const model = gpt({
+        vocab: a.num('vocab'),
+        context: a.num('context'),
+        layers: a.num('layers'),
+        heads: a.num('heads'),
+        embed: a.num('embed'),
+        norm,
+        tieWeights: a.bool('tieWeights', true),
+        dtype: x0.dtype,
+        seed: 0,
+      });
+      const gradOf = loadModuleInputs(
+        c.op,
+        model as unknown as Module<never[], unknown>,
+        paramNames(a, c.op),
+        xs,
+        0,
+      );
+      const y = model.forward(tokens as number[][]);
+      a.finish();
+      return { out: y, gradOf };
+    }
     default:
       throw new ConfigError(`unknown op ${fmt(c.op)} in case ${fmt(c.name)}`);
   }
   a.finish();
-  return out;
+  return { out };
 }
 
 function toTensor(r: RefTensor, dtype: DType, what: string, requiresGrad: boolean): Tensor {
@@ -373,7 +525,7 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
     if (!Array.isArray(c.inputs))
       throw new DataError(`case ${fmt(c.name)}: 'inputs' must be a list`);
     const xs = c.inputs.map((r, i) => toTensor(r, dtype, `${c.name}.inputs[${i}]`, true));
-    const out = apply(c, xs);
+    const { out, gradOf } = apply(c, xs);
     let cmp = compareArrays(
       out.data,
       toTensor(c.output, 'float64', `${c.name}.output`, false),
@@ -387,7 +539,8 @@ export function runOpsCase(c: OpsCase, dtype: DType): OpsCaseResult {
         if (g === null || g === undefined) return;
         const x = xs[i];
         if (!x) throw new DataError(`case ${fmt(c.name)}: grads[${i}] given for a missing input`);
-        const actual = x.grad ?? new Tensor(new Float64Array(x.size), x.shape);
+        const actual =
+          (gradOf ? gradOf(i) : x.grad) ?? new Tensor(new Float64Array(x.size), x.shape);
         const c2 = compareArrays(
           actual.data,
           toTensor(g, 'float64', `${c.name}.grads[${i}]`, false),

@@ -9,6 +9,7 @@ export const BUNDLED_REFERENCES = [
   'torch-ops-reference.json',
   'torch-optim-reference.json',
   'torch-hvp-reference.json',
+  'torch-transformer-reference.json',
 ] as const;
 
 /** Name of a bundled reference file. */
@@ -20,6 +21,7 @@ export type BundledReference = (typeof BUNDLED_REFERENCES)[number];
  */
 export const CONFORMANCE_REFERENCES: readonly BundledReference[] = [
   'torch-ops-reference.json',
+  'torch-transformer-reference.json',
   'torch-optim-reference.json',
 ];
 

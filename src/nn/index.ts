@@ -73,3 +73,15 @@ export {
   type BceWithLogitsOptions,
   type HuberOptions,
 } from './losses.js';
+export { RMSNorm, type RMSNormOptions } from './rms-norm.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionCall,
+} from './multihead-attention.js';
+export {
+  TransformerBlock,
+  type TransformerBlockOptions,
+  type NormPlacement,
+} from './transformer-block.js';
+export { GPT, gpt, type GptOptions } from './gpt.js';

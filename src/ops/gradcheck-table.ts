@@ -120,6 +120,23 @@ export function gradcheckCases(seed = 1234): GradcheckCase[] {
     ['matmul broadcast batch', (a, b) => o.matmul(a!, b!), () => [r([2, 1, 3, 4]), r([3, 4, 2])]],
     ['matmul vector', (a, b) => o.matmul(a!, b!), () => [r([4]), r([4, 3])]],
     ['matmul of transposed', (a, b) => o.matmul(o.transpose(a!), b!), () => [r([4, 3]), r([4, 2])]],
+    ['rmsNorm', (a, w) => o.rmsNorm(a!, 5, w!, 1e-6), () => [r([3, 5]), r([5])]],
+    [
+      'scaledDotProductAttention',
+      (q, k, v) => o.scaledDotProductAttention(q!, k!, v!),
+      () => [r([2, 3, 4]), r([2, 5, 4]), r([2, 5, 2])],
+    ],
+    [
+      'scaledDotProductAttention causal',
+      (q, k, v) => o.scaledDotProductAttention(q!, k!, v!, { causal: true, scale: 0.8 }),
+      () => [r([2, 2, 4, 3]), r([2, 2, 4, 3]), r([2, 2, 4, 3])],
+    ],
+    [
+      'multiHeadAttention causal',
+      (x, wi, bi, wo, bo) =>
+        o.multiHeadAttention(x!, wi!, bi!, wo!, bo!, { heads: 2, causal: true }),
+      () => [r([2, 3, 4]), r([12, 4], -0.5, 0.5), r([12]), r([4, 4], -0.5, 0.5), r([4])],
+    ],
   ];
   return table.map(([name, f, inputs]) => ({ name, f, inputs }));
 }

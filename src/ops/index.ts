@@ -88,6 +88,9 @@ export {
   type HuberOptions,
 } from './losses.js';
 export { layerNorm, batchNorm, type BatchNormOptions } from './norm.js';
+export { rmsNorm } from './rms-norm.js';
+export { scaledDotProductAttention, type AttentionOptions } from './attention.js';
+export { multiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
 export {
   conv2d,
   maxPool2d,

@@ -15,8 +15,8 @@ export const conformanceSpec: CommandSpec = {
   summary: 'Check gradscope against a reference file computed by another implementation (PyTorch).',
   usage: 'conformance [FILE] [--dtype float32|float64] [--kernels auto|js|wasm] [--json]',
   description:
-    'Without FILE, runs the PyTorch references bundled with gradscope (reference/torch-ops-reference.json\n' +
-    'and reference/torch-optim-reference.json).\n' +
+    'Without FILE, runs the PyTorch references bundled with gradscope (reference/torch-ops-reference.json,\n' +
+    'reference/torch-transformer-reference.json and reference/torch-optim-reference.json).\n' +
     'FILE is in the format of torch-ops-reference.json (top-level "cases": op outputs and gradients)\n' +
     'or torch-optim-reference.json ("optimizers", "clipping", "schedules"). Every case is run and\n' +
     'printed with pass/fail and its max absolute and relative error. Exit code 1 if any case fails,\n' +

@@ -1,0 +1,171 @@
+import { ConfigError, ShapeError, fmt } from '../errors.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/tape.js';
+import { allocData, type TypedArray } from '../tensor/dtype.js';
+import type { Rng } from '../tensor/rng.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { matmul } from './matmul.js';
+import { broadcastTo, transpose } from './shape-ops.js';
+
+/** Options of {@link scaledDotProductAttention}. */
+export interface AttentionOptions {
+  /**
+   * Causal mask: query i attends to keys j ≤ i (top-left aligned, as PyTorch's `is_causal` and
+   * `torch.ones(Tq, Tk).tril()`). Default false.
+   */
+  causal?: boolean;
+  /**
+   * An additive mask added to the scores before the softmax (PyTorch's float `attn_mask`), of a
+   * shape that broadcasts to `[..., Tq, Tk]`; −Infinity removes a key. Not differentiated.
+   */
+  mask?: Tensor | null;
+  /** The score scale (default 1/√d, d the query/key width). */
+  scale?: number;
+  /**
+   * Dropout on the attention weights (PyTorch's `dropout_p`): each weight is kept with
+   * probability 1 − p and scaled by 1/(1 − p); the mask is drawn from `rng`. Default none.
+   */
+  dropout?: { p: number; rng: Rng } | null;
+}
+
+/**
+ * Scaled dot-product attention (Vaswani et al. 2017, "Attention Is All You Need"):
+ * softmax(Q·Kᵀ·scale + mask)·V for q `[..., Tq, d]`, k `[..., Tk, d]`, v `[..., Tk, dv]` with the
+ * same leading (batch, head) axes; returns `[..., Tq, dv]`. Masked keys (causal or −Infinity in
+ * `mask`) get weight exactly 0 and no −Infinity is ever materialised in a tensor (so the monitor's
+ * non-finite trace stays quiet); a row with every key masked gives NaN, as in PyTorch.
+ *
+ * One fused op: the products run as batched GEMMs (wasm kernels for float32), the softmax and its
+ * VJP in one pass per row. VJP, with P the weights and P̃ = P∘M/(1 − p) after dropout:
+ * dV = P̃ᵀ·G; dP = (G·Vᵀ)∘M/(1 − p); dS = P∘(dP − rowsum(dP∘P)); dQ = scale·dS·K;
+ * dK = scale·dSᵀ·Q.
+ *
+ * @example
+ * const y = scaledDotProductAttention(q, k, v, { causal: true }); // q, k, v [B, H, T, d]
+ * @see https://arxiv.org/abs/1706.03762
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): Tensor {
+  const op = 'scaledDotProductAttention';
+  assertSameDtype(op, q, k, v);
+  if (q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim)
+    throw new ShapeError(
+      `${op}: q, k and v must have the same number (≥ 2) of axes [..., T, d], got shapes ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`,
+    );
+  const nd = q.ndim;
+  const batch = q.shape.slice(0, nd - 2);
+  if (
+    !shapesEqual(k.shape.slice(0, nd - 2), batch) ||
+    !shapesEqual(v.shape.slice(0, nd - 2), batch)
+  )
+    throw new ShapeError(
+      `${op}: q, k and v must share their leading axes, got shapes ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`,
+    );
+  const tq = q.shape[nd - 2] as number;
+  const d = q.shape[nd - 1] as number;
+  const tk = k.shape[nd - 2] as number;
+  if (k.shape[nd - 1] !== d)
+    throw new ShapeError(
+      `${op}: k must have the query width ${d} in its last axis, got shape ${fmt(k.shape)}`,
+    );
+  if (v.shape[nd - 2] !== tk)
+    throw new ShapeError(`${op}: v must have as many rows as k (${tk}), got shape ${fmt(v.shape)}`);
+  const scale = options.scale ?? 1 / Math.sqrt(d);
+  if (typeof scale !== 'number' || !Number.isFinite(scale))
+    throw new ConfigError(`${op}: scale must be a finite number, got ${fmt(options.scale)}`);
+  const causal = options.causal ?? false;
+  if (typeof causal !== 'boolean')
+    throw new ConfigError(`${op}: causal must be a boolean, got ${fmt(causal)}`);
+  const drop = options.dropout ?? null;
+  if (drop !== null && (typeof drop.p !== 'number' || !(drop.p >= 0 && drop.p < 1)))
+    throw new ConfigError(`${op}: dropout.p must be a number in [0, 1), got ${fmt(drop.p)}`);
+  const scoreShape = [...batch, tq, tk];
+  let maskData: TypedArray | null = null;
+  if (options.mask !== undefined && options.mask !== null) {
+    const m = options.mask;
+    if (!(m instanceof Tensor))
+      throw new ConfigError(`${op}: mask must be a Tensor, got ${fmt(m)}`);
+    try {
+      maskData = noGrad(() => broadcastTo(m, scoreShape)).data;
+    } catch {
+      throw new ShapeError(
+        `${op}: mask of shape ${fmt(m.shape)} does not broadcast to the scores' shape ${fmt(scoreShape)}`,
+      );
+    }
+  }
+
+  // Forward: S = Q·Kᵀ (batched GEMM), then the masked, scaled softmax row by row, in place.
+  const kT = noGrad(() => transpose(k, -2, -1));
+  const s = noGrad(() => matmul(q, kT));
+  const p = s.data;
+  const rows = p.length / tk;
+  for (let r = 0; r < rows; r++) {
+    const o = r * tk;
+    const i = r % tq;
+    const last = causal ? Math.min(i, tk - 1) : tk - 1;
+    let max = -Infinity;
+    for (let j = 0; j <= last; j++) {
+      const z = (p[o + j] as number) * scale + (maskData ? (maskData[o + j] as number) : 0);
+      p[o + j] = z;
+      if (z > max) max = z;
+    }
+    let sum = 0;
+    for (let j = 0; j <= last; j++) {
+      const e = Math.exp((p[o + j] as number) - max);
+      p[o + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = 0; j <= last; j++) p[o + j] = (p[o + j] as number) * inv;
+    for (let j = last + 1; j < tk; j++) p[o + j] = 0;
+  }
+  // Dropout on the weights: P̃ = P∘M/(1 − p); the mask is kept for the VJP.
+  let keep: Uint8Array | null = null;
+  let pd = s;
+  if (drop !== null && drop.p > 0) {
+    keep = new Uint8Array(p.length);
+    const kept = allocData(s.dtype, p.length);
+    const inv = 1 / (1 - drop.p);
+    for (let e = 0; e < p.length; e++) {
+      if (drop.rng.float() >= drop.p) {
+        keep[e] = 1;
+        kept[e] = (p[e] as number) * inv;
+      }
+    }
+    pd = new Tensor(kept, s.shape);
+  }
+  const out = noGrad(() => matmul(pd, v));
+  const weights = s;
+  const dropped = pd;
+  return record(op, new Tensor(out.data, out.shape), [q, k, v], (g) => {
+    const gv = v.requiresGrad ? noGrad(() => matmul(transpose(dropped, -2, -1), g)) : null;
+    if (!q.requiresGrad && !k.requiresGrad) return [null, null, gv];
+    // dP = G·Vᵀ (then through the dropout mask), dS = P∘(dP − rowsum(dP∘P)), scaled.
+    const dp = noGrad(() => matmul(g, transpose(v, -2, -1)));
+    const dd = dp.data;
+    const pw = weights.data;
+    const inv = drop !== null && drop.p > 0 ? 1 / (1 - drop.p) : 1;
+    for (let r = 0; r < rows; r++) {
+      const o = r * tk;
+      let dot = 0;
+      for (let j = 0; j < tk; j++) {
+        const e = o + j;
+        const dpe = keep === null ? (dd[e] as number) : keep[e] === 1 ? (dd[e] as number) * inv : 0;
+        dd[e] = dpe;
+        dot += dpe * (pw[e] as number);
+      }
+      for (let j = 0; j < tk; j++) {
+        const e = o + j;
+        dd[e] = (pw[e] as number) * ((dd[e] as number) - dot) * scale;
+      }
+    }
+    const gq = q.requiresGrad ? noGrad(() => matmul(dp, k)) : null;
+    const gk = k.requiresGrad ? noGrad(() => matmul(transpose(dp, -2, -1), q)) : null;
+    return [gq, gk, gv];
+  });
+}

@@ -1,0 +1,89 @@
+import { ConfigError, ShapeError, fmt } from '../errors.js';
+import { record } from '../autograd/tape.js';
+import { allocData } from '../tensor/dtype.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+
+/** Machine epsilon per dtype: PyTorch's RMSNorm default ε (`torch.finfo(x.dtype).eps`). */
+const FINFO_EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
+
+/**
+ * Root-mean-square normalisation over the trailing `normalizedShape` axes (Zhang & Sennrich 2019;
+ * PyTorch's `F.rms_norm` / `nn.RMSNorm`): y = x/√(mean(x²) + ε)·γ, with no centring and no shift.
+ * ε defaults to the machine epsilon of x's dtype, as in PyTorch. VJP, with r = 1/√(mean(x²) + ε),
+ * x̂ = x·r and dx̂ = g·γ over the n normalised elements: dx = r·(dx̂ − x̂·mean(dx̂·x̂)),
+ * dγ = Σ g·x̂.
+ *
+ * @example const y = rmsNorm(x, 64, gamma); // x [B, T, 64], gamma [64]
+ * @see https://arxiv.org/abs/1910.07467
+ */
+export function rmsNorm(
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  weight?: Tensor | null,
+  eps?: number,
+): Tensor {
+  const op = 'rmsNorm';
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  if (ns.length === 0 || !ns.every((d) => Number.isInteger(d) && d > 0))
+    throw new ShapeError(
+      `${op}: normalizedShape must be a positive integer or a non-empty list of them, got ${fmt(normalizedShape)}`,
+    );
+  const e = eps ?? FINFO_EPS[x.dtype];
+  if (typeof e !== 'number' || !(e >= 0) || !Number.isFinite(e))
+    throw new ConfigError(`${op}: eps must be a finite number >= 0, got ${fmt(eps)}`);
+  const w = weight ?? null;
+  assertSameDtype(op, x, ...(w ? [w] : []));
+  if (x.ndim < ns.length || !shapesEqual(x.shape.slice(x.ndim - ns.length), ns))
+    throw new ShapeError(
+      `${op}: x must end with the normalized shape ${fmt(ns)}, got shape ${fmt(x.shape)}`,
+    );
+  if (w && !shapesEqual(w.shape, ns))
+    throw new ShapeError(`${op}: weight must have shape ${fmt(ns)}, got ${fmt(w.shape)}`);
+  let n = 1;
+  for (const s of ns) n *= s;
+  const rows = x.size / n;
+  const xd = x.data;
+  const wd = w ? w.data : null;
+  const rs = new Float64Array(rows);
+  const y = allocData(x.dtype, x.size);
+  for (let r = 0; r < rows; r++) {
+    const o = r * n;
+    let ss = 0;
+    for (let j = 0; j < n; j++) {
+      const v = xd[o + j] as number;
+      ss += v * v;
+    }
+    const rr = 1 / Math.sqrt(ss / n + e);
+    rs[r] = rr;
+    for (let j = 0; j < n; j++)
+      y[o + j] = (xd[o + j] as number) * rr * (wd ? (wd[j] as number) : 1);
+  }
+  const inputs = w ? [x, w] : [x];
+  return record(op, new Tensor(y, x.shape), inputs, (g) => {
+    const gd = g.data;
+    const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
+    const dw = w?.requiresGrad ? allocData(x.dtype, n) : null;
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      const rr = rs[r] as number;
+      if (dx) {
+        let dot = 0;
+        for (let j = 0; j < n; j++)
+          dot += (gd[o + j] as number) * (wd ? (wd[j] as number) : 1) * (xd[o + j] as number) * rr;
+        const m = dot / n;
+        for (let j = 0; j < n; j++) {
+          const xh = (xd[o + j] as number) * rr;
+          const dxh = (gd[o + j] as number) * (wd ? (wd[j] as number) : 1);
+          dx[o + j] = rr * (dxh - xh * m);
+        }
+      }
+      if (dw)
+        for (let j = 0; j < n; j++)
+          dw[j] = (dw[j] as number) + (gd[o + j] as number) * (xd[o + j] as number) * rr;
+    }
+    const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
+    if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
+    return res;
+  });
+}
