@@ -31,7 +31,13 @@ export {
   type LoopControl,
   type LoopEnd,
 } from './loop.js';
-export { ProgressReporter, type ProgressMode, type ProgressOptions } from './progress.js';
+export {
+  ProgressReporter,
+  formatDuration,
+  type ProgressMode,
+  type ProgressOptions,
+  type ProgressTone,
+} from './progress.js';
 export { MemoryRunLog, toJsonSafe, type RunLog, type MetricsRecord } from './run-log.js';
 export {
   captureCheckpoint,
