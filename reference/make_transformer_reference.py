@@ -174,7 +174,7 @@ def gpt_f(*ps):
 
 cases.append(case("gpt_tiny", "gpt",
                   {"vocab": 11, "context": 8, "layers": 2, "heads": 2, "embed": 8, "norm": "pre",
-                   "tieWeights": True, "tokens": tokens.tolist(), "paramNames": names},
+                   "tieWeights": True, "activation": "gelu", "tokens": tokens.tolist(), "paramNames": names},
                   params, gpt_f))
 
 doc = {

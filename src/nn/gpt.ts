@@ -31,6 +31,8 @@ export interface GptOptions extends RandomOptions {
   normKind?: 'layer' | 'rms';
   /** Feed-forward width (default 4E). */
   ffn?: number;
+  /** Feed-forward activation (default 'geluTanh', GPT-2's tanh-form GELU). */
+  activation?: 'relu' | 'gelu' | 'geluTanh';
   /** Dropout probability (embeddings, attention weights, residual branches; default 0). */
   dropout?: number;
   /** Share the token embedding with the output layer (Press & Wolf 2017; default true). */
@@ -44,12 +46,18 @@ export interface GptOptions extends RandomOptions {
   dtype?: DType;
 }
 
-/** The blocks, run in order with the same call options (PyTorch's `nn.ModuleList` of blocks). */
-class BlockStack extends Module<[Tensor, { causal: boolean }], Tensor> {
+/**
+ * A stack of {@link TransformerBlock}s run in order with the same call options (the `h` of a
+ * {@link GPT}; PyTorch's `nn.ModuleList` of blocks, children named `0`, `1`, …).
+ */
+export class TransformerStack extends Module<[Tensor, { causal: boolean }], Tensor> {
+  /** The blocks, input to output. */
   readonly blocks: TransformerBlock[] = [];
+  /** Appends a block (registered as the next index). */
   add(block: TransformerBlock): void {
     this.blocks.push(this.registerModule(String(this.blocks.length), block));
   }
+  /** Runs every block in order. */
   forward(x: Tensor, call: { causal: boolean }): Tensor {
     let h = x;
     for (const b of this.blocks) h = b.forward(h, call);
@@ -73,7 +81,7 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
   /** Positional embedding `[context, E]`. */
   readonly wpe: Embedding;
   /** The blocks. */
-  readonly h: BlockStack;
+  readonly h: TransformerStack;
   /** Final norm (pre-LN), or null. */
   readonly ln_f: LayerNorm | RMSNorm | null;
   /** Output layer, or null when tied to `wte`. */
@@ -103,7 +111,9 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
     if (init !== 'gpt2' && init !== 'torch')
       throw new ConfigError(`${op}: init must be 'gpt2' or 'torch', got ${fmt(init)}`);
     const ffn = options.ffn ?? 4 * embed;
+    const activation = options.activation ?? 'geluTanh';
     this.config = {
+      activation,
       vocab,
       context,
       layers,
@@ -121,9 +131,20 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
     this.wte = this.registerModule('wte', new Embedding(vocab, embed, { rng, dtype }));
     this.wpe = this.registerModule('wpe', new Embedding(context, embed, { rng, dtype }));
     this.drop = this.registerModule('drop', new Dropout(dropout, { rng }));
-    this.h = this.registerModule('h', new BlockStack());
+    this.h = this.registerModule('h', new TransformerStack());
     for (let i = 0; i < layers; i++)
-      this.h.add(new TransformerBlock(embed, { heads, ffn, norm, normKind, dropout, rng, dtype }));
+      this.h.add(
+        new TransformerBlock(embed, {
+          heads,
+          ffn,
+          norm,
+          normKind,
+          dropout,
+          activation,
+          rng,
+          dtype,
+        }),
+      );
     this.ln_f =
       norm === 'pre'
         ? this.registerModule(

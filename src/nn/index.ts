@@ -83,5 +83,6 @@ export {
   TransformerBlock,
   type TransformerBlockOptions,
   type NormPlacement,
+  type TransformerNorm,
 } from './transformer-block.js';
-export { GPT, gpt, type GptOptions } from './gpt.js';
+export { GPT, TransformerStack, gpt, type GptOptions } from './gpt.js';

@@ -31,7 +31,8 @@ export interface TransformerBlockOptions extends Omit<LayerInitOptions, 'init' |
   eps?: number;
 }
 
-type Norm = LayerNorm | RMSNorm;
+/** The normalisation layer of a block: LayerNorm or RMSNorm. */
+export type TransformerNorm = LayerNorm | RMSNorm;
 
 /**
  * One Transformer encoder/decoder-only block with PyTorch's `nn.TransformerEncoderLayer` layout
@@ -62,9 +63,9 @@ export class TransformerBlock extends Module<[Tensor, MultiheadAttentionCall?], 
   /** Feed-forward out (ffn → E). */
   readonly linear2: Linear;
   /** First normalisation (of the attention sub-layer). */
-  readonly norm1: Norm;
+  readonly norm1: TransformerNorm;
   /** Second normalisation (of the feed-forward sub-layer). */
-  readonly norm2: Norm;
+  readonly norm2: TransformerNorm;
   private readonly drop: Dropout;
   private readonly drop1: Dropout;
   private readonly drop2: Dropout;
@@ -98,7 +99,7 @@ export class TransformerBlock extends Module<[Tensor, MultiheadAttentionCall?], 
     );
     this.linear1 = this.registerModule('linear1', new Linear(embedDim, ffn, { rng, dtype }));
     this.linear2 = this.registerModule('linear2', new Linear(ffn, embedDim, { rng, dtype }));
-    const makeNorm = (): Norm =>
+    const makeNorm = (): TransformerNorm =>
       kind === 'rms'
         ? new RMSNorm(embedDim, {
             dtype,

@@ -184,28 +184,49 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
  * GELU (Hendrycks & Gimpel 2016): x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)) ('none'), or the tanh form
- * ½x(1 + tanh(√(2/π)(x + 0.044715x³))) ('tanh'), with their exact derivatives.
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))) ('tanh', GPT-2's), with their exact derivatives:
+ * Φ(x) + x·φ(x) for the erf form; ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²) for the tanh
+ * form. Hand-written loops (a Transformer's feed-forward layers run it over B·T·4E elements).
  */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  const od = out.data;
+  const n = xd.length;
+  // float32 results: the rational tanh (within 2 float32 ulp of Math.tanh, ~3× faster).
+  const th = x.dtype === 'float32' ? tanhF32 : Math.tanh;
   if (approximate === 'tanh') {
-    return unary(
-      'gelu',
-      x,
-      (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))),
-      (v) => {
-        const u = SQRT_2_OVER_PI * (v + 0.044715 * v * v * v);
-        const t = Math.tanh(u);
-        const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-        return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du;
-      },
-    );
+    for (let i = 0; i < n; i++) {
+      const v = xd[i] as number;
+      od[i] = 0.5 * v * (1 + th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = xd[i] as number;
+      od[i] = 0.5 * v * (1 + erf(v * INV_SQRT_2));
+    }
   }
-  return unary(
-    'gelu',
-    x,
-    (v) => 0.5 * v * (1 + erf(v * INV_SQRT_2)),
-    (v) => 0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v),
-  );
+  return record('gelu', out, [x], (g) => {
+    const gx = newTensor(g.dtype, g.shape);
+    const gd = g.data;
+    const dd = gx.data;
+    if (approximate === 'tanh') {
+      for (let i = 0; i < n; i++) {
+        const v = xd[i] as number;
+        const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+        const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+        dd[i] = (gd[i] as number) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = xd[i] as number;
+        dd[i] =
+          (gd[i] as number) *
+          (0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      }
+    }
+    return [gx];
+  });
 }
 
 /**

@@ -114,3 +114,4 @@ export { resolveConfigPaths, DATA_PATH_KEYS } from './config-paths.js';
 export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
 export { DEFAULT_BUDGET, type Budget, type LoadedData } from './budget.js';
+export { sampleText, type SampleTextOptions } from './sample-text.js';
