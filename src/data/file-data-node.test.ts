@@ -104,6 +104,10 @@ describe('CSV', () => {
     );
     await bad('a,b,y\n1,2,"u\n', /bad\.csv:2:5: unterminated quoted field/);
     await bad('a,b,y\n1,2,u\n', /labels have only 1 class/);
+    await bad(
+      'a,b,y\n1,2,u\n3,4,nan\n',
+      /bad\.csv:3:5: label "nan" in column "y": NaN and Infinity are refused as class labels \(row 2\)/,
+    );
   });
   it('refuses a test file label that the training file lacks, and a label outside data.classes', async () => {
     const train = file('tr.csv', 'a,y\n1,cat\n2,dog\n');

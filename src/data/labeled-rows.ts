@@ -129,7 +129,11 @@ export function csvRows(text: string, name: string, options: CsvRowsOptions = {}
           const t = cell.trim();
           if (t === '') throw new DataError(`${at}: empty label in ${colName(j)} (row ${i + 1})`);
           const v = cellNumber(t);
-          labels[i] = v !== null && Number.isFinite(v) ? v : t;
+          if (v !== null && !Number.isFinite(v))
+            throw new DataError(
+              `${at}: label ${fmt(cell)} in ${colName(j)}: NaN and Infinity are refused as class labels (row ${i + 1})`,
+            );
+          labels[i] = v !== null ? v : t;
         }
         continue;
       }
@@ -303,13 +307,12 @@ export function arrayRows(
     x[i] = v;
   }
   const out: number[] = Array.from(labels.data as ArrayLike<number>);
-  if (regression)
-    out.forEach((v, i) => {
-      if (!Number.isFinite(v))
-        throw new DataError(
-          `${labelsName}: target of sample ${Math.floor(i / targetSize)} is ${fmt(v)}; expected a finite number`,
-        );
-    });
+  out.forEach((v, i) => {
+    if (!Number.isFinite(v))
+      throw new DataError(
+        `${labelsName}: ${regression ? 'target' : 'label'} of sample ${Math.floor(i / targetSize)} is ${fmt(v)}; expected a finite number`,
+      );
+  });
   return {
     x,
     rows,
