@@ -11,6 +11,10 @@ cuts the steps per repetition of a slow system. Prints one line `BENCH_RESULT {j
         --budget 45 --threads 1
     /usr/bin/python3 bench/torch_workloads.py --gemm 128,256,512,1024 --threads 1
     /usr/bin/python3 bench/torch_workloads.py --probe    # version and the BLAS library it maps
+
+`--hooked` attaches gradscope's PyTorch hook (python/gradscope_torch.py, default sampling) to the
+model and calls `monitor.step(loss, lr)` between `backward()` and `opt.step()` on every step
+(records to a temporary directory), to measure the hook's overhead against the plain run.
 """
 import argparse
 import hashlib
@@ -127,11 +131,27 @@ def run_workload(args):
             return torch.optim.Adam(model.parameters(), lr=o["lr"], betas=(o["b1"], o["b2"]), eps=o["eps"])
         return torch.optim.SGD(model.parameters(), lr=o["lr"], momentum=o["momentum"])
 
-    state = {"opt": make_opt()}
+    state = {"opt": make_opt(), "monitor": None, "runs": 0}
+    if args.hooked:
+        import tempfile
+
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+        from gradscope_torch import GradScope
+
+        records = tempfile.TemporaryDirectory(prefix="gs-torch-hook-")  # removed at exit
+
+    def attach_monitor():
+        if not args.hooked:
+            return
+        if state["monitor"] is not None:
+            state["monitor"].close()
+        state["runs"] += 1
+        state["monitor"] = GradScope(model, out=os.path.join(records.name, str(state["runs"])))
 
     def reset():
         model.load_state_dict(init, strict=True)
         state["opt"] = make_opt()
+        attach_monitor()
 
     def step(i):
         k = i % nb
@@ -139,6 +159,8 @@ def run_workload(args):
         opt.zero_grad()
         loss = F.cross_entropy(model(xs[k]), ys[k])
         loss.backward()
+        if state["monitor"] is not None:
+            state["monitor"].step(loss=loss, lr=opt.param_groups[0]["lr"])
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
@@ -191,7 +213,7 @@ def run_workload(args):
     emit(
         {
             "ok": True,
-            "system": "torch",
+            "system": "torch+gradscope-hook" if args.hooked else "torch",
             "workload": args.workload,
             "version": f"PyTorch {torch.__version__} ({torch.get_num_threads()} thread"
             + ("s" if torch.get_num_threads() > 1 else "")
@@ -255,6 +277,7 @@ def main():
     ap.add_argument("--full-trajectory", action="store_true")
     ap.add_argument("--gemm")
     ap.add_argument("--probe", action="store_true")
+    ap.add_argument("--hooked", action="store_true", help="attach gradscope's PyTorch hook (python/)")
     args = ap.parse_args()
     try:
         import torch

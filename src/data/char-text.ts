@@ -126,6 +126,8 @@ export interface TokenBatch {
   x: Tensor;
   /** The next token of every position, `B·T` ids. */
   y: Int32Array;
+  /** Where each window starts in the stream (`B` positions). */
+  starts: Int32Array;
 }
 
 /**
@@ -148,15 +150,16 @@ export function sampleWindows(
     );
   const x = new Float64Array(batch * context);
   const y = new Int32Array(batch * context);
-  const starts = stream.length - context;
+  const starts = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
-    const s = rng.int(starts);
+    const s = rng.int(stream.length - context);
+    starts[b] = s;
     for (let t = 0; t < context; t++) {
       x[b * context + t] = stream[s + t] as number;
       y[b * context + t] = stream[s + t + 1] as number;
     }
   }
-  return { x: new Tensor(x, [batch, context]), y };
+  return { x: new Tensor(x, [batch, context]), y, starts };
 }
 
 /**
@@ -176,14 +179,16 @@ export function evalWindows(stream: Int32Array, batch: number, context: number):
     const b = Math.min(batch, n - first);
     const x = new Float64Array(b * context);
     const y = new Int32Array(b * context);
+    const starts = new Int32Array(b);
     for (let k = 0; k < b; k++) {
       const s = (first + k) * context;
+      starts[k] = s;
       for (let t = 0; t < context; t++) {
         x[k * context + t] = stream[s + t] as number;
         y[k * context + t] = stream[s + t + 1] as number;
       }
     }
-    out.push({ x: new Tensor(x, [b, context]), y });
+    out.push({ x: new Tensor(x, [b, context]), y, starts });
   }
   return out;
 }

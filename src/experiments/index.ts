@@ -17,6 +17,7 @@ import { saxe } from './saxe.js';
 import { temporalOrderExperiment } from './temporal-order.js';
 import { vanishingExperiment } from './vanishing.js';
 import { explodingExperiment } from './exploding.js';
+import { prePostLn } from './pre-post-ln.js';
 import type { Experiment } from './types.js';
 
 export type {
@@ -46,9 +47,10 @@ const ALL: Experiment[] = [
   glorot,
   mnistOptimizers,
   lrDecay,
+  prePostLn,
 ];
 
-/** Every experiment, sorted by catalogue id (E1 … E15). */
+/** Every experiment, sorted by catalogue id (E1 … E17). */
 export const EXPERIMENTS: readonly Experiment[] = ALL.sort(
   (a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)),
 );

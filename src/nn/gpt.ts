@@ -3,6 +3,7 @@ import { add } from '../ops/elementwise.js';
 import { linear } from '../ops/linear.js';
 import type { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { xavierUniform } from '../init/xavier.js';
 import { Dropout } from './dropout.js';
 import { Embedding } from './embedding.js';
 import { LayerNorm } from './layer-norm.js';
@@ -39,9 +40,11 @@ export interface GptOptions extends RandomOptions {
   tieWeights?: boolean;
   /**
    * 'gpt2' (default): weights N(0, 0.02²), residual output projections N(0, (0.02/√(2L))²),
-   * biases 0, norms 1 (Radford et al. 2019); 'torch': PyTorch's module defaults.
+   * biases 0, norms 1 (Radford et al. 2019); 'xavier': Xavier-uniform for every parameter with
+   * more than one axis (embeddings included), biases 0, norms 1 — what `torch.nn.Transformer`'s
+   * `_reset_parameters` does and Xiong et al. (2020) analyse; 'torch': PyTorch's module defaults.
    */
-  init?: 'gpt2' | 'torch';
+  init?: 'gpt2' | 'xavier' | 'torch';
   /** Parameter dtype (default: the global default). */
   dtype?: DType;
 }
@@ -108,8 +111,8 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
     const dropout = options.dropout ?? 0;
     const tieWeights = checkBool(op, 'tieWeights', options.tieWeights ?? true);
     const init = options.init ?? 'gpt2';
-    if (init !== 'gpt2' && init !== 'torch')
-      throw new ConfigError(`${op}: init must be 'gpt2' or 'torch', got ${fmt(init)}`);
+    if (init !== 'gpt2' && init !== 'xavier' && init !== 'torch')
+      throw new ConfigError(`${op}: init must be 'gpt2', 'xavier' or 'torch', got ${fmt(init)}`);
     const ffn = options.ffn ?? 4 * embed;
     const activation = options.activation ?? 'geluTanh';
     this.config = {
@@ -157,6 +160,14 @@ export class GPT extends Module<[Tensor | Int32Array | readonly number[][]], Ten
       : this.registerModule('lm_head', new Linear(embed, vocab, { bias: false, rng, dtype }));
     this.positions = Int32Array.from({ length: context }, (_, i) => i);
     if (init === 'gpt2') this.gpt2Init(rng, layers);
+    if (init === 'xavier') this.xavierInit(rng);
+  }
+
+  private xavierInit(rng: Rng): void {
+    for (const [name, p] of Object.entries(this.namedParameters())) {
+      if (p.ndim > 1) p.data.set(xavierUniform(p.shape, rng, { dtype: p.dtype }));
+      else if (name.endsWith('bias')) p.data.fill(0);
+    }
   }
 
   private gpt2Init(rng: Rng, layers: number): void {

@@ -115,3 +115,10 @@ export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
 export { DEFAULT_BUDGET, type Budget, type LoadedData } from './budget.js';
 export { sampleText, type SampleTextOptions } from './sample-text.js';
+export {
+  trainCharLm,
+  validationLoss,
+  type CharLmOptions,
+  type CharLmEval,
+  type CharLmRun,
+} from './char-lm.js';
