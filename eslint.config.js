@@ -87,10 +87,10 @@ const LAYERS = {
 // behind the Kernels interface.
 const ALLOW = [
   {
-    files: ['src/optim/buffers.ts', 'src/optim/fused-adam.ts'],
+    files: ['src/optim/buffers.ts', 'src/optim/fused-adam.ts', 'src/optim/grad-stats.ts'],
     layer: 'optim',
     imports: ['kernels'],
-    why: 'buffers from the kernels memory owner (allocArray/releaseArray) and the fused wasm Adam step (adamF32)',
+    why: 'buffers from the kernels memory owner (allocArray/releaseArray), the fused wasm Adam step (adamF32) and the gradient statistics shared by the monitor and the clip (Kernels.gradStats/updateStats/copy)',
   },
 ];
 

@@ -81,6 +81,34 @@ def build_model(spec):
             if i < len(sizes) - 2:
                 layers.append(nn.ReLU() if m["activation"] == "relu" else nn.Tanh())
         return nn.Sequential(*layers)
+    if m["kind"] == "gpt":
+        import torch
+        import torch.nn.functional as F
+
+        class GPT(nn.Module):
+            """gradscope's nn.gpt: pre-LN TransformerEncoderLayer blocks, tanh-GELU, tied head."""
+
+            def __init__(self):
+                super().__init__()
+                E = m["embed"]
+                self.wte = nn.Embedding(m["vocab"], E)
+                self.wpe = nn.Embedding(m["context"], E)
+                self.h = nn.ModuleList([
+                    nn.TransformerEncoderLayer(E, m["heads"], 4 * E, 0.0,
+                                               activation=lambda x: F.gelu(x, approximate="tanh"),
+                                               batch_first=True, norm_first=True)
+                    for _ in range(m["layers"])])
+                self.ln_f = nn.LayerNorm(E)
+
+            def forward(self, idx):
+                T = idx.shape[1]
+                x = self.wte(idx) + self.wpe(torch.arange(T))
+                mask = torch.ones(T, T, dtype=torch.bool).triu(1)
+                for b in self.h:
+                    x = b(x, src_mask=mask)
+                return (self.ln_f(x) @ self.wte.weight.T).reshape(-1, m["vocab"])
+
+        return GPT()
     if m["kind"] == "rnn":
 
         class RnnClassifier(nn.Module):
@@ -121,6 +149,8 @@ def run_workload(args):
     nb = spec["distinctBatches"]
     x_all = torch.from_numpy(tensors["x"].copy())
     y_all = torch.from_numpy(tensors["y"].astype("int64"))
+    if spec["model"]["kind"] == "gpt":
+        x_all = x_all.long()  # token ids stored as float32 integers
     xs = [x_all[k] for k in range(nb)]
     ys = [y_all[k] for k in range(nb)]
     o = spec["optimizer"]

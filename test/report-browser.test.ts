@@ -286,3 +286,120 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     });
   }
 });
+
+/**
+ * `gradscope report` of a train run and `gradscope compare` of two, opened in Chromium: the
+ * issue's unreadable cases (a first/last gradient ratio falling to 1e-8, an all-zero non-finite
+ * count, raw field names, one colour scale per run) must be gone. The runs' logs are written in
+ * the monitor's and fit's record formats, with magnitudes chosen to exercise each rule.
+ */
+describe('train report and compare report in a browser', () => {
+  let browser: Browser | null = null;
+  const dir = join(OUT_DIR, 'runs');
+  // Run a: first-layer norms 1e-6 → 1e-10, last 1 (vanishing); run b: 1e-2 → 1e-6, last 10.
+  const writeRun = (name: string, lo: number, hi: number): string => {
+    const d = join(dir, name);
+    mkdirSync(d, { recursive: true });
+    const metrics: string[] = [];
+    const monitor: string[] = [];
+    for (let k = 0; k < 40; k++) {
+      const step = 1 + k * 10;
+      const loss = 0.05 + 1.1 * Math.exp(-k / 8);
+      metrics.push(JSON.stringify({ step, epoch: k >> 2, loss, lr: 0.1, time: k }));
+      const first = lo * 10 ** ((k / 39) * -4);
+      monitor.push(
+        JSON.stringify({
+          type: 'stats',
+          step,
+          check: step,
+          loss,
+          finite: true,
+          lr: 0.1,
+          totalGradNorm: hi,
+          totalParamNorm: 9 + k / 10,
+          updateRatio: 1e-2 * Math.exp(-k / 10),
+          cosine: 'NaN',
+          firstLastRatio: first / hi,
+          nonFinite: 0,
+          layers: [
+            { name: '0', gradNorm: first, paramNorm: 3, updateRatio: 0.01 },
+            { name: '2', gradNorm: Math.sqrt(first * hi), paramNorm: 8, updateRatio: 0.01 },
+            { name: '4', gradNorm: hi, paramNorm: 2, updateRatio: 0.05 },
+          ],
+        }),
+      );
+    }
+    writeFileSync(join(d, 'metrics.jsonl'), metrics.join('\n') + '\n');
+    writeFileSync(join(d, 'monitor.jsonl'), monitor.join('\n') + '\n');
+    return d;
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
+    const { main } = await import('../src/cli/main.js');
+    const a = writeRun('run-a', 1e-6, 1);
+    const b = writeRun('run-b', 1e-2, 10);
+    const quiet = (): void => {};
+    expect(await main(['report', a], quiet, quiet)).toBe(0);
+    expect(
+      await main(['compare', a, b, '--out', join(OUT_DIR, 'compare.html')], quiet, quiet),
+    ).toBe(0);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('log axes for ratios spanning decades, one line for zero non-finite values, titles with units, one heatmap scale', async () => {
+    if (!browser) throw new Error('the browser did not start');
+    for (const [file, shot] of [
+      [join(dir, 'run-a', 'report.html'), 'train-report.png'],
+      [join(OUT_DIR, 'compare.html'), 'compare.png'],
+    ] as const) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      const captions = await page.locator('figure.chart figcaption').allTextContents();
+      // the first/last ratio falls from 1e-6 to 1e-10 (4 decades > 2.5): a log axis
+      expect(captions, file).toContain(
+        'First / last layer gradient-norm ratio · ‖g₁‖₂ / ‖g_L‖₂ · log scale',
+      );
+      // cos(g, g_prev) is NaN throughout (direction tracking off): a line, not an empty chart
+      expect(
+        captions.some((c) => c.startsWith('Cosine')),
+        file,
+      ).toBe(false);
+      expect(await page.locator('main').textContent(), file).toContain(
+        'Cosine between successive gradients: no finite values',
+      );
+      expect(
+        captions.some((c) => /non-finite/i.test(c)),
+        file,
+      ).toBe(false);
+      expect(await page.locator('main').textContent(), file).toContain('no non-finite values');
+      for (const raw of ['firstLastRatio', 'totalGradNorm', 'nonFinite', 'updateRatio'])
+        expect(captions, file).not.toContain(raw);
+      await page.screenshot({ path: join(OUT_DIR, shot), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+    // compare: both heatmaps carry the same colour legend (one domain over both runs)
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(join(OUT_DIR, 'compare.html')).href, { waitUntil: 'load' });
+    const heat = page.locator('figure.chart[data-chart-id^="log-grad-norms-"]');
+    expect(await heat.count()).toBe(2);
+    const legends = await heat.evaluateAll((figs) =>
+      figs.map((f) =>
+        [...f.querySelectorAll('g.role-legend text')].map((t) => t.textContent).join(' '),
+      ),
+    );
+    expect(legends[0]).not.toBe('');
+    expect(legends[0]).toBe(legends[1]);
+    await page.close();
+  });
+});

@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -62,6 +71,43 @@ async function points(page: Page): Promise<number> {
   return Number(
     (await page.getAttribute('figure[data-chart="loss"]', 'data-points', { timeout: 30_000 })) ?? 0,
   );
+}
+
+/** GET with the request target sent as written (fetch would normalise `..` away). */
+function rawGet(
+  path: string,
+): Promise<{ status: number; type: string; csp: string; body: string }> {
+  const u = new URL(url);
+  return new Promise((ok, fail) => {
+    get({ host: u.hostname, port: u.port, path }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () =>
+        ok({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type'] ?? ''),
+          csp: String(res.headers['content-security-policy'] ?? ''),
+          body,
+        }),
+      );
+    }).on('error', fail);
+  });
+}
+
+/** log10 min and max of every per-layer gradient norm in the monitor logs of `dirs`. */
+function normRange(dirs: string[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of dirs)
+    for (const line of readFileSync(join(d, 'monitor.jsonl'), 'utf8').trim().split('\n')) {
+      const r = JSON.parse(line) as { type: string; layers?: { gradNorm: unknown }[] };
+      for (const l of r.type === 'stats' ? (r.layers ?? []) : [])
+        if (typeof l.gradNorm === 'number' && l.gradNorm > 0) {
+          lo = Math.min(lo, Math.log10(l.gradNorm));
+          hi = Math.max(hi, Math.log10(l.gradNorm));
+        }
+    }
+  return [lo, hi];
 }
 
 /** Waits until the loss chart's point count satisfies `ok` (polled from Node: the page's CSP forbids eval). */
@@ -162,7 +208,45 @@ describe('gradscope serve in a browser', () => {
     );
     expect(new Set(strokes).size).toBe(2);
     expect(await page.locator('figure[data-heatmap]').count()).toBe(2);
+    // One colour scale for both heatmaps: the min and max over both runs' logged norms.
+    const [lo, hi] = normRange([join(runs, 'run-a'), join(runs, 'run-b')]);
+    const scale = page.locator('[data-testid="heat-scale"]');
+    expect(Number(await scale.getAttribute('data-lo'))).toBeCloseTo(lo, 9);
+    expect(Number(await scale.getAttribute('data-hi'))).toBeCloseTo(hi, 9);
+    // Human titles with units; the all-zero non-finite count is one line, not a chart.
+    expect(await page.locator('figure[data-chart="totalGradNorm"] h3').textContent()).toBe(
+      'Total gradient L2 norm · ‖g‖₂',
+    );
+    expect(await page.locator('figure[data-chart="nonFinite"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="notes"]').textContent()).toContain(
+      'no non-finite values',
+    );
     await page.screenshot({ path: join(SHOTS, '2-overlay.png'), fullPage: true });
+
+    // Tooltips: hovering the loss chart reads both runs' values at the step under the pointer.
+    const lossSvg = page.locator('figure[data-chart="loss"] svg');
+    const box = await lossSvg.boundingBox();
+    if (box === null) throw new Error('the loss chart has no box');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    const tip = page.locator('figure[data-chart="loss"] .tip');
+    await tip.waitFor({ state: 'visible', timeout: 5_000 });
+    const tipText = (await tip.textContent()) ?? '';
+    expect(tipText).toMatch(/run-a @ step \d+: [\d.e-]+/);
+    expect(tipText).toMatch(/run-b @ step \d+: [\d.e-]+/);
+    await page
+      .locator('figure[data-chart="loss"]')
+      .screenshot({ path: join(SHOTS, '2b-tooltip.png') });
+    await page.mouse.move(0, 0);
+
+    // A half-written JSONL line (a writer in the middle of it) is neither drawn nor a problem;
+    // once finished it is one more point.
+    const before = await points(page);
+    appendFileSync(join(runs, 'run-a', 'metrics.jsonl'), '{"step":1501,"epoch":150,"lo');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await points(page)).toBe(before);
+    expect(await page.locator('details.problems').count()).toBe(0);
+    appendFileSync(join(runs, 'run-a', 'metrics.jsonl'), 'ss":0.5}\n');
+    await waitPoints(page, (n) => n === before + 1, 10_000);
 
     // A reload shows the same runs (the selection is in the URL).
     await page.reload();
@@ -174,6 +258,26 @@ describe('gradscope serve in a browser', () => {
     await page.waitForSelector('figure[data-chart="loss"][data-runs="1"]', { timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, '3-deleted.png'), fullPage: false });
     expect(problems).toEqual([]);
+
+    // Safe by default: only files under the served folder, as inert text.
+    symlinkSync('/etc', join(runs, 'etc-link'));
+    for (const target of [
+      '/files/0/../../etc/passwd',
+      '/files/0/%2e%2e/%2e%2e/etc/passwd',
+      '/files/0/..%2f..%2fetc%2fpasswd',
+      '/files/0//etc/passwd',
+      '/files/%2Fetc%2Fpasswd',
+      '/files/0/etc-link/passwd',
+      '/files/1/passwd',
+    ]) {
+      const r = await rawGet(target);
+      expect(r.status, target).toBe(404);
+      expect(r.body, target).not.toContain('root:');
+    }
+    const ok = await rawGet('/files/0/run-a/metrics.jsonl');
+    expect(ok.status).toBe(200);
+    expect(ok.type).toMatch(/^text\/plain/);
+    expect(ok.csp).toBe('sandbox');
     console.log(
       `serve e2e: loss points ${first} → ${second} (grew after ${grewAfterMs} ms), run A ${lines} lines`,
     );

@@ -345,7 +345,12 @@ describe('playground (headless Chromium)', () => {
       { name: 'monitor.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(monitor) },
       { name: 'result.json', mimeType: 'application/json', buffer: Buffer.from(result) },
     ]);
-    await page.waitForSelector('[data-chart="loss"] canvas');
+    await page.waitForSelector('[data-chart="loss"] svg');
+    // Hovering a chart reads the value under the pointer (the library's pointsAt, as in serve).
+    await page.hover('[data-chart="loss"] svg');
+    expect(await page.locator('[data-chart="loss"] .tip').textContent()).toMatch(
+      /run @ step \d+: /,
+    );
     expect(await page.locator('[data-testid="viewer-verdicts"] article').count()).toBe(2);
     expect(await page.locator('[data-testid="viewer-result"]').textContent()).toContain('PASS');
     await page.selectOption('#viewer-kind', 'exploding');

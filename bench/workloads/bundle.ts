@@ -40,7 +40,7 @@ export interface Bundle {
   i32(name: string): Int32Array;
 }
 
-const SEEDS: Record<WorkloadId, number> = { W1: 701, W2: 702, W3: 703, W4: 704 };
+const SEEDS: Record<WorkloadId, number> = { W1: 701, W2: 702, W3: 703, W4: 704, W5: 705 };
 
 /**
  * The tensors of a workload, deterministic in the seed: every parameter ~ U(−b, b) with PyTorch's
@@ -55,9 +55,11 @@ export function generateTensors(
   const out: { name: string; data: Float32Array | Int32Array; shape: number[] }[] = [];
   for (const p of spec.params) {
     const data = new Float32Array(sizeOfShape(p.shape));
-    rng.fillUniform(data, -p.bound, p.bound);
+    if (p.fill !== undefined) data.fill(p.fill);
+    else rng.fillUniform(data, -p.bound, p.bound);
     out.push({ name: p.name, data, shape: [...p.shape] });
   }
+  if (spec.model.kind === 'gpt') return [...out, ...tokenBatches(spec, spec.model.vocab, rng)];
   const nb = spec.distinctBatches;
   const perBatch = sizeOfShape(spec.xShape);
   const x = new Float32Array(nb * perBatch);
@@ -104,6 +106,37 @@ function atomicWrite(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/**
+ * Token sequences of a fixed random bigram model (each token's successor drawn from a
+ * distribution over 8 likely next tokens, so the sequences are learnable): x [nb, B, T] token
+ * ids as float32 integers, y [nb, B·T] the next tokens.
+ */
+function tokenBatches(
+  spec: WorkloadSpec,
+  vocab: number,
+  rng: Rng,
+): { name: string; data: Float32Array | Int32Array; shape: number[] }[] {
+  const [B, T] = spec.xShape as [number, number];
+  const nb = spec.distinctBatches;
+  const next = new Int32Array(vocab * 8);
+  for (let i = 0; i < next.length; i++) next[i] = rng.int(vocab);
+  const x = new Float32Array(nb * B * T);
+  const y = new Int32Array(nb * B * T);
+  for (let s = 0; s < nb * B; s++) {
+    let tok = rng.int(vocab);
+    for (let t = 0; t <= T; t++) {
+      const succ = next[tok * 8 + rng.int(8)] as number;
+      if (t < T) x[s * T + t] = tok;
+      if (t > 0) y[s * T + t - 1] = tok;
+      tok = succ;
+    }
+  }
+  return [
+    { name: 'x', data: x, shape: [nb, B, T] },
+    { name: 'y', data: y, shape: [nb, B * T] },
+  ];
 }
 
 /** Generates the bundle of `id` into `dir` (once per run); returns the manifest. */

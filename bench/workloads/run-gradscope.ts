@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as gs from '../../src/index.js';
 import type { Bundle } from './bundle.js';
 import type { RunRequest, Trainer } from './protocol.js';
-import { sizeOfShape, type WorkloadSpec } from './spec.js';
+import { labelsPerBatch, sizeOfShape, type WorkloadSpec } from './spec.js';
 
 type Model = gs.nn.Module<[gs.Tensor], gs.Tensor>;
 
@@ -41,6 +41,18 @@ function buildModel(spec: WorkloadSpec): Model {
       return gs.nn.mlp({ sizes: m.sizes, activation: m.activation, seed: 0 });
     case 'rnn':
       return new RnnClassifier(m.inputSize, m.hiddenSize, m.classes, spec.batch);
+    case 'gpt':
+      return gs.nn.gpt({
+        vocab: m.vocab,
+        context: m.context,
+        layers: m.layers,
+        heads: m.heads,
+        embed: m.embed,
+        norm: 'pre',
+        activation: 'geluTanh',
+        seed: 0,
+        dtype: 'float32',
+      }) as unknown as Model;
     case 'cnn': {
       const [c1, c2] = m.channels;
       const flat = c2 * (m.image / m.pool / m.pool) ** 2;
@@ -132,10 +144,12 @@ export async function gradscopeTrainer(
   const x = bundle.f32('x');
   const y = bundle.i32('y');
   const per = sizeOfShape(spec.xShape);
+  const perY = labelsPerBatch(spec);
   for (let k = 0; k < spec.distinctBatches; k++) {
     xs.push(new gs.Tensor(x.subarray(k * per, (k + 1) * per), spec.xShape));
-    ys.push(y.subarray(k * spec.batch, (k + 1) * spec.batch));
+    ys.push(y.subarray(k * perY, (k + 1) * perY));
   }
+  const classes = spec.classes;
   let opt = new gs.optim.Optimizer(model, makeTx(spec));
   const trainer: Trainer = {
     reset() {
@@ -145,7 +159,9 @@ export async function gradscopeTrainer(
     step(i) {
       const k = i % spec.distinctBatches;
       opt.zeroGrad();
-      const loss = gs.nn.crossEntropy(model.forward(xs[k]!), ys[k]!);
+      const out = model.forward(xs[k]!);
+      const logits = out.ndim === 3 ? out.reshape([perY, classes]) : out;
+      const loss = gs.nn.crossEntropy(logits, ys[k]!);
       loss.backward();
       const value = loss.item();
       opt.step({ loss: value });

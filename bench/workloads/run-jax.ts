@@ -44,6 +44,8 @@ export async function jaxTrainer(
   const { numpy: np, nn, lax, tree } = jax;
   const spec = bundle.spec;
   const m = spec.model;
+  if (m.kind === 'gpt')
+    throw new Error('n/a: this runner has no Transformer (attention, LayerNorm) implementation');
 
   // Initial weights in jax's layout (kept as host data for reset).
   const init = new Map<string, { data: Float32Array; shape: number[] }>();

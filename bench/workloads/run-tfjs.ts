@@ -103,6 +103,8 @@ export async function tfjsTrainer(
   const yAll = bundle.i32('y');
   const per = sizeOfShape(spec.xShape);
   const m = spec.model;
+  if (m.kind === 'gpt')
+    throw new Error('n/a: this runner has no Transformer (attention, LayerNorm) implementation');
   const xs: TF.Tensor[] = [];
   const ys: TF.Tensor[] = [];
   for (let k = 0; k < spec.distinctBatches; k++) {

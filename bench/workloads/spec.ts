@@ -1,13 +1,13 @@
-// The four training workloads of issue #7: shapes, step counts and hyper-parameters, shared by
+// The training workloads of issue #7 (W1–W4) and issue #19 (W5, a small GPT): shapes, step counts and hyper-parameters, shared by
 // every system's runner (gradscope, TensorFlow.js, jax-js, PyTorch). Parameter names and layouts
 // are PyTorch's (Linear weight [out, in], RNN weight_ih [h, in] / weight_hh [h, h], Conv
 // [out, in, kh, kw]); runners of systems with other conventions convert once, at load time.
 
 /** Workload identifiers. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
 
 /** All workloads, in report order. */
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4'];
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
 
 /** The model of a workload. */
 export type ModelSpec =
@@ -21,6 +21,15 @@ export type ModelSpec =
       padding: number;
       pool: number;
       classes: number;
+    }
+  | {
+      /** Decoder-only Transformer (gradscope's nn.gpt, pre-LN, tanh-GELU, tied head; no dropout). */
+      kind: 'gpt';
+      vocab: number;
+      context: number;
+      layers: number;
+      heads: number;
+      embed: number;
     };
 
 /** The optimizer of a workload (PyTorch's semantics and defaults). */
@@ -28,11 +37,15 @@ export type OptimizerSpec =
   | { kind: 'adam'; lr: number; b1: number; b2: number; eps: number }
   | { kind: 'sgd'; lr: number; momentum: number };
 
-/** One parameter: PyTorch name, shape, and the bound b of its default init U(−b, b). */
+/**
+ * One parameter: PyTorch name, shape, and the bound b of its default init U(−b, b), or a
+ * constant `fill` (LayerNorm scales and shifts).
+ */
 export interface ParamSpec {
   name: string;
   shape: readonly number[];
   bound: number;
+  fill?: number;
 }
 
 /** Everything a runner needs to build and train the same model on the same data. */
@@ -44,7 +57,11 @@ export interface WorkloadSpec {
   batch: number;
   /** Distinct batches in the data file; step i uses batch i mod distinctBatches. */
   distinctBatches: number;
-  /** Shape of one input batch (MLP [B, in], RNN [T, B, in] time-major, CNN [B, 1, H, W]). */
+  /**
+   * Shape of one input batch (MLP [B, in], RNN [T, B, in] time-major, CNN [B, 1, H, W], GPT
+   * [B, T] token ids stored as float32 integers). Labels are one class per sample, or per token
+   * for the GPT (`[B·T]` next tokens).
+   */
   xShape: readonly number[];
   classes: number;
   model: ModelSpec;
@@ -176,6 +193,60 @@ function makeW4(): WorkloadSpec {
   };
 }
 
+function makeW5(): WorkloadSpec {
+  const vocab = 64;
+  const context = 64;
+  const layers = 4;
+  const heads = 4;
+  const embed = 128;
+  const ffn = 4 * embed;
+  const params: ParamSpec[] = [
+    { name: 'wte.weight', shape: [vocab, embed], bound: 0.1 },
+    { name: 'wpe.weight', shape: [context, embed], bound: 0.1 },
+  ];
+  for (let l = 0; l < layers; l++) {
+    const p = `h.${l}`;
+    params.push(
+      {
+        name: `${p}.self_attn.in_proj_weight`,
+        shape: [3 * embed, embed],
+        bound: Math.sqrt(6 / (4 * embed)),
+      },
+      { name: `${p}.self_attn.in_proj_bias`, shape: [3 * embed], bound: 0, fill: 0 },
+      ...linearParams(`${p}.self_attn.out_proj`, embed, embed),
+      ...linearParams(`${p}.linear1`, embed, ffn),
+      ...linearParams(`${p}.linear2`, ffn, embed),
+      { name: `${p}.norm1.weight`, shape: [embed], bound: 0, fill: 1 },
+      { name: `${p}.norm1.bias`, shape: [embed], bound: 0, fill: 0 },
+      { name: `${p}.norm2.weight`, shape: [embed], bound: 0, fill: 1 },
+      { name: `${p}.norm2.bias`, shape: [embed], bound: 0, fill: 0 },
+    );
+  }
+  params.push(
+    { name: 'ln_f.weight', shape: [embed], bound: 0, fill: 1 },
+    { name: 'ln_f.bias', shape: [embed], bound: 0, fill: 0 },
+  );
+  return {
+    id: 'W5',
+    title: `GPT: ${layers} pre-LN blocks, width ${embed}, ${heads} heads, context ${context}, vocabulary ${vocab}, batch 16, clip 1.0, Adam`,
+    steps: 50,
+    batch: 16,
+    distinctBatches: 50,
+    xShape: [16, context],
+    classes: vocab,
+    model: { kind: 'gpt', vocab, context, layers, heads, embed },
+    optimizer: ADAM,
+    clipNorm: 1.0,
+    params,
+    lossCheckpoints: checkpoints(50),
+  };
+}
+
+/** Labels per input batch: one per sample, or one per token for the GPT. */
+export function labelsPerBatch(spec: WorkloadSpec): number {
+  return spec.model.kind === 'gpt' ? sizeOfShape(spec.xShape) : spec.batch;
+}
+
 /** The spec of a workload. */
 export function workloadSpec(id: WorkloadId): WorkloadSpec {
   switch (id) {
@@ -187,6 +258,8 @@ export function workloadSpec(id: WorkloadId): WorkloadSpec {
       return makeW3();
     case 'W4':
       return makeW4();
+    case 'W5':
+      return makeW5();
   }
 }
 

@@ -14,7 +14,9 @@ import { compareCommand, compareSpec } from './commands/compare.js';
 import { exitCodeHelp } from './exit-codes.js';
 import { conformanceCommand, conformanceSpec } from './commands/conformance.js';
 import { demoCommand, demoSpec } from './commands/demo.js';
+import { diagnoseCommand, diagnoseSpec } from './commands/diagnose.js';
 import { exportCommand, exportSpec } from './commands/export.js';
+import { panelCommand, panelSpec } from './commands/panel.js';
 import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/roots.js';
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
@@ -39,8 +41,10 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [reportSpec, reportCommand],
   [compareSpec, compareCommand],
   [serveSpec, serveCommand],
+  [diagnoseSpec, diagnoseCommand],
   [exportSpec, exportCommand],
   [conformanceSpec, conformanceCommand],
+  [panelSpec, panelCommand],
   [checkGradSpec, checkGradCommand],
   [rootsSpec, rootsCommand],
   [newtonSpec, newtonCommand],

@@ -47,24 +47,31 @@ describe('E13 exploding helpers', () => {
     expect(Math.abs(meanPredictorMse - 1 / 24)).toBeLessThan(0.006);
   });
 
-  it("the arms: one exploding baseline, the catalogue's remedies, ZClip as a control", () => {
+  it("the arms: one exploding baseline, the catalogue's remedies, the health-aware decay and ZClip as controls", () => {
     expect(RNN_ARMS.filter((a) => a.role === 'baseline').map((a) => a.recurrentGain)).toEqual([
       EXPLODING_RADIUS,
     ]);
     expect(RNN_ARMS.filter((a) => a.role === 'remedy').map((a) => a.id)).toEqual([
       'clip-global-norm',
       'auto-clip',
-      'health-aware-decay',
       'orthogonal-init',
       'lstm',
       'gru',
     ]);
-    expect(EXPLODING_SIZES.full.T).toBeGreaterThanOrEqual(50);
+    // What full mode claims, stated before the calibration runs (exploding.ts, EXPLODING_SIZES).
+    expect(RNN_ARMS.filter((a) => a.claim === 'learns').map((a) => a.id)).toEqual([
+      'clip-global-norm',
+      'orthogonal-init',
+    ]);
+    const full = EXPLODING_SIZES.full;
+    expect(full.learnFactor).toBeLessThanOrEqual(0.5);
+    expect(full.growthFactor).toBeGreaterThanOrEqual(1e4);
+    expect(full.boundFactor * 100).toBeLessThanOrEqual(full.growthFactor);
   });
 });
 
 describe('E13 exploding (quick)', () => {
-  it('the baseline explodes to NaN with `exploding` then `nonFinite`; every remedy finishes finite and sane', async () => {
+  it("the baseline's ‖g‖ grows ≥ 10⁴× with `exploding` in time; the remedies stay bounded and finite", async () => {
     const r = await explodingExperiment.run({
       quick: true,
       seeds: explodingExperiment.defaultSeeds.quick,
@@ -75,10 +82,11 @@ describe('E13 exploding (quick)', () => {
     expect(r.mode).toBe('quick');
     const base = r.verdicts.filter((v) => v.run.startsWith('tanh RNN'));
     const ex = base.find((v) => v.kind === 'exploding');
-    const nf = base.find((v) => v.kind === 'nonFinite');
     expect(ex).toBeDefined();
-    expect(nf).toBeDefined();
-    expect((ex?.step ?? Infinity) < (nf?.step ?? -1)).toBe(true);
+    // Where the loss did go non-finite (it depends on when float32 overflows, so it is not a
+    // criterion), the monitor said so, after `exploding`.
+    const nf = base.find((v) => v.kind === 'nonFinite');
+    if (nf !== undefined) expect((ex?.step ?? Infinity) < nf.step).toBe(true);
     // The remedies raised no nonFinite verdict.
     expect(
       r.verdicts.filter((v) => !v.run.startsWith('tanh RNN') && v.kind === 'nonFinite'),
@@ -94,8 +102,19 @@ describe('E13 exploding (quick)', () => {
         'heatmap-lstm',
       ]),
     );
-    // NaN survives the JSON round trip as a string, not null.
-    const rec = JSON.parse(JSON.stringify(r.runs[0])) as { finalEvalMse: unknown };
-    expect(rec.finalEvalMse).toBe('NaN');
+    // The baseline's record: the update where ‖g‖ reached 10⁴·‖g_1‖, and a final MSE that
+    // survives the JSON round trip (NaN/∞ as strings, never null).
+    const rec = JSON.parse(JSON.stringify(r.runs[0])) as {
+      arm: string;
+      finalEvalMse: unknown;
+      firstUpdateAtGrowthFactor: number;
+    };
+    expect(rec.arm).toBe('tanh-rnn');
+    expect(rec.firstUpdateAtGrowthFactor).toBeGreaterThan(0);
+    expect(rec.firstUpdateAtGrowthFactor).toBeLessThanOrEqual(EXPLODING_SIZES.quick.growthWindow);
+    expect(
+      typeof rec.finalEvalMse === 'number' ||
+        ['NaN', 'Infinity'].includes(String(rec.finalEvalMse)),
+    ).toBe(true);
   }, 120_000);
 });

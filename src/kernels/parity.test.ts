@@ -278,21 +278,30 @@ const rows: Row[] = [
 ];
 
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
-function adamRun(k: Kernels | null, n: number): Float32Array[] {
+function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {
   const p = makers.float32(n, 1) as Float32Array;
   const g = makers.float32(n, 2) as Float32Array;
   const m = (makers.float32(n, 3) as Float32Array).map((v) => v * 0.1);
   const v = (makers.float32(n, 4) as Float32Array).map((x) => x * x * 0.01);
   // t = 3, α = 1e-3, β = (0.9, 0.999), ε = 1e-8: stepScaled = −α·√(1−β2³)/(1−β1³), epsScaled = ε·√(1−β2³).
   const s = Math.sqrt(1 - 0.999 ** 3);
-  const coef = Float32Array.of(1, 0.9, 0.1, 0.999, 0.001, (-1e-3 * s) / (1 - 0.9 ** 3), 1e-8 * s);
+  const coef = Float32Array.of(
+    1,
+    0.9,
+    0.1,
+    0.999,
+    0.001,
+    (-1e-3 * s) / (1 - 0.9 ** 3),
+    1e-8 * s,
+    gradScale,
+  );
   if (k !== null) {
     k.adam({ p, g, m, v, coef });
     return [p, m, v];
   }
   const out = [new Float64Array(p), new Float64Array(m), new Float64Array(v)] as const;
   for (let i = 0; i < n; i++) {
-    const gi = g[i] as number;
+    const gi = (g[i] as number) * (coef[7] as number);
     const mi = 0.9 * (m[i] as number) + 0.1 * gi;
     const vi = 0.999 * (v[i] as number) + 0.001 * gi * gi;
     out[1][i] = mi;
@@ -335,16 +344,95 @@ describe.each(availableBackends().map((k) => [k.impl, k] as const))(
       }
     });
 
-    it('adam (float32 arithmetic on every backend: bits)', () => {
+    it('adam (float32 arithmetic on every backend: bits), with and without a gradient scale', () => {
       setKernels(impl);
-      for (const n of [1, 7, 4099]) {
-        const got = adamRun(k, n);
-        const ref32 = adamRun(jsKernels, n);
-        const ref64 = adamRun(null, n);
-        got.forEach((a, i) => {
-          expect(bitsOf(a)).toEqual(bitsOf(ref32[i] as Float32Array));
-          expect(within(a, ref64[i] as Float32Array, 1e-6)).toBe(0);
-        });
+      for (const scale of [1, 0.37]) {
+        for (const n of [1, 7, 4099]) {
+          const got = adamRun(k, n, scale);
+          const ref32 = adamRun(jsKernels, n, scale);
+          const ref64 = adamRun(null, n, scale);
+          got.forEach((a, i) => {
+            expect(bitsOf(a)).toEqual(bitsOf(ref32[i] as Float32Array));
+            expect(within(a, ref64[i] as Float32Array, 1e-6)).toBe(0);
+          });
+        }
+      }
+    });
+
+    it('gradStats (float32 sums with the same bits on every backend; float64 reference within 4e-6)', () => {
+      setKernels(impl);
+      const cases: [string, Float32Array][] = [];
+      for (const n of [0, 1, 7, 8, 9, 511, 512, 513, 520, 4099, 10_007]) {
+        const x = makers.float32(n, n + 5) as Float32Array;
+        for (let i = 0; i < n; i += 3) x[i] = 0; // exact zeros (a ReLU layer's gradient)
+        cases.push([`n = ${n}`, x]);
+      }
+      const odd = makers.float32(1030, 9) as Float32Array;
+      odd[5] = NaN;
+      odd[700] = -Infinity;
+      odd[1029] = -0;
+      cases.push(['NaN and -Inf', odd]);
+      // finite entries whose float32 squares overflow / underflow: the float64 fallbacks
+      cases.push(['huge', (makers.float32(1030, 10) as Float32Array).map((v) => v * 1e25)]);
+      cases.push(['tiny', (makers.float32(1030, 11) as Float32Array).map((v) => v * 1e-25)]);
+      for (const [what, x] of cases) {
+        const got = new Float64Array(5);
+        const ref = new Float64Array(5);
+        k.gradStats({ x, out: got, at: 1 });
+        jsKernels.gradStats({ x, out: ref, at: 1 });
+        expect(Array.from(got), what).toEqual(Array.from(ref));
+        // the float64 truth
+        let s = 0;
+        let mx = 0;
+        let zeros = 0;
+        let bad = 0;
+        for (const v of x) {
+          if (!Number.isFinite(v)) bad++;
+          else mx = Math.max(mx, Math.abs(v));
+          s += v * v;
+          zeros += +(v === 0);
+        }
+        expect(got[0], what).toBe(0); // slots outside [at, at + 4) untouched
+        const sum = got[1] as number;
+        if (Number.isFinite(s)) expect(Math.abs(sum - s), what).toBeLessThanOrEqual(4e-6 * s);
+        else expect(sum, what).toBe(s);
+        expect(got.slice(2), what).toEqual(Float64Array.of(mx, zeros, bad));
+      }
+    });
+
+    it('updateStats (float32 sums with the same bits on every backend; float64 reference within 4e-6)', () => {
+      setKernels(impl);
+      const cases: [string, Float32Array, Float32Array][] = [];
+      for (const n of [0, 1, 7, 8, 9, 512, 513, 4099, 10_007]) {
+        const p = makers.float32(n, n + 1) as Float32Array;
+        // q: p one small step earlier (the monitor's snapshot)
+        const q = p.map((v, i) => v + 1e-3 * Math.sin(i));
+        cases.push([`n = ${n}`, p, q]);
+      }
+      const big = makers.float32(1030, 3) as Float32Array;
+      cases.push(['huge', big.map((v) => v * 1e25), big.map((v) => v * 1.0001e25)]);
+      cases.push(['tiny', big.map((v) => v * 1e-25), big.map((v) => v * 1.5e-25)]);
+      for (const [what, p, q] of cases) {
+        const got = new Float64Array(5);
+        const ref = new Float64Array(5);
+        k.updateStats({ p, q, out: got, at: 1 });
+        jsKernels.updateStats({ p, q, out: ref, at: 1 });
+        expect(Array.from(got), what).toEqual(Array.from(ref));
+        let sp = 0;
+        let sd = 0;
+        let sq = 0;
+        for (let i = 0; i < p.length; i++) {
+          const a = p[i] as number;
+          const b = q[i] as number;
+          sp += a * a;
+          sd += (a - b) * (a - b);
+          sq += b * b;
+        }
+        expect(got[0], what).toBe(0);
+        expect(got[4], what).toBe(0);
+        [sp, sd, sq].forEach((s, j) =>
+          expect(Math.abs((got[1 + j] as number) - s), what).toBeLessThanOrEqual(4e-6 * s),
+        );
       }
     });
   },

@@ -1,4 +1,4 @@
-import type { DType } from '../tensor/dtype.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
 import { adamKernelFor, gemmKernelFor, wasmInUse, wasmKernelsAvailable } from './backend.js';
 import { jsKernels } from './js/backend.js';
 import type { Kernels } from './types.js';
@@ -32,6 +32,43 @@ export function kernelsFor(dtype: DType, m: number, n: number, k: number): Kerne
  */
 export function adamKernelsFor(n: number): Kernels {
   return adamKernelFor(n) === 'wasm' ? wasmKernels() : jsKernels;
+}
+
+/**
+ * The backend for the gradient statistics of one array (Kernels.gradStats): wasm for float32
+ * arrays under the rule of adamKernelFor (a resident gradient is read in place; below the size
+ * threshold the copy would cost more than the SIMD pass saves), the JS reference otherwise. Both
+ * give the same bits, so the choice never shows in results.
+ * @example gradStatsKernelsFor(g).gradStats({ x: g, out, at: 0 });
+ */
+export function gradStatsKernelsFor(x: TypedArray): Kernels {
+  return x instanceof Float32Array && adamKernelFor(x.length) === 'wasm'
+    ? wasmKernels()
+    : jsKernels;
+}
+
+/**
+ * The backend for the update statistics of a parameter and its snapshot (Kernels.updateStats),
+ * by the rule of {@link gradStatsKernelsFor}; the same bits either way.
+ * @example updateStatsKernelsFor(p).updateStats({ p, q, out, at: 0 });
+ */
+export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
+  return p instanceof Float32Array &&
+    q instanceof Float32Array &&
+    adamKernelFor(p.length) === 'wasm'
+    ? wasmKernels()
+    : jsKernels;
+}
+
+/**
+ * The backend for copying src into dst (Kernels.copy): wasm for float32 arrays under the rule of
+ * adamKernelFor (memory.copy between resident arrays), the JS reference otherwise.
+ * @example copyKernelsFor(p).copy(snapshot, p);
+ */
+export function copyKernelsFor(src: TypedArray): Kernels {
+  return src instanceof Float32Array && adamKernelFor(src.length) === 'wasm'
+    ? wasmKernels()
+    : jsKernels;
 }
 
 /**

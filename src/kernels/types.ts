@@ -8,6 +8,7 @@ import type {
   RnnForwardArgs,
 } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
+import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 
 /**
  * Which kernels run the hot loops: 'js' (reference, both dtypes), 'wasm' (WebAssembly SIMD for
@@ -77,9 +78,11 @@ export interface Im2colArgs<A extends TypedArray = TypedArray> {
 
 /**
  * Arguments of Kernels.adam, one Adam step in float32 arithmetic (whatever the backend):
- * g ← sign·g; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g·g; u = stepScaled·m / (√v + epsScaled);
- * then p ← p + u (p given) or g ← u (p null). coef = [sign, β1, 1−β1, β2, 1−β2, stepScaled,
- * epsScaled] with stepScaled = −α·√(1−β2^t)/(1−β1^t), epsScaled = ε·√(1−β2^t).
+ * g ← sign·(g·gradScale); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g·g;
+ * u = stepScaled·m / (√v + epsScaled); then p ← p + u (p given) or g ← u (p null).
+ * coef = [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled, gradScale] with
+ * stepScaled = −α·√(1−β2^t)/(1−β1^t), epsScaled = ε·√(1−β2^t), and gradScale the factor a
+ * clipping link multiplied the gradients by (1 when none: the scaling is folded into the step).
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
  */
 export interface AdamArgs {
@@ -91,7 +94,7 @@ export interface AdamArgs {
   readonly m: Float32Array;
   /** Second moment, advanced in place. */
   readonly v: Float32Array;
-  /** The 7 float32 coefficients. */
+  /** The 8 float32 coefficients. */
   readonly coef: Float32Array;
 }
 
@@ -104,7 +107,7 @@ export interface AdamArgs {
  * case to the chooser. No entry validates its arguments: callers pass checked shapes.
  *
  * Bits: a backend's fused entries (linear, conv2d, rnnTanh) give the same bits as the JS
- * reference composed over that backend's GEMM; im2col, col2im and adam give the same bits on
+ * reference composed over that backend's GEMM; im2col, col2im, adam, gradStats and updateStats give the same bits on
  * every backend; gemm agrees within float32 rounding (different summation tiles).
  * @example kernelsFor('float32', rows, outF, inF).linearForward({ x, w, bias, act: 1, rows, inF, outF, y })
  */
@@ -131,4 +134,10 @@ export interface Kernels {
   rnnTanhBackward(args: RnnBackwardArgs): void;
   /** One float32 Adam step (see AdamArgs). */
   adam(args: AdamArgs): void;
+  /** Σx², max |x|, zeros and NaN/±Inf count of one array in one pass (see GradStatsArgs). */
+  gradStats(args: GradStatsArgs): void;
+  /** Σp², Σ(p − q)², Σq² of a parameter and its earlier value in one pass (see UpdateStatsArgs). */
+  updateStats(args: UpdateStatsArgs): void;
+  /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
+  copy(dst: TypedArray, src: TypedArray): void;
 }

@@ -121,29 +121,7 @@ export class ActivationProbes {
           layer = layerNames[li] as string;
         }
       });
-      const probe: ActivationProbe = {
-        module: name,
-        kind,
-        layer,
-        mean: NaN,
-        std: NaN,
-        saturation: NaN,
-        gain: NaN,
-        deadFraction: NaN,
-        batchDeadFraction: NaN,
-        width: 0,
-        observed: false,
-        firstMean: NaN,
-        acc: {
-          sum: 0,
-          sumSq: 0,
-          count: 0,
-          saturated: 0,
-          slope: 0,
-          alive: new Uint8Array(0),
-        },
-      };
-      this.probes.push(probe);
+      const probe = this.add(name, kind, layer);
       this.handles.push(
         m.registerForwardHook((mod, _n, out) => this.observe(probe, mod, out), {
           includeSelf: true,
@@ -160,10 +138,45 @@ export class ActivationProbes {
   }
 
   private observe(p: ActivationProbe, mod: AnyModule, out: unknown): void {
-    if (!this.armed || this.suspended || !mod.training || !(out instanceof Tensor)) return;
-    const d = out.data;
-    const n = d.length;
+    if (!mod.training || !(out instanceof Tensor)) return;
     const w = out.shape.length === 0 ? 1 : (out.shape[out.shape.length - 1] as number);
+    this.record(p, out.data, w);
+  }
+
+  /**
+   * Adds a probe that is fed by {@link ActivationProbes.record} rather than by a module hook: the
+   * output of another framework's layer (the TF.js adapter's Dense layers with their activation).
+   * @example const p = probes.add('dense_Dense1', 'sigmoid', 'dense_Dense1');
+   */
+  add(module: string, kind: ActivationKind, layer: string): ActivationProbe {
+    const probe: ActivationProbe = {
+      module,
+      kind,
+      layer,
+      mean: NaN,
+      std: NaN,
+      saturation: NaN,
+      gain: NaN,
+      deadFraction: NaN,
+      batchDeadFraction: NaN,
+      width: 0,
+      observed: false,
+      firstMean: NaN,
+      acc: { sum: 0, sumSq: 0, count: 0, saturated: 0, slope: 0, alive: new Uint8Array(0) },
+    };
+    this.probes.push(probe);
+    return probe;
+  }
+
+  /**
+   * Accumulates one output of a probe's activation (its values, rows of `width` units) while
+   * armed and not suspended; {@link ActivationProbes.finalize} turns the sums into the check's
+   * statistics.
+   * @example probes.record(p, output.dataSync(), output.shape[output.shape.length - 1]);
+   */
+  record(p: ActivationProbe, d: ArrayLike<number>, w: number): void {
+    if (!this.armed || this.suspended) return;
+    const n = d.length;
     const a = p.acc;
     if (a.alive.length !== w) a.alive = new Uint8Array(w);
     let sum = 0;

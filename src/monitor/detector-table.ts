@@ -2,6 +2,7 @@ import { deadUnits } from './detectors/dead-units.js';
 import { exploding } from './detectors/exploding.js';
 import { lossSpike } from './detectors/loss-spike.js';
 import { nonFinite } from './detectors/non-finite.js';
+import { notLearning } from './detectors/not-learning.js';
 import { oscillation } from './detectors/oscillation.js';
 import { plateau } from './detectors/plateau.js';
 import { saddle } from './detectors/saddle.js';
@@ -25,6 +26,7 @@ export const DETECTORS = {
   saddle,
   saturated,
   deadUnits,
+  notLearning,
 } as const;
 
 /** The table's type. */

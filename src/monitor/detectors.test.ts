@@ -46,9 +46,11 @@ describe('exploding', () => {
     const r = new Rng(1);
     for (let i = 0; i < 40; i++) d.step(1, Math.exp(0.2 * r.normal()), 1);
     expect(d.h.verdicts).toHaveLength(0);
-    d.step(1, 60, 1);
+    // 200× the running geometric mean (≈ 1.4): spikeFactor is 100 since issue 20's panel (healthy
+    // GRU/LSTM runs jump 27–70× while they learn); it was 60 with spikeFactor 10
+    d.step(1, 200, 1); // below the ceiling, 100·‖p‖ = 283
     expect(d.ctx.events.spike).toBe(true);
-    d.step(1, 80, 1); // still exploding: no second verdict
+    d.step(1, 250, 1); // still exploding: no second verdict
     expect(kinds(d.h.verdicts)).toEqual(['exploding']);
     const v = d.h.verdicts[0] as Extract<Verdict, { kind: 'exploding' }>;
     expect(v.step).toBe(41); // the 41st update (steps count from 1)

@@ -20,7 +20,7 @@ import { DecimatingSeries } from './history.js';
 import { layerOf } from './layers.js';
 import type { HeaderRecord } from './records.js';
 import { addProbe, createHealthState, recurrentCells, type HealthState } from './state.js';
-import { measureGradients, quickNonFinite, snapshotParams } from './stats.js';
+import { measureGradients, quickNonFinite, snapshotParams, type MeasureOptions } from './stats.js';
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
 import { traceNonFinite } from './trace-non-finite.js';
 import type { Verdict, VerdictKind } from './types.js';
@@ -364,6 +364,15 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     }
   };
 
+  // measureGradients' options, one record reused by every check (a literal would allocate)
+  const measureOptions: MeasureOptions = {
+    withUpdate: false,
+    takeSnapshot: false,
+    prevValid: false,
+    readParams: true,
+    gradStats: undefined,
+  };
+
   /** The measure half of a check (tensors → the state's observation), then the detectors. */
   const check = (
     s: HealthState,
@@ -379,15 +388,14 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     const takeSnapshot = trackUpdates && (i + 1) % K === 0;
     const prevValid = trackDirection && i > 0 && st.prevGradStep === step - 1;
     const gradOfUpdate = withUpdate ? st.snapshotGradNorm : NaN;
-    measureGradients(
-      st,
-      updates,
-      params,
-      withUpdate,
-      takeSnapshot,
-      prevValid,
-      readParams || s.checks === 0,
-    );
+    const mo = measureOptions;
+    mo.withUpdate = withUpdate;
+    mo.takeSnapshot = takeSnapshot;
+    mo.prevValid = prevValid;
+    mo.readParams = readParams || s.checks === 0;
+    mo.gradStats = ctx?.gradStats;
+    measureGradients(st, updates, params, mo);
+    mo.gradStats = undefined;
     st.updateGradNorm = gradOfUpdate;
     if (trackDirection) st.prevGradStep = step;
     if (takeSnapshot) {
@@ -427,6 +435,9 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
   const health: GradientHealth = {
     thresholds: th,
     every,
+    // update returns the updates as given and never writes them: a chain shares the step's
+    // gradient statistics with the links after it and runs it on the gradients without a copy
+    observesOnly: true,
     init(params: Params): HealthState {
       if (params === null || typeof params !== 'object')
         throw new ConfigError(

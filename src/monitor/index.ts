@@ -42,12 +42,31 @@ export type {
   LossSpikeThresholds,
 } from './detectors/loss-spike.js';
 export type { OscillationMeasure, OscillationThresholds } from './detectors/oscillation.js';
-export type { PlateauMeasure, PlateauThresholds } from './detectors/plateau.js';
+export type { PlateauMeasure, PlateauRunning, PlateauThresholds } from './detectors/plateau.js';
+export type {
+  NotLearningEvidence,
+  NotLearningMeasure,
+  NotLearningRunning,
+  NotLearningThresholds,
+} from './detectors/not-learning.js';
 export type { SaddleThresholds } from './detectors/saddle.js';
-export type { SaturatedThresholds } from './detectors/saturated.js';
+export type { SaturatedRunning, SaturatedThresholds } from './detectors/saturated.js';
 export type { DeadUnitsThresholds } from './detectors/dead-units.js';
-export { replay, type ReplayOptions, type ReplayResult } from './replay.js';
-export { createStats, measureGradients, type GradientStats } from './stats.js';
+export {
+  replay,
+  createReplayer,
+  type Replayer,
+  type ReplayError,
+  type ReplayOptions,
+  type ReplayResult,
+} from './replay.js';
+export { phraseRemedies, type RemedyFramework } from './remedies.js';
+export {
+  createStats,
+  measureGradients,
+  type GradientStats,
+  type MeasureOptions,
+} from './stats.js';
 export { layerOf, moduleOf, layoutOf, formatLayers, type LayerLayout } from './layers.js';
 export {
   ActivationProbes,
@@ -70,6 +89,10 @@ export {
   toJsonLine,
   recordNumber,
   fromRecordNumber,
+  modelSummary,
+  RECORD_FORMAT,
+  RECORD_VERSION,
+  type RecordDtype,
   type HeaderRecord,
   type RecordNumber,
   type CheckTrace,

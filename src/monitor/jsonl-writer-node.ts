@@ -5,6 +5,7 @@ import { makeDirs } from '../fs-guard-node.js';
 import type { GradientHealth } from './gradient-health.js';
 import {
   type HeaderRecord,
+  modelSummary,
   statsRecord,
   toJsonLine,
   verdictRecord,
@@ -88,7 +89,15 @@ export function logHealthToJsonl(
   // parameters by then)
   let header = w.fresh;
   const ensureHeader = (): void => {
-    if (header) w.append(health.header());
+    if (header) {
+      const h = health.header();
+      // the model summary, and the sampling of the stats lines when it is not every check
+      w.append({
+        ...h,
+        model: h.model ?? modelSummary(h.params),
+        ...(every > 1 ? { recordEvery: every } : {}),
+      });
+    }
     header = false;
   };
   if (health.state !== null) ensureHeader();

@@ -12,25 +12,57 @@ import type { Verdict, VerdictKind } from './types.js';
  */
 export type RecordNumber = number | 'NaN' | 'Infinity' | '-Infinity' | null;
 
-/** The first line of a monitor log: what a replay needs besides the per-check records. */
+/** The format name of a monitor log's header (docs/records.md). */
+export const RECORD_FORMAT = 'gradscope.monitor';
+
+/** The format version this gradscope writes and reads (docs/records.md, "Versioning"). */
+export const RECORD_VERSION = 1;
+
+/** Parameter dtypes a header may name (other frameworks train in half precision too). */
+export type RecordDtype = 'float16' | 'bfloat16' | 'float32' | 'float64';
+
+/**
+ * The first line of a monitor log: who wrote it, the model's parameters and layers from input to
+ * output, and how the monitor was configured (format "gradscope.monitor" version 1, documented in
+ * docs/records.md with a JSON Schema in schema/records.schema.json). Optional fields take the
+ * documented defaults when absent; gradscope's monitor writes them all.
+ */
 export interface HeaderRecord {
   type: 'header';
-  format: 'gradscope.monitor';
-  version: 1;
-  /** Who wrote the records. */
+  format: typeof RECORD_FORMAT;
+  version: typeof RECORD_VERSION;
+  /** Who wrote the records: 'gradscope', 'pytorch' or 'tfjs' (remedies are phrased for it). */
   framework: string;
-  /** Parameters in arena (input → output) order with their shapes and dtypes. */
-  params: { name: string; shape: number[]; dtype: 'float32' | 'float64' }[];
-  /** Layer names from input to output (derived from the parameter names). */
+  /** The framework's version, for humans. */
+  frameworkVersion?: string;
+  /** A summary of the model, for humans. */
+  model?: { name?: string; numParameters?: number; summary?: string };
+  /** Parameters from input to output with their shapes and dtypes. */
+  params: { name: string; shape: number[]; dtype: RecordDtype }[];
+  /** Layer names from input to output (derived from the parameter names, see layerOf). */
   layers: string[];
-  /** Measure every k-th step. */
-  every: number;
-  /** The resolved thresholds of the run. */
-  thresholds: HealthThresholds;
-  /** Detectors that were switched on. */
-  detectors: Record<VerdictKind, boolean>;
-  /** Whether 'resolved' verdicts were emitted. */
-  emitResolved: boolean;
+  /** Measure every k-th step (default 1). */
+  every?: number;
+  /** A stats record for every k-th check only (default 1: every check; see docs/records.md, Sampling). */
+  recordEvery?: number;
+  /** The thresholds of the run (missing ones: the defaults). */
+  thresholds?: Partial<HealthThresholds>;
+  /** Detectors switched on or off (missing kinds: the defaults). */
+  detectors?: Partial<Record<VerdictKind, boolean>>;
+  /** Whether 'resolved' verdicts were emitted (default false). */
+  emitResolved?: boolean;
+}
+
+/**
+ * The model summary of a header: the number of trainable scalars (and a name when given).
+ * @example modelSummary(header.params, 'mlp') // { name: 'mlp', numParameters: 101770 }
+ */
+export function modelSummary(
+  params: readonly { shape: readonly number[] }[],
+  name?: string,
+): NonNullable<HeaderRecord['model']> {
+  const numParameters = params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+  return name === undefined ? { numParameters } : { name, numParameters };
 }
 
 /**
@@ -52,12 +84,13 @@ export interface StatsRecord {
   updateRatio: RecordNumber;
   /**
    * The last measured update: ‖Δp‖, ‖p_before‖, the ‖g‖ of the step it came from, and whether it
-   * was measured at this check.
+   * was measured at this check (absent: unknown).
    */
-  update: { norm: RecordNumber; before: RecordNumber; gradNorm: RecordNumber; fresh: boolean };
-  /** cos(g, g_prev) (null unless direction tracking is on). */
-  cosine: RecordNumber;
-  firstLastRatio: RecordNumber;
+  update?: { norm: RecordNumber; before: RecordNumber; gradNorm: RecordNumber; fresh: boolean };
+  /** cos(g, g_prev) (null unless direction tracking is on; absent: null). */
+  cosine?: RecordNumber;
+  /** ‖g‖ of the first layer / ‖g‖ of the last (derived, for humans; readers recompute it). */
+  firstLastRatio?: RecordNumber;
   nonFinite: number;
   layers: {
     name: string;

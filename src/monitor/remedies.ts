@@ -386,3 +386,187 @@ export function oscillationRemedies(ctx: RemedyContext): Remedy[] {
   );
   return r.list;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Remedies phrased for the framework that wrote the records (issue 17). The detectors phrase
+// their remedies for gradscope; the machine-readable `action` of each remedy is the same in every
+// framework, and this table turns it into the code a PyTorch or TensorFlow.js user would write.
+
+/** Frameworks with their own remedy phrasing ('gradscope' is the detectors' own). */
+export type RemedyFramework = 'pytorch' | 'tfjs' | 'neutral';
+
+type ActionName = RemedyAction['action'];
+type Phrase<A extends ActionName> = (
+  a: Extract<RemedyAction, { action: A }>,
+  where: string,
+  original: string,
+) => string;
+/** One framework's column of the table: a phrasing for every action. */
+type PhraseColumn = { [A in ActionName]: Phrase<A> };
+
+const PT_ACT: Record<string, string> = {
+  relu: 'nn.ReLU',
+  tanh: 'nn.Tanh',
+  sigmoid: 'nn.Sigmoid',
+  leakyRelu: 'nn.LeakyReLU(0.01)',
+  gelu: 'nn.GELU',
+};
+const PT_INIT: Record<string, string> = {
+  heNormal: "nn.init.kaiming_normal_(m.weight, nonlinearity='relu')",
+  heUniform: "nn.init.kaiming_uniform_(m.weight, nonlinearity='relu')",
+  xavierNormal: 'nn.init.xavier_normal_(m.weight)',
+  xavierUniform: 'nn.init.xavier_uniform_(m.weight)',
+  orthogonal: 'nn.init.orthogonal_(m.weight)',
+};
+const TF_INIT: Record<string, string> = {
+  heNormal: "'heNormal'",
+  heUniform: "'heUniform'",
+  xavierNormal: "'glorotNormal'",
+  xavierUniform: "'glorotUniform'",
+  orthogonal: "'orthogonal'",
+};
+const PT_SCHEDULE: Record<string, string> = {
+  warmupCosine: 'torch.optim.lr_scheduler.OneCycleLR (warmup, then cosine decay)',
+  cosineWarmRestarts: 'torch.optim.lr_scheduler.CosineAnnealingWarmRestarts',
+  healthAwareDecay: 'torch.optim.lr_scheduler.ReduceLROnPlateau (cuts the lr when the loss stalls)',
+};
+const PT_OPT: Record<string, string> = {
+  adam: 'Adam',
+  adamw: 'AdamW',
+  sgd: 'SGD',
+  rmsprop: 'RMSprop',
+};
+const TF_OPT: Record<string, string> = {
+  adam: 'adam',
+  sgd: 'sgd',
+  rmsprop: 'rmsprop',
+  adamw: 'adam',
+};
+
+/** "lr=0.001" / "0.001": the options of an optimizer remedy. */
+function lrOf(a: { options?: Record<string, number> }): number | undefined {
+  return a.options?.['lr'];
+}
+
+/**
+ * The phrasing table: for each framework and each remedy action, the remedy's text. `where` is
+ * the action's layers in words ("layers 0–8"), `original` the gradscope text (kept where a remedy
+ * names no code).
+ */
+const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
+  pytorch: {
+    init: (a, where) =>
+      a.param === 'bias'
+        ? `nn.init.constant_(m.bias, ${a.value ?? 0}) for the Linear/Conv modules of ${where}`
+        : `${PT_INIT[a.init] ?? `nn.init.${a.init}`} for the Linear/Conv modules m of ${where}`,
+    activation: (a, where) =>
+      `replace ${PT_ACT[a.from] ?? a.from} by ${PT_ACT[a.to] ?? a.to}${a.to === 'relu' ? " (with nn.init.kaiming_normal_(m.weight, nonlinearity='relu'))" : ''} after ${where}`,
+    clip: (a) =>
+      `torch.nn.utils.clip_grad_norm_(model.parameters(), ${fmtNum(a.maxNorm)}) between loss.backward() and optimizer.step()`,
+    lr: (a, _w, original) =>
+      a.lr !== undefined
+        ? `${original}: for g in optimizer.param_groups: g['lr'] = ${fmtNum(a.lr)}`
+        : `${original} (optimizer.param_groups[i]['lr'])`,
+    schedule: (a) => `add ${PT_SCHEDULE[a.kind] ?? `an lr schedule (${a.kind})`}`,
+    normalization: (a, where) =>
+      `add ${a.kind === 'batchNorm' ? 'nn.BatchNorm1d' : 'nn.LayerNorm'} after the linear maps of ${where} (before the activation)`,
+    architecture: (a, where) =>
+      a.kind === 'residual'
+        ? `add residual connections (x + block(x)) around the hidden blocks of ${where}`
+        : `use ${a.kind === 'lstm' ? 'nn.LSTM' : 'nn.GRU'} instead of nn.RNN (${where})`,
+    recurrentInit: (_a, where) => `nn.init.orthogonal_ on the weight_hh_l* of ${where}`,
+    optimizer: (a) => {
+      const lr = lrOf(a);
+      return `switch to torch.optim.${PT_OPT[a.name] ?? a.name}(model.parameters()${lr !== undefined ? `, lr=${fmtNum(lr)}` : ''})`;
+    },
+    skipNonFinite: () =>
+      'skip optimizer.step() when the loss or a gradient is not finite (check torch.isfinite; torch.cuda.amp.GradScaler does this)',
+    checkData: (_a, _w, original) => original,
+    stableOp: (a) =>
+      `use a numerically stable form of '${a.op}' (F.cross_entropy / F.binary_cross_entropy_with_logits on logits, torch.clamp before log/sqrt)`,
+    noise: (a) =>
+      `add noise of scale ≈ ${fmtNum(a.scale)} to the parameters (p.add_(torch.randn_like(p) * ${fmtNum(a.scale)}) under torch.no_grad())`,
+  },
+  tfjs: {
+    init: (a, where) =>
+      a.param === 'bias'
+        ? `biasInitializer: tf.initializers.constant({value: ${a.value ?? 0}}) for ${where}`
+        : `kernelInitializer: ${TF_INIT[a.init] ?? `'${a.init}'`} for ${where}`,
+    activation: (a, where) =>
+      `activation: '${a.to === 'leakyRelu' ? 'relu' : a.to}' instead of '${a.from}'${a.to === 'leakyRelu' ? ' (or a tf.layers.leakyReLU({alpha: 0.01}) layer)' : ''}${a.to === 'relu' ? " (with kernelInitializer: 'heNormal')" : ''} after ${where}`,
+    clip: (a) =>
+      `clip the gradients by their global norm at ${fmtNum(a.maxNorm)} before optimizer.applyGradients (clipByGlobalNorm(grads, ${fmtNum(a.maxNorm)}) from gradscope/tfjs; tfjs optimizers have no clipnorm)`,
+    lr: (a, _w, original) =>
+      a.lr !== undefined
+        ? `${original}: tf.train.sgd(${fmtNum(a.lr)}) / tf.train.momentum(${fmtNum(a.lr)}, …) (or optimizer.setLearningRate(${fmtNum(a.lr)}) on SGD/momentum)`
+        : original,
+    schedule: (a) =>
+      `add a learning-rate schedule (${a.kind}): set the optimizer's rate each epoch in a callback (optimizer.setLearningRate on SGD/momentum)`,
+    normalization: (a, where) =>
+      `add ${a.kind === 'batchNorm' ? 'tf.layers.batchNormalization()' : 'tf.layers.layerNormalization()'} after the dense layers of ${where} (with the activation moved after it)`,
+    architecture: (a, where) =>
+      a.kind === 'residual'
+        ? `add residual connections (tf.layers.add() of a block's input and output) around ${where}`
+        : `use tf.layers.${a.kind} instead of tf.layers.simpleRNN (${where})`,
+    recurrentInit: (_a, where) => `recurrentInitializer: 'orthogonal' for ${where}`,
+    optimizer: (a) => {
+      const lr = lrOf(a);
+      return `switch to tf.train.${TF_OPT[a.name] ?? a.name}(${lr !== undefined ? fmtNum(lr) : ''})`;
+    },
+    skipNonFinite: () =>
+      'skip optimizer.applyGradients when the loss or a gradient is not finite (tf.isNaN / tf.isInf on computeGradients results)',
+    checkData: (_a, _w, original) => original,
+    stableOp: (a) =>
+      `use a numerically stable form of '${a.op}' (tf.losses.softmaxCrossEntropy / sigmoidCrossEntropy on logits, tf.clipByValue before log/sqrt)`,
+    noise: (a) =>
+      `add noise of scale ≈ ${fmtNum(a.scale)} to the weights (w.assign(w.add(tf.randomNormal(w.shape, 0, ${fmtNum(a.scale)}))))`,
+  },
+  neutral: {
+    init: (a, where) =>
+      a.param === 'bias'
+        ? `set the biases of ${where} to ${a.value ?? 0}`
+        : `${a.init === 'heNormal' ? 'He (Kaiming) normal' : a.init === 'xavierNormal' ? 'Xavier (Glorot) normal' : a.init} init for ${where}`,
+    activation: (a, where) => `replace ${a.from} by ${a.to} after ${where}`,
+    clip: (a) => `clip the gradients' global norm at ${fmtNum(a.maxNorm)} before each update`,
+    lr: (_a, _w, original) => original,
+    schedule: (a) => `add a learning-rate schedule (${a.kind})`,
+    normalization: (a, where) =>
+      `add ${a.kind === 'batchNorm' ? 'BatchNorm' : 'LayerNorm'} after the linear maps of ${where}`,
+    architecture: (a, where) =>
+      a.kind === 'residual'
+        ? `add residual connections around ${where}`
+        : `use ${a.kind.toUpperCase()} cells (${where})`,
+    recurrentInit: (_a, where) => `orthogonal recurrent init for ${where}`,
+    optimizer: (a) =>
+      `switch to ${a.name}${lrOf(a) !== undefined ? ` (lr ${fmtNum(lrOf(a) as number)})` : ''}`,
+    skipNonFinite: () => 'skip updates whose loss or gradients are not finite',
+    checkData: (_a, _w, original) => original,
+    stableOp: (a) =>
+      `use a numerically stable form of '${a.op}' (losses on logits, clamp before log/sqrt)`,
+    noise: (a) => `add isotropic noise of scale ≈ ${fmtNum(a.scale)} to the parameters`,
+  },
+};
+
+/**
+ * The remedies of a verdict phrased for the framework that wrote the records: 'gradscope' keeps
+ * the detectors' texts; 'pytorch' and 'tfjs' name their own code (`torch.nn.utils.clip_grad_norm_
+ * (model.parameters(), 1.8)`, `kernelInitializer: 'heNormal'`); any other framework gets
+ * framework-neutral words. Ranks, actions and reasons are unchanged.
+ * @example phraseRemedies(v.remedies, 'pytorch', header.layers)[0].text
+ */
+export function phraseRemedies(
+  remedies: readonly Remedy[],
+  framework: string,
+  layerNames: readonly string[],
+): Remedy[] {
+  if (framework === 'gradscope') return [...remedies];
+  const column =
+    REMEDY_PHRASES[framework === 'pytorch' || framework === 'tfjs' ? framework : 'neutral'];
+  return remedies.map((r) => {
+    const a = r.action;
+    const layers = 'layers' in a ? a.layers : [];
+    const where = formatLayers(layers, layerNames);
+    const phrase = column[a.action] as Phrase<ActionName>;
+    return { ...r, text: phrase(a as never, where, r.text) };
+  });
+}

@@ -11,7 +11,7 @@ import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { gradientHealth, type GradientHealth } from './gradient-health.js';
 import { logHealthToJsonl } from './node.js';
-import { replay } from './replay.js';
+import { createReplayer, replay } from './replay.js';
 
 /** Runs `train` with the monitor logging to a temp run directory; returns the log's text. */
 function logged(health: GradientHealth, train: () => void): string {
@@ -110,7 +110,7 @@ describe('replay of a monitor log through the detector table', () => {
     };
     const text = logged(health, () => {
       for (let i = 0; i < 30; i++) step(1, Math.exp(0.2 * rng.normal()), 1 + 0.01 * rng.normal());
-      step(1, 80, 1); // spike
+      step(1, 200, 1); // spike (≥ 100× the running mean since issue 20: spikeFactor 100)
       for (let i = 0; i < 12; i++) step(1e-9, 1, 2); // vanishing
       for (let i = 0; i < 30; i++) step(1e-6, 1e-6, 1 + 1e-5 * Math.sin(i)); // plateau
       for (let i = 0; i < 30; i++) step(1, 1, 1, (-1) ** i); // gradients flipping: oscillation
@@ -138,5 +138,92 @@ describe('replay of a monitor log through the detector table', () => {
     expect(() => replay(`${head}\n{"type":"stats","step":1,"check":1}`)).toThrow(DataError);
     expect(() => replay(`${head}\n{"type":"stats","step":-1}`)).toThrow(/line 2: step = -1/);
     expect(() => replay(`${head}\nnot json`)).toThrow(/line 2: not JSON/);
+  });
+
+  it('bad records (truncated line, unknown version, missing layer, NaN where a count belongs): lenient mode names the line and field, skips it, and diagnoses the rest', () => {
+    const net = mlp({
+      sizes: [16, ...Array<number>(9).fill(32), 4],
+      activation: 'sigmoid',
+      seed: 0,
+    });
+    const health = gradientHealth({ model: net, lr: 0.1 });
+    const text = logged(health, () => trainNet(net, health, 40));
+    const lines = text.trim().split('\n');
+    const stats = (i: number): Record<string, unknown> =>
+      JSON.parse(lines[i] as string) as Record<string, unknown>;
+    const head = stats(0);
+    lines[0] = JSON.stringify({ ...head, version: 2 });
+    lines[3] = (lines[3] as string).slice(0, 80); // truncated
+    const r5 = stats(5);
+    lines[5] = JSON.stringify({ ...r5, layers: (r5['layers'] as unknown[]).slice(0, 9) }); // missing layer
+    lines[7] = JSON.stringify({ ...stats(7), nonFinite: 'NaN' }); // NaN where a count belongs
+    const r9 = stats(9);
+    const l9 = [...(r9['layers'] as Record<string, unknown>[])];
+    l9[4] = { ...l9[4], gradNorm: 'abc' };
+    lines[9] = JSON.stringify({ ...r9, layers: l9 });
+    const bad = lines.join('\n');
+    expect(() => replay(bad)).toThrow(/line 1: version = 2 is not supported/);
+    const r = replay(bad, { lenient: true });
+    expect(r.errors.map((e) => e.line)).toEqual([1, 4, 6, 8, 10]);
+    expect(r.errors[0]?.message).toMatch(/^version = 2 is not supported; expected 1/);
+    expect(r.errors[1]?.message).toMatch(/^not JSON \(a truncated line\?\)/);
+    expect(r.errors[2]?.message).toBe(
+      'layers has 9 entries; expected 10 (the header\'s layers): missing "18"',
+    );
+    expect(r.errors[3]?.message).toBe(
+      'nonFinite = "NaN" is invalid; expected an integer >= 0 (a count)',
+    );
+    expect(r.errors[4]?.message).toMatch(/^layers\[4\]\.gradNorm = "abc" is invalid/);
+    // the other 36 checks are still diagnosed: vanishing, as in the live run
+    expect(r.checks).toBe(36);
+    expect(r.verdicts.map((v) => v.kind)).toEqual(['vanishing']);
+    expect(r.notes.some((n) => n.startsWith('records are sampled'))).toBe(true);
+  });
+
+  it("other frameworks: remedies phrased for the header's framework, notes for what records cannot check", () => {
+    const net = mlp({
+      sizes: [16, ...Array<number>(9).fill(32), 4],
+      activation: 'sigmoid',
+      seed: 0,
+    });
+    const health = gradientHealth({ model: net, lr: 0.1 });
+    const text = logged(health, () => trainNet(net, health, 20));
+    const lines = text.trim().split('\n');
+    const head = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    lines[0] = JSON.stringify({ ...head, framework: 'pytorch' });
+    const r = replay(lines.join('\n'));
+    expect(r.header.framework).toBe('pytorch');
+    const v = r.verdicts[0];
+    expect(v?.kind).toBe('vanishing');
+    expect(v?.remedies[0]?.text).toMatch(/^replace nn\.Sigmoid by nn\.ReLU/);
+    expect(bits(v?.evidence)).toBe(bits(health.verdicts[0]?.evidence));
+    expect(r.notes[0]).toMatch(/^saddle not checked/);
+    // without activation probes: saturated and deadUnits cannot be checked, and say so
+    const bare = lines.map((l, i) => {
+      if (i === 0) return l;
+      const { activations: _a, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    expect(replay(bare.join('\n')).notes).toContain(
+      'saturated and deadUnits not checked: the records have no activation probes',
+    );
+  });
+
+  it('createReplayer: records fed one at a time give the same verdicts as a whole replay', () => {
+    const net = mlp({
+      sizes: [16, ...Array<number>(9).fill(32), 4],
+      activation: 'sigmoid',
+      seed: 0,
+    });
+    const health = gradientHealth({ model: net, lr: 0.1 });
+    const text = logged(health, () => trainNet(net, health, 30));
+    const lines = text.trim().split('\n');
+    const r = createReplayer(JSON.parse(lines[0] as string));
+    const seen: string[] = [];
+    lines.slice(1).forEach((l, i) => {
+      for (const v of r.pushLine(l, i + 2)) seen.push(`${v.step}:${v.kind}`);
+    });
+    expect(seen).toEqual(health.verdicts.map((v) => `${v.step}:${v.kind}`));
+    expect(bits(r.result().verdicts)).toBe(bits(replay(text).verdicts));
   });
 });

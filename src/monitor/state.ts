@@ -280,7 +280,8 @@ export function recurrentCells(
     ? (params as readonly { name: string; shape: readonly number[] }[])
     : Object.entries(params as Params).map(([name, t]) => ({ name, shape: (t as Tensor).shape }));
   for (const { name, shape } of list) {
-    if (!/weightHh_l\d+$/.test(name) || shape.length !== 2) continue;
+    // gradscope names it weightHh_l{k}, PyTorch weight_hh_l{k} (same [gates·H, H] shape)
+    if (!/(weightHh|weight_hh)_l\d+$/.test(name) || shape.length !== 2) continue;
     const gates = (shape[0] as number) / Math.max(1, shape[1] as number);
     out.set(layerOfName(name), gates === 4 ? 'lstm' : gates === 3 ? 'gru' : 'rnn');
   }

@@ -26,7 +26,7 @@ describe('measureGradients', () => {
       '2.weight': t([5], [1, 1]),
     };
     const s = createStats(params);
-    measureGradients(s, grads, params, false, false);
+    measureGradients(s, grads, params, { withUpdate: false, takeSnapshot: false });
     expect(s.layerNames).toEqual(['0', '2']);
     expect(s.gradNorm[0]).toBe(5);
     expect(s.gradRms[0]).toBe(2.5);
@@ -53,7 +53,7 @@ describe('measureGradients', () => {
       c: t([-Infinity], [1]),
     };
     const s = createStats(params);
-    measureGradients(s, grads, params, false, false);
+    measureGradients(s, grads, params, { withUpdate: false, takeSnapshot: false });
     expect(Array.from(s.nonFiniteCount)).toEqual([0, 2, 1]);
     expect(s.totalNonFinite).toBe(3);
     expect(s.firstNonFinite).toBe(1);
@@ -64,11 +64,15 @@ describe('measureGradients', () => {
   it('measures the previous update ‖Δp‖/‖p‖ from a snapshot, and the cosine of successive gradients', () => {
     const params: Params = { w: t([3, 4], [2]) };
     const s = createStats(params, true);
-    measureGradients(s, { w: t([1, 0], [2]) }, params, false, true);
+    measureGradients(s, { w: t([1, 0], [2]) }, params, { withUpdate: false, takeSnapshot: true });
     s.prevGradStep = 0;
     // the optimizer moves p = (3, 4) by Δ = (0, −1.2) to (3, 2.8): ‖Δ‖/‖p_before‖ = 1.2/5
     (params['w'] as Tensor).data[1] = 2.8;
-    measureGradients(s, { w: t([-2, 0], [2]) }, params, true, false, true);
+    measureGradients(s, { w: t([-2, 0], [2]) }, params, {
+      withUpdate: true,
+      takeSnapshot: false,
+      prevValid: true,
+    });
     expect(s.updateRatio[0]).toBeCloseTo(0.24, 14);
     expect(s.totalUpdateRatio).toBeCloseTo(0.24, 14);
     expect(s.layerUpdateRatio[0]).toBeCloseTo(0.24, 14);

@@ -1,4 +1,14 @@
 import { ShapeError, fmt } from '../errors.js';
+import {
+  GRAD_STATS_MAX_ABS,
+  GRAD_STATS_NON_FINITE,
+  GRAD_STATS_SUM_SQ,
+  GRAD_STATS_ZEROS,
+  GradStatsCache,
+  copyArray,
+  updateStatsInto,
+} from '../optim/grad-stats.js';
+import { stateArray, stateView } from '../optim/buffers.js';
 import type { Params } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { layoutOf } from './layers.js';
@@ -145,7 +155,13 @@ export function createStatsFor(
     layerParamNorm: new Float64Array(L),
     layerUpdateRatio: new Float64Array(L).fill(NaN),
     layerBefore2: new Float64Array(L),
-    snapshot: all32 ? new Float32Array(snap) : new Float64Array(snap),
+    // placed by the memory owner (resident: the update statistics read it in place; given back
+    // by Optimizer.dispose() with the rest of the optimizer state)
+    snapshot: all32
+      ? snap > 0
+        ? (stateArray('float32', snap) as Float32Array)
+        : new Float32Array(0)
+      : new Float64Array(snap),
     snapshotStep: -1,
     totalGradNorm: 0,
     totalParamNorm: 0,
@@ -182,123 +198,16 @@ function tensorOf(record: Params, name: string, what: string, size: number): Ten
  * Results of one parameter's pass, reused (no allocation): a typed array, because object fields
  * that change representation (small integer → double) invalidate the optimized passes.
  */
-const acc = new Float64Array(9);
-const G2 = 0;
+const acc = new Float64Array(6);
 const P2 = 1;
 const U2 = 2;
 const B2 = 3;
 const DOT = 4;
 const Q2 = 5;
-const MX = 6;
-const ZEROS = 7;
-const BAD = 8;
 
-// The passes are small single-loop functions, unrolled 4× (2× where they keep more sums) with
-// several partial sums — one running sum is bound by the add latency — and without branches:
-// real gradients have irregular exact zeros (30% in an MNIST MLP: background pixels, dead ReLUs),
-// and `if (g === 0) zeros++` mispredicts on them (measured 4× slower than this form).
-
-/** Σg², max |g| and the number of exact zeros of one gradient. */
-function passGrad(gd: ArrayLike<number>, n: number): void {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let mx = 0;
-  let zeros = 0;
-  const m = n - (n % 4);
-  let i = 0;
-  for (; i < m; i += 4) {
-    const a = gd[i] as number;
-    const b = gd[i + 1] as number;
-    const c = gd[i + 2] as number;
-    const d = gd[i + 3] as number;
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-    mx = Math.max(mx, Math.abs(a), Math.abs(b), Math.abs(c), Math.abs(d));
-    zeros += +(a === 0) + +(b === 0) + +(c === 0) + +(d === 0);
-  }
-  for (; i < n; i++) {
-    const a = gd[i] as number;
-    s0 += a * a;
-    mx = Math.max(mx, Math.abs(a));
-    zeros += +(a === 0);
-  }
-  acc[G2] = s0 + s1 + s2 + s3;
-  acc[MX] = mx;
-  acc[ZEROS] = zeros;
-}
-
-/** Σp² of one parameter. */
-function passParam(pd: ArrayLike<number>, n: number): void {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const m = n - (n % 4);
-  let i = 0;
-  for (; i < m; i += 4) {
-    const a = pd[i] as number;
-    const b = pd[i + 1] as number;
-    const c = pd[i + 2] as number;
-    const d = pd[i + 3] as number;
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-  }
-  for (; i < n; i++) {
-    const a = pd[i] as number;
-    s0 += a * a;
-  }
-  acc[P2] = s0 + s1 + s2 + s3;
-  acc[U2] = 0;
-  acc[B2] = 0;
-}
-
-/** Σp², ‖Δp‖² = Σ(p − q)² and ‖p_before‖² = Σq² against the snapshot q. */
-function passParamUpdate(
-  pd: ArrayLike<number>,
-  snap: Float32Array | Float64Array,
-  off: number,
-  n: number,
-): void {
-  let p0 = 0;
-  let p1 = 0;
-  let u0 = 0;
-  let u1 = 0;
-  let b0 = 0;
-  let b1 = 0;
-  const m = n - (n % 2);
-  let i = 0;
-  for (; i < m; i += 2) {
-    const a = pd[i] as number;
-    const b = pd[i + 1] as number;
-    const qa = snap[off + i] as number;
-    const qb = snap[off + i + 1] as number;
-    p0 += a * a;
-    p1 += b * b;
-    const da = a - qa;
-    const db = b - qb;
-    u0 += da * da;
-    u1 += db * db;
-    b0 += qa * qa;
-    b1 += qb * qb;
-  }
-  for (; i < n; i++) {
-    const a = pd[i] as number;
-    const qa = snap[off + i] as number;
-    p0 += a * a;
-    const da = a - qa;
-    u0 += da * da;
-    b0 += qa * qa;
-  }
-  acc[P2] = p0 + p1;
-  acc[U2] = u0 + u1;
-  acc[B2] = b0 + b1;
-}
+// The gradient and parameter passes are the kernels' (Kernels.gradStats, Kernels.updateStats:
+// wasm SIMD for float32); the direction pass below stays a small JS loop (off by default), with
+// several partial sums — one running sum is bound by the add latency.
 
 /** g·g_prev and ‖g_prev‖². */
 function passDirection(
@@ -333,23 +242,6 @@ function passDirection(
   acc[Q2] = q0 + q1;
 }
 
-/** Counts NaN/±Inf and the largest finite |g| of one parameter (only when its Σg² is not finite). */
-function slowNonFinite(gd: ArrayLike<number>, n: number): void {
-  let bad = 0;
-  let mx = 0;
-  for (let i = 0; i < n; i++) {
-    const g = gd[i] as number;
-    if (g - g !== 0)
-      bad++; // NaN and ±Inf (x − x is NaN for both)
-    else {
-      const a = g < 0 ? -g : g;
-      if (a > mx) mx = a;
-    }
-  }
-  acc[BAD] = bad;
-  acc[MX] = mx;
-}
-
 // Run every pass a few times on tiny inputs of both dtypes at load time, so that all of their code
 // has type feedback (V8 allocates feedback only after several calls) before a pass is compiled
 // on-stack in the middle of its first big loop; otherwise the optimized loop deoptimizes at the
@@ -358,37 +250,75 @@ for (let rep = 0; rep < 16; rep++) {
   for (const T of [Float32Array, Float64Array]) {
     const a = new T(7).fill(1);
     const b = new T(7);
-    passGrad(a, 7);
-    passParam(a, 7);
-    passParamUpdate(a, b, 0, 7);
     passDirection(a, b, 0, 7);
-    slowNonFinite(T.of(NaN, 1), 2);
   }
 }
 
+// Per-parameter views of each snapshot (made once per snapshot array: a check allocates nothing).
+const viewCache = new WeakMap<Float32Array | Float64Array, (Float32Array | Float64Array)[]>();
+const NO_VIEWS: (Float32Array | Float64Array)[] = [];
+
+function snapshotViews(s: GradientStats): (Float32Array | Float64Array)[] {
+  let views = viewCache.get(s.snapshot);
+  if (views === undefined) {
+    views = s.paramNames.map((_, k) => {
+      const off = s.paramOffset[k] as number;
+      return stateView(s.snapshot, off, off + (s.paramSize[k] as number));
+    });
+    viewCache.set(s.snapshot, views);
+  }
+  return views;
+}
+
+/** Options of {@link measureGradients}. */
+export interface MeasureOptions {
+  /** Measure the previous step's update Δp = p − snapshot (the snapshot was taken at step − 1). */
+  withUpdate: boolean;
+  /** Store the current parameters for the next step's update. */
+  takeSnapshot: boolean;
+  /** The gradient stored in `prevGrad` is the previous step's (the cosine is valid). Default false. */
+  prevValid?: boolean;
+  /** Read the parameters (else their norms and update ratios keep the last values). Default true. */
+  readParams?: boolean;
+  /**
+   * The step's gradient statistics (a chain's shared cache, `ctx.gradStats`); default: computed
+   * here through a private cache.
+   */
+  gradStats?: GradStatsCache | undefined;
+}
+
+const ownCache = new GradStatsCache();
+
 /**
  * One pass over every gradient (and parameter) computing the statistics of {@link GradientStats}.
- * With `withUpdate` the update of the previous step is Δp = p − snapshot (the snapshot was taken
- * at step − 1); with `takeSnapshot` the current parameters are stored for the next step's update.
- * When `prevGrad` is allocated, the cosine with the stored gradient is computed (valid if
- * `prevValid`) and the gradient stored in its place. With `readParams` false the parameters are
- * not read (except to take a snapshot): their norms and update ratios keep the values of the
- * last check that read them, so the parameter-side statistics cost nothing on this check. Each gradient and
- * parameter is read once (plus the snapshot when measuring an update); copies are native `set`s.
- * Allocates nothing.
+ * The gradient side (Σg², max |g|, zeros, NaN/Inf count per parameter) is the kernels'
+ * gradStats pass (wasm SIMD for float32; float32 sums in float64 blocks, see Kernels.gradStats),
+ * read from the step's shared cache when a chain gives one (so byGlobalNorm after the monitor
+ * reads the same numbers without a second pass). With `withUpdate` the update of the previous
+ * step is Δp = p − snapshot; with `takeSnapshot` the current parameters are stored for the next
+ * step's update. When `prevGrad` is allocated, the cosine with the stored gradient is computed
+ * (valid if `prevValid`) and the gradient stored in its place. With `readParams` false the
+ * parameters are not read (except to take a snapshot): their norms and update ratios keep the
+ * values of the last check that read them. Copies are native `set`s. Allocates nothing.
  *
  * ‖g‖ = √Σg², rms = ‖g‖/√n, ratio = ‖Δp‖/‖p_before‖, cos = g·g'/(‖g‖‖g'‖)
- * @example measureGradients(stats, grads, params, false, true, false);
+ * @example measureGradients(stats, grads, params, { withUpdate: false, takeSnapshot: true });
  */
 export function measureGradients(
   s: GradientStats,
   grads: Params,
   params: Params,
-  withUpdate: boolean,
-  takeSnapshot: boolean,
-  prevValid = false,
-  readParams = true,
+  options: MeasureOptions,
 ): void {
+  const withUpdate = options.withUpdate;
+  const takeSnapshot = options.takeSnapshot;
+  const prevValid = options.prevValid ?? false;
+  const readParams = options.readParams ?? true;
+  let cache = options.gradStats;
+  if (cache === undefined) {
+    cache = ownCache;
+    cache.invalidate();
+  }
   const P = s.paramNames.length;
   const measureUpdate = withUpdate && readParams;
   s.layerGradNorm.fill(0);
@@ -406,7 +336,7 @@ export function measureGradients(
   let firstBad = -1;
   let dotAll = 0;
   let q2All = 0;
-  const snap = s.snapshot;
+  const views = measureUpdate || takeSnapshot ? snapshotViews(s) : NO_VIEWS;
   const prev = s.prevGrad;
   const direction = prev.length > 0;
   for (let k = 0; k < P; k++) {
@@ -414,15 +344,24 @@ export function measureGradients(
     const n = s.paramSize[k] as number;
     const gd = tensorOf(grads, name, 'updates', n).data;
     const off = s.paramOffset[k] as number;
-    passGrad(gd, n);
+    const at = cache.of(gd);
+    const gv = cache.values;
     if (readParams) {
       const pd = tensorOf(params, name, 'params', n).data;
-      if (measureUpdate) passParamUpdate(pd, snap, off, n);
-      else passParam(pd, n);
-      if (takeSnapshot) snap.set(pd, off);
+      if (measureUpdate) updateStatsInto(pd, views[k] as Float32Array | Float64Array, acc, P2);
+      else {
+        acc[P2] = cache.values[cache.of(pd) + GRAD_STATS_SUM_SQ] as number;
+        acc[U2] = 0;
+        acc[B2] = 0;
+      }
+      if (takeSnapshot) copyArray(views[k] as Float32Array | Float64Array, pd);
     } else {
       acc[P2] = (s.paramNorm[k] as number) ** 2;
-      if (takeSnapshot) snap.set(tensorOf(params, name, 'params', n).data, off);
+      if (takeSnapshot)
+        copyArray(
+          views[k] as Float32Array | Float64Array,
+          tensorOf(params, name, 'params', n).data,
+        );
     }
     if (direction) {
       passDirection(gd, prev, off, n);
@@ -431,15 +370,13 @@ export function measureGradients(
       acc[DOT] = 0;
       acc[Q2] = 0;
     }
-    acc[BAD] = 0;
-    if (!Number.isFinite(acc[G2] as number)) slowNonFinite(gd, n);
-    const g2 = acc[G2] as number;
+    const g2 = gv[at + GRAD_STATS_SUM_SQ] as number;
     const p2 = acc[P2] as number;
-    const bad = acc[BAD] as number;
+    const bad = gv[at + GRAD_STATS_NON_FINITE] as number;
     s.gradNorm[k] = Math.sqrt(g2);
     s.gradRms[k] = n > 0 ? Math.sqrt(g2 / n) : 0;
-    s.gradMaxAbs[k] = acc[MX] as number;
-    s.zeroFraction[k] = n > 0 ? (acc[ZEROS] as number) / n : 0;
+    s.gradMaxAbs[k] = gv[at + GRAD_STATS_MAX_ABS] as number;
+    s.zeroFraction[k] = n > 0 ? (gv[at + GRAD_STATS_ZEROS] as number) / n : 0;
     s.nonFiniteCount[k] = bad;
     s.paramNorm[k] = Math.sqrt(p2);
     if (bad > 0 && firstBad < 0) firstBad = k;
@@ -489,12 +426,11 @@ export function measureGradients(
  */
 export function snapshotParams(s: GradientStats, params: Params): void {
   const P = s.paramNames.length;
+  const views = snapshotViews(s);
   for (let k = 0; k < P; k++) {
     const name = s.paramNames[k] as string;
     const n = s.paramSize[k] as number;
-    const pd = tensorOf(params, name, 'params', n).data;
-    const off = s.paramOffset[k] as number;
-    s.snapshot.set(pd, off);
+    copyArray(views[k] as Float32Array | Float64Array, tensorOf(params, name, 'params', n).data);
   }
 }
 

@@ -1,5 +1,5 @@
 import { ShapeError, fmt } from '../errors.js';
-import { allocArray, releaseArray } from '../kernels/memory.js';
+import { allocArray, arrayView, releaseArray } from '../kernels/memory.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { namesOf } from './names.js';
@@ -23,6 +23,25 @@ export function buffersLike(params: Params, value = 0): Buffers {
     out[name] = b;
   }
   return out;
+}
+
+/**
+ * One long-lived state array of `n` elements placed by the kernels' memory owner (float32 in the
+ * wasm kernels' memory when it can, so kernels read it in place), for state that is not one
+ * buffer per parameter (the monitor's parameter snapshot). Optimizer.dispose() gives it back
+ * like the buffers of {@link buffersLike}.
+ * @example const snapshot = stateArray('float32', total);
+ */
+export function stateArray(dtype: 'float32' | 'float64', n: number): TypedArray {
+  return allocArray(dtype, n);
+}
+
+/**
+ * Elements [start, end) of a {@link stateArray} as a view that keeps its memory alive.
+ * @example const q = stateView(snapshot, off, off + size);
+ */
+export function stateView<T extends TypedArray>(base: T, start: number, end: number): T {
+  return arrayView(base, start, end);
 }
 
 /**

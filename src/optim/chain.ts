@@ -1,6 +1,8 @@
 import { ConfigError, fmt } from '../errors.js';
 import { allocData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import { GradStatsCache } from './grad-stats.js';
+import { scaleInPlaceRounded } from './loops.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
@@ -19,11 +21,17 @@ export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
  *
  * u ← T_n(… T_2(T_1(g)))
  *
- * When the last link has a fused step (`applyInPlace`, e.g. adam, adamw, sgd), so does the chain:
- * the earlier links run `update` on a private copy of the gradients (allocated at the first
- * fused step, reused after), then the last link reads that copy and updates the parameters in
- * one pass. So `chain(gradientHealth, byGlobalNorm(1), adam)` runs Adam's fused (wasm) step, with
- * the same bits as the unfused chain.
+ * Gradient statistics are computed once per step: while the chain runs a link that reads them
+ * (`observesOnly`, as the monitor, or `scaleOf`, as byGlobalNorm) it hands it the chain's
+ * {@link GradStatsCache} in `ctx.gradStats`, valid until a link that may write the updates.
+ *
+ * When the last link has a fused step (`applyInPlace`, e.g. adam, adamw, sgd), so does the chain.
+ * If the earlier links only observe, the last of them possibly scaling (`chain(gradientHealth,
+ * byGlobalNorm(1), adam)`), they run on the gradients themselves and the last link's fused step
+ * takes the scaling factor as its `gradScale`: one statistics pass and one optimizer pass over
+ * memory per step. Otherwise the earlier links run `update` on a private copy of the gradients
+ * (allocated at the first fused step, reused after) and the last link applies from it. Both give
+ * the bits of the unfused chain.
  *
  * @example
  * const tx = chain(clip.byGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
@@ -47,13 +55,47 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
   const links: readonly GradientTransformation<unknown>[] = txs;
   const fallback = createStepContext();
   const out = resultWriter<ChainState<T>>();
+  const stats = new GradStatsCache();
+  const reads = links.map((t) => t.observesOnly === true || t.scaleOf !== undefined);
   const last = links[links.length - 1];
   const fusedLast = last?.applyInPlace?.bind(last);
-  // The private copy of the gradients the earlier links transform on the fused path, kept for
-  // the parameter record it was made for.
+  const n = links.length - 1;
+  // The direct fused plan: every earlier link observes only, except that the last of them may
+  // scale (a link after a scaling one would have to see the scaled gradients).
+  const direct =
+    fusedLast !== undefined &&
+    links
+      .slice(0, n)
+      .every((t, i) => t.observesOnly === true || (i === n - 1 && t.scaleOf !== undefined));
+  const factor = new Float64Array(1);
+  // The record of the parameters' `.grad` tensors the direct plan hands to the earlier links,
+  // made for the parameter record it was made for and refilled each step (no allocation).
+  let gradRecord: Params = {};
+  let gradFor: Params | null = null;
+  const gradients = (params: Params): Params => {
+    const names = namesOf(params);
+    if (gradFor !== params) {
+      gradRecord = {};
+      gradFor = params;
+    }
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as string;
+      const g = (params[name] as Tensor).grad;
+      if (g === null)
+        throw new ConfigError(`chain: fused step without a gradient for parameter ${fmt(name)}`);
+      gradRecord[name] = g;
+    }
+    return gradRecord;
+  };
+  // The private copy of the gradients the earlier links transform on the copying fused path,
+  // kept for the parameter record it was made for.
   let scratch: Params = {};
   let scratchFor: Params | null = null;
-  const copyGradients = (params: Params): Params => {
+  const copyGradients = (
+    params: Params,
+    grads: Params | undefined,
+    gradScale: Float64Array | undefined,
+  ): Params => {
     const names = namesOf(params);
     if (scratchFor !== params) {
       // Plain arrays: this copy lives in the closure, outside the state that Optimizer.dispose()
@@ -67,43 +109,82 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
     }
     for (let k = 0; k < names.length; k++) {
       const n = names[k] as string;
-      const g = (params[n] as Tensor).grad;
+      const g = grads === undefined ? (params[n] as Tensor).grad : grads[n];
       const s = scratch[n] as Tensor;
-      if (g === null || g.size !== s.size)
+      if (g === null || g === undefined || g.size !== s.size)
         throw new ConfigError(
           `chain: fused step without a gradient of the right size for parameter ${fmt(n)}`,
         );
       s.data.set(g.data);
+      if (gradScale !== undefined) scaleInPlaceRounded(s.data, gradScale, 0);
     }
     return scratch;
+  };
+  // Runs link i's update on u (the statistics cache handed over only to reading links, and
+  // emptied after a link that may have written u).
+  const runLink = (
+    i: number,
+    u: Params,
+    states: unknown[],
+    params: Params,
+    c: StepContext,
+  ): Params => {
+    const t = links[i] as GradientTransformation<unknown>;
+    c.gradStats = reads[i] === true ? stats : undefined;
+    const r = t.update(u, states[i], params, c);
+    states[i] = r[1];
+    if (t.observesOnly !== true || r[0] !== u) stats.invalidate();
+    return r[0];
   };
   const applyInPlace =
     fusedLast === undefined
       ? undefined
-      : (params: Params, state: ChainState<T>, ctx?: StepContext, grads?: Params) => {
+      : (
+          params: Params,
+          state: ChainState<T>,
+          ctx?: StepContext,
+          grads?: Params,
+          gradScale?: Float64Array,
+        ) => {
           const c = enterStep(ctx, fallback);
+          const saved = c.gradStats;
+          stats.invalidate();
           try {
             const states = state as unknown[];
-            const n = links.length - 1;
             if (n === 0) {
-              states[0] = fusedLast(params, states[0], c, grads);
+              states[0] = fusedLast(params, states[0], c, grads, gradScale);
+              return state;
+            }
+            if (direct && gradScale === undefined) {
+              const g = grads ?? gradients(params);
+              factor[0] = 1;
+              c.gradStats = stats;
+              for (let i = 0; i < n; i++) {
+                const t = links[i] as GradientTransformation<unknown>;
+                if (t.observesOnly === true) states[i] = t.update(g, states[i], params, c)[1];
+                else states[i] = t.scaleOf!(g, states[i], params, c, factor);
+              }
+              c.gradStats = saved;
+              states[n] = fusedLast(
+                params,
+                states[n],
+                c,
+                grads,
+                factor[0] === 1 ? undefined : factor,
+              );
               return state;
             }
             // `grads`, when given, is the caller's to overwrite; `.grad` is not.
-            let u = grads ?? copyGradients(params);
-            for (let i = 0; i < n; i++) {
-              const r = (links[i] as GradientTransformation<unknown>).update(
-                u,
-                states[i],
-                params,
-                c,
-              );
-              u = r[0];
-              states[i] = r[1];
-            }
+            let u =
+              grads !== undefined && gradScale === undefined
+                ? grads
+                : copyGradients(params, grads, gradScale);
+            for (let i = 0; i < n; i++) u = runLink(i, u, states, params, c);
+            c.gradStats = saved;
             states[n] = fusedLast(params, states[n], c, u);
             return state;
           } finally {
+            c.gradStats = saved;
             exitStep();
           }
         };
@@ -113,16 +194,15 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
     },
     update(updates, state, params, ctx) {
       const c = enterStep(ctx, fallback);
+      const saved = c.gradStats;
+      stats.invalidate();
       try {
         const states = state as unknown[];
         let u = updates;
-        for (let i = 0; i < links.length; i++) {
-          const r = (links[i] as GradientTransformation<unknown>).update(u, states[i], params, c);
-          u = r[0];
-          states[i] = r[1];
-        }
+        for (let i = 0; i < links.length; i++) u = runLink(i, u, states, params, c);
         return out(u, state);
       } finally {
+        c.gradStats = saved;
         exitStep();
       }
     },

@@ -27,9 +27,14 @@ const K = 6;
 const EPS_S = 7;
 const L2 = 8;
 const DECAY = 9;
+// The factor the incoming gradient is multiplied by first (a clipping link's coefficient folded
+// into the step, already rounded to the tensor's dtype; 1 otherwise).
+const GS = 10;
 
 /**
- * The plain Adam step over one tensor (no decay, no AMSGrad): the hot loop. apply = false: the
+ * The plain Adam step over one tensor (no decay, no AMSGrad): the hot loop. The gradient is
+ * first multiplied by c[GS] (1 unless a chain folded a clipping factor in), rounded to float32
+ * for float32 data as the unfused scaling stores it. apply = false: the
  * update replaces the gradient in `gr` (the updates buffer of a chain); apply = true: p ← p + u
  * (the fused path), with u rounded to the parameter's dtype first, exactly as storing it in the
  * updates buffer would, so both paths give the same bits. The update is −α·(k·m/(√v + ε√bc2))
@@ -53,10 +58,14 @@ function adamLoop(
   const negLr = c[NEG_LR] as number;
   const k = c[K] as number;
   const epsS = c[EPS_S] as number;
+  const gs = c[GS] as number;
+  const scaled = gs !== 1;
   const f32 = p instanceof Float32Array;
   const n = gr.length;
   for (let i = 0; i < n; i++) {
-    const g = sign * (gr[i] as number);
+    let g = gr[i] as number;
+    if (scaled) g = f32 ? Math.fround(g * gs) : g * gs;
+    g = sign * g;
     const mi = (m[i] as number) * b1 + c1 * g;
     const vi = (v[i] as number) * b2 + c2 * g * g;
     m[i] = mi;
@@ -87,10 +96,14 @@ function adamGeneralLoop(
   const epsS = c[EPS_S] as number;
   const l2 = c[L2] as number;
   const decay = c[DECAY] as number;
+  const gs = c[GS] as number;
+  const scaled = gs !== 1;
   const f32 = p instanceof Float32Array;
   const n = gr.length;
   for (let i = 0; i < n; i++) {
-    let g = sign * (gr[i] as number);
+    let g = gr[i] as number;
+    if (scaled) g = f32 ? Math.fround(g * gs) : g * gs;
+    g = sign * g;
     const pi = p[i] as number;
     if (l2 !== 0) g = g + l2 * pi;
     const mi = (m[i] as number) * b1 + c1 * g;
@@ -210,8 +223,8 @@ export function fusedAdam(
   const wd = o.weightDecay;
   const sign = maximize ? -1 : 1;
   const out = resultWriter<FusedAdamState>();
-  const coef = new Float64Array(10);
-  const coef32 = new Float32Array(7);
+  const coef = new Float64Array(11);
+  const coef32 = new Float32Array(8);
   const scalars = new Float64Array(2);
   // Decay or AMSGrad: the general loop, on both paths, at every step (see adamTensor).
   const general = amsgrad || wd !== 0;
@@ -240,6 +253,8 @@ export function fusedAdam(
     coef32[4] = 1 - b2;
     coef32[5] = -(alpha / bc1) * bc2Sqrt;
     coef32[6] = eps * bc2Sqrt;
+    coef[GS] = 1;
+    coef32[7] = 1;
   };
   return {
     init: (params) => ({
@@ -265,14 +280,18 @@ export function fusedAdam(
       state.count = state.count + 1;
       return out(updates, state);
     },
-    applyInPlace(params, state, _ctx, grads) {
+    applyInPlace(params, state, _ctx, grads, gradScale) {
       setCoefficients(state.count);
       const names = namesOf(params);
+      const gs = gradScale === undefined ? 1 : (gradScale[0] as number);
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
         const param = params[name] as Tensor;
         const p = param.data;
         const n = p.length;
+        // the factor as the unfused scaling applies it: rounded to float32 for float32 data
+        coef[GS] = p instanceof Float32Array ? Math.fround(gs) : gs;
+        coef32[7] = gs;
         const gr = gradientFor(owner, param, grads, name);
         const m = bufferFor(owner, state.mu, name, n);
         const v = bufferFor(owner, state.nu, name, n);

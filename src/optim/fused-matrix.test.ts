@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
 import { ADAM_WASM_MIN_SIZE } from '../kernels/backend.js';
+import { gradientHealth } from '../monitor/gradient-health.js';
 import { allocData, type DType } from '../tensor/dtype.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -17,7 +18,10 @@ import type { GradientTransformation, Params } from './types.js';
 // lr 0 and a schedule that starts at 0) × weight decay on/off × float32/float64 × sizes around
 // the wasm threshold, bare and as the last link of a chain: the fused step (applyInPlace) and
 // the unfused one (update on a copy of the gradients, then applyUpdates) give the same
-// parameters and the same state, bit for bit, at every step.
+// parameters and the same state, bit for bit, at every step. Chained: after byGlobalNorm (the
+// clip's factor folded into the fused step), after the product's composition
+// gradientHealth → byGlobalNorm (one shared statistics pass, the monitor's state compared too),
+// and in an order the direct plan cannot run (the monitor after the clip: the copying path).
 
 type Make = (lr: ScalarOrSchedule, wd: number) => GradientTransformation<unknown>;
 const tx = <S>(t: GradientTransformation<S>): GradientTransformation<unknown> =>
@@ -121,10 +125,41 @@ describe('fused = unfused, bit for bit (issue 14 matrix)', () => {
                 run(() => tx(chain(byGlobalNorm(1), make(lr, wd))), dtype, size),
                 `${dtype} ${size} chain`,
               ).toBe(true);
+              expect(
+                run(() => tx(chain(gradientHealth(), byGlobalNorm(1), make(lr, wd))), dtype, size),
+                `${dtype} ${size} chain(monitor, clip, opt)`,
+              ).toBe(true);
             }
           }
         });
       }
     }
   }
+});
+
+describe('chain orders outside the direct plan take the copying path, same bits', () => {
+  it('chain(byGlobalNorm, gradientHealth, adam) and a nested chain(gradientHealth, chain(byGlobalNorm, adamw))', () => {
+    for (const dtype of DTYPES) {
+      for (const size of SIZES) {
+        expect(
+          run(() => tx(chain(byGlobalNorm(1), gradientHealth(), adam({ lr: 1e-2 }))), dtype, size),
+          `${dtype} ${size} clip before monitor`,
+        ).toBe(true);
+        expect(
+          run(
+            () =>
+              tx(
+                chain(
+                  gradientHealth(),
+                  chain(byGlobalNorm(1), adamw({ lr: 1e-2, weightDecay: 0.05 })),
+                ),
+              ),
+            dtype,
+            size,
+          ),
+          `${dtype} ${size} nested`,
+        ).toBe(true);
+      }
+    }
+  });
 });

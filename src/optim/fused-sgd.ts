@@ -15,6 +15,9 @@ const WD = 1;
 const MU = 2;
 const KEEP = 3;
 const NEG_LR = 4;
+// The factor the incoming gradient is multiplied by first (a clipping factor a chain folded in,
+// rounded to the tensor's dtype as the unfused scaling stores it; 1 otherwise).
+const GS = 5;
 
 /**
  * One SGD step over one tensor, fused: g ← ±g (+ λp); b ← μb + (1 − d)g (b ← g at the first
@@ -36,10 +39,14 @@ function sgdApplyLoop(
   const mu = k[MU] as number;
   const keep = k[KEEP] as number;
   const negLr = k[NEG_LR] as number;
+  const gs = k[GS] as number;
+  const scaled = gs !== 1;
   const n = p.length;
   for (let i = 0; i < n; i++) {
     const pi = p[i] as number;
-    let g = sign * (gr[i] as number);
+    let g = gr[i] as number;
+    if (scaled) g = f32 ? Math.fround(g * gs) : g * gs;
+    g = sign * g;
     if (wd !== 0) g = f32 ? Math.fround(g + wd * pi) : g + wd * pi;
     let d = g;
     if (b !== null) {
@@ -73,9 +80,13 @@ function momentumApplyLoop(
   const mu = k[MU] as number;
   const keep = k[KEEP] as number;
   const negLr = k[NEG_LR] as number;
+  const gs = k[GS] as number;
+  const scaled = gs !== 1;
   const n = p.length;
   for (let i = 0; i < n; i++) {
-    let bi = (b[i] as number) * mu + keep * (sign * (gr[i] as number));
+    let g = gr[i] as number;
+    if (scaled) g = f32 ? Math.fround(g * gs) : g * gs;
+    let bi = (b[i] as number) * mu + keep * (sign * g);
     if (f32) bi = Math.fround(bi);
     b[i] = bi;
     const u = negLr * bi;
@@ -114,9 +125,16 @@ export interface FusedSgdConfig {
  */
 export function sgdApplyInPlace(
   config: FusedSgdConfig,
-): (params: Params, state: unknown[], ctx?: StepContext, grads?: Params) => unknown[] {
-  const coef = new Float64Array(5);
-  return (params, state, _ctx, grads) => {
+): (
+  params: Params,
+  state: unknown[],
+  ctx?: StepContext,
+  grads?: Params,
+  gradScale?: Float64Array,
+) => unknown[] {
+  const coef = new Float64Array(6);
+  return (params, state, _ctx, grads, gradScale) => {
+    const gs = gradScale === undefined ? 1 : (gradScale[0] as number);
     const tr = config.traceIndex >= 0 ? traceStateAt(state, config.traceIndex) : null;
     const lrState = countStateAt(state, config.lrIndex);
     coef[SIGN] = config.sign;
@@ -133,6 +151,7 @@ export function sgdApplyInPlace(
       const gr = gradientFor('sgd', param, grads, name);
       const b = tr === null ? null : bufferFor('sgd', tr.trace, name, p.length);
       const f32 = p instanceof Float32Array;
+      coef[GS] = f32 ? Math.fround(gs) : gs;
       if (b !== null && !first && !config.nesterov && config.weightDecay === 0) {
         momentumApplyLoop(p, gr, b, coef, f32);
         continue;

@@ -40,6 +40,7 @@ export {
   type StepContextWithEvents,
 } from './step-context.js';
 export { namesOf } from './names.js';
+export { GradStatsCache, gradStatsFor } from './grad-stats.js';
 export { buffersLike, type Buffers } from './buffers.js';
 // Building blocks
 export { scale, type ScaleState } from './scale.js';

@@ -136,6 +136,10 @@ export function injectHyperparams<S, K extends string, L extends K = Extract<K, 
         exitStep();
       }
     },
+    restore(state) {
+      current = state;
+      innerFor(state.hyperparams).restore?.(state.inner);
+    },
     currentLr(state) {
       const lr = state.hyperparams['lr'];
       if (lr !== undefined) return lr;

@@ -24,6 +24,18 @@ export function scaleInPlaceAt(d: TypedArray, k: Float64Array, at: number): void
 }
 
 /**
+ * Multiplies d by k[at] in place, with the factor rounded to float32 first when d is float32
+ * (the product of two float32 numbers, rounded once: the bits of a float32 multiply, hence of a
+ * fused kernel that folds the factor in — see GradientTransformation.scaleOf; PyTorch's
+ * clip_grad_norm_ also multiplies by a float32 coefficient).
+ * @example k[0] = coef; scaleInPlaceRounded(g.data, k, 0);
+ */
+export function scaleInPlaceRounded(d: TypedArray, k: Float64Array, at: number): void {
+  const c = d instanceof Float32Array ? Math.fround(k[at] as number) : (k[at] as number);
+  for (let i = 0; i < d.length; i++) d[i] = c * (d[i] as number);
+}
+
+/**
  * u ← u + a·p.
  * @example addScaledInPlace(u.data, weightDecay, p.data) // u += λ·p
  */

@@ -74,6 +74,7 @@ export function masked<S>(
       }
     },
     currentLr: (state) => inner.currentLr?.(state.inner),
+    restore: (state) => inner.restore?.(state.inner),
   };
 }
 

@@ -90,5 +90,6 @@ export function multiSteps<S>(
       }
     },
     currentLr: (state) => inner.currentLr?.(state.inner),
+    restore: (state) => inner.restore?.(state.inner),
   };
 }

@@ -100,6 +100,12 @@ export function partition(
         exitStep();
       }
     },
+    restore(state) {
+      for (const l of groupLabels) {
+        const g = state[l];
+        if (g !== undefined) (transforms[l] as GradientTransformation<unknown>).restore?.(g.inner);
+      }
+    },
     currentLr(state) {
       for (const l of groupLabels) {
         const g = state[l];

@@ -98,5 +98,6 @@ export function skipNonFinite<S>(
       }
     },
     currentLr: (state) => inner.currentLr?.(state.inner),
+    restore: (state) => inner.restore?.(state.inner),
   };
 }

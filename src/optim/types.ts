@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
+import type { GradStatsCache } from './grad-stats.js';
 
 /**
  * Named tensors: a model's parameters, their gradients, or updates. The keys are the
@@ -17,6 +18,13 @@ export interface StepContext {
    * monitor) and read by later ones (the health-aware lr decay). `chain` resets them each step.
    */
   events?: StepEvents;
+  /**
+   * The step's gradient statistics (one kernels pass per gradient, shared by the links that read
+   * them: the monitor, byGlobalNorm). Set by `chain` only while it runs a link that reads them
+   * (`observesOnly` or `scaleOf`), and undefined otherwise; a link outside a chain computes its
+   * own. See {@link optim.GradStatsCache}.
+   */
+  gradStats?: GradStatsCache | undefined;
 }
 
 /** Signals passed down a chain within one step. */
@@ -55,23 +63,53 @@ export interface GradientTransformation<S = unknown> {
    */
   currentLr?(state: S): number | undefined;
   /**
-   * Told that a checkpoint replaced its state (Optimizer.loadStateDict; chains forward it to
-   * their links), for transformations that keep a view of their state between steps (the
-   * gradient-health monitor's verdict log). Optional.
+   * Told that a checkpoint replaced its state (Optimizer.loadStateDict), for transformations
+   * that keep a view of their state between steps (the gradient-health monitor's verdict log).
+   * Optional for a leaf; part of the contract for every composite: chain, masked, partition,
+   * injectHyperparams, skipNonFinite and multiSteps forward it to their inner transformations
+   * with the inner states, so a monitor restores wherever it sits.
    */
   restore?(state: S): void;
   /**
    * Optional fused step (a property of the algorithm): reads each parameter's incoming update —
-   * the entry of `grads` when given, else the parameter's `.grad` — computes its update and adds
-   * it to the parameter in one pass over memory (p ← p + update(g)), and returns the new state.
-   * Must give exactly the same bits, parameters and state, as `update` on a copy of the
-   * gradients followed by `applyUpdates` (the float32 rounding of every intermediate the unfused
-   * chain stores is reproduced), so that which path ran never shows in results or checkpoints.
-   * `.grad` is never written; `grads`, when given, belongs to the caller and may be overwritten.
-   * The {@link optim.Optimizer | Optimizer} facade uses it when every parameter has a gradient, and `chain` has
-   * one exactly when its last link has one (earlier links run `update` on a copy first).
+   * the entry of `grads` when given, else the parameter's `.grad` — multiplied by `gradScale[0]`
+   * when given, computes its update and adds it to the parameter in one pass over memory
+   * (p ← p + update(s·g)), and returns the new state. Must give exactly the same bits,
+   * parameters and state, as `update` on a copy of the gradients (scaled as `scaleInPlaceRounded`
+   * scales: float32 data by the factor rounded to float32) followed by `applyUpdates` (the float32
+   * rounding of every intermediate the unfused chain stores is reproduced), so that which path ran
+   * never shows in results or checkpoints. `.grad` is never written; `grads`, when given, belongs
+   * to the caller and may be overwritten. The {@link optim.Optimizer | Optimizer} facade uses it
+   * when every parameter has a gradient, and `chain` has one exactly when its last link has one.
    */
-  applyInPlace?(params: Params, state: S, ctx?: StepContext, grads?: Params): S;
+  applyInPlace?(
+    params: Params,
+    state: S,
+    ctx?: StepContext,
+    grads?: Params,
+    gradScale?: Float64Array,
+  ): S;
+  /**
+   * Optional: set on a transformation whose `update` never writes the updates and returns them
+   * as given (the gradient-health monitor). A chain keeps the step's gradient statistics valid
+   * across it, and its fused step runs it on the gradients themselves, without a copy.
+   */
+  readonly observesOnly?: boolean;
+  /**
+   * Optional, for a transformation whose update multiplies every entry of the updates by one
+   * factor (byGlobalNorm): runs this step's update — state, events — without writing `updates`,
+   * and multiplies `factor[0]` by its factor. `update` must equal this followed by
+   * `scaleInPlaceRounded` (optim/loops.ts) with the factor. A chain whose earlier links observe only, the
+   * last of them possibly scaling, runs its last link's fused step directly on the gradients
+   * with this factor as `gradScale` (no copy of the gradients, no scaling pass).
+   */
+  scaleOf?(
+    updates: Params,
+    state: S,
+    params: Params,
+    ctx: StepContext | undefined,
+    factor: Float64Array,
+  ): S;
 }
 
 /** The state type of a transformation. */

@@ -225,7 +225,7 @@ describe('renderExperimentReport', () => {
     // bars + verdict timeline + loss + accuracy + lr
     expect(svgs(html).length).toBe(5);
     expect(html).toContain('<figcaption>Monitor verdicts over steps</figcaption>');
-    expect(html).toContain('<figcaption>Learning rate (as logged)</figcaption>');
+    expect(html).toContain('<figcaption>Learning rate · step size η</figcaption>');
     expect(html).toContain('Show the run records (JSON)');
   });
 

@@ -32,6 +32,29 @@ export type { ReportBadge, ReportDocument, ReportSection, ReportTable } from './
 export { experimentReportDocument, renderExperimentReport } from './experiment-report.js';
 export type { ExperimentReportOptions } from './experiment-report.js';
 export { emptyRunLogs, logNumber, parseJsonlLog, parseMonitorJson } from './run-logs.js';
-export type { LayerNormSeries, RunLogs, ScalarSeries } from './run-logs.js';
+export type { LayerNormSeries, LayerStatRow, RunLogs, ScalarSeries } from './run-logs.js';
 export { runLogCharts } from './log-charts.js';
+export {
+  FIELDS,
+  LOG_SPAN_DECADES,
+  allZeroNote,
+  chartTitle,
+  emptyChartNote,
+  fieldInfo,
+  wantsLogScale,
+} from './fields.js';
+export type { FieldInfo, FieldScale } from './fields.js';
+export { runView, splitRuns } from './run-view.js';
+export type { RunView, ViewChart, ViewRun } from './run-view.js';
+export {
+  RUN_COLORS,
+  VERDICT_KIND_COLORS,
+  esc,
+  fmtTick,
+  heatColor,
+  svgHeatmap,
+  svgLineChart,
+  svgTimeline,
+} from './svg-charts.js';
+export type { LineChartFrame, SvgLine, SvgLineChart, TimelineRow } from './svg-charts.js';
 export { parseResultJson, resultToJson } from './result-json.js';

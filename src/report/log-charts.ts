@@ -1,24 +1,18 @@
 import type { ChartSpec } from '../experiments/types.js';
 import { heatmap, lineChart, verdictTimeline, type Series } from './charts.js';
+import { chartTitle, emptyChartNote, fieldInfo, wantsLogScale } from './fields.js';
 import type { RunLogs, ScalarSeries } from './run-logs.js';
 
 const LR = /^(lr|learning[_-]?rate|learningRate)$/i;
 const LOSS = /loss/i;
 const ACC = /acc/i;
 
-/** Log scale when every value is positive and they span more than 1.5 decades. */
-function wantsLog(series: readonly ScalarSeries[]): boolean {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const s of series) {
-    for (const v of s.values) {
-      if (!Number.isFinite(v)) continue;
-      if (v <= 0) return false;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  return hi > 0 && lo > 0 && hi / lo > 30;
+/** Log axis for a group by the field table's magnitude-span rule (fields.ts: wantsLogScale). */
+function wantsLog(field: string, series: readonly ScalarSeries[]): boolean {
+  return wantsLogScale(
+    field,
+    series.map((s) => s.values),
+  );
 }
 
 function toSeries(group: readonly ScalarSeries[], manyRuns: boolean): Series[] {
@@ -29,20 +23,7 @@ function toSeries(group: readonly ScalarSeries[], manyRuns: boolean): Series[] {
   }));
 }
 
-/** Human titles (with units) of the fields gradscope logs; other fields keep their name. */
-const TITLES: Record<string, string> = {
-  totalGradNorm: 'Total gradient L2 norm',
-  totalParamNorm: 'Total parameter L2 norm',
-  updateRatio: 'Update / parameter norm ratio',
-  firstLastRatio: 'First / last layer gradient-norm ratio',
-  nonFinite: 'Non-finite gradient entries (count)',
-  'train.loss': 'Training-set loss (at evaluation)',
-  'val.loss': 'Validation loss',
-  loss: 'Training loss (per logged step)',
-  'loss (monitor)': 'Loss seen by the monitor (per check)',
-  'train.accuracy': 'Training accuracy (fraction)',
-  'val.accuracy': 'Validation accuracy (fraction)',
-};
+const titleOf = chartTitle;
 
 /** log10 range of every per-layer norm of the logs (one colour scale for all heatmaps). */
 function normDomain(logs: RunLogs): [number, number] | undefined {
@@ -87,12 +68,14 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     return [...m.values()];
   };
   for (const g of split(loss)) {
-    const log = wantsLog(g);
     const field = manyRuns ? (g[0] as ScalarSeries).name : '';
+    const log = wantsLog(field || 'loss', g);
     charts.push(
       lineChart({
         id: `log-loss${field ? `-${field}` : ''}`,
-        title: `${field ? (TITLES[field] ?? field) : 'Loss'}${log ? ' (log scale)' : ''}`,
+        title: field
+          ? titleOf(field, log)
+          : `Loss (per logged step and evaluation) · loss${log ? ' · log scale' : ''}`,
         series: toSeries(g, manyRuns),
         yLabel: 'loss',
         logY: log,
@@ -112,20 +95,20 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
     charts.push(
       lineChart({
         id: `log-accuracy${field ? `-${field}` : ''}`,
-        title: field ? (TITLES[field] ?? field) : 'Accuracy',
+        title: field ? titleOf(field, false) : 'Accuracy · fraction correct',
         series: toSeries(g, manyRuns),
-        yLabel: 'accuracy',
+        yLabel: 'fraction correct',
       }),
     );
   }
   if (lr.length > 0) {
-    const log = wantsLog(lr);
+    const log = wantsLog('lr', lr);
     charts.push(
       lineChart({
         id: 'log-lr',
-        title: 'Learning rate (as logged)',
+        title: titleOf('lr', log),
         series: toSeries(lr, manyRuns),
-        yLabel: 'learning rate',
+        yLabel: fieldInfo('lr').unit,
         logY: log,
         interpolate: 'step-after',
         points: false,
@@ -134,11 +117,15 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
   }
   const byName = new Map<string, ScalarSeries[]>();
   for (const s of other) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
-  // A count that stayed zero is one line of text, not a flat chart.
+  // Nothing to draw (a count that stayed zero, a field never finite) is one line of text.
   for (const [name, group] of byName) {
-    if (/^nonFinite/.test(name) && group.every((s) => s.values.every((v) => v === 0))) {
+    const note = emptyChartNote(
+      name,
+      group.map((s) => s.values),
+    );
+    if (note !== null) {
       byName.delete(name);
-      notes.push('no non-finite values');
+      if (!notes.includes(note)) notes.push(note);
     }
   }
   let drawn = 0;
@@ -149,13 +136,13 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
       );
       break;
     }
-    const log = wantsLog(group);
+    const log = wantsLog(name, group);
     charts.push(
       lineChart({
         id: `log-${name}`,
-        title: `${TITLES[name] ?? name}${log ? ' (log scale)' : ''}`,
+        title: titleOf(name, log),
         series: toSeries(group, manyRuns),
-        yLabel: name,
+        yLabel: fieldInfo(name).unit || name,
         logY: log,
       }),
     );
@@ -169,12 +156,12 @@ export function runLogCharts(logs: RunLogs): { charts: ChartSpec[]; notes: strin
       heatmap({
         // The run names the chart; a second file of the same run gets its position appended.
         id: `log-grad-norms-${g.run}${logs.gradNorms.slice(0, k).some((o) => o.run === g.run) ? `-${k}` : ''}`,
-        title: `Gradient L2 norm per layer (log10)${logs.gradNorms.length > 1 ? `: ${g.run}` : ''}`,
+        title: `${fieldInfo('gradNorm').title}${logs.gradNorms.length > 1 ? ` — ${g.run}` : ''} · colour ${fieldInfo('gradNorm').unit}${logs.gradNorms.length > 1 ? ', one scale for every run' : ''}`,
         ...(domain ? { colorDomain: domain } : {}),
         rows: g.layers.map((l) => l.name),
         columns: g.steps,
         values: g.layers.map((l) => l.values),
-        colorLabel: 'log10 ‖g‖',
+        colorLabel: fieldInfo('gradNorm').unit,
         yLabel: 'parameter',
       }),
     );

@@ -59,7 +59,7 @@ export function readRunLogs(dir: string): RunLogs {
       }
       const runName =
         depth === 0
-          ? isJsonl && !/^(metrics|monitor|log|run|health|verdicts?)\.jsonl$/i.test(name)
+          ? isJsonl && !/^(metrics|monitor|records|log|run|health|verdicts?)\.jsonl$/i.test(name)
             ? basename(name, '.jsonl')
             : run
           : run;

@@ -233,13 +233,14 @@ describe('runLogCharts', () => {
       logs,
     );
     const { charts } = runLogCharts(logs);
-    // loss spans 4 decades: log scale
+    // loss spans 4 decades (> 2.5): log scale; lr spans 0.3 decades: linear. Titles and units
+    // come from the field table (fields.ts); an unknown field keeps its name.
     expect(charts.map((c) => c.title)).toEqual([
-      'Loss (log scale)',
-      'Accuracy',
-      'Learning rate (as logged)',
+      'Loss (per logged step and evaluation) · loss · log scale',
+      'Accuracy · fraction correct',
+      'Learning rate · step size η',
       'gradNormGlobal',
-      'Gradient L2 norm per layer (log10)',
+      'Gradient L2 norm per layer · colour log10 ‖g‖₂',
       'Monitor verdicts (from the logs)',
     ]);
   });

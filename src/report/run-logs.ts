@@ -45,12 +45,35 @@ export interface LayerNormSeries {
   }[];
 }
 
+/**
+ * Every per-layer statistic of one monitor record for one layer or parameter: the `layers`
+ * entries (gradNorm, paramNorm, updateRatio), the `params` entries (also rms, maxAbs,
+ * zeroFraction, nonFinite) and, joined to their layer, the `activations` probes (saturation,
+ * deadFraction, and the activations' mean, std and gain as actMean, actStd, actGain).
+ */
+export interface LayerStatRow {
+  /** The run it comes from. */
+  run: string;
+  /** The file it was read from. */
+  file: string;
+  /** The step of the record. */
+  step: number;
+  /** The layer ('0') or parameter ('0.weight') name. */
+  layer: string;
+  /** 'layer' for a layer's row, 'param' for a parameter's. */
+  level: 'layer' | 'param';
+  /** The statistics by name (non-finite ones as NaN/±Infinity). */
+  stats: Record<string, number>;
+}
+
 /** What the logs of a run directory contained. */
 export interface RunLogs {
   /** Scalar metrics over steps (losses, accuracies, lr, …). */
   scalars: ScalarSeries[];
   /** Per-layer gradient norms over steps, one per run. */
   gradNorms: LayerNormSeries[];
+  /** Every per-layer and per-parameter statistic of the monitor's records, in file order. */
+  layerStats: LayerStatRow[];
   /** The monitor's verdicts. */
   verdicts: VerdictRecord[];
   /** Files read (relative names). */
@@ -66,7 +89,15 @@ export interface RunLogs {
 
 /** Empty logs. @example const logs = emptyRunLogs(); */
 export function emptyRunLogs(): RunLogs {
-  return { scalars: [], gradNorms: [], verdicts: [], files: [], problems: [], pending: [] };
+  return {
+    scalars: [],
+    gradNorms: [],
+    layerStats: [],
+    verdicts: [],
+    files: [],
+    problems: [],
+    pending: [],
+  };
 }
 
 type Obj = { [k: string]: unknown };
@@ -161,6 +192,70 @@ function layerNorms(o: Obj): [string, number][] {
   return [];
 }
 
+/** Activation-probe fields kept per layer, and the names they get in a layer's row. */
+const ACTIVATION_STATS: Readonly<Record<string, string>> = {
+  saturation: 'saturation',
+  deadFraction: 'deadFraction',
+  mean: 'actMean',
+  std: 'actStd',
+  gain: 'actGain',
+};
+
+/** The numeric fields of a named entry (a null one was a non-finite value: NaN). */
+function numericFields(item: Obj, skip: ReadonlySet<string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (skip.has(k) || typeof v === 'boolean') continue;
+    const n = v === null ? NaN : logNumber(v);
+    if (n !== undefined) out[k] = n;
+  }
+  return out;
+}
+
+const NAME_FIELDS = new Set(['name', 'layer', 'param', 'module', 'kind', 'width', 'observed']);
+
+/**
+ * The per-layer and per-parameter rows of a monitor stats record (`layers`, `params` and
+ * `activations` arrays of src/monitor/records.ts), or none for other records.
+ */
+function statRows(
+  o: Obj,
+): { layer: string; level: 'layer' | 'param'; stats: Record<string, number> }[] {
+  if (!Array.isArray(o.layers) && !Array.isArray(o.params)) return [];
+  const rows: { layer: string; level: 'layer' | 'param'; stats: Record<string, number> }[] = [];
+  const byLayer = new Map<string, Record<string, number>>();
+  for (const [key, level] of [
+    ['layers', 'layer'],
+    ['params', 'param'],
+  ] as const) {
+    const arr = o[key];
+    if (!Array.isArray(arr)) continue;
+    for (const item of arr) {
+      if (!isObj(item) || typeof item.name !== 'string') continue;
+      const stats = numericFields(item, NAME_FIELDS);
+      rows.push({ layer: item.name, level, stats });
+      if (level === 'layer') byLayer.set(item.name, stats);
+    }
+  }
+  if (Array.isArray(o.activations)) {
+    for (const a of o.activations) {
+      if (!isObj(a) || typeof a.layer !== 'string') continue;
+      let stats = byLayer.get(a.layer);
+      if (!stats) {
+        stats = {};
+        byLayer.set(a.layer, stats);
+        rows.push({ layer: a.layer, level: 'layer', stats });
+      }
+      for (const [from, to] of Object.entries(ACTIVATION_STATS)) {
+        const v = a[from];
+        const n = v === null ? NaN : logNumber(v);
+        if (n !== undefined) stats[to] = n;
+      }
+    }
+  }
+  return rows;
+}
+
 function asVerdict(o: Obj, run: string): VerdictRecord | undefined {
   const src =
     o.type === 'verdict' && isObj(o.verdict) ? { ...o.verdict, step: o.verdict.step ?? o.step } : o;
@@ -206,7 +301,7 @@ class Collector {
   private norms = new Map<string, { steps: number[]; byLayer: Map<string, Map<number, number>> }>();
   constructor(
     readonly logs: RunLogs,
-    private readonly file: string,
+    readonly file: string,
   ) {}
 
   scalar(run: string, name: string, step: number, v: number): void {
@@ -282,6 +377,7 @@ function addRecord(c: Collector, o: Obj, run: string): boolean {
     c.norm(r, step, norms);
     used = true;
   }
+  for (const row of statRows(o)) c.logs.layerStats.push({ run: r, file: c.file, step, ...row });
   for (const [k, v] of Object.entries(o)) {
     if (SKIP_SCALARS.has(k)) continue;
     const n = logNumber(v);

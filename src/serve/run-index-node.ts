@@ -2,7 +2,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Files that make a directory a run: an experiment's result.json, a train run's logs. */
-const RUN_FILES = ['result.json', 'metrics.jsonl', 'monitor.jsonl'];
+const RUN_FILES = ['result.json', 'metrics.jsonl', 'monitor.jsonl', 'records.jsonl'];
 /** How deep under a served folder run directories are looked for. */
 const MAX_DEPTH = 3;
 /** Most run directories listed (a folder of thousands is cut, not walked forever). */
@@ -12,7 +12,7 @@ export const MAX_RUNS = 500;
 export interface RunEntry {
   /** Stable id: `<folder index>/<path inside the folder>` (URL-safe after encodeURIComponent). */
   id: string;
-  /** 'experiment' (result.json) or 'train' (metrics.jsonl / monitor.jsonl without result.json). */
+  /** 'experiment' (result.json) or 'train' (metrics.jsonl / monitor.jsonl / records.jsonl — another framework's monitor records — without result.json). */
   kind: 'experiment' | 'train';
   /** Display name: the path inside the folder (the folder's own name when the folder is the run). */
   name: string;

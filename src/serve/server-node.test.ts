@@ -113,6 +113,36 @@ describe('gradscope serve: the API', () => {
     ]);
   });
 
+  it('/api/view: the selected runs drawn by the library run view, a gone run kept in the legend', async () => {
+    const ids = ['0/train-a', '0/exp/cliff', '0/nope', '0/../secret'].map(encodeURIComponent);
+    const r = await raw(`/api/view?ids=${ids.join(',')}`);
+    expect(r.status).toBe(200);
+    const d = JSON.parse(r.body) as {
+      view: {
+        legend: { id: string; gone: boolean }[];
+        charts: { field: string; runs: number; svg: string }[];
+        notes: string[];
+        heatmaps: unknown[];
+      };
+      results: { experiment: string; run: string }[];
+    };
+    expect(d.view.legend.map((x) => [x.id, x.gone])).toEqual([
+      ['0/train-a', false],
+      ['0/exp/cliff', false],
+      ['0/nope', true],
+      ['0/../secret', true],
+    ]);
+    expect(d.view.charts.map((c) => c.field)).toEqual(['loss', 'loss (monitor)']);
+    // one line: train-a's; the folder outside (loss 42) was not read
+    expect(d.view.charts[0]?.runs).toBe(1);
+    expect(d.view.charts[0]?.svg).toMatch(/^<svg /);
+    expect(d.view.notes).toEqual(['no non-finite values']);
+    expect(d.view.heatmaps).toHaveLength(1);
+    expect(d.results.map((x) => [x.experiment, x.run])).toEqual([['cliff', 'exp/cliff']]);
+    const many = Array.from({ length: 25 }, (_, k) => `0/r${k}`).join(',');
+    expect((await raw(`/api/view?ids=${many}`)).status).toBe(400);
+  });
+
   it('refuses paths out of the folder: .., %2e%2e, encoded slashes, absolute, symlinks, NUL', async () => {
     const attempts = [
       '/files/0/../secret/password.txt',

@@ -6,7 +6,9 @@ import { encodeJson } from '../json-encode.js';
 import { parseResultJson } from '../report/result-json.js';
 import { readRunLogs } from '../report/run-logs-node.js';
 import type { RunLogs } from '../report/run-logs.js';
+import { runView, type ViewRun } from '../report/run-view.js';
 import { servePage } from './page.js';
+import { addReplayedVerdicts } from './replayed-verdicts-node.js';
 import { listRuns, resolveServed, runFilesStamp, type RunEntry } from './run-index-node.js';
 
 /** Options of {@link startServer}. */
@@ -34,6 +36,8 @@ export interface RunningServer {
 const MAX_URL = 4096;
 /** Most simultaneous event streams (more: 503). */
 const MAX_STREAMS = 64;
+/** Most runs overlaid in one view. */
+const MAX_VIEW_RUNS = 24;
 /** Largest raw file served from a run directory (larger: 413). */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -67,7 +71,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 /**
  * Starts the `gradscope serve` dashboard: a page that lists and overlays the runs under
- * `roots`, a JSON API (`/api/runs`, `/api/run?id=`), an event stream (`/api/events`: `runs` when
+ * `roots`, a JSON API (`/api/runs`, `/api/run?id=`, and `/api/view?ids=a,b`: the selected runs
+ * drawn by the library's run view, src/report/run-view.ts), an event stream (`/api/events`: `runs` when
  * the list changes, `run` with an id when a run's files change) and raw run files
  * (`/files/<id>/<file>`, as text, never executed). Binds 127.0.0.1 unless told otherwise; reads
  * only files under `roots` (`..`, encoded `..`, absolute paths and symlinks out are refused).
@@ -86,6 +91,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const hit = cache.get(entry.id);
     if (hit && hit.stamp === stamp) return hit.payload;
     const logs = readRunLogs(entry.dir);
+    addReplayedVerdicts(entry.dir, logs); // another framework's records.jsonl (issue 17)
     const problems: string[] = [];
     let results: RunPayload['results'] = [];
     if (entry.kind === 'experiment') {
@@ -117,6 +123,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
     cache.set(entry.id, { stamp, payload });
     return payload;
+  };
+
+  /** A served run's payload by id, or null when its directory is gone or was never served. */
+  const payloadOf = (id: string): RunPayload | null => {
+    const dir = resolveServed(roots, id);
+    const stamp = dir === null ? null : runFilesStamp(dir);
+    if (dir === null || stamp === null) return null;
+    const name = runs.find((r) => r.id === id)?.name ?? id;
+    return runPayload({ id, name, dir, ...stamp });
   };
 
   const broadcast = (event: string, data: string): void => {
@@ -174,12 +189,33 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     if (path === '/api/run') {
       const id = url.searchParams.get('id') ?? '';
-      const dir = resolveServed(roots, id);
-      const stamp = dir === null ? null : runFilesStamp(dir);
-      if (dir === null || stamp === null)
+      const payload = payloadOf(id);
+      if (payload === null)
         return sendJson(res, 404, { error: `no run directory '${id}' under the served folders` });
-      const name = runs.find((r) => r.id === id)?.name ?? id;
-      return sendJson(res, 200, runPayload({ id, name, dir, ...stamp }));
+      return sendJson(res, 200, payload);
+    }
+    if (path === '/api/view') {
+      // The selected runs drawn by the library's run view (one colour per run in this order).
+      const ids = (url.searchParams.get('ids') ?? '').split(',').filter((x) => x !== '');
+      if (ids.length > MAX_VIEW_RUNS)
+        return sendJson(res, 400, {
+          error: `ids names ${ids.length} runs; at most ${MAX_VIEW_RUNS} can be overlaid`,
+        });
+      const shown: ViewRun[] = [];
+      const results: (RunPayload['results'][number] & { run: string })[] = [];
+      const problems: string[] = [];
+      for (const id of [...new Set(ids)]) {
+        const p = payloadOf(id);
+        const name = p?.name ?? runs.find((r) => r.id === id)?.name ?? id;
+        shown.push({ id, name, logs: p === null ? null : p.logs });
+        if (p === null) continue;
+        for (const r of p.results) results.push({ ...r, run: name });
+        // A line a writer is in the middle of is not a problem: the next read has it whole.
+        for (const q of p.logs.problems)
+          if (!p.logs.pending.some((f) => q.startsWith(`${f}:`))) problems.push(`${name}: ${q}`);
+        for (const q of p.problems) problems.push(`${name}: ${q}`);
+      }
+      return sendJson(res, 200, { view: runView(shown), results, problems });
     }
     if (path === '/api/events') {
       if (streams.size >= MAX_STREAMS)

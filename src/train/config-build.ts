@@ -1,4 +1,5 @@
 import { addition, multiplication } from '../data/addition.js';
+import { DataLoader, type Batch } from '../data/data-loader.js';
 import { createDataset, type Dataset } from '../data/dataset.js';
 import { gaussianMixture } from '../data/gaussian-mixture.js';
 import { loadMnist, type MnistOptions, type MnistSplit } from '../data/mnist.js';
@@ -420,6 +421,18 @@ function monitorOf(m: TrainConfig['monitor']): MonitorConfig | null {
   return m.enabled === false ? null : m;
 }
 
+/** The loss on the first training batch (unshuffled), as the curvature probe's closure. */
+function firstBatchLoss(
+  model: Module<[Tensor], Tensor>,
+  train: Dataset,
+  batchSize: number,
+  lossFn: LossFn,
+): () => Tensor {
+  const first = new DataLoader(train, { batchSize, shuffle: false })[Symbol.iterator]().next();
+  const b = first.value as Batch;
+  return () => lossFn(model.forward(b.x), b.y);
+}
+
 /** Options of {@link buildTrainRun}. */
 export interface TrainRunOptions {
   /** Loads MNIST (default data.loadMnist, the bundled digits). */
@@ -531,6 +544,7 @@ export async function buildTrainRun(
   const model = attempt('model', () => buildModel(cfg.model, task, new Rng(seed), dtype));
   const tx = buildOptimizerTransform(cfg, totalSteps);
   const mon = monitorOf(cfg.monitor);
+  const lossFn = buildLoss(cfg.loss, task);
   let monitor: GradientHealth | null = null;
   if (mon !== null) {
     monitor = attempt('monitor', () =>
@@ -544,6 +558,14 @@ export async function buildTrainRun(
         ...(mon.historyLength !== undefined ? { historyLength: mon.historyLength } : {}),
         ...(mon.thresholds !== undefined
           ? { thresholds: mon.thresholds as Partial<HealthThresholds> }
+          : {}),
+        ...(mon.curvatureEvery !== undefined
+          ? {
+              curvature: {
+                every: mon.curvatureEvery,
+                loss: firstBatchLoss(model, train, batchSize, lossFn),
+              },
+            }
           : {}),
         ...(mon.detectors !== undefined
           ? { detectors: mon.detectors as Partial<Record<VerdictKind, boolean>> }
@@ -563,7 +585,7 @@ export async function buildTrainRun(
     seed,
     shuffle: t.shuffle ?? true,
     metrics,
-    lossFn: buildLoss(cfg.loss, task),
+    lossFn,
     callbacks,
     config: cfg as unknown as Record<string, unknown>,
     ...(t.epochs !== undefined ? { epochs: t.epochs } : {}),

@@ -379,6 +379,11 @@ export interface MonitorConfig {
   detectors?: Partial<Record<VerdictKind, boolean>>;
   /** Write a statistics line to monitor.jsonl every n-th check (default 10; verdicts always). */
   logEvery?: number;
+  /**
+   * Probe the extreme Hessian eigenvalues on the first training batch every k-th check, for the
+   * saddle detector (default off; each probe costs up to ~120 gradient evaluations).
+   */
+  curvatureEvery?: number;
 }
 
 /** The training loop (train.fit): how long, batches, seeds, evaluation and logging. */
@@ -1288,6 +1293,10 @@ export const MONITOR_FIELDS: FieldSpecs = {
     type: 'custom',
     expected: 'an object { kind: true | false }',
     doc: 'Turn detectors on or off by verdict kind, e.g. { "plateau": false }',
+  },
+  curvatureEvery: {
+    ...POS_INT,
+    doc: 'Probe the extreme Hessian eigenvalues on the first training batch every k-th check, for the saddle detector (default off)',
   },
   logEvery: {
     ...POS_INT,

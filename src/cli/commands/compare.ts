@@ -50,6 +50,7 @@ export function readComparedLogs(dirs: readonly string[]): RunLogs {
     const rename = (run: string): string => (run === 'run' ? name : `${name}/${run}`);
     for (const s of logs.scalars) all.scalars.push({ ...s, run: rename(s.run) });
     for (const g of logs.gradNorms) all.gradNorms.push({ ...g, run: rename(g.run) });
+    for (const r of logs.layerStats) all.layerStats.push({ ...r, run: rename(r.run) });
     for (const v of logs.verdicts) all.verdicts.push({ ...v, run: rename(v.run) });
     all.files.push(...logs.files.map((f) => `${name}/${f}`));
     all.problems.push(...logs.problems.map((p) => `${name}: ${p}`));

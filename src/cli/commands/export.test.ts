@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,16 +78,101 @@ describe('gradscope export', () => {
     );
   });
 
-  it('--what layers writes (step, layer, gradNorm) rows from monitor.jsonl', async () => {
+  it('--what layers writes every per-layer statistic of monitor.jsonl in long form', async () => {
     const out = join(tmp, 'l.csv');
     expect(
       (await run('export', dir, '--format', 'csv', '--what', 'layers', '--out', out)).code,
     ).toBe(0);
-    // The monitor writes a non-finite norm as null; the parser reads it back as NaN.
+    // The monitor writes a non-finite norm as null; the parser reads it back as NaN. Every
+    // statistic of the records is a column (paramNorm and updateRatio too, not just gradNorm).
     expect(readFileSync(out, 'utf8')).toBe(
-      'step,layer,gradNorm\n1,0,0.5\n1,2,0.25\n3,0,0.125\n3,2,nan\n',
+      'step,layer,level,gradNorm,paramNorm,updateRatio\n' +
+        '1,0,layer,0.5,1,0.01\n1,2,layer,0.25,1,0.01\n3,0,layer,0.125,1,0.01\n3,2,layer,nan,1,0.01\n',
     );
   });
+
+  it.skipIf(!existsSync('/usr/bin/python3'))(
+    'a real train run: every per-layer statistic, in long form that pandas (or the csv module) reads',
+    async () => {
+      const dir = join(tmp, 'train');
+      const config = join(tmp, 'cfg.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          model: { name: 'mlp', hidden: [8, 8], activation: 'relu' },
+          data: { name: 'spiral', classes: 3, numSamples: 30, testSamples: 10 },
+          optimizer: { name: 'adam', lr: 0.01 },
+          monitor: { logEvery: 5 },
+          train: { steps: 40, batchSize: 16, seed: 3 },
+        }),
+      );
+      expect((await run('train', '--config', config, '--out', dir, '--quiet')).code).toBe(0);
+      const out = join(tmp, 'layers.csv');
+      expect(
+        (await run('export', dir, '--format', 'csv', '--what', 'layers', '--out', out)).code,
+      ).toBe(0);
+      // pandas when installed, else the csv module: the same summary either way.
+      const script = [
+        'import sys, json, csv, math',
+        'path = sys.argv[1]',
+        'try:',
+        '    import pandas as pd',
+        '    df = pd.read_csv(path)',
+        '    cols = list(df.columns)',
+        '    rows = df.to_dict("records")',
+        'except ImportError:',
+        '    with open(path, newline="") as f:',
+        '        r = csv.DictReader(f)',
+        '        cols = list(r.fieldnames)',
+        '        rows = [{k: (v if k in ("layer", "level") else (float(v) if v != "" else float("nan"))) for k, v in row.items()} for row in r]',
+        'steps = sorted({int(r["step"]) for r in rows})',
+        'levels = sorted({r["level"] for r in rows})',
+        'layers = sorted({str(r["layer"]) for r in rows if r["level"] == "layer"})',
+        'params = sorted({str(r["layer"]) for r in rows if r["level"] == "param"})',
+        'p = [r for r in rows if r["level"] == "param"]',
+        'ok = all(r["rms"] > 0 and r["maxAbs"] >= r["rms"] and 0 <= r["zeroFraction"] <= 1 and r["nonFinite"] == 0 for r in p)',
+        'dead = [r["deadFraction"] for r in rows if r["level"] == "layer" and not math.isnan(r["deadFraction"])]',
+        'print(json.dumps({"cols": cols, "steps": steps, "levels": levels, "layers": layers, "params": params, "ok": ok, "dead": len(dead)}))',
+      ].join('\n');
+      const py = spawnSync('/usr/bin/python3', ['-c', script, out], { encoding: 'utf8' });
+      expect(py.status, py.stderr).toBe(0);
+      const got = JSON.parse(py.stdout) as Record<string, unknown>;
+      expect(got.cols).toEqual([
+        'step',
+        'layer',
+        'level',
+        'gradNorm',
+        'rms',
+        'maxAbs',
+        'zeroFraction',
+        'nonFinite',
+        'paramNorm',
+        'updateRatio',
+        'saturation',
+        'deadFraction',
+        'actMean',
+        'actStd',
+        'actGain',
+      ]);
+      // Checks at steps 1, 6, 11, … (every 5th check is logged with logEvery 5, one check a step).
+      expect((got.steps as number[])[0]).toBe(1);
+      expect(got.levels).toEqual(['layer', 'param']);
+      expect(got.layers).toEqual(['0', '2', '4']);
+      expect(got.params).toEqual([
+        '0.bias',
+        '0.weight',
+        '2.bias',
+        '2.weight',
+        '4.bias',
+        '4.weight',
+      ]);
+      // max|g| ≥ RMS ≥ 0 and a zero fraction in [0, 1] on every parameter row; ReLU layers
+      // have a dead fraction.
+      expect(got.ok).toBe(true);
+      expect(got.dead as number).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 
   it.each([
     [['export', 'X', '--out', 'f'], 2, /--format is required/],

@@ -20,8 +20,10 @@ export const exportSpec: CommandSpec = {
     'latest checkpoint) as a .safetensors file, names as in PyTorch (0.weight, 0.bias), loadable\n' +
     'with safetensors.torch.load_file or nn.loadSafetensors.\n' +
     '--format csv writes RUN_DIR/metrics.jsonl as one row per step and a column per metric\n' +
-    '(--what metrics, the default), or the per-layer gradient norms of RUN_DIR/monitor.jsonl as\n' +
-    'rows (step, layer, gradNorm) (--what layers). Empty cell: not logged at that step;\n' +
+    '(--what metrics, the default), or every per-layer statistic of RUN_DIR/monitor.jsonl in long\n' +
+    'form (--what layers): rows (step, layer, level, gradNorm, rms, maxAbs, zeroFraction,\n' +
+    'nonFinite, paramNorm, updateRatio, saturation, deadFraction, ...), one per layer and per\n' +
+    'parameter at each logged check. Empty cell: not logged;\n' +
     'non-finite values are written nan, inf, -inf (as pandas reads them).\n' +
     'The file is written atomically. Exit codes: 2 bad arguments, 3 unreadable run files or\n' +
     'unwritable output.',
@@ -80,20 +82,39 @@ export function metricsCsv(logs: RunLogs): string {
   return lines.join('\n') + '\n';
 }
 
+/** The per-layer statistics, in this column order (others the monitor adds follow them). */
+const LAYER_STAT_COLUMNS = [
+  'gradNorm',
+  'rms',
+  'maxAbs',
+  'zeroFraction',
+  'nonFinite',
+  'paramNorm',
+  'updateRatio',
+  'saturation',
+  'deadFraction',
+];
+
 /**
- * A per-layer table in long form: one row per (step, layer), columns step, layer, gradNorm.
- * @example layersCsv(logs) // 'step,layer,gradNorm\n1,0.weight,0.5\n'
+ * A per-layer table in long form, one row per (step, layer) and per (step, parameter), every
+ * statistic the monitor recorded in a column of its own: gradient norm, RMS, max |g|, zero
+ * fraction, non-finite count, parameter norm, update ratio, saturation and dead fractions (and
+ * the activations' mean, std and gain); `level` says whether the row is a layer's ('0') or a
+ * parameter's ('0.weight'). Empty cell: not recorded for that row.
+ * @example layersCsv(logs) // 'step,layer,level,gradNorm,…\n1,0,layer,0.5,…\n'
  */
 export function layersCsv(logs: RunLogs): string {
-  const lines = ['step,layer,gradNorm'];
-  for (const series of logs.gradNorms) {
-    series.steps.forEach((step, k) => {
-      for (const layer of series.layers) {
-        const v = layer.values[k];
-        if (v !== null && v !== undefined) lines.push(`${step},${field(layer.name)},${cell(v)}`);
-      }
-    });
-  }
+  const present = new Set<string>();
+  for (const r of logs.layerStats) for (const k of Object.keys(r.stats)) present.add(k);
+  const columns = [
+    ...LAYER_STAT_COLUMNS.filter((c) => present.has(c)),
+    ...[...present].filter((c) => !LAYER_STAT_COLUMNS.includes(c)),
+  ];
+  const lines = [['step', 'layer', 'level', ...columns].map(field).join(',')];
+  for (const r of logs.layerStats)
+    lines.push(
+      [String(r.step), field(r.layer), r.level, ...columns.map((c) => cell(r.stats[c]))].join(','),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -150,7 +171,7 @@ export function exportCommand(
   if (format === 'safetensors') data = checkpointWeights(dir);
   else if (args.flags.what === 'layers') {
     const logs = readLog(dir, 'monitor.jsonl');
-    if (logs.gradNorms.length === 0)
+    if (logs.layerStats.length === 0)
       throw new DataError(`export: '${join(dir, 'monitor.jsonl')}' holds no per-layer statistics`);
     data = layersCsv(logs);
   } else {

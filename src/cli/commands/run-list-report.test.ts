@@ -311,7 +311,7 @@ describe('gradscope report', () => {
     );
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('Training logs');
-    expect(html).toContain('<figcaption>Loss</figcaption>');
+    expect(html).toContain('<figcaption>Loss (per logged step and evaluation) · loss</figcaption>');
     expect(html).toContain('A fake experiment that will pass.');
   });
 

@@ -9,11 +9,15 @@ import { Rng } from '../../tensor/rng.js';
 import { readCheckpoint } from '../../train/checkpoint-node.js';
 
 // Acceptance test of graceful interruption and --resume (#15, #16): the real CLI in child
-// processes (node --import tsx), signalled at seeded random moments of a `train` run.
+// processes (node --import tsx), signalled at seeded random moments of a 600-step `train` run;
+// every resumed run must end bit-identical to the uninterrupted one (parameters, optimizer state
+// with the monitor's state, RNG/loader/loop state, metrics and the monitor's log).
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'src/cli/main.ts');
-const STEPS = 800;
+const STEPS = 600;
+/** Checkpoint interval of the SIGKILL runs, in steps (`--checkpoint-every`). */
+const EVERY = 20;
 const CONFIG = {
   name: 'interrupt',
   model: { name: 'mlp', hidden: [32, 32], activation: 'tanh' },
@@ -36,11 +40,27 @@ interface Child {
   err: string;
 }
 
+/** The last step logged in `dir/metrics.jsonl` so far (0 when there is none yet). */
+function lastLoggedStep(dir: string): number {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'metrics.jsonl'), 'utf8');
+  } catch {
+    return 0;
+  }
+  const m = [...text.matchAll(/^\{"step":(\d+)/gm)];
+  return m.length > 0 ? Number((m[m.length - 1] as RegExpMatchArray)[1]) : 0;
+}
+
 /**
- * Runs the CLI; with `kill`, sends that signal once a progress line shows step >= `atStep`
- * (then the child is somewhere after it: where exactly is up to the scheduler).
+ * Runs the CLI; with `kill`, sends that signal once the run directory's metrics.jsonl shows a
+ * step >= `atStep` (polled every 2 ms; the child is then somewhere after it, where exactly is up
+ * to the scheduler: inside a step, an evaluation or a checkpoint write).
  */
-function cli(args: string[], kill?: { signal: NodeJS.Signals; atStep: number }): Promise<Child> {
+function cli(
+  args: string[],
+  kill?: { signal: NodeJS.Signals; atStep: number; dir: string },
+): Promise<Child> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
       cwd: ROOT,
@@ -48,45 +68,78 @@ function cli(args: string[], kill?: { signal: NodeJS.Signals; atStep: number }):
     });
     let out = '';
     let err = '';
-    let sent = false;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (kill === undefined || sent) return;
-      const steps = [...out.matchAll(/^step (\d+)\//gm)].map((m) => Number(m[1]));
-      if (steps.length > 0 && (steps[steps.length - 1] as number) >= kill.atStep) {
-        sent = true;
-        child.kill(kill.signal);
-      }
-    });
+    const timer =
+      kill === undefined
+        ? null
+        : setInterval(() => {
+            if (lastLoggedStep(kill.dir) < kill.atStep) return;
+            clearInterval(timer as NodeJS.Timeout);
+            child.kill(kill.signal);
+          }, 2);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, out, err }));
+    child.on('close', (code, signal) => {
+      if (timer !== null) clearInterval(timer);
+      resolve({ code, signal, out, err });
+    });
   });
 }
 
-/** Hash of what must be bit-identical: parameters, optimizer (and monitor) state, RNGs, loader and fit state, and the metrics without wall times. */
-function runHash(dir: string): { hash: string; steps: number } {
-  // The checkpoint is binary (safetensors data + JSON state, one checksum): read it with the
-  // library's reader, which verifies it, and hash everything but the wall-clock stamp.
-  const { savedAt: _savedAt, ...body } = readCheckpoint(join(dir, 'checkpoint.json'));
-  const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+const sha = (v: unknown): string =>
+  createHash('sha256')
+    .update(typeof v === 'string' ? v : JSON.stringify(v))
+    .digest('hex');
+
+/** The records of a JSONL file without the wall-clock fields. */
+function records(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
       const { time: _time, ...r } = JSON.parse(l) as Record<string, unknown>;
       return r;
     });
+}
+
+/**
+ * Hashes of what must be bit-identical, one per part so a failure names it: parameters and
+ * buffers, optimizer state (the chain's: the monitor is its first transformation, so its state —
+ * EMAs, windows, open verdicts — is in there too), RNG/loader/loop state, the metrics without
+ * wall times, and the monitor's log.
+ */
+function runHash(dir: string): { hash: Record<string, string>; steps: number } {
+  // The checkpoint is binary (safetensors data + JSON state, one checksum): read it with the
+  // library's reader, which verifies it; the wall-clock stamp is left out.
+  const {
+    savedAt: _savedAt,
+    model,
+    optimizer,
+    ...rest
+  } = readCheckpoint(join(dir, 'checkpoint.json'));
+  const metrics = records(join(dir, 'metrics.jsonl'));
   const steps = metrics.map((r) => r['step'] as number);
   // No duplicate or missing records: strictly increasing steps ending at the last step.
   for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThan(steps[i - 1] as number);
-  const h = createHash('sha256').update(JSON.stringify({ body, metrics })).digest('hex');
-  return { hash: h, steps: body.step };
+  const monitorState = (optimizer?.state as unknown[] | undefined)?.[0] as
+    { checks?: unknown } | undefined;
+  expect(monitorState?.checks, 'the monitor state is the chain state 0').toBe(rest.step);
+  return {
+    hash: {
+      params: sha(model),
+      optimizerAndMonitor: sha(optimizer),
+      rngLoaderLoop: sha(rest),
+      metrics: sha(metrics),
+      monitorLog: sha(records(join(dir, 'monitor.jsonl'))),
+    },
+    steps: rest.step,
+  };
 }
 
-/** Five seeded moments, as steps at which the signal is sent (5% .. 70% of the run). */
+/** `k` seeded random moments, as steps after which the signal is sent (5% .. 95% of the run). */
 function moments(seed: number, k: number): number[] {
   const rng = new Rng(seed);
-  return Array.from({ length: k }, () => Math.round(STEPS * (0.05 + 0.65 * rng.uniform())));
+  return Array.from({ length: k }, () => Math.round(STEPS * (0.05 + 0.9 * rng.uniform())));
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time (2 cores are shared). */
@@ -103,7 +156,7 @@ async function pool<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): 
   return out;
 }
 
-let reference = '';
+let reference: Record<string, string> = {};
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'gs-interrupt-'));
@@ -121,11 +174,12 @@ afterAll(() => {
 
 describe('gradscope train: interrupted and resumed runs end with the uninterrupted bits', () => {
   it('SIGINT at 5 seeded moments: exit 130, a resumable run dir with a report marked interrupted; --resume gives the same final bits', async () => {
-    const results = await pool(moments(15, 5), 3, async (atStep) => {
+    const results = await pool(moments(15, 5), 2, async (atStep) => {
       const dir = fresh();
       const r = await cli(['train', '--config', config, '--out', dir], {
         signal: 'SIGINT',
         atStep,
+        dir,
       });
       const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
         steps: number;
@@ -146,27 +200,67 @@ describe('gradscope train: interrupted and resumed runs end with the uninterrupt
       expect(x.report).toMatch(new RegExp(`interrupted at step ${x.summary.steps}`, 'i'));
       expect(x.r.out).toContain('Resume with: gradscope train --resume ');
       expect(x.resumed.code, x.resumed.err).toBe(0);
-      expect(x.hash).toBe(reference);
+      expect(x.hash).toEqual(reference);
     }
   }, 120_000);
 
-  it('SIGKILL at seeded moments with a small checkpoint interval: --resume from the last periodic checkpoint gives the same final bits', async () => {
-    const results = await pool(moments(16, 3), 3, async (atStep) => {
+  it('SIGKILL at 5 seeded random moments with --checkpoint-every 20: --resume from the last periodic checkpoint gives the same final bits', async () => {
+    const at = moments(16, 5);
+    const results = await pool(at, 2, async (atStep) => {
       const dir = fresh();
       const r = await cli(
-        ['train', '--config', config, '--out', dir, '--checkpoint-seconds', '0.05'],
-        { signal: 'SIGKILL', atStep },
+        [
+          'train',
+          '--config',
+          config,
+          '--out',
+          dir,
+          '--quiet',
+          '--checkpoint-every',
+          String(EVERY),
+          '--checkpoint-seconds',
+          '0',
+        ],
+        { signal: 'SIGKILL', atStep, dir },
       );
-      const hadCheckpoint = existsSync(join(dir, 'checkpoint.json'));
-      const resumed = await cli(['train', '--resume', dir, '--quiet']);
-      return { r, hadCheckpoint, resumed, hash: runHash(dir).hash };
+      const killedAt = lastLoggedStep(dir);
+      // The checkpoint left by the killed process: written atomically, so it reads and verifies.
+      const ckptStep = existsSync(join(dir, 'checkpoint.json'))
+        ? readCheckpoint(join(dir, 'checkpoint.json')).step
+        : null;
+      const resumed = await cli(['train', '--resume', dir]);
+      return { atStep, killedAt, r, ckptStep, resumed, ...runHash(dir) };
     });
+    const seen: string[] = [];
     for (const x of results) {
       expect(x.r.signal).toBe('SIGKILL');
+      expect(x.ckptStep, `killed after step ${x.killedAt}`).not.toBeNull();
+      // Only the periodic checkpoints exist before the end: a multiple of EVERY, at most the
+      // last logged step + EVERY behind it, never at the end.
+      expect((x.ckptStep as number) % EVERY).toBe(0);
+      expect(x.ckptStep as number).toBeLessThan(STEPS);
       expect(x.resumed.code, x.resumed.err).toBe(0);
-      expect(x.hash).toBe(reference);
+      expect(x.resumed.out).toContain(`after step ${x.ckptStep}`);
+      expect(x.steps).toBe(STEPS);
+      expect(x.hash).toEqual(reference);
+      seen.push(
+        `signal after step ${x.atStep}, last logged ${x.killedAt}, resumed from ${x.ckptStep}`,
+      );
     }
-    // With a 50 ms interval, at least one killed run had a periodic checkpoint to resume from.
-    expect(results.some((x) => x.hadCheckpoint)).toBe(true);
-  }, 120_000);
+    console.log(`SIGKILL moments (600 steps, --checkpoint-every ${EVERY}): ${seen.join('; ')}`);
+  }, 180_000);
+
+  it('--checkpoint-every must be an integer >= 0 (exit 2, one line naming the flag)', async () => {
+    const r = await cli([
+      'train',
+      '--config',
+      config,
+      '--out',
+      fresh(),
+      '--checkpoint-every',
+      '2.5',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--checkpoint-every must be an integer >= 0, got '2\.5'/);
+  });
 });

@@ -245,7 +245,7 @@ describe('gradscope train: errors', () => {
     const unknown = await run('train', '--config', writeConfig(SMALL), '--epochs', '3');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --resume, --allow-non-finite, --checkpoint-seconds, --json, --quiet, --max-memory, --max-time, --no-color, --help/,
+      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --resume, --allow-non-finite, --checkpoint-every, --checkpoint-seconds, --json, --quiet, --max-memory, --max-time, --no-color, --help/,
     );
     const dir = fresh();
     mkdirSync(dir);
@@ -283,7 +283,7 @@ describe('gradscope train: errors', () => {
     const h = await run('train', '--help');
     expect(h.code).toBe(0);
     expect(h.out).toMatch(
-      /^Usage: gradscope train --config FILE \[--out DIR\] \[--steps N\] \[--checkpoint-seconds S\] \[--json\] \[--quiet\] \[--max-memory SIZE\] \[--max-time DURATION\] \| train --resume DIR \[--allow-non-finite\]/,
+      /^Usage: gradscope train --config FILE \[--out DIR\] \[--steps N\] \[--checkpoint-every N\] \[--checkpoint-seconds S\] \[--json\] \[--quiet\] \[--max-memory SIZE\] \[--max-time DURATION\] \| train --resume DIR \[--allow-non-finite\]/,
     );
     expect(h.out).toContain('--config FILE');
     const all = await run('--help');

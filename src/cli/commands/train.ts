@@ -35,7 +35,7 @@ export const trainSpec: CommandSpec = {
   summary:
     'Train your own run from a JSON config (model, data, optimizer chain, schedule, clipping, monitor) and write a run directory with a report.',
   usage:
-    'train --config FILE [--out DIR] [--steps N] [--checkpoint-seconds S] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION] | train --resume DIR [--allow-non-finite]',
+    'train --config FILE [--out DIR] [--steps N] [--checkpoint-every N] [--checkpoint-seconds S] [--json] [--quiet] [--max-memory SIZE] [--max-time DURATION] | train --resume DIR [--allow-non-finite]',
   description:
     'Reads and validates the config (every error names the field, e.g. optimizer.lr, the value and\n' +
     'what is allowed; see examples/configs/ and the TrainConfig type in src/train/config.ts), builds\n' +
@@ -45,7 +45,8 @@ export const trainSpec: CommandSpec = {
     '"out", else runs/<timestamp>-<name>; an existing non-empty one is refused) gets config.json,\n' +
     'train-config.json (the validated config, to rerun), metrics.jsonl, summary.json,\n' +
     'checkpoint.json, monitor.jsonl (with the monitor) and report.html.\n' +
-    'checkpoint.json is written atomically every --checkpoint-seconds (default 60) and at the end.\n' +
+    "checkpoint.json is written atomically every --checkpoint-every N steps (default: the config's\n" +
+    'train.checkpointEvery, else none), every --checkpoint-seconds (default 60) and at the end.\n' +
     'Ctrl-C (SIGINT) or SIGTERM stops after the current step, writes the checkpoint, summary and a\n' +
     'report marked "interrupted at step N", prints how to resume and exits 130/143 (a second Ctrl-C\n' +
     'exits at once). --resume DIR continues a run from its last checkpoint with its own config:\n' +
@@ -80,6 +81,12 @@ export const trainSpec: CommandSpec = {
       default: false,
       description:
         'with --resume: load a checkpoint whose weights or optimizer state hold NaN/Infinity (refused by default)',
+    },
+    'checkpoint-every': {
+      type: 'string',
+      valueName: 'N',
+      description:
+        "write checkpoint.json every N steps (default: the config's train.checkpointEvery; 0: none by steps)",
     },
     'checkpoint-seconds': {
       type: 'string',
@@ -407,6 +414,10 @@ export async function trainCommand(
   const quiet = args.flags.quiet === true;
   const ckptSeconds =
     numberFlag('train', 'checkpoint-seconds', args.flags['checkpoint-seconds'], { min: 0 }) ?? 60;
+  const ckptEvery = numberFlag('train', 'checkpoint-every', args.flags['checkpoint-every'], {
+    integer: true,
+    min: 0,
+  });
   const stderr = deps.stderr ?? process.stderr;
   const err = (s: string): void => void stderr.write(s + '\n');
   const resumeDir = args.flags.resume;
@@ -438,7 +449,8 @@ export async function trainCommand(
   let stopLog: (() => void) | null = null;
   if (run.monitor !== null) {
     const mon = typeof run.config.monitor === 'object' ? run.config.monitor : {};
-    stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10 });
+    // Per-parameter statistics too (RMS, max |g|, zero fraction): `gradscope export --what layers`.
+    stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10, params: true });
     run.monitor.onVerdict((v) => {
       verdicts.push(verdictRecord(name, v));
       reporter.message(
@@ -480,6 +492,7 @@ export async function trainCommand(
       runDir,
       monitor: run.monitor,
       checkpointEverySeconds: ckptSeconds,
+      ...(ckptEvery !== undefined ? { checkpointEvery: ckptEvery } : {}),
       signal,
       ...(resumeFrom !== null ? { resumeFrom } : {}),
       allowNonFinite: args.flags['allow-non-finite'] === true,

@@ -48,6 +48,13 @@ export interface RnnArm {
   decay?: { factor: number; minScale: number };
   /** The monitor remedy this arm carries out, if any. */
   remedy?: string;
+  /**
+   * What E13 claims for the arm (calibrated in gradscope and PyTorch, see exploding.ts):
+   * 'learns' — its gradient norm stays bounded and its final error is within the learning
+   * margin in every seed; 'bounded' — its gradient norm stays bounded, learning is not claimed;
+   * 'none' — shown for comparison only.
+   */
+  claim: 'learns' | 'bounded' | 'none';
   note: string;
 }
 
@@ -63,6 +70,7 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     role: 'baseline',
     cell: 'rnn',
     recurrentGain: EXPLODING_RADIUS,
+    claim: 'none',
     note: '‖∏ W_hhᵀ diag(1 − h²)‖ can grow like 1.2^T: one large gradient throws the weights into the saturated region, then the read-out diverges',
   },
   {
@@ -74,6 +82,7 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     recurrentGain: EXPLODING_RADIUS,
     clip: 'globalNorm',
     remedy: 'clip',
+    claim: 'learns',
     note: 'rescales g to norm ≤ 1, keeping its direction (Pascanu et al. 2013)',
   },
   {
@@ -85,18 +94,20 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     recurrentGain: EXPLODING_RADIUS,
     clip: 'autoClip',
     remedy: 'clip',
-    note: 'clips to the 10th percentile of the norms seen so far (Seetharaman et al. 2020)',
+    claim: 'none',
+    note: 'clips to the 10th percentile of the norms seen so far (Seetharaman et al. 2020); in PyTorch it learns in some seeds (0.44×), not in others (0.54×; seed 2 diverged, ‖g‖ 196× its start)',
   },
   {
     id: 'health-aware-decay',
     label: '+ health-aware decay',
     short: 'decay',
-    role: 'remedy',
+    role: 'control',
     cell: 'rnn',
     recurrentGain: EXPLODING_RADIUS,
     decay: { factor: 0.1, minScale: 0.01 },
     remedy: 'schedule',
-    note: 'cuts the lr 10× on each step the monitor flags (down to 0.01×) and holds it for the rest of the run',
+    claim: 'none',
+    note: 'cuts the lr 10× on each step the monitor flags (down to 0.01×) and holds it for the rest of the run; a fixed cut cannot contain a norm that grows 10⁴×, so it is a control here (E15 weighs it)',
   },
   {
     id: 'orthogonal-init',
@@ -106,6 +117,7 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     cell: 'rnn',
     recurrentGain: 1,
     remedy: 'recurrentInit',
+    claim: 'learns',
     note: 'eigenvalues of modulus 1: the product of Jacobians neither explodes nor, at first, vanishes (Saxe et al. 2014)',
   },
   {
@@ -115,7 +127,8 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     role: 'remedy',
     cell: 'lstm',
     remedy: 'architecture',
-    note: 'gated, additive cell path (Hochreiter & Schmidhuber 1997)',
+    claim: 'bounded',
+    note: 'gated, additive cell path (Hochreiter & Schmidhuber 1997); bounded ‖g‖, but plain SGD at lr 0.1 stays on the mean-predictor plateau',
   },
   {
     id: 'gru',
@@ -124,7 +137,8 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     role: 'remedy',
     cell: 'gru',
     remedy: 'architecture',
-    note: 'gated update z·h + (1 − z)·n (Cho et al. 2014)',
+    claim: 'bounded',
+    note: 'gated update z·h + (1 − z)·n (Cho et al. 2014); bounded ‖g‖, but plain SGD at lr 0.1 stays on the mean-predictor plateau',
   },
   {
     id: 'z-clip',
@@ -134,6 +148,7 @@ export const RNN_ARMS: readonly RnnArm[] = Object.freeze([
     cell: 'rnn',
     recurrentGain: EXPLODING_RADIUS,
     clip: 'zClip',
+    claim: 'none',
     note: 'a spike detector: it learns its mean from the first 25 (unclipped) steps and follows a sustained growth, so it does not stop this explosion',
   },
 ]) as readonly RnnArm[];
@@ -179,6 +194,8 @@ export interface RnnRun {
   radius: number;
   /** Eval MSE at the end (NaN if the weights are NaN). */
   finalEval: number;
+  /** Global gradient norm ‖g‖ (before clipping) of every update, as the monitor measured it; NaN/∞ kept. */
+  gradNorms: Float64Array;
   /** Steps of the evaluations and their MSE. */
   evalSteps: number[];
   evals: number[];
@@ -293,6 +310,7 @@ export function trainRnnArm(
   const opt = new Optimizer(model, chain(...transformations(arm, health, size)));
   const data = new Rng(5000 + seed);
   const losses = new Float64Array(size.steps);
+  const gradNorms = new Float64Array(size.steps);
   const evalSteps: number[] = [];
   const evals: number[] = [];
   const every = hooks.every ?? 10;
@@ -311,6 +329,7 @@ export function trainRnnArm(
       {
         onStep({ step, loss: l }) {
           losses[step - 1] = l;
+          gradNorms[step - 1] = health.state?.stats.totalGradNorm ?? NaN;
           if (Number.isFinite(l)) maxLoss = Math.max(maxLoss, l);
           else {
             nonFinite++;
@@ -344,6 +363,7 @@ export function trainRnnArm(
     seed,
     radius,
     finalEval,
+    gradNorms: gradNorms.subarray(0, step),
     evalSteps,
     evals,
     losses: losses.subarray(0, step),

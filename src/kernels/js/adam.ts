@@ -18,9 +18,11 @@ export function adamJs(args: AdamArgs): void {
   const c2 = coef[4] as number;
   const step = coef[5] as number;
   const eps = coef[6] as number;
+  // sign = ±1: fround(sign·fround(g·s)) = fround(g·(sign·s)), one multiply as in the kernel
+  const ss = f(sign * (coef[7] as number));
   const n = g.length;
   for (let i = 0; i < n; i++) {
-    const gi = f(sign * (g[i] as number));
+    const gi = f(ss * (g[i] as number));
     const mi = f(f((m[i] as number) * b1) + f(c1 * gi));
     const vi = f(f((v[i] as number) * b2) + f(f(c2 * gi) * gi));
     m[i] = mi;

@@ -48,6 +48,9 @@ export interface KernelExports {
     batch: number,
   ): void;
   adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
+  gradStatsF32(x: number, n: number, out: number): void;
+  updateStatsF32(p: number, q: number, n: number, out: number): void;
+  copyF32(dst: number, src: number, n: number): void;
   packedBBytes(k: number, n: number): number;
   packBAllF32(transB: number, b: number, ldb: number, k: number, n: number, dst: number): void;
   gemmPackedBF32(
@@ -102,6 +105,9 @@ const FUNCTIONS = [
   'im2colF32',
   'col2imF32',
   'adamF32',
+  'gradStatsF32',
+  'updateStatsF32',
+  'copyF32',
   'packedBBytes',
   'packBAllF32',
   'gemmPackedBF32',

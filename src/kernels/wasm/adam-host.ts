@@ -22,9 +22,9 @@ export function adamF32(
   coef: Float32Array,
 ): void {
   const n = g.length;
-  if (m.length !== n || v.length !== n || (p !== null && p.length !== n) || coef.length < 7) {
+  if (m.length !== n || v.length !== n || (p !== null && p.length !== n) || coef.length < 8) {
     throw new ShapeError(
-      `WasmKernels.adamF32: g, m, v${p ? ', p' : ''} must have the same length and coef 7 values, got ${n}, ${m.length}, ${v.length}${p ? `, ${p.length}` : ''} and ${coef.length}`,
+      `WasmKernels.adamF32: g, m, v${p ? ', p' : ''} must have the same length and coef 8 values, got ${n}, ${m.length}, ${v.length}${p ? `, ${p.length}` : ''} and ${coef.length}`,
     );
   }
   const coefPtr = rt.scratchBase;
@@ -33,7 +33,7 @@ export function adamF32(
   const vPtr = align(mPtr + n * 4);
   const pPtr = align(vPtr + n * 4);
   rt.ensureBytes(align(pPtr + (p === null ? 0 : n * 4)));
-  rt.heap.set(coef.subarray(0, 7), coefPtr >> 2);
+  rt.heap.set(coef.subarray(0, 8), coefPtr >> 2);
   // Resident arrays (a parameter arena, Adam moments from allocResident) are used in place.
   const gA = rt.target(g, n, gPtr, true);
   const mA = rt.target(m, n, mPtr, true);

@@ -8,6 +8,7 @@ import type {
   RnnBackwardArgs,
   RnnForwardArgs,
 } from '../args.js';
+import { finishGradStats, finishUpdateStats } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
@@ -88,6 +89,22 @@ export function wasmBackend(wk: WasmKernels): Kernels {
     },
     adam(a): void {
       wk.adamF32(a.p, a.g, a.m, a.v, a.coef);
+    },
+    gradStats(a): void {
+      f32('gradStats', a.x);
+      wk.gradStatsF32(a.x as Float32Array, a.out, a.at);
+      finishGradStats(a.x, a.out, a.at);
+    },
+    updateStats(a): void {
+      f32('updateStats', a.p);
+      f32('updateStats', a.q);
+      wk.updateStatsF32(a.p as Float32Array, a.q as Float32Array, a.out, a.at);
+      finishUpdateStats(a.p, a.q, a.out, a.at);
+    },
+    copy(dst, src): void {
+      f32('copy', dst);
+      f32('copy', src);
+      wk.copyF32(dst as Float32Array, src as Float32Array);
     },
   };
 }

@@ -141,7 +141,7 @@ describe('resident arrays', () => {
     const gr = normal(rng, n);
     const m = normal(rng, n, 0.1);
     const v = normal(rng, n, 0.1).map(Math.abs);
-    const coef = Float32Array.of(1, 0.9, 0.1, 0.999, 0.001, -1e-3, 1e-8);
+    const coef = Float32Array.of(1, 0.9, 0.1, 0.999, 0.001, -1e-3, 1e-8, 1);
     const [pR, gR, mR, vR] = [p, gr, m, v].map((a) => resident(wk, a)) as Float32Array[];
     wk.adamF32(p, gr, m, v, coef);
     wk.adamF32(pR!, gR!, mR!, vR!, coef);

@@ -44,6 +44,8 @@ export class WasmRuntime {
   readonly threads: GemmThreads;
   /** A float32 view of the whole current memory (renewed when the memory grows). */
   heap: Float32Array;
+  // A float64 view of the same memory, made again when `heap` is (see heap64).
+  private h64: Float64Array<ArrayBufferLike> = new Float64Array(0);
   // Blocks above the GEMM workspace: reservations (pool workspaces and control blocks) and the
   // resident arrays (freed with freeResident); the scratch of the copying entry points is above.
   private readonly heapAlloc: WasmHeap;
@@ -82,6 +84,17 @@ export class WasmRuntime {
       workBytes: ex.gemmWorkBytes(),
       reserve: (bytes) => this.reserve(bytes),
     });
+  }
+
+  /**
+   * A float64 view of the whole current memory, for kernels that return float64 results
+   * (renewed with `heap`, so reading a result allocates nothing).
+   * @example const sum = rt.heap64[outPtr >> 3];
+   */
+  get heap64(): Float64Array<ArrayBufferLike> {
+    const buf = this.heap.buffer;
+    if (this.h64.buffer !== buf) this.h64 = new Float64Array(buf, 0, buf.byteLength >> 3);
+    return this.h64;
   }
 
   /**

@@ -11,6 +11,7 @@ import type { ConvGeometry } from '../conv-geometry.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
+import { copyF32, gradStatsF32, updateStatsF32 } from './grad-stats-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
@@ -433,7 +434,7 @@ export class WasmKernels {
   /**
    * One float32 Adam step over n = g.length elements with the SIMD kernel (see adam-host.ts):
    * p non-null applies p ← p + u (the fused step), null writes u into g; m and v advance.
-   * `coef` holds [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled].
+   * `coef` holds [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled, gradScale].
    * @example wk.adamF32(p, g, m, v, coef); // p += Adam update, m and v advanced
    * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
    */
@@ -445,6 +446,32 @@ export class WasmKernels {
     coef: Float32Array,
   ): void {
     adamF32(this.rt, p, g, m, v, coef);
+  }
+
+  /**
+   * The fast pass of the gradient statistics over float32 x (see grad-stats-host.ts): Σx²,
+   * max |x| and the zero count written to out[at..at+2] (kernels/grad-stats.ts finishes them).
+   * @example wk.gradStatsF32(g, out, 0); // out[0] = Σg², out[1] = max|g|, out[2] = zeros
+   */
+  gradStatsF32(x: Float32Array, out: Float64Array, at: number): void {
+    gradStatsF32(this.rt, x, out, at);
+  }
+
+  /**
+   * Σp², Σ(p − q)², Σq² of float32 p and q in one SIMD pass (see grad-stats-host.ts), written to
+   * out[at..at+2] (kernels/grad-stats.ts finishes them).
+   * @example wk.updateStatsF32(p, snapshot, out, 0); // [‖p‖², ‖Δp‖², ‖p_before‖²]
+   */
+  updateStatsF32(p: Float32Array, q: Float32Array, out: Float64Array, at: number): void {
+    updateStatsF32(this.rt, p, q, out, at);
+  }
+
+  /**
+   * dst ← src (same length, float32): memory.copy when both are resident, else a plain copy.
+   * @example wk.copyF32(snapshot, p);
+   */
+  copyF32(dst: Float32Array, src: Float32Array): void {
+    copyF32(this.rt, dst, src);
   }
 
   /**

@@ -6,7 +6,7 @@ import { recentMedianNorm, ringIndex, type HealthState } from '../state.js';
 /** Evidence of an `exploding` verdict. */
 export interface ExplodingEvidence {
   /** Which rule fired. */
-  trigger: 'spike' | 'growth' | 'ceiling' | 'update';
+  trigger: 'spike' | 'growth' | 'ceiling' | 'update' | 'loss';
   /** ‖g‖ over all parameters at this step. */
   totalNorm: number;
   /** Geometric running mean of ‖g‖ before this step (NaN during warm-up). */
@@ -33,7 +33,15 @@ export interface ExplodingThresholds {
    * @see Kumar et al., "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025 (z-scores of the gradient norm against EMA statistics).
    */
   spikeZ: number;
-  /** … and ‖g‖ above this multiple of the running geometric mean (default 10; healthy runs ≤ 7.5). */
+  /**
+   * … and ‖g‖ above this multiple of the larger of the running geometric mean and the early one
+   * (the mean of ln ‖g‖ over the `warmup` checks) (default 100). Panel (panel/panel.json): the
+   * healthy GRU and LSTM on temporal order with Adam jump 70× and 27× their running mean while
+   * they learn the task (loss 1.39 → 0.001, 100 %), so 10 (the former default) fired there; the
+   * LSTM jumped 400× its running mean at step 337, when its gradients had shrunk to 0.01 at
+   * convergence, but only ≈ 8× its early scale — hence the early mean in the baseline. Harmful
+   * spikes also show in the loss (rule `loss`) or in the step (rule `update`).
+   */
   spikeFactor: number;
   /** Decay of the EMA of log ‖g‖ and its variance (default 0.95). */
   emaDecay: number;
@@ -54,6 +62,14 @@ export interface ExplodingThresholds {
    * thumb; the tanh RNN with spectral radius 3 and SGD lr 0.01: 190).
    */
   updateCeiling: number;
+  /**
+   * The loss is above this multiple of its initial level, the mean of the first 5 finite checks'
+   * losses (default 5). Panel: the spiral with SGD momentum 2 (issue 20's missed
+   * explosion) reaches 9× its initial loss at step 9 and 16× at step 11, when no gradient rule
+   * had fired yet (the first came at step 21); the healthy runs' largest batch loss is ≤ 2.6×
+   * their initial level (the noisy batch-4 spiral).
+   */
+  lossCeiling: number;
 }
 
 /** Running statistics of ln ‖g‖ over the finite checks, and the last check's z-score and growth. */
@@ -66,6 +82,11 @@ export interface ExplodingRunning {
   lastZ: number;
   /** Growth of ‖g‖ over the growth window at the last check (NaN until the window is full). */
   lastGrowth: number;
+  /** Mean of ln ‖g‖ over the first `warmup` checks (NaN before), the early gradient scale. */
+  warmLogMean: number;
+  /** Sum and count of the losses of the first 5 finite checks: the initial loss level. */
+  lossSum: number;
+  lossCount: number;
 }
 
 /** Exploding rules, as returned by the measure. */
@@ -73,9 +94,13 @@ export const TRIGGER_SPIKE = 1;
 export const TRIGGER_GROWTH = 2;
 export const TRIGGER_CEILING = 3;
 export const TRIGGER_UPDATE = 4;
+export const TRIGGER_LOSS = 5;
+
+/** Finite checks whose mean loss is the initial level of the `loss` rule. */
+const LOSS_START = 5;
 
 /** The names of the exploding rules, indexed by trigger code. */
-export const TRIGGER_NAMES = ['none', 'spike', 'growth', 'ceiling', 'update'] as const;
+export const TRIGGER_NAMES = ['none', 'spike', 'growth', 'ceiling', 'update', 'loss'] as const;
 
 function lnNorm(s: HealthState): number {
   return Math.log(Math.max(s.stats.totalGradNorm, 1e-300));
@@ -89,7 +114,7 @@ function zScore(s: HealthState, th: ExplodingThresholds, r: ExplodingRunning): n
 }
 
 /** Growth of ‖g‖ over the window ending at this check (the ring holds it already), NaN if short. */
-function growthOf(s: HealthState, th: ExplodingThresholds): number {
+function growthOf(s: HealthState, th: ExplodingThresholds, run: ExplodingRunning): number {
   const r = s.ring;
   const w = th.growthWindow;
   if (r.count < w) return NaN;
@@ -98,7 +123,12 @@ function growthOf(s: HealthState, th: ExplodingThresholds): number {
   for (let k = 0; k < q; k++) first += r.logNorm[ringIndex(r, w, k)] as number;
   let last = r.logNorm[ringIndex(r, w, w - 1)] as number;
   for (let k = w - q; k < w - 1; k++) last += r.logNorm[ringIndex(r, w, k)] as number;
-  return Math.exp(last / q - first / q);
+  // from at least the early gradient scale once the window is past the warm-up: gradients that
+  // shrank at convergence and come back are not exploding (panel: the healthy LSTM on temporal
+  // order, 212× from 0.007 at step 343)
+  const late = !Number.isNaN(run.warmLogMean) && run.logCount > th.warmup + w;
+  const from = late ? Math.max(first / q, run.warmLogMean) : first / q;
+  return Math.exp(last / q - from);
 }
 
 /**
@@ -110,7 +140,10 @@ function growthOf(s: HealthState, th: ExplodingThresholds): number {
  * - spike: z = (ln ‖g‖ − m)/s > spikeZ and ‖g‖ > spikeFactor·eᵐ, with m, s² the EMA mean and
  *   variance of ln ‖g‖ (after `warmup` checks of plain averaging);
  * - growth: the mean of ln ‖g‖ over the last quarter of the growth window exceeds the first
- *   quarter's by ln growthFactor.
+ *   quarter's by ln growthFactor;
+ * - loss: the loss is above lossCeiling × its initial level (the mean over the first 5 finite
+ *   checks): the run diverges even when the gradient stays bounded (saturated tanh units
+ *   under SGD momentum 2 — issue 20).
  * The fold clamps the value it folds in to m + spikeZ·s, so one spike does not inflate the
  * statistics (as ZClip does); a check where a rule fired is marked unhealthy in the ring.
  * @see Pascanu, Mikolov & Bengio, ICML 2013.
@@ -129,29 +162,43 @@ export const exploding: Detector<
   event: 'spike',
   thresholds: {
     spikeZ: { default: 4, range: { min: 0, minExclusive: true, allowInfinity: true } },
-    spikeFactor: { default: 10, range: { min: 1, allowInfinity: true } },
+    spikeFactor: { default: 100, range: { min: 1, allowInfinity: true } },
     emaDecay: { default: 0.95, range: { min: 0, max: 1, maxExclusive: true } },
     warmup: { default: 10, range: { min: 1, integer: true } },
     growthWindow: { default: 20, range: { min: 4, integer: true } },
     growthFactor: { default: 100, range: { min: 1, minExclusive: true, allowInfinity: true } },
     gradCeiling: { default: 100, range: { min: 0, minExclusive: true, allowInfinity: true } },
     updateCeiling: { default: 1, range: { min: 0, minExclusive: true, allowInfinity: true } },
+    lossCeiling: { default: 5, range: { min: 1, minExclusive: true, allowInfinity: true } },
   },
   ringWindow: (th) => th.growthWindow,
-  running: () => ({ logMean: 0, logVar: 0, logCount: 0, lastZ: NaN, lastGrowth: NaN }),
+  running: () => ({
+    logMean: 0,
+    logVar: 0,
+    logCount: 0,
+    lastZ: NaN,
+    lastGrowth: NaN,
+    warmLogMean: NaN,
+    lossSum: 0,
+    lossCount: 0,
+  }),
   measure(s, th, r) {
     const st = s.stats;
     const norm = st.totalGradNorm;
     if (norm > th.gradCeiling * Math.max(st.totalParamNorm, 1)) return TRIGGER_CEILING;
     if (st.updateFresh && st.totalUpdateNorm > th.updateCeiling * Math.max(st.totalBeforeNorm, 1))
       return TRIGGER_UPDATE;
-    if (zScore(s, th, r) > th.spikeZ && norm > th.spikeFactor * Math.exp(r.logMean))
+    const base = Number.isNaN(r.warmLogMean) ? r.logMean : Math.max(r.logMean, r.warmLogMean);
+    if (zScore(s, th, r) > th.spikeZ && norm > th.spikeFactor * Math.exp(base))
       return TRIGGER_SPIKE;
-    return growthOf(s, th) > th.growthFactor ? TRIGGER_GROWTH : null;
+    if (growthOf(s, th, r) > th.growthFactor) return TRIGGER_GROWTH;
+    return r.lossCount >= LOSS_START && s.loss > th.lossCeiling * (r.lossSum / r.lossCount)
+      ? TRIGGER_LOSS
+      : null;
   },
   fold(s, th, r, m) {
     r.lastZ = zScore(s, th, r);
-    r.lastGrowth = growthOf(s, th);
+    r.lastGrowth = growthOf(s, th, r);
     if (m !== null) s.ring.healthy[ringIndex(s.ring, 1, 0)] = 0;
     const x = lnNorm(s);
     const n = r.logCount;
@@ -170,12 +217,17 @@ export const exploding: Detector<
       r.logVar = b * (r.logVar + (1 - b) * d * d);
     }
     r.logCount = n + 1;
+    if (r.logCount === th.warmup) r.warmLogMean = r.logMean;
+    if (r.lossCount < LOSS_START && Number.isFinite(s.loss)) {
+      r.lossSum += s.loss;
+      r.lossCount++;
+    }
   },
   patience: () => 1,
   cooldown: (th) => th.cooldown,
   verdict(s, trigger, _th, r, ctx) {
     const st = s.stats;
-    const name = TRIGGER_NAMES[trigger] as 'spike' | 'growth' | 'ceiling' | 'update';
+    const name = TRIGGER_NAMES[trigger] as ExplodingEvidence['trigger'];
     const norm = st.totalGradNorm;
     const rel = norm / Math.max(st.totalParamNorm, 1);
     // the fold has run: the running mean includes this check (clamped), as it always has
@@ -194,15 +246,17 @@ export const exploding: Detector<
         ? `‖g‖ = ${fmtNum(norm)} is ${fmtNum(rel)}× max(‖p‖, 1)`
         : name === 'update'
           ? `the last update moved the parameters by ${fmtNum(st.totalUpdateRatio)}× their norm`
-          : name === 'spike'
-            ? `‖g‖ = ${fmtNum(norm)} jumped to ${fmtNum(norm / runningNorm)}× its running mean (z = ${fmtNum(r.lastZ)})`
-            : `‖g‖ grew ${fmtNum(r.lastGrowth)}× over the growth window (now ${fmtNum(norm)})`;
+          : name === 'loss'
+            ? `the loss ${fmtNum(s.loss)} is ${fmtNum(s.loss / (r.lossSum / r.lossCount))}× its initial level`
+            : name === 'spike'
+              ? `‖g‖ = ${fmtNum(norm)} jumped to ${fmtNum(norm / runningNorm)}× its running mean (z = ${fmtNum(r.lastZ)})`
+              : `‖g‖ grew ${fmtNum(r.lastGrowth)}× over the growth window (now ${fmtNum(norm)})`;
     return {
       kind: 'exploding',
       status: 'started',
       step: s.step,
       layers: topLayers.map((t) => t.layer),
-      severity: name === 'ceiling' || name === 'update' ? 'critical' : 'warning',
+      severity: name === 'spike' || name === 'growth' ? 'warning' : 'critical',
       message: `exploding gradients (${name}): ${why}; largest in ${formatLayers(
         topLayers.map((t) => t.layer),
         [],

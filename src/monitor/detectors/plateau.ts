@@ -22,7 +22,23 @@ export interface PlateauThresholds {
   plateauLossChange: number;
   /** Median ‖g‖/max(‖p‖, 1) over the window below this (default 1e-3; healthy LSTM on the addition task 0.02, MNIST 0.085). */
   plateauGradient: number;
+  /**
+   * And the window's mean loss is at least this fraction of the initial level (the mean of the
+   * first 5 finite checks' losses) (default 0.05): a run whose loss fell to near 0 has converged,
+   * it is not stuck. Panel: the healthy Gaussian-mixture MLP with SGD momentum and a cosine
+   * schedule converged (loss 3.99 → 4e-5, 99.6 %) and got `plateau` at step 289 before this rule.
+   */
+  plateauLossFloor: number;
 }
+
+/** Sum and count of the first finite checks' losses: the initial level. */
+export interface PlateauRunning {
+  startSum: number;
+  startCount: number;
+}
+
+/** Finite checks whose mean loss is the initial level. */
+const START = 5;
 
 /** The plateau detector's measure. */
 export interface PlateauMeasure {
@@ -35,10 +51,17 @@ export interface PlateauMeasure {
 /**
  * `plateau`: over the last `plateauWindow` finite checks the mean loss of the second half
  * differs from the first half's by less than plateauLossChange (relatively), and the median
- * relative gradient ‖g‖/max(‖p‖, 1) is below plateauGradient (null when the window is not full
- * or a loss is missing).
+ * relative gradient ‖g‖/max(‖p‖, 1) is below plateauGradient, and the loss of the window's
+ * second half is still at least plateauLossFloor × the initial level (a converged run is not
+ * stuck) (null when the window is not full or a loss is missing).
  */
-export const plateau: Detector<'plateau', PlateauEvidence, PlateauMeasure, PlateauThresholds> = {
+export const plateau: Detector<
+  'plateau',
+  PlateauEvidence,
+  PlateauMeasure,
+  PlateauThresholds,
+  PlateauRunning
+> = {
   kind: 'plateau',
   rank: 7,
   scope: 'model',
@@ -47,10 +70,11 @@ export const plateau: Detector<'plateau', PlateauEvidence, PlateauMeasure, Plate
     plateauWindow: { default: 100, range: { min: 4, integer: true } },
     plateauLossChange: { default: 0.01, range: { min: 0 } },
     plateauGradient: { default: 1e-3, range: { min: 0 } },
+    plateauLossFloor: { default: 0.05, range: { min: 0 } },
   },
   ringWindow: (th) => th.plateauWindow,
-  running: () => ({}),
-  measure(s, th) {
+  running: () => ({ startSum: 0, startCount: 0 }),
+  measure(s, th, run) {
     const r = s.ring;
     const w = th.plateauWindow;
     if (r.count < w) return null;
@@ -70,10 +94,18 @@ export const plateau: Detector<'plateau', PlateauEvidence, PlateauMeasure, Plate
     if (2 * small <= w) return null;
     const before = a / h;
     const after = b / h;
+    if (run.startCount > 0 && after < th.plateauLossFloor * (run.startSum / run.startCount))
+      return null;
     const change = (before - after) / Math.max(Math.abs(before), 1e-300);
     if (!(Math.abs(change) < th.plateauLossChange)) return null;
     for (let k = 0; k < w; k++) s.scratch[k] = r.relative[ringIndex(r, w, k)] as number;
     return { before, after, change, relative: medianOf(s.scratch, w) };
+  },
+  fold(s, _th, run) {
+    if (run.startCount < START && Number.isFinite(s.loss)) {
+      run.startSum += s.loss;
+      run.startCount++;
+    }
   },
   patience: () => 1,
   cooldown: (th) => th.cooldown,

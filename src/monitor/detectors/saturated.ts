@@ -1,5 +1,6 @@
 import type { Detector } from '../detector.js';
 import { fmtNum, saturatedRemedies } from '../remedies.js';
+import { ringIndex, type HealthState } from '../state.js';
 
 /** Evidence of a `saturated` verdict. */
 export interface SaturatedEvidence {
@@ -35,6 +36,33 @@ export interface SaturatedThresholds {
   collapseShift: number;
   /** Consecutive checks (default 20). */
   saturationPatience: number;
+  /**
+   * Rule 'tails' counts only while the loss is still at least this fraction of its initial
+   * level — the mean of the last 20 finite checks' losses over the mean of the first 5
+   * (default 0.5; with no loss given the rule counts as before). Saturation that does not stop
+   * learning is no alarm. Panel (panel/panel.json): issue 20's 10-layer tanh + Xavier MLP on
+   * MNIST with SGD momentum 0.9 has 58–75 % of its first layer's outputs in the tails from step
+   * ~180 while its loss is at 0.2–0.43× its initial level (it reaches 85 %); the broken runs
+   * (weights N(0, 1) tanh, N(0, 3²) sigmoid) saturate 73–85 % with the loss at ≥ 0.7×.
+   */
+  saturationLossRatio: number;
+}
+
+/** The initial loss level (sum and count of the first finite checks' losses) and the last step folded. */
+export interface SaturatedRunning {
+  startSum: number;
+  startCount: number;
+  lastStep: number;
+}
+
+/** Recent mean loss over the initial level (NaN when either is unknown). */
+function lossRatio(s: HealthState, r: SaturatedRunning): number {
+  const ring = s.ring;
+  const w = Math.min(20, ring.count);
+  if (w === 0 || r.startCount === 0) return NaN;
+  let sum = 0;
+  for (let k = 0; k < w; k++) sum += ring.loss[ringIndex(ring, w, k)] as number;
+  return sum / w / (r.startSum / r.startCount);
 }
 
 /**
@@ -48,7 +76,8 @@ export const saturated: Detector<
   'saturated',
   SaturatedEvidence,
   'tails' | 'collapse',
-  SaturatedThresholds
+  SaturatedThresholds,
+  SaturatedRunning
 > = {
   kind: 'saturated',
   rank: 3,
@@ -59,16 +88,18 @@ export const saturated: Detector<
     collapseMean: { default: 0.15, range: { min: 0, max: 0.5 } },
     collapseShift: { default: 0.7, range: { min: 0, max: 1 } },
     saturationPatience: { default: 20, range: { min: 1, integer: true } },
+    saturationLossRatio: { default: 0.5, range: { min: 0 } },
   },
-  running: () => ({}),
+  running: () => ({ startSum: 0, startCount: 0, lastStep: -1 }),
   applies: (s, u) => {
     const p = s.probes[u];
     return p !== undefined && p.observed === 1 && p.kind !== 'relu';
   },
-  measure(s, th, _r, u) {
+  measure(s, th, r, u) {
     const p = s.probes[u];
     if (p === undefined) return null;
-    if (p.saturation >= th.saturationFraction) return 'tails';
+    if (p.saturation >= th.saturationFraction && !(lossRatio(s, r) < th.saturationLossRatio))
+      return 'tails';
     if (p.kind === 'sigmoid') {
       const m = p.mean;
       const m0 = p.firstMean;
@@ -76,6 +107,15 @@ export const saturated: Detector<
       if (1 - m < th.collapseMean && 1 - m <= (1 - th.collapseShift) * (1 - m0)) return 'collapse';
     }
     return null;
+  },
+  // once per check (the fold runs for every probe)
+  fold(s, _th, r) {
+    if (r.lastStep === s.step) return;
+    r.lastStep = s.step;
+    if (r.startCount < 5 && s.finite === 1 && Number.isFinite(s.loss)) {
+      r.startSum += s.loss;
+      r.startCount++;
+    }
   },
   patience: (th) => th.saturationPatience,
   cooldown: (th) => th.cooldown,

@@ -63,6 +63,8 @@ export interface RunData {
   results: ResultRecord[];
   health: HealthRecord[];
   documents: { name: string; value: unknown }[];
+  /** Everything read, as the library's run logs (what the charts are drawn from: runView). */
+  logs: RunLogs;
 }
 
 /**
@@ -116,8 +118,9 @@ export function parseRunFiles(files: readonly { name: string; text: string }[]):
     results: [],
     health: [],
     documents: [],
+    logs: emptyRunLogs(),
   };
-  const logs = emptyRunLogs();
+  const logs = out.logs;
   for (const f of files) {
     const run = runOfFile(f.name);
     const trimmed = f.text.trim();

@@ -1,10 +1,16 @@
 // The run viewer: drop a run directory's files (result.json, metrics.jsonl, monitor JSONL…) and
 // browse their charts and verdicts. Files are read locally; nothing is uploaded.
-import { AutoCanvas } from '../ui/canvas.js';
-import { drawHeatmap, drawLineChart } from '../ui/charts.js';
-import { seriesColor } from '../ui/colors.js';
-import { fmtNum, h, replaceChildren } from '../ui/dom.js';
-import { parseRunFiles, type HealthRecord, type RunData } from './parse.js';
+import { runView, splitRuns, type RunView, type ViewChart } from '../../../src/report/run-view.js';
+import { fmtTick, heatColor, pointsAt } from '../../../src/report/svg-charts.js';
+import { h, replaceChildren } from '../ui/dom.js';
+import { parseRunFiles, type RunData } from './parse.js';
+
+/** SVG markup drawn by the library's run view (every text from a file escaped there) as nodes. */
+function markup(svg: string): DocumentFragment {
+  const t = document.createElement('template');
+  t.innerHTML = svg;
+  return t.content;
+}
 
 interface FileLike {
   name: string;
@@ -18,9 +24,7 @@ export class ViewerView {
   readonly el: HTMLElement;
   private data: RunData | null = null;
   private selected: Set<string>;
-  private logKeys: Set<string>;
   private kindFilter: string;
-  private canvases: AutoCanvas[] = [];
   private readonly output = h('div', { class: 'main', 'data-testid': 'viewer-output' });
   private readonly status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   private readonly drop: HTMLElement;
@@ -30,7 +34,6 @@ export class ViewerView {
     private readonly onChange: () => void,
   ) {
     this.selected = new Set((params.get('series') ?? '').split(',').filter(Boolean));
-    this.logKeys = new Set((params.get('log') ?? 'loss').split(',').filter(Boolean));
     this.kindFilter = params.get('kind') ?? 'all';
     const input = h('input', {
       type: 'file',
@@ -116,15 +119,12 @@ export class ViewerView {
     this.render();
   }
 
-  activate(): void {
-    for (const c of this.canvases) c.resize();
-  }
+  activate(): void {}
 
   deactivate(): void {}
 
   writeParams(params: URLSearchParams): void {
     if (this.selected.size) params.set('series', [...this.selected].join(','));
-    params.set('log', [...this.logKeys].join(','));
     if (this.kindFilter !== 'all') params.set('kind', this.kindFilter);
   }
 
@@ -170,8 +170,6 @@ export class ViewerView {
   }
 
   private render(): void {
-    for (const c of this.canvases) c.dispose();
-    this.canvases = [];
     const d = this.data;
     if (!d) {
       replaceChildren(
@@ -259,11 +257,12 @@ export class ViewerView {
         ),
       );
     }
-    if (d.series.size) cards.push(this.seriesCard(d));
-    // One colour scale across runs: the same colour is the same norm in every heatmap.
-    const range = healthRange(d.health);
-    for (const hr of d.health) cards.push(this.healthCard(hr, range, d.health.length > 1));
-    cards.push(this.verdictCard(d));
+    // The library's run view, the same charts as `gradscope serve`: runs overlaid (one colour
+    // each), log axes by magnitude span, heatmaps on one shared colour scale.
+    const view = runView(splitRuns(d.logs));
+    if (d.series.size) cards.push(this.seriesCard(d, view));
+    if (view.heatmaps.length > 0) cards.push(this.healthCard(view));
+    cards.push(this.verdictCard(d, view));
     for (const doc of d.documents) {
       cards.push(
         h(
@@ -279,10 +278,9 @@ export class ViewerView {
       );
     }
     replaceChildren(this.output, cards);
-    for (const c of this.canvases) c.resize();
   }
 
-  private seriesCard(d: RunData): HTMLElement {
+  private seriesCard(d: RunData, view: RunView): HTMLElement {
     const keys = [...d.series.keys()];
     const pickers = keys.map((k) => {
       const id = `series-${k.replace(/[^a-zA-Z0-9]/g, '-')}`;
@@ -296,109 +294,94 @@ export class ViewerView {
       });
       return h('div', { class: 'field-bool field' }, box, h('label', { for: id }, k));
     });
-    const charts = [...this.selected]
-      .filter((k) => d.series.has(k))
-      .map((k) => {
-        const lines = d.series.get(k) ?? [];
-        const positive = lines.every((s) => s.values.every((v) => !Number.isFinite(v) || v > 0));
-        const log = this.logKeys.has(k) && positive;
-        const canvas = new AutoCanvas(
-          `${k} against step`,
-          180,
-          (ctx, w, hh) =>
-            drawLineChart(
-              ctx,
-              w,
-              hh,
-              // One line per run, one colour per run (the same in every chart).
-              lines.map((s) => ({
-                label: s.run,
-                color: seriesColor(Math.max(0, d.runs.indexOf(s.run))),
-                xs: s.steps,
-                ys: s.values,
-              })),
-              { logY: log, xLabel: 'step', yLabel: k, legend: lines.length > 1 },
-            ),
-          true,
-        );
-        this.canvases.push(canvas);
-        const id = `log-${k.replace(/[^a-zA-Z0-9]/g, '-')}`;
-        const logBox = h('input', { type: 'checkbox', id, disabled: !positive });
-        logBox.checked = log;
-        logBox.addEventListener('change', () => {
-          if (logBox.checked) this.logKeys.add(k);
-          else this.logKeys.delete(k);
-          this.onChange();
-          this.render();
-        });
-        const points = lines.reduce((n, s) => n + s.values.length, 0);
-        const lastLine = lines[lines.length - 1];
-        const last = lastLine?.values[lastLine.values.length - 1];
-        return h(
+    const charts = view.charts
+      .filter((c) => this.selected.has(c.field))
+      .map((c) => {
+        const fig = h(
           'div',
-          { class: 'chart', 'data-chart': k, 'data-runs': String(lines.length) },
+          {
+            class: 'chart',
+            'data-chart': c.field,
+            'data-runs': String(c.runs),
+            'data-points': String(c.points),
+            'data-scale': c.log ? 'log' : 'linear',
+          },
           h(
             'h3',
             {},
-            `${k} `,
+            `${c.title} `,
             h(
               'small',
               {},
-              lines.length > 1
-                ? `(${lines.length} runs, ${points} points)`
-                : `(${points} points, last ${fmtNum(last ?? NaN, 4)})`,
+              [c.unit, c.log ? 'log scale' : '', `${c.points} points`].filter(Boolean).join(' · '),
             ),
           ),
-          h('div', { class: 'field-bool field' }, logBox, h('label', { for: id }, 'log scale')),
-          canvas.canvas,
         );
+        fig.append(markup(c.svg));
+        hoverValues(fig, c);
+        return fig;
       });
+    const legend =
+      view.legend.length > 1
+        ? h(
+            'p',
+            { class: 'legend', 'data-testid': 'viewer-legend' },
+            view.legend.map((r) =>
+              h(
+                'span',
+                { class: 'legend-item', style: 'margin-right:12px' },
+                h('span', {
+                  class: 'swatch',
+                  style: `display:inline-block;width:10px;height:10px;margin-right:4px;background:${r.color}`,
+                }),
+                r.name,
+              ),
+            ),
+          )
+        : null;
     return h(
       'div',
       { class: 'card' },
       h('h3', {}, 'Series'),
       h('fieldset', { class: 'series-pick' }, h('legend', {}, 'Show'), pickers),
+      legend,
+      view.notes.length
+        ? h('p', { class: 'hint', 'data-testid': 'viewer-notes' }, view.notes.join('; '))
+        : null,
       charts,
     );
   }
 
-  private healthCard(hr: HealthRecord, [lo, hi]: [number, number], showRun: boolean): HTMLElement {
-    const L = hr.layers.length;
-    const n = hr.steps.length;
-    const values = new Float64Array(L * n);
-    hr.layers.forEach((l, i) => {
-      for (let t = 0; t < n; t++) {
-        const v = l.gradNorm[t] ?? NaN;
-        values[i * n + t] = v > 0 && Number.isFinite(v) ? Math.log10(v) : NaN;
-      }
-    });
-    for (let i = 0; i < values.length; i++) values[i] = ((values[i] as number) - lo) / (hi - lo);
-    const canvas = new AutoCanvas(
-      'Gradient norm per layer over the checked steps',
-      Math.max(120, Math.min(320, 18 * L + 40)),
-      (ctx, w, hh) =>
-        drawHeatmap(ctx, w, hh, {
-          rows: hr.layers.map((l) => `layer ${l.name}`),
-          cols: n,
-          values,
-          lowLabel: `1e${lo.toFixed(1)}`,
-          highLabel: `1e${hi.toFixed(1)}`,
-          xLabel: 'step',
-          xFirst: hr.steps[0] ?? 0,
-          xLast: hr.steps[n - 1] ?? 0,
-        }),
-      true,
-    );
-    this.canvases.push(canvas);
+  private healthCard(view: RunView): HTMLElement {
+    const sc = view.scale ?? { lo: 0, hi: 1 };
     return h(
       'div',
       { class: 'card' },
-      h('h3', {}, `Gradient norm per layer (${showRun ? `${hr.run}, ` : ''}${hr.source})`),
-      canvas.canvas,
+      h('h3', {}, 'Gradient L2 norm per layer'),
+      h(
+        'p',
+        { class: 'hint' },
+        'One colour scale for every run: ',
+        h('span', {
+          class: 'swatch',
+          style: `display:inline-block;width:10px;height:10px;background:${heatColor(0)}`,
+        }),
+        ` ${fmtTick(10 ** sc.lo)} … `,
+        h('span', {
+          class: 'swatch',
+          style: `display:inline-block;width:10px;height:10px;background:${heatColor(1)}`,
+        }),
+        ` ${fmtTick(10 ** sc.hi)} (‖g‖₂, log scale); grey: not finite or not logged`,
+      ),
+      view.heatmaps.map((hm) => {
+        const fig = h('div', { class: 'chart', 'data-heatmap': hm.run }, h('h4', {}, hm.title));
+        fig.append(markup(hm.svg));
+        return fig;
+      }),
     );
   }
 
-  private verdictCard(d: RunData): HTMLElement {
+  private verdictCard(d: RunData, view: RunView): HTMLElement {
     const kinds = ['all', ...new Set(d.verdicts.map((v) => v.kind))];
     const select = h(
       'select',
@@ -416,6 +399,7 @@ export class ViewerView {
       'div',
       { class: 'card' },
       h('h3', {}, `Verdicts (${d.verdicts.length})`),
+      view.timeline !== null && d.verdicts.length > 0 ? markup(view.timeline) : null,
       d.verdicts.length
         ? h('div', { class: 'field' }, h('label', { for: 'viewer-kind' }, 'Kind'), select)
         : h('p', { class: 'hint' }, 'No verdicts in these files.'),
@@ -452,19 +436,43 @@ export class ViewerView {
   }
 }
 
-/** log10 range of the per-layer norms over all runs (one colour scale for every heatmap). */
-function healthRange(records: readonly HealthRecord[]): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const r of records)
-    for (const l of r.layers)
-      for (const v of l.gradNorm)
-        if (v > 0 && Number.isFinite(v)) {
-          lo = Math.min(lo, Math.log10(v));
-          hi = Math.max(hi, Math.log10(v));
-        }
-  if (!Number.isFinite(lo)) return [0, 1];
-  return [lo, hi > lo ? hi : lo + 1];
+/**
+ * Pointer tooltips on a run-view chart: every run's value at the step under the pointer (the
+ * library's pointsAt, the rule the served dashboard uses).
+ */
+function hoverValues(fig: HTMLElement, chart: ViewChart): void {
+  const svg = fig.querySelector('svg');
+  const frame = chart.frame;
+  if (!svg || !frame) return;
+  fig.style.position = 'relative';
+  const tip = h('div', {
+    class: 'tip',
+    hidden: true,
+    style:
+      'position:absolute;right:8px;top:28px;background:#fffbe6;border:1px solid #e8d98a;font-size:12px;padding:3px 8px;border-radius:4px;pointer-events:none',
+  });
+  svg.addEventListener('mousemove', (ev) => {
+    const box = svg.getBoundingClientRect();
+    const hit = pointsAt(chart.lines, frame, ((ev.clientX - box.left) * frame.width) / box.width);
+    replaceChildren(
+      tip,
+      hit.rows.map((r) =>
+        h(
+          'div',
+          {},
+          h('span', {
+            style: `display:inline-block;width:10px;height:10px;margin-right:4px;background:${r.color}`,
+          }),
+          `${r.label} @ step ${r.step}: ${fmtTick(r.value)}`,
+        ),
+      ),
+    );
+    tip.hidden = hit.rows.length === 0;
+  });
+  svg.addEventListener('mouseleave', () => {
+    tip.hidden = true;
+  });
+  fig.append(tip);
 }
 
 async function collect(entry: FileSystemEntry, out: FileLike[], depth: number): Promise<void> {

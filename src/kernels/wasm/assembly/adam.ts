@@ -2,9 +2,11 @@
 // bound this update, and scalar code (JS doubles or scalar wasm) does one lane per instruction.
 // No static data (the shared-memory build forbids it): the coefficients arrive in memory.
 //
-// Coefficients (float32, at `coef`): [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled] with
-// stepScaled = −α·√(1−β2^t)/(1−β1^t) and epsScaled = ε·√(1−β2^t):
-//   g ← sign·g;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  u = stepScaled·m / (√v + epsScaled)
+// Coefficients (float32, at `coef`): [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled, gradScale]
+// with stepScaled = −α·√(1−β2^t)/(1−β1^t), epsScaled = ε·√(1−β2^t) and gradScale the factor a
+// clipping link of a chain multiplied the gradients by (1 otherwise; folded in here instead of a
+// pass of its own, with the bits of storing g·gradScale in float32 first):
+//   g ← sign·(g·gradScale);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  u = stepScaled·m / (√v + epsScaled)
 // apply = 0: g ← u (the update, for a chain); apply = 1: p ← p + u (the fused step).
 // The scalar tail performs the same float32 operations in the same order as each lane.
 
@@ -25,7 +27,11 @@ export function adamF32(
   const c2 = load<f32>(coef, 16);
   const step = load<f32>(coef, 20);
   const eps = load<f32>(coef, 24);
-  const vSign = f32x4.splat(sign);
+  const scale = load<f32>(coef, 28);
+  // sign·gradScale is exact (sign = ±1) and fround(g·s)·sign = fround(g·(s·sign)): one multiply
+  // per lane, as without a scale
+  const ss = sign * scale;
+  const vSign = f32x4.splat(ss);
   const vb1 = f32x4.splat(b1);
   const vc1 = f32x4.splat(c1);
   const vb2 = f32x4.splat(b2);
@@ -47,7 +53,7 @@ export function adamF32(
   }
   for (; i < n; i++) {
     const o = (<usize>i) << 2;
-    const gi = sign * load<f32>(g + o);
+    const gi = ss * load<f32>(g + o);
     const mi = load<f32>(m + o) * b1 + c1 * gi;
     const vi = load<f32>(v + o) * b2 + c2 * gi * gi;
     store<f32>(m + o, mi);

@@ -1,0 +1,240 @@
+"""PyTorch reference for E13 `exploding` (src/experiments/exploding.ts): the same task, init and
+recipe as gradscope's arms, run in PyTorch 1.13 (float32, CPU, one thread), with PyTorch's own
+random numbers (so its seeds are not gradscope's: the claims must hold for both).
+
+Task: the addition problem at fixed length T (no length jitter), two input channels (values
+U[0, 1) and markers at p0 in U{0..T/10-1}, p1 in T/10 + U{0..0.4T-1}), target (v[p0] + v[p1])/2
+read out from the last hidden state by a Linear(H, 1) head; fresh batches every update; eval MSE
+on 1000 fixed sequences against the best constant predictor (the targets' variance, ~1/24).
+Init: PyTorch's defaults (every weight and bias U(+-1/sqrt(H)); head U(+-1/sqrt(H))), and for the
+tanh RNN W_hh = gain * Q with Q orthogonal (torch.nn.init.orthogonal_), spectral radius = gain.
+Recipe: plain SGD at a fixed lr (no momentum, no weight decay), loss MSE.
+
+Arms (as gradscope's RNN_ARMS; ZClip, a control there, is not run here): tanh-rnn (gain = --rho, no protection), clip-global-norm
+(torch.nn.utils.clip_grad_norm_ at 1), auto-clip (clip to the 10th percentile of every norm seen
+so far, Seetharaman et al. 2020), health-aware-decay (lr x factor on each step gradscope's
+`exploding` detector flags, floor minScale, held: the detector's ceiling/spike/growth/update rules
+re-implemented below with its default thresholds), orthogonal-init (gain 1), lstm, gru.
+
+    /usr/bin/python3 examples/reference/torch_exploding.py --seeds 0-4 > torch_exploding.out.jsonl
+
+Prints one JSON line per run (arm, seed, final error = median eval MSE of the last 5
+evaluations, its ratio to the mean predictor, ||g_1|| and the growth of ||g|| over it) and a
+summary line per run on stderr. The output of that command (defaults: T 20, H 32, batch 32,
+2000 updates, lr 0.1, rho 1.2; about 25 min on a loaded 2-core machine) is kept next to this
+file as torch_exploding.out.jsonl and quoted in docs/full-mode-results.md.
+
+Measured (seeds 0-4): the baseline's ||g|| reaches 1e4 ||g_1|| at update 10, 16, 8, 19 and its
+loss turns non-finite (seeds 0-3); in seed 4 it never grows (max 1.27 ||g_1||) and the baseline
+learns (0.42x). Final error / mean predictor: clipping 0.11-0.23x, orthogonal init 0.17-0.21x,
+AutoClip 0.27-0.54x and 795x (seed 2 diverges, max ||g|| 196 ||g_1||), LSTM and GRU 1.00-1.01x
+(plateau), health-aware decay 0.42-15x. Probes at seed 0 (--arms lstm,gru): --lr 0.3 stays at
+1.02x; --lr 1.0 turns non-finite at update 22 (LSTM) and 17 (GRU). At --T 50 --steps 1000 no arm
+learns (0.95-1.05x, or diverges).
+"""
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(1)
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--seeds', default='0-4', help='a range a-b or a comma list')
+ap.add_argument('--arms', default='tanh-rnn,clip-global-norm,auto-clip,health-aware-decay,orthogonal-init,lstm,gru')
+ap.add_argument('--T', type=int, default=20)
+ap.add_argument('--hidden', type=int, default=32)
+ap.add_argument('--batch', type=int, default=32)
+ap.add_argument('--steps', type=int, default=2000)
+ap.add_argument('--lr', type=float, default=0.1)
+ap.add_argument('--rho', type=float, default=1.2)
+ap.add_argument('--eval-size', type=int, default=1000)
+ap.add_argument('--eval-every', type=int, default=100)
+ap.add_argument('--decay-factor', type=float, default=0.1)
+ap.add_argument('--decay-min', type=float, default=0.01)
+ap.add_argument('--growth-window', type=int, default=50, help='updates: the baseline norm-growth window')
+args = ap.parse_args()
+
+if '-' in args.seeds:
+    a, b = args.seeds.split('-')
+    SEEDS = list(range(int(a), int(b) + 1))
+else:
+    SEEDS = [int(s) for s in args.seeds.split(',')]
+ARMS = args.arms.split(',')
+T, H, B = args.T, args.hidden, args.batch
+
+
+def addition(n, rng):
+    """x [T, n, 2], y [n, 1]: the addition problem at fixed length T."""
+    x = np.zeros((T, n, 2), dtype=np.float32)
+    x[:, :, 1] = rng.random((T, n), dtype=np.float32)
+    p0 = rng.integers(0, T // 10, n)
+    p1 = T // 10 + rng.integers(0, (T * 4) // 10, n)
+    cols = np.arange(n)
+    x[p0, cols, 0] = 1
+    x[p1, cols, 0] = 1
+    y = (x[p0, cols, 1] + x[p1, cols, 1]) / 2
+    return torch.from_numpy(x), torch.from_numpy(y.reshape(n, 1).astype(np.float32))
+
+
+EX, EY = addition(args.eval_size, np.random.default_rng(19_970_501))
+MEAN_MSE = float(((EY - EY.mean()) ** 2).mean())
+
+
+class Net(torch.nn.Module):
+    def __init__(self, cell, gain):
+        super().__init__()
+        if cell == 'lstm':
+            self.rnn = torch.nn.LSTM(2, H)
+        elif cell == 'gru':
+            self.rnn = torch.nn.GRU(2, H)
+        else:
+            self.rnn = torch.nn.RNN(2, H, nonlinearity='tanh')
+            with torch.no_grad():
+                torch.nn.init.orthogonal_(self.rnn.weight_hh_l0, gain=gain)
+        self.head = torch.nn.Linear(H, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out[-1])
+
+
+class Exploding:
+    """gradscope's `exploding` detector (src/monitor/detectors/exploding.ts), default thresholds,
+    checked every update: does this update's gradient count as a spike?"""
+
+    def __init__(self):
+        self.m = 0.0
+        self.v = 0.0
+        self.n = 0
+        self.ring = []
+
+    def check(self, g, p, du, p_before):
+        flagged = False
+        if g > 100 * max(p, 1):  # ceiling
+            flagged = True
+        elif du is not None and du > 1 * max(p_before, 1):  # update
+            flagged = True
+        else:
+            x = math.log(max(g, 1e-300))
+            z = (x - self.m) / max(math.sqrt(self.v), 1e-12) if self.n >= 10 else float('nan')
+            if z > 4 and g > 10 * math.exp(self.m):  # spike
+                flagged = True
+        x = math.log(max(g, 1e-300))
+        self.ring = (self.ring + [x])[-20:]
+        if not flagged and len(self.ring) == 20:  # growth: last quarter over first quarter
+            if math.exp(sum(self.ring[-5:]) / 5 - sum(self.ring[:5]) / 5) > 100:
+                flagged = True
+        if self.n == 0:
+            self.m, self.v = x, 0.0
+        elif self.n < 10:
+            d = x - self.m
+            self.m += d / (self.n + 1)
+            self.v += (d * (x - self.m) - self.v) / (self.n + 1)
+        else:
+            xc = min(x, self.m + 4 * math.sqrt(self.v))
+            d = xc - self.m
+            self.m += 0.05 * d
+            self.v = 0.95 * (self.v + 0.05 * d * d)
+        self.n += 1
+        return flagged
+
+
+def run(arm, seed):
+    torch.manual_seed(seed)
+    cell = 'lstm' if arm == 'lstm' else 'gru' if arm == 'gru' else 'rnn'
+    gain = 1.0 if arm == 'orthogonal-init' else args.rho
+    net = Net(cell, gain)
+    ps = list(net.parameters())
+    rng = np.random.default_rng(1000 + seed)
+    history = []  # AutoClip: every finite norm so far
+    det = Exploding()
+    scale = 1.0
+    du = None
+    p_before = None
+    lr = args.lr
+    norms, losses, evals = [], [], []
+    first_nf = -1
+    t0 = time.time()
+    for step in range(1, args.steps + 1):
+        x, y = addition(B, rng)
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        for p in ps:
+            p.grad = None
+        loss.backward()
+        g = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in ps)))
+        norms.append(g)
+        losses.append(float(loss))
+        if not math.isfinite(float(loss)) and first_nf < 0:
+            first_nf = step
+        if arm == 'clip-global-norm':
+            torch.nn.utils.clip_grad_norm_(ps, 1.0)
+        elif arm == 'auto-clip':
+            if math.isfinite(g):
+                history.append(g)
+            thr = float(np.percentile(history, 10)) if history else float('inf')
+            if g > thr:
+                for p in ps:
+                    p.grad.mul_(thr / (g + 1e-6))
+        elif arm == 'health-aware-decay':
+            pn = float(torch.sqrt(sum((p.detach().double() ** 2).sum() for p in ps)))
+            bad = (not math.isfinite(g)) or det.check(g, pn, du, p_before)
+            if bad:
+                scale = max(scale * args.decay_factor, args.decay_min)
+        with torch.no_grad():
+            before = [p.detach().clone() for p in ps] if arm == 'health-aware-decay' else None
+            for p in ps:
+                p.add_(p.grad, alpha=-lr * scale)
+            if before is not None:
+                du = float(torch.sqrt(sum(((p - q).double() ** 2).sum() for p, q in zip(ps, before))))
+                p_before = float(torch.sqrt(sum((q.double() ** 2).sum() for q in before)))
+        if step % args.eval_every == 0 or step == args.steps:
+            with torch.no_grad():
+                evals.append((step, float(torch.nn.functional.mse_loss(net(EX), EY))))
+        if first_nf > 0 and step - first_nf >= 20:
+            break
+    last = evals[-1][1] if evals and evals[-1][0] == step else float('nan')
+    # E13's final error: the median of the last 5 evaluations (the last 400 updates at the full
+    # size), infinite if the last one is not finite (a diverged run has not learned).
+    final = float(np.median([e for _, e in evals[-5:]])) if math.isfinite(last) else float('inf')
+    w = args.growth_window
+    g1 = norms[0]
+    inf = [n if math.isfinite(n) else float('inf') for n in norms]
+    over = [i + 1 for i, n in enumerate(inf) if n >= 1e4 * g1]
+    return {
+        'arm': arm,
+        'seed': seed,
+        'T': T,
+        'hidden': H,
+        'batch': B,
+        'lr': lr,
+        'rho': gain if cell == 'rnn' else None,
+        'steps': step,
+        'finalEvalMse': final,
+        'lastEvalMse': last,
+        'meanPredictorMse': MEAN_MSE,
+        'ratio': final / MEAN_MSE,
+        'firstNonFinite': first_nf,
+        'gradNorm1': g1,
+        'growthFirstWindow': max(inf[:w]) / g1,
+        'growth': max(inf) / g1,
+        'firstUpdateAbove1e4': over[0] if over else -1,
+        'lrScale': scale,
+        'evals': [[s, round(e, 5)] for s, e in evals],
+        'seconds': round(time.time() - t0, 1),
+    }
+
+
+results = []
+for seed in SEEDS:
+    for arm in ARMS:
+        r = run(arm, seed)
+        results.append(r)
+        print(json.dumps(r), flush=True)
+        print(f"{arm:20s} seed {seed}: final {r['finalEvalMse']:.4f} ({r['ratio']:.2f}x mean), "
+              f"|g_1| {r['gradNorm1']:.3g}, max/|g_1| {r['growth']:.3g} (first {args.growth_window}: {r['growthFirstWindow']:.3g}, 1e4x at {r['firstUpdateAbove1e4']}), "
+              f"nonfinite at {r['firstNonFinite']}, {r['seconds']} s", file=sys.stderr, flush=True)
