@@ -244,7 +244,12 @@ export async function tfjsMonitor(options: TfjsMonitorOptions): Promise<TfjsMoni
     const step = state.step + 1;
     const withUpdate = st.snapshotStep === step - 1;
     const gradOfUpdate = withUpdate ? st.snapshotGradNorm : NaN;
-    measureGradients(st, g, p, withUpdate, true, false, true);
+    measureGradients(st, g, p, {
+      withUpdate,
+      takeSnapshot: true,
+      prevValid: false,
+      readParams: true,
+    });
     st.updateGradNorm = gradOfUpdate;
     st.snapshotStep = step;
     st.snapshotGradNorm = st.totalGradNorm;
