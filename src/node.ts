@@ -4,6 +4,7 @@
  * @module gradscope/node
  */
 export * from './data/idx-node.js';
+export * from './data/file-data-node.js';
 export * from './train/node.js';
 export { readRunLogs } from './report/run-logs-node.js';
 export { writeReportFile } from './report/write-node.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseConfigText } from '../train/config-json.js';
+import { resolveConfigPaths } from '../train/config-paths.js';
 import { parseSweepSpec, type ResolvedSweep } from './spec.js';
 
 function readJson(file: string, what: string): unknown {
@@ -23,8 +24,19 @@ function readJson(file: string, what: string): unknown {
  */
 export function readSweepFile(file: string): ResolvedSweep {
   const json = readJson(file, 'sweep file');
+  // Data file paths are relative to the folder of the config that names them (the base config's
+  // file, or the sweep file for an inline base), made absolute for the points' own config files.
+  const inFolder = (dir: string) => (p: string) => resolve(dir, p);
+  const root = json as { base?: unknown } | null;
+  const withInlineBase =
+    root !== null && typeof root === 'object' && typeof root.base === 'object'
+      ? { ...root, base: resolveConfigPaths(root.base, inFolder(dirname(file))) }
+      : json;
   try {
-    return parseSweepSpec(json, (p) => readJson(resolve(dirname(file), p), 'base config'));
+    return parseSweepSpec(withInlineBase, (p) => {
+      const baseFile = resolve(dirname(file), p);
+      return resolveConfigPaths(readJson(baseFile, 'base config'), inFolder(dirname(baseFile)));
+    });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`invalid sweep '${file}': ${e.message}`);
     throw e;

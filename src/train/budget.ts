@@ -216,8 +216,22 @@ function dataCost(
   d: DataConfig,
   task: TaskInfo,
   bytesPer: number,
+  loaded?: LoadedData,
 ): { bytes: number; field: string; value: unknown; detail: string } {
   const feat = task.inputShape.reduce((a, b) => a * b, 1);
+  if (d.name === 'file') {
+    // The file's own size is checked by its reader before it is read; here, what it held.
+    const total = loaded === undefined ? 0 : loaded.train + loaded.test;
+    return {
+      bytes: total * (feat * bytesPer + 8 * Math.max(1, task.outputSize)),
+      field: 'data.path',
+      value: d.path,
+      detail:
+        loaded === undefined
+          ? 'a data file (checked when it is read)'
+          : `${e(total)} samples × ${feat} features`,
+    };
+  }
   if (d.name === 'mnist') {
     const n = d.numSamples ?? 8000;
     const m = d.testSamples ?? 2000;
@@ -271,20 +285,34 @@ function dataCost(
   };
 }
 
+/** What a data file held, once read (data "file"): its task and sample counts. */
+export interface LoadedData {
+  /** The task with the file's sizes (taskOf with what the reader told). */
+  task: TaskInfo;
+  /** Training samples. */
+  train: number;
+  /** Test samples. */
+  test: number;
+}
+
 /**
  * The estimates of a validated train config: the data set, the parameters (weights, gradients
  * and two optimizer moments: 4 copies), one batch of activations (values and gradients) and the
  * training time. Pure and cheap: nothing is built.
  * @example checkBudget(estimateTrainConfig(config));
  */
-export function estimateTrainConfig(config: TrainConfig, steps?: number): Estimate[] {
+export function estimateTrainConfig(
+  config: TrainConfig,
+  steps?: number,
+  loaded?: LoadedData,
+): Estimate[] {
   const t = config.train;
   const bytesPer = (t.dtype ?? 'float32') === 'float64' ? 8 : 4;
-  const task = taskOf(config.data);
-  const data = dataCost(config.data, task, bytesPer);
+  const task = loaded?.task ?? taskOf(config.data);
+  const data = dataCost(config.data, task, bytesPer, loaded);
   const model = modelCost(config.model, task);
   const batch = Math.max(t.batchSize ?? 32, t.evalBatchSize ?? 0);
-  const nTrain = trainSamples(config.data);
+  const nTrain = loaded?.train ?? trainSamples(config.data);
   const batchesPerEpoch = Math.ceil(nTrain / (t.batchSize ?? 32));
   const totalSteps =
     steps ??
@@ -322,6 +350,8 @@ export function estimateTrainConfig(config: TrainConfig, steps?: number): Estima
 }
 
 function trainSamples(d: DataConfig): number {
+  // A data file not read yet: its size is checked by its reader (1 is a lower bound).
+  if (d.name === 'file') return 1;
   if (d.name === 'mnist') return Math.min(d.numSamples ?? 8000, 8000);
   if (d.name === 'gaussianMixture') return mixtureOptions(d).numSamples;
   if (taskOf(d).sequence) return (d as { numSamples?: number }).numSamples ?? 1000;

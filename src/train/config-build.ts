@@ -8,6 +8,7 @@ import type { SequenceBatch } from '../data/sequence-task.js';
 import { temporalOrder, temporalOrder3Bit } from '../data/temporal-order.js';
 import { circles, gauss, moons, spiral, xor } from '../data/toy-2d.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
+import type { FileDatasets } from '../data/file-dataset.js';
 import type { InitSpec } from '../init/initializer.js';
 import { gradientHealth, type GradientHealth } from '../monitor/gradient-health.js';
 import type { HealthThresholds } from '../monitor/thresholds.js';
@@ -26,6 +27,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Callback } from './callback.js';
 import {
   attempt,
+  checkModelFitsData,
   mixtureOptions,
   parseTrainConfig,
   taskOf,
@@ -33,11 +35,14 @@ import {
   type ClipConfig,
   type ClipName,
   type DataConfig,
+  type FileDataConfig,
+  type LoadedDataInfo,
   type LossConfig,
   type ModelConfig,
   type MonitorConfig,
   type OptimizerName,
   type ScheduleConfig,
+  type SequenceDataConfig,
   type SequenceTaskName,
   type TaskInfo,
   type Toy2dDataConfig,
@@ -230,6 +235,42 @@ function sequenceDataset(b: SequenceBatch): Dataset {
 /** Loads MNIST; injectable (tests, a browser that has the digits elsewhere). */
 export type MnistLoader = (options: MnistOptions) => Promise<MnistSplit>;
 
+/**
+ * Reads the data files of a `data: { name: "file" }` section (default: data.loadDataFiles from the
+ * Node entry point; a browser injects its own, e.g. from dropped files).
+ */
+export type DataFileLoader = (
+  data: FileDataConfig,
+  options: { dtype: DType; seed: number; maxBytes: number },
+) => Promise<FileDatasets>;
+
+/** The Node reader of data files, next to this module's folder (tsc output, tsx, vitest). */
+const NODE_DATA_READER = '../data/file-data-node.js';
+
+/** The Node reader of data files, imported only when a config names one (browser bundles never follow it). */
+const nodeDataFileLoader: DataFileLoader = async (data, o) => {
+  // The specifier is a variable so that bundlers (Vite) neither follow it into node:fs nor copy
+  // it as an asset.
+  const url = new URL(NODE_DATA_READER, import.meta.url).href;
+  let mod: typeof import('../data/file-data-node.js');
+  try {
+    mod = (await import(/* @vite-ignore */ url)) as typeof import('../data/file-data-node.js');
+  } catch (e) {
+    throw new ConfigError(
+      `data.name = "file" needs Node's file system (${(e as Error).message}); in a browser pass options.loadDataFiles`,
+    );
+  }
+  return mod.loadDataFiles(data, {
+    dtype: o.dtype,
+    seed: data.seed ?? o.seed,
+    maxBytes: o.maxBytes,
+    ...(data.task !== undefined ? { task: data.task } : {}),
+    ...(data.classes !== undefined ? { classes: data.classes } : {}),
+    ...(data.testFraction !== undefined ? { testFraction: data.testFraction } : {}),
+    ...(data.normalize !== undefined ? { normalize: data.normalize } : {}),
+  });
+};
+
 function splitCount(d: { testSamples?: number }, n: number): number {
   return d.testSamples ?? Math.max(1, Math.round(n / 4));
 }
@@ -243,11 +284,30 @@ function splitCount(d: { testSamples?: number }, n: number): number {
 export async function buildData(
   data: DataConfig,
   seed: number,
-  options: { dtype?: DType; imageShape?: boolean; loadMnist?: MnistLoader } = {},
-): Promise<{ train: Dataset; test: Dataset | null }> {
+  options: {
+    dtype?: DType;
+    imageShape?: boolean;
+    loadMnist?: MnistLoader;
+    loadDataFiles?: DataFileLoader;
+    maxBytes?: number;
+  } = {},
+): Promise<{ train: Dataset; test: Dataset | null; loaded?: LoadedDataInfo }> {
   const dtype = options.dtype ?? 'float32';
   const s = 'seed' in data && data.seed !== undefined ? data.seed : seed;
   switch (data.name) {
+    case 'file': {
+      const load = options.loadDataFiles ?? nodeDataFileLoader;
+      const f = await load(data, {
+        dtype,
+        seed,
+        maxBytes: options.maxBytes ?? DEFAULT_BUDGET.maxBytes,
+      });
+      return {
+        train: f.train,
+        test: f.test,
+        loaded: { features: f.features, classes: f.classes, outputSize: f.outputSize },
+      };
+    }
     case 'mnist': {
       const load = options.loadMnist ?? loadMnist;
       const split = await load({ dtype, keepImageShape: options.imageShape === true });
@@ -302,9 +362,10 @@ export async function buildData(
     }
     default: {
       const name = data.name as SequenceTaskName;
-      const n = data.numSamples ?? 1000;
-      const m = data.testSamples ?? 200;
-      const T = data.T;
+      const sq = data as SequenceDataConfig;
+      const n = sq.numSamples ?? 1000;
+      const m = sq.testSamples ?? 200;
+      const T = sq.T;
       const b =
         name === 'addition'
           ? addition(n + m, T, s, { dtype, jitterLength: false })
@@ -380,6 +441,8 @@ export interface TrainRunOptions {
   steps?: number;
   /** Memory and time limits checked against the config's estimate before anything is built (default {@link DEFAULT_BUDGET}: 4 GiB, 24 h). */
   budget?: Budget;
+  /** Reads the files of `data: { name: "file" }` (default: the Node reader, data/file-data-node.ts). */
+  loadDataFiles?: DataFileLoader;
 }
 
 /** Everything a config describes, built and ready for {@link fit}. */
@@ -448,16 +511,32 @@ export async function buildTrainRun(
     delete cfg.train.epochs;
   }
   // Budget first: a config that cannot fit is refused before data or parameters are allocated.
-  checkBudget(estimateTrainConfig(cfg, options.steps), options.budget ?? DEFAULT_BUDGET);
+  // A data file's size is known only once it is read: its reader refuses a file over the
+  // memory budget before reading it, and the estimate is checked again with what it held.
+  const budget = options.budget ?? DEFAULT_BUDGET;
+  checkBudget(estimateTrainConfig(cfg, options.steps), budget);
   const t = cfg.train;
   const seed = t.seed ?? 0;
   const dtype = t.dtype ?? 'float32';
-  const task = taskOf(cfg.data);
-  const { train, test } = await buildData(cfg.data, seed, {
+  const { train, test, loaded } = await buildData(cfg.data, seed, {
     dtype,
     imageShape: cfg.model.name === 'cnn',
+    maxBytes: budget.maxBytes,
     ...(options.loadMnist ? { loadMnist: options.loadMnist } : {}),
+    ...(options.loadDataFiles ? { loadDataFiles: options.loadDataFiles } : {}),
   });
+  const task = taskOf(cfg.data, loaded);
+  if (loaded !== undefined) {
+    checkModelFitsData(cfg.model, task);
+    checkBudget(
+      estimateTrainConfig(cfg, options.steps, {
+        task,
+        train: train.length,
+        test: test?.length ?? 0,
+      }),
+      budget,
+    );
+  }
   const batchSize = t.batchSize ?? 32;
   const batchesPerEpoch = Math.ceil(train.length / batchSize);
   const totalSteps = Math.min(t.steps ?? Infinity, (t.epochs ?? Infinity) * batchesPerEpoch);
@@ -518,7 +597,7 @@ export async function buildTrainRun(
     ...(t.checkpointEvery !== undefined ? { checkpointEvery: t.checkpointEvery } : {}),
   };
   const description =
-    `${describeModel(cfg.model, task)} on ${cfg.data.name} (${train.length} train` +
+    `${describeModel(cfg.model, task)} on ${cfg.data.name === 'file' ? (cfg.data.path.split(/[\\/]/).pop() ?? cfg.data.path) : cfg.data.name} (${train.length} train` +
     `${test ? ` / ${test.length} test` : ''}), ${describeOptimizer(cfg)}` +
     `${monitor ? ', monitor on' : ''}`;
   return {

@@ -139,7 +139,18 @@ export function trainConfigSchema(): JsonSchema {
   const mlp = models.defs['model.mlp'] as JsonSchema;
   // model "mlp": hidden or sizes, exactly one (parseModel).
   mlp['oneOf'] = [{ required: ['hidden'] }, { required: ['sizes'] }];
-  const data = named('data', DATA_FIELDS);
+  const data = named('data', DATA_FIELDS, {
+    custom: {
+      // data "file": a CSV column by name or index (a JSONL key by name); the class labels.
+      labelColumn: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'integer' }] },
+      classes: {
+        type: 'array',
+        minItems: 2,
+        uniqueItems: true,
+        items: { type: ['string', 'number'] },
+      },
+    },
+  });
   const losses = named('loss', LOSS_FIELDS);
   const skip = {
     skipNonFinite: {

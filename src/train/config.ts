@@ -41,6 +41,13 @@ import type { PolynomialOptions } from '../schedule/polynomial.js';
 import type { StepOptions } from '../schedule/step-decay.js';
 import type { WarmupCosineOptions } from '../schedule/warmup-cosine.js';
 import type { DType } from '../tensor/dtype.js';
+import {
+  DATA_FILE_FORMATS,
+  dataFileFormat,
+  type DataFileFormat,
+  type DataFileSource,
+} from '../data/data-file.js';
+import type { FeatureNormalization } from '../data/file-dataset.js';
 import { Rng } from '../tensor/rng.js';
 import type { EarlyStoppingOptions } from './early-stopping.js';
 import { BLOCKS, CLIPS, LR_FIELD, OPTIMIZERS, SCHEDULES, makeSchedule } from './config-specs.js';
@@ -221,9 +228,35 @@ export interface SequenceDataConfig {
   seed?: number;
 }
 
+/**
+ * Your own data from a file: CSV (feature columns and a label column), IDX (gzipped or not, with
+ * a labels file), NumPy .npy (features [N, ...] and labels [N]) or JSON Lines (an object per line
+ * with a feature array and a label). Relative paths are relative to the config file's folder.
+ * Without `testPath`, `testFraction` of the samples (default 0.2) are held out for evaluation.
+ * @example { "name": "file", "path": "iris.csv", "labelColumn": "species", "normalize": "standard" }
+ */
+export interface FileDataConfig extends DataFileSource {
+  /** The data set. */
+  name: 'file';
+  /** Class labels ('classification', the default) or real-valued targets ('regression'). */
+  task?: 'classification' | 'regression';
+  /** The class labels in order (label → index 0, 1, …); other labels are refused. Default: integers as they are, names sorted. */
+  classes?: (string | number)[];
+  /** Fraction held out for evaluation when there is no testPath, in [0, 1) (default 0.2; 0: no evaluation). */
+  testFraction?: number;
+  /** Feature scaling from the training samples: 'standard', 'minmax', 'maxAbs' or 'none' (default). */
+  normalize?: FeatureNormalization;
+  /** Seed of the held-out split (default train.seed). */
+  seed?: number;
+}
+
 /** The data section. */
 export type DataConfig =
-  MnistDataConfig | Toy2dDataConfig | GaussianMixtureDataConfig | SequenceDataConfig;
+  | MnistDataConfig
+  | Toy2dDataConfig
+  | GaussianMixtureDataConfig
+  | SequenceDataConfig
+  | FileDataConfig;
 
 /** The losses a config can name. */
 export type LossName = 'crossEntropy' | 'mse' | 'huber';
@@ -431,11 +464,21 @@ export interface TaskInfo {
   kind: 'classification' | 'regression';
   /** Whether samples are sequences [T, I] (the recurrent models' input). */
   sequence: boolean;
-  /** Shape of one sample for an MLP / recurrent model ([784], [2], [T, I]); CNNs see [1, 28, 28]. */
+  /** Shape of one sample for an MLP / recurrent model ([784], [2], [T, I]); CNNs see [1, 28, 28]. [] for a file not read yet. */
   inputShape: number[];
   /** Classes (classification) — the model's output width. */
   numClasses?: number;
-  /** Output width of the model (classes, or 1 for the regression tasks). */
+  /** Output width of the model (classes, or 1 for the regression tasks); 0 for a file not read yet. */
+  outputSize: number;
+}
+
+/** What reading a data file told: features per sample, class names and the model's output width. */
+export interface LoadedDataInfo {
+  /** Features per sample. */
+  features: number;
+  /** Class names in index order (classification), or null (regression). */
+  classes: string[] | null;
+  /** Output width: classes, or the regression target size. */
   outputSize: number;
 }
 
@@ -460,6 +503,7 @@ export const DATA_NAMES: readonly DataConfig['name'][] = [
   ...TOY2D,
   'gaussianMixture',
   ...(Object.keys(SEQUENCES) as SequenceTaskName[]),
+  'file',
 ];
 
 /** @internal The mixture's sizes with the preset's defaults filled in. */
@@ -482,10 +526,24 @@ export function mixtureOptions(d: GaussianMixtureDataConfig): {
 
 /**
  * What the configured data set is: classification or regression, the sample shape, the number
- * of classes and the model's output width. Pure: nothing is loaded.
+ * of classes and the model's output width. Pure: nothing is loaded (a data file's sizes come
+ * from `loaded`, what reading it told; without it they are unknown: inputShape [], outputSize 0).
  * @example taskOf({ name: 'spiral', classes: 4 }) // { kind: 'classification', inputShape: [2], numClasses: 4, outputSize: 4, … }
  */
-export function taskOf(data: DataConfig): TaskInfo {
+export function taskOf(data: DataConfig, loaded?: LoadedDataInfo): TaskInfo {
+  if (data.name === 'file') {
+    const kind = data.task ?? 'classification';
+    return {
+      data: 'file',
+      kind,
+      sequence: false,
+      inputShape: loaded === undefined ? [] : [loaded.features],
+      ...(kind === 'classification' && loaded !== undefined && loaded.classes !== null
+        ? { numClasses: loaded.classes.length }
+        : {}),
+      outputSize: loaded?.outputSize ?? 0,
+    };
+  }
   if (data.name === 'mnist')
     return {
       data: 'mnist',
@@ -678,6 +736,28 @@ export const MODEL_FIELDS: Readonly<Record<ModelConfig['name'], FieldSpecs>> = {
   cnn: CNN_FIELDS,
 };
 
+/**
+ * Checks that an MLP's explicit `sizes` match the data: the input width and the output width
+ * (classes or targets). A data file not read yet (inputShape []) passes; the config builder
+ * calls this again with what the file told.
+ * @example checkModelFitsData({ name: 'mlp', sizes: [3, 8, 2] }, taskOf({ name: 'xor' })) // throws: model.sizes[0] = 3 does not match the data …
+ */
+export function checkModelFitsData(model: ModelConfig, task: TaskInfo): void {
+  if (model.name !== 'mlp' || model.sizes === undefined || task.inputShape.length === 0) return;
+  const sizes = model.sizes;
+  const dataName = `data.name = ${fmt(task.data)}`;
+  const inSize = task.inputShape[0] as number;
+  if (sizes[0] !== inSize)
+    throw new ConfigError(
+      `model.sizes[0] = ${sizes[0]} does not match the data: ${dataName} has ${inSize} input features`,
+    );
+  const last = sizes.length - 1;
+  if (sizes[last] !== task.outputSize)
+    throw new ConfigError(
+      `model.sizes[${last}] = ${sizes[last]} does not match the data: ${dataName} needs ${task.outputSize} outputs (${task.kind === 'classification' ? 'one per class' : 'the regression target'})`,
+    );
+}
+
 function parseModel(v: unknown, task: TaskInfo): void {
   const path = 'model';
   const o = checkObject(v, path, 'an object with a name (mlp, rnn, lstm, gru or cnn)');
@@ -702,19 +782,7 @@ function parseModel(v: unknown, task: TaskInfo): void {
         'the hidden layer widths, e.g. [128] ([] for a linear model), or model.sizes with all widths',
         'required by model "mlp"',
       );
-    const sizes = o['sizes'] as number[] | undefined;
-    if (sizes !== undefined) {
-      const inSize = task.inputShape[0] as number;
-      if (sizes[0] !== inSize)
-        throw new ConfigError(
-          `model.sizes[0] = ${sizes[0]} does not match the data: ${dataName} has ${inSize} input features`,
-        );
-      const last = sizes.length - 1;
-      if (sizes[last] !== task.outputSize)
-        throw new ConfigError(
-          `model.sizes[${last}] = ${sizes[last]} does not match the data: ${dataName} needs ${task.outputSize} outputs (${task.kind === 'classification' ? 'one per class' : 'the regression target'})`,
-        );
-    }
+    checkModelFitsData(o as unknown as ModelConfig, task);
   } else if (name === 'cnn') {
     if (task.data !== 'mnist')
       throw new ConfigError(
@@ -763,6 +831,62 @@ const TOY_EXTRA: Readonly<Record<Toy2dDataName, FieldSpecs>> = {
   gauss: {},
 };
 
+const FILE_FIELDS: FieldSpecs = {
+  path: {
+    type: 'string',
+    required: true,
+    doc: "The data file (CSV/JSONL: features and labels; IDX/.npy: the features), relative to the config file's folder",
+  },
+  format: {
+    type: 'enum',
+    values: [...DATA_FILE_FORMATS],
+    doc: 'The file format (default: from the extension: .csv/.tsv, .npy, .jsonl/.ndjson, -ubyte/.idx, each optionally .gz for IDX)',
+  },
+  labels: { type: 'string', doc: 'IDX/.npy: the labels file, one label per sample' },
+  labelColumn: {
+    type: 'custom',
+    expected: 'a column name or a 0-based column index (negative from the end)',
+    doc: 'CSV: the label column, by header name or 0-based index (default the last); JSONL: the key of the label (default "label")',
+  },
+  featuresKey: { type: 'string', doc: 'JSONL: the key of the feature array (default "features")' },
+  header: {
+    type: 'boolean',
+    doc: 'CSV: whether the first row is a header (default: detected; a string labelColumn needs one)',
+  },
+  delimiter: {
+    type: 'string',
+    doc: 'CSV: the field separator, one character (default ",", a tab for .tsv)',
+  },
+  task: {
+    type: 'enum',
+    values: ['classification', 'regression'],
+    doc: "Class labels or real-valued targets (default 'classification')",
+  },
+  classes: {
+    type: 'custom',
+    expected: 'an array of at least 2 class labels (strings or numbers)',
+    doc: 'The class labels in order (label → index 0, 1, …); a label not listed is refused (default: integers as they are, names sorted)',
+  },
+  testPath: {
+    type: 'string',
+    doc: 'A separate test file in the same format (instead of testFraction)',
+  },
+  testLabels: { type: 'string', doc: 'IDX/.npy: the labels file of testPath' },
+  testFraction: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+    doc: 'Fraction of the samples held out for evaluation when there is no testPath (default 0.2; 0: no evaluation)',
+  },
+  normalize: {
+    type: 'enum',
+    values: ['none', 'standard', 'minmax', 'maxAbs'],
+    doc: "Feature scaling from the training samples: 'standard' (z-score), 'minmax' ([0, 1]), 'maxAbs' (x / max|x|, e.g. pixels / 255) or 'none' (default)",
+  },
+  seed: { ...DATA_SEED, doc: 'Seed of the held-out split (default train.seed)' },
+};
+
 /** @internal The fields of the data section, by data set name (the validator's and the JSON Schema's table). */
 export const DATA_FIELDS: Readonly<Record<DataConfig['name'], FieldSpecs>> = {
   mnist: { numSamples: SAMPLES, testSamples: TEST_SAMPLES },
@@ -801,13 +925,112 @@ export const DATA_FIELDS: Readonly<Record<DataConfig['name'], FieldSpecs>> = {
       },
     ]),
   ) as Record<SequenceTaskName, FieldSpecs>),
+  file: FILE_FIELDS,
 };
+
+/** The keys of data "file" that only some formats read. */
+const FORMAT_ONLY: Readonly<Record<string, readonly string[]>> = {
+  labels: ['idx', 'npy'],
+  testLabels: ['idx', 'npy'],
+  header: ['csv'],
+  delimiter: ['csv'],
+  featuresKey: ['jsonl'],
+};
+
+/** The extra checks of data "file" (the field table checks types and ranges). */
+function parseFileData(o: JsonObject): void {
+  const path = o['path'] as string;
+  if (path.trim() === '') throw invalid('data.path', path, 'a file path');
+  const format = (o['format'] as DataFileFormat | undefined) ?? dataFileFormat(path);
+  if (format === null)
+    throw missing(
+      'data.format',
+      `one of ${DATA_FILE_FORMATS.map((f) => fmt(f)).join(', ')}`,
+      `data.path = ${fmt(path)} does not tell it: expected a name ending in .csv, .tsv, .npy, .jsonl, .ndjson, -ubyte or .idx (optionally .gz)`,
+    );
+  for (const [k, formats] of Object.entries(FORMAT_ONLY))
+    if (o[k] !== undefined && !formats.includes(format))
+      throw new ConfigError(
+        `data.${k} is for the ${formats.join(' and ')} format${formats.length > 1 ? 's' : ''}; data.path = ${fmt(path)} is ${format}`,
+      );
+  if ((format === 'idx' || format === 'npy') && o['labels'] === undefined)
+    throw missing(
+      'data.labels',
+      `the ${format === 'npy' ? '.npy' : 'IDX'} file of the labels, one per sample of data.path`,
+      `required by the ${format} format`,
+    );
+  for (const k of ['path', 'labels', 'testPath', 'testLabels'])
+    if (typeof o[k] === 'string' && (o[k] as string).trim() === '')
+      throw invalid(`data.${k}`, o[k], 'a file path');
+  if (o['testPath'] !== undefined && o['testFraction'] !== undefined)
+    throw new ConfigError(
+      'data: give either testPath (a test file) or testFraction (a held-out part of data.path), not both',
+    );
+  if (o['testLabels'] !== undefined && o['testPath'] === undefined)
+    throw missing('data.testPath', 'the test features file', 'data.testLabels is given');
+  if (
+    (format === 'idx' || format === 'npy') &&
+    o['testPath'] !== undefined &&
+    o['testLabels'] === undefined
+  )
+    throw missing(
+      'data.testLabels',
+      'the labels file of data.testPath',
+      `required by the ${format} format`,
+    );
+  const d = o['delimiter'];
+  if (d !== undefined && ((d as string).length !== 1 || d === '"' || d === '\n' || d === '\r'))
+    throw invalid(
+      'data.delimiter',
+      d,
+      'one character other than a quote or a newline, e.g. "," or ";" or "\\t"',
+    );
+  const lc = o['labelColumn'];
+  if (
+    lc !== undefined &&
+    !(typeof lc === 'string' && lc !== '') &&
+    !(typeof lc === 'number' && Number.isInteger(lc))
+  )
+    throw invalid('data.labelColumn', lc, describeField(FILE_FIELDS['labelColumn'] as FieldSpec));
+  if (format === 'jsonl' && typeof lc === 'number')
+    throw invalid(
+      'data.labelColumn',
+      lc,
+      'the key of the label in each JSON object (a string), e.g. "label"',
+    );
+  const classes = o['classes'];
+  if (classes !== undefined) {
+    if (o['task'] === 'regression')
+      throw new ConfigError('data.classes is for classification; data.task is "regression"');
+    if (
+      !Array.isArray(classes) ||
+      classes.length < 2 ||
+      !classes.every((c) => typeof c === 'string' || (typeof c === 'number' && Number.isFinite(c)))
+    )
+      throw invalid(
+        'data.classes',
+        classes,
+        'an array of at least 2 class labels (strings or numbers)',
+      );
+    const seen = new Set<string>();
+    classes.forEach((c, i) => {
+      if (seen.has(String(c)))
+        throw invalid(
+          joinPath('data.classes', i),
+          c,
+          'a label not listed before (each class once)',
+        );
+      seen.add(String(c));
+    });
+  }
+}
 
 function parseData(v: unknown): TaskInfo {
   const path = 'data';
   const o = checkObject(v, path, `an object with a name (${DATA_NAMES.join(', ')})`);
   const name = checkName(o, path, DATA_NAMES, 'data set');
   checkFields(o, path, DATA_FIELDS[name], `data "${name}"`, ['name']);
+  if (name === 'file') parseFileData(o);
   return taskOf(o as unknown as DataConfig);
 }
 
@@ -1120,7 +1343,7 @@ export const TOP_FIELDS: FieldSpecs = {
     type: 'custom',
     expected: 'an object',
     required: true,
-    doc: 'The data set by name (mnist, toy 2-D sets, a Gaussian mixture, sequence tasks)',
+    doc: 'The data set by name (mnist, toy 2-D sets, a Gaussian mixture, sequence tasks) or your own file ("file": CSV, IDX, .npy, JSONL)',
   },
   loss: {
     type: 'custom',
@@ -1163,6 +1386,7 @@ export const TOP_FIELDS: FieldSpecs = {
 
 /** Whether the configured data set has a test split (testSamples not 0). */
 function hasTestSet(data: JsonObject): boolean {
+  if (data['name'] === 'file') return data['testPath'] !== undefined || data['testFraction'] !== 0;
   return data['testSamples'] !== 0;
 }
 

@@ -449,7 +449,7 @@ describe('fit', () => {
     const lines = await run({ log: 'lines' });
     expect(lines.split('\n').filter((l) => l.startsWith('step'))).toHaveLength(3);
     expect(lines).toMatch(
-      /step  4\/12 {2}epoch 1 {2}loss \d\.\d{4} {2}lr 0\.0100 {2}[\d.]+ steps\/s\n/,
+      /step  4\/12 {2}epoch 1 {2}loss \d\.\d{4} {2}lr 0\.0100 {2}[\d.]+ steps\/s {2}ETA \d+\.\d s\n/,
     );
     expect(lines).toMatch(/epoch 1 {2}train\.loss \d\.\d{4}/);
     expect(lines).not.toContain('\r');

@@ -87,8 +87,12 @@ export interface FitOptions {
    * such a checkpoint is refused, naming the first non-finite entry).
    */
   allowNonFinite?: boolean;
-  /** Terminal progress: 'auto' (bar on a TTY, lines otherwise; default), 'bar', 'lines', 'silent'. */
-  log?: ProgressMode;
+  /**
+   * Terminal progress: 'auto' (bar on a TTY, lines otherwise; default), 'bar', 'lines',
+   * 'silent', or a {@link ProgressReporter} of the caller's (the CLI's, with its colours and
+   * stream; `write` and `silent` are then ignored).
+   */
+  log?: ProgressMode | ProgressReporter;
   /** Shorthand for log: 'silent'. */
   silent?: boolean;
   /** Where progress text goes (default process.stdout / console). */
@@ -231,11 +235,14 @@ export async function fit(
     'logEvery',
     options.logEvery ?? Math.max(1, Math.round(loader.length / 10)),
   );
-  const progress = new ProgressReporter({
-    mode: options.silent === true ? 'silent' : (options.log ?? 'auto'),
-    ...(options.write === undefined ? {} : { write: options.write }),
-    every: logEvery,
-  });
+  const progress =
+    options.log instanceof ProgressReporter
+      ? options.log
+      : new ProgressReporter({
+          mode: options.silent === true ? 'silent' : (options.log ?? 'auto'),
+          ...(options.write === undefined ? {} : { write: options.write }),
+          every: logEvery,
+        });
 
   // 1. Verify the checkpoint (nothing changes yet).
   let ckpt: Checkpoint | null = null;

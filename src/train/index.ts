@@ -31,7 +31,13 @@ export {
   type LoopControl,
   type LoopEnd,
 } from './loop.js';
-export { ProgressReporter, type ProgressMode, type ProgressOptions } from './progress.js';
+export {
+  ProgressReporter,
+  formatDuration,
+  type ProgressMode,
+  type ProgressOptions,
+  type ProgressTone,
+} from './progress.js';
 export { MemoryRunLog, toJsonSafe, type RunLog, type MetricsRecord } from './run-log.js';
 export {
   captureCheckpoint,
@@ -59,6 +65,7 @@ export { sha256 } from './sha256.js';
 export {
   parseTrainConfig,
   taskOf,
+  checkModelFitsData,
   DATA_NAMES,
   type TrainConfig,
   type ModelConfig,
@@ -73,6 +80,8 @@ export {
   type GaussianMixtureDataConfig,
   type SequenceDataConfig,
   type SequenceTaskName,
+  type FileDataConfig,
+  type LoadedDataInfo,
   type LossConfig,
   type LossName,
   type OptimizerConfig,
@@ -99,10 +108,12 @@ export {
   type TrainRun,
   type TrainRunOptions,
   type MnistLoader,
+  type DataFileLoader,
 } from './config-build.js';
+export { resolveConfigPaths, DATA_PATH_KEYS } from './config-paths.js';
 export { parseConfigText, lineColumn } from './config-json.js';
 export { SequenceModel, cnn, type SequenceModelOptions, type CnnOptions } from './config-models.js';
-export { DEFAULT_BUDGET, type Budget } from './budget.js';
+export { DEFAULT_BUDGET, type Budget, type LoadedData } from './budget.js';
 export { sampleText, type SampleTextOptions } from './sample-text.js';
 export {
   trainCharLm,

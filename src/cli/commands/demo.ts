@@ -25,7 +25,8 @@ import { resultToJson } from '../../report/result-json.js';
 import { writeFileAtomic, writeReportFile } from '../../report/write-node.js';
 import { probeOutputDir } from '../../fs-guard-node.js';
 import { EXIT, UsageError, type CommandSpec, type Parsed } from '../args.js';
-import { errorText, localStamp } from '../format.js';
+import { colorEnabled, errorText, localStamp, type OutputEnv } from '../format.js';
+import { COLOR_FLAGS, terminalProgress } from '../progress.js';
 import {
   catchInterrupts,
   InterruptedError,
@@ -67,6 +68,7 @@ export const demoSpec: CommandSpec = {
       default: false,
       description: 'print a JSON summary on stdout instead of the table',
     },
+    ...COLOR_FLAGS,
   },
 };
 
@@ -80,6 +82,8 @@ export interface DemoDeps {
   runsRoot?: string;
   /** Abandons the running experiment when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
   signal?: AbortSignal;
+  /** The environment read for output (NO_COLOR); default process.env. */
+  env?: OutputEnv;
 }
 
 /** One row of the demo's summary. */
@@ -130,7 +134,9 @@ export class LiveView {
   /** Plain mode: the monitor's view at the last check with finite gradients (a NaN view shows nothing). */
   private lastView = '';
   private readonly tty: boolean;
+  private readonly color: boolean;
 
+  /** `color`: ANSI colours in the frame (default: on a terminal; the demo command turns them off for NO_COLOR / --no-color). */
   constructor(
     private readonly w: {
       write(s: string): unknown;
@@ -138,8 +144,10 @@ export class LiveView {
       rows?: number;
       columns?: number;
     },
+    color?: boolean,
   ) {
     this.tty = w.isTTY === true;
+    this.color = color ?? this.tty;
   }
 
   private columns(): number {
@@ -182,7 +190,7 @@ export class LiveView {
         if (step < steps && now - this.lastDraw < 120) return;
         this.lastDraw = now;
         const view = renderHealth(health, {
-          ansi: true,
+          ansi: this.color,
           width: 32,
           maxLayers: 12,
           remedies: 2,
@@ -349,7 +357,8 @@ export async function demoCommand(
     outDir !== undefined ? '--out' : 'runs directory',
   );
   const stderr = deps.stderr ?? process.stderr;
-  const live = new LiveView(stderr);
+  const env = deps.env ?? process.env;
+  const live = new LiveView(stderr, colorEnabled(stderr, args.flags, env));
   const size: FlagshipSize = quick ? 'quick' : 'demo';
   live.line(
     `gradscope demo (${size} size): vanishing and exploding gradients, diagnosed and fixed`,
@@ -405,15 +414,24 @@ export async function demoCommand(
   for (const exp of [amsgrad, roots]) {
     if (signal.aborted) break;
     const tag = `[${exp.id} ${exp.name}]`;
+    // The experiments without a monitor frame report through the one progress renderer: a bar
+    // with the ETA on a terminal, a line per stage otherwise.
+    const bar = terminalProgress(stderr, { flags: args.flags, env, unit: 'fraction' });
+    bar.start(1);
     try {
       const r = await exp.run({
         quick,
         seeds: quick ? [...exp.defaultSeeds.quick] : [...exp.defaultSeeds.full],
-        progress: (f, label) => throwIfInterrupted(signal, `${label} (${Math.round(100 * f)}%)`),
+        progress: (f, label) => {
+          throwIfInterrupted(signal, `${label} (${Math.round(100 * f)}%)`);
+          bar.update(f, `${tag} ${label}`);
+        },
       });
+      bar.end(true);
       results.push(r);
       live.line(`${tag} ${r.pass ? 'PASS' : 'FAIL'} in ${(r.timeMs / 1000).toFixed(1)} s`);
     } catch (e) {
+      bar.end(true);
       if (e instanceof InterruptedError) {
         interruptedIn = exp.name;
         live.line(`${tag} ${e.message}: abandoned`);

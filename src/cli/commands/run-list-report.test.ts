@@ -162,14 +162,18 @@ describe('gradscope run', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]?.ctx.quick).toBe(false);
     expect(calls[0]?.ctx.seeds).toEqual([1, 2]);
-    // Progress is always reported to the command (it is where Ctrl-C abandons the run), but
-    // printed on a terminal only: stderr stays empty here.
+    // Progress is always reported to the command (it is where Ctrl-C abandons the run). Piped,
+    // it is printed as plain lines on stderr (issue #16: \`run\` was silent for minutes): what
+    // starts, then a line per run or seed at most once a second ('half way' comes within the
+    // same second here), and the end.
     expect(typeof calls[0]?.ctx.progress).toBe('function');
     expect(r.out).toMatch(/^criterion\s+expected\s+measured\s+result$/m);
     expect(r.out).toMatch(/^accuracy above 0\.9\s+> 0\.9\s+0\.95\s+pass$/m);
     expect(r.out).toContain('PASS: fake-pass, 2/2 criteria passed in 0.01 s');
     expect(r.out).toContain(`Run directory: ${out} (result.json, report.html)`);
-    expect(r.err).toBe('');
+    expect(r.err).toMatch(
+      /^\[ {2}0%\] fake-pass: starting \(full, 2 seeds\) — \d+\.\d s, ETA \?\n\[100%\] fake-pass: finished — \d+\.\d s\n$/,
+    );
     expect(readdirSync(out).sort()).toEqual(['report.html', 'result.json']);
     const saved = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ExperimentResult;
     expect(saved).toMatchObject({
@@ -228,7 +232,7 @@ describe('gradscope run', () => {
     ]);
   });
 
-  it('shows progress on a terminal only', async () => {
+  it('shows a redrawn progress line on a terminal', async () => {
     const r = await invoke(runSpec, runCommand, ['fake-pass', '--out', join(root, 'tty')], {
       tty: true,
     });

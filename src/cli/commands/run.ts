@@ -14,7 +14,8 @@ import { probeOutputDir } from '../../fs-guard-node.js';
 import { checkCount } from '../../train/budget.js';
 import { budgetFromFlags, BUDGET_FLAGS } from '../budget-flags.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
-import { errorText, localStamp } from '../format.js';
+import { errorText, localStamp, type OutputEnv } from '../format.js';
+import { COLOR_FLAGS, terminalProgress } from '../progress.js';
 import {
   catchInterrupts,
   InterruptedError,
@@ -35,7 +36,8 @@ export const runSpec: CommandSpec = {
     'result.json (the ExperimentResult) and report.html (self-contained, opens offline).\n' +
     "--seeds N runs the first N of the experiment's default seeds, extended with 1, 2, 3, ... when\n" +
     'N is larger. --json prints the ExperimentResult as JSON on stdout instead of the table.\n' +
-    'Progress goes to stderr when it is a terminal. Exit code 0 if every criterion passed, 1 if one\n' +
+    'Progress goes to stderr: a bar with the ETA on a terminal, else a line per run or seed (and at\n' +
+    'least every 30 s). Exit code 0 if every criterion passed, 1 if one\n' +
     'failed, 2 for bad usage (an unknown experiment lists the valid names), 3 if the run failed.\n' +
     'See `gradscope list` for the experiments.',
   positionals: [
@@ -67,6 +69,7 @@ export const runSpec: CommandSpec = {
       description: 'print the ExperimentResult JSON on stdout',
     },
     ...BUDGET_FLAGS,
+    ...COLOR_FLAGS,
   },
 };
 
@@ -82,6 +85,10 @@ export interface CommandDeps {
   runsRoot?: string;
   /** Abandons the experiment when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
   signal?: AbortSignal;
+  /** The environment read for output (NO_COLOR); default process.env. */
+  env?: OutputEnv;
+  /** Clock of the progress lines in ms (default performance.now); tests inject one. */
+  clock?: () => number;
 }
 
 /**
@@ -121,32 +128,6 @@ export function chooseSeeds(defaults: readonly number[], n: number | undefined):
   const used = new Set(out);
   for (let s = 1; out.length < n; s++) if (!used.has(s)) out.push(s);
   return out;
-}
-
-/** A one-line progress bar on a terminal, redrawn at most every 100 ms. */
-function progressBar(
-  stream: { write(s: string): unknown },
-  name: string,
-): { update(f: number, label: string): void; clear(): void } {
-  let lastDraw = 0;
-  let drawn = false;
-  return {
-    update(f: number, label: string) {
-      const now = Date.now();
-      if (now - lastDraw < 100 && f < 1) return;
-      lastDraw = now;
-      const frac = Math.min(1, Math.max(0, Number.isFinite(f) ? f : 0));
-      const w = 24;
-      const k = Math.round(frac * w);
-      stream.write(
-        `\r\x1b[K${name} [${'#'.repeat(k)}${'-'.repeat(w - k)}] ${String(Math.round(frac * 100)).padStart(3)}% ${label.slice(0, 60)}`,
-      );
-      drawn = true;
-    },
-    clear() {
-      if (drawn) stream.write('\r\x1b[K');
-    },
-  };
 }
 
 /** The criteria table and the summary line, as printed by `gradscope run`. */
@@ -219,7 +200,22 @@ export async function runCommand(
     outDir ?? deps.runsRoot ?? 'runs',
     outDir !== undefined ? '--out' : 'runs directory',
   );
-  const bar = stderr.isTTY ? progressBar(stderr, exp.name) : undefined;
+  // Per-run progress on stderr: a bar on a terminal, a line per run/seed otherwise (an
+  // experiment can take minutes; piped output must not stay silent).
+  const bar = terminalProgress(stderr, {
+    flags: args.flags,
+    unit: 'fraction',
+    ...(deps.env !== undefined ? { env: deps.env } : {}),
+    ...(deps.clock !== undefined ? { now: deps.clock } : {}),
+  });
+  bar.start(1);
+  // Piped output says what runs before the first run ends (a terminal shows the bar at once).
+  if (bar.mode === 'lines')
+    bar.update(
+      0,
+      `${exp.name}: starting (${quick ? 'quick' : 'full'}, ${seeds.length} seed${seeds.length === 1 ? '' : 's'})`,
+    );
+  let lastFraction = 0;
 
   let result: ExperimentResult;
   const t0 = Date.now();
@@ -236,11 +232,12 @@ export async function runCommand(
       seeds,
       progress: (f: number, label: string) => {
         throwIfInterrupted(signal, `${label} (${Math.round(100 * f)}%)`);
-        bar?.update(f, label);
+        lastFraction = f;
+        bar.update(f, label);
       },
     });
   } catch (e) {
-    bar?.clear();
+    bar.end(true);
     ints?.dispose();
     if (e instanceof InterruptedError) {
       err(
@@ -251,7 +248,8 @@ export async function runCommand(
     err(`gradscope run: experiment '${exp.name}' stopped with an error: ${errorText(e)}`);
     return EXIT.error;
   }
-  bar?.clear();
+  if (bar.mode === 'lines' && !(lastFraction >= 1)) bar.update(1, `${exp.name}: finished`);
+  bar.end(true);
   // A signal from here on lets the (short) writing finish: the first one exits 130/143 after it.
   const interrupted = (): number | null => (signal.aborted ? interruptExitCode(signal) : null);
   if (result === null || typeof result !== 'object' || !Array.isArray(result.criteria)) {

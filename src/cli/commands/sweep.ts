@@ -15,7 +15,8 @@ import { runSweep, type SweepProgress } from '../../sweep/run-sweep-node.js';
 import { sweepReportDocument } from '../../sweep/report.js';
 import { readSweepFile } from '../../sweep/spec-node.js';
 import { EXIT, numberFlag, UsageError, type CommandSpec, type Parsed } from '../args.js';
-import { errorText, localStamp } from '../format.js';
+import { errorText, localStamp, type OutputEnv } from '../format.js';
+import { COLOR_FLAGS, terminalProgress } from '../progress.js';
 import { catchInterrupts } from '../interrupt.js';
 
 /** `gradscope sweep` spec. */
@@ -63,13 +64,16 @@ export const sweepSpec: CommandSpec = {
     },
     json: { type: 'boolean', default: false, description: 'print the records as JSON at the end' },
     quiet: { type: 'boolean', short: 'q', default: false, description: 'no progress lines' },
+    ...COLOR_FLAGS,
   },
 };
 
 /** Side channels of `gradscope sweep`, injectable for tests. */
 export interface SweepDeps {
-  /** Where progress lines go (default stderr). */
-  progress?: { write(s: string): unknown };
+  /** Where progress lines go (default stderr); on a terminal (isTTY) a bar line with the ETA follows them. */
+  progress?: { write(s: string): unknown; isTTY?: boolean };
+  /** The environment read for output (NO_COLOR); default process.env. */
+  env?: OutputEnv;
   /** Clock for the report footer. */
   now?: () => Date;
 }
@@ -143,9 +147,15 @@ export async function sweepCommand(
     );
   const quiet = args.flags.quiet === true;
   const progress = deps.progress ?? process.stderr;
-  const say = (s: string): void => {
-    if (!quiet) void progress.write(`${s}\n`);
-  };
+  // One renderer (cli/progress.ts): a line per finished point, and on a terminal a bar below
+  // them with the points done and the ETA; errors in red, divergences in yellow (unless NO_COLOR).
+  const reporter = terminalProgress(progress, {
+    flags: args.flags,
+    quiet,
+    unit: 'points',
+    ...(deps.env !== undefined ? { env: deps.env } : {}),
+  });
+  const say = (s: string): void => reporter.message(s);
 
   const sweep = readSweepFile(file);
   const points = expandSweep(sweep);
@@ -181,6 +191,7 @@ export async function sweepCommand(
     how = `on ${workers} local worker process${workers === 1 ? '' : 'es'}`;
   }
   say(`gradscope sweep: ${sweep.name} — ${points.length} points ${how}; results in ${dir}`);
+  reporter.start(points.length);
   // Ctrl-C / SIGTERM: every finished point is already in sweep.jsonl (appended whole), so the
   // sweep stops at once, says how to resume, and exits 130/143; points in progress run again on
   // resume (their worker processes leave when this process goes: 'disconnect').
@@ -198,9 +209,18 @@ export async function sweepCommand(
       points,
       dir,
       executor,
-      onProgress: (p) => say(formatSweepProgress(p, sweep.metric)),
+      onProgress: (p) => {
+        const st = p.record.status;
+        reporter.message(
+          formatSweepProgress(p, sweep.metric),
+          st === 'error' ? 'error' : st === 'diverged' ? 'warning' : undefined,
+        );
+        if (reporter.mode === 'bar')
+          reporter.update(p.done, sweep.name, p.etaMs === null ? undefined : p.etaMs / 1000);
+      },
     });
   } finally {
+    reporter.end(true);
     ints.dispose();
   }
   if (res.skipped > 0) say(`sweep: ${res.skipped} points were finished before (resumed)`);

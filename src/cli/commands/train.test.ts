@@ -245,7 +245,7 @@ describe('gradscope train: errors', () => {
     const unknown = await run('train', '--config', writeConfig(SMALL), '--epochs', '3');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
-      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --resume, --allow-non-finite, --checkpoint-every, --checkpoint-seconds, --json, --quiet, --max-memory, --max-time, --help/,
+      /Unknown option '--epochs'.*Allowed options: --config, --out, --steps, --resume, --allow-non-finite, --checkpoint-every, --checkpoint-seconds, --json, --quiet, --max-memory, --max-time, --no-color, --help/,
     );
     const dir = fresh();
     mkdirSync(dir);

@@ -1,6 +1,6 @@
 import { encodeJson, encodeJsonNumber, type NonFiniteJson } from '../../json-encode.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { pathState, prepareRunDir, REPORT_FILE } from '../../experiments/run-dir-node.js';
 import type { VerdictRecord } from '../../experiments/types.js';
@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../train/atomic-write-node.js';
 import { parseTrainConfig, type TrainConfig } from '../../train/config.js';
 import { buildTrainRun, type MnistLoader, type TrainRun } from '../../train/config-build.js';
 import { parseConfigText } from '../../train/config-json.js';
+import { resolveConfigPaths } from '../../train/config-paths.js';
 import { fit } from '../../train/fit.js';
 import type { FitSummary } from '../../train/fit-summary.js';
 import { RunDir } from '../../train/run-dir-node.js';
@@ -25,6 +26,8 @@ import type { Verdict } from '../../monitor/types.js';
 import type { Checkpoint } from '../../train/checkpoint.js';
 import { readCheckpoint } from '../../train/checkpoint-node.js';
 import { catchInterrupts, interruptExitCode, type Interrupts } from '../interrupt.js';
+import { COLOR_FLAGS, terminalProgress } from '../progress.js';
+import type { OutputEnv } from '../format.js';
 
 /** `gradscope train` spec. */
 export const trainSpec: CommandSpec = {
@@ -103,6 +106,7 @@ export const trainSpec: CommandSpec = {
       description: 'no progress or verdict lines, only the final summary',
     },
     ...BUDGET_FLAGS,
+    ...COLOR_FLAGS,
   },
 };
 
@@ -168,6 +172,8 @@ export interface TrainDeps {
   loadMnist?: MnistLoader;
   /** Stops training between two steps when aborted (default: SIGINT/SIGTERM, see catchInterrupts). */
   signal?: AbortSignal;
+  /** The environment read for output (NO_COLOR); default process.env. */
+  env?: OutputEnv;
 }
 
 function fmtNum(v: number | NonFiniteJson): string {
@@ -304,7 +310,8 @@ async function prepareNew(
   }
   const invalidConfig = (e: unknown): unknown =>
     e instanceof ConfigError ? new ConfigError(`invalid config '${file}': ${e.message}`) : e;
-  const parsed = parseConfigText(text, file);
+  // Data file paths are relative to the config file's folder (made absolute for --resume).
+  const parsed = resolveConfigPaths(parseConfigText(text, file), (p) => resolve(dirname(file), p));
   let config: TrainConfig;
   try {
     config = parseTrainConfig(parsed);
@@ -429,7 +436,6 @@ export async function trainCommand(
   // 4. Train.
   const progress = deps.progress ?? (json ? process.stderr : process.stdout);
   const write = (s: string): void => void progress.write(s);
-  const tty = progress.isTTY === true;
   if (!quiet) {
     write(`gradscope train: ${name} — ${run.description}; ${run.totalSteps} steps\n`);
     if (typeof resumeDir === 'string')
@@ -447,9 +453,9 @@ export async function trainCommand(
     stopLog = logHealthToJsonl(run.monitor, dir, { statsEvery: mon.logEvery ?? 10, params: true });
     run.monitor.onVerdict((v) => {
       verdicts.push(verdictRecord(name, v));
-      if (quiet) return;
-      write(
-        `${tty ? '\r\x1b[K' : ''}monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}\n`,
+      reporter.message(
+        `monitor: step ${v.step}: ${v.kind} (${v.severity}) — ${v.message}`,
+        v.severity === 'critical' ? 'error' : v.severity === 'warning' ? 'warning' : undefined,
       );
     });
   }
@@ -465,6 +471,14 @@ export async function trainCommand(
     if (m && Number(m[1]) % epochEvery !== 0 && Number(m[1]) !== epochs) return;
     write(s);
   };
+  // One renderer (cli/progress.ts): a bar with steps/s and ETA on a terminal, thinned plain lines
+  // otherwise; colours unless --no-color or NO_COLOR.
+  const reporter = terminalProgress(progress, {
+    flags: args.flags,
+    quiet,
+    lineWrite,
+    ...(deps.env !== undefined ? { env: deps.env } : {}),
+  });
   const ints =
     deps.signal === undefined
       ? catchInterrupts('training', { write: (s) => void stderr.write(s) })
@@ -482,8 +496,7 @@ export async function trainCommand(
       signal,
       ...(resumeFrom !== null ? { resumeFrom } : {}),
       allowNonFinite: args.flags['allow-non-finite'] === true,
-      log: quiet ? 'silent' : tty ? 'bar' : 'lines',
-      write: tty ? write : lineWrite,
+      log: reporter,
     });
   } catch (e) {
     ints?.dispose();
