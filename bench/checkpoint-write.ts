@@ -15,7 +15,10 @@ import { readCheckpoint, saveCheckpoint } from '../src/train/checkpoint-node.js'
 
 const model = mlp({ sizes: [784, 1024, 1024, 10], activation: 'relu', dtype: 'float32', seed: 0 });
 const opt = new Optimizer(model, adam({ lr: 1e-3 }));
-const x = new Tensor(new Float32Array(8 * 784).map((_, i) => Math.sin(i)), [8, 784]);
+const x = new Tensor(
+  new Float32Array(8 * 784).map((_, i) => Math.sin(i)),
+  [8, 784],
+);
 opt.zeroGrad();
 sum(model.forward(x)).backward();
 opt.step();
@@ -38,6 +41,10 @@ for (let r = 0; r < 3; r++) {
 }
 const size = statSync(path).size;
 rmSync(dir, { recursive: true, force: true });
-console.log(`parameters ${nParams}; raw float bytes (weights + Adam m, v) ${(rawBytes / 1e6).toFixed(2)} MB`);
-console.log(`capture ${best.capture.toFixed(0)} ms; saveCheckpoint (capture + serialize + atomic write) ${best.save.toFixed(0)} ms; readCheckpoint ${best.read.toFixed(0)} ms`);
+console.log(
+  `parameters ${nParams}; raw float bytes (weights + Adam m, v) ${(rawBytes / 1e6).toFixed(2)} MB`,
+);
+console.log(
+  `capture ${best.capture.toFixed(0)} ms; saveCheckpoint (capture + serialize + atomic write) ${best.save.toFixed(0)} ms; readCheckpoint ${best.read.toFixed(0)} ms`,
+);
 console.log(`file ${(size / 1e6).toFixed(2)} MB = ${(size / rawBytes).toFixed(3)} × raw`);

@@ -61,12 +61,7 @@ export {
   type ReplayResult,
 } from './replay.js';
 export { phraseRemedies, type RemedyFramework } from './remedies.js';
-export {
-  createStats,
-  measureGradients,
-  type GradientStats,
-  type MeasureOptions,
-} from './stats.js';
+export { createStats, measureGradients, type GradientStats, type MeasureOptions } from './stats.js';
 export { layerOf, moduleOf, layoutOf, formatLayers, type LayerLayout } from './layers.js';
 export {
   ActivationProbes,
