@@ -212,7 +212,7 @@ async function main(): Promise<void> {
       .sort((p, q) => p - q);
     const med = ratios.length > 0 ? ratios[Math.floor(ratios.length / 2)]! : NaN;
     lines.push(
-      `| ${r.workload} | ${r.threads} | ${fmt(bestA)} | ${fmt(bestB)} | ${(bestB / bestA).toFixed(2)}× | ${med.toFixed(2)}× | ${r.sameLosses === null ? '—' : r.sameLosses ? 'yes' : 'no'}${r.errors.length > 0 ? ` (${r.errors.join('; ')})` : ''} |`,
+      `| ${r.workload} | ${r.threads} | ${fmt(bestA)} | ${fmt(bestB)} | ${bestA > 0 && bestB > 0 ? `${(bestB / bestA).toFixed(2)}×` : '—'} | ${Number.isFinite(med) ? `${med.toFixed(2)}×` : '—'} | ${r.sameLosses === null ? '—' : r.sameLosses ? 'yes' : 'no'}${r.errors.length > 0 ? ` (${r.errors.join('; ')})` : ''} |`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
