@@ -5,20 +5,31 @@ import { readBundledReference } from './reference-node.js';
 
 const file = readBundledReference<{ cases: OpsCase[] }>('torch-ops-reference.json');
 
+// Every bundled file in the ops format, with its case count: the op references, and the
+// Transformer ops and layers (reference/make_transformer_reference.py; module cases load
+// PyTorch's parameters by PyTorch's names, so they also pin gradscope's names).
+const FILES = [
+  ['torch-ops-reference.json', 41],
+  ['torch-transformer-reference.json', 10],
+] as const;
+
 describe('ops conformance against PyTorch float64 reference', () => {
-  for (const kernels of ['js', 'wasm'] as const) {
-    for (const dtype of ['float64', 'float32'] as const) {
-      it(`all ${file.cases.length} cases pass in ${dtype} with ${kernels} kernels`, () => {
-        setKernels(kernels);
-        try {
-          const res = runOpsConformance(file, dtype);
-          expect(res.length).toBe(41);
-          const failed = res.filter((r) => !r.pass);
-          expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
-        } finally {
-          setKernels('auto');
-        }
-      });
+  for (const [name, count] of FILES) {
+    const f = readBundledReference<{ cases: OpsCase[] }>(name);
+    for (const kernels of ['js', 'wasm'] as const) {
+      for (const dtype of ['float64', 'float32'] as const) {
+        it(`${name}: all ${count} cases pass in ${dtype} with ${kernels} kernels`, () => {
+          setKernels(kernels);
+          try {
+            const res = runOpsConformance(f, dtype);
+            expect(res.length).toBe(count);
+            const failed = res.filter((r) => !r.pass);
+            expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
+          } finally {
+            setKernels('auto');
+          }
+        });
+      }
     }
   }
 

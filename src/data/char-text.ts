@@ -193,6 +193,22 @@ export function evalWindows(stream: Int32Array, batch: number, context: number):
   return out;
 }
 
+/**
+ * Cross-entropy (nats per character) of the validation stream under the unigram model of the
+ * training stream (add-one smoothing): the loss of a model that learned letter frequencies only,
+ * the level a language model must beat to have learned anything about order.
+ * @example unigramLoss(charCorpus(await loadFirstNames())) // ≈ 2.89
+ */
+export function unigramLoss(c: CharCorpus): number {
+  const counts = new Float64Array(c.vocab.size).fill(1);
+  for (const t of c.train) counts[t] = (counts[t] as number) + 1;
+  const total = counts.reduce((a, b) => a + b, 0);
+  let h = 0;
+  for (let i = 1; i < c.val.length; i++)
+    h -= Math.log((counts[c.val[i] as number] as number) / total);
+  return h / (c.val.length - 1);
+}
+
 /** The bundled names file, in the package's `data/` folder (see data/README.md). */
 const NAMES_FILE = '../../data/first-names-en.txt';
 

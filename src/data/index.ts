@@ -37,5 +37,6 @@ export {
   sampleWindows,
   evalWindows,
   loadFirstNames,
+  unigramLoss,
 } from './char-text.js';
 export type { CharVocab, CharCorpus, CharCorpusOptions, TokenBatch } from './char-text.js';

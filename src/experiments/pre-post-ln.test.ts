@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '../autograd/backward.js';
-import { charCorpus, loadFirstNames } from '../data/char-text.js';
-import { initGradNorms, prePostLn, unigramLoss } from './pre-post-ln.js';
+import { charCorpus, loadFirstNames, unigramLoss } from '../data/char-text.js';
+import { initGradNorms, prePostLn } from './pre-post-ln.js';
 
 describe('E17 pre-post-ln', () => {
   it('same seed, same gradient norms; the unigram baseline is about 2.9 nats', async () => {

@@ -1,4 +1,10 @@
-import { charCorpus, loadFirstNames, sampleWindows, type CharCorpus } from '../data/char-text.js';
+import {
+  charCorpus,
+  loadFirstNames,
+  sampleWindows,
+  unigramLoss,
+  type CharCorpus,
+} from '../data/char-text.js';
 import { gpt, type NormPlacement } from '../nn/index.js';
 import { crossEntropy } from '../ops/losses.js';
 import { reshape } from '../ops/shape-ops.js';
@@ -95,20 +101,6 @@ function logLogSlope(xs: readonly number[], ys: readonly number[]): number {
     den += ((lx[i] as number) - mx) ** 2;
   }
   return num / den;
-}
-
-/**
- * Cross-entropy (nats per character) of the validation stream under the unigram model of the
- * training stream (add-one smoothing): the loss of a model that learned letter frequencies only.
- */
-export function unigramLoss(c: CharCorpus): number {
-  const counts = new Float64Array(c.vocab.size).fill(1);
-  for (const t of c.train) counts[t] = (counts[t] as number) + 1;
-  const total = counts.reduce((a, b) => a + b, 0);
-  let h = 0;
-  for (let i = 1; i < c.val.length; i++)
-    h -= Math.log((counts[c.val[i] as number] as number) / total);
-  return h / (c.val.length - 1);
 }
 
 async function run(ctx: ExperimentContext): Promise<ExperimentResult> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../autograd/backward.js';
-import { charCorpus, loadFirstNames, type CharCorpus } from '../data/char-text.js';
+import { charCorpus, loadFirstNames, unigramLoss, type CharCorpus } from '../data/char-text.js';
 import { gpt } from '../nn/gpt.js';
 import { saveSafetensors } from '../nn/safetensors.js';
 import { trainCharLm, type CharLmOptions, type CharLmRun } from './char-lm.js';
@@ -40,19 +40,6 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gs-charlm-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * Cross-entropy (nats/char) on the validation stream of the unigram model fitted to the training
- * stream: H = −Σ_c p_val(c)·ln p_train(c). A model that learned anything about order beats it.
- */
-function unigramLoss(c: CharCorpus): number {
-  const counts = new Float64Array(c.vocab.size).fill(1); // add-one smoothing
-  for (const t of c.train) counts[t]! += 1;
-  const total = counts.reduce((a, b) => a + b, 0);
-  let h = 0;
-  for (let i = 1; i < c.val.length; i++) h -= Math.log(counts[c.val[i]!]! / total);
-  return h / (c.val.length - 1);
-}
 
 describe('character-level GPT on the bundled names', () => {
   it('learns: validation loss from ln 28 at init to below the unigram model', () => {
