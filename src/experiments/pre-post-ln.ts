@@ -25,7 +25,7 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 //      with depth, Pre-LN's scales like 1/√L (Xiong et al., Theorems 1–2). The bands are the
 //      theory's value ± 0.3 for Pre-LN and "> −0.15" for Post-LN; each arm fails the other's;
 //  (b) Adam lr 3e-3 (β₂ 0.98), 6 blocks, 800 steps: PyTorch's Post-LN without warmup stalls at
-//      2.86 nats (the unigram model's loss on the validation names is 2.89), with a 200-step
+//      2.86 nats (the unigram model's loss on the validation names is 2.853), with a 200-step
 //      warmup it reaches 2.11, Pre-LN without warmup 2.11; at lr 1e-3 all three train (2.14–2.16),
 //      so the failure is the large step at initialisation, as the paper says.
 // The criteria are fixed from those figures with margins; each is one the other arm fails.
