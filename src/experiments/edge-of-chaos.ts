@@ -7,6 +7,7 @@ import type { Verdict } from '../monitor/types.js';
 import { mlp } from '../nn/mlp.js';
 import type { Sequential } from '../nn/sequential.js';
 import { criticalSigmaW2, meanField, type MeanFieldState } from '../numeric/mean-field.js';
+import { leastSquaresSlope } from '../numeric/least-squares.js';
 import { crossEntropy } from '../ops/index.js';
 import { chain } from '../optim/chain.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -497,17 +498,10 @@ export function gradRatioSlope(runs: readonly EdgeOfChaosRun[], sigmaW2: number)
   const pts = runs
     .filter((r) => r.sigmaW2 === sigmaW2 && r.depth >= 10 && r.gradRatio0 > 0)
     .map((r) => [r.depth, Math.log(r.gradRatio0)] as const);
-  if (new Set(pts.map((p) => p[0])).size < 2) return NaN;
-  const n = pts.length;
-  const mx = pts.reduce((a, p) => a + p[0], 0) / n;
-  const my = pts.reduce((a, p) => a + p[1], 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (const [x, y] of pts) {
-    sxy += (x - mx) * (y - my);
-    sxx += (x - mx) ** 2;
-  }
-  return sxy / sxx;
+  return leastSquaresSlope(
+    pts.map((p) => p[0]),
+    pts.map((p) => p[1]),
+  );
 }
 
 /** Slope of ln gradient ratio per layer within `tol` (relative) of ½ ln χ₁ in each column. */

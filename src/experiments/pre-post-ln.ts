@@ -6,6 +6,7 @@ import {
   type CharCorpus,
 } from '../data/char-text.js';
 import { gpt, type NormPlacement } from '../nn/index.js';
+import { leastSquaresSlope } from '../numeric/least-squares.js';
 import { crossEntropy } from '../ops/losses.js';
 import { reshape } from '../ops/shape-ops.js';
 import { lineChart } from '../report/charts.js';
@@ -90,17 +91,7 @@ export function initGradNorms(
 
 /** Least-squares slope of ln y against ln x. */
 function logLogSlope(xs: readonly number[], ys: readonly number[]): number {
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < lx.length; i++) {
-    num += ((lx[i] as number) - mx) * ((ly[i] as number) - my);
-    den += ((lx[i] as number) - mx) ** 2;
-  }
-  return num / den;
+  return leastSquaresSlope(xs.map(Math.log), ys.map(Math.log));
 }
 
 async function run(ctx: ExperimentContext): Promise<ExperimentResult> {

@@ -20,3 +20,4 @@ export {
   qStar,
 } from './mean-field.js';
 export type { MeanFieldActivation, MeanFieldState } from './mean-field.js';
+export { leastSquaresSlope } from './least-squares.js';
