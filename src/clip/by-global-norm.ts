@@ -83,7 +83,7 @@ export function byGlobalNorm(
       const names = namesOf(updates);
       let acc = 0;
       for (let k = 0; k < names.length; k++) {
-        const at = cache.of((updates[names[k] as string] as Tensor).data);
+        const at = cache.of((updates[names[k] as string] as Tensor).data, false); // Σg² only
         const norm = Math.sqrt(cache.values[at + GRAD_STATS_SUM_SQ] as number);
         acc += norm * norm;
       }

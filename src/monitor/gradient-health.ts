@@ -66,6 +66,13 @@ export interface GradientHealthOptions {
   historyLength?: number;
   /** Called for each verdict as it is emitted. */
   onVerdict?: (verdict: Verdict) => void;
+  /**
+   * Measure max |g| and the fraction of exact zeros per parameter at every check (true), never
+   * (false), or by default only at checks that have an `onStats` subscriber (the JSONL record
+   * writer is one): they feed the per-parameter records, no detector reads them, and leaving
+   * them out halves the SIMD work of the gradient pass. Unmeasured, they read NaN in the state.
+   */
+  detail?: boolean;
   /** Called after every check with the state (read it, do not keep references to its arrays). */
   onStats?: (state: HealthState, health: GradientHealth) => void;
 }
@@ -161,6 +168,7 @@ function checkOptions(o: GradientHealthOptions): void {
     'historyLength',
     'onVerdict',
     'onStats',
+    'detail',
   ];
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k))
@@ -183,7 +191,7 @@ function checkOptions(o: GradientHealthOptions): void {
     throw new ConfigError(
       `gradientHealth: option historyLength = ${fmt(hl)} is invalid; expected an integer >= 2`,
     );
-  for (const k of ['updateRatio', 'direction', 'emitResolved'] as const) {
+  for (const k of ['updateRatio', 'direction', 'emitResolved', 'detail'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean')
       throw new ConfigError(`gradientHealth: option ${k} = ${fmt(o[k])} is not a boolean`);
   }
@@ -219,7 +227,8 @@ function checkOptions(o: GradientHealthOptions): void {
 /**
  * The gradient-health monitor as a gradient transformation. Placed first in a chain it sees the
  * raw gradients; every `every` steps it measures, in one pass over the gradients and parameters,
- * per parameter ‖g‖, rms, max |g|, the fraction of exact zeros and the NaN/Inf count; every
+ * per parameter ‖g‖, rms, the NaN/Inf count and (see option `detail`) max |g| and the fraction
+ * of exact zeros; every
  * `paramEvery`-th check also ‖p‖ and the update ratio ‖Δp‖/‖p_before‖ of the step before (from a
  * snapshot of the parameters taken then, so no optimizer cooperation is needed); per layer the
  * same norms; globally ‖g‖, the first/last-layer ratio and the loss; with a model attached, each
@@ -371,7 +380,9 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     prevValid: false,
     readParams: true,
     gradStats: undefined,
+    detail: true,
   };
+  const detailOption = options.detail;
 
   /** The measure half of a check (tensors → the state's observation), then the detectors. */
   const check = (
@@ -394,6 +405,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     mo.prevValid = prevValid;
     mo.readParams = readParams || s.checks === 0;
     mo.gradStats = ctx?.gradStats;
+    mo.detail = detailOption ?? statsFns.length > 0;
     measureGradients(st, updates, params, mo);
     mo.gradStats = undefined;
     st.updateGradNorm = gradOfUpdate;

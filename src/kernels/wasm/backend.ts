@@ -8,7 +8,7 @@ import type {
   RnnBackwardArgs,
   RnnForwardArgs,
 } from '../args.js';
-import { finishGradStats, finishUpdateStats } from '../grad-stats.js';
+import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
@@ -87,8 +87,15 @@ export function wasmBackend(wk: WasmKernels): Kernels {
     },
     gradStats(a): void {
       f32('gradStats', a.x);
-      wk.gradStatsF32(a.x as Float32Array, a.out, a.at);
-      finishGradStats(a.x, a.out, a.at);
+      const x = a.x as Float32Array;
+      const detail = a.detail !== false;
+      if (!detail) {
+        wk.sumSquaresF32(x, a.out, a.at);
+        if (sumIsFinal(x, a.out, a.at)) return;
+      }
+      wk.gradStatsF32(x, a.out, a.at);
+      finishGradStats(x, a.out, a.at);
+      if (!detail) dropDetail(a.out, a.at);
     },
     updateStats(a): void {
       f32('updateStats', a.p);

@@ -12,7 +12,7 @@ import type { GemmArgs, GemmPtrArgs } from '../types.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
-import { copyF32, gradStatsF32, updateStatsF32 } from './grad-stats-host.js';
+import { copyF32, gradStatsF32, sumSquaresF32, updateStatsF32 } from './grad-stats-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
@@ -403,6 +403,15 @@ export class WasmKernels {
    */
   gradStatsF32(x: Float32Array, out: Float64Array, at: number): void {
     gradStatsF32(this.rt, x, out, at);
+  }
+
+  /**
+   * Σx² of float32 x alone, with the bits of {@link WasmKernels.gradStatsF32}'s sum (see
+   * grad-stats-host.ts), written to out[at] (kernels/grad-stats.ts decides whether it is final).
+   * @example wk.sumSquaresF32(g, out, 0); // out[0] = Σg²
+   */
+  sumSquaresF32(x: Float32Array, out: Float64Array, at: number): void {
+    sumSquaresF32(this.rt, x, out, at);
   }
 
   /**
