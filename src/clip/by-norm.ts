@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { scaleInPlaceAt } from '../optim/loops.js';
 import { indexOfName, namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
@@ -34,8 +35,16 @@ export interface ByNormState {
  * @example chain(clip.byNorm(1), sgd({ lr: 0.1 }))
  * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
  */
+/**
+ * The options of byNorm with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_NORM_FIELDS = {
+  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
+} as const satisfies FieldSpecs;
+
 export function byNorm(maxNorm: number): GradientTransformation<ByNormState> {
-  const c = checkNumber('byNorm', 'maxNorm', maxNorm, undefined, { min: 0, allowInfinity: true });
+  const c = checkNumber('byNorm', 'maxNorm', maxNorm, undefined, BY_NORM_FIELDS.maxNorm);
   const out = resultWriter<ByNormState>();
   const scratch = new Float64Array(1);
   return {

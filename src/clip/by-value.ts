@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
@@ -56,11 +57,16 @@ export interface ByValueState {
  * @example chain(clip.byValue(1), adam())
  * @see Mikolov, "Statistical Language Models Based on Neural Networks", PhD thesis, 2012.
  */
+/**
+ * The options of byValue with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_VALUE_FIELDS = {
+  clipValue: { type: 'number', min: 0, allowInfinity: true, required: true },
+} as const satisfies FieldSpecs;
+
 export function byValue(clipValue: number): GradientTransformation<ByValueState> {
-  const c = checkNumber('byValue', 'clipValue', clipValue, undefined, {
-    min: 0,
-    allowInfinity: true,
-  });
+  const c = checkNumber('byValue', 'clipValue', clipValue, undefined, BY_VALUE_FIELDS.clipValue);
   const out = resultWriter<ByValueState>();
   const scratch = new Float64Array(1);
   return {
