@@ -83,6 +83,15 @@ function agcTensor(
 }
 
 /**
+ * The options of agc with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const AGC_FIELDS = {
+  clipping: { type: 'number', min: 0, minExclusive: true },
+  eps: { type: 'number', min: 0 },
+} as const satisfies FieldSpecs;
+
+/**
  * Adaptive gradient clipping (Brock et al. 2021, NFNets): unit-wise, the gradient is clipped
  * relative to the weight it updates. For each unit i (a row of the output dimension):
  *
@@ -93,15 +102,6 @@ function agcTensor(
  * @example chain(masked(clip.agc(0.01), (name) => name !== 'head.weight'), sgd({ lr: 0.1, momentum: 0.9 }))
  * @see Brock, De, Smith & Simonyan, "High-Performance Large-Scale Image Recognition Without Normalization", ICML 2021.
  */
-/**
- * The options of agc with their types and ranges: the one declaration its factory checks
- * and the clip registry (configs, the CLI, the playground) reads.
- */
-export const AGC_FIELDS = {
-  clipping: { type: 'number', min: 0, minExclusive: true },
-  eps: { type: 'number', min: 0 },
-} as const satisfies FieldSpecs;
-
 export function agc(clipping = 0.01, options: AgcOptions = {}): GradientTransformation<AgcState> {
   const lambda = checkNumber('agc', 'clipping', clipping, undefined, AGC_FIELDS.clipping);
   checkKeys('agc', options, ['eps']);

@@ -87,6 +87,15 @@ function removeSorted(a: Float64Array, n: number, from: ArrayLike<number>, at: n
 }
 
 /**
+ * The options of autoClip with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const AUTO_CLIP_FIELDS = {
+  percentile: { type: 'number', min: 0, max: 100 },
+  historySize: { type: 'number', integer: true, min: 1 },
+} as const satisfies FieldSpecs;
+
+/**
  * AutoClip (Seetharaman et al. 2020): clip the global gradient norm to the p-th percentile of all
  * gradient norms seen so far (including the current one), so the threshold adapts to the model
  * and data instead of being tuned:
@@ -100,15 +109,6 @@ function removeSorted(a: Float64Array, n: number, from: ArrayLike<number>, at: n
  * @example chain(clip.autoClip({ percentile: 10, historySize: 10_000 }), adam())
  * @see Seetharaman, Wichern, Pardo & Le Roux, "AutoClip: Adaptive Gradient Clipping for Source Separation Networks", MLSP 2020.
  */
-/**
- * The options of autoClip with their types and ranges: the one declaration its factory checks
- * and the clip registry (configs, the CLI, the playground) reads.
- */
-export const AUTO_CLIP_FIELDS = {
-  percentile: { type: 'number', min: 0, max: 100 },
-  historySize: { type: 'number', integer: true, min: 1 },
-} as const satisfies FieldSpecs;
-
 export function autoClip(options: AutoClipOptions = {}): GradientTransformation<AutoClipState> {
   const F = AUTO_CLIP_FIELDS;
   checkKeys('autoClip', options, Object.keys(F));

@@ -33,14 +33,6 @@ export interface ByBlockRmsState {
 }
 
 /**
- * Per-tensor (block) RMS clipping, as Optax's clip_by_block_rms: a size-independent threshold,
- *
- * g ← g / max(1, rms(g)/c),  rms(g) = √(mean g²)
- *
- * @example chain(clip.byBlockRms(1e-3), adam())
- * @see Optax `clip_by_block_rms`; Shazeer & Stern, "Adafactor", ICML 2018 (update clipping by RMS).
- */
-/**
  * The options of byBlockRms with their types and ranges: the one declaration its factory checks
  * and the clip registry (configs, the CLI, the playground) reads.
  */
@@ -48,6 +40,14 @@ export const BY_BLOCK_RMS_FIELDS = {
   threshold: { type: 'number', min: 0, minExclusive: true, allowInfinity: true, required: true },
 } as const satisfies FieldSpecs;
 
+/**
+ * Per-tensor (block) RMS clipping, as Optax's clip_by_block_rms: a size-independent threshold,
+ *
+ * g ← g / max(1, rms(g)/c),  rms(g) = √(mean g²)
+ *
+ * @example chain(clip.byBlockRms(1e-3), adam())
+ * @see Optax `clip_by_block_rms`; Shazeer & Stern, "Adafactor", ICML 2018 (update clipping by RMS).
+ */
 export function byBlockRms(threshold: number): GradientTransformation<ByBlockRmsState> {
   const c = checkNumber(
     'byBlockRms',

@@ -35,6 +35,20 @@ export interface ByGlobalNormState {
 }
 
 /**
+ * The options of byGlobalNorm with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_GLOBAL_NORM_FIELDS = {
+  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
+  normType: {
+    type: 'numberOrEnum',
+    item: { type: 'number', min: 0, minExclusive: true },
+    values: ['inf'],
+  },
+  errorIfNonfinite: { type: 'boolean' },
+} as const satisfies FieldSpecs;
+
+/**
  * Clipping by the norm of all gradients together, as torch.nn.utils.clip_grad_norm_: with
  * N = ‖(‖g₁‖, …, ‖g_k‖)‖_p,
  *
@@ -51,20 +65,6 @@ export interface ByGlobalNormState {
  * @example chain(clip.byGlobalNorm(1.0), adamw({ lr: 1e-3 }))
  * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
  */
-/**
- * The options of byGlobalNorm with their types and ranges: the one declaration its factory checks
- * and the clip registry (configs, the CLI, the playground) reads.
- */
-export const BY_GLOBAL_NORM_FIELDS = {
-  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
-  normType: {
-    type: 'numberOrEnum',
-    item: { type: 'number', min: 0, minExclusive: true },
-    values: ['inf'],
-  },
-  errorIfNonfinite: { type: 'boolean' },
-} as const satisfies FieldSpecs;
-
 export function byGlobalNorm(
   maxNorm: number,
   options: ByGlobalNormOptions = {},

@@ -27,6 +27,14 @@ export interface ByNormState {
 }
 
 /**
+ * The options of byNorm with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_NORM_FIELDS = {
+  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
+} as const satisfies FieldSpecs;
+
+/**
  * Per-tensor L2-norm clipping (Keras' clipnorm): each tensor whose norm exceeds c is rescaled to
  * norm c; the others are left bit-for-bit unchanged.
  *
@@ -35,14 +43,6 @@ export interface ByNormState {
  * @example chain(clip.byNorm(1), sgd({ lr: 0.1 }))
  * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
  */
-/**
- * The options of byNorm with their types and ranges: the one declaration its factory checks
- * and the clip registry (configs, the CLI, the playground) reads.
- */
-export const BY_NORM_FIELDS = {
-  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
-} as const satisfies FieldSpecs;
-
 export function byNorm(maxNorm: number): GradientTransformation<ByNormState> {
   const c = checkNumber('byNorm', 'maxNorm', maxNorm, undefined, BY_NORM_FIELDS.maxNorm);
   const out = resultWriter<ByNormState>();

@@ -54,6 +54,16 @@ export interface SpikeClipState {
 }
 
 /**
+ * The options of spikeClip with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const SPIKE_CLIP_FIELDS = {
+  threshold: { type: 'number', min: 0, minExclusive: true },
+  decay: { type: 'number', min: 0, max: 1, maxExclusive: true },
+  startStep: { type: 'number', integer: true, min: 1 },
+} as const satisfies FieldSpecs;
+
+/**
  * Spike-aware element-wise clipping from SPAM (Huang et al. 2025): with v the EMA of g² (as
  * Adam's second moment, before this step's update),
  *
@@ -65,16 +75,6 @@ export interface SpikeClipState {
  * @example chain(clip.spikeClip({ threshold: 5000 }), adam())
  * @see Huang et al., "SPAM: Spike-Aware Adam with Momentum Reset for Stable LLM Training", ICLR 2025.
  */
-/**
- * The options of spikeClip with their types and ranges: the one declaration its factory checks
- * and the clip registry (configs, the CLI, the playground) reads.
- */
-export const SPIKE_CLIP_FIELDS = {
-  threshold: { type: 'number', min: 0, minExclusive: true },
-  decay: { type: 'number', min: 0, max: 1, maxExclusive: true },
-  startStep: { type: 'number', integer: true, min: 1 },
-} as const satisfies FieldSpecs;
-
 export function spikeClip(options: SpikeClipOptions = {}): GradientTransformation<SpikeClipState> {
   const F = SPIKE_CLIP_FIELDS;
   const o = 'spikeClip';

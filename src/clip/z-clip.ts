@@ -62,19 +62,6 @@ export interface ZClipState {
 }
 
 /**
- * ZClip (Kumar et al. 2025): z-score anomaly detection on the global gradient norm against EMA
- * estimates of its mean and variance, initialised from a warm-up window:
- *
- * z_t = (‖g_t‖ − μ)/(σ + ε);  if z_t > z_thres: ‖g‖ → μ + (z_thres²/z_t)·σ  (reciprocal clipping)
- * μ ← αμ + (1 − α)·n_t;  σ² ← ασ² + (1 − α)(n_t − μ)²   (n_t = the norm after clipping)
- *
- * Scaling uses PyTorch's factor c/(‖g‖ + 1e-6). Non-finite norms leave the statistics untouched
- * (use skipNonFinite). Sets ctx.events.spike and ctx.events.clipped.
- *
- * @example chain(clip.zClip({ zThreshold: 2.5, alpha: 0.97 }), adamw({ lr: 3e-4 }))
- * @see Kumar, Owen, Chowdhury & Güra, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025.
- */
-/**
  * The options of zClip with their types and ranges: the one declaration its factory checks
  * and the clip registry (configs, the CLI, the playground) reads.
  */
@@ -90,6 +77,19 @@ export const Z_CLIP_FIELDS = {
   skipUpdateOnSpike: { type: 'boolean' },
 } as const satisfies FieldSpecs;
 
+/**
+ * ZClip (Kumar et al. 2025): z-score anomaly detection on the global gradient norm against EMA
+ * estimates of its mean and variance, initialised from a warm-up window:
+ *
+ * z_t = (‖g_t‖ − μ)/(σ + ε);  if z_t > z_thres: ‖g‖ → μ + (z_thres²/z_t)·σ  (reciprocal clipping)
+ * μ ← αμ + (1 − α)·n_t;  σ² ← ασ² + (1 − α)(n_t − μ)²   (n_t = the norm after clipping)
+ *
+ * Scaling uses PyTorch's factor c/(‖g‖ + 1e-6). Non-finite norms leave the statistics untouched
+ * (use skipNonFinite). Sets ctx.events.spike and ctx.events.clipped.
+ *
+ * @example chain(clip.zClip({ zThreshold: 2.5, alpha: 0.97 }), adamw({ lr: 3e-4 }))
+ * @see Kumar, Owen, Chowdhury & Güra, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025.
+ */
 export function zClip(options: ZClipOptions = {}): GradientTransformation<ZClipState> {
   const F = Z_CLIP_FIELDS;
   const o = 'zClip';
