@@ -38,25 +38,11 @@ export function wasmBackend(wk: WasmKernels): Kernels {
     },
     im2col(a: Im2colArgs): void {
       f32('im2col', a.col);
-      wk.im2colF32Unchecked(
-        a.x as Float32Array,
-        a.xOffset,
-        a.g,
-        a.col as Float32Array,
-        a.colOffset,
-        a.batch,
-      );
+      wk.im2colF32Unchecked(a as Im2colArgs<Float32Array>);
     },
     col2im(a: Im2colArgs): void {
       f32('col2im', a.x);
-      wk.col2imF32Unchecked(
-        a.col as Float32Array,
-        a.colOffset,
-        a.g,
-        a.x as Float32Array,
-        a.xOffset,
-        a.batch,
-      );
+      wk.col2imF32Unchecked(a as Im2colArgs<Float32Array>);
     },
     linearForward(a: LinearForwardArgs): void {
       f32('linearForward', a.y);
