@@ -58,11 +58,13 @@ against 10 % before; python/tests/overhead.py): the common check is one dot per 
 a forward hook takes PyTorch's slow call path on every forward), and the record waits for the flush.
 """
 
+import atexit
 import json
 import math
 import os
 import re
 import time
+import weakref
 
 import torch
 
@@ -87,6 +89,20 @@ _EXACT_COUNT = 1 << 24
 
 _grad_enabled = torch.is_grad_enabled
 _set_grad_enabled = torch._C._set_grad_enabled  # what torch.no_grad() calls on enter and exit
+
+# monitors not yet closed: their queued records are formatted and written at interpreter exit
+# (atexit runs before modules are torn down; a __del__ during the teardown could not format them)
+_OPEN = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_open():
+    for monitor in list(_OPEN):
+        try:
+            monitor.flush()
+        except Exception:  # pragma: no cover - a closed or broken file: nothing more to do
+            pass
+
 
 _STACK_SUFFIX = re.compile(r"^(.*)_l(\d+)$")
 
@@ -332,6 +348,7 @@ class GradScope:
         self._pending = []
         self._flushed = time.monotonic()
         self._write(self._header(), flush=True)
+        _OPEN.add(self)
 
     # -- setup -----------------------------------------------------------------------------
 
