@@ -23,7 +23,7 @@
 // A child's own background threads count too: with V8's default tier-up budget one worker used
 // 1.3–1.5 cores (V8 re-optimized ~100 functions per point on its compiler threads, 0.3 CPU-s per
 // point), which capped 2 workers at ~1.3×; the executors now start their children with
-// SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts: background CPU per point 0.45 → 0.10 CPU-s).
+// SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts: background CPU per point 0.45 → 0.1–0.2 CPU-s).
 // The CPU-s per point printed per round is the load-independent figure to compare.
 //
 // Prints a markdown table (min and median of the rounds, the load average before and after) and
