@@ -13,7 +13,16 @@ import { lineChart } from '../report/charts.js';
 import { Rng } from '../tensor/rng.js';
 import { trainCharLm, type CharLmRun } from '../train/char-lm.js';
 import { verdictRecord } from './internal/flagship-common.js';
-import { above, below, finish, pause, roundTo, seedsOf, within } from './internal/outcome.js';
+import {
+  above,
+  below,
+  finish,
+  holds,
+  pause,
+  roundTo,
+  seedsOf,
+  within,
+} from './internal/outcome.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
 
 // E17 — Pre-LN vs Post-LN (Xiong et al., ICML 2020), on a character-level GPT over the bundled
@@ -187,6 +196,38 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
         worst(final('pre'), true),
         unigram - 0.5,
         `< ${(unigram - 0.5).toFixed(3)}`,
+      ),
+    );
+    // (c) The monitor (told the unigram loss and the norm placement, see trainCharLm) says what is
+    // wrong: notLearning at the unigram level, warmup ranked first and Pre-LN second, on every
+    // Post-LN run without warmup; no notLearning verdict on the two arms that train.
+    const named = trained.filter(
+      (t) =>
+        t.arm.id === 'post' &&
+        t.run.verdicts.some(
+          (v) =>
+            v.kind === 'notLearning' &&
+            v.remedies[0]?.action.action === 'schedule' &&
+            v.remedies[1]?.action.action === 'architecture' &&
+            (v.remedies[1].action as { kind: string }).kind === 'preLN',
+        ),
+    ).length;
+    const postRuns = trained.filter((t) => t.arm.id === 'post').length;
+    const falseAlarms = trained.filter(
+      (t) => t.arm.id !== 'post' && t.run.verdicts.some((v) => v.kind === 'notLearning'),
+    ).length;
+    criteria.push(
+      holds(
+        '(c) the monitor: Post-LN runs without warmup with a notLearning verdict ranking warmup first, Pre-LN second',
+        named === postRuns,
+        `${postRuns} of ${postRuns}`,
+        `${named} of ${postRuns}`,
+      ),
+      holds(
+        '(c) the monitor: notLearning verdicts on the runs that train (Post-LN with warmup, Pre-LN)',
+        falseAlarms === 0,
+        '0',
+        String(falseAlarms),
       ),
     );
   }
