@@ -188,7 +188,17 @@ export async function jaxTrainer(
           const k = proj('k');
           const v = proj('v');
           a.dispose();
-          const att = nn.dotProductAttention(q, k, v, { isCausal: true }).reshape([B * T, E]);
+          // softmax(q·kᵀ/√H + causal mask)·v per head, [B, N, T, H] (jax-js' dotProductAttention
+          // goes through einsum, whose parser needs iterator helpers that Node 20 lacks). The mask
+          // adds −1e9 above the diagonal: exp underflows to exactly 0, as PyTorch's −inf.
+          const scores = np
+            .matmul(q.transpose([0, 2, 1, 3]), k.transpose([0, 2, 3, 1]))
+            .mul(1 / Math.sqrt(H))
+            .add(np.tri(T).sub(1).mul(1e9));
+          const att = np
+            .matmul(nn.softmax(scores, -1), v.transpose([0, 2, 1, 3]))
+            .transpose([0, 2, 1, 3])
+            .reshape([B * T, E]);
           h = h.add(dense(att, `${b}.self_attn.out_proj`));
           const f = ln(h.ref, p[`${b}.norm2.weight`]!, p[`${b}.norm2.bias`]!);
           h = h.add(dense(nn.gelu(dense(f, `${b}.linear1`), { approximate: true }), `${b}.linear2`));
