@@ -201,7 +201,9 @@ export async function jaxTrainer(
             .reshape([B * T, E]);
           h = h.add(dense(att, `${b}.self_attn.out_proj`));
           const f = ln(h.ref, p[`${b}.norm2.weight`]!, p[`${b}.norm2.bias`]!);
-          h = h.add(dense(nn.gelu(dense(f, `${b}.linear1`), { approximate: true }), `${b}.linear2`));
+          h = h.add(
+            dense(nn.gelu(dense(f, `${b}.linear1`), { approximate: true }), `${b}.linear2`),
+          );
         }
         return np.matmul(ln(h, p['ln_f.weight']!, p['ln_f.bias']!), wte);
       }
