@@ -1,7 +1,13 @@
 import { ConfigError, fmt } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
-import { evalWindows, sampleWindows, type CharCorpus, type TokenBatch } from '../data/char-text.js';
+import {
+  evalWindows,
+  sampleWindows,
+  unigramLoss,
+  type CharCorpus,
+  type TokenBatch,
+} from '../data/char-text.js';
 import { gradientHealth } from '../monitor/gradient-health.js';
 import type { Verdict } from '../monitor/types.js';
 import { gpt, type GPT, type GptOptions } from '../nn/gpt.js';
@@ -40,7 +46,11 @@ export interface CharLmOptions {
   seed?: number;
   /** Validation loss every this many steps (default: only at the start and the end). */
   evalEvery?: number;
-  /** Watch the run with the gradient-health monitor (first link of the chain; default false). */
+  /**
+   * Watch the run with the gradient-health monitor (first link of the chain; default false). It
+   * is told the corpus's unigram loss (notLearning's input-independent level) and the model's
+   * LayerNorm placement.
+   */
   monitor?: boolean;
 }
 
@@ -149,7 +159,16 @@ export function trainCharLm(
   const clip = options.clipNorm ?? null;
   const verdicts: Verdict[] = [];
   const health =
-    options.monitor === true ? gradientHealth({ onVerdict: (v) => verdicts.push(v) }) : null;
+    options.monitor === true
+      ? gradientHealth({
+          onVerdict: (v) => verdicts.push(v),
+          declared: {
+            baselineLoss: unigramLoss(corpus),
+            baselineName: 'the unigram model',
+            transformerNorm: model.config.norm,
+          },
+        })
+      : null;
   const links: GradientTransformation<unknown>[] = [
     ...(health !== null ? [health as GradientTransformation<unknown>] : []),
     ...(clip !== null ? [byGlobalNorm(clip) as GradientTransformation<unknown>] : []),
