@@ -130,7 +130,7 @@ describe('remedies', () => {
     expect(r.config?.init).toBe('heNormal');
     expect(
       applyRemedy(base, { action: 'clip', kind: 'globalNorm', maxNorm: 1.8 }).config,
-    ).toMatchObject({ clip: 'norm', clipv: 1.8 });
+    ).toMatchObject({ clip: 'byGlobalNorm', clipv: 1.8 });
     expect(applyRemedy(base, { action: 'lr', factor: 0.1 }).config?.lr).toBeCloseTo(0.001, 12);
     expect(
       applyRemedy(base, { action: 'normalization', kind: 'layerNorm', layers: ['0'] }).config?.norm,

@@ -10,6 +10,7 @@ import {
   type Field,
   type Values,
 } from '../ui/settings.js';
+import { clipMenu, scheduleMenu } from '../ui/transform-menus.js';
 
 /** Datasets of the lab. */
 export type DatasetId =
@@ -148,32 +149,9 @@ export const LAB_FIELDS: readonly Field[] = [
   num('lr', 'Learning rate', 0.01, 0, 10, 'any'),
   num('mom', 'Momentum / β', 0.9, 0, 0.999, 'any'),
   num('wd', 'Weight decay', 0, 0, 1, 'any'),
-  select(
-    'clip',
-    'Gradient clipping',
-    [
-      ['none', 'none'],
-      ['norm', 'by global norm'],
-      ['value', 'by value'],
-      ['agc', 'adaptive (AGC)'],
-      ['zclip', 'ZClip (z-score)'],
-    ],
-    'none',
-  ),
+  select('clip', 'Gradient clipping', clipMenu(), 'none'),
   num('clipv', 'Clipping threshold', 1, 1e-6, 1e6, 'any'),
-  select(
-    'sched',
-    'Schedule',
-    [
-      ['constant', 'constant'],
-      ['cosine', 'cosine'],
-      ['warmupCosine', 'warm-up + cosine'],
-      ['step', 'step decay (×0.1 at ⅓ and ⅔)'],
-      ['healthAware', 'health-aware decay'],
-      ['cosineWarmRestarts', 'cosine warm restarts'],
-    ],
-    'constant',
-  ),
+  select('sched', 'Schedule', scheduleMenu([['healthAware', 'health-aware decay']]), 'constant'),
   bool('skipnf', 'Skip non-finite steps', false),
   num('batch', 'Batch size', 64, 1, 1024, 1, true),
   num('steps', 'Training steps', 1500, 10, 100000, 1, true),
@@ -196,7 +174,8 @@ export interface LabConfig {
   lr: number;
   mom: number;
   wd: number;
-  clip: 'none' | 'norm' | 'value' | 'agc' | 'zclip';
+  /** `none` or a registered clipping rule (src/clip/registry.ts). */
+  clip: string;
   clipv: number;
   sched: string;
   skipnf: boolean;
@@ -227,7 +206,7 @@ export function toConfig(v: Values): LabConfig {
     lr: Number(v['lr']),
     mom: Number(v['mom']),
     wd: Number(v['wd']),
-    clip: String(v['clip']) as LabConfig['clip'],
+    clip: String(v['clip']),
     clipv: Number(v['clipv']),
     sched: String(v['sched']),
     skipnf: Boolean(v['skipnf']),
@@ -281,13 +260,8 @@ const OPTS = new Set([
   'adamw',
   'lion',
 ]);
-const SCHEDS = new Set([
-  'cosine',
-  'warmupCosine',
-  'healthAware',
-  'healthAwareDecay',
-  'cosineWarmRestarts',
-]);
+/** Schedules a remedy may pick: the lab's schedule picker, and the monitor's name of health-aware decay. */
+const SCHEDS = new Set([...scheduleMenu().map(([v]) => v), 'healthAware', 'healthAwareDecay']);
 
 /**
  * The configuration with a monitor remedy applied, and what changed (for the UI), or null with
@@ -324,7 +298,7 @@ export function applyRemedy(
       }
       break;
     case 'clip':
-      next.clip = 'norm';
+      next.clip = 'byGlobalNorm';
       next.clipv =
         a.maxNorm > 0 && Number.isFinite(a.maxNorm) ? Number(a.maxNorm.toPrecision(3)) : 1;
       changes.push(`clip by global norm ${next.clipv}`);

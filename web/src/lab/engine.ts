@@ -4,7 +4,6 @@
 import {
   ConfigError,
   argmax,
-  clip,
   data,
   narrow,
   nn,
@@ -21,6 +20,7 @@ import {
 import type { GradientTransformation } from '../../../src/optim/types.js';
 import type { InitSpec } from '../../../src/init/initializer.js';
 import type { ActivationName } from '../../../src/nn/activations.js';
+import { buildClip, buildSchedule } from '../ui/transform-menus.js';
 import { isSequence, isToy2d, type LabConfig } from './config.js';
 import { gradientHealth, type GradientHealth } from './monitor-api.js';
 import type { Verdict } from './monitor-types.js';
@@ -101,30 +101,11 @@ function initSpec(name: string): InitSpec | undefined {
   return name === 'default' ? undefined : (name as InitSpec);
 }
 
-/** The learning-rate schedule of the config (health-aware decay is a separate transformation). */
+/** The learning-rate schedule of the config, from the schedule registry (health-aware decay is a separate transformation). */
 function lrSchedule(c: LabConfig): schedule.Schedule | number {
-  const total = Math.max(1, c.steps);
-  switch (c.sched) {
-    case 'cosine':
-      return schedule.cosine({ baseLr: c.lr, tMax: total });
-    case 'warmupCosine':
-      return schedule.warmupCosine({
-        init: 0,
-        peak: c.lr,
-        warmup: Math.max(1, Math.round(total / 20)),
-        total,
-      });
-    case 'step':
-      return schedule.multiStep({
-        baseLr: c.lr,
-        milestones: [Math.round(total / 3), Math.round((2 * total) / 3)],
-        gamma: 0.1,
-      });
-    case 'cosineWarmRestarts':
-      return schedule.cosineWarmRestarts({ baseLr: c.lr, t0: Math.max(1, Math.round(total / 4)) });
-    default:
-      return c.lr;
-  }
+  // A constant lr stays a number (the optimizers' plain path); health-aware decay is chained.
+  if (c.sched === 'constant' || c.sched === 'healthAware') return c.lr;
+  return buildSchedule(c.sched, { lr: c.lr, steps: c.steps, gamma: 0.1 });
 }
 
 /** A lab menu entry as a registered optimizer (optim/registry.ts) with its preset options. */
@@ -166,18 +147,7 @@ function optimizerOf(c: LabConfig): GradientTransformation<unknown> {
 }
 
 function clipOf(c: LabConfig): GradientTransformation<unknown> | null {
-  switch (c.clip) {
-    case 'norm':
-      return clip.byGlobalNorm(c.clipv);
-    case 'value':
-      return clip.byValue(c.clipv);
-    case 'agc':
-      return clip.agc(c.clipv);
-    case 'zclip':
-      return clip.zClip({ zThreshold: c.clipv > 0 ? c.clipv : 2.5 });
-    default:
-      return null;
-  }
+  return buildClip(c.clip, c.clipv);
 }
 
 /** Grid side of the decision-boundary image. */

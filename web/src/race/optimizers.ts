@@ -1,6 +1,7 @@
 // The race's optimizers as gradscope gradient transformations, built from plain settings
 // (which is what the URL holds).
-import { clip, optim, schedule } from '../../../src/index.js';
+import { optim, type schedule } from '../../../src/index.js';
+import { buildClip, buildSchedule } from '../ui/transform-menus.js';
 import type { GradientTransformation } from '../../../src/optim/types.js';
 
 /** Optimizer identifiers in the race. */
@@ -108,19 +109,14 @@ export interface OptSettings {
   hypers: Partial<Record<HyperName, number>>;
 }
 
-/** Schedules offered (multiplying each racer's own lr). */
-export type ScheduleId =
-  'constant' | 'step' | 'exponential' | 'cosine' | 'warmupCosine' | 'oneCycle';
-
-/** Clipping rules offered. */
-export type ClipId = 'none' | 'norm' | 'value';
-
 /** Settings shared by all racers. */
 export interface RaceTxSettings {
-  schedule: ScheduleId;
+  /** A registered schedule (src/schedule/registry.ts), multiplying each racer's own lr. */
+  schedule: string;
   /** Decay factor of the step (per third of the run) and exponential (per step) schedules. */
   gamma: number;
-  clip: ClipId;
+  /** `none` or a registered clipping rule (src/clip/registry.ts). */
+  clip: string;
   clipValue: number;
   /** Total steps of the race (the cosine/one-cycle horizon). */
   steps: number;
@@ -134,32 +130,9 @@ export function hyper(s: OptSettings, name: HyperName): number {
   return spec?.def ?? 0;
 }
 
-/** The learning rate as a gradscope schedule of the racer's base lr. */
+/** The learning rate as a gradscope schedule of the racer's base lr, from the schedule registry. */
 export function makeSchedule(base: number, t: RaceTxSettings): schedule.Schedule {
-  const total = Math.max(1, t.steps);
-  switch (t.schedule) {
-    case 'step':
-      return schedule.step({
-        baseLr: base,
-        stepSize: Math.max(1, Math.round(total / 3)),
-        gamma: t.gamma,
-      });
-    case 'exponential':
-      return schedule.exponential({ baseLr: base, gamma: t.gamma });
-    case 'cosine':
-      return schedule.cosine({ baseLr: base, tMax: total });
-    case 'warmupCosine':
-      return schedule.warmupCosine({
-        init: 0,
-        peak: base,
-        warmup: Math.max(1, Math.round(total / 10)),
-        total,
-      });
-    case 'oneCycle':
-      return schedule.oneCycle({ maxLr: base, totalSteps: total + 1 });
-    default:
-      return schedule.constant({ baseLr: base });
-  }
+  return buildSchedule(t.schedule, { lr: base, steps: t.steps, gamma: t.gamma });
 }
 
 /** A racer id as a registered optimizer (optim/registry.ts): preset options and which hyper-parameter fills which option. */
@@ -200,7 +173,6 @@ export function makeTransformation(
   t: RaceTxSettings,
 ): GradientTransformation<unknown> {
   const opt = optimizer(s, makeSchedule(hyper(s, 'lr'), t));
-  if (t.clip === 'norm') return optim.chain(clip.byGlobalNorm(t.clipValue), opt);
-  if (t.clip === 'value') return optim.chain(clip.byValue(t.clipValue), opt);
-  return opt;
+  const c = buildClip(t.clip, t.clipValue);
+  return c === null ? opt : optim.chain(c, opt);
 }

@@ -18,6 +18,7 @@ import {
   type Field,
   type Values,
 } from '../ui/settings.js';
+import { clipMenu, scheduleMenu } from '../ui/transform-menus.js';
 
 /** Most racers at once. */
 export const MAX_RACERS = 6;
@@ -43,30 +44,18 @@ export const RACE_FIELDS: readonly Field[] = [
   bool('rotate', 'Rotate the quadratic by 45°', false),
   num('steps', 'Steps', 2000, 1, 20000, 1, true),
   num('speed', 'Steps per frame', 20, 1, 1000, 1, true, 'Animation speed.'),
-  select(
-    'sched',
-    'Learning-rate schedule',
-    [
-      ['constant', 'constant'],
-      ['step', 'step decay (×γ every third of the run)'],
-      ['exponential', 'exponential (×γ per step)'],
-      ['cosine', 'cosine to 0'],
-      ['warmupCosine', 'warm-up (10%) + cosine'],
-      ['oneCycle', 'one-cycle'],
-    ],
-    'constant',
+  select('sched', 'Learning-rate schedule', scheduleMenu(), 'constant'),
+  num(
+    'gamma',
+    'Decay γ',
+    0.999,
+    0,
+    1,
+    'any',
+    false,
+    'For the step, multi-step and exponential schedules.',
   ),
-  num('gamma', 'Decay γ', 0.999, 0, 1, 'any', false, 'For the step and exponential schedules.'),
-  select(
-    'clip',
-    'Gradient clipping',
-    [
-      ['none', 'none'],
-      ['norm', 'by global norm'],
-      ['value', 'by value'],
-    ],
-    'none',
-  ),
+  select('clip', 'Gradient clipping', clipMenu(), 'none'),
   num('clipv', 'Clipping threshold', 1, 1e-6, 1e6, 'any'),
 ];
 
@@ -153,9 +142,9 @@ export function surfaceOptions(v: Values): SurfaceOptions {
 /** The shared transformation settings. */
 export function txSettings(v: Values): RaceTxSettings {
   return {
-    schedule: String(v['sched']) as RaceTxSettings['schedule'],
+    schedule: String(v['sched']),
     gamma: Number(v['gamma']),
-    clip: String(v['clip']) as RaceTxSettings['clip'],
+    clip: String(v['clip']),
     clipValue: Number(v['clipv']),
     steps: Number(v['steps']),
   };
