@@ -3,7 +3,13 @@ import type { ActivationKind } from './activation-probe.js';
 import type { Detector, EpisodeThresholds } from './detector.js';
 import { DETECTORS, VERDICT_KINDS } from './detector-table.js';
 import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
-import { EPISODE_RESOLVE, EPISODE_START, advanceEpisode, type Episode } from './episode.js';
+import {
+  EPISODE_RESOLVE,
+  EPISODE_START,
+  advanceEpisode,
+  createEpisodeCheck,
+  type Episode,
+} from './episode.js';
 import type { DeclaredContext, RemedyContext } from './remedies.js';
 import { recentMedianNorm, ringPush, type HealthState } from './state.js';
 import type { HealthThresholds } from './thresholds.js';
@@ -82,6 +88,9 @@ export function remedyContext(
   };
 }
 
+/** The episode check every detector call fills (one object, no allocation per check). */
+const CHECK = createEpisodeCheck();
+
 function runOne(
   kind: VerdictKind,
   d: AnyDetector,
@@ -99,14 +108,12 @@ function runOne(
   if (m !== null && d.event !== undefined) env.raise(d.event);
   if (!on) return;
   const e = s.episodes[kind][unit] as Episode;
-  const r = advanceEpisode(
-    e,
-    m !== null,
-    d.patience(th),
-    th.resolveAfter,
-    d.cooldown(th as HealthThresholds & EpisodeThresholds),
-    s.step,
-  );
+  CHECK.condition = m !== null;
+  CHECK.step = s.step;
+  CHECK.patience = d.patience(th);
+  CHECK.resolveAfter = th.resolveAfter;
+  CHECK.cooldown = d.cooldown(th as HealthThresholds & EpisodeThresholds);
+  const r = advanceEpisode(e, CHECK);
   if (r === EPISODE_RESOLVE) {
     const started = e.verdict >= 0 ? env.log(s)[e.verdict] : undefined;
     e.verdict = -1;

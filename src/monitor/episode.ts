@@ -32,18 +32,37 @@ export function createEpisode(): Episode {
 }
 
 /**
+ * One check of an episode: whether the condition holds, at which step, and the detector's
+ * de-duplication rule. Hot callers keep one object and overwrite its fields before each call
+ * (as `GemmCall` in src/kernels), so a check allocates nothing.
+ */
+export interface EpisodeCheck {
+  /** Whether the detector's condition holds at this check. */
+  condition: boolean;
+  /** The training step of the check. */
+  step: number;
+  /** Consecutive checks with the condition on before a verdict starts. */
+  patience: number;
+  /** Consecutive checks with the condition off before the active episode resolves. */
+  resolveAfter: number;
+  /** Checks after resolving during which no new episode may start. */
+  cooldown: number;
+}
+
+/** A fresh check object for a caller to reuse (all numbers 0, condition false). @example const check = createEpisodeCheck(); */
+export function createEpisodeCheck(): EpisodeCheck {
+  return { condition: false, step: 0, patience: 0, resolveAfter: 0, cooldown: 0 };
+}
+
+/**
  * Advances an episode by one check. Returns {@link EPISODE_START}, {@link EPISODE_RESOLVE} or
  * {@link EPISODE_NONE}.
- * @example if (advanceEpisode(e, cond, 10, 20, 100, step) === EPISODE_START) emit(...)
+ * @example
+ * const check = { condition: cond, step, patience: 10, resolveAfter: 20, cooldown: 100 };
+ * if (advanceEpisode(e, check) === EPISODE_START) emit(...);
  */
-export function advanceEpisode(
-  e: Episode,
-  condition: boolean,
-  patience: number,
-  resolveAfter: number,
-  cooldown: number,
-  step: number,
-): number {
+export function advanceEpisode(e: Episode, check: EpisodeCheck): number {
+  const { condition, step, patience, resolveAfter, cooldown } = check;
   if (condition) {
     e.on++;
     e.off = 0;
