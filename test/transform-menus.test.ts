@@ -7,7 +7,13 @@ import { LabEngine } from '../web/src/lab/engine.js';
 import { makeSchedule, makeTransformation } from '../web/src/race/optimizers.js';
 import { RACE_FIELDS } from '../web/src/race/race-settings.js';
 import { readValues, type Field } from '../web/src/ui/settings.js';
-import { buildClip, buildSchedule, clipMenu, scheduleMenu } from '../web/src/ui/transform-menus.js';
+import {
+  buildClip,
+  buildSchedule,
+  clipMenu,
+  scheduleMenu,
+  usesGamma,
+} from '../web/src/ui/transform-menus.js';
 
 /**
  * The playground's schedule and clipping pickers come from the library's registries (issue 14:
@@ -57,6 +63,8 @@ describe('playground pickers from the registries', () => {
     expect([step(29), step(30), step(60)]).toEqual([0.1, 0.05, 0.025]);
     // warmupCosine: peak 0.1 reached at warmup = 9 steps (10% of 90).
     expect(buildSchedule('warmupCosine', RUN)(9)).toBeCloseTo(0.1, 12);
+    // γ is read by the step, multi-step and exponential presets only (the pickers show it then).
+    expect(SCHEDULES.filter(usesGamma)).toEqual(['step', 'multiStep', 'exponential']);
     // The race's makeSchedule is the same builder.
     expect(
       makeSchedule(0.1, { schedule: 'step', gamma: 0.5, clip: 'none', clipValue: 1, steps: 90 })(

@@ -178,6 +178,8 @@ export interface LabConfig {
   clip: string;
   clipv: number;
   sched: string;
+  /** Decay factor of the step, multi-step and exponential schedules. */
+  gamma: number;
   skipnf: boolean;
   batch: number;
   steps: number;
@@ -209,6 +211,7 @@ export function toConfig(v: Values): LabConfig {
     clip: String(v['clip']),
     clipv: Number(v['clipv']),
     sched: String(v['sched']),
+    gamma: Number(v['gamma']),
     skipnf: Boolean(v['skipnf']),
     batch: Number(v['batch']),
     steps: Number(v['steps']),

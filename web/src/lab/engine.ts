@@ -105,7 +105,7 @@ function initSpec(name: string): InitSpec | undefined {
 function lrSchedule(c: LabConfig): schedule.Schedule | number {
   // A constant lr stays a number (the optimizers' plain path); health-aware decay is chained.
   if (c.sched === 'constant' || c.sched === 'healthAware') return c.lr;
-  return buildSchedule(c.sched, { lr: c.lr, steps: c.steps, gamma: 0.1 });
+  return buildSchedule(c.sched, { lr: c.lr, steps: c.steps, gamma: c.gamma });
 }
 
 /** A lab menu entry as a registered optimizer (optim/registry.ts) with its preset options. */

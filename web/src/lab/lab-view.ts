@@ -20,6 +20,7 @@ import {
 import type { RunInfo } from './engine.js';
 import type { Verdict } from './monitor-types.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { usesGamma } from '../ui/transform-menus.js';
 
 const GROUPS: readonly { legend: string; keys: readonly string[] }[] = [
   { legend: 'Data', keys: ['data', 'T'] },
@@ -27,7 +28,10 @@ const GROUPS: readonly { legend: string; keys: readonly string[] }[] = [
     legend: 'Network',
     keys: ['arch', 'depth', 'width', 'act', 'init', 'rinit', 'norm', 'residual'],
   },
-  { legend: 'Optimization', keys: ['opt', 'lr', 'mom', 'wd', 'clip', 'clipv', 'sched', 'skipnf'] },
+  {
+    legend: 'Optimization',
+    keys: ['opt', 'lr', 'mom', 'wd', 'clip', 'clipv', 'sched', 'gamma', 'skipnf'],
+  },
   { legend: 'Run', keys: ['batch', 'steps', 'seed'] },
 ];
 
@@ -292,6 +296,8 @@ export class LabView {
         return ['momentum', 'nesterov', 'ema'].includes(c.opt);
       case 'clipv':
         return c.clip !== 'none';
+      case 'gamma':
+        return usesGamma(c.sched);
       case 'batch':
         return true;
       default:
@@ -303,7 +309,7 @@ export class LabView {
     const byKey = new Map(LAB_FIELDS.map((f) => [f.key, f]));
     const set = (f: Field) => (v: FieldValue) => {
       this.values[f.key] = v;
-      if (['data', 'opt', 'clip', 'arch'].includes(f.key)) this.renderControls();
+      if (['data', 'opt', 'clip', 'sched', 'arch'].includes(f.key)) this.renderControls();
       this.appliedNote = '';
       this.previous = null;
       this.onChange();

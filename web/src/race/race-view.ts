@@ -21,6 +21,7 @@ import {
   type RaceSettings,
 } from './race-settings.js';
 import { surfaceById, surfaceValue, type Surface } from './surfaces.js';
+import { usesGamma } from '../ui/transform-menus.js';
 
 const MARGIN = { left: 40, right: 8, top: 8, bottom: 28 };
 /** Time budget per animation frame for optimizer steps (keeps the page responsive). */
@@ -149,8 +150,7 @@ export class RaceView {
     const fields = RACE_FIELDS.filter((f) => {
       const surf = String(this.s.values['surface']);
       if ((f.key === 'kappa' || f.key === 'rotate') && surf !== 'quadratic') return false;
-      if (f.key === 'gamma' && !['step', 'exponential'].includes(String(this.s.values['sched'])))
-        return false;
+      if (f.key === 'gamma' && !usesGamma(String(this.s.values['sched']))) return false;
       if (f.key === 'clipv' && this.s.values['clip'] === 'none') return false;
       return true;
     });

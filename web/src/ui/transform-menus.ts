@@ -86,12 +86,20 @@ const CLIP_THRESHOLD: Readonly<Record<ClipName, { label: string; field: string |
   spikeClip: { label: 'spike clip (SPAM)', field: 'threshold' },
 };
 
+/** Schedules whose preset reads the decay factor γ. */
+const GAMMA: ReadonlySet<string> = new Set<ScheduleName>(['step', 'multiStep', 'exponential']);
+
 function isSchedule(name: string): name is ScheduleName {
   return Object.hasOwn(SCHEDULE_REGISTRY, name);
 }
 
 function isClip(name: string): name is ClipName {
   return Object.hasOwn(CLIP_REGISTRY, name);
+}
+
+/** Whether the playground's preset of a schedule uses {@link RunShape.gamma} (to show the γ control). @example usesGamma('step') // true */
+export function usesGamma(name: string): boolean {
+  return GAMMA.has(name);
 }
 
 /**
