@@ -8,7 +8,10 @@ import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GradientTransformation, Params } from '../optim/types.js';
 import { checkKeys, checkNumber } from '../optim/validate.js';
-import { vectorNormInto } from './norms.js';
+import { createNormCall, vectorNormInto } from './norms.js';
+
+/** The norm call of {@link agcTensor} (2-norms of row ranges). */
+const CALL = createNormCall();
 
 /** Options of {@link agc}. */
 export interface AgcOptions {
@@ -65,8 +68,15 @@ function agcTensor(
   for (let r = 0; r < units; r++) {
     const start = r * size;
     const end = start + size;
-    vectorNormInto(w, 2, start, end, scratch, 0);
-    vectorNormInto(g, 2, start, end, scratch, 1);
+    CALL.start = start;
+    CALL.end = end;
+    CALL.out = scratch;
+    CALL.x = w;
+    CALL.at = 0;
+    vectorNormInto(CALL);
+    CALL.x = g;
+    CALL.at = 1;
+    vectorNormInto(CALL);
     const maxNorm = lambda * Math.max(scratch[0] as number, eps);
     const gn = scratch[1] as number;
     before += gn * gn;

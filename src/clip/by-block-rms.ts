@@ -6,7 +6,10 @@ import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation, Params } from '../optim/types.js';
 import { checkNumber } from '../optim/validate.js';
-import { vectorNormInto } from './norms.js';
+import { createNormCall, vectorNormInto } from './norms.js';
+
+/** The norm call of the step (2-norm of a whole tensor). */
+const CALL = createNormCall();
 
 /** d ← d / k[0] (Optax divides by the clipping denominator; read from k so it is not boxed). */
 function divideInPlace(d: TypedArray, k: Float64Array): void {
@@ -83,7 +86,11 @@ export function byBlockRms(threshold: number): GradientTransformation<ByBlockRms
             `byBlockRms: no state for parameter ${fmt(name)}; init() was called with other parameters`,
           );
         const d = (updates[name] as { data: Float32Array | Float64Array }).data;
-        vectorNormInto(d, 2, 0, d.length, state.rmsBefore, j);
+        CALL.x = d;
+        CALL.end = d.length;
+        CALL.out = state.rmsBefore;
+        CALL.at = j;
+        vectorNormInto(CALL);
         const rms = d.length === 0 ? 0 : (state.rmsBefore[j] as number) / Math.sqrt(d.length);
         state.rmsBefore[j] = rms;
         if (rms > c) {

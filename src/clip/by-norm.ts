@@ -6,7 +6,10 @@ import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation, Params } from '../optim/types.js';
 import { checkNumber } from '../optim/validate.js';
 import { ShapeError, fmt } from '../errors.js';
-import { vectorNormInto } from './norms.js';
+import { createNormCall, vectorNormInto } from './norms.js';
+
+/** The norm call of the step (2-norm of a whole tensor). */
+const CALL = createNormCall();
 
 /** State of {@link byNorm}: per tensor (in `names` order), the last step's norms. */
 export interface ByNormState {
@@ -72,7 +75,11 @@ export function byNorm(maxNorm: number): GradientTransformation<ByNormState> {
             `byNorm: no state for parameter ${fmt(name)}; init() was called with other parameters`,
           );
         const d = (updates[name] as { data: Float32Array | Float64Array }).data;
-        vectorNormInto(d, 2, 0, d.length, state.normBefore, j);
+        CALL.x = d;
+        CALL.end = d.length;
+        CALL.out = state.normBefore;
+        CALL.at = j;
+        vectorNormInto(CALL);
         const norm = state.normBefore[j] as number;
         if (norm > c) {
           scratch[0] = c / norm;

@@ -16,7 +16,7 @@ export function vectorNorm(
   end = x.length,
 ): number {
   const out = new Float64Array(1);
-  vectorNormInto(x, p, start, end, out, 0);
+  vectorNormInto({ x, p, start, end, out, at: 0 });
   return out[0] as number;
 }
 
@@ -88,18 +88,33 @@ function l2NormF64(
 }
 
 /**
+ * One {@link vectorNormInto} call: the norm of x[start, end) written to out[at]. Callers on a
+ * step's path keep one object (see {@link createNormCall}) and overwrite its fields before each
+ * call, as `GemmCall` in src/kernels, so a step allocates nothing.
+ */
+export interface NormCall {
+  x: Float32Array | Float64Array;
+  p: NormType;
+  start: number;
+  end: number;
+  out: Float64Array;
+  at: number;
+}
+
+/** A reusable {@link NormCall} (empty arrays, 2-norm). @example const call = createNormCall(); */
+export function createNormCall(): NormCall {
+  return { x: EMPTY, p: 2, start: 0, end: 0, out: EMPTY, at: 0 };
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
  * {@link vectorNorm} written to out[at] instead of returned (internal callers use this form: a
  * double returned from a call V8 does not inline is boxed, and a step should allocate nothing).
- * @example vectorNormInto(g, 2, 0, g.length, state.normBefore, j)
+ * @example call.x = g; call.end = g.length; call.out = state.normBefore; call.at = j; vectorNormInto(call);
  */
-export function vectorNormInto(
-  x: Float32Array | Float64Array,
-  p: NormType,
-  start: number,
-  end: number,
-  out: Float64Array,
-  at: number,
-): void {
+export function vectorNormInto(call: NormCall): void {
+  const { x, p, start, end, out, at } = call;
   if (p === 'inf') {
     let m = 0;
     for (let i = start; i < end; i++) {
@@ -122,6 +137,9 @@ export function vectorNormInto(
   }
 }
 
+/** The call object of {@link globalNormInto} (start stays 0). */
+const CALL = createNormCall();
+
 /**
  * The norm of all updates together, as torch.nn.utils.clip_grad_norm_ computes it (the p-norm of
  * the per-tensor p-norms, their maximum for 'inf'), written to out[at]; out[at + 1] is scratch.
@@ -132,7 +150,12 @@ export function globalNormInto(updates: Params, p: NormType, out: Float64Array, 
   let acc = 0;
   for (let k = 0; k < names.length; k++) {
     const d = (updates[names[k] as string] as { data: Float32Array | Float64Array }).data;
-    vectorNormInto(d, p, 0, d.length, out, at + 1);
+    CALL.x = d;
+    CALL.p = p;
+    CALL.end = d.length;
+    CALL.out = out;
+    CALL.at = at + 1;
+    vectorNormInto(CALL);
     const n = out[at + 1] as number;
     if (p === 'inf') {
       if (n > acc || n !== n) acc = n;

@@ -73,13 +73,29 @@ abstract class BatchNormBase extends Module {
     this.weight = affine
       ? this.registerParameter(
           'weight',
-          makeParam(op, 'weight', [c], options.init, constantInit(1), rng, dtype),
+          makeParam({
+            op,
+            name: 'weight',
+            shape: [c],
+            init: options.init,
+            fallback: constantInit(1),
+            rng,
+            dtype,
+          }),
         )
       : null;
     this.bias = affine
       ? this.registerParameter(
           'bias',
-          makeParam(op, 'bias', [c], options.biasInit, constantInit(0), rng, dtype),
+          makeParam({
+            op,
+            name: 'bias',
+            shape: [c],
+            init: options.biasInit,
+            fallback: constantInit(0),
+            rng,
+            dtype,
+          }),
         )
       : null;
     this.runningMean = track

@@ -77,20 +77,28 @@ export class Conv2d extends Module {
     const bound = 1 / Math.sqrt(inChannels * kh * kw);
     this.weight = this.registerParameter(
       'weight',
-      makeParam(
+      makeParam({
         op,
-        'weight',
-        [outChannels, inChannels, kh, kw],
-        options.init,
-        torchDefaultWeightInit,
+        name: 'weight',
+        shape: [outChannels, inChannels, kh, kw],
+        init: options.init,
+        fallback: torchDefaultWeightInit,
         rng,
         dtype,
-      ),
+      }),
     );
     this.bias = hasBias
       ? this.registerParameter(
           'bias',
-          makeParam(op, 'bias', [outChannels], options.biasInit, uniformInit(bound), rng, dtype),
+          makeParam({
+            op,
+            name: 'bias',
+            shape: [outChannels],
+            init: options.biasInit,
+            fallback: uniformInit(bound),
+            rng,
+            dtype,
+          }),
         )
       : null;
   }

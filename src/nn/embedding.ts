@@ -42,15 +42,15 @@ export class Embedding extends Module<[Tensor | Int32Array | readonly number[]],
     const rng = layerRng(op, options);
     this.weight = this.registerParameter(
       'weight',
-      makeParam(
+      makeParam({
         op,
-        'weight',
-        [numEmbeddings, embeddingDim],
-        options.init,
-        standardNormal,
+        name: 'weight',
+        shape: [numEmbeddings, embeddingDim],
+        init: options.init,
+        fallback: standardNormal,
         rng,
         dtype,
-      ),
+      }),
     );
   }
 

@@ -58,14 +58,30 @@ export class LayerNorm extends Module {
     this.weight = affine
       ? this.registerParameter(
           'weight',
-          makeParam(op, 'weight', ns, options.init, constantInit(1), rng, dtype),
+          makeParam({
+            op,
+            name: 'weight',
+            shape: ns,
+            init: options.init,
+            fallback: constantInit(1),
+            rng,
+            dtype,
+          }),
         )
       : null;
     this.bias =
       affine && hasBias
         ? this.registerParameter(
             'bias',
-            makeParam(op, 'bias', ns, options.biasInit, constantInit(0), rng, dtype),
+            makeParam({
+              op,
+              name: 'bias',
+              shape: ns,
+              init: options.biasInit,
+              fallback: constantInit(0),
+              rng,
+              dtype,
+            }),
           )
         : null;
   }

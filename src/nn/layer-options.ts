@@ -109,19 +109,28 @@ export function constantInit(value: number): Initializer {
   return (shape, _rng, dtype) => allocData(dtype, sizeOf(shape)).fill(value);
 }
 
+/** @internal What {@link makeParam} builds: a layer's parameter, its initializer and where it draws from. */
+export interface ParamSpec {
+  /** The layer factory, for error messages (e.g. `nn.linear`). */
+  readonly op: string;
+  /** The parameter's name within the layer (`weight`, `bias`, …). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The user's initializer (name or function), or undefined for `fallback`. */
+  readonly init: InitSpec | undefined;
+  /** The layer's default initializer. */
+  readonly fallback: Initializer;
+  readonly rng: Rng;
+  readonly dtype: DType;
+}
+
 /**
- * @internal A fresh parameter tensor filled by `spec` (or `fallback`), checked to have the
+ * @internal A fresh parameter tensor filled by `init` (or `fallback`), checked to have the
  * requested size and dtype so that a custom initializer cannot smuggle in a wrong array.
+ * @example makeParam({ op: 'nn.linear', name: 'bias', shape: [4], init: undefined, fallback: constantInit(0), rng, dtype: 'float32' })
  */
-export function makeParam(
-  op: string,
-  what: string,
-  shape: readonly number[],
-  spec: InitSpec | undefined,
-  fallback: Initializer,
-  rng: Rng,
-  dtype: DType,
-): Tensor {
+export function makeParam(p: ParamSpec): Tensor {
+  const { op, name: what, shape, init: spec, fallback, rng, dtype } = p;
   const init = spec === undefined ? fallback : resolveInitializer(spec);
   const data = init(shape, rng, dtype);
   if (

@@ -46,20 +46,28 @@ export class Linear extends Module {
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
     this.weight = this.registerParameter(
       'weight',
-      makeParam(
+      makeParam({
         op,
-        'weight',
-        [outFeatures, inFeatures],
-        options.init,
-        torchDefaultWeightInit,
+        name: 'weight',
+        shape: [outFeatures, inFeatures],
+        init: options.init,
+        fallback: torchDefaultWeightInit,
         rng,
         dtype,
-      ),
+      }),
     );
     this.bias = hasBias
       ? this.registerParameter(
           'bias',
-          makeParam(op, 'bias', [outFeatures], options.biasInit, uniformInit(bound), rng, dtype),
+          makeParam({
+            op,
+            name: 'bias',
+            shape: [outFeatures],
+            init: options.biasInit,
+            fallback: uniformInit(bound),
+            rng,
+            dtype,
+          }),
         )
       : null;
   }

@@ -74,28 +74,28 @@ export class MultiheadAttention extends Module<[Tensor, MultiheadAttentionCall?]
     this.rng = rng;
     this.in_proj_weight = this.registerParameter(
       'in_proj_weight',
-      makeParam(
+      makeParam({
         op,
-        'in_proj_weight',
-        [3 * embedDim, embedDim],
-        options.init,
-        (shape, r, dt) => xavierUniform(shape, r, { dtype: dt }),
+        name: 'in_proj_weight',
+        shape: [3 * embedDim, embedDim],
+        init: options.init,
+        fallback: (shape, r, dt) => xavierUniform(shape, r, { dtype: dt }),
         rng,
         dtype,
-      ),
+      }),
     );
     this.in_proj_bias = bias
       ? this.registerParameter(
           'in_proj_bias',
-          makeParam(
+          makeParam({
             op,
-            'in_proj_bias',
-            [3 * embedDim],
-            options.biasInit,
-            constantInit(0),
+            name: 'in_proj_bias',
+            shape: [3 * embedDim],
+            init: options.biasInit,
+            fallback: constantInit(0),
             rng,
             dtype,
-          ),
+          }),
         )
       : null;
     this.out_proj = this.registerModule(

@@ -112,7 +112,7 @@ abstract class RecurrentBase extends Module<[Tensor, RecurrentState?], Recurrent
       const p = (name: string, shape: number[], spec: InitSpec | undefined): Tensor =>
         this.registerParameter(
           `${name}_l${k}`,
-          makeParam(op, `${name}_l${k}`, shape, spec, dflt, rng, dtype),
+          makeParam({ op, name: `${name}_l${k}`, shape, init: spec, fallback: dflt, rng, dtype }),
         );
       const weightIh = p('weightIh', [gh, inK], options.init);
       const weightHh = p('weightHh', [gh, hiddenSize], options.recurrentInit ?? options.init);

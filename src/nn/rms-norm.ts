@@ -50,15 +50,15 @@ export class RMSNorm extends Module {
     this.weight = affine
       ? this.registerParameter(
           'weight',
-          makeParam(
+          makeParam({
             op,
-            'weight',
-            ns,
-            options.init,
-            constantInit(1),
-            layerRng(op, options),
-            layerDtype(op, options.dtype),
-          ),
+            name: 'weight',
+            shape: ns,
+            init: options.init,
+            fallback: constantInit(1),
+            rng: layerRng(op, options),
+            dtype: layerDtype(op, options.dtype),
+          }),
         )
       : null;
   }
