@@ -2,7 +2,7 @@ import { ConfigError, fmt } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
-import type { GemmArgs, Im2colArgs, KernelChoice, KernelImpl } from './types.js';
+import type { AdamArgs, GemmArgs, Im2colArgs, KernelChoice, KernelImpl } from './types.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
 import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
 import type { WasmKernels } from './wasm/wasm-kernels.js';
@@ -152,8 +152,8 @@ function im2colImpl(x: TypedArray, size: number): KernelImpl {
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function im2col(args: Im2colArgs): void {
-  const { x, xOffset, g, col, colOffset, batch } = args;
-  checkConvArgs('im2col', g, x, 'x', xOffset, col, colOffset, batch);
+  const { x, g, batch } = args;
+  checkConvArgs('im2col', args);
   if (im2colImpl(x, batch * g.colSize) === 'wasm') {
     (wasm ?? requireWasm()).im2colF32Unchecked(args as Im2colArgs<Float32Array>);
     return;
@@ -168,8 +168,8 @@ export function im2col(args: Im2colArgs): void {
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function col2im(args: Im2colArgs): void {
-  const { x, xOffset, g, col, colOffset, batch } = args;
-  checkConvArgs('col2im', g, x, 'x', xOffset, col, colOffset, batch);
+  const { x, g, batch } = args;
+  checkConvArgs('col2im', args);
   if (im2colImpl(x, batch * g.colSize) === 'wasm') {
     (wasm ?? requireWasm()).col2imF32Unchecked(args as Im2colArgs<Float32Array>);
     return;
@@ -182,6 +182,15 @@ export function col2im(args: Im2colArgs): void {
  * below it the copies into and out of wasm memory cost more than the scalar JS loop saves.
  */
 export const ADAM_WASM_MIN_SIZE = 4096;
+
+/** The call object {@link adamF32} fills and reuses (no allocation per step). */
+const ADAM_CALL: { -readonly [K in keyof AdamArgs]: AdamArgs[K] } = {
+  p: null,
+  g: new Float32Array(0),
+  m: new Float32Array(0),
+  v: new Float32Array(0),
+  coef: new Float32Array(0),
+};
 
 /**
  * Runs one float32 Adam step on the WebAssembly SIMD kernel when the current choice allows it
@@ -199,7 +208,12 @@ export function adamF32(
   coef: Float32Array,
 ): boolean {
   if (adamKernelFor(g.length) !== 'wasm') return false;
-  (wasm ?? requireWasm()).adamF32(p, g, m, v, coef);
+  ADAM_CALL.p = p;
+  ADAM_CALL.g = g;
+  ADAM_CALL.m = m;
+  ADAM_CALL.v = v;
+  ADAM_CALL.coef = coef;
+  (wasm ?? requireWasm()).adamF32(ADAM_CALL);
   return true;
 }
 

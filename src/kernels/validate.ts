@@ -1,7 +1,6 @@
 import { DtypeError, ShapeError, fmt } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
-import type { ConvGeometry } from './conv-geometry.js';
-import type { GemmArgs } from './types.js';
+import type { GemmArgs, Im2colArgs } from './types.js';
 
 function isFloatArray(x: unknown): x is TypedArray {
   return x instanceof Float32Array || x instanceof Float64Array;
@@ -67,20 +66,44 @@ export function checkSameDtype(
 }
 
 /**
- * Throws a ShapeError when the written range of `out` overlaps the read range of `input`.
- * @example checkNoOverlap('gemm', 'c', c, cOffset, m * n, 'a', a, aOffset, m * k);
+ * A range of a typed array a kernel reads or writes: `size` elements from `offset`, and the
+ * argument's name for the error message. Validators keep module-level spans and overwrite their
+ * fields per call, so a check allocates nothing.
  */
-export function checkNoOverlap(
-  fn: string,
-  outName: string,
-  out: TypedArray,
-  outOffset: number,
-  outSize: number,
-  inName: string,
-  input: TypedArray,
-  inOffset: number,
-  inSize: number,
-): void {
+export interface Span {
+  name: string;
+  array: TypedArray;
+  offset: number;
+  size: number;
+}
+
+/** A reusable {@link Span} (an empty array). @example const out = createSpan(); */
+export function createSpan(): Span {
+  return { name: '', array: EMPTY, offset: 0, size: 0 };
+}
+
+const EMPTY = new Float64Array(0);
+
+/** Fills a reusable span and returns it. */
+function fill(s: Span, name: string, array: TypedArray, offset: number, size: number): Span {
+  s.name = name;
+  s.array = array;
+  s.offset = offset;
+  s.size = size;
+  return s;
+}
+
+/** The spans of {@link checkGemmArgs} and {@link checkConvArgs} (their output and one input). */
+const OUT = createSpan();
+const IN = createSpan();
+
+/**
+ * Throws a ShapeError when the written range `w` overlaps the read range `r`.
+ * @example checkNoOverlap('gemm', { name: 'c', array: c, offset: 0, size: m * n }, { name: 'a', array: a, offset: 0, size: m * k });
+ */
+export function checkNoOverlap(fn: string, w: Span, r: Span): void {
+  const { name: outName, array: out, offset: outOffset, size: outSize } = w;
+  const { name: inName, array: input, offset: inOffset, size: inSize } = r;
   if (out.buffer !== input.buffer || outSize === 0 || inSize === 0) return;
   const o0 = out.byteOffset + outOffset * out.BYTES_PER_ELEMENT;
   const o1 = o0 + outSize * out.BYTES_PER_ELEMENT;
@@ -110,24 +133,18 @@ export function checkGemmArgs(fn: string, args: GemmArgs): void {
   checkSpan(fn, 'b', b, bOffset, k * n, `k·n = ${k}·${n}`);
   checkSpan(fn, 'c', c, cOffset, m * n, `m·n = ${m}·${n}`);
   checkSameDtype(fn, ['a', 'b', 'c'], [a, b, c]);
-  checkNoOverlap(fn, 'c', c, cOffset, m * n, 'a', a, aOffset, m * k);
-  checkNoOverlap(fn, 'c', c, cOffset, m * n, 'b', b, bOffset, k * n);
+  fill(OUT, 'c', c, cOffset, m * n);
+  checkNoOverlap(fn, OUT, fill(IN, 'a', a, aOffset, m * k));
+  checkNoOverlap(fn, OUT, fill(IN, 'b', b, bOffset, k * n));
 }
 
 /**
- * Validates an im2col/col2im call: `image` holds batch images, `col` batch column matrices.
- * @example checkConvArgs('im2col', g, x, 'x', xOffset, col, colOffset, batch);
+ * Validates an im2col/col2im call: `x` holds batch images, `col` batch column matrices.
+ * @example checkConvArgs('im2col', { x, xOffset: 0, g, col, colOffset: 0, batch });
  */
-export function checkConvArgs(
-  fn: string,
-  g: ConvGeometry,
-  image: TypedArray,
-  imageName: string,
-  imageOffset: number,
-  col: TypedArray,
-  colOffset: number,
-  batch: number,
-): void {
+export function checkConvArgs(fn: string, args: Im2colArgs): void {
+  const { g, x: image, xOffset: imageOffset, col, colOffset, batch } = args;
+  const imageName = 'x';
   if (typeof g !== 'object' || g === null || !Number.isInteger(g.colSize)) {
     throw new ShapeError(`${fn}: geometry must come from convGeometry(...), got ${fmt(g)}`);
   }
@@ -151,13 +168,7 @@ export function checkConvArgs(
   checkSameDtype(fn, [imageName, 'col'], [image, col]);
   checkNoOverlap(
     fn,
-    'col',
-    col,
-    colOffset,
-    batch * g.colSize,
-    imageName,
-    image,
-    imageOffset,
-    batch * g.imageSize,
+    fill(OUT, 'col', col, colOffset, batch * g.colSize),
+    fill(IN, imageName, image, imageOffset, batch * g.imageSize),
   );
 }

@@ -128,8 +128,7 @@ export function col2imJsUnchecked(args: Im2colArgs): void {
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function im2colJs(args: Im2colArgs): void {
-  const { x, xOffset, g, col, colOffset, batch } = args;
-  checkConvArgs('im2colJs', g, x, 'x', xOffset, col, colOffset, batch);
+  checkConvArgs('im2colJs', args);
   im2colJsUnchecked(args);
 }
 
@@ -145,7 +144,6 @@ export function im2colJs(args: Im2colArgs): void {
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function col2imJs(args: Im2colArgs): void {
-  const { x, xOffset, g, col, colOffset, batch } = args;
-  checkConvArgs('col2imJs', g, x, 'x', xOffset, col, colOffset, batch);
+  checkConvArgs('col2imJs', args);
   col2imJsUnchecked(args);
 }

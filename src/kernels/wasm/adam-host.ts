@@ -1,5 +1,6 @@
 import { ShapeError } from '../../errors.js';
 import { alignBytes as align } from './heap.js';
+import type { AdamArgs } from '../types.js';
 import type { WasmRuntime } from './runtime.js';
 
 // The Adam family on the wasm runtime: one fused float32 Adam step (assembly/adam.ts).
@@ -10,17 +11,11 @@ import type { WasmRuntime } from './runtime.js';
  * (p ← p + u, the fused step) or g (g ← u, the update) back. `coef` holds the float32
  * coefficients [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled], stepScaled =
  * −α·√(1−β2^t)/(1−β1^t), epsScaled = ε·√(1−β2^t).
- * @example wk.adamF32(p, g, m, v, coef); // p += Adam update, m and v advanced
+ * @example adamF32(rt, { p, g, m, v, coef }); // p += Adam update, m and v advanced
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
  */
-export function adamF32(
-  rt: WasmRuntime,
-  p: Float32Array | null,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  coef: Float32Array,
-): void {
+export function adamF32(rt: WasmRuntime, a: AdamArgs): void {
+  const { p, g, m, v, coef } = a;
   const n = g.length;
   if (m.length !== n || v.length !== n || (p !== null && p.length !== n) || coef.length < 8) {
     throw new ShapeError(

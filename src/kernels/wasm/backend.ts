@@ -69,7 +69,7 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       wk.rnnTanhBackwardF32(a as RnnBackwardArgs<Float32Array>);
     },
     adam(a): void {
-      wk.adamF32(a.p, a.g, a.m, a.v, a.coef);
+      wk.adamF32(a);
     },
     gradStats(a): void {
       f32('gradStats', a.x);

@@ -143,8 +143,8 @@ describe('resident arrays', () => {
     const v = normal(rng, n, 0.1).map(Math.abs);
     const coef = Float32Array.of(1, 0.9, 0.1, 0.999, 0.001, -1e-3, 1e-8, 1);
     const [pR, gR, mR, vR] = [p, gr, m, v].map((a) => resident(wk, a)) as Float32Array[];
-    wk.adamF32(p, gr, m, v, coef);
-    wk.adamF32(pR!, gR!, mR!, vR!, coef);
+    wk.adamF32({ p, g: gr, m, v, coef });
+    wk.adamF32({ p: pR!, g: gR!, m: mR!, v: vR!, coef });
     expect([pR, mR, vR, gR]).toEqual([p, m, v, gr]);
 
     // GEMM through the copying entry with a resident C (accumulated in place).

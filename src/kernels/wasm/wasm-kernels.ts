@@ -8,7 +8,7 @@ import type {
 } from '../args.js';
 import { DtypeError, fmt } from '../../errors.js';
 import type { ConvGeometry } from '../conv-geometry.js';
-import type { GemmArgs, GemmPtrArgs, Im2colArgs } from '../types.js';
+import type { AdamArgs, GemmArgs, GemmPtrArgs, Im2colArgs } from '../types.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
@@ -320,8 +320,8 @@ export class WasmKernels {
    * @example wk.im2colF32(x, 0, g, col, 0, batch);
    */
   im2colF32(args: Im2colArgs<Float32Array>): void {
-    const { x, xOffset, g, col, colOffset, batch } = args;
-    checkConvArgs('WasmKernels.im2colF32', g, x, 'x', xOffset, col, colOffset, batch);
+    const { x } = args;
+    checkConvArgs('WasmKernels.im2colF32', args);
     requireF32('WasmKernels.im2colF32', 'x', x);
     im2colF32Unchecked(this.rt, args);
   }
@@ -339,8 +339,8 @@ export class WasmKernels {
    * @example wk.col2imF32(col, 0, g, dx, 0, batch);
    */
   col2imF32(args: Im2colArgs<Float32Array>): void {
-    const { x, xOffset, g, col, colOffset, batch } = args;
-    checkConvArgs('WasmKernels.col2imF32', g, x, 'x', xOffset, col, colOffset, batch);
+    const { x } = args;
+    checkConvArgs('WasmKernels.col2imF32', args);
     requireF32('WasmKernels.col2imF32', 'x', x);
     col2imF32Unchecked(this.rt, args);
   }
@@ -357,17 +357,11 @@ export class WasmKernels {
    * One float32 Adam step over n = g.length elements with the SIMD kernel (see adam-host.ts):
    * p non-null applies p ← p + u (the fused step), null writes u into g; m and v advance.
    * `coef` holds [sign, β1, 1−β1, β2, 1−β2, stepScaled, epsScaled, gradScale].
-   * @example wk.adamF32(p, g, m, v, coef); // p += Adam update, m and v advanced
+   * @example wk.adamF32({ p, g, m, v, coef }); // p += Adam update, m and v advanced
    * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
    */
-  adamF32(
-    p: Float32Array | null,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    coef: Float32Array,
-  ): void {
-    adamF32(this.rt, p, g, m, v, coef);
+  adamF32(a: AdamArgs): void {
+    adamF32(this.rt, a);
   }
 
   /**
