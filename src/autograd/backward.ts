@@ -64,6 +64,22 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
  * gradients instead — see functional.ts).
  */
 function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
+  sweep(root, seed, options, null);
+}
+
+/** A sink that never hands out a buffer (gradients() returns every gradient instead). */
+const noSink = { buffer: (): null => null };
+
+/**
+ * The reverse sweep shared by backward() (targets null: accumulate into the leaves' `.grad`) and
+ * gradients() (targets given: capture the complete gradient of each target, touch no `.grad`).
+ */
+function sweep(
+  root: Tensor,
+  seed: Tensor | undefined,
+  options: BackwardOptions,
+  targets: Map<Tensor, Tensor | null> | null,
+): void {
   if (!root.requiresGrad) {
     throw new AutogradError(
       'backward(): this tensor does not require grad (no input had requiresGrad, or it was computed under noGrad())',
@@ -107,15 +123,17 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      if (targets !== null && targets.has(t)) targets.set(t, g);
       const node = t.gradFn;
       if (node === null) {
+        if (targets !== null) continue;
         if (!t.requiresGrad) continue;
         const gl = runHooks(t, g);
         if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
         else addInto(t.grad.data, gl.data);
         continue;
       }
-      const inGrads = node.backward(g, leafGradSink);
+      const inGrads = node.backward(g, targets === null ? leafGradSink : noSink);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i] as Tensor;
         const gi = inGrads[i];
@@ -151,4 +169,31 @@ installBackward(runBackward);
  */
 export function backward(output: Tensor, seed?: Tensor, options: BackwardOptions = {}): void {
   runBackward(output, seed, options);
+}
+
+/** Options of {@link gradients}. */
+export interface GradientsOptions extends BackwardOptions {
+  /** dL/d(output) for a non-scalar output (default 1 for a scalar). */
+  seed?: Tensor;
+}
+
+/**
+ * PyTorch's `torch.autograd.grad`: the gradients of `output` with respect to `inputs` (leaves or
+ * intermediate tensors of its graph), returned instead of accumulated — no `.grad` is touched.
+ * An input the output does not depend on gets zeros. The graph is freed unless `retainGraph`.
+ * @example const [gx] = gradients(sum(mul(x, x)), [x]) // 2x
+ */
+export function gradients(
+  output: Tensor,
+  inputs: readonly Tensor[],
+  options: GradientsOptions = {},
+): Tensor[] {
+  const targets = new Map<Tensor, Tensor | null>();
+  for (const x of inputs) targets.set(x, null);
+  sweep(output, options.seed, options, targets);
+  return inputs.map((x) => {
+    const g = targets.get(x) ?? null;
+    if (g !== null) return g;
+    return new Tensor(allocData(x.dtype, x.size), x.shape);
+  });
 }

@@ -1,4 +1,4 @@
-export { backward } from './backward.js';
+export { backward, gradients, type GradientsOptions } from './backward.js';
 export { isGradEnabled, setGradEnabled, noGrad, enableGrad } from './grad-mode.js';
 export { record, needsGrad, type VjpFn } from './tape.js';
 export { registerGradHook, type GradHook } from './grad-hooks.js';
@@ -19,3 +19,10 @@ export {
   clearAnomaly,
   type AnomalyRecord,
 } from './anomaly.js';
+export {
+  hessianEigs,
+  type HessianEigsOptions,
+  type HessianEigsResult,
+  type ParamMap,
+  type ParamLoss,
+} from './hessian-eigs.js';
