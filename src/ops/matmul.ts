@@ -4,7 +4,9 @@ import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { Tensor, assertSameDtype } from '../tensor/tensor.js';
 import { broadcastStrides, sumToShape } from './internal/broadcast.js';
 import { gemm } from './internal/gemm.js';
+import { sumTo } from './internal/graph-vjp.js';
 import { newTensor } from './internal/util.js';
+import { reshape, transpose } from './shape-ops.js';
 
 /** Offsets of each output batch into a's and b's batch-broadcast storage. */
 function batchOffsets(
@@ -89,51 +91,75 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const result = outShape.length === outFull.length ? out : new Tensor(out.data, outShape);
   const aBroadcast = sizeOf(aBatch) !== count;
   const bBroadcast = sizeOf(bBatch) !== count;
-  return record('matmul', result, [a, b], (g) => {
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (a.requiresGrad) {
-      const full = newTensor(a.dtype, [...batch, m, k]);
-      for (let i = 0; i < count; i++)
-        gemm(
-          false,
-          true,
-          m,
-          k,
-          n,
-          g.data,
-          i * m * n,
-          b.data,
-          ob[i] as number,
-          full.data,
-          i * m * k,
-          false,
-        );
-      ga = newTensor(a.dtype, a.shape);
-      if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
-      else ga.data.set(full.data);
-    }
-    if (b.requiresGrad) {
-      const full = newTensor(b.dtype, [...batch, k, n]);
-      for (let i = 0; i < count; i++)
-        gemm(
-          true,
-          false,
-          k,
-          n,
-          m,
-          a.data,
-          oa[i] as number,
-          g.data,
-          i * m * n,
-          full.data,
-          i * k * n,
-          false,
-        );
-      gb = newTensor(b.dtype, b.shape);
-      if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
-      else gb.data.set(full.data);
-    }
-    return [ga, gb];
-  });
+  return record(
+    'matmul',
+    result,
+    [a, b],
+    (g, _s, cg) => {
+      if (cg) {
+        // The same rule with recorded ops, on the 2-D/batched views ([m, k], [k, n], [m, n]).
+        const gFull = reshape(g, outFull);
+        return [
+          a.requiresGrad
+            ? reshape(
+                sumTo(matmul(gFull, transpose(reshape(b, [...bBatch, k, n]))), [...aBatch, m, k]),
+                a.shape,
+              )
+            : null,
+          b.requiresGrad
+            ? reshape(
+                sumTo(matmul(transpose(reshape(a, [...aBatch, m, k])), gFull), [...bBatch, k, n]),
+                b.shape,
+              )
+            : null,
+        ];
+      }
+      let ga: Tensor | null = null;
+      let gb: Tensor | null = null;
+      if (a.requiresGrad) {
+        const full = newTensor(a.dtype, [...batch, m, k]);
+        for (let i = 0; i < count; i++)
+          gemm(
+            false,
+            true,
+            m,
+            k,
+            n,
+            g.data,
+            i * m * n,
+            b.data,
+            ob[i] as number,
+            full.data,
+            i * m * k,
+            false,
+          );
+        ga = newTensor(a.dtype, a.shape);
+        if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
+        else ga.data.set(full.data);
+      }
+      if (b.requiresGrad) {
+        const full = newTensor(b.dtype, [...batch, k, n]);
+        for (let i = 0; i < count; i++)
+          gemm(
+            true,
+            false,
+            k,
+            n,
+            m,
+            a.data,
+            oa[i] as number,
+            g.data,
+            i * m * n,
+            full.data,
+            i * k * n,
+            false,
+          );
+        gb = newTensor(b.dtype, b.shape);
+        if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
+        else gb.data.set(full.data);
+      }
+      return [ga, gb];
+    },
+    true,
+  );
 }
