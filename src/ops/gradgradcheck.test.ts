@@ -33,6 +33,7 @@ describe('gradgradcheck: fused layers and losses', () => {
       () => [r([4, 3]), r([2, 3]), r([2])],
     ],
     ['linear+relu', (x, w) => o.linear(x!, w!, null, 'relu'), () => [r([4, 3]), r([5, 3])]],
+    ['layerNorm', (x, w, b) => o.layerNorm(x!, 4, w!, b!), () => [r([3, 4]), r([4]), r([4])]],
     ['crossEntropy mean', (z) => o.crossEntropy(z!, labels), () => [r([4, 3], -2, 2)]],
     [
       'crossEntropy weighted, smoothed, ignoreIndex, none',
