@@ -55,7 +55,7 @@ export interface CurvatureResult {
 /**
  * Top and bottom Hessian eigenvalues of a loss by the Lanczos iteration ({@link numeric.lanczos},
  * full reorthogonalisation, `which: 'both'`) on exact Hessian-vector products
- * ({@link autograd.hessianOperator}: Pearlmutter's double backward), with the residual
+ * ({@link hessianOperator}: Pearlmutter's double backward), with the residual
  * ‖Hy − θy‖ of each Ritz pair as its confidence (an eigenvalue lies within it). The bottom Ritz
  * value never lies below λmin, so a negative estimate means negative curvature exists.
  *
