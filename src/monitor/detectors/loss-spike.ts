@@ -142,9 +142,13 @@ function remediesOf(
 /**
  * `lossSpike`: the loss of a finite check is above mean + lossSpikeZ·std of the trailing
  * `lossSpikeWindow` checks and at least (1 + lossSpikeRise)·mean; the verdict names the layers
- * whose gradients spiked (‖g_l‖ > lossSpikeLayerFactor × their running geometric mean), the
- * earliest first — where the trouble started. Issue 19's detector, and the worked example of
- * adding a kind: this file, its test and one line of the detector table.
+ * whose gradients spiked (‖g_l‖ > lossSpikeLayerFactor × their running geometric mean) at the
+ * spike or in the `lossSpikeLookback` checks before it, the first to spike first — where the
+ * trouble started — with each one's peak jump; remedies: ZClip, spike clipping, global-norm
+ * clipping, a lower lr, warmup. Each spike is its own event (no cooldown). Opt-in: on the panel
+ * (`gradscope panel --enable lossSpike`, 2026-12-06) it fired on two healthy runs whose tiny
+ * batches' loss doubles near a loss of 0 (healthy/spiral-sgd-batch4-noisy,
+ * healthy/spiral-tanh-nesterov-step); E18 (`loss-spikes`) switches it on.
  * @see Kumar et al., "ZClip", 2025 (loss spikes in LLM pre-training follow gradient-norm spikes).
  */
 export const lossSpike: Detector<
