@@ -21,7 +21,10 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 // once the training loss is low, its gradients — and Adam's second moment — shrink, and a
 // gradient that grows again meets a small √v and takes an outsized step (the "slingshot" of
 // Thilak et al. 2022). So E18 is about training loss on that stretch, not validation loss.
-// The criteria are fixed from the calibration (see the description at the end of the file).
+// PyTorch, seeds 0/1/2, events in 1,200 steps: no clipping 2/1/4, global norm ≤ 1 1/2/3, ZClip
+// 4/1/4, spike clipping 4/2/2 — no clipping rule removes these spikes (their gradient norms are
+// only 1.3–3.8× typical); the criteria say so. A recipe whose spikes follow gradient spikes, where
+// ZClip should help, is still to be found (docs/EXPERIMENTS.md E18).
 
 /** The model: a 2-block Pre-LN GPT over 28 characters (context 32, 4 heads, width 64, GPT-2 init). */
 const MODEL = {
@@ -37,7 +40,11 @@ const MODEL = {
 const TRAIN = { subset: 512, batch: 8, lr: 3e-3, beta2: 0.999, steps: 1200, quickSteps: 300 };
 /** Quick mode: the unclipped run's mean training loss over its last 100 steps is below this. */
 const QUICK_BOUND = 2.2;
-/** Full mode: ZClip's and spike clipping's spike events (all seeds) over no clipping's. */
+/**
+ * Full mode: ZClip's and spike clipping's spike events (all seeds) over no clipping's stay at or
+ * above this — in PyTorch they were 9/7 and 8/7 (global norm 6/7): in this regime the spikes are
+ * Adam steps on a small √v, not gradient spikes, and clipping the gradient does not remove them.
+ */
 const RATIO_BOUND = 0.5;
 /** Global-norm clipping threshold of the `norm` arm (nanoGPT's and PyTorch examples' usual 1). */
 const CLIP_NORM = 1;
@@ -240,11 +247,11 @@ export function assembleLossSpikes(
     );
     for (const id of ['zclip', 'spike'] as const)
       criteria.push(
-        below(
-          `${ARMS.find((a) => a.id === id)?.label as string}: spike events over all seeds / no clipping's`,
+        above(
+          `${ARMS.find((a) => a.id === id)?.label as string}: spike events over all seeds / no clipping's (clipping does not remove these spikes)`,
           total(id) / Math.max(1, total('none')),
           RATIO_BOUND,
-          `< ${RATIO_BOUND}`,
+          `≥ ${RATIO_BOUND}`,
         ),
       );
     criteria.push(
@@ -292,7 +299,7 @@ export const lossSpikes: Experiment = {
   paper:
     'A. Kumar, L. Owen, N. R. Chowdhury, F. Güra, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025; T. Huang, Z. Zhu, G. Jin, L. Liu, Z. Wang, S. Liu, "SPAM: Spike-Aware Adam with Momentum Reset for Stable LLM Training", ICLR 2025',
   story:
-    'Loss spikes — the training loss jumping far above its recent level and recovering — plague language-model training; ZClip clips the gradient norm when it jumps above its running mean by a z-score, SPAM clips gradient entries far above their running second moment. A 2-block GPT memorising 512 characters of names with Adam (β₂ 0.999) at lr 3e-3 spikes again and again once its loss is low; we count spikes (a loss more than 4 std and 5 % above the mean of the 20 steps before) with no clipping, global-norm clipping at 1, ZClip and spike clipping, and let the monitor name the layers whose gradients spiked first.',
+    'Loss spikes — the training loss jumping far above its recent level and recovering — plague language-model training; ZClip clips the gradient norm when it jumps above its running mean by a z-score, SPAM clips gradient entries far above their running second moment. A 2-block GPT memorising 512 characters of names with Adam (β₂ 0.999) at lr 3e-3 spikes again and again once its loss is low; we count spikes (a loss more than 4 std and 5 % above the mean of the 20 steps before) with no clipping, global-norm clipping at 1, ZClip and spike clipping, and let the monitor name the layers whose gradients spiked first. In PyTorch no clipping rule removed these spikes: they are outsized Adam steps on a small second moment, not gradient spikes.',
   defaultSeeds: { full: [0, 1, 2], quick: [0] },
   run,
 };
