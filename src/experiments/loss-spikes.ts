@@ -1,4 +1,3 @@
-import { byGlobalNorm } from '../clip/by-global-norm.js';
 import { spikeClip } from '../clip/spike-clip.js';
 import { zClip } from '../clip/z-clip.js';
 import { charCorpus, loadFirstNames, type CharCorpus } from '../data/char-text.js';
