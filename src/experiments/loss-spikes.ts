@@ -106,7 +106,10 @@ function tailMean(xs: readonly number[], n: number): number {
 function markers(name: string, steps: readonly number[], lo: number, hi: number) {
   const x: number[] = [];
   const y: number[] = [];
-  for (const s of steps) (x.push(s, s, s), y.push(lo, hi, NaN));
+  for (const s of steps) {
+    x.push(s, s, s);
+    y.push(lo, hi, NaN);
+  }
   return { name, x, y };
 }
 
