@@ -115,28 +115,32 @@ function remediesOf(
       { action: 'clip', kind: 'globalNorm', maxNorm },
       'a fixed ceiling bounds the step the gradient spike causes (Pascanu et al. 2013)',
     );
-  } else {
-    add(
-      'check the batch of this step: no layer’s gradient spiked, so the data may be at fault',
-      { action: 'checkData' },
-      'a loss spike without a gradient spike points at the batch, not the optimization',
-    );
   }
-  add(
-    lr !== undefined
-      ? `lower lr to ${fmtNum(round2(lr / 3))} (from ${fmtNum(lr)})`
-      : 'lower the learning rate 3×',
-    lr !== undefined
-      ? { action: 'lr', factor: 1 / 3, lr: round2(lr / 3) }
-      : { action: 'lr', factor: 1 / 3 },
-    'loss spikes in the middle of training are the classic sign of a step size at the edge of stability',
-  );
+  addLr();
   add(
     'add learning-rate warmup (schedule.warmupCosine)',
     { action: 'schedule', kind: 'warmupCosine' },
     'a warmup keeps early steps small while the gradient statistics settle',
   );
+  if (spiked.length === 0)
+    add(
+      'check the batch of this step (no layer’s gradient spiked)',
+      { action: 'checkData' },
+      'a loss spike without a gradient spike is an outsized optimizer step on a small second moment (E18) or a bad batch',
+    );
   return out;
+
+  function addLr(): void {
+    add(
+      lr !== undefined
+        ? `lower lr to ${fmtNum(round2(lr / 3))} (from ${fmtNum(lr)})`
+        : 'lower the learning rate 3×',
+      lr !== undefined
+        ? { action: 'lr', factor: 1 / 3, lr: round2(lr / 3) }
+        : { action: 'lr', factor: 1 / 3 },
+      'loss spikes in the middle of training are the classic sign of a step size at the edge of stability; with Adam a spike without a gradient spike is a step on a small √v, which clipping the gradient does not touch (E18)',
+    );
+  }
 }
 
 /**
