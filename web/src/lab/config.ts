@@ -324,6 +324,14 @@ export function applyRemedy(
       }
       break;
     case 'clip':
+      if (a.kind === 'spikeClip')
+        return { config: null, reason: 'the lab does not offer spike clipping' };
+      if (a.kind === 'zClip') {
+        next.clip = 'zclip';
+        next.clipv = a.zThreshold;
+        changes.push(`ZClip at z ${next.clipv}`);
+        break;
+      }
       next.clip = 'norm';
       next.clipv =
         a.maxNorm > 0 && Number.isFinite(a.maxNorm) ? Number(a.maxNorm.toPrecision(3)) : 1;
