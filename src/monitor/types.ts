@@ -28,8 +28,8 @@ export type RemedyAction =
   | { action: 'schedule'; kind: string }
   /** Insert a normalization layer after these layers' linear maps (before the activation). */
   | { action: 'normalization'; kind: 'layerNorm' | 'batchNorm'; layers: string[] }
-  /** Change the architecture: gated recurrent cells or residual connections. */
-  | { action: 'architecture'; kind: 'lstm' | 'gru' | 'residual'; layers: string[] }
+  /** Change the architecture: gated recurrent cells, residual connections, or a Transformer's LayerNorm moved inside the residual branch (Pre-LN). */
+  | { action: 'architecture'; kind: 'lstm' | 'gru' | 'residual' | 'preLN'; layers: string[] }
   /** Initialize the recurrent weights (weightHh) of these layers orthogonally. */
   | { action: 'recurrentInit'; init: 'orthogonal'; layers: string[] }
   /** Switch optimizer. */

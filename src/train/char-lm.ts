@@ -1,7 +1,13 @@
 import { ConfigError, fmt } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
-import { evalWindows, sampleWindows, type CharCorpus, type TokenBatch } from '../data/char-text.js';
+import {
+  evalWindows,
+  sampleWindows,
+  unigramLoss,
+  type CharCorpus,
+  type TokenBatch,
+} from '../data/char-text.js';
 import { gradientHealth, type GradientHealthOptions } from '../monitor/gradient-health.js';
 import type { Verdict } from '../monitor/types.js';
 import { gpt, type GPT, type GptOptions } from '../nn/gpt.js';
@@ -46,8 +52,9 @@ export interface CharLmOptions {
    */
   transform?: GradientTransformation<unknown> | null;
   /**
-   * Watch the run with the gradient-health monitor (first link of the chain; default false);
-   * an object turns it on with these detector switches and thresholds.
+   * Watch the run with the gradient-health monitor (first link of the chain; default false); an
+   * object turns it on with these detector switches and thresholds. It is told the corpus's
+   * unigram loss (notLearning's input-independent level) and the model's LayerNorm placement.
    */
   monitor?: boolean | Pick<GradientHealthOptions, 'detectors' | 'thresholds'>;
 }
@@ -163,6 +170,11 @@ export function trainCharLm(
       : gradientHealth({
           ...(watch === true ? {} : watch),
           onVerdict: (v) => verdicts.push(v),
+          declared: {
+            baselineLoss: unigramLoss(corpus),
+            baselineName: 'the unigram model',
+            transformerNorm: model.config.norm,
+          },
         });
   const links: GradientTransformation<unknown>[] = [
     ...(health !== null ? [health as GradientTransformation<unknown>] : []),

@@ -361,6 +361,11 @@ export function applyRemedy(
           return { config: null, reason: 'residual connections are offered for MLPs only' };
         next.residual = true;
         changes.push('residual connections on');
+      } else if (a.kind === 'preLN') {
+        return {
+          config: null,
+          reason: 'Pre-LN applies to Transformers, which the lab does not offer',
+        };
       } else {
         if (c.arch === 'mlp')
           return { config: null, reason: `${a.kind.toUpperCase()} cells need a sequence task` };
