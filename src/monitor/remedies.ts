@@ -486,7 +486,11 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     activation: (a, where) =>
       `replace ${PT_ACT[a.from] ?? a.from} by ${PT_ACT[a.to] ?? a.to}${a.to === 'relu' ? " (with nn.init.kaiming_normal_(m.weight, nonlinearity='relu'))" : ''} after ${where}`,
     clip: (a) =>
-      `torch.nn.utils.clip_grad_norm_(model.parameters(), ${fmtNum(a.maxNorm)}) between loss.backward() and optimizer.step()`,
+      a.kind === 'zClip'
+        ? `ZClip between loss.backward() and optimizer.step(): with n = the global gradient norm and μ, σ² EMAs (α 0.97) of it, when z = (n − μ)/σ > ${fmtNum(a.zThreshold)} scale the gradients to μ + (${fmtNum(a.zThreshold)}²/z)·σ (the ZClip reference code's zclip.step(model))`
+        : a.kind === 'spikeClip'
+          ? `between loss.backward() and optimizer.step(), clip each gradient entry to ±√(${fmtNum(a.threshold)}·v) where g² > ${fmtNum(a.threshold)}·v (v = an EMA of g², as the optimizer's exp_avg_sq; SPAM's spike clipping)`
+          : `torch.nn.utils.clip_grad_norm_(model.parameters(), ${fmtNum(a.maxNorm)}) between loss.backward() and optimizer.step()`,
     lr: (a, _w, original) =>
       a.lr !== undefined
         ? `${original}: for g in optimizer.param_groups: g['lr'] = ${fmtNum(a.lr)}`
@@ -521,7 +525,11 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     activation: (a, where) =>
       `activation: '${a.to === 'leakyRelu' ? 'relu' : a.to}' instead of '${a.from}'${a.to === 'leakyRelu' ? ' (or a tf.layers.leakyReLU({alpha: 0.01}) layer)' : ''}${a.to === 'relu' ? " (with kernelInitializer: 'heNormal')" : ''} after ${where}`,
     clip: (a) =>
-      `clip the gradients by their global norm at ${fmtNum(a.maxNorm)} before optimizer.applyGradients (clipByGlobalNorm(grads, ${fmtNum(a.maxNorm)}) from gradscope/tfjs; tfjs optimizers have no clipnorm)`,
+      a.kind === 'zClip'
+        ? `clip the gradients' global norm n before optimizer.applyGradients when z = (n − μ)/σ > ${fmtNum(a.zThreshold)} (μ, σ² EMAs of n; ZClip) to μ + (${fmtNum(a.zThreshold)}²/z)·σ`
+        : a.kind === 'spikeClip'
+          ? `before optimizer.applyGradients, clip each gradient entry to ±√(${fmtNum(a.threshold)}·v) where g² > ${fmtNum(a.threshold)}·v (v = an EMA of g²; SPAM's spike clipping)`
+          : `clip the gradients by their global norm at ${fmtNum(a.maxNorm)} before optimizer.applyGradients (clipByGlobalNorm(grads, ${fmtNum(a.maxNorm)}) from gradscope/tfjs; tfjs optimizers have no clipnorm)`,
     lr: (a, _w, original) =>
       a.lr !== undefined
         ? `${original}: tf.train.sgd(${fmtNum(a.lr)}) / tf.train.momentum(${fmtNum(a.lr)}, …) (or optimizer.setLearningRate(${fmtNum(a.lr)}) on SGD/momentum)`
@@ -555,7 +563,12 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
         ? `set the biases of ${where} to ${a.value ?? 0}`
         : `${a.init === 'heNormal' ? 'He (Kaiming) normal' : a.init === 'xavierNormal' ? 'Xavier (Glorot) normal' : a.init} init for ${where}`,
     activation: (a, where) => `replace ${a.from} by ${a.to} after ${where}`,
-    clip: (a) => `clip the gradients' global norm at ${fmtNum(a.maxNorm)} before each update`,
+    clip: (a) =>
+      a.kind === 'zClip'
+        ? `clip the gradients' global norm when its z-score against its running mean exceeds ${fmtNum(a.zThreshold)} (ZClip)`
+        : a.kind === 'spikeClip'
+          ? `clip each gradient entry whose square exceeds ${fmtNum(a.threshold)}× its running mean square (SPAM's spike clipping)`
+          : `clip the gradients' global norm at ${fmtNum(a.maxNorm)} before each update`,
     lr: (_a, _w, original) => original,
     schedule: (a) => `add a learning-rate schedule (${a.kind})`,
     normalization: (a, where) =>

@@ -18,6 +18,10 @@ export type RemedyAction =
   | { action: 'activation'; from: string; to: string; layers: string[] }
   /** Add a clipping transformation before the optimizer. */
   | { action: 'clip'; kind: 'globalNorm'; maxNorm: number }
+  /** Add ZClip (z-score clipping of the global norm, Kumar et al. 2025) before the optimizer. */
+  | { action: 'clip'; kind: 'zClip'; zThreshold: number }
+  /** Add SPAM's element-wise spike clipping (gᵢ² ≤ θ·vᵢ, Huang et al. 2025) before the optimizer. */
+  | { action: 'clip'; kind: 'spikeClip'; threshold: number }
   /** Change the learning rate: multiply by `factor`, to `lr` when the current one is known. */
   | { action: 'lr'; factor: number; lr?: number }
   /** Add a learning-rate schedule (e.g. warmupCosine, healthAwareDecay). */

@@ -301,6 +301,19 @@ export function applyRemedy(
       }
       break;
     case 'clip':
+      // The remedy names a registered clipping rule; the lab's threshold fills its main option.
+      if (a.kind === 'spikeClip') {
+        next.clip = 'spikeClip';
+        next.clipv = a.threshold;
+        changes.push(`spike clip at θ ${next.clipv}`);
+        break;
+      }
+      if (a.kind === 'zClip') {
+        next.clip = 'zClip';
+        next.clipv = a.zThreshold;
+        changes.push(`ZClip at z ${next.clipv}`);
+        break;
+      }
       next.clip = 'byGlobalNorm';
       next.clipv =
         a.maxNorm > 0 && Number.isFinite(a.maxNorm) ? Number(a.maxNorm.toPrecision(3)) : 1;
