@@ -191,7 +191,7 @@ describe('playground (headless Chromium)', () => {
     await page.press('input[data-key="o1.lr"]', 'Enter');
     await page.fill('input[data-key="steps"]', '400');
     await page.press('input[data-key="steps"]', 'Tab');
-    await page.selectOption('select[data-key="clip"]', 'norm');
+    await page.selectOption('select[data-key="clip"]', 'byGlobalNorm');
     await page.click('button[data-action="finish"]');
     await page.waitForSelector('section.race[data-race-done="1"]', { timeout: 30_000 });
     const shared = page.url();
@@ -200,7 +200,7 @@ describe('playground (headless Chromium)', () => {
     expect(params.get('o1')).toBe('lion');
     expect(params.get('o1.lr')).toBe('0.003');
     expect(params.get('steps')).toBe('400');
-    expect(params.get('clip')).toBe('norm');
+    expect(params.get('clip')).toBe('byGlobalNorm');
     const results = (p: Page) =>
       p.$$eval('[data-testid="race-results"] tbody tr', (trs) =>
         trs.map((tr) => [
@@ -217,7 +217,7 @@ describe('playground (headless Chromium)', () => {
     expect(await again.inputValue('select[data-key="surface"]')).toBe('beale');
     expect(await again.inputValue('select[data-key="o1"]')).toBe('lion');
     expect(await again.inputValue('input[data-key="o1.lr"]')).toBe('0.003');
-    expect(await again.inputValue('select[data-key="clip"]')).toBe('norm');
+    expect(await again.inputValue('select[data-key="clip"]')).toBe('byGlobalNorm');
     await again.click('button[data-action="finish"]');
     await again.waitForSelector('section.race[data-race-done="1"]', { timeout: 30_000 });
     expect(await results(again)).toEqual(before);
