@@ -16,7 +16,7 @@ function binaryForward(
   const [ta, tb] = operands(name, a, b);
   const shape = shapesEqual(ta.shape, tb.shape) ? ta.shape : broadcastShapes(ta.shape, tb.shape);
   const out = newTensor(ta.dtype, shape);
-  broadcastBinary(op, ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
+  broadcastBinary(op, ta, tb, out);
   return [ta, tb, out];
 }
 
@@ -25,7 +25,7 @@ function reduceGrad(g: Tensor, factor: Tensor | null, target: Tensor, negate = f
   let src = g;
   if (factor) {
     src = newTensor(g.dtype, g.shape);
-    broadcastBinary(BinOp.Mul, g.data, g.shape, factor.data, factor.shape, src.data, g.shape);
+    broadcastBinary(BinOp.Mul, g, factor, src);
   }
   const out = newTensor(g.dtype, target.shape);
   sumToShape(src.data, g.shape, out.data, target.shape);
@@ -113,14 +113,14 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
       let gb: Tensor | null = null;
       if (ta.requiresGrad) {
         const q = newTensor(g.dtype, g.shape);
-        broadcastBinary(BinOp.Div, g.data, g.shape, tb.data, tb.shape, q.data, g.shape);
+        broadcastBinary(BinOp.Div, g, tb, q);
         ga = reduceGrad(q, null, ta);
       }
       if (tb.requiresGrad) {
         // −g·a/b² = −g·out/b: reuses the forward result.
         const q = newTensor(g.dtype, g.shape);
-        broadcastBinary(BinOp.Mul, g.data, g.shape, out.data, out.shape, q.data, g.shape);
-        broadcastBinary(BinOp.Div, q.data, g.shape, tb.data, tb.shape, q.data, g.shape);
+        broadcastBinary(BinOp.Mul, g, out, q);
+        broadcastBinary(BinOp.Div, q, tb, q);
         gb = reduceGrad(q, null, tb, true);
       }
       return [ga, gb];
@@ -152,15 +152,15 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
         const pm1 = newTensor(g.dtype, tb.shape);
         for (let i = 0; i < pm1.data.length; i++) pm1.data[i] = (tb.data[i] as number) - 1;
         const d = newTensor(g.dtype, g.shape);
-        broadcastBinary(BinOp.Pow, ta.data, ta.shape, pm1.data, pm1.shape, d.data, g.shape);
-        broadcastBinary(BinOp.Mul, d.data, g.shape, tb.data, tb.shape, d.data, g.shape);
+        broadcastBinary(BinOp.Pow, ta, pm1, d);
+        broadcastBinary(BinOp.Mul, d, tb, d);
         ga = reduceGrad(g, d, ta);
       }
       if (tb.requiresGrad) {
         const ln = newTensor(g.dtype, ta.shape);
         for (let i = 0; i < ln.data.length; i++) ln.data[i] = Math.log(ta.data[i] as number);
         const d = newTensor(g.dtype, g.shape);
-        broadcastBinary(BinOp.Mul, out.data, out.shape, ln.data, ln.shape, d.data, g.shape);
+        broadcastBinary(BinOp.Mul, out, ln, d);
         gb = reduceGrad(g, d, tb);
       }
       return [ga, gb];
@@ -179,16 +179,8 @@ function minMax(op: BinOp, name: string, a: TensorLike, b: TensorLike): Tensor {
       // PyTorch splits the gradient evenly between equal operands.
       const wa = newTensor(g.dtype, g.shape);
       const eq = newTensor(g.dtype, g.shape);
-      broadcastBinary(
-        op === BinOp.Max ? BinOp.Gt : BinOp.Lt,
-        ta.data,
-        ta.shape,
-        tb.data,
-        tb.shape,
-        wa.data,
-        g.shape,
-      );
-      broadcastBinary(BinOp.Eq, ta.data, ta.shape, tb.data, tb.shape, eq.data, g.shape);
+      broadcastBinary(op === BinOp.Max ? BinOp.Gt : BinOp.Lt, ta, tb, wa);
+      broadcastBinary(BinOp.Eq, ta, tb, eq);
       const wb = newTensor(g.dtype, g.shape);
       for (let i = 0; i < wa.data.length; i++) {
         const e = (eq.data[i] as number) * 0.5;
@@ -291,7 +283,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** `t` broadcast to `shape` as a new contiguous tensor (no graph). */
 function materialize(t: Tensor, shape: readonly number[]): Tensor {
   const out = newTensor(t.dtype, shape);
-  broadcastBinary(BinOp.Add, t.data, t.shape, out.data, shape, out.data, shape);
+  broadcastBinary(BinOp.Add, t, out, out);
   return out;
 }
 

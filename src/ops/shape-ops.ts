@@ -131,7 +131,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (!shapesEqual(target, shape))
     throw new ShapeError(`broadcastTo(): cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   const out = newTensor(x.dtype, shape);
-  broadcastBinary(BinOp.Add, x.data, x.shape, out.data, shape, out.data, shape);
+  broadcastBinary(BinOp.Add, x, out, out);
   return record(
     'broadcastTo',
     out,

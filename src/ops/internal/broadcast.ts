@@ -105,18 +105,23 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 /**
- * out = a (op) b with NumPy broadcasting to `outShape` (already validated). The innermost axis
- * runs a specialised loop; outer axes advance an odometer, so there is no per-element index math.
+ * An array with its shape: a broadcast operand or output. A Tensor is one, so call sites pass
+ * their tensors and nothing is allocated per call.
  */
-export function broadcastBinary(
-  op: BinOp,
-  a: TypedArray,
-  aShape: Shape,
-  b: TypedArray,
-  bShape: Shape,
-  out: TypedArray,
-  outShape: Shape,
-): void {
+export interface Operand {
+  readonly data: TypedArray;
+  readonly shape: Shape;
+}
+
+/**
+ * out = a (op) b with NumPy broadcasting to `out.shape` (already validated). The innermost axis
+ * runs a specialised loop; outer axes advance an odometer, so there is no per-element index math.
+ * @example broadcastBinary(BinOp.Add, x, bias, out) // tensors: out = x + bias broadcast
+ */
+export function broadcastBinary(op: BinOp, x: Operand, y: Operand, z: Operand): void {
+  const { data: a, shape: aShape } = x;
+  const { data: b, shape: bShape } = y;
+  const { data: out, shape: outShape } = z;
   const size = sizeOf(outShape);
   if (size === 0) return;
   const nd = outShape.length;
