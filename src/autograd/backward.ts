@@ -6,6 +6,7 @@ import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
 import { setGradEnabled } from './grad-mode.js';
 import { gradHooksOf } from './grad-hooks.js';
 import { leafGradSink } from './grad-sink.js';
+import { tapedAdd } from './taped.js';
 
 /** Tensors reachable from `root` through gradFn inputs, in topological order (inputs first). */
 function topoOrder(root: Tensor): Tensor[] {
@@ -60,14 +61,15 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
  * gradient straight into its `.grad` there, see leafGradSink), runs each leaf's gradient hooks
  * and accumulates into `.grad` of leaves that require grad (in place when `.grad` exists, so
  * parameter gradients stay views of their arena).
- * Gradients are computed with recording off (no double backward; `hvp` uses differences of
- * gradients instead — see functional.ts).
+ * Gradients are computed with recording off, unless `createGraph`: then grad mode stays on, every
+ * VJP computes with recorded ops (see VjpFn), contributions are summed with a recorded add, and
+ * the leaves' `.grad` become tensors of the graph (replaced, not added into in place).
  */
 function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
   sweep(root, seed, options, null);
 }
 
-/** A sink that never hands out a buffer (gradients() returns every gradient instead). */
+/** A sink that never hands out a buffer (gradients() and createGraph return every gradient). */
 const noSink = { buffer: (): null => null };
 
 /**
@@ -106,6 +108,8 @@ function sweep(
       );
   }
   const order = topoOrder(root);
+  const createGraph = options.createGraph === true;
+  const retain = options.retainGraph ?? createGraph;
   for (const t of order) {
     if (t.gradFn?.freed) {
       throw new AutogradError(
@@ -113,10 +117,30 @@ function sweep(
       );
     }
   }
+  // gradients(): only the part of the graph that leads to a target is swept.
+  let needed: Set<Tensor> | null = null;
+  if (targets !== null) {
+    needed = new Set<Tensor>();
+    for (const t of order) {
+      if (targets.has(t) || (t.gradFn?.inputs ?? []).some((i) => (needed as Set<Tensor>).has(i)))
+        needed.add(t);
+    }
+  }
+  if (createGraph) {
+    for (const t of order) {
+      const node = t.gradFn;
+      if (node === null || node.differentiable === true) continue;
+      if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) continue;
+      throw new AutogradError(
+        `backward({ createGraph: true }): the VJP of op '${node.op}' is not differentiable yet, so a higher derivative through it would be wrong; compute this one without createGraph (or use the finite-difference fdHvp)`,
+      );
+    }
+  }
+  const sink = targets === null && !createGraph ? leafGradSink : noSink;
   const grads = new Map<Tensor, Tensor>();
   const owned = new Set<Tensor>(); // gradient tensors created here, safe to add into in place
   grads.set(root, seed);
-  const prev = setGradEnabled(false);
+  const prev = setGradEnabled(createGraph);
   try {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k] as Tensor;
@@ -129,15 +153,18 @@ function sweep(
         if (targets !== null) continue;
         if (!t.requiresGrad) continue;
         const gl = runHooks(t, g);
-        if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
+        if (createGraph) t.grad = t.grad === null ? gl : tapedAdd(t.grad, gl);
+        else if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
         else addInto(t.grad.data, gl.data);
         continue;
       }
-      const inGrads = node.backward(g, targets === null ? leafGradSink : noSink);
+      if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) continue;
+      const inGrads = node.backward(g, sink, createGraph);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i] as Tensor;
         const gi = inGrads[i];
         if (!inp.requiresGrad || gi === null || gi === undefined) continue;
+        if (needed !== null && !needed.has(inp)) continue;
         if (!shapesEqual(gi.shape, inp.shape)) {
           throw new ShapeError(
             `internal: VJP of '${node.op}' returned shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)}`,
@@ -146,6 +173,7 @@ function sweep(
         if (isAnomalyEnabled()) checkAnomaly(node.op, 'backward', [g], gi.data);
         const acc = grads.get(inp);
         if (acc === undefined) grads.set(inp, gi);
+        else if (createGraph) grads.set(inp, tapedAdd(acc, gi));
         else if (owned.has(acc)) addInto(acc.data, gi.data);
         else {
           const sum = new Tensor(acc.data.slice(), acc.shape);
@@ -158,7 +186,7 @@ function sweep(
   } finally {
     setGradEnabled(prev);
   }
-  if (!options.retainGraph) for (const t of order) if (t.gradFn) t.gradFn.freed = true;
+  if (!retain) for (const t of order) if (t.gradFn) t.gradFn.freed = true;
 }
 
 installBackward(runBackward);

@@ -5,12 +5,24 @@ export { registerGradHook, type GradHook } from './grad-hooks.js';
 export {
   valueAndGrad,
   grad,
-  hvp,
   gradcheck,
+  type GradOptions,
   type TensorFn,
   type GradcheckOptions,
   type GradcheckResult,
 } from './functional.js';
+export { gradgradcheck } from './gradgradcheck.js';
+export {
+  hvp,
+  fdHvp,
+  hessianOperator,
+  type HessianOperator,
+  type ParamMap,
+  type ParamLoss,
+} from './hvp.js';
+export { vjp, jvp, jacobian, hessian, MAX_DENSE_ELEMENTS } from './transforms.js';
+export { hessianEigs, type HessianEigsOptions, type HessianEigsResult } from './hessian-eigs.js';
+export { hutchinsonTrace, type HutchinsonOptions, type HutchinsonResult } from './hutchinson.js';
 export {
   setAnomalyMode,
   isAnomalyEnabled,
@@ -19,10 +31,3 @@ export {
   clearAnomaly,
   type AnomalyRecord,
 } from './anomaly.js';
-export {
-  hessianEigs,
-  type HessianEigsOptions,
-  type HessianEigsResult,
-  type ParamMap,
-  type ParamLoss,
-} from './hessian-eigs.js';
