@@ -382,7 +382,14 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
       `the monitor's oscillation verdicts on the η = ${setup.etas[0]} run name sharpness ≈ 2/η (λmax·η/2 ≥ 0.8) as their evidence`,
       osc.length > 0 && osc.every(oscillationNamesEdge),
       'true',
-      osc.length === 0 ? 'no oscillation verdict' : (osc[0] as Verdict).message,
+      osc.length === 0
+        ? 'no oscillation verdict'
+        : osc
+            .map((v) => {
+              const e = (v as Extract<Verdict, { kind: 'oscillation' }>).evidence;
+              return `step ${v.step}: λmax·η/2 = ${roundTo(e.edgeRatio, 3)} (probe at step ${e.sharpnessStep})`;
+            })
+            .join('; '),
     ),
   );
 
