@@ -69,6 +69,20 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
   sweep(root, seed, options, null);
 }
 
+/**
+ * A createGraph backward met an op whose VJP is not differentiable (`op` names it): a higher
+ * derivative through it would be wrong, so none is computed. Callers that can fall back (the
+ * monitor's curvature probe uses finite differences of gradients then) catch this class.
+ */
+export class NotDifferentiableError extends AutogradError {
+  constructor(
+    readonly op: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A sink that never hands out a buffer (gradients() and createGraph return every gradient). */
 const noSink = { buffer: (): null => null };
 
@@ -131,7 +145,8 @@ function sweep(
       const node = t.gradFn;
       if (node === null || node.differentiable === true) continue;
       if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) continue;
-      throw new AutogradError(
+      throw new NotDifferentiableError(
+        node.op,
         `backward({ createGraph: true }): the VJP of op '${node.op}' is not differentiable yet, so a higher derivative through it would be wrong; compute this one without createGraph (or use the finite-difference fdHvp)`,
       );
     }

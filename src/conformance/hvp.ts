@@ -128,7 +128,7 @@ function compareBlock(
 }
 
 /**
- * Runs one HVP case in `dtype`: f, ∇f and H·v (exact, by {@link autograd.hessianOperator}) at the
+ * Runs one HVP case in `dtype`: f, ∇f and H·v (exact, by {@link hessianOperator}) at the
  * case's parameters, each gradient and Hv block compared with the reference relative to the
  * block's largest magnitude (the value relative to itself).
  */

@@ -162,7 +162,7 @@ function dot(a: Float64Array, b: Float64Array): number {
  * Cost: m matrix-vector products, O(n·m²) flops of reorthogonalisation, O(m³) per tridiagonal
  * solve (one every 5 steps for the convergence test). Memory: the m + 1 basis vectors,
  * (m + 1)·n float64s, plus O(m²). Deterministic: the caller supplies the start vector (seed it;
- * {@link autograd.hessianEigs} draws it from `Rng(seed)`); it must not be orthogonal to the wanted
+ * {@link hessianEigs} draws it from `Rng(seed)`); it must not be orthogonal to the wanted
  * eigenvectors (a random vector is not, almost surely).
  *
  * @param matvec y ← A·x; A must be symmetric (n = `start.length`).
