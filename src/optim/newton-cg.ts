@@ -18,7 +18,9 @@ import type { GradientTransformation, Params } from './types.js';
  * scalar parameters, `matvec` writes H·v for flat vectors in the parameters' key order.
  */
 export interface CurvatureOperator {
+  /** Number of scalar parameters. */
   readonly n: number;
+  /** out ← H·v (flat, the parameters' key order). */
   matvec(v: Float64Array, out: Float64Array): void;
 }
 

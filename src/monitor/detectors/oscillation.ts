@@ -74,7 +74,7 @@ export interface OscillationMeasure {
  *   bounces across a valley, the signature of lr > 2/λ along its steepest direction.
  *
  * With a curvature probe (option `curvature`), the verdict names the sharpness as its evidence:
- * λmax·lr/2 ≥ {@link EDGE_OF_STABILITY_RATIO} is the edge of stability (Cohen et al., "Gradient
+ * λmax·lr/2 ≥ `EDGE_OF_STABILITY_RATIO` (0.8) is the edge of stability (Cohen et al., "Gradient
  * Descent on Neural Networks Typically Occurs at the Edge of Stability", ICLR 2021; E16), a
  * smaller ratio says the oscillation has another cause.
  */
