@@ -72,7 +72,7 @@ describe('E16 edge-of-stability', () => {
     expect(EOS_CRITERIA.endBand[0]).toBeLessThan(1);
   });
 
-  it('quick mode (η = 0.4 and the control, 400 steps) passes every criterion', async () => {
+  it('quick mode (η = 0.4 and the control, 500 steps) passes every criterion', async () => {
     const r = await edgeOfStability.run({ quick: true, seeds: edgeOfStability.defaultSeeds.quick });
     for (const c of r.criteria)
       expect(c.pass, `${c.name}: ${String(c.measured)} (expected ${c.expected})`).toBe(true);
