@@ -176,8 +176,35 @@ for (const n of SIZES) {
   const cPtr = wk.reserve(n * n * 4);
   wk.f32View(aPtr, n * n).set(a);
   wk.f32View(bPtr, n * n).set(b);
-  const copy = (): void => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0);
-  const inPlace = (): void => wk.gemmF32Ptr(false, false, n, n, n, 1, aPtr, bPtr, 0, cPtr);
+  const copy = (): void =>
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: n,
+      n,
+      k: n,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      b,
+      bOffset: 0,
+      beta: 0,
+      c,
+      cOffset: 0,
+    });
+  const inPlace = (): void =>
+    wk.gemmF32Ptr({
+      transA: false,
+      transB: false,
+      m: n,
+      n,
+      k: n,
+      alpha: 1,
+      aPtr,
+      bPtr,
+      beta: 0,
+      cPtr,
+    });
   const contenders: Array<() => void> = [
     // The copying entry: what gemm() does for typed arrays outside wasm memory.
     on(1, copy),
@@ -205,7 +232,22 @@ for (const n of SIZES) {
   );
   dispose();
   const js = medianMs(
-    () => gemmJs(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0),
+    () =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: n,
+        n,
+        k: n,
+        alpha: 1,
+        a,
+        aOffset: 0,
+        b,
+        bOffset: 0,
+        beta: 0,
+        c,
+        cOffset: 0,
+      }),
     n >= 1024 ? 3 : Math.min(reps, 7),
     1,
   );
@@ -245,7 +287,22 @@ for (const [label, m, n, k, transA, transB] of [
   const a = randomF32(rng, m * k);
   const b = randomF32(rng, k * n);
   const c = new Float32Array(m * n);
-  const run = (): void => wk.gemmF32(transA, transB, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+  const run = (): void =>
+    wk.gemmF32({
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      b,
+      bOffset: 0,
+      beta: 0,
+      c,
+      cOffset: 0,
+    });
   const [t1, t2] = medianMsInterleaved([on(1, run), on(2, run)], 41, 5);
   const flop = 2 * m * n * k;
   shapeRows.push({
@@ -272,9 +329,45 @@ for (const n of [24, 32, 48, 64, 80, 96, 128]) {
   const a = randomF32(rng, n * n);
   const b = randomF32(rng, n * n);
   const c = new Float32Array(n * n);
-  const us1t = medianUs(on(1, () => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0)));
+  const us1t = medianUs(
+    on(1, () =>
+      wk.gemmF32({
+        transA: false,
+        transB: false,
+        m: n,
+        n,
+        k: n,
+        alpha: 1,
+        a,
+        aOffset: 0,
+        b,
+        bOffset: 0,
+        beta: 0,
+        c,
+        cOffset: 0,
+      }),
+    ),
+  );
   const us2t = threads2
-    ? medianUs(on(2, () => wk.gemmF32(false, false, n, n, n, 1, a, 0, b, 0, 0, c, 0)))
+    ? medianUs(
+        on(2, () =>
+          wk.gemmF32({
+            transA: false,
+            transB: false,
+            m: n,
+            n,
+            k: n,
+            alpha: 1,
+            a,
+            aOffset: 0,
+            b,
+            bOffset: 0,
+            beta: 0,
+            c,
+            cOffset: 0,
+          }),
+        ),
+      )
     : null;
   parallelCross.push({ n, us1t, us2t });
 }
@@ -311,8 +404,42 @@ for (const [m, n, k] of [
     m,
     n,
     k,
-    jsUs: medianUs(() => gemmJs(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0)),
-    wasmUs: medianUs(on(1, () => wk.gemmF32(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0))),
+    jsUs: medianUs(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m,
+        n,
+        k,
+        alpha: 1,
+        a,
+        aOffset: 0,
+        b,
+        bOffset: 0,
+        beta: 0,
+        c,
+        cOffset: 0,
+      }),
+    ),
+    wasmUs: medianUs(
+      on(1, () =>
+        wk.gemmF32({
+          transA: false,
+          transB: false,
+          m,
+          n,
+          k,
+          alpha: 1,
+          a,
+          aOffset: 0,
+          b,
+          bOffset: 0,
+          beta: 0,
+          c,
+          cOffset: 0,
+        }),
+      ),
+    ),
   });
 }
 interface Im2colRow {

@@ -15,11 +15,33 @@ const b = wk.reserve(n * n * 4);
 const c = wk.reserve(n * n * 4);
 wk.f32View(a, n * n).fill(0.5);
 wk.f32View(b, n * n).fill(0.25);
-wk.gemmF32Ptr(false, false, n, n, n, 1, a, b, 0, c); // warm-up (tier-up of the kernel)
+wk.gemmF32Ptr({
+  transA: false,
+  transB: false,
+  m: n,
+  n,
+  k: n,
+  alpha: 1,
+  aPtr: a,
+  bPtr: b,
+  beta: 0,
+  cPtr: c,
+}); // warm-up (tier-up of the kernel)
 const t0 = performance.now();
 let done = 0;
 while (performance.now() - t0 < seconds * 1000) {
-  wk.gemmF32Ptr(false, false, n, n, n, 1, a, b, 0, c);
+  wk.gemmF32Ptr({
+    transA: false,
+    transB: false,
+    m: n,
+    n,
+    k: n,
+    alpha: 1,
+    aPtr: a,
+    bPtr: b,
+    beta: 0,
+    cPtr: c,
+  });
   done++;
 }
 const gflops = (2 * n ** 3 * done) / ((performance.now() - t0) * 1e6);

@@ -80,11 +80,39 @@ describe('dispatch gives the reference results under every choice', () => {
   const b = rng.fillNormal(new Float32Array(k * n));
   const c0 = rng.fillNormal(new Float32Array(m * n + 1));
   const want = c0.slice();
-  gemmJs(true, false, m, n, k, 0.5, a, 4, b, 0, 2, want, 1);
+  gemmJs({
+    transA: true,
+    transB: false,
+    m,
+    n,
+    k,
+    alpha: 0.5,
+    a,
+    aOffset: 4,
+    b,
+    bOffset: 0,
+    beta: 2,
+    c: want,
+    cOffset: 1,
+  });
   it.each(CHOICES)('gemm under %s', (choice) => {
     setKernels(choice);
     const c = c0.slice();
-    gemm(true, false, m, n, k, 0.5, a, 4, b, 0, 2, c, 1);
+    gemm({
+      transA: true,
+      transB: false,
+      m,
+      n,
+      k,
+      alpha: 0.5,
+      a,
+      aOffset: 4,
+      b,
+      bOffset: 0,
+      beta: 2,
+      c,
+      cOffset: 1,
+    });
     expect(c[0]).toBe(c0[0]);
     // |Δ| ≤ 2·k·2⁻²⁴·(Σ|a·b|+|2c|) ≲ 1e-4 for unit normals; actual differences are far smaller.
     for (let e = 1; e < c.length; e++)
@@ -123,8 +151,36 @@ describe('dispatch gives the reference results under every choice', () => {
     const b64 = Float64Array.from(b);
     const c = new Float64Array(m * n);
     const ref = new Float64Array(m * n);
-    gemm(false, true, m, n, k, 1, a64, 0, b64, 0, 0, c, 0);
-    gemmJs(false, true, m, n, k, 1, a64, 0, b64, 0, 0, ref, 0);
+    gemm({
+      transA: false,
+      transB: true,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a: a64,
+      aOffset: 0,
+      b: b64,
+      bOffset: 0,
+      beta: 0,
+      c,
+      cOffset: 0,
+    });
+    gemmJs({
+      transA: false,
+      transB: true,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a: a64,
+      aOffset: 0,
+      b: b64,
+      bOffset: 0,
+      beta: 0,
+      c: ref,
+      cOffset: 0,
+    });
     expect(Array.from(c)).toEqual(Array.from(ref));
   });
 });
@@ -145,21 +201,21 @@ describe('without WebAssembly', () => {
     expect(fresh.wasmKernelsAvailable()).toBe(false);
     expect(fresh.gemmKernelFor('float32', 256, 256, 256)).toBe('js');
     const c = new Float32Array(4);
-    fresh.gemm(
-      false,
-      false,
-      2,
-      2,
-      1,
-      1,
-      new Float32Array([1, 2]),
-      0,
-      new Float32Array([3, 4]),
-      0,
-      0,
+    fresh.gemm({
+      transA: false,
+      transB: false,
+      m: 2,
+      n: 2,
+      k: 1,
+      alpha: 1,
+      a: new Float32Array([1, 2]),
+      aOffset: 0,
+      b: new Float32Array([3, 4]),
+      bOffset: 0,
+      beta: 0,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     expect(Array.from(c)).toEqual([3, 4, 6, 8]);
     expect(() => fresh.setKernels('wasm')).toThrow(freshErrors.ConfigError);
     expect(() => fresh.setKernels('wasm')).toThrow(

@@ -3,8 +3,8 @@ import type { TypedArray } from '../tensor/dtype.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
-import type { KernelChoice, KernelImpl } from './types.js';
-import { geometryArray } from './native/backend.js';
+import type { GemmArgs, KernelChoice, KernelImpl } from './types.js';
+import { geometryArray, nativeGemm } from './native/backend.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
 import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
 import type { NativeAddon } from './native/addon.js';
@@ -179,55 +179,34 @@ export function gemmKernelFor(
 }
 
 /**
- * C[m×n] = alpha·op(A)·op(B) + beta·C (see {@link gemmJs} for the exact contract), routed to the
- * WebAssembly SIMD kernel or the JS one according to {@link setKernels} and the problem size.
+ * C[m×n] = alpha·op(A)·op(B) + beta·C (see {@link GemmArgs} and {@link gemmJs} for the exact
+ * contract), routed to the native, WebAssembly SIMD or JS kernel according to
+ * {@link setKernels} and the problem size. Checks its arguments.
  *
  * @example
- * // batched matmul: one call per matrix, with element offsets
- * for (let i = 0; i < batch; i++) gemm(false, false, m, n, k, 1, a, i * m * k, b, i * k * n, 0, c, i * m * n);
+ * // batched matmul: one reused options object, offsets updated per matrix (no allocation per call)
+ * const call: GemmCall = { transA: false, transB: false, m, n, k, alpha: 1, a, aOffset: 0, b, bOffset: 0, beta: 0, c, cOffset: 0 };
+ * for (let i = 0; i < batch; i++) { call.aOffset = i * m * k; call.bOffset = i * k * n; call.cOffset = i * m * n; gemm(call); }
  * @see K. Goto, R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008.
  */
-export function gemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: TypedArray,
-  aOffset: number,
-  b: TypedArray,
-  bOffset: number,
-  beta: number,
-  c: TypedArray,
-  cOffset: number,
-): void {
-  checkGemmArgs('gemm', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
-  const impl = gemmKernelFor(c instanceof Float32Array ? 'float32' : 'float64', m, n, k);
+export function gemm(args: GemmArgs): void {
+  checkGemmArgs('gemm', args);
+  const c = args.c;
+  const impl = gemmKernelFor(
+    c instanceof Float32Array ? 'float32' : 'float64',
+    args.m,
+    args.n,
+    args.k,
+  );
   if (impl === 'native') {
-    nativeInUse().gemm(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+    nativeGemm(nativeInUse(), args);
     return;
   }
   if (c instanceof Float32Array && impl === 'wasm') {
-    const wk = wasm ?? requireWasm();
-    wk.gemmF32Unchecked(
-      transA,
-      transB,
-      m,
-      n,
-      k,
-      alpha,
-      a as Float32Array,
-      aOffset,
-      b as Float32Array,
-      bOffset,
-      beta,
-      c,
-      cOffset,
-    );
+    (wasm ?? requireWasm()).gemmF32Unchecked(args as GemmArgs<Float32Array>);
     return;
   }
-  gemmJsUnchecked(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+  gemmJsUnchecked(args);
 }
 
 function im2colImpl(x: TypedArray, size: number): KernelImpl {
@@ -245,7 +224,7 @@ function im2colImpl(x: TypedArray, size: number): KernelImpl {
  * im2col for `batch` NCHW images (see {@link im2colJs} for the layout), routed like {@link gemm}.
  * @example
  * const g = convGeometry({ channels: 3, height: 32, width: 32, kernelH: 3, kernelW: 3, padH: 1, padW: 1 });
- * im2col(x, n * g.imageSize, g, col, 0); // then gemm(false, false, outC, g.colCols, g.colRows, 1, w, 0, col, 0, 0, y, ...)
+ * im2col(x, n * g.imageSize, g, col, 0); // then gemm({ transA: false, transB: false, m: outC, n: g.colCols, k: g.colRows, … })
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function im2col(

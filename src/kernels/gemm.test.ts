@@ -3,6 +3,7 @@ import { DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { gemmJs } from './js/gemm.js';
+import type { GemmArgs } from './types.js';
 import { loadWasmKernels } from './wasm/loader.js';
 
 type Gemm = typeof gemmJs;
@@ -56,21 +57,21 @@ function run(gemm: Gemm, cs: Case, make: (n: number) => TypedArray, rng: Rng) {
   const c = rng.fillNormal(make(cs.cOffset + m * n + 5));
   const c0 = c.slice();
   const { ref, scale } = naive(cs, a, b, c0);
-  gemm(
-    cs.transA,
-    cs.transB,
+  gemm({
+    transA: cs.transA,
+    transB: cs.transB,
     m,
     n,
     k,
-    cs.alpha,
+    alpha: cs.alpha,
     a,
-    cs.aOffset,
+    aOffset: cs.aOffset,
     b,
-    cs.bOffset,
-    cs.beta,
+    bOffset: cs.bOffset,
+    beta: cs.beta,
     c,
-    cs.cOffset,
-  );
+    cOffset: cs.cOffset,
+  });
   return { c, c0, ref, scale };
 }
 
@@ -207,21 +208,21 @@ describe('gemmJs (float64) against the naive triple loop', () => {
   it('computes a hand-worked product', () => {
     // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[4,5],[10,11]]
     const c = new Float64Array(4);
-    gemmJs(
-      false,
-      false,
-      2,
-      2,
-      3,
-      1,
-      new Float64Array([1, 2, 3, 4, 5, 6]),
-      0,
-      new Float64Array([1, 0, 0, 1, 1, 1]),
-      0,
-      0,
+    gemmJs({
+      transA: false,
+      transB: false,
+      m: 2,
+      n: 2,
+      k: 3,
+      alpha: 1,
+      a: new Float64Array([1, 2, 3, 4, 5, 6]),
+      aOffset: 0,
+      b: new Float64Array([1, 0, 0, 1, 1, 1]),
+      bOffset: 0,
+      beta: 0,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     expect(Array.from(c)).toEqual([4, 5, 10, 11]);
   });
 });
@@ -241,74 +242,101 @@ describe('gemm BLAS edge semantics (JS and wasm)', () => {
     '%s: beta = 0 overwrites C without reading it (NaN in C does not survive)',
     (_, gemm) => {
       const c = new Float32Array([NaN, Infinity, NaN, -Infinity]);
-      gemm(
-        false,
-        false,
-        2,
-        2,
-        1,
-        1,
-        new Float32Array([1, 2]),
-        0,
-        new Float32Array([3, 4]),
-        0,
-        0,
+      gemm({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 2,
+        k: 1,
+        alpha: 1,
+        a: new Float32Array([1, 2]),
+        aOffset: 0,
+        b: new Float32Array([3, 4]),
+        bOffset: 0,
+        beta: 0,
         c,
-        0,
-      );
+        cOffset: 0,
+      });
       expect(Array.from(c)).toEqual([3, 4, 6, 8]);
     },
   );
   it.each(impls)('%s: k = 0 scales C by beta', (_, gemm) => {
     const c = new Float32Array([1, 2, 3]);
-    gemm(true, true, 1, 3, 0, 1, new Float32Array(0), 0, new Float32Array(0), 0, 2, c, 0);
+    gemm({
+      transA: true,
+      transB: true,
+      m: 1,
+      n: 3,
+      k: 0,
+      alpha: 1,
+      a: new Float32Array(0),
+      aOffset: 0,
+      b: new Float32Array(0),
+      bOffset: 0,
+      beta: 2,
+      c,
+      cOffset: 0,
+    });
     expect(Array.from(c)).toEqual([2, 4, 6]);
   });
   it.each(impls)('%s: alpha = 0 does not read A or B (NaN there does not leak)', (_, gemm) => {
     const c = new Float32Array([1, 2]);
-    gemm(
-      false,
-      false,
-      1,
-      2,
-      2,
-      0,
-      new Float32Array([NaN, NaN]),
-      0,
-      new Float32Array([NaN, 1, 1, NaN]),
-      0,
-      0.5,
+    gemm({
+      transA: false,
+      transB: false,
+      m: 1,
+      n: 2,
+      k: 2,
+      alpha: 0,
+      a: new Float32Array([NaN, NaN]),
+      aOffset: 0,
+      b: new Float32Array([NaN, 1, 1, NaN]),
+      bOffset: 0,
+      beta: 0.5,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     expect(Array.from(c)).toEqual([0.5, 1]);
   });
   it.each(impls)('%s: m = 0 or n = 0 is a no-op', (_, gemm) => {
     const c = new Float32Array([7]);
-    gemm(false, false, 0, 1, 3, 1, new Float32Array(0), 0, new Float32Array(3), 0, 0, c, 0);
-    gemm(false, false, 1, 0, 3, 1, new Float32Array(3), 0, new Float32Array(0), 0, 0, c, 0);
+    gemm({
+      transA: false,
+      transB: false,
+      m: 0,
+      n: 1,
+      k: 3,
+      alpha: 1,
+      a: new Float32Array(0),
+      aOffset: 0,
+      b: new Float32Array(3),
+      bOffset: 0,
+      beta: 0,
+      c,
+      cOffset: 0,
+    });
+    gemm({
+      transA: false,
+      transB: false,
+      m: 1,
+      n: 0,
+      k: 3,
+      alpha: 1,
+      a: new Float32Array(3),
+      aOffset: 0,
+      b: new Float32Array(0),
+      bOffset: 0,
+      beta: 0,
+      c,
+      cOffset: 0,
+    });
     expect(c[0]).toBe(7);
   });
 });
 
 describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => {
   const wk = loadWasmKernels();
-  const wasmGemm: Gemm = (ta, tb, m, n, k, alpha, a, ao, b, bo, beta, c, co) =>
-    wk.gemmF32(
-      ta,
-      tb,
-      m,
-      n,
-      k,
-      alpha,
-      a as Float32Array,
-      ao,
-      b as Float32Array,
-      bo,
-      beta,
-      c as Float32Array,
-      co,
-    );
+  const wasmGemm: Gemm = (args) => wk.gemmF32(args as GemmArgs<Float32Array>);
   // float32: error ≤ k·u·scale with u = 2⁻²⁴; k ≤ 1031 gives 6e-5, and blocked sums are far
   // below the worst case, so 2e-5 leaves room without hiding a wrong element (errors are O(1)).
   it.each([...cases()])('%j', (cs) => {
@@ -335,7 +363,7 @@ describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => 
     const b = rng.fillNormal(new Float32Array(k * n));
     wk.f32View(aPtr, m * k).set(a);
     wk.f32View(bPtr, k * n).set(b);
-    wk.gemmF32Ptr(false, true, m, n, k, 1, aPtr, bPtr, 0, cPtr);
+    wk.gemmF32Ptr({ transA: false, transB: true, m, n, k, alpha: 1, aPtr, bPtr, beta: 0, cPtr });
     const cs = {
       transA: false,
       transB: true,
@@ -356,21 +384,21 @@ describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => 
       );
     // Views of wasm memory passed to the copying entry are used in place and give the same C.
     const out = new Float32Array(m * n);
-    wk.gemmF32(
-      false,
-      true,
+    wk.gemmF32({
+      transA: false,
+      transB: true,
       m,
       n,
       k,
-      1,
-      wk.f32View(aPtr, m * k),
-      0,
-      wk.f32View(bPtr, k * n),
-      0,
-      0,
-      out,
-      0,
-    );
+      alpha: 1,
+      a: wk.f32View(aPtr, m * k),
+      aOffset: 0,
+      b: wk.f32View(bPtr, k * n),
+      bOffset: 0,
+      beta: 0,
+      c: out,
+      cOffset: 0,
+    });
     expect(Array.from(out)).toEqual(Array.from(wk.f32View(cPtr, m * n)));
   });
 });
@@ -378,53 +406,167 @@ describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => 
 describe('gemm argument checks', () => {
   const f = (n: number) => new Float64Array(n);
   it('rejects arrays that are too short, naming the argument and the sizes', () => {
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(7), 0, f(12), 0, 0, f(6), 0)).toThrow(
-      ShapeError,
-    );
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(7), 0, f(12), 0, 0, f(6), 0)).toThrow(
-      /a needs m·k = 2·4 = 8 elements from aOffset 0, but a.length is 7/,
-    );
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(8), 0, f(12), 0, 0, f(6), 1)).toThrow(
-      /c needs m·n/,
-    );
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 3,
+        k: 4,
+        alpha: 1,
+        a: f(7),
+        aOffset: 0,
+        b: f(12),
+        bOffset: 0,
+        beta: 0,
+        c: f(6),
+        cOffset: 0,
+      }),
+    ).toThrow(ShapeError);
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 3,
+        k: 4,
+        alpha: 1,
+        a: f(7),
+        aOffset: 0,
+        b: f(12),
+        bOffset: 0,
+        beta: 0,
+        c: f(6),
+        cOffset: 0,
+      }),
+    ).toThrow(/a needs m·k = 2·4 = 8 elements from aOffset 0, but a.length is 7/);
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 3,
+        k: 4,
+        alpha: 1,
+        a: f(8),
+        aOffset: 0,
+        b: f(12),
+        bOffset: 0,
+        beta: 0,
+        c: f(6),
+        cOffset: 1,
+      }),
+    ).toThrow(/c needs m·n/);
   });
   it('rejects negative or fractional sizes and offsets', () => {
-    expect(() => gemmJs(false, false, -1, 3, 4, 1, f(8), 0, f(12), 0, 0, f(6), 0)).toThrow(
-      /m must be a non-negative integer, got -1/,
-    );
-    expect(() => gemmJs(false, false, 2, 3, 4, 1, f(8), 0.5, f(12), 0, 0, f(6), 0)).toThrow(
-      /aOffset must be a non-negative integer/,
-    );
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: -1,
+        n: 3,
+        k: 4,
+        alpha: 1,
+        a: f(8),
+        aOffset: 0,
+        b: f(12),
+        bOffset: 0,
+        beta: 0,
+        c: f(6),
+        cOffset: 0,
+      }),
+    ).toThrow(/m must be a non-negative integer, got -1/);
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 3,
+        k: 4,
+        alpha: 1,
+        a: f(8),
+        aOffset: 0.5,
+        b: f(12),
+        bOffset: 0,
+        beta: 0,
+        c: f(6),
+        cOffset: 0,
+      }),
+    ).toThrow(/aOffset must be a non-negative integer/);
   });
   it('rejects mixed dtypes', () => {
     expect(() =>
-      gemmJs(false, false, 1, 1, 1, 1, f(1), 0, new Float32Array(1), 0, 0, f(1), 0),
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 1,
+        n: 1,
+        k: 1,
+        alpha: 1,
+        a: f(1),
+        aOffset: 0,
+        b: new Float32Array(1),
+        bOffset: 0,
+        beta: 0,
+        c: f(1),
+        cOffset: 0,
+      }),
     ).toThrow(DtypeError);
   });
   it('rejects C overlapping A or B', () => {
     const buf = new Float64Array(20);
-    expect(() => gemmJs(false, false, 2, 2, 2, 1, buf, 0, buf, 4, 0, buf, 2)).toThrow(
-      /c overlaps a/,
-    );
-    expect(() => gemmJs(false, false, 2, 2, 2, 1, buf, 0, buf, 4, 0, buf, 8)).not.toThrow();
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 2,
+        k: 2,
+        alpha: 1,
+        a: buf,
+        aOffset: 0,
+        b: buf,
+        bOffset: 4,
+        beta: 0,
+        c: buf,
+        cOffset: 2,
+      }),
+    ).toThrow(/c overlaps a/);
+    expect(() =>
+      gemmJs({
+        transA: false,
+        transB: false,
+        m: 2,
+        n: 2,
+        k: 2,
+        alpha: 1,
+        a: buf,
+        aOffset: 0,
+        b: buf,
+        bOffset: 4,
+        beta: 0,
+        c: buf,
+        cOffset: 8,
+      }),
+    ).not.toThrow();
   });
   it('the wasm entry is float32-only', () => {
     expect(() =>
-      loadWasmKernels().gemmF32(
-        false,
-        false,
-        1,
-        1,
-        1,
-        1,
-        f(1) as unknown as Float32Array,
-        0,
-        f(1) as unknown as Float32Array,
-        0,
-        0,
-        f(1) as unknown as Float32Array,
-        0,
-      ),
+      loadWasmKernels().gemmF32({
+        transA: false,
+        transB: false,
+        m: 1,
+        n: 1,
+        k: 1,
+        alpha: 1,
+        a: f(1) as unknown as Float32Array,
+        aOffset: 0,
+        b: f(1) as unknown as Float32Array,
+        bOffset: 0,
+        beta: 0,
+        c: f(1) as unknown as Float32Array,
+        cOffset: 0,
+      }),
     ).toThrow(DtypeError);
   });
 });

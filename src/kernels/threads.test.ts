@@ -80,7 +80,21 @@ function operands(p: Problem, rng: Rng): { a: Float32Array; b: Float32Array; c0:
 
 function runOn(wk: WasmKernels, p: Problem, x: ReturnType<typeof operands>): Float32Array {
   const c = x.c0.slice();
-  wk.gemmF32(p.ta, p.tb, p.m, p.n, p.k, p.alpha, x.a, 0, x.b, 0, p.beta, c, 0);
+  wk.gemmF32({
+    transA: p.ta,
+    transB: p.tb,
+    m: p.m,
+    n: p.n,
+    k: p.k,
+    alpha: p.alpha,
+    a: x.a,
+    aOffset: 0,
+    b: x.b,
+    bOffset: 0,
+    beta: p.beta,
+    c,
+    cOffset: 0,
+  });
   return c;
 }
 
@@ -208,21 +222,21 @@ describe('threaded wasm GEMM', () => {
 
   it('tiny problems stay on the calling thread and are still right', () => {
     const c = new Float32Array(4);
-    parallel.gemmF32(
-      false,
-      false,
-      2,
-      2,
-      3,
-      1,
-      new Float32Array([1, 2, 3, 4, 5, 6]),
-      0,
-      new Float32Array([1, 0, 0, 1, 1, 1]),
-      0,
-      0,
+    parallel.gemmF32({
+      transA: false,
+      transB: false,
+      m: 2,
+      n: 2,
+      k: 3,
+      alpha: 1,
+      a: new Float32Array([1, 2, 3, 4, 5, 6]),
+      aOffset: 0,
+      b: new Float32Array([1, 0, 0, 1, 1, 1]),
+      bOffset: 0,
+      beta: 0,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     // [[1,2,3],[4,5,6]] · [[1,0],[0,1],[1,1]] = [[4,5],[10,11]]
     expect(Array.from(c)).toEqual([4, 5, 10, 11]);
   });
@@ -241,7 +255,18 @@ describe('threaded wasm GEMM', () => {
     const messages: string[] = [];
     for (let r = 0; r < 20 && !messages.some((t) => t.includes('worker')); r++) {
       try {
-        parallel.gemmF32Ptr(false, false, m, n, k, 1, aPtr, bPtr, 0, cPtr);
+        parallel.gemmF32Ptr({
+          transA: false,
+          transB: false,
+          m,
+          n,
+          k,
+          alpha: 1,
+          aPtr,
+          bPtr,
+          beta: 0,
+          cPtr,
+        });
         messages.push('no error');
       } catch (e) {
         expect(e).toBeInstanceOf(GradscopeError);
@@ -344,12 +369,40 @@ describe('thread settings', () => {
     rng.fillNormal(a);
     rng.fillNormal(b);
     const two = new Float32Array(m * n);
-    gemm(false, true, m, n, k, 1, a, 0, b, 0, 0, two, 0);
+    gemm({
+      transA: false,
+      transB: true,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      b,
+      bOffset: 0,
+      beta: 0,
+      c: two,
+      cOffset: 0,
+    });
     stopThreads();
     expect(threadsInfo().active).toBe(1);
     setThreads(1);
     const one = new Float32Array(m * n);
-    gemm(false, true, m, n, k, 1, a, 0, b, 0, 0, one, 0);
+    gemm({
+      transA: false,
+      transB: true,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      b,
+      bOffset: 0,
+      beta: 0,
+      c: one,
+      cOffset: 0,
+    });
     expect(two).toEqual(one);
     setThreads(2);
     expect(await initThreads()).toBe(2);
@@ -394,21 +447,21 @@ describe('thread settings', () => {
     expect(Date.now() - t0).toBeLessThan(10_000); // noticed at once, not after the 30 s timeout
     expect(wk.threadsUnavailable).toMatch(/no kernels here/);
     const c = new Float32Array(64 * 64);
-    wk.gemmF32(
-      false,
-      false,
-      64,
-      64,
-      64,
-      1,
-      new Float32Array(64 * 64).fill(1),
-      0,
-      new Float32Array(64 * 64).fill(2),
-      0,
-      0,
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: 64,
+      n: 64,
+      k: 64,
+      alpha: 1,
+      a: new Float32Array(64 * 64).fill(1),
+      aOffset: 0,
+      b: new Float32Array(64 * 64).fill(2),
+      bOffset: 0,
+      beta: 0,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     expect(c.every((v) => v === 128)).toBe(true);
   });
 
@@ -454,7 +507,7 @@ describe('thread settings', () => {
       wk.autoSplit = false;
       const a = new Float32Array(128 * 128).fill(1);
       const c = new Float32Array(128 * 128);
-      wk.gemmF32(false, false, 128, 128, 128, 1, a, 0, a, 0, 0, c, 0);
+      wk.gemmF32({ transA: false, transB: false, m: 128, n: 128, k: 128, alpha: 1, a, aOffset: 0, b: a, bOffset: 0, beta: 0, c, cOffset: 0 });
       console.log(JSON.stringify({ n, c: c[0], parts: wk.threadStats().parts }));`;
     const t0 = Date.now();
     const out = execFileSync(
@@ -476,21 +529,21 @@ describe('thread settings', () => {
     expect(wk.threads).toBe(1);
     expect(wk.threadsUnavailable).toMatch(/SharedArrayBuffer/);
     const c = new Float32Array(1);
-    wk.gemmF32(
-      false,
-      false,
-      1,
-      1,
-      2,
-      1,
-      new Float32Array([2, 3]),
-      0,
-      new Float32Array([4, 5]),
-      0,
-      0,
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: 1,
+      n: 1,
+      k: 2,
+      alpha: 1,
+      a: new Float32Array([2, 3]),
+      aOffset: 0,
+      b: new Float32Array([4, 5]),
+      bOffset: 0,
+      beta: 0,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     expect(c[0]).toBe(23);
   });
 });

@@ -32,7 +32,19 @@ export type KernelImpl = 'js' | 'wasm' | 'native';
  */
 export type LinearAct = 0 | 1 | 2;
 
-/** Arguments of Kernels.gemm: C[m×n] = alpha·op(A)·op(B) + beta·C, element offsets into a, b, c. */
+/**
+ * The one options object of every GEMM entry point (Kernels.gemm, the routed `gemm`, `gemmJs`,
+ * `WasmKernels.gemmF32`): C[m×n] = alpha·op(A)·op(B) + beta·C, row-major, with element offsets
+ * into a, b, c (BLAS sgemm's arguments, named). op(A) is m×k (A stored m×k, or k×m when
+ * `transA`), op(B) is k×n (stored k×n, or n×k when `transB`). As in BLAS, beta = 0 overwrites C
+ * without reading it and alpha = 0 or k = 0 does not read A or B.
+ *
+ * A call site inside a loop keeps one {@link GemmCall} and updates its offsets per iteration, so
+ * the loop allocates nothing; the entries read the fields once and run a positional internal
+ * kernel, so the object costs a few property loads per call.
+ * @example gemm({ transA: false, transB: true, m, n, k, alpha: 1, a: x, aOffset: 0, b: w, bOffset: 0, beta: 0, c: y, cOffset: 0 });
+ * @see K. Goto, R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008.
+ */
 export interface GemmArgs<A extends TypedArray = TypedArray> {
   /** Use Aᵀ (A stored [k, m]) instead of A ([m, k]). */
   readonly transA: boolean;
@@ -60,6 +72,46 @@ export interface GemmArgs<A extends TypedArray = TypedArray> {
   readonly c: A;
   /** Element offset of C in c. */
   readonly cOffset: number;
+}
+
+/**
+ * A mutable {@link GemmArgs}: the one object a call site reuses across the GEMM calls of a loop
+ * (offsets or beta updated per iteration), so that the loop allocates nothing. Declare its fields
+ * in GemmArgs' order so every call site shares one object shape (monomorphic property loads).
+ * @example
+ * const call: GemmCall = { transA: false, transB: true, m: B, n: H, k: H, alpha: 1, a: hs, aOffset: 0, b: whh, bOffset: 0, beta: 1, c: hs, cOffset: 0 };
+ * for (let t = 1; t < T; t++) { call.aOffset = (t - 1) * B * H; call.cOffset = t * B * H; gemm(call); }
+ */
+export type GemmCall<A extends TypedArray = TypedArray> = {
+  -readonly [K in keyof GemmArgs<A>]: GemmArgs<A>[K];
+};
+
+/**
+ * Arguments of WasmKernels.gemmF32Ptr: {@link GemmArgs} on byte addresses in wasm memory
+ * (float32, row-major, contiguous from each address) instead of arrays and element offsets.
+ * @example wk.gemmF32Ptr({ transA: false, transB: false, m, n, k, alpha: 1, aPtr, bPtr, beta: 0, cPtr });
+ */
+export interface GemmPtrArgs {
+  /** Use Aᵀ (A stored [k, m]) instead of A ([m, k]). */
+  readonly transA: boolean;
+  /** Use Bᵀ (B stored [n, k]) instead of B ([k, n]). */
+  readonly transB: boolean;
+  /** Rows of C. */
+  readonly m: number;
+  /** Columns of C. */
+  readonly n: number;
+  /** The summed dimension. */
+  readonly k: number;
+  /** Scale of the product. */
+  readonly alpha: number;
+  /** Byte address of A. */
+  readonly aPtr: number;
+  /** Byte address of B. */
+  readonly bPtr: number;
+  /** Scale of C's old contents (0: overwrite, NaN-free). */
+  readonly beta: number;
+  /** Byte address of C. */
+  readonly cPtr: number;
 }
 
 /** Arguments of Kernels.im2col and Kernels.col2im (see im2colJs for the layout). */

@@ -1,6 +1,7 @@
 import { DtypeError, ShapeError, fmt } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { ConvGeometry } from './conv-geometry.js';
+import type { GemmArgs } from './types.js';
 
 function isFloatArray(x: unknown): x is TypedArray {
   return x instanceof Float32Array || x instanceof Float64Array;
@@ -94,22 +95,10 @@ export function checkNoOverlap(
 
 /**
  * Validates the arguments of a GEMM call (shapes, spans, dtypes, aliasing).
- * @example checkGemmArgs('gemm', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+ * @example checkGemmArgs('gemm', args);
  */
-export function checkGemmArgs(
-  fn: string,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: TypedArray,
-  aOffset: number,
-  b: TypedArray,
-  bOffset: number,
-  beta: number,
-  c: TypedArray,
-  cOffset: number,
-): void {
+export function checkGemmArgs(fn: string, args: GemmArgs): void {
+  const { m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset } = args;
   checkCount(fn, 'm', m);
   checkCount(fn, 'n', n);
   checkCount(fn, 'k', k);

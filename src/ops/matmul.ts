@@ -3,7 +3,8 @@ import { record } from '../autograd/tape.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { Tensor, assertSameDtype } from '../tensor/tensor.js';
 import { broadcastStrides, sumToShape } from './internal/broadcast.js';
-import { gemm } from './internal/gemm.js';
+import { gemm } from '../kernels/backend.js';
+import type { GemmCall } from '../kernels/types.js';
 import { newTensor } from './internal/util.js';
 
 /** Offsets of each output batch into a's and b's batch-broadcast storage. */
@@ -68,21 +69,28 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [oa, ob] = batchOffsets(batch, aBatch, bBatch, m * k, k * n);
   const outFull = [...batch, m, n];
   const out = newTensor(a.dtype, outFull);
-  for (let i = 0; i < count; i++)
-    gemm(
-      false,
-      false,
-      m,
-      n,
-      k,
-      a.data,
-      oa[i] as number,
-      b.data,
-      ob[i] as number,
-      out.data,
-      i * m * n,
-      false,
-    );
+  // One options object for the whole batch: offsets change per matrix, nothing is allocated.
+  const call: GemmCall = {
+    transA: false,
+    transB: false,
+    m,
+    n,
+    k,
+    alpha: 1,
+    a: a.data,
+    aOffset: 0,
+    b: b.data,
+    bOffset: 0,
+    beta: 0,
+    c: out.data,
+    cOffset: 0,
+  };
+  for (let i = 0; i < count; i++) {
+    call.aOffset = oa[i] as number;
+    call.bOffset = ob[i] as number;
+    call.cOffset = i * m * n;
+    gemm(call);
+  }
   let outShape = outFull;
   if (a.ndim === 1) outShape = outShape.filter((_, i) => i !== outFull.length - 2);
   if (b.ndim === 1) outShape = outShape.slice(0, -1);
@@ -94,42 +102,54 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let gb: Tensor | null = null;
     if (a.requiresGrad) {
       const full = newTensor(a.dtype, [...batch, m, k]);
-      for (let i = 0; i < count; i++)
-        gemm(
-          false,
-          true,
-          m,
-          k,
-          n,
-          g.data,
-          i * m * n,
-          b.data,
-          ob[i] as number,
-          full.data,
-          i * m * k,
-          false,
-        );
+      const dA: GemmCall = {
+        transA: false,
+        transB: true,
+        m,
+        n: k,
+        k: n,
+        alpha: 1,
+        a: g.data,
+        aOffset: 0,
+        b: b.data,
+        bOffset: 0,
+        beta: 0,
+        c: full.data,
+        cOffset: 0,
+      };
+      for (let i = 0; i < count; i++) {
+        dA.aOffset = i * m * n;
+        dA.bOffset = ob[i] as number;
+        dA.cOffset = i * m * k;
+        gemm(dA);
+      }
       ga = newTensor(a.dtype, a.shape);
       if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
       else ga.data.set(full.data);
     }
     if (b.requiresGrad) {
       const full = newTensor(b.dtype, [...batch, k, n]);
-      for (let i = 0; i < count; i++)
-        gemm(
-          true,
-          false,
-          k,
-          n,
-          m,
-          a.data,
-          oa[i] as number,
-          g.data,
-          i * m * n,
-          full.data,
-          i * k * n,
-          false,
-        );
+      const dB: GemmCall = {
+        transA: true,
+        transB: false,
+        m: k,
+        n,
+        k: m,
+        alpha: 1,
+        a: a.data,
+        aOffset: 0,
+        b: g.data,
+        bOffset: 0,
+        beta: 0,
+        c: full.data,
+        cOffset: 0,
+      };
+      for (let i = 0; i < count; i++) {
+        dB.aOffset = oa[i] as number;
+        dB.bOffset = i * m * n;
+        dB.cOffset = i * k * n;
+        gemm(dB);
+      }
       gb = newTensor(b.dtype, b.shape);
       if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
       else gb.data.set(full.data);

@@ -4,7 +4,8 @@ import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor, type GradSink } from '../tensor/tensor.js';
 import { kernelsFor } from '../kernels/select.js';
 import { inputProjectionJs } from '../kernels/js/rnn.js';
-import { gemm } from './internal/gemm.js';
+import { gemm } from '../kernels/backend.js';
+import type { GemmCall } from '../kernels/types.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 
 /**
@@ -185,7 +186,21 @@ function sequenceGrads(
   const res: (Tensor | null)[] = [];
   if (s.x.requiresGrad) {
     const d = allocData(s.dtype, s.x.size);
-    gemm(false, false, rows, s.i, gh, dXP, 0, s.wIh.data, 0, d, 0, false);
+    gemm({
+      transA: false,
+      transB: false,
+      m: rows,
+      n: s.i,
+      k: gh,
+      alpha: 1,
+      a: dXP,
+      aOffset: 0,
+      b: s.wIh.data,
+      bOffset: 0,
+      beta: 0,
+      c: d,
+      cOffset: 0,
+    });
     res.push(new Tensor(d, s.x.shape));
   } else res.push(null);
   // Weight and bias gradients go straight into a parameter's existing gradient buffer when
@@ -193,7 +208,21 @@ function sequenceGrads(
   if (s.wIh.requiresGrad) {
     const acc = sink.buffer(s.wIh);
     const d = acc ?? allocData(s.dtype, s.wIh.size);
-    gemm(true, false, gh, s.i, rows, dXP, 0, s.x.data, 0, d, 0, acc !== null);
+    gemm({
+      transA: true,
+      transB: false,
+      m: gh,
+      n: s.i,
+      k: rows,
+      alpha: 1,
+      a: dXP,
+      aOffset: 0,
+      b: s.x.data,
+      bOffset: 0,
+      beta: acc !== null ? 1 : 0,
+      c: d,
+      cOffset: 0,
+    });
     res.push(acc !== null ? null : new Tensor(d, s.wIh.shape));
   } else res.push(null);
   if (done !== undefined) res.push(done.wHh);
@@ -202,9 +231,29 @@ function sequenceGrads(
     const d = acc ?? allocData(s.dtype, s.wHh.size);
     // Steps 1..T−1 read h_0..h_{T−2}, which are contiguous in `hs`: one GEMM for all of them.
     const later = (s.t - 1) * s.b;
-    if (later > 0) gemm(true, false, gh, s.h, later, dHP, s.b * gh, hs, 0, d, 0, acc !== null);
-    if (s.h0)
-      gemm(true, false, gh, s.h, s.b, dHP, 0, s.h0.data, 0, d, 0, later > 0 || acc !== null);
+    const dW: GemmCall = {
+      transA: true,
+      transB: false,
+      m: gh,
+      n: s.h,
+      k: later,
+      alpha: 1,
+      a: dHP,
+      aOffset: s.b * gh,
+      b: hs,
+      bOffset: 0,
+      beta: acc !== null ? 1 : 0,
+      c: d,
+      cOffset: 0,
+    };
+    if (later > 0) gemm(dW);
+    if (s.h0) {
+      dW.k = s.b;
+      dW.aOffset = 0;
+      dW.b = s.h0.data;
+      dW.beta = later > 0 || acc !== null ? 1 : 0;
+      gemm(dW);
+    }
     res.push(acc !== null ? null : new Tensor(d, s.wHh.shape));
   } else res.push(null);
   const needX = s.bIh?.requiresGrad === true;
@@ -338,10 +387,30 @@ export function lstm(
   const packed = allocData(s.dtype, (T + 1) * bh);
   const whh = weightHh.data;
   const c0d = s.c0 ? s.c0.data : null;
+  // gates_t += h_{t−1}·W_hhᵀ: one options object for every step (no allocation per step).
+  const rec: GemmCall = {
+    transA: false,
+    transB: true,
+    m: B,
+    n: g4,
+    k: H,
+    alpha: 1,
+    a: s.h0 ? s.h0.data : packed,
+    aOffset: 0,
+    b: whh,
+    bOffset: 0,
+    beta: 1,
+    c: gates,
+    cOffset: 0,
+  };
   for (let t = 0; t < T; t++) {
     const go = t * B * g4;
-    if (t > 0) gemm(false, true, B, g4, H, packed, (t - 1) * bh, whh, 0, gates, go, true);
-    else if (s.h0) gemm(false, true, B, g4, H, s.h0.data, 0, whh, 0, gates, 0, true);
+    if (t > 0) {
+      rec.a = packed;
+      rec.aOffset = (t - 1) * bh;
+      rec.cOffset = go;
+      gemm(rec);
+    } else if (s.h0) gemm(rec);
     for (let bi = 0; bi < B; bi++) {
       const r = go + bi * g4;
       for (let j = 0; j < H; j++) {
@@ -370,6 +439,22 @@ export function lstm(
     const dh = allocData(s.dtype, bh);
     const dc = allocData(s.dtype, bh);
     dc.set(gd.subarray(T * bh, (T + 1) * bh));
+    // dh = dG_t·W_hh, one options object for every step.
+    const back: GemmCall = {
+      transA: false,
+      transB: false,
+      m: B,
+      n: H,
+      k: g4,
+      alpha: 1,
+      a: dG,
+      aOffset: 0,
+      b: whh,
+      bOffset: 0,
+      beta: 0,
+      c: dh,
+      cOffset: 0,
+    };
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * g4;
       for (let bi = 0; bi < B; bi++) {
@@ -392,7 +477,10 @@ export function lstm(
           dc[k] = dcv * fg;
         }
       }
-      if (t > 0 || needDh0(s)) gemm(false, false, B, H, g4, dG, go, whh, 0, dh, 0, false);
+      if (t > 0 || needDh0(s)) {
+        back.aOffset = go;
+        gemm(back);
+      }
     }
     return sequenceGrads(s, sink, dG, dG, packed, needDh0(s) ? dh : null, dc);
   });
@@ -435,9 +523,28 @@ export function gru(
   const whh = weightHh.data;
   const bhh = s.bHh ? s.bHh.data : null;
   const h0d = s.h0 ? s.h0.data : null;
+  // hp = h_{t−1}·W_hhᵀ: one options object for every step (no allocation per step).
+  const rec: GemmCall = {
+    transA: false,
+    transB: true,
+    m: B,
+    n: g3,
+    k: H,
+    alpha: 1,
+    a: h0d ?? hs,
+    aOffset: 0,
+    b: whh,
+    bOffset: 0,
+    beta: 0,
+    c: hp,
+    cOffset: 0,
+  };
   for (let t = 0; t < T; t++) {
-    if (t > 0) gemm(false, true, B, g3, H, hs, (t - 1) * bh, whh, 0, hp, 0, false);
-    else if (h0d) gemm(false, true, B, g3, H, h0d, 0, whh, 0, hp, 0, false);
+    if (t > 0) {
+      rec.a = hs;
+      rec.aOffset = (t - 1) * bh;
+      gemm(rec);
+    } else if (h0d) gemm(rec);
     else hp.fill(0);
     const go = t * B * g3;
     for (let bi = 0; bi < B; bi++) {
@@ -467,6 +574,22 @@ export function gru(
     const dXP = allocData(s.dtype, T * B * g3);
     const dHP = allocData(s.dtype, T * B * g3);
     const dh = allocData(s.dtype, bh);
+    // dh += dHP_t·W_hh, one options object for every step.
+    const back: GemmCall = {
+      transA: false,
+      transB: false,
+      m: B,
+      n: H,
+      k: g3,
+      alpha: 1,
+      a: dHP,
+      aOffset: 0,
+      b: whh,
+      bOffset: 0,
+      beta: 1,
+      c: dh,
+      cOffset: 0,
+    };
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * g3;
       for (let bi = 0; bi < B; bi++) {
@@ -490,7 +613,10 @@ export function gru(
           dh[k] = dhv * zg; // direct path h_{t−1} -> h_t; the gate paths are added below
         }
       }
-      if (t > 0 || needDh0(s)) gemm(false, false, B, H, g3, dHP, go, whh, 0, dh, 0, true);
+      if (t > 0 || needDh0(s)) {
+        back.aOffset = go;
+        gemm(back);
+      }
     }
     return sequenceGrads(s, sink, dXP, dHP, hs, needDh0(s) ? dh : null, null);
   });

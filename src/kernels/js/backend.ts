@@ -1,5 +1,5 @@
 import type { TypedArray } from '../../tensor/dtype.js';
-import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
+import type { Im2colArgs, Kernels } from '../types.js';
 import { adamJs } from './adam.js';
 import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
 import { gemmJsUnchecked } from './gemm.js';
@@ -18,10 +18,7 @@ import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
  */
 export const jsKernels: Kernels = {
   impl: 'js',
-  gemm(a: GemmArgs): void {
-    const { transA, transB, m, n, k, alpha, aOffset, bOffset, beta, cOffset } = a;
-    gemmJsUnchecked(transA, transB, m, n, k, alpha, a.a, aOffset, a.b, bOffset, beta, a.c, cOffset);
-  },
+  gemm: gemmJsUnchecked,
   im2col(a: Im2colArgs): void {
     im2colJsUnchecked(a.x, a.xOffset, a.g, a.col, a.colOffset, a.batch);
   },

@@ -1,6 +1,7 @@
 import { allocData, dtypeOf } from '../../tensor/dtype.js';
 import type { Conv2dBackwardArgs, Conv2dForwardArgs } from '../args.js';
 import { col2im, gemm, im2col } from '../backend.js';
+import type { GemmCall } from '../types.js';
 import { isDirectConv } from '../conv-geometry.js';
 
 // The 2-D convolution's reference kernels, image by image over the routed im2col/gemm/col2im
@@ -17,13 +18,27 @@ export function conv2dForwardJs(args: Conv2dForwardArgs): void {
   const p = g.colCols;
   const k = g.colRows;
   const cols = isDirectConv(g) ? null : allocData(dtypeOf(x), g.colSize);
+  // y[i] = W·cols(x[i]): one options object for every image (no allocation per image).
+  const call: GemmCall = {
+    transA: false,
+    transB: false,
+    m: o,
+    n: p,
+    k,
+    alpha: 1,
+    a: w,
+    aOffset: 0,
+    b: cols ?? x,
+    bOffset: 0,
+    beta: 0,
+    c: y,
+    cOffset: 0,
+  };
   for (let i = 0; i < n; i++) {
-    if (cols) {
-      im2col(x, i * g.imageSize, g, cols, 0);
-      gemm(false, false, o, p, k, 1, w, 0, cols, 0, 0, y, i * o * p);
-    } else {
-      gemm(false, false, o, p, k, 1, w, 0, x, i * g.imageSize, 0, y, i * o * p);
-    }
+    if (cols) im2col(x, i * g.imageSize, g, cols, 0);
+    else call.bOffset = i * g.imageSize;
+    call.cOffset = i * o * p;
+    gemm(call);
   }
   if (bias) {
     for (let i = 0; i < n * o; i++) {
@@ -58,24 +73,56 @@ export function conv2dBackwardJs(args: Conv2dBackwardArgs): void {
   }
   const cols = isDirectConv(geom) ? null : allocData(dtypeOf(x), geom.colSize);
   if (dW !== null) {
+    // dW (+)= gz[i]·cols(x[i])ᵀ: one options object for every image.
+    const call: GemmCall = {
+      transA: false,
+      transB: true,
+      m: o,
+      n: k,
+      k: p,
+      alpha: 1,
+      a: gd,
+      aOffset: 0,
+      b: cols ?? x,
+      bOffset: 0,
+      beta: args.dWAccumulate ? 1 : 0,
+      c: dW,
+      cOffset: 0,
+    };
     for (let i = 0; i < n; i++) {
-      const beta = i > 0 || args.dWAccumulate ? 1 : 0;
-      if (cols) {
-        im2col(x, i * imgSize, geom, cols, 0);
-        gemm(false, true, o, k, p, 1, gd, i * o * p, cols, 0, beta, dW, 0);
-      } else {
-        gemm(false, true, o, k, p, 1, gd, i * o * p, x, i * imgSize, beta, dW, 0);
-      }
+      if (cols) im2col(x, i * imgSize, geom, cols, 0);
+      else call.bOffset = i * imgSize;
+      call.aOffset = i * o * p;
+      if (i > 0) call.beta = 1;
+      gemm(call);
     }
   }
   if (dx !== null) {
     if (cols) dx.fill(0);
+    // Wᵀ·gz[i], into the column matrix (then col2im) or straight into dx[i].
+    const call: GemmCall = {
+      transA: true,
+      transB: false,
+      m: k,
+      n: p,
+      k: o,
+      alpha: 1,
+      a: w,
+      aOffset: 0,
+      b: gd,
+      bOffset: 0,
+      beta: 0,
+      c: cols ?? dx,
+      cOffset: 0,
+    };
     for (let i = 0; i < n; i++) {
+      call.bOffset = i * o * p;
       if (cols) {
-        gemm(true, false, k, p, o, 1, w, 0, gd, i * o * p, 0, cols, 0);
+        gemm(call);
         col2im(cols, 0, geom, dx, i * imgSize);
       } else {
-        gemm(true, false, k, p, o, 1, w, 0, gd, i * o * p, 0, dx, i * imgSize);
+        call.cOffset = i * imgSize;
+        gemm(call);
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { TypedArray } from '../../tensor/dtype.js';
+import type { GemmArgs } from '../types.js';
 import { checkGemmArgs } from '../validate.js';
 
 // Blocking of the reference kernel: a KC-deep slice of 4 rows of op(A) stays in L1 while a
@@ -222,23 +223,10 @@ function gemmBlocked(
 
 /**
  * {@link gemmJs} without argument checks, for callers that validated already.
- * @example gemmJsUnchecked(false, false, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+ * @example gemmJsUnchecked({ transA: false, transB: false, m, n, k, alpha: 1, a, aOffset: 0, b, bOffset: 0, beta: 0, c, cOffset: 0 });
  */
-export function gemmJsUnchecked(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: TypedArray,
-  aOffset: number,
-  b: TypedArray,
-  bOffset: number,
-  beta: number,
-  c: TypedArray,
-  cOffset: number,
-): void {
+export function gemmJsUnchecked(args: GemmArgs): void {
+  const { transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset } = args;
   if (m === 0 || n === 0) return;
   scaleC(c, cOffset, m * n, beta);
   if (k === 0 || alpha === 0) return;
@@ -262,32 +250,19 @@ export function gemmJsUnchecked(
 
 /**
  * Reference GEMM in plain JS (float32 or float64): C[m×n] = alpha·op(A)·op(B) + beta·C, all
- * row-major and contiguous from the given element offsets. op(A) is m×k (A stored m×k, or k×m
- * when `transA`), op(B) is k×n (B stored k×n, or n×k when `transB`). As in BLAS, beta = 0
- * overwrites C without reading it (NaN in C does not survive) and alpha = 0 or k = 0 does not
- * read A or B. Cache-blocked, with 4×4 register blocks of C summed in float64.
+ * row-major and contiguous from the given element offsets (see {@link GemmArgs}). op(A) is m×k
+ * (A stored m×k, or k×m when `transA`), op(B) is k×n (B stored k×n, or n×k when `transB`). As in
+ * BLAS, beta = 0 overwrites C without reading it (NaN in C does not survive) and alpha = 0 or
+ * k = 0 does not read A or B. Cache-blocked, with 4×4 register blocks of C summed in float64.
  *
  * @example
  * const c = new Float64Array(4);
- * gemmJs(false, false, 2, 2, 3, 1, new Float64Array([1, 2, 3, 4, 5, 6]), 0,
- *        new Float64Array([1, 0, 0, 1, 1, 1]), 0, 0, c, 0); // c = [4, 5, 10, 11]
+ * gemmJs({ transA: false, transB: false, m: 2, n: 2, k: 3, alpha: 1,
+ *          a: new Float64Array([1, 2, 3, 4, 5, 6]), aOffset: 0,
+ *          b: new Float64Array([1, 0, 0, 1, 1, 1]), bOffset: 0, beta: 0, c, cOffset: 0 }); // c = [4, 5, 10, 11]
  * @see K. Goto, R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008.
  */
-export function gemmJs(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: TypedArray,
-  aOffset: number,
-  b: TypedArray,
-  bOffset: number,
-  beta: number,
-  c: TypedArray,
-  cOffset: number,
-): void {
-  checkGemmArgs('gemmJs', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
-  gemmJsUnchecked(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+export function gemmJs(args: GemmArgs): void {
+  checkGemmArgs('gemmJs', args);
+  gemmJsUnchecked(args);
 }

@@ -14,7 +14,21 @@ import { tanhF32 } from './tanh.js';
  */
 export function linearForwardJs(args: LinearForwardArgs): void {
   const { x, w, bias, act, rows, inF, outF, y } = args;
-  gemm(false, true, rows, outF, inF, 1, x, 0, w, 0, 0, y, 0);
+  gemm({
+    transA: false,
+    transB: true,
+    m: rows,
+    n: outF,
+    k: inF,
+    alpha: 1,
+    a: x,
+    aOffset: 0,
+    b: w,
+    bOffset: 0,
+    beta: 0,
+    c: y,
+    cOffset: 0,
+  });
   if (act === 0) {
     if (bias !== null) addBiasRows(y, rows, outF, bias);
   } else if (act === 1) {
@@ -43,9 +57,40 @@ export function linearBackwardJs(args: LinearBackwardArgs): void {
     activationGrad(gz, gd, y, act);
     gd = gz;
   }
-  if (dx !== null) gemm(false, false, rows, inF, outF, 1, gd, 0, w, 0, 0, dx, 0);
-  if (dW !== null)
-    gemm(true, false, outF, inF, rows, 1, gd, 0, x, 0, args.dWAccumulate ? 1 : 0, dW, 0);
+  if (dx !== null)
+    gemm({
+      transA: false,
+      transB: false,
+      m: rows,
+      n: inF,
+      k: outF,
+      alpha: 1,
+      a: gd,
+      aOffset: 0,
+      b: w,
+      bOffset: 0,
+      beta: 0,
+      c: dx,
+      cOffset: 0,
+    });
+  if (dW !== null) {
+    const beta = args.dWAccumulate ? 1 : 0;
+    gemm({
+      transA: true,
+      transB: false,
+      m: outF,
+      n: inF,
+      k: rows,
+      alpha: 1,
+      a: gd,
+      aOffset: 0,
+      b: x,
+      bOffset: 0,
+      beta,
+      c: dW,
+      cOffset: 0,
+    });
+  }
   if (db !== null) {
     if (!args.dbAccumulate) db.fill(0);
     sumRowsInto(db, gd, rows, outF);

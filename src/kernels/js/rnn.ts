@@ -1,6 +1,7 @@
 import { allocData, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 import type { RnnBackwardArgs, RnnForwardArgs } from '../args.js';
 import { gemm } from '../backend.js';
+import type { GemmCall } from '../types.js';
 import { tanhF32 } from './tanh.js';
 
 // The tanh recurrence's reference kernels over the routed gemm entry point (so a float32
@@ -22,7 +23,21 @@ export function inputProjectionJs(
   inF: number,
   xp: TypedArray,
 ): void {
-  gemm(false, true, rows, gh, inF, 1, x, 0, wIh, 0, 0, xp, 0);
+  gemm({
+    transA: false,
+    transB: true,
+    m: rows,
+    n: gh,
+    k: inF,
+    alpha: 1,
+    a: x,
+    aOffset: 0,
+    b: wIh,
+    bOffset: 0,
+    beta: 0,
+    c: xp,
+    cOffset: 0,
+  });
   if (b1 === null) return;
   for (let r = 0; r < rows; r++) {
     const o = r * gh;
@@ -46,9 +61,29 @@ export function rnnTanhForwardJs(args: RnnForwardArgs): void {
   // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
   inputProjectionJs(x, wIh, bIh ?? bHh, bIh !== null ? bHh : null, T * B, H, I, hs);
   const f32 = hs instanceof Float32Array;
+  // hs_t += h_{t−1}·W_hhᵀ: one options object for every step (no allocation per step).
+  const rec: GemmCall = {
+    transA: false,
+    transB: true,
+    m: B,
+    n: H,
+    k: H,
+    alpha: 1,
+    a: h0 ?? hs,
+    aOffset: 0,
+    b: whh,
+    bOffset: 0,
+    beta: 1,
+    c: hs,
+    cOffset: 0,
+  };
   for (let t = 0; t < T; t++) {
-    if (t > 0) gemm(false, true, B, H, H, 1, hs, (t - 1) * bh, whh, 0, 1, hs, t * bh);
-    else if (h0 !== null) gemm(false, true, B, H, H, 1, h0, 0, whh, 0, 1, hs, 0);
+    if (t > 0) {
+      rec.a = hs;
+      rec.aOffset = (t - 1) * bh;
+      rec.cOffset = t * bh;
+      gemm(rec);
+    } else if (h0 !== null) gemm(rec);
     const o = t * bh;
     if (f32) for (let k = 0; k < bh; k++) hs[o + k] = tanhF32(hs[o + k] as number);
     else for (let k = 0; k < bh; k++) hs[o + k] = Math.tanh(hs[o + k] as number);
@@ -67,37 +102,60 @@ export function rnnTanhBackwardJs(args: RnnBackwardArgs): void {
   const bh = B * H;
   const dh = dh0 ?? allocData(dtypeOf(g), bh);
   if (dh0 !== null) dh0.fill(0);
+  // dh = dPre_t·W_hh: one options object for every step.
+  const back: GemmCall = {
+    transA: false,
+    transB: false,
+    m: B,
+    n: H,
+    k: H,
+    alpha: 1,
+    a: dPre,
+    aOffset: 0,
+    b: whh,
+    bOffset: 0,
+    beta: 0,
+    c: dh,
+    cOffset: 0,
+  };
   for (let t = T - 1; t >= 0; t--) {
     const o = t * bh;
     for (let k = 0; k < bh; k++) {
       const h = hs[o + k] as number;
       dPre[o + k] = ((g[o + k] as number) + (dh[k] as number)) * (1 - h * h);
     }
-    if (t > 0 || dh0 !== null) gemm(false, false, B, H, H, 1, dPre, o, whh, 0, 0, dh, 0);
+    if (t > 0 || dh0 !== null) {
+      back.aOffset = o;
+      gemm(back);
+    }
   }
   if (extras === undefined) return;
   const d = extras.dWhh;
   if (d !== null) {
     // Steps 1..T−1 read h_0..h_{T−2}, contiguous in hs: one GEMM for all of them.
     const later = (T - 1) * B;
-    if (later > 0)
-      gemm(true, false, H, H, later, 1, dPre, bh, hs, 0, extras.accumulate ? 1 : 0, d, 0);
+    const dW: GemmCall = {
+      transA: true,
+      transB: false,
+      m: H,
+      n: H,
+      k: later,
+      alpha: 1,
+      a: dPre,
+      aOffset: bh,
+      b: hs,
+      bOffset: 0,
+      beta: extras.accumulate ? 1 : 0,
+      c: d,
+      cOffset: 0,
+    };
+    if (later > 0) gemm(dW);
     if (extras.h0 !== null) {
-      gemm(
-        true,
-        false,
-        H,
-        H,
-        B,
-        1,
-        dPre,
-        0,
-        extras.h0,
-        0,
-        later > 0 || extras.accumulate ? 1 : 0,
-        d,
-        0,
-      );
+      dW.k = B;
+      dW.aOffset = 0;
+      dW.b = extras.h0;
+      dW.beta = later > 0 || extras.accumulate ? 1 : 0;
+      gemm(dW);
     } else if (later === 0 && !extras.accumulate) d.fill(0);
   }
   const sums = extras.biasSums;

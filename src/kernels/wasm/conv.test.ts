@@ -39,10 +39,38 @@ function referenceForward(
   const cols = new Float32Array(g.colSize);
   for (let i = 0; i < cs.n; i++) {
     if (direct(g)) {
-      wk.gemmF32(false, false, cs.o, p, g.colRows, 1, w, 0, x, i * g.imageSize, 0, y, i * cs.o * p);
+      wk.gemmF32({
+        transA: false,
+        transB: false,
+        m: cs.o,
+        n: p,
+        k: g.colRows,
+        alpha: 1,
+        a: w,
+        aOffset: 0,
+        b: x,
+        bOffset: i * g.imageSize,
+        beta: 0,
+        c: y,
+        cOffset: i * cs.o * p,
+      });
     } else {
       wk.im2colF32(x, i * g.imageSize, g, cols, 0, 1);
-      wk.gemmF32(false, false, cs.o, p, g.colRows, 1, w, 0, cols, 0, 0, y, i * cs.o * p);
+      wk.gemmF32({
+        transA: false,
+        transB: false,
+        m: cs.o,
+        n: p,
+        k: g.colRows,
+        alpha: 1,
+        a: w,
+        aOffset: 0,
+        b: cols,
+        bOffset: 0,
+        beta: 0,
+        c: y,
+        cOffset: i * cs.o * p,
+      });
     }
   }
   if (b)
@@ -107,54 +135,68 @@ describe.each([
       for (let i = 0; i < cs.n; i++) {
         const beta = i > 0 || accumulate ? 1 : 0;
         if (direct(g)) {
-          wk.gemmF32(
-            false,
-            true,
-            cs.o,
-            g.colRows,
-            p,
-            1,
-            gz,
-            i * cs.o * p,
-            x,
-            i * g.imageSize,
+          wk.gemmF32({
+            transA: false,
+            transB: true,
+            m: cs.o,
+            n: g.colRows,
+            k: p,
+            alpha: 1,
+            a: gz,
+            aOffset: i * cs.o * p,
+            b: x,
+            bOffset: i * g.imageSize,
             beta,
-            wantDw,
-            0,
-          );
-          wk.gemmF32(
-            true,
-            false,
-            g.colRows,
-            p,
-            cs.o,
-            1,
-            w,
-            0,
-            gz,
-            i * cs.o * p,
-            0,
-            wantDx,
-            i * g.imageSize,
-          );
+            c: wantDw,
+            cOffset: 0,
+          });
+          wk.gemmF32({
+            transA: true,
+            transB: false,
+            m: g.colRows,
+            n: p,
+            k: cs.o,
+            alpha: 1,
+            a: w,
+            aOffset: 0,
+            b: gz,
+            bOffset: i * cs.o * p,
+            beta: 0,
+            c: wantDx,
+            cOffset: i * g.imageSize,
+          });
         } else {
           wk.im2colF32(x, i * g.imageSize, g, cols, 0, 1);
-          wk.gemmF32(
-            false,
-            true,
-            cs.o,
-            g.colRows,
-            p,
-            1,
-            gz,
-            i * cs.o * p,
-            cols,
-            0,
+          wk.gemmF32({
+            transA: false,
+            transB: true,
+            m: cs.o,
+            n: g.colRows,
+            k: p,
+            alpha: 1,
+            a: gz,
+            aOffset: i * cs.o * p,
+            b: cols,
+            bOffset: 0,
             beta,
-            wantDw,
-            0,
-          );
-          wk.gemmF32(true, false, g.colRows, p, cs.o, 1, w, 0, gz, i * cs.o * p, 0, cols, 0);
+            c: wantDw,
+            cOffset: 0,
+          });
+          wk.gemmF32({
+            transA: true,
+            transB: false,
+            m: g.colRows,
+            n: p,
+            k: cs.o,
+            alpha: 1,
+            a: w,
+            aOffset: 0,
+            b: gz,
+            bOffset: i * cs.o * p,
+            beta: 0,
+            c: cols,
+            cOffset: 0,
+          });
           wk.col2imF32(cols, 0, g, wantDx, i * g.imageSize, 1);
         }
       }

@@ -1,53 +1,29 @@
+import type { GemmArgs, GemmPtrArgs } from '../types.js';
 import type { WasmRuntime } from './runtime.js';
 import { alignBytes as align } from './heap.js';
 
 // The GEMM family on the wasm runtime: C = alpha·op(A)·op(B) + beta·C (gemmJs's contract), on
 // addresses in wasm memory or on Float32Arrays copied in and out (in place when they are
-// resident). The signature is BLAS sgemm's (transA, transB, m, n, k, alpha, A, B, beta, C with
-// element offsets), kept positional as everywhere in the kernels.
+// resident). Both take one options object (GemmPtrArgs, GemmArgs); below them the wasm export
+// itself (rt.compute) is positional, as every WebAssembly function is (numbers only).
 
 /**
  * C[m×n] = alpha·op(A)·op(B) + beta·C on byte addresses in wasm memory (float32, row-major),
  * with the semantics of {@link gemmJs}. No copies, no growth.
- * @example wk.gemmF32Ptr(false, false, m, n, k, 1, aPtr, bPtr, 0, cPtr);
+ * @example gemmF32Ptr(rt, { transA: false, transB: false, m, n, k, alpha: 1, aPtr, bPtr, beta: 0, cPtr });
  */
-export function gemmF32Ptr(
-  rt: WasmRuntime,
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  aPtr: number,
-  bPtr: number,
-  beta: number,
-  cPtr: number,
-): void {
+export function gemmF32Ptr(rt: WasmRuntime, args: GemmPtrArgs): void {
+  const { transA, transB, m, n, k, alpha, aPtr, bPtr, beta, cPtr } = args;
   rt.scratchTop(m * n * k);
   rt.compute(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, aPtr, bPtr, beta, cPtr);
 }
 
 /**
  * {@link WasmKernels.gemmF32} without argument checks, on the runtime `rt`.
- * @example wk.gemmF32Unchecked(...args); // after validating args
+ * @example gemmF32Unchecked(rt, args); // after validating args
  */
-export function gemmF32Unchecked(
-  rt: WasmRuntime,
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Float32Array,
-  aOffset: number,
-  b: Float32Array,
-  bOffset: number,
-  beta: number,
-  c: Float32Array,
-  cOffset: number,
-): void {
+export function gemmF32Unchecked(rt: WasmRuntime, args: GemmArgs<Float32Array>): void {
+  const { transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset } = args;
   if (m === 0 || n === 0) return;
   const readsAB = k > 0 && alpha !== 0;
   // Addresses are taken before any growth: growing detaches in-memory views, not their data.

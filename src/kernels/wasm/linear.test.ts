@@ -28,7 +28,21 @@ function referenceForward(
   b: Float32Array | null,
 ): Float32Array {
   const y = new Float32Array(c.rows * c.outF);
-  wk.gemmF32(false, true, c.rows, c.outF, c.inF, 1, x, 0, w, 0, 0, y, 0);
+  wk.gemmF32({
+    transA: false,
+    transB: true,
+    m: c.rows,
+    n: c.outF,
+    k: c.inF,
+    alpha: 1,
+    a: x,
+    aOffset: 0,
+    b: w,
+    bOffset: 0,
+    beta: 0,
+    c: y,
+    cOffset: 0,
+  });
   for (let r = 0; r < c.rows; r++) {
     for (let j = 0; j < c.outF; j++) {
       const i = r * c.outF + j;
@@ -85,12 +99,40 @@ describe.each([
             : (g[i] as number);
     }
     const wantDx = new Float32Array(c.rows * c.inF);
-    wk.gemmF32(false, false, c.rows, c.inF, c.outF, 1, gz, 0, w, 0, 0, wantDx, 0);
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: c.rows,
+      n: c.inF,
+      k: c.outF,
+      alpha: 1,
+      a: gz,
+      aOffset: 0,
+      b: w,
+      bOffset: 0,
+      beta: 0,
+      c: wantDx,
+      cOffset: 0,
+    });
     const prior = normal(rng, c.outF * c.inF);
     const priorB = normal(rng, c.outF);
     for (const accumulate of [false, true]) {
       const wantDw = accumulate ? prior.slice() : new Float32Array(c.outF * c.inF);
-      wk.gemmF32(true, false, c.outF, c.inF, c.rows, 1, gz, 0, x, 0, accumulate ? 1 : 0, wantDw, 0);
+      wk.gemmF32({
+        transA: true,
+        transB: false,
+        m: c.outF,
+        n: c.inF,
+        k: c.rows,
+        alpha: 1,
+        a: gz,
+        aOffset: 0,
+        b: x,
+        bOffset: 0,
+        beta: accumulate ? 1 : 0,
+        c: wantDw,
+        cOffset: 0,
+      });
       const wantDb = accumulate ? priorB.slice() : new Float32Array(c.outF);
       for (let r = 0; r < c.rows; r++)
         for (let j = 0; j < c.outF; j++)
@@ -137,7 +179,21 @@ describe.each([
       dbAccumulate: false,
     });
     const wantDw = new Float32Array(dW.length);
-    wk.gemmF32(true, false, c.outF, c.inF, c.rows, 1, gz, 0, x, 0, 0, wantDw, 0);
+    wk.gemmF32({
+      transA: true,
+      transB: false,
+      m: c.outF,
+      n: c.inF,
+      k: c.rows,
+      alpha: 1,
+      a: gz,
+      aOffset: 0,
+      b: x,
+      bOffset: 0,
+      beta: 0,
+      c: wantDw,
+      cOffset: 0,
+    });
     expect(dW).toEqual(wantDw);
   });
 });

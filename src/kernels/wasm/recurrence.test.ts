@@ -38,7 +38,21 @@ function stepwiseForward(wk: WasmKernels, c: Case, d: ReturnType<typeof inputs>)
   const { T, B, I, H } = c;
   const bh = B * H;
   const hs = new Float32Array(T * bh);
-  wk.gemmF32(false, true, T * B, H, I, 1, d.x, 0, d.wIh, 0, 0, hs, 0);
+  wk.gemmF32({
+    transA: false,
+    transB: true,
+    m: T * B,
+    n: H,
+    k: I,
+    alpha: 1,
+    a: d.x,
+    aOffset: 0,
+    b: d.wIh,
+    bOffset: 0,
+    beta: 0,
+    c: hs,
+    cOffset: 0,
+  });
   // The op's bias loop: (x·W_ihᵀ + b_ih) + b_hh in doubles, rounded once.
   for (let r = 0; r < T * B; r++) {
     for (let j = 0; j < H; j++) {
@@ -47,8 +61,38 @@ function stepwiseForward(wk: WasmKernels, c: Case, d: ReturnType<typeof inputs>)
     }
   }
   for (let t = 0; t < T; t++) {
-    if (t > 0) wk.gemmF32(false, true, B, H, H, 1, hs, (t - 1) * bh, d.whh, 0, 1, hs, t * bh);
-    else if (d.h0) wk.gemmF32(false, true, B, H, H, 1, d.h0, 0, d.whh, 0, 1, hs, 0);
+    if (t > 0)
+      wk.gemmF32({
+        transA: false,
+        transB: true,
+        m: B,
+        n: H,
+        k: H,
+        alpha: 1,
+        a: hs,
+        aOffset: (t - 1) * bh,
+        b: d.whh,
+        bOffset: 0,
+        beta: 1,
+        c: hs,
+        cOffset: t * bh,
+      });
+    else if (d.h0)
+      wk.gemmF32({
+        transA: false,
+        transB: true,
+        m: B,
+        n: H,
+        k: H,
+        alpha: 1,
+        a: d.h0,
+        aOffset: 0,
+        b: d.whh,
+        bOffset: 0,
+        beta: 1,
+        c: hs,
+        cOffset: 0,
+      });
     for (let k = t * bh; k < (t + 1) * bh; k++) hs[k] = tanhF32(hs[k] as number);
   }
   return hs;
@@ -71,7 +115,22 @@ function stepwiseBackward(
       const h = hs[o + k] as number;
       dPre[o + k] = ((g[o + k] as number) + (dh[k] as number)) * (1 - h * h);
     }
-    if (t > 0 || c.h0) wk.gemmF32(false, false, B, H, H, 1, dPre, o, whh, 0, 0, dh, 0);
+    if (t > 0 || c.h0)
+      wk.gemmF32({
+        transA: false,
+        transB: false,
+        m: B,
+        n: H,
+        k: H,
+        alpha: 1,
+        a: dPre,
+        aOffset: o,
+        b: whh,
+        bOffset: 0,
+        beta: 0,
+        c: dh,
+        cOffset: 0,
+      });
   }
   return { dPre, dh };
 }
@@ -138,37 +197,37 @@ describe.each([
       const wantW = accumulate ? prior.slice() : new Float32Array(H * H);
       const later = (T - 1) * B;
       if (later > 0)
-        wk.gemmF32(
-          true,
-          false,
-          H,
-          H,
-          later,
-          1,
-          ref.dPre,
-          B * H,
-          want,
-          0,
-          accumulate ? 1 : 0,
-          wantW,
-          0,
-        );
+        wk.gemmF32({
+          transA: true,
+          transB: false,
+          m: H,
+          n: H,
+          k: later,
+          alpha: 1,
+          a: ref.dPre,
+          aOffset: B * H,
+          b: want,
+          bOffset: 0,
+          beta: accumulate ? 1 : 0,
+          c: wantW,
+          cOffset: 0,
+        });
       if (d.h0)
-        wk.gemmF32(
-          true,
-          false,
-          H,
-          H,
-          B,
-          1,
-          ref.dPre,
-          0,
-          d.h0,
-          0,
-          later > 0 || accumulate ? 1 : 0,
-          wantW,
-          0,
-        );
+        wk.gemmF32({
+          transA: true,
+          transB: false,
+          m: H,
+          n: H,
+          k: B,
+          alpha: 1,
+          a: ref.dPre,
+          aOffset: 0,
+          b: d.h0,
+          bOffset: 0,
+          beta: later > 0 || accumulate ? 1 : 0,
+          c: wantW,
+          cOffset: 0,
+        });
       const wantSums = new Float64Array(H).fill(0.25);
       for (let r = 0; r < T * B; r++)
         for (let j = 0; j < H; j++)

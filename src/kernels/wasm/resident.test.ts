@@ -27,21 +27,21 @@ describe('resident arrays', () => {
     const wk = shared();
     // Dirty the scratch area first: a resident region carved from it must still come back zeroed.
     const c = new Float32Array(64 * 64);
-    wk.gemmF32(
-      false,
-      false,
-      64,
-      64,
-      64,
-      1,
-      normal(new Rng(1), 4096),
-      0,
-      normal(new Rng(2), 4096),
-      0,
-      0,
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: 64,
+      n: 64,
+      k: 64,
+      alpha: 1,
+      a: normal(new Rng(1), 4096),
+      aOffset: 0,
+      b: normal(new Rng(2), 4096),
+      bOffset: 0,
+      beta: 0,
       c,
-      0,
-    );
+      cOffset: 0,
+    });
     const r = wk.allocResident(1000);
     expect(r).not.toBeNull();
     expect(r!.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -152,8 +152,36 @@ describe('resident arrays', () => {
     const bb = normal(rng, 50 * 20);
     const c = normal(rng, 30 * 20);
     const cR = resident(wk, c);
-    wk.gemmF32(false, false, 30, 20, 50, 1, a, 0, bb, 0, 1, c, 0);
-    wk.gemmF32(false, false, 30, 20, 50, 1, a, 0, resident(wk, bb), 0, 1, cR, 0);
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: 30,
+      n: 20,
+      k: 50,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      b: bb,
+      bOffset: 0,
+      beta: 1,
+      c,
+      cOffset: 0,
+    });
+    wk.gemmF32({
+      transA: false,
+      transB: false,
+      m: 30,
+      n: 20,
+      k: 50,
+      alpha: 1,
+      a,
+      aOffset: 0,
+      b: resident(wk, bb),
+      bOffset: 0,
+      beta: 1,
+      c: cR,
+      cOffset: 0,
+    });
     expect(cR).toEqual(c);
   });
 

@@ -8,6 +8,7 @@ import type {
 } from '../args.js';
 import { DtypeError, fmt } from '../../errors.js';
 import type { ConvGeometry } from '../conv-geometry.js';
+import type { GemmArgs, GemmPtrArgs } from '../types.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
@@ -58,7 +59,8 @@ function requireF32(fn: string, name: string, arr: unknown): void {
  * @example
  * const wk = loadWasmKernels();
  * const c = new Float32Array(4);
- * wk.gemmF32(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 0, new Float32Array([1, 0, 0, 1]), 0, 0, c, 0);
+ * wk.gemmF32({ transA: false, transB: false, m: 2, n: 2, k: 2, alpha: 1, a: new Float32Array([1, 2, 3, 4]), aOffset: 0,
+ *              b: new Float32Array([1, 0, 0, 1]), bOffset: 0, beta: 0, c, cOffset: 0 });
  * // c = [1, 2, 3, 4]
  * @see K. Goto, R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication", ACM TOMS 34(3), 2008.
  */
@@ -270,83 +272,29 @@ export class WasmKernels {
   /**
    * C[m×n] = alpha·op(A)·op(B) + beta·C on byte addresses in wasm memory (float32, row-major),
    * with the semantics of {@link gemmJs}. No copies, no growth.
-   * @example wk.gemmF32Ptr(false, false, m, n, k, 1, aPtr, bPtr, 0, cPtr);
+   * @example wk.gemmF32Ptr({ transA: false, transB: false, m, n, k, alpha: 1, aPtr, bPtr, beta: 0, cPtr });
    */
-  gemmF32Ptr(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    aPtr: number,
-    bPtr: number,
-    beta: number,
-    cPtr: number,
-  ): void {
-    gemmF32Ptr(this.rt, transA, transB, m, n, k, alpha, aPtr, bPtr, beta, cPtr);
+  gemmF32Ptr(args: GemmPtrArgs): void {
+    gemmF32Ptr(this.rt, args);
   }
 
   /**
    * {@link gemmJs}'s contract on Float32Arrays, computed in wasm: inputs are copied in (unless
    * they already live in wasm memory), C is copied back.
-   * @example wk.gemmF32(false, true, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+   * @example wk.gemmF32({ transA: false, transB: true, m, n, k, alpha: 1, a, aOffset: 0, b, bOffset: 0, beta: 0, c, cOffset: 0 });
    */
-  gemmF32(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    aOffset: number,
-    b: Float32Array,
-    bOffset: number,
-    beta: number,
-    c: Float32Array,
-    cOffset: number,
-  ): void {
-    checkGemmArgs('WasmKernels.gemmF32', m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
-    requireF32('WasmKernels.gemmF32', 'a', a);
-    this.gemmF32Unchecked(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset);
+  gemmF32(args: GemmArgs<Float32Array>): void {
+    checkGemmArgs('WasmKernels.gemmF32', args);
+    requireF32('WasmKernels.gemmF32', 'a', args.a);
+    gemmF32Unchecked(this.rt, args);
   }
 
   /**
    * {@link WasmKernels.gemmF32} without argument checks.
-   * @example wk.gemmF32Unchecked(...args); // after validating args
+   * @example wk.gemmF32Unchecked(args); // after validating args
    */
-  gemmF32Unchecked(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    aOffset: number,
-    b: Float32Array,
-    bOffset: number,
-    beta: number,
-    c: Float32Array,
-    cOffset: number,
-  ): void {
-    gemmF32Unchecked(
-      this.rt,
-      transA,
-      transB,
-      m,
-      n,
-      k,
-      alpha,
-      a,
-      aOffset,
-      b,
-      bOffset,
-      beta,
-      c,
-      cOffset,
-    );
+  gemmF32Unchecked(args: GemmArgs<Float32Array>): void {
+    gemmF32Unchecked(this.rt, args);
   }
 
   /**
