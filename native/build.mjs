@@ -57,11 +57,28 @@ function nodeGyp() {
   if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
   if (process.env.npm_execpath) {
     candidates.push(
-      join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+      join(
+        dirname(process.env.npm_execpath),
+        '..',
+        'node_modules',
+        'node-gyp',
+        'bin',
+        'node-gyp.js',
+      ),
     );
   }
   candidates.push(
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   );
   return candidates.find((p) => existsSync(p));
 }
@@ -89,7 +106,8 @@ function main() {
     return writeStatus(false, 'no make');
   }
   const dir = nodeDir();
-  if (dir === undefined) return writeStatus(false, "no Node headers next to this Node (include/node)");
+  if (dir === undefined)
+    return writeStatus(false, 'no Node headers next to this Node (include/node)');
   const gyp = nodeGyp();
   if (gyp === undefined) return writeStatus(false, 'node-gyp not found');
   try {

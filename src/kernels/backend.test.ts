@@ -39,7 +39,9 @@ describe('kernel choice', () => {
   });
   it('rejects anything else, naming the value and the allowed ones', () => {
     expect(() => setKernels('gpu' as 'js')).toThrow(ConfigError);
-    expect(() => setKernels('gpu' as 'js')).toThrow(/expected 'js', 'wasm', 'native' or 'auto', got "gpu"/);
+    expect(() => setKernels('gpu' as 'js')).toThrow(
+      /expected 'js', 'wasm', 'native' or 'auto', got "gpu"/,
+    );
     expect(getKernels()).toBe('auto');
   });
   it('wasm is available here (Node 20 has WebAssembly SIMD)', async () => {

@@ -166,9 +166,7 @@ export function gemmKernelFor(
     // the native tiles are 6×16 (float32) and 6×8 (float64): the padding rule of wasm's below
     const nr = dtype === 'float32' ? 16 : 8;
     const padded = Math.ceil(m / 6) * 6 * Math.ceil(n / nr) * nr * k;
-    return work < GEMM_NATIVE_MIN_WORK || padded > GEMM_WASM_MAX_PADDING * work
-      ? 'js'
-      : 'native';
+    return work < GEMM_NATIVE_MIN_WORK || padded > GEMM_WASM_MAX_PADDING * work ? 'js' : 'native';
   }
   if (dtype !== 'float32') return 'js';
   if (choice === 'wasm') return 'wasm';

@@ -52,7 +52,10 @@ function backendOf(impl: KernelImpl): Kernels {
 // the addon (every choice but 'js'; from ADAM_WASM_MIN_SIZE elements under 'auto').
 function statsKernels(float32: boolean, n: number): Kernels {
   const c = getKernels();
-  return float32 && c !== 'js' && (c !== 'auto' || n >= ADAM_WASM_MIN_SIZE) && wasmKernelsAvailable()
+  return float32 &&
+    c !== 'js' &&
+    (c !== 'auto' || n >= ADAM_WASM_MIN_SIZE) &&
+    wasmKernelsAvailable()
     ? wasmKernels()
     : jsKernels;
 }

@@ -36,8 +36,7 @@ let status: NativeStatus | undefined;
 function whyAbsent(): string {
   try {
     const fs = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('node:fs') as
-      | NodeFs
-      | undefined;
+      NodeFs | undefined;
     const s = JSON.parse(fs?.readFileSync(new URL(STATUS, import.meta.url), 'utf8') ?? '{}') as {
       reason?: string;
     };
