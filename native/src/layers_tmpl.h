@@ -145,19 +145,66 @@ static int FN(direct_)(const gs_geom *g) {
          g->dh == 1 && g->dw == 1;
 }
 
+/* The images of a batch are independent (forward, and dx backward): the pool's threads take
+ * whole images, each with its own column scratch; the GEMMs inside run on their thread. Every
+ * image is computed exactly as alone, so the bits do not depend on the thread count. */
+typedef struct {
+  const T *x, *w, *gd;
+  const gs_geom *g;
+  long n, o;
+  T *out;
+} FN(images_);
+
+static void FN(conv_fwd_images_)(void *ctx, int t, int nth) {
+  FN(images_) *c = (FN(images_) *)ctx;
+  const gs_geom *g = c->g;
+  long p = g->outH * g->outW, k = g->channels * g->kh * g->kw, o = c->o;
+  long imageSize = g->channels * g->height * g->width;
+  long chunk = (c->n + nth - 1) / nth, i0 = t * chunk, i1 = i0 + chunk < c->n ? i0 + chunk : c->n;
+  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * k * p);
+  for (long i = i0; i < i1; i++) {
+    if (cols != NULL) {
+      FN(gs_im2col_)(c->x + i * imageSize, g, cols, 1);
+      GEMM(0, 0, o, p, k, 1, c->w, cols, 0, c->out + i * o * p);
+    } else {
+      GEMM(0, 0, o, p, k, 1, c->w, c->x + i * imageSize, 0, c->out + i * o * p);
+    }
+  }
+}
+
+static void FN(conv_dx_images_)(void *ctx, int t, int nth) {
+  FN(images_) *c = (FN(images_) *)ctx;
+  const gs_geom *g = c->g;
+  long p = g->outH * g->outW, k = g->channels * g->kh * g->kw, o = c->o;
+  long imageSize = g->channels * g->height * g->width;
+  long chunk = (c->n + nth - 1) / nth, i0 = t * chunk, i1 = i0 + chunk < c->n ? i0 + chunk : c->n;
+  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * k * p);
+  for (long i = i0; i < i1; i++) {
+    T *dxi = c->out + i * imageSize;
+    if (cols != NULL) {
+      for (long e = 0; e < imageSize; e++) dxi[e] = 0;
+      GEMM(1, 0, k, p, o, 1, c->w, c->gd + i * o * p, 0, cols);
+      FN(gs_col2im_)(cols, g, dxi, 1);
+    } else {
+      GEMM(1, 0, k, p, o, 1, c->w, c->gd + i * o * p, 0, dxi);
+    }
+  }
+}
+
+/* Threads for a batch of n images of `work` multiply-adds each. */
+static int FN(image_threads_)(long n, double work) {
+  int nth = gs_threads();
+  if (work * (double)n < (double)(1 << 20)) return 1;
+  return nth < n ? nth : (int)n;
+}
+
 void FN(gs_conv_fwd_)(const T *x, const T *w, const T *bias, int relu, const gs_geom *g, long n,
                       long o, T *y) {
   long p = g->outH * g->outW, k = g->channels * g->kh * g->kw;
-  long imageSize = g->channels * g->height * g->width;
-  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * k * p);
-  for (long i = 0; i < n; i++) {
-    if (cols != NULL) {
-      FN(gs_im2col_)(x + i * imageSize, g, cols, 1);
-      GEMM(0, 0, o, p, k, 1, w, cols, 0, y + i * o * p);
-    } else {
-      GEMM(0, 0, o, p, k, 1, w, x + i * imageSize, 0, y + i * o * p);
-    }
-  }
+  FN(images_) c = {x, w, NULL, g, n, o, y};
+  int nth = FN(image_threads_)(n, (double)o * p * k);
+  if (nth > 1) gs_run(FN(conv_fwd_images_), &c, nth);
+  else FN(conv_fwd_images_)(&c, 0, 1);
   if (bias != NULL)
     for (long i = 0; i < n * o; i++) {
       double bv = bias[i % o];
@@ -190,16 +237,10 @@ void FN(gs_conv_bwd_)(const T *gy, const T *y, const T *x, const T *w, const gs_
       }
     }
   if (dx != NULL) {
-    if (cols != NULL)
-      for (long e = 0; e < n * imageSize; e++) dx[e] = 0;
-    for (long i = 0; i < n; i++) {
-      if (cols != NULL) {
-        GEMM(1, 0, k, p, o, 1, w, gd + i * o * p, 0, cols);
-        FN(gs_col2im_)(cols, g, dx + i * imageSize, 1);
-      } else {
-        GEMM(1, 0, k, p, o, 1, w, gd + i * o * p, 0, dx + i * imageSize);
-      }
-    }
+    FN(images_) c = {NULL, w, gd, g, n, o, dx};
+    int nth = FN(image_threads_)(n, (double)o * p * k);
+    if (nth > 1) gs_run(FN(conv_dx_images_), &c, nth);
+    else FN(conv_dx_images_)(&c, 0, 1);
   }
   if (db != NULL) {
     if (!dbAcc)
