@@ -84,7 +84,7 @@ function nodeGyp() {
 }
 
 function hasCompiler() {
-  const cc = process.env.CC ?? 'cc';
+  const cc = process.env.CC || 'cc';
   try {
     execFileSync(cc, ['--version'], { stdio: 'pipe' });
     return true;
