@@ -470,8 +470,8 @@ for (const [channels, size, batch] of [
   im2colRows.push({
     shape: `${batch}×${channels}×${size}×${size}, 3×3 pad 1`,
     colSize: batch * g.colSize,
-    jsUs: medianUs(() => im2colJs(x, 0, g, col, 0, batch)),
-    wasmUs: medianUs(() => wk.im2colF32(x, 0, g, col, 0, batch)),
+    jsUs: medianUs(() => im2colJs({ x, xOffset: 0, g, col, colOffset: 0, batch })),
+    wasmUs: medianUs(() => wk.im2colF32({ x, xOffset: 0, g, col, colOffset: 0, batch })),
   });
 }
 

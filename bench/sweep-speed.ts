@@ -20,6 +20,11 @@
 // per child (tmp probe, one process, 4 points of 1500 steps): under tsx F ≈ 2.4 CPU-s (node + the
 // tsx loader 0.3, imports 0.56, warm-up ≈ 1.5), compiled F ≈ 1.45 (0.07, 0.16, ≈ 1.2); W ≈ 10.6 —
 // so ≤ 1.68× under tsx and ≤ 1.79× compiled: tsx's per-process cost alone decides the criterion.
+// A child's own background threads count too: with V8's default tier-up budget one worker used
+// 1.3–1.5 cores (V8 re-optimized ~100 functions per point on its compiler threads, 0.3 CPU-s per
+// point), which capped 2 workers at ~1.3×; the executors now start their children with
+// SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts: background CPU per point 0.45 → 0.1–0.2 CPU-s).
+// The CPU-s per point printed per round is the load-independent figure to compare.
 //
 // Prints a markdown table (min and median of the rounds, the load average before and after) and
 // writes bench/results/sweep-speed.json (atomically).
@@ -131,7 +136,7 @@ for (let r = 0; r < rounds; r++) {
     all.push({ workers: w, ms, cpuSeconds: cpu });
     best[w] = Math.min(best[w] as number, ms);
     console.error(
-      `round ${r + 1}: ${w} worker${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(1)} s wall, ${cpu.toFixed(1)} CPU-s in the workers (${(cpu / (ms / 1000)).toFixed(2)} cores used)`,
+      `round ${r + 1}: ${w} worker${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(1)} s wall, ${cpu.toFixed(1)} CPU-s in the workers (${(cpu / points.length).toFixed(3)} CPU-s per point, ${(cpu / (ms / 1000)).toFixed(2)} cores used)`,
     );
   }
 }

@@ -48,14 +48,23 @@ An activation module is credited to the last parameter layer before it in
 Records are queued and written once a second (``flush_every``; at once on a check with NaN/±Inf,
 and at ``close()``), whole lines in one ``os.write`` on a file opened with ``O_APPEND``: readers can
 follow the file while it grows and never see half a line (a system call per step cost as much as
-the statistics).
+the statistics). A queued record is a tuple of its values; the JSON is formatted when the queue is
+written, in one loop (formatted between PyTorch's kernels at every step, it cost as much as the
+statistics).
+
+Per step the hook does as little Python as it can (on W1 it spends about 7 % of a training step,
+against 10 % before; python/tests/overhead.py): the common check is one dot per gradient and one
+``.item()`` each, the forward hooks are registered only for the probed forward passes (a module with
+a forward hook takes PyTorch's slow call path on every forward), and the record waits for the flush.
 """
 
+import atexit
 import json
 import math
 import os
 import re
 import time
+import weakref
 
 import torch
 
@@ -77,6 +86,23 @@ _OPT_IN_DETECTORS = ("lossSpike",)
 
 # the nonzero count sign(g)·sign(g) is an exact integer up to 2²⁴ entries in float32
 _EXACT_COUNT = 1 << 24
+
+_grad_enabled = torch.is_grad_enabled
+_set_grad_enabled = torch._C._set_grad_enabled  # what torch.no_grad() calls on enter and exit
+
+# monitors not yet closed: their queued records are formatted and written at interpreter exit
+# (atexit runs before modules are torn down; a __del__ during the teardown could not format them)
+_OPEN = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_open():
+    for monitor in list(_OPEN):
+        try:
+            monitor.flush()
+        except Exception:  # pragma: no cover - a closed or broken file: nothing more to do
+            pass
+
 
 _STACK_SUFFIX = re.compile(r"^(.*)_l(\d+)$")
 
@@ -132,8 +158,9 @@ def _check_int(what, value, minimum):
 class _Probe:
     """One activation module's output statistics (src/monitor/activation-probe.ts)."""
 
-    __slots__ = ("module", "kind", "layer", "parts", "count", "silent", "runs", "observed", "width",
-                 "last_width", "mean", "std", "saturation", "gain", "dead_fraction", "cached")
+    __slots__ = ("module", "kind", "layer", "parts", "count", "maxes", "runs", "observed",
+                 "width", "last_width", "mean", "std", "saturation", "gain", "dead_fraction", "state",
+                 "prefix")
 
     def __init__(self, module, kind, layer):
         self.module = module
@@ -141,28 +168,35 @@ class _Probe:
         self.layer = layer
         self.parts = []  # per forward pass: Σa, Σa² (and the saturated count) as 0-d tensors
         self.count = 0  # outputs seen since the last check
-        self.silent = None  # bool tensor [width]: unit 0 on every row seen this check (ReLU)
+        self.maxes = []  # ReLU, per forward pass: each unit's max over the rows, a tensor [width]
         self.runs = None  # int array [width]: consecutive checks with output 0 on every row (ReLU)
         self.observed = False
         self.width = 0
         self.last_width = 0  # last axis of the last output seen
-        self.cached = None  # JSON of the last unobserved record
         self.mean = math.nan
         self.std = math.nan
         self.saturation = math.nan
         self.gain = math.nan
         self.dead_fraction = math.nan
+        # this check's entry of the stats record: (observed, width, mean, std, saturation, gain,
+        # deadFraction); the same tuple object while nothing changes (the JSON is cached by it)
+        self.state = None
+        self.prefix = f'{{"module":{_str(module)},"kind":"{kind}","layer":{_str(layer)},'
 
-    def json(self):
-        """This probe's entry of a stats record, as JSON (cached while not observed: unchanged)."""
-        if not self.observed and self.cached is not None:
-            return self.cached
-        text = (f'{{"module":{_str(self.module)},"kind":"{self.kind}","layer":{_str(self.layer)},'
-                f'"observed":{"true" if self.observed else "false"},"width":{self.width},'
-                f'"mean":{_js(self.mean)},"std":{_js(self.std)},"saturation":{_js(self.saturation)},'
-                f'"gain":{_js(self.gain)},"deadFraction":{_js(self.dead_fraction)}}}')
-        self.cached = None if self.observed else text
-        return text
+    def update_state(self):
+        """Sets ``state`` from the statistics; returns whether it changed."""
+        st = self.state
+        if not self.observed and st is not None and not st[0]:
+            return False  # not observed again: the record repeats the last values
+        self.state = (self.observed, self.width, self.mean, self.std, self.saturation, self.gain,
+                      self.dead_fraction)
+        return True
+
+    def json(self, st):
+        """This probe's entry of a stats record for the state ``st``, as JSON."""
+        return (f'{self.prefix}"observed":{"true" if st[0] else "false"},"width":{st[1]},'
+                f'"mean":{_js(st[2])},"std":{_js(st[3])},"saturation":{_js(st[4])},'
+                f'"gain":{_js(st[5])},"deadFraction":{_js(st[6])}}}')
 
 
 class GradScope:
@@ -293,11 +327,19 @@ class GradScope:
         self._pside = ""
         self._layer_tails = []
         self._scratch_views = [None] * len(self._params)
-        self._same_dtype = len({p.dtype for p in self._params}) == 1
+        self._np_bufs = {}
+        self._np_scratch_views = [None] * len(self._params)
+        self._np_mask_buf = None
+        self._np_mask_views = [None] * len(self._params)
+        self._snapshot_views = None  # numpy views of self._snapshot (CPU)
 
         self._probes = []
-        self._handles = []
-        self._armed = True
+        self._probe_hooks = []  # (module, hook) of every probed module
+        self._handles = []  # the hooks' handles while registered (armed)
+        self._armed = False
+        self._acts = ()  # the probes' states of the current check (see _Probe.state)
+        self._acts_observed = False  # whether a probe was observed in the last check
+        self._acts_json = (None, "")  # the last acts formatted: (acts, JSON)
         if probes:
             self._attach(model, layer_modules, classify or _default_classify)
 
@@ -311,6 +353,7 @@ class GradScope:
         self._pending = []
         self._flushed = time.monotonic()
         self._write(self._header(), flush=True)
+        _OPEN.add(self)
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -332,12 +375,27 @@ class GradScope:
                     best, layer = pos, self.layers[li]
             probe = _Probe(name, kind, layer)
             self._probes.append(probe)
-            self._handles.append(m.register_forward_hook(self._hook_for(probe)))
+            self._probe_hooks.append((m, self._hook_for(probe)))
+        self._arm(True)
+
+    def _arm(self, on):
+        """Registers the forward hooks for the probed forward passes, removes them for the others:
+        a module with a forward hook takes PyTorch's slow call path on every forward, probed or not
+        (about 15 µs per probed module of a W1 step)."""
+        self._armed = on
+        if on and not self._handles:
+            self._handles = [m.register_forward_hook(h) for m, h in self._probe_hooks]
+        elif not on and self._handles:
+            for h in self._handles:
+                h.remove()
+            self._handles = []
 
     def _hook_for(self, probe):
+        observe = self._observe  # a subclass's override too (python/tests/overhead.py times it)
+
         def hook(module, _inputs, output):
-            if self._armed and module.training and isinstance(output, torch.Tensor):
-                self._observe(probe, output.detach())
+            if module.training and isinstance(output, torch.Tensor):
+                observe(probe, output.detach())
         return hook
 
     @staticmethod
@@ -354,9 +412,8 @@ class GradScope:
         if p.kind == "relu":
             if n > 0:
                 # a unit is silent when it is 0 on every row; ReLU outputs are ≥ 0 (or NaN), so
-                # "max over the rows == 0" says it in one reduction
-                silent = (d if d.dim() == 2 else d.reshape(-1, w)).amax(0) == 0
-                p.silent = silent if p.silent is None or p.silent.numel() != w else p.silent.logical_and_(silent)
+                # "max over the rows == 0" says it in one reduction (compared with 0 at the check)
+                p.maxes.append((d if d.dim() == 2 else d.reshape(-1, w)).amax(0))
         elif p.kind == "tanh":
             p.parts.append((flat.abs() > 0.99).sum().to(flat.dtype))
         else:
@@ -400,7 +457,9 @@ class GradScope:
         i = self._step
         self._step = i + 1
         do_check = i % self.every == 0
-        with torch.no_grad():
+        grad_mode = _grad_enabled()
+        _set_grad_enabled(False)  # torch.no_grad() without its Python context-manager calls
+        try:
             if not do_check and (
                 (loss is not None and not math.isfinite(loss_v)) or self._quick_non_finite()
             ):
@@ -411,8 +470,13 @@ class GradScope:
                 self._take_snapshot()
                 self._snapshot_step = i + 1
                 self._snapshot_grad_norm = math.nan
+        finally:
+            _set_grad_enabled(grad_mode)
         # probe the next forward pass when the next step is a check and a probed one
-        self._armed = (i + 1) % self.every == 0 and self._checks % self.probe_every == 0
+        if self._probe_hooks:
+            armed = (i + 1) % self.every == 0 and self._checks % self.probe_every == 0
+            if armed != self._armed:
+                self._arm(armed)
 
     def watch(self, loss):
         """Gives the loss of the current step to the next ``step()`` (for a wrapped optimizer)."""
@@ -470,11 +534,20 @@ class GradScope:
         if take_snapshot:
             self._snapshot_step = step
             self._snapshot_grad_norm = self._total_g
-        self._finalize_probes()
+        # the probes saw forward passes only while armed; else their entries change only once,
+        # from observed to not observed
+        if (self._armed or self._acts_observed) and self._finalize_probes():
+            self._acts = acts = tuple(p.state for p in self._probes)
+            self._acts_observed = any(st[0] for st in acts)
         self._checks += 1
-        finite = sum(self._bad) == 0 and (loss is None or math.isfinite(loss_v))
-        self._write(self._record(step, loss_v, loss is None, finite, self._read_lr(lr), detail),
-                    flush=not finite)
+        finite = (loss is None or math.isfinite(loss_v)) and not any(self._bad)
+        if type(lr) is not float or not 0 < lr < math.inf:
+            lr = self._read_lr(lr)
+        self._pending.append(self._record(step, loss_v, loss is None, finite, lr, detail))
+        now = time.monotonic()
+        if not finite or now - self._flushed >= self.flush_every:
+            self.flush()
+            self._flushed = now
 
     def _take_snapshot(self):
         """Copies the parameters (for the next step's update ratio)."""
@@ -482,7 +555,8 @@ class GradScope:
             q = self._snapshot[k]
             if q.device != p.device or q.dtype != p.dtype:  # the model moved after init
                 q = self._snapshot[k] = torch.empty_like(p, memory_format=torch.contiguous_format)
-            q.copy_(p.detach())
+                self._snapshot_views = None
+            q.copy_(p)  # under no_grad (step)
 
     def _layer_sums(self, g2):
         sums = [0.0] * len(self.layers)
@@ -504,6 +578,120 @@ class GradScope:
             self._scratch_views[k] = v
         return v
 
+    def _grads(self):
+        """Each parameter's gradient (zeros for a parameter without one this step)."""
+        out = []
+        for p in self._params:
+            g = p.grad
+            out.append(g if g is not None else torch.zeros_like(p))
+        return out
+
+    def _measure_torch(self, read_params, with_update, detail):
+        """``_measure``'s sums as tensor ops (any device and dtype): Σg², Σp², ‖Δp‖², ‖p_before‖²
+        per parameter in one list, and on detail checks max g, min g and the nonzero count per
+        parameter; returns (sums, detail values or None, detail)."""
+        P = len(self._params)
+        vals = [torch.dot(f, f) for f in map(_flat, self._grads())]
+        if read_params:
+            pds = [_flat(p.detach()) for p in self._params]
+            vals += [torch.dot(f, f) for f in pds]
+            if with_update:
+                for k, f in enumerate(pds):
+                    q = _flat(self._snapshot[k])
+                    d = torch.sub(f, q, out=self._scratch_for(k, f))
+                    vals.append(torch.dot(d, d))
+                vals += [torch.dot(q, q) for q in map(_flat, self._snapshot)]
+        # Σg², Σp², ‖Δp‖², ‖p_before‖² per parameter (the sums stats.ts keeps)
+        got = _values(vals)
+        if not detail and not all(map(math.isfinite, got)):
+            detail = True  # a non-finite gradient: the record says where
+        if detail:
+            more = []
+            for k, p in enumerate(self._params):
+                f = (p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                n = self._numel[k]
+                if n == 0:
+                    z = f.new_zeros(())
+                    more += [z, z, z]
+                    continue
+                amin, amax = torch.aminmax(f)
+                if n <= _EXACT_COUNT:
+                    sg = torch.sign(f, out=self._scratch_for(k, f))
+                    nonzero = torch.dot(sg, sg)
+                else:  # a float32 sum of ones is exact up to 2²⁴ only
+                    nonzero = torch.count_nonzero(f).to(f.dtype)
+                more += [amax, amin, nonzero]
+            extra = _values(more)
+        return got, (extra if detail else None), detail
+
+    def _np_ok(self):
+        """Whether the detail sums can run in numpy: numpy is there and every parameter is a
+        float32/float64 tensor on the CPU."""
+        return _np is not None and all(
+            p.device.type == "cpu" and p.dtype in _NP_DTYPES for p in self._params)
+
+    def _measure_np(self, read_params, with_update, detail):
+        """``_measure_torch`` in numpy on views of the same memory (CPU float32/float64): the same
+        BLAS dot (bit-identical sums), max/min instead of aminmax, the zero count as
+        count_nonzero(g == 0) into a scratch mask instead of sign(g)·sign(g); about a quarter fewer
+        calls, each cheaper than a tensor op's dispatch."""
+        P = len(self._params)
+        vdot = _np.vdot
+        gs = [_np_view(g) for g in self._grads()]
+        got = [float(vdot(g, g)) for g in gs]
+        if read_params:
+            ps = [_np_view(p) for p in self._params]
+            got += [float(vdot(a, a)) for a in ps]
+            if with_update:
+                qs = self._snapshot_np()
+                us = []
+                for k, a in enumerate(ps):
+                    d = _np.subtract(a, qs[k], out=self._np_scratch(k, a))
+                    us.append(float(vdot(d, d)))
+                got += us
+                got += [float(vdot(q, q)) for q in qs]
+        if not detail and not all(map(math.isfinite, got)):
+            detail = True  # a non-finite gradient: the record says where
+        extra = None
+        if detail:
+            extra = []
+            for k, g in enumerate(gs):
+                n = self._numel[k]
+                if n == 0:
+                    extra += [0.0, 0.0, 0.0]
+                    continue
+                mask = _np.equal(g, 0, out=self._np_mask(k, g))
+                extra += [float(g.max()), float(g.min()), float(n - _np.count_nonzero(mask))]
+        return got, extra, detail
+
+    def _np_scratch(self, k, a):
+        """A scratch array shaped like ``a`` (one flat buffer per dtype, shared)."""
+        v = self._np_scratch_views[k]
+        if v is None or v.dtype != a.dtype or v.shape != a.shape:
+            buf = self._np_bufs.get(a.dtype)
+            if buf is None or buf.size < a.size:
+                buf = _np.empty(max([a.size] + self._numel), dtype=a.dtype)
+                self._np_bufs[a.dtype] = buf
+            v = buf[: a.size].reshape(a.shape)
+            self._np_scratch_views[k] = v
+        return v
+
+    def _np_mask(self, k, a):
+        """A bool scratch array shaped like ``a`` (one flat buffer, shared)."""
+        v = self._np_mask_views[k]
+        if v is None or v.shape != a.shape:
+            if self._np_mask_buf is None or self._np_mask_buf.size < a.size:
+                self._np_mask_buf = _np.empty(max([a.size] + self._numel), dtype=bool)
+            v = self._np_mask_buf[: a.size].reshape(a.shape)
+            self._np_mask_views[k] = v
+        return v
+
+    def _snapshot_np(self):
+        """numpy views of the parameter copies (made again when a copy is)."""
+        if self._snapshot_views is None:
+            self._snapshot_views = [q.numpy() for q in self._snapshot]
+        return self._snapshot_views
+
     def _measure(self, read_params, with_update, take_snapshot, detail):
         """One pass over the gradients (and, when read, the parameters): stats.ts measureGradients.
 
@@ -511,15 +699,25 @@ class GradScope:
         CPU; the layer and total norms the detectors read). On detail checks (and on any check with a NaN/±Inf gradient) also the
         nonzero count as sign(g)·sign(g) (sign into a scratch buffer, then a dot: 10× faster than
         count_nonzero on CPU) and max |g| = max(max g, −min g) (one aminmax). Every result stays a
-        tensor until one ``tolist()`` at the end (one device sync per check on a GPU). Returns
-        whether the per-parameter statistics were measured.
+        tensor until it is read back at the end (``_values``: ``.item()`` each on the CPU, one
+        ``tolist()`` on a GPU, one device sync per check). Returns whether the per-parameter
+        statistics were measured.
         """
         P = len(self._params)
-        vals = [torch.dot(f, f) for f in
-                [_flat(p.grad if p.grad is not None else torch.zeros_like(p)) for p in self._params]]
         if not (read_params or with_update or take_snapshot or detail):
-            # the common check (9 in 10 with the defaults): gradient norms only
-            got = (torch.stack(vals) if self._same_dtype else torch.stack([v.double() for v in vals])).tolist()
+            # the common check (9 in 10 with the defaults): gradient norms only, read back at once
+            # on the CPU (one loop, no list of tensors)
+            if self._params[0].device.type == "cpu":
+                got = []
+                for p in self._params:
+                    g = p.grad
+                    if g is None:
+                        got.append(0.0)
+                        continue
+                    f = g.reshape(-1)
+                    got.append(torch.dot(f, f).item())
+            else:
+                got = _values([torch.dot(f, f) for f in map(_flat, self._grads())])
             total = sum(got)
             if math.isfinite(total):
                 self._g2 = got
@@ -531,36 +729,10 @@ class GradScope:
                     self._bad = [0] * P
                 return False
         self._pversion += 1
-        if read_params:
-            pds = [_flat(p.detach()) for p in self._params]
-            vals += [torch.dot(f, f) for f in pds]
-            if with_update:
-                for k, f in enumerate(pds):
-                    q = _flat(self._snapshot[k])
-                    d = torch.sub(f, q, out=self._scratch_for(k, f))
-                    vals.append(torch.dot(d, d))
-                vals += [torch.dot(q, q) for q in map(_flat, self._snapshot)]
-        # Σg², Σp², ‖Δp‖², ‖p_before‖² per parameter (the sums stats.ts keeps)
-        got = (torch.stack(vals) if self._same_dtype else torch.stack([v.double() for v in vals])).tolist()
-        if not detail and not all(map(math.isfinite, got)):
-            detail = True  # a non-finite gradient: the record says where
-        if detail:
-            more = []
-            for k, p in enumerate(self._params):
-                f = (p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
-                n = self._numel[k]
-                if n == 0:
-                    z = f.new_zeros(())
-                    more += [z, z]
-                    continue
-                amin, amax = torch.aminmax(f)
-                if n <= _EXACT_COUNT:
-                    sg = torch.sign(f, out=self._scratch_for(k, f))
-                    nonzero = torch.dot(sg, sg)
-                else:  # a float32 sum of ones is exact up to 2²⁴ only
-                    nonzero = torch.count_nonzero(f).to(f.dtype)
-                more += [torch.maximum(amax, -amin), nonzero]
-            extra = (torch.stack(more) if self._same_dtype else torch.stack([v.double() for v in more])).tolist()
+        if self._np_ok():
+            got, extra, detail = self._measure_np(read_params, with_update, detail)
+        else:
+            got, extra, detail = self._measure_torch(read_params, with_update, detail)
         if take_snapshot:
             self._take_snapshot()
         L = len(self.layers)
@@ -574,7 +746,9 @@ class GradScope:
             g2 = got[k]
             bad = 0
             if detail:
-                mx, nonzero = extra[2 * k], extra[2 * k + 1]
+                # max |g| = max(max g, −min g), as torch.maximum would pick (finite g here; the
+                # others are measured again below)
+                mx, nonzero = max(extra[3 * k], -extra[3 * k + 1]) + 0.0, extra[3 * k + 2]  # never −0
             if not math.isfinite(g2) or (detail and not math.isfinite(nonzero)):
                 g = self._params[k].grad
                 ok = torch.isfinite(g)
@@ -608,8 +782,8 @@ class GradScope:
             layer_p[l] += p2
             g_all += g2
             p_all += p2
+        self._layer_g = [math.sqrt(x) for x in layer_g]  # a new list: queued records hold the old
         for l in range(L):
-            self._layer_g[l] = math.sqrt(layer_g[l])
             self._layer_p[l] = math.sqrt(layer_p[l])
             if with_update:
                 self._layer_ratio[l] = _sqrt_ratio(layer_u[l], layer_b[l])
@@ -627,15 +801,18 @@ class GradScope:
     def _finalize_probes(self):
         """The probes' statistics of this check (activation-probe.ts finalize); resets the sums.
 
-        All probes' sums are read back with one stack and one ``tolist``; a ReLU unit's run of
+        The sums are read back with ``_values`` (``.item()`` each on the CPU); a ReLU unit's run of
         checks with output 0 on every row counts up, and resets when it outputs anything (in
-        numpy when the mask is on the CPU and numpy is there: a tensor op costs more to
-        dispatch than the arithmetic)."""
+        numpy when the outputs are on the CPU and numpy is there: a tensor op costs more to
+        dispatch than the arithmetic). Returns whether a probe's record entry changed."""
         parts = [t for p in self._probes for t in p.parts]
-        if parts:
-            if len({t.dtype for t in parts}) > 1:
-                parts = [t.double() for t in parts]
-            flat = torch.stack(parts).tolist()
+        if not parts:  # nothing probed since the last check: the entries repeat (not observed)
+            changed = False
+            for p in self._probes:
+                p.observed = False
+                changed = p.update_state() or changed
+            return changed
+        flat = _values(parts)
         at = 0
         for p in self._probes:
             count = p.count
@@ -652,40 +829,54 @@ class GradScope:
                 if p.kind == "relu":
                     p.saturation = math.nan
                     p.gain = math.nan
-                    if p.silent is not None:
+                    if p.maxes:
                         p.dead_fraction = self._dead_fraction(p)
                 else:
                     p.saturation = sum(got[2::3]) / count
                     # tanh: Σ(1 − a²) = n − Σa²; sigmoid: Σ4a(1 − a) = 4(Σa − Σa²)
                     p.gain = (count - sq) / count if p.kind == "tanh" else 4 * (s - sq) / count
             p.parts.clear()
+            p.maxes.clear()
             p.count = 0
-            p.silent = None
+            p.update_state()
+        return True
 
     def _dead_fraction(self, p):
-        silent = p.silent
-        w = silent.numel()
+        """The fraction of units whose run of all-zero checks reached ``dead_window``, after this
+        check. A unit is silent this check when its max over the rows was 0 on every forward pass
+        (of the last output width: a pass of another width starts over, as activation-probe.ts)."""
+        maxes = p.maxes
+        w = maxes[-1].numel()
         if w == 0:
             return math.nan
-        if _np is not None and silent.device.type == "cpu":
-            mask = silent.numpy()
+        n = len(maxes)
+        first = n - 1
+        while first > 0 and maxes[first - 1].numel() == w:
+            first -= 1
+        if _np is not None and maxes[-1].device.type == "cpu" and maxes[-1].dtype != torch.bfloat16:
+            mask = maxes[first].numpy() == 0
+            for m in maxes[first + 1 :]:
+                mask &= m.numpy() == 0
             if not isinstance(p.runs, _np.ndarray) or p.runs.shape[0] != w:
                 p.runs = _np.zeros(w, dtype=_np.int64)
             p.runs += 1
             p.runs *= mask
             return int(_np.count_nonzero(p.runs >= self.dead_window)) / w
+        silent = maxes[first] == 0
+        for m in maxes[first + 1 :]:
+            silent.logical_and_(m == 0)
         if not torch.is_tensor(p.runs) or p.runs.numel() != w or p.runs.device != silent.device:
             p.runs = torch.zeros(w, dtype=torch.int64, device=silent.device)
         p.runs.add_(1).mul_(silent)
         return int((p.runs >= self.dead_window).sum()) / w
 
     def _record(self, step, loss_v, loss_none, finite, lr, detail):
-        """The check's stats record as one JSON line (records.ts StatsRecord), formatted directly:
-        json.dumps of the same dict costs as much as the statistics. Numbers as Python's repr
-        (shortest round-trip, as JSON.stringify writes them), NaN/±Inf as "NaN"/"Infinity";
-        a loss or lr that was not given is null."""
+        """The check's stats record (records.ts StatsRecord), as a tuple of its values: it is
+        formatted as JSON by ``_format`` when the queue is written (once a second), in one loop
+        over the queued records, not at every step (formatting at each step, between PyTorch's
+        kernels, cost as much as the statistics). The per-parameter entries (detail checks, 1 in
+        10) are formatted now: those lists are updated in place by the next detail check."""
         L = len(self.layers)
-        first_last = _js(_div(self._layer_g[0], self._layer_g[L - 1])) if L >= 2 else "null"
         # the parameter-side values change only on checks that read the parameters: their JSON is
         # formatted once per such check (9 in 10 checks reuse it)
         key = (self._pversion, self._update_grad_norm != self._update_grad_norm)
@@ -701,32 +892,47 @@ class GradScope:
                 f',"paramNorm":{_js(self._layer_p[l])},"updateRatio":{_js(self._layer_ratio[l])}}}'
                 for l in range(L)
             ]
-        tails = self._layer_tails
-        parts = [
-            f'{{"type":"stats","step":{step},"check":{self._checks},"loss":{"null" if loss_none else _js(loss_v)},'
-            f'"finite":{"true" if finite else "false"},"lr":{"null" if lr != lr else _js(lr)},'
-            f'"totalGradNorm":{_js(self._total_g)},',
-            self._pside,
-            f'"firstLastRatio":{first_last},"nonFinite":{sum(self._bad)},"layers":[',
-            ",".join(
-                f'{{"name":{self._layer_json[l]},"gradNorm":{_js(self._layer_g[l])}{tails[l]}'
-                for l in range(L)
-            ),
-            "]",
-        ]
+        params = None
         if detail:
-            parts.append(',"params":[')
-            parts.append(",".join(
+            params = ",".join(
                 f'{{"name":{self._param_json[k]},"gradNorm":{_js(math.sqrt(self._g2[k]))},'
                 f'"rms":{_js(math.sqrt(self._g2[k] / n) if n > 0 else 0.0)},"maxAbs":{_js(self._max[k])},'
                 f'"zeroFraction":{_js(self._zero[k])},"nonFinite":{self._bad[k]},'
                 f'"paramNorm":{_js(math.sqrt(self._p2[k]))},"updateRatio":{_js(self._ratio[k])}}}'
                 for k, n in enumerate(self._numel)
-            ))
+            )
+        # self._layer_g is a new list at every check; the pside strings are new when they change
+        return (step, self._checks, None if loss_none else loss_v, finite, lr, self._total_g,
+                self._pside, self._layer_g, self._layer_tails, sum(self._bad), params, self._acts)
+
+    def _format(self, rec):
+        """A record tuple of ``_record`` as one JSON line. Numbers as Python's repr (shortest
+        round-trip, as JSON.stringify writes them), NaN/±Inf as "NaN"/"Infinity"; a loss or lr
+        that was not given is null."""
+        step, check, loss, finite, lr, total_g, pside, layer_g, tails, bad, params, acts = rec
+        L = len(layer_g)
+        first_last = _js(_div(layer_g[0], layer_g[L - 1])) if L >= 2 else "null"
+        names = self._layer_json
+        parts = [
+            f'{{"type":"stats","step":{step},"check":{check},"loss":{"null" if loss is None else _js(loss)},'
+            f'"finite":{"true" if finite else "false"},"lr":{"null" if lr != lr else _js(lr)},'
+            f'"totalGradNorm":{_js(total_g)},',
+            pside,
+            f'"firstLastRatio":{first_last},"nonFinite":{bad},"layers":[',
+            ",".join(f'{{"name":{names[l]},"gradNorm":{_js(layer_g[l])}{tails[l]}' for l in range(L)),
+            "]",
+        ]
+        if params is not None:
+            parts.append(',"params":[')
+            parts.append(params)
             parts.append("]")
         if self._probes:
+            cached, text = self._acts_json
+            if cached is not acts:
+                text = ",".join(p.json(st) for p, st in zip(self._probes, acts))
+                self._acts_json = (acts, text)
             parts.append(',"activations":[')
-            parts.append(",".join(p.json() for p in self._probes))
+            parts.append(text)
             parts.append("]")
         parts.append("}")
         return "".join(parts)
@@ -734,10 +940,10 @@ class GradScope:
     # -- output ------------------------------------------------------------------------------
 
     def _write(self, record, flush=False):
-        """Queues one record (a dict or a JSON string) as one line; the queue goes to the file in
-        one ``os.write`` (whole lines only) every ``flush_every`` seconds, on a check with NaN/±Inf,
-        and at ``close``."""
-        if not isinstance(record, str):
+        """Queues one record (a dict, a JSON string or a ``_record`` tuple) as one line; the queue
+        goes to the file in one ``os.write`` (whole lines only) every ``flush_every`` seconds, on a
+        check with NaN/±Inf, and at ``close``."""
+        if isinstance(record, dict):
             record = json.dumps(record, separators=(",", ":"), allow_nan=False)
         self._pending.append(record)
         now = time.monotonic()
@@ -749,7 +955,8 @@ class GradScope:
         """Writes the queued records to the file now."""
         if not self._pending or self._fd is None:
             return
-        data = ("\n".join(self._pending) + "\n").encode("utf-8")
+        fmt = self._format
+        data = ("\n".join([r if isinstance(r, str) else fmt(r) for r in self._pending]) + "\n").encode("utf-8")
         self._pending.clear()
         off = 0
         while off < len(data):
@@ -757,9 +964,8 @@ class GradScope:
 
     def close(self):
         """Writes the queued records, removes the hooks and closes the file (further steps raise)."""
-        for h in self._handles:
-            h.remove()
-        self._handles = []
+        self._arm(False)
+        self._probe_hooks = []
         if self._fd is not None:
             self.flush()
             os.close(self._fd)
@@ -793,6 +999,27 @@ def _summary(model, limit=2000):
     """repr(model), cut to `limit` characters."""
     text = repr(model)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _values(ts):
+    """0-d tensors as Python floats: ``.item()`` each when they are on the CPU (cheaper there than
+    stacking them into a new tensor first: no allocation, no copy), else one ``stack`` (in float64
+    when the dtypes differ) and one ``tolist()`` (one device sync). The same numbers either way."""
+    if not ts:
+        return []
+    if ts[0].device.type == "cpu":
+        return [t.item() for t in ts]
+    if len({t.dtype for t in ts}) > 1:
+        ts = [t.double() for t in ts]
+    return torch.stack(ts).tolist()
+
+
+_NP_DTYPES = (torch.float32, torch.float64)
+
+
+def _np_view(t):
+    """A CPU tensor's memory as a numpy array (no copy)."""
+    return (t.detach() if t.requires_grad else t).numpy()
 
 
 def _flat(t):

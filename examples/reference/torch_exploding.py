@@ -10,26 +10,40 @@ Init: PyTorch's defaults (every weight and bias U(+-1/sqrt(H)); head U(+-1/sqrt(
 tanh RNN W_hh = gain * Q with Q orthogonal (torch.nn.init.orthogonal_), spectral radius = gain.
 Recipe: plain SGD at a fixed lr (no momentum, no weight decay), loss MSE.
 
-Arms (as gradscope's RNN_ARMS; ZClip, a control there, is not run here): tanh-rnn (gain = --rho, no protection), clip-global-norm
-(torch.nn.utils.clip_grad_norm_ at 1), auto-clip (clip to the 10th percentile of every norm seen
-so far, Seetharaman et al. 2020), health-aware-decay (lr x factor on each step gradscope's
-`exploding` detector flags, floor minScale, held: the detector's ceiling/spike/growth/update rules
-re-implemented below with its default thresholds), orthogonal-init (gain 1), lstm, gru.
+Arms (as gradscope's RNN_ARMS; ZClip, a control there, is not run here): tanh-rnn (gain = --rho, no
+protection), clip-global-norm (torch.nn.utils.clip_grad_norm_ at 1), auto-clip (clip to the 10th
+percentile of every norm seen so far, Seetharaman et al. 2020), health-aware-decay (lr x factor on
+each step gradscope's `exploding` detector flags, floor minScale, held: the detector's
+ceiling/spike/growth/update rules re-implemented below with its default thresholds),
+orthogonal-init (gain 1), lstm and gru (with --gated-opt/--gated-lr: E13 uses Adam at 0.01, and
+--forget-bias 1 for the LSTM: b_ih's forget rows set to 1, b_hh's to 0), tanh-rnn-adam (the
+baseline with the gated cells' recipe, a control).
 
-    /usr/bin/python3 examples/reference/torch_exploding.py --seeds 0-4 > torch_exploding.out.jsonl
+E13's setup (T 20, H 32, batch 32, lr 0.1, rho 1.3, 3000 updates, gated cells Adam 0.01 with
+forget bias 1), run one process per seed:
+
+    for s in 0 1 2 3 4; do /usr/bin/python3 examples/reference/torch_exploding.py --seeds $s \
+      --rho 1.3 --steps 3000 --gated-opt adam --gated-lr 0.01 --forget-bias 1 \
+      --arms tanh-rnn,clip-global-norm,auto-clip,orthogonal-init,lstm,gru,tanh-rnn-adam,health-aware-decay \
+      > s$s.jsonl; done; cat s?.jsonl > torch_exploding.out.jsonl
 
 Prints one JSON line per run (arm, seed, final error = median eval MSE of the last 5
-evaluations, its ratio to the mean predictor, ||g_1|| and the growth of ||g|| over it) and a
-summary line per run on stderr. The output of that command (defaults: T 20, H 32, batch 32,
-2000 updates, lr 0.1, rho 1.2; about 25 min on a loaded 2-core machine) is kept next to this
-file as torch_exploding.out.jsonl and quoted in docs/full-mode-results.md.
+evaluations, its ratio to the mean predictor, ||g_1||, the growth of ||g|| over it, and the
+first update where a finite ||g|| reaches 1e4 ||g_1||) and a summary line per run on stderr.
+The output is kept next to this file as torch_exploding.out.jsonl (about 45 min per seed on a
+2-core machine at load 40) and quoted in docs/full-mode-results.md.
 
-Measured (seeds 0-4): the baseline's ||g|| reaches 1e4 ||g_1|| at update 10, 16, 8, 19 and its
-loss turns non-finite (seeds 0-3); in seed 4 it never grows (max 1.27 ||g_1||) and the baseline
-learns (0.42x). Final error / mean predictor: clipping 0.11-0.23x, orthogonal init 0.17-0.21x,
-AutoClip 0.27-0.54x and 795x (seed 2 diverges, max ||g|| 196 ||g_1||), LSTM and GRU 1.00-1.01x
-(plateau), health-aware decay 0.42-15x. Probes at seed 0 (--arms lstm,gru): --lr 0.3 stays at
-1.02x; --lr 1.0 turns non-finite at update 22 (LSTM) and 17 (GRU). At --T 50 --steps 1000 no arm
+Measured (seeds 0-4, final error / mean predictor, margin 0.5): the baseline's finite ||g||
+reaches 1e4 ||g_1|| at update 13, 12, 7, 20, 14 (max over 50 updates 5e18-1e21 ||g_1||), its loss
+turns non-finite at 32, 36, 30, 45, 50. Clipping 0.09-0.21x; AutoClip 0.22-0.35x and 0.53x
+(seed 2, max ||g|| 12 ||g_1||); orthogonal init 0.10-0.22x; LSTM and GRU 0.00x (< 0.001);
+controls: the baseline with Adam 0.01 0.04-0.05x and 0.51x (seed 0), the health-aware decay
+0.77-1.04x. Calibration probes (same script): rho 1.2, 2000 updates, plain SGD lr 0.1: LSTM and
+GRU 1.00-1.01x in seeds 0-4 (lr 0.3: 1.02x; lr 1.0: non-finite at update 22/17; LSTM lr 0.5 with
+forget bias 1: non-finite at 1463), AutoClip diverges in seed 2 (795x), the baseline does not
+explode in seed 4. rho 1.3: the baseline explodes in seeds 0-9 (1e4 ||g_1|| at update 7-20).
+rho 1.5: clipping 0.45-0.47x at 2000 updates (seeds 0, 1), 0.26-0.38x at 4000 (seeds 0, 3). At T 50,
+1000 updates no arm
 learns (0.95-1.05x, or diverges).
 """
 import argparse
@@ -52,6 +66,10 @@ ap.add_argument('--batch', type=int, default=32)
 ap.add_argument('--steps', type=int, default=2000)
 ap.add_argument('--lr', type=float, default=0.1)
 ap.add_argument('--rho', type=float, default=1.2)
+ap.add_argument('--gated-opt', default='sgd', choices=['sgd', 'adam'], help='optimizer of the LSTM and GRU arms')
+ap.add_argument('--gated-lr', type=float, default=None, help='lr of the LSTM and GRU arms (default: --lr)')
+ap.add_argument('--forget-bias', type=float, default=0.0, help="LSTM: b_ih's forget-gate slice set to this (b_hh's to 0) when nonzero")
+ap.add_argument('--autoclip-p', type=float, default=10.0)
 ap.add_argument('--eval-size', type=int, default=1000)
 ap.add_argument('--eval-every', type=int, default=100)
 ap.add_argument('--decay-factor', type=float, default=0.1)
@@ -90,6 +108,10 @@ class Net(torch.nn.Module):
         super().__init__()
         if cell == 'lstm':
             self.rnn = torch.nn.LSTM(2, H)
+            if args.forget_bias != 0:
+                with torch.no_grad():
+                    self.rnn.bias_ih_l0[H:2 * H].fill_(args.forget_bias)
+                    self.rnn.bias_hh_l0[H:2 * H].zero_()
         elif cell == 'gru':
             self.rnn = torch.nn.GRU(2, H)
         else:
@@ -156,7 +178,11 @@ def run(arm, seed):
     scale = 1.0
     du = None
     p_before = None
-    lr = args.lr
+    # The gated arms' recipe (--gated-opt/--gated-lr); 'tanh-rnn-adam' is the baseline with that
+    # recipe, a control: does the optimizer alone fix the explosion?
+    gated = cell != 'rnn' or arm == 'tanh-rnn-adam'
+    lr = args.gated_lr if gated and args.gated_lr is not None else args.lr
+    adam = torch.optim.Adam(ps, lr=lr) if gated and args.gated_opt == 'adam' else None
     norms, losses, evals = [], [], []
     first_nf = -1
     t0 = time.time()
@@ -176,7 +202,7 @@ def run(arm, seed):
         elif arm == 'auto-clip':
             if math.isfinite(g):
                 history.append(g)
-            thr = float(np.percentile(history, 10)) if history else float('inf')
+            thr = float(np.percentile(history, args.autoclip_p)) if history else float('inf')
             if g > thr:
                 for p in ps:
                     p.grad.mul_(thr / (g + 1e-6))
@@ -185,13 +211,16 @@ def run(arm, seed):
             bad = (not math.isfinite(g)) or det.check(g, pn, du, p_before)
             if bad:
                 scale = max(scale * args.decay_factor, args.decay_min)
-        with torch.no_grad():
-            before = [p.detach().clone() for p in ps] if arm == 'health-aware-decay' else None
-            for p in ps:
-                p.add_(p.grad, alpha=-lr * scale)
-            if before is not None:
-                du = float(torch.sqrt(sum(((p - q).double() ** 2).sum() for p, q in zip(ps, before))))
-                p_before = float(torch.sqrt(sum((q.double() ** 2).sum() for q in before)))
+        if adam is not None:
+            adam.step()
+        else:
+            with torch.no_grad():
+                before = [p.detach().clone() for p in ps] if arm == 'health-aware-decay' else None
+                for p in ps:
+                    p.add_(p.grad, alpha=-lr * scale)
+                if before is not None:
+                    du = float(torch.sqrt(sum(((p - q).double() ** 2).sum() for p, q in zip(ps, before))))
+                    p_before = float(torch.sqrt(sum((q.double() ** 2).sum() for q in before)))
         if step % args.eval_every == 0 or step == args.steps:
             with torch.no_grad():
                 evals.append((step, float(torch.nn.functional.mse_loss(net(EX), EY))))
@@ -204,7 +233,10 @@ def run(arm, seed):
     w = args.growth_window
     g1 = norms[0]
     inf = [n if math.isfinite(n) else float('inf') for n in norms]
-    over = [i + 1 for i, n in enumerate(inf) if n >= 1e4 * g1]
+    # The update where a measured (finite) norm first reaches 1e4 ||g_1||: not the moment float32
+    # overflows.
+    over = [i + 1 for i, n in enumerate(norms) if math.isfinite(n) and n >= 1e4 * g1]
+    fin = [n for n in norms[:w] if math.isfinite(n)]
     return {
         'arm': arm,
         'seed': seed,
@@ -221,6 +253,7 @@ def run(arm, seed):
         'firstNonFinite': first_nf,
         'gradNorm1': g1,
         'growthFirstWindow': max(inf[:w]) / g1,
+        'finiteGrowthFirstWindow': max(fin) / g1,
         'growth': max(inf) / g1,
         'firstUpdateAbove1e4': over[0] if over else -1,
         'lrScale': scale,

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { ShapeError, fmt } from '../errors.js';
 import { paramFor } from '../optim/buffers.js';
 import { indexOfName, namesOf } from '../optim/names.js';
@@ -82,6 +83,15 @@ function agcTensor(
 }
 
 /**
+ * The options of agc with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const AGC_FIELDS = {
+  clipping: { type: 'number', min: 0, minExclusive: true },
+  eps: { type: 'number', min: 0 },
+} as const satisfies FieldSpecs;
+
+/**
  * Adaptive gradient clipping (Brock et al. 2021, NFNets): unit-wise, the gradient is clipped
  * relative to the weight it updates. For each unit i (a row of the output dimension):
  *
@@ -93,12 +103,9 @@ function agcTensor(
  * @see Brock, De, Smith & Simonyan, "High-Performance Large-Scale Image Recognition Without Normalization", ICML 2021.
  */
 export function agc(clipping = 0.01, options: AgcOptions = {}): GradientTransformation<AgcState> {
-  const lambda = checkNumber('agc', 'clipping', clipping, undefined, {
-    min: 0,
-    minExclusive: true,
-  });
+  const lambda = checkNumber('agc', 'clipping', clipping, undefined, AGC_FIELDS.clipping);
   checkKeys('agc', options, ['eps']);
-  const eps = checkNumber('agc', 'eps', options.eps, 1e-3, { min: 0 });
+  const eps = checkNumber('agc', 'eps', options.eps, 1e-3, AGC_FIELDS.eps);
   const out = resultWriter<AgcState>();
   const scratch = new Float64Array(2);
   return {

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
@@ -86,6 +87,15 @@ function removeSorted(a: Float64Array, n: number, from: ArrayLike<number>, at: n
 }
 
 /**
+ * The options of autoClip with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const AUTO_CLIP_FIELDS = {
+  percentile: { type: 'number', min: 0, max: 100 },
+  historySize: { type: 'number', integer: true, min: 1 },
+} as const satisfies FieldSpecs;
+
+/**
  * AutoClip (Seetharaman et al. 2020): clip the global gradient norm to the p-th percentile of all
  * gradient norms seen so far (including the current one), so the threshold adapts to the model
  * and data instead of being tuned:
@@ -100,15 +110,13 @@ function removeSorted(a: Float64Array, n: number, from: ArrayLike<number>, at: n
  * @see Seetharaman, Wichern, Pardo & Le Roux, "AutoClip: Adaptive Gradient Clipping for Source Separation Networks", MLSP 2020.
  */
 export function autoClip(options: AutoClipOptions = {}): GradientTransformation<AutoClipState> {
-  checkKeys('autoClip', options, ['percentile', 'historySize']);
-  const p = checkNumber('autoClip', 'percentile', options.percentile, 10, { min: 0, max: 100 });
+  const F = AUTO_CLIP_FIELDS;
+  checkKeys('autoClip', options, Object.keys(F));
+  const p = checkNumber('autoClip', 'percentile', options.percentile, 10, F.percentile);
   const size =
     options.historySize === undefined
       ? null
-      : checkNumber('autoClip', 'historySize', options.historySize, undefined, {
-          min: 1,
-          integer: true,
-        });
+      : checkNumber('autoClip', 'historySize', options.historySize, undefined, F.historySize);
   const out = resultWriter<AutoClipState>();
   const scratch = new Float64Array(3);
   return {

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { ShapeError, fmt } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { indexOfName, namesOf } from '../optim/names.js';
@@ -32,6 +33,14 @@ export interface ByBlockRmsState {
 }
 
 /**
+ * The options of byBlockRms with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_BLOCK_RMS_FIELDS = {
+  threshold: { type: 'number', min: 0, minExclusive: true, allowInfinity: true, required: true },
+} as const satisfies FieldSpecs;
+
+/**
  * Per-tensor (block) RMS clipping, as Optax's clip_by_block_rms: a size-independent threshold,
  *
  * g ← g / max(1, rms(g)/c),  rms(g) = √(mean g²)
@@ -40,11 +49,13 @@ export interface ByBlockRmsState {
  * @see Optax `clip_by_block_rms`; Shazeer & Stern, "Adafactor", ICML 2018 (update clipping by RMS).
  */
 export function byBlockRms(threshold: number): GradientTransformation<ByBlockRmsState> {
-  const c = checkNumber('byBlockRms', 'threshold', threshold, undefined, {
-    min: 0,
-    minExclusive: true,
-    allowInfinity: true,
-  });
+  const c = checkNumber(
+    'byBlockRms',
+    'threshold',
+    threshold,
+    undefined,
+    BY_BLOCK_RMS_FIELDS.threshold,
+  );
   const out = resultWriter<ByBlockRmsState>();
   const scratch = new Float64Array(1);
   return {

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
 import { GRAD_STATS_SUM_SQ, GradStatsCache, gradStatsFor } from '../optim/grad-stats.js';
 import { scaleInPlaceRounded } from '../optim/loops.js';
@@ -5,7 +6,7 @@ import { namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation, Params, StepContext } from '../optim/types.js';
-import { checkBoolean, checkKeys, checkNumber } from '../optim/validate.js';
+import { checkBoolean, checkKeys, checkNumber, numberInRange } from '../optim/validate.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { globalNormInto, type NormType } from './norms.js';
 
@@ -34,6 +35,20 @@ export interface ByGlobalNormState {
 }
 
 /**
+ * The options of byGlobalNorm with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_GLOBAL_NORM_FIELDS = {
+  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
+  normType: {
+    type: 'numberOrEnum',
+    item: { type: 'number', min: 0, minExclusive: true },
+    values: ['inf'],
+  },
+  errorIfNonfinite: { type: 'boolean' },
+} as const satisfies FieldSpecs;
+
+/**
  * Clipping by the norm of all gradients together, as torch.nn.utils.clip_grad_norm_: with
  * N = ‖(‖g₁‖, …, ‖g_k‖)‖_p,
  *
@@ -54,13 +69,11 @@ export function byGlobalNorm(
   maxNorm: number,
   options: ByGlobalNormOptions = {},
 ): GradientTransformation<ByGlobalNormState> {
-  const c = checkNumber('byGlobalNorm', 'maxNorm', maxNorm, undefined, {
-    min: 0,
-    allowInfinity: true,
-  });
+  const F = BY_GLOBAL_NORM_FIELDS;
+  const c = checkNumber('byGlobalNorm', 'maxNorm', maxNorm, undefined, F.maxNorm);
   checkKeys('byGlobalNorm', options, ['normType', 'errorIfNonfinite']);
   const p = options.normType ?? 2;
-  if (p !== 'inf' && (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p))) {
+  if (p !== 'inf' && (typeof p !== 'number' || !numberInRange(p, F.normType.item))) {
     throw new ConfigError(
       `byGlobalNorm: option normType = ${fmt(p)} is invalid; expected a number p > 0 or 'inf'`,
     );
@@ -83,7 +96,7 @@ export function byGlobalNorm(
       const names = namesOf(updates);
       let acc = 0;
       for (let k = 0; k < names.length; k++) {
-        const at = cache.of((updates[names[k] as string] as Tensor).data);
+        const at = cache.of((updates[names[k] as string] as Tensor).data, false); // Σg² only
         const norm = Math.sqrt(cache.values[at + GRAD_STATS_SUM_SQ] as number);
         acc += norm * norm;
       }

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { scaleInPlaceAt } from '../optim/loops.js';
 import { indexOfName, namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
@@ -26,6 +27,14 @@ export interface ByNormState {
 }
 
 /**
+ * The options of byNorm with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_NORM_FIELDS = {
+  maxNorm: { type: 'number', min: 0, allowInfinity: true, required: true },
+} as const satisfies FieldSpecs;
+
+/**
  * Per-tensor L2-norm clipping (Keras' clipnorm): each tensor whose norm exceeds c is rescaled to
  * norm c; the others are left bit-for-bit unchanged.
  *
@@ -35,7 +44,7 @@ export interface ByNormState {
  * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013.
  */
 export function byNorm(maxNorm: number): GradientTransformation<ByNormState> {
-  const c = checkNumber('byNorm', 'maxNorm', maxNorm, undefined, { min: 0, allowInfinity: true });
+  const c = checkNumber('byNorm', 'maxNorm', maxNorm, undefined, BY_NORM_FIELDS.maxNorm);
   const out = resultWriter<ByNormState>();
   const scratch = new Float64Array(1);
   return {

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { namesOf } from '../optim/names.js';
 import { resultWriter } from '../optim/result.js';
@@ -48,6 +49,14 @@ export interface ByValueState {
 }
 
 /**
+ * The options of byValue with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const BY_VALUE_FIELDS = {
+  clipValue: { type: 'number', min: 0, allowInfinity: true, required: true },
+} as const satisfies FieldSpecs;
+
+/**
  * Element-wise clipping to [−c, c], as torch.nn.utils.clip_grad_value_ (Keras' clipvalue):
  *
  * gᵢ ← min(max(gᵢ, −c), c)
@@ -57,10 +66,7 @@ export interface ByValueState {
  * @see Mikolov, "Statistical Language Models Based on Neural Networks", PhD thesis, 2012.
  */
 export function byValue(clipValue: number): GradientTransformation<ByValueState> {
-  const c = checkNumber('byValue', 'clipValue', clipValue, undefined, {
-    min: 0,
-    allowInfinity: true,
-  });
+  const c = checkNumber('byValue', 'clipValue', clipValue, undefined, BY_VALUE_FIELDS.clipValue);
   const out = resultWriter<ByValueState>();
   const scratch = new Float64Array(1);
   return {

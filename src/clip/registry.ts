@@ -1,25 +1,19 @@
 // The registry of clipping rules: for each name (as configs, the CLI and the playground spell
 // it) its options with types and ranges (FieldSpec) and how to build it from an options object.
 // Adding a clipping rule: its file, its test, one entry here.
+// Each rule's fields are declared once, in its own file (BY_GLOBAL_NORM_FIELDS, …): the factory
+// checks its arguments against them and this table hands them to the config parser.
 import type { FieldSpecs } from '../optim/field-spec.js';
-import {
-  BETA,
-  BOOL,
-  INT1,
-  NONNEG,
-  POS,
-  optionsWithout as opts,
-  req,
-} from '../optim/option-fields.js';
+import { optionsWithout as opts } from '../optim/option-fields.js';
 import type { GradientTransformation } from '../optim/types.js';
-import { agc } from './agc.js';
-import { autoClip } from './auto-clip.js';
-import { byBlockRms } from './by-block-rms.js';
-import { byGlobalNorm } from './by-global-norm.js';
-import { byNorm } from './by-norm.js';
-import { byValue } from './by-value.js';
-import { spikeClip } from './spike-clip.js';
-import { zClip } from './z-clip.js';
+import { AGC_FIELDS, agc } from './agc.js';
+import { AUTO_CLIP_FIELDS, autoClip } from './auto-clip.js';
+import { BY_BLOCK_RMS_FIELDS, byBlockRms } from './by-block-rms.js';
+import { BY_GLOBAL_NORM_FIELDS, byGlobalNorm } from './by-global-norm.js';
+import { BY_NORM_FIELDS, byNorm } from './by-norm.js';
+import { BY_VALUE_FIELDS, byValue } from './by-value.js';
+import { SPIKE_CLIP_FIELDS, spikeClip } from './spike-clip.js';
+import { Z_CLIP_FIELDS, zClip } from './z-clip.js';
 
 type Tx = GradientTransformation<unknown>;
 type JsonObject = Record<string, unknown>;
@@ -32,50 +26,23 @@ export interface ClipSpec {
 
 /** The clipping transformations of `clip`, by config name. */
 export const CLIP_REGISTRY = {
-  byValue: { fields: { clipValue: req(POS) }, build: (o) => byValue(o['clipValue'] as number) },
-  byNorm: { fields: { maxNorm: req(POS) }, build: (o) => byNorm(o['maxNorm'] as number) },
+  byValue: { fields: BY_VALUE_FIELDS, build: (o) => byValue(o['clipValue'] as number) },
+  byNorm: { fields: BY_NORM_FIELDS, build: (o) => byNorm(o['maxNorm'] as number) },
   byGlobalNorm: {
-    fields: {
-      maxNorm: req(POS),
-      normType: {
-        type: 'numberOrEnum',
-        item: { type: 'number', min: 0, minExclusive: true },
-        values: ['inf'],
-      },
-      errorIfNonfinite: BOOL,
-    },
+    fields: BY_GLOBAL_NORM_FIELDS,
     build: (o) => byGlobalNorm(o['maxNorm'] as number, opts(o, ['maxNorm'])),
   },
   byBlockRms: {
-    fields: { threshold: req(POS) },
+    fields: BY_BLOCK_RMS_FIELDS,
     build: (o) => byBlockRms(o['threshold'] as number),
   },
   agc: {
-    fields: { clipping: POS, eps: NONNEG },
+    fields: AGC_FIELDS,
     build: (o) => agc((o['clipping'] as number | undefined) ?? 0.01, opts(o, ['clipping'])),
   },
-  autoClip: {
-    fields: { percentile: { type: 'number', min: 0, max: 100 }, historySize: INT1 },
-    build: (o) => autoClip(opts(o)),
-  },
-  zClip: {
-    fields: {
-      alpha: BETA,
-      zThreshold: POS,
-      warmupSteps: INT1,
-      mode: { type: 'enum', values: ['zscore', 'percentile'] },
-      clipOption: { type: 'enum', values: ['adaptiveScaling', 'mean'] },
-      clipFactor: POS,
-      eps: NONNEG,
-      maxGradNorm: POS,
-      skipUpdateOnSpike: BOOL,
-    },
-    build: (o) => zClip(opts(o)),
-  },
-  spikeClip: {
-    fields: { threshold: POS, decay: BETA, startStep: INT1 },
-    build: (o) => spikeClip(opts(o)),
-  },
+  autoClip: { fields: AUTO_CLIP_FIELDS, build: (o) => autoClip(opts(o)) },
+  zClip: { fields: Z_CLIP_FIELDS, build: (o) => zClip(opts(o)) },
+  spikeClip: { fields: SPIKE_CLIP_FIELDS, build: (o) => spikeClip(opts(o)) },
 } as const satisfies Readonly<Record<string, ClipSpec>>;
 
 /** The name of a registered clipping rule. */

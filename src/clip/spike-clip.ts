@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { bufferFor, buffersLike, type Buffers } from '../optim/buffers.js';
 import { namesOf } from '../optim/names.js';
@@ -53,6 +54,16 @@ export interface SpikeClipState {
 }
 
 /**
+ * The options of spikeClip with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const SPIKE_CLIP_FIELDS = {
+  threshold: { type: 'number', min: 0, minExclusive: true },
+  decay: { type: 'number', min: 0, max: 1, maxExclusive: true },
+  startStep: { type: 'number', integer: true, min: 1 },
+} as const satisfies FieldSpecs;
+
+/**
  * Spike-aware element-wise clipping from SPAM (Huang et al. 2025): with v the EMA of g² (as
  * Adam's second moment, before this step's update),
  *
@@ -65,18 +76,12 @@ export interface SpikeClipState {
  * @see Huang et al., "SPAM: Spike-Aware Adam with Momentum Reset for Stable LLM Training", ICLR 2025.
  */
 export function spikeClip(options: SpikeClipOptions = {}): GradientTransformation<SpikeClipState> {
+  const F = SPIKE_CLIP_FIELDS;
   const o = 'spikeClip';
   checkKeys(o, options, ['threshold', 'decay', 'startStep']);
-  const theta = checkNumber(o, 'threshold', options.threshold, 5000, {
-    min: 0,
-    minExclusive: true,
-  });
-  const beta = checkNumber(o, 'decay', options.decay, 0.999, {
-    min: 0,
-    max: 1,
-    maxExclusive: true,
-  });
-  const startStep = checkNumber(o, 'startStep', options.startStep, 20, { min: 1, integer: true });
+  const theta = checkNumber(o, 'threshold', options.threshold, 5000, F.threshold);
+  const beta = checkNumber(o, 'decay', options.decay, 0.999, F.decay);
+  const startStep = checkNumber(o, 'startStep', options.startStep, 20, F.startStep);
   const out = resultWriter<SpikeClipState>();
   return {
     init: (params) => ({

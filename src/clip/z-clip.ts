@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
 import type { GradientTransformation } from '../optim/types.js';
@@ -61,6 +62,22 @@ export interface ZClipState {
 }
 
 /**
+ * The options of zClip with their types and ranges: the one declaration its factory checks
+ * and the clip registry (configs, the CLI, the playground) reads.
+ */
+export const Z_CLIP_FIELDS = {
+  alpha: { type: 'number', min: 0, max: 1, maxExclusive: true },
+  zThreshold: { type: 'number', min: 0, minExclusive: true },
+  warmupSteps: { type: 'number', integer: true, min: 1 },
+  mode: { type: 'enum', values: ['zscore', 'percentile'] },
+  clipOption: { type: 'enum', values: ['adaptiveScaling', 'mean'] },
+  clipFactor: { type: 'number', min: 0, minExclusive: true },
+  eps: { type: 'number', min: 0 },
+  maxGradNorm: { type: 'number', min: 0, minExclusive: true, allowInfinity: true },
+  skipUpdateOnSpike: { type: 'boolean' },
+} as const satisfies FieldSpecs;
+
+/**
  * ZClip (Kumar et al. 2025): z-score anomaly detection on the global gradient norm against EMA
  * estimates of its mean and variance, initialised from a warm-up window:
  *
@@ -74,6 +91,7 @@ export interface ZClipState {
  * @see Kumar, Owen, Chowdhury & Güra, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025.
  */
 export function zClip(options: ZClipOptions = {}): GradientTransformation<ZClipState> {
+  const F = Z_CLIP_FIELDS;
   const o = 'zClip';
   checkKeys(o, options, [
     'alpha',
@@ -86,34 +104,20 @@ export function zClip(options: ZClipOptions = {}): GradientTransformation<ZClipS
     'maxGradNorm',
     'skipUpdateOnSpike',
   ]);
-  const alpha = checkNumber(o, 'alpha', options.alpha, 0.97, {
-    min: 0,
-    max: 1,
-    maxExclusive: true,
-  });
-  const zThr = checkNumber(o, 'zThreshold', options.zThreshold, 2.5, {
-    min: 0,
-    minExclusive: true,
-  });
-  const warmupSteps = checkNumber(o, 'warmupSteps', options.warmupSteps, 25, {
-    min: 1,
-    integer: true,
-  });
-  const mode = checkEnum(o, 'mode', options.mode, 'zscore', ['zscore', 'percentile'] as const);
-  const clipOption = checkEnum(o, 'clipOption', options.clipOption, 'adaptiveScaling', [
+  const alpha = checkNumber(o, 'alpha', options.alpha, 0.97, F.alpha);
+  const zThr = checkNumber(o, 'zThreshold', options.zThreshold, 2.5, F.zThreshold);
+  const warmupSteps = checkNumber(o, 'warmupSteps', options.warmupSteps, 25, F.warmupSteps);
+  const mode = checkEnum(o, 'mode', options.mode, 'zscore', F.mode.values);
+  const clipOption = checkEnum(
+    o,
+    'clipOption',
+    options.clipOption,
     'adaptiveScaling',
-    'mean',
-  ] as const);
-  const clipFactor = checkNumber(o, 'clipFactor', options.clipFactor, 1, {
-    min: 0,
-    minExclusive: true,
-  });
-  const eps = checkNumber(o, 'eps', options.eps, 1e-6, { min: 0 });
-  const maxGradNorm = checkNumber(o, 'maxGradNorm', options.maxGradNorm, Infinity, {
-    min: 0,
-    minExclusive: true,
-    allowInfinity: true,
-  });
+    F.clipOption.values,
+  );
+  const clipFactor = checkNumber(o, 'clipFactor', options.clipFactor, 1, F.clipFactor);
+  const eps = checkNumber(o, 'eps', options.eps, 1e-6, F.eps);
+  const maxGradNorm = checkNumber(o, 'maxGradNorm', options.maxGradNorm, Infinity, F.maxGradNorm);
   const skipSpikes = checkBoolean(o, 'skipUpdateOnSpike', options.skipUpdateOnSpike, false);
   const out = resultWriter<ZClipState>();
   const scratch = new Float64Array(3);

@@ -8,6 +8,8 @@ import {
   LastStepRegressor,
   RNN_ARMS,
   additionEvalSet,
+  buildRnnModel,
+  type RnnArm,
 } from './internal/flagship-rnn.js';
 import { spectralRadius } from './internal/spectral-radius.js';
 
@@ -19,6 +21,18 @@ describe('E13 exploding helpers', () => {
         orthogonal(shape, rng, { dtype, gain: EXPLODING_RADIUS }),
     });
     expect(spectralRadius(rnn.layer(0).weightHh.data, 24)).toBeCloseTo(EXPLODING_RADIUS, 5);
+  });
+
+  it("the LSTM arm's forget bias: b_ih's forget-gate rows (H..2H−1, gates i, f, g, o) are 1 and b_hh's 0; the other gates keep U(±1/√H)", () => {
+    const size = { ...EXPLODING_SIZES.quick, hidden: 8 };
+    const lstm = buildRnnModel(RNN_ARMS.find((a) => a.id === 'lstm') as RnnArm, size, 0).rnn;
+    const { biasIh, biasHh } = lstm.layer(0);
+    const ih = Array.from(biasIh?.data ?? []);
+    const hh = Array.from(biasHh?.data ?? []);
+    expect(ih.slice(8, 16)).toEqual(new Array<number>(8).fill(1));
+    expect(hh.slice(8, 16)).toEqual(new Array<number>(8).fill(0));
+    for (const b of [...ih.slice(0, 8), ...ih.slice(16), ...hh.slice(0, 8), ...hh.slice(16)])
+      expect(Math.abs(b)).toBeLessThanOrEqual(1 / Math.sqrt(8));
   });
 
   it('LastStepRegressor reads the last hidden state: its output equals the head applied to h_T', () => {
@@ -59,10 +73,19 @@ describe('E13 exploding helpers', () => {
       'gru',
     ]);
     // What full mode claims, stated before the calibration runs (exploding.ts, EXPLODING_SIZES).
+    // Every remedy (issue #20).
     expect(RNN_ARMS.filter((a) => a.claim === 'learns').map((a) => a.id)).toEqual([
       'clip-global-norm',
+      'auto-clip',
       'orthogonal-init',
+      'lstm',
+      'gru',
     ]);
+    // The gated cells' recipe, identical in examples/reference/torch_exploding.py
+    // (--gated-opt adam --gated-lr 0.01 --forget-bias 1); the Adam control uses it on the baseline.
+    for (const id of ['lstm', 'gru', 'tanh-rnn-adam'])
+      expect(RNN_ARMS.find((a) => a.id === id)?.optimizer).toEqual({ name: 'adam', lr: 0.01 });
+    expect(RNN_ARMS.find((a) => a.id === 'lstm')?.forgetBias).toBe(1);
     const full = EXPLODING_SIZES.full;
     expect(full.learnFactor).toBeLessThanOrEqual(0.5);
     expect(full.growthFactor).toBeGreaterThanOrEqual(1e4);

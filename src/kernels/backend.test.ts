@@ -135,13 +135,13 @@ describe('dispatch gives the reference results under every choice', () => {
     const x = rng.fillNormal(new Float32Array(2 * g.imageSize));
     const col = new Float32Array(2 * g.colSize);
     const colRef = new Float32Array(2 * g.colSize);
-    im2col(x, 0, g, col, 0, 2);
-    im2colJs(x, 0, g, colRef, 0, 2);
+    im2col({ x, xOffset: 0, g, col, colOffset: 0, batch: 2 });
+    im2colJs({ x, xOffset: 0, g, col: colRef, colOffset: 0, batch: 2 });
     expect(Array.from(col)).toEqual(Array.from(colRef));
     const dx = new Float32Array(2 * g.imageSize);
     const dxRef = new Float32Array(2 * g.imageSize);
-    col2im(col, 0, g, dx, 0, 2);
-    col2imJs(col, 0, g, dxRef, 0, 2);
+    col2im({ x: dx, xOffset: 0, g, col, colOffset: 0, batch: 2 });
+    col2imJs({ x: dxRef, xOffset: 0, g, col, colOffset: 0, batch: 2 });
     for (let e = 0; e < dx.length; e++)
       expect(Math.abs((dx[e] as number) - (dxRef[e] as number))).toBeLessThanOrEqual(
         1e-5 * (1 + Math.abs(dxRef[e] as number)),

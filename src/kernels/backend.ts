@@ -1,9 +1,8 @@
 import { ConfigError, fmt } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
-import type { ConvGeometry } from './conv-geometry.js';
 import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
-import type { GemmArgs, KernelChoice, KernelImpl } from './types.js';
+import type { GemmArgs, Im2colArgs, KernelChoice, KernelImpl } from './types.js';
 import { geometryArray, nativeGemm } from './native/backend.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
 import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
@@ -222,17 +221,11 @@ function im2colImpl(x: TypedArray, size: number): KernelImpl {
  * im2col for `batch` NCHW images (see {@link im2colJs} for the layout), routed like {@link gemm}.
  * @example
  * const g = convGeometry({ channels: 3, height: 32, width: 32, kernelH: 3, kernelW: 3, padH: 1, padW: 1 });
- * im2col(x, n * g.imageSize, g, col, 0); // then gemm({ transA: false, transB: false, m: outC, n: g.colCols, k: g.colRows, … })
+ * im2col({ x, xOffset: n * g.imageSize, g, col, colOffset: 0, batch: 1 }); // then gemm({ transA: false, transB: false, m: outC, n: g.colCols, k: g.colRows, … })
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function im2col(
-  x: TypedArray,
-  xOffset: number,
-  g: ConvGeometry,
-  col: TypedArray,
-  colOffset: number,
-  batch = 1,
-): void {
+export function im2col(args: Im2colArgs): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   checkConvArgs('im2col', g, x, 'x', xOffset, col, colOffset, batch);
   const impl = im2colImpl(x, batch * g.colSize);
   if (impl === 'native') {
@@ -240,33 +233,20 @@ export function im2col(
     return;
   }
   if (impl === 'wasm') {
-    (wasm ?? requireWasm()).im2colF32Unchecked(
-      x as Float32Array,
-      xOffset,
-      g,
-      col as Float32Array,
-      colOffset,
-      batch,
-    );
+    (wasm ?? requireWasm()).im2colF32Unchecked(args as Im2colArgs<Float32Array>);
     return;
   }
-  im2colJsUnchecked(x, xOffset, g, col, colOffset, batch);
+  im2colJsUnchecked(args);
 }
 
 /**
  * col2im, the adjoint of {@link im2col}: ADDS the column matrices back onto `batch` images
  * (see {@link col2imJs}), routed like {@link gemm}.
- * @example col2im(dcol, 0, g, dx, n * g.imageSize); // dx += col2im(dcol)
+ * @example col2im({ x: dx, xOffset: n * g.imageSize, g, col: dcol, colOffset: 0, batch: 1 }); // dx += col2im(dcol)
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function col2im(
-  col: TypedArray,
-  colOffset: number,
-  g: ConvGeometry,
-  x: TypedArray,
-  xOffset: number,
-  batch = 1,
-): void {
+export function col2im(args: Im2colArgs): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   checkConvArgs('col2im', g, x, 'x', xOffset, col, colOffset, batch);
   const impl = im2colImpl(x, batch * g.colSize);
   if (impl === 'native') {
@@ -274,17 +254,10 @@ export function col2im(
     return;
   }
   if (impl === 'wasm') {
-    (wasm ?? requireWasm()).col2imF32Unchecked(
-      col as Float32Array,
-      colOffset,
-      g,
-      x as Float32Array,
-      xOffset,
-      batch,
-    );
+    (wasm ?? requireWasm()).col2imF32Unchecked(args as Im2colArgs<Float32Array>);
     return;
   }
-  col2imJsUnchecked(col, colOffset, g, x, xOffset, batch);
+  col2imJsUnchecked(args);
 }
 
 /**

@@ -33,6 +33,12 @@ export interface GradStatsArgs {
   readonly out: Float64Array;
   /** First slot written. */
   readonly at: number;
+  /**
+   * false: only Σx² and the NaN/±Inf count, with the same bits as the full pass (max |x| and the
+   * zeros are written as NaN) — the pass a norm needs (clipping, ‖p‖), three SIMD operations per
+   * vector instead of six. Default true.
+   */
+  readonly detail?: boolean;
 }
 
 /** Below this max x² a float32 array's Σx² is summed in float64 (squares near the subnormals). */
@@ -94,6 +100,38 @@ export function finishGradStats(x: TypedArray, out: Float64Array, at: number): v
     if (m2 < TINY_SQUARE) out[at + GRAD_STATS_SUM_SQ] = sumSquaresF64(x);
   } else if (out[at + GRAD_STATS_ZEROS] === x.length) out[at + GRAD_STATS_MAX_ABS] = 0;
   else exactPass(x, out, at);
+}
+
+/** Above n·2^-100·(1 + 2^-10) a float32 Σx² proves max x² ≥ 2^-100 (see {@link sumIsFinal}). */
+const TINY_BOUND = TINY_SQUARE * (1 + 2 ** -10);
+
+/**
+ * Completes a backend's sum-only pass (GradStatsArgs.detail false), which wrote the float32
+ * path's Σx² (float32 data, gradStats' order and bits) or sumSquaresF64 (float64 data) to
+ * out[at]: returns true when that sum is already what the full pass would give, and then writes
+ * the NaN/±Inf count (0) and NaN for max |x| and the zeros; false when the backend must run the
+ * full pass (a non-finite sum, or a float32 sum so small that its fallback depends on max x²).
+ * Why it is exact: with every float32 square ≤ M, the float32 lane sums (≤ 128 terms) and the
+ * float64 rest stay below n·M·(1 + 1e-5); so Σx² > n·2^-100·(1 + 2^-10) implies M ≥ 2^-100,
+ * where finishGradStats keeps the sum as it is. Shared by every backend.
+ * @example sumKernel(x, out, at); if (!sumIsFinal(x, out, at)) { fullKernel(x, out, at); finishGradStats(x, out, at); dropDetail(out, at); }
+ */
+export function sumIsFinal(x: TypedArray, out: Float64Array, at: number): boolean {
+  const sum = out[at + GRAD_STATS_SUM_SQ] as number;
+  if (!(sum < Infinity)) return false;
+  if (x instanceof Float32Array && !(sum > x.length * TINY_BOUND)) return false;
+  out[at + GRAD_STATS_NON_FINITE] = 0;
+  dropDetail(out, at);
+  return true;
+}
+
+/**
+ * Writes NaN for max |x| and the zeros (what a sum-only gradStats pass leaves unmeasured).
+ * @example dropDetail(out, at);
+ */
+export function dropDetail(out: Float64Array, at: number): void {
+  out[at + GRAD_STATS_MAX_ABS] = NaN;
+  out[at + GRAD_STATS_ZEROS] = NaN;
 }
 
 /** max |x| over the finite entries, the NaN/±Inf count, and Σx² in float64 when all are finite. */

@@ -137,7 +137,7 @@ describe('im2col / col2im (JS, float64)', () => {
     const x = rng.fillNormal(new Float64Array(g.imageSize)) as Float64Array;
     const w = rng.fillNormal(new Float64Array(outC * g.colRows)) as Float64Array;
     const col = new Float64Array(g.colSize).fill(NaN); // every entry must be written
-    im2colJs(x, 0, g, col, 0);
+    im2colJs({ x, xOffset: 0, g, col, colOffset: 0, batch: 1 });
     const y = matmul(w, col, outC, g);
     const ref = directConv(x, w, outC, g);
     for (let e = 0; e < ref.length; e++) expect(y[e]).toBeCloseTo(ref[e] as number, 12);
@@ -149,9 +149,9 @@ describe('im2col / col2im (JS, float64)', () => {
     const x = rng.fillNormal(new Float64Array(g.imageSize));
     const y = rng.fillNormal(new Float64Array(g.colSize));
     const col = new Float64Array(g.colSize);
-    im2colJs(x, 0, g, col, 0);
+    im2colJs({ x, xOffset: 0, g, col, colOffset: 0, batch: 1 });
     const back = new Float64Array(g.imageSize);
-    col2imJs(y, 0, g, back, 0);
+    col2imJs({ x: back, xOffset: 0, g, col: y, colOffset: 0, batch: 1 });
     let lhs = 0;
     let rhs = 0;
     let mag = 0;
@@ -167,7 +167,14 @@ describe('im2col / col2im (JS, float64)', () => {
     // 3×3 image, 2×2 kernel, stride 1: corners are covered once, edges twice, the centre 4 times.
     const g = convGeometry({ channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2 });
     const dx = new Float64Array(9).fill(10);
-    col2imJs(new Float64Array(g.colSize).fill(1), 0, g, dx, 0);
+    col2imJs({
+      x: dx,
+      xOffset: 0,
+      g,
+      col: new Float64Array(g.colSize).fill(1),
+      colOffset: 0,
+      batch: 1,
+    });
     expect(Array.from(dx)).toEqual([11, 12, 11, 12, 14, 12, 11, 12, 11]);
   });
 
@@ -177,10 +184,10 @@ describe('im2col / col2im (JS, float64)', () => {
     const batch = 3;
     const x = rng.fillNormal(new Float64Array(5 + batch * g.imageSize));
     const col = new Float64Array(2 + batch * g.colSize);
-    im2colJs(x, 5, g, col, 2, batch);
+    im2colJs({ x, xOffset: 5, g, col, colOffset: 2, batch });
     const one = new Float64Array(g.colSize);
     for (let b = 0; b < batch; b++) {
-      im2colJs(x, 5 + b * g.imageSize, g, one, 0);
+      im2colJs({ x, xOffset: 5 + b * g.imageSize, g, col: one, colOffset: 0, batch: 1 });
       expect(Array.from(col.subarray(2 + b * g.colSize, 2 + (b + 1) * g.colSize))).toEqual(
         Array.from(one),
       );
@@ -191,11 +198,36 @@ describe('im2col / col2im (JS, float64)', () => {
 
   it('checks its arguments', () => {
     const g = convGeometry({ channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2 });
-    expect(() => im2colJs(new Float64Array(8), 0, g, new Float64Array(16), 0)).toThrow(
-      /x needs batch·C·H·W = 1·9 = 9 elements/,
-    );
-    expect(() => im2colJs(new Float64Array(9), 0, g, new Float32Array(16), 0)).toThrow(DtypeError);
-    expect(() => col2imJs(new Float64Array(15), 0, g, new Float64Array(9), 0)).toThrow(/col needs/);
+    expect(() =>
+      im2colJs({
+        x: new Float64Array(8),
+        xOffset: 0,
+        g,
+        col: new Float64Array(16),
+        colOffset: 0,
+        batch: 1,
+      }),
+    ).toThrow(/x needs batch·C·H·W = 1·9 = 9 elements/);
+    expect(() =>
+      im2colJs({
+        x: new Float64Array(9),
+        xOffset: 0,
+        g,
+        col: new Float32Array(16),
+        colOffset: 0,
+        batch: 1,
+      }),
+    ).toThrow(DtypeError);
+    expect(() =>
+      col2imJs({
+        x: new Float64Array(9),
+        xOffset: 0,
+        g,
+        col: new Float64Array(15),
+        colOffset: 0,
+        batch: 1,
+      }),
+    ).toThrow(/col needs/);
   });
 });
 
@@ -209,16 +241,16 @@ describe('im2col / col2im (wasm, float32) against JS', () => {
     const colJs = new Float32Array(batch * g.colSize + 1);
     const colWasm = new Float32Array(batch * g.colSize + 1).fill(NaN);
     colWasm[0] = 0;
-    im2colJs(x, 3, g, colJs, 1, batch);
-    wk.im2colF32(x, 3, g, colWasm, 1, batch);
+    im2colJs({ x, xOffset: 3, g, col: colJs, colOffset: 1, batch });
+    wk.im2colF32({ x, xOffset: 3, g, col: colWasm, colOffset: 1, batch });
     // A pure copy: bit-identical.
     expect(Array.from(colWasm)).toEqual(Array.from(colJs));
 
     const y = normal32(rng, batch * g.colSize);
     const dxJs = normal32(rng, batch * g.imageSize);
     const dxWasm = dxJs.slice();
-    col2imJs(y, 0, g, dxJs, 0, batch);
-    wk.col2imF32(y, 0, g, dxWasm, 0, batch);
+    col2imJs({ x: dxJs, xOffset: 0, g, col: y, colOffset: 0, batch });
+    wk.col2imF32({ x: dxWasm, xOffset: 0, g, col: y, colOffset: 0, batch });
     // Float32 sums of the same terms, possibly in another order (SIMD rows): ≤ a few ulps.
     for (let e = 0; e < dxJs.length; e++)
       expect(Math.abs((dxWasm[e] as number) - (dxJs[e] as number))).toBeLessThanOrEqual(
@@ -232,9 +264,9 @@ describe('im2col / col2im (wasm, float32) against JS', () => {
     const x = normal32(rng, g.imageSize);
     const y = normal32(rng, g.colSize);
     const col = new Float32Array(g.colSize);
-    wk.im2colF32(x, 0, g, col, 0);
+    wk.im2colF32({ x, xOffset: 0, g, col, colOffset: 0, batch: 1 });
     const back = new Float32Array(g.imageSize);
-    wk.col2imF32(y, 0, g, back, 0);
+    wk.col2imF32({ x: back, xOffset: 0, g, col: y, colOffset: 0, batch: 1 });
     let lhs = 0;
     let rhs = 0;
     let mag = 0;

@@ -400,6 +400,41 @@ describe.each(availableBackends().map((k) => [k.impl, k] as const))(
       }
     });
 
+    it('gradStats without detail: the bits of the full pass for Σx² and the NaN/±Inf count, NaN for max |x| and zeros', () => {
+      setKernels(impl);
+      const cases: [string, Float32Array | Float64Array][] = [];
+      for (const n of [0, 1, 7, 8, 9, 512, 513, 4099]) {
+        const x = makers.float32(n, n + 21) as Float32Array;
+        for (let i = 0; i < n; i += 3) x[i] = 0;
+        cases.push([`n = ${n}`, x]);
+      }
+      const odd = makers.float32(1030, 22) as Float32Array;
+      odd[5] = NaN;
+      odd[700] = Infinity;
+      cases.push(['NaN and +Inf', odd]);
+      cases.push(['all zeros', new Float32Array(1030)]);
+      // squares overflowing float32, and squares near its subnormals (the float64 fallbacks)
+      cases.push(['huge', (makers.float32(1030, 23) as Float32Array).map((v) => v * 1e25)]);
+      cases.push(['tiny', (makers.float32(1030, 24) as Float32Array).map((v) => v * 1e-25)]);
+      // Σx² just above and below the bound n·2^-100 that decides whether the sum is final
+      for (const scale of [2 ** -50 * 1.01, 2 ** -50 * 0.99])
+        cases.push([`|x| = ${scale}`, new Float32Array(1030).fill(scale)]);
+      const oneBig = new Float32Array(1030).fill(1e-20);
+      oneBig[17] = 1;
+      cases.push(['tiny with one normal entry', oneBig]);
+      if (impl === 'js') cases.push(['float64', makers.float64(1031, 25) as Float64Array]);
+      for (const [what, x] of cases) {
+        const full = new Float64Array(5);
+        const sum = new Float64Array(5);
+        k.gradStats({ x, out: full, at: 1 });
+        k.gradStats({ x, out: sum, at: 1, detail: false });
+        expect(sum[0], what).toBe(0); // slots outside [at, at + 4) untouched
+        expect(Object.is(sum[1], full[1]), what).toBe(true); // Σx², bit for bit (NaN too)
+        expect(sum[4], what).toBe(full[4]); // NaN/±Inf count
+        expect([sum[2], sum[3]], what).toEqual([NaN, NaN]);
+      }
+    });
+
     it('updateStats (float32 sums with the same bits on every backend; float64 reference within 4e-6)', () => {
       setKernels(impl);
       const cases: [string, Float32Array, Float32Array][] = [];

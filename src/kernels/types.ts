@@ -114,7 +114,11 @@ export interface GemmPtrArgs {
   readonly cPtr: number;
 }
 
-/** Arguments of Kernels.im2col and Kernels.col2im (see im2colJs for the layout). */
+/**
+ * Arguments of every im2col/col2im entry (Kernels.im2col and col2im, the routed im2col/col2im,
+ * im2colJs, WasmKernels.im2colF32): `batch` images and their column matrices (see im2colJs for
+ * the layout). col2im ADDS the column matrices onto the images.
+ */
 export interface Im2colArgs<A extends TypedArray = TypedArray> {
   /** `batch` NCHW images. */
   readonly x: A;
@@ -129,6 +133,15 @@ export interface Im2colArgs<A extends TypedArray = TypedArray> {
   /** Images. */
   readonly batch: number;
 }
+
+/**
+ * A mutable {@link Im2colArgs}: the one object a call site reuses across the images of a loop
+ * (its offsets updated per image), so that the loop allocates nothing.
+ * @example const unfold: Im2colCall = { x, xOffset: 0, g, col, colOffset: 0, batch: 1 };
+ */
+export type Im2colCall<A extends TypedArray = TypedArray> = {
+  -readonly [K in keyof Im2colArgs<A>]: Im2colArgs<A>[K];
+};
 
 /**
  * Arguments of Kernels.adam, one Adam step in float32 arithmetic (whatever the backend):

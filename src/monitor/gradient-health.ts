@@ -24,6 +24,7 @@ import { measureGradients, quickNonFinite, snapshotParams, type MeasureOptions }
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
 import { traceNonFinite } from './trace-non-finite.js';
 import type { Verdict, VerdictKind } from './types.js';
+import type { DeclaredContext } from './remedies.js';
 
 /** A learning rate, or where to read the current one (e.g. `() => opt.lr`). */
 export type LrSource = number | (() => number | undefined);
@@ -64,10 +65,45 @@ export interface GradientHealthOptions {
   emitResolved?: boolean;
   /** Points kept per time series of the summary (default 1000; older points are thinned). */
   historyLength?: number;
+  /**
+   * What the model and the data declare about the run (see {@link DeclaredContext}): with
+   * `baselineLoss` (e.g. a character corpus's unigram loss), notLearning also fires when the
+   * loss stalls at that input-independent level; `transformerNorm` ranks its remedies.
+   */
+  declared?: DeclaredContext;
   /** Called for each verdict as it is emitted. */
   onVerdict?: (verdict: Verdict) => void;
+  /**
+   * Measure max |g| and the fraction of exact zeros per parameter at every check (true), never
+   * (false), or by default only at checks that have an `onStats` subscriber (the JSONL record
+   * writer is one): they feed the per-parameter records, no detector reads them, and leaving
+   * them out halves the SIMD work of the gradient pass. Unmeasured, they read NaN in the state.
+   */
+  detail?: boolean;
   /** Called after every check with the state (read it, do not keep references to its arrays). */
   onStats?: (state: HealthState, health: GradientHealth) => void;
+}
+
+/** Validates gradientHealth's `declared` option (ConfigError naming the field and the value). */
+function checkDeclared(d: DeclaredContext | undefined): DeclaredContext {
+  if (d === undefined) return {};
+  if (d === null || typeof d !== 'object')
+    throw new ConfigError(`gradientHealth: option declared = ${fmt(d)} is not an object`);
+  const b = d.baselineLoss;
+  if (b !== undefined && (typeof b !== 'number' || !(b > 0) || !Number.isFinite(b)))
+    throw new ConfigError(
+      `gradientHealth: option declared.baselineLoss = ${fmt(b)} is invalid; expected a finite loss > 0`,
+    );
+  const n = d.transformerNorm;
+  if (n !== undefined && n !== 'pre' && n !== 'post')
+    throw new ConfigError(
+      `gradientHealth: option declared.transformerNorm = ${fmt(n)} is invalid; expected 'pre' or 'post'`,
+    );
+  if (d.baselineName !== undefined && typeof d.baselineName !== 'string')
+    throw new ConfigError(
+      `gradientHealth: option declared.baselineName = ${fmt(d.baselineName)} is not a string`,
+    );
+  return { ...d };
 }
 
 /** The per-layer and per-activation time series and the verdicts of a run, for reports. */
@@ -149,6 +185,7 @@ function checkOptions(o: GradientHealthOptions): void {
   const allowed = [
     'every',
     'model',
+    'declared',
     'classify',
     'updateRatio',
     'paramEvery',
@@ -161,6 +198,7 @@ function checkOptions(o: GradientHealthOptions): void {
     'historyLength',
     'onVerdict',
     'onStats',
+    'detail',
   ];
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k))
@@ -183,7 +221,7 @@ function checkOptions(o: GradientHealthOptions): void {
     throw new ConfigError(
       `gradientHealth: option historyLength = ${fmt(hl)} is invalid; expected an integer >= 2`,
     );
-  for (const k of ['updateRatio', 'direction', 'emitResolved'] as const) {
+  for (const k of ['updateRatio', 'direction', 'emitResolved', 'detail'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean')
       throw new ConfigError(`gradientHealth: option ${k} = ${fmt(o[k])} is not a boolean`);
   }
@@ -219,7 +257,8 @@ function checkOptions(o: GradientHealthOptions): void {
 /**
  * The gradient-health monitor as a gradient transformation. Placed first in a chain it sees the
  * raw gradients; every `every` steps it measures, in one pass over the gradients and parameters,
- * per parameter ‖g‖, rms, max |g|, the fraction of exact zeros and the NaN/Inf count; every
+ * per parameter ‖g‖, rms, the NaN/Inf count and (see option `detail`) max |g| and the fraction
+ * of exact zeros; every
  * `paramEvery`-th check also ‖p‖ and the update ratio ‖Δp‖/‖p_before‖ of the step before (from a
  * snapshot of the parameters taken then, so no optimizer cooperation is needed); per layer the
  * same norms; globally ‖g‖, the first/last-layer ratio and the loss; with a model attached, each
@@ -246,7 +285,12 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
   if (options === null || typeof options !== 'object')
     throw new ConfigError(`gradientHealth: options = ${fmt(options)} is not an object`);
   checkOptions(options);
-  const th = resolveThresholds(options.thresholds);
+  const declared = checkDeclared(options.declared);
+  const th = resolveThresholds(
+    declared.baselineLoss !== undefined && options.thresholds?.notLearningBaseline === undefined
+      ? { ...options.thresholds, notLearningBaseline: declared.baselineLoss }
+      : options.thresholds,
+  );
   const every = options.every ?? 1;
   const trackUpdates = options.updateRatio ?? true;
   // parameters are read on updates i ≡ 0 (mod K) (i = step − 1, counted from 0), the snapshot
@@ -290,6 +334,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     enabled: { ...ALL_ON, ...(options.detectors ?? {}) },
     emitResolved: options.emitResolved ?? false,
     recurrentOf: new Map(),
+    declared,
     trace() {
       trace ??= { anomaly, origin: watched !== null ? traceNonFinite(watched) : null };
       return trace;
@@ -371,7 +416,9 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     prevValid: false,
     readParams: true,
     gradStats: undefined,
+    detail: true,
   };
+  const detailOption = options.detail;
 
   /** The measure half of a check (tensors → the state's observation), then the detectors. */
   const check = (
@@ -394,6 +441,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     mo.prevValid = prevValid;
     mo.readParams = readParams || s.checks === 0;
     mo.gradStats = ctx?.gradStats;
+    mo.detail = detailOption ?? statsFns.length > 0;
     measureGradients(st, updates, params, mo);
     mo.gradStats = undefined;
     st.updateGradNorm = gradOfUpdate;
@@ -563,6 +611,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
         thresholds: { ...th },
         detectors: { ...env.enabled },
         emitResolved: env.emitResolved,
+        ...(Object.keys(env.declared).length > 0 ? { declared: { ...env.declared } } : {}),
       };
     },
     get probes(): readonly ActivationProbe[] {

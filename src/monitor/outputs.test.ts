@@ -23,7 +23,9 @@ function vanishingRun(steps: number) {
     '2.weight': new Tensor(new Float64Array([1e-3, 0]), [1, 2]),
     '4.weight': new Tensor(new Float64Array([1]), [1, 1]),
   };
-  const h = gradientHealth();
+  // detail: the JSON-record test below reads max |g| and the zero fraction from the state
+  // without an onStats subscriber (by default they are measured only for one)
+  const h = gradientHealth({ detail: true });
   let s = h.init(params);
   for (let i = 0; i < steps; i++) s = h.update(grads, s, params, { loss: 2 - i / 100 })[1];
   return h;

@@ -37,9 +37,9 @@ export interface GradientStats {
   readonly gradNorm: Float64Array;
   /** √(mean g²) per parameter. */
   readonly gradRms: Float64Array;
-  /** max |g| per parameter (over the finite entries). */
+  /** max |g| per parameter (over the finite entries; NaN when the check measured no detail, see MeasureOptions.detail). */
   readonly gradMaxAbs: Float64Array;
-  /** Fraction of entries exactly 0 per parameter. */
+  /** Fraction of entries exactly 0 per parameter (NaN when the check measured no detail). */
   readonly zeroFraction: Float64Array;
   /** Number of NaN/±Inf gradient entries per parameter. */
   readonly nonFiniteCount: Float64Array;
@@ -285,6 +285,12 @@ export interface MeasureOptions {
    * here through a private cache.
    */
   gradStats?: GradStatsCache | undefined;
+  /**
+   * Measure max |g| and the fraction of exact zeros per parameter (default true). false leaves
+   * them NaN and reads each gradient with the sum-only pass (Σg² and the NaN/±Inf count, the
+   * same bits, about half the SIMD work): what the detectors need.
+   */
+  detail?: boolean;
 }
 
 const ownCache = new GradStatsCache();
@@ -314,6 +320,7 @@ export function measureGradients(
   const takeSnapshot = options.takeSnapshot;
   const prevValid = options.prevValid ?? false;
   const readParams = options.readParams ?? true;
+  const detail = options.detail ?? true;
   let cache = options.gradStats;
   if (cache === undefined) {
     cache = ownCache;
@@ -344,13 +351,13 @@ export function measureGradients(
     const n = s.paramSize[k] as number;
     const gd = tensorOf(grads, name, 'updates', n).data;
     const off = s.paramOffset[k] as number;
-    const at = cache.of(gd);
+    const at = cache.of(gd, detail);
     const gv = cache.values;
     if (readParams) {
       const pd = tensorOf(params, name, 'params', n).data;
       if (measureUpdate) updateStatsInto(pd, views[k] as Float32Array | Float64Array, acc, P2);
       else {
-        acc[P2] = cache.values[cache.of(pd) + GRAD_STATS_SUM_SQ] as number;
+        acc[P2] = cache.values[cache.of(pd, false) + GRAD_STATS_SUM_SQ] as number;
         acc[U2] = 0;
         acc[B2] = 0;
       }
@@ -375,8 +382,8 @@ export function measureGradients(
     const bad = gv[at + GRAD_STATS_NON_FINITE] as number;
     s.gradNorm[k] = Math.sqrt(g2);
     s.gradRms[k] = n > 0 ? Math.sqrt(g2 / n) : 0;
-    s.gradMaxAbs[k] = gv[at + GRAD_STATS_MAX_ABS] as number;
-    s.zeroFraction[k] = n > 0 ? (gv[at + GRAD_STATS_ZEROS] as number) / n : 0;
+    s.gradMaxAbs[k] = detail ? (gv[at + GRAD_STATS_MAX_ABS] as number) : NaN;
+    s.zeroFraction[k] = !detail ? NaN : n > 0 ? (gv[at + GRAD_STATS_ZEROS] as number) / n : 0;
     s.nonFiniteCount[k] = bad;
     s.paramNorm[k] = Math.sqrt(p2);
     if (bad > 0 && firstBad < 0) firstBad = k;

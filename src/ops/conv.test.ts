@@ -64,10 +64,10 @@ describe('im2col / col2im', () => {
       });
       const x = rng.fillNormal(new Float64Array(7 + C * H * W)); // offset 7 exercises xOff
       const cols = new Float64Array(g.colSize);
-      im2col(x, 7, g, cols, 0);
+      im2col({ x, xOffset: 7, g, col: cols, colOffset: 0, batch: 1 });
       const cot = rng.fillNormal(new Float64Array(cols.length));
       const back = new Float64Array(7 + C * H * W);
-      col2im(cot, 0, g, back, 7);
+      col2im({ x: back, xOffset: 7, g, col: cot, colOffset: 0, batch: 1 });
       expect(dot(cols, cot)).toBeCloseTo(dot(x.subarray(7), back.subarray(7)), 10);
       expect(Array.from(back.subarray(0, 7))).toEqual([0, 0, 0, 0, 0, 0, 0]);
     }
@@ -79,7 +79,7 @@ describe('im2col / col2im', () => {
     const x = Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     const cols = new Float64Array(4 * 16).fill(NaN);
     const g = { channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2, padH: 1, padW: 1 };
-    im2col(x, 0, convGeometry(g), cols, 0);
+    im2col({ x, xOffset: 0, g: convGeometry(g), col: cols, colOffset: 0, batch: 1 });
     expect(cols[3 * 16 + 0]).toBe(0);
     expect(cols[3 * 16 + 1 * 4 + 2]).toBe(5);
     expect(cols[0]).toBe(0);

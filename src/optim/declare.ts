@@ -64,6 +64,7 @@ function rangeOf(f: NumberField): Range {
     ...(f.minExclusive ? { minExclusive: true } : {}),
     ...(f.maxExclusive ? { maxExclusive: true } : {}),
     ...(f.integer ? { integer: true } : {}),
+    ...(f.allowInfinity ? { allowInfinity: true } : {}),
   };
 }
 

@@ -6,6 +6,8 @@ export interface NumberField {
   minExclusive?: boolean;
   maxExclusive?: boolean;
   integer?: boolean;
+  /** Accept +Infinity too ("no limit", e.g. a clipping threshold); other values must be finite. */
+  allowInfinity?: boolean;
 }
 
 /**

@@ -129,12 +129,45 @@ describe('fused = unfused, bit for bit (issue 14 matrix)', () => {
                 run(() => tx(chain(gradientHealth(), byGlobalNorm(1), make(lr, wd))), dtype, size),
                 `${dtype} ${size} chain(monitor, clip, opt)`,
               ).toBe(true);
+              expect(
+                run(() => tx(chain(gradientHealth(), make(lr, wd))), dtype, size),
+                `${dtype} ${size} chain(monitor, opt)`,
+              ).toBe(true);
             }
           }
         });
       }
     }
   }
+});
+
+describe('chain(gradientHealth(), adam) without a clip: the direct fused path', () => {
+  it("the last link steps from the parameters' own .grad (no copy, no scale), with the bits of the unfused chain", () => {
+    for (const dtype of DTYPES) {
+      for (const size of SIZES) {
+        const calls: boolean[] = [];
+        const spied = (): GradientTransformation<unknown> => {
+          const inner = tx(adam({ lr: 1e-2 }));
+          const apply = inner.applyInPlace;
+          if (apply === undefined) throw new Error('adam has no fused step');
+          return {
+            ...inner,
+            applyInPlace(params, state, ctx, grads, gradScale) {
+              // direct plan: no gradient record (a copy would be passed here) and no clip factor
+              calls.push(grads === undefined && gradScale === undefined);
+              return apply.call(inner, params, state, ctx, grads, gradScale);
+            },
+          };
+        };
+        expect(
+          run(() => tx(chain(gradientHealth(), spied())), dtype, size),
+          `${dtype} ${size}`,
+        ).toBe(true);
+        expect(calls.length, `${dtype} ${size}`).toBe(3);
+        expect(calls.every((c) => c)).toBe(true);
+      }
+    }
+  });
 });
 
 describe('chain orders outside the direct plan take the copying path, same bits', () => {

@@ -31,13 +31,16 @@ export class GradStatsCache {
   values = new Float64Array(16 * GRAD_STATS_WIDTH);
   private slots = new WeakMap<TypedArray, number>();
   private stamps = new Float64Array(16);
+  // the generation whose max |x| and zeros are in values (a sum-only pass leaves them NaN)
+  private detailStamps = new Float64Array(16);
   private count = 0;
   private generation = 1;
   // one argument record, reused (an object literal per call would allocate)
-  private readonly args: { x: TypedArray; out: Float64Array; at: number } = {
+  private readonly args: { x: TypedArray; out: Float64Array; at: number; detail: boolean } = {
     x: new Float32Array(0),
     out: this.values,
     at: 0,
+    detail: true,
   };
 
   /** Forgets every entry: the next {@link of} of any array computes afresh. */
@@ -47,21 +50,27 @@ export class GradStatsCache {
 
   /**
    * The offset in {@link values} of x's statistics (Σx², max |x| over finite entries, zeros,
-   * NaN/±Inf count at the GRAD_STATS_* slots), computed now unless already valid.
+   * NaN/±Inf count at the GRAD_STATS_* slots), computed now unless already valid. With `detail`
+   * false the caller reads only Σx² and the NaN/±Inf count: a sum-only pass (GradStatsArgs.detail,
+   * the same bits, about half the work) serves it, and max |x| and the zeros may be NaN; a later
+   * call with `detail` true in the same generation runs the full pass.
    * @example const at = cache.of(g); cache.values[at + GRAD_STATS_ZEROS]
    */
-  of(x: TypedArray): number {
+  of(x: TypedArray, detail = true): number {
     let slot = this.slots.get(x);
     if (slot === undefined) slot = this.newSlot(x);
     const at = slot * GRAD_STATS_WIDTH;
-    if (this.stamps[slot] !== this.generation) {
+    const gen = this.generation;
+    if (this.stamps[slot] !== gen || (detail && this.detailStamps[slot] !== gen)) {
       const a = this.args;
       a.x = x;
       a.out = this.values;
       a.at = at;
+      a.detail = detail;
       gradStatsKernelsFor(x).gradStats(a);
       a.x = EMPTY;
-      this.stamps[slot] = this.generation;
+      this.stamps[slot] = gen;
+      this.detailStamps[slot] = detail ? gen : 0;
     }
     return at;
   }
@@ -76,11 +85,15 @@ export class GradStatsCache {
       const stamps = new Float64Array(this.stamps.length * 2);
       stamps.set(this.stamps);
       this.stamps = stamps;
+      const detailStamps = new Float64Array(stamps.length);
+      detailStamps.set(this.detailStamps);
+      this.detailStamps = detailStamps;
       const values = new Float64Array(stamps.length * GRAD_STATS_WIDTH);
       values.set(this.values);
       this.values = values;
     }
     this.stamps[slot] = 0;
+    this.detailStamps[slot] = 0;
     this.slots.set(x, slot);
     return slot;
   }

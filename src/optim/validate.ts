@@ -20,6 +20,14 @@ function describe(name: string, r: Range): string {
   return (r.integer ? `an integer with ${body}` : body) + inf;
 }
 
+/**
+ * Whether v lies in the range (finite unless Infinity is allowed; integer when asked).
+ * @example numberInRange(2, { min: 0, minExclusive: true }) // true
+ */
+export function numberInRange(v: number, r: Range): boolean {
+  return inRange(v, r);
+}
+
 function inRange(v: number, r: Range): boolean {
   if (Number.isNaN(v)) return false;
   if (!Number.isFinite(v) && !(r.allowInfinity && v === Infinity)) return false;

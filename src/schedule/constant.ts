@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT0, UNIT } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -10,6 +12,12 @@ export interface ConstantOptions {
   /** Number of steps that use `baseLr · factor`, an integer >= 0 (default 0). */
   totalIters?: number;
 }
+
+/**
+ * The options of schedule.constant with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const CONSTANT_FIELDS = { factor: UNIT, totalIters: INT0 } as const satisfies FieldSpecs;
 
 /**
  * A constant learning rate, optionally lowered by `factor` for the first `totalIters` steps
@@ -28,12 +36,12 @@ export function constant(options: ConstantOptions): Schedule {
   const fn = 'schedule.constant';
   checkOptionKeys(fn, options, ['baseLr', 'factor', 'totalIters']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const factor = numberOption(fn, 'factor', options.factor, { min: 0, max: 1 }, 1);
+  const factor = numberOption(fn, 'factor', options.factor, CONSTANT_FIELDS.factor, 1);
   const totalIters = numberOption(
     fn,
     'totalIters',
     options.totalIters,
-    { integer: true, min: 0 },
+    CONSTANT_FIELDS.totalIters,
     0,
   );
   const low = baseLr * factor;

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT1, NONNEG, req } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -12,6 +14,16 @@ export interface CosineWarmRestartsOptions {
   /** The minimum learning rate, >= 0 (default 0). */
   etaMin?: number;
 }
+
+/**
+ * The options of schedule.cosineWarmRestarts with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const COSINE_WARM_RESTARTS_FIELDS = {
+  t0: req(INT1),
+  tMult: INT1,
+  etaMin: NONNEG,
+} as const satisfies FieldSpecs;
 
 /**
  * Cosine annealing with warm restarts (SGDR, PyTorch's CosineAnnealingWarmRestarts):
@@ -30,9 +42,9 @@ export function cosineWarmRestarts(options: CosineWarmRestartsOptions): Schedule
   const fn = 'schedule.cosineWarmRestarts';
   checkOptionKeys(fn, options, ['baseLr', 't0', 'tMult', 'etaMin']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const t0 = numberOption(fn, 't0', options.t0, { integer: true, min: 1 });
-  const tMult = numberOption(fn, 'tMult', options.tMult, { integer: true, min: 1 }, 1);
-  const etaMin = numberOption(fn, 'etaMin', options.etaMin, LR_SPEC, 0);
+  const t0 = numberOption(fn, 't0', options.t0, COSINE_WARM_RESTARTS_FIELDS.t0);
+  const tMult = numberOption(fn, 'tMult', options.tMult, COSINE_WARM_RESTARTS_FIELDS.tMult, 1);
+  const etaMin = numberOption(fn, 'etaMin', options.etaMin, COSINE_WARM_RESTARTS_FIELDS.etaMin, 0);
   return (t) => {
     let tCur = t;
     let tI = t0;

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT1, NONNEG } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -10,6 +12,12 @@ export interface CosineOptions {
   /** The minimum learning rate, >= 0 (default 0). */
   etaMin?: number;
 }
+
+/**
+ * The options of schedule.cosine with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const COSINE_FIELDS = { tMax: INT1, etaMin: NONNEG } as const satisfies FieldSpecs;
 
 /**
  * Cosine annealing (PyTorch's CosineAnnealingLR, closed form):
@@ -27,7 +35,7 @@ export function cosine(options: CosineOptions): Schedule {
   const fn = 'schedule.cosine';
   checkOptionKeys(fn, options, ['baseLr', 'tMax', 'etaMin']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const tMax = numberOption(fn, 'tMax', options.tMax, { integer: true, min: 1 });
-  const etaMin = numberOption(fn, 'etaMin', options.etaMin, LR_SPEC, 0);
+  const tMax = numberOption(fn, 'tMax', options.tMax, COSINE_FIELDS.tMax);
+  const etaMin = numberOption(fn, 'etaMin', options.etaMin, COSINE_FIELDS.etaMin, 0);
   return (t) => etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2;
 }

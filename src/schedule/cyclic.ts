@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { NONNEG, POS, req } from './fields.js';
 import { ConfigError } from '../errors.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, choiceOption, numberOption } from './validate.js';
@@ -22,6 +24,18 @@ export interface CyclicOptions {
   /** What `scaleFn` receives: 'cycle' or 'iterations' (default 'cycle'). Only with scaleFn. */
   scaleMode?: 'cycle' | 'iterations';
 }
+
+/**
+ * The options of schedule.cyclic with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const CYCLIC_FIELDS = {
+  maxLr: req(NONNEG),
+  stepSizeUp: POS,
+  stepSizeDown: NONNEG,
+  mode: { type: 'enum', values: ['triangular', 'triangular2', 'expRange'] },
+  gamma: { type: 'number', min: 0, max: 1, minExclusive: true },
+} as const satisfies FieldSpecs;
 
 /**
  * Cyclical learning rates (PyTorch's CyclicLR). With L = stepSizeUp + stepSizeDown,
@@ -49,10 +63,16 @@ export function cyclic(options: CyclicOptions): Schedule {
     'scaleMode',
   ]);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const maxLr = numberOption(fn, 'maxLr', options.maxLr, LR_SPEC);
-  const up = numberOption(fn, 'stepSizeUp', options.stepSizeUp, { min: 0, minOpen: true }, 2000);
-  const down = numberOption(fn, 'stepSizeDown', options.stepSizeDown, { min: 0 }, up);
-  const gamma = numberOption(fn, 'gamma', options.gamma, { min: 0, max: 1, minOpen: true }, 1);
+  const maxLr = numberOption(fn, 'maxLr', options.maxLr, CYCLIC_FIELDS.maxLr);
+  const up = numberOption(fn, 'stepSizeUp', options.stepSizeUp, CYCLIC_FIELDS.stepSizeUp, 2000);
+  const down = numberOption(
+    fn,
+    'stepSizeDown',
+    options.stepSizeDown,
+    CYCLIC_FIELDS.stepSizeDown,
+    up,
+  );
+  const gamma = numberOption(fn, 'gamma', options.gamma, CYCLIC_FIELDS.gamma, 1);
   const totalSize = up + down;
   const stepRatio = up / totalSize;
 
@@ -79,13 +99,7 @@ export function cyclic(options: CyclicOptions): Schedule {
         `${fn}: option scaleMode only applies with scaleFn (mode fixes it), got ${JSON.stringify(options.scaleMode)}`,
       );
     }
-    const mode = choiceOption(
-      fn,
-      'mode',
-      options.mode,
-      ['triangular', 'triangular2', 'expRange'],
-      'triangular',
-    );
+    const mode = choiceOption(fn, 'mode', options.mode, CYCLIC_FIELDS.mode.values, 'triangular');
     if (mode === 'triangular') {
       scaleFn = () => 1;
       byCycle = true;

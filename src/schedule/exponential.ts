@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { POS, req } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -8,6 +10,12 @@ export interface ExponentialOptions {
   /** Multiplier per step, > 0 (< 1 decays; > 1 grows, as in an lr range test). */
   gamma: number;
 }
+
+/**
+ * The options of schedule.exponential with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const EXPONENTIAL_FIELDS = { gamma: req(POS) } as const satisfies FieldSpecs;
 
 /**
  * Exponential decay (PyTorch's ExponentialLR): lr(t) = baseLr · gamma^t.
@@ -23,6 +31,6 @@ export function exponential(options: ExponentialOptions): Schedule {
   const fn = 'schedule.exponential';
   checkOptionKeys(fn, options, ['baseLr', 'gamma']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const gamma = numberOption(fn, 'gamma', options.gamma, { min: 0, minOpen: true });
+  const gamma = numberOption(fn, 'gamma', options.gamma, EXPONENTIAL_FIELDS.gamma);
   return (t) => baseLr * gamma ** t;
 }

@@ -76,14 +76,14 @@ export function healthAwareDecay(
     fn,
     'factor',
     options.factor,
-    { min: 0, max: 1, minOpen: true, maxOpen: true },
+    { min: 0, max: 1, minExclusive: true, maxExclusive: true },
     0.5,
   );
   const minScale = numberOption(
     fn,
     'minScale',
     options.minScale,
-    { min: 0, max: 1, minOpen: true },
+    { min: 0, max: 1, minExclusive: true },
     0.01,
   );
   if (options.recovery !== undefined && options.recoverySteps !== undefined) {
@@ -94,7 +94,7 @@ export function healthAwareDecay(
   const linear = options.recoverySteps !== undefined;
   const recovery = linear
     ? 1
-    : numberOption(fn, 'recovery', options.recovery, { min: 1, minOpen: true }, 1.05);
+    : numberOption(fn, 'recovery', options.recovery, { min: 1, minExclusive: true }, 1.05);
   const recoverySteps = linear
     ? numberOption(fn, 'recoverySteps', options.recoverySteps, { integer: true, min: 1 })
     : 0;

@@ -1,3 +1,4 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -6,6 +7,12 @@ export interface InverseSqrtOptions {
   /** α, the learning rate of the first update. */
   baseLr: number;
 }
+
+/**
+ * The options of schedule.inverseSqrt with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const INVERSE_SQRT_FIELDS = {} as const satisfies FieldSpecs;
 
 /**
  * Inverse square-root decay: lr(t) = α / √(t + 1).

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { BOOL, NONNEG, POS, req } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, booleanOption, checkOptionKeys, numberOption } from './validate.js';
 
@@ -14,6 +16,16 @@ export interface InverseTimeOptions {
 }
 
 /**
+ * The options of schedule.inverseTime with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const INVERSE_TIME_FIELDS = {
+  decayRate: req(NONNEG),
+  decaySteps: POS,
+  staircase: BOOL,
+} as const satisfies FieldSpecs;
+
+/**
  * Inverse-time decay: lr(t) = baseLr / (1 + decayRate · t / decaySteps) (with ⌊t / decaySteps⌋
  * when `staircase`), the classic γ₀ / (1 + γ₀λt) schedule of SGD with the step count starting at 0.
  *
@@ -25,12 +37,12 @@ export function inverseTime(options: InverseTimeOptions): Schedule {
   const fn = 'schedule.inverseTime';
   checkOptionKeys(fn, options, ['baseLr', 'decayRate', 'decaySteps', 'staircase']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const decayRate = numberOption(fn, 'decayRate', options.decayRate, { min: 0 });
+  const decayRate = numberOption(fn, 'decayRate', options.decayRate, INVERSE_TIME_FIELDS.decayRate);
   const decaySteps = numberOption(
     fn,
     'decaySteps',
     options.decaySteps,
-    { min: 0, minOpen: true },
+    INVERSE_TIME_FIELDS.decaySteps,
     1,
   );
   const staircase = booleanOption(fn, 'staircase', options.staircase, false);

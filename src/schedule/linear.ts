@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT1, UNIT } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -12,6 +14,16 @@ export interface LinearOptions {
   /** Steps of the linear ramp, an integer >= 1 (default 5). */
   totalIters?: number;
 }
+
+/**
+ * The options of schedule.linear with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const LINEAR_FIELDS = {
+  startFactor: { type: 'number', min: 0, max: 1, minExclusive: true },
+  endFactor: UNIT,
+  totalIters: INT1,
+} as const satisfies FieldSpecs;
 
 /**
  * Linear ramp of a multiplicative factor (PyTorch's LinearLR), a linear warmup with the
@@ -29,14 +41,8 @@ export function linear(options: LinearOptions): Schedule {
   const fn = 'schedule.linear';
   checkOptionKeys(fn, options, ['baseLr', 'startFactor', 'endFactor', 'totalIters']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const s = numberOption(
-    fn,
-    'startFactor',
-    options.startFactor,
-    { min: 0, max: 1, minOpen: true },
-    1 / 3,
-  );
-  const e = numberOption(fn, 'endFactor', options.endFactor, { min: 0, max: 1 }, 1);
-  const total = numberOption(fn, 'totalIters', options.totalIters, { integer: true, min: 1 }, 5);
+  const s = numberOption(fn, 'startFactor', options.startFactor, LINEAR_FIELDS.startFactor, 1 / 3);
+  const e = numberOption(fn, 'endFactor', options.endFactor, LINEAR_FIELDS.endFactor, 1);
+  const total = numberOption(fn, 'totalIters', options.totalIters, LINEAR_FIELDS.totalIters, 5);
   return (t) => baseLr * (s + ((e - s) * Math.min(total, t)) / total);
 }

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { POS } from './fields.js';
 import { ConfigError, fmt } from '../errors.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
@@ -14,6 +16,19 @@ export interface MultiStepOptions {
 }
 
 /**
+ * The options of schedule.multiStep with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const MULTI_STEP_FIELDS = {
+  milestones: {
+    type: 'numbers',
+    item: { type: 'number', integer: true, min: 0 },
+    required: true,
+  },
+  gamma: POS,
+} as const satisfies FieldSpecs;
+
+/**
  * Decay at milestones (PyTorch's MultiStepLR): lr(t) = baseLr · gamma^#{m ∈ milestones : m <= t}.
  *
  * `schedule(t)` is the lr PyTorch holds after `t` calls to `scheduler.step()`, so the decay at
@@ -27,7 +42,7 @@ export function multiStep(options: MultiStepOptions): Schedule {
   const fn = 'schedule.multiStep';
   checkOptionKeys(fn, options, ['baseLr', 'milestones', 'gamma']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const gamma = numberOption(fn, 'gamma', options.gamma, { min: 0, minOpen: true }, 0.1);
+  const gamma = numberOption(fn, 'gamma', options.gamma, MULTI_STEP_FIELDS.gamma, 0.1);
   const raw: unknown = options.milestones;
   if (!Array.isArray(raw)) {
     throw new ConfigError(

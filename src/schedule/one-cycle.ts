@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { BOOL, POS } from './fields.js';
 import { ConfigError } from '../errors.js';
 import type { Schedule } from './types.js';
 import { booleanOption, checkOptionKeys, choiceOption, numberOption } from './validate.js';
@@ -20,6 +22,19 @@ export interface OneCycleOptions {
    * down to minLr (fastai's two phases, the default false). */
   threePhase?: boolean;
 }
+
+/**
+ * The options of schedule.oneCycle with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const ONE_CYCLE_FIELDS = {
+  totalSteps: { type: 'number', integer: true, min: 2 },
+  pctStart: { type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  anneal: { type: 'enum', values: ['cos', 'linear'] },
+  divFactor: POS,
+  finalDivFactor: POS,
+  threePhase: BOOL,
+} as const satisfies FieldSpecs;
 
 /**
  * The 1cycle policy (PyTorch's OneCycleLR). With P = pctStart · totalSteps, the phases end at
@@ -48,22 +63,27 @@ export function oneCycle(options: OneCycleOptions): Schedule {
     'finalDivFactor',
     'threePhase',
   ]);
-  const maxLr = numberOption(fn, 'maxLr', options.maxLr, { min: 0, minOpen: true });
-  const totalSteps = numberOption(fn, 'totalSteps', options.totalSteps, { integer: true, min: 2 });
-  const pctStart = numberOption(
+  const maxLr = numberOption(fn, 'maxLr', options.maxLr, { min: 0, minExclusive: true });
+  const totalSteps = numberOption(
     fn,
-    'pctStart',
-    options.pctStart,
-    { min: 0, max: 1, minOpen: true, maxOpen: true },
-    0.3,
+    'totalSteps',
+    options.totalSteps,
+    ONE_CYCLE_FIELDS.totalSteps,
   );
-  const anneal = choiceOption(fn, 'anneal', options.anneal, ['cos', 'linear'], 'cos');
-  const divFactor = numberOption(fn, 'divFactor', options.divFactor, { min: 0, minOpen: true }, 25);
+  const pctStart = numberOption(fn, 'pctStart', options.pctStart, ONE_CYCLE_FIELDS.pctStart, 0.3);
+  const anneal = choiceOption(fn, 'anneal', options.anneal, ONE_CYCLE_FIELDS.anneal.values, 'cos');
+  const divFactor = numberOption(
+    fn,
+    'divFactor',
+    options.divFactor,
+    ONE_CYCLE_FIELDS.divFactor,
+    25,
+  );
   const finalDivFactor = numberOption(
     fn,
     'finalDivFactor',
     options.finalDivFactor,
-    { min: 0, minOpen: true },
+    ONE_CYCLE_FIELDS.finalDivFactor,
     1e4,
   );
   const threePhase = booleanOption(fn, 'threePhase', options.threePhase, false);

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT1, NONNEG } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -14,6 +16,16 @@ export interface PolynomialOptions {
 }
 
 /**
+ * The options of schedule.polynomial with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const POLYNOMIAL_FIELDS = {
+  totalIters: INT1,
+  power: NONNEG,
+  endLr: NONNEG,
+} as const satisfies FieldSpecs;
+
+/**
  * Polynomial decay (PyTorch's PolynomialLR, with Optax's end value):
  * lr(t) = (baseLr − endLr) · (1 − min(t, T) / T)^power + endLr, T = totalIters.
  *
@@ -28,8 +40,13 @@ export function polynomial(options: PolynomialOptions): Schedule {
   const fn = 'schedule.polynomial';
   checkOptionKeys(fn, options, ['baseLr', 'totalIters', 'power', 'endLr']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const totalIters = numberOption(fn, 'totalIters', options.totalIters, { integer: true, min: 1 });
-  const power = numberOption(fn, 'power', options.power, { min: 0 }, 1);
-  const endLr = numberOption(fn, 'endLr', options.endLr, LR_SPEC, 0);
+  const totalIters = numberOption(
+    fn,
+    'totalIters',
+    options.totalIters,
+    POLYNOMIAL_FIELDS.totalIters,
+  );
+  const power = numberOption(fn, 'power', options.power, POLYNOMIAL_FIELDS.power, 1);
+  const endLr = numberOption(fn, 'endLr', options.endLr, POLYNOMIAL_FIELDS.endLr, 0);
   return (t) => (baseLr - endLr) * (1 - Math.min(t, totalIters) / totalIters) ** power + endLr;
 }

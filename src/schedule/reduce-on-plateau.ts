@@ -86,7 +86,13 @@ export function reduceOnPlateau(
     'onMissing',
   ]);
   const mode = choiceOption(fn, 'mode', options.mode, ['min', 'max'], 'min');
-  const factor = numberOption(fn, 'factor', options.factor, { min: 0, max: 1, maxOpen: true }, 0.1);
+  const factor = numberOption(
+    fn,
+    'factor',
+    options.factor,
+    { min: 0, max: 1, maxExclusive: true },
+    0.1,
+  );
   const patience = numberOption(fn, 'patience', options.patience, { integer: true, min: 0 }, 10);
   const threshold = numberOption(fn, 'threshold', options.threshold, { min: 0 }, 1e-4);
   const thresholdMode = choiceOption(
@@ -99,7 +105,7 @@ export function reduceOnPlateau(
   const cooldown = numberOption(fn, 'cooldown', options.cooldown, { integer: true, min: 0 }, 0);
   const minLr = numberOption(fn, 'minLr', options.minLr, LR_SPEC, 0);
   const eps = numberOption(fn, 'eps', options.eps, { min: 0 }, 1e-8);
-  const baseLr = numberOption(fn, 'baseLr', options.baseLr, { min: 0, minOpen: true }, 1);
+  const baseLr = numberOption(fn, 'baseLr', options.baseLr, { min: 0, minExclusive: true }, 1);
   const metric = options.metric;
   if (metric !== undefined && (typeof metric !== 'string' || metric === '')) {
     throw new ConfigError(

@@ -1,32 +1,23 @@
 // The registry of learning-rate schedules: for each name its options with types and ranges
-// (FieldSpec), the option a base learning rate fills, the option that defaults to the run's
+// (FieldSpec, declared once in the schedule's own file), the option a base learning rate fills, the option that defaults to the run's
 // length, and how to build it. Adding a schedule: its file, its test, one entry here.
-import type { FieldSpec, FieldSpecs } from '../optim/field-spec.js';
-import { constant } from './constant.js';
-import { cosine } from './cosine.js';
-import { cosineWarmRestarts } from './cosine-warm-restarts.js';
-import { cyclic } from './cyclic.js';
-import { exponential } from './exponential.js';
-import { inverseSqrt } from './inverse-sqrt.js';
-import { inverseTime } from './inverse-time.js';
-import { linear } from './linear.js';
-import { multiStep } from './multi-step.js';
-import { oneCycle } from './one-cycle.js';
-import { polynomial } from './polynomial.js';
-import { step } from './step-decay.js';
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { CONSTANT_FIELDS, constant } from './constant.js';
+import { COSINE_FIELDS, cosine } from './cosine.js';
+import { COSINE_WARM_RESTARTS_FIELDS, cosineWarmRestarts } from './cosine-warm-restarts.js';
+import { CYCLIC_FIELDS, cyclic } from './cyclic.js';
+import { EXPONENTIAL_FIELDS, exponential } from './exponential.js';
+import { INVERSE_SQRT_FIELDS, inverseSqrt } from './inverse-sqrt.js';
+import { INVERSE_TIME_FIELDS, inverseTime } from './inverse-time.js';
+import { LINEAR_FIELDS, linear } from './linear.js';
+import { MULTI_STEP_FIELDS, multiStep } from './multi-step.js';
+import { ONE_CYCLE_FIELDS, oneCycle } from './one-cycle.js';
+import { POLYNOMIAL_FIELDS, polynomial } from './polynomial.js';
+import { STEP_FIELDS, step } from './step-decay.js';
 import type { Schedule } from './types.js';
-import { warmupCosine } from './warmup-cosine.js';
+import { WARMUP_COSINE_FIELDS, warmupCosine } from './warmup-cosine.js';
 
 type JsonObject = Record<string, unknown>;
-
-// The field ranges schedules use (local: schedule/ imports only types from optim/).
-const POS = { type: 'number', min: 0, minExclusive: true } as const satisfies FieldSpec;
-const NONNEG = { type: 'number', min: 0 } as const satisfies FieldSpec;
-const UNIT = { type: 'number', min: 0, max: 1 } as const satisfies FieldSpec;
-const BOOL = { type: 'boolean' } as const satisfies FieldSpec;
-const INT1 = { type: 'number', integer: true, min: 1 } as const satisfies FieldSpec;
-const INT0 = { type: 'number', integer: true, min: 0 } as const satisfies FieldSpec;
-const req = <F extends FieldSpec>(f: F): F & { required: true } => ({ ...f, required: true });
 
 /** The section without its `name`, as the schedule's options object. */
 function opts<T>(o: JsonObject): T {
@@ -48,91 +39,67 @@ export interface ScheduleSpec {
 /** The schedules of `schedule`, by config name (their base lr is the optimizer's lr). */
 export const SCHEDULE_REGISTRY = {
   constant: {
-    fields: { factor: UNIT, totalIters: INT0 },
+    fields: CONSTANT_FIELDS,
     base: 'baseLr',
     build: (o) => constant(opts(o)),
   },
   step: {
-    fields: { stepSize: req(INT1), gamma: POS },
+    fields: STEP_FIELDS,
     base: 'baseLr',
     build: (o) => step(opts(o)),
   },
   multiStep: {
-    fields: {
-      milestones: {
-        type: 'numbers',
-        item: { type: 'number', integer: true, min: 0 },
-        required: true,
-      },
-      gamma: POS,
-    },
+    fields: MULTI_STEP_FIELDS,
     base: 'baseLr',
     build: (o) => multiStep(opts(o)),
   },
   exponential: {
-    fields: { gamma: req(POS) },
+    fields: EXPONENTIAL_FIELDS,
     base: 'baseLr',
     build: (o) => exponential(opts(o)),
   },
   inverseTime: {
-    fields: { decayRate: req(NONNEG), decaySteps: POS, staircase: BOOL },
+    fields: INVERSE_TIME_FIELDS,
     base: 'baseLr',
     build: (o) => inverseTime(opts(o)),
   },
-  inverseSqrt: { fields: {}, base: 'baseLr', build: (o) => inverseSqrt(opts(o)) },
+  inverseSqrt: { fields: INVERSE_SQRT_FIELDS, base: 'baseLr', build: (o) => inverseSqrt(opts(o)) },
   polynomial: {
-    fields: { totalIters: INT1, power: NONNEG, endLr: NONNEG },
+    fields: POLYNOMIAL_FIELDS,
     base: 'baseLr',
     length: 'totalIters',
     build: (o) => polynomial(opts(o)),
   },
   cosine: {
-    fields: { tMax: INT1, etaMin: NONNEG },
+    fields: COSINE_FIELDS,
     base: 'baseLr',
     length: 'tMax',
     build: (o) => cosine(opts(o)),
   },
   cosineWarmRestarts: {
-    fields: { t0: req(INT1), tMult: INT1, etaMin: NONNEG },
+    fields: COSINE_WARM_RESTARTS_FIELDS,
     base: 'baseLr',
     build: (o) => cosineWarmRestarts(opts(o)),
   },
   linear: {
-    fields: {
-      startFactor: { type: 'number', min: 0, max: 1, minExclusive: true },
-      endFactor: UNIT,
-      totalIters: INT1,
-    },
+    fields: LINEAR_FIELDS,
     base: 'baseLr',
     build: (o) => linear(opts(o)),
   },
   warmupCosine: {
-    fields: { init: NONNEG, warmup: req(INT0), total: INT1, end: NONNEG, exponent: POS },
+    fields: WARMUP_COSINE_FIELDS,
     base: 'peak',
     length: 'total',
     build: (o) => warmupCosine(opts(o)),
   },
   oneCycle: {
-    fields: {
-      totalSteps: { type: 'number', integer: true, min: 2 },
-      pctStart: { type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true },
-      anneal: { type: 'enum', values: ['cos', 'linear'] },
-      divFactor: POS,
-      finalDivFactor: POS,
-      threePhase: BOOL,
-    },
+    fields: ONE_CYCLE_FIELDS,
     base: 'maxLr',
     length: 'totalSteps',
     build: (o) => oneCycle(opts(o)),
   },
   cyclic: {
-    fields: {
-      maxLr: req(NONNEG),
-      stepSizeUp: POS,
-      stepSizeDown: NONNEG,
-      mode: { type: 'enum', values: ['triangular', 'triangular2', 'expRange'] },
-      gamma: { type: 'number', min: 0, max: 1, minExclusive: true },
-    },
+    fields: CYCLIC_FIELDS,
     base: 'baseLr',
     build: (o) => cyclic(opts(o)),
   },

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT1, POS, req } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 
@@ -12,6 +14,12 @@ export interface StepOptions {
 }
 
 /**
+ * The options of schedule.step with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const STEP_FIELDS = { stepSize: req(INT1), gamma: POS } as const satisfies FieldSpecs;
+
+/**
  * Step decay (PyTorch's StepLR): lr(t) = baseLr · gamma^⌊t / stepSize⌋.
  *
  * `schedule(t)` is the lr PyTorch holds after `t` calls to `scheduler.step()`.
@@ -24,7 +32,7 @@ export function step(options: StepOptions): Schedule {
   const fn = 'schedule.step';
   checkOptionKeys(fn, options, ['baseLr', 'stepSize', 'gamma']);
   const baseLr = numberOption(fn, 'baseLr', options.baseLr, LR_SPEC);
-  const stepSize = numberOption(fn, 'stepSize', options.stepSize, { integer: true, min: 1 });
-  const gamma = numberOption(fn, 'gamma', options.gamma, { min: 0, minOpen: true }, 0.1);
+  const stepSize = numberOption(fn, 'stepSize', options.stepSize, STEP_FIELDS.stepSize);
+  const gamma = numberOption(fn, 'gamma', options.gamma, STEP_FIELDS.gamma, 0.1);
   return (t) => baseLr * gamma ** Math.floor(t / stepSize);
 }

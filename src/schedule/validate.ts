@@ -9,9 +9,9 @@ export interface NumberSpec {
   /** Upper bound. */
   max?: number;
   /** The lower bound itself is excluded. */
-  minOpen?: boolean;
+  minExclusive?: boolean;
   /** The upper bound itself is excluded. */
-  maxOpen?: boolean;
+  maxExclusive?: boolean;
 }
 
 /** Human-readable form of a {@link NumberSpec}, for error messages ("an integer >= 1"). */
@@ -19,10 +19,10 @@ export function describeSpec(spec: NumberSpec): string {
   const kind = spec.integer ? 'an integer' : 'a finite number';
   const { min, max } = spec;
   if (min !== undefined && max !== undefined) {
-    return `${kind} in ${spec.minOpen ? '(' : '['}${min}, ${max}${spec.maxOpen ? ')' : ']'}`;
+    return `${kind} in ${spec.minExclusive ? '(' : '['}${min}, ${max}${spec.maxExclusive ? ')' : ']'}`;
   }
-  if (min !== undefined) return `${kind} ${spec.minOpen ? '>' : '>='} ${min}`;
-  if (max !== undefined) return `${kind} ${spec.maxOpen ? '<' : '<='} ${max}`;
+  if (min !== undefined) return `${kind} ${spec.minExclusive ? '>' : '>='} ${min}`;
+  if (max !== undefined) return `${kind} ${spec.maxExclusive ? '<' : '<='} ${max}`;
   return kind;
 }
 
@@ -62,8 +62,8 @@ export function numberOption(
   };
   if (typeof v !== 'number' || !Number.isFinite(v)) return bad();
   if (spec.integer && !Number.isInteger(v)) return bad();
-  if (spec.min !== undefined && (spec.minOpen ? v <= spec.min : v < spec.min)) return bad();
-  if (spec.max !== undefined && (spec.maxOpen ? v >= spec.max : v > spec.max)) return bad();
+  if (spec.min !== undefined && (spec.minExclusive ? v <= spec.min : v < spec.min)) return bad();
+  if (spec.max !== undefined && (spec.maxExclusive ? v >= spec.max : v > spec.max)) return bad();
   return v;
 }
 

@@ -1,3 +1,5 @@
+import type { FieldSpecs } from '../optim/field-spec.js';
+import { INT0, INT1, NONNEG, POS, req } from './fields.js';
 import type { Schedule } from './types.js';
 import { LR_SPEC, checkOptionKeys, numberOption } from './validate.js';
 import { joinSchedules } from './join.js';
@@ -19,6 +21,18 @@ export interface WarmupCosineOptions {
 }
 
 /**
+ * The options of schedule.warmupCosine with their types and ranges: the one declaration its factory
+ * checks and the schedule registry (configs, the CLI, the playground) reads.
+ */
+export const WARMUP_COSINE_FIELDS = {
+  init: NONNEG,
+  warmup: req(INT0),
+  total: INT1,
+  end: NONNEG,
+  exponent: POS,
+} as const satisfies FieldSpecs;
+
+/**
  * Linear warmup then cosine decay (Optax's warmup_cosine_decay_schedule):
  * lr(t) = init + (peak − init) · t / W for t < W; then with u = min(t − W, T − W) / (T − W),
  * lr(t) = peak · ((1 − α) · ((1 + cos(π u)) / 2)^exponent + α), α = end / peak
@@ -32,12 +46,12 @@ export interface WarmupCosineOptions {
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
   const fn = 'schedule.warmupCosine';
   checkOptionKeys(fn, options, ['init', 'peak', 'warmup', 'total', 'end', 'exponent']);
-  const init = numberOption(fn, 'init', options.init, LR_SPEC, 0);
+  const init = numberOption(fn, 'init', options.init, WARMUP_COSINE_FIELDS.init, 0);
   const peak = numberOption(fn, 'peak', options.peak, LR_SPEC);
-  const warmup = numberOption(fn, 'warmup', options.warmup, { integer: true, min: 0 });
+  const warmup = numberOption(fn, 'warmup', options.warmup, WARMUP_COSINE_FIELDS.warmup);
   const total = numberOption(fn, 'total', options.total, { integer: true, min: warmup + 1 });
-  const end = numberOption(fn, 'end', options.end, LR_SPEC, 0);
-  const exponent = numberOption(fn, 'exponent', options.exponent, { min: 0, minOpen: true }, 1);
+  const end = numberOption(fn, 'end', options.end, WARMUP_COSINE_FIELDS.end, 0);
+  const exponent = numberOption(fn, 'exponent', options.exponent, WARMUP_COSINE_FIELDS.exponent, 1);
   const alpha = peak === 0 ? 0 : end / peak;
   const decaySteps = total - warmup;
   // Optax's linear_schedule: (init − peak) · (1 − t / W) + peak.

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { SWEEP_CHILD_NODE_FLAGS } from './child-flags.js';
 import type { PointJob, PointTask, SweepExecutor } from './job.js';
 import { ProcessPool, type ProcessPoolOptions } from './pool-node.js';
 import { errorRecord, type SweepRecord } from './record.js';
@@ -18,7 +19,8 @@ export interface LocalExecutorOptions {
 
 /**
  * The local executor (Node only): a pool of `workers` child processes, each running one point at
- * a time; a point whose process died is run again on a fresh one (then recorded as an error).
+ * a time (with one kernel thread each, and SWEEP_CHILD_NODE_FLAGS); a point whose process died is
+ * run again on a fresh one (then recorded as an error).
  * Points are handed out in order, so with one worker the sweep runs exactly like a loop.
  * @example await localExecutor({ workers: 2, entry })(jobs, (r) => results.add(r));
  */
@@ -28,6 +30,7 @@ export function localExecutor(opts: LocalExecutorOptions): SweepExecutor {
     const pool = new ProcessPool<PointTask, SweepRecord>({
       workers: Math.min(opts.workers, jobs.length),
       entry: opts.entry,
+      nodeFlags: SWEEP_CHILD_NODE_FLAGS,
       ...(opts.args ? { args: opts.args } : {}),
       ...(opts.onChildDeath ? { onChildDeath: opts.onChildDeath } : {}),
     });

@@ -5,6 +5,7 @@
 export { SweepResults, SWEEP_FILES } from './results-node.js';
 export { ProcessPool, type ProcessPoolOptions, type PoolMessage } from './pool-node.js';
 export { localExecutor, type LocalExecutorOptions } from './local-node.js';
+export { SWEEP_CHILD_NODE_FLAGS } from './child-flags.js';
 export {
   runSweep,
   type RunSweepOptions,

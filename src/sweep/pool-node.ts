@@ -11,6 +11,8 @@ export interface ProcessPoolOptions {
   args?: readonly string[];
   /** Node options of the child (default: `--import tsx` for a .ts entry, else none). */
   execArgv?: readonly string[];
+  /** Node/V8 flags appended to `execArgv` (the sweep executors give SWEEP_CHILD_NODE_FLAGS). */
+  nodeFlags?: readonly string[];
   /** Times a job is started before its child's death is an error (default 2). */
   maxAttempts?: number;
   /** Called when a child dies while running a job (the job is then retried). */
@@ -97,7 +99,7 @@ export class ProcessPool<J, R> {
     const entry = this.opts.entry;
     const execArgv = this.opts.execArgv ?? (entry.endsWith('.ts') ? ['--import', 'tsx'] : []);
     const child = fork(entry, [...(this.opts.args ?? [])], {
-      execArgv: [...execArgv],
+      execArgv: [...execArgv, ...(this.opts.nodeFlags ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

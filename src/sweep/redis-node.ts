@@ -2,6 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { ConfigError, fmt } from '../errors.js';
 import { sha256 } from '../train/sha256.js';
 import type { PointJob, PointTask, SweepExecutor } from './job.js';
+import { SWEEP_CHILD_NODE_FLAGS } from './child-flags.js';
 import { ProcessPool } from './pool-node.js';
 import { errorRecord, type SweepRecord } from './record.js';
 
@@ -167,6 +168,7 @@ export async function startRedisWorker(opts: RedisWorkerOptions): Promise<RedisW
   const pool = new ProcessPool<PointTask, SweepRecord>({
     workers: n,
     entry: opts.entry,
+    nodeFlags: SWEEP_CHILD_NODE_FLAGS,
     onChildDeath: (d) =>
       info(
         `worker: a child process (pid ${d.pid}) died (${d.signal ?? `exit ${d.code}`}); its point runs again`,

@@ -69,11 +69,12 @@ export function describeNumber(f: NumberField): string {
   const kind = f.integer ? 'an integer' : 'a number';
   const lo = f.min;
   const hi = f.max;
+  const inf = f.allowInfinity === true ? ' (or Infinity)' : '';
   if (lo !== undefined && hi !== undefined)
-    return `${kind} in ${f.minExclusive ? '(' : '['}${lo}, ${hi}${f.maxExclusive ? ')' : ']'}`;
-  if (lo !== undefined) return `${kind} ${f.minExclusive ? '>' : '>='} ${lo}`;
-  if (hi !== undefined) return `${kind} ${f.maxExclusive ? '<' : '<='} ${hi}`;
-  return `a finite ${f.integer ? 'integer' : 'number'}`;
+    return `${kind} in ${f.minExclusive ? '(' : '['}${lo}, ${hi}${f.maxExclusive ? ')' : ']'}${inf}`;
+  if (lo !== undefined) return `${kind} ${f.minExclusive ? '>' : '>='} ${lo}${inf}`;
+  if (hi !== undefined) return `${kind} ${f.maxExclusive ? '<' : '<='} ${hi}${inf}`;
+  return `a finite ${f.integer ? 'integer' : 'number'}${inf}`;
 }
 
 /** @internal What a field accepts, in words. @example describeField({ type: 'boolean' }) // 'true or false' */
@@ -97,7 +98,8 @@ export function describeField(f: FieldSpec): string {
 }
 
 function numberOk(v: unknown, f: NumberField): boolean {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  if (typeof v !== 'number' || Number.isNaN(v)) return false;
+  if (!Number.isFinite(v) && !(f.allowInfinity === true && v === Infinity)) return false;
   if (f.integer && !Number.isInteger(v)) return false;
   if (f.min !== undefined && (f.minExclusive ? !(v > f.min) : !(v >= f.min))) return false;
   if (f.max !== undefined && (f.maxExclusive ? !(v < f.max) : !(v <= f.max))) return false;

@@ -1,5 +1,5 @@
 import type { TypedArray } from '../../tensor/dtype.js';
-import type { Im2colArgs, Kernels } from '../types.js';
+import type { Kernels } from '../types.js';
 import { adamJs } from './adam.js';
 import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
 import { gemmJsUnchecked } from './gemm.js';
@@ -19,12 +19,8 @@ import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
 export const jsKernels: Kernels = {
   impl: 'js',
   gemm: gemmJsUnchecked,
-  im2col(a: Im2colArgs): void {
-    im2colJsUnchecked(a.x, a.xOffset, a.g, a.col, a.colOffset, a.batch);
-  },
-  col2im(a: Im2colArgs): void {
-    col2imJsUnchecked(a.col, a.colOffset, a.g, a.x, a.xOffset, a.batch);
-  },
+  im2col: im2colJsUnchecked,
+  col2im: col2imJsUnchecked,
   linearForward: linearForwardJs,
   linearBackward: linearBackwardJs,
   conv2dForward: conv2dForwardJs,

@@ -1,7 +1,7 @@
 import { allocData, dtypeOf } from '../../tensor/dtype.js';
 import type { Conv2dBackwardArgs, Conv2dForwardArgs } from '../args.js';
 import { col2im, gemm, im2col } from '../backend.js';
-import type { GemmCall } from '../types.js';
+import type { GemmCall, Im2colCall } from '../types.js';
 import { isDirectConv } from '../conv-geometry.js';
 
 // The 2-D convolution's reference kernels, image by image over the routed im2col/gemm/col2im
@@ -34,9 +34,13 @@ export function conv2dForwardJs(args: Conv2dForwardArgs): void {
     c: y,
     cOffset: 0,
   };
+  const unfold: Im2colCall | null =
+    cols === null ? null : { x, xOffset: 0, g, col: cols, colOffset: 0, batch: 1 };
   for (let i = 0; i < n; i++) {
-    if (cols) im2col(x, i * g.imageSize, g, cols, 0);
-    else call.bOffset = i * g.imageSize;
+    if (unfold !== null) {
+      unfold.xOffset = i * g.imageSize;
+      im2col(unfold);
+    } else call.bOffset = i * g.imageSize;
     call.cOffset = i * o * p;
     gemm(call);
   }
@@ -72,6 +76,8 @@ export function conv2dBackwardJs(args: Conv2dBackwardArgs): void {
     gd = gz;
   }
   const cols = isDirectConv(geom) ? null : allocData(dtypeOf(x), geom.colSize);
+  const unfold: Im2colCall | null =
+    cols === null ? null : { x, xOffset: 0, g: geom, col: cols, colOffset: 0, batch: 1 };
   if (dW !== null) {
     // dW (+)= gz[i]·cols(x[i])ᵀ: one options object for every image.
     const call: GemmCall = {
@@ -90,8 +96,10 @@ export function conv2dBackwardJs(args: Conv2dBackwardArgs): void {
       cOffset: 0,
     };
     for (let i = 0; i < n; i++) {
-      if (cols) im2col(x, i * imgSize, geom, cols, 0);
-      else call.bOffset = i * imgSize;
+      if (unfold !== null) {
+        unfold.xOffset = i * imgSize;
+        im2col(unfold);
+      } else call.bOffset = i * imgSize;
       call.aOffset = i * o * p;
       if (i > 0) call.beta = 1;
       gemm(call);
@@ -115,11 +123,14 @@ export function conv2dBackwardJs(args: Conv2dBackwardArgs): void {
       c: cols ?? dx,
       cOffset: 0,
     };
+    const fold: Im2colCall | null =
+      cols === null ? null : { x: dx, xOffset: 0, g: geom, col: cols, colOffset: 0, batch: 1 };
     for (let i = 0; i < n; i++) {
       call.bOffset = i * o * p;
-      if (cols) {
+      if (fold !== null) {
         gemm(call);
-        col2im(cols, 0, geom, dx, i * imgSize);
+        fold.xOffset = i * imgSize;
+        col2im(fold);
       } else {
         call.cOffset = i * imgSize;
         gemm(call);

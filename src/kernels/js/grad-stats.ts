@@ -1,6 +1,8 @@
 import {
+  dropDetail,
   finishGradStats,
   finishUpdateStats,
+  sumIsFinal,
   sumSquaresF64,
   updateSumsF64,
   type GradStatsArgs,
@@ -80,6 +82,52 @@ function fastF32(x: Float32Array, out: Float64Array, at: number): void {
   out[at + 2] = zeros;
 }
 
+/** Σx² alone over float32 data, with the bits of {@link fastF32}'s sum (its order, its roundings). */
+function sumF32(x: Float32Array, out: Float64Array, at: number): void {
+  const n = x.length;
+  const n8 = n - (n % 8);
+  let t0 = 0;
+  let t1 = 0;
+  let i = 0;
+  while (i < n8) {
+    const end = Math.min(i + BLOCK, n8);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (; i < end; i += 8) {
+      const x0 = x[i] as number;
+      const x1 = x[i + 1] as number;
+      const x2 = x[i + 2] as number;
+      const x3 = x[i + 3] as number;
+      const x4 = x[i + 4] as number;
+      const x5 = x[i + 5] as number;
+      const x6 = x[i + 6] as number;
+      const x7 = x[i + 7] as number;
+      a0 = f(a0 + f(x0 * x0));
+      a1 = f(a1 + f(x1 * x1));
+      a2 = f(a2 + f(x2 * x2));
+      a3 = f(a3 + f(x3 * x3));
+      b0 = f(b0 + f(x4 * x4));
+      b1 = f(b1 + f(x5 * x5));
+      b2 = f(b2 + f(x6 * x6));
+      b3 = f(b3 + f(x7 * x7));
+    }
+    t0 = t0 + (f(a0 + b0) + f(a2 + b2));
+    t1 = t1 + (f(a1 + b1) + f(a3 + b3));
+  }
+  let t = 0;
+  for (; i < n; i++) {
+    const v = x[i] as number;
+    t += v * v;
+  }
+  out[at] = t0 + t1 + t;
+}
+
 /** The fast pass over float64 data: max |x| and the zeros (Σx² is sumSquaresF64's). */
 function fastF64(x: ArrayLike<number>, out: Float64Array, at: number): void {
   let mx = 0;
@@ -102,12 +150,19 @@ function fastF64(x: ArrayLike<number>, out: Float64Array, at: number): void {
  */
 export function gradStatsJs(args: GradStatsArgs): void {
   const { x, out, at } = args;
+  const detail = args.detail !== false;
+  if (!detail) {
+    if (x instanceof Float32Array) sumF32(x, out, at);
+    else out[at] = sumSquaresF64(x);
+    if (sumIsFinal(x, out, at)) return;
+  }
   if (x instanceof Float32Array) fastF32(x, out, at);
   else {
     out[at] = sumSquaresF64(x);
     fastF64(x, out, at);
   }
   finishGradStats(x, out, at);
+  if (!detail) dropDetail(out, at);
 }
 
 // The float32 lane sums of one block of updateF32 (module scope: a check allocates nothing).
@@ -195,6 +250,7 @@ export function updateStatsJs(args: UpdateStatsArgs): void {
   for (let rep = 0; rep < 16; rep++) {
     for (const x of [new Float32Array(9).fill(1), new Float64Array(9).fill(1)]) {
       gradStatsJs({ x, out, at: 0 });
+      gradStatsJs({ x, out, at: 0, detail: false });
       updateStatsJs({ p: x, q: x, out, at: 0 });
     }
   }

@@ -1,5 +1,4 @@
-import type { TypedArray } from '../../tensor/dtype.js';
-import type { ConvGeometry } from '../conv-geometry.js';
+import type { Im2colArgs } from '../types.js';
 import { checkConvArgs } from '../validate.js';
 
 // Output columns ox in [lo, hi) read inside the image for kernel column offset off = j·dw − pw
@@ -14,16 +13,10 @@ function colHi(lo: number, off: number, sw: number, width: number, outW: number)
 
 /**
  * {@link im2colJs} without argument checks.
- * @example im2colJsUnchecked(x, 0, g, col, 0, 1);
+ * @example im2colJsUnchecked({ x, xOffset: 0, g, col, colOffset: 0, batch: 1 });
  */
-export function im2colJsUnchecked(
-  x: TypedArray,
-  xOffset: number,
-  g: ConvGeometry,
-  col: TypedArray,
-  colOffset: number,
-  batch: number,
-): void {
+export function im2colJsUnchecked(args: Im2colArgs): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   const {
     channels,
     height,
@@ -74,16 +67,10 @@ export function im2colJsUnchecked(
 
 /**
  * {@link col2imJs} without argument checks.
- * @example col2imJsUnchecked(col, 0, g, dx, 0, 1);
+ * @example col2imJsUnchecked({ x: dx, xOffset: 0, g, col, colOffset: 0, batch: 1 });
  */
-export function col2imJsUnchecked(
-  col: TypedArray,
-  colOffset: number,
-  g: ConvGeometry,
-  x: TypedArray,
-  xOffset: number,
-  batch: number,
-): void {
+export function col2imJsUnchecked(args: Im2colArgs): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   const {
     channels,
     height,
@@ -137,19 +124,13 @@ export function col2imJsUnchecked(
  * @example
  * const g = convGeometry({ channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2 });
  * const col = new Float32Array(g.colSize); // 4 × 4
- * im2colJs(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), 0, g, col, 0); // row 0 = [1, 2, 4, 5]
+ * im2colJs({ x: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), xOffset: 0, g, col, colOffset: 0, batch: 1 }); // row 0 = [1, 2, 4, 5]
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function im2colJs(
-  x: TypedArray,
-  xOffset: number,
-  g: ConvGeometry,
-  col: TypedArray,
-  colOffset: number,
-  batch = 1,
-): void {
+export function im2colJs(args: Im2colArgs): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   checkConvArgs('im2colJs', g, x, 'x', xOffset, col, colOffset, batch);
-  im2colJsUnchecked(x, xOffset, g, col, colOffset, batch);
+  im2colJsUnchecked(args);
 }
 
 /**
@@ -160,17 +141,11 @@ export function im2colJs(
  * @example
  * const g = convGeometry({ channels: 1, height: 3, width: 3, kernelH: 2, kernelW: 2 });
  * const dx = new Float64Array(9);
- * col2imJs(new Float64Array(g.colSize).fill(1), 0, g, dx, 0); // dx = [1, 2, 1, 2, 4, 2, 1, 2, 1]
+ * col2imJs({ x: dx, xOffset: 0, g, col: new Float64Array(g.colSize).fill(1), colOffset: 0, batch: 1 }); // dx = [1, 2, 1, 2, 4, 2, 1, 2, 1]
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
-export function col2imJs(
-  col: TypedArray,
-  colOffset: number,
-  g: ConvGeometry,
-  x: TypedArray,
-  xOffset: number,
-  batch = 1,
-): void {
+export function col2imJs(args: Im2colArgs): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   checkConvArgs('col2imJs', g, x, 'x', xOffset, col, colOffset, batch);
-  col2imJsUnchecked(col, colOffset, g, x, xOffset, batch);
+  col2imJsUnchecked(args);
 }

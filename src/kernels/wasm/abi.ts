@@ -49,6 +49,7 @@ export interface KernelExports {
   ): void;
   adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
   gradStatsF32(x: number, n: number, out: number): void;
+  sumSquaresF32(x: number, n: number, out: number): void;
   updateStatsF32(p: number, q: number, n: number, out: number): void;
   copyF32(dst: number, src: number, n: number): void;
   packedBBytes(k: number, n: number): number;
@@ -106,6 +107,7 @@ const FUNCTIONS = [
   'col2imF32',
   'adamF32',
   'gradStatsF32',
+  'sumSquaresF32',
   'updateStatsF32',
   'copyF32',
   'packedBBytes',

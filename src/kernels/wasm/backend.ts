@@ -8,7 +8,7 @@ import type {
   RnnBackwardArgs,
   RnnForwardArgs,
 } from '../args.js';
-import { finishGradStats, finishUpdateStats } from '../grad-stats.js';
+import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
@@ -38,25 +38,11 @@ export function wasmBackend(wk: WasmKernels): Kernels {
     },
     im2col(a: Im2colArgs): void {
       f32('im2col', a.col);
-      wk.im2colF32Unchecked(
-        a.x as Float32Array,
-        a.xOffset,
-        a.g,
-        a.col as Float32Array,
-        a.colOffset,
-        a.batch,
-      );
+      wk.im2colF32Unchecked(a as Im2colArgs<Float32Array>);
     },
     col2im(a: Im2colArgs): void {
       f32('col2im', a.x);
-      wk.col2imF32Unchecked(
-        a.col as Float32Array,
-        a.colOffset,
-        a.g,
-        a.x as Float32Array,
-        a.xOffset,
-        a.batch,
-      );
+      wk.col2imF32Unchecked(a as Im2colArgs<Float32Array>);
     },
     linearForward(a: LinearForwardArgs): void {
       f32('linearForward', a.y);
@@ -87,8 +73,15 @@ export function wasmBackend(wk: WasmKernels): Kernels {
     },
     gradStats(a): void {
       f32('gradStats', a.x);
-      wk.gradStatsF32(a.x as Float32Array, a.out, a.at);
-      finishGradStats(a.x, a.out, a.at);
+      const x = a.x as Float32Array;
+      const detail = a.detail !== false;
+      if (!detail) {
+        wk.sumSquaresF32(x, a.out, a.at);
+        if (sumIsFinal(x, a.out, a.at)) return;
+      }
+      wk.gradStatsF32(x, a.out, a.at);
+      finishGradStats(x, a.out, a.at);
+      if (!detail) dropDetail(a.out, a.at);
     },
     updateStats(a): void {
       f32('updateStats', a.p);

@@ -55,7 +55,7 @@ function referenceForward(
         cOffset: i * cs.o * p,
       });
     } else {
-      wk.im2colF32(x, i * g.imageSize, g, cols, 0, 1);
+      wk.im2colF32({ x, xOffset: i * g.imageSize, g, col: cols, colOffset: 0, batch: 1 });
       wk.gemmF32({
         transA: false,
         transB: false,
@@ -166,7 +166,7 @@ describe.each([
             cOffset: i * g.imageSize,
           });
         } else {
-          wk.im2colF32(x, i * g.imageSize, g, cols, 0, 1);
+          wk.im2colF32({ x, xOffset: i * g.imageSize, g, col: cols, colOffset: 0, batch: 1 });
           wk.gemmF32({
             transA: false,
             transB: true,
@@ -197,7 +197,14 @@ describe.each([
             c: cols,
             cOffset: 0,
           });
-          wk.col2imF32(cols, 0, g, wantDx, i * g.imageSize, 1);
+          wk.col2imF32({
+            x: wantDx,
+            xOffset: i * g.imageSize,
+            g,
+            col: cols,
+            colOffset: 0,
+            batch: 1,
+          });
         }
       }
       const wantDb = accumulate ? priorB.slice() : new Float32Array(cs.o);

@@ -31,6 +31,28 @@ export function gradStatsF32(
 }
 
 /**
+ * Σx² of float32 `x` alone (assembly/grad-stats.ts sumSquaresF32: the bits of gradStatsF32's
+ * sum, half its SIMD work), read in place when resident, else copied into scratch; written to
+ * out[at].
+ * @example sumSquaresF32(rt, g, out, 0);
+ */
+export function sumSquaresF32(
+  rt: WasmRuntime,
+  x: Float32Array,
+  out: Float64Array,
+  at: number,
+): void {
+  const n = x.length;
+  const outPtr = rt.scratchBase;
+  const xPtr = align(outPtr + 32);
+  const resident = rt.addressOf(x, 0) >= 0;
+  rt.ensureBytes(align(resident ? xPtr : xPtr + n * 4));
+  const xA = rt.input(x, n, xPtr);
+  rt.ex.sumSquaresF32(xA, n, outPtr);
+  out[at] = rt.heap64[outPtr >> 3] as number;
+}
+
+/**
  * Σp², Σ(p − q)², Σq² of float32 p and q (assembly/grad-stats.ts updateStatsF32), read in place
  * when resident, else copied into scratch, written to out[at … at + 2].
  * @example updateStatsF32(rt, p, snapshot, out, 0);

@@ -1,5 +1,6 @@
 import type { ConvGeometry } from '../conv-geometry.js';
 import { alignBytes as align } from './heap.js';
+import type { Im2colArgs } from '../types.js';
 import type { WasmRuntime } from './runtime.js';
 
 // The im2col family on the wasm runtime: im2col and its adjoint col2im (see im2colJs) on
@@ -73,15 +74,8 @@ export function col2imF32Ptr(
  * {@link WasmKernels.im2colF32} without argument checks.
  * @example wk.im2colF32Unchecked(...args); // after validating args
  */
-export function im2colF32Unchecked(
-  rt: WasmRuntime,
-  x: Float32Array,
-  xOffset: number,
-  g: ConvGeometry,
-  col: Float32Array,
-  colOffset: number,
-  batch: number,
-): void {
+export function im2colF32Unchecked(rt: WasmRuntime, args: Im2colArgs<Float32Array>): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   const xs = batch * g.imageSize;
   const cs = batch * g.colSize;
   if (cs === 0) return;
@@ -98,15 +92,8 @@ export function im2colF32Unchecked(
  * {@link WasmKernels.col2imF32} without argument checks.
  * @example wk.col2imF32Unchecked(...args); // after validating args
  */
-export function col2imF32Unchecked(
-  rt: WasmRuntime,
-  col: Float32Array,
-  colOffset: number,
-  g: ConvGeometry,
-  x: Float32Array,
-  xOffset: number,
-  batch: number,
-): void {
+export function col2imF32Unchecked(rt: WasmRuntime, args: Im2colArgs<Float32Array>): void {
+  const { x, xOffset, g, col, colOffset, batch } = args;
   const xs = batch * g.imageSize;
   const cs = batch * g.colSize;
   if (cs === 0) return;

@@ -8,11 +8,11 @@ import type {
 } from '../args.js';
 import { DtypeError, fmt } from '../../errors.js';
 import type { ConvGeometry } from '../conv-geometry.js';
-import type { GemmArgs, GemmPtrArgs } from '../types.js';
+import type { GemmArgs, GemmPtrArgs, Im2colArgs } from '../types.js';
 import { checkConvArgs, checkGemmArgs } from '../validate.js';
 import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
-import { copyF32, gradStatsF32, updateStatsF32 } from './grad-stats-host.js';
+import { copyF32, gradStatsF32, sumSquaresF32, updateStatsF32 } from './grad-stats-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
@@ -319,64 +319,38 @@ export class WasmKernels {
    * {@link im2colJs}'s contract on Float32Arrays, computed in wasm (copying x in and col out).
    * @example wk.im2colF32(x, 0, g, col, 0, batch);
    */
-  im2colF32(
-    x: Float32Array,
-    xOffset: number,
-    g: ConvGeometry,
-    col: Float32Array,
-    colOffset: number,
-    batch = 1,
-  ): void {
+  im2colF32(args: Im2colArgs<Float32Array>): void {
+    const { x, xOffset, g, col, colOffset, batch } = args;
     checkConvArgs('WasmKernels.im2colF32', g, x, 'x', xOffset, col, colOffset, batch);
     requireF32('WasmKernels.im2colF32', 'x', x);
-    this.im2colF32Unchecked(x, xOffset, g, col, colOffset, batch);
+    im2colF32Unchecked(this.rt, args);
   }
 
   /**
    * {@link WasmKernels.im2colF32} without argument checks.
    * @example wk.im2colF32Unchecked(...args); // after validating args
    */
-  im2colF32Unchecked(
-    x: Float32Array,
-    xOffset: number,
-    g: ConvGeometry,
-    col: Float32Array,
-    colOffset: number,
-    batch: number,
-  ): void {
-    im2colF32Unchecked(this.rt, x, xOffset, g, col, colOffset, batch);
+  im2colF32Unchecked(args: Im2colArgs<Float32Array>): void {
+    im2colF32Unchecked(this.rt, args);
   }
 
   /**
    * {@link col2imJs}'s contract on Float32Arrays (accumulates into x), computed in wasm.
    * @example wk.col2imF32(col, 0, g, dx, 0, batch);
    */
-  col2imF32(
-    col: Float32Array,
-    colOffset: number,
-    g: ConvGeometry,
-    x: Float32Array,
-    xOffset: number,
-    batch = 1,
-  ): void {
+  col2imF32(args: Im2colArgs<Float32Array>): void {
+    const { x, xOffset, g, col, colOffset, batch } = args;
     checkConvArgs('WasmKernels.col2imF32', g, x, 'x', xOffset, col, colOffset, batch);
     requireF32('WasmKernels.col2imF32', 'x', x);
-    this.col2imF32Unchecked(col, colOffset, g, x, xOffset, batch);
+    col2imF32Unchecked(this.rt, args);
   }
 
   /**
    * {@link WasmKernels.col2imF32} without argument checks.
    * @example wk.col2imF32Unchecked(...args); // after validating args
    */
-  col2imF32Unchecked(
-    col: Float32Array,
-    colOffset: number,
-    g: ConvGeometry,
-    x: Float32Array,
-    xOffset: number,
-    batch: number,
-  ): void {
-    col2imF32Unchecked(this.rt, col, colOffset, g, x, xOffset, batch);
+  col2imF32Unchecked(args: Im2colArgs<Float32Array>): void {
+    col2imF32Unchecked(this.rt, args);
   }
 
   /**
@@ -403,6 +377,15 @@ export class WasmKernels {
    */
   gradStatsF32(x: Float32Array, out: Float64Array, at: number): void {
     gradStatsF32(this.rt, x, out, at);
+  }
+
+  /**
+   * Σx² of float32 x alone, with the bits of {@link WasmKernels.gradStatsF32}'s sum (see
+   * grad-stats-host.ts), written to out[at] (kernels/grad-stats.ts decides whether it is final).
+   * @example wk.sumSquaresF32(g, out, 0); // out[0] = Σg²
+   */
+  sumSquaresF32(x: Float32Array, out: Float64Array, at: number): void {
+    sumSquaresF32(this.rt, x, out, at);
   }
 
   /**

@@ -77,6 +77,40 @@ export function gradStatsF32(x: usize, n: i32, out: usize): void {
 }
 
 /**
+ * Σx² of n float32 at byte address x, as float64 to out[0]: gradStatsF32's sum, in its order
+ * (the same bits), without max x² and the zeros (three SIMD operations per vector instead of
+ * six): the pass a norm needs (clipping by the global norm, ‖p‖). kernels/grad-stats.ts decides
+ * when this sum is final and when the full pass must run (non-finite or tiny sums).
+ */
+export function sumSquaresF32(x: usize, n: i32, out: usize): void {
+  let T = f64x2.splat(0);
+  const n8 = n & ~7;
+  let i: i32 = 0;
+  while (i < n8) {
+    let end = i + BLOCK;
+    if (end > n8) end = n8;
+    let a = f32x4.splat(0);
+    let b = f32x4.splat(0);
+    for (; i < end; i += 8) {
+      const o = (<usize>i) << 2;
+      const v0 = v128.load(x + o);
+      const v1 = v128.load(x + o + 16);
+      a = f32x4.add(a, f32x4.mul(v0, v0));
+      b = f32x4.add(b, f32x4.mul(v1, v1));
+    }
+    const s = f32x4.add(a, b);
+    const hi = i8x16.shuffle(s, s, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
+    T = f64x2.add(T, f64x2.add(f64x2.promote_low_f32x4(s), f64x2.promote_low_f32x4(hi)));
+  }
+  let t: f64 = 0;
+  for (; i < n; i++) {
+    const d = <f64>load<f32>(x + ((<usize>i) << 2));
+    t += d * d;
+  }
+  store<f64>(out, f64x2.extract_lane(T, 0) + f64x2.extract_lane(T, 1) + t);
+}
+
+/**
  * Σp², Σ(p − q)² and Σq² of n float32 at byte addresses p and q (a parameter and its snapshot),
  * written as float64 to out[0..2]: the monitor's ‖p‖ and update ratio ‖Δp‖/‖p_before‖. Each sum
  * in the order of gradStatsF32 (float32 lanes i mod 8 within blocks of 512, float64 across
