@@ -12,17 +12,19 @@ import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 
 /**
  * Which kernels run the hot loops: 'js' (reference, both dtypes), 'wasm' (WebAssembly SIMD for
- * float32; float64 stays on JS) or 'auto' (wasm for float32 problems big enough to repay the copy
- * into wasm memory, JS otherwise; JS when WebAssembly is unavailable).
+ * float32; float64 stays on JS), 'native' (the optional Node-API addon with AVX2+FMA kernels,
+ * both dtypes; issue 22) or 'auto' (native when the addon is loaded, else wasm for float32
+ * problems big enough to repay the copy into wasm memory; JS for small problems and when
+ * neither is available).
  * @example setKernels('js') // e.g. to compare against the reference
  */
-export type KernelChoice = 'js' | 'wasm' | 'auto';
+export type KernelChoice = 'js' | 'wasm' | 'native' | 'auto';
 
 /**
  * The implementation one call was routed to.
- * @example gemmKernelFor('float32', 512, 512, 512) // 'wasm' | 'js'
+ * @example gemmKernelFor('float32', 512, 512, 512) // 'native' | 'wasm' | 'js'
  */
-export type KernelImpl = 'js' | 'wasm';
+export type KernelImpl = 'js' | 'wasm' | 'native';
 
 /**
  * The activation fused into a linear layer's kernel: 0 none, 1 ReLU, 2 tanh.
@@ -165,11 +167,11 @@ export interface AdamArgs {
 
 /**
  * The kernel entry points every backend implements completely: the JS reference
- * (`kernels/js/backend.ts`, both dtypes) and WebAssembly SIMD (`kernels/wasm/backend.ts`, float32).
+ * (`kernels/js/backend.ts`, both dtypes), WebAssembly SIMD (`kernels/wasm/backend.ts`, float32)
+ * and the optional native addon (`kernels/native/backend.ts`, both dtypes, Node only).
  * A call site asks {@link kernelsFor} (kernels/select.ts) once for the backend that runs its
  * problem (by dtype and size under the user's {@link KernelChoice}) and calls it; ops hold no
- * loops of their own. A third backend (native, issue 22) implements this interface and adds one
- * case to the chooser. No entry validates its arguments: callers pass checked shapes.
+ * loops of their own. No entry validates its arguments: callers pass checked shapes.
  *
  * Bits: a backend's fused entries (linear, conv2d, rnnTanh) give the same bits as the JS
  * reference composed over that backend's GEMM; im2col, col2im, adam, gradStats and updateStats give the same bits on
