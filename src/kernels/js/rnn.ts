@@ -1,4 +1,4 @@
-import { allocData, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import { allocData, dtypeOf } from '../../tensor/dtype.js';
 import type { InputProjectionArgs, RnnBackwardArgs, RnnForwardArgs } from '../args.js';
 import { gemm } from '../backend.js';
 import type { GemmCall } from '../types.js';
