@@ -87,7 +87,9 @@ async function main(): Promise<void> {
         r.all.push(ms);
       }
     }
-    console.log(`\n${cell}: T=${T} B=${B} I=${I} H=${H} float32, kernels=${o.kernels}, CPU ms/step`);
+    console.log(
+      `\n${cell}: T=${T} B=${B} I=${I} H=${H} float32, kernels=${o.kernels}, CPU ms/step`,
+    );
     for (const r of runs) console.log(`  ${r.name}: best ${r.best.toFixed(1)} ms`);
     if (runs.length === 2) {
       const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
