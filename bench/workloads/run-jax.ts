@@ -44,14 +44,30 @@ export async function jaxTrainer(
   const { numpy: np, nn, lax, tree } = jax;
   const spec = bundle.spec;
   const m = spec.model;
-  if (m.kind === 'gpt')
-    throw new Error('n/a: this runner has no Transformer (attention, LayerNorm) implementation');
-
   // Initial weights in jax's layout (kept as host data for reset).
   const init = new Map<string, { data: Float32Array; shape: number[] }>();
   for (const p of spec.params) {
     const d = bundle.f32(p.name);
-    if (p.shape.length === 2) {
+    if (m.kind === 'gpt' && p.name.endsWith('in_proj_weight')) {
+      // PyTorch's packed [3E, E] q/k/v projection as three [E, E] kernels ([in, out]); Adam is
+      // elementwise and clipping sums every square, so the split changes no update.
+      const E = m.embed;
+      const base = p.name.replace('in_proj_weight', '');
+      ['q', 'k', 'v'].forEach((w, i) =>
+        init.set(`${base}${w}.kernel`, {
+          data: transpose2d(d.subarray(i * E * E, (i + 1) * E * E), E, E),
+          shape: [E, E],
+        }),
+      );
+    } else if (m.kind === 'gpt' && p.name.endsWith('in_proj_bias')) {
+      const E = m.embed;
+      const base = p.name.replace('in_proj_bias', '');
+      ['q', 'k', 'v'].forEach((w, i) =>
+        init.set(`${base}${w}.bias`, { data: d.slice(i * E, (i + 1) * E), shape: [E] }),
+      );
+    } else if (m.kind === 'gpt' && p.name === 'wpe.weight') {
+      init.set(p.name, { data: d.slice(), shape: [...p.shape] }); // [T, E], added as is
+    } else if (p.shape.length === 2) {
       const [rows, cols] = p.shape as [number, number];
       init.set(p.name, { data: transpose2d(d, rows, cols), shape: [cols, rows] });
     } else init.set(p.name, { data: d.slice(), shape: [...p.shape] });
@@ -74,6 +90,20 @@ export async function jaxTrainer(
   const xs: JaxArray[] = [];
   const ys: JaxArray[] = [];
   for (let k = 0; k < spec.distinctBatches; k++) {
+    if (m.kind === 'gpt') {
+      // Token ids and next-token labels as one-hot rows [B·T, V] (the embedding lookup is the
+      // one-hot matrix times wte, whose gradient is the lookup's).
+      const n = spec.batch * m.context;
+      const ox = new Float32Array(n * m.vocab);
+      const oy = new Float32Array(n * m.vocab);
+      for (let i = 0; i < n; i++) {
+        ox[i * m.vocab + (xAll[k * n + i] as number)] = 1;
+        oy[i * m.vocab + (yAll[k * n + i] as number)] = 1;
+      }
+      xs.push(np.array(ox).reshape([n, m.vocab]));
+      ys.push(np.array(oy).reshape([n, m.vocab]));
+      continue;
+    }
     xs.push(np.array(xAll.slice(k * per, (k + 1) * per)).reshape([...spec.xShape]));
     const oh = new Float32Array(spec.batch * spec.classes);
     for (let b = 0; b < spec.batch; b++)
@@ -129,6 +159,53 @@ export async function jaxTrainer(
         let h = block(x, p['0.weight']!, p['0.bias']!, c1, m.image);
         h = block(h, p['3.weight']!, p['3.bias']!, c2, m.image / m.pool);
         return np.matmul(h.reshape([B, -1]), p['7.weight']!).add(p['7.bias']!);
+      }
+      case 'gpt': {
+        // gradscope's nn.gpt (= PyTorch's pre-LN TransformerEncoderLayer stack): x = wte[ids] +
+        // wpe; per block x += attn(LN1(x)), x += W2·gelu_tanh(W1·LN2(x)); logits = LN_f(x)·wteᵀ.
+        const { context: T, embed: E, heads: N, layers: L } = m;
+        const B = spec.batch;
+        const H = E / N;
+        const ln = (h: JaxArray, w: JaxArray, b: JaxArray): JaxArray =>
+          nn.standardize(h, -1, { epsilon: 1e-5 }).mul(w).add(b);
+        const dense = (h: JaxArray, name: string): JaxArray =>
+          np.matmul(h, p[`${name}.weight`]!).add(p[`${name}.bias`]!);
+        const wte = p['wte.weight']!; // [E, V] (transposed)
+        let h = np
+          .matmul(x, wte.ref.transpose())
+          .reshape([B, T, E])
+          .add(p['wpe.weight']!)
+          .reshape([B * T, E]);
+        for (let l = 0; l < L; l++) {
+          const b = `h.${l}`;
+          const a = ln(h.ref, p[`${b}.norm1.weight`]!, p[`${b}.norm1.bias`]!);
+          const proj = (w: string): JaxArray =>
+            np
+              .matmul(a.ref, p[`${b}.self_attn.${w}.kernel`]!)
+              .add(p[`${b}.self_attn.${w}.bias`]!)
+              .reshape([B, T, N, H]);
+          const q = proj('q');
+          const k = proj('k');
+          const v = proj('v');
+          a.dispose();
+          // softmax(q·kᵀ/√H + causal mask)·v per head, [B, N, T, H] (jax-js' dotProductAttention
+          // goes through einsum, whose parser needs iterator helpers that Node 20 lacks). The mask
+          // adds −1e9 above the diagonal: exp underflows to exactly 0, as PyTorch's −inf.
+          const scores = np
+            .matmul(q.transpose([0, 2, 1, 3]), k.transpose([0, 2, 3, 1]))
+            .mul(1 / Math.sqrt(H))
+            .add(np.tri(T).sub(1).mul(1e9));
+          const att = np
+            .matmul(nn.softmax(scores, -1), v.transpose([0, 2, 1, 3]))
+            .transpose([0, 2, 1, 3])
+            .reshape([B * T, E]);
+          h = h.add(dense(att, `${b}.self_attn.out_proj`));
+          const f = ln(h.ref, p[`${b}.norm2.weight`]!, p[`${b}.norm2.bias`]!);
+          h = h.add(
+            dense(nn.gelu(dense(f, `${b}.linear1`), { approximate: true }), `${b}.linear2`),
+          );
+        }
+        return np.matmul(ln(h, p['ln_f.weight']!, p['ln_f.bias']!), wte);
       }
     }
   };

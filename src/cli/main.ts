@@ -21,6 +21,7 @@ import { newtonCommand, newtonSpec, rootsCommand, rootsSpec } from './commands/r
 import { listCommand, listSpec } from './commands/list.js';
 import { reportCommand, reportSpec } from './commands/report.js';
 import { runCommand, runSpec } from './commands/run.js';
+import { sampleCommand, sampleSpec } from './commands/sample.js';
 import { schemaCommand, schemaSpec } from './commands/schema.js';
 import { serveCommand, serveSpec } from './commands/serve.js';
 import { trainCommand, trainSpec } from './commands/train.js';
@@ -35,6 +36,7 @@ const COMMANDS: [CommandSpec, Handler][] = [
   [listSpec, listCommand],
   [runSpec, runCommand],
   [trainSpec, trainCommand],
+  [sampleSpec, sampleCommand],
   [schemaSpec, schemaCommand],
   [sweepSpec, sweepCommand],
   [workerSpec, workerCommand],

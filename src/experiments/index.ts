@@ -1,5 +1,5 @@
 /**
- * The catalogue of reproductions (docs/EXPERIMENTS.md E1–E17, E19), in catalogue order.
+ * The catalogue of reproductions (docs/EXPERIMENTS.md E1–E19), in catalogue order.
  * `gradscope list` prints it; `gradscope run <name>` runs one.
  */
 import { adamPaper } from './adam-paper.js';
@@ -19,6 +19,7 @@ import { temporalOrderExperiment } from './temporal-order.js';
 import { vanishingExperiment } from './vanishing.js';
 import { explodingExperiment } from './exploding.js';
 import { prePostLn } from './pre-post-ln.js';
+import { lossSpikes } from './loss-spikes.js';
 import type { Experiment } from './types.js';
 
 export type {
@@ -49,10 +50,11 @@ const ALL: Experiment[] = [
   mnistOptimizers,
   lrDecay,
   prePostLn,
+  lossSpikes,
   edgeOfChaos,
 ];
 
-/** Every experiment, sorted by catalogue id (E1 … E17, E19). */
+/** Every experiment, sorted by catalogue id (E1 … E19). */
 export const EXPERIMENTS: readonly Experiment[] = ALL.sort(
   (a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)),
 );

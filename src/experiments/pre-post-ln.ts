@@ -13,7 +13,16 @@ import { lineChart } from '../report/charts.js';
 import { Rng } from '../tensor/rng.js';
 import { trainCharLm, type CharLmRun } from '../train/char-lm.js';
 import { verdictRecord } from './internal/flagship-common.js';
-import { above, below, finish, pause, roundTo, seedsOf, within } from './internal/outcome.js';
+import {
+  above,
+  below,
+  finish,
+  holds,
+  pause,
+  roundTo,
+  seedsOf,
+  within,
+} from './internal/outcome.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
 
 // E17 — Pre-LN vs Post-LN (Xiong et al., ICML 2020), on a character-level GPT over the bundled
@@ -28,7 +37,10 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 //  (b) Adam lr 3e-3 (β₂ 0.98), 6 blocks, 800 steps: PyTorch's Post-LN without warmup stalls at
 //      2.86 nats (the unigram model's loss on the validation names is 2.853), with a 200-step
 //      warmup it reaches 2.11, Pre-LN without warmup 2.11; at lr 1e-3 all three train (2.14–2.16),
-//      so the failure is the large step at initialisation, as the paper says.
+//      so the failure is the large step at initialisation, as the paper says;
+//  (c) the monitor (told the unigram loss and the norm placement by trainCharLm) gives the stalled
+//      Post-LN run `notLearning` "beyond the unigram model" with warmup, then Pre-LN, as remedies;
+//      the two arms that train get no notLearning verdict.
 // The criteria are fixed from those figures with margins; each is one the other arm fails.
 
 /** The model of both parts: a GPT over 28 characters (context 32, 4 heads, width 64). */
@@ -187,6 +199,38 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
         worst(final('pre'), true),
         unigram - 0.5,
         `< ${(unigram - 0.5).toFixed(3)}`,
+      ),
+    );
+    // (c) The monitor (told the unigram loss and the norm placement, see trainCharLm) says what is
+    // wrong: notLearning at the unigram level, warmup ranked first and Pre-LN second, on every
+    // Post-LN run without warmup; no notLearning verdict on the two arms that train.
+    const named = trained.filter(
+      (t) =>
+        t.arm.id === 'post' &&
+        t.run.verdicts.some(
+          (v) =>
+            v.kind === 'notLearning' &&
+            v.remedies[0]?.action.action === 'schedule' &&
+            v.remedies[1]?.action.action === 'architecture' &&
+            (v.remedies[1].action as { kind: string }).kind === 'preLN',
+        ),
+    ).length;
+    const postRuns = trained.filter((t) => t.arm.id === 'post').length;
+    const falseAlarms = trained.filter(
+      (t) => t.arm.id !== 'post' && t.run.verdicts.some((v) => v.kind === 'notLearning'),
+    ).length;
+    criteria.push(
+      holds(
+        '(c) the monitor: Post-LN runs without warmup with a notLearning verdict ranking warmup first, Pre-LN second',
+        named === postRuns,
+        `${postRuns} of ${postRuns}`,
+        `${named} of ${postRuns}`,
+      ),
+      holds(
+        '(c) the monitor: notLearning verdicts on the runs that train (Post-LN with warmup, Pre-LN)',
+        falseAlarms === 0,
+        '0',
+        String(falseAlarms),
       ),
     );
   }

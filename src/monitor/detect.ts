@@ -4,7 +4,7 @@ import type { Detector, EpisodeThresholds } from './detector.js';
 import { DETECTORS, VERDICT_KINDS } from './detector-table.js';
 import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import { EPISODE_RESOLVE, EPISODE_START, advanceEpisode, type Episode } from './episode.js';
-import type { RemedyContext } from './remedies.js';
+import type { DeclaredContext, RemedyContext } from './remedies.js';
 import { recentMedianNorm, ringPush, type HealthState } from './state.js';
 import type { HealthThresholds } from './thresholds.js';
 import type { Verdict, VerdictKind } from './types.js';
@@ -17,6 +17,8 @@ export interface DetectEnv {
   emitResolved: boolean;
   /** Recurrent cell of each recurrent layer (for the remedies). */
   recurrentOf: ReadonlyMap<string, 'rnn' | 'lstm' | 'gru'>;
+  /** What the model and the data declared (for the remedies). */
+  declared: DeclaredContext;
   /** The check's trace of a non-finite value (computed only when asked for). */
   trace(): { anomaly: NonFiniteAnomaly | null; origin: NonFiniteOrigin | null };
   /** Raised events (spike, nonFinite), whether or not the detector is enabled. */
@@ -61,6 +63,7 @@ export function remedyContext(
   s: HealthState,
   recurrentOf: ReadonlyMap<string, 'rnn' | 'lstm' | 'gru'>,
   trace: { anomaly: NonFiniteAnomaly | null; origin: NonFiniteOrigin | null },
+  declared: DeclaredContext = {},
 ): RemedyContext {
   const activationOf = new Map<string, ActivationKind>();
   for (const p of s.probes)
@@ -75,6 +78,7 @@ export function remedyContext(
     healthyMedianNorm: recentMedianNorm(s, true, 5),
     anomaly: trace.anomaly,
     origin: trace.origin,
+    declared,
   };
 }
 
@@ -108,7 +112,12 @@ function runOne(
     e.verdict = -1;
     if (env.emitResolved && started !== undefined) append(s, resolvedVerdict(started, s.step), env);
   } else if (r === EPISODE_START && m !== null) {
-    const ctx = remedyContext(s, env.recurrentOf, kind === 'nonFinite' ? env.trace() : NO_TRACE);
+    const ctx = remedyContext(
+      s,
+      env.recurrentOf,
+      kind === 'nonFinite' ? env.trace() : NO_TRACE,
+      env.declared,
+    );
     e.verdict = s.logCount;
     append(s, d.verdict(s, m, th, running, ctx, unit) as Verdict, env);
   }

@@ -24,6 +24,7 @@ import { measureGradients, quickNonFinite, snapshotParams, type MeasureOptions }
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
 import { traceNonFinite } from './trace-non-finite.js';
 import type { Verdict, VerdictKind } from './types.js';
+import type { DeclaredContext } from './remedies.js';
 
 /** A learning rate, or where to read the current one (e.g. `() => opt.lr`). */
 export type LrSource = number | (() => number | undefined);
@@ -64,6 +65,12 @@ export interface GradientHealthOptions {
   emitResolved?: boolean;
   /** Points kept per time series of the summary (default 1000; older points are thinned). */
   historyLength?: number;
+  /**
+   * What the model and the data declare about the run (see {@link DeclaredContext}): with
+   * `baselineLoss` (e.g. a character corpus's unigram loss), notLearning also fires when the
+   * loss stalls at that input-independent level; `transformerNorm` ranks its remedies.
+   */
+  declared?: DeclaredContext;
   /** Called for each verdict as it is emitted. */
   onVerdict?: (verdict: Verdict) => void;
   /**
@@ -75,6 +82,28 @@ export interface GradientHealthOptions {
   detail?: boolean;
   /** Called after every check with the state (read it, do not keep references to its arrays). */
   onStats?: (state: HealthState, health: GradientHealth) => void;
+}
+
+/** Validates gradientHealth's `declared` option (ConfigError naming the field and the value). */
+function checkDeclared(d: DeclaredContext | undefined): DeclaredContext {
+  if (d === undefined) return {};
+  if (d === null || typeof d !== 'object')
+    throw new ConfigError(`gradientHealth: option declared = ${fmt(d)} is not an object`);
+  const b = d.baselineLoss;
+  if (b !== undefined && (typeof b !== 'number' || !(b > 0) || !Number.isFinite(b)))
+    throw new ConfigError(
+      `gradientHealth: option declared.baselineLoss = ${fmt(b)} is invalid; expected a finite loss > 0`,
+    );
+  const n = d.transformerNorm;
+  if (n !== undefined && n !== 'pre' && n !== 'post')
+    throw new ConfigError(
+      `gradientHealth: option declared.transformerNorm = ${fmt(n)} is invalid; expected 'pre' or 'post'`,
+    );
+  if (d.baselineName !== undefined && typeof d.baselineName !== 'string')
+    throw new ConfigError(
+      `gradientHealth: option declared.baselineName = ${fmt(d.baselineName)} is not a string`,
+    );
+  return { ...d };
 }
 
 /** The per-layer and per-activation time series and the verdicts of a run, for reports. */
@@ -156,6 +185,7 @@ function checkOptions(o: GradientHealthOptions): void {
   const allowed = [
     'every',
     'model',
+    'declared',
     'classify',
     'updateRatio',
     'paramEvery',
@@ -255,7 +285,12 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
   if (options === null || typeof options !== 'object')
     throw new ConfigError(`gradientHealth: options = ${fmt(options)} is not an object`);
   checkOptions(options);
-  const th = resolveThresholds(options.thresholds);
+  const declared = checkDeclared(options.declared);
+  const th = resolveThresholds(
+    declared.baselineLoss !== undefined && options.thresholds?.notLearningBaseline === undefined
+      ? { ...options.thresholds, notLearningBaseline: declared.baselineLoss }
+      : options.thresholds,
+  );
   const every = options.every ?? 1;
   const trackUpdates = options.updateRatio ?? true;
   // parameters are read on updates i ≡ 0 (mod K) (i = step − 1, counted from 0), the snapshot
@@ -299,6 +334,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     enabled: { ...ALL_ON, ...(options.detectors ?? {}) },
     emitResolved: options.emitResolved ?? false,
     recurrentOf: new Map(),
+    declared,
     trace() {
       trace ??= { anomaly, origin: watched !== null ? traceNonFinite(watched) : null };
       return trace;
@@ -575,6 +611,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
         thresholds: { ...th },
         detectors: { ...env.enabled },
         emitResolved: env.emitResolved,
+        ...(Object.keys(env.declared).length > 0 ? { declared: { ...env.declared } } : {}),
       };
     },
     get probes(): readonly ActivationProbe[] {

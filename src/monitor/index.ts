@@ -30,7 +30,7 @@ export {
 export type { HealthState, HealthRing, HealthEpisodes, ProbeState } from './state.js';
 export { DETECTORS, type DetectorTable } from './detector-table.js';
 export type { Detector, EpisodeThresholds, ThresholdSpec, ThresholdSpecs } from './detector.js';
-export type { RemedyContext } from './remedies.js';
+export type { DeclaredContext, RemedyContext } from './remedies.js';
 export type { RunningStates } from './state.js';
 export type { ThresholdsOf } from './thresholds.js';
 export type { VanishingThresholds } from './detectors/vanishing.js';

@@ -166,6 +166,7 @@ describe('modelSummary', () => {
 
 describe('remedies phrased per framework (the one table in remedies.ts)', () => {
   const ctx: RemedyContext = {
+    declared: {},
     layerNames: ['0', '2', '4', '6'],
     activationOf: new Map([
       ['0', 'sigmoid'],

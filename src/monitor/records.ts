@@ -2,6 +2,7 @@ import { decodeJsonNumber, encodeJson, encodeJsonNumber } from '../json-encode.j
 import type { ActivationProbe } from './activation-probe.js';
 import type { NonFiniteAnomaly, NonFiniteOrigin } from './detectors/non-finite.js';
 import type { HealthState } from './state.js';
+import type { DeclaredContext } from './remedies.js';
 import type { HealthThresholds } from './thresholds.js';
 import type { Verdict, VerdictKind } from './types.js';
 
@@ -51,6 +52,8 @@ export interface HeaderRecord {
   detectors?: Partial<Record<VerdictKind, boolean>>;
   /** Whether 'resolved' verdicts were emitted (default false). */
   emitResolved?: boolean;
+  /** What the model and the data declared to the monitor (gradientHealth's `declared`). */
+  declared?: DeclaredContext;
 }
 
 /**

@@ -21,6 +21,28 @@ export interface RemedyContext {
   anomaly: NonFiniteAnomaly | null;
   /** The tape trace of a non-finite value from the watched loss (null if none). */
   origin: NonFiniteOrigin | null;
+  /** What the model and the data declared to the monitor (gradientHealth's `declared`). */
+  declared: DeclaredContext;
+}
+
+/**
+ * What a model and its data can tell the monitor about a run, for detectors and remedies that
+ * the gradients alone cannot inform: the loss of the best predictor that ignores the inputs (a
+ * character model's unigram loss; a classifier's class-prior entropy), and, for a Transformer,
+ * where its LayerNorm sits.
+ * @example gradientHealth({ declared: { baselineLoss: unigramLoss(corpus), baselineName: 'the unigram model', transformerNorm: 'post' } })
+ */
+export interface DeclaredContext {
+  /**
+   * Cross-entropy of the best input-independent predictor (the marginal of the targets), e.g.
+   * data.unigramLoss for a character corpus. notLearning fires when the loss stalls there: the
+   * model learned the target frequencies and nothing from its inputs.
+   */
+  baselineLoss?: number;
+  /** What that predictor is, for messages (default 'the input-independent (marginal) predictor'). */
+  baselineName?: string;
+  /** Where a Transformer's LayerNorm sits ('post': after the residual addition; 'pre': inside the branch). */
+  transformerNorm?: 'pre' | 'post';
 }
 
 /** A number with two significant digits, for remedy texts and actions ("3e-4", "1.8"). @example round2(0.000333) // 0.00033 */
@@ -429,6 +451,8 @@ const PT_SCHEDULE: Record<string, string> = {
   warmupCosine: 'torch.optim.lr_scheduler.OneCycleLR (warmup, then cosine decay)',
   cosineWarmRestarts: 'torch.optim.lr_scheduler.CosineAnnealingWarmRestarts',
   healthAwareDecay: 'torch.optim.lr_scheduler.ReduceLROnPlateau (cuts the lr when the loss stalls)',
+  linearWarmup:
+    'torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / 200, total_iters=200) (a linear warmup)',
 };
 const PT_OPT: Record<string, string> = {
   adam: 'Adam',
@@ -462,7 +486,11 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     activation: (a, where) =>
       `replace ${PT_ACT[a.from] ?? a.from} by ${PT_ACT[a.to] ?? a.to}${a.to === 'relu' ? " (with nn.init.kaiming_normal_(m.weight, nonlinearity='relu'))" : ''} after ${where}`,
     clip: (a) =>
-      `torch.nn.utils.clip_grad_norm_(model.parameters(), ${fmtNum(a.maxNorm)}) between loss.backward() and optimizer.step()`,
+      a.kind === 'zClip'
+        ? `ZClip between loss.backward() and optimizer.step(): with n = the global gradient norm and μ, σ² EMAs (α 0.97) of it, when z = (n − μ)/σ > ${fmtNum(a.zThreshold)} scale the gradients to μ + (${fmtNum(a.zThreshold)}²/z)·σ (the ZClip reference code's zclip.step(model))`
+        : a.kind === 'spikeClip'
+          ? `between loss.backward() and optimizer.step(), clip each gradient entry to ±√(${fmtNum(a.threshold)}·v) where g² > ${fmtNum(a.threshold)}·v (v = an EMA of g², as the optimizer's exp_avg_sq; SPAM's spike clipping)`
+          : `torch.nn.utils.clip_grad_norm_(model.parameters(), ${fmtNum(a.maxNorm)}) between loss.backward() and optimizer.step()`,
     lr: (a, _w, original) =>
       a.lr !== undefined
         ? `${original}: for g in optimizer.param_groups: g['lr'] = ${fmtNum(a.lr)}`
@@ -473,7 +501,9 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     architecture: (a, where) =>
       a.kind === 'residual'
         ? `add residual connections (x + block(x)) around the hidden blocks of ${where}`
-        : `use ${a.kind === 'lstm' ? 'nn.LSTM' : 'nn.GRU'} instead of nn.RNN (${where})`,
+        : a.kind === 'preLN'
+          ? 'build the blocks Pre-LN: nn.TransformerEncoderLayer(..., norm_first=True), plus a final nn.LayerNorm before the head'
+          : `use ${a.kind === 'lstm' ? 'nn.LSTM' : 'nn.GRU'} instead of nn.RNN (${where})`,
     recurrentInit: (_a, where) => `nn.init.orthogonal_ on the weight_hh_l* of ${where}`,
     optimizer: (a) => {
       const lr = lrOf(a);
@@ -495,7 +525,11 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     activation: (a, where) =>
       `activation: '${a.to === 'leakyRelu' ? 'relu' : a.to}' instead of '${a.from}'${a.to === 'leakyRelu' ? ' (or a tf.layers.leakyReLU({alpha: 0.01}) layer)' : ''}${a.to === 'relu' ? " (with kernelInitializer: 'heNormal')" : ''} after ${where}`,
     clip: (a) =>
-      `clip the gradients by their global norm at ${fmtNum(a.maxNorm)} before optimizer.applyGradients (clipByGlobalNorm(grads, ${fmtNum(a.maxNorm)}) from gradscope/tfjs; tfjs optimizers have no clipnorm)`,
+      a.kind === 'zClip'
+        ? `clip the gradients' global norm n before optimizer.applyGradients when z = (n − μ)/σ > ${fmtNum(a.zThreshold)} (μ, σ² EMAs of n; ZClip) to μ + (${fmtNum(a.zThreshold)}²/z)·σ`
+        : a.kind === 'spikeClip'
+          ? `before optimizer.applyGradients, clip each gradient entry to ±√(${fmtNum(a.threshold)}·v) where g² > ${fmtNum(a.threshold)}·v (v = an EMA of g²; SPAM's spike clipping)`
+          : `clip the gradients by their global norm at ${fmtNum(a.maxNorm)} before optimizer.applyGradients (clipByGlobalNorm(grads, ${fmtNum(a.maxNorm)}) from gradscope/tfjs; tfjs optimizers have no clipnorm)`,
     lr: (a, _w, original) =>
       a.lr !== undefined
         ? `${original}: tf.train.sgd(${fmtNum(a.lr)}) / tf.train.momentum(${fmtNum(a.lr)}, …) (or optimizer.setLearningRate(${fmtNum(a.lr)}) on SGD/momentum)`
@@ -507,7 +541,9 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     architecture: (a, where) =>
       a.kind === 'residual'
         ? `add residual connections (tf.layers.add() of a block's input and output) around ${where}`
-        : `use tf.layers.${a.kind} instead of tf.layers.simpleRNN (${where})`,
+        : a.kind === 'preLN'
+          ? "apply each block's layerNormalization to the input of its attention and feed-forward branches (Pre-LN: x + f(LN(x))), plus a final layerNormalization"
+          : `use tf.layers.${a.kind} instead of tf.layers.simpleRNN (${where})`,
     recurrentInit: (_a, where) => `recurrentInitializer: 'orthogonal' for ${where}`,
     optimizer: (a) => {
       const lr = lrOf(a);
@@ -527,7 +563,12 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
         ? `set the biases of ${where} to ${a.value ?? 0}`
         : `${a.init === 'heNormal' ? 'He (Kaiming) normal' : a.init === 'xavierNormal' ? 'Xavier (Glorot) normal' : a.init} init for ${where}`,
     activation: (a, where) => `replace ${a.from} by ${a.to} after ${where}`,
-    clip: (a) => `clip the gradients' global norm at ${fmtNum(a.maxNorm)} before each update`,
+    clip: (a) =>
+      a.kind === 'zClip'
+        ? `clip the gradients' global norm when its z-score against its running mean exceeds ${fmtNum(a.zThreshold)} (ZClip)`
+        : a.kind === 'spikeClip'
+          ? `clip each gradient entry whose square exceeds ${fmtNum(a.threshold)}× its running mean square (SPAM's spike clipping)`
+          : `clip the gradients' global norm at ${fmtNum(a.maxNorm)} before each update`,
     lr: (_a, _w, original) => original,
     schedule: (a) => `add a learning-rate schedule (${a.kind})`,
     normalization: (a, where) =>
@@ -535,7 +576,9 @@ const REMEDY_PHRASES: Readonly<Record<RemedyFramework, PhraseColumn>> = {
     architecture: (a, where) =>
       a.kind === 'residual'
         ? `add residual connections around ${where}`
-        : `use ${a.kind.toUpperCase()} cells (${where})`,
+        : a.kind === 'preLN'
+          ? 'move each LayerNorm inside its residual branch (Pre-LN: x + f(LN(x))), plus a final LayerNorm'
+          : `use ${a.kind.toUpperCase()} cells (${where})`,
     recurrentInit: (_a, where) => `orthogonal recurrent init for ${where}`,
     optimizer: (a) =>
       `switch to ${a.name}${lrOf(a) !== undefined ? ` (lr ${fmtNum(lrOf(a) as number)})` : ''}`,

@@ -518,6 +518,7 @@ export function createReplayer(headerRecord: unknown, options: ReplayOptions = {
     enabled,
     emitResolved: options.emitResolved ?? header.emitResolved === true,
     recurrentOf: recurrentCells(specs, layerOf),
+    declared: header.declared ?? {},
     trace: () => trace ?? { anomaly: null, origin: null },
     raise: () => undefined,
     emitted: (v) => {

@@ -18,14 +18,18 @@ export type RemedyAction =
   | { action: 'activation'; from: string; to: string; layers: string[] }
   /** Add a clipping transformation before the optimizer. */
   | { action: 'clip'; kind: 'globalNorm'; maxNorm: number }
+  /** Add ZClip (z-score clipping of the global norm, Kumar et al. 2025) before the optimizer. */
+  | { action: 'clip'; kind: 'zClip'; zThreshold: number }
+  /** Add SPAM's element-wise spike clipping (gᵢ² ≤ θ·vᵢ, Huang et al. 2025) before the optimizer. */
+  | { action: 'clip'; kind: 'spikeClip'; threshold: number }
   /** Change the learning rate: multiply by `factor`, to `lr` when the current one is known. */
   | { action: 'lr'; factor: number; lr?: number }
   /** Add a learning-rate schedule (e.g. warmupCosine, healthAwareDecay). */
   | { action: 'schedule'; kind: string }
   /** Insert a normalization layer after these layers' linear maps (before the activation). */
   | { action: 'normalization'; kind: 'layerNorm' | 'batchNorm'; layers: string[] }
-  /** Change the architecture: gated recurrent cells or residual connections. */
-  | { action: 'architecture'; kind: 'lstm' | 'gru' | 'residual'; layers: string[] }
+  /** Change the architecture: gated recurrent cells, residual connections, or a Transformer's LayerNorm moved inside the residual branch (Pre-LN). */
+  | { action: 'architecture'; kind: 'lstm' | 'gru' | 'residual' | 'preLN'; layers: string[] }
   /** Initialize the recurrent weights (weightHh) of these layers orthogonally. */
   | { action: 'recurrentInit'; init: 'orthogonal'; layers: string[] }
   /** Switch optimizer. */

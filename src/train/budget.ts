@@ -147,6 +147,9 @@ export function checkBudget(estimates: readonly Estimate[], budget: Budget = DEF
   if (over.length > 0) throw new BudgetError(over.join('; also '));
 }
 
+/** Characters of the bundled names (data/first-names-en.txt), boundaries included: 59,169. */
+const NAMES_CHARS = 59169;
+
 function e(n: number): string {
   return n >= 1e5 ? n.toExponential(1) : String(n);
 }
@@ -191,6 +194,24 @@ function modelCost(
     }
     return { params, acts, flops, field: 'model.channels', value: m.channels };
   }
+  if (m.name === 'gpt') {
+    // Per block: attention 4E² + 4E, feed-forward 2·E·F + F + E, two norms 4E; embeddings V·E +
+    // T·E (the vocabulary, unknown before the data is read, counted as 256). Forward flops per
+    // window: 2 × the block weights × T, plus attention's 4·T²·E per block.
+    const E = m.embed;
+    const F = m.ffn ?? 4 * E;
+    const T = m.context;
+    const V = task.outputSize > 0 ? task.outputSize : 256;
+    const block = 4 * E * E + 4 * E + 2 * E * F + F + E + 4 * E;
+    const params = m.layers * block + V * E + T * E + ((m.tieWeights ?? true) ? 0 : V * E);
+    return {
+      params,
+      acts: T * m.layers * (12 * E + F + m.heads * T) + T * V,
+      flops: 2 * (m.layers * block + V * E) * T + 4 * m.layers * T * T * E,
+      field: 'model.embed',
+      value: E,
+    };
+  }
   const gates = m.name === 'lstm' ? 4 : m.name === 'gru' ? 3 : 1;
   const h = m.hiddenSize;
   const layers = m.numLayers ?? 1;
@@ -230,6 +251,17 @@ function dataCost(
         loaded === undefined
           ? 'a data file (checked when it is read)'
           : `${e(total)} samples × ${feat} features`,
+    };
+  }
+  if (d.name === 'names') {
+    // The names' ~59,000 characters as windows of the context (every stride-th), x and y.
+    const T = task.inputShape[0] ?? 32;
+    const n = Math.ceil(NAMES_CHARS / (d.stride ?? 1));
+    return {
+      bytes: n * T * bytesPer * 2 + NAMES_CHARS * 16,
+      field: 'data.stride',
+      value: d.stride ?? 1,
+      detail: `${e(n)} windows × ${T} tokens, inputs and targets`,
     };
   }
   if (d.name === 'mnist') {
@@ -308,7 +340,12 @@ export function estimateTrainConfig(
 ): Estimate[] {
   const t = config.train;
   const bytesPer = (t.dtype ?? 'float32') === 'float64' ? 8 : 4;
-  const task = loaded?.task ?? taskOf(config.data);
+  const base = loaded?.task ?? taskOf(config.data);
+  // Token data: a window is model.context tokens long, known from the model section.
+  const task =
+    base.tokens === true && base.inputShape.length === 0 && config.model.name === 'gpt'
+      ? { ...base, inputShape: [config.model.context] }
+      : base;
   const data = dataCost(config.data, task, bytesPer, loaded);
   const model = modelCost(config.model, task);
   const batch = Math.max(t.batchSize ?? 32, t.evalBatchSize ?? 0);
@@ -352,6 +389,7 @@ export function estimateTrainConfig(
 function trainSamples(d: DataConfig): number {
   // A data file not read yet: its size is checked by its reader (1 is a lower bound).
   if (d.name === 'file') return 1;
+  if (d.name === 'names') return Math.ceil(NAMES_CHARS / (d.stride ?? 1));
   if (d.name === 'mnist') return Math.min(d.numSamples ?? 8000, 8000);
   if (d.name === 'gaussianMixture') return mixtureOptions(d).numSamples;
   if (taskOf(d).sequence) return (d as { numSamples?: number }).numSamples ?? 1000;

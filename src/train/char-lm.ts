@@ -1,8 +1,14 @@
 import { ConfigError, fmt } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { byGlobalNorm } from '../clip/by-global-norm.js';
-import { evalWindows, sampleWindows, type CharCorpus, type TokenBatch } from '../data/char-text.js';
-import { gradientHealth } from '../monitor/gradient-health.js';
+import {
+  evalWindows,
+  sampleWindows,
+  unigramLoss,
+  type CharCorpus,
+  type TokenBatch,
+} from '../data/char-text.js';
+import { gradientHealth, type GradientHealthOptions } from '../monitor/gradient-health.js';
 import type { Verdict } from '../monitor/types.js';
 import { gpt, type GPT, type GptOptions } from '../nn/gpt.js';
 import { crossEntropy } from '../ops/losses.js';
@@ -40,8 +46,17 @@ export interface CharLmOptions {
   seed?: number;
   /** Validation loss every this many steps (default: only at the start and the end). */
   evalEvery?: number;
-  /** Watch the run with the gradient-health monitor (first link of the chain; default false). */
-  monitor?: boolean;
+  /**
+   * A gradient transformation between the clipping and AdamW, e.g. `clip.zClip()` or
+   * `clip.spikeClip()` (default none).
+   */
+  transform?: GradientTransformation<unknown> | null;
+  /**
+   * Watch the run with the gradient-health monitor (first link of the chain; default false); an
+   * object turns it on with these detector switches and thresholds. It is told the corpus's
+   * unigram loss (notLearning's input-independent level) and the model's LayerNorm placement.
+   */
+  monitor?: boolean | Pick<GradientHealthOptions, 'detectors' | 'thresholds'>;
 }
 
 /** One evaluation of a {@link trainCharLm} run. */
@@ -148,11 +163,23 @@ export function trainCharLm(
   }) as GradientTransformation<unknown>;
   const clip = options.clipNorm ?? null;
   const verdicts: Verdict[] = [];
+  const watch = options.monitor ?? false;
   const health =
-    options.monitor === true ? gradientHealth({ onVerdict: (v) => verdicts.push(v) }) : null;
+    watch === false
+      ? null
+      : gradientHealth({
+          ...(watch === true ? {} : watch),
+          onVerdict: (v) => verdicts.push(v),
+          declared: {
+            baselineLoss: unigramLoss(corpus),
+            baselineName: 'the unigram model',
+            transformerNorm: model.config.norm,
+          },
+        });
   const links: GradientTransformation<unknown>[] = [
     ...(health !== null ? [health as GradientTransformation<unknown>] : []),
     ...(clip !== null ? [byGlobalNorm(clip) as GradientTransformation<unknown>] : []),
+    ...(options.transform != null ? [options.transform] : []),
     adam,
   ];
   const tx = links.length === 1 ? adam : (chain(...links) as GradientTransformation<unknown>);

@@ -1,4 +1,5 @@
 import { addition, multiplication } from '../data/addition.js';
+import { charCorpus, loadFirstNames, unigramLoss, type CharCorpus } from '../data/char-text.js';
 import { DataLoader, type Batch } from '../data/data-loader.js';
 import { createDataset, type Dataset } from '../data/dataset.js';
 import { gaussianMixture } from '../data/gaussian-mixture.js';
@@ -13,9 +14,11 @@ import type { InitSpec } from '../init/initializer.js';
 import { gradientHealth, type GradientHealth } from '../monitor/gradient-health.js';
 import type { HealthThresholds } from '../monitor/thresholds.js';
 import type { VerdictKind } from '../monitor/types.js';
+import { gpt } from '../nn/gpt.js';
 import { mlp } from '../nn/mlp.js';
 import type { Module } from '../nn/module.js';
 import { crossEntropy, huber, mse } from '../ops/losses.js';
+import { reshape } from '../ops/shape-ops.js';
 import { chain } from '../optim/chain.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { skipNonFinite } from '../optim/skip-non-finite.js';
@@ -40,6 +43,7 @@ import {
   type LossConfig,
   type ModelConfig,
   type MonitorConfig,
+  type NamesDataConfig,
   type OptimizerName,
   type ScheduleConfig,
   type SequenceDataConfig,
@@ -175,6 +179,23 @@ export function buildModel(
         ...(config.init !== undefined ? { init: toInit(config.init) } : {}),
         ...(config.biasInit !== undefined ? { biasInit: toInit(config.biasInit) } : {}),
       });
+    case 'gpt':
+      return gpt({
+        vocab: task.outputSize,
+        context: config.context,
+        layers: config.layers,
+        heads: config.heads,
+        embed: config.embed,
+        rng,
+        dtype,
+        ...(config.norm !== undefined ? { norm: config.norm } : {}),
+        ...(config.normKind !== undefined ? { normKind: config.normKind } : {}),
+        ...(config.ffn !== undefined ? { ffn: config.ffn } : {}),
+        ...(config.activation !== undefined ? { activation: config.activation } : {}),
+        ...(config.dropout !== undefined ? { dropout: config.dropout } : {}),
+        ...(config.tieWeights !== undefined ? { tieWeights: config.tieWeights } : {}),
+        ...(config.init !== undefined ? { init: config.init } : {}),
+      });
     default:
       return new SequenceModel({
         cell: config.name,
@@ -271,6 +292,47 @@ const nodeDataFileLoader: DataFileLoader = async (data, o) => {
   });
 };
 
+/** Loads the bundled names (data.loadFirstNames); injectable (tests, a browser with its own copy). */
+export type NamesLoader = () => Promise<string[]>;
+
+/**
+ * The corpus of a `names` data section: the bundled names split by data.charCorpus with the
+ * section's valFraction and splitSeed (the same corpus on every machine and every run).
+ * @example const corpus = await namesCorpus({ name: 'names' }); corpus.vocab.size // 28
+ */
+export async function namesCorpus(
+  data: NamesDataConfig,
+  load: NamesLoader = loadFirstNames,
+): Promise<CharCorpus> {
+  return charCorpus(await load(), {
+    ...(data.valFraction !== undefined ? { valFraction: data.valFraction } : {}),
+    ...(data.splitSeed !== undefined ? { splitSeed: data.splitSeed } : {}),
+  });
+}
+
+/**
+ * Windows of `context` tokens of a token stream as a dataset: sample k starts at k·stride, its
+ * features are the ids stream[s … s+T−1] and its targets (float ids, targetShape [T]) the next
+ * tokens stream[s+1 … s+T]; windows that would run past the end are dropped.
+ */
+function tokenWindows(stream: Int32Array, context: number, stride: number, dtype: DType): Dataset {
+  const n = Math.floor((stream.length - 1 - context) / stride) + 1;
+  if (n < 1)
+    throw new ConfigError(
+      `model.context = ${context} is invalid; expected at most ${stream.length - 1} (the token stream has ${stream.length} tokens)`,
+    );
+  const x = allocData(dtype, n * context);
+  const y = allocData(dtype, n * context);
+  for (let k = 0; k < n; k++) {
+    const s0 = k * stride;
+    for (let t = 0; t < context; t++) {
+      x[k * context + t] = stream[s0 + t] as number;
+      y[k * context + t] = stream[s0 + t + 1] as number;
+    }
+  }
+  return createDataset(x, y, { featureShape: [context], targetShape: [context], length: n });
+}
+
 function splitCount(d: { testSamples?: number }, n: number): number {
   return d.testSamples ?? Math.max(1, Math.round(n / 4));
 }
@@ -290,11 +352,39 @@ export async function buildData(
     loadMnist?: MnistLoader;
     loadDataFiles?: DataFileLoader;
     maxBytes?: number;
+    /** Token data: the window length (the gpt model's context; required for `names`). */
+    context?: number;
+    /** Loads the names (default data.loadFirstNames). */
+    loadNames?: NamesLoader;
   } = {},
-): Promise<{ train: Dataset; test: Dataset | null; loaded?: LoadedDataInfo }> {
+): Promise<{
+  train: Dataset;
+  test: Dataset | null;
+  loaded?: LoadedDataInfo;
+  /** Token data: the loss of the input-independent (unigram) predictor on the test stream. */
+  baseline?: { loss: number; name: string };
+}> {
   const dtype = options.dtype ?? 'float32';
   const s = 'seed' in data && data.seed !== undefined ? data.seed : seed;
   switch (data.name) {
+    case 'names': {
+      const context = options.context;
+      if (context === undefined)
+        throw new ConfigError(
+          'data.name = "names" needs a window length: model.context of a "gpt" model',
+        );
+      const corpus = await namesCorpus(data, options.loadNames);
+      return {
+        train: tokenWindows(corpus.train, context, data.stride ?? 1, dtype),
+        test: tokenWindows(corpus.val, context, context, dtype),
+        loaded: {
+          features: context,
+          classes: [...corpus.vocab.chars],
+          outputSize: corpus.vocab.size,
+        },
+        baseline: { loss: unigramLoss(corpus), name: 'the unigram model' },
+      };
+    }
     case 'file': {
       const load = options.loadDataFiles ?? nodeDataFileLoader;
       const f = await load(data, {
@@ -392,6 +482,27 @@ function targetsTensor(y: Tensor | Int32Array, what: string): Tensor {
  * @example const lossFn = buildLoss({ name: 'huber', delta: 0.5 }, task);
  */
 export function buildLoss(config: LossConfig | undefined, task: TaskInfo): LossFn {
+  if (task.tokens === true) {
+    // Next-token cross-entropy: logits [B, T, V] against the float ids [B, T] of the targets.
+    const ls =
+      config !== undefined && typeof config !== 'string' && 'labelSmoothing' in config
+        ? config.labelSmoothing
+        : undefined;
+    let labels = new Int32Array(0);
+    const fn: LossFn = (out, y) => {
+      const t = targetsTensor(y, 'crossEntropy over tokens');
+      if (labels.length !== t.size) labels = new Int32Array(t.size);
+      const d = t.data;
+      for (let i = 0; i < labels.length; i++) labels[i] = d[i] as number;
+      const v = out.shape[out.ndim - 1] as number;
+      return crossEntropy(
+        reshape(out, [t.size, v]),
+        labels,
+        ls === undefined ? {} : { labelSmoothing: ls },
+      );
+    };
+    return Object.defineProperty(fn, 'name', { value: 'crossEntropy' });
+  }
   const c =
     config === undefined
       ? { name: task.kind === 'classification' ? 'crossEntropy' : 'mse' }
@@ -443,6 +554,8 @@ export interface TrainRunOptions {
   budget?: Budget;
   /** Reads the files of `data: { name: "file" }` (default: the Node reader, data/file-data-node.ts). */
   loadDataFiles?: DataFileLoader;
+  /** Loads the names of `data: { name: "names" }` (default data.loadFirstNames, the bundled file). */
+  loadNames?: NamesLoader;
 }
 
 /** Everything a config describes, built and ready for {@link fit}. */
@@ -487,6 +600,8 @@ function describeModel(m: ModelConfig, task: TaskInfo): string {
     return `mlp ${sizes.join('-')} (${m.activation ?? 'relu'})`;
   }
   if (m.name === 'cnn') return `cnn conv ${m.channels.join('-')} → ${task.outputSize}`;
+  if (m.name === 'gpt')
+    return `gpt ${m.layers}×${m.embed} (${m.norm ?? 'pre'}-LN, ${m.heads} heads, context ${m.context}, vocab ${task.outputSize})`;
   return `${m.name} ${m.numLayers ?? 1}×${m.hiddenSize}`;
 }
 
@@ -518,15 +633,17 @@ export async function buildTrainRun(
   const t = cfg.train;
   const seed = t.seed ?? 0;
   const dtype = t.dtype ?? 'float32';
-  const { train, test, loaded } = await buildData(cfg.data, seed, {
+  const { train, test, loaded, baseline } = await buildData(cfg.data, seed, {
     dtype,
     imageShape: cfg.model.name === 'cnn',
+    ...(cfg.model.name === 'gpt' ? { context: cfg.model.context } : {}),
+    ...(options.loadNames ? { loadNames: options.loadNames } : {}),
     maxBytes: budget.maxBytes,
     ...(options.loadMnist ? { loadMnist: options.loadMnist } : {}),
     ...(options.loadDataFiles ? { loadDataFiles: options.loadDataFiles } : {}),
   });
   const task = taskOf(cfg.data, loaded);
-  if (loaded !== undefined) {
+  if (loaded !== undefined && cfg.data.name === 'file') {
     checkModelFitsData(cfg.model, task);
     checkBudget(
       estimateTrainConfig(cfg, options.steps, {
@@ -570,6 +687,18 @@ export async function buildTrainRun(
         ...(mon.detectors !== undefined
           ? { detectors: mon.detectors as Partial<Record<VerdictKind, boolean>> }
           : {}),
+        // What the data and the model declare: the input-independent loss (notLearning's
+        // baseline level) and a Transformer's norm placement (its remedies).
+        ...(baseline !== undefined || cfg.model.name === 'gpt'
+          ? {
+              declared: {
+                ...(baseline !== undefined
+                  ? { baselineLoss: baseline.loss, baselineName: baseline.name }
+                  : {}),
+                ...(cfg.model.name === 'gpt' ? { transformerNorm: cfg.model.norm ?? 'pre' } : {}),
+              },
+            }
+          : {}),
       }),
     );
   }
@@ -579,7 +708,8 @@ export async function buildTrainRun(
   const callbacks: Callback[] = [];
   if (t.stopOnNonFinite !== false) callbacks.push(terminateOnNonFinite());
   if (t.earlyStopping !== undefined) callbacks.push(earlyStopping(t.earlyStopping));
-  const metrics: MetricName[] = task.kind === 'classification' ? ['accuracy'] : [];
+  const metrics: MetricName[] =
+    task.kind === 'classification' && task.tokens !== true ? ['accuracy'] : [];
   const fit: FitOptions = {
     batchSize,
     seed,

@@ -148,8 +148,40 @@ export interface CnnModelConfig {
   biasInit?: InitConfig;
 }
 
+/**
+ * A decoder-only Transformer language model (nn.gpt) for the character data sets (`names`): token
+ * and learned positional embeddings, `layers` causal self-attention blocks, a linear head to the
+ * vocabulary (tied to the token embedding by default). The vocabulary comes from the data.
+ */
+export interface GptModelConfig {
+  /** The model kind. */
+  name: 'gpt';
+  /** Context length: tokens per training window (and the longest sequence the model reads). */
+  context: number;
+  /** Transformer blocks. */
+  layers: number;
+  /** Attention heads per block (must divide embed). */
+  heads: number;
+  /** Embedding width. */
+  embed: number;
+  /** LayerNorm placement: 'pre' (default, as GPT-2) or 'post' (as the original Transformer). */
+  norm?: 'pre' | 'post';
+  /** 'layer' (default) or 'rms' normalisation. */
+  normKind?: 'layer' | 'rms';
+  /** Feed-forward width (default 4 × embed). */
+  ffn?: number;
+  /** Feed-forward activation (default 'geluTanh'). */
+  activation?: 'relu' | 'gelu' | 'geluTanh';
+  /** Dropout on embeddings, attention weights and residual branches, in [0, 1) (default 0). */
+  dropout?: number;
+  /** Share the token embedding with the output layer (default true). */
+  tieWeights?: boolean;
+  /** 'gpt2' (default: N(0, 0.02²)), 'xavier' (as torch.nn.Transformer) or 'torch' (PyTorch's module defaults). */
+  init?: 'gpt2' | 'xavier' | 'torch';
+}
+
 /** The model section. */
-export type ModelConfig = MlpModelConfig | RecurrentModelConfig | CnnModelConfig;
+export type ModelConfig = MlpModelConfig | RecurrentModelConfig | CnnModelConfig | GptModelConfig;
 
 /** The toy 2-D sets of data/. */
 export type Toy2dDataName = 'spiral' | 'circles' | 'moons' | 'xor' | 'gauss';
@@ -250,8 +282,29 @@ export interface FileDataConfig extends DataFileSource {
   seed?: number;
 }
 
+/**
+ * The 8,422 English first names bundled with gradscope (data.loadFirstNames), character by
+ * character: split once into training and validation names by a fixed seeded shuffle
+ * (data.charCorpus), each side one token stream with the boundary token '\n' between names.
+ * Training samples are the windows of `model.context` tokens of the training stream, every
+ * `stride` tokens; validation is every consecutive window of the validation stream, so
+ * `val.loss` is the mean cross-entropy per character (as train.validationLoss). The monitor is
+ * told the unigram model's loss (2.853 nats), the level of a model that ignores its input.
+ */
+export interface NamesDataConfig {
+  /** The data set. */
+  name: 'names';
+  /** Tokens between the starts of consecutive training windows (default 1: every window). */
+  stride?: number;
+  /** Fraction of the names held out for validation, in (0, 1) (default 0.1). */
+  valFraction?: number;
+  /** Seed of the split (default 2024: the split is fixed in advance, whatever train.seed). */
+  splitSeed?: number;
+}
+
 /** The data section. */
 export type DataConfig =
+  | NamesDataConfig
   | MnistDataConfig
   | Toy2dDataConfig
   | GaussianMixtureDataConfig
@@ -470,6 +523,11 @@ export interface TaskInfo {
   numClasses?: number;
   /** Output width of the model (classes, or 1 for the regression tasks); 0 for a file not read yet. */
   outputSize: number;
+  /**
+   * Token data (the character data sets): samples are windows of token ids, targets the next
+   * token of every position (classes: the vocabulary; outputSize 0 until the data is read).
+   */
+  tokens?: boolean;
 }
 
 /** What reading a data file told: features per sample, class names and the model's output width. */
@@ -499,6 +557,7 @@ const MIXTURE_PRESETS = {
 
 /** The data set names a config accepts. */
 export const DATA_NAMES: readonly DataConfig['name'][] = [
+  'names',
   'mnist',
   ...TOY2D,
   'gaussianMixture',
@@ -531,6 +590,16 @@ export function mixtureOptions(d: GaussianMixtureDataConfig): {
  * @example taskOf({ name: 'spiral', classes: 4 }) // { kind: 'classification', inputShape: [2], numClasses: 4, outputSize: 4, … }
  */
 export function taskOf(data: DataConfig, loaded?: LoadedDataInfo): TaskInfo {
+  if (data.name === 'names')
+    return {
+      data: 'names',
+      kind: 'classification',
+      sequence: false,
+      tokens: true,
+      inputShape: loaded === undefined ? [] : [loaded.features],
+      ...(loaded !== undefined ? { numClasses: loaded.outputSize } : {}),
+      outputSize: loaded?.outputSize ?? 0,
+    };
   if (data.name === 'file') {
     const kind = data.task ?? 'classification';
     return {
@@ -725,7 +794,38 @@ const CNN_FIELDS: FieldSpecs = {
   init: { ...INIT, doc: 'Weight initializer of every layer' },
   biasInit: { ...INIT, doc: 'Bias initializer of every layer' },
 };
-const MODEL_NAMES = ['mlp', 'rnn', 'lstm', 'gru', 'cnn'] as const;
+const GPT_FIELDS: FieldSpecs = {
+  context: { ...POS_INT, required: true, doc: 'Context length: tokens per training window' },
+  layers: { ...POS_INT, required: true, doc: 'Transformer blocks' },
+  heads: { ...POS_INT, required: true, doc: 'Attention heads per block (must divide embed)' },
+  embed: { ...POS_INT, required: true, doc: 'Embedding width' },
+  norm: {
+    type: 'enum',
+    values: ['pre', 'post'],
+    doc: "LayerNorm placement: 'pre' (default, GPT-2) or 'post' (the original Transformer)",
+  },
+  normKind: { type: 'enum', values: ['layer', 'rms'], doc: "'layer' (default) or 'rms'" },
+  ffn: { ...POS_INT, doc: 'Feed-forward width (default 4 × embed)' },
+  activation: {
+    type: 'enum',
+    values: ['relu', 'gelu', 'geluTanh'],
+    doc: "Feed-forward activation (default 'geluTanh')",
+  },
+  dropout: {
+    ...DROPOUT,
+    doc: 'Dropout on embeddings, attention and residual branches (default 0)',
+  },
+  tieWeights: {
+    type: 'boolean',
+    doc: 'Share the token embedding with the output layer (default true)',
+  },
+  init: {
+    type: 'enum',
+    values: ['gpt2', 'xavier', 'torch'],
+    doc: "'gpt2' (default: N(0, 0.02²)), 'xavier' (as torch.nn.Transformer) or 'torch' (PyTorch's module defaults)",
+  },
+};
+const MODEL_NAMES = ['mlp', 'rnn', 'lstm', 'gru', 'cnn', 'gpt'] as const;
 
 /** @internal The fields of the model section, by model name (the validator's and the JSON Schema's table). */
 export const MODEL_FIELDS: Readonly<Record<ModelConfig['name'], FieldSpecs>> = {
@@ -734,6 +834,7 @@ export const MODEL_FIELDS: Readonly<Record<ModelConfig['name'], FieldSpecs>> = {
   lstm: RECURRENT_FIELDS,
   gru: RECURRENT_FIELDS,
   cnn: CNN_FIELDS,
+  gpt: GPT_FIELDS,
 };
 
 /**
@@ -760,14 +861,32 @@ export function checkModelFitsData(model: ModelConfig, task: TaskInfo): void {
 
 function parseModel(v: unknown, task: TaskInfo): void {
   const path = 'model';
-  const o = checkObject(v, path, 'an object with a name (mlp, rnn, lstm, gru or cnn)');
+  const o = checkObject(v, path, 'an object with a name (mlp, rnn, lstm, gru, cnn or gpt)');
   const name = checkName(o, path, MODEL_NAMES, 'model');
   const what = `model "${name}"`;
   checkFields(o, path, MODEL_FIELDS[name], what, ['name']);
-  for (const k of ['init', 'biasInit', 'recurrentInit'])
-    if (o[k] !== undefined) checkInit(o[k], joinPath(path, k));
+  if (name !== 'gpt')
+    for (const k of ['init', 'biasInit', 'recurrentInit'])
+      if (o[k] !== undefined) checkInit(o[k], joinPath(path, k));
   const dataName = `data.name = ${fmt(task.data)}`;
-  if (name === 'mlp') {
+  if (task.tokens === true && name !== 'gpt')
+    throw new ConfigError(
+      `model.name = ${fmt(name)} cannot read token windows: ${dataName} is a character data set; use model "gpt"`,
+    );
+  if (name === 'gpt') {
+    if (task.tokens !== true)
+      throw new ConfigError(
+        `model.name = "gpt" needs token data: ${dataName} is not a character data set; use data "names"`,
+      );
+    const heads = o['heads'] as number;
+    const embed = o['embed'] as number;
+    if (embed % heads !== 0)
+      throw invalid(
+        'model.heads',
+        heads,
+        `a divisor of model.embed = ${embed} (each head gets embed / heads features)`,
+      );
+  } else if (name === 'mlp') {
     if (task.sequence)
       throw new ConfigError(
         `model.name = "mlp" cannot read sequences: ${dataName} is a sequence task; use "rnn", "lstm" or "gru"`,
@@ -889,6 +1008,24 @@ const FILE_FIELDS: FieldSpecs = {
 
 /** @internal The fields of the data section, by data set name (the validator's and the JSON Schema's table). */
 export const DATA_FIELDS: Readonly<Record<DataConfig['name'], FieldSpecs>> = {
+  names: {
+    stride: {
+      ...POS_INT,
+      doc: 'Tokens between the starts of consecutive training windows (default 1: every window)',
+    },
+    valFraction: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      minExclusive: true,
+      maxExclusive: true,
+      doc: 'Fraction of the names held out for validation (default 0.1)',
+    },
+    splitSeed: {
+      ...SEED,
+      doc: 'Seed of the train/validation split (default 2024: fixed in advance, whatever train.seed)',
+    },
+  },
   mnist: { numSamples: SAMPLES, testSamples: TEST_SAMPLES },
   ...(Object.fromEntries(TOY2D.map((n) => [n, { ...TOY_COMMON, ...TOY_EXTRA[n] }])) as Record<
     Toy2dDataName,
@@ -1133,7 +1270,10 @@ function parseTrain(v: unknown, task: TaskInfo, hasTest: boolean): void {
     const e = checkObject(es, 'train.earlyStopping');
     checkFields(e, 'train.earlyStopping', EARLY_STOPPING_FIELDS, 'train.earlyStopping');
     const m = (e['monitor'] as string | undefined) ?? 'val.loss';
-    const metrics = ['loss', ...(task.kind === 'classification' ? ['accuracy'] : [])];
+    const metrics = [
+      'loss',
+      ...(task.kind === 'classification' && task.tokens !== true ? ['accuracy'] : []),
+    ];
     const allowed = [
       ...(hasTest ? metrics.map((x) => `val.${x}`) : []),
       ...metrics.map((x) => `train.${x}`),
@@ -1337,13 +1477,13 @@ export const TOP_FIELDS: FieldSpecs = {
     type: 'custom',
     expected: 'an object',
     required: true,
-    doc: 'The network: mlp, rnn, lstm, gru or cnn, with its widths and initializers',
+    doc: 'The network: mlp, rnn, lstm, gru, cnn or gpt, with its widths and initializers',
   },
   data: {
     type: 'custom',
     expected: 'an object',
     required: true,
-    doc: 'The data set by name (mnist, toy 2-D sets, a Gaussian mixture, sequence tasks) or your own file ("file": CSV, IDX, .npy, JSONL)',
+    doc: 'The data set by name (mnist, toy 2-D sets, a Gaussian mixture, sequence tasks, the names as characters) or your own file ("file": CSV, IDX, .npy, JSONL)',
   },
   loss: {
     type: 'custom',

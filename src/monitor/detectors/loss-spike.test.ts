@@ -48,14 +48,54 @@ describe('lossSpike', () => {
     // layer 1 spiked at step 61, layer 0 at step 62: earliest first
     expect(s.layers).toEqual(['1', '0']);
     expect(s.evidence.spiked.map((x) => x.since)).toEqual([61, 62]);
+    // layer 1 jumped 30× its running mean (≈ 1), layer 0 20×
+    expect(s.evidence.spiked[0]?.peak).toBeGreaterThan(15);
+    expect(s.evidence.rise).toBeCloseTo(2, 0);
+    expect(s.message).toMatch(/spiked first in layer 1 \(from step 61/);
     // mean of the 50 checks before (≈ 1, std ≈ 0.02): z ≈ 100
     expect(s.evidence.mean).toBeCloseTo(1, 1);
     expect(s.evidence.zScore).toBeGreaterThan(50);
-    expect(s.remedies[0]?.action).toMatchObject({ action: 'clip', kind: 'globalNorm' });
-    expect(s.remedies[1]?.action).toEqual({ action: 'lr', factor: 1 / 3, lr: 0.1 });
+    expect(
+      s.remedies.map((x) => x.action.action + ':' + ('kind' in x.action ? x.action.kind : '')),
+    ).toEqual(['clip:zClip', 'clip:spikeClip', 'clip:globalNorm', 'lr:', 'schedule:warmupCosine']);
+    expect(s.remedies[3]?.action).toEqual({ action: 'lr', factor: 1 / 3, lr: 0.1 });
   });
 
-  it('a loss spike without a gradient spike points at the data', () => {
+  it('a gradient spike that ended a few checks before the loss spike is still named (lookback)', () => {
+    const d = driver();
+    const r = new Rng(6);
+    for (let i = 0; i < 60; i++)
+      d.step(Math.exp(0.2 * r.normal()), Math.exp(0.2 * r.normal()), 1 + 0.02 * r.normal());
+    d.step(40, 1, 1.0); // step 61: layer 0's gradient jumps 40×, the loss does not move yet
+    d.step(1, 1, 1.0); // step 62: back to normal
+    d.step(1, 1, 1.0); // step 63
+    d.step(1, 1, 3); // step 64: the loss triples, two checks after the gradient spike ended
+    const s = spikes(d.h)[0] as VerdictOf<'lossSpike'>;
+    expect(s.step).toBe(64);
+    expect(s.layers).toEqual(['0']);
+    expect(s.evidence.spiked[0]).toMatchObject({ layer: '0', since: 61 });
+    // 40 over a running mean of ≈ 1
+    expect(s.evidence.spiked[0]?.peak).toBeGreaterThan(25);
+    // its norm at the loss spike is back to ≈ its mean
+    expect(s.evidence.spiked[0]?.ratio).toBeLessThan(2);
+  });
+
+  it('the ZClip and spike-clipping remedies are phrased for PyTorch', async () => {
+    const { phraseRemedies } = await import('../remedies.js');
+    const d = driver();
+    const r = new Rng(7);
+    for (let i = 0; i < 60; i++) d.step(1, 1, 1 + 0.02 * r.normal());
+    d.step(30, 1, 3);
+    const s = spikes(d.h)[0] as VerdictOf<'lossSpike'>;
+    const pt = phraseRemedies(s.remedies, 'pytorch', ['0', '1']).map((x) => x.text);
+    expect(pt[0]).toMatch(
+      /between loss.backward\(\) and optimizer.step\(\).*z = \(n − μ\)\/σ > 2.5/,
+    );
+    expect(pt[1]).toMatch(/√\(5000·v\) where g² > 5000·v/);
+    expect(pt[2]).toMatch(/torch.nn.utils.clip_grad_norm_/);
+  });
+
+  it('a loss spike without a gradient spike: lower lr first (an Adam step on a small √v, E18), then the data', () => {
     const d = driver();
     const r = new Rng(4);
     for (let i = 0; i < 60; i++) d.step(1, 1, 0.5 + 0.01 * r.normal());
@@ -63,7 +103,7 @@ describe('lossSpike', () => {
     const s = spikes(d.h)[0] as VerdictOf<'lossSpike'>;
     expect(s.step).toBe(61);
     expect(s.layers).toEqual([]);
-    expect(s.remedies[0]?.action).toEqual({ action: 'checkData' });
+    expect(s.remedies.map((x) => x.action.action)).toEqual(['lr', 'schedule', 'checkData']);
   });
 
   it('noisy but healthy losses (batch noise of ±20%) raise nothing in 2000 checks', () => {

@@ -13,12 +13,16 @@ export interface LossSpikeEvidence {
   /** (loss − mean)/std. */
   zScore: number;
   window: number;
+  /** The loss's rise over the window's mean, as a fraction of the mean ((loss − mean)/|mean|). */
+  rise: number;
   /**
-   * Layers whose gradient norm was above `lossSpikeLayerFactor` × its running geometric mean at
-   * this step, earliest spike first: each with the step its spike began and its norm over the
-   * running mean (with this step folded in, clamped).
+   * Layers whose gradient norm rose above `lossSpikeLayerFactor` × its running geometric mean at
+   * this check or in the `lossSpikeLookback` checks before it, the one that spiked first first
+   * (ties: the larger jump first): each with the step its gradient spike began, its largest
+   * norm over the running mean in that spike (`peak`), and its norm over the running mean at
+   * this check (`ratio`).
    */
-  spiked: { layer: string; since: number; ratio: number }[];
+  spiked: { layer: string; since: number; peak: number; ratio: number }[];
 }
 
 /** The lossSpike detector's thresholds. */
@@ -34,13 +38,23 @@ export interface LossSpikeThresholds {
   lossSpikeRise: number;
   /** A layer's gradient has spiked when ‖g_l‖ > this × its running geometric mean (default 5). */
   lossSpikeLayerFactor: number;
+  /**
+   * Gradient spikes that ended up to this many checks before the loss spike still count (default
+   * 5: a loss spike often follows the gradient spike that caused it by a step or two).
+   */
+  lossSpikeLookback: number;
 }
 
-/** Per layer: EMA of ln ‖g_l‖ over the finite checks, and the step its current spike began (−1: none). */
+/**
+ * Per layer: EMA of ln ‖g_l‖ over the finite checks; the step its latest gradient spike began
+ * (−1: none yet), the check index it was last above the factor, and that spike's peak ratio.
+ */
 export interface LossSpikeRunning {
   count: number;
   logMean: Float64Array;
   since: Float64Array;
+  lastAbove: Float64Array;
+  peak: Float64Array;
 }
 
 /** The lossSpike measure. */
@@ -53,19 +67,26 @@ export interface LossSpikeMeasure {
 const DECAY = 0.9;
 
 /**
- * The layers whose gradient is spiking at this check (the fold has marked them), earliest spike
- * first, then by depth; the ratio is against the running mean with this check folded in.
+ * The layers whose gradient spiked at this check or in the `lossSpikeLookback` checks before it
+ * (the fold has marked them), the earliest spike first, then the larger peak; the ratio is this
+ * check's norm against the running mean with this check folded in.
  */
-function spikedLayers(s: HealthState, r: LossSpikeRunning): LossSpikeEvidence['spiked'] {
+function spikedLayers(
+  s: HealthState,
+  r: LossSpikeRunning,
+  lookback: number,
+): LossSpikeEvidence['spiked'] {
   const out: LossSpikeEvidence['spiked'] = [];
   const names = s.stats.layerNames;
+  // the fold of this check has run: r.count − 1 is this check's index
+  const now = r.count - 1;
   for (let l = 0; l < names.length; l++) {
     const since = r.since[l] as number;
-    if (since < 0) continue;
+    if (since < 0 || now - (r.lastAbove[l] as number) > lookback) continue;
     const ratio = (s.stats.layerGradNorm[l] as number) / Math.exp(r.logMean[l] as number);
-    out.push({ layer: names[l] as string, since, ratio });
+    out.push({ layer: names[l] as string, since, peak: r.peak[l] as number, ratio });
   }
-  return out.sort((a, b) => a.since - b.since);
+  return out.sort((a, b) => a.since - b.since || b.peak - a.peak);
 }
 
 function remediesOf(
@@ -78,42 +99,60 @@ function remediesOf(
     out.push({ rank: out.length + 1, text, action, why });
   };
   if (spiked.length > 0) {
+    add(
+      'clip.zClip({ zThreshold: 2.5 }) before the optimizer (adaptive: clips a norm that jumps above its running mean + 2.5 std)',
+      { action: 'clip', kind: 'zClip', zThreshold: 2.5 },
+      'the loss spike came with a gradient-norm spike; ZClip cuts such jumps relative to the recent norms, with no fixed threshold to tune (Kumar et al. 2025)',
+    );
+    add(
+      'clip.spikeClip({ threshold: 5000 }) before the optimizer (element-wise: gᵢ² ≤ θ·vᵢ)',
+      { action: 'clip', kind: 'spikeClip', threshold: 5000 },
+      'SPAM clips the gradient entries far above their running second moment, the ones that become outsized Adam steps (Huang et al. 2025)',
+    );
     const maxNorm = Number.isFinite(medianNorm) ? round2(medianNorm) : 1;
     add(
       `clip.byGlobalNorm(${fmtNum(maxNorm)}) (the median ‖g‖ of recent healthy checks)`,
       { action: 'clip', kind: 'globalNorm', maxNorm },
-      'the spike came with a gradient spike; clipping bounds the step it causes (Pascanu et al. 2013)',
-    );
-  } else {
-    add(
-      'check the batch of this step: no layer’s gradient spiked, so the data may be at fault',
-      { action: 'checkData' },
-      'a loss spike without a gradient spike points at the batch, not the optimization',
+      'a fixed ceiling bounds the step the gradient spike causes (Pascanu et al. 2013)',
     );
   }
-  add(
-    lr !== undefined
-      ? `lower lr to ${fmtNum(round2(lr / 3))} (from ${fmtNum(lr)})`
-      : 'lower the learning rate 3×',
-    lr !== undefined
-      ? { action: 'lr', factor: 1 / 3, lr: round2(lr / 3) }
-      : { action: 'lr', factor: 1 / 3 },
-    'loss spikes in the middle of training are the classic sign of a step size at the edge of stability',
-  );
+  addLr();
   add(
     'add learning-rate warmup (schedule.warmupCosine)',
     { action: 'schedule', kind: 'warmupCosine' },
     'a warmup keeps early steps small while the gradient statistics settle',
   );
+  if (spiked.length === 0)
+    add(
+      'check the batch of this step (no layer’s gradient spiked)',
+      { action: 'checkData' },
+      'a loss spike without a gradient spike is an outsized optimizer step on a small second moment (E18) or a bad batch',
+    );
   return out;
+
+  function addLr(): void {
+    add(
+      lr !== undefined
+        ? `lower lr to ${fmtNum(round2(lr / 3))} (from ${fmtNum(lr)})`
+        : 'lower the learning rate 3×',
+      lr !== undefined
+        ? { action: 'lr', factor: 1 / 3, lr: round2(lr / 3) }
+        : { action: 'lr', factor: 1 / 3 },
+      'loss spikes in the middle of training are the classic sign of a step size at the edge of stability; with Adam a spike without a gradient spike is a step on a small √v, which clipping the gradient does not touch (E18)',
+    );
+  }
 }
 
 /**
  * `lossSpike`: the loss of a finite check is above mean + lossSpikeZ·std of the trailing
  * `lossSpikeWindow` checks and at least (1 + lossSpikeRise)·mean; the verdict names the layers
- * whose gradients spiked (‖g_l‖ > lossSpikeLayerFactor × their running geometric mean), the
- * earliest first — where the trouble started. Issue 19's detector, and the worked example of
- * adding a kind: this file, its test and one line of the detector table.
+ * whose gradients spiked (‖g_l‖ > lossSpikeLayerFactor × their running geometric mean) at the
+ * spike or in the `lossSpikeLookback` checks before it, the first to spike first — where the
+ * trouble started — with each one's peak jump; remedies: ZClip, spike clipping, global-norm
+ * clipping, a lower lr, warmup. Each spike is its own event (no cooldown). Opt-in: on the panel
+ * (`gradscope panel --enable lossSpike`, 2026-12-06) it fired on two healthy runs whose tiny
+ * batches' loss doubles near a loss of 0 (healthy/spiral-sgd-batch4-noisy,
+ * healthy/spiral-tanh-nesterov-step); E18 (`loss-spikes`) switches it on.
  * @see Kumar et al., "ZClip", 2025 (loss spikes in LLM pre-training follow gradient-norm spikes).
  */
 export const lossSpike: Detector<
@@ -133,6 +172,7 @@ export const lossSpike: Detector<
     lossSpikeZ: { default: 6, range: { min: 0, minExclusive: true, allowInfinity: true } },
     lossSpikeRise: { default: 1, range: { min: 0 } },
     lossSpikeLayerFactor: { default: 5, range: { min: 1, minExclusive: true } },
+    lossSpikeLookback: { default: 5, range: { min: 0, integer: true } },
   },
   // the window before this check, and this check
   ringWindow: (th) => th.lossSpikeWindow + 1,
@@ -140,6 +180,8 @@ export const lossSpike: Detector<
     count: 0,
     logMean: new Float64Array(stats.layerNames.length),
     since: new Float64Array(stats.layerNames.length).fill(-1),
+    lastAbove: new Float64Array(stats.layerNames.length).fill(-1),
+    peak: new Float64Array(stats.layerNames.length),
   }),
   measure(s, th) {
     const r = s.ring;
@@ -174,27 +216,34 @@ export const lossSpike: Detector<
       }
       const m = r.logMean[l] as number;
       if (x - m > cap) {
-        if ((r.since[l] as number) < 0) r.since[l] = s.step;
-      } else r.since[l] = -1;
+        // a new spike unless the layer was above the factor at the previous check
+        if ((r.lastAbove[l] as number) !== r.count - 1) {
+          r.since[l] = s.step;
+          r.peak[l] = 0;
+        }
+        r.lastAbove[l] = r.count;
+        r.peak[l] = Math.max(r.peak[l] as number, Math.exp(x - m));
+      }
       // a spike is folded in clamped, so it does not hide the next one
       r.logMean[l] = DECAY * m + (1 - DECAY) * Math.min(x, m + cap);
     }
     r.count++;
   },
   patience: () => 1,
-  cooldown: (th) => th.cooldown,
+  // each spike is its own event: no cooldown (resolveAfter still keeps one verdict per excursion)
+  cooldown: () => 0,
   verdict(s, m, th, r, ctx) {
-    const spiked = spikedLayers(s, r);
+    const spiked = spikedLayers(s, r, th.lossSpikeLookback);
     const z = (s.loss - m.mean) / m.std;
     const where =
       spiked.length === 0
         ? 'no layer’s gradient spiked'
-        : `gradients spiked first in layer ${spiked[0]?.layer as string} (since step ${spiked[0]?.since as number})${
+        : `gradients spiked first in layer ${spiked[0]?.layer as string} (from step ${spiked[0]?.since as number}, ${fmtNum(round2(spiked[0]?.peak as number))}× its running norm)${
             spiked.length > 1
               ? `, then ${spiked
                   .slice(1, 4)
-                  .map((x) => x.layer)
-                  .join(', ')}`
+                  .map((x) => `${x.layer} (${fmtNum(round2(x.peak))}×)`)
+                  .join(', ')}${spiked.length > 4 ? ` and ${spiked.length - 4} more` : ''}`
               : ''
           }`;
     return {
@@ -209,6 +258,7 @@ export const lossSpike: Detector<
         mean: m.mean,
         std: m.std,
         zScore: z,
+        rise: (s.loss - m.mean) / Math.abs(m.mean),
         window: th.lossSpikeWindow,
         spiked,
       },

@@ -5,14 +5,22 @@ import type { Remedy } from '../types.js';
 
 /** Evidence of a `notLearning` verdict, with the numbers the likeliest causes were ranked from. */
 export interface NotLearningEvidence {
-  /** 'initial': the loss stayed at its initial level; 'chance': at ln C (cross-entropy over C classes). */
-  reference: 'initial' | 'chance';
+  /**
+   * 'initial': the loss stayed at its initial level; 'chance': at ln C (cross-entropy over C
+   * classes); 'baseline': it fell to the declared input-independent level (e.g. a character
+   * model's unigram loss) and stalled there.
+   */
+  reference: 'initial' | 'chance' | 'baseline';
   /** Mean loss of the first `notLearningStart` finite checks. */
   initialLoss: number;
   /** ln C when the model has C ≥ 2 outputs and started near it (NaN otherwise). */
   chanceLoss: number;
+  /** The declared input-independent (marginal) loss, `notLearningBaseline` (NaN when none). */
+  baselineLoss: number;
   /** Mean loss over the last `window` finite checks. */
   recentLoss: number;
+  /** Mean loss over the `window` finite checks before those (NaN when fewer were kept). */
+  previousLoss: number;
   /** Checks made, the window and the budget (checks) it waited. */
   checks: number;
   window: number;
@@ -27,7 +35,7 @@ export interface NotLearningEvidence {
   deadFraction: number;
   /** Largest saturated fraction over the tanh/sigmoid probes (NaN without probes). */
   saturation: number;
-  /** The cause ranked first, as a short key ('deadUnits', 'saturated', 'vanishing', 'noGradient', 'lowLr', 'unknown'). */
+  /** The cause ranked first, as a short key ('deadUnits', 'saturated', 'vanishing', 'noGradient', 'lowLr', 'postLnWithoutWarmup', 'largeEarlySteps', 'unknown'). */
   likelyCause: string;
 }
 
@@ -49,6 +57,20 @@ export interface NotLearningThresholds {
    * do not learn 0–2 %; the healthy runs are ≥ 30 % below their initial loss at check 200.
    */
   notLearningBand: number;
+  /**
+   * The loss of the best input-independent predictor, declared by the data (gradientHealth's
+   * `declared.baselineLoss`, e.g. data.unigramLoss of a character corpus; default 0: none
+   * declared). When set, a loss that fell to within `notLearningBand` of it and stalls there
+   * is "not learning beyond the marginal predictor". E17: Post-LN without warmup sits at the
+   * unigram level 2.853 from step 100 to 800 (2.855/2.854 at the end, seeds 0 and 1).
+   */
+  notLearningBaseline: number;
+  /**
+   * At the baseline, the recent window's mean may be at most this fraction of the baseline below
+   * the window before it (default 0.01: 0.03 nats per 50 checks on the names): a run still
+   * falling through the baseline's band is learning, not stalled.
+   */
+  notLearningStall: number;
 }
 
 /** Running sums of the first checks' losses. */
@@ -59,8 +81,9 @@ export interface NotLearningRunning {
 
 /** The measure: which reference, and the recent mean. */
 export interface NotLearningMeasure {
-  reference: 'initial' | 'chance';
+  reference: 'initial' | 'chance' | 'baseline';
   recent: number;
+  previous: number;
 }
 
 /** ln C when the last layer has C ≥ 2 outputs and the run started within 50 % of ln C, else NaN. */
@@ -99,6 +122,10 @@ function remediesOf(e: NotLearningEvidence, ctx: RemedyContext): Remedy[] {
         }
       : { text: `raise the learning rate ${factor}×`, action: { action: 'lr', factor } };
   const plainRnn = [...ctx.recurrentOf].filter(([, c]) => c === 'rnn').map(([l]) => l);
+  if (e.reference === 'baseline') {
+    baselineRemedies(e, ctx, add);
+    return out;
+  }
   for (const cause of rankCauses(e, [...ctx.recurrentOf.values()])) {
     if (cause === 'deadUnits')
       add(
@@ -162,6 +189,58 @@ function remediesOf(e: NotLearningEvidence, ctx: RemedyContext): Remedy[] {
 }
 
 /**
+ * Remedies of a loss stalled at the input-independent level: the model learned the target
+ * frequencies (the output bias) in the first steps, then its input path collapsed. In a Post-LN
+ * Transformer the gradients of the parameters near the output are large at initialisation and do
+ * not shrink with depth, so full-size Adam steps from step 1 break it; a learning-rate warmup or
+ * Pre-LN fixes it (Xiong et al., ICML 2020; Liu et al., EMNLP 2020). Without a Post-LN
+ * declaration the same early-step story is the likeliest one: warmup, then a lower lr.
+ */
+function baselineRemedies(
+  e: NotLearningEvidence,
+  ctx: RemedyContext,
+  add: (text: string, action: Remedy['action'], why: string) => void,
+): void {
+  const post = ctx.declared.transformerNorm === 'post';
+  const name = ctx.declared.baselineName ?? 'the input-independent (marginal) predictor';
+  const lrNow = ctx.lr !== undefined ? ` to ${fmtNum(ctx.lr)}` : '';
+  add(
+    `add a learning-rate warmup: ramp the lr linearly from ~0${lrNow} over the first few hundred steps (e.g. 200)`,
+    { action: 'schedule', kind: 'linearWarmup' },
+    post
+      ? `a Post-LN Transformer (LayerNorm after the residual addition): at initialisation the gradients of the parameters near the output are large and do not shrink with depth, so full-size Adam steps from step 1 push the model to ${name} (loss ${fmtNum(e.baselineLoss)}), which ignores the input, and it stays there (Xiong et al., ICML 2020)`
+      : `the loss fell from ${fmtNum(e.initialLoss)} to ${name}'s ${fmtNum(e.baselineLoss)} and stalled: the outputs no longer depend on the input, the mark of early steps too large for the model`,
+  );
+  if (post)
+    add(
+      'move each LayerNorm inside its residual branch (Pre-LN, as GPT-2: x + f(LN(x)), plus a final LayerNorm), which trains without warmup',
+      { action: 'architecture', kind: 'preLN', layers: [...ctx.layerNames] },
+      'in a Pre-LN Transformer the gradient near the output scales like 1/√L at initialisation (Xiong et al., Theorem 2), so the first steps do not break it',
+    );
+  const u = {
+    text:
+      ctx.lr !== undefined
+        ? `lower the learning rate to ${fmtNum(round2(ctx.lr / 3))} (from ${fmtNum(ctx.lr)})`
+        : 'lower the learning rate 3×',
+    action: {
+      action: 'lr',
+      factor: 1 / 3,
+      ...(ctx.lr !== undefined ? { lr: round2(ctx.lr / 3) } : {}),
+    } as Remedy['action'],
+  };
+  add(
+    u.text,
+    u.action,
+    'smaller first steps keep the input path alive (E17: at lr 1e-3 Post-LN trains without warmup)',
+  );
+  add(
+    'check the inputs reach the model: a loss at the marginal level also results from inputs that carry no information about the targets',
+    { action: 'checkData' },
+    `the loss equals ${name}'s, which uses no input at all`,
+  );
+}
+
+/**
  * The causes, likeliest first: dead ReLUs (≥ 50 % of a layer), saturated activations (≥ 30 %),
  * no gradient at all (‖g‖/‖p‖ < 1e-6, or exactly 0 in the first layer: a symmetric init),
  * vanishing gradients (first/last layer ratio < 1e-2, < 0.1 in a recurrent model, or any plain
@@ -187,7 +266,11 @@ function rankCauses(e: NotLearningEvidence, cells: readonly string[]): string[] 
  * `notLearning`: after `notLearningBudget` checks, the mean loss of the last
  * `notLearningWindow` finite checks is still within `notLearningBand` of its initial level
  * (the mean of the first `notLearningStart` checks) — or of chance, ln C, when the model has
- * C ≥ 2 outputs and started near ln C (cross-entropy over C classes). The verdict ranks the
+ * C ≥ 2 outputs and started near ln C (cross-entropy over C classes) — or, when the data
+ * declared the loss of the input-independent predictor (`notLearningBaseline`, e.g. the unigram
+ * loss of a character corpus), within the band of it and no longer falling (the window before
+ * was at most `notLearningStall`·baseline higher): the model learned the target frequencies and
+ * nothing from its input, as E17's Post-LN Transformer without warmup. The verdict ranks the
  * likeliest causes from what the monitor sees: dead units, saturated activations, vanishing
  * gradients (recurrent or deep), no gradient at all (a symmetric init), a too low learning
  * rate (tiny update ratios). Issue 20: a tanh RNN on temporal order (T = 50, SGD) stayed at
@@ -209,8 +292,10 @@ export const notLearning: Detector<
     notLearningWindow: { default: 50, range: { min: 1, integer: true } },
     notLearningStart: { default: 5, range: { min: 1, integer: true } },
     notLearningBand: { default: 0.05, range: { min: 0, max: 1 } },
+    notLearningBaseline: { default: 0, range: { min: 0 } },
+    notLearningStall: { default: 0.01, range: { min: 0 } },
   },
-  ringWindow: (th) => th.notLearningWindow,
+  ringWindow: (th) => 2 * th.notLearningWindow,
   running: () => ({ startSum: 0, startCount: 0 }),
   measure(s, th, r) {
     if (s.checks < th.notLearningBudget || r.startCount < th.notLearningStart) return null;
@@ -223,11 +308,28 @@ export const notLearning: Detector<
       sum += l;
     }
     const recent = sum / w;
+    // The window before the recent one (NaN while the ring holds fewer than 2w checks).
+    let previous = NaN;
+    if (ring.count >= 2 * w) {
+      let p = 0;
+      for (let k = 0; k < w; k++) p += ring.loss[ringIndex(ring, 2 * w, k)] as number;
+      previous = p / w;
+    }
     const initial = r.startSum / r.startCount;
     const near = (ref: number): boolean =>
       Number.isFinite(ref) && Math.abs(recent - ref) <= th.notLearningBand * Math.abs(ref);
-    if (near(initial)) return { reference: 'initial', recent };
-    if (near(chanceOf(s, initial))) return { reference: 'chance', recent };
+    if (near(initial)) return { reference: 'initial', recent, previous };
+    if (near(chanceOf(s, initial))) return { reference: 'chance', recent, previous };
+    const base = th.notLearningBaseline;
+    // At the declared marginal level and no longer falling: stalled there (a finite previous
+    // window is required, so a run passing through the band is not caught mid-descent).
+    if (
+      base > 0 &&
+      near(base) &&
+      Number.isFinite(previous) &&
+      previous - recent <= th.notLearningStall * base
+    )
+      return { reference: 'baseline', recent, previous };
     return null;
   },
   fold(s, th, r) {
@@ -247,7 +349,9 @@ export const notLearning: Detector<
       reference: m.reference,
       initialLoss: initial,
       chanceLoss: chance,
+      baselineLoss: th.notLearningBaseline > 0 ? th.notLearningBaseline : NaN,
       recentLoss: m.recent,
+      previousLoss: m.previous,
       checks: s.checks,
       window: th.notLearningWindow,
       budget: th.notLearningBudget,
@@ -259,8 +363,26 @@ export const notLearning: Detector<
       saturation: maxProbe(s, 'saturation'),
       likelyCause: '',
     };
-    e.likelyCause = rankCauses(e, [...ctx.recurrentOf.values()])[0] ?? 'unknown';
+    e.likelyCause =
+      m.reference === 'baseline'
+        ? ctx.declared.transformerNorm === 'post'
+          ? 'postLnWithoutWarmup'
+          : 'largeEarlySteps'
+        : (rankCauses(e, [...ctx.recurrentOf.values()])[0] ?? 'unknown');
     const remedies = remediesOf(e, ctx);
+    if (m.reference === 'baseline') {
+      const name = ctx.declared.baselineName ?? 'the input-independent (marginal) predictor';
+      return {
+        kind: 'notLearning',
+        status: 'started',
+        step: s.step,
+        layers: [],
+        severity: 'critical',
+        message: `not learning beyond ${name}: after ${s.checks} checks the loss fell from ${fmtNum(initial)} to ${name}'s ${fmtNum(th.notLearningBaseline)} and stalled there (mean ${fmtNum(m.recent)} over the last ${th.notLearningWindow} checks, ${fmtNum(m.previous)} over the ${th.notLearningWindow} before): the predictions ignore the input; likeliest cause: ${remedies[0]?.why ?? 'unknown'}`,
+        evidence: e,
+        remedies,
+      };
+    }
     const where =
       m.reference === 'chance'
         ? `at chance (ln C = ${fmtNum(chance)})`

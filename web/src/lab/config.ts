@@ -324,6 +324,14 @@ export function applyRemedy(
       }
       break;
     case 'clip':
+      if (a.kind === 'spikeClip')
+        return { config: null, reason: 'the lab does not offer spike clipping' };
+      if (a.kind === 'zClip') {
+        next.clip = 'zclip';
+        next.clipv = a.zThreshold;
+        changes.push(`ZClip at z ${next.clipv}`);
+        break;
+      }
       next.clip = 'norm';
       next.clipv =
         a.maxNorm > 0 && Number.isFinite(a.maxNorm) ? Number(a.maxNorm.toPrecision(3)) : 1;
@@ -353,6 +361,11 @@ export function applyRemedy(
           return { config: null, reason: 'residual connections are offered for MLPs only' };
         next.residual = true;
         changes.push('residual connections on');
+      } else if (a.kind === 'preLN') {
+        return {
+          config: null,
+          reason: 'Pre-LN applies to Transformers, which the lab does not offer',
+        };
       } else {
         if (c.arch === 'mlp')
           return { config: null, reason: `${a.kind.toUpperCase()} cells need a sequence task` };
