@@ -2,7 +2,7 @@
 // (forward over the sequence + backward through time, float32, H = 128, T = 50, batch 32,
 // I = 128, biases and h0/c0 given) on this tree's ops, and when `--baseline DIR` names another
 // checkout of the repository (npm ci and npm run build:wasm done in it, or node_modules and
-// src/kernels/wasm/generated copied in), on that tree's too, interleaved A, B, A, B… in one
+// src/kernels/wasm/generated copied in), on that tree's too, interleaved A, B, B, A… in one
 // process. Issue 14/22: the gate loops moved from ops/recurrent.ts into Kernels entries
 // (lstmGates*, gruGates*); this measures what that costs or saves per step.
 //
@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     });
     for (const r of runs) r.run(); // warm-up
     for (let round = 0; round < o.rounds; round++) {
-      for (const r of runs) {
+      // A, B then B, A: neither tree always runs first.
+      for (const r of round % 2 === 0 ? runs : [...runs].reverse()) {
         r.lib.kernels.setKernels(o.kernels);
         const ms = cpuMs(r.run, o.steps);
         r.best = Math.min(r.best, ms);
