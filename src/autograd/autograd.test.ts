@@ -4,7 +4,8 @@ import * as o from '../ops/index.js';
 import { tensor } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { detectAnomaly } from './anomaly.js';
-import { grad, gradcheck, hvp, valueAndGrad } from './functional.js';
+import { grad, gradcheck, valueAndGrad } from './functional.js';
+import { hvp } from './hvp.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 
 const f64 = (v: number[], shape?: number[]): Tensor =>

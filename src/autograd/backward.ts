@@ -6,6 +6,7 @@ import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
 import { setGradEnabled } from './grad-mode.js';
 import { gradHooksOf } from './grad-hooks.js';
 import { leafGradSink } from './grad-sink.js';
+import { tapedAdd } from './taped.js';
 
 /** Tensors reachable from `root` through gradFn inputs, in topological order (inputs first). */
 function topoOrder(root: Tensor): Tensor[] {
@@ -60,10 +61,41 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
  * gradient straight into its `.grad` there, see leafGradSink), runs each leaf's gradient hooks
  * and accumulates into `.grad` of leaves that require grad (in place when `.grad` exists, so
  * parameter gradients stay views of their arena).
- * Gradients are computed with recording off (no double backward; `hvp` uses differences of
- * gradients instead — see functional.ts).
+ * Gradients are computed with recording off, unless `createGraph`: then grad mode stays on, every
+ * VJP computes with recorded ops (see VjpFn), contributions are summed with a recorded add, and
+ * the leaves' `.grad` become tensors of the graph (replaced, not added into in place).
  */
 function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOptions): void {
+  sweep(root, seed, options, null);
+}
+
+/**
+ * A createGraph backward met an op whose VJP is not differentiable (`op` names it): a higher
+ * derivative through it would be wrong, so none is computed. Callers that can fall back (the
+ * monitor's curvature probe uses finite differences of gradients then) catch this class.
+ */
+export class NotDifferentiableError extends AutogradError {
+  constructor(
+    readonly op: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A sink that never hands out a buffer (gradients() and createGraph return every gradient). */
+const noSink = { buffer: (): null => null };
+
+/**
+ * The reverse sweep shared by backward() (targets null: accumulate into the leaves' `.grad`) and
+ * gradients() (targets given: capture the complete gradient of each target, touch no `.grad`).
+ */
+function sweep(
+  root: Tensor,
+  seed: Tensor | undefined,
+  options: BackwardOptions,
+  targets: Map<Tensor, Tensor | null> | null,
+): void {
   if (!root.requiresGrad) {
     throw new AutogradError(
       'backward(): this tensor does not require grad (no input had requiresGrad, or it was computed under noGrad())',
@@ -90,6 +122,8 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
       );
   }
   const order = topoOrder(root);
+  const createGraph = options.createGraph === true;
+  const retain = options.retainGraph ?? createGraph;
   for (const t of order) {
     if (t.gradFn?.freed) {
       throw new AutogradError(
@@ -97,29 +131,55 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
       );
     }
   }
+  // gradients(): only the part of the graph that leads to a target is swept.
+  let needed: Set<Tensor> | null = null;
+  if (targets !== null) {
+    needed = new Set<Tensor>();
+    for (const t of order) {
+      if (targets.has(t) || (t.gradFn?.inputs ?? []).some((i) => (needed as Set<Tensor>).has(i)))
+        needed.add(t);
+    }
+  }
+  if (createGraph) {
+    for (const t of order) {
+      const node = t.gradFn;
+      if (node === null || node.differentiable === true) continue;
+      if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) continue;
+      throw new NotDifferentiableError(
+        node.op,
+        `backward({ createGraph: true }): the VJP of op '${node.op}' is not differentiable yet, so a higher derivative through it would be wrong; compute this one without createGraph (or use the finite-difference fdHvp)`,
+      );
+    }
+  }
+  const sink = targets === null && !createGraph ? leafGradSink : noSink;
   const grads = new Map<Tensor, Tensor>();
   const owned = new Set<Tensor>(); // gradient tensors created here, safe to add into in place
   grads.set(root, seed);
-  const prev = setGradEnabled(false);
+  const prev = setGradEnabled(createGraph);
   try {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k] as Tensor;
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      if (targets !== null && targets.has(t)) targets.set(t, g);
       const node = t.gradFn;
       if (node === null) {
+        if (targets !== null) continue;
         if (!t.requiresGrad) continue;
         const gl = runHooks(t, g);
-        if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
+        if (createGraph) t.grad = t.grad === null ? gl : tapedAdd(t.grad, gl);
+        else if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
         else addInto(t.grad.data, gl.data);
         continue;
       }
-      const inGrads = node.backward(g, leafGradSink);
+      if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) continue;
+      const inGrads = node.backward(g, sink, createGraph);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i] as Tensor;
         const gi = inGrads[i];
         if (!inp.requiresGrad || gi === null || gi === undefined) continue;
+        if (needed !== null && !needed.has(inp)) continue;
         if (!shapesEqual(gi.shape, inp.shape)) {
           throw new ShapeError(
             `internal: VJP of '${node.op}' returned shape ${fmt(gi.shape)} for input ${i} of shape ${fmt(inp.shape)}`,
@@ -128,6 +188,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
         if (isAnomalyEnabled()) checkAnomaly(node.op, 'backward', [g], gi.data);
         const acc = grads.get(inp);
         if (acc === undefined) grads.set(inp, gi);
+        else if (createGraph) grads.set(inp, tapedAdd(acc, gi));
         else if (owned.has(acc)) addInto(acc.data, gi.data);
         else {
           const sum = new Tensor(acc.data.slice(), acc.shape);
@@ -140,7 +201,7 @@ function runBackward(root: Tensor, seed: Tensor | undefined, options: BackwardOp
   } finally {
     setGradEnabled(prev);
   }
-  if (!options.retainGraph) for (const t of order) if (t.gradFn) t.gradFn.freed = true;
+  if (!retain) for (const t of order) if (t.gradFn) t.gradFn.freed = true;
 }
 
 installBackward(runBackward);
@@ -151,4 +212,31 @@ installBackward(runBackward);
  */
 export function backward(output: Tensor, seed?: Tensor, options: BackwardOptions = {}): void {
   runBackward(output, seed, options);
+}
+
+/** Options of {@link gradients}. */
+export interface GradientsOptions extends BackwardOptions {
+  /** dL/d(output) for a non-scalar output (default 1 for a scalar). */
+  seed?: Tensor;
+}
+
+/**
+ * PyTorch's `torch.autograd.grad`: the gradients of `output` with respect to `inputs` (leaves or
+ * intermediate tensors of its graph), returned instead of accumulated — no `.grad` is touched.
+ * An input the output does not depend on gets zeros. The graph is freed unless `retainGraph`.
+ * @example const [gx] = gradients(sum(mul(x, x)), [x]) // 2x
+ */
+export function gradients(
+  output: Tensor,
+  inputs: readonly Tensor[],
+  options: GradientsOptions = {},
+): Tensor[] {
+  const targets = new Map<Tensor, Tensor | null>();
+  for (const x of inputs) targets.set(x, null);
+  sweep(output, options.seed, options, targets);
+  return inputs.map((x) => {
+    const g = targets.get(x) ?? null;
+    if (g !== null) return g;
+    return new Tensor(allocData(x.dtype, x.size), x.shape);
+  });
 }

@@ -1,21 +1,49 @@
 import { ConfigError, DtypeError, ShapeError, fmt } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
-import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import './backward.js';
+import { allocData } from '../tensor/dtype.js';
+import { gradients } from './backward.js';
 import { enableGrad, noGrad } from './grad-mode.js';
+import { dotConst } from './taped.js';
 import { record } from './tape.js';
 
 /** A differentiable function of tensors returning a tensor. */
 export type TensorFn = (...inputs: Tensor[]) => Tensor;
 
-/** Fresh leaves sharing the inputs' data, so `f` can be differentiated without touching them. */
-function leaves(inputs: readonly Tensor[], argnums: readonly number[]): Tensor[] {
+/**
+ * The tensor to differentiate by for input x: a fresh leaf sharing x's data (x itself is not
+ * touched), or, with `createGraph` when x is already on a graph (an outer transform's variable),
+ * a recorded identity of x, so that the outer transform can differentiate through this one.
+ */
+export function variableFor(x: Tensor, createGraph: boolean): Tensor {
+  if (createGraph && x.requiresGrad) {
+    const t = record('identity', new Tensor(x.data, x.shape), [x], (g) => [g], true);
+    t.name = x.name;
+    return t;
+  }
+  const t = new Tensor(x.data, x.shape, true);
+  t.name = x.name;
+  return t;
+}
+
+/** The inputs as f sees them: variables at `argnums`, the others as given (detached unless createGraph). */
+function leaves(
+  inputs: readonly Tensor[],
+  argnums: readonly number[],
+  createGraph: boolean,
+): Tensor[] {
   return inputs.map((x, i) => {
-    const t = new Tensor(x.data, x.shape, argnums.includes(i));
+    if (argnums.includes(i)) return variableFor(x, createGraph);
+    if (createGraph) return x;
+    const t = new Tensor(x.data, x.shape, false);
     t.name = x.name;
     return t;
   });
+}
+
+/** Zeros of x's shape and dtype. */
+export function zerosLike(x: Tensor): Tensor {
+  return new Tensor(allocData(x.dtype, x.size), x.shape);
 }
 
 function resolveArgnums(argnums: number | readonly number[] | undefined, n: number): number[] {
@@ -31,79 +59,48 @@ function resolveArgnums(argnums: number | readonly number[] | undefined, n: numb
   return list;
 }
 
+/** Options of {@link valueAndGrad} and {@link grad}. */
+export interface GradOptions {
+  /** The inputs to differentiate by: an index or a list (default all). */
+  argnums?: number | readonly number[];
+  /**
+   * Record the backward pass so that the returned gradients (and value) can be differentiated
+   * again — by an outer `grad`, `gradients` or `backward` (PyTorch's create_graph). Every op on
+   * the path must have a differentiable VJP; one that has not throws, naming the op.
+   */
+  createGraph?: boolean;
+}
+
 /**
  * JAX-style `value_and_grad`: returns a function computing f(inputs) (a scalar) and the gradients
  * with respect to the inputs listed in `argnums` (all by default), without touching the inputs'
- * own `.grad`.
+ * own `.grad`. With `createGraph`, the results stay on the graph and compose:
+ * `grad((x) => sum(grad(f, { createGraph: true })(x)[0]))` differentiates a gradient.
  * @example const [loss, [gw]] = valueAndGrad((w) => sum(mul(w, w)))(w) // gw = 2w
  */
 export function valueAndGrad(
   f: TensorFn,
-  opts: { argnums?: number | readonly number[] } = {},
+  opts: GradOptions = {},
 ): (...inputs: Tensor[]) => [Tensor, Tensor[]] {
+  const createGraph = opts.createGraph === true;
   return (...inputs: Tensor[]) => {
     const argnums = resolveArgnums(opts.argnums, inputs.length);
-    const xs = leaves(inputs, argnums);
+    const xs = leaves(inputs, argnums, createGraph);
     const y = enableGrad(() => f(...xs));
     if (y.size !== 1)
       throw new ShapeError(`valueAndGrad(): f must return a scalar, got shape ${fmt(y.shape)}`);
-    if (y.requiresGrad) y.backward();
-    const grads = argnums.map((i) => {
-      const x = xs[i] as Tensor;
-      return (
-        x.grad ??
-        new Tensor(new (x.dtype === 'float32' ? Float32Array : Float64Array)(x.size), x.shape)
-      );
-    });
-    return [y.detach(), grads];
+    const vars = argnums.map((i) => xs[i] as Tensor);
+    const grads = y.requiresGrad
+      ? gradients(y, vars, { createGraph })
+      : vars.map((x) => zerosLike(x));
+    return [createGraph ? y : y.detach(), grads];
   };
 }
 
 /** JAX-style `grad`: the gradients of scalar f with respect to the inputs in `argnums`. */
-export function grad(
-  f: TensorFn,
-  opts: { argnums?: number | readonly number[] } = {},
-): (...inputs: Tensor[]) => Tensor[] {
+export function grad(f: TensorFn, opts: GradOptions = {}): (...inputs: Tensor[]) => Tensor[] {
   const vg = valueAndGrad(f, opts);
   return (...inputs: Tensor[]) => vg(...inputs)[1];
-}
-
-/**
- * Hessian-vector product H(x)·v of scalar f, by central differences of exact (autodiff)
- * gradients: Hv ≈ (∇f(x + εv) − ∇f(x − εv)) / (2ε), with ε = ε₀·max(1, ‖x‖∞)/‖v‖∞.
- *
- * Why not double backward: the VJPs run on raw kernels for speed and are not themselves taped.
- * Accuracy: truncation error O(ε²·‖∇³f‖) plus rounding O(u·‖∇f‖/ε) (u the unit roundoff), so the
- * default ε₀ = u^(1/3) (≈ 6e-6 in float64) gives about 2/3 of the digits (~1e-10 relative in
- * float64, exact for quadratics up to rounding); use float64 inputs for curvature work.
- * @example hvp((p) => sum(mul(p, p)), x, v) // 2v
- */
-export function hvp(f: TensorFn, x: Tensor, v: Tensor, opts: { eps?: number } = {}): Tensor {
-  if (!shapesEqual(x.shape, v.shape))
-    throw new ShapeError(`hvp(): v has shape ${fmt(v.shape)} but x has shape ${fmt(x.shape)}`);
-  if (x.dtype !== v.dtype) throw new DtypeError(`hvp(): x is ${x.dtype} but v is ${v.dtype}`);
-  const u = x.dtype === 'float64' ? 2 ** -53 : 2 ** -24;
-  const eps0 = opts.eps ?? Math.cbrt(u);
-  let xmax = 1;
-  let vmax = 0;
-  for (let i = 0; i < x.size; i++) {
-    xmax = Math.max(xmax, Math.abs(x.data[i] as number));
-    vmax = Math.max(vmax, Math.abs(v.data[i] as number));
-  }
-  const out = new Tensor(x.data.slice().fill(0), x.shape);
-  if (vmax === 0) return out;
-  const h = (eps0 * xmax) / vmax;
-  const g = grad(f);
-  const xp = new Tensor(x.data.slice(), x.shape);
-  const xm = new Tensor(x.data.slice(), x.shape);
-  for (let i = 0; i < x.size; i++) {
-    xp.data[i] = (x.data[i] as number) + h * (v.data[i] as number);
-    xm.data[i] = (x.data[i] as number) - h * (v.data[i] as number);
-  }
-  const gp = (g(xp)[0] as Tensor).data;
-  const gm = (g(xm)[0] as Tensor).data;
-  for (let i = 0; i < x.size; i++) out.data[i] = ((gp[i] as number) - (gm[i] as number)) / (2 * h);
-  return out;
 }
 
 /** Options of {@link gradcheck}. */
@@ -166,7 +163,7 @@ export function gradcheck(
       const y = f(...xs);
       const uu = new Tensor(u.data, y.shape);
       // ⟨u, y⟩ as a taped scalar: reuse y's own VJP by seeding backward with u.
-      return scalarDot(y, uu);
+      return dotConst(y, uu);
     },
     { argnums },
   )(...work);
@@ -200,18 +197,4 @@ export function gradcheck(
     }
   });
   return { pass, maxAbsErr: maxAbs, maxRelErr: maxRel, worst };
-}
-
-/** ⟨y, u⟩ as a recorded scalar whose VJP seeds y with u (u is a constant). */
-function scalarDot(y: Tensor, u: Tensor): Tensor {
-  const out = new Tensor(new Float64Array(1), []);
-  let s = 0;
-  for (let i = 0; i < y.size; i++) s += (y.data[i] as number) * (u.data[i] as number);
-  out.data[0] = s;
-  return record('dot', out, [y], (g) => {
-    const gy = new Tensor(new Float64Array(y.size), y.shape);
-    const gv = g.data[0] as number;
-    for (let i = 0; i < y.size; i++) gy.data[i] = gv * (u.data[i] as number);
-    return [gy];
-  });
 }

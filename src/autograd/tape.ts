@@ -4,9 +4,16 @@ import { isGradEnabled } from './grad-mode.js';
 
 /**
  * A VJP: dL/d(output) -> dL/d(input_i) for each input (null where not needed, or where it added
- * the gradient into the buffer `sink.buffer(input_i)` gave it).
+ * the gradient into the buffer `sink.buffer(input_i)` gave it). `createGraph` is true only in a
+ * `backward({ createGraph: true })` of an op recorded as differentiable: then the VJP must be
+ * computed with recorded (differentiable) ops on `gradOutput` and the saved input tensors, the
+ * sink is never used, and grad mode is on.
  */
-export type VjpFn = (gradOutput: Tensor, sink: GradSink) => readonly (Tensor | null)[];
+export type VjpFn = (
+  gradOutput: Tensor,
+  sink: GradSink,
+  createGraph?: boolean,
+) => readonly (Tensor | null)[];
 
 /** True when an op on these inputs must be recorded (grad mode on and some input requires grad). */
 export function needsGrad(...inputs: readonly Tensor[]): boolean {
@@ -19,13 +26,20 @@ export function needsGrad(...inputs: readonly Tensor[]): boolean {
  * Records `output = op(inputs)` on the tape with its VJP, if any input requires grad; also runs
  * the anomaly check when anomaly mode is on. Returns `output`.
  *
- * Ops call this once after computing their forward result. The VJP closure keeps what it needs
+ * Ops call this once after computing their forward result. `differentiable` declares that the
+ * VJP honours `createGraph` (see VjpFn); a double backward through an op without it throws. The VJP closure keeps what it needs
  * (saved inputs or outputs), as in PyTorch's `ctx.save_for_backward`.
  */
-export function record(op: string, output: Tensor, inputs: readonly Tensor[], vjp: VjpFn): Tensor {
+export function record(
+  op: string,
+  output: Tensor,
+  inputs: readonly Tensor[],
+  vjp: VjpFn,
+  differentiable = false,
+): Tensor {
   if (isAnomalyEnabled()) checkAnomaly(op, 'forward', inputs, output.data);
   if (!needsGrad(...inputs)) return output;
-  const node: GradNode = { op, inputs, backward: vjp, freed: false };
+  const node: GradNode = { op, inputs, backward: vjp, freed: false, differentiable };
   output.requiresGrad = true;
   output.gradFn = node;
   return output;

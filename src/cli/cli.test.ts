@@ -8,6 +8,7 @@ import { main } from './main.js';
 const OPS = bundledReferencePath('torch-ops-reference.json');
 const OPTIM = bundledReferencePath('torch-optim-reference.json');
 const TRANSFORMER = bundledReferencePath('torch-transformer-reference.json');
+const HVP = bundledReferencePath('torch-hvp-reference.json');
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -50,7 +51,7 @@ describe('gradscope conformance', () => {
     expect(j.failed).toBe(0);
   });
 
-  it('without FILE runs every bundled reference (41 ops + 10 Transformer + 42 optimizer cases)', async () => {
+  it('without FILE runs every bundled reference (41 ops + 10 Transformer + 14 HVP + 42 optimizer cases)', async () => {
     const r = await run('conformance', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as {
@@ -58,13 +59,13 @@ describe('gradscope conformance', () => {
       passed: number;
       failed: number;
     };
-    expect(j.files.map((f) => f.file)).toEqual([OPS, TRANSFORMER, OPTIM]);
-    expect(j.files.map((f) => f.passed)).toEqual([41, 10, 42]);
-    expect([j.passed, j.failed]).toEqual([93, 0]);
+    expect(j.files.map((f) => f.file)).toEqual([OPS, TRANSFORMER, HVP, OPTIM]);
+    expect(j.files.map((f) => f.passed)).toEqual([41, 10, 14, 42]);
+    expect([j.passed, j.failed]).toEqual([107, 0]);
     const text = await run('conformance', '--dtype', 'float32');
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/torch-ops-reference\.json:/);
-    expect(text.out).toMatch(/all bundled references: 93 passed, 0 failed/);
+    expect(text.out).toMatch(/all bundled references: 107 passed, 0 failed/);
   });
 
   it('exits 1 and marks the case when a reference value is wrong', async () => {

@@ -22,3 +22,11 @@ export {
 } from './schedules.js';
 export { compareArrays, type Comparison } from './compare.js';
 export { ReferenceDataError, referenceNumbers } from './reference-error.js';
+export {
+  runHvpConformance,
+  runHvpCase,
+  HVP_TOLERANCES,
+  HVP_REFERENCE_FORMAT,
+  type HvpCase,
+  type HvpCaseResult,
+} from './hvp.js';

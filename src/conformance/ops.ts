@@ -509,7 +509,11 @@ function apply(c: OpsCase, xs: Tensor[]): Applied {
   return { out };
 }
 
-function toTensor(r: RefTensor, dtype: DType, what: string, requiresGrad: boolean): Tensor {
+/**
+ * A reference tensor `{shape, data}` as a Tensor of `dtype`; malformed data is a
+ * {@link ReferenceDataError} naming `what`.
+ */
+export function toTensor(r: RefTensor, dtype: DType, what: string, requiresGrad: boolean): Tensor {
   if (!r || !Array.isArray(r.shape) || !Array.isArray(r.data))
     throw new ReferenceDataError(`case ${what}: expected {shape, data}, got ${fmt(r)}`);
   if (!r.shape.every((d) => Number.isSafeInteger(d) && d >= 0))

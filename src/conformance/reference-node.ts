@@ -17,11 +17,12 @@ export type BundledReference = (typeof BUNDLED_REFERENCES)[number];
 
 /**
  * The bundled reference files `gradscope conformance` runs when given no FILE: the formats
- * `runConformanceFile` reads (ops and optimizers; the HVP file holds Hessian-vector products).
+ * `runConformanceFile` reads (ops, Hessian-vector products and optimizers).
  */
 export const CONFORMANCE_REFERENCES: readonly BundledReference[] = [
   'torch-ops-reference.json',
   'torch-transformer-reference.json',
+  'torch-hvp-reference.json',
   'torch-optim-reference.json',
 ];
 

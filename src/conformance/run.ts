@@ -1,15 +1,18 @@
 import { ReferenceDataError } from './reference-error.js';
 import type { DType } from '../tensor/dtype.js';
+import { HVP_REFERENCE_FORMAT, runHvpConformance, type HvpCaseResult } from './hvp.js';
 import { runOpsConformance, type OpsCaseResult } from './ops.js';
 import { runOptimConformance, type ConformanceResult } from './optim.js';
 import { runScheduleConformance } from './schedules.js';
 
-/** One case's verdict, whatever the file format (ops, optimizers, clipping, schedules). */
-export type ConformanceCaseResult = OpsCaseResult | (ConformanceResult & { detail?: string });
+/** One case's verdict, whatever the file format (ops, HVPs, optimizers, clipping, schedules). */
+export type ConformanceCaseResult =
+  OpsCaseResult | HvpCaseResult | (ConformanceResult & { detail?: string });
 
 /**
  * Runs every case of a parsed reference file: the ops format (top-level `cases`, as
- * torch-ops-reference.json) or the optimizer format (`optimizers`, `clipping`, `schedules`, as
+ * torch-ops-reference.json), the Hessian-vector-product format (`format`
+ * "gradscope-hvp-reference/1" and `cases`, as torch-hvp-reference.json) or the optimizer format (`optimizers`, `clipping`, `schedules`, as
  * torch-optim-reference.json). Pure: the caller reads the file. A file without cases or with
  * malformed reference data throws a {@link ReferenceDataError} (invalid input, exit 3 in the CLI).
  */
@@ -29,6 +32,8 @@ function runSections(file: unknown, dtype: DType): ConformanceCaseResult[] {
       'reference file: expected a JSON object with "cases" (ops) or "optimizers"/"clipping"/"schedules" (optimizers)',
     );
   }
+  if ((file as { format?: unknown }).format === HVP_REFERENCE_FORMAT)
+    return runHvpConformance(file, dtype);
   if ('cases' in file) return runOpsConformance(file, dtype);
   if (!('optimizers' in file) && !('clipping' in file) && !('schedules' in file)) {
     throw new ReferenceDataError(

@@ -1,4 +1,7 @@
 import { ConfigError, fmt } from '../errors.js';
+import { NotDifferentiableError } from '../autograd/backward.js';
+import { hessianOperator } from '../autograd/hvp.js';
+import { lanczos } from '../numeric/lanczos.js';
 import type { Params } from '../optim/types.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -8,50 +11,70 @@ export type LossClosure = (params: Params) => Tensor;
 
 /** Options of {@link CurvatureProbe}. */
 export interface CurvatureOptions {
-  /** The loss on the current batch as a function of the parameters (their data are perturbed in place around the current point). */
+  /** The loss on the current batch as a function of the parameters (read, never modified, by exact probes). */
   loss: LossClosure;
   /** Probe every this many checks (default 10). */
   every?: number;
-  /** Power iterations per eigenvalue, at most (default 20). */
+  /** Lanczos steps = Hessian-vector products per probe, at most (default 20). */
   iterations?: number;
-  /** Stop an eigenvalue's iteration when its estimate changes by less than this, relatively (default 1e-4). */
+  /**
+   * Stop early when both extreme Ritz values have residual ‖Hy − θy‖ ≤ tol·max|θ| (default 1e-4).
+   */
   tol?: number;
-  /** Seed of the start vector (default 0). */
+  /** Seed of the start vectors (default 0; each probe draws the next one from the stream). */
   seed?: number;
-  /** Base finite-difference step ε₀ of the HVPs (default ∛u of the dtype's unit roundoff u). */
+  /**
+   * Base finite-difference step ε₀ of the fallback HVPs, used only when the loss has an op whose
+   * VJP is not differentiable yet (default ∛u of the dtype's unit roundoff u).
+   */
   eps?: number;
 }
 
 /** Extreme Hessian eigenvalues at the current parameters. */
 export interface CurvatureResult {
-  /** Largest eigenvalue λmax. */
+  /** Largest eigenvalue λmax (the top Ritz value). */
   maxEigenvalue: number;
-  /** Most negative (smallest) eigenvalue λmin. */
+  /** Most negative (smallest) eigenvalue λmin (the bottom Ritz value). */
   minEigenvalue: number;
-  /** Spectral radius estimate max|λ|. */
+  /** Spectral radius estimate max(|λmax|, |λmin|). */
   spectralRadius: number;
-  /** Hessian-vector products used (two gradient evaluations each). */
+  /** Residual ‖Hy − θy‖ of λmax's Ritz pair: an eigenvalue of H lies within it (its confidence). */
+  maxResidual: number;
+  /** Residual of λmin's Ritz pair, likewise. */
+  minResidual: number;
+  /** Hessian-vector products used (Lanczos steps). */
   hvps: number;
+  /**
+   * 'exact': Pearlmutter HVPs by double backward (one forward + one recorded backward per probe,
+   * then one backward per HVP); 'finite-difference': the loss has an op without a differentiable
+   * VJP, so each HVP is a central difference of two gradients (2 forward + 2 backward passes).
+   */
+  method: 'exact' | 'finite-difference';
 }
 
 /**
- * Top and bottom Hessian eigenvalues of a loss by shifted power iteration on Hessian-vector
- * products, the HVPs by central differences of gradients over all parameters:
+ * Top and bottom Hessian eigenvalues of a loss by the Lanczos iteration ({@link numeric.lanczos},
+ * full reorthogonalisation, `which: 'both'`) on exact Hessian-vector products
+ * ({@link hessianOperator}: Pearlmutter's double backward), with the residual
+ * ‖Hy − θy‖ of each Ritz pair as its confidence (an eigenvalue lies within it). The bottom Ritz
+ * value never lies below λmin, so a negative estimate means negative curvature exists.
  *
- * Hv ≈ (∇L(θ + hv) − ∇L(θ − hv)) / 2h,  h = ε₀·max(1, ‖θ‖∞)/‖v‖∞
- *
- * 1. ρ ≈ max|λ| by power iteration on H (‖Hv‖ converges to ρ even when ±ρ are both eigenvalues);
- * 2. with s = 1.05·ρ, H + sI and sI − H are positive semi-definite, and power iteration on them
- *    gives λmax + s and s − λmin.
- * A Rayleigh quotient never exceeds the top eigenvalue, so λmin is never overstated: a negative
- * estimate means negative curvature exists (up to the HVP error). The parameters' data and
- * gradients are restored afterwards. Work buffers are allocated once per parameter count.
+ * Cost per probe: one forward, one recorded backward and at most `iterations` (20) HVPs, each one
+ * backward through the double graph, plus O(n·m²) for the reorthogonalisation; the extreme
+ * eigenvalues of both ends come from one Krylov space (the former shifted power iteration spent
+ * up to 3·20 finite-difference HVPs, i.e. 120 gradient evaluations). When the loss has an op
+ * whose VJP is not differentiable yet (conv, pooling, the fused recurrent layers, dropout,
+ * batchNorm), the HVPs fall back to central differences of gradients,
+ * Hv ≈ (∇L(θ + hv) − ∇L(θ − hv))/2h with h = ε₀·max(1, ‖θ‖∞)/‖v‖∞ (result `method`
+ * 'finite-difference'); the parameters' data are then perturbed and restored.
+ * The parameters' data and gradients are the same afterwards in both cases.
  *
  * @example
  * const probe = new CurvatureProbe({ loss: (p) => sum(mul(p.w, p.w)) });
  * probe.run(params).maxEigenvalue // 2
  * @see Pearlmutter, "Fast Exact Multiplication by the Hessian", Neural Computation 1994 (HVPs).
- * @see Yao et al., "PyHessian: Neural Networks Through the Lens of the Hessian", 2020 (power iteration on HVPs).
+ * @see Ghorbani, Krishnan, Xiao, "An Investigation into Neural Net Optimization via Hessian
+ *   Eigenvalue Density", ICML 2019 (Lanczos on HVPs).
  */
 export class CurvatureProbe {
   readonly every: number;
@@ -60,13 +83,6 @@ export class CurvatureProbe {
   private readonly tol: number;
   private readonly eps0: number | undefined;
   private readonly rng: Rng;
-  private n = -1;
-  private x0 = new Float64Array(0);
-  private gSave = new Float64Array(0);
-  private v = new Float64Array(0);
-  private w = new Float64Array(0);
-  private gp = new Float64Array(0);
-  private hvps = 0;
 
   constructor(options: CurvatureOptions) {
     if (options === null || typeof options !== 'object' || typeof options.loss !== 'function') {
@@ -105,111 +121,62 @@ export class CurvatureProbe {
     this.rng = new Rng(seed);
   }
 
-  private ensure(n: number): void {
-    if (n === this.n) return;
-    this.n = n;
-    this.x0 = new Float64Array(n);
-    this.gSave = new Float64Array(n);
-    this.v = new Float64Array(n);
-    this.w = new Float64Array(n);
-    this.gp = new Float64Array(n);
-  }
-
-  /** Writes x0 + h·v into the parameters, evaluates the loss and backward, and copies the gradient into `out`. */
-  private gradAt(params: Params, names: readonly string[], h: number, out: Float64Array): void {
-    let off = 0;
-    for (const name of names) {
-      const p = params[name] as Tensor;
-      const d = p.data;
-      for (let i = 0; i < d.length; i++)
-        d[i] = (this.x0[off + i] as number) + h * (this.v[off + i] as number);
-      if (p.grad !== null) p.grad.data.fill(0);
-      off += d.length;
-    }
-    const l = this.loss(params);
-    if (l.size !== 1)
-      throw new ConfigError(
-        `gradientHealth: curvature.loss must return a scalar, got shape ${fmt(l.shape)}`,
-      );
-    l.backward();
-    off = 0;
-    for (const name of names) {
-      const p = params[name] as Tensor;
-      const n = p.size;
-      const g = p.grad;
-      if (g === null) out.fill(0, off, off + n);
-      else for (let i = 0; i < n; i++) out[off + i] = g.data[i] as number;
-      off += n;
-    }
-  }
-
-  /** w ← H·v (v need not be normalized). */
-  private hvp(params: Params, names: readonly string[], u: number): void {
-    let xmax = 1;
-    let vmax = 0;
-    for (let i = 0; i < this.n; i++) {
-      const a = Math.abs(this.x0[i] as number);
-      if (a > xmax) xmax = a;
-      const b = Math.abs(this.v[i] as number);
-      if (b > vmax) vmax = b;
-    }
-    if (vmax === 0) {
-      this.w.fill(0);
-      return;
-    }
-    const h = ((this.eps0 ?? Math.cbrt(u)) * xmax) / vmax;
-    this.gradAt(params, names, h, this.gp);
-    this.gradAt(params, names, -h, this.w);
-    for (let i = 0; i < this.n; i++)
-      this.w[i] = ((this.gp[i] as number) - (this.w[i] as number)) / (2 * h);
-    this.hvps++;
-  }
-
   /**
-   * Power iteration on A = sign·H + shift·I from the current `v`; returns the top eigenvalue of A
-   * (the Rayleigh quotient), or ‖Hv‖ when `norm` (the spectral radius of H, shift 0).
+   * The finite-difference fallback: v ↦ (∇L(θ₀ + hv) − ∇L(θ₀ − hv))/2h, the parameters' data
+   * perturbed in place (the caller restores them and their gradients).
    */
-  private power(
+  private fdMatvec(
     params: Params,
     names: readonly string[],
+    x0: Float64Array,
     u: number,
-    sign: number,
-    shift: number,
-    norm: boolean,
-  ): number {
-    const n = this.n;
-    let est = NaN;
-    for (let it = 0; it < this.iterations; it++) {
-      let vv = 0;
-      for (let i = 0; i < n; i++) vv += (this.v[i] as number) ** 2;
-      const vn = Math.sqrt(vv);
-      if (!(vn > 0) || !Number.isFinite(vn)) return NaN;
-      for (let i = 0; i < n; i++) this.v[i] = (this.v[i] as number) / vn;
-      this.hvp(params, names, u);
-      let rq = 0;
-      let ww = 0;
-      for (let i = 0; i < n; i++) {
-        const a = sign * (this.w[i] as number) + shift * (this.v[i] as number);
-        rq += a * (this.v[i] as number);
-        ww += (this.w[i] as number) ** 2;
-        this.w[i] = a;
+  ): (v: Float64Array, w: Float64Array) => void {
+    const n = x0.length;
+    const gp = new Float64Array(n);
+    let xmax = 1;
+    for (let i = 0; i < n; i++) xmax = Math.max(xmax, Math.abs(x0[i] as number));
+    const gradAt = (v: Float64Array, h: number, out: Float64Array): void => {
+      let off = 0;
+      for (const name of names) {
+        const p = params[name] as Tensor;
+        const d = p.data;
+        for (let i = 0; i < d.length; i++)
+          d[i] = (x0[off + i] as number) + h * (v[off + i] as number);
+        if (p.grad !== null) p.grad.data.fill(0);
+        off += d.length;
       }
-      const next = norm ? Math.sqrt(ww) : rq;
-      this.v.set(this.w);
-      const done = Math.abs(next - est) <= this.tol * Math.abs(next);
-      est = next;
-      if (done) break;
-    }
-    return est;
-  }
-
-  private randomStart(): void {
-    for (let i = 0; i < this.n; i++) this.v[i] = this.rng.normal();
+      const l = this.loss(params);
+      if (l.size !== 1)
+        throw new ConfigError(
+          `gradientHealth: curvature.loss must return a scalar, got shape ${fmt(l.shape)}`,
+        );
+      l.backward();
+      off = 0;
+      for (const name of names) {
+        const p = params[name] as Tensor;
+        const g = p.grad;
+        if (g === null) out.fill(0, off, off + p.size);
+        else for (let i = 0; i < p.size; i++) out[off + i] = g.data[i] as number;
+        off += p.size;
+      }
+    };
+    return (v, w) => {
+      let vmax = 0;
+      for (let i = 0; i < n; i++) vmax = Math.max(vmax, Math.abs(v[i] as number));
+      if (vmax === 0) {
+        w.fill(0);
+        return;
+      }
+      const h = ((this.eps0 ?? Math.cbrt(u)) * xmax) / vmax;
+      gradAt(v, h, gp);
+      gradAt(v, -h, w);
+      for (let i = 0; i < n; i++) w[i] = ((gp[i] as number) - (w[i] as number)) / (2 * h);
+    };
   }
 
   /**
-   * Estimates λmax and λmin of the loss's Hessian at the parameters' current values (restored
-   * afterwards, with their gradients).
+   * Estimates λmax and λmin of the loss's Hessian at the parameters' current values (data and
+   * gradients unchanged afterwards).
    */
   run(params: Params): CurvatureResult {
     const names = Object.keys(params);
@@ -220,37 +187,66 @@ export class CurvatureProbe {
       n += p.size;
       if (p.dtype === 'float32') u = 2 ** -24;
     }
-    this.ensure(n);
-    this.hvps = 0;
+    const start = new Float64Array(n);
+    for (let i = 0; i < n; i++) start[i] = this.rng.normal();
+    const opts = {
+      k: 1,
+      which: 'both' as const,
+      iterations: Math.min(this.iterations, n),
+      tol: this.tol,
+    };
+    const result = (
+      r: ReturnType<typeof lanczos>,
+      method: CurvatureResult['method'],
+    ): CurvatureResult => {
+      const top = r.largest[0] as { value: number; residual: number };
+      const bottom = r.smallest[0] as { value: number; residual: number };
+      return {
+        maxEigenvalue: top.value,
+        minEigenvalue: bottom.value,
+        spectralRadius: Math.max(Math.abs(top.value), Math.abs(bottom.value)),
+        maxResidual: top.residual,
+        minResidual: bottom.residual,
+        hvps: r.matvecs,
+        method,
+      };
+    };
+    let H: ReturnType<typeof hessianOperator> | null = null;
+    try {
+      H = hessianOperator(this.loss, params);
+    } catch (e) {
+      if (!(e instanceof NotDifferentiableError)) throw e;
+    }
+    if (H !== null) {
+      const op = H;
+      return result(
+        lanczos((v, w) => op.matvec(v, w), start, opts),
+        'exact',
+      );
+    }
+    const x0 = new Float64Array(n);
+    const gSave = new Float64Array(n);
     const hadGrad = names.map((name) => (params[name] as Tensor).grad !== null);
     let off = 0;
     for (const name of names) {
       const p = params[name] as Tensor;
       const d = p.data;
-      for (let i = 0; i < d.length; i++) this.x0[off + i] = d[i] as number;
+      for (let i = 0; i < d.length; i++) x0[off + i] = d[i] as number;
       const g = p.grad;
-      for (let i = 0; i < d.length; i++)
-        this.gSave[off + i] = g === null ? 0 : (g.data[i] as number);
+      for (let i = 0; i < d.length; i++) gSave[off + i] = g === null ? 0 : (g.data[i] as number);
       off += d.length;
     }
     try {
-      this.randomStart();
-      const rho = this.power(params, names, u, 1, 0, true);
-      const s = 1.05 * rho;
-      this.randomStart();
-      const top = this.power(params, names, u, 1, s, false) - s;
-      this.randomStart();
-      const bottom = s - this.power(params, names, u, -1, s, false);
-      return { maxEigenvalue: top, minEigenvalue: bottom, spectralRadius: rho, hvps: this.hvps };
+      return result(lanczos(this.fdMatvec(params, names, x0, u), start, opts), 'finite-difference');
     } finally {
       off = 0;
       names.forEach((name, k) => {
         const p = params[name] as Tensor;
         const d = p.data;
-        for (let i = 0; i < d.length; i++) d[i] = this.x0[off + i] as number;
+        for (let i = 0; i < d.length; i++) d[i] = x0[off + i] as number;
         if (!hadGrad[k]) p.grad = null;
         else if (p.grad !== null)
-          for (let i = 0; i < d.length; i++) p.grad.data[i] = this.gSave[off + i] as number;
+          for (let i = 0; i < d.length; i++) p.grad.data[i] = gSave[off + i] as number;
         off += d.length;
       });
     }

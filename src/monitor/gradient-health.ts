@@ -469,6 +469,8 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
         s.minEigenvalue = c.minEigenvalue;
         s.maxEigenvalue = c.maxEigenvalue;
         s.curvatureHvps = c.hvps;
+        s.minEigenResidual = c.minResidual;
+        s.maxEigenResidual = c.maxResidual;
       } finally {
         probes.suspended = false;
       }

@@ -106,6 +106,9 @@ export interface HealthState {
   minEigenvalue: number;
   maxEigenvalue: number;
   curvatureHvps: number;
+  /** Lanczos residuals of λmin and λmax at the last probe (their confidence; NaN in a replay). */
+  minEigenResidual: number;
+  maxEigenResidual: number;
   /**
    * The verdict log: one line per verdict emitted, each the verdict encoded by optim's
    * serializeState (NaN and ±Infinity exact) as JSON. A string and not an array, because a
@@ -180,6 +183,8 @@ export function createHealthStateFor(stats: GradientStats, th: HealthThresholds)
     minEigenvalue: NaN,
     maxEigenvalue: NaN,
     curvatureHvps: 0,
+    minEigenResidual: NaN,
+    maxEigenResidual: NaN,
     log: '',
     logCount: 0,
   };

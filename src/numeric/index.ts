@@ -21,3 +21,5 @@ export {
 } from './mean-field.js';
 export type { MeanFieldActivation, MeanFieldState } from './mean-field.js';
 export { leastSquaresSlope } from './least-squares.js';
+export { lanczos } from './lanczos.js';
+export type { LanczosOptions, LanczosResult, RitzValue, MatVec } from './lanczos.js';

@@ -7,6 +7,10 @@ import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { matmul } from './matmul.js';
 import { broadcastTo, transpose } from './shape-ops.js';
+import { add, div, mul, sub } from './elementwise.js';
+import { compositeVjp, constantOf } from './internal/graph-vjp.js';
+import { sum } from './reduce.js';
+import { exp } from './unary.js';
 
 /** Options of {@link scaledDotProductAttention}. */
 export interface AttentionOptions {
@@ -142,30 +146,75 @@ export function scaledDotProductAttention(
   const out = noGrad(() => matmul(pd, v));
   const weights = s;
   const dropped = pd;
-  return record(op, new Tensor(out.data, out.shape), [q, k, v], (g) => {
-    const gv = v.requiresGrad ? noGrad(() => matmul(transpose(dropped, -2, -1), g)) : null;
-    if (!q.requiresGrad && !k.requiresGrad) return [null, null, gv];
-    // dP = G·Vᵀ (then through the dropout mask), dS = P∘(dP − rowsum(dP∘P)), scaled.
-    const dp = noGrad(() => matmul(g, transpose(v, -2, -1)));
-    const dd = dp.data;
-    const pw = weights.data;
-    const inv = drop !== null && drop.p > 0 ? 1 / (1 - drop.p) : 1;
-    for (let r = 0; r < rows; r++) {
-      const o = r * tk;
-      let dot = 0;
-      for (let j = 0; j < tk; j++) {
-        const e = o + j;
-        const dpe = keep === null ? (dd[e] as number) : keep[e] === 1 ? (dd[e] as number) * inv : 0;
-        dd[e] = dpe;
-        dot += dpe * (pw[e] as number);
+  return record(
+    op,
+    new Tensor(out.data, out.shape),
+    [q, k, v],
+    (g, _s, cg) => {
+      if (cg)
+        return compositeVjp(g, [q, k, v], () => {
+          // P = e/Σe with e = exp(z − rowmax)·keep (keep: 0 at masked keys; the row maximum is a
+          // constant shift, so it does not change the derivatives), then P̃·V.
+          const n = rows * tk;
+          const keepMask = allocData(q.dtype, n);
+          const addMask = allocData(q.dtype, n);
+          for (let r = 0; r < rows; r++) {
+            const last = causal ? Math.min(r % tq, tk - 1) : tk - 1;
+            for (let j = 0; j <= last; j++) {
+              const mv = maskData ? (maskData[r * tk + j] as number) : 0;
+              if (mv !== -Infinity) {
+                keepMask[r * tk + j] = 1;
+                addMask[r * tk + j] = mv;
+              }
+            }
+          }
+          const z = add(mul(matmul(q, transpose(k, -2, -1)), scale), constantOf(addMask, s.shape));
+          const rowMax = allocData(q.dtype, rows);
+          for (let r = 0; r < rows; r++) {
+            let m = -Infinity;
+            for (let j = 0; j < tk; j++)
+              if (keepMask[r * tk + j] === 1) m = Math.max(m, z.data[r * tk + j] as number);
+            rowMax[r] = Number.isFinite(m) ? m : 0;
+          }
+          const ex = mul(
+            exp(sub(z, constantOf(rowMax, [...s.shape.slice(0, -1), 1]))),
+            constantOf(keepMask, s.shape),
+          );
+          let pw = div(ex, sum(ex, -1, true));
+          if (keep !== null) {
+            const scaleKeep = allocData(q.dtype, n);
+            const inv = 1 / (1 - (drop as { p: number }).p);
+            for (let i = 0; i < n; i++) scaleKeep[i] = keep[i] === 1 ? inv : 0;
+            pw = mul(pw, constantOf(scaleKeep, s.shape));
+          }
+          return matmul(pw, v);
+        });
+      const gv = v.requiresGrad ? noGrad(() => matmul(transpose(dropped, -2, -1), g)) : null;
+      if (!q.requiresGrad && !k.requiresGrad) return [null, null, gv];
+      // dP = G·Vᵀ (then through the dropout mask), dS = P∘(dP − rowsum(dP∘P)), scaled.
+      const dp = noGrad(() => matmul(g, transpose(v, -2, -1)));
+      const dd = dp.data;
+      const pw = weights.data;
+      const inv = drop !== null && drop.p > 0 ? 1 / (1 - drop.p) : 1;
+      for (let r = 0; r < rows; r++) {
+        const o = r * tk;
+        let dot = 0;
+        for (let j = 0; j < tk; j++) {
+          const e = o + j;
+          const dpe =
+            keep === null ? (dd[e] as number) : keep[e] === 1 ? (dd[e] as number) * inv : 0;
+          dd[e] = dpe;
+          dot += dpe * (pw[e] as number);
+        }
+        for (let j = 0; j < tk; j++) {
+          const e = o + j;
+          dd[e] = (pw[e] as number) * ((dd[e] as number) - dot) * scale;
+        }
       }
-      for (let j = 0; j < tk; j++) {
-        const e = o + j;
-        dd[e] = (pw[e] as number) * ((dd[e] as number) - dot) * scale;
-      }
-    }
-    const gq = q.requiresGrad ? noGrad(() => matmul(dp, k)) : null;
-    const gk = k.requiresGrad ? noGrad(() => matmul(transpose(dp, -2, -1), q)) : null;
-    return [gq, gk, gv];
-  });
+      const gq = q.requiresGrad ? noGrad(() => matmul(dp, k)) : null;
+      const gk = k.requiresGrad ? noGrad(() => matmul(transpose(dp, -2, -1), q)) : null;
+      return [gq, gk, gv];
+    },
+    true,
+  );
 }

@@ -4,6 +4,12 @@ import { allocData } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { kernelsFor } from '../kernels/select.js';
 import type { LinearAct } from '../kernels/types.js';
+import { mul, sub } from './elementwise.js';
+import { constant } from './internal/graph-vjp.js';
+import { matmul } from './matmul.js';
+import { sum } from './reduce.js';
+import { reshape, transpose } from './shape-ops.js';
+import { square } from './unary.js';
 
 /**
  * Activations {@link linear} can fuse into its output pass.
@@ -72,33 +78,70 @@ export function linear(
   });
   const out = new Tensor(y, outShape);
   const inputs = b ? [x, weight, b] : [x, weight];
-  return record(act === null ? 'linear' : `linear+${act}`, out, inputs, (g, sink) => {
-    // dW and db go straight into a parameter's gradient buffer when it has one (then null).
-    const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-    const accW = sink.buffer(weight);
-    const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
-    const accB = b === null ? null : sink.buffer(b);
-    const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, outF)) : null;
-    k.linearBackward({
-      g: g.data,
-      y,
-      x: x.data,
-      w: weight.data,
-      act: code,
-      rows,
-      inF,
-      outF,
-      dx,
-      dW,
-      dWAccumulate: accW !== null,
-      db,
-      dbAccumulate: accB !== null,
-    });
-    const res = [
-      dx === null ? null : new Tensor(dx, x.shape),
-      dW === null || accW !== null ? null : new Tensor(dW, weight.shape),
-    ];
-    if (b !== null) res.push(db === null || accB !== null ? null : new Tensor(db, b.shape));
-    return res;
-  });
+  return record(
+    act === null ? 'linear' : `linear+${act}`,
+    out,
+    inputs,
+    (g, sink, cg) => {
+      if (cg) return linearGraphVjp(g, x, weight, b, act, out);
+      // dW and db go straight into a parameter's gradient buffer when it has one (then null).
+      const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
+      const accW = sink.buffer(weight);
+      const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
+      const accB = b === null ? null : sink.buffer(b);
+      const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, outF)) : null;
+      k.linearBackward({
+        g: g.data,
+        y,
+        x: x.data,
+        w: weight.data,
+        act: code,
+        rows,
+        inF,
+        outF,
+        dx,
+        dW,
+        dWAccumulate: accW !== null,
+        db,
+        dbAccumulate: accB !== null,
+      });
+      const res = [
+        dx === null ? null : new Tensor(dx, x.shape),
+        dW === null || accW !== null ? null : new Tensor(dW, weight.shape),
+      ];
+      if (b !== null) res.push(db === null || accB !== null ? null : new Tensor(db, b.shape));
+      return res;
+    },
+    true,
+  );
+}
+
+/**
+ * The VJP of {@link linear} as recorded ops (createGraph): gz = g ⊙ act'(y) (relu: a constant
+ * mask; tanh: 1 − y² of the recorded output), dx = gz·W, dW = gzᵀ·x, db = Σ_rows gz.
+ */
+function linearGraphVjp(
+  g: Tensor,
+  x: Tensor,
+  weight: Tensor,
+  b: Tensor | null,
+  act: LinearActivation | null,
+  y: Tensor,
+): (Tensor | null)[] {
+  const [outF, inF] = weight.shape as [number, number];
+  let gz = g;
+  if (act === 'relu') {
+    const yd = y.data;
+    gz = mul(
+      g,
+      constant(y, y.shape, (i) => ((yd[i] as number) > 0 ? 1 : 0)),
+    );
+  } else if (act === 'tanh') gz = mul(g, sub(1, square(y)));
+  const gz2 = reshape(gz, [-1, outF]);
+  const res: (Tensor | null)[] = [
+    x.requiresGrad ? matmul(gz, weight) : null,
+    weight.requiresGrad ? matmul(transpose(gz2), reshape(x, [-1, inF])) : null,
+  ];
+  if (b !== null) res.push(b.requiresGrad ? sum(gz2, 0) : null);
+  return res;
 }

@@ -3,6 +3,28 @@ import { needsGrad, record } from '../autograd/tape.js';
 import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
 import { shapesEqual, type Shape } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { abs, neg, softplus, square } from './unary.js';
+import { add, mul, sub, where } from './elementwise.js';
+import { compositeVjp, constantOf } from './internal/graph-vjp.js';
+import { mean, sum } from './reduce.js';
+import { broadcastTo } from './shape-ops.js';
+import { logSoftmax } from './softmax.js';
+
+/**
+ * −Σ_k a_ik·lp_ik per row, reduced: the class losses as recorded ops for their createGraph VJPs
+ * (a is the constant target distribution: one-hot, weighted, smoothed; zero rows are ignored).
+ */
+function classLossFromLogProbs(
+  lp: Tensor,
+  a: TypedArray,
+  reduction: Reduction,
+  totalWeight: number,
+): Tensor {
+  const perRow = neg(sum(mul(lp, constantOf(a, lp.shape)), 1));
+  if (reduction === 'none') return perRow;
+  const total = sum(perRow);
+  return reduction === 'mean' ? mul(total, 1 / totalWeight) : total;
+}
 
 /** How a loss combines its per-element values: PyTorch's `reduction`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -196,29 +218,48 @@ export function crossEntropy(
   }
   const value = reduction === 'mean' ? total / totalWeight : total;
   const out = scalarOrShaped(logits.dtype, perRow, value, [n]);
-  return record(op, out, [logits], (g) => {
-    const gd = g.data;
-    const dz = allocData(logits.dtype, n * c);
-    const g0 = gd[0] as number;
-    const scaleAll = reduction === 'mean' ? g0 / totalWeight : g0;
-    for (let i = 0; i < n; i++) {
-      const y = t[i] as number;
-      if (y === ignoreIndex) continue;
-      const s = reduction === 'none' ? (gd[i] as number) : scaleAll;
-      const o = i * c;
-      const l = lse[i] as number;
-      const wy = w ? (w[y] as number) : 1;
-      const smoothCoef = (s * eps) / c;
-      // Σ_c a_c: the target distribution's total mass (1 for an unweighted row).
-      const mass = s * (1 - eps) * wy + smoothCoef * sumW;
-      for (let k = 0; k < c; k++) {
-        const p = Math.exp((z[o + k] as number) - l);
-        dz[o + k] = p * mass - smoothCoef * (w ? (w[k] as number) : 1);
+  return record(
+    op,
+    out,
+    [logits],
+    (g, _s, cg) => {
+      if (cg) {
+        const a = allocData(logits.dtype, n * c);
+        for (let i = 0; i < n; i++) {
+          const y = t[i] as number;
+          if (y === ignoreIndex) continue;
+          const wy = w ? (w[y] as number) : 1;
+          for (let k = 0; k < c; k++) a[i * c + k] = (eps / c) * (w ? (w[k] as number) : 1);
+          a[i * c + y] = (a[i * c + y] as number) + (1 - eps) * wy;
+        }
+        return compositeVjp(g, [logits], () =>
+          classLossFromLogProbs(logSoftmax(logits, 1), a, reduction, totalWeight),
+        );
       }
-      dz[o + y] = (dz[o + y] as number) - s * (1 - eps) * wy;
-    }
-    return [new Tensor(dz, logits.shape)];
-  });
+      const gd = g.data;
+      const dz = allocData(logits.dtype, n * c);
+      const g0 = gd[0] as number;
+      const scaleAll = reduction === 'mean' ? g0 / totalWeight : g0;
+      for (let i = 0; i < n; i++) {
+        const y = t[i] as number;
+        if (y === ignoreIndex) continue;
+        const s = reduction === 'none' ? (gd[i] as number) : scaleAll;
+        const o = i * c;
+        const l = lse[i] as number;
+        const wy = w ? (w[y] as number) : 1;
+        const smoothCoef = (s * eps) / c;
+        // Σ_c a_c: the target distribution's total mass (1 for an unweighted row).
+        const mass = s * (1 - eps) * wy + smoothCoef * sumW;
+        for (let k = 0; k < c; k++) {
+          const p = Math.exp((z[o + k] as number) - l);
+          dz[o + k] = p * mass - smoothCoef * (w ? (w[k] as number) : 1);
+        }
+        dz[o + y] = (dz[o + y] as number) - s * (1 - eps) * wy;
+      }
+      return [new Tensor(dz, logits.shape)];
+    },
+    true,
+  );
 }
 
 /**
@@ -257,19 +298,35 @@ export function nllLoss(
   }
   const value = reduction === 'mean' ? total / totalWeight : total;
   const out = scalarOrShaped(logProbs.dtype, perRow, value, [n]);
-  return record(op, out, [logProbs], (g) => {
-    const gd = g.data;
-    const d = allocData(logProbs.dtype, n * c);
-    const g0 = gd[0] as number;
-    const scaleAll = reduction === 'mean' ? g0 / totalWeight : g0;
-    for (let i = 0; i < n; i++) {
-      const y = t[i] as number;
-      if (y === ignoreIndex) continue;
-      const s = reduction === 'none' ? (gd[i] as number) : scaleAll;
-      d[i * c + y] = -s * (w ? (w[y] as number) : 1);
-    }
-    return [new Tensor(d, logProbs.shape)];
-  });
+  return record(
+    op,
+    out,
+    [logProbs],
+    (g, _s, cg) => {
+      if (cg) {
+        const a = allocData(logProbs.dtype, n * c);
+        for (let i = 0; i < n; i++) {
+          const y = t[i] as number;
+          if (y !== ignoreIndex) a[i * c + y] = w ? (w[y] as number) : 1;
+        }
+        return compositeVjp(g, [logProbs], () =>
+          classLossFromLogProbs(logProbs, a, reduction, totalWeight),
+        );
+      }
+      const gd = g.data;
+      const d = allocData(logProbs.dtype, n * c);
+      const g0 = gd[0] as number;
+      const scaleAll = reduction === 'mean' ? g0 / totalWeight : g0;
+      for (let i = 0; i < n; i++) {
+        const y = t[i] as number;
+        if (y === ignoreIndex) continue;
+        const s = reduction === 'none' ? (gd[i] as number) : scaleAll;
+        d[i * c + y] = -s * (w ? (w[y] as number) : 1);
+      }
+      return [new Tensor(d, logProbs.shape)];
+    },
+    true,
+  );
 }
 
 function checkPair(op: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
@@ -295,7 +352,8 @@ function elementwiseLoss(
   extra: {
     inputs: Tensor[];
     vjp: (scale: (i: number) => number) => (Tensor | null)[];
-  } | null = null,
+  } | null,
+  composite: () => Tensor,
 ): Tensor {
   const size = a.size;
   // Derivative buffers only when a backward pass can happen (otherwise scratch of one element).
@@ -312,26 +370,37 @@ function elementwiseLoss(
   const value = reduction === 'mean' ? total / size : total;
   const out = scalarOrShaped(a.dtype, perElem, value, a.shape);
   const inputs = [a, b, ...(extra?.inputs ?? [])];
-  return record(op, out, inputs, (g) => {
-    const gd = g.data;
-    const g0 = gd[0] as number;
-    const sAll = reduction === 'mean' ? g0 / size : g0;
-    const scale =
-      reduction === 'none' ? (i: number): number => gd[i] as number : (): number => sAll;
-    const res: (Tensor | null)[] = [null, null];
-    if (a.requiresGrad) {
-      const d = allocData(a.dtype, size);
-      for (let i = 0; i < size; i++) d[i] = (da[i] as number) * scale(i);
-      res[0] = new Tensor(d, a.shape);
-    }
-    if (b.requiresGrad) {
-      const d = allocData(a.dtype, size);
-      for (let i = 0; i < size; i++) d[i] = (db[i] as number) * scale(i);
-      res[1] = new Tensor(d, b.shape);
-    }
-    if (extra) res.push(...extra.vjp(scale));
-    return res;
-  });
+  return record(
+    op,
+    out,
+    inputs,
+    (g, _s, cg) => {
+      if (cg)
+        return compositeVjp(g, inputs, () => {
+          const l = composite();
+          return reduction === 'none' ? l : reduction === 'mean' ? mean(l) : sum(l);
+        });
+      const gd = g.data;
+      const g0 = gd[0] as number;
+      const sAll = reduction === 'mean' ? g0 / size : g0;
+      const scale =
+        reduction === 'none' ? (i: number): number => gd[i] as number : (): number => sAll;
+      const res: (Tensor | null)[] = [null, null];
+      if (a.requiresGrad) {
+        const d = allocData(a.dtype, size);
+        for (let i = 0; i < size; i++) d[i] = (da[i] as number) * scale(i);
+        res[0] = new Tensor(d, a.shape);
+      }
+      if (b.requiresGrad) {
+        const d = allocData(a.dtype, size);
+        for (let i = 0; i < size; i++) d[i] = (db[i] as number) * scale(i);
+        res[1] = new Tensor(d, b.shape);
+      }
+      if (extra) res.push(...extra.vjp(scale));
+      return res;
+    },
+    true,
+  );
 }
 
 /**
@@ -347,12 +416,20 @@ export function mse(pred: Tensor, target: Tensor, opts: ReductionOptions = {}): 
   checkPair(op, pred, 'pred', target, 'target');
   const p = pred.data;
   const t = target.data;
-  return elementwiseLoss(op, pred, target, reduction, (i, j, da, db) => {
-    const d = (p[i] as number) - (t[i] as number);
-    da[j] = 2 * d;
-    db[j] = -2 * d;
-    return d * d;
-  });
+  return elementwiseLoss(
+    op,
+    pred,
+    target,
+    reduction,
+    (i, j, da, db) => {
+      const d = (p[i] as number) - (t[i] as number);
+      da[j] = 2 * d;
+      db[j] = -2 * d;
+      return d * d;
+    },
+    null,
+    () => square(sub(pred, target)),
+  );
 }
 
 /**
@@ -372,14 +449,28 @@ export function huber(pred: Tensor, target: Tensor, opts: HuberOptions = {}): Te
   checkPair(op, pred, 'pred', target, 'target');
   const p = pred.data;
   const t = target.data;
-  return elementwiseLoss(op, pred, target, reduction, (i, j, da, db) => {
-    const d = (p[i] as number) - (t[i] as number);
-    const ad = Math.abs(d);
-    const gd = d < -delta ? -delta : d > delta ? delta : d;
-    da[j] = gd;
-    db[j] = -gd;
-    return ad < delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
-  });
+  return elementwiseLoss(
+    op,
+    pred,
+    target,
+    reduction,
+    (i, j, da, db) => {
+      const d = (p[i] as number) - (t[i] as number);
+      const ad = Math.abs(d);
+      const gd = d < -delta ? -delta : d > delta ? delta : d;
+      da[j] = gd;
+      db[j] = -gd;
+      return ad < delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+    },
+    null,
+    () => {
+      const d = sub(pred, target);
+      const inside = constantOf(allocData(pred.dtype, pred.size), pred.shape);
+      for (let i = 0; i < pred.size; i++)
+        inside.data[i] = Math.abs((p[i] as number) - (t[i] as number)) < delta ? 1 : 0;
+      return where(inside, mul(square(d), 0.5), mul(sub(abs(d), 0.5 * delta), delta));
+    },
+  );
 }
 
 /** For each element of `big`, the index of the element of `small` it meets under broadcasting. */
@@ -478,5 +569,11 @@ export function bceWithLogits(
       return (1 - yi) * xi + coef * softplusNeg;
     },
     extra,
+    () => {
+      // (1 − y)·x + (1 + (p − 1)·y)·softplus(−x), softplus without its linear cut-off.
+      const coef = pw ? add(mul(sub(broadcastTo(pw, logits.shape), 1), target), 1) : null;
+      const sp = softplus(neg(logits), 1, Infinity);
+      return add(mul(sub(1, target), logits), coef ? mul(coef, sp) : sp);
+    },
   );
 }

@@ -5,7 +5,9 @@ import { Tensor, assertSameDtype } from '../tensor/tensor.js';
 import { broadcastStrides, sumToShape } from './internal/broadcast.js';
 import { gemm } from '../kernels/backend.js';
 import type { GemmCall } from '../kernels/types.js';
+import { sumTo } from './internal/graph-vjp.js';
 import { newTensor } from './internal/util.js';
+import { reshape, transpose } from './shape-ops.js';
 
 /** Offsets of each output batch into a's and b's batch-broadcast storage. */
 function batchOffsets(
@@ -97,63 +99,87 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const result = outShape.length === outFull.length ? out : new Tensor(out.data, outShape);
   const aBroadcast = sizeOf(aBatch) !== count;
   const bBroadcast = sizeOf(bBatch) !== count;
-  return record('matmul', result, [a, b], (g) => {
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (a.requiresGrad) {
-      const full = newTensor(a.dtype, [...batch, m, k]);
-      const dA: GemmCall = {
-        transA: false,
-        transB: true,
-        m,
-        n: k,
-        k: n,
-        alpha: 1,
-        a: g.data,
-        aOffset: 0,
-        b: b.data,
-        bOffset: 0,
-        beta: 0,
-        c: full.data,
-        cOffset: 0,
-      };
-      for (let i = 0; i < count; i++) {
-        dA.aOffset = i * m * n;
-        dA.bOffset = ob[i] as number;
-        dA.cOffset = i * m * k;
-        gemm(dA);
+  return record(
+    'matmul',
+    result,
+    [a, b],
+    (g, _s, cg) => {
+      if (cg) {
+        // The same rule with recorded ops, on the 2-D/batched views ([m, k], [k, n], [m, n]).
+        const gFull = reshape(g, outFull);
+        return [
+          a.requiresGrad
+            ? reshape(
+                sumTo(matmul(gFull, transpose(reshape(b, [...bBatch, k, n]))), [...aBatch, m, k]),
+                a.shape,
+              )
+            : null,
+          b.requiresGrad
+            ? reshape(
+                sumTo(matmul(transpose(reshape(a, [...aBatch, m, k])), gFull), [...bBatch, k, n]),
+                b.shape,
+              )
+            : null,
+        ];
       }
-      ga = newTensor(a.dtype, a.shape);
-      if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
-      else ga.data.set(full.data);
-    }
-    if (b.requiresGrad) {
-      const full = newTensor(b.dtype, [...batch, k, n]);
-      const dB: GemmCall = {
-        transA: true,
-        transB: false,
-        m: k,
-        n,
-        k: m,
-        alpha: 1,
-        a: a.data,
-        aOffset: 0,
-        b: g.data,
-        bOffset: 0,
-        beta: 0,
-        c: full.data,
-        cOffset: 0,
-      };
-      for (let i = 0; i < count; i++) {
-        dB.aOffset = oa[i] as number;
-        dB.bOffset = i * m * n;
-        dB.cOffset = i * k * n;
-        gemm(dB);
+      let ga: Tensor | null = null;
+      let gb: Tensor | null = null;
+      if (a.requiresGrad) {
+        const full = newTensor(a.dtype, [...batch, m, k]);
+        const dA: GemmCall = {
+          transA: false,
+          transB: true,
+          m,
+          n: k,
+          k: n,
+          alpha: 1,
+          a: g.data,
+          aOffset: 0,
+          b: b.data,
+          bOffset: 0,
+          beta: 0,
+          c: full.data,
+          cOffset: 0,
+        };
+        for (let i = 0; i < count; i++) {
+          dA.aOffset = i * m * n;
+          dA.bOffset = ob[i] as number;
+          dA.cOffset = i * m * k;
+          gemm(dA);
+        }
+        ga = newTensor(a.dtype, a.shape);
+        if (aBroadcast) sumToShape(full.data, full.shape, ga.data, [...aBatch, m, k]);
+        else ga.data.set(full.data);
       }
-      gb = newTensor(b.dtype, b.shape);
-      if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
-      else gb.data.set(full.data);
-    }
-    return [ga, gb];
-  });
+      if (b.requiresGrad) {
+        const full = newTensor(b.dtype, [...batch, k, n]);
+        const dB: GemmCall = {
+          transA: true,
+          transB: false,
+          m: k,
+          n,
+          k: m,
+          alpha: 1,
+          a: a.data,
+          aOffset: 0,
+          b: g.data,
+          bOffset: 0,
+          beta: 0,
+          c: full.data,
+          cOffset: 0,
+        };
+        for (let i = 0; i < count; i++) {
+          dB.aOffset = oa[i] as number;
+          dB.bOffset = i * m * n;
+          dB.cOffset = i * k * n;
+          gemm(dB);
+        }
+        gb = newTensor(b.dtype, b.shape);
+        if (bBroadcast) sumToShape(full.data, full.shape, gb.data, [...bBatch, k, n]);
+        else gb.data.set(full.data);
+      }
+      return [ga, gb];
+    },
+    true,
+  );
 }

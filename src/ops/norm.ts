@@ -3,6 +3,10 @@ import { record } from '../autograd/tape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { add, div, mul, sub } from './elementwise.js';
+import { compositeVjp } from './internal/graph-vjp.js';
+import { mean } from './reduce.js';
+import { sqrt, square } from './unary.js';
 
 function checkEps(op: string, eps: number): void {
   if (!(eps >= 0) || !Number.isFinite(eps))
@@ -106,34 +110,49 @@ export function layerNorm(
   }
   const out = new Tensor(y, x.shape);
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
-  return record(op, out, inputs, (g) => {
-    const gd = g.data;
-    let dx: TypedArray | null = null;
-    const dw = w?.requiresGrad ? allocData(x.dtype, d) : null;
-    const db = b?.requiresGrad ? allocData(x.dtype, d) : null;
-    if (x.requiresGrad) {
-      dx = allocData(x.dtype, x.size);
-      for (let r = 0; r < rows; r++) {
-        normBackwardRow(xd, gd, dx, wd, r * d, d, means[r] as number, rstds[r] as number);
-      }
-    }
-    if (dw || db) {
-      for (let r = 0; r < rows; r++) {
-        const o = r * d;
-        const mean = means[r] as number;
-        const rstd = rstds[r] as number;
-        for (let j = 0; j < d; j++) {
-          const gv = gd[o + j] as number;
-          if (dw) dw[j] = (dw[j] as number) + gv * ((xd[o + j] as number) - mean) * rstd;
-          if (db) db[j] = (db[j] as number) + gv;
+  return record(
+    op,
+    out,
+    inputs,
+    (g, _s, cg) => {
+      if (cg)
+        return compositeVjp(g, inputs, () => {
+          // (x − μ)/√(σ² + ε)·γ + β over the normalized axes, as recorded ops.
+          const axes = ns.map((_, i) => x.ndim - ns.length + i);
+          const c = sub(x, mean(x, axes, true));
+          const n = div(c, sqrt(add(mean(square(c), axes, true), eps)));
+          const scaled = w ? mul(n, w) : n;
+          return b ? add(scaled, b) : scaled;
+        });
+      const gd = g.data;
+      let dx: TypedArray | null = null;
+      const dw = w?.requiresGrad ? allocData(x.dtype, d) : null;
+      const db = b?.requiresGrad ? allocData(x.dtype, d) : null;
+      if (x.requiresGrad) {
+        dx = allocData(x.dtype, x.size);
+        for (let r = 0; r < rows; r++) {
+          normBackwardRow(xd, gd, dx, wd, r * d, d, means[r] as number, rstds[r] as number);
         }
       }
-    }
-    const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
-    if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
-    if (b) res.push(db ? new Tensor(db, b.shape) : null);
-    return res;
-  });
+      if (dw || db) {
+        for (let r = 0; r < rows; r++) {
+          const o = r * d;
+          const mean = means[r] as number;
+          const rstd = rstds[r] as number;
+          for (let j = 0; j < d; j++) {
+            const gv = gd[o + j] as number;
+            if (dw) dw[j] = (dw[j] as number) + gv * ((xd[o + j] as number) - mean) * rstd;
+            if (db) db[j] = (db[j] as number) + gv;
+          }
+        }
+      }
+      const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
+      if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
+      if (b) res.push(db ? new Tensor(db, b.shape) : null);
+      return res;
+    },
+    true,
+  );
 }
 
 /** Options of {@link batchNorm}. */

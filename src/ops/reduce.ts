@@ -4,7 +4,10 @@ import { normalizeAxes } from '../tensor/shape.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { permuteKernel, invertPerm } from './internal/permute.js';
+import { div, mul, sub } from './elementwise.js';
 import { newTensor } from './internal/util.js';
+import { broadcastTo, reshape } from './shape-ops.js';
+import { exp } from './unary.js';
 
 /** Axes to reduce: one axis, several, or all (undefined). */
 export type Axes = number | readonly number[] | undefined;
@@ -68,6 +71,11 @@ function unarranged(x: Tensor, p: Plan, g: TypedArray): Tensor {
   return out;
 }
 
+/** g (the reduced shape, kept dims or not) broadcast back to x's shape, as recorded ops. */
+function spread(g: Tensor, p: Plan, x: Tensor): Tensor {
+  return broadcastTo(reshape(g, p.keepShape), x.shape);
+}
+
 function finish(p: Plan, keepDims: boolean): number[] {
   return keepDims ? p.keepShape : p.outShape;
 }
@@ -96,17 +104,24 @@ export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
       }
     }
   }
-  return record('sum', out, [x], (g) => {
-    const gd = g.data;
-    const ga = newTensor(x.dtype, x.shape).data;
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < n; k++) {
-        const row = (o * n + k) * inner;
-        for (let i = 0; i < inner; i++) ga[row + i] = gd[o * inner + i] as number;
+  return record(
+    'sum',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [spread(g, p, x)];
+      const gd = g.data;
+      const ga = newTensor(x.dtype, x.shape).data;
+      for (let o = 0; o < outer; o++) {
+        for (let k = 0; k < n; k++) {
+          const row = (o * n + k) * inner;
+          for (let i = 0; i < inner; i++) ga[row + i] = gd[o * inner + i] as number;
+        }
       }
-    }
-    return [unarranged(x, p, ga)];
-  });
+      return [unarranged(x, p, ga)];
+    },
+    true,
+  );
 }
 
 /** Mean over `axis` (all when omitted). ∂/∂x = g/n broadcast back. */
@@ -116,11 +131,18 @@ export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   const n = p.n;
   const out = newTensor(x.dtype, s.shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = (s.data[i] as number) / n;
-  return record('mean', out, [s], (g) => {
-    const gs = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < gs.data.length; i++) gs.data[i] = (g.data[i] as number) / n;
-    return [gs];
-  });
+  return record(
+    'mean',
+    out,
+    [s],
+    (g, _s, cg) => {
+      if (cg) return [mul(g, 1 / n)];
+      const gs = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < gs.data.length; i++) gs.data[i] = (g.data[i] as number) / n;
+      return [gs];
+    },
+    true,
+  );
 }
 
 function extremum(name: 'max' | 'min', x: Tensor, axis: Axes, keepDims: boolean): Tensor {
@@ -143,21 +165,29 @@ function extremum(name: 'max' | 'min', x: Tensor, axis: Axes, keepDims: boolean)
       od[o * inner + i] = best;
     }
   }
-  return record(name, out, [x], (g) => {
-    // amax semantics: the gradient is shared evenly among tied extreme elements.
-    const ga = newTensor(x.dtype, x.shape).data;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const best = od[o * inner + i] as number;
-        let count = 0;
-        for (let k = 0; k < n; k++) if (src[(o * n + k) * inner + i] === best) count++;
-        const share = (g.data[o * inner + i] as number) / Math.max(count, 1);
-        for (let k = 0; k < n; k++)
-          if (src[(o * n + k) * inner + i] === best) ga[(o * n + k) * inner + i] = share;
+  return record(
+    name,
+    out,
+    [x],
+    (g, _s, cg) => {
+      // amax semantics: the gradient is shared evenly among tied extreme elements.
+      const ga = newTensor(x.dtype, x.shape).data;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const best = od[o * inner + i] as number;
+          let count = 0;
+          for (let k = 0; k < n; k++) if (src[(o * n + k) * inner + i] === best) count++;
+          const share = (cg ? 1 : (g.data[o * inner + i] as number)) / Math.max(count, 1);
+          for (let k = 0; k < n; k++)
+            if (src[(o * n + k) * inner + i] === best) ga[(o * n + k) * inner + i] = share;
+        }
       }
-    }
-    return [unarranged(x, p, ga)];
-  });
+      // createGraph: the shares form a constant weight tensor, multiplied by g spread back.
+      if (cg) return [mul(spread(g, p, x), unarranged(x, p, ga))];
+      return [unarranged(x, p, ga)];
+    },
+    true,
+  );
 }
 
 /** Maximum over `axis` (all when omitted); NaN propagates. Ties share the gradient evenly (amax). */
@@ -235,20 +265,31 @@ export function variance(x: Tensor, axis?: Axes, opts: VarianceOptions = {}): Te
       out.data[o * inner + i] = ss / denom;
     }
   }
-  return record('variance', out, [x], (g) => {
-    const ga = newTensor(x.dtype, x.shape).data;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const m = means[o * inner + i] as number;
-        const gg = (2 * (g.data[o * inner + i] as number)) / denom;
-        for (let k = 0; k < n; k++) {
-          const idx = (o * n + k) * inner + i;
-          ga[idx] = gg * ((src[idx] as number) - m);
+  return record(
+    'variance',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) {
+        // 2(x − x̄)/(n − c), with x̄ recorded so that the second derivative includes its −1/n.
+        const centered = sub(x, mean(x, p.axes, true));
+        return [mul(spread(g, p, x), mul(centered, 2 / denom))];
+      }
+      const ga = newTensor(x.dtype, x.shape).data;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const m = means[o * inner + i] as number;
+          const gg = (2 * (g.data[o * inner + i] as number)) / denom;
+          for (let k = 0; k < n; k++) {
+            const idx = (o * n + k) * inner + i;
+            ga[idx] = gg * ((src[idx] as number) - m);
+          }
         }
       }
-    }
-    return [unarranged(x, p, ga)];
-  });
+      return [unarranged(x, p, ga)];
+    },
+    true,
+  );
 }
 
 /** Standard deviation √variance over `axis` (same options). */
@@ -256,12 +297,19 @@ export function std(x: Tensor, axis?: Axes, opts: VarianceOptions = {}): Tensor 
   const v = variance(x, axis, opts);
   const out = newTensor(x.dtype, v.shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = Math.sqrt(v.data[i] as number);
-  return record('std', out, [v], (g) => {
-    const gv = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < gv.data.length; i++)
-      gv.data[i] = (g.data[i] as number) / (2 * (out.data[i] as number));
-    return [gv];
-  });
+  return record(
+    'std',
+    out,
+    [v],
+    (g, _s, cg) => {
+      if (cg) return [div(g, mul(out, 2))];
+      const gv = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < gv.data.length; i++)
+        gv.data[i] = (g.data[i] as number) / (2 * (out.data[i] as number));
+      return [gv];
+    },
+    true,
+  );
 }
 
 /**
@@ -283,18 +331,25 @@ export function logsumexp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
       out.data[o * inner + i] = m + Math.log(s);
     }
   }
-  return record('logsumexp', out, [x], (g) => {
-    const ga = newTensor(x.dtype, x.shape).data;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const lse = out.data[o * inner + i] as number;
-        const gg = g.data[o * inner + i] as number;
-        for (let k = 0; k < n; k++) {
-          const idx = (o * n + k) * inner + i;
-          ga[idx] = gg * Math.exp((src[idx] as number) - lse);
+  return record(
+    'logsumexp',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [mul(spread(g, p, x), exp(sub(x, reshape(out, p.keepShape))))];
+      const ga = newTensor(x.dtype, x.shape).data;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const lse = out.data[o * inner + i] as number;
+          const gg = g.data[o * inner + i] as number;
+          for (let k = 0; k < n; k++) {
+            const idx = (o * n + k) * inner + i;
+            ga[idx] = gg * Math.exp((src[idx] as number) - lse);
+          }
         }
       }
-    }
-    return [unarranged(x, p, ga)];
-  });
+      return [unarranged(x, p, ga)];
+    },
+    true,
+  );
 }

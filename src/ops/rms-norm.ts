@@ -3,6 +3,10 @@ import { record } from '../autograd/tape.js';
 import { allocData } from '../tensor/dtype.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
+import { add, div, mul } from './elementwise.js';
+import { compositeVjp } from './internal/graph-vjp.js';
+import { mean } from './reduce.js';
+import { sqrt, square } from './unary.js';
 
 /** Machine epsilon per dtype: PyTorch's RMSNorm default ε (`torch.finfo(x.dtype).eps`). */
 const FINFO_EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
@@ -60,30 +64,44 @@ export function rmsNorm(
       y[o + j] = (xd[o + j] as number) * rr * (wd ? (wd[j] as number) : 1);
   }
   const inputs = w ? [x, w] : [x];
-  return record(op, new Tensor(y, x.shape), inputs, (g) => {
-    const gd = g.data;
-    const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-    const dw = w?.requiresGrad ? allocData(x.dtype, n) : null;
-    for (let r = 0; r < rows; r++) {
-      const o = r * n;
-      const rr = rs[r] as number;
-      if (dx) {
-        let dot = 0;
-        for (let j = 0; j < n; j++)
-          dot += (gd[o + j] as number) * (wd ? (wd[j] as number) : 1) * (xd[o + j] as number) * rr;
-        const m = dot / n;
-        for (let j = 0; j < n; j++) {
-          const xh = (xd[o + j] as number) * rr;
-          const dxh = (gd[o + j] as number) * (wd ? (wd[j] as number) : 1);
-          dx[o + j] = rr * (dxh - xh * m);
+  return record(
+    op,
+    new Tensor(y, x.shape),
+    inputs,
+    (g, _s, cg) => {
+      if (cg)
+        return compositeVjp(g, inputs, () => {
+          // x/√(mean(x²) + ε)·w over the normalized axes, as recorded ops.
+          const axes = ns.map((_, i) => x.ndim - ns.length + i);
+          const r = div(x, sqrt(add(mean(square(x), axes, true), e)));
+          return w ? mul(r, w) : r;
+        });
+      const gd = g.data;
+      const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
+      const dw = w?.requiresGrad ? allocData(x.dtype, n) : null;
+      for (let r = 0; r < rows; r++) {
+        const o = r * n;
+        const rr = rs[r] as number;
+        if (dx) {
+          let dot = 0;
+          for (let j = 0; j < n; j++)
+            dot +=
+              (gd[o + j] as number) * (wd ? (wd[j] as number) : 1) * (xd[o + j] as number) * rr;
+          const m = dot / n;
+          for (let j = 0; j < n; j++) {
+            const xh = (xd[o + j] as number) * rr;
+            const dxh = (gd[o + j] as number) * (wd ? (wd[j] as number) : 1);
+            dx[o + j] = rr * (dxh - xh * m);
+          }
         }
+        if (dw)
+          for (let j = 0; j < n; j++)
+            dw[j] = (dw[j] as number) + (gd[o + j] as number) * (xd[o + j] as number) * rr;
       }
-      if (dw)
-        for (let j = 0; j < n; j++)
-          dw[j] = (dw[j] as number) + (gd[o + j] as number) * (xd[o + j] as number) * rr;
-    }
-    const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
-    if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
-    return res;
-  });
+      const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
+      if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
+      return res;
+    },
+    true,
+  );
 }

@@ -1,6 +1,6 @@
 import { DataError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { allocData, assertDtype, type DType } from '../tensor/dtype.js';
+import { allocData, assertDtype, type DType, type TypedArray } from '../tensor/dtype.js';
 import {
   broadcastShapes,
   normalizeAxis,
@@ -12,6 +12,7 @@ import {
 import { Tensor, assertSameDtype } from '../tensor/tensor.js';
 import { BinOp, broadcastBinary, sumToShape } from './internal/broadcast.js';
 import { invertPerm, permuteKernel } from './internal/permute.js';
+import { linearMap, sumTo } from './internal/graph-vjp.js';
 import { newTensor } from './internal/util.js';
 
 /**
@@ -41,7 +42,13 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
       `reshape(): shape ${fmt(shape)} has ${sizeOf(s)} elements but x of shape ${fmt(x.shape)} has ${x.size}`,
     );
   const out = new Tensor(x.data, s);
-  return record('reshape', out, [x], (g) => [new Tensor(g.data, x.shape)]);
+  return record(
+    'reshape',
+    out,
+    [x],
+    (g, _s, cg) => [cg ? reshape(g, x.shape) : new Tensor(g.data, x.shape)],
+    true,
+  );
 }
 
 /** Flattens axes start..end (inclusive) into one. */
@@ -93,11 +100,18 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const out = newTensor(x.dtype, outShape);
   permuteKernel(x.data, x.shape, p, out.data);
   const inv = invertPerm(p);
-  return record('permute', out, [x], (g) => {
-    const gx = newTensor(g.dtype, x.shape);
-    permuteKernel(g.data, outShape, inv, gx.data);
-    return [gx];
-  });
+  return record(
+    'permute',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [permute(g, inv)];
+      const gx = newTensor(g.dtype, x.shape);
+      permuteKernel(g.data, outShape, inv, gx.data);
+      return [gx];
+    },
+    true,
+  );
 }
 
 /** Swaps two axes (default: the last two, i.e. the matrix transpose). */
@@ -118,11 +132,18 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
     throw new ShapeError(`broadcastTo(): cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   const out = newTensor(x.dtype, shape);
   broadcastBinary(BinOp.Add, x.data, x.shape, out.data, shape, out.data, shape);
-  return record('broadcastTo', out, [x], (g) => {
-    const gx = newTensor(g.dtype, x.shape);
-    sumToShape(g.data, shape, gx.data, x.shape);
-    return [gx];
-  });
+  return record(
+    'broadcastTo',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [sumTo(g, x.shape)];
+      const gx = newTensor(g.dtype, x.shape);
+      sumToShape(g.data, shape, gx.data, x.shape);
+      return [gx];
+    },
+    true,
+  );
 }
 
 /** Concatenates along an existing axis; all other sizes must match. */
@@ -153,16 +174,22 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       out.data.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * rowOut + off);
     off += chunk;
   }
-  return record('concat', out, tensors, (g) =>
-    tensors.map((t, i) => {
-      if (!t.requiresGrad) return null;
-      const chunk = (t.shape[a] as number) * inner;
-      const gt = newTensor(g.dtype, t.shape);
-      const o0 = offsets[i] as number;
-      for (let o = 0; o < outer; o++)
-        gt.data.set(g.data.subarray(o * rowOut + o0, o * rowOut + o0 + chunk), o * chunk);
-      return gt;
-    }),
+  return record(
+    'concat',
+    out,
+    tensors,
+    (g, _s, cg) =>
+      tensors.map((t, i) => {
+        if (!t.requiresGrad) return null;
+        if (cg) return narrow(g, a, (offsets[i] as number) / inner, t.shape[a] as number);
+        const chunk = (t.shape[a] as number) * inner;
+        const gt = newTensor(g.dtype, t.shape);
+        const o0 = offsets[i] as number;
+        for (let o = 0; o < outer; o++)
+          gt.data.set(g.data.subarray(o * rowOut + o0, o * rowOut + o0 + chunk), o * chunk);
+        return gt;
+      }),
+    true,
   );
 }
 
@@ -213,12 +240,29 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
       x.data.subarray(o * d * inner + start * inner, o * d * inner + start * inner + chunk),
       o * chunk,
     );
-  return record('narrow', out, [x], (g) => {
-    const gx = newTensor(g.dtype, x.shape);
+  const place = (src: TypedArray, dst: TypedArray): void => {
     for (let o = 0; o < outer; o++)
-      gx.data.set(g.data.subarray(o * chunk, (o + 1) * chunk), o * d * inner + start * inner);
-    return [gx];
-  });
+      dst.set(src.subarray(o * chunk, (o + 1) * chunk), o * d * inner + start * inner);
+  };
+  const take = (src: TypedArray, dst: TypedArray): void => {
+    for (let o = 0; o < outer; o++)
+      dst.set(
+        src.subarray(o * d * inner + start * inner, o * d * inner + start * inner + chunk),
+        o * chunk,
+      );
+  };
+  return record(
+    'narrow',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [linearMap('narrowBackward', g, x.shape, place, take)];
+      const gx = newTensor(g.dtype, x.shape);
+      place(g.data, gx.data);
+      return [gx];
+    },
+    true,
+  );
 }
 
 /**
@@ -311,18 +355,35 @@ export function indexSelect(
       out.data.set(x.data.subarray(src, src + inner), (o * idx.length + j) * inner);
     }
   }
-  return record('indexSelect', out, [x], (g) => {
-    const gx = newTensor(g.dtype, x.shape);
+  const scatter = (gd: TypedArray, gxd: TypedArray): void => {
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < idx.length; j++) {
         const dst = (o * d + (idx[j] as number)) * inner;
         const src = (o * idx.length + j) * inner;
         for (let i = 0; i < inner; i++)
-          gx.data[dst + i] = (gx.data[dst + i] as number) + (g.data[src + i] as number);
+          gxd[dst + i] = (gxd[dst + i] as number) + (gd[src + i] as number);
       }
     }
-    return [gx];
-  });
+  };
+  const select = (xd: TypedArray, od: TypedArray): void => {
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < idx.length; j++) {
+        const src = (o * d + (idx[j] as number)) * inner;
+        od.set(xd.subarray(src, src + inner), (o * idx.length + j) * inner);
+      }
+  };
+  return record(
+    'indexSelect',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [linearMap('indexSelectBackward', g, x.shape, scatter, select)];
+      const gx = newTensor(g.dtype, x.shape);
+      scatter(g.data, gx.data);
+      return [gx];
+    },
+    true,
+  );
 }
 
 /**
@@ -356,12 +417,25 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   }
   const out = newTensor(x.dtype, index.shape);
   for (let i = 0; i < src.length; i++) out.data[i] = x.data[src[i] as number] as number;
-  return record('gather', out, [x], (g) => {
-    const gx = newTensor(g.dtype, x.shape);
+  const scatter = (gd: TypedArray, gxd: TypedArray): void => {
     for (let i = 0; i < src.length; i++)
-      gx.data[src[i] as number] = (gx.data[src[i] as number] as number) + (g.data[i] as number);
-    return [gx];
-  });
+      gxd[src[i] as number] = (gxd[src[i] as number] as number) + (gd[i] as number);
+  };
+  const pick = (xd: TypedArray, od: TypedArray): void => {
+    for (let i = 0; i < src.length; i++) od[i] = xd[src[i] as number] as number;
+  };
+  return record(
+    'gather',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [linearMap('gatherBackward', g, x.shape, scatter, pick)];
+      const gx = newTensor(g.dtype, x.shape);
+      scatter(g.data, gx.data);
+      return [gx];
+    },
+    true,
+  );
 }
 
 /** Converts to another dtype (differentiable: the gradient is converted back). */
@@ -371,9 +445,16 @@ export function astype(x: Tensor, dtype: DType): Tensor {
   const data = allocData(dtype, x.size);
   data.set(x.data);
   const out = new Tensor(data, x.shape);
-  return record('astype', out, [x], (g) => {
-    const gd = allocData(x.dtype, g.size);
-    gd.set(g.data);
-    return [new Tensor(gd, x.shape)];
-  });
+  return record(
+    'astype',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [astype(g, x.dtype)];
+      const gd = allocData(x.dtype, g.size);
+      gd.set(g.data);
+      return [new Tensor(gd, x.shape)];
+    },
+    true,
+  );
 }

@@ -1,7 +1,10 @@
 import { record } from '../autograd/tape.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { mul, sub } from './elementwise.js';
 import { newTensor } from './internal/util.js';
+import { sum } from './reduce.js';
+import { exp } from './unary.js';
 
 function layout(x: Tensor, axis: number): [number, number, number] {
   const a = normalizeAxis(axis, x.ndim);
@@ -35,21 +38,29 @@ export function softmax(x: Tensor, axis = -1): Tensor {
       for (let k = 0; k < n; k++) y[base + k * inner] = (y[base + k * inner] as number) / s;
     }
   }
-  return record('softmax', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let dot = 0;
-        for (let k = 0; k < n; k++)
-          dot += (g.data[base + k * inner] as number) * (y[base + k * inner] as number);
-        for (let k = 0; k < n; k++)
-          gx.data[base + k * inner] =
-            (y[base + k * inner] as number) * ((g.data[base + k * inner] as number) - dot);
+  return record(
+    'softmax',
+    out,
+    [x],
+    (g, _s, cg) => {
+      // y ⊙ (g − Σ g⊙y), with the output y recorded.
+      if (cg) return [mul(out, sub(g, sum(mul(g, out), axis, true)))];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * n * inner + i;
+          let dot = 0;
+          for (let k = 0; k < n; k++)
+            dot += (g.data[base + k * inner] as number) * (y[base + k * inner] as number);
+          for (let k = 0; k < n; k++)
+            gx.data[base + k * inner] =
+              (y[base + k * inner] as number) * ((g.data[base + k * inner] as number) - dot);
+        }
       }
-    }
-    return [gx];
-  });
+      return [gx];
+    },
+    true,
+  );
 }
 
 /**
@@ -72,18 +83,26 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
       for (let k = 0; k < n; k++) y[base + k * inner] = (xd[base + k * inner] as number) - lse;
     }
   }
-  return record('logSoftmax', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let sg = 0;
-        for (let k = 0; k < n; k++) sg += g.data[base + k * inner] as number;
-        for (let k = 0; k < n; k++)
-          gx.data[base + k * inner] =
-            (g.data[base + k * inner] as number) - Math.exp(y[base + k * inner] as number) * sg;
+  return record(
+    'logSoftmax',
+    out,
+    [x],
+    (g, _s, cg) => {
+      // g − exp(y)·Σ g, with the output y recorded.
+      if (cg) return [sub(g, mul(exp(out), sum(g, axis, true)))];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * n * inner + i;
+          let sg = 0;
+          for (let k = 0; k < n; k++) sg += g.data[base + k * inner] as number;
+          for (let k = 0; k < n; k++)
+            gx.data[base + k * inner] =
+              (g.data[base + k * inner] as number) - Math.exp(y[base + k * inner] as number) * sg;
+        }
       }
-    }
-    return [gx];
-  });
+      return [gx];
+    },
+    true,
+  );
 }

@@ -1,27 +1,71 @@
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { erf } from '../numeric/normal-distribution.js';
+import { add, div, mul, sub, where } from './elementwise.js';
+import { constant } from './internal/graph-vjp.js';
 import { newTensor } from './internal/util.js';
 import { tanhF32 } from '../kernels/js/tanh.js';
 
+/** The differentiable VJP of a unary op: g·f'(x) as recorded ops on g, x and the output y. */
+type GraphVjp = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+
 /**
  * Builds a unary op from its scalar forward f(x) and derivative f'(x, y) (y = f(x) given to save
- * recomputation). Used for the less hot functions; the hot ones have hand-written loops.
+ * recomputation), and the VJP as recorded ops for createGraph. Used for the less hot functions;
+ * the hot ones have hand-written loops.
  */
 function unary(
   name: string,
   x: Tensor,
   f: (v: number) => number,
   df: (v: number, y: number) => number,
+  graph: GraphVjp,
 ): Tensor {
   const out = newTensor(x.dtype, x.shape);
   const xd = x.data;
   const od = out.data;
   for (let i = 0; i < xd.length; i++) od[i] = f(xd[i] as number);
-  return record(name, out, [x], (g) => {
+  return record(
+    name,
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [graph(g, x, out)];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < xd.length; i++)
+        gx.data[i] = (g.data[i] as number) * df(xd[i] as number, od[i] as number);
+      return [gx];
+    },
+    true,
+  );
+}
+
+/** g times a constant elementwise factor m(x_i) (a mask or a slope; its own derivative is 0). */
+function scaled(g: Tensor, x: Tensor, m: (v: number) => number): Tensor {
+  const xd = x.data;
+  return mul(
+    g,
+    constant(x, x.shape, (i) => m(xd[i] as number)),
+  );
+}
+
+/**
+ * f'(x) as a recorded op with derivative f''(x): the createGraph VJP g·f'(x) of an op whose f' is
+ * not a composition of other ops. Its own VJP is not differentiable (a third derivative through
+ * it throws, naming `name′`).
+ */
+function derivative(
+  name: string,
+  x: Tensor,
+  df: (v: number) => number,
+  d2f: (v: number) => number,
+): Tensor {
+  const out = newTensor(x.dtype, x.shape);
+  const xd = x.data;
+  for (let i = 0; i < xd.length; i++) out.data[i] = df(xd[i] as number);
+  return record(`${name}′`, out, [x], (g) => {
     const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < xd.length; i++)
-      gx.data[i] = (g.data[i] as number) * df(xd[i] as number, od[i] as number);
+    for (let i = 0; i < xd.length; i++) gx.data[i] = (g.data[i] as number) * d2f(xd[i] as number);
     return [gx];
   });
 }
@@ -33,6 +77,7 @@ export function neg(x: Tensor): Tensor {
     x,
     (v) => -v,
     () => -1,
+    (g) => neg(g),
   );
 }
 
@@ -42,21 +87,40 @@ export function exp(x: Tensor): Tensor {
   const xd = x.data;
   const od = out.data;
   for (let i = 0; i < xd.length; i++) od[i] = Math.exp(xd[i] as number);
-  return record('exp', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < od.length; i++) gx.data[i] = (g.data[i] as number) * (od[i] as number);
-    return [gx];
-  });
+  return record(
+    'exp',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [mul(g, out)];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < od.length; i++) gx.data[i] = (g.data[i] as number) * (od[i] as number);
+      return [gx];
+    },
+    true,
+  );
 }
 
 /** Natural log; log of a negative number is NaN and log 0 = −Inf, as in IEEE (no exception). d/dx = 1/x. */
 export function log(x: Tensor): Tensor {
-  return unary('log', x, Math.log, (v) => 1 / v);
+  return unary(
+    'log',
+    x,
+    Math.log,
+    (v) => 1 / v,
+    (g, xx) => div(g, xx),
+  );
 }
 
 /** √x (NaN for x < 0, IEEE). d/dx = 1/(2√x). */
 export function sqrt(x: Tensor): Tensor {
-  return unary('sqrt', x, Math.sqrt, (_v, y) => 0.5 / y);
+  return unary(
+    'sqrt',
+    x,
+    Math.sqrt,
+    (_v, y) => 0.5 / y,
+    (g, _x, y) => div(g, mul(y, 2)),
+  );
 }
 
 /** x². d/dx = 2x. */
@@ -66,22 +130,30 @@ export function square(x: Tensor): Tensor {
     x,
     (v) => v * v,
     (v) => 2 * v,
+    (g, xx) => mul(g, mul(xx, 2)),
   );
 }
 
 /** |x|; d/dx = sign(x) with sign(0) = 0 (PyTorch's subgradient). */
 export function abs(x: Tensor): Tensor {
-  return unary('abs', x, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
+  const sign = (v: number): number => (v > 0 ? 1 : v < 0 ? -1 : 0);
+  return unary('abs', x, Math.abs, sign, (g, xx) => scaled(g, xx, sign));
 }
 
 /** sin x. */
 export function sin(x: Tensor): Tensor {
-  return unary('sin', x, Math.sin, Math.cos);
+  return unary('sin', x, Math.sin, Math.cos, (g, xx) => mul(g, cos(xx)));
 }
 
 /** cos x. */
 export function cos(x: Tensor): Tensor {
-  return unary('cos', x, Math.cos, (v) => -Math.sin(v));
+  return unary(
+    'cos',
+    x,
+    Math.cos,
+    (v) => -Math.sin(v),
+    (g, xx) => neg(mul(g, sin(xx))),
+  );
 }
 
 /** 1/x. d/dx = −1/x². */
@@ -91,6 +163,7 @@ export function reciprocal(x: Tensor): Tensor {
     x,
     (v) => 1 / v,
     (_v, y) => -y * y,
+    (g, _x, y) => neg(mul(g, square(y))),
   );
 }
 
@@ -105,14 +178,21 @@ export function tanh(x: Tensor): Tensor {
   } else {
     for (let i = 0; i < xd.length; i++) od[i] = Math.tanh(xd[i] as number);
   }
-  return record('tanh', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < od.length; i++) {
-      const y = od[i] as number;
-      gx.data[i] = (g.data[i] as number) * (1 - y * y);
-    }
-    return [gx];
-  });
+  return record(
+    'tanh',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [mul(g, sub(1, square(out)))];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < od.length; i++) {
+        const y = od[i] as number;
+        gx.data[i] = (g.data[i] as number) * (1 - y * y);
+      }
+      return [gx];
+    },
+    true,
+  );
 }
 
 /**
@@ -131,14 +211,21 @@ export function sigmoid(x: Tensor): Tensor {
       od[i] = e / (1 + e);
     }
   }
-  return record('sigmoid', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < od.length; i++) {
-      const y = od[i] as number;
-      gx.data[i] = (g.data[i] as number) * y * (1 - y);
-    }
-    return [gx];
-  });
+  return record(
+    'sigmoid',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [mul(g, mul(out, sub(1, out)))];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < od.length; i++) {
+        const y = od[i] as number;
+        gx.data[i] = (g.data[i] as number) * y * (1 - y);
+      }
+      return [gx];
+    },
+    true,
+  );
 }
 
 /** max(x, 0) (NaN propagates); d/dx = 1 for x > 0 else 0 (0 at x = 0, as PyTorch). */
@@ -150,12 +237,19 @@ export function relu(x: Tensor): Tensor {
     const v = xd[i] as number;
     od[i] = v < 0 ? 0 : v; // NaN stays NaN, as in PyTorch
   }
-  return record('relu', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    for (let i = 0; i < xd.length; i++)
-      gx.data[i] = (xd[i] as number) > 0 ? (g.data[i] as number) : 0;
-    return [gx];
-  });
+  return record(
+    'relu',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) return [scaled(g, x, (v) => (v > 0 ? 1 : 0))];
+      const gx = newTensor(g.dtype, g.shape);
+      for (let i = 0; i < xd.length; i++)
+        gx.data[i] = (xd[i] as number) > 0 ? (g.data[i] as number) : 0;
+      return [gx];
+    },
+    true,
+  );
 }
 
 /** x for x > 0, slope·x otherwise (Maas et al. 2013). Default slope 0.01 as PyTorch. */
@@ -165,6 +259,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
     x,
     (v) => (v > 0 ? v : negativeSlope * v),
     (v) => (v > 0 ? 1 : negativeSlope),
+    (g, xx) => scaled(g, xx, (v) => (v > 0 ? 1 : negativeSlope)),
   );
 }
 
@@ -175,6 +270,17 @@ export function elu(x: Tensor, alpha = 1): Tensor {
     x,
     (v) => (v > 0 ? v : alpha * Math.expm1(v)),
     (v, y) => (v > 0 ? 1 : y + alpha),
+    (g, xx, y) => {
+      const xd = xx.data;
+      return mul(
+        g,
+        where(
+          constant(xx, xx.shape, (i) => ((xd[i] as number) > 0 ? 1 : 0)),
+          1,
+          add(y, alpha),
+        ),
+      );
+    },
   );
 }
 
@@ -206,27 +312,55 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
       od[i] = 0.5 * v * (1 + erf(v * INV_SQRT_2));
     }
   }
-  return record('gelu', out, [x], (g) => {
-    const gx = newTensor(g.dtype, g.shape);
-    const gd = g.data;
-    const dd = gx.data;
-    if (approximate === 'tanh') {
-      for (let i = 0; i < n; i++) {
-        const v = xd[i] as number;
-        const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-        const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-        dd[i] = (gd[i] as number) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+  return record(
+    'gelu',
+    out,
+    [x],
+    (g, _s, cg) => {
+      if (cg) {
+        if (approximate === 'tanh') {
+          const d1 = (v: number): number => {
+            const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+            const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+            return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du;
+          };
+          // f'' = (1 − t²)·(u' + ½x·u'' − x·t·u'²), u = √(2/π)(x + 0.044715x³).
+          const d2 = (v: number): number => {
+            const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+            const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+            const d2u = SQRT_2_OVER_PI * 6 * 0.044715 * v;
+            return (1 - t * t) * (du + 0.5 * v * d2u - v * t * du * du);
+          };
+          return [mul(g, derivative('gelu', x, d1, d2))];
+        }
+        // f' = Φ(x) + x·φ(x), f'' = φ(x)·(2 − x²).
+        const d1 = (v: number): number =>
+          0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+        const d2 = (v: number): number => INV_SQRT_2PI * Math.exp(-0.5 * v * v) * (2 - v * v);
+        return [mul(g, derivative('gelu', x, d1, d2))];
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const v = xd[i] as number;
-        dd[i] =
-          (gd[i] as number) *
-          (0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      const gx = newTensor(g.dtype, g.shape);
+      const gd = g.data;
+      const dd = gx.data;
+      if (approximate === 'tanh') {
+        for (let i = 0; i < n; i++) {
+          const v = xd[i] as number;
+          const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+          const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+          dd[i] = (gd[i] as number) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const v = xd[i] as number;
+          dd[i] =
+            (gd[i] as number) *
+            (0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+        }
       }
-    }
-    return [gx];
-  });
+      return [gx];
+    },
+    true,
+  );
 }
 
 /**
@@ -246,6 +380,11 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
       if (z > threshold) return 1;
       return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
     },
+    (g, xx) => {
+      const xd = xx.data;
+      const linear = constant(xx, xx.shape, (i) => (beta * (xd[i] as number) > threshold ? 1 : 0));
+      return mul(g, where(linear, 1, sigmoid(mul(xx, beta))));
+    },
   );
 }
 
@@ -256,6 +395,7 @@ export function softsign(x: Tensor): Tensor {
     x,
     (v) => v / (1 + Math.abs(v)),
     (v) => 1 / ((1 + Math.abs(v)) * (1 + Math.abs(v))),
+    (g, xx) => div(g, square(add(abs(xx), 1))),
   );
 }
 
@@ -275,6 +415,10 @@ export function silu(x: Tensor): Tensor {
     (v) => {
       const s = sig(v);
       return s * (1 + v * (1 - s));
+    },
+    (g, xx) => {
+      const s = sigmoid(xx);
+      return mul(g, mul(s, add(mul(xx, sub(1, s)), 1)));
     },
   );
 }

@@ -14,8 +14,12 @@ export interface GradNode {
   /**
    * VJP: given dL/d(output), returns dL/d(input_i) with input_i's shape, or null: null also for
    * an input whose gradient the VJP added into the buffer `sink` gave it (see GradSink).
+   * With `createGraph` (only passed when `differentiable`), the VJP computes with recorded ops
+   * so that its result can be differentiated again.
    */
-  backward(gradOutput: Tensor, sink: GradSink): readonly (Tensor | null)[];
+  backward(gradOutput: Tensor, sink: GradSink, createGraph?: boolean): readonly (Tensor | null)[];
+  /** True when the VJP honours `createGraph` (a double backward through this op is exact). */
+  differentiable?: boolean;
   /** Set after a backward pass without `retainGraph`; a second pass then throws. */
   freed: boolean;
 }
@@ -38,6 +42,12 @@ export interface GradSink {
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again (PyTorch's retain_graph). */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass itself, so that the gradients can be differentiated again
+   * (PyTorch's create_graph; implies `retainGraph` unless it is given). Every op on the path
+   * must have a differentiable VJP; one that has not throws, naming the op.
+   */
+  createGraph?: boolean;
 }
 
 type BackwardImpl = (root: Tensor, seed: Tensor | undefined, options: BackwardOptions) => void;

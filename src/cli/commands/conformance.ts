@@ -16,13 +16,16 @@ export const conformanceSpec: CommandSpec = {
   usage: 'conformance [FILE] [--dtype float32|float64] [--kernels auto|js|wasm] [--json]',
   description:
     'Without FILE, runs the PyTorch references bundled with gradscope (reference/torch-ops-reference.json,\n' +
-    'reference/torch-transformer-reference.json and reference/torch-optim-reference.json).\n' +
-    'FILE is in the format of torch-ops-reference.json (top-level "cases": op outputs and gradients)\n' +
-    'or torch-optim-reference.json ("optimizers", "clipping", "schedules"). Every case is run and\n' +
+    'reference/torch-transformer-reference.json, reference/torch-hvp-reference.json and\n' +
+    'reference/torch-optim-reference.json).\n' +
+    'FILE is in the format of torch-ops-reference.json (top-level "cases": op outputs and gradients),\n' +
+    'torch-hvp-reference.json ("format": "gradscope-hvp-reference/1": f, gradient and exact Hessian-vector\n' +
+    'product) or torch-optim-reference.json ("optimizers", "clipping", "schedules"). Every case is run and\n' +
     'printed with pass/fail and its max absolute and relative error. Exit code 1 if any case fails,\n' +
     '3 if FILE is missing, unreadable, not JSON, has no cases or a value that is not a number.\n' +
     'Tolerances: ops float64 rtol 1e-9 atol 1e-12, float32 rtol 1e-4 atol 1e-5; optimizers float64\n' +
-    'rtol 1e-10, float32 rtol 1e-5 (atol 1e-7 relative to the tensor scale).\n' +
+    'rtol 1e-10, float32 rtol 1e-5 (atol 1e-7 relative to the tensor scale); HVPs float64 rtol 1e-10,\n' +
+    "float32 rtol 1e-4 of each block's largest magnitude.\n" +
     '--json prints {file, dtype, kernels, cases: [{name, pass, maxAbsErr, maxRelErr, section, error?}],\n' +
     'passed, failed}; without FILE, {files: [that object per bundled file], passed, failed}.',
   positionals: [

@@ -3,9 +3,15 @@ import { fmtNum, saddleRemedies } from '../remedies.js';
 
 /** Evidence of a `saddle` verdict. */
 export interface SaddleEvidence {
-  /** Most negative and largest Hessian eigenvalue estimates (shifted power iteration on HVPs). */
+  /** Most negative and largest Hessian eigenvalue estimates (Lanczos on exact HVPs). */
   minEigenvalue: number;
   maxEigenvalue: number;
+  /**
+   * Their Lanczos residuals ‖Hy − θy‖: an eigenvalue lies within each (NaN when the probe's
+   * residuals are unknown).
+   */
+  minResidual: number;
+  maxResidual: number;
   /** ‖g‖ and ‖g‖/max(‖p‖, 1) at the probe. */
   gradNorm: number;
   relativeGradient: number;
@@ -61,10 +67,12 @@ export const saddle: Detector<'saddle', SaddleEvidence, true, SaddleThresholds> 
       step: s.step,
       layers: [],
       severity: 'info',
-      message: `saddle point: ‖g‖ = ${fmtNum(st.totalGradNorm)} with negative curvature λmin = ${fmtNum(s.minEigenvalue)} (λmax = ${fmtNum(s.maxEigenvalue)})`,
+      message: `saddle point: ‖g‖ = ${fmtNum(st.totalGradNorm)} with negative curvature λmin = ${fmtNum(s.minEigenvalue)} (±${fmtNum(s.minEigenResidual)}; λmax = ${fmtNum(s.maxEigenvalue)})`,
       evidence: {
         minEigenvalue: s.minEigenvalue,
         maxEigenvalue: s.maxEigenvalue,
+        minResidual: s.minEigenResidual,
+        maxResidual: s.maxEigenResidual,
         gradNorm: st.totalGradNorm,
         relativeGradient: rel,
         hvps: s.curvatureHvps,
