@@ -2,6 +2,10 @@ import type { TypedArray } from '../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
   Conv2dForwardArgs,
+  GruGatesArgs,
+  GruGatesBackwardArgs,
+  LstmGatesArgs,
+  LstmGatesBackwardArgs,
   LinearBackwardArgs,
   LinearForwardArgs,
   RnnBackwardArgs,
@@ -174,7 +178,8 @@ export interface AdamArgs {
  * loops of their own. No entry validates its arguments: callers pass checked shapes.
  *
  * Bits: a backend's fused entries (linear, conv2d, rnnTanh) give the same bits as the JS
- * reference composed over that backend's GEMM; im2col, col2im, adam, gradStats and updateStats give the same bits on
+ * reference composed over that backend's GEMM; the gate steps (lstmGates*, gruGates*) the bits
+ * of the JS reference; im2col, col2im, adam, gradStats and updateStats give the same bits on
  * every backend; gemm agrees within float32 rounding (different summation tiles).
  * @example kernelsFor('float32', rows, outF, inF).linearForward({ x, w, bias, act: 1, rows, inF, outF, y })
  */
@@ -199,6 +204,14 @@ export interface Kernels {
   rnnTanhForward(args: RnnForwardArgs): void;
   /** Backpropagation through time of rnnTanhForward: dPre, dh0, and the extras. */
   rnnTanhBackward(args: RnnBackwardArgs): void;
+  /** One LSTM step's gates: i, f, o = σ, g = tanh; c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t). */
+  lstmGatesForward(args: LstmGatesArgs): void;
+  /** One LSTM step's gates backward: the pre-activation gradients and dc_{t−1}. */
+  lstmGatesBackward(args: LstmGatesBackwardArgs): void;
+  /** One GRU step's gates: r, z = σ, n = tanh(x_n + r⊙hp_n), h_t = (1 − z)⊙n + z⊙h_{t−1}. */
+  gruGatesForward(args: GruGatesArgs): void;
+  /** One GRU step's gates backward: both sides' pre-activation gradients and the direct dh. */
+  gruGatesBackward(args: GruGatesBackwardArgs): void;
   /** One float32 Adam step (see AdamArgs). */
   adam(args: AdamArgs): void;
   /** Σx², max |x|, zeros and NaN/±Inf count of one array in one pass (see GradStatsArgs). */
