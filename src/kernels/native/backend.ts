@@ -83,7 +83,7 @@ function float(entry: string, out: TypedArray): F {
  * threads split C into column or row blocks, never a sum); the fused entries are the JS
  * reference compositions done in C over that GEMM, hence the bits of the JS reference run with
  * setKernels('native'); adam is float32 arithmetic with the bits of every backend. gradStats,
- * updateStats and copy give the same bits on every backend and are delegated to `rest(float32)`
+ * updateStats, copy and the LSTM/GRU gate steps give the same bits on every backend and are delegated to `rest(float32)`
  * (the wasm backend for float32 arrays, which reads resident arrays in place, or the JS reference).
  * @example nativeBackend(loadNativeKernels()!, () => jsKernels).gemm({ ... });
  */
@@ -197,5 +197,10 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
       rest(a.p instanceof Float32Array && a.q instanceof Float32Array).updateStats(a),
     copy: (dst, src) =>
       rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
+    // The LSTM/GRU gate steps have no native code yet: the JS reference's bits, via `rest`.
+    lstmGatesForward: (a) => rest(a.gates instanceof Float32Array).lstmGatesForward(a),
+    lstmGatesBackward: (a) => rest(a.gates instanceof Float32Array).lstmGatesBackward(a),
+    gruGatesForward: (a) => rest(a.gates instanceof Float32Array).gruGatesForward(a),
+    gruGatesBackward: (a) => rest(a.gates instanceof Float32Array).gruGatesBackward(a),
   };
 }
