@@ -33,7 +33,7 @@ import type {
 import { writeBundle } from './workloads/bundle.js';
 import { packageVersion } from './workloads/package-version.js';
 import type { RunFailure, RunRequest, RunResult, SystemId } from './workloads/protocol.js';
-import { gradscopeThreads } from './workloads/run-gradscope.js';
+import { gradscopeThreads, gradscopeKernels } from './workloads/run-gradscope.js';
 import { WORKLOAD_IDS, workloadSpec, type WorkloadId } from './workloads/spec.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -179,6 +179,11 @@ async function runSystem(
           tsxArgs('workloads/node-runner.ts', [JSON.stringify(req)]),
           {
             timeoutSec,
+            // gradscope-wasm: the same runner with the native addon unloaded
+            env:
+              req.system === 'gradscope-wasm'
+                ? { ...process.env, GRADSCOPE_NATIVE: '0' }
+                : undefined,
           },
         );
   const r = o.result as RunResult | RunFailure | null;
@@ -244,7 +249,9 @@ async function runWorkload(
   const checkpoints = [...new Set([1, Math.min(10, steps), steps])];
   const plan: { system: SystemId; threads: number }[] = [];
   for (const system of opts.systems) {
-    const multi = system === 'gradscope' || system === 'torch';
+    // gradscope-wasm only when 'gradscope' runs native (else the two would be the same rows)
+    if (system === 'gradscope-wasm' && !gradscopeKernels().startsWith('native')) continue;
+    const multi = system === 'gradscope' || system === 'gradscope-wasm' || system === 'torch';
     for (const t of multi ? opts.threads : [1]) plan.push({ system, threads: t });
   }
   const rows: WorkloadRow[] = [];
@@ -336,6 +343,8 @@ async function runGemm(opts: BenchOptions): Promise<GemmReport> {
     { key: 'gradscope-1t', label: 'gradscope wasm 1 thread' },
     { key: 'gradscope-2t', label: 'gradscope wasm 2 threads' },
     { key: 'gradscope-1t-inplace', label: 'gradscope wasm 1 thread (operands in wasm memory)' },
+    { key: 'gradscope-native-1t', label: 'gradscope native 1 thread' },
+    { key: 'gradscope-native-2t', label: 'gradscope native 2 threads' },
     { key: 'tfjs-wasm', label: 'tfjs-wasm (1 thread)' },
     { key: 'jax-js', label: 'jax-js (wasm, 1 thread)' },
     { key: 'torch-1t', label: 'PyTorch 1 thread' },
@@ -375,6 +384,24 @@ async function runGemm(opts: BenchOptions): Promise<GemmReport> {
       }
       if (g.tfjs?.error) errors.push(`tfjs-wasm: ${g.tfjs.error}`);
     }
+  }
+  // gradscope's native kernels (when the addon is built): bench/gemm-native.ts
+  if (opts.systems.includes('gradscope')) {
+    log('bench gemm: bench/gemm-native.ts (gradscope native 1/2 threads)');
+    const o = await runChild(process.execPath, tsxArgs('gemm-native.ts', [sizes.join(',')]), {
+      timeoutSec: 600,
+    });
+    const r = o.result as {
+      ok: boolean;
+      gemm?: { n: number; threads1: number; threads2: number }[];
+      error?: string;
+    } | null;
+    if (r?.ok)
+      for (const x of r.gemm ?? []) {
+        put(x.n, 'gradscope-native-1t', x.threads1);
+        put(x.n, 'gradscope-native-2t', x.threads2);
+      }
+    else errors.push(`gradscope native: ${r?.error ?? o.stderrTail.split('\n').pop()}`);
   }
   let scaling: MachineScaling | null = null;
   if (opts.systems.includes('gradscope')) {

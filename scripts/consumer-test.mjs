@@ -16,6 +16,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -132,6 +133,44 @@ try {
     installed.join() === 'gradscope',
     `node_modules holds only gradscope (${installed.join(', ')})`,
   );
+  // The optional native kernels (issue 22): built by the install script when a compiler is
+  // present; whatever happened, one line says which kernels run.
+  const backendOf = (dir) =>
+    run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { kernels } from 'gradscope'; console.log(kernels.threadsInfo().backend);",
+      ],
+      dir,
+    ).trim();
+  const backend = backendOf(app);
+  check(/^(native|wasm) \(/.test(backend), `the installed package runs on: ${backend}`);
+  // And installed where no C compiler is on the PATH (node, npm and sh only): the install
+  // succeeds without the addon and says why.
+  const bare = join(tmp, 'bare');
+  const bin = join(tmp, 'bin');
+  run('mkdir', ['-p', bare, bin], tmp);
+  for (const [name, target] of [
+    ['node', process.execPath],
+    ['npm', run('sh', ['-c', 'readlink -f "$(command -v npm)"'], tmp).trim()],
+    ['sh', '/bin/sh'],
+  ])
+    symlinkSync(target, join(bin, name));
+  writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
+  run(
+    join(bin, 'npm'),
+    ['install', '--prefer-offline', '--no-package-lock', '--no-audit', '--no-fund', tarball],
+    bare,
+    { PATH: bin, CC: '' },
+  );
+  const bareBackend = backendOf(bare);
+  check(
+    bareBackend === 'wasm (native addon not built: no C compiler)',
+    `installed without a compiler, it runs on: ${bareBackend}`,
+  );
+  log(`installs with and without a compiler: ${lap()}`);
 
   // 2a. plain node ESM script, typed against the shipped .d.ts
   writeFileSync(join(app, 'train.mjs'), TRAIN);

@@ -41,11 +41,11 @@ function why(r: WorkloadRow | undefined, name: string): string {
   return '';
 }
 
-/** gradscope's best usable steps/s over its thread counts. */
+/** gradscope's best usable steps/s over its thread counts and backends (native, wasm). */
 function bestGradscope(w: WorkloadReport | undefined): { r: RunResult; threads: number } | null {
   let best: { r: RunResult; threads: number } | null = null;
   for (const x of w?.rows ?? []) {
-    if (x.system !== 'gradscope') continue;
+    if (x.system !== 'gradscope' && x.system !== 'gradscope-wasm') continue;
     const o = usable(x);
     if (o !== null && (best === null || o.stepsPerSec > best.r.stepsPerSec))
       best = { r: o, threads: x.threads };
@@ -194,6 +194,20 @@ export function acceptance(report: BenchReport): Criterion[] {
       measured: r512 === null ? 'n/a' : `${r512.toFixed(1)} GFLOP/s`,
       pass: r512 === null ? null : r512 >= 50,
       note: '',
+    });
+    const g512 = g.rows.find((r) => r.n === 512)?.gflops;
+    const nat = Math.max(g512?.['gradscope-native-1t'] ?? 0, g512?.['gradscope-native-2t'] ?? 0);
+    const torch = Math.max(g512?.['torch-1t'] ?? 0, g512?.['torch-2t'] ?? 0);
+    out.push({
+      id: 'GEMM-512-native',
+      text: 'GEMM N = 512, gradscope native (best of 1/2 threads) vs PyTorch (best of 1/2 threads)',
+      target: '≥ 1.00×',
+      measured:
+        nat === 0 || torch === 0
+          ? 'n/a'
+          : `${fmtX(nat / torch)} (${nat.toFixed(1)} vs ${torch.toFixed(1)} GFLOP/s)`,
+      pass: nat === 0 || torch === 0 ? null : nat >= torch,
+      note: nat === 0 ? 'native addon not built (see threadsInfo().backend)' : '',
     });
     const r1 = g.rows.find((r) => r.n === 1024)?.gflops;
     const one = r1?.['gradscope-1t'] ?? null;

@@ -36,7 +36,8 @@ JSON file to the output directory (bench-<timestamp>.md/.json).
 
 Options:
   --only LIST         sections to run, comma-separated: W1,W2,W3,W4,W5,gemm,adam,memory (default all)
-  --systems LIST      systems: gradscope,tfjs-cpu,tfjs-wasm,jax-js,torch (default all)
+  --systems LIST      systems: gradscope,gradscope-wasm,tfjs-cpu,tfjs-wasm,jax-js,torch (default
+                      all; gradscope-wasm = gradscope without the native addon, run when it is built)
   --threads LIST      thread counts for the systems that have them (gradscope, PyTorch): 1,2
                       (default 1,2; TensorFlow.js and jax-js are single-threaded in Node)
   --reps N            timed repetitions per system and workload, median reported (default 3)

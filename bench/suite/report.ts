@@ -3,6 +3,7 @@ import type { BenchReport, Criterion, WorkloadReport } from './types.js';
 
 const SYSTEM_LABEL: Record<string, string> = {
   gradscope: 'gradscope',
+  'gradscope-wasm': 'gradscope (wasm)',
   'tfjs-cpu': 'tfjs-cpu',
   'tfjs-wasm': 'tfjs-wasm',
   'jax-js': 'jax-js',

@@ -21,6 +21,7 @@ async function build(
 ): Promise<{ trainer: Trainer; version: string; notes: string[] }> {
   switch (req.system) {
     case 'gradscope':
+    case 'gradscope-wasm':
       return (await import('./run-gradscope.js')).gradscopeTrainer(bundle, req);
     case 'tfjs-cpu':
     case 'tfjs-wasm':

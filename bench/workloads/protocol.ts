@@ -17,12 +17,18 @@
 
 import type { WorkloadId } from './spec.js';
 
-/** The systems compared. */
-export type SystemId = 'gradscope' | 'tfjs-cpu' | 'tfjs-wasm' | 'jax-js' | 'torch';
+/**
+ * The systems compared. 'gradscope' runs the default kernel choice (native when the addon is
+ * built, else wasm); 'gradscope-wasm' is gradscope with the native addon unloaded
+ * (GRADSCOPE_NATIVE=0), run only when the addon is built, so that both backends have rows.
+ */
+export type SystemId =
+  'gradscope' | 'gradscope-wasm' | 'tfjs-cpu' | 'tfjs-wasm' | 'jax-js' | 'torch';
 
 /** All systems, in report order. */
 export const SYSTEM_IDS: readonly SystemId[] = [
   'gradscope',
+  'gradscope-wasm',
   'tfjs-cpu',
   'tfjs-wasm',
   'jax-js',

@@ -120,6 +120,14 @@ export function gradscopeThreads(): GradscopeThreads | null {
   return null;
 }
 
+/**
+ * Which kernels gradscope runs here and why, one line (threadsInfo().backend), e.g. 'native
+ * (AVX2+FMA, 2 threads)' or 'wasm (native addon not built: no C compiler)'.
+ */
+export function gradscopeKernels(): string {
+  return gs.kernels.threadsInfo().backend;
+}
+
 /** Builds gradscope's trainer for the workload in `bundle`. */
 export async function gradscopeTrainer(
   bundle: Bundle,
@@ -177,7 +185,7 @@ export async function gradscopeTrainer(
         `asked for ${req.threads} threads, large GEMMs run on ${active} (${threads.reason() ?? 'no reason given'})`,
       );
   }
-  const kernels = `kernels ${gs.getKernels()}${wasm ? '' : ', no wasm'}`;
+  const kernels = `kernels ${gs.getKernels()}: ${gradscopeKernels()}${wasm ? '' : ', no wasm'}`;
   const t = `${req.threads} thread${req.threads > 1 ? 's' : ''}`;
   return { trainer, version: `gradscope ${pkgVersion} (src, ${kernels}, ${t})`, notes };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setKernels } from '../kernels/index.js';
+import { availableBackends } from '../kernels/select.js';
 import { runOpsConformance, runOpsCase, type OpsCase } from './ops.js';
 import { readBundledReference } from './reference-node.js';
 
@@ -16,7 +17,7 @@ const FILES = [
 describe('ops conformance against PyTorch float64 reference', () => {
   for (const [name, count] of FILES) {
     const f = readBundledReference<{ cases: OpsCase[] }>(name);
-    for (const kernels of ['js', 'wasm'] as const) {
+    for (const kernels of availableBackends().map((k) => k.impl)) {
       for (const dtype of ['float64', 'float32'] as const) {
         it(`${name}: all ${count} cases pass in ${dtype} with ${kernels} kernels`, () => {
           setKernels(kernels);

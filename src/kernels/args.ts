@@ -165,3 +165,189 @@ export interface RnnBackwardArgs<A extends TypedArray = TypedArray> {
   /** dW_hh and the bias sums, when wanted. */
   readonly extras?: RnnBackwardExtras<A>;
 }
+
+/**
+ * Arguments of Kernels.lstmGatesForward, one LSTM time step on its pre-activations (row-major,
+ * element offsets into each array). A call site inside a loop keeps one {@link LstmGatesCall}
+ * and updates the offsets per step, so the loop allocates nothing.
+ * @example k.lstmGatesForward({ gates, gatesOffset: 0, cPrev: null, cPrevOffset: 0, c: cs, cOffset: 0, h: hs, hOffset: 0, B, H });
+ */
+export interface LstmGatesArgs<A extends TypedArray = TypedArray> {
+  /** [B, 4H] pre-activations (i, f, g, o blocks per row), overwritten with σ(i), σ(f), tanh(g), σ(o). */
+  readonly gates: A;
+  /** Element offset of the step's gates. */
+  readonly gatesOffset: number;
+  /** c_{t−1} [B, H], or null for zeros. */
+  readonly cPrev: A | null;
+  /** Element offset of c_{t−1}. */
+  readonly cPrevOffset: number;
+  /** Receives c_t [B, H]. */
+  readonly c: A;
+  /** Element offset of c_t. */
+  readonly cOffset: number;
+  /** Receives h_t = o⊙tanh(c_t) [B, H]. */
+  readonly h: A;
+  /** Element offset of h_t. */
+  readonly hOffset: number;
+  /** Batch. */
+  readonly B: number;
+  /** Hidden size. */
+  readonly H: number;
+}
+
+/**
+ * A mutable {@link LstmGatesArgs}: the one object an op reuses across its steps.
+ * @example const step: LstmGatesCall = { gates, gatesOffset: 0, cPrev: null, cPrevOffset: 0, c: cs, cOffset: 0, h: hs, hOffset: 0, B, H };
+ */
+export type LstmGatesCall<A extends TypedArray = TypedArray> = {
+  -readonly [K in keyof LstmGatesArgs<A>]: LstmGatesArgs<A>[K];
+};
+
+/**
+ * Arguments of Kernels.lstmGatesBackward, one LSTM time step backward (the chain rule through
+ * the activated gates saved by the forward).
+ * @example k.lstmGatesBackward({ gates, gatesOffset, c: cs, cOffset, cPrev, cPrevOffset, gh, ghOffset, dh, dc, dG, dGOffset, B, H });
+ */
+export interface LstmGatesBackwardArgs<A extends TypedArray = TypedArray> {
+  /** The step's activated gates [B, 4H] (the forward's output). */
+  readonly gates: A;
+  /** Element offset of the step's gates. */
+  readonly gatesOffset: number;
+  /** c_t [B, H]. */
+  readonly c: A;
+  /** Element offset of c_t. */
+  readonly cOffset: number;
+  /** c_{t−1} [B, H], or null for zeros. */
+  readonly cPrev: A | null;
+  /** Element offset of c_{t−1}. */
+  readonly cPrevOffset: number;
+  /** dL/dh_t from the output [B, H]. */
+  readonly gh: A;
+  /** Element offset of dL/dh_t. */
+  readonly ghOffset: number;
+  /** dL/dh_t through the recurrence [B, H] (from offset 0). */
+  readonly dh: A;
+  /** dL/dc_t through the recurrence [B, H] (from offset 0); receives dL/dc_{t−1}. */
+  readonly dc: A;
+  /** Receives the pre-activation gradients [B, 4H]. */
+  readonly dG: A;
+  /** Element offset of the step's pre-activation gradients. */
+  readonly dGOffset: number;
+  /** Batch. */
+  readonly B: number;
+  /** Hidden size. */
+  readonly H: number;
+}
+
+/**
+ * A mutable {@link LstmGatesBackwardArgs}: the one object an op's VJP reuses across its steps.
+ * @example const back: LstmGatesBackwardCall = { ... }; back.gatesOffset = t * B * 4 * H;
+ */
+export type LstmGatesBackwardCall<A extends TypedArray = TypedArray> = {
+  -readonly [K in keyof LstmGatesBackwardArgs<A>]: LstmGatesBackwardArgs<A>[K];
+};
+
+/**
+ * Arguments of Kernels.gruGatesForward, one GRU time step on its pre-activations.
+ * @example k.gruGatesForward({ gates, gatesOffset, hp, bHh, hn, hnOffset, hPrev: null, hPrevOffset: 0, h: hs, hOffset, B, H });
+ */
+export interface GruGatesArgs<A extends TypedArray = TypedArray> {
+  /** [B, 3H] input-side pre-activations (r, z, n blocks), overwritten with r, z, n. */
+  readonly gates: A;
+  /** Element offset of the step's gates. */
+  readonly gatesOffset: number;
+  /** h_{t−1}·W_hhᵀ [B, 3H] (from offset 0). */
+  readonly hp: A;
+  /** Hidden bias [3H], or null. */
+  readonly bHh: A | null;
+  /** Receives W_hn·h_{t−1} + b_hn [B, H] (needed for ∂/∂r). */
+  readonly hn: A;
+  /** Element offset of the step's hn. */
+  readonly hnOffset: number;
+  /** h_{t−1} [B, H], or null for zeros. */
+  readonly hPrev: A | null;
+  /** Element offset of h_{t−1}. */
+  readonly hPrevOffset: number;
+  /** Receives h_t [B, H]. */
+  readonly h: A;
+  /** Element offset of h_t. */
+  readonly hOffset: number;
+  /** Batch. */
+  readonly B: number;
+  /** Hidden size. */
+  readonly H: number;
+}
+
+/**
+ * A mutable {@link GruGatesArgs}: the one object an op reuses across its steps.
+ * @example const step: GruGatesCall = { ... }; step.gatesOffset = t * B * 3 * H;
+ */
+export type GruGatesCall<A extends TypedArray = TypedArray> = {
+  -readonly [K in keyof GruGatesArgs<A>]: GruGatesArgs<A>[K];
+};
+
+/**
+ * Arguments of Kernels.gruGatesBackward, one GRU time step backward.
+ * @example k.gruGatesBackward({ gates, gatesOffset, hn, hnOffset, hPrev, hPrevOffset, gh, ghOffset, dh, dXP, dHP, dOffset, B, H });
+ */
+export interface GruGatesBackwardArgs<A extends TypedArray = TypedArray> {
+  /** The step's activated gates r, z, n [B, 3H]. */
+  readonly gates: A;
+  /** Element offset of the step's gates. */
+  readonly gatesOffset: number;
+  /** The step's W_hn·h_{t−1} + b_hn [B, H]. */
+  readonly hn: A;
+  /** Element offset of the step's hn. */
+  readonly hnOffset: number;
+  /** h_{t−1} [B, H], or null for zeros. */
+  readonly hPrev: A | null;
+  /** Element offset of h_{t−1}. */
+  readonly hPrevOffset: number;
+  /** dL/dh_t from the output [B, H]. */
+  readonly gh: A;
+  /** Element offset of dL/dh_t. */
+  readonly ghOffset: number;
+  /** dL/dh_t through the recurrence [B, H] (from offset 0); receives the direct path dh·z. */
+  readonly dh: A;
+  /** Receives the input-side pre-activation gradients [B, 3H]. */
+  readonly dXP: A;
+  /** Receives the recurrent-side pre-activation gradients [B, 3H]. */
+  readonly dHP: A;
+  /** Element offset of the step's rows in dXP and dHP. */
+  readonly dOffset: number;
+  /** Batch. */
+  readonly B: number;
+  /** Hidden size. */
+  readonly H: number;
+}
+
+/**
+ * A mutable {@link GruGatesBackwardArgs}: the one object an op's VJP reuses across its steps.
+ * @example const back: GruGatesBackwardCall = { ... }; back.dOffset = t * B * 3 * H;
+ */
+export type GruGatesBackwardCall<A extends TypedArray = TypedArray> = {
+  -readonly [K in keyof GruGatesBackwardArgs<A>]: GruGatesBackwardArgs<A>[K];
+};
+
+/**
+ * Arguments of inputProjectionJs: XP[rows, gh] = X·W_ihᵀ + b1 (+ b2).
+ * @example inputProjectionJs({ x, wIh, b1: bIh, b2: bHh, rows: T * B, gh: 4 * H, inF: I, xp });
+ */
+export interface InputProjectionArgs<A extends TypedArray = TypedArray> {
+  /** Inputs [rows, inF]. */
+  readonly x: A;
+  /** Input weight [gh, inF]. */
+  readonly wIh: A;
+  /** First bias [gh], or null (then b2 is ignored). */
+  readonly b1: A | null;
+  /** Second bias [gh], or null. */
+  readonly b2: A | null;
+  /** Rows (T·B). */
+  readonly rows: number;
+  /** Output columns (gates·H). */
+  readonly gh: number;
+  /** Input features. */
+  readonly inF: number;
+  /** Receives the projection [rows, gh]. */
+  readonly xp: A;
+}

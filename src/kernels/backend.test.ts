@@ -9,6 +9,7 @@ import {
   getKernels,
   im2col,
   initKernels,
+  nativeKernelsAvailable,
   setKernels,
   wasmKernelsAvailable,
 } from './backend.js';
@@ -21,24 +22,45 @@ afterEach(() => {
   setKernels('auto');
 });
 
+// The native addon is optional (built at install when a compiler is present): its choices are
+// tested when it is loaded, and 'auto' prefers it then.
+const NATIVE = nativeKernelsAvailable();
+const CHOICES = NATIVE
+  ? (['js', 'wasm', 'native', 'auto'] as const)
+  : (['js', 'wasm', 'auto'] as const);
+
 describe('kernel choice', () => {
   it("defaults to 'auto' and round-trips every valid choice", () => {
     expect(getKernels()).toBe('auto');
-    for (const c of ['js', 'wasm', 'auto'] as const) {
+    for (const c of CHOICES) {
       setKernels(c);
       expect(getKernels()).toBe(c);
     }
   });
   it('rejects anything else, naming the value and the allowed ones', () => {
     expect(() => setKernels('gpu' as 'js')).toThrow(ConfigError);
-    expect(() => setKernels('gpu' as 'js')).toThrow(/expected 'js', 'wasm' or 'auto', got "gpu"/);
+    expect(() => setKernels('gpu' as 'js')).toThrow(
+      /expected 'js', 'wasm', 'native' or 'auto', got "gpu"/,
+    );
     expect(getKernels()).toBe('auto');
   });
   it('wasm is available here (Node 20 has WebAssembly SIMD)', async () => {
     expect(wasmKernelsAvailable()).toBe(true);
     expect(await initKernels()).toBe(true);
   });
-  it("'auto' picks wasm for big float32 problems only, float64 always JS", () => {
+  it.runIf(NATIVE)("'auto' picks native for both dtypes from GEMM_NATIVE_MIN_WORK on", () => {
+    expect(gemmKernelFor('float32', 64, 64, 64)).toBe('native');
+    expect(gemmKernelFor('float64', 64, 64, 64)).toBe('native');
+    expect(gemmKernelFor('float32', 4, 4, 4)).toBe('js');
+    // a 1×1×k dot product would pad to a 6×16 tile: 96× the work
+    expect(gemmKernelFor('float32', 1, 1, 100_000)).toBe('js');
+    setKernels('wasm');
+    expect(gemmKernelFor('float32', 64, 64, 64)).toBe('wasm');
+    expect(gemmKernelFor('float64', 64, 64, 64)).toBe('js');
+    setKernels('native');
+    expect(gemmKernelFor('float64', 1, 1, 1)).toBe('native');
+  });
+  it.skipIf(NATIVE)("'auto' picks wasm for big float32 problems only, float64 always JS", () => {
     expect(gemmKernelFor('float32', 64, 64, 64)).toBe('wasm');
     expect(gemmKernelFor('float32', 4, 4, 4)).toBe('js');
     expect(gemmKernelFor('float32', 8, 8, GEMM_WASM_MIN_WORK / 64)).toBe('wasm');
@@ -75,7 +97,7 @@ describe('dispatch gives the reference results under every choice', () => {
     c: want,
     cOffset: 1,
   });
-  it.each(['js', 'wasm', 'auto'] as const)('gemm under %s', (choice) => {
+  it.each(CHOICES)('gemm under %s', (choice) => {
     setKernels(choice);
     const c = c0.slice();
     gemm({
@@ -98,7 +120,7 @@ describe('dispatch gives the reference results under every choice', () => {
     for (let e = 1; e < c.length; e++)
       expect(Math.abs((c[e] as number) - (want[e] as number))).toBeLessThan(1e-4);
   });
-  it.each(['js', 'wasm', 'auto'] as const)('im2col/col2im under %s', (choice) => {
+  it.each(CHOICES)('im2col/col2im under %s', (choice) => {
     setKernels(choice);
     const g = convGeometry({
       channels: 3,
@@ -168,11 +190,13 @@ describe('dispatch gives the reference results under every choice', () => {
 describe('without WebAssembly', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
     vi.resetModules();
   });
   it("'auto' falls back to JS and 'wasm' throws a clear ConfigError", async () => {
     vi.resetModules();
     vi.stubGlobal('WebAssembly', undefined);
+    vi.stubEnv('GRADSCOPE_NATIVE', '0'); // and no native addon (a browser)
     const fresh = await import('./backend.js');
     // Fresh module graph: its error classes are fresh too.
     const freshErrors = await import('../errors.js');

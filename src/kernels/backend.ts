@@ -3,8 +3,11 @@ import type { TypedArray } from '../tensor/dtype.js';
 import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
 import type { AdamArgs, GemmArgs, Im2colArgs, KernelChoice, KernelImpl } from './types.js';
+import { geometryArray, nativeGemm } from './native/backend.js';
 import { checkConvArgs, checkGemmArgs } from './validate.js';
 import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
+import type { NativeAddon } from './native/addon.js';
+import { loadNativeKernels, nativeStatus } from './native/loader.js';
 import type { WasmKernels } from './wasm/wasm-kernels.js';
 
 /**
@@ -30,7 +33,31 @@ export const GEMM_WASM_MAX_PADDING = 8;
  */
 export const IM2COL_WASM_MIN_SIZE = 1024;
 
-let choice: KernelChoice = 'auto';
+/**
+ * 'auto' sends a GEMM (either dtype) to the native kernels, when they are loaded, from this m·n·k
+ * on: below it the Node-API call (~1 µs with its argument checks) costs more than the packed
+ * kernel saves over the JS loop.
+ * @example gemmKernelFor('float64', 16, 16, 16) // 'native' when the addon is loaded
+ */
+export const GEMM_NATIVE_MIN_WORK = 2048;
+
+/**
+ * 'auto' sends a float32 Adam step to the native kernels (when loaded) from this many elements.
+ * @example adamKernelFor(ADAM_NATIVE_MIN_SIZE) // 'native' when the addon is loaded
+ */
+export const ADAM_NATIVE_MIN_SIZE = 1024;
+
+const CHOICES: readonly KernelChoice[] = ['js', 'wasm', 'native', 'auto'];
+
+// GRADSCOPE_KERNELS (js | wasm | native | auto) sets the initial choice, e.g. to force a
+// backend in CI; anything else there is ignored (setKernels still validates).
+function initialChoice(): KernelChoice {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.GRADSCOPE_KERNELS;
+  return CHOICES.find((c) => c === env) ?? 'auto';
+}
+
+let choice: KernelChoice = initialChoice();
 let wasm: WasmKernels | undefined;
 let wasmTried = false;
 
@@ -46,6 +73,15 @@ function tryWasm(): WasmKernels | undefined {
   return wasm;
 }
 
+function requireNative(): NativeAddon {
+  const addon = loadNativeKernels();
+  if (addon !== undefined) return addon;
+  const st = nativeStatus();
+  throw new ConfigError(
+    `setKernels: 'native' was requested but ${st.loaded ? 'it is unavailable' : st.reason}; use 'auto' (falls back to wasm and JS), 'wasm' or 'js'`,
+  );
+}
+
 function requireWasm(): WasmKernels {
   try {
     return loadWasmKernels();
@@ -57,15 +93,21 @@ function requireWasm(): WasmKernels {
 }
 
 /**
- * Chooses the kernels: 'js', 'wasm' (float32 on WebAssembly SIMD, float64 on JS) or 'auto'
- * (the default). 'wasm' instantiates the module at once and throws a ConfigError if it cannot.
+ * Chooses the kernels: 'js', 'wasm' (float32 on WebAssembly SIMD, float64 on JS), 'native' (the
+ * optional Node addon, both dtypes) or 'auto' (the default: native when the addon is loaded,
+ * else wasm, JS for problems too small to repay a call). 'wasm' and 'native' load their kernels
+ * at once and throw a ConfigError if they cannot. The environment variable GRADSCOPE_KERNELS
+ * sets the initial choice; GRADSCOPE_NATIVE=0 keeps the addon unloaded.
  * @example setKernels('js'); // the reference path, e.g. to cross-check results
  */
 export function setKernels(next: KernelChoice): void {
-  if (next !== 'js' && next !== 'wasm' && next !== 'auto') {
-    throw new ConfigError(`setKernels: expected 'js', 'wasm' or 'auto', got ${fmt(next)}`);
+  if (!CHOICES.includes(next)) {
+    throw new ConfigError(
+      `setKernels: expected 'js', 'wasm', 'native' or 'auto', got ${fmt(next)}`,
+    );
   }
   if (next === 'wasm') wasm = requireWasm();
+  if (next === 'native') requireNative();
   choice = next;
 }
 
@@ -99,8 +141,16 @@ export async function initKernels(): Promise<boolean> {
 }
 
 /**
+ * True when the native kernels (the optional Node addon) are loaded here.
+ * @example if (!nativeKernelsAvailable()) console.log(threadsInfo().backend);
+ */
+export function nativeKernelsAvailable(): boolean {
+  return loadNativeKernels() !== undefined;
+}
+
+/**
  * Which implementation {@link gemm} uses for this dtype and size under the current choice.
- * @example gemmKernelFor('float32', 256, 256, 256) // 'wasm' under 'auto' when available
+ * @example gemmKernelFor('float32', 256, 256, 256) // 'native' or 'wasm' under 'auto'
  */
 export function gemmKernelFor(
   dtype: 'float32' | 'float64',
@@ -108,9 +158,17 @@ export function gemmKernelFor(
   n: number,
   k: number,
 ): KernelImpl {
-  if (dtype !== 'float32' || choice === 'js') return 'js';
-  if (choice === 'wasm') return 'wasm';
+  if (choice === 'js') return 'js';
+  if (choice === 'native') return 'native';
   const work = m * n * k;
+  if (choice === 'auto' && loadNativeKernels() !== undefined) {
+    // the native tiles are 6×16 (float32) and 6×8 (float64): the padding rule of wasm's below
+    const nr = dtype === 'float32' ? 16 : 8;
+    const padded = Math.ceil(m / 6) * 6 * Math.ceil(n / nr) * nr * k;
+    return work < GEMM_NATIVE_MIN_WORK || padded > GEMM_WASM_MAX_PADDING * work ? 'js' : 'native';
+  }
+  if (dtype !== 'float32') return 'js';
+  if (choice === 'wasm') return 'wasm';
   if (work < GEMM_WASM_MIN_WORK) return 'js';
   const padded = Math.ceil(m / 5) * 5 * Math.ceil(n / 8) * 8 * k;
   if (padded > GEMM_WASM_MAX_PADDING * work) return 'js';
@@ -119,7 +177,7 @@ export function gemmKernelFor(
 
 /**
  * C[m×n] = alpha·op(A)·op(B) + beta·C (see {@link GemmArgs} and {@link gemmJs} for the exact
- * contract), routed to the WebAssembly SIMD kernel or the JS one according to
+ * contract), routed to the native, WebAssembly SIMD or JS kernel according to
  * {@link setKernels} and the problem size. Checks its arguments.
  *
  * @example
@@ -131,7 +189,17 @@ export function gemmKernelFor(
 export function gemm(args: GemmArgs): void {
   checkGemmArgs('gemm', args);
   const c = args.c;
-  if (c instanceof Float32Array && gemmKernelFor('float32', args.m, args.n, args.k) === 'wasm') {
+  const impl = gemmKernelFor(
+    c instanceof Float32Array ? 'float32' : 'float64',
+    args.m,
+    args.n,
+    args.k,
+  );
+  if (impl === 'native') {
+    nativeGemm(nativeInUse(), args);
+    return;
+  }
+  if (c instanceof Float32Array && impl === 'wasm') {
     (wasm ?? requireWasm()).gemmF32Unchecked(args as GemmArgs<Float32Array>);
     return;
   }
@@ -139,7 +207,12 @@ export function gemm(args: GemmArgs): void {
 }
 
 function im2colImpl(x: TypedArray, size: number): KernelImpl {
-  if (!(x instanceof Float32Array) || choice === 'js') return 'js';
+  if (choice === 'js') return 'js';
+  if (choice === 'native') return 'native';
+  if (choice === 'auto' && size >= IM2COL_WASM_MIN_SIZE && loadNativeKernels() !== undefined) {
+    return 'native';
+  }
+  if (!(x instanceof Float32Array)) return 'js';
   if (choice === 'wasm') return 'wasm';
   return size >= IM2COL_WASM_MIN_SIZE && tryWasm() !== undefined ? 'wasm' : 'js';
 }
@@ -152,9 +225,14 @@ function im2colImpl(x: TypedArray, size: number): KernelImpl {
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function im2col(args: Im2colArgs): void {
-  const { x, g, batch } = args;
+  const { x, xOffset, g, col, colOffset, batch } = args;
   checkConvArgs('im2col', args);
-  if (im2colImpl(x, batch * g.colSize) === 'wasm') {
+  const impl = im2colImpl(x, batch * g.colSize);
+  if (impl === 'native') {
+    nativeInUse().im2col(x, xOffset, geometryArray(g), col, colOffset, batch);
+    return;
+  }
+  if (impl === 'wasm') {
     (wasm ?? requireWasm()).im2colF32Unchecked(args as Im2colArgs<Float32Array>);
     return;
   }
@@ -168,9 +246,14 @@ export function im2col(args: Im2colArgs): void {
  * @see K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural Networks for Document Processing" (2006).
  */
 export function col2im(args: Im2colArgs): void {
-  const { x, g, batch } = args;
+  const { x, xOffset, g, col, colOffset, batch } = args;
   checkConvArgs('col2im', args);
-  if (im2colImpl(x, batch * g.colSize) === 'wasm') {
+  const impl = im2colImpl(x, batch * g.colSize);
+  if (impl === 'native') {
+    nativeInUse().col2im(col, colOffset, geometryArray(g), x, xOffset, batch);
+    return;
+  }
+  if (impl === 'wasm') {
     (wasm ?? requireWasm()).col2imF32Unchecked(args as Im2colArgs<Float32Array>);
     return;
   }
@@ -207,13 +290,16 @@ export function adamF32(
   v: Float32Array,
   coef: Float32Array,
 ): boolean {
-  if (adamKernelFor(g.length) !== 'wasm') return false;
-  ADAM_CALL.p = p;
-  ADAM_CALL.g = g;
-  ADAM_CALL.m = m;
-  ADAM_CALL.v = v;
-  ADAM_CALL.coef = coef;
-  (wasm ?? requireWasm()).adamF32(ADAM_CALL);
+  const impl = adamKernelFor(g.length);
+  if (impl === 'native') nativeInUse().adam(p, g, m, v, coef);
+  else if (impl === 'wasm') {
+    ADAM_CALL.p = p;
+    ADAM_CALL.g = g;
+    ADAM_CALL.m = m;
+    ADAM_CALL.v = v;
+    ADAM_CALL.coef = coef;
+    (wasm ?? requireWasm()).adamF32(ADAM_CALL);
+  } else return false;
   return true;
 }
 
@@ -225,6 +311,8 @@ export function adamF32(
 export function adamKernelFor(n: number): KernelImpl {
   if (choice === 'js') return 'js';
   if (choice === 'wasm') return 'wasm';
+  if (choice === 'native') return 'native';
+  if (n >= ADAM_NATIVE_MIN_SIZE && loadNativeKernels() !== undefined) return 'native';
   return n >= ADAM_WASM_MIN_SIZE && tryWasm() !== undefined ? 'wasm' : 'js';
 }
 
@@ -236,6 +324,15 @@ export function adamKernelFor(n: number): KernelImpl {
  */
 export function wasmInUse(): WasmKernels {
   return wasm ?? requireWasm();
+}
+
+/**
+ * The native addon the router sends work to; throws a ConfigError when it is not loaded. For
+ * the backend chooser (select.ts), after gemmKernelFor said 'native'.
+ * @example if (gemmKernelFor('float64', m, n, k) === 'native') nativeInUse().gemm(...);
+ */
+export function nativeInUse(): NativeAddon {
+  return loadNativeKernels() ?? requireNative();
 }
 
 /**

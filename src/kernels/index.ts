@@ -2,7 +2,13 @@
 // and what runs. The kernels themselves (GEMM, im2col, the fused layer loops, the memory owner)
 // are internal: ops, nn and optim import them from their files.
 export type { KernelChoice, KernelImpl } from './types.js';
-export { setKernels, getKernels, initKernels, wasmKernelsAvailable } from './backend.js';
+export {
+  setKernels,
+  getKernels,
+  initKernels,
+  wasmKernelsAvailable,
+  nativeKernelsAvailable,
+} from './backend.js';
 export {
   setThreads,
   getThreads,

@@ -277,6 +277,110 @@ const rows: Row[] = [
   },
 ];
 
+/** One LSTM gate step at step offset 1 of a 2-step buffer (offsets exercised), from c_{t−1}. */
+function lstmStep(k: Kernels, make: Make): TypedArray[] {
+  const gates = make(2 * B * 4 * H, 11).map((v) => v * 2);
+  const c = make(2 * B * H, 0).fill(0);
+  const h = make(2 * B * H, 0).fill(0);
+  k.lstmGatesForward({
+    gates,
+    gatesOffset: B * 4 * H,
+    cPrev: make(2 * B * H, 12),
+    cPrevOffset: B * H,
+    c,
+    cOffset: B * H,
+    h,
+    hOffset: B * H,
+    B,
+    H,
+  });
+  return [gates, c, h];
+}
+
+/** One GRU gate step at step offset 1 of a 2-step buffer, from h_{t−1}, with b_hh. */
+function gruStep(k: Kernels, make: Make): TypedArray[] {
+  const gates = make(2 * B * 3 * H, 13).map((v) => v * 2);
+  const hn = make(2 * B * H, 0).fill(0);
+  const h = make(2 * B * H, 0).fill(0);
+  k.gruGatesForward({
+    gates,
+    gatesOffset: B * 3 * H,
+    hp: make(B * 3 * H, 14),
+    bHh: make(3 * H, 15),
+    hn,
+    hnOffset: B * H,
+    hPrev: make(2 * B * H, 16),
+    hPrevOffset: B * H,
+    h,
+    hOffset: B * H,
+    B,
+    H,
+  });
+  return [gates, hn, h];
+}
+
+// The gate steps: bits on every backend (the wasm backend runs the JS reference for them).
+rows.push(
+  { entry: 'lstmGatesForward', bits: true, tol: 1e-5, run: lstmStep },
+  {
+    entry: 'lstmGatesBackward',
+    bits: true,
+    tol: 1e-5,
+    run: (k, make) => {
+      const [gates, c] = lstmStep(k, make) as [TypedArray, TypedArray];
+      const dh = make(B * H, 17);
+      const dc = make(B * H, 18);
+      const dG = make(2 * B * 4 * H, 0).fill(0);
+      k.lstmGatesBackward({
+        gates,
+        gatesOffset: B * 4 * H,
+        c,
+        cOffset: B * H,
+        cPrev: make(2 * B * H, 12),
+        cPrevOffset: B * H,
+        gh: make(2 * B * H, 19),
+        ghOffset: B * H,
+        dh,
+        dc,
+        dG,
+        dGOffset: B * 4 * H,
+        B,
+        H,
+      });
+      return [dG, dc];
+    },
+  },
+  { entry: 'gruGatesForward', bits: true, tol: 1e-5, run: gruStep },
+  {
+    entry: 'gruGatesBackward',
+    bits: true,
+    tol: 1e-5,
+    run: (k, make) => {
+      const [gates, hn] = gruStep(k, make) as [TypedArray, TypedArray];
+      const dh = make(B * H, 17);
+      const dXP = make(2 * B * 3 * H, 0).fill(0);
+      const dHP = make(2 * B * 3 * H, 0).fill(0);
+      k.gruGatesBackward({
+        gates,
+        gatesOffset: B * 3 * H,
+        hn,
+        hnOffset: B * H,
+        hPrev: make(2 * B * H, 16),
+        hPrevOffset: B * H,
+        gh: make(2 * B * H, 19),
+        ghOffset: B * H,
+        dh,
+        dXP,
+        dHP,
+        dOffset: B * 3 * H,
+        B,
+        H,
+      });
+      return [dXP, dHP, dh];
+    },
+  },
+);
+
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {
   const p = makers.float32(n, 1) as Float32Array;

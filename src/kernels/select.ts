@@ -1,12 +1,23 @@
 import type { DType, TypedArray } from '../tensor/dtype.js';
-import { adamKernelFor, gemmKernelFor, wasmInUse, wasmKernelsAvailable } from './backend.js';
+import {
+  ADAM_WASM_MIN_SIZE,
+  adamKernelFor,
+  getKernels,
+  gemmKernelFor,
+  nativeInUse,
+  nativeKernelsAvailable,
+  wasmInUse,
+  wasmKernelsAvailable,
+} from './backend.js';
 import { jsKernels } from './js/backend.js';
-import type { Kernels } from './types.js';
+import type { NativeAddon } from './native/addon.js';
+import { nativeBackend } from './native/backend.js';
+import type { KernelImpl, Kernels } from './types.js';
 import { wasmBackend } from './wasm/backend.js';
 import type { WasmKernels } from './wasm/wasm-kernels.js';
 
-// Chooses the backend for one call. Today two: the JS reference and wasm (float32). A native
-// backend (issue 22) adds one more `Kernels` and one case below; call sites do not change.
+// Chooses the backend for one call: the JS reference, wasm (float32) or native (the optional
+// Node addon, both dtypes); call sites do not change.
 
 let cached: { wk: WasmKernels; backend: Kernels } | undefined;
 
@@ -16,6 +27,39 @@ function wasmKernels(): Kernels {
   return cached.backend;
 }
 
+let nativeCached: { addon: NativeAddon; backend: Kernels } | undefined;
+
+// The native backend hands gradStats, updateStats and copy (the same bits everywhere) to wasm
+// for float32 arrays (resident arrays are read in place) and to the JS reference otherwise.
+function nativeKernels(): Kernels {
+  const addon = nativeInUse();
+  if (nativeCached?.addon !== addon) {
+    nativeCached = {
+      addon,
+      backend: nativeBackend(addon, (f32) =>
+        f32 && wasmKernelsAvailable() ? wasmKernels() : jsKernels,
+      ),
+    };
+  }
+  return nativeCached.backend;
+}
+
+function backendOf(impl: KernelImpl): Kernels {
+  return impl === 'native' ? nativeKernels() : impl === 'wasm' ? wasmKernels() : jsKernels;
+}
+
+// The statistics and copies of float32 arrays run on wasm by the rule of adamKernelFor without
+// the addon (every choice but 'js'; from ADAM_WASM_MIN_SIZE elements under 'auto').
+function statsKernels(float32: boolean, n: number): Kernels {
+  const c = getKernels();
+  return float32 &&
+    c !== 'js' &&
+    (c !== 'auto' || n >= ADAM_WASM_MIN_SIZE) &&
+    wasmKernelsAvailable()
+    ? wasmKernels()
+    : jsKernels;
+}
+
 /**
  * The backend for a problem whose main GEMM is m×n×k in `dtype`, under the current kernel choice
  * (setKernels): wasm when gemmKernelFor would send that GEMM there, the JS reference otherwise.
@@ -23,7 +67,7 @@ function wasmKernels(): Kernels {
  * @example const k = kernelsFor('float32', rows, outF, inF); k.linearForward({ ... });
  */
 export function kernelsFor(dtype: DType, m: number, n: number, k: number): Kernels {
-  return gemmKernelFor(dtype, m, n, k) === 'wasm' ? wasmKernels() : jsKernels;
+  return backendOf(gemmKernelFor(dtype, m, n, k));
 }
 
 /**
@@ -31,7 +75,7 @@ export function kernelsFor(dtype: DType, m: number, n: number, k: number): Kerne
  * @example adamKernelsFor(g.length).adam({ p, g, m, v, coef });
  */
 export function adamKernelsFor(n: number): Kernels {
-  return adamKernelFor(n) === 'wasm' ? wasmKernels() : jsKernels;
+  return backendOf(adamKernelFor(n));
 }
 
 /**
@@ -42,9 +86,7 @@ export function adamKernelsFor(n: number): Kernels {
  * @example gradStatsKernelsFor(g).gradStats({ x: g, out, at: 0 });
  */
 export function gradStatsKernelsFor(x: TypedArray): Kernels {
-  return x instanceof Float32Array && adamKernelFor(x.length) === 'wasm'
-    ? wasmKernels()
-    : jsKernels;
+  return statsKernels(x instanceof Float32Array, x.length);
 }
 
 /**
@@ -53,11 +95,7 @@ export function gradStatsKernelsFor(x: TypedArray): Kernels {
  * @example updateStatsKernelsFor(p).updateStats({ p, q, out, at: 0 });
  */
 export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
-  return p instanceof Float32Array &&
-    q instanceof Float32Array &&
-    adamKernelFor(p.length) === 'wasm'
-    ? wasmKernels()
-    : jsKernels;
+  return statsKernels(p instanceof Float32Array && q instanceof Float32Array, p.length);
 }
 
 /**
@@ -66,16 +104,17 @@ export function updateStatsKernelsFor(p: TypedArray, q: TypedArray): Kernels {
  * @example copyKernelsFor(p).copy(snapshot, p);
  */
 export function copyKernelsFor(src: TypedArray): Kernels {
-  return src instanceof Float32Array && adamKernelFor(src.length) === 'wasm'
-    ? wasmKernels()
-    : jsKernels;
+  return statsKernels(src instanceof Float32Array, src.length);
 }
 
 /**
- * Every complete backend available here (the JS reference, and wasm when WebAssembly is), for
- * tests that run one table against each.
+ * Every complete backend available here (the JS reference, wasm when WebAssembly is, native when
+ * the addon is loaded), for tests that run one table against each.
  * @example describe.each(availableBackends())('%s', (k) => { ... });
  */
 export function availableBackends(): Kernels[] {
-  return wasmKernelsAvailable() ? [jsKernels, wasmKernels()] : [jsKernels];
+  const all = [jsKernels];
+  if (wasmKernelsAvailable()) all.push(wasmKernels());
+  if (nativeKernelsAvailable()) all.push(nativeKernels());
+  return all;
 }

@@ -4,6 +4,8 @@ import { setThreadSetting, threadSetting } from './wasm/thread-setting.js';
 import { GEMM_PARALLEL_MIN_WORK } from './wasm/gemm-threads.js';
 import { loadWasmKernels } from './wasm/loader.js';
 import type { WasmKernels } from './wasm/wasm-kernels.js';
+import { getKernels } from './backend.js';
+import { loadNativeKernels, nativeStatus, syncNativeThreads } from './native/loader.js';
 
 /**
  * What {@link threadsInfo} reports.
@@ -24,6 +26,26 @@ export interface ThreadsInfo {
   readonly minWork: number;
   /** Why fewer threads than asked for run, if so (no SharedArrayBuffer, no host, a failed start). */
   readonly reason: string | undefined;
+  /**
+   * Which kernels large problems run on and why, in one line: e.g. 'native (AVX2+FMA, 2
+   * threads)' or 'wasm (native addon not built: no C compiler)'.
+   */
+  readonly backend: string;
+}
+
+// The one line of ThreadsInfo.backend, under the current kernel choice.
+function backendLine(wk: WasmKernels | undefined): string {
+  const choice = getKernels();
+  if (choice === 'js') return "js (setKernels('js'))";
+  const st = nativeStatus();
+  const addon = loadNativeKernels();
+  if (st.loaded && addon !== undefined && choice !== 'wasm') {
+    const n = addon.info().threads;
+    return `native (${st.isa}, ${n} thread${n === 1 ? '' : 's'})`;
+  }
+  const why = choice === 'wasm' ? "setKernels('wasm')" : st.loaded ? '' : st.reason;
+  if (wk === undefined) return `js (${why}; the WebAssembly kernels are unavailable)`;
+  return `wasm (${why})`;
 }
 
 function kernelsIfLoadable(): WasmKernels | undefined {
@@ -53,6 +75,7 @@ export function setThreads(threads: number | 'auto'): void {
     );
   }
   setThreadSetting(threads);
+  syncNativeThreads();
 }
 
 /**
@@ -86,6 +109,7 @@ export function threadsInfo(): ThreadsInfo {
           ? undefined
           : 'the WebAssembly kernels are unavailable'
         : wk.threadsUnavailable,
+    backend: backendLine(wk),
   };
 }
 

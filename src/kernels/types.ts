@@ -2,6 +2,10 @@ import type { TypedArray } from '../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
   Conv2dForwardArgs,
+  GruGatesArgs,
+  GruGatesBackwardArgs,
+  LstmGatesArgs,
+  LstmGatesBackwardArgs,
   LinearBackwardArgs,
   LinearForwardArgs,
   RnnBackwardArgs,
@@ -12,17 +16,19 @@ import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 
 /**
  * Which kernels run the hot loops: 'js' (reference, both dtypes), 'wasm' (WebAssembly SIMD for
- * float32; float64 stays on JS) or 'auto' (wasm for float32 problems big enough to repay the copy
- * into wasm memory, JS otherwise; JS when WebAssembly is unavailable).
+ * float32; float64 stays on JS), 'native' (the optional Node-API addon with AVX2+FMA kernels,
+ * both dtypes; issue 22) or 'auto' (native when the addon is loaded, else wasm for float32
+ * problems big enough to repay the copy into wasm memory; JS for small problems and when
+ * neither is available).
  * @example setKernels('js') // e.g. to compare against the reference
  */
-export type KernelChoice = 'js' | 'wasm' | 'auto';
+export type KernelChoice = 'js' | 'wasm' | 'native' | 'auto';
 
 /**
  * The implementation one call was routed to.
- * @example gemmKernelFor('float32', 512, 512, 512) // 'wasm' | 'js'
+ * @example gemmKernelFor('float32', 512, 512, 512) // 'native' | 'wasm' | 'js'
  */
-export type KernelImpl = 'js' | 'wasm';
+export type KernelImpl = 'js' | 'wasm' | 'native';
 
 /**
  * The activation fused into a linear layer's kernel: 0 none, 1 ReLU, 2 tanh.
@@ -165,14 +171,15 @@ export interface AdamArgs {
 
 /**
  * The kernel entry points every backend implements completely: the JS reference
- * (`kernels/js/backend.ts`, both dtypes) and WebAssembly SIMD (`kernels/wasm/backend.ts`, float32).
+ * (`kernels/js/backend.ts`, both dtypes), WebAssembly SIMD (`kernels/wasm/backend.ts`, float32)
+ * and the optional native addon (`kernels/native/backend.ts`, both dtypes, Node only).
  * A call site asks {@link kernelsFor} (kernels/select.ts) once for the backend that runs its
  * problem (by dtype and size under the user's {@link KernelChoice}) and calls it; ops hold no
- * loops of their own. A third backend (native, issue 22) implements this interface and adds one
- * case to the chooser. No entry validates its arguments: callers pass checked shapes.
+ * loops of their own. No entry validates its arguments: callers pass checked shapes.
  *
  * Bits: a backend's fused entries (linear, conv2d, rnnTanh) give the same bits as the JS
- * reference composed over that backend's GEMM; im2col, col2im, adam, gradStats and updateStats give the same bits on
+ * reference composed over that backend's GEMM; the gate steps (lstmGates*, gruGates*) the bits
+ * of the JS reference; im2col, col2im, adam, gradStats and updateStats give the same bits on
  * every backend; gemm agrees within float32 rounding (different summation tiles).
  * @example kernelsFor('float32', rows, outF, inF).linearForward({ x, w, bias, act: 1, rows, inF, outF, y })
  */
@@ -197,6 +204,14 @@ export interface Kernels {
   rnnTanhForward(args: RnnForwardArgs): void;
   /** Backpropagation through time of rnnTanhForward: dPre, dh0, and the extras. */
   rnnTanhBackward(args: RnnBackwardArgs): void;
+  /** One LSTM step's gates: i, f, o = σ, g = tanh; c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t). */
+  lstmGatesForward(args: LstmGatesArgs): void;
+  /** One LSTM step's gates backward: the pre-activation gradients and dc_{t−1}. */
+  lstmGatesBackward(args: LstmGatesBackwardArgs): void;
+  /** One GRU step's gates: r, z = σ, n = tanh(x_n + r⊙hp_n), h_t = (1 − z)⊙n + z⊙h_{t−1}. */
+  gruGatesForward(args: GruGatesArgs): void;
+  /** One GRU step's gates backward: both sides' pre-activation gradients and the direct dh. */
+  gruGatesBackward(args: GruGatesBackwardArgs): void;
   /** One float32 Adam step (see AdamArgs). */
   adam(args: AdamArgs): void;
   /** Σx², max |x|, zeros and NaN/±Inf count of one array in one pass (see GradStatsArgs). */

@@ -385,13 +385,21 @@ export function saddleRemedies(ctx: RemedyContext, gradNorm: number): Remedy[] {
 }
 
 /**
- * Remedies for an oscillating loss (lr too high).
+ * Remedies for an oscillating loss (lr too high). With the sharpness λmax of a curvature probe,
+ * the first remedy's reason states it against 2/lr (the edge of stability, Cohen et al. 2021).
  * @example oscillationRemedies({ ...ctx, lr: 0.3 })[0].action // { action: 'lr', factor: 1/3, lr: 0.1 }
  */
-export function oscillationRemedies(ctx: RemedyContext): Remedy[] {
+export function oscillationRemedies(ctx: RemedyContext, sharpness = NaN): Remedy[] {
   const r = new Ranked();
   const lr = lrChange(ctx, 1 / 3, 'lower');
-  r.add(lr.text, lr.action, 'the iterate bounces across a valley whose curvature exceeds 2/lr');
+  const known = Number.isFinite(sharpness) && sharpness > 0;
+  r.add(
+    lr.text,
+    lr.action,
+    known
+      ? `the sharpness λmax = ${fmtNum(sharpness)}${ctx.lr !== undefined && ctx.lr > 0 ? ` against 2/lr = ${fmtNum(2 / ctx.lr)}` : ''}: gradient descent is stable along the top Hessian direction only for lr < 2/λmax = ${fmtNum(2 / sharpness)} (the edge of stability, Cohen et al. 2021)`
+      : 'the iterate bounces across a valley whose curvature exceeds 2/lr',
+  );
   r.add(
     'add a decaying schedule (schedule.warmupCosine)',
     { action: 'schedule', kind: 'warmupCosine' },

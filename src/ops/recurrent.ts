@@ -6,7 +6,12 @@ import { kernelsFor } from '../kernels/select.js';
 import { inputProjectionJs } from '../kernels/js/rnn.js';
 import { gemm } from '../kernels/backend.js';
 import type { GemmCall } from '../kernels/types.js';
-import { tanhF32 } from '../kernels/js/tanh.js';
+import type {
+  GruGatesBackwardCall,
+  GruGatesCall,
+  LstmGatesBackwardCall,
+  LstmGatesCall,
+} from '../kernels/args.js';
 
 /**
  * Result of {@link rnnTanh} and {@link gru}: every hidden state and the last one.
@@ -131,7 +136,16 @@ function inputProjection(
 ): TypedArray {
   const b1 = s.bIh ? s.bIh.data : addHh && s.bHh ? s.bHh.data : null;
   const b2 = s.bIh && addHh && s.bHh ? s.bHh.data : null;
-  inputProjectionJs(s.x.data, s.wIh.data, b1, b2, s.t * s.b, s.g * s.h, s.i, xp);
+  inputProjectionJs({
+    x: s.x.data,
+    wIh: s.wIh.data,
+    b1,
+    b2,
+    rows: s.t * s.b,
+    gh: s.g * s.h,
+    inF: s.i,
+    xp,
+  });
   return xp;
 }
 
@@ -351,10 +365,6 @@ export function rnnTanh(
   return { output, hLast: viewOf(output, (T - 1) * bh, [B, H], 'rnnTanh.hLast') };
 }
 
-function sigmoid(v: number): number {
-  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-}
-
 /**
  * LSTM over a whole sequence (PyTorch's `nn.LSTM`, one layer, gates i, f, g, o stacked in the
  * weight rows): i, f, o = σ(·), g = tanh(·) of W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh;
@@ -376,11 +386,11 @@ export function lstm(
   c0?: Tensor | null,
 ): LstmResult {
   const s = prepare('lstm', 4, input, weightIh, weightHh, biasIh, biasHh, h0, c0);
-  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
-  const f32 = s.dtype === 'float32';
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   const g4 = 4 * H;
+  // One backend for the gate steps of the forward and the VJP (the GEMMs route by size).
+  const k = kernelsFor(s.dtype, B, g4, H);
   const gates = inputProjection(s, true); // pre-activations, then the activated gates i, f, g, o
   const cs = allocData(s.dtype, T * bh);
   // Packed result: h_1..h_T as [T, B, H], then c_T — one node, three views.
@@ -403,6 +413,18 @@ export function lstm(
     c: gates,
     cOffset: 0,
   };
+  const step: LstmGatesCall = {
+    gates,
+    gatesOffset: 0,
+    cPrev: c0d,
+    cPrevOffset: 0,
+    c: cs,
+    cOffset: 0,
+    h: packed,
+    hOffset: 0,
+    B,
+    H,
+  };
   for (let t = 0; t < T; t++) {
     const go = t * B * g4;
     if (t > 0) {
@@ -411,25 +433,15 @@ export function lstm(
       rec.cOffset = go;
       gemm(rec);
     } else if (s.h0) gemm(rec);
-    for (let bi = 0; bi < B; bi++) {
-      const r = go + bi * g4;
-      for (let j = 0; j < H; j++) {
-        const ig = sigmoid(gates[r + j] as number);
-        const fg = sigmoid(gates[r + H + j] as number);
-        const gv = gates[r + 2 * H + j] as number;
-        const gg = f32 ? tanhF32(gv) : Math.tanh(gv);
-        const og = sigmoid(gates[r + 3 * H + j] as number);
-        gates[r + j] = ig;
-        gates[r + H + j] = fg;
-        gates[r + 2 * H + j] = gg;
-        gates[r + 3 * H + j] = og;
-        const k = bi * H + j;
-        const cPrev = t > 0 ? (cs[(t - 1) * bh + k] as number) : c0d ? (c0d[k] as number) : 0;
-        const c = fg * cPrev + ig * gg;
-        cs[t * bh + k] = c;
-        packed[t * bh + k] = og * (f32 ? tanhF32(c) : Math.tanh(c));
-      }
+    // The pointwise gates (float32 takes the rational tanh approximation, ≤ 2 ulp).
+    step.gatesOffset = go;
+    if (t > 0) {
+      step.cPrev = cs;
+      step.cPrevOffset = (t - 1) * bh;
     }
+    step.cOffset = t * bh;
+    step.hOffset = t * bh;
+    k.lstmGatesForward(step);
   }
   packed.set(cs.subarray((T - 1) * bh, T * bh), T * bh);
   const node = new Tensor(packed, [T + 1, B, H]);
@@ -455,28 +467,31 @@ export function lstm(
       c: dh,
       cOffset: 0,
     };
+    const gateStep: LstmGatesBackwardCall = {
+      gates,
+      gatesOffset: 0,
+      c: cs,
+      cOffset: 0,
+      cPrev: c0d,
+      cPrevOffset: 0,
+      gh: gd,
+      ghOffset: 0,
+      dh,
+      dc,
+      dG,
+      dGOffset: 0,
+      B,
+      H,
+    };
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * g4;
-      for (let bi = 0; bi < B; bi++) {
-        const r = go + bi * g4;
-        for (let j = 0; j < H; j++) {
-          const k = bi * H + j;
-          const ig = gates[r + j] as number;
-          const fg = gates[r + H + j] as number;
-          const gg = gates[r + 2 * H + j] as number;
-          const og = gates[r + 3 * H + j] as number;
-          const cv = cs[t * bh + k] as number;
-          const tc = f32 ? tanhF32(cv) : Math.tanh(cv);
-          const dhv = (gd[t * bh + k] as number) + (dh[k] as number);
-          const dcv = (dc[k] as number) + dhv * og * (1 - tc * tc);
-          const cPrev = t > 0 ? (cs[(t - 1) * bh + k] as number) : c0d ? (c0d[k] as number) : 0;
-          dG[r + j] = dcv * gg * ig * (1 - ig);
-          dG[r + H + j] = dcv * cPrev * fg * (1 - fg);
-          dG[r + 2 * H + j] = dcv * ig * (1 - gg * gg);
-          dG[r + 3 * H + j] = dhv * tc * og * (1 - og);
-          dc[k] = dcv * fg;
-        }
-      }
+      gateStep.gatesOffset = go;
+      gateStep.cOffset = t * bh;
+      gateStep.cPrev = t > 0 ? cs : c0d;
+      gateStep.cPrevOffset = t > 0 ? (t - 1) * bh : 0;
+      gateStep.ghOffset = t * bh;
+      gateStep.dGOffset = go;
+      k.lstmGatesBackward(gateStep);
       if (t > 0 || needDh0(s)) {
         back.aOffset = go;
         gemm(back);
@@ -510,11 +525,11 @@ export function gru(
   h0?: Tensor | null,
 ): RnnResult {
   const s = prepare('gru', 3, input, weightIh, weightHh, biasIh, biasHh, h0, null);
-  // float32 results take the rational tanh approximation (≤ 2 ulp, ~3× faster).
-  const f32 = s.dtype === 'float32';
   const { t: T, b: B, h: H } = s;
   const bh = B * H;
   const g3 = 3 * H;
+  // One backend for the gate steps of the forward and the VJP (the GEMMs route by size).
+  const k = kernelsFor(s.dtype, B, g3, H);
   // b_hn sits inside r⊙(·), so b_hh cannot be folded into the input projection.
   const gates = inputProjection(s, false);
   const hn = allocData(s.dtype, T * bh); // W_hn·h_{t−1} + b_hn, needed for ∂/∂r
@@ -539,6 +554,20 @@ export function gru(
     c: hp,
     cOffset: 0,
   };
+  const step: GruGatesCall = {
+    gates,
+    gatesOffset: 0,
+    hp,
+    bHh: bhh,
+    hn,
+    hnOffset: 0,
+    hPrev: h0d,
+    hPrevOffset: 0,
+    h: hs,
+    hOffset: 0,
+    B,
+    H,
+  };
   for (let t = 0; t < T; t++) {
     if (t > 0) {
       rec.a = hs;
@@ -546,27 +575,15 @@ export function gru(
       gemm(rec);
     } else if (h0d) gemm(rec);
     else hp.fill(0);
-    const go = t * B * g3;
-    for (let bi = 0; bi < B; bi++) {
-      const r0 = go + bi * g3;
-      const p0 = bi * g3;
-      for (let j = 0; j < H; j++) {
-        const k = bi * H + j;
-        const hr = (hp[p0 + j] as number) + (bhh ? (bhh[j] as number) : 0);
-        const hz = (hp[p0 + H + j] as number) + (bhh ? (bhh[H + j] as number) : 0);
-        const hnv = (hp[p0 + 2 * H + j] as number) + (bhh ? (bhh[2 * H + j] as number) : 0);
-        const rg = sigmoid((gates[r0 + j] as number) + hr);
-        const zg = sigmoid((gates[r0 + H + j] as number) + hz);
-        const nv = (gates[r0 + 2 * H + j] as number) + rg * hnv;
-        const ng = f32 ? tanhF32(nv) : Math.tanh(nv);
-        gates[r0 + j] = rg;
-        gates[r0 + H + j] = zg;
-        gates[r0 + 2 * H + j] = ng;
-        hn[t * bh + k] = hnv;
-        const hPrev = t > 0 ? (hs[(t - 1) * bh + k] as number) : h0d ? (h0d[k] as number) : 0;
-        hs[t * bh + k] = (1 - zg) * ng + zg * hPrev;
-      }
+    // The pointwise gates (float32 takes the rational tanh approximation, ≤ 2 ulp).
+    step.gatesOffset = t * B * g3;
+    step.hnOffset = t * bh;
+    if (t > 0) {
+      step.hPrev = hs;
+      step.hPrevOffset = (t - 1) * bh;
     }
+    step.hOffset = t * bh;
+    k.gruGatesForward(step);
   }
   const output = new Tensor(hs, [T, B, H]);
   record('gru', output, s.inputs, (g, sink) => {
@@ -590,29 +607,32 @@ export function gru(
       c: dh,
       cOffset: 0,
     };
+    const gateStep: GruGatesBackwardCall = {
+      gates,
+      gatesOffset: 0,
+      hn,
+      hnOffset: 0,
+      hPrev: h0d,
+      hPrevOffset: 0,
+      gh: gd,
+      ghOffset: 0,
+      dh,
+      dXP,
+      dHP,
+      dOffset: 0,
+      B,
+      H,
+    };
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * g3;
-      for (let bi = 0; bi < B; bi++) {
-        const r0 = go + bi * g3;
-        for (let j = 0; j < H; j++) {
-          const k = bi * H + j;
-          const rg = gates[r0 + j] as number;
-          const zg = gates[r0 + H + j] as number;
-          const ng = gates[r0 + 2 * H + j] as number;
-          const hPrev = t > 0 ? (hs[(t - 1) * bh + k] as number) : h0d ? (h0d[k] as number) : 0;
-          const dhv = (gd[t * bh + k] as number) + (dh[k] as number);
-          const dnPre = dhv * (1 - zg) * (1 - ng * ng);
-          const drPre = dnPre * (hn[t * bh + k] as number) * rg * (1 - rg);
-          const dzPre = dhv * (hPrev - ng) * zg * (1 - zg);
-          dXP[r0 + j] = drPre;
-          dXP[r0 + H + j] = dzPre;
-          dXP[r0 + 2 * H + j] = dnPre;
-          dHP[r0 + j] = drPre;
-          dHP[r0 + H + j] = dzPre;
-          dHP[r0 + 2 * H + j] = dnPre * rg;
-          dh[k] = dhv * zg; // direct path h_{t−1} -> h_t; the gate paths are added below
-        }
-      }
+      gateStep.gatesOffset = go;
+      gateStep.hnOffset = t * bh;
+      gateStep.hPrev = t > 0 ? hs : h0d;
+      gateStep.hPrevOffset = t > 0 ? (t - 1) * bh : 0;
+      gateStep.ghOffset = t * bh;
+      gateStep.dOffset = go;
+      // dh ← dh·z (the direct path h_{t−1} → h_t); the gate paths are added by the GEMM below.
+      k.gruGatesBackward(gateStep);
       if (t > 0 || needDh0(s)) {
         back.aOffset = go;
         gemm(back);

@@ -13,6 +13,7 @@ import { EMA_MOMENTUM } from './ema-momentum.js';
 import { LAMB } from './lamb.js';
 import { LION } from './lion.js';
 import { NADAM } from './nadam.js';
+import { NEWTON_CG } from './newton-cg.js';
 import { RADAM } from './radam.js';
 import { RMSPROP } from './rmsprop.js';
 import { SGD } from './sgd.js';
@@ -32,6 +33,7 @@ export * from './radam.js';
 export * from './lion.js';
 export * from './lamb.js';
 export * from './adabelief.js';
+export * from './newton-cg.js';
 
 import type { OptimizerDeclaration, OptionsOf } from './declare.js';
 import type { GradientTransformation } from './types.js';
@@ -51,6 +53,7 @@ export const OPTIMIZER_REGISTRY = {
   lion: LION,
   lamb: LAMB,
   adabelief: ADABELIEF,
+  newtonCg: NEWTON_CG,
 } as const satisfies Readonly<Record<string, OptimizerDeclaration>>;
 
 /** The name of a registered optimizer. */

@@ -7,6 +7,12 @@ import { gradStatsJs, updateStatsJs } from './grad-stats.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './im2col.js';
 import { linearBackwardJs, linearForwardJs } from './linear.js';
 import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
+import {
+  gruGatesBackwardJs,
+  gruGatesForwardJs,
+  lstmGatesBackwardJs,
+  lstmGatesForwardJs,
+} from './rnn-gates.js';
 
 /**
  * The JS reference backend, both dtypes: gemm, im2col and col2im are the scalar JS kernels; the
@@ -27,6 +33,10 @@ export const jsKernels: Kernels = {
   conv2dBackward: conv2dBackwardJs,
   rnnTanhForward: rnnTanhForwardJs,
   rnnTanhBackward: rnnTanhBackwardJs,
+  lstmGatesForward: lstmGatesForwardJs,
+  lstmGatesBackward: lstmGatesBackwardJs,
+  gruGatesForward: gruGatesForwardJs,
+  gruGatesBackward: gruGatesBackwardJs,
   adam: adamJs,
   gradStats: gradStatsJs,
   updateStats: updateStatsJs,

@@ -1,5 +1,5 @@
-import { allocData, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
-import type { RnnBackwardArgs, RnnForwardArgs } from '../args.js';
+import { allocData, dtypeOf } from '../../tensor/dtype.js';
+import type { InputProjectionArgs, RnnBackwardArgs, RnnForwardArgs } from '../args.js';
 import { gemm } from '../backend.js';
 import type { GemmCall } from '../types.js';
 import { tanhF32 } from './tanh.js';
@@ -11,18 +11,10 @@ import { tanhF32 } from './tanh.js';
 /**
  * XP[rows, gh] = X·W_ihᵀ + b1 (+ b2), rows = T·B: the input projection of every step at once,
  * each bias added in turn left to right in the working precision and rounded once to the dtype.
- * @example inputProjectionJs(x, wIh, bIh, bHh, T * B, H, I, xp);
+ * @example inputProjectionJs({ x, wIh, b1: bIh, b2: bHh, rows: T * B, gh: H, inF: I, xp });
  */
-export function inputProjectionJs(
-  x: TypedArray,
-  wIh: TypedArray,
-  b1: TypedArray | null,
-  b2: TypedArray | null,
-  rows: number,
-  gh: number,
-  inF: number,
-  xp: TypedArray,
-): void {
+export function inputProjectionJs(args: InputProjectionArgs): void {
+  const { x, wIh, b1, b2, rows, gh, inF, xp } = args;
   gemm({
     transA: false,
     transB: true,
@@ -59,7 +51,16 @@ export function rnnTanhForwardJs(args: RnnForwardArgs): void {
   const { x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs } = args;
   const bh = B * H;
   // The projection buffer becomes the output: step t's pre-activation is overwritten by h_t.
-  inputProjectionJs(x, wIh, bIh ?? bHh, bIh !== null ? bHh : null, T * B, H, I, hs);
+  inputProjectionJs({
+    x,
+    wIh,
+    b1: bIh ?? bHh,
+    b2: bIh !== null ? bHh : null,
+    rows: T * B,
+    gh: H,
+    inF: I,
+    xp: hs,
+  });
   const f32 = hs instanceof Float32Array;
   // hs_t += h_{t−1}·W_hhᵀ: one options object for every step (no allocation per step).
   const rec: GemmCall = {

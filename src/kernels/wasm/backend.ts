@@ -10,6 +10,12 @@ import type {
 } from '../args.js';
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
+import {
+  gruGatesBackwardJs,
+  gruGatesForwardJs,
+  lstmGatesBackwardJs,
+  lstmGatesForwardJs,
+} from '../js/rnn-gates.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
@@ -68,6 +74,12 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('rnnTanhBackward', a.g);
       wk.rnnTanhBackwardF32(a as RnnBackwardArgs<Float32Array>);
     },
+    // The LSTM/GRU gate steps run the JS reference on the float32 arrays (same bits); a wasm
+    // kernel for them is issue 22's item 4, left for later.
+    lstmGatesForward: lstmGatesForwardJs,
+    lstmGatesBackward: lstmGatesBackwardJs,
+    gruGatesForward: gruGatesForwardJs,
+    gruGatesBackward: gruGatesBackwardJs,
     adam(a): void {
       wk.adamF32(a);
     },

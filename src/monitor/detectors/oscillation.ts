@@ -15,6 +15,31 @@ export interface OscillationEvidence {
   window: number;
   /** Learning rate used for the remedy (the configured one, or the effective ‖Δp‖/‖g‖; NaN if unknown). */
   lr: number;
+  /** Sharpness λmax of the last curvature probe (option `curvature`; NaN without one). */
+  sharpness: number;
+  /** Step of that probe (−1 without one). */
+  sharpnessStep: number;
+  /** λmax·lr/2: 1 is the edge of stability, where GD on the local quadratic stops contracting (NaN if unknown). */
+  edgeRatio: number;
+}
+
+/**
+ * λmax·lr/2 at or above this and the oscillation is put down to the edge of stability: the
+ * sharpness has reached 2/lr (Cohen et al. 2021 find it hovering just above; 0.8 leaves room for
+ * a probe taken some steps before the verdict and for the Lanczos estimate being a lower bound).
+ */
+export const EDGE_OF_STABILITY_RATIO = 0.8;
+
+/** The sharpness evidence of the state's last curvature probe, at learning rate `lr`. */
+function sharpnessOf(
+  s: { curvatureStep: number; maxEigenvalue: number },
+  lr: number | undefined,
+): { sharpness: number; step: number; ratio: number } {
+  const known = s.curvatureStep >= 0 && Number.isFinite(s.maxEigenvalue);
+  const sharpness = known ? s.maxEigenvalue : NaN;
+  const ratio =
+    known && lr !== undefined && Number.isFinite(lr) && lr > 0 ? (sharpness * lr) / 2 : NaN;
+  return { sharpness, step: known ? s.curvatureStep : -1, ratio };
 }
 
 /** The oscillation detector's thresholds. */
@@ -47,6 +72,11 @@ export interface OscillationMeasure {
  * - gradient: successive gradients point opposite ways, cos(g_t, g_{t−1}) < 0 in
  *   ≥ oscillationAlternation of the checks with a mean below −oscillationCosine — the iterate
  *   bounces across a valley, the signature of lr > 2/λ along its steepest direction.
+ *
+ * With a curvature probe (option `curvature`), the verdict names the sharpness as its evidence:
+ * λmax·lr/2 ≥ `EDGE_OF_STABILITY_RATIO` (0.8) is the edge of stability (Cohen et al., "Gradient
+ * Descent on Neural Networks Typically Occurs at the Edge of Stability", ICLR 2021; E16), a
+ * smaller ratio says the oscillation has another cause.
  */
 export const oscillation: Detector<
   'oscillation',
@@ -146,13 +176,19 @@ export const oscillation: Detector<
       m.signal === 'loss'
         ? `loss alternates up/down in ${fmtNum(100 * m.alternation)}% of steps with amplitude growing ${fmtNum(m.growth)}×`
         : `successive gradients point opposite ways (mean cos = ${fmtNum(m.meanCosine)})`;
+    const sh = sharpnessOf(s, lr);
+    const why = !Number.isFinite(sh.ratio)
+      ? 'the learning rate is too high'
+      : sh.ratio >= EDGE_OF_STABILITY_RATIO
+        ? `sharpness λmax = ${fmtNum(sh.sharpness)} (step ${sh.step}) ≈ ${fmtNum(sh.ratio)} × 2/lr = ${fmtNum(2 / (lr as number))}: the edge of stability (Cohen et al. 2021), where gradient descent bounces along the top Hessian direction; the learning rate is at its stability limit`
+        : `the learning rate is too high (sharpness λmax = ${fmtNum(sh.sharpness)} at step ${sh.step} is only ${fmtNum(sh.ratio)} × 2/lr: not the edge of stability)`;
     return {
       kind: 'oscillation',
       status: 'started',
       step: s.step,
       layers: [],
       severity: 'warning',
-      message: `oscillation over ${th.oscillationWindow} checks: ${what} — the learning rate is too high`,
+      message: `oscillation over ${th.oscillationWindow} checks: ${what} — ${why}`,
       evidence: {
         signal: m.signal,
         alternation: m.alternation,
@@ -160,8 +196,11 @@ export const oscillation: Detector<
         meanCosine: m.meanCosine,
         window: th.oscillationWindow,
         lr: lr ?? NaN,
+        sharpness: sh.sharpness,
+        sharpnessStep: sh.step,
+        edgeRatio: sh.ratio,
       },
-      remedies: oscillationRemedies(ctx),
+      remedies: oscillationRemedies(ctx, sh.sharpness),
     };
   },
 };

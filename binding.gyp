@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "gradscope_native",
+      "sources": [
+        "native/src/binding.c",
+        "native/src/runtime.c",
+        "native/src/gemm.c",
+        "native/src/layers.c"
+      ],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
+      "cflags!": ["-O2"],
+      "ldflags": ["-pthread"],
+      "conditions": [
+        ["OS=='mac'", { "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-ffp-contract=off", "-fno-math-errno"] } }]
+      ]
+    }
+  ]
+}

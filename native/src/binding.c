@@ -1,0 +1,293 @@
+/* The Node-API binding of the native kernels (loaded by src/kernels/native/loader.ts). Arrays
+ * are TypedArrays (Float32Array or Float64Array, the dtype of the output decides); every array
+ * is checked to hold the elements the kernel will touch (a RangeError otherwise: a wrong shape
+ * must not write outside a buffer), the rest is the caller's to check, as for every backend. */
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include "gs.h"
+
+#define MAXARGS 16
+typedef struct {
+  napi_env env;
+  napi_value argv[MAXARGS];
+  size_t argc;
+  int failed;
+  int f64; /* dtype of the call: 0 float32, 1 float64 */
+} ctx_t;
+
+static void fail(ctx_t *c, const char *msg) {
+  if (!c->failed) napi_throw_range_error(c->env, NULL, msg);
+  c->failed = 1;
+}
+
+static int get_args(ctx_t *c, napi_callback_info info, size_t want) {
+  c->argc = MAXARGS;
+  c->failed = 0;
+  napi_get_cb_info(c->env, info, &c->argc, c->argv, NULL, NULL);
+  if (c->argc < want) {
+    fail(c, "gradscope native: too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static double num(ctx_t *c, size_t i) {
+  double v = 0;
+  if (napi_get_value_double(c->env, c->argv[i], &v) != napi_ok) fail(c, "gradscope native: expected a number");
+  return v;
+}
+static long lng(ctx_t *c, size_t i) { return (long)num(c, i); }
+static int flag(ctx_t *c, size_t i) {
+  bool b = false;
+  napi_valuetype t;
+  napi_typeof(c->env, c->argv[i], &t);
+  if (t == napi_boolean) napi_get_value_bool(c->env, c->argv[i], &b);
+  else return num(c, i) != 0;
+  return b;
+}
+
+/* The data of argument i from element offset `off` with at least `count` elements, or NULL for
+ * null/undefined when `nullable`. The dtype must match the call's. */
+static void *arr(ctx_t *c, size_t i, long off, long count, int nullable) {
+  napi_valuetype vt;
+  napi_typeof(c->env, c->argv[i], &vt);
+  if (vt == napi_null || vt == napi_undefined) {
+    if (!nullable) fail(c, "gradscope native: an array argument is null");
+    return NULL;
+  }
+  bool is = false;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  if (!is) {
+    fail(c, "gradscope native: expected a Float32Array or Float64Array");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
+  int f64 = type == napi_float64_array;
+  if (!(type == napi_float32_array || f64) || f64 != c->f64) {
+    fail(c, "gradscope native: arrays of one call must all be Float32Array or all Float64Array");
+    return NULL;
+  }
+  if (off < 0 || count < 0 || (size_t)(off + count) > length) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "gradscope native: argument %zu holds %zu elements, the kernel needs %ld from offset %ld",
+             i, length, count, off);
+    fail(c, msg);
+    return NULL;
+  }
+  return (char *)data + (size_t)off * (f64 ? 8 : 4);
+}
+
+/* The dtype of the call, from argument i (the output). */
+static void dtype_of(ctx_t *c, size_t i) {
+  napi_typedarray_type type = napi_float32_array;
+  bool is = false;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, NULL, NULL, NULL, NULL);
+  c->f64 = type == napi_float64_array;
+}
+
+static void geom_of(ctx_t *c, size_t i, gs_geom *g) {
+  long v[13];
+  for (uint32_t e = 0; e < 13; e++) {
+    napi_value x;
+    double d = 0;
+    napi_get_element(c->env, c->argv[i], e, &x);
+    napi_get_value_double(c->env, x, &d);
+    v[e] = (long)d;
+  }
+  g->channels = v[0]; g->height = v[1]; g->width = v[2]; g->kh = v[3]; g->kw = v[4];
+  g->sh = v[5]; g->sw = v[6]; g->ph = v[7]; g->pw = v[8]; g->dh = v[9]; g->dw = v[10];
+  g->outH = v[11]; g->outW = v[12];
+}
+static long g_image(const gs_geom *g) { return g->channels * g->height * g->width; }
+static long g_rows(const gs_geom *g) { return g->channels * g->kh * g->kw; }
+static long g_cols(const gs_geom *g) { return g->outH * g->outW; }
+
+#define BEGIN(n, out)                          \
+  ctx_t c_;                                    \
+  memset(&c_, 0, sizeof c_);                   \
+  c_.env = env;                                \
+  ctx_t *c = &c_;                              \
+  if (!get_args(c, info, n)) return NULL;      \
+  dtype_of(c, out);
+#define DISPATCH(call32, call64) \
+  if (c->failed) return NULL;    \
+  if (c->f64) call64; else call32; \
+  return NULL;
+
+/* gemm(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset) */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  BEGIN(13, 11)
+  int ta = flag(c, 0), tb = flag(c, 1);
+  long m = lng(c, 2), n = lng(c, 3), k = lng(c, 4);
+  double alpha = num(c, 5), beta = num(c, 10);
+  int readAB = k > 0 && alpha != 0 && m > 0 && n > 0;
+  void *a = arr(c, 6, lng(c, 7), readAB ? m * k : 0, 0);
+  void *b = arr(c, 8, lng(c, 9), readAB ? k * n : 0, 0);
+  void *cc = arr(c, 11, lng(c, 12), m * n, 0);
+  DISPATCH(gs_gemm_f32(ta, tb, m, n, k, alpha, a, b, beta, cc),
+           gs_gemm_f64(ta, tb, m, n, k, alpha, a, b, beta, cc))
+}
+
+/* im2col(x, xOffset, geom[13], col, colOffset, batch); col2im(col, colOffset, geom, x, xOffset, batch) */
+static napi_value js_im2col(napi_env env, napi_callback_info info) {
+  BEGIN(6, 3)
+  gs_geom g;
+  geom_of(c, 2, &g);
+  long batch = lng(c, 5);
+  void *x = arr(c, 0, lng(c, 1), batch * g_image(&g), 0);
+  void *col = arr(c, 3, lng(c, 4), batch * g_rows(&g) * g_cols(&g), 0);
+  DISPATCH(gs_im2col_f32(x, &g, col, batch), gs_im2col_f64(x, &g, col, batch))
+}
+static napi_value js_col2im(napi_env env, napi_callback_info info) {
+  BEGIN(6, 3)
+  gs_geom g;
+  geom_of(c, 2, &g);
+  long batch = lng(c, 5);
+  void *col = arr(c, 0, lng(c, 1), batch * g_rows(&g) * g_cols(&g), 0);
+  void *x = arr(c, 3, lng(c, 4), batch * g_image(&g), 0);
+  DISPATCH(gs_col2im_f32(col, &g, x, batch), gs_col2im_f64(col, &g, x, batch))
+}
+
+/* linearForward(x, w, bias, act, rows, inF, outF, y) */
+static napi_value js_linear_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(8, 7)
+  int act = (int)lng(c, 3);
+  long rows = lng(c, 4), inF = lng(c, 5), outF = lng(c, 6);
+  void *x = arr(c, 0, 0, rows * inF, 0), *w = arr(c, 1, 0, outF * inF, 0);
+  void *bias = arr(c, 2, 0, outF, 1), *y = arr(c, 7, 0, rows * outF, 0);
+  DISPATCH(gs_linear_fwd_f32(x, w, bias, act, rows, inF, outF, y),
+           gs_linear_fwd_f64(x, w, bias, act, rows, inF, outF, y))
+}
+
+/* linearBackward(g, y, x, w, act, rows, inF, outF, dx, dW, dWAcc, db, dbAcc) */
+static napi_value js_linear_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(13, 0)
+  int act = (int)lng(c, 4);
+  long rows = lng(c, 5), inF = lng(c, 6), outF = lng(c, 7);
+  void *g = arr(c, 0, 0, rows * outF, 0), *y = arr(c, 1, 0, act != 0 ? rows * outF : 0, 1);
+  void *x = arr(c, 2, 0, rows * inF, 0), *w = arr(c, 3, 0, outF * inF, 0);
+  void *dx = arr(c, 8, 0, rows * inF, 1), *dW = arr(c, 9, 0, outF * inF, 1);
+  void *db = arr(c, 11, 0, outF, 1);
+  int dWAcc = flag(c, 10), dbAcc = flag(c, 12);
+  DISPATCH(gs_linear_bwd_f32(g, y, x, w, act, rows, inF, outF, dx, dW, dWAcc, db, dbAcc),
+           gs_linear_bwd_f64(g, y, x, w, act, rows, inF, outF, dx, dW, dWAcc, db, dbAcc))
+}
+
+/* conv2dForward(x, w, bias, relu, geom, n, o, y) */
+static napi_value js_conv_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(8, 7)
+  gs_geom gg;
+  geom_of(c, 4, &gg);
+  long n = lng(c, 5), o = lng(c, 6);
+  int relu = flag(c, 3);
+  void *x = arr(c, 0, 0, n * g_image(&gg), 0), *w = arr(c, 1, 0, o * g_rows(&gg), 0);
+  void *bias = arr(c, 2, 0, o, 1), *y = arr(c, 7, 0, n * o * g_cols(&gg), 0);
+  DISPATCH(gs_conv_fwd_f32(x, w, bias, relu, &gg, n, o, y),
+           gs_conv_fwd_f64(x, w, bias, relu, &gg, n, o, y))
+}
+
+/* conv2dBackward(gy, y, x, w, geom, n, o, dx, dW, dWAcc, db, dbAcc) */
+static napi_value js_conv_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(12, 0)
+  gs_geom gg;
+  geom_of(c, 4, &gg);
+  long n = lng(c, 5), o = lng(c, 6), ys = n * o * g_cols(&gg);
+  void *gy = arr(c, 0, 0, ys, 0), *y = arr(c, 1, 0, ys, 1);
+  void *x = arr(c, 2, 0, n * g_image(&gg), 0), *w = arr(c, 3, 0, o * g_rows(&gg), 0);
+  void *dx = arr(c, 7, 0, n * g_image(&gg), 1), *dW = arr(c, 8, 0, o * g_rows(&gg), 1);
+  void *db = arr(c, 10, 0, o, 1);
+  int dWAcc = flag(c, 9), dbAcc = flag(c, 11);
+  DISPATCH(gs_conv_bwd_f32(gy, y, x, w, &gg, n, o, dx, dW, dWAcc, db, dbAcc),
+           gs_conv_bwd_f64(gy, y, x, w, &gg, n, o, dx, dW, dWAcc, db, dbAcc))
+}
+
+/* rnnForward(x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs) */
+static napi_value js_rnn_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(11, 10)
+  long T = lng(c, 6), B = lng(c, 7), I = lng(c, 8), H = lng(c, 9);
+  void *x = arr(c, 0, 0, T * B * I, 0), *wIh = arr(c, 1, 0, H * I, 0);
+  void *bIh = arr(c, 2, 0, H, 1), *bHh = arr(c, 3, 0, H, 1), *whh = arr(c, 4, 0, H * H, 0);
+  void *h0 = arr(c, 5, 0, B * H, 1), *hs = arr(c, 10, 0, T * B * H, 0);
+  DISPATCH(gs_rnn_fwd_f32(x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs),
+           gs_rnn_fwd_f64(x, wIh, bIh, bHh, whh, h0, T, B, I, H, hs))
+}
+
+/* rnnBackward(g, hs, whh, T, B, H, dPre, dh0, extras, h0, dWhh, accumulate, biasSums) */
+static napi_value js_rnn_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(13, 0)
+  long T = lng(c, 3), B = lng(c, 4), H = lng(c, 5);
+  void *g = arr(c, 0, 0, T * B * H, 0), *hs = arr(c, 1, 0, T * B * H, 0);
+  void *whh = arr(c, 2, 0, H * H, 0), *dPre = arr(c, 6, 0, T * B * H, 0);
+  void *dh0 = arr(c, 7, 0, B * H, 1);
+  int extras = flag(c, 8);
+  void *h0 = arr(c, 9, 0, B * H, 1), *dWhh = arr(c, 10, 0, H * H, 1);
+  int acc = flag(c, 11);
+  double *sums = NULL;
+  napi_valuetype vt;
+  napi_typeof(env, c->argv[12], &vt);
+  if (vt != napi_null && vt != napi_undefined) {
+    int f = c->f64;
+    c->f64 = 1;
+    sums = arr(c, 12, 0, H, 0);
+    c->f64 = f;
+  }
+  DISPATCH(gs_rnn_bwd_f32(g, hs, whh, T, B, H, dPre, dh0, extras, h0, dWhh, acc, sums),
+           gs_rnn_bwd_f64(g, hs, whh, T, B, H, dPre, dh0, extras, h0, dWhh, acc, sums))
+}
+
+/* adam(p, g, m, v, coef): float32 only */
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  BEGIN(5, 1)
+  if (c->f64) fail(c, "gradscope native: adam is float32-only");
+  size_t len = 0;
+  napi_get_typedarray_info(env, c->argv[1], NULL, &len, NULL, NULL, NULL);
+  long n = (long)len;
+  float *p = arr(c, 0, 0, n, 1), *g = arr(c, 1, 0, n, 0), *m = arr(c, 2, 0, n, 0);
+  float *v = arr(c, 3, 0, n, 0), *coef = arr(c, 4, 0, 8, 0);
+  if (c->failed) return NULL;
+  gs_adam_f32(p, g, m, v, coef, n);
+  return NULL;
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  BEGIN(1, 0)
+  gs_set_threads((int)lng(c, 0));
+  return NULL;
+}
+
+/* info() → { isa: 'AVX2+FMA' | 'scalar', threads } */
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, s, t;
+  napi_create_object(env, &o);
+  napi_create_string_utf8(env, gs_isa_name(), NAPI_AUTO_LENGTH, &s);
+  napi_create_int32(env, gs_threads(), &t);
+  napi_set_named_property(env, o, "isa", s);
+  napi_set_named_property(env, o, "threads", t);
+  return o;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor d[] = {
+      {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"im2col", NULL, js_im2col, NULL, NULL, NULL, napi_default, NULL},
+      {"col2im", NULL, js_col2im, NULL, NULL, NULL, napi_default, NULL},
+      {"linearForward", NULL, js_linear_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"linearBackward", NULL, js_linear_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dForward", NULL, js_conv_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dBackward", NULL, js_conv_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"rnnForward", NULL, js_rnn_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"rnnBackward", NULL, js_rnn_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
+  return exports;
+}

@@ -1,0 +1,206 @@
+import { DtypeError, fmt } from '../../errors.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import type {
+  Conv2dBackwardArgs,
+  Conv2dForwardArgs,
+  LinearBackwardArgs,
+  LinearForwardArgs,
+  RnnBackwardArgs,
+  RnnForwardArgs,
+} from '../args.js';
+import type { ConvGeometry } from '../conv-geometry.js';
+import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
+import type { NativeAddon } from './addon.js';
+
+type F = Float32Array | Float64Array;
+
+// The addon takes the geometry as 13 numbers; one array per geometry object, made once.
+const geometries = new WeakMap<ConvGeometry, number[]>();
+
+/**
+ * The 13 numbers of a convolution geometry in the addon's order (native/src/gs.h, gs_geom).
+ * @example addon.im2col(x, 0, geometryArray(g), col, 0, n);
+ */
+export function geometryArray(g: ConvGeometry): number[] {
+  let a = geometries.get(g);
+  if (a === undefined) {
+    a = [
+      g.channels,
+      g.height,
+      g.width,
+      g.kernelH,
+      g.kernelW,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.dilationH,
+      g.dilationW,
+      g.outH,
+      g.outW,
+    ];
+    geometries.set(g, a);
+  }
+  return a;
+}
+
+/**
+ * Kernels.gemm on the addon (positional arguments: cheaper to read in C than properties).
+ * @example nativeGemm(addon, { transA: false, transB: true, m, n, k, alpha: 1, a, aOffset: 0, b, bOffset: 0, beta: 0, c, cOffset: 0 });
+ */
+export function nativeGemm(addon: NativeAddon, a: GemmArgs): void {
+  addon.gemm(
+    a.transA,
+    a.transB,
+    a.m,
+    a.n,
+    a.k,
+    a.alpha,
+    a.a,
+    a.aOffset,
+    a.b,
+    a.bOffset,
+    a.beta,
+    a.c,
+    a.cOffset,
+  );
+}
+
+// The chooser sends float32 and float64 problems here; anything else is a caller's bug.
+function float(entry: string, out: TypedArray): F {
+  if (!(out instanceof Float32Array) && !(out instanceof Float64Array)) {
+    const name = (out as { constructor: { name: string } }).constructor.name;
+    throw new DtypeError(
+      `native kernels.${entry}: expected a Float32Array or Float64Array output, got a ${fmt(name)}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * The native backend (issue 22): the {@link Kernels} interface over the Node-API addon, both
+ * dtypes. GEMM is the addon's packed AVX2+FMA kernel (bit-identical across thread counts: the
+ * threads split C into column or row blocks, never a sum); the fused entries are the JS
+ * reference compositions done in C over that GEMM, hence the bits of the JS reference run with
+ * setKernels('native'); adam is float32 arithmetic with the bits of every backend. gradStats,
+ * updateStats, copy and the LSTM/GRU gate steps give the same bits on every backend and are delegated to `rest(float32)`
+ * (the wasm backend for float32 arrays, which reads resident arrays in place, or the JS reference).
+ * @example nativeBackend(loadNativeKernels()!, () => jsKernels).gemm({ ... });
+ */
+export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Kernels): Kernels {
+  return {
+    impl: 'native',
+    gemm(a: GemmArgs): void {
+      float('gemm', a.c);
+      nativeGemm(addon, a);
+    },
+    im2col(a: Im2colArgs): void {
+      const col = float('im2col', a.col);
+      addon.im2col(a.x as F, a.xOffset, geometryArray(a.g), col, a.colOffset, a.batch);
+    },
+    col2im(a: Im2colArgs): void {
+      const x = float('col2im', a.x);
+      addon.col2im(a.col as F, a.colOffset, geometryArray(a.g), x, a.xOffset, a.batch);
+    },
+    linearForward(a: LinearForwardArgs): void {
+      const y = float('linearForward', a.y);
+      addon.linearForward(a.x as F, a.w as F, a.bias as F | null, a.act, a.rows, a.inF, a.outF, y);
+    },
+    linearBackward(a: LinearBackwardArgs): void {
+      const g = float('linearBackward', a.g);
+      addon.linearBackward(
+        g,
+        a.y as F,
+        a.x as F,
+        a.w as F,
+        a.act,
+        a.rows,
+        a.inF,
+        a.outF,
+        a.dx as F | null,
+        a.dW as F | null,
+        a.dWAccumulate,
+        a.db as F | null,
+        a.dbAccumulate,
+      );
+    },
+    conv2dForward(a: Conv2dForwardArgs): void {
+      const y = float('conv2dForward', a.y);
+      addon.conv2dForward(
+        a.x as F,
+        a.w as F,
+        a.bias as F | null,
+        a.relu,
+        geometryArray(a.g),
+        a.n,
+        a.o,
+        y,
+      );
+    },
+    conv2dBackward(a: Conv2dBackwardArgs): void {
+      const gy = float('conv2dBackward', a.gy);
+      addon.conv2dBackward(
+        gy,
+        a.y as F | null,
+        a.x as F,
+        a.w as F,
+        geometryArray(a.g),
+        a.n,
+        a.o,
+        a.dx as F | null,
+        a.dW as F | null,
+        a.dWAccumulate,
+        a.db as F | null,
+        a.dbAccumulate,
+      );
+    },
+    rnnTanhForward(a: RnnForwardArgs): void {
+      const hs = float('rnnTanhForward', a.hs);
+      addon.rnnForward(
+        a.x as F,
+        a.wIh as F,
+        a.bIh as F | null,
+        a.bHh as F | null,
+        a.whh as F,
+        a.h0 as F | null,
+        a.T,
+        a.B,
+        a.I,
+        a.H,
+        hs,
+      );
+    },
+    rnnTanhBackward(a: RnnBackwardArgs): void {
+      const g = float('rnnTanhBackward', a.g);
+      const e = a.extras;
+      addon.rnnBackward(
+        g,
+        a.hs as F,
+        a.whh as F,
+        a.T,
+        a.B,
+        a.H,
+        a.dPre as F,
+        a.dh0 as F | null,
+        e !== undefined,
+        (e?.h0 ?? null) as F | null,
+        (e?.dWhh ?? null) as F | null,
+        e?.accumulate ?? false,
+        e?.biasSums ?? null,
+      );
+    },
+    adam(a): void {
+      addon.adam(a.p, a.g, a.m, a.v, a.coef);
+    },
+    gradStats: (a) => rest(a.x instanceof Float32Array).gradStats(a),
+    updateStats: (a) =>
+      rest(a.p instanceof Float32Array && a.q instanceof Float32Array).updateStats(a),
+    copy: (dst, src) =>
+      rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
+    // The LSTM/GRU gate steps have no native code yet: the JS reference's bits, via `rest`.
+    lstmGatesForward: (a) => rest(a.gates instanceof Float32Array).lstmGatesForward(a),
+    lstmGatesBackward: (a) => rest(a.gates instanceof Float32Array).lstmGatesBackward(a),
+    gruGatesForward: (a) => rest(a.gates instanceof Float32Array).gruGatesForward(a),
+    gruGatesBackward: (a) => rest(a.gates instanceof Float32Array).gruGatesBackward(a),
+  };
+}
