@@ -27,7 +27,9 @@ describe('episode de-duplication', () => {
       true,
       true,
     ];
-    const out = seq.map((c, i) => advanceEpisode(e, { condition: c, step: i, patience: 3, resolveAfter: 2, cooldown: 4 }));
+    const out = seq.map((c, i) =>
+      advanceEpisode(e, { condition: c, step: i, patience: 3, resolveAfter: 2, cooldown: 4 }),
+    );
     // starts at the 3rd consecutive true (index 5), no repeat while active, resolves at index 9
     expect(out.indexOf(EPISODE_START)).toBe(5);
     expect(out.slice(0, 10).filter((r) => r === EPISODE_START)).toHaveLength(1);
