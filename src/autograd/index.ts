@@ -1,9 +1,4 @@
-export {
-  backward,
-  gradients,
-  NotDifferentiableError,
-  type GradientsOptions,
-} from './backward.js';
+export { backward, gradients, NotDifferentiableError, type GradientsOptions } from './backward.js';
 export { isGradEnabled, setGradEnabled, noGrad, enableGrad } from './grad-mode.js';
 export { record, needsGrad, type VjpFn } from './tape.js';
 export { registerGradHook, type GradHook } from './grad-hooks.js';
