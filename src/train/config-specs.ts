@@ -63,9 +63,23 @@ function optimizerSpec(d: OptimizerDeclaration): OptimizerSpec {
   };
 }
 
-/** The named optimizers of `optim`, by config name: derived from optim/registry.ts. */
+/**
+ * Whether a config file can build an optimizer: not when one of its required options is a
+ * `custom` field (a function, e.g. newtonCg's `hessian`, which only code can give).
+ */
+function configBuildable(d: OptimizerDeclaration): boolean {
+  return !Object.values(d.options).some((f) => f.type === 'custom' && f.required === true);
+}
+
+/**
+ * The named optimizers of `optim` a config file can build, by config name: derived from
+ * optim/registry.ts (every entry but those with a required function-valued option, such as
+ * newtonCg, which is built in code).
+ */
 export const OPTIMIZERS = Object.fromEntries(
-  OPTIMIZER_NAMES.map((n) => [n, optimizerSpec(OPTIMIZER_REGISTRY[n] as OptimizerDeclaration)]),
+  OPTIMIZER_NAMES.filter((n) => configBuildable(OPTIMIZER_REGISTRY[n] as OptimizerDeclaration)).map(
+    (n) => [n, optimizerSpec(OPTIMIZER_REGISTRY[n] as OptimizerDeclaration)],
+  ),
 ) as Readonly<Record<OptimizerName, OptimizerSpec>>;
 
 /** The clipping transformations of `clip`, by config name (clip/registry.ts). */
