@@ -124,6 +124,57 @@ export interface GradcheckResult {
   worst: { input: number; index: number; analytic: number; numeric: number } | null;
 }
 
+/** What {@link gradcheck} and `gradgradcheck` share before their finite differences. */
+export interface CheckSetup {
+  eps: number;
+  atol: number;
+  rtol: number;
+  /** The inputs checked: those that require grad, or all when none is marked. */
+  argnums: number[];
+  /** Float64 copies of the inputs, perturbed in place by the checks. */
+  work: Tensor[];
+  /** The seeded generator, after drawing `u`. */
+  rng: Rng;
+  /** A random (seeded) cotangent of f's output. */
+  u: Tensor;
+}
+
+/**
+ * The common start of a finite-difference check (PyTorch gradcheck style): the tolerances, a
+ * float64 check of every input (named by `who`), the inputs to vary, working copies, and a seeded
+ * random cotangent u of f's output.
+ */
+export function checkSetup(
+  who: string,
+  f: TensorFn,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions,
+): CheckSetup {
+  inputs.forEach((x, i) => {
+    if (x.dtype !== 'float64')
+      throw new DtypeError(
+        `${who}(): input ${i} is ${x.dtype}; finite differences need float64 inputs`,
+      );
+  });
+  const marked = inputs.map((x) => x.requiresGrad);
+  const which = marked.some(Boolean) ? marked : inputs.map(() => true);
+  const argnums = which.flatMap((w, i) => (w ? [i] : []));
+  const work = inputs.map((x) => new Tensor(x.data.slice(), x.shape));
+  const y0 = noGrad(() => f(...work));
+  const rng = new Rng(opts.seed ?? 0);
+  const u = new Tensor(new Float64Array(y0.size), y0.shape);
+  rng.fillNormal(u.data);
+  return {
+    eps: opts.eps ?? 1e-6,
+    atol: opts.atol ?? 1e-5,
+    rtol: opts.rtol ?? 1e-3,
+    argnums,
+    work,
+    rng,
+    u,
+  };
+}
+
 /**
  * Compares autodiff gradients with central finite differences in float64, PyTorch-gradcheck style:
  * for a random cotangent u, checks ∂⟨u, f(x)⟩/∂x_ij (VJP) against
@@ -136,23 +187,7 @@ export function gradcheck(
   inputs: readonly Tensor[],
   opts: GradcheckOptions = {},
 ): GradcheckResult {
-  const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-5;
-  const rtol = opts.rtol ?? 1e-3;
-  inputs.forEach((x, i) => {
-    if (x.dtype !== 'float64')
-      throw new DtypeError(
-        `gradcheck(): input ${i} is ${x.dtype}; finite differences need float64 inputs`,
-      );
-  });
-  const marked = inputs.map((x) => x.requiresGrad);
-  const which = marked.some(Boolean) ? marked : inputs.map(() => true);
-  const argnums = which.flatMap((w, i) => (w ? [i] : []));
-  const work = inputs.map((x) => new Tensor(x.data.slice(), x.shape));
-  const y0 = noGrad(() => f(...work));
-  const rng = new Rng(opts.seed ?? 0);
-  const u = new Tensor(new Float64Array(y0.size), y0.shape);
-  rng.fillNormal(u.data);
+  const { eps, atol, rtol, argnums, work, u } = checkSetup('gradcheck', f, inputs, opts);
   const dot = (y: Tensor): number => {
     let s = 0;
     for (let i = 0; i < y.size; i++) s += (y.data[i] as number) * (u.data[i] as number);

@@ -1,15 +1,14 @@
-import { DtypeError } from '../errors.js';
-import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { gradients } from './backward.js';
 import {
+  checkSetup,
   type GradcheckOptions,
   type GradcheckResult,
   type TensorFn,
   variableFor,
   zerosLike,
 } from './functional.js';
-import { enableGrad, noGrad } from './grad-mode.js';
+import { enableGrad } from './grad-mode.js';
 import { dotConst, tapedAdd } from './taped.js';
 
 /**
@@ -28,23 +27,7 @@ export function gradgradcheck(
   inputs: readonly Tensor[],
   opts: GradcheckOptions = {},
 ): GradcheckResult {
-  const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-5;
-  const rtol = opts.rtol ?? 1e-3;
-  inputs.forEach((x, i) => {
-    if (x.dtype !== 'float64')
-      throw new DtypeError(
-        `gradgradcheck(): input ${i} is ${x.dtype}; finite differences need float64 inputs`,
-      );
-  });
-  const marked = inputs.map((x) => x.requiresGrad);
-  const which = marked.some(Boolean) ? marked : inputs.map(() => true);
-  const argnums = which.flatMap((w, i) => (w ? [i] : []));
-  const work = inputs.map((x) => new Tensor(x.data.slice(), x.shape));
-  const y0 = noGrad(() => f(...work));
-  const rng = new Rng(opts.seed ?? 0);
-  const u = new Tensor(new Float64Array(y0.size), y0.shape);
-  rng.fillNormal(u.data);
+  const { eps, atol, rtol, argnums, work, rng, u } = checkSetup('gradgradcheck', f, inputs, opts);
   const ws = argnums.map((i) => {
     const w = zerosLike(work[i] as Tensor);
     rng.fillNormal(w.data);
