@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../tensor/rng.js';
-import { lossSpikeEvents, SPIKE_DEFINITION } from './loss-spike-count.js';
+import { lossSpikeEvents, spikePeaks, SPIKE_DEFINITION } from './loss-spike-count.js';
 
 describe('lossSpikeEvents', () => {
   it('a jump far above the trailing window is one event; its recovery steps are not new events', () => {
@@ -36,5 +36,25 @@ describe('lossSpikeEvents', () => {
     expect(() => lossSpikeEvents([1, 2, 3], { window: 1, z: 4, rise: 0, gap: 0 })).toThrow(
       /window must be an integer >= 2, got 1/,
     );
+  });
+});
+
+describe('spikePeaks', () => {
+  it('the largest loss of the excursion (the event step and the gap after it) over the window mean', () => {
+    // window of 20 steps at 1; the excursion 1.5, 3, 2 peaks at step 32 (3× the mean)
+    const xs = [...Array.from({ length: 30 }, () => 1), 1.5, 3, 2, ...Array.from({ length: 20 }, () => 1)];
+    expect(lossSpikeEvents(xs)).toEqual([31]);
+    expect(spikePeaks(xs, [31])).toEqual([3]);
+    // the peak is looked for in the gap = 10 steps after the event only: a later 5 is not in it
+    const late = [...xs];
+    late[31 + SPIKE_DEFINITION.gap] = 5; // step 42, outside steps 31–41
+    expect(spikePeaks(late, [31])).toEqual([3]);
+    // a divergence is an infinite spike
+    const nan = [...xs];
+    nan[33] = NaN;
+    expect(spikePeaks(nan, [31])).toEqual([Infinity]);
+  });
+  it('rejects an event step with no full window before it', () => {
+    expect(() => spikePeaks([1, 1, 1], [2])).toThrow(/event 2 must be a 1-based step/);
   });
 });

@@ -53,3 +53,35 @@ export function lossSpikeEvents(
   }
   return events;
 }
+
+/**
+ * The size of each loss-spike event: the largest loss from the event's first step through the
+ * `gap` steps after it, over the mean of the `window` losses before the event (so 2 means the
+ * loss doubled). `events` are 1-based steps as {@link lossSpikeEvents} returns them; a
+ * non-finite loss in the excursion gives Infinity. The same rule as
+ * examples/reference/torch_e18_loss_spikes.py.
+ * @example spikePeaks([...Array(60).fill(1), 3, 2, 1], [61]) // [3]
+ */
+export function spikePeaks(
+  losses: ArrayLike<number>,
+  events: readonly number[],
+  def: Readonly<SpikeDefinition> = SPIKE_DEFINITION,
+): number[] {
+  const { window: w, gap } = def;
+  return events.map((e) => {
+    const t = e - 1;
+    if (!Number.isInteger(t) || t < w || t >= losses.length)
+      throw new ConfigError(
+        `spikePeaks: event ${fmt(e)} must be a 1-based step in [${w + 1}, ${losses.length}]`,
+      );
+    let sum = 0;
+    for (let k = t - w; k < t; k++) sum += losses[k] as number;
+    const mean = sum / w;
+    let peak = -Infinity;
+    for (let k = t; k <= Math.min(t + gap, losses.length - 1); k++) {
+      const x = losses[k] as number;
+      peak = Number.isFinite(x) ? Math.max(peak, x) : Infinity;
+    }
+    return peak / mean;
+  });
+}

@@ -101,3 +101,31 @@ describe('character-level GPT on the bundled names', () => {
     },
   );
 });
+
+describe("trainCharLm order 'sequential'", () => {
+  const tiny: CharLmOptions = {
+    model: { context: 8, layers: 1, heads: 2, embed: 8, dtype: 'float32' },
+    steps: 3,
+    batch: 2,
+    lr: 1e-3,
+    order: 'sequential',
+  };
+  it('walks the consecutive windows batch at a time and starts over at the end', () => {
+    // 8·3 + 1 tokens: three windows of 8 (starts 0, 8, 16), batches [0, 8], [16], then [0, 8] again
+    const c = { ...corpus, train: corpus.train.subarray(0, 25) };
+    const r = trainCharLm(c, tiny);
+    expect(r.batchStarts.map((s) => [...s])).toEqual([[0, 8], [16], [0, 8]]);
+    // with batch ≥ the number of windows every step is the same full batch
+    const full = trainCharLm(c, { ...tiny, batch: 3 });
+    expect(full.batchStarts.map((s) => [...s])).toEqual([
+      [0, 8, 16],
+      [0, 8, 16],
+      [0, 8, 16],
+    ]);
+  });
+  it('rejects an unknown order', () => {
+    expect(() =>
+      trainCharLm(corpus, { ...tiny, order: 'shuffled' as unknown as 'random' }),
+    ).toThrow(/order must be 'random' or 'sequential', got/);
+  });
+});

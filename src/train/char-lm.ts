@@ -32,6 +32,14 @@ export interface CharLmOptions {
   steps: number;
   /** Windows per batch. */
   batch: number;
+  /**
+   * How batches are drawn (default `'random'`): `'random'` takes `batch` windows at uniform random
+   * starts ({@link sampleWindows}); `'sequential'` walks the consecutive windows of the training
+   * stream (stride = context, as {@link evalWindows}) `batch` at a time and starts over at the
+   * end — with `batch` ≥ the number of windows every step is the same full batch (full-batch
+   * training, as in edge-of-stability studies).
+   */
+  order?: 'random' | 'sequential';
   /** Peak learning rate of AdamW. */
   lr: number;
   /** Decoupled weight decay (default 0). */
@@ -135,6 +143,9 @@ export function trainCharLm(
   const warmup = options.warmup ?? 0;
   if (!Number.isInteger(warmup) || warmup < 0)
     throw new ConfigError(`${op}: warmup must be an integer >= 0, got ${fmt(warmup)}`);
+  const order = options.order ?? 'random';
+  if (order !== 'random' && order !== 'sequential')
+    throw new ConfigError(`${op}: order must be 'random' or 'sequential', got ${fmt(order)}`);
   const evalEvery = options.evalEvery ?? steps;
   if (!Number.isInteger(evalEvery) || evalEvery < 1)
     throw new ConfigError(`${op}: evalEvery must be a positive integer, got ${fmt(evalEvery)}`);
@@ -187,6 +198,7 @@ export function trainCharLm(
   health?.setLr(() => optimizer.lr);
   const rng = new Rng(seed + 1);
   const context = model.config.context;
+  const sequential = order === 'sequential' ? evalWindows(corpus.train, batch, context) : null;
   const trainLoss: number[] = [];
   const batchStarts: Int32Array[] = [];
   const evals: CharLmEval[] = [{ step: 0, valLoss: validationLoss(model, corpus.val) }];
@@ -194,7 +206,10 @@ export function trainCharLm(
     optimizer,
     steps,
     next: () => {
-      const b = sampleWindows(corpus.train, batch, context, rng);
+      const b =
+        sequential !== null
+          ? (sequential[batchStarts.length % sequential.length] as TokenBatch)
+          : sampleWindows(corpus.train, batch, context, rng);
       batchStarts.push(b.starts);
       return b;
     },
