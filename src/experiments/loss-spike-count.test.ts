@@ -42,7 +42,13 @@ describe('lossSpikeEvents', () => {
 describe('spikePeaks', () => {
   it('the largest loss of the excursion (the event step and the gap after it) over the window mean', () => {
     // window of 20 steps at 1; the excursion 1.5, 3, 2 peaks at step 32 (3× the mean)
-    const xs = [...Array.from({ length: 30 }, () => 1), 1.5, 3, 2, ...Array.from({ length: 20 }, () => 1)];
+    const xs = [
+      ...Array.from({ length: 30 }, () => 1),
+      1.5,
+      3,
+      2,
+      ...Array.from({ length: 20 }, () => 1),
+    ];
     expect(lossSpikeEvents(xs)).toEqual([31]);
     expect(spikePeaks(xs, [31])).toEqual([3]);
     // the peak is looked for in the gap = 10 steps after the event only: a later 5 is not in it
