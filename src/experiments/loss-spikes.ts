@@ -24,6 +24,12 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 // 4/1/4, spike clipping 4/2/2 — no clipping rule removes these spikes (their gradient norms are
 // only 1.3–3.8× typical); the criteria say so. A recipe whose spikes follow gradient spikes, where
 // ZClip should help, is still to be found (docs/EXPERIMENTS.md E18).
+// A second search (2026-12-07, same script) found spikes that do follow gradient spikes: full-batch
+// training on 257 tokens (8 windows, every step the same batch) at lr 3e-3 — the gradient norm grows
+// ×1.3–1.5 per step for 10–15 steps before the loss moves (PyTorch seed 0: 86× before the event at
+// step 767). Clipping did not remove those either (ZClip 5 events against 1), but they test the
+// monitor's attribution: the `fullBatch` arm (no clipping, monitor on) is where the lossSpike
+// verdict must name layers, and E18's own recipe, where no gradient spiked, is its control.
 
 /** The model: a 2-block Pre-LN GPT over 28 characters (context 32, 4 heads, width 64, GPT-2 init). */
 const MODEL = {
@@ -45,6 +51,8 @@ const QUICK_BOUND = 2.2;
  * Adam steps on a small √v, not gradient spikes, and clipping the gradient does not remove them.
  */
 const RATIO_BOUND = 0.5;
+/** The `fullBatch` arm's recipe: the first 257 training tokens (8 windows) as one batch, lr 3e-3. */
+const FULL_BATCH = { subset: 257, lr: 3e-3 };
 /** Global-norm clipping threshold of the `norm` arm (nanoGPT's and PyTorch examples' usual 1). */
 const CLIP_NORM = 1;
 /** The monitor's lossSpike thresholds: the spike definition's window, z and rise. */
@@ -55,14 +63,16 @@ const MONITOR_THRESHOLDS = {
 };
 
 /** The arms of E18: no clipping, global-norm clipping, ZClip, spike clipping. */
-export type LossSpikeArm = 'none' | 'norm' | 'zclip' | 'spike';
+export type LossSpikeArm = 'none' | 'norm' | 'zclip' | 'spike' | 'fullBatch';
 
-/** One arm: a clipping rule before Adam. */
+/** One arm: a clipping rule before Adam (and, for `fullBatch`, the full-batch recipe). */
 interface Arm {
   id: LossSpikeArm;
   label: string;
   clipNorm: number | null;
   transform: () => GradientTransformation<unknown> | null;
+  /** Full-batch training on FULL_BATCH's tokens at its lr instead of E18's recipe. */
+  fullBatch?: boolean;
 }
 const ARMS: readonly Arm[] = [
   { id: 'none', label: 'no clipping', clipNorm: null, transform: () => null },
@@ -89,11 +99,18 @@ const ARMS: readonly Arm[] = [
         startStep: 20,
       }) as GradientTransformation<unknown>,
   },
+  {
+    id: 'fullBatch',
+    label: `no clipping, full batch (${FULL_BATCH.subset} tokens, lr ${FULL_BATCH.lr})`,
+    clipNorm: null,
+    transform: () => null,
+    fullBatch: true,
+  },
 ];
 
 /** The corpus E18 trains on: the names corpus with its training stream cut to the first `subset` tokens. */
-function memorisationCorpus(corpus: CharCorpus): CharCorpus {
-  return { ...corpus, train: corpus.train.subarray(0, TRAIN.subset) };
+function memorisationCorpus(corpus: CharCorpus, subset: number): CharCorpus {
+  return { ...corpus, train: corpus.train.subarray(0, subset) };
 }
 
 /** Mean of the last `n` values. */
@@ -120,14 +137,15 @@ export interface LossSpikeArmRun {
   trainLoss: number[];
   /** Spike events ({@link lossSpikeEvents}, 1-based steps). */
   events: number[];
-  /** The monitor's verdicts (the unclipped arm only; the others run without it). */
+  /** The monitor's verdicts (the unclipped arms only; the others run without it). */
   verdicts: Verdict[];
 }
 
 /**
  * Trains one arm of E18 for one seed (`steps` defaults to full mode's): the memorisation corpus,
- * the GPT and Adam recipe above, the arm's clipping rule; the monitor (lossSpike on, with the
- * spike definition's window, z and rise) watches the unclipped arm.
+ * the GPT and Adam recipe above, the arm's clipping rule (`fullBatch`: no clipping, the first 257
+ * tokens as one full batch at lr 3e-3); the monitor (lossSpike on, with the spike definition's
+ * window, z and rise) watches the unclipped arms.
  * @example const r = await trainLossSpikeArm('none', 0, 300); r.events
  */
 export async function trainLossSpikeArm(
@@ -136,18 +154,26 @@ export async function trainLossSpikeArm(
   steps: number = TRAIN.steps,
 ): Promise<LossSpikeArmRun> {
   const a = ARMS.find((x) => x.id === arm) as Arm;
-  const corpus = memorisationCorpus(charCorpus(await loadFirstNames()));
+  const full = a.fullBatch === true;
+  const corpus = memorisationCorpus(
+    charCorpus(await loadFirstNames()),
+    full ? FULL_BATCH.subset : TRAIN.subset,
+  );
   const r = trainCharLm(corpus, {
     model: { ...MODEL, dtype: 'float32' },
     steps,
     batch: TRAIN.batch,
-    lr: TRAIN.lr,
+    // 257 tokens are 8 windows of 32: batches of 8 consecutive windows are the whole stream
+    order: full ? 'sequential' : 'random',
+    lr: full ? FULL_BATCH.lr : TRAIN.lr,
     beta2: TRAIN.beta2,
     clipNorm: a.clipNorm,
     transform: a.transform(),
     seed,
     monitor:
-      arm === 'none' ? { detectors: { lossSpike: true }, thresholds: MONITOR_THRESHOLDS } : false,
+      arm === 'none' || full
+        ? { detectors: { lossSpike: true }, thresholds: MONITOR_THRESHOLDS }
+        : false,
   });
   return {
     arm,
@@ -156,6 +182,27 @@ export async function trainLossSpikeArm(
     events: lossSpikeEvents(r.trainLoss),
     verdicts: r.verdicts,
   };
+}
+
+/**
+ * The monitor on some unclipped runs: their spike events, those met by a lossSpike verdict within
+ * 2 steps (the detector applies the spike definition live), and those verdicts naming a layer.
+ */
+function monitorTally(runs: readonly Trained[]): { events: number; caught: number; named: number } {
+  let events = 0;
+  let caught = 0;
+  let named = 0;
+  for (const t of runs) {
+    const vs = t.run.verdicts.filter((v) => v.kind === 'lossSpike');
+    for (const e of t.events) {
+      events++;
+      const v = vs.find((x) => Math.abs(x.step - e) <= 2);
+      if (v === undefined) continue;
+      caught++;
+      if (v.layers.length > 0) named++;
+    }
+  }
+  return { events, caught, named };
 }
 
 /** One finished run with its arm. */
@@ -213,21 +260,8 @@ export function assembleLossSpikes(
   const of = (id: LossSpikeArm): Trained[] => trained.filter((t) => t.arm.id === id);
   const criteria: Criterion[] = [];
   const none = of('none');
-  // The monitor: on the unclipped runs, the spike events with a lossSpike verdict within 2 steps
-  // (the detector applies the spike definition live), and those verdicts that name a layer.
-  let caught = 0;
-  let named = 0;
-  let eventsNone = 0;
-  for (const t of none) {
-    const vs = t.run.verdicts.filter((v) => v.kind === 'lossSpike');
-    for (const e of t.events) {
-      eventsNone++;
-      const v = vs.find((x) => Math.abs(x.step - e) <= 2);
-      if (v === undefined) continue;
-      caught++;
-      if (v.layers.length > 0) named++;
-    }
-  }
+  const { events: eventsNone, caught, named } = monitorTally(none);
+  const fullBatch = monitorTally(of('fullBatch'));
   if (ctx.quick) {
     criteria.push(
       below(
@@ -245,6 +279,23 @@ export function assembleLossSpikes(
         Math.min(...none.map((t) => t.events.length)),
         0,
         '≥ 1',
+      ),
+    );
+    // Attribution (fixed 2026-12-07 from PyTorch's leads before the gradscope runs): where the
+    // gradient grew first (full batch) the verdict names layers; where it did not (E18's recipe,
+    // leads 1.4–2.1) it names none — each the other's control.
+    criteria.push(
+      above(
+        `monitor, ${ARMS.find((a) => a.id === 'fullBatch')?.label as string}: share of its spike events (all seeds) whose lossSpike verdict names a layer (the gradient spiked first)`,
+        fullBatch.events === 0 ? NaN : fullBatch.named / fullBatch.events,
+        0.5,
+        '> 0.5',
+      ),
+      below(
+        'monitor, no clipping (E18 recipe): share of its spike events whose lossSpike verdict names a layer (no gradient spiked)',
+        eventsNone === 0 ? NaN : named / eventsNone,
+        0.5,
+        '< 0.5',
       ),
     );
     for (const id of ['zclip', 'spike'] as const)
@@ -266,7 +317,7 @@ export function assembleLossSpikes(
     );
   }
 
-  const first = trained.filter((t) => t.seed === seeds[0]);
+  const first = trained.filter((t) => t.seed === seeds[0] && t.arm.fullBatch !== true);
   const hi = Math.max(...first.flatMap((t) => t.run.trainLoss.slice(100)));
   const charts = [
     lineChart({
@@ -283,7 +334,7 @@ export function assembleLossSpikes(
     }),
   ];
   // named share, for the record
-  runs.push({ monitor: { events: eventsNone, caught, named } });
+  runs.push({ monitor: { events: eventsNone, caught, named, fullBatch } });
   const res = finish(lossSpikes, ctx, { t0, seeds: [...seeds], criteria, runs, charts });
   res.verdicts = trained.flatMap((t) =>
     t.run.verdicts
@@ -301,7 +352,7 @@ export const lossSpikes: Experiment = {
   paper:
     'A. Kumar, L. Owen, N. R. Chowdhury, F. Güra, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training", 2025; T. Huang, Z. Zhu, G. Jin, L. Liu, Z. Wang, S. Liu, "SPAM: Spike-Aware Adam with Momentum Reset for Stable LLM Training", ICLR 2025',
   story:
-    'Loss spikes — the training loss jumping far above its recent level and recovering — plague language-model training; ZClip clips the gradient norm when it jumps above its running mean by a z-score, SPAM clips gradient entries far above their running second moment. A 2-block GPT memorising 512 characters of names with Adam (β₂ 0.999) at lr 3e-3 spikes again and again once its loss is low; we count spikes (a loss more than 4 std and 5 % above the mean of the 20 steps before) with no clipping, global-norm clipping at 1, ZClip and spike clipping, and let the monitor name the layers whose gradients spiked first. In PyTorch no clipping rule removed these spikes: they are outsized Adam steps on a small second moment, not gradient spikes.',
+    "Loss spikes — the training loss jumping far above its recent level and recovering — plague language-model training; ZClip clips the gradient norm when it jumps above its running mean by a z-score, SPAM clips gradient entries far above their running second moment. A 2-block GPT memorising 512 characters of names with Adam (β₂ 0.999) at lr 3e-3 spikes again and again once its loss is low; we count spikes (a loss more than 4 std and 5 % above the mean of the 20 steps before) with no clipping, global-norm clipping at 1, ZClip and spike clipping, and let the monitor name the layers whose gradients spiked first. In PyTorch no clipping rule removed these spikes: they are outsized Adam steps on a small second moment, not gradient spikes. A fifth arm trains 257 tokens as one full batch at lr 3e-3, where the gradient norm grows for 10–15 steps before the loss spikes: there the lossSpike verdict must name the layers, on E18's recipe it must name none.",
   defaultSeeds: { full: [0, 1, 2], quick: [0] },
   run,
 };
