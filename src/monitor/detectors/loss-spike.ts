@@ -102,7 +102,7 @@ function remediesOf(
     add(
       'clip.zClip({ zThreshold: 2.5 }) before the optimizer (adaptive: clips a norm that jumps above its running mean + 2.5 std)',
       { action: 'clip', kind: 'zClip', zThreshold: 2.5 },
-      'the loss spike came with a gradient-norm spike; ZClip cuts such jumps relative to the recent norms, with no fixed threshold to tune (Kumar et al. 2025)',
+      'the loss spike came with a gradient-norm spike; ZClip cuts such jumps relative to the recent norms, with no fixed threshold to tune (Kumar et al. 2025) — but where the gradient grows over many steps (full-batch training near a minimum, E18) it held the growth without removing the spikes, so compare a run with it against one at a lower lr',
     );
     add(
       'clip.spikeClip({ threshold: 5000 }) before the optimizer (element-wise: gᵢ² ≤ θ·vᵢ)',
