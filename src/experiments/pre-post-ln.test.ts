@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '../autograd/backward.js';
 import { charCorpus, loadFirstNames, unigramLoss } from '../data/char-text.js';
-import { initGradNorms, prePostLn } from './pre-post-ln.js';
+import { initGradNorms, prePostLn, trainPrePostLnArm, type PrePostLnArmId } from './pre-post-ln.js';
 
 describe('E17 pre-post-ln', () => {
   it('same seed, same gradient norms; the unigram baseline is about 2.9 nats', async () => {
@@ -11,6 +11,13 @@ describe('E17 pre-post-ln', () => {
     const u = unigramLoss(corpus);
     expect(u).toBeGreaterThan(2.7);
     expect(u).toBeLessThan(3.1);
+  });
+
+  it('an unknown arm is refused with its name and the arms there are', async () => {
+    const corpus = charCorpus(await loadFirstNames());
+    expect(() => trainPrePostLnArm(corpus, 'middle' as PrePostLnArmId, 0)).toThrow(
+      /trainPrePostLnArm: arm must be one of 'post', 'post-warmup', 'pre', got "?middle"?/,
+    );
   });
 
   it('quick mode (part a: gradients at initialisation) passes every criterion', async () => {
