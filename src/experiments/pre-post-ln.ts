@@ -37,8 +37,9 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 //      theory's value ± 0.3 for Pre-LN and "> −0.15" for Post-LN; each arm fails the other's;
 //  (b) Adam lr 3e-3 (β₂ 0.98), 6 blocks, 800 steps: PyTorch's Post-LN without warmup stalls at
 //      2.86 nats (the unigram model's loss on the validation names is 2.853), with a 200-step
-//      warmup it reaches 2.11, Pre-LN without warmup 2.11; at lr 1e-3 all three train (2.14–2.16),
-//      so the failure is the large step at initialisation, as the paper says;
+//      warmup it reaches 2.11, Pre-LN without warmup 2.11 (seed 0; seeds 1 and 2: 2.855 / 2.855,
+//      2.121 / 2.120, 2.109 / 2.104); at lr 1e-3 all three train (2.14–2.16), so the failure is
+//      the large step at initialisation, as the paper says;
 //  (c) the monitor (told the unigram loss and the norm placement by trainCharLm) gives the stalled
 //      Post-LN run `notLearning` "beyond the unigram model" with warmup, then Pre-LN, as remedies;
 //      the two arms that train get no notLearning verdict.
