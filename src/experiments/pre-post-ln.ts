@@ -31,8 +31,8 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 // family built from torch.nn.TransformerEncoderLayer, Xavier init, independent seeds):
 //  (a) at initialisation, ‖∂L/∂W²‖ of the last block's feed-forward output weight, mean of 3
 //      seeds, L = 2, 4, 6, 8, 12: PyTorch Post-LN 0.92, 0.80, 1.13, 1.16, 1.37 (log-log slope
-//      +0.25), Pre-LN 1.33, 0.79, 0.93, 0.70, 0.65 (slope −0.36; theory −0.5); gradscope (its own
-//      seeds) Post-LN slope +0.18, Pre-LN −0.55: Post-LN's last-layer gradient does not shrink
+//      +0.25), Pre-LN 1.33, 0.79, 0.93, 0.70, 0.65 (slope −0.38; theory −0.5); gradscope (its own
+//      seeds 0–2, full mode) Post-LN slope +0.20, Pre-LN −0.60: Post-LN's last-layer gradient does not shrink
 //      with depth, Pre-LN's scales like 1/√L (Xiong et al., Theorems 1–2). The bands are the
 //      theory's value ± 0.3 for Pre-LN and "> −0.15" for Post-LN; each arm fails the other's;
 //  (b) Adam lr 3e-3 (β₂ 0.98), 6 blocks, 800 steps: PyTorch's Post-LN without warmup stalls at
