@@ -48,7 +48,7 @@ the baseline's finite ||g|| reaches 1e4 ||g_1|| at update 13, 12, 7, 20, 14 (max
 
 max ||g|| over the run <= 12.3 ||g_1|| (AutoClip seed 2; the others <= 2.2). Controls: the
 baseline with Adam 0.01 0.10, 1.07, 1.10, 0.04, 0.04 (seeds 1 and 2 learned to 0.02-0.05x by
-update 2000 and fell back to 1.0-1.2x around update 8000, with max ||g|| <= 1.3 ||g_1||: no
+update 3000 and fell back to 1.0-1.2x around update 8000, with max ||g|| <= 1.3 ||g_1||: no
 explosion, and not a reliable fix); the health-aware decay 1.00, 1.01, 0.63, 0.92, 1.00.
 
 Why 10,000 updates: AutoClip is the slowest remedy. Its final error in its worst seed (2) with

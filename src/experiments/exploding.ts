@@ -553,7 +553,7 @@ export const explodingExperiment: Experiment = {
     'ρ(W_hh) went from 1.3 to 2.6 in 5 updates), and afterwards it clips almost every step to a small norm; that is why the ' +
     'budget is 10,000 updates (its worst PyTorch seed: 0.53× after 3000, 0.27× after 10,000). With plain SGD at ' +
     'lr 0.1 the gated cells sit on the mean-predictor plateau, in PyTorch too. The controls keep the comparison honest: Adam ' +
-    "alone on the exploding RNN learns in most seeds but does not always keep it (in 2 of 5 PyTorch seeds it falls back to the plateau after 8000 updates, without an explosion; part of the gated cells' fix is their optimizer), the health-aware decay alone " +
+    "alone on the exploding RNN learns in most seeds but does not always keep it (in 2 of 5 PyTorch seeds it falls back to the plateau around update 8000, without an explosion; part of the gated cells' fix is their optimizer), the health-aware decay alone " +
     '(lr ÷10 per flagged step) stops the explosion but does not learn, and ZClip with its defaults follows the growth instead of ' +
     'treating it as a spike.',
   defaultSeeds: { full: EXPLODING_SIZES.full.seeds, quick: EXPLODING_SIZES.quick.seeds },
