@@ -36,6 +36,13 @@ Measured 2026-12-07, full batch (defaults), seeds 0/1/2: none 1/0/0 (seed 0: a 1
 266, the gradient 0.08 -> 17 over the 20 steps before); zclip 2/5/- (excursions <= 1.5x); spike
 1/0/0 (the same 19x spike); at lr 3e-3, seed 0: none 1 (lead 86x), zclip 5. Table and reading:
 docs/EXPERIMENTS.md, E18.
+Measured 2026-12-07, the control of E18's pooled-count criterion (E18's recipe at a lower lr, no
+clipping, seeds 0,1,2, 1,200 steps), for lr in 3e-4 1e-4:
+    E18_FULL=0 E18_SUBSET=512 E18_LR=$lr /usr/bin/python3 examples/reference/torch_e18_loss_spikes.py /tmp/names 0,1,2 none 1200
+lr 3e-4: events 1/1/0 (steps 718 / 674; peaks 1.149, 1.226; last-100 loss 0.416/0.352/0.410);
+lr 1e-4: 0/0/3 (666, 790, 1150; peaks 1.079-1.090; loss 1.47/1.42/1.51); lr 1e-3, seed 0: 1 (1.72).
+The bare count does not separate them from E18's recipe (7 events, every one peaking at 1.35-1.92x
+in all four arms, 24 events): E18 counts events peaking at >= 1.3x (0 in both controls).
 """
 import json
 import math

@@ -1,13 +1,14 @@
 import { spikeClip } from '../clip/spike-clip.js';
 import { zClip } from '../clip/z-clip.js';
+import { ConfigError, fmt } from '../errors.js';
 import { charCorpus, loadFirstNames, type CharCorpus } from '../data/char-text.js';
 import type { Verdict } from '../monitor/types.js';
 import type { GradientTransformation } from '../optim/types.js';
 import { lineChart } from '../report/charts.js';
 import { trainCharLm } from '../train/char-lm.js';
 import { verdictRecord } from './internal/flagship-common.js';
-import { above, below, finish, pause, roundTo, seedsOf } from './internal/outcome.js';
-import { lossSpikeEvents, SPIKE_DEFINITION } from './loss-spike-count.js';
+import { above, below, finish, holds, pause, roundTo, seedsOf } from './internal/outcome.js';
+import { lossSpikeEvents, spikePeaks, SPIKE_DEFINITION } from './loss-spike-count.js';
 import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json } from './types.js';
 
 // E18 — loss spikes and adaptive clipping, on a character-level GPT over the bundled names.
@@ -46,13 +47,32 @@ const TRAIN = { subset: 512, batch: 8, lr: 3e-3, beta2: 0.999, steps: 1200, quic
 /** Quick mode: the unclipped run's mean training loss over its last 100 steps is below this. */
 const QUICK_BOUND = 2.2;
 /**
- * Full mode: ZClip's and spike clipping's spike events (all seeds) over no clipping's stay at or
- * above this — in PyTorch they were 9/7 and 8/7 (global norm 6/7): in this regime the spikes are
- * Adam steps on a small √v, not gradient spikes, and clipping the gradient does not remove them.
+ * Full mode: no clipping's large spike events (peak ≥ LARGE_PEAK) pooled over the seeds are at
+ * least this many per seed (3 over seeds 0–2). Spike timing is chaotic (a float rounding changes
+ * the trajectory), so the count is a Poisson draw: PyTorch's unclipped runs gave 7 events over
+ * seeds 0–2 (rate ≈ 2.3 per seed per 1,200 steps); at that rate a seed has no event with
+ * probability e^−2.3 ≈ 10 %, so "every seed spikes" fails a faithful reproduction about one time
+ * in four (1 − 0.9³), while a pooled count of at least 3 fails it with probability
+ * P(N ≤ 2 | λ = 7) = e^−7(1 + 7 + 24.5) ≈ 3 %.
  */
-const RATIO_BOUND = 0.5;
+const POOLED_MIN_PER_SEED = 1;
+/**
+ * A large spike: its excursion peaks at ≥ 1.3× the window's mean ({@link spikePeaks}). Fixed from
+ * PyTorch before the gradscope control run: all 24 events of E18's recipe (4 arms, seeds 0–2)
+ * peaked at 1.35–1.92×; the control's (lr 3e-4: 2 events, 1.15× and 1.23×; lr 1e-4: 3 events,
+ * 1.08–1.09×) are batch noise of a model still far from its floor, which the bare event count
+ * does not tell apart.
+ */
+const LARGE_PEAK = 1.3;
 /** The `fullBatch` arm's recipe: the first 257 training tokens (8 windows) as one batch, lr 3e-3. */
 const FULL_BATCH = { subset: 257, lr: 3e-3 };
+/**
+ * The control of the pooled-count criterion: E18's recipe (no clipping) at a learning rate where
+ * PyTorch's runs did not spike (examples/reference/torch_e18_loss_spikes.py, seeds 0–2).
+ */
+const CONTROL = { lr: 3e-4 };
+/** Full mode: the control's large spike events pooled over seeds 0–2 are at most this many (PyTorch: 0). */
+const CONTROL_POOLED_MAX = 1;
 /** Global-norm clipping threshold of the `norm` arm (nanoGPT's and PyTorch examples' usual 1). */
 const CLIP_NORM = 1;
 /** The monitor's lossSpike thresholds: the spike definition's window, z and rise. */
@@ -62,8 +82,12 @@ const MONITOR_THRESHOLDS = {
   lossSpikeRise: SPIKE_DEFINITION.rise,
 };
 
-/** The arms of E18: no clipping, global-norm clipping, ZClip, spike clipping. */
-export type LossSpikeArm = 'none' | 'norm' | 'zclip' | 'spike' | 'fullBatch';
+/**
+ * The arms of E18: no clipping, global-norm clipping, ZClip, spike clipping; `fullBatch` (no
+ * clipping, full-batch training: the attribution arm) and `control` (no clipping, a learning rate
+ * that does not spike).
+ */
+export type LossSpikeArm = 'none' | 'norm' | 'zclip' | 'spike' | 'fullBatch' | 'control';
 
 /** One arm: a clipping rule before Adam (and, for `fullBatch`, the full-batch recipe). */
 interface Arm {
@@ -73,6 +97,8 @@ interface Arm {
   transform: () => GradientTransformation<unknown> | null;
   /** Full-batch training on FULL_BATCH's tokens at its lr instead of E18's recipe. */
   fullBatch?: boolean;
+  /** A learning rate other than the recipe's (the control). */
+  lr?: number;
 }
 const ARMS: readonly Arm[] = [
   { id: 'none', label: 'no clipping', clipNorm: null, transform: () => null },
@@ -106,7 +132,17 @@ const ARMS: readonly Arm[] = [
     transform: () => null,
     fullBatch: true,
   },
+  {
+    id: 'control',
+    label: `no clipping, lr ${CONTROL.lr} (control: does not spike)`,
+    clipNorm: null,
+    transform: () => null,
+    lr: CONTROL.lr,
+  },
 ];
+
+/** The arm ids in the order a one-process run trains them (per seed). */
+export const LOSS_SPIKE_ARMS: readonly LossSpikeArm[] = ARMS.map((a) => a.id);
 
 /** The corpus E18 trains on: the names corpus with its training stream cut to the first `subset` tokens. */
 function memorisationCorpus(corpus: CharCorpus, subset: number): CharCorpus {
@@ -144,7 +180,7 @@ export interface LossSpikeArmRun {
 /**
  * Trains one arm of E18 for one seed (`steps` defaults to full mode's): the memorisation corpus,
  * the GPT and Adam recipe above, the arm's clipping rule (`fullBatch`: no clipping, the first 257
- * tokens as one full batch at lr 3e-3); the monitor (lossSpike on, with the spike definition's
+ * tokens as one full batch at lr 3e-3; `control`: no clipping at lr 3e-4); the monitor (lossSpike on, with the spike definition's
  * window, z and rise) watches the unclipped arms.
  * @example const r = await trainLossSpikeArm('none', 0, 300); r.events
  */
@@ -153,7 +189,11 @@ export async function trainLossSpikeArm(
   seed: number,
   steps: number = TRAIN.steps,
 ): Promise<LossSpikeArmRun> {
-  const a = ARMS.find((x) => x.id === arm) as Arm;
+  const a = ARMS.find((x) => x.id === arm);
+  if (a === undefined)
+    throw new ConfigError(
+      `trainLossSpikeArm: arm must be one of ${LOSS_SPIKE_ARMS.join(', ')}, got ${fmt(arm)}`,
+    );
   const full = a.fullBatch === true;
   const corpus = memorisationCorpus(
     charCorpus(await loadFirstNames()),
@@ -165,7 +205,7 @@ export async function trainLossSpikeArm(
     batch: TRAIN.batch,
     // 257 tokens are 8 windows of 32: batches of 8 consecutive windows are the whole stream
     order: full ? 'sequential' : 'random',
-    lr: full ? FULL_BATCH.lr : TRAIN.lr,
+    lr: full ? FULL_BATCH.lr : (a.lr ?? TRAIN.lr),
     beta2: TRAIN.beta2,
     clipNorm: a.clipNorm,
     transform: a.transform(),
@@ -240,7 +280,10 @@ export function assembleLossSpikes(
   pieces: readonly LossSpikeArmRun[],
   t0: number,
 ): ExperimentResult {
-  const trained: Trained[] = pieces.map((p) => ({
+  // the one-process order (seed, then arm), whatever order the pieces came in
+  const rank = (p: LossSpikeArmRun): number =>
+    seeds.indexOf(p.seed) * ARMS.length + LOSS_SPIKE_ARMS.indexOf(p.arm);
+  const trained: Trained[] = [...pieces].sort((p, q) => rank(p) - rank(q)).map((p) => ({
     arm: ARMS.find((a) => a.id === p.arm) as Arm,
     seed: p.seed,
     run: p,
@@ -250,6 +293,7 @@ export function assembleLossSpikes(
     arm: t.arm.id,
     seed: t.seed,
     spikes: t.events,
+    peaks: spikePeaks(t.run.trainLoss, t.events).map((p) => roundTo(p, 3)),
     finalTrainLoss: roundTo(tailMean(t.run.trainLoss, 100), 4),
     lossSpikeVerdicts: t.run.verdicts
       .filter((v) => v.kind === 'lossSpike')
@@ -259,6 +303,7 @@ export function assembleLossSpikes(
 
   const of = (id: LossSpikeArm): Trained[] => trained.filter((t) => t.arm.id === id);
   const criteria: Criterion[] = [];
+  let figures: Json = null;
   const none = of('none');
   const { events: eventsNone, caught, named } = monitorTally(none);
   const fullBatch = monitorTally(of('fullBatch'));
@@ -273,12 +318,25 @@ export function assembleLossSpikes(
     );
   } else {
     const total = (id: LossSpikeArm): number => of(id).reduce((a, t) => a + t.events.length, 0);
-    criteria.push(
-      above(
-        'no clipping: fewest loss-spike events in a seed (the baseline spikes in every seed)',
-        Math.min(...none.map((t) => t.events.length)),
+    const large = (id: LossSpikeArm): number =>
+      of(id).reduce(
+        (a, t) => a + spikePeaks(t.run.trainLoss, t.events).filter((p) => p >= LARGE_PEAK).length,
         0,
-        '≥ 1',
+      );
+    // Pooled over the seeds (a Poisson count, see POOLED_MIN_PER_SEED), with its control: the
+    // same recipe at a learning rate that did not spike in PyTorch must stay at or below 1.
+    criteria.push(
+      holds(
+        `no clipping (E18 recipe): spike events peaking at ≥ ${LARGE_PEAK}× their window's mean, pooled over seeds ${seeds.join(', ')} (PyTorch: 7)`,
+        large('none') >= POOLED_MIN_PER_SEED * seeds.length,
+        `≥ ${POOLED_MIN_PER_SEED * seeds.length}`,
+        large('none'),
+      ),
+      holds(
+        `${ARMS.find((a) => a.id === 'control')?.label as string}: spike events peaking at ≥ ${LARGE_PEAK}×, pooled over seeds ${seeds.join(', ')} (PyTorch: 0)`,
+        large('control') <= CONTROL_POOLED_MAX,
+        `≤ ${CONTROL_POOLED_MAX}`,
+        large('control'),
       ),
     );
     // Attribution (fixed 2026-12-07 from PyTorch's leads before the gradscope runs): where the
@@ -297,17 +355,6 @@ export function assembleLossSpikes(
         0.5,
         '< 0.5',
       ),
-    );
-    for (const id of ['zclip', 'spike'] as const)
-      criteria.push(
-        above(
-          `${ARMS.find((a) => a.id === id)?.label as string}: spike events over all seeds / no clipping's (clipping does not remove these spikes)`,
-          total(id) / Math.max(1, total('none')),
-          RATIO_BOUND,
-          `≥ ${RATIO_BOUND}`,
-        ),
-      );
-    criteria.push(
       above(
         'monitor, no clipping: share of spike events with a lossSpike verdict within 2 steps',
         eventsNone === 0 ? 0 : caught / eventsNone,
@@ -315,6 +362,16 @@ export function assembleLossSpikes(
         '> 0.5',
       ),
     );
+    // Reported, not judged: the clipping arms' pooled events over no clipping's. In PyTorch they
+    // were 6/7 (global norm), 9/7 (ZClip), 8/7 (spike clipping): no rule removed these spikes, a
+    // negative finding with no arm that a ratio bound could separate it from.
+    const ratio = (id: LossSpikeArm): number | string =>
+      total('none') === 0 ? 'NaN' : (roundTo(total(id) / total('none'), 3) as number);
+    figures = {
+      pooledEvents: Object.fromEntries(LOSS_SPIKE_ARMS.map((id) => [id, total(id)])),
+      pooledLargeEvents: Object.fromEntries(LOSS_SPIKE_ARMS.map((id) => [id, large(id)])),
+      overNoClipping: { norm: ratio('norm'), zclip: ratio('zclip'), spike: ratio('spike') },
+    };
   }
 
   const first = trained.filter((t) => t.seed === seeds[0] && t.arm.fullBatch !== true);
@@ -335,6 +392,7 @@ export function assembleLossSpikes(
   ];
   // named share, for the record
   runs.push({ monitor: { events: eventsNone, caught, named, fullBatch } });
+  if (figures !== null) runs.push({ figures });
   const res = finish(lossSpikes, ctx, { t0, seeds: [...seeds], criteria, runs, charts });
   res.verdicts = trained.flatMap((t) =>
     t.run.verdicts
