@@ -75,15 +75,19 @@ if (mode === 'arm') {
   let cpu = 0;
   for (const seed of seeds)
     for (const arm of LOSS_SPIKE_ARMS) {
-      const j = JSON.parse(
-        readFileSync(fileOf(dir as string, seed, arm), 'utf8'),
-        reviver,
-      ) as { run: LossSpikeArmRun; cpuSeconds: number };
+      const j = JSON.parse(readFileSync(fileOf(dir as string, seed, arm), 'utf8'), reviver) as {
+        run: LossSpikeArmRun;
+        cpuSeconds: number;
+      };
       pieces.push(j.run);
       cpu += j.cpuSeconds;
     }
   const result = assembleLossSpikes({ quick: false, seeds }, seeds, pieces, t0);
-  const runDir = prepareRunDir({ experiment: lossSpikes.name, now: new Date(), out: out as string });
+  const runDir = prepareRunDir({
+    experiment: lossSpikes.name,
+    now: new Date(),
+    out: out as string,
+  });
   writeRunResult(runDir, result);
   writeReportFile(
     join(runDir, REPORT_FILE),
@@ -93,7 +97,8 @@ if (mode === 'arm') {
       source: runDir,
     }),
   );
-  for (const p of pieces) process.stdout.write(`seed ${p.seed} ${p.arm}: ${p.events.length} events\n`);
+  for (const p of pieces)
+    process.stdout.write(`seed ${p.seed} ${p.arm}: ${p.events.length} events\n`);
   for (const c of result.criteria)
     process.stdout.write(
       `${c.pass ? 'pass' : 'FAIL'}  ${c.name}: ${String(c.measured)} (expected ${c.expected})\n`,
