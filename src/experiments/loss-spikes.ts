@@ -4,7 +4,7 @@ import { ConfigError, fmt } from '../errors.js';
 import { charCorpus, loadFirstNames, type CharCorpus } from '../data/char-text.js';
 import type { Verdict } from '../monitor/types.js';
 import type { GradientTransformation } from '../optim/types.js';
-import { lineChart } from '../report/charts.js';
+import { barChart, lineChart } from '../report/charts.js';
 import { trainCharLm } from '../train/char-lm.js';
 import { verdictRecord } from './internal/flagship-common.js';
 import { above, below, finish, holds, pause, roundTo, seedsOf } from './internal/outcome.js';
@@ -137,7 +137,7 @@ const ARMS: readonly Arm[] = [
   },
   {
     id: 'control',
-    label: `no clipping, lr ${CONTROL.lr} (control: does not spike)`,
+    label: `no clipping at lr ${CONTROL.lr.toExponential()} (control)`,
     clipNorm: null,
     transform: () => null,
     lr: CONTROL.lr,
@@ -158,15 +158,12 @@ function tailMean(xs: readonly number[], n: number): number {
   return t.reduce((a, b) => a + b, 0) / t.length;
 }
 
-/** Vertical marks at `steps` spanning [lo, hi], as one series (gaps between marks). */
+/**
+ * Vertical marks at `steps` spanning [lo, hi], one series each (the line chart drops non-finite
+ * points and would join marks of one series; lo > 0 for the log axis).
+ */
 function markers(name: string, steps: readonly number[], lo: number, hi: number) {
-  const x: number[] = [];
-  const y: number[] = [];
-  for (const s of steps) {
-    x.push(s, s, s);
-    y.push(lo, hi, NaN);
-  }
-  return { name, x, y };
+  return steps.map((s) => ({ name: `${name} at ${s}`, x: [s, s], y: [lo, hi] }));
 }
 
 /** One finished run of an arm: its training losses, spike events and lossSpike verdicts. */
@@ -309,6 +306,16 @@ export function assembleLossSpikes(
   const of = (id: LossSpikeArm): Trained[] => trained.filter((t) => t.arm.id === id);
   const criteria: Criterion[] = [];
   let figures: Json = null;
+  /** An arm's spike events pooled over the seeds (only the large ones, peak ≥ LARGE_PEAK, if `big`). */
+  const countOf = (id: LossSpikeArm, big: boolean): number =>
+    of(id).reduce(
+      (a, t) =>
+        a +
+        (big
+          ? spikePeaks(t.run.trainLoss, t.events).filter((p) => p >= LARGE_PEAK).length
+          : t.events.length),
+      0,
+    );
   const none = of('none');
   const { events: eventsNone, caught, named } = monitorTally(none);
   const fullBatch = monitorTally(of('fullBatch'));
@@ -322,12 +329,8 @@ export function assembleLossSpikes(
       ),
     );
   } else {
-    const total = (id: LossSpikeArm): number => of(id).reduce((a, t) => a + t.events.length, 0);
-    const large = (id: LossSpikeArm): number =>
-      of(id).reduce(
-        (a, t) => a + spikePeaks(t.run.trainLoss, t.events).filter((p) => p >= LARGE_PEAK).length,
-        0,
-      );
+    const total = (id: LossSpikeArm): number => countOf(id, false);
+    const large = (id: LossSpikeArm): number => countOf(id, true);
     // Pooled over the seeds (a Poisson count, see POOLED_MIN_PER_SEED), with its control: the
     // same recipe at a learning rate that did not spike in PyTorch must stay at or below 1.
     criteria.push(
@@ -379,15 +382,21 @@ export function assembleLossSpikes(
     };
   }
 
-  const first = trained.filter((t) => t.seed === seeds[0] && t.arm.fullBatch !== true);
+  // the seed whose unclipped run spiked most (the first on a tie), so the marks have events to show
+  const shown = none.reduce(
+    (b, t) => (t.events.length > b.events.length ? t : b),
+    none[0] as Trained,
+  ).seed;
+  const first = trained.filter((t) => t.seed === shown && t.arm.fullBatch !== true);
   const hi = Math.max(...first.flatMap((t) => t.run.trainLoss.slice(100)));
+  const lo = Math.min(...first.flatMap((t) => t.run.trainLoss.slice(100)));
   const charts = [
     lineChart({
       id: 'train-loss',
-      title: `Training loss (nats/char), seed ${seeds[0]}; vertical marks: spike events of the unclipped run`,
+      title: `Training loss (nats/char), seed ${shown}; vertical marks: spike events of the unclipped run`,
       series: [
         ...first.map((t) => ({ name: t.arm.label, y: t.run.trainLoss })),
-        markers('spike (no clipping)', first.find((t) => t.arm.id === 'none')?.events ?? [], 0, hi),
+        ...markers('spike', first.find((t) => t.arm.id === 'none')?.events ?? [], lo, hi),
       ],
       xLabel: 'step',
       yLabel: 'training cross-entropy',
@@ -395,6 +404,18 @@ export function assembleLossSpikes(
       maxPoints: 600,
     }),
   ];
+  if (figures !== null)
+    charts.push(
+      barChart({
+        id: 'pooled-events',
+        title: `Spike events pooled over seeds ${seeds.join(', ')}, per arm: all, and large (peak ≥ ${LARGE_PEAK}× the window's mean)`,
+        bars: ARMS.flatMap((a) => [
+          { label: a.id, value: countOf(a.id, false), group: 'all events' },
+          { label: a.id, value: countOf(a.id, true), group: `peak ≥ ${LARGE_PEAK}×` },
+        ]),
+        yLabel: 'events (3 seeds × 1,200 steps)',
+      }),
+    );
   // named share, for the record
   runs.push({ monitor: { events: eventsNone, caught, named, fullBatch } });
   if (figures !== null) runs.push({ figures });
