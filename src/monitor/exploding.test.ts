@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { byGlobalNorm } from '../clip/index.js';
 import { addition } from '../data/index.js';
@@ -9,6 +12,8 @@ import type { GradientTransformation, Params } from '../optim/types.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { gradientHealth, type GradientHealth } from './gradient-health.js';
+import { logHealthToJsonl } from './node.js';
+import { replay } from './replay.js';
 import type { Verdict } from './types.js';
 
 /** A recurrent layer read out by a Linear head at the last time step (the addition task's regression). */
@@ -119,11 +124,12 @@ describe('exploding', () => {
  * ≈ 1.4 (layer 0: 1, layer 1: e^{0.2z}, z ~ N(0, 1)), then one batch whose layer-1 gradient has
  * norm 200 (≈ 140× the running mean, z ≫ 4: the spike rule's conditions on the raw ‖g‖), then 20
  * ordinary steps; the loss stays at 1 throughout (the spike does not raise it). Returns the
- * monitor's verdicts and the largest parameter move of one step.
+ * monitor's verdicts, the largest parameter move of one step and the monitor's record log.
  */
 function spikeRun(tx: (health: GradientHealth) => GradientTransformation<unknown>): {
   verdicts: readonly Verdict[];
   maxMove: number;
+  log: string;
 } {
   const params: Params = {
     '0.weight': new Tensor(new Float32Array(4).fill(1), [4]),
@@ -131,6 +137,8 @@ function spikeRun(tx: (health: GradientHealth) => GradientTransformation<unknown
   };
   const health = gradientHealth({ lr: 0.01 });
   const opt = new Optimizer(params, tx(health));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradscope-clip-spike-'));
+  const stop = logHealthToJsonl(health, dir);
   const r = new Rng(1);
   let maxMove = 0;
   for (let i = 0; i < 61; i++) {
@@ -142,7 +150,10 @@ function spikeRun(tx: (health: GradientHealth) => GradientTransformation<unknown
     const after = Object.values(params).flatMap((p) => Array.from(p.data));
     maxMove = Math.max(maxMove, Math.hypot(...after.map((x, k) => x - (before[k] as number))));
   }
-  return { verdicts: health.verdicts, maxMove };
+  stop();
+  const log = readFileSync(path.join(dir, 'monitor.jsonl'), 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return { verdicts: health.verdicts, maxMove, log };
 }
 
 describe('exploding: a spike that a clip after the monitor absorbs', () => {
@@ -164,6 +175,11 @@ describe('exploding: a spike that a clip after the monitor absorbs', () => {
       const run = spikeRun(tx);
       expect(run.verdicts).toHaveLength(0);
       expect(run.maxMove).toBeLessThanOrEqual(0.01 * 2 * (1 + 1e-6));
+      // the record log's header carries the clip, so a replay gives the same (no) verdict; told
+      // there is no clip, the replay calls the same raw spike an explosion
+      expect(replay(run.log).verdicts).toHaveLength(0);
+      const noClip = replay(run.log, { thresholds: { clipNorm: 0 } }).verdicts;
+      expect(noClip.map((v) => [v.kind, v.step])).toEqual([['exploding', 41]]);
     }
   });
 
