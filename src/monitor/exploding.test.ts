@@ -183,6 +183,25 @@ describe('exploding: a spike that a clip after the monitor absorbs', () => {
     }
   });
 
+  it('a clipped run whose gradients pass the ceiling still gets `exploding`; its remedies lower the clip to the typical norm, or leave clipping out when the clip is already at or below it', () => {
+    const remediesWith = (maxNorm: number): string[] => {
+      const params: Params = { '0.weight': new Tensor(new Float32Array(4).fill(1), [4]) };
+      const health = gradientHealth({ lr: 0.01 });
+      const opt = new Optimizer(params, chain(health, byGlobalNorm(maxNorm), sgd({ lr: 0.01 })));
+      // ‖g‖ = 1e4 > gradCeiling·max(‖p‖, 1) = 200 at the first step: no healthy median yet, so
+      // the typical norm is Pascanu et al.'s 1
+      (params['0.weight'] as Tensor).grad = new Tensor(new Float32Array(4).fill(5000), [4]);
+      opt.step({ loss: 1 });
+      const v = health.verdicts[0] as Extract<Verdict, { kind: 'exploding' }>;
+      expect([v.kind, v.evidence.trigger]).toEqual(['exploding', 'ceiling']);
+      return v.remedies.map((x) =>
+        x.action.action === 'clip' ? `clip ${String(x.action.maxNorm)}` : x.action.action,
+      );
+    };
+    expect(remediesWith(100)).toEqual(['clip 1', 'lr', 'schedule']);
+    expect(remediesWith(0.5)).toEqual(['lr', 'schedule']);
+  });
+
   it('the chain tells the monitor the clip after it (thresholds.clipNorm); a clip before it, or none, leaves 0; a given clipNorm wins', () => {
     const h = gradientHealth();
     chain(h, byGlobalNorm(2), sgd({ lr: 0.01 }));

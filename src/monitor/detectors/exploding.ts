@@ -246,7 +246,7 @@ export const exploding: Detector<
   },
   patience: () => 1,
   cooldown: (th) => th.cooldown,
-  verdict(s, trigger, _th, r, ctx) {
+  verdict(s, trigger, th, r, ctx) {
     const st = s.stats;
     const name = TRIGGER_NAMES[trigger] as ExplodingEvidence['trigger'];
     const norm = st.totalGradNorm;
@@ -297,6 +297,7 @@ export const exploding: Detector<
         ctx,
         topLayers.map((t) => t.layer),
         medianNorm,
+        th.clipNorm,
       ),
     };
   },
