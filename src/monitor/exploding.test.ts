@@ -195,7 +195,9 @@ describe('exploding: a spike that a clip after the monitor absorbs', () => {
       const v = health.verdicts[0] as Extract<Verdict, { kind: 'exploding' }>;
       expect([v.kind, v.evidence.trigger]).toEqual(['exploding', 'ceiling']);
       return v.remedies.map((x) =>
-        x.action.action === 'clip' ? `clip ${String(x.action.maxNorm)}` : x.action.action,
+        x.action.action === 'clip' && x.action.kind === 'globalNorm'
+          ? `clip ${String(x.action.maxNorm)}`
+          : x.action.action,
       );
     };
     expect(remediesWith(100)).toEqual(['clip 1', 'lr', 'schedule']);
