@@ -71,8 +71,26 @@ static int FN(mode_)(T alpha, T beta, int first) {
   return 4;
 }
 
+/* The epilogue (gs_epi) on an mr×nr block of C whose first element is C[row0, col0]. */
+static void FN(epi_)(T *c, long ldc, long mr, long nr, const gs_epi *e, long row0, long col0) {
+  const T *bias = (const T *)e->bias;
+  for (long i = 0; i < mr; i++) {
+    T *ci = c + i * ldc;
+    if (bias != NULL && e->biasPerRow) {
+      T bv = bias[row0 + i];
+      for (long j = 0; j < nr; j++) ci[j] = ci[j] + bv;
+    } else if (bias != NULL) {
+      const T *bj = bias + col0;
+      for (long j = 0; j < nr; j++) ci[j] = ci[j] + bj[j];
+    }
+    if (e->relu)
+      for (long j = 0; j < nr; j++) ci[j] = ci[j] < 0 ? 0 : ci[j];
+  }
+}
+
 static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, long sap,
-                       const T *b, long sbp, long sbj, T beta, T *c, long ldc) {
+                       const T *b, long sbp, long sbj, T beta, T *c, long ldc,
+                       const gs_epi *epi) {
   /* + 8 elements: the vector packers may store a few past the last panel */
   T *pa = (T *)gs_scratch(0, sizeof(T) * (MC * KC + 8));
   T *pb = (T *)gs_scratch(1, sizeof(T) * (KC * (NC + NR) + 8));
@@ -84,6 +102,7 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
       long kc = k - pc < KC ? k - pc : KC;
       int first = pc == 0;
       int mode = FN(mode_)(alpha, beta, first);
+      int last = pc + kc >= k;
       FN(pack_b_)(kc, nc, b + pc * sbp + jc * sbj, sbp, sbj, pb);
       for (long ic = 0; ic < m; ic += MC) {
         long mc = m - ic < MC ? m - ic : MC;
@@ -99,6 +118,7 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
               UKR(kc, pa + ir * kc, pb + jr * kc, tile, NR, 1, 0, 0); /* tile = acc */
               FN(update_)(ct, ldc, mr, nr, tile, alpha, beta, first);
             }
+            if (last && epi != NULL) FN(epi_)(ct, ldc, mr, nr, epi, ic + ir, jc + jr);
           }
         }
       }

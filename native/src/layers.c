@@ -33,19 +33,42 @@ static double tanh_f32(double x) {
 #define TANH tanh
 #include "layers_tmpl.h"
 
-/* One Adam step in float32 arithmetic, each operation rounded as in src/kernels/js/adam.ts. */
-void gs_adam_f32(float *p, float *g, float *m, float *v, const float *coef, long n) {
+/* One Adam step in float32 arithmetic, each operation rounded as in src/kernels/js/adam.ts,
+ * over ranges of the elements on the pool's threads (elements are independent). */
+typedef struct {
+  float *p, *g, *m, *v;
+  const float *coef;
+} adam_job;
+
+GS_CLONES static void adam_range(void *ctx, long lo, long hi) {
+  adam_job *a = (adam_job *)ctx;
+  const float *coef = a->coef;
   const float b1 = coef[1], c1 = coef[2], b2 = coef[3], c2 = coef[4], step = coef[5],
               eps = coef[6];
   const float ss = coef[0] * coef[7];
-  for (long i = 0; i < n; i++) {
-    float gi = ss * g[i];
-    float mi = m[i] * b1 + c1 * gi;
-    float vi = v[i] * b2 + (c2 * gi) * gi;
-    m[i] = mi;
-    v[i] = vi;
-    float u = (step * mi) / (sqrtf(vi) + eps);
-    if (p != NULL) p[i] = p[i] + u;
-    else g[i] = u;
+  float *p = a->p, *g = a->g, *m = a->m, *v = a->v;
+  if (p != NULL) {
+    for (long i = lo; i < hi; i++) {
+      float gi = ss * g[i];
+      float mi = m[i] * b1 + c1 * gi;
+      float vi = v[i] * b2 + (c2 * gi) * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = p[i] + (step * mi) / (sqrtf(vi) + eps);
+    }
+  } else {
+    for (long i = lo; i < hi; i++) {
+      float gi = ss * g[i];
+      float mi = m[i] * b1 + c1 * gi;
+      float vi = v[i] * b2 + (c2 * gi) * gi;
+      m[i] = mi;
+      v[i] = vi;
+      g[i] = (step * mi) / (sqrtf(vi) + eps);
+    }
   }
+}
+
+void gs_adam_f32(float *p, float *g, float *m, float *v, const float *coef, long n) {
+  adam_job a = {p, g, m, v, coef};
+  gs_parallel_for(n, 64, 16384, adam_range, &a);
 }
