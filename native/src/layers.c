@@ -1,4 +1,5 @@
 /* The fused layer kernels (both dtypes, from layers_tmpl.h) and the float32 Adam step. */
+#include <immintrin.h>
 #include <math.h>
 #include "gs.h"
 
@@ -21,13 +22,50 @@ static double tanh_f32(double x) {
   return p / q;
 }
 
+/* One row of a float32 column matrix (stride 1): d[ox] = lo ≤ ox < hi ? xr[ox] : 0 for ox in
+ * [0, outW), xr NULL for a row in the padding; masked loads never touch the masked lanes. */
+__attribute__((target("avx2"))) static void row_copy_f32(float *d, const float *xr, long lo,
+                                                         long hi, long outW) {
+  __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (long ox = 0; ox < outW; ox += 8) {
+    __m256i idx = _mm256_add_epi32(_mm256_set1_epi32((int)ox), iota);
+    __m256i inRow = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)outW), idx);
+    __m256 v = _mm256_setzero_ps();
+    if (xr != NULL) {
+      __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32((int)lo - 1)),
+                                   _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), idx));
+      v = _mm256_maskload_ps(xr + ox, m);
+    }
+    if (ox + 8 <= outW) _mm256_storeu_ps(d + ox, v);
+    else _mm256_maskstore_ps(d + ox, inRow, v);
+  }
+}
+
+/* dst[ox] = dst[ox] + sr[ox] for ox in [lo, hi) (col2im, stride 1). */
+__attribute__((target("avx2"))) static void row_add_f32(float *dst, const float *sr, long lo,
+                                                        long hi) {
+  __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  long ox = lo;
+  for (; ox + 8 <= hi; ox += 8)
+    _mm256_storeu_ps(dst + ox, _mm256_add_ps(_mm256_loadu_ps(dst + ox), _mm256_loadu_ps(sr + ox)));
+  if (ox < hi) {
+    __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(hi - ox)), iota);
+    __m256 v = _mm256_add_ps(_mm256_maskload_ps(dst + ox, m), _mm256_maskload_ps(sr + ox, m));
+    _mm256_maskstore_ps(dst + ox, m, v);
+  }
+}
+
 #define T float
 #define S f32
 #define TANH tanh_f32
+#define ROW_COPY_FAST row_copy_f32
+#define ROW_ADD_FAST row_add_f32
 #include "layers_tmpl.h"
 #undef T
 #undef S
 #undef TANH
+#undef ROW_COPY_FAST
+#undef ROW_ADD_FAST
 #define T double
 #define S f64
 #define TANH tanh
