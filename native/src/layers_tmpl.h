@@ -28,16 +28,6 @@ static void FN(im2col_row_)(const T *xImg, const gs_geom *g, long row, T *d) {
   long off = j * g->dw - g->pw;
   long lo = FN(col_lo_)(off, g->sw, g->outW);
   long hi = FN(col_hi_)(lo, off, g->sw, g->width, g->outW);
-#ifdef ROW_COPY_FAST
-  if (g->sw == 1 && gs_isa() >= GS_ISA_AVX2_FMA) {
-    for (long oy = 0; oy < g->outH; oy++) {
-      long iy = oy * g->sh - g->ph + i * g->dh;
-      const T *xr = iy < 0 || iy >= g->height ? NULL : xc + iy * g->width + off;
-      ROW_COPY_FAST(d + oy * g->outW, xr, lo, hi, g->outW);
-    }
-    return;
-  }
-#endif
   for (long oy = 0; oy < g->outH; oy++) {
     long iy = oy * g->sh - g->ph + i * g->dh;
     T *dr = d + oy * g->outW;
@@ -57,6 +47,9 @@ static void FN(im2col_row_)(const T *xImg, const gs_geom *g, long row, T *d) {
 
 /* Rows [lo, hi) of one image's column matrix, contiguous in col. */
 static void FN(im2col_rows_)(const T *xImg, const gs_geom *g, long lo, long hi, T *col) {
+#ifdef IM2COL_ROWS_FAST
+  if (IM2COL_ROWS_FAST(xImg, g, lo, hi, col)) return;
+#endif
   long plane = g->outH * g->outW;
   for (long r = lo; r < hi; r++) FN(im2col_row_)(xImg, g, r, col + (r - lo) * plane);
 }
@@ -86,12 +79,6 @@ void FN(gs_col2im_)(const T *col, const gs_geom *g, T *x, long batch) {
             const T *sr = s + oy * g->outW;
             T *dst = xc + iy * g->width + lo * g->sw + off;
             /* the reference's double sum rounded to T: the T sum (see the passes below) */
-#ifdef ROW_ADD_FAST
-            if (g->sw == 1 && gs_isa() >= GS_ISA_AVX2_FMA) {
-              ROW_ADD_FAST(dst - lo, sr, lo, hi);
-              continue;
-            }
-#endif
             if (g->sw == 1)
               for (long ox = lo; ox < hi; ox++) dst[ox - lo] = dst[ox - lo] + sr[ox];
             else
@@ -230,6 +217,9 @@ static void FN(conv_dx_one_)(FN(images_) *c, long i, T *cols) {
   else
     GEMM(1, 0, k, p, o, 1, c->w, c->gd + i * o * p, 0, dst);
   if (cols != NULL) {
+#ifdef COL2IM_FAST
+    if (COL2IM_FAST(cols, g, dxi)) return;
+#endif
     for (long e = 0; e < imageSize; e++) dxi[e] = 0;
     FN(gs_col2im_)(cols, g, dxi, 1);
   }
