@@ -79,43 +79,46 @@ describe('native kernels', () => {
     it.each([
       [6, 'images split over threads'],
       [1, 'fewer images than threads: the threaded GEMM'],
-    ] as const)('conv2d forward and backward (%i images, %s) give the same bits on 1 and 2 threads', (n) => {
-      const g = convGeometry({
-        channels: 4,
-        height: 20,
-        width: 20,
-        kernelH: 5,
-        kernelW: 5,
-        padH: 2,
-        padW: 2,
-      });
-      const o = 24;
-      const run = (): (Float32Array | Float64Array)[] => {
-        const y = make(n * o * g.colCols, 0).fill(0);
-        const x = make(n * g.imageSize, 1);
-        const w = make(o * g.colRows, 2);
-        k.conv2dForward({ x, w, bias: make(o, 3), relu: true, g, n, o, y });
-        const dx = make(n * g.imageSize, 0).fill(0);
-        const dW = make(o * g.colRows, 0).fill(0);
-        k.conv2dBackward({
-          gy: make(y.length, 4),
-          y,
-          x,
-          w,
-          g,
-          n,
-          o,
-          dx,
-          dW,
-          dWAccumulate: false,
-          db,
-          dbAccumulate: false,
+    ] as const)(
+      'conv2d forward and backward (%i images, %s) give the same bits on 1 and 2 threads',
+      (n) => {
+        const g = convGeometry({
+          channels: 4,
+          height: 20,
+          width: 20,
+          kernelH: 5,
+          kernelW: 5,
+          padH: 2,
+          padW: 2,
         });
-        return [y, dx, dW, db];
-      };
-      const db = make(o, 0);
-      expect(onThreads(2, run)).toEqual(onThreads(1, run));
-    });
+        const o = 24;
+        const run = (): (Float32Array | Float64Array)[] => {
+          const y = make(n * o * g.colCols, 0).fill(0);
+          const x = make(n * g.imageSize, 1);
+          const w = make(o * g.colRows, 2);
+          k.conv2dForward({ x, w, bias: make(o, 3), relu: true, g, n, o, y });
+          const dx = make(n * g.imageSize, 0).fill(0);
+          const dW = make(o * g.colRows, 0).fill(0);
+          k.conv2dBackward({
+            gy: make(y.length, 4),
+            y,
+            x,
+            w,
+            g,
+            n,
+            o,
+            dx,
+            dW,
+            dWAccumulate: false,
+            db,
+            dbAccumulate: false,
+          });
+          return [y, dx, dW, db];
+        };
+        const db = make(o, 0);
+        expect(onThreads(2, run)).toEqual(onThreads(1, run));
+      },
+    );
 
     it.each([0, 1, 2] as const)(
       'linear forward and backward (activation %i: epilogue, columns split) give the same bits on 1 and 2 threads',
