@@ -81,7 +81,7 @@ describe('native kernels', () => {
       [1, 'fewer images than threads: the threaded GEMM'],
     ] as const)(
       'conv2d forward and backward (%i images, %s) give the same bits on 1 and 2 threads',
-      (n) => {
+      (n, _why) => {
         const g = convGeometry({
           channels: 4,
           height: 20,
