@@ -17,6 +17,11 @@ the validation loss every 200 steps.
 Measured 2026-12-06 (PyTorch 1.13, seed 0): (b) Post-LN no warmup 4.061 -> 2.861 -> 2.855 ->
 2.854 -> 2.856; Post-LN warmup 2.114; Pre-LN no warmup 2.107; at lr 1e-3 all three reach
 2.14-2.16. The unigram model's validation loss is 2.853 (unigramLoss in src/data/char-text.ts).
+Seeds 1 and 2 (2026-12-07): Post-LN no warmup 4.589 -> 2.859 -> 2.857 -> 2.859 -> 2.855 and
+4.255 -> 2.856 -> 2.857 -> 2.858 -> 2.855; Post-LN warmup 2.121 and 2.120; Pre-LN 2.109 and 2.104.
+(a), last block, L = 2, 4, 6, 8, 12 (rerun 2026-12-07, same figures): Post-LN 0.9185, 0.7983,
+1.1335, 1.1598, 1.3746 (least-squares log-log slope +0.25); Pre-LN 1.3292, 0.7876, 0.9306,
+0.6979, 0.6478 (slope -0.38).
 """
 import json
 import sys

@@ -5,6 +5,7 @@ import {
   unigramLoss,
   type CharCorpus,
 } from '../data/char-text.js';
+import { ConfigError, fmt } from '../errors.js';
 import { gpt, type NormPlacement } from '../nn/index.js';
 import { leastSquaresSlope } from '../numeric/least-squares.js';
 import { crossEntropy } from '../ops/losses.js';
@@ -30,14 +31,15 @@ import type { Criterion, Experiment, ExperimentContext, ExperimentResult, Json }
 // family built from torch.nn.TransformerEncoderLayer, Xavier init, independent seeds):
 //  (a) at initialisation, ‖∂L/∂W²‖ of the last block's feed-forward output weight, mean of 3
 //      seeds, L = 2, 4, 6, 8, 12: PyTorch Post-LN 0.92, 0.80, 1.13, 1.16, 1.37 (log-log slope
-//      +0.25), Pre-LN 1.33, 0.79, 0.93, 0.70, 0.65 (slope −0.36; theory −0.5); gradscope (its own
-//      seeds) Post-LN slope +0.18, Pre-LN −0.55: Post-LN's last-layer gradient does not shrink
+//      +0.25), Pre-LN 1.33, 0.79, 0.93, 0.70, 0.65 (slope −0.38; theory −0.5); gradscope (its own
+//      seeds 0–2, full mode) Post-LN slope +0.20, Pre-LN −0.60: Post-LN's last-layer gradient does not shrink
 //      with depth, Pre-LN's scales like 1/√L (Xiong et al., Theorems 1–2). The bands are the
 //      theory's value ± 0.3 for Pre-LN and "> −0.15" for Post-LN; each arm fails the other's;
 //  (b) Adam lr 3e-3 (β₂ 0.98), 6 blocks, 800 steps: PyTorch's Post-LN without warmup stalls at
 //      2.86 nats (the unigram model's loss on the validation names is 2.853), with a 200-step
-//      warmup it reaches 2.11, Pre-LN without warmup 2.11; at lr 1e-3 all three train (2.14–2.16),
-//      so the failure is the large step at initialisation, as the paper says;
+//      warmup it reaches 2.11, Pre-LN without warmup 2.11 (seed 0; seeds 1 and 2: 2.855 / 2.855,
+//      2.121 / 2.120, 2.109 / 2.104); at lr 1e-3 all three train (2.14–2.16), so the failure is
+//      the large step at initialisation, as the paper says;
 //  (c) the monitor (told the unigram loss and the norm placement by trainCharLm) gives the stalled
 //      Post-LN run `notLearning` "beyond the unigram model" with warmup, then Pre-LN, as remedies;
 //      the two arms that train get no notLearning verdict.
@@ -56,9 +58,11 @@ const DEPTHS = { full: [2, 4, 6, 8, 12], quick: [2, 6, 12] };
 /** Part (b): the recipe under which Post-LN needs warmup. */
 const TRAIN = { layers: 6, lr: 3e-3, beta2: 0.98, steps: 800, batch: 32, warmup: 200 };
 
+/** The arms of part (b). */
+export type PrePostLnArmId = 'post' | 'post-warmup' | 'pre';
 /** One arm of part (b). */
 interface Arm {
-  id: string;
+  id: PrePostLnArmId;
   label: string;
   norm: NormPlacement;
   warmup: number;
@@ -101,12 +105,59 @@ export function initGradNorms(
   return out;
 }
 
+/** What part (b) uses of a training run: its validation losses and the monitor's verdicts. */
+export type PrePostLnArmRun = Pick<CharLmRun, 'evals' | 'verdicts'>;
+
+/** Trains one arm of part (b) (E17's recipe: 6 blocks, Adam lr 3e-3, β₂ 0.98, 800 steps). */
+export type PrePostLnTrainer = (
+  corpus: CharCorpus,
+  arm: PrePostLnArmId,
+  seed: number,
+) => PrePostLnArmRun | Promise<PrePostLnArmRun>;
+
+/**
+ * One arm of part (b), trained with the monitor on: `post` (Post-LN, no warmup), `post-warmup`
+ * (Post-LN, 200-step linear warmup) or `pre` (Pre-LN, no warmup). Deterministic for a seed, so
+ * the arms can run in separate processes and give the bits of one {@link prePostLn} run.
+ * @example trainPrePostLnArm(corpus, 'pre', 0).evals.at(-1) // { step: 800, valLoss: ≈ 2.1 }
+ */
+export function trainPrePostLnArm(
+  corpus: CharCorpus,
+  arm: PrePostLnArmId,
+  seed: number,
+): CharLmRun {
+  const a = ARMS.find((x) => x.id === arm);
+  if (a === undefined)
+    throw new ConfigError(
+      `trainPrePostLnArm: arm must be one of ${ARMS.map((x) => `'${x.id}'`).join(', ')}, got ${fmt(arm)}`,
+    );
+  return trainCharLm(corpus, {
+    model: { ...MODEL, layers: TRAIN.layers, norm: a.norm, dtype: 'float32' },
+    steps: TRAIN.steps,
+    batch: TRAIN.batch,
+    lr: TRAIN.lr,
+    beta2: TRAIN.beta2,
+    warmup: a.warmup,
+    seed,
+    evalEvery: 100,
+    monitor: true,
+  });
+}
+
 /** Least-squares slope of ln y against ln x. */
 function logLogSlope(xs: readonly number[], ys: readonly number[]): number {
   return leastSquaresSlope(xs.map(Math.log), ys.map(Math.log));
 }
 
-async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
+/**
+ * E17's run with part (b)'s arms trained by `train` (default {@link trainPrePostLnArm}, in this
+ * process); a trainer that returns the same runs from elsewhere (the arms trained in parallel
+ * processes, examples/e17-parallel.ts) gives the same result.
+ */
+export async function runPrePostLn(
+  ctx: ExperimentContext,
+  train: PrePostLnTrainer = trainPrePostLnArm,
+): Promise<ExperimentResult> {
   const t0 = performance.now();
   const seeds = seedsOf(prePostLn, ctx);
   const corpus = charCorpus(await loadFirstNames());
@@ -148,21 +199,11 @@ async function run(ctx: ExperimentContext): Promise<ExperimentResult> {
   );
 
   // (b) Training with and without warmup (full mode: 800 steps × 3 arms × seeds).
-  const trained: { arm: Arm; seed: number; run: CharLmRun }[] = [];
+  const trained: { arm: Arm; seed: number; run: PrePostLnArmRun }[] = [];
   if (!ctx.quick) {
     for (const seed of seeds) {
       for (const arm of ARMS) {
-        const r = trainCharLm(corpus, {
-          model: { ...MODEL, layers: TRAIN.layers, norm: arm.norm, dtype: 'float32' },
-          steps: TRAIN.steps,
-          batch: TRAIN.batch,
-          lr: TRAIN.lr,
-          beta2: TRAIN.beta2,
-          warmup: arm.warmup,
-          seed,
-          evalEvery: 100,
-          monitor: true,
-        });
+        const r = await train(corpus, arm.id, seed);
         trained.push({ arm, seed, run: r });
         runs.push({
           part: 'b',
@@ -302,5 +343,5 @@ export const prePostLn: Experiment = {
   story:
     'Xiong et al. show that at initialisation the gradient of the parameters near the output of a Post-LN Transformer (LayerNorm after the residual addition) is large and does not shrink with depth, while in a Pre-LN Transformer (LayerNorm inside the residual branch) it scales like 1/√L; so Post-LN needs a learning-rate warmup and Pre-LN trains without one. We measure ‖∂L/∂W²‖ of the last block at initialisation for 2 to 12 blocks of a character-level GPT on English first names, then train 6-block models at a learning rate of 3e-3 with and without warmup.',
   defaultSeeds: { full: [0, 1, 2], quick: [0, 1] },
-  run,
+  run: (ctx) => runPrePostLn(ctx),
 };
