@@ -229,12 +229,15 @@ def run_workload(args):
         reps = max(1, int((0.6 * budget) / per_step))
         notes.append(f"only {reps} timed repetitions: one step takes {per_step:.1f} s (time budget)")
     rep_seconds = []
+    rep_cpu = []  # process CPU seconds of each repetition (all threads), for loaded machines
     for _ in range(reps):
         reset()
         s0 = time.perf_counter()
+        c0 = time.process_time()
         for i in range(steps_timed):
             step(i)
         rep_seconds.append(time.perf_counter() - s0)
+        rep_cpu.append(time.process_time() - c0)
     srt = sorted(rep_seconds)
     n = len(srt)
     med = srt[n // 2] if n % 2 == 1 else (srt[n // 2 - 1] + srt[n // 2]) / 2
@@ -259,6 +262,7 @@ def run_workload(args):
             "dataSha256": manifest["sha256"],
             "stepsTimed": steps_timed,
             "repSeconds": rep_seconds,
+            "repCpuSeconds": rep_cpu,
             "stepsPerSec": sps,
             "samplesPerSec": sps * spec["batch"],
             "losses": losses,
