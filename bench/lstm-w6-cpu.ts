@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const best = (xs: number[]): number => Math.max(...xs);
     console.log(`W6 (${spec.title}), ${o.steps} steps per repetition, steps per CPU-second`);
     console.log(`  ${version}, kernels=${o.kernels}: best ${best(gsRates).toFixed(1)}`);
-    for (const [t, e] of torch) {
+    for (const e of torch.values()) {
       const agree = checkLosses(gsLosses, e.losses, spec.lossCheckpoints).pass === true;
       console.log(
         `  ${e.version}: best ${best(e.rates).toFixed(1)} (gradscope/PyTorch ${(best(gsRates) / best(e.rates)).toFixed(2)}×; losses at ${spec.lossCheckpoints.join(', ')} ${agree ? 'agree' : 'DISAGREE'})`,
