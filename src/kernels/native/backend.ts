@@ -218,36 +218,36 @@ type GateEntries = Pick<
  * @example const { lstmGatesForward } = nativeGates(addon, () => jsKernels);
  */
 export function nativeGates(addon: NativeAddon, rest: (float32: boolean) => Kernels): GateEntries {
-  const { lstmGatesForward: lf, lstmGatesBackward: lb } = addon;
-  const { gruGatesForward: gf, gruGatesBackward: gb } = addon;
-  if (lf === undefined || lb === undefined || gf === undefined || gb === undefined) {
-    return {
-      lstmGatesForward: (a) => rest(a.gates instanceof Float32Array).lstmGatesForward(a),
-      lstmGatesBackward: (a) => rest(a.gates instanceof Float32Array).lstmGatesBackward(a),
-      gruGatesForward: (a) => rest(a.gates instanceof Float32Array).gruGatesForward(a),
-      gruGatesBackward: (a) => rest(a.gates instanceof Float32Array).gruGatesBackward(a),
-    };
-  }
+  // The addon's functions are looked up per call (a property load): nothing is read from the
+  // addon until a gate step runs.
   return {
     lstmGatesForward(a): void {
-      if (!(a.gates instanceof Float32Array)) return rest(false).lstmGatesForward(a);
+      const fn = addon.lstmGatesForward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).lstmGatesForward(a);
       const f = a as LstmGatesArgs<Float32Array>;
-      lf.call(addon, f.gates, f.gatesOffset, f.cPrev, f.cPrevOffset, f.c, f.cOffset, f.h, f.hOffset, f.B, f.H); // prettier-ignore
+      fn(f.gates, f.gatesOffset, f.cPrev, f.cPrevOffset, f.c, f.cOffset, f.h, f.hOffset, f.B, f.H);
     },
     lstmGatesBackward(a): void {
-      if (!(a.gates instanceof Float32Array)) return rest(false).lstmGatesBackward(a);
+      const fn = addon.lstmGatesBackward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).lstmGatesBackward(a);
       const f = a as LstmGatesBackwardArgs<Float32Array>;
-      lb.call(addon, f.gates, f.gatesOffset, f.c, f.cOffset, f.cPrev, f.cPrevOffset, f.gh, f.ghOffset, f.dh, f.dc, f.dG, f.dGOffset, f.B, f.H); // prettier-ignore
+      fn(f.gates, f.gatesOffset, f.c, f.cOffset, f.cPrev, f.cPrevOffset, f.gh, f.ghOffset, f.dh, f.dc, f.dG, f.dGOffset, f.B, f.H); // prettier-ignore
     },
     gruGatesForward(a): void {
-      if (!(a.gates instanceof Float32Array)) return rest(false).gruGatesForward(a);
+      const fn = addon.gruGatesForward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).gruGatesForward(a);
       const f = a as GruGatesArgs<Float32Array>;
-      gf.call(addon, f.gates, f.gatesOffset, f.hp, f.bHh, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.h, f.hOffset, f.B, f.H); // prettier-ignore
+      fn(f.gates, f.gatesOffset, f.hp, f.bHh, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.h, f.hOffset, f.B, f.H); // prettier-ignore
     },
     gruGatesBackward(a): void {
-      if (!(a.gates instanceof Float32Array)) return rest(false).gruGatesBackward(a);
+      const fn = addon.gruGatesBackward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).gruGatesBackward(a);
       const f = a as GruGatesBackwardArgs<Float32Array>;
-      gb.call(addon, f.gates, f.gatesOffset, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.gh, f.ghOffset, f.dh, f.dXP, f.dHP, f.dOffset, f.B, f.H); // prettier-ignore
+      fn(f.gates, f.gatesOffset, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.gh, f.ghOffset, f.dh, f.dXP, f.dHP, f.dOffset, f.B, f.H); // prettier-ignore
     },
   };
 }
