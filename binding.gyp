@@ -6,7 +6,8 @@
         "native/src/binding.c",
         "native/src/runtime.c",
         "native/src/gemm.c",
-        "native/src/layers.c"
+        "native/src/layers.c",
+        "native/src/rnn_gates.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
       "cflags!": ["-O2"],

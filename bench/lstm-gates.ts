@@ -1,4 +1,7 @@
-// `npx tsx bench/lstm-gates.ts [--baseline DIR]`: CPU time of one LSTM and one GRU training step
+// `npx tsx bench/lstm-gates.ts [--baseline DIR]`: first, CPU time of the gate kernels alone
+// (Kernels.lstmGates*/gruGates*, one sequence of T = 50 steps forward and backward, B = 32,
+// H = 128, float32) on every backend available here (js, wasm, native), with the speedup over
+// the JS reference (issue 22, item 4: the gates on the fast path); then CPU time of one LSTM and one GRU training step
 // (forward over the sequence + backward through time, float32, H = 128, T = 50, batch 32,
 // I = 128, biases and h0/c0 given) on this tree's ops, and when `--baseline DIR` names another
 // checkout of the repository (npm ci and npm run build:wasm done in it, or node_modules and
@@ -10,8 +13,11 @@
 // round is the robust statistic; the median of the per-round ratios is printed as well.
 //
 //   --rounds N   alternations (default 7); each round times --steps steps (default 5)
-//   --kernels K  js | wasm | auto (default auto)
+//   --kernels K  js | wasm | native | auto (default auto), for the training steps
 import path from 'node:path';
+import { jsKernels } from '../src/kernels/js/backend.js';
+import { availableBackends } from '../src/kernels/select.js';
+import type { Kernels } from '../src/kernels/types.js';
 
 type Lib = typeof import('../src/index.js');
 
@@ -19,7 +25,7 @@ interface Options {
   baseline: string | null;
   rounds: number;
   steps: number;
-  kernels: 'js' | 'wasm' | 'auto';
+  kernels: 'js' | 'wasm' | 'native' | 'auto';
 }
 
 function parse(argv: string[]): Options {
@@ -30,7 +36,8 @@ function parse(argv: string[]): Options {
     if (flag === '--baseline') o.baseline = path.resolve(v);
     else if (flag === '--rounds') o.rounds = Number(v);
     else if (flag === '--steps') o.steps = Number(v);
-    else if (flag === '--kernels' && (v === 'js' || v === 'wasm' || v === 'auto')) o.kernels = v;
+    else if (flag === '--kernels' && (v === 'js' || v === 'wasm' || v === 'native' || v === 'auto'))
+      o.kernels = v;
     else throw new Error(`lstm-gates: unknown flag or value ${flag} ${v}`);
   }
   return o;
@@ -65,8 +72,67 @@ function cpuMs(run: () => void, steps: number): number {
   return (d.user + d.system) / 1000 / steps;
 }
 
+/** One sequence of gate steps (forward t = 0…T−1, then backward) on backend k, as a closure. */
+function gateSequence(k: Kernels, cell: 'lstm' | 'gru'): () => void {
+  const G = cell === 'lstm' ? 4 : 3;
+  const [bh, bg] = [B * H, B * G * H];
+  const pre = Float32Array.from({ length: T * bg }, (_, i) => Math.sin(i * 0.7) * 3);
+  const gates = new Float32Array(T * bg);
+  const hs = new Float32Array(T * bh);
+  const cs = new Float32Array(T * bh);
+  const hp = Float32Array.from({ length: bg }, (_, i) => Math.cos(i * 0.3));
+  const bHh = Float32Array.from({ length: G * H }, (_, i) => Math.sin(i) * 0.1);
+  const gh = Float32Array.from({ length: T * bh }, (_, i) => Math.sin(i * 0.1) * 0.01);
+  const [dh, dc] = [new Float32Array(bh), new Float32Array(bh)];
+  const [dG, dHP] = [new Float32Array(T * bg), new Float32Array(T * bg)];
+  const fl = { gates, gatesOffset: 0, cPrev: null as Float32Array | null, cPrevOffset: 0, c: cs, cOffset: 0, h: hs, hOffset: 0, B, H }; // prettier-ignore
+  const bl = { gates, gatesOffset: 0, c: cs, cOffset: 0, cPrev: null as Float32Array | null, cPrevOffset: 0, gh, ghOffset: 0, dh, dc, dG, dGOffset: 0, B, H }; // prettier-ignore
+  const fg = { gates, gatesOffset: 0, hp, bHh, hn: cs, hnOffset: 0, hPrev: null as Float32Array | null, hPrevOffset: 0, h: hs, hOffset: 0, B, H }; // prettier-ignore
+  const bg2 = { gates, gatesOffset: 0, hn: cs, hnOffset: 0, hPrev: null as Float32Array | null, hPrevOffset: 0, gh, ghOffset: 0, dh, dXP: dG, dHP, dOffset: 0, B, H }; // prettier-ignore
+  return () => {
+    gates.set(pre);
+    dh.fill(0);
+    dc.fill(0);
+    for (let t = 0; t < T; t++) {
+      const prev = t > 0 ? (cell === 'lstm' ? cs : hs) : null;
+      if (cell === 'lstm') {
+        Object.assign(fl, { gatesOffset: t * bg, cPrev: prev, cPrevOffset: (t - 1) * bh, cOffset: t * bh, hOffset: t * bh }); // prettier-ignore
+        k.lstmGatesForward(fl);
+      } else {
+        Object.assign(fg, { gatesOffset: t * bg, hnOffset: t * bh, hPrev: prev, hPrevOffset: (t - 1) * bh, hOffset: t * bh }); // prettier-ignore
+        k.gruGatesForward(fg);
+      }
+    }
+    for (let t = T - 1; t >= 0; t--) {
+      if (cell === 'lstm') {
+        Object.assign(bl, { gatesOffset: t * bg, cOffset: t * bh, cPrev: t > 0 ? cs : null, cPrevOffset: (t - 1) * bh, ghOffset: t * bh, dGOffset: t * bg }); // prettier-ignore
+        k.lstmGatesBackward(bl);
+      } else {
+        Object.assign(bg2, { gatesOffset: t * bg, hnOffset: t * bh, hPrev: t > 0 ? hs : null, hPrevOffset: (t - 1) * bh, ghOffset: t * bh, dOffset: t * bg }); // prettier-ignore
+        k.gruGatesBackward(bg2);
+      }
+    }
+  };
+}
+
+/** The gate kernels alone on every available backend, interleaved, best of rounds. */
+function gateKernels(o: Options): void {
+  for (const cell of ['lstm', 'gru'] as const) {
+    const runs = availableBackends().map((k) => ({ k, run: gateSequence(k, cell), best: Infinity })); // prettier-ignore
+    for (const r of runs) r.run(); // warm-up
+    for (let round = 0; round < o.rounds; round++)
+      for (const r of round % 2 === 0 ? runs : [...runs].reverse())
+        r.best = Math.min(r.best, cpuMs(r.run, o.steps));
+    const js = runs.find((r) => r.k === jsKernels)?.best ?? Number.NaN;
+    console.log(`\n${cell} gate kernels alone: T=${T} B=${B} H=${H} float32, forward + backward, CPU ms per sequence`); // prettier-ignore
+    for (const r of runs)
+      console.log(`  ${r.k.impl}: best ${r.best.toFixed(2)} ms (${(js / r.best).toFixed(1)}× the JS reference)`); // prettier-ignore
+  }
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
+  gateKernels(o);
   const trees: [string, Lib][] = [['this tree', await import('../src/index.js')]];
   if (o.baseline !== null) {
     const base = (await import(path.join(o.baseline, 'src/index.ts'))) as Lib;

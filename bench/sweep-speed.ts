@@ -23,8 +23,14 @@
 // A child's own background threads count too: with V8's default tier-up budget one worker used
 // 1.3–1.5 cores (V8 re-optimized ~100 functions per point on its compiler threads, 0.3 CPU-s per
 // point), which capped 2 workers at ~1.3×; the executors now start their children with
-// SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts: background CPU per point 0.45 → 0.1–0.2 CPU-s).
-// The CPU-s per point printed per round is the load-independent figure to compare.
+// SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts: background CPU per point 0.45 → 0.1–0.2 CPU-s),
+// and with `--single-threaded` the rest of V8's background work (compiler, GC helpers; ≈ 0.1 core per
+// child) stays on the child's own core: it no longer runs free on the idle core with 1 worker nor
+// takes time from the other worker's main thread with 2 (before: 1.10 vs 1.90 cores used, 1.44×).
+// The CPU-s per point printed per round is the load-independent figure to compare; on a machine
+// shared with other work, `cores used` well below 2 for 2 workers means the figure is not valid.
+//
+// Quiet-machine protocol: `npm run build && npx tsx bench/sweep-speed.ts --rounds 3`.
 //
 // Prints a markdown table (min and median of the rounds, the load average before and after) and
 // writes bench/results/sweep-speed.json (atomically).

@@ -1,4 +1,4 @@
-"""PyTorch side of `npm run bench` (bench/run.ts): the W1-W4 training workloads and float32 GEMM.
+"""PyTorch side of `npm run bench` (bench/run.ts): the W1-W6 training workloads and float32 GEMM.
 
 Run by bench/run.ts with /usr/bin/python3 (Debian python3-torch), OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE unset, one process per (workload, thread count). Reads the bundle that
@@ -111,15 +111,20 @@ def build_model(spec):
         return GPT()
     if m["kind"] == "rnn":
 
+        lstm = m.get("cell") == "lstm"  # W6: nn.LSTM (gates i, f, g, o); W3: tanh nn.RNN
+
         class RnnClassifier(nn.Module):
             def __init__(self):
                 super().__init__()
-                self.rnn = nn.RNN(m["inputSize"], m["hiddenSize"], nonlinearity="tanh")
+                if lstm:
+                    self.rnn = nn.LSTM(m["inputSize"], m["hiddenSize"])
+                else:
+                    self.rnn = nn.RNN(m["inputSize"], m["hiddenSize"], nonlinearity="tanh")
                 self.fc = nn.Linear(m["hiddenSize"], m["classes"])
 
             def forward(self, x):
-                _, h = self.rnn(x)  # x [T, B, I]; h [1, B, H]
-                return self.fc(h[-1])
+                _, h = self.rnn(x)  # x [T, B, I]; h [1, B, H] (LSTM: (h, c))
+                return self.fc((h[0] if lstm else h)[-1])
 
         return RnnClassifier()
     c1, c2 = m["channels"]
@@ -224,12 +229,15 @@ def run_workload(args):
         reps = max(1, int((0.6 * budget) / per_step))
         notes.append(f"only {reps} timed repetitions: one step takes {per_step:.1f} s (time budget)")
     rep_seconds = []
+    rep_cpu = []  # process CPU seconds of each repetition (all threads), for loaded machines
     for _ in range(reps):
         reset()
         s0 = time.perf_counter()
+        c0 = time.process_time()
         for i in range(steps_timed):
             step(i)
         rep_seconds.append(time.perf_counter() - s0)
+        rep_cpu.append(time.process_time() - c0)
     srt = sorted(rep_seconds)
     n = len(srt)
     med = srt[n // 2] if n % 2 == 1 else (srt[n // 2 - 1] + srt[n // 2]) / 2
@@ -254,6 +262,7 @@ def run_workload(args):
             "dataSha256": manifest["sha256"],
             "stepsTimed": steps_timed,
             "repSeconds": rep_seconds,
+            "repCpuSeconds": rep_cpu,
             "stepsPerSec": sps,
             "samplesPerSec": sps * spec["batch"],
             "losses": losses,

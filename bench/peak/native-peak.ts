@@ -1,5 +1,8 @@
-// Measures this machine's native 128-bit SIMD float32 peak (see peak.c) so that GEMM results can
-// be read as a fraction of what the hardware allows in the same run.
+// Measures this machine's native SIMD float32 peaks of one core (see peak.c): 128-bit (the
+// ceiling of WebAssembly SIMD), 256-bit AVX2 FMA (the ceiling of the native backend) and 512-bit
+// AVX-512 FMA when the CPU has it, so that GEMM results can be read as a fraction of what the
+// hardware allows in the same run:
+//   npx tsx bench/peak/native-peak.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 
 /** The native peak, or why it could not be measured. */
 export type NativePeak =
-  { ok: true; mulAdd: number; fma: number; runs: number } | { ok: false; reason: string };
+  | {
+      ok: true;
+      mulAdd: number;
+      fma: number;
+      fma256: number;
+      fma512: number | null;
+      runs: number;
+    }
+  | { ok: false; reason: string };
 
 /**
  * Compiles peak.c with gcc and runs it `runs` times; the best run is the peak (anything else on
@@ -31,15 +42,21 @@ export function measureNativePeak(runs = 3): NativePeak {
     }
     let mulAdd = 0;
     let fma = 0;
+    let fma256 = 0;
+    let fma512: number | null = null;
     for (let r = 0; r < runs; r++) {
       const out = JSON.parse(execFileSync(exe, { encoding: 'utf8' })) as {
         mulAdd: number;
         fma: number;
+        fma256: number;
+        fma512: number | null;
       };
       mulAdd = Math.max(mulAdd, out.mulAdd);
       fma = Math.max(fma, out.fma);
+      fma256 = Math.max(fma256, out.fma256);
+      if (out.fma512 !== null) fma512 = Math.max(fma512 ?? 0, out.fma512);
     }
-    return { ok: true, mulAdd, fma, runs };
+    return { ok: true, mulAdd, fma, fma256, fma512, runs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

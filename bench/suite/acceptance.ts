@@ -159,6 +159,18 @@ export function acceptance(report: BenchReport): Criterion[] {
       ),
     );
   }
+  if (W('W6'))
+    out.push(
+      ratioCriterion(
+        'W6-torch',
+        'W6 LSTM vs PyTorch (gradscope 1 or 2 threads, PyTorch 1 thread)',
+        1.0,
+        W('W6'),
+        'torch',
+        'PyTorch',
+        'best',
+      ),
+    );
   const w4 = W('W4');
   if (w4) {
     const jaxOk = usable(row(w4, 'jax-js', 1)) !== null;

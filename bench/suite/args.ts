@@ -29,13 +29,13 @@ export class UsageError extends Error {}
 
 export const USAGE = `npm run bench [-- options]
 
-Trains W1-W5 with gradscope, TensorFlow.js (cpu and wasm backends), jax-js (wasm, jit) and PyTorch
+Trains W1-W6 with gradscope, TensorFlow.js (cpu and wasm backends), jax-js (wasm, jit) and PyTorch
 (/usr/bin/python3, Debian python3-torch) from the same initial weights on the same batches, runs
 the GEMM and Adam-1M micro-benchmarks and the W1 memory check, and writes a markdown table and a
 JSON file to the output directory (bench-<timestamp>.md/.json).
 
 Options:
-  --only LIST         sections to run, comma-separated: W1,W2,W3,W4,W5,gemm,adam,memory (default all)
+  --only LIST         sections to run, comma-separated: W1,W2,W3,W4,W5,W6,gemm,adam,memory (default all)
   --systems LIST      systems: gradscope,gradscope-wasm,tfjs-cpu,tfjs-wasm,jax-js,torch (default
                       all; gradscope-wasm = gradscope without the native addon, run when it is built)
   --threads LIST      thread counts for the systems that have them (gradscope, PyTorch): 1,2

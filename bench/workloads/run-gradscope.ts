@@ -13,16 +13,25 @@ type Model = gs.nn.Module<[gs.Tensor], gs.Tensor>;
 const pkgVersion = (createRequire(import.meta.url)('../../package.json') as { version: string })
   .version;
 
-/** The W3 network: tanh RNN over [T, B, I], its last hidden state into a Linear. */
+/** The W3 (W6) network: a tanh RNN (an LSTM) over [T, B, I], its last hidden state into a Linear. */
 class RnnClassifier extends gs.nn.Module {
-  readonly rnn: gs.nn.RNN;
+  readonly rnn: gs.nn.RNN | gs.nn.LSTM;
   readonly fc: gs.nn.Linear;
   private readonly batch: number;
   private readonly hidden: number;
 
-  constructor(inputSize: number, hiddenSize: number, classes: number, batch: number) {
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    classes: number,
+    batch: number,
+    lstm: boolean,
+  ) {
     super();
-    this.rnn = this.registerModule('rnn', new gs.nn.RNN(inputSize, hiddenSize, { seed: 0 }));
+    const cell = lstm
+      ? new gs.nn.LSTM(inputSize, hiddenSize, { seed: 0 })
+      : new gs.nn.RNN(inputSize, hiddenSize, { seed: 0 });
+    this.rnn = this.registerModule('rnn', cell);
     this.fc = this.registerModule('fc', new gs.nn.Linear(hiddenSize, classes, { seed: 0 }));
     this.batch = batch;
     this.hidden = hiddenSize;
@@ -40,7 +49,7 @@ function buildModel(spec: WorkloadSpec): Model {
     case 'mlp':
       return gs.nn.mlp({ sizes: m.sizes, activation: m.activation, seed: 0 });
     case 'rnn':
-      return new RnnClassifier(m.inputSize, m.hiddenSize, m.classes, spec.batch);
+      return new RnnClassifier(m.inputSize, m.hiddenSize, m.classes, spec.batch, m.cell === 'lstm');
     case 'gpt':
       return gs.nn.gpt({
         vocab: m.vocab,

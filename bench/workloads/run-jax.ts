@@ -127,12 +127,29 @@ export async function jaxTrainer(
         const { seqLen: T, inputSize: I, hiddenSize: H } = m;
         const B = spec.batch;
         const bias = p['rnn.bias_ih_l0']!.add(p['rnn.bias_hh_l0']!);
+        const G = m.cell === 'lstm' ? 4 * H : H;
         const proj = np
           .matmul(x.reshape([T * B, I]), p['rnn.weight_ih_l0']!)
           .add(bias)
-          .reshape([T, B, H]);
+          .reshape([T, B, G]);
         const steps = np.unstack(proj, 0);
         const whh = p['rnn.weight_hh_l0']!;
+        if (m.cell === 'lstm') {
+          // PyTorch's nn.LSTM: gate columns i, f, g, o; h0 = c0 = 0.
+          let h: JaxArray | null = null;
+          let c: JaxArray | null = null;
+          for (let t = 0; t < T; t++) {
+            const z: JaxArray = h === null ? steps[t]! : steps[t]!.add(np.matmul(h, whh.ref));
+            const [i, f, g, o] = np.split(z, 4, 1) as [JaxArray, JaxArray, JaxArray, JaxArray];
+            const ig = nn.sigmoid(i).mul(np.tanh(g));
+            if (c === null) f.dispose();
+            c = c === null ? ig : nn.sigmoid(f).mul(c).add(ig);
+            h = nn.sigmoid(o).mul(np.tanh(c.ref));
+          }
+          c!.dispose();
+          whh.dispose();
+          return np.matmul(h!, p['fc.weight']!).add(p['fc.bias']!);
+        }
         let h = np.tanh(steps[0]!); // h0 = 0
         for (let t = 1; t < T; t++) h = np.tanh(steps[t]!.add(np.matmul(h, whh.ref)));
         whh.dispose();

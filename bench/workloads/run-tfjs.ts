@@ -134,6 +134,21 @@ export async function tfjsTrainer(
         // Input projection of all time steps in one GEMM (as PyTorch's nn.RNN does).
         const bias = tf.add(V('rnn.bias_ih_l0'), V('rnn.bias_hh_l0'));
         const proj = tf.add(tf.matMul(tf.reshape(x, [T * B, I]), V('rnn.weight_ih_l0')), bias);
+        if (m.cell === 'lstm') {
+          // PyTorch's nn.LSTM: gate columns i, f, g, o; h0 = c0 = 0.
+          const steps = tf.unstack(tf.reshape(proj, [T, B, 4 * H]));
+          let h: TF.Tensor | null = null;
+          let c: TF.Tensor | null = null;
+          for (let t = 0; t < T; t++) {
+            const z =
+              h === null ? steps[t]! : tf.add(steps[t]!, tf.matMul(h, V('rnn.weight_hh_l0')));
+            const [i, f, g, o] = tf.split(z, 4, 1) as [TF.Tensor, TF.Tensor, TF.Tensor, TF.Tensor];
+            const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
+            c = c === null ? ig : tf.add(tf.mul(tf.sigmoid(f), c), ig);
+            h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+          }
+          return tf.add(tf.matMul(h!, V('fc.weight')), V('fc.bias'));
+        }
         const steps = tf.unstack(tf.reshape(proj, [T, B, H]));
         let h = tf.tanh(steps[0]!); // h0 = 0
         for (let t = 1; t < T; t++)

@@ -1,18 +1,26 @@
-// The training workloads of issue #7 (W1–W4) and issue #19 (W5, a small GPT): shapes, step counts and hyper-parameters, shared by
+// The training workloads of issue #7 (W1–W4), issue #19 (W5, a small GPT) and issue #22 (W6, an LSTM): shapes, step counts and hyper-parameters, shared by
 // every system's runner (gradscope, TensorFlow.js, jax-js, PyTorch). Parameter names and layouts
 // are PyTorch's (Linear weight [out, in], RNN weight_ih [h, in] / weight_hh [h, h], Conv
 // [out, in, kh, kw]); runners of systems with other conventions convert once, at load time.
 
 /** Workload identifiers. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 
 /** All workloads, in report order. */
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 
 /** The model of a workload. */
 export type ModelSpec =
   | { kind: 'mlp'; sizes: readonly number[]; activation: 'relu' | 'tanh' }
-  | { kind: 'rnn'; inputSize: number; hiddenSize: number; seqLen: number; classes: number }
+  | {
+      kind: 'rnn';
+      /** The recurrent cell: a tanh RNN (absent, W3) or an LSTM (PyTorch's nn.LSTM, W6). */
+      cell?: 'lstm';
+      inputSize: number;
+      hiddenSize: number;
+      seqLen: number;
+      classes: number;
+    }
   | {
       kind: 'cnn';
       image: number;
@@ -157,6 +165,34 @@ function makeW3(): WorkloadSpec {
   };
 }
 
+function makeW6(): WorkloadSpec {
+  const inputSize = 8;
+  const hiddenSize = 128;
+  const seqLen = 50;
+  const g = 4 * hiddenSize; // gate rows i, f, g, o
+  const b = 1 / Math.sqrt(hiddenSize); // PyTorch: every LSTM weight and bias ~ U(±1/√H)
+  return {
+    id: 'W6',
+    title: 'LSTM 8→128, 50 steps, batch 32, last state → 10-way softmax, clip 1.0, Adam',
+    steps: 50,
+    batch: 32,
+    distinctBatches: 50,
+    xShape: [seqLen, 32, inputSize],
+    classes: 10,
+    model: { kind: 'rnn', cell: 'lstm', inputSize, hiddenSize, seqLen, classes: 10 },
+    optimizer: ADAM,
+    clipNorm: 1.0,
+    params: [
+      { name: 'rnn.weight_ih_l0', shape: [g, inputSize], bound: b },
+      { name: 'rnn.weight_hh_l0', shape: [g, hiddenSize], bound: b },
+      { name: 'rnn.bias_ih_l0', shape: [g], bound: b },
+      { name: 'rnn.bias_hh_l0', shape: [g], bound: b },
+      ...linearParams('fc', hiddenSize, 10),
+    ],
+    lossCheckpoints: checkpoints(50),
+  };
+}
+
 function makeW4(): WorkloadSpec {
   const c1 = 32;
   const c2 = 64;
@@ -260,6 +296,8 @@ export function workloadSpec(id: WorkloadId): WorkloadSpec {
       return makeW4();
     case 'W5':
       return makeW5();
+    case 'W6':
+      return makeW6();
   }
 }
 

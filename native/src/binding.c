@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "gs.h"
+#include "rnn_gates.h"
 
 #define MAXARGS 16
 typedef struct {
@@ -255,6 +256,61 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The LSTM/GRU gate steps (rnn_gates.c), float32 only: float64 stays on the JS reference.
+ * lstmGatesForward(gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, h, hOffset, B, H) */
+static napi_value js_lstm_gates_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(10, 0)
+  if (c->f64) fail(c, "gradscope native: the gate steps are float32-only");
+  long B = lng(c, 8), H = lng(c, 9), bh = B * H;
+  float *g = arr(c, 0, lng(c, 1), 4 * bh, 0), *cp = arr(c, 2, lng(c, 3), bh, 1);
+  float *cc = arr(c, 4, lng(c, 5), bh, 0), *h = arr(c, 6, lng(c, 7), bh, 0);
+  if (c->failed) return NULL;
+  gs_lstm_gates_fwd_f32(g, cp, cc, h, B, H);
+  return NULL;
+}
+
+/* lstmGatesBackward(gates, gatesOffset, c, cOffset, cPrev, cPrevOffset, gh, ghOffset, dh, dc,
+ * dG, dGOffset, B, H) */
+static napi_value js_lstm_gates_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(14, 0)
+  if (c->f64) fail(c, "gradscope native: the gate steps are float32-only");
+  long B = lng(c, 12), H = lng(c, 13), bh = B * H;
+  float *g = arr(c, 0, lng(c, 1), 4 * bh, 0), *cc = arr(c, 2, lng(c, 3), bh, 0);
+  float *cp = arr(c, 4, lng(c, 5), bh, 1), *gh = arr(c, 6, lng(c, 7), bh, 0);
+  float *dh = arr(c, 8, 0, bh, 0), *dc = arr(c, 9, 0, bh, 0);
+  float *dG = arr(c, 10, lng(c, 11), 4 * bh, 0);
+  if (c->failed) return NULL;
+  gs_lstm_gates_bwd_f32(g, cc, cp, gh, dh, dc, dG, B, H);
+  return NULL;
+}
+
+/* gruGatesForward(gates, gatesOffset, hp, bHh, hn, hnOffset, hPrev, hPrevOffset, h, hOffset, B, H) */
+static napi_value js_gru_gates_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(12, 0)
+  if (c->f64) fail(c, "gradscope native: the gate steps are float32-only");
+  long B = lng(c, 10), H = lng(c, 11), bh = B * H;
+  float *g = arr(c, 0, lng(c, 1), 3 * bh, 0), *hp = arr(c, 2, 0, 3 * bh, 0);
+  float *b = arr(c, 3, 0, 3 * H, 1), *hn = arr(c, 4, lng(c, 5), bh, 0);
+  float *hpv = arr(c, 6, lng(c, 7), bh, 1), *h = arr(c, 8, lng(c, 9), bh, 0);
+  if (c->failed) return NULL;
+  gs_gru_gates_fwd_f32(g, hp, b, hn, hpv, h, B, H);
+  return NULL;
+}
+
+/* gruGatesBackward(gates, gatesOffset, hn, hnOffset, hPrev, hPrevOffset, gh, ghOffset, dh, dXP,
+ * dHP, dOffset, B, H) */
+static napi_value js_gru_gates_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(14, 0)
+  if (c->f64) fail(c, "gradscope native: the gate steps are float32-only");
+  long B = lng(c, 12), H = lng(c, 13), bh = B * H, d = lng(c, 11);
+  float *g = arr(c, 0, lng(c, 1), 3 * bh, 0), *hn = arr(c, 2, lng(c, 3), bh, 0);
+  float *hpv = arr(c, 4, lng(c, 5), bh, 1), *gh = arr(c, 6, lng(c, 7), bh, 0);
+  float *dh = arr(c, 8, 0, bh, 0), *dXP = arr(c, 9, d, 3 * bh, 0), *dHP = arr(c, 10, d, 3 * bh, 0);
+  if (c->failed) return NULL;
+  gs_gru_gates_bwd_f32(g, hn, hpv, gh, dh, dXP, dHP, B, H);
+  return NULL;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   BEGIN(1, 0)
   gs_set_threads((int)lng(c, 0));
@@ -285,6 +341,10 @@ NAPI_MODULE_INIT() {
       {"rnnForward", NULL, js_rnn_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"rnnBackward", NULL, js_rnn_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmGatesForward", NULL, js_lstm_gates_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmGatesBackward", NULL, js_lstm_gates_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"gruGatesForward", NULL, js_gru_gates_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"gruGatesBackward", NULL, js_gru_gates_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };

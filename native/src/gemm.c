@@ -1,16 +1,36 @@
 /* Float32 and float64 GEMM: packing, an AVX2+FMA register-blocked micro-kernel (6×16 float32,
- * 6×8 float64: 12 accumulators of 8 / 4 lanes, two panel loads and six broadcasts per step),
- * a scalar one for other CPUs, chosen at run time (gs_isa). AVX-512 is not used: on the AMD
- * Zen 4 parts this was measured on, a 512-bit FMA issues as two 256-bit halves, so the AVX2
- * tile already reaches the FMA peak. */
+ * 6×8 float64: 12 accumulators of 8 / 4 lanes, two panel loads and six broadcasts per step) that
+ * updates C in place for whole tiles, vector packing routines (8×8 register transposes for the
+ * transposed operands), and a scalar path for other CPUs, chosen at run time (gs_isa).
+ * AVX-512 is not used for the tiles: on the AMD Zen 4 parts this was measured on
+ * (bench/peak/native-peak.ts), a 512-bit FMA issues as two 256-bit halves and both widths reach
+ * the same FLOP/s, so the AVX2 tile already reaches the FMA peak; the cost is in packing and in
+ * the element-wise passes. Per element of C the operations do not depend on the tile shape or
+ * the path's vector width: a sum from zero over each KC-deep slice of p, one FMA per p, then
+ * one update of C (update_ in gemm_tmpl.h). */
 #include <immintrin.h>
 #include "gs.h"
 
 /* m·n·k from which a GEMM is split over the pool's threads (one thread below: ~30 µs of work). */
 #define GS_PARALLEL_MIN_WORK (1 << 20)
 
-__attribute__((target("avx2,fma"))) static void ukr_avx2_f32(long kc, const float *pa,
-                                                             const float *pb, float *tile) {
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* ---- AVX2 micro-kernels: acc = Σ_p pa[p]·pb[p] (one FMA per p and element), then C per mode:
+ * 0 C = acc, 1 C = alpha·acc, 2 C = C + acc, 3 C = C + alpha·acc, 4 C = beta·C + alpha·acc. */
+AVX2 static inline void upd_f32(float *c, __m256 acc, __m256 va, __m256 vb, int mode) {
+  switch (mode) {
+    case 0: _mm256_storeu_ps(c, acc); break;
+    case 1: _mm256_storeu_ps(c, _mm256_mul_ps(va, acc)); break;
+    case 2: _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc)); break;
+    case 3: _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), _mm256_mul_ps(va, acc))); break;
+    default:
+      _mm256_storeu_ps(c, _mm256_add_ps(_mm256_mul_ps(vb, _mm256_loadu_ps(c)), _mm256_mul_ps(va, acc)));
+  }
+}
+
+AVX2 static void ukr_avx2_f32(long kc, const float *pa, const float *pb, float *c, long ldc,
+                              float alpha, float beta, int mode) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (long p = 0; p < kc; p++) {
@@ -24,16 +44,28 @@ __attribute__((target("avx2,fma"))) static void ukr_avx2_f32(long kc, const floa
     pa += 6;
     pb += 16;
   }
-  _mm256_store_ps(tile + 0, c00); _mm256_store_ps(tile + 8, c01);
-  _mm256_store_ps(tile + 16, c10); _mm256_store_ps(tile + 24, c11);
-  _mm256_store_ps(tile + 32, c20); _mm256_store_ps(tile + 40, c21);
-  _mm256_store_ps(tile + 48, c30); _mm256_store_ps(tile + 56, c31);
-  _mm256_store_ps(tile + 64, c40); _mm256_store_ps(tile + 72, c41);
-  _mm256_store_ps(tile + 80, c50); _mm256_store_ps(tile + 88, c51);
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  upd_f32(c + 0 * ldc, c00, va, vb, mode); upd_f32(c + 0 * ldc + 8, c01, va, vb, mode);
+  upd_f32(c + 1 * ldc, c10, va, vb, mode); upd_f32(c + 1 * ldc + 8, c11, va, vb, mode);
+  upd_f32(c + 2 * ldc, c20, va, vb, mode); upd_f32(c + 2 * ldc + 8, c21, va, vb, mode);
+  upd_f32(c + 3 * ldc, c30, va, vb, mode); upd_f32(c + 3 * ldc + 8, c31, va, vb, mode);
+  upd_f32(c + 4 * ldc, c40, va, vb, mode); upd_f32(c + 4 * ldc + 8, c41, va, vb, mode);
+  upd_f32(c + 5 * ldc, c50, va, vb, mode); upd_f32(c + 5 * ldc + 8, c51, va, vb, mode);
 }
 
-__attribute__((target("avx2,fma"))) static void ukr_avx2_f64(long kc, const double *pa,
-                                                             const double *pb, double *tile) {
+AVX2 static inline void upd_f64(double *c, __m256d acc, __m256d va, __m256d vb, int mode) {
+  switch (mode) {
+    case 0: _mm256_storeu_pd(c, acc); break;
+    case 1: _mm256_storeu_pd(c, _mm256_mul_pd(va, acc)); break;
+    case 2: _mm256_storeu_pd(c, _mm256_add_pd(_mm256_loadu_pd(c), acc)); break;
+    case 3: _mm256_storeu_pd(c, _mm256_add_pd(_mm256_loadu_pd(c), _mm256_mul_pd(va, acc))); break;
+    default:
+      _mm256_storeu_pd(c, _mm256_add_pd(_mm256_mul_pd(vb, _mm256_loadu_pd(c)), _mm256_mul_pd(va, acc)));
+  }
+}
+
+AVX2 static void ukr_avx2_f64(long kc, const double *pa, const double *pb, double *c, long ldc,
+                              double alpha, double beta, int mode) {
   __m256d c00 = _mm256_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256d c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (long p = 0; p < kc; p++) {
@@ -47,27 +79,153 @@ __attribute__((target("avx2,fma"))) static void ukr_avx2_f64(long kc, const doub
     pa += 6;
     pb += 8;
   }
-  _mm256_store_pd(tile + 0, c00); _mm256_store_pd(tile + 4, c01);
-  _mm256_store_pd(tile + 8, c10); _mm256_store_pd(tile + 12, c11);
-  _mm256_store_pd(tile + 16, c20); _mm256_store_pd(tile + 20, c21);
-  _mm256_store_pd(tile + 24, c30); _mm256_store_pd(tile + 28, c31);
-  _mm256_store_pd(tile + 32, c40); _mm256_store_pd(tile + 36, c41);
-  _mm256_store_pd(tile + 40, c50); _mm256_store_pd(tile + 44, c51);
+  __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
+  upd_f64(c + 0 * ldc, c00, va, vb, mode); upd_f64(c + 0 * ldc + 4, c01, va, vb, mode);
+  upd_f64(c + 1 * ldc, c10, va, vb, mode); upd_f64(c + 1 * ldc + 4, c11, va, vb, mode);
+  upd_f64(c + 2 * ldc, c20, va, vb, mode); upd_f64(c + 2 * ldc + 4, c21, va, vb, mode);
+  upd_f64(c + 3 * ldc, c30, va, vb, mode); upd_f64(c + 3 * ldc + 4, c31, va, vb, mode);
+  upd_f64(c + 4 * ldc, c40, va, vb, mode); upd_f64(c + 4 * ldc + 4, c41, va, vb, mode);
+  upd_f64(c + 5 * ldc, c50, va, vb, mode); upd_f64(c + 5 * ldc + 4, c51, va, vb, mode);
 }
 
+/* ---- AVX2 float32 packing (MR = 6, NR = 16): the layouts of pack_a_/pack_b_ in gemm_tmpl.h. */
+AVX2 static inline void tr8_f32(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* op(A) row-major (sap = 1): 8×8 transposes, each column stored 8 wide at a stride of 6 (the
+ * next store overwrites the two extra lanes; the scratch has room past the last panel). */
+AVX2 static int pack_a_fast_f32(long mc, long kc, const float *a, long sai, long sap, float *pa) {
+  if (sai == 1) {
+    /* op(A) transposed: the 6 elements of a p are contiguous; one masked load per p */
+    for (long ir = 0; ir < mc; ir += 6) {
+      long mr = mc - ir < 6 ? mc - ir : 6;
+      const float *src = a + ir;
+      __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)mr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      for (long p = 0; p < kc; p++) _mm256_storeu_ps(pa + p * 6, _mm256_maskload_ps(src + p * sap, mask));
+      pa += 6 * kc;
+    }
+    return 1;
+  }
+  if (sap != 1) return 0;
+  for (long ir = 0; ir < mc; ir += 6) {
+    long mr = mc - ir < 6 ? mc - ir : 6;
+    const float *src = a + ir * sai;
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; i++) r[i] = i < mr ? _mm256_loadu_ps(src + i * sai + p) : _mm256_setzero_ps();
+      tr8_f32(r);
+      for (int q = 0; q < 8; q++) _mm256_storeu_ps(pa + (p + q) * 6, r[q]);
+    }
+    for (; p < kc; p++)
+      for (long i = 0; i < 6; i++) pa[p * 6 + i] = i < mr ? src[i * sai + p] : 0;
+    pa += 6 * kc;
+  }
+  return 1;
+}
+
+/* op(B) row-major (sbj = 1): two vector copies per p; transposed (sbp = 1): 8×8 transposes. */
+AVX2 static int pack_b_fast_f32(long kc, long nc, const float *b, long sbp, long sbj, float *pb) {
+  if (sbj != 1 && sbp != 1) return 0;
+  for (long jr = 0; jr < nc; jr += 16) {
+    long nr = nc - jr < 16 ? nc - jr : 16;
+    const float *src = b + jr * sbj;
+    if (sbj == 1 && nr == 16) {
+      for (long p = 0; p < kc; p++) {
+        _mm256_store_ps(pb + p * 16, _mm256_loadu_ps(src + p * sbp));
+        _mm256_store_ps(pb + p * 16 + 8, _mm256_loadu_ps(src + p * sbp + 8));
+      }
+    } else if (sbj == 1) {
+      for (long p = 0; p < kc; p++) {
+        long j = 0;
+        for (; j < nr; j++) pb[p * 16 + j] = src[p * sbp + j];
+        for (; j < 16; j++) pb[p * 16 + j] = 0;
+      }
+    } else {
+      for (long jh = 0; jh < 16; jh += 8) {
+        long p = 0;
+        for (; p + 8 <= kc; p += 8) {
+          __m256 r[8];
+          for (int q = 0; q < 8; q++)
+            r[q] = jh + q < nr ? _mm256_loadu_ps(src + (jh + q) * sbj + p) : _mm256_setzero_ps();
+          tr8_f32(r);
+          for (int q = 0; q < 8; q++) _mm256_store_ps(pb + (p + q) * 16 + jh, r[q]);
+        }
+        for (; p < kc; p++)
+          for (long j = jh; j < jh + 8; j++) pb[p * 16 + j] = j < nr ? src[j * sbj + p] : 0;
+      }
+    }
+    pb += 16 * kc;
+  }
+  return 1;
+}
+
+/* ---- The scalar micro-kernel (CPUs without AVX2+FMA): the same tile, separate multiply and
+ * add, then the update modes of the vector kernels. */
+#define SCALAR_UKR(T, S, MR, NR)                                                              \
+  static void ukr_scalar_##S(long kc, const T *pa, const T *pb, T *c, long ldc, T alpha,      \
+                             T beta, int mode) {                                             \
+    T acc[MR * NR];                                                                           \
+    for (int e = 0; e < MR * NR; e++) acc[e] = 0;                                             \
+    for (long p = 0; p < kc; p++) {                                                           \
+      for (int i = 0; i < MR; i++) {                                                          \
+        T av = pa[i];                                                                         \
+        for (int j = 0; j < NR; j++) acc[i * NR + j] += av * pb[j];                           \
+      }                                                                                       \
+      pa += MR;                                                                               \
+      pb += NR;                                                                               \
+    }                                                                                         \
+    for (int i = 0; i < MR; i++)                                                              \
+      for (int j = 0; j < NR; j++) {                                                          \
+        T t = acc[i * NR + j], *ci = c + i * ldc + j;                                         \
+        *ci = mode == 0   ? t                                                                 \
+              : mode == 1 ? alpha * t                                                         \
+              : mode == 2 ? *ci + t                                                           \
+              : mode == 3 ? *ci + alpha * t                                                   \
+                          : beta * *ci + alpha * t;                                           \
+      }                                                                                       \
+  }
+SCALAR_UKR(float, f32, 6, 16)
+SCALAR_UKR(double, f64, 6, 8)
+
+/* ---- Instantiations: float32 and float64, each an AVX2 path and a generic one. */
 #define T float
 #define S f32
 #define MR 6
 #define NR 16
-#ifndef MC32
-#define MC32 120
-#define KC32 320
-#define NC32 2048
-#endif
-#define MC MC32
-#define KC KC32
-#define NC NC32
+#define MC 120
+#define KC 320
+#define NC 2048
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define V avx2
+#define UKR ukr_avx2_f32
+#define PACK_A_FAST pack_a_fast_f32
+#define PACK_B_FAST pack_b_fast_f32
 #include "gemm_tmpl.h"
+#undef V
+#undef UKR
+#undef PACK_A_FAST
+#undef PACK_B_FAST
+#pragma GCC pop_options
+#define V gen
+#define UKR ukr_scalar_f32
+#include "gemm_tmpl.h"
+#undef V
+#undef UKR
+#include "gemm_drv.h"
 #undef T
 #undef S
 #undef MR
@@ -83,4 +241,17 @@ __attribute__((target("avx2,fma"))) static void ukr_avx2_f64(long kc, const doub
 #define MC 120
 #define KC 320
 #define NC 1024
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define V avx2
+#define UKR ukr_avx2_f64
 #include "gemm_tmpl.h"
+#undef V
+#undef UKR
+#pragma GCC pop_options
+#define V gen
+#define UKR ukr_scalar_f64
+#include "gemm_tmpl.h"
+#undef V
+#undef UKR
+#include "gemm_drv.h"

@@ -1,4 +1,5 @@
 /* The fused layer kernels (both dtypes, from layers_tmpl.h) and the float32 Adam step. */
+#include <immintrin.h>
 #include <math.h>
 #include "gs.h"
 
@@ -21,31 +22,152 @@ static double tanh_f32(double x) {
   return p / q;
 }
 
+/* ---- Float32 im2col / col2im for stride 1, dilation 1, outW ≥ 8 (AVX2): through a padded
+ * copy of the image, (outH + kh − 1) × (outW + kw − 1) per channel with the padding zero, so
+ * that every row of the column matrix is outW contiguous elements of it: vector copies (the
+ * last one overlapping), no bounds. col2im adds into a zeroed padded plane in the reference's
+ * order (channel, i, j, oy, ox), then copies the image out of it: the same sums, in the same
+ * order, for every element of the image. */
+static int fast_geom(const gs_geom *g) {
+  return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->outW >= 8 &&
+         gs_isa() >= GS_ISA_AVX2_FMA;
+}
+
+/* The padded planes of channels [c0, c1) of one image into pad (channel c at (c − c0)·Hp·Wp). */
+static void pad_image_f32(const float *xImg, const gs_geom *g, long c0, long c1, float *pad) {
+  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1;
+  for (long ch = c0; ch < c1; ch++) {
+    const float *xc = xImg + ch * g->height * g->width;
+    float *pc = pad + (ch - c0) * Hp * Wp;
+    for (long y = 0; y < Hp; y++) {
+      long iy = y - g->ph;
+      float *pr = pc + y * Wp;
+      for (long x = 0; x < Wp; x++) {
+        long ix = x - g->pw;
+        pr[x] = iy >= 0 && iy < g->height && ix >= 0 && ix < g->width ? xc[iy * g->width + ix] : 0;
+      }
+    }
+  }
+}
+
+/* Rows [lo, hi) of one image's column matrix (fast_geom), contiguous in col; pad: scratch. */
+__attribute__((target("avx2"))) static int im2col_rows_fast_f32(const float *xImg,
+                                                                const gs_geom *g, long lo,
+                                                                long hi, float *col) {
+  if (!fast_geom(g) || lo >= hi) return 0;
+  long khw = g->kh * g->kw, c0 = lo / khw, c1 = (hi - 1) / khw + 1;
+  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1, outW = g->outW;
+  float *pad = (float *)gs_scratch(4, sizeof(float) * (c1 - c0) * Hp * Wp);
+  if (pad == NULL) return 0;
+  pad_image_f32(xImg, g, c0, c1, pad);
+  long plane = g->outH * outW;
+  for (long r = lo; r < hi; r++) {
+    long j = r % g->kw, i = (r / g->kw) % g->kh, ch = r / khw;
+    const float *src = pad + (ch - c0) * Hp * Wp + i * Wp + j;
+    float *d = col + (r - lo) * plane;
+    for (long oy = 0; oy < g->outH; oy++) {
+      const float *sr = src + oy * Wp;
+      float *dr = d + oy * outW;
+      long ox = 0;
+      for (; ox + 8 <= outW; ox += 8) _mm256_storeu_ps(dr + ox, _mm256_loadu_ps(sr + ox));
+      if (ox < outW) _mm256_storeu_ps(dr + outW - 8, _mm256_loadu_ps(sr + outW - 8));
+    }
+  }
+  return 1;
+}
+
+/* col2im of one image (fast_geom) into x (overwritten: the reference zeroes it first). */
+__attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, const gs_geom *g,
+                                                           float *xImg) {
+  if (!fast_geom(g)) return 0;
+  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1, outW = g->outW;
+  float *pad = (float *)gs_scratch(5, sizeof(float) * g->channels * Hp * Wp);
+  if (pad == NULL) return 0;
+  for (long e = 0; e < g->channels * Hp * Wp; e++) pad[e] = 0;
+  long tail = outW % 8;
+  __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const float *s = col;
+  for (long ch = 0; ch < g->channels; ch++)
+    for (long i = 0; i < g->kh; i++)
+      for (long j = 0; j < g->kw; j++) {
+        float *dst = pad + ch * Hp * Wp + i * Wp + j;
+        for (long oy = 0; oy < g->outH; oy++) {
+          float *dr = dst + oy * Wp;
+          const float *sr = s + oy * outW;
+          long ox = 0;
+          for (; ox + 8 <= outW; ox += 8)
+            _mm256_storeu_ps(dr + ox, _mm256_add_ps(_mm256_loadu_ps(dr + ox), _mm256_loadu_ps(sr + ox)));
+          if (tail)
+            _mm256_maskstore_ps(dr + ox, m, _mm256_add_ps(_mm256_maskload_ps(dr + ox, m),
+                                                          _mm256_maskload_ps(sr + ox, m)));
+        }
+        s += g->outH * outW;
+      }
+  /* the image: the padded plane's cells that are pixels */
+  for (long ch = 0; ch < g->channels; ch++)
+    for (long iy = 0; iy < g->height; iy++) {
+      long y = iy + g->ph;
+      float *xr = xImg + (ch * g->height + iy) * g->width;
+      for (long ix = 0; ix < g->width; ix++) {
+        long x = ix + g->pw;
+        xr[ix] = y < Hp && x < Wp ? pad[(ch * Hp + y) * Wp + x] : 0;
+      }
+    }
+  return 1;
+}
+
 #define T float
 #define S f32
 #define TANH tanh_f32
+#define IM2COL_ROWS_FAST im2col_rows_fast_f32
+#define COL2IM_FAST col2im_fast_f32
 #include "layers_tmpl.h"
 #undef T
 #undef S
 #undef TANH
+#undef IM2COL_ROWS_FAST
+#undef COL2IM_FAST
 #define T double
 #define S f64
 #define TANH tanh
 #include "layers_tmpl.h"
 
-/* One Adam step in float32 arithmetic, each operation rounded as in src/kernels/js/adam.ts. */
-void gs_adam_f32(float *p, float *g, float *m, float *v, const float *coef, long n) {
+/* One Adam step in float32 arithmetic, each operation rounded as in src/kernels/js/adam.ts,
+ * over ranges of the elements on the pool's threads (elements are independent). */
+typedef struct {
+  float *p, *g, *m, *v;
+  const float *coef;
+} adam_job;
+
+GS_CLONES static void adam_range(void *ctx, long lo, long hi) {
+  adam_job *a = (adam_job *)ctx;
+  const float *coef = a->coef;
   const float b1 = coef[1], c1 = coef[2], b2 = coef[3], c2 = coef[4], step = coef[5],
               eps = coef[6];
   const float ss = coef[0] * coef[7];
-  for (long i = 0; i < n; i++) {
-    float gi = ss * g[i];
-    float mi = m[i] * b1 + c1 * gi;
-    float vi = v[i] * b2 + (c2 * gi) * gi;
-    m[i] = mi;
-    v[i] = vi;
-    float u = (step * mi) / (sqrtf(vi) + eps);
-    if (p != NULL) p[i] = p[i] + u;
-    else g[i] = u;
+  float *p = a->p, *g = a->g, *m = a->m, *v = a->v;
+  if (p != NULL) {
+    for (long i = lo; i < hi; i++) {
+      float gi = ss * g[i];
+      float mi = m[i] * b1 + c1 * gi;
+      float vi = v[i] * b2 + (c2 * gi) * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = p[i] + (step * mi) / (sqrtf(vi) + eps);
+    }
+  } else {
+    for (long i = lo; i < hi; i++) {
+      float gi = ss * g[i];
+      float mi = m[i] * b1 + c1 * gi;
+      float vi = v[i] * b2 + (c2 * gi) * gi;
+      m[i] = mi;
+      v[i] = vi;
+      g[i] = (step * mi) / (sqrtf(vi) + eps);
+    }
   }
+}
+
+void gs_adam_f32(float *p, float *g, float *m, float *v, const float *coef, long n) {
+  adam_job a = {p, g, m, v, coef};
+  gs_parallel_for(n, 64, 16384, adam_range, &a);
 }

@@ -55,7 +55,8 @@ export const BY_GLOBAL_NORM_FIELDS = {
  * g ← g·c/(N + 1e-6) when that factor is below 1
  *
  * Keeps the direction of the whole update (Pascanu et al.'s remedy for exploding gradients).
- * Sets ctx.events.clipped. The 2-norm comes from the step's gradient statistics (Kernels.gradStats:
+ * Sets ctx.events.clipped. Declares its `normBound` (maxNorm, for orders p ≤ 2), so that a monitor
+ * before it in a chain judges gradient spikes by what the optimizer receives. The 2-norm comes from the step's gradient statistics (Kernels.gradStats:
  * float32 data summed in float32 blocks, float64 data in float64), float32 gradients are
  * multiplied by the coefficient rounded to float32 (as PyTorch's float32 clip_coef), and in a
  * chain before a fused optimizer the multiplication is folded into the optimizer's step
@@ -124,6 +125,8 @@ export function byGlobalNorm(
     }
   };
   return {
+    // ‖g‖₂ ≤ ‖g‖_p for p ≤ 2, so an order-p clip at c also bounds the 2-norm by c
+    ...(p !== 'inf' && p <= 2 ? { normBound: c } : {}),
     init: () => ({ steps: 0, normBefore: 0, normAfter: 0, scale: 1, clipped: false, clipSteps: 0 }),
     update(updates, state, _params, ctx) {
       measure(updates, state, ctx);

@@ -278,8 +278,8 @@ const rows: Row[] = [
 ];
 
 /** One LSTM gate step at step offset 1 of a 2-step buffer (offsets exercised), from c_{t−1}. */
-function lstmStep(k: Kernels, make: Make): TypedArray[] {
-  const gates = make(2 * B * 4 * H, 11).map((v) => v * 2);
+function lstmStep(k: Kernels, make: Make, B: number, H: number, scale: number): TypedArray[] {
+  const gates = make(2 * B * 4 * H, 11).map((v) => v * scale);
   const c = make(2 * B * H, 0).fill(0);
   const h = make(2 * B * H, 0).fill(0);
   k.lstmGatesForward({
@@ -298,14 +298,14 @@ function lstmStep(k: Kernels, make: Make): TypedArray[] {
 }
 
 /** One GRU gate step at step offset 1 of a 2-step buffer, from h_{t−1}, with b_hh. */
-function gruStep(k: Kernels, make: Make): TypedArray[] {
-  const gates = make(2 * B * 3 * H, 13).map((v) => v * 2);
+function gruStep(k: Kernels, make: Make, B: number, H: number, scale: number): TypedArray[] {
+  const gates = make(2 * B * 3 * H, 13).map((v) => v * scale);
   const hn = make(2 * B * H, 0).fill(0);
   const h = make(2 * B * H, 0).fill(0);
   k.gruGatesForward({
     gates,
     gatesOffset: B * 3 * H,
-    hp: make(B * 3 * H, 14),
+    hp: make(B * 3 * H, 14).map((v) => v * scale),
     bHh: make(3 * H, 15),
     hn,
     hnOffset: B * H,
@@ -319,15 +319,23 @@ function gruStep(k: Kernels, make: Make): TypedArray[] {
   return [gates, hn, h];
 }
 
-// The gate steps: bits on every backend (the wasm backend runs the JS reference for them).
-rows.push(
-  { entry: 'lstmGatesForward', bits: true, tol: 1e-5, run: lstmStep },
+/**
+ * The gate steps' rows for batch B, hidden size H and pre-activations ~ N(0, scale²): bits on
+ * every backend (wasm and native evaluate gate-math.ts's operations, lane by lane).
+ */
+const gateRows = (B: number, H: number, scale: number, label: string): Row[] => [
   {
-    entry: 'lstmGatesBackward',
+    entry: `lstmGatesForward${label}`,
+    bits: true,
+    tol: 1e-5,
+    run: (k, make) => lstmStep(k, make, B, H, scale),
+  },
+  {
+    entry: `lstmGatesBackward${label}`,
     bits: true,
     tol: 1e-5,
     run: (k, make) => {
-      const [gates, c] = lstmStep(k, make) as [TypedArray, TypedArray];
+      const [gates, c] = lstmStep(k, make, B, H, scale) as [TypedArray, TypedArray];
       const dh = make(B * H, 17);
       const dc = make(B * H, 18);
       const dG = make(2 * B * 4 * H, 0).fill(0);
@@ -350,13 +358,18 @@ rows.push(
       return [dG, dc];
     },
   },
-  { entry: 'gruGatesForward', bits: true, tol: 1e-5, run: gruStep },
   {
-    entry: 'gruGatesBackward',
+    entry: `gruGatesForward${label}`,
+    bits: true,
+    tol: 1e-5,
+    run: (k, make) => gruStep(k, make, B, H, scale),
+  },
+  {
+    entry: `gruGatesBackward${label}`,
     bits: true,
     tol: 1e-5,
     run: (k, make) => {
-      const [gates, hn] = gruStep(k, make) as [TypedArray, TypedArray];
+      const [gates, hn] = gruStep(k, make, B, H, scale) as [TypedArray, TypedArray];
       const dh = make(B * H, 17);
       const dXP = make(2 * B * 3 * H, 0).fill(0);
       const dHP = make(2 * B * 3 * H, 0).fill(0);
@@ -379,7 +392,10 @@ rows.push(
       return [dXP, dHP, dh];
     },
   },
-);
+];
+// The op's sizes; then wide pre-activations (σ's tiny tail, tanh past its fitted interval, where
+// the kernels switch formulas) and H = 7 (SIMD loops with a scalar remainder).
+rows.push(...gateRows(B, H, 2, ''), ...gateRows(2, 7, 12, ' (wide inputs, H = 7)'));
 
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {

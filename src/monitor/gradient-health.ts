@@ -138,7 +138,7 @@ export interface HealthSummary {
 
 /** The monitor: a gradient transformation (place it first in a chain) with probes, verdicts and callbacks. */
 export interface GradientHealth extends GradientTransformation<HealthState> {
-  /** The options' thresholds, resolved. */
+  /** The options' thresholds, resolved (with `clipNorm` as the chain set it). */
   readonly thresholds: Readonly<HealthThresholds>;
   /** Measure every k-th step. */
   readonly every: number;
@@ -266,7 +266,9 @@ function checkOptions(o: GradientHealthOptions): void {
  * optionally the Hessian's extreme eigenvalues. Detectors turn these into verdicts (vanishing,
  * exploding, nonFinite, saturated, deadUnits, plateau, saddle, oscillation), each emitted once
  * when it starts (see {@link HealthThresholds} for the rules and defaults), with evidence and
- * ranked, machine-readable remedies. The updates pass through unchanged; the step's events get
+ * ranked, machine-readable remedies. A chain tells the monitor the norm a global-norm clip after
+ * it bounds the gradients to (threshold `clipNorm`), so that a spike the clip absorbs is not
+ * called an explosion. The updates pass through unchanged; the step's events get
  * `nonFinite` and `spike` raised for later links (the health-aware lr decay). Non-finite
  * gradients are caught on every step, also between checks.
  *
@@ -291,6 +293,8 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       ? { ...options.thresholds, notLearningBaseline: declared.baselineLoss }
       : options.thresholds,
   );
+  // a clip after the monitor in a chain: learned from the chain unless given
+  const clipGiven = options.thresholds?.clipNorm !== undefined;
   const every = options.every ?? 1;
   const trackUpdates = options.updateRatio ?? true;
   // parameters are read on updates i ≡ 0 (mod K) (i = step − 1, counted from 0), the snapshot
@@ -532,6 +536,9 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       probes.armed = (i + 1) % every === 0;
       watched = null;
       return out(updates, state);
+    },
+    boundedAfter(bound: number): void {
+      if (!clipGiven) th.clipNorm = Number.isFinite(bound) && bound > 0 ? bound : 0;
     },
     restore(state: HealthState): void {
       current = state;

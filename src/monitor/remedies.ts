@@ -175,7 +175,8 @@ export function vanishingRemedies(ctx: RemedyContext, layers: readonly string[])
 
 /**
  * Remedies for exploding gradients: clip at the typical norm, lower the lr, fix the recurrent
- * spectrum, add the health-aware decay.
+ * spectrum, add the health-aware decay. With a global-norm clip already after the monitor
+ * (`clipNorm` > 0), clipping is proposed only to lower that clip to the typical norm.
  * @see Pascanu, Mikolov & Bengio 2013 (clipping at the average norm).
  * @example explodingRemedies(ctx, ['rnn.l0'], 1.8)[0].action // { action: 'clip', kind: 'globalNorm', maxNorm: 1.8 }
  */
@@ -183,18 +184,26 @@ export function explodingRemedies(
   ctx: RemedyContext,
   layers: readonly string[],
   medianNorm: number,
+  clipNorm = 0,
 ): Remedy[] {
   const r = new Ranked();
   const names = ctx.layerNames;
   const haveMedian = Number.isFinite(ctx.healthyMedianNorm) && ctx.healthyMedianNorm > 0;
   const maxNorm = haveMedian ? round2(ctx.healthyMedianNorm) : 1;
-  r.add(
-    haveMedian
-      ? `clip.byGlobalNorm at ≈ the median norm (${fmtNum(maxNorm)})`
-      : `clip.byGlobalNorm(1) (no healthy history for a median yet${Number.isFinite(medianNorm) ? `; recent median ${fmtNum(medianNorm)}` : ''}; 1 is Pascanu et al.'s threshold)`,
-    { action: 'clip', kind: 'globalNorm', maxNorm },
-    'rescaling to the typical norm keeps the direction and removes the jump (Pascanu et al. 2013)',
-  );
+  if (clipNorm <= 0)
+    r.add(
+      haveMedian
+        ? `clip.byGlobalNorm at ≈ the median norm (${fmtNum(maxNorm)})`
+        : `clip.byGlobalNorm(1) (no healthy history for a median yet${Number.isFinite(medianNorm) ? `; recent median ${fmtNum(medianNorm)}` : ''}; 1 is Pascanu et al.'s threshold)`,
+      { action: 'clip', kind: 'globalNorm', maxNorm },
+      'rescaling to the typical norm keeps the direction and removes the jump (Pascanu et al. 2013)',
+    );
+  else if (maxNorm < clipNorm)
+    r.add(
+      `lower the global-norm clip from ${fmtNum(clipNorm)} to ≈ the median norm (${fmtNum(maxNorm)})`,
+      { action: 'clip', kind: 'globalNorm', maxNorm },
+      'the clip after the monitor lets through steps above the typical norm; rescaling to the typical norm removes the jump (Pascanu et al. 2013)',
+    );
   const lr = lrChange(ctx, 0.1, 'lower');
   r.add(
     lr.text,

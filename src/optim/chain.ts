@@ -14,6 +14,21 @@ export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
 };
 
 /**
+ * The global 2-norm the leading links clip the updates to before any other link changes them
+ * (the smallest `normBound` of the clipping links before the first other link that is not an
+ * observer), Infinity when none does.
+ */
+function leadingBound(links: readonly GradientTransformation<unknown>[]): number {
+  let bound = Infinity;
+  for (const t of links) {
+    if (t.observesOnly === true) continue;
+    if (t.normBound === undefined) break;
+    bound = Math.min(bound, t.normBound);
+  }
+  return bound;
+}
+
+/**
  * Composes transformations in order: the updates leaving link i enter link i + 1, and the state
  * is the array of the links' states. The chain makes sure the step context exists and carries an
  * `events` record, and resets the events at the start of each step (only the outermost chain of
@@ -67,6 +82,12 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
     links
       .slice(0, n)
       .every((t, i) => t.observesOnly === true || (i === n - 1 && t.scaleOf !== undefined));
+  // Tell each observing link the norm the links after it clip the updates to (the monitor's
+  // spike rule judges the gradient the optimizer receives, issue 20).
+  links.forEach((t, i) => {
+    if (t.observesOnly === true) t.boundedAfter?.(leadingBound(links.slice(i + 1)));
+  });
+  const bound = leadingBound(links);
   const factor = new Float64Array(1);
   // The record of the parameters' `.grad` tensors the direct plan hands to the earlier links,
   // made for the parameter record it was made for and refilled each step (no allocation).
@@ -207,6 +228,7 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
       }
     },
     ...(applyInPlace === undefined ? {} : { applyInPlace }),
+    ...(bound < Infinity ? { normBound: bound } : {}),
     restore(state) {
       const states = state as unknown[];
       links.forEach((t, i) => t.restore?.(states[i]));

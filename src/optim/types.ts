@@ -96,6 +96,19 @@ export interface GradientTransformation<S = unknown> {
    */
   readonly observesOnly?: boolean;
   /**
+   * Optional: the global 2-norm this transformation clips its incoming updates to, at most, before
+   * any other change (byGlobalNorm of order p ≤ 2: its maxNorm); for a chain, that of its leading
+   * clipping links. A chain tells an observing link before it (`boundedAfter`) what the next links
+   * will let through.
+   */
+  readonly normBound?: number;
+  /**
+   * Optional, for an observing link (`observesOnly`, the monitor): a chain calls it when it is
+   * built with the `normBound` of the links after this one (Infinity when they clip nothing), so
+   * that the link knows the largest gradient norm the optimizer will receive.
+   */
+  boundedAfter?(bound: number): void;
+  /**
    * Optional, for a transformation whose update multiplies every entry of the updates by one
    * factor (byGlobalNorm): runs this step's update — state, events — without writing `updates`,
    * and multiplies `factor[0]` by its factor. `update` must equal this followed by

@@ -1,18 +1,32 @@
 /**
- * The Node/V8 flags of the sweep executors' child processes (local pool and `gradscope worker`).
+ * The Node/V8 flags of the sweep executors' child processes (local pool and `gradscope worker`):
+ * each child is one worker on one core, so it runs V8 on one thread too.
  *
- * `--interrupt-budget=1000000` (V8's default is 67,584 bytes of bytecode run between two tier-up
- * checks): with the default, every short run of a sweep made V8 optimize, deoptimize and again
- * optimize about 100 lukewarm functions per point (the new run's closures, schedule, report and
- * chart code) on its background compiler threads — 0.3 CPU-s per point besides 0.56 on the main
- * thread, so one worker used 1.3–1.5 cores and two workers on two cores could not run twice as
- * fast. With the larger budget only the hot training loop is optimized: measured on the bench's
- * 16-point sweep (bench/sweep-speed.ts, 4 points per child, compiled child, `/proc/<pid>/task`),
- * background CPU per point 0.45–0.50 → 0.10–0.23 CPU-s and total CPU per point 1.27–1.42 → 0.87–1.03
- * CPU-s (load average 35–60, so the figures are noisy; the split is what matters).
- * The flag changes when code is compiled, never what it computes: the results are bit-identical
- * (the sweep tests compare 1 vs 2 workers and the local vs the Redis executor).
+ * - `--interrupt-budget=1000000` (V8's default is 67,584 bytes of bytecode run between two tier-up
+ *   checks): with the default, every short run of a sweep made V8 optimize, deoptimize and again
+ *   optimize about 100 lukewarm functions per point (the new run's closures, schedule, report and
+ *   chart code) on its background compiler threads — 0.3 CPU-s per point besides 0.56 on the main
+ *   thread. With the larger budget only the hot training loop is optimized: measured on the
+ *   bench's 16-point sweep (bench/sweep-speed.ts, compiled child, `/proc/<pid>/task`), background
+ *   CPU per point 0.45–0.50 → 0.10–0.23 CPU-s, total CPU per point 1.27–1.42 → 0.87–1.03 CPU-s.
+ * - `--single-threaded` (V8 compiles and collects garbage on the main thread: no concurrent
+ *   recompilation, no parallel or concurrent GC tasks). The remaining background work (the
+ *   optimizing compiler and the GC's helper tasks, 0.1 core per child) ran on the *other* core:
+ *   free with one worker (1.10 cores used on 2 idle cores), but with one worker per core it took
+ *   that time from the other worker's main thread (two workers used 1.90 cores and 20 % more
+ *   CPU-s than one). Measured on the bench's sweep, the same CPU-s in total either way (16 points:
+ *   10.3 vs 10.3 and 11.0 vs 11.5 CPU-s, one process each, load average 20), and on two cores
+ *   with no other load (SCHED_FIFO, one child pinned per core) two children use the same CPU-s
+ *   per point as one alone: the cores do not slow each other down; what remains between 1 and 2
+ *   workers is each child's own start-up and JIT warm-up (≈ 1 CPU-s, paid once per process).
+ *
+ * The flags change when and where code is compiled and memory collected, never what it computes:
+ * the results are bit-identical (the sweep tests compare 1 vs 2 workers and the local vs the
+ * Redis executor).
  *
  * @example fork(entry, [], { execArgv: [...SWEEP_CHILD_NODE_FLAGS] });
  */
-export const SWEEP_CHILD_NODE_FLAGS: readonly string[] = ['--interrupt-budget=1000000'];
+export const SWEEP_CHILD_NODE_FLAGS: readonly string[] = [
+  '--interrupt-budget=1000000',
+  '--single-threaded',
+];

@@ -30,6 +30,6 @@ describe('ProcessPool nodeFlags', () => {
     } finally {
       pool.close();
     }
-    expect(SWEEP_CHILD_NODE_FLAGS).toEqual(['--interrupt-budget=1000000']);
+    expect(SWEEP_CHILD_NODE_FLAGS).toEqual(['--interrupt-budget=1000000', '--single-threaded']);
   });
 });

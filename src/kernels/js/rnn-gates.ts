@@ -4,15 +4,77 @@ import type {
   LstmGatesArgs,
   LstmGatesBackwardArgs,
 } from '../args.js';
-import { tanhF32 } from './tanh.js';
+import { sigmoidF32, tanhGateF32 } from './gate-math.js';
 
 // The LSTM and GRU gate steps' reference kernels: the pointwise part of one time step, on the
-// pre-activations the GEMMs produced (ops/recurrent.ts runs the GEMMs). float32 data takes
-// tanhF32 (the rational approximation, ≤ 2 ulp), float64 Math.tanh; σ uses Math.exp both ways.
+// pre-activations the GEMMs produced (ops/recurrent.ts runs the GEMMs).
+//
+// float64 data: Math.exp and Math.tanh, one loop per step. float32 data: sigmoidF32 and
+// tanhGateF32 (gate-math.ts: IEEE double operations only), in passes: first the activated gates
+// of a row are computed in double precision and stored (rounded to float32), then the cell reads
+// them back. The WebAssembly (wasm/assembly/gates.ts) and native (native/src/rnn_gates.c)
+// kernels evaluate the same operations in the same order: every backend gives these bits.
+// Values that are not stored stay in double precision within an expression.
 
-/** σ(v) = 1/(1 + e^−v), written so that e^x never overflows. */
+/** σ(v) = 1/(1 + e^−v) with Math.exp (float64 data), written so that e^x never overflows. */
 function sigmoid(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+}
+
+/** a[i] ← σ(a[i]) for i in [from, from + n) (float32: one rounding per value). */
+function sigmoidRunF32(a: Float32Array, from: number, n: number): void {
+  for (let i = from; i < from + n; i++) a[i] = sigmoidF32(a[i] as number);
+}
+
+/** a[i] ← tanh(a[i]) for i in [from, from + n) (float32). */
+function tanhRunF32(a: Float32Array, from: number, n: number): void {
+  for (let i = from; i < from + n; i++) a[i] = tanhGateF32(a[i] as number);
+}
+
+/** The float32 LSTM step: per row σ over i and f, tanh over g, σ over o (stored), then the cell. */
+function lstmForwardF32(args: LstmGatesArgs<Float32Array>): void {
+  const { gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, h, hOffset, B, H } = args;
+  const g4 = 4 * H;
+  for (let bi = 0; bi < B; bi++) {
+    const r = gatesOffset + bi * g4;
+    sigmoidRunF32(gates, r, 2 * H);
+    tanhRunF32(gates, r + 2 * H, H);
+    sigmoidRunF32(gates, r + 3 * H, H);
+    for (let j = 0; j < H; j++) {
+      const k = bi * H + j;
+      const cp = cPrev !== null ? (cPrev[cPrevOffset + k] as number) : 0;
+      const cv =
+        (gates[r + H + j] as number) * cp +
+        (gates[r + j] as number) * (gates[r + 2 * H + j] as number);
+      c[cOffset + k] = cv;
+      h[hOffset + k] = (gates[r + 3 * H + j] as number) * tanhGateF32(cv);
+    }
+  }
+}
+
+/** The float32 GRU step: per row σ over r and z (stored), then n, hn and h. */
+function gruForwardF32(args: GruGatesArgs<Float32Array>): void {
+  const { gates, gatesOffset, hp, bHh, hn, hnOffset, hPrev, hPrevOffset, h, hOffset } = args;
+  const { B, H } = args;
+  const g3 = 3 * H;
+  for (let bi = 0; bi < B; bi++) {
+    const r0 = gatesOffset + bi * g3;
+    const p0 = bi * g3;
+    for (let j = 0; j < 2 * H; j++) {
+      const hv = (hp[p0 + j] as number) + (bHh ? (bHh[j] as number) : 0);
+      gates[r0 + j] = sigmoidF32((gates[r0 + j] as number) + hv);
+    }
+    for (let j = 0; j < H; j++) {
+      const k = bi * H + j;
+      const hnv = (hp[p0 + 2 * H + j] as number) + (bHh ? (bHh[2 * H + j] as number) : 0);
+      const zg = gates[r0 + H + j] as number;
+      const ng = tanhGateF32((gates[r0 + 2 * H + j] as number) + (gates[r0 + j] as number) * hnv);
+      gates[r0 + 2 * H + j] = ng;
+      hn[hnOffset + k] = hnv;
+      const hPrevV = hPrev !== null ? (hPrev[hPrevOffset + k] as number) : 0;
+      h[hOffset + k] = (1 - zg) * ng + zg * hPrevV;
+    }
+  }
 }
 
 /**
@@ -22,8 +84,11 @@ function sigmoid(v: number): number {
  * @see S. Hochreiter, J. Schmidhuber, "Long Short-Term Memory", Neural Computation 9(8), 1997.
  */
 export function lstmGatesForwardJs(args: LstmGatesArgs): void {
+  if (args.gates instanceof Float32Array) {
+    lstmForwardF32(args as LstmGatesArgs<Float32Array>);
+    return;
+  }
   const { gates, gatesOffset, cPrev, cPrevOffset, c, cOffset, h, hOffset, B, H } = args;
-  const f32 = gates instanceof Float32Array;
   const g4 = 4 * H;
   for (let bi = 0; bi < B; bi++) {
     const r = gatesOffset + bi * g4;
@@ -31,7 +96,7 @@ export function lstmGatesForwardJs(args: LstmGatesArgs): void {
       const ig = sigmoid(gates[r + j] as number);
       const fg = sigmoid(gates[r + H + j] as number);
       const gv = gates[r + 2 * H + j] as number;
-      const gg = f32 ? tanhF32(gv) : Math.tanh(gv);
+      const gg = Math.tanh(gv);
       const og = sigmoid(gates[r + 3 * H + j] as number);
       gates[r + j] = ig;
       gates[r + H + j] = fg;
@@ -41,7 +106,7 @@ export function lstmGatesForwardJs(args: LstmGatesArgs): void {
       const cp = cPrev !== null ? (cPrev[cPrevOffset + k] as number) : 0;
       const cv = fg * cp + ig * gg;
       c[cOffset + k] = cv;
-      h[hOffset + k] = og * (f32 ? tanhF32(cv) : Math.tanh(cv));
+      h[hOffset + k] = og * Math.tanh(cv);
     }
   }
 }
@@ -67,7 +132,7 @@ export function lstmGatesBackwardJs(args: LstmGatesBackwardArgs): void {
       const gg = gates[r + 2 * H + j] as number;
       const og = gates[r + 3 * H + j] as number;
       const cv = c[cOffset + k] as number;
-      const tc = f32 ? tanhF32(cv) : Math.tanh(cv);
+      const tc = f32 ? tanhGateF32(cv) : Math.tanh(cv);
       const dhv = (gh[ghOffset + k] as number) + (dh[k] as number);
       const dcv = (dc[k] as number) + dhv * og * (1 - tc * tc);
       const cp = cPrev !== null ? (cPrev[cPrevOffset + k] as number) : 0;
@@ -88,9 +153,12 @@ export function lstmGatesBackwardJs(args: LstmGatesBackwardArgs): void {
  * @see K. Cho et al., "Learning Phrase Representations using RNN Encoder–Decoder", EMNLP 2014.
  */
 export function gruGatesForwardJs(args: GruGatesArgs): void {
+  if (args.gates instanceof Float32Array) {
+    gruForwardF32(args as GruGatesArgs<Float32Array>);
+    return;
+  }
   const { gates, gatesOffset, hp, bHh, hn, hnOffset, hPrev, hPrevOffset, h, hOffset } = args;
   const { B, H } = args;
-  const f32 = gates instanceof Float32Array;
   const g3 = 3 * H;
   for (let bi = 0; bi < B; bi++) {
     const r0 = gatesOffset + bi * g3;
@@ -103,7 +171,7 @@ export function gruGatesForwardJs(args: GruGatesArgs): void {
       const rg = sigmoid((gates[r0 + j] as number) + hr);
       const zg = sigmoid((gates[r0 + H + j] as number) + hz);
       const nv = (gates[r0 + 2 * H + j] as number) + rg * hnv;
-      const ng = f32 ? tanhF32(nv) : Math.tanh(nv);
+      const ng = Math.tanh(nv);
       gates[r0 + j] = rg;
       gates[r0 + H + j] = zg;
       gates[r0 + 2 * H + j] = ng;

@@ -121,6 +121,71 @@ export interface NativeAddon {
     v: Float32Array,
     coef: Float32Array,
   ): void;
+  /**
+   * Kernels.lstmGatesForward, float32 only, positional (absent in an addon built before them:
+   * the backend then hands the gate steps to `rest`).
+   */
+  lstmGatesForward?(
+    gates: Float32Array,
+    gatesOffset: number,
+    cPrev: Float32Array | null,
+    cPrevOffset: number,
+    c: Float32Array,
+    cOffset: number,
+    h: Float32Array,
+    hOffset: number,
+    B: number,
+    H: number,
+  ): void;
+  /** Kernels.lstmGatesBackward, float32 only, positional. */
+  lstmGatesBackward?(
+    gates: Float32Array,
+    gatesOffset: number,
+    c: Float32Array,
+    cOffset: number,
+    cPrev: Float32Array | null,
+    cPrevOffset: number,
+    gh: Float32Array,
+    ghOffset: number,
+    dh: Float32Array,
+    dc: Float32Array,
+    dG: Float32Array,
+    dGOffset: number,
+    B: number,
+    H: number,
+  ): void;
+  /** Kernels.gruGatesForward, float32 only, positional. */
+  gruGatesForward?(
+    gates: Float32Array,
+    gatesOffset: number,
+    hp: Float32Array,
+    bHh: Float32Array | null,
+    hn: Float32Array,
+    hnOffset: number,
+    hPrev: Float32Array | null,
+    hPrevOffset: number,
+    h: Float32Array,
+    hOffset: number,
+    B: number,
+    H: number,
+  ): void;
+  /** Kernels.gruGatesBackward, float32 only, positional. */
+  gruGatesBackward?(
+    gates: Float32Array,
+    gatesOffset: number,
+    hn: Float32Array,
+    hnOffset: number,
+    hPrev: Float32Array | null,
+    hPrevOffset: number,
+    gh: Float32Array,
+    ghOffset: number,
+    dh: Float32Array,
+    dXP: Float32Array,
+    dHP: Float32Array,
+    dOffset: number,
+    B: number,
+    H: number,
+  ): void;
   /** Threads large GEMMs are split over (the pool starts workers lazily). */
   setThreads(n: number): void;
   /** The instruction set chosen at load time and the thread setting. */

@@ -3,6 +3,10 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
   Conv2dForwardArgs,
+  GruGatesArgs,
+  GruGatesBackwardArgs,
+  LstmGatesArgs,
+  LstmGatesBackwardArgs,
   LinearBackwardArgs,
   LinearForwardArgs,
   RnnBackwardArgs,
@@ -83,8 +87,9 @@ function float(entry: string, out: TypedArray): F {
  * threads split C into column or row blocks, never a sum); the fused entries are the JS
  * reference compositions done in C over that GEMM, hence the bits of the JS reference run with
  * setKernels('native'); adam is float32 arithmetic with the bits of every backend. gradStats,
- * updateStats, copy and the LSTM/GRU gate steps give the same bits on every backend and are delegated to `rest(float32)`
- * (the wasm backend for float32 arrays, which reads resident arrays in place, or the JS reference).
+ * updateStats and copy give the same bits on every backend and are delegated to `rest(float32)`
+ * (the wasm backend for float32 arrays, which reads resident arrays in place, or the JS reference);
+ * the LSTM/GRU gate steps run in C for float32 (the JS reference's bits; see nativeGates).
  * @example nativeBackend(loadNativeKernels()!, () => jsKernels).gemm({ ... });
  */
 export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Kernels): Kernels {
@@ -197,10 +202,52 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
       rest(a.p instanceof Float32Array && a.q instanceof Float32Array).updateStats(a),
     copy: (dst, src) =>
       rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
-    // The LSTM/GRU gate steps have no native code yet: the JS reference's bits, via `rest`.
-    lstmGatesForward: (a) => rest(a.gates instanceof Float32Array).lstmGatesForward(a),
-    lstmGatesBackward: (a) => rest(a.gates instanceof Float32Array).lstmGatesBackward(a),
-    gruGatesForward: (a) => rest(a.gates instanceof Float32Array).gruGatesForward(a),
-    gruGatesBackward: (a) => rest(a.gates instanceof Float32Array).gruGatesBackward(a),
+    ...nativeGates(addon, rest),
+  };
+}
+
+type GateEntries = Pick<
+  Kernels,
+  'lstmGatesForward' | 'lstmGatesBackward' | 'gruGatesForward' | 'gruGatesBackward'
+>;
+
+/**
+ * The LSTM/GRU gate steps of the native backend: float32 in C (native/src/rnn_gates.c, AVX2,
+ * the bits of the JS reference), float64 on the JS reference (Math.exp and Math.tanh) via
+ * `rest(false)`; an addon built before the gate kernels existed hands everything to `rest`.
+ * @example const { lstmGatesForward } = nativeGates(addon, () => jsKernels);
+ */
+export function nativeGates(addon: NativeAddon, rest: (float32: boolean) => Kernels): GateEntries {
+  // The addon's functions are looked up per call (a property load): nothing is read from the
+  // addon until a gate step runs.
+  return {
+    lstmGatesForward(a): void {
+      const fn = addon.lstmGatesForward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).lstmGatesForward(a);
+      const f = a as LstmGatesArgs<Float32Array>;
+      fn(f.gates, f.gatesOffset, f.cPrev, f.cPrevOffset, f.c, f.cOffset, f.h, f.hOffset, f.B, f.H);
+    },
+    lstmGatesBackward(a): void {
+      const fn = addon.lstmGatesBackward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).lstmGatesBackward(a);
+      const f = a as LstmGatesBackwardArgs<Float32Array>;
+      fn(f.gates, f.gatesOffset, f.c, f.cOffset, f.cPrev, f.cPrevOffset, f.gh, f.ghOffset, f.dh, f.dc, f.dG, f.dGOffset, f.B, f.H); // prettier-ignore
+    },
+    gruGatesForward(a): void {
+      const fn = addon.gruGatesForward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).gruGatesForward(a);
+      const f = a as GruGatesArgs<Float32Array>;
+      fn(f.gates, f.gatesOffset, f.hp, f.bHh, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.h, f.hOffset, f.B, f.H); // prettier-ignore
+    },
+    gruGatesBackward(a): void {
+      const fn = addon.gruGatesBackward;
+      if (!(a.gates instanceof Float32Array) || fn === undefined)
+        return rest(a.gates instanceof Float32Array).gruGatesBackward(a);
+      const f = a as GruGatesBackwardArgs<Float32Array>;
+      fn(f.gates, f.gatesOffset, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.gh, f.ghOffset, f.dh, f.dXP, f.dHP, f.dOffset, f.B, f.H); // prettier-ignore
+    },
   };
 }

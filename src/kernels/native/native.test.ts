@@ -76,43 +76,103 @@ describe('native kernels', () => {
         }
     });
 
-    it('conv2d forward and backward (images split over threads) give the same bits on 1 and 2 threads', () => {
-      const g = convGeometry({
-        channels: 4,
-        height: 20,
-        width: 20,
-        kernelH: 5,
-        kernelW: 5,
-        padH: 2,
-        padW: 2,
-      });
-      const [n, o] = [6, 24];
-      const run = (): (Float32Array | Float64Array)[] => {
-        const y = make(n * o * g.colCols, 0).fill(0);
-        const x = make(n * g.imageSize, 1);
-        const w = make(o * g.colRows, 2);
-        k.conv2dForward({ x, w, bias: make(o, 3), relu: true, g, n, o, y });
-        const dx = make(n * g.imageSize, 0).fill(0);
-        const dW = make(o * g.colRows, 0).fill(0);
-        k.conv2dBackward({
-          gy: make(y.length, 4),
-          y,
-          x,
-          w,
-          g,
-          n,
-          o,
-          dx,
-          dW,
-          dWAccumulate: false,
-          db: null,
-          dbAccumulate: false,
+    it.each([
+      [6, 'images split over threads'],
+      [1, 'fewer images than threads: the threaded GEMM'],
+    ] as const)(
+      'conv2d forward and backward (%i images, %s) give the same bits on 1 and 2 threads',
+      (n, _why) => {
+        const g = convGeometry({
+          channels: 4,
+          height: 20,
+          width: 20,
+          kernelH: 5,
+          kernelW: 5,
+          padH: 2,
+          padW: 2,
         });
-        return [y, dx, dW];
-      };
-      expect(onThreads(2, run)).toEqual(onThreads(1, run));
-    });
+        const o = 24;
+        const run = (): (Float32Array | Float64Array)[] => {
+          const y = make(n * o * g.colCols, 0).fill(0);
+          const x = make(n * g.imageSize, 1);
+          const w = make(o * g.colRows, 2);
+          k.conv2dForward({ x, w, bias: make(o, 3), relu: true, g, n, o, y });
+          const dx = make(n * g.imageSize, 0).fill(0);
+          const dW = make(o * g.colRows, 0).fill(0);
+          k.conv2dBackward({
+            gy: make(y.length, 4),
+            y,
+            x,
+            w,
+            g,
+            n,
+            o,
+            dx,
+            dW,
+            dWAccumulate: false,
+            db,
+            dbAccumulate: false,
+          });
+          return [y, dx, dW, db];
+        };
+        const db = make(o, 0);
+        expect(onThreads(2, run)).toEqual(onThreads(1, run));
+      },
+    );
+
+    it.each([0, 1, 2] as const)(
+      'linear forward and backward (activation %i: epilogue, columns split) give the same bits on 1 and 2 threads',
+      (act) => {
+        const [rows, inF, outF] = [128, 300, 200];
+        const run = (): (Float32Array | Float64Array)[] => {
+          const x = make(rows * inF, 1);
+          const w = make(outF * inF, 2);
+          const y = make(rows * outF, 0);
+          k.linearForward({ x, w, bias: make(outF, 3), act, rows, inF, outF, y });
+          const dx = make(rows * inF, 0);
+          const dW = make(outF * inF, 5);
+          const db = make(outF, 6);
+          k.linearBackward({
+            g: make(rows * outF, 4),
+            y,
+            x,
+            w,
+            act,
+            rows,
+            inF,
+            outF,
+            dx,
+            dW,
+            dWAccumulate: true,
+            db,
+            dbAccumulate: true,
+          });
+          return [y, dx, dW, db];
+        };
+        expect(onThreads(2, run)).toEqual(onThreads(1, run));
+      },
+    );
   });
+
+  it.runIf(addon !== undefined)(
+    'adam (ranges split over threads) gives the same bits on 1 and 2 threads',
+    () => {
+      const k = nativeBackend(addon!, () => jsKernels);
+      const n = 100_003;
+      const run = (): number[][] => {
+        const f = (seed: number): Float32Array =>
+          Float32Array.from(new Rng(seed).fillNormal(new Float64Array(n)));
+        const [p, g, m] = [f(1), f(2), f(3)];
+        const v = f(4).map((x) => x * x);
+        k.adam({ p, g, m, v, coef: Float32Array.of(1, 0.9, 0.1, 0.999, 0.001, -1e-3, 1e-8, 1) });
+        return [p, m, v].map((a) => Array.from(new Uint32Array(a.buffer)));
+      };
+      setThreads(1);
+      const one = run();
+      setThreads(2);
+      expect(run()).toEqual(one);
+    },
+  );
 
   it.runIf(addon !== undefined)(
     'a wrong length is a RangeError, not a write outside the array',

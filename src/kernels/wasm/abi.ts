@@ -71,6 +71,51 @@ export interface KernelExports {
   tanhGradF32(g: number, dh: number, h: number, out: number, n: number): void;
   addRowsF32(c: number, rows: number, cols: number, b1: number, b2: number, two: number): void;
   colSumsF64(src: number, rows: number, cols: number, dst: number): void;
+  lstmGatesFwdF32(
+    g: number,
+    cp: number,
+    hasCp: number,
+    c: number,
+    h: number,
+    B: number,
+    H: number,
+  ): void;
+  lstmGatesBwdF32(
+    g: number,
+    c: number,
+    cp: number,
+    hasCp: number,
+    gh: number,
+    dh: number,
+    dc: number,
+    dG: number,
+    B: number,
+    H: number,
+  ): void;
+  gruGatesFwdF32(
+    g: number,
+    hp: number,
+    bias: number,
+    hasB: number,
+    hn: number,
+    hPrev: number,
+    hasHPrev: number,
+    h: number,
+    B: number,
+    H: number,
+  ): void;
+  gruGatesBwdF32(
+    g: number,
+    hn: number,
+    hPrev: number,
+    hasHPrev: number,
+    gh: number,
+    dh: number,
+    dXP: number,
+    dHP: number,
+    B: number,
+    H: number,
+  ): void;
   reluF32(p: number, n: number): void;
   actGradF32(g: number, y: number, out: number, n: number, act: number): void;
   addColSumsF32(src: number, rows: number, cols: number, dst: number): void;
@@ -117,6 +162,10 @@ const FUNCTIONS = [
   'tanhGradF32',
   'addRowsF32',
   'colSumsF64',
+  'lstmGatesFwdF32',
+  'lstmGatesBwdF32',
+  'gruGatesFwdF32',
+  'gruGatesBwdF32',
   'reluF32',
   'actGradF32',
   'addColSumsF32',

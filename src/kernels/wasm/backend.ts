@@ -3,6 +3,10 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
   Conv2dForwardArgs,
+  GruGatesArgs,
+  GruGatesBackwardArgs,
+  LstmGatesArgs,
+  LstmGatesBackwardArgs,
   LinearBackwardArgs,
   LinearForwardArgs,
   RnnBackwardArgs,
@@ -10,12 +14,6 @@ import type {
 } from '../args.js';
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
-import {
-  gruGatesBackwardJs,
-  gruGatesForwardJs,
-  lstmGatesBackwardJs,
-  lstmGatesForwardJs,
-} from '../js/rnn-gates.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
@@ -74,12 +72,22 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('rnnTanhBackward', a.g);
       wk.rnnTanhBackwardF32(a as RnnBackwardArgs<Float32Array>);
     },
-    // The LSTM/GRU gate steps run the JS reference on the float32 arrays (same bits); a wasm
-    // kernel for them is issue 22's item 4, left for later.
-    lstmGatesForward: lstmGatesForwardJs,
-    lstmGatesBackward: lstmGatesBackwardJs,
-    gruGatesForward: gruGatesForwardJs,
-    gruGatesBackward: gruGatesBackwardJs,
+    lstmGatesForward(a: LstmGatesArgs): void {
+      f32('lstmGatesForward', a.gates);
+      wk.lstmGatesForwardF32(a as LstmGatesArgs<Float32Array>);
+    },
+    lstmGatesBackward(a: LstmGatesBackwardArgs): void {
+      f32('lstmGatesBackward', a.dG);
+      wk.lstmGatesBackwardF32(a as LstmGatesBackwardArgs<Float32Array>);
+    },
+    gruGatesForward(a: GruGatesArgs): void {
+      f32('gruGatesForward', a.gates);
+      wk.gruGatesForwardF32(a as GruGatesArgs<Float32Array>);
+    },
+    gruGatesBackward(a: GruGatesBackwardArgs): void {
+      f32('gruGatesBackward', a.dXP);
+      wk.gruGatesBackwardF32(a as GruGatesBackwardArgs<Float32Array>);
+    },
     adam(a): void {
       wk.adamF32(a);
     },

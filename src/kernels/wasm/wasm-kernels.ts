@@ -1,6 +1,10 @@
 import type {
   Conv2dBackwardArgs,
   Conv2dForwardArgs,
+  GruGatesArgs,
+  GruGatesBackwardArgs,
+  LstmGatesArgs,
+  LstmGatesBackwardArgs,
   LinearBackwardArgs,
   LinearForwardArgs,
   RnnBackwardArgs,
@@ -14,6 +18,12 @@ import { instantiate, wasmApi, type WasmMemory } from './abi.js';
 import { adamF32 } from './adam-host.js';
 import { copyF32, gradStatsF32, sumSquaresF32, updateStatsF32 } from './grad-stats-host.js';
 import { conv2dBackwardF32, conv2dForwardF32 } from './conv-host.js';
+import {
+  gruGatesBackwardF32,
+  gruGatesForwardF32,
+  lstmGatesBackwardF32,
+  lstmGatesForwardF32,
+} from './gates-host.js';
 import { gemmF32Ptr, gemmF32Unchecked } from './gemm-host.js';
 import {
   col2imF32Ptr,
@@ -445,5 +455,37 @@ export class WasmKernels {
    */
   rnnTanhBackwardF32(args: RnnBackwardArgs<Float32Array>): void {
     rnnTanhBackwardF32(this.rt, args);
+  }
+
+  /**
+   * One float32 LSTM step's gates (see gates-host.ts): the bits of the JS reference.
+   * @example wk.lstmGatesForwardF32({ gates, gatesOffset: 0, cPrev: null, cPrevOffset: 0, c, cOffset: 0, h, hOffset: 0, B, H });
+   */
+  lstmGatesForwardF32(args: LstmGatesArgs<Float32Array>): void {
+    lstmGatesForwardF32(this.rt, args);
+  }
+
+  /**
+   * One float32 LSTM step's gates backward (see gates-host.ts).
+   * @example wk.lstmGatesBackwardF32({ gates, gatesOffset, c, cOffset, cPrev, cPrevOffset, gh, ghOffset, dh, dc, dG, dGOffset, B, H });
+   */
+  lstmGatesBackwardF32(args: LstmGatesBackwardArgs<Float32Array>): void {
+    lstmGatesBackwardF32(this.rt, args);
+  }
+
+  /**
+   * One float32 GRU step's gates (see gates-host.ts).
+   * @example wk.gruGatesForwardF32({ gates, gatesOffset, hp, bHh, hn, hnOffset, hPrev: null, hPrevOffset: 0, h, hOffset, B, H });
+   */
+  gruGatesForwardF32(args: GruGatesArgs<Float32Array>): void {
+    gruGatesForwardF32(this.rt, args);
+  }
+
+  /**
+   * One float32 GRU step's gates backward (see gates-host.ts).
+   * @example wk.gruGatesBackwardF32({ gates, gatesOffset, hn, hnOffset, hPrev, hPrevOffset, gh, ghOffset, dh, dXP, dHP, dOffset, B, H });
+   */
+  gruGatesBackwardF32(args: GruGatesBackwardArgs<Float32Array>): void {
+    gruGatesBackwardF32(this.rt, args);
   }
 }

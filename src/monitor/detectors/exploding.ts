@@ -70,6 +70,19 @@ export interface ExplodingThresholds {
    * their initial level (the noisy batch-4 spiral).
    */
   lossCeiling: number;
+  /**
+   * The global 2-norm a clip after the monitor in the chain bounds the gradients to (the
+   * `normBound` of a `clip.byGlobalNorm(c)`: c), 0 when there is none. The chain tells the monitor
+   * when it is built (`boundedAfter`); set it by hand for a clip the chain cannot see. The spike
+   * rule judges the gradient the optimizer receives, min(‖g‖, clipNorm): a spike the clip absorbs
+   * moves the parameters no further than a step of norm clipNorm, as torch.nn.utils.clip_grad_norm_
+   * and optax.clip_by_global_norm users expect. Panel: the healthy LSTM on temporal order (Adam,
+   * clip at 1, 100 %) has batches whose ‖g‖ jumps to 58 (175× its running mean, step 321) or 322
+   * (435×, another float32 trajectory); clipped to 1 that is 3× (1.35×) its running mean, and the
+   * loss after the step stays at its level (0.34 after 0.32). The ceiling, update, growth and loss
+   * rules still read the raw ‖g‖, the step and the loss.
+   */
+  clipNorm: number;
 }
 
 /** Running statistics of ln ‖g‖ over the finite checks, and the last check's z-score and growth. */
@@ -106,6 +119,11 @@ function lnNorm(s: HealthState): number {
   return Math.log(Math.max(s.stats.totalGradNorm, 1e-300));
 }
 
+/** The gradient norm the optimizer receives: ‖g‖, or the clip's bound when a clip follows. */
+function appliedNorm(norm: number, th: ExplodingThresholds): number {
+  return th.clipNorm > 0 ? Math.min(norm, th.clipNorm) : norm;
+}
+
 /** z-score of this check against the running statistics (NaN during warm-up). */
 function zScore(s: HealthState, th: ExplodingThresholds, r: ExplodingRunning): number {
   return r.logCount >= th.warmup
@@ -137,8 +155,10 @@ function growthOf(s: HealthState, th: ExplodingThresholds, run: ExplodingRunning
  * - update: the previous update moved the parameters by more than updateCeiling·max(‖p_before‖, 1)
  *   (the max keeps zero- or tiny-initialized models, such as a logistic regression started at 0,
  *   from tripping it on their first steps);
- * - spike: z = (ln ‖g‖ − m)/s > spikeZ and ‖g‖ > spikeFactor·eᵐ, with m, s² the EMA mean and
- *   variance of ln ‖g‖ (after `warmup` checks of plain averaging);
+ * - spike: z = (ln ‖g‖ − m)/s > spikeZ and the norm the optimizer receives, min(‖g‖, clipNorm)
+ *   (‖g‖ without a clip after the monitor), > spikeFactor·eᵐ, with m, s² the EMA mean and
+ *   variance of ln ‖g‖ (after `warmup` checks of plain averaging): a spike that a global-norm
+ *   clip later in the chain absorbs is not an explosion;
  * - growth: the mean of ln ‖g‖ over the last quarter of the growth window exceeds the first
  *   quarter's by ln growthFactor;
  * - loss: the loss is above lossCeiling × its initial level (the mean over the first 5 finite
@@ -170,6 +190,7 @@ export const exploding: Detector<
     gradCeiling: { default: 100, range: { min: 0, minExclusive: true, allowInfinity: true } },
     updateCeiling: { default: 1, range: { min: 0, minExclusive: true, allowInfinity: true } },
     lossCeiling: { default: 5, range: { min: 1, minExclusive: true, allowInfinity: true } },
+    clipNorm: { default: 0, range: { min: 0 } },
   },
   ringWindow: (th) => th.growthWindow,
   running: () => ({
@@ -189,7 +210,7 @@ export const exploding: Detector<
     if (st.updateFresh && st.totalUpdateNorm > th.updateCeiling * Math.max(st.totalBeforeNorm, 1))
       return TRIGGER_UPDATE;
     const base = Number.isNaN(r.warmLogMean) ? r.logMean : Math.max(r.logMean, r.warmLogMean);
-    if (zScore(s, th, r) > th.spikeZ && norm > th.spikeFactor * Math.exp(base))
+    if (zScore(s, th, r) > th.spikeZ && appliedNorm(norm, th) > th.spikeFactor * Math.exp(base))
       return TRIGGER_SPIKE;
     if (growthOf(s, th, r) > th.growthFactor) return TRIGGER_GROWTH;
     return r.lossCount >= LOSS_START && s.loss > th.lossCeiling * (r.lossSum / r.lossCount)
@@ -225,7 +246,7 @@ export const exploding: Detector<
   },
   patience: () => 1,
   cooldown: (th) => th.cooldown,
-  verdict(s, trigger, _th, r, ctx) {
+  verdict(s, trigger, th, r, ctx) {
     const st = s.stats;
     const name = TRIGGER_NAMES[trigger] as ExplodingEvidence['trigger'];
     const norm = st.totalGradNorm;
@@ -276,6 +297,7 @@ export const exploding: Detector<
         ctx,
         topLayers.map((t) => t.layer),
         medianNorm,
+        th.clipNorm,
       ),
     };
   },

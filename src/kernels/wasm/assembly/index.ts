@@ -5,6 +5,7 @@
 export { gemmF32, gemmWorkBytes, gemmPackedBF32, packBAllF32, packedBBytes } from './gemm';
 export { tanhF32 } from './tanh';
 export { tanhGradF32, addRowsF32, colSumsF64 } from './recurrence';
+export { lstmGatesFwdF32, lstmGatesBwdF32, gruGatesFwdF32, gruGatesBwdF32 } from './gates';
 export { reluF32, actGradF32, addColSumsF32, addChannelBiasF32, addChannelSumsF32 } from './linear';
 export { im2colF32, col2imF32 } from './im2col';
 export { adamF32 } from './adam';
