@@ -12,10 +12,10 @@ import type { KernelChoice } from './types.js';
 
 function problem(n: number, seed: number, scaleP = 1): Float32Array[] {
   const rng = new Rng(seed);
-  const p = rng.fillNormal(new Float32Array(n), 0, scaleP);
-  const g = rng.fillNormal(new Float32Array(n), 0, 1e-2);
-  const m = rng.fillNormal(new Float32Array(n), 0, 1e-3);
-  const v = rng.fillUniform(new Float32Array(n), 0, 1e-4);
+  const p = rng.fillNormal(new Float32Array(n), 0, scaleP) as Float32Array;
+  const g = rng.fillNormal(new Float32Array(n), 0, 1e-2) as Float32Array;
+  const m = rng.fillNormal(new Float32Array(n), 0, 1e-3) as Float32Array;
+  const v = rng.fillUniform(new Float32Array(n), 0, 1e-4) as Float32Array;
   return [p, g, m, v];
 }
 

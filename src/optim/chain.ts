@@ -6,7 +6,13 @@ import { scaleInPlaceRounded } from './loops.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
-import type { GradientTransformation, Params, StateOf, StepContext } from './types.js';
+import type {
+  GradientTransformation,
+  Params,
+  StateOf,
+  StepContext,
+  UpdateNormsRequest,
+} from './types.js';
 
 /** The state of a chain: the tuple of its links' states, in order. */
 export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
@@ -31,7 +37,9 @@ export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
  * takes the scaling factor as its `gradScale`: one statistics pass and one optimizer pass over
  * memory per step. Otherwise the earlier links run `update` on a private copy of the gradients
  * (allocated at the first fused step, reused after) and the last link applies from it. Both give
- * the bits of the unfused chain.
+ * the bits of the unfused chain. When the last link also measures the update it makes
+ * (`measuresUpdate`: adam, adamw), the fused step offers the earlier links `ctx.updateNorms`, so
+ * the monitor reads ‖Δp‖ from the optimizer's own pass instead of copying the parameters.
  *
  * @example
  * const tx = chain(clip.byGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
@@ -68,6 +76,11 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
       .slice(0, n)
       .every((t, i) => t.observesOnly === true || (i === n - 1 && t.scaleOf !== undefined));
   const factor = new Float64Array(1);
+  // The last link measures the update it makes (adam's fused step): the fused step offers the
+  // earlier links (the monitor) this request, reset every step, instead of their own copy of
+  // the parameters. A chain inside another passes the outer chain's request through.
+  const measures = fusedLast !== undefined && last?.measuresUpdate === true;
+  const request: UpdateNormsRequest = { out: null };
   // The record of the parameters' `.grad` tensors the direct plan hands to the earlier links,
   // made for the parameter record it was made for and refilled each step (no allocation).
   let gradRecord: Params = {};
@@ -148,6 +161,11 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
         ) => {
           const c = enterStep(ctx, fallback);
           const saved = c.gradStats;
+          const savedNorms = c.updateNorms;
+          if (measures && savedNorms === undefined) {
+            request.out = null;
+            c.updateNorms = request;
+          }
           stats.invalidate();
           try {
             const states = state as unknown[];
@@ -185,6 +203,8 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
             return state;
           } finally {
             c.gradStats = saved;
+            c.updateNorms = savedNorms;
+            request.out = null;
             exitStep();
           }
         };
@@ -207,6 +227,7 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
       }
     },
     ...(applyInPlace === undefined ? {} : { applyInPlace }),
+    ...(measures ? { measuresUpdate: true } : {}),
     restore(state) {
       const states = state as unknown[];
       links.forEach((t, i) => t.restore?.(states[i]));
