@@ -111,6 +111,18 @@ function fakeResult(): ExperimentResult {
         ],
         yLabel: 'accuracy',
       }),
+      barChart({
+        id: 'final-error-log',
+        title: 'Final error per remedy (log axis: bars grow from a power of ten)',
+        bars: [
+          { label: 'clip 1', value: 0.03 },
+          { label: 'LSTM', value: 1.8e-4 },
+          { label: 'GRU', value: 7e-5 },
+          { label: 'diverged', value: Number.NaN },
+        ],
+        yLabel: '× mean predictor',
+        logY: true,
+      }),
       lrScheduleChart({
         schedule: {
           'warmup + cosine': (s) =>
@@ -149,6 +161,8 @@ interface ChartInfo {
   height: number;
   marks: number;
   visibleMarks: number;
+  /** Bars (rect marks) with a non-empty box. */
+  visibleBars: number;
 }
 
 describe('the HTML report in a real browser (headless Chromium)', () => {
@@ -173,11 +187,12 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
     });
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(REPORT, html);
-    // 4 experiment charts + verdict timeline + logs: loss, accuracy, lr, gradient heatmap
+    // 5 experiment charts + verdict timeline + logs: loss, accuracy, lr, gradient heatmap
     expectedIds = [
       'loss',
       'grad-heatmap',
       'accuracy',
+      'final-error-log',
       'lr-schedule',
       'browser-fake-verdicts',
       'log-loss',
@@ -241,6 +256,11 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
             const b = (m as unknown as { getBBox(): { width: number; height: number } }).getBBox();
             return b.width > 0 || b.height > 0;
           });
+          const bars = svg ? [...svg.querySelectorAll('g.mark-rect.role-mark > path')] : [];
+          const visibleBars = bars.filter((m) => {
+            const b = (m as unknown as { getBBox(): { width: number; height: number } }).getBBox();
+            return b.width > 0 && b.height > 0;
+          });
           return {
             id: f.getAttribute('data-chart-id') ?? '',
             svgs: svgs.length,
@@ -248,6 +268,7 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
             height: box?.height ?? 0,
             marks: marks.length,
             visibleMarks: visible.length,
+            visibleBars: visibleBars.length,
           };
         }),
       );
@@ -258,6 +279,9 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
         expect(c.height, `${c.id}: height`).toBeGreaterThan(40);
         expect(c.visibleMarks, `${c.id}: visible marks`).toBeGreaterThan(0);
       }
+      // Every finite bar is drawn, also on a log axis (where bars cannot grow from 0).
+      expect(charts.find((c) => c.id === 'accuracy')?.visibleBars).toBe(4);
+      expect(charts.find((c) => c.id === 'final-error-log')?.visibleBars).toBe(3);
       // A heatmap has one mark per cell; the line chart one path per series.
       expect(charts.find((c) => c.id === 'grad-heatmap')?.marks).toBeGreaterThanOrEqual(
         layers.length * steps.length,

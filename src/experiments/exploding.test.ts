@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RNN } from '../nn/recurrent.js';
 import { orthogonal } from '../init/orthogonal.js';
@@ -90,6 +92,72 @@ describe('E13 exploding helpers', () => {
     expect(full.learnFactor).toBeLessThanOrEqual(0.5);
     expect(full.growthFactor).toBeGreaterThanOrEqual(1e4);
     expect(full.boundFactor * 100).toBeLessThanOrEqual(full.growthFactor);
+  });
+});
+
+/** One run of examples/reference/torch_exploding.py (its JSON lines; ±Infinity/NaN as Python writes them). */
+interface TorchRun {
+  arm: string;
+  seed: number;
+  T: number;
+  hidden: number;
+  batch: number;
+  steps: number;
+  rho: number | null;
+  ratio: number;
+  firstNonFinite: number;
+  firstUpdateAbove1e4: number;
+  growth: number;
+}
+
+function torchRuns(): TorchRun[] {
+  const file = fileURLToPath(
+    new URL('../../examples/reference/torch_exploding.out.jsonl', import.meta.url),
+  );
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      // Python's json writes the bare tokens Infinity/NaN; quote them, then read them as numbers.
+      const o = JSON.parse(l.replace(/-?Infinity|NaN/g, (m) => `"${m}"`)) as Record<
+        string,
+        unknown
+      >;
+      for (const k of ['ratio', 'growth']) o[k] = Number(o[k]);
+      return o as unknown as TorchRun;
+    });
+}
+
+describe("E13's PyTorch calibration (the output kept next to the script)", () => {
+  // Full mode's budget and margins were chosen from this file (exploding.ts, EXPLODING_SIZES):
+  // it must be the run of full mode's setup, and its figures must pass full mode's criteria, so
+  // the two cannot drift apart.
+  const full = EXPLODING_SIZES.full;
+  const runs = torchRuns();
+  const learns = RNN_ARMS.filter((a) => a.claim === 'learns').map((a) => a.id);
+
+  it("was run at full mode's setup, every claimed arm in seeds 0–4", () => {
+    for (const r of runs) {
+      expect([r.T, r.hidden, r.batch]).toEqual([full.T, full.hidden, full.batchSize]);
+      if (r.arm !== 'tanh-rnn') expect(r.steps, `${r.arm} seed ${r.seed}`).toBe(full.steps);
+      if (r.arm === 'tanh-rnn') expect(r.rho).toBeCloseTo(EXPLODING_RADIUS, 12);
+    }
+    for (const id of ['tanh-rnn', ...learns])
+      expect(runs.filter((r) => r.arm === id).map((r) => r.seed)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("passes full mode's criteria in PyTorch: every remedy ≤ learnFactor × the mean predictor in every seed; the baseline's finite ‖g‖ reaches 10⁴·‖g_1‖ within the window, before any non-finite loss", () => {
+    const learnFactor = full.learnFactor as number;
+    for (const r of runs.filter((x) => learns.includes(x.arm))) {
+      expect(r.ratio, `${r.arm} seed ${r.seed}`).toBeLessThanOrEqual(learnFactor);
+      expect(r.growth, `${r.arm} seed ${r.seed}`).toBeLessThanOrEqual(full.boundFactor);
+    }
+    expect(full.growthFactor).toBe(1e4); // the script's firstUpdateAbove1e4
+    for (const r of runs.filter((x) => x.arm === 'tanh-rnn')) {
+      expect(r.firstUpdateAbove1e4).toBeGreaterThan(0);
+      expect(r.firstUpdateAbove1e4).toBeLessThanOrEqual(full.growthWindow);
+      if (r.firstNonFinite > 0) expect(r.firstUpdateAbove1e4).toBeLessThan(r.firstNonFinite);
+    }
   });
 });
 

@@ -691,6 +691,13 @@ export function barChart(opts: BarChartOptions): ChartSpec {
     : { value: '#4c78a8' };
   const enc: { [k: string]: Json } = { x, y, color };
   if (grouped) enc.xOffset = { field: 'group', type: 'nominal', sort: groups };
+  // A bar grows from 0, which a log scale cannot place: Vega-Lite then draws no bar and no
+  // ticks. On a log axis the bars grow from the power of ten at or below the smallest value.
+  const logBase = opts.logY ? logBaseline(opts.bars) : null;
+  if (logBase !== null) {
+    enc.y2 = { datum: logBase };
+    y.scale = { type: 'log', domainMin: logBase };
+  }
   const layers: Json[] = [{ mark: { type: 'bar' }, encoding: enc }];
   if (opts.labels ?? true) {
     const t: { [k: string]: Json } = {
@@ -721,6 +728,13 @@ export function barChart(opts: BarChartOptions): ChartSpec {
     layer: layers,
   };
   return { id: opts.id, title: opts.title, spec };
+}
+
+/** The power of ten at or below the smallest positive finite bar value (1 when there is none). */
+function logBaseline(bars: readonly Bar[]): number {
+  let min = Infinity;
+  for (const b of bars) if (Number.isFinite(b.value) && b.value > 0 && b.value < min) min = b.value;
+  return Number.isFinite(min) ? 10 ** Math.floor(Math.log10(min)) : 1;
 }
 
 /** What {@link gradNormHeatmap} reads: the shape of the monitor's `summary()` (structurally). */
