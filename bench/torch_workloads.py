@@ -1,4 +1,5 @@
-"""PyTorch side of `npm run bench` (bench/run.ts): the W1-W6 training workloads and float32 GEMM.
+"""PyTorch side of `npm run bench` (bench/run.ts): the W1-W6 training workloads (W1m: W1 with
+per-layer gradient statistics from hooks, see HookMonitor) and float32 GEMM.
 
 Run by bench/run.ts with /usr/bin/python3 (Debian python3-torch), OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE unset, one process per (workload, thread count). Reads the bundle that
@@ -142,6 +143,79 @@ def build_model(spec):
     )
 
 
+class HookMonitor:
+    """W1m's PyTorch side: what gradscope's gradientHealth() measures, with gradient hooks.
+
+    A `register_hook` on every parameter computes its Σg² and NaN/±Inf count as the gradient
+    arrives; `step()` (between backward and the clip) gathers them per parameter and per layer
+    (‖g‖, rms, layer norms, total norm, first/last-layer ratio) and reads them to the host, as the
+    monitor's detectors do on every step. Every 10th step it also reads ‖p‖ per parameter and
+    layer and the update ratio ‖Δp‖/‖p_before‖ of the step before (a copy of the parameters taken
+    on the step before it), gradientHealth's default `paramEvery`. Then clip_grad_norm_(1).
+    """
+
+    def __init__(self, model, torch, every=10):
+        self.torch = torch
+        self.every = every
+        self.params = [p for _, p in model.named_parameters()]
+        names = [n.rsplit(".", 1)[0] for n, _ in model.named_parameters()]
+        layers = list(dict.fromkeys(names))
+        self.layer = torch.tensor([layers.index(n) for n in names])
+        self.layers = len(layers)
+        self.numel = torch.tensor([float(p.numel()) for p in self.params], dtype=torch.float64)
+        self.g2 = [None] * len(self.params)
+        self.bad = [None] * len(self.params)
+        for k, p in enumerate(self.params):
+            p.register_hook(self._hook(k))
+        self.reset()
+
+    def _hook(self, k):
+        torch = self.torch
+
+        def hook(g):
+            self.g2[k] = torch.linalg.vector_norm(g, dtype=torch.float64).square()
+            self.bad[k] = (~torch.isfinite(g)).sum()
+
+        return hook
+
+    def reset(self):
+        self.i = 0
+        self.snapshot = None
+        self.snapshot_step = -1
+        self.history = []
+
+    def step(self):
+        torch = self.torch
+        with torch.no_grad():
+            g2 = torch.stack(self.g2)
+            bad = torch.stack(self.bad)
+            layer_g2 = torch.zeros(self.layers, dtype=torch.float64).index_add_(0, self.layer, g2)
+            out = [g2.sqrt(), (g2 / self.numel).sqrt(), layer_g2.sqrt(), bad.double()]
+            if self.i % self.every == 0:
+                p2 = torch.stack([p.square().sum(dtype=torch.float64) for p in self.params])
+                out += [p2.sqrt(), torch.zeros(self.layers, dtype=torch.float64).index_add_(0, self.layer, p2).sqrt()]
+                if self.snapshot is not None and self.snapshot_step == self.i - 1:
+                    u2 = torch.stack([(p - q).square().sum(dtype=torch.float64) for p, q in zip(self.params, self.snapshot)])
+                    b2 = torch.stack([q.square().sum(dtype=torch.float64) for q in self.snapshot])
+                    lu = torch.zeros(self.layers, dtype=torch.float64).index_add_(0, self.layer, u2)
+                    lb = torch.zeros(self.layers, dtype=torch.float64).index_add_(0, self.layer, b2)
+                    out += [(u2 / b2).sqrt(), (lu / lb).sqrt()]
+            if (self.i + 1) % self.every == 0:
+                if self.snapshot is None:
+                    self.snapshot = [p.detach().clone() for p in self.params]
+                else:
+                    for q, p in zip(self.snapshot, self.params):
+                        q.copy_(p)
+                self.snapshot_step = self.i
+            v = torch.cat(out).tolist()  # to the host, as the detectors read them
+            L = self.layers
+            P = len(self.params)
+            layer = v[2 * P : 2 * P + L]
+            total = sum(x * x for x in layer) ** 0.5
+            self.history.append((total, layer[0] / layer[-1], sum(v[2 * P + L : 3 * P + L])))
+        self.i += 1
+
+
 def run_workload(args):
     import torch
     import torch.nn.functional as F
@@ -167,6 +241,7 @@ def run_workload(args):
         return torch.optim.SGD(model.parameters(), lr=o["lr"], momentum=o["momentum"])
 
     state = {"opt": make_opt(), "monitor": None, "runs": 0}
+    hooks = HookMonitor(model, torch) if spec.get("monitor") else None  # W1m
     if args.hooked:
         import tempfile
 
@@ -187,6 +262,8 @@ def run_workload(args):
         model.load_state_dict(init, strict=True)
         state["opt"] = make_opt()
         attach_monitor()
+        if hooks is not None:
+            hooks.reset()
 
     def step(i):
         k = i % nb
@@ -196,6 +273,8 @@ def run_workload(args):
         loss.backward()
         if state["monitor"] is not None:
             state["monitor"].step(loss=loss, lr=opt.param_groups[0]["lr"])
+        if hooks is not None:
+            hooks.step()
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()

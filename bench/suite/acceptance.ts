@@ -131,6 +131,37 @@ export function acceptance(report: BenchReport): Criterion[] {
       ),
     );
   }
+  const w1m = W('W1m');
+  if (w1m) {
+    // issue 22: monitored training at bare speed (gradscope's best W1m within 1.1× of its best W1
+    // time) and ahead of PyTorch doing the same statistics with hooks (best vs best)
+    const plain = bestGradscope(W('W1'));
+    const mon = bestGradscope(w1m);
+    const ratio = plain === null || mon === null ? null : plain.r.stepsPerSec / mon.r.stepsPerSec;
+    out.push({
+      id: 'W1m-time',
+      text: 'W1m (chain(gradientHealth, byGlobalNorm(1), adam)) time ÷ W1 time, gradscope best of each',
+      target: '≤ 1.10×',
+      measured:
+        ratio === null || plain === null || mon === null
+          ? 'n/a'
+          : `${fmtX(ratio)} (${fmtRate(mon.r.stepsPerSec)} vs ${fmtRate(plain.r.stepsPerSec)} steps/s)`,
+      pass: ratio === null ? null : ratio <= 1.1,
+      note:
+        mon === null ? why(row(w1m, 'gradscope', 1), 'gradscope') : cuts(plain?.r ?? null, mon.r),
+    });
+    out.push(
+      ratioCriterion(
+        'W1m-torch',
+        'W1m vs PyTorch with hooks, 1 thread (gradscope best of 1 or 2 threads)',
+        1,
+        w1m,
+        'torch',
+        'PyTorch',
+        'best',
+      ),
+    );
+  }
   if (W('W2'))
     out.push(
       ratioCriterion(

@@ -93,6 +93,14 @@ function makeTx(spec: WorkloadSpec): gs.optim.GradientTransformation<unknown> {
     o.kind === 'adam'
       ? gs.optim.adam({ lr: o.lr, b1: o.b1, b2: o.b2, eps: o.eps })
       : gs.optim.sgd({ lr: o.lr, momentum: o.momentum });
+  // W1m: the monitor first (its defaults: gradient statistics every step, parameter norms and
+  // update ratios every 10th), then the clip, then the optimizer
+  if (spec.monitor === true)
+    return (
+      spec.clipNorm === null
+        ? gs.optim.chain(gs.monitor.gradientHealth(), opt)
+        : gs.optim.chain(gs.monitor.gradientHealth(), gs.clip.byGlobalNorm(spec.clipNorm), opt)
+    ) as gs.optim.GradientTransformation<unknown>;
   return (
     spec.clipNorm === null ? opt : gs.optim.chain(gs.clip.byGlobalNorm(spec.clipNorm), opt)
   ) as gs.optim.GradientTransformation<unknown>;

@@ -40,6 +40,8 @@ export async function jaxTrainer(
   req: RunRequest,
 ): Promise<{ trainer: Trainer; version: string; notes: string[] }> {
   if (req.threads !== 1) throw new Error('jax-js runs single-threaded in Node (n/a)');
+  if (bundle.spec.monitor === true)
+    throw new Error('n/a: this runner has no gradient-health monitor (W1m)');
   const { jax, version } = await loadJax();
   const { numpy: np, nn, lax, tree } = jax;
   const spec = bundle.spec;

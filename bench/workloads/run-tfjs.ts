@@ -90,6 +90,8 @@ export async function tfjsTrainer(
   req: RunRequest,
 ): Promise<{ trainer: Trainer; version: string; notes: string[] }> {
   if (req.threads !== 1) throw new Error('TensorFlow.js runs single-threaded in Node (n/a)');
+  if (bundle.spec.monitor === true)
+    throw new Error('n/a: this runner has no gradient-health monitor (W1m)');
   const { tf, version } = await loadTf(req.system === 'tfjs-wasm' ? 'wasm' : 'cpu');
   const spec = bundle.spec;
   const init = tfLayouts(bundle);

@@ -4,10 +4,10 @@
 // [out, in, kh, kw]); runners of systems with other conventions convert once, at load time.
 
 /** Workload identifiers. */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
+export type WorkloadId = 'W1' | 'W1m' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
 
 /** All workloads, in report order. */
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W1m', 'W2', 'W3', 'W4', 'W5', 'W6'];
 
 /** The model of a workload. */
 export type ModelSpec =
@@ -76,6 +76,12 @@ export interface WorkloadSpec {
   optimizer: OptimizerSpec;
   /** Global-norm clipping threshold applied before the optimizer, or null. */
   clipNorm: number | null;
+  /**
+   * Monitored training (issue 22, W1m): per-layer gradient statistics on every step before the
+   * clip (gradscope: `gradientHealth()` first in the chain; PyTorch: gradient hooks computing the
+   * same norms). Absent: no monitor.
+   */
+  monitor?: true;
   params: readonly ParamSpec[];
   /** Steps (1-based) at which every system's loss is compared with gradscope's. */
   lossCheckpoints: readonly number[];
@@ -117,6 +123,23 @@ function makeW1(): WorkloadSpec {
     clipNorm: null,
     params: mlpParams(sizes),
     lossCheckpoints: checkpoints(200),
+  };
+}
+
+/**
+ * W1m (issue 22): W1 monitored. The same network, data and initial weights as W1 (its bundle has
+ * W1's seed), trained with chain(gradientHealth(), byGlobalNorm(1), adam) in gradscope and with
+ * per-parameter gradient hooks computing the same norms plus clip_grad_norm_(1) in PyTorch; the
+ * criterion is W1m's time within 1.1× of W1's and ahead of PyTorch's W1m.
+ */
+function makeW1m(): WorkloadSpec {
+  return {
+    ...makeW1(),
+    id: 'W1m',
+    title:
+      'W1 monitored: MLP 784-256-256-10, batch 128, per-layer gradient statistics every step, clip 1.0, Adam',
+    clipNorm: 1.0,
+    monitor: true,
   };
 }
 
@@ -288,6 +311,8 @@ export function workloadSpec(id: WorkloadId): WorkloadSpec {
   switch (id) {
     case 'W1':
       return makeW1();
+    case 'W1m':
+      return makeW1m();
     case 'W2':
       return makeW2();
     case 'W3':

@@ -1,5 +1,6 @@
 import { ConfigError, fmt } from '../errors.js';
 import type { TypedArray } from '../tensor/dtype.js';
+import { adamJs } from './js/adam.js';
 import { gemmJsUnchecked } from './js/gemm.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './js/im2col.js';
 import type { AdamArgs, GemmArgs, Im2colArgs, KernelChoice, KernelImpl } from './types.js';
@@ -273,13 +274,15 @@ const ADAM_CALL: { -readonly [K in keyof AdamArgs]: AdamArgs[K] } = {
   m: new Float32Array(0),
   v: new Float32Array(0),
   coef: new Float32Array(0),
+  stats: null,
 };
 
 /**
  * Runs one float32 Adam step on the WebAssembly SIMD kernel when the current choice allows it
  * ('wasm', or 'auto' with the module available and n ≥ {@link ADAM_WASM_MIN_SIZE}) and returns
  * true; returns false (nothing done) when the caller should use its JS loop. See
- * WasmKernels.adamF32 for the arguments: p non-null applies p ← p + u, null writes u into g.
+ * WasmKernels.adamF32 for the arguments: p non-null applies p ← p + u, null writes u into g;
+ * `stats` (with p) receives the update statistics of the step (AdamArgs.stats).
  * @example if (!adamF32(null, u, m, v, coef32)) adamLoop(u, m, v, coef);
  * @see Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
  */
@@ -289,16 +292,26 @@ export function adamF32(
   m: Float32Array,
   v: Float32Array,
   coef: Float32Array,
+  stats: Float64Array | null = null,
 ): boolean {
   const impl = adamKernelFor(g.length);
-  if (impl === 'native') nativeInUse().adam(p, g, m, v, coef);
-  else if (impl === 'wasm') {
+  const measure = stats !== null && p !== null;
+  if (impl === 'native' && !measure) nativeInUse().adam(p, g, m, v, coef);
+  else if (impl === 'wasm' || impl === 'native') {
+    // measuring the update (see AdamArgs.stats) runs on wasm under 'native' too: the same bits
     ADAM_CALL.p = p;
     ADAM_CALL.g = g;
     ADAM_CALL.m = m;
     ADAM_CALL.v = v;
     ADAM_CALL.coef = coef;
-    (wasm ?? requireWasm()).adamF32(ADAM_CALL);
+    ADAM_CALL.stats = measure ? stats : null;
+    if (impl === 'wasm') (wasm ?? requireWasm()).adamF32(ADAM_CALL);
+    else {
+      const w = tryWasm();
+      if (w !== undefined) w.adamF32(ADAM_CALL);
+      else adamJs(ADAM_CALL);
+    }
+    ADAM_CALL.stats = null;
   } else return false;
   return true;
 }

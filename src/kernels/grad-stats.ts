@@ -227,11 +227,19 @@ export function finishUpdateStats(
   out: Float64Array,
   at: number,
 ): void {
+  if (needsFloat64UpdateSums(out, at)) updateSumsF64(p, q, out, at);
+}
+
+/**
+ * Whether float32 update statistics at out[at … at + 2] must be redone in float64 (a sum not
+ * finite, or in (0, 2^-100); see UpdateStatsArgs): the rule of {@link finishUpdateStats}, also
+ * applied by the Adam kernel that measures its own update (AdamArgs.stats).
+ * @example if (needsFloat64UpdateSums(out, 0)) updateSumsF64(p, q, out, 0);
+ */
+export function needsFloat64UpdateSums(out: Float64Array, at: number): boolean {
   for (let j = 0; j < 3; j++) {
     const s = out[at + j] as number;
-    if (!(s < Infinity) || (s > 0 && s < TINY_SUM)) {
-      updateSumsF64(p, q, out, at);
-      return;
-    }
+    if (!(s < Infinity) || (s > 0 && s < TINY_SUM)) return true;
   }
+  return false;
 }

@@ -167,6 +167,12 @@ export interface AdamArgs {
   readonly v: Float32Array;
   /** The 8 float32 coefficients. */
   readonly coef: Float32Array;
+  /**
+   * With p given: receives at [0..2] the update statistics of the step it makes,
+   * Kernels.updateStats(p after, p before)'s Σp², Σ(p − q)², Σq² with the same bits (the
+   * monitor's update ratio without a copy of the parameters; see UpdateStatsArgs). Default none.
+   */
+  readonly stats?: Float64Array | null;
 }
 
 /**

@@ -3,7 +3,12 @@ import { ConfigError, fmt } from '../errors.js';
 import type { AnyModule } from '../nn/module.js';
 import { resultWriter } from '../optim/result.js';
 import { raiseEvent } from '../optim/step-context.js';
-import type { GradientTransformation, Params, StepContext } from '../optim/types.js';
+import type {
+  GradientTransformation,
+  Params,
+  StepContext,
+  UpdateNormsRequest,
+} from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   ActivationProbes,
@@ -176,6 +181,20 @@ export interface GradientHealth extends GradientTransformation<HealthState> {
   summary(): HealthSummary;
 }
 
+/**
+ * After this step's snapshot point: asks the optimizer for the norms of the update it is about
+ * to make (`norms`, offered by a chain whose last link measures them) or, without an offer,
+ * marks the snapshot just taken as where that update is read.
+ */
+function requestUpdate(st: HealthState['stats'], norms: UpdateNormsRequest | undefined): void {
+  const flagAt = st.updateSums.length - 1;
+  if (norms === undefined) st.updateSums[flagAt] = -1;
+  else {
+    st.updateSums[flagAt] = 0;
+    norms.out = st.updateSums;
+  }
+}
+
 /** Which detectors run when `detectors` does not say: all but the opt-in ones. */
 const ALL_ON = Object.fromEntries(
   Object.entries(DETECTORS).map(([k, d]) => [k, (d as { optIn?: boolean }).optIn !== true]),
@@ -259,8 +278,10 @@ function checkOptions(o: GradientHealthOptions): void {
  * raw gradients; every `every` steps it measures, in one pass over the gradients and parameters,
  * per parameter ‖g‖, rms, the NaN/Inf count and (see option `detail`) max |g| and the fraction
  * of exact zeros; every
- * `paramEvery`-th check also ‖p‖ and the update ratio ‖Δp‖/‖p_before‖ of the step before (from a
- * snapshot of the parameters taken then, so no optimizer cooperation is needed); per layer the
+ * `paramEvery`-th check also ‖p‖ and the update ratio ‖Δp‖/‖p_before‖ of the step before
+ * (measured by the optimizer's fused step while it makes the update when it offers to — adam and
+ * adamw in a chain do, see StepContext.updateNorms — else from a snapshot of the parameters
+ * taken then, so no optimizer cooperation is needed; the same bits either way); per layer the
  * same norms; globally ‖g‖, the first/last-layer ratio and the loss; with a model attached, each
  * ReLU/tanh/sigmoid output's mean, std, saturation, slope and dead units (forward hooks); and
  * optionally the Hessian's extreme eigenvalues. Detectors turn these into verdicts (vanishing,
@@ -435,12 +456,21 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     const step = s.step; // this update's number, from 1
     const i = step - 1; // … from 0
     const readParams = i % K === 0;
-    const withUpdate = trackUpdates && readParams && i > 0 && st.snapshotStep === step - 1;
-    const takeSnapshot = trackUpdates && (i + 1) % K === 0;
+    // where the update of the step before is (see GradientStats.updateSums): 1 measured by the
+    // optimizer, −1 in the snapshot, 0 asked for but not measured (unknown)
+    const flagAt = st.updateSums.length - 1;
+    const where = st.updateSums[flagAt] as number;
+    const withUpdate =
+      trackUpdates && readParams && i > 0 && st.snapshotStep === step - 1 && where !== 0;
+    const snapshotDue = trackUpdates && (i + 1) % K === 0;
+    // the optimizer measures this step's update when it offers to (no copy of the parameters)
+    const norms = snapshotDue ? ctx?.updateNorms : undefined;
+    const takeSnapshot = snapshotDue && norms === undefined;
     const prevValid = trackDirection && i > 0 && st.prevGradStep === step - 1;
     const gradOfUpdate = withUpdate ? st.snapshotGradNorm : NaN;
     const mo = measureOptions;
     mo.withUpdate = withUpdate;
+    mo.updateFromSums = where === 1;
     mo.takeSnapshot = takeSnapshot;
     mo.prevValid = prevValid;
     mo.readParams = readParams || s.checks === 0;
@@ -450,9 +480,10 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     mo.gradStats = undefined;
     st.updateGradNorm = gradOfUpdate;
     if (trackDirection) st.prevGradStep = step;
-    if (takeSnapshot) {
+    if (snapshotDue) {
       st.snapshotStep = step;
       st.snapshotGradNorm = st.totalGradNorm;
+      requestUpdate(st, norms);
     }
     probes.finalize(th.deadWindow, s.probes);
     s.checks++;
@@ -529,9 +560,11 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       }
       if (doCheck) check(state, updates, params, ctx);
       else if (trackUpdates && (i + 1) % K === 0) {
-        snapshotParams(state.stats, params);
+        const norms = ctx?.updateNorms;
+        if (norms === undefined) snapshotParams(state.stats, params);
         state.stats.snapshotStep = i + 1;
         state.stats.snapshotGradNorm = NaN;
+        requestUpdate(state.stats, norms);
       }
       probes.armed = (i + 1) % every === 0;
       watched = null;

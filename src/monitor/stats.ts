@@ -57,8 +57,15 @@ export interface GradientStats {
   readonly layerBefore2: Float64Array;
   /** Parameters as they were after the last snapshot (float32 when every parameter is float32, so the copy is exact and half the memory traffic). */
   readonly snapshot: Float32Array | Float64Array;
-  /** Step whose pre-update parameters are in `snapshot` (−1: none). */
+  /** Step whose pre-update parameters are in `snapshot` (−1: none), or whose update `updateSums` measures. */
   snapshotStep: number;
+  /**
+   * The update of step `snapshotStep` as the optimizer's fused step measured it (asked through
+   * StepContext.updateNorms instead of copying the parameters into `snapshot`): per parameter k,
+   * Σp², Σ(p − p_before)², Σp_before² at 3k … 3k + 2 (Kernels.updateStats' bits); the last entry
+   * says where that step's update is: 1 here, 0 asked but not measured, −1 in `snapshot`.
+   */
+  readonly updateSums: Float64Array;
   /** ‖g‖₂ over all parameters. */
   totalGradNorm: number;
   /** ‖p‖₂ over all parameters. */
@@ -163,6 +170,7 @@ export function createStatsFor(
         : new Float32Array(0)
       : new Float64Array(snap),
     snapshotStep: -1,
+    updateSums: new Float64Array(3 * P + 1).fill(-1),
     totalGradNorm: 0,
     totalParamNorm: 0,
     totalUpdateRatio: NaN,
@@ -274,6 +282,11 @@ function snapshotViews(s: GradientStats): (Float32Array | Float64Array)[] {
 export interface MeasureOptions {
   /** Measure the previous step's update Δp = p − snapshot (the snapshot was taken at step − 1). */
   withUpdate: boolean;
+  /**
+   * With `withUpdate`: the optimizer measured that update into `updateSums` (read them; the
+   * snapshot was not taken). Default false.
+   */
+  updateFromSums?: boolean;
   /** Store the current parameters for the next step's update. */
   takeSnapshot: boolean;
   /** The gradient stored in `prevGrad` is the previous step's (the cosine is valid). Default false. */
@@ -301,8 +314,9 @@ const ownCache = new GradStatsCache();
  * gradStats pass (wasm SIMD for float32; float32 sums in float64 blocks, see Kernels.gradStats),
  * read from the step's shared cache when a chain gives one (so byGlobalNorm after the monitor
  * reads the same numbers without a second pass). With `withUpdate` the update of the previous
- * step is Δp = p − snapshot; with `takeSnapshot` the current parameters are stored for the next
- * step's update. When `prevGrad` is allocated, the cosine with the stored gradient is computed
+ * step is Δp = p − snapshot, or, with `updateFromSums`, the sums the optimizer's fused step
+ * measured into `updateSums` while making that update (the same bits, no parameter pass); with
+ * `takeSnapshot` the current parameters are stored for the next step's update. When `prevGrad` is allocated, the cosine with the stored gradient is computed
  * (valid if `prevValid`) and the gradient stored in its place. With `readParams` false the
  * parameters are not read (except to take a snapshot): their norms and update ratios keep the
  * values of the last check that read them. Copies are native `set`s. Allocates nothing.
@@ -321,6 +335,8 @@ export function measureGradients(
   const prevValid = options.prevValid ?? false;
   const readParams = options.readParams ?? true;
   const detail = options.detail ?? true;
+  const fromSums = options.updateFromSums ?? false;
+  const sums = s.updateSums;
   let cache = options.gradStats;
   if (cache === undefined) {
     cache = ownCache;
@@ -343,7 +359,7 @@ export function measureGradients(
   let firstBad = -1;
   let dotAll = 0;
   let q2All = 0;
-  const views = measureUpdate || takeSnapshot ? snapshotViews(s) : NO_VIEWS;
+  const views = (measureUpdate && !fromSums) || takeSnapshot ? snapshotViews(s) : NO_VIEWS;
   const prev = s.prevGrad;
   const direction = prev.length > 0;
   for (let k = 0; k < P; k++) {
@@ -355,7 +371,13 @@ export function measureGradients(
     const gv = cache.values;
     if (readParams) {
       const pd = tensorOf(params, name, 'params', n).data;
-      if (measureUpdate) updateStatsInto(pd, views[k] as Float32Array | Float64Array, acc, P2);
+      if (measureUpdate && fromSums) {
+        // the optimizer's measurement of its update: the parameters need not be read
+        acc[P2] = sums[3 * k] as number;
+        acc[U2] = sums[3 * k + 1] as number;
+        acc[B2] = sums[3 * k + 2] as number;
+      } else if (measureUpdate)
+        updateStatsInto(pd, views[k] as Float32Array | Float64Array, acc, P2);
       else {
         acc[P2] = cache.values[cache.of(pd, false) + GRAD_STATS_SUM_SQ] as number;
         acc[U2] = 0;

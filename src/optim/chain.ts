@@ -6,7 +6,13 @@ import { scaleInPlaceRounded } from './loops.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
-import type { GradientTransformation, Params, StateOf, StepContext } from './types.js';
+import type {
+  GradientTransformation,
+  Params,
+  StateOf,
+  StepContext,
+  UpdateNormsRequest,
+} from './types.js';
 
 /** The state of a chain: the tuple of its links' states, in order. */
 export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
@@ -46,7 +52,9 @@ function leadingBound(links: readonly GradientTransformation<unknown>[]): number
  * takes the scaling factor as its `gradScale`: one statistics pass and one optimizer pass over
  * memory per step. Otherwise the earlier links run `update` on a private copy of the gradients
  * (allocated at the first fused step, reused after) and the last link applies from it. Both give
- * the bits of the unfused chain.
+ * the bits of the unfused chain. When the last link also measures the update it makes
+ * (`measuresUpdate`: adam, adamw), the fused step offers the earlier links `ctx.updateNorms`, so
+ * the monitor reads ‖Δp‖ from the optimizer's own pass instead of copying the parameters.
  *
  * @example
  * const tx = chain(clip.byGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
@@ -89,6 +97,11 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
   });
   const bound = leadingBound(links);
   const factor = new Float64Array(1);
+  // The last link measures the update it makes (adam's fused step): the fused step offers the
+  // earlier links (the monitor) this request, reset every step, instead of their own copy of
+  // the parameters. A chain inside another passes the outer chain's request through.
+  const measures = fusedLast !== undefined && last?.measuresUpdate === true;
+  const request: UpdateNormsRequest = { out: null };
   // The record of the parameters' `.grad` tensors the direct plan hands to the earlier links,
   // made for the parameter record it was made for and refilled each step (no allocation).
   let gradRecord: Params = {};
@@ -169,6 +182,11 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
         ) => {
           const c = enterStep(ctx, fallback);
           const saved = c.gradStats;
+          const savedNorms = c.updateNorms;
+          if (measures && savedNorms === undefined) {
+            request.out = null;
+            c.updateNorms = request;
+          }
           stats.invalidate();
           try {
             const states = state as unknown[];
@@ -206,6 +224,8 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
             return state;
           } finally {
             c.gradStats = saved;
+            c.updateNorms = savedNorms;
+            request.out = null;
             exitStep();
           }
         };
@@ -229,6 +249,7 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
     },
     ...(applyInPlace === undefined ? {} : { applyInPlace }),
     ...(bound < Infinity ? { normBound: bound } : {}),
+    ...(measures ? { measuresUpdate: true } : {}),
     restore(state) {
       const states = state as unknown[];
       links.forEach((t, i) => t.restore?.(states[i]));

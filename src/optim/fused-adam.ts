@@ -1,8 +1,10 @@
 import { adamF32 } from '../kernels/backend.js';
-import type { TypedArray } from '../tensor/dtype.js';
+import { ShapeError } from '../errors.js';
+import { allocData, dtypeOf, type TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { bufferFor, buffersLike, paramFor } from './buffers.js';
 import { gradientFor } from './fused.js';
+import { updateStatsInto } from './grad-stats.js';
 import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { adamScalars, type ScaleByAdamState } from './scale-by-adam.js';
@@ -228,6 +230,44 @@ export function fusedAdam(
   const scalars = new Float64Array(2);
   // Decay or AMSGrad: the general loop, on both paths, at every step (see adamTensor).
   const general = amsgrad || wd !== 0;
+  // The fused step that also measures its update (AdamArgs.stats) into out[at … at + 2]: the
+  // float32 kernel when it runs this tensor, else a copy of p before (one buffer per size and
+  // dtype, made at the first measured step) and Kernels.updateStats after the loop; the same
+  // bits either way.
+  const sums = new Float64Array(3);
+  const befores = new Map<number, TypedArray>();
+  const measuredStep = (
+    p: TypedArray,
+    gr: TypedArray,
+    m: TypedArray,
+    v: TypedArray,
+    vm: TypedArray | null,
+    out: Float64Array,
+    at: number,
+  ): void => {
+    if (
+      !general &&
+      p instanceof Float32Array &&
+      gr instanceof Float32Array &&
+      m instanceof Float32Array &&
+      v instanceof Float32Array &&
+      adamF32(p, gr, m, v, coef32, sums)
+    ) {
+      out[at] = sums[0] as number;
+      out[at + 1] = sums[1] as number;
+      out[at + 2] = sums[2] as number;
+      return;
+    }
+    const key = 2 * p.length + (p instanceof Float32Array ? 0 : 1);
+    let q = befores.get(key);
+    if (q === undefined) {
+      q = allocData(dtypeOf(p), p.length);
+      befores.set(key, q);
+    }
+    q.set(p);
+    adamTensor(p, gr, m, v, vm, coef, coef32, general, true);
+    updateStatsInto(p, q, out, at);
+  };
   // The step's scalars for the update number `count` + 1.
   const setCoefficients = (count: number): void => {
     const alpha = lr(count);
@@ -280,10 +320,17 @@ export function fusedAdam(
       state.count = state.count + 1;
       return out(updates, state);
     },
-    applyInPlace(params, state, _ctx, grads, gradScale) {
+    measuresUpdate: true,
+    applyInPlace(params, state, ctx, grads, gradScale) {
       setCoefficients(state.count);
       const names = namesOf(params);
       const gs = gradScale === undefined ? 1 : (gradScale[0] as number);
+      // a link before asked for the norms of this update (StepContext.updateNorms)
+      const norms = ctx?.updateNorms?.out ?? null;
+      if (norms !== null && norms.length !== 3 * names.length + 1)
+        throw new ShapeError(
+          `${owner}: ctx.updateNorms.out has ${norms.length} entries, expected ${3 * names.length + 1} (3 per parameter + 1)`,
+        );
       for (let k = 0; k < names.length; k++) {
         const name = names[k] as string;
         const param = params[name] as Tensor;
@@ -296,8 +343,10 @@ export function fusedAdam(
         const m = bufferFor(owner, state.mu, name, n);
         const v = bufferFor(owner, state.nu, name, n);
         const vm = state.nuMax === null ? null : bufferFor(owner, state.nuMax, name, n);
-        adamTensor(p, gr, m, v, vm, coef, coef32, general, true);
+        if (norms === null) adamTensor(p, gr, m, v, vm, coef, coef32, general, true);
+        else measuredStep(p, gr, m, v, vm, norms, 3 * k);
       }
+      if (norms !== null) norms[3 * names.length] = 1;
       state.count = state.count + 1;
       return state;
     },

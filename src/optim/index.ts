@@ -4,6 +4,7 @@ export type {
   ParamSource,
   StepContext,
   StepEvents,
+  UpdateNormsRequest,
   StateOf,
 } from './types.js';
 // Core

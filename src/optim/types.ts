@@ -25,6 +25,24 @@ export interface StepContext {
    * own. See {@link optim.GradStatsCache}.
    */
   gradStats?: GradStatsCache | undefined;
+  /**
+   * Offered by `chain` during its fused step when its last link measures the update it makes
+   * (`measuresUpdate`, as adam's fused step): a link before it that wants the norms of this
+   * step's update (the gradient-health monitor's ‖Δp‖/‖p‖) sets `out` instead of keeping a copy
+   * of the parameters. Undefined when nobody measures.
+   */
+  updateNorms?: UpdateNormsRequest | undefined;
+}
+
+/**
+ * A link's request for the norms of this step's parameter update (StepContext.updateNorms).
+ * `out` has 3P + 1 entries for the P parameters of the params record (in its key order): the
+ * fused step writes, for parameter k, Kernels.updateStats(p after, p before)'s Σp², Σ(p − q)²,
+ * Σq² to out[3k … 3k + 2] (the same bits as from a copy of the parameters), then 1 to out[3P].
+ */
+export interface UpdateNormsRequest {
+  /** Where to write, or null: nobody asked this step (the chain resets it every step). */
+  out: Float64Array | null;
 }
 
 /** Signals passed down a chain within one step. */
@@ -108,6 +126,11 @@ export interface GradientTransformation<S = unknown> {
    * that the link knows the largest gradient norm the optimizer will receive.
    */
   boundedAfter?(bound: number): void;
+  /**
+   * Optional: set on a transformation whose fused step fills `ctx.updateNorms.out` when a
+   * link before it asked (adam, adamw): `chain` then offers the request to its earlier links.
+   */
+  readonly measuresUpdate?: boolean;
   /**
    * Optional, for a transformation whose update multiplies every entry of the updates by one
    * factor (byGlobalNorm): runs this step's update — state, events — without writing `updates`,

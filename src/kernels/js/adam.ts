@@ -1,4 +1,5 @@
 import type { AdamArgs } from '../types.js';
+import { updateStatsJs } from './grad-stats.js';
 
 const f = Math.fround;
 
@@ -11,6 +12,10 @@ const f = Math.fround;
  */
 export function adamJs(args: AdamArgs): void {
   const { p, g, m, v, coef } = args;
+  const stats = p === null ? null : (args.stats ?? null);
+  // measuring the update (AdamArgs.stats): by definition, updateStats of p after and a copy of
+  // p before (this reference allocates the copy; the wasm kernel measures in its pass)
+  const before = stats === null || p === null ? null : p.slice();
   const sign = coef[0] as number;
   const b1 = coef[1] as number;
   const c1 = coef[2] as number;
@@ -31,4 +36,6 @@ export function adamJs(args: AdamArgs): void {
     if (p !== null) p[i] = (p[i] as number) + u;
     else g[i] = u;
   }
+  if (stats !== null && before !== null && p !== null)
+    updateStatsJs({ p, q: before, out: stats, at: 0 });
 }

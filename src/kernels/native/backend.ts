@@ -195,7 +195,9 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
       );
     },
     adam(a): void {
-      addon.adam(a.p, a.g, a.m, a.v, a.coef);
+      // measuring the update (AdamArgs.stats): the same bits on `rest` (no native code for it)
+      if (a.stats !== undefined && a.stats !== null && a.p !== null) rest(true).adam(a);
+      else addon.adam(a.p, a.g, a.m, a.v, a.coef);
     },
     gradStats: (a) => rest(a.x instanceof Float32Array).gradStats(a),
     updateStats: (a) =>

@@ -48,6 +48,15 @@ export interface KernelExports {
     batch: number,
   ): void;
   adamF32(p: number, g: number, m: number, v: number, n: number, coef: number, apply: number): void;
+  adamStatsF32(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    coef: number,
+    out: number,
+  ): void;
   gradStatsF32(x: number, n: number, out: number): void;
   sumSquaresF32(x: number, n: number, out: number): void;
   updateStatsF32(p: number, q: number, n: number, out: number): void;
@@ -151,6 +160,7 @@ const FUNCTIONS = [
   'im2colF32',
   'col2imF32',
   'adamF32',
+  'adamStatsF32',
   'gradStatsF32',
   'sumSquaresF32',
   'updateStatsF32',
