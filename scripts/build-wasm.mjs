@@ -9,6 +9,7 @@
 import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'src/kernels/wasm/assembly');
@@ -147,11 +148,10 @@ export const KERNELS_WASM_BASE64: string =
 ${encode(binary)};
 
 /**
- * The same kernels importing a shared memory 'env.memory' (${sharedBinary.length} bytes; declared
- * maximum ${SHARED_MAX_PAGES} pages), for the worker-thread GEMM, base64-encoded.
+ * SHA-256 of asc's own shared-memory build (${sharedBinary.length} bytes): the loader derives that
+ * build from the one above (shared-variant.ts), and shared-variant.test.ts checks it gives these bytes.
  */
-export const KERNELS_WASM_SHARED_BASE64: string =
-${encode(sharedBinary)};
+export const KERNELS_WASM_SHARED_SHA256 = '${createHash('sha256').update(sharedBinary).digest('hex')}';
 
 /** The maximum (in 64 KiB pages) the shared build declares for its imported memory. */
 export const KERNELS_SHARED_MAX_PAGES = ${SHARED_MAX_PAGES};

@@ -7,7 +7,9 @@ import { getThreads, initThreads, setThreads, stopThreads, threadsInfo } from '.
 import { decodeBase64 } from '../base64.js';
 import { splitGemm } from './wasm/gemm-split.js';
 import { SplitChooser } from './wasm/split-chooser.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './wasm/generated/kernels-wasm.js';
+import { KERNELS_WASM_BASE64 } from './wasm/generated/kernels-wasm.js';
+import { sharedKernelsBytes } from './wasm/loader.js';
+import { encodeBase64 } from '../base64.js';
 import { registerThreadHost, type ThreadHost } from './wasm/thread-host.js';
 import {
   createNodeThreadHost,
@@ -16,6 +18,9 @@ import {
 } from './wasm/thread-host-node.js';
 import { GEMM_PARALLEL_MIN_WORK } from './wasm/gemm-threads.js';
 import { WasmKernels } from './wasm/wasm-kernels.js';
+
+/** The shared-memory build, as the loader derives it. */
+const KERNELS_WASM_SHARED_BASE64 = encodeBase64(sharedKernelsBytes());
 
 const sharedBytes = decodeBase64(KERNELS_WASM_SHARED_BASE64);
 

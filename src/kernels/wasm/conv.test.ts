@@ -3,8 +3,13 @@ import { Rng } from '../../tensor/rng.js';
 import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { convGeometry, type ConvGeometry } from '../conv-geometry.js';
 import { decodeBase64 } from '../../base64.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { sharedKernelsBytes } from './loader.js';
+import { encodeBase64 } from '../../base64.js';
 import { WasmKernels } from './wasm-kernels.js';
+
+/** The shared-memory build, as the loader derives it. */
+const KERNELS_WASM_SHARED_BASE64 = encodeBase64(sharedKernelsBytes());
 
 // The batched convolution on wasm (WasmKernels.conv2dForwardF32 / conv2dBackwardF32) promises
 // the bits of ops/conv.ts's per-image path on the same wasm kernels: im2col + GEMM per image,

@@ -3,9 +3,14 @@ import { Rng } from '../../tensor/rng.js';
 import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { tanhF32 } from '../js/tanh.js';
 import { decodeBase64 } from '../../base64.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { sharedKernelsBytes } from './loader.js';
+import { encodeBase64 } from '../../base64.js';
 import type { LinearAct } from '../types.js';
 import { WasmKernels } from './wasm-kernels.js';
+
+/** The shared-memory build, as the loader derives it. */
+const KERNELS_WASM_SHARED_BASE64 = encodeBase64(sharedKernelsBytes());
 
 // The fused linear layer on wasm (WasmKernels.linearForwardF32 / linearBackwardF32) promises
 // the bits of ops/linear.ts's JS path on the same wasm GEMM: GEMM, then float32 bias adds and

@@ -1,6 +1,7 @@
 import { GradscopeError } from '../../errors.js';
 import { decodeBase64 } from '../../base64.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_SHARED_MAX_PAGES, KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { withSharedMemoryImport } from './shared-variant.js';
 import { WasmKernels } from './wasm-kernels.js';
 
 // The loader: the one shared kernels instance of the process, compiled from the bundled binary.
@@ -13,6 +14,15 @@ let failure: Error | undefined;
 function sharedMemoryUsable(): boolean {
   const g = globalThis as { crossOriginIsolated?: boolean };
   return typeof SharedArrayBuffer !== 'undefined' && g.crossOriginIsolated !== false;
+}
+
+/**
+ * The shared-memory build of the bundled kernels (derived from the private build: see
+ * shared-variant.ts).
+ * @example WasmKernels.fromBytes(sharedKernelsBytes());
+ */
+export function sharedKernelsBytes(): Uint8Array {
+  return withSharedMemoryImport(decodeBase64(KERNELS_WASM_BASE64), KERNELS_SHARED_MAX_PAGES);
 }
 
 function adopt(wk: WasmKernels): WasmKernels {
@@ -35,7 +45,7 @@ export function loadWasmKernels(): WasmKernels {
   if (failure === undefined) {
     if (sharedMemoryUsable()) {
       try {
-        return adopt(WasmKernels.fromBytes(decodeBase64(KERNELS_WASM_SHARED_BASE64)));
+        return adopt(WasmKernels.fromBytes(sharedKernelsBytes()));
       } catch {
         // e.g. a shared memory of this maximum cannot be reserved: the private build below
       }
@@ -60,7 +70,7 @@ export async function loadWasmKernelsAsync(): Promise<WasmKernels | undefined> {
   if (instance !== undefined) return instance;
   if (sharedMemoryUsable()) {
     try {
-      return adopt(await WasmKernels.fromBytesAsync(decodeBase64(KERNELS_WASM_SHARED_BASE64)));
+      return adopt(await WasmKernels.fromBytesAsync(sharedKernelsBytes()));
     } catch {
       // the private build below
     }

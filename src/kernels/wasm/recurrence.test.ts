@@ -3,8 +3,13 @@ import { Rng } from '../../tensor/rng.js';
 import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { tanhF32, TANH_EDGE } from '../js/tanh.js';
 import { decodeBase64 } from '../../base64.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { sharedKernelsBytes } from './loader.js';
+import { encodeBase64 } from '../../base64.js';
 import { WasmKernels } from './wasm-kernels.js';
+
+/** The shared-memory build, as the loader derives it. */
+const KERNELS_WASM_SHARED_BASE64 = encodeBase64(sharedKernelsBytes());
 
 // The sequence kernels of the tanh RNN (WasmKernels.rnnTanhForwardF32 / rnnTanhBackwardF32)
 // promise the same bits as the op's step-by-step loops run on the same wasm GEMM: one GEMM per

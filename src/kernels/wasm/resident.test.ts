@@ -3,9 +3,14 @@ import { Rng } from '../../tensor/rng.js';
 import { normalF32 as normal } from '../../../test/op-test-utils.js';
 import { convGeometry } from '../conv-geometry.js';
 import { decodeBase64 } from '../../base64.js';
-import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { sharedKernelsBytes } from './loader.js';
+import { encodeBase64 } from '../../base64.js';
 import { RESIDENT_BUDGET_BYTES } from './runtime.js';
 import { WasmKernels } from './wasm-kernels.js';
+
+/** The shared-memory build, as the loader derives it. */
+const KERNELS_WASM_SHARED_BASE64 = encodeBase64(sharedKernelsBytes());
 
 // Resident arrays (views of the shared wasm memory from allocResident) are read and updated in
 // place by the kernels instead of being copied in and out. Every entry point must give the same
