@@ -19,7 +19,7 @@ export function setAtomicWriteFlush(on: boolean): boolean {
 
 /**
  * Writes a file atomically: the data go to a temporary file in the same directory, which is
- * flushed to disk (unless turned off by {@link setAtomicWriteFlush}) and then renamed over
+ * flushed to disk (unless turned off by `setAtomicWriteFlush`) and then renamed over
  * `path`. Readers (and a crash) see either the old file or the complete new one, never a
  * truncated mix. Node only.
  * @example writeFileAtomic('run/summary.json', JSON.stringify(summary))
