@@ -19,7 +19,8 @@
 // points' JIT warm-up) and the sweep W CPU-s of points, so the best speed-up on 2 free cores is
 // (F + W)/(F + W/2). The children's CPU time gives both without a clock: one worker uses F + W,
 // two use 2F + W, so F = cpu(2) - cpu(1) and W = cpu(1) - F; the script prints them and that bound
-// (a load-independent check: on a quiet machine the measured speed-up should be close to it).
+// (a check without a clock: on a quiet machine the measured speed-up should be close to it; under
+// heavy load both children's CPU time inflates, F with it: at load 20, F read 1.9-2.0 CPU-s).
 // Measured per child (compiled child, 16 points of 1500 steps, one process, 2026-12-07, load 16):
 // start-up and imports 0.27 CPU-s, first point 1.3 (steady 0.45-0.5: Vega's import 0.22, its
 // first chart 0.06, the training code's warm-up), F ≈ 0.9-1.3, W ≈ 7.5-8 — a bound of 1.73-1.81x.
@@ -29,7 +30,7 @@
 // other worker's writes; a point now flushes its files once, together (src/sweep/sync-node.ts).
 // The worker processes are started with SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts): V8 on
 // one thread per child, with a tier-up budget that keeps it from re-optimizing lukewarm code on
-// every point. The CPU-s per point printed per round is the load-independent figure to compare;
+// every point. The CPU-s per point printed per round is less sensitive to load than wall time;
 // on a machine shared with other work, `cores used` well below 2 for 2 workers means the
 // wall-clock figure is not valid.
 //
