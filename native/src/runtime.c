@@ -67,7 +67,7 @@ static int job_nth;
  * waiting for the workers, and Σ max(0, worker part − caller part), to estimate the wall time
  * of a step on free cores as (caller CPU − waiting + imbalance). */
 static int stats_on = -1;
-static long st_jobs, st_part0, st_wait, st_imbalance;
+static long st_jobs, st_part0, st_wait, st_imbalance, st_workers;
 static atomic_long st_part1;
 static long thread_ns(void) {
   struct timespec t;
@@ -76,8 +76,9 @@ static long thread_ns(void) {
 }
 static void stats_print(void) {
   fprintf(stderr,
-          "gradscope pool: %ld jobs, caller parts %.3f s, caller waiting %.3f s, imbalance %.3f s\n",
-          st_jobs, st_part0 / 1e9, st_wait / 1e9, st_imbalance / 1e9);
+          "gradscope pool: %ld jobs, caller parts %.3f s, caller waiting %.3f s, imbalance %.3f s, "
+          "worker parts %.3f s\n",
+          st_jobs, st_part0 / 1e9, st_wait / 1e9, st_imbalance / 1e9, st_workers / 1e9);
 }
 static int stats(void) {
   if (stats_on < 0) {
@@ -200,6 +201,7 @@ void gs_run(gs_task fn, void *ctx, int nth) {
     st_jobs++;
     st_part0 += c1 - c0;
     st_wait += c2 - c1;
+    st_workers += p1;
     if (p1 > c1 - c0) st_imbalance += p1 - (c1 - c0);
   }
   pthread_mutex_unlock(&busy);
