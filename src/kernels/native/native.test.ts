@@ -214,4 +214,36 @@ describe('native kernels', () => {
       ).toThrow(/must all be Float32Array or all Float64Array/);
     },
   );
+
+  it.runIf(addon?.crossEntropyForward !== undefined)(
+    'crossEntropy (rows split over threads) gives the same bits on 1 and 2 threads; bad targets and short arrays are RangeErrors',
+    () => {
+      const [n, c] = [1000, 300];
+      const z = Float32Array.from(new Rng(9).fillNormal(new Float64Array(n * c)), (v) => 4 * v);
+      const t = Int32Array.from({ length: n }, (_, i) => (i % 9 === 4 ? -100 : (i * 13) % c));
+      const run = (): number[][] => {
+        const lse = new Float64Array(n);
+        const sums = new Float64Array(2);
+        const dz = new Float32Array(n * c);
+        addon!.crossEntropyForward!(z, t, n, c, -100, null, 0.1, lse, null, sums);
+        addon!.crossEntropyBackward!(z, t, n, c, -100, null, 0.1, lse, 1 / sums[1]!, null, dz);
+        return [Array.from(lse), Array.from(sums), Array.from(new Uint32Array(dz.buffer))];
+      };
+      setThreads(1);
+      const one = run();
+      setThreads(2);
+      expect(run()).toEqual(one);
+      const lse = new Float64Array(2);
+      const sums = new Float64Array(2);
+      const z2 = new Float32Array(6);
+      const fwd = (targets: Int32Array, zz = z2, l = lse): void =>
+        addon!.crossEntropyForward!(zz, targets, 2, 3, -100, null, 0, l, null, sums);
+      expect(() => fwd(Int32Array.of(0, 3))).toThrow(/not a class index/);
+      expect(() => fwd(Int32Array.of(0, -1))).toThrow(RangeError);
+      expect(() => fwd(Int32Array.of(0))).toThrow(/targets are too short/);
+      expect(() => fwd(Int32Array.of(0, 1), new Float32Array(5))).toThrow(RangeError);
+      expect(() => fwd(Int32Array.of(0, 1), z2, new Float64Array(1))).toThrow(RangeError);
+      expect(() => fwd(Int32Array.of(0, -100))).not.toThrow();
+    },
+  );
 });
