@@ -374,6 +374,21 @@ static napi_value js_xent_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* poolStats() → [jobs, caller parts, caller waiting, imbalance, worker parts, wake-ups, wake-up
+ * time] (ns; zeros unless GRADSCOPE_NATIVE_POOL_STATS=1), for bench/thread-scaling.ts */
+static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  double v[7];
+  gs_pool_stats(v);
+  napi_value a, x;
+  napi_create_array_with_length(env, 7, &a);
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_create_double(env, v[i], &x);
+    napi_set_element(env, a, i, x);
+  }
+  return a;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   BEGIN(1, 0)
   gs_set_threads((int)lng(c, 0));
@@ -412,6 +427,7 @@ NAPI_MODULE_INIT() {
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyForward", NULL, js_xent_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyBackward", NULL, js_xent_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

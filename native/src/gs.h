@@ -30,6 +30,9 @@ void gs_run(gs_task fn, void *ctx, int nth);
  * at most n / minPerThread threads: for loops whose elements are independent. */
 typedef void (*gs_range_task)(void *ctx, long lo, long hi);
 void gs_parallel_for(long n, long align, long minPerThread, gs_range_task fn, void *ctx);
+/* The pool's counters (GRADSCOPE_NATIVE_POOL_STATS=1), ns: jobs, caller parts, caller waiting,
+ * imbalance, workers' parts, wake-ups of sleeping workers (a count), the caller's time in them. */
+void gs_pool_stats(double out[7]);
 
 /* C[m×n] = alpha·op(A)·op(B) + beta·C, row-major, BLAS semantics for beta = 0 and alpha = 0. */
 void gs_gemm_f32(int transA, int transB, long m, long n, long k, double alpha, const float *a,
@@ -50,6 +53,13 @@ void gs_gemm_epi_f32(int transA, int transB, long m, long n, long k, double alph
                      const float *a, const float *b, double beta, float *c, const gs_epi *epi);
 void gs_gemm_epi_f64(int transA, int transB, long m, long n, long k, double alpha,
                      const double *a, const double *b, double beta, double *c, const gs_epi *epi);
+/* gs_gemm_epi split over the pool from m·n·k ≥ minWork (gs_gemm_epi: 2^20) instead. */
+void gs_gemm_split_f32(int transA, int transB, long m, long n, long k, double alpha,
+                       const float *a, const float *b, double beta, float *c, const gs_epi *epi,
+                       double minWork);
+void gs_gemm_split_f64(int transA, int transB, long m, long n, long k, double alpha,
+                       const double *a, const double *b, double beta, double *c,
+                       const gs_epi *epi, double minWork);
 /* The GEMM on the calling thread with explicit strides: op(A)[i,p] = a[i·sai + p·sap],
  * op(B)[p,j] = b[p·sbp + j·sbj], C[i,j] = c[i·ldc + j]; -1 when out of memory. */
 int gs_gemm_serial_f32(long m, long n, long k, float alpha, const float *a, long sai, long sap,

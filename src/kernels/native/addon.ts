@@ -217,4 +217,10 @@ export interface NativeAddon {
     g: Float32Array | null,
     dz: Float32Array,
   ): void;
+  /**
+   * The pool's counters in ns: [jobs, caller parts, caller waiting, imbalance, worker parts,
+   * wake-ups of sleeping workers (a count), the caller's time in them] (zeros unless
+   * GRADSCOPE_NATIVE_POOL_STATS=1; bench/thread-scaling.ts).
+   */
+  poolStats?(): number[];
 }

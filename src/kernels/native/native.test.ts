@@ -120,10 +120,15 @@ describe('native kernels', () => {
       },
     );
 
-    it.each([0, 1, 2] as const)(
-      'linear forward and backward (activation %i: epilogue, columns split) give the same bits on 1 and 2 threads',
-      (act) => {
-        const [rows, inF, outF] = [128, 300, 200];
+    it.each([
+      [0, 128, 300, 200],
+      [1, 128, 300, 200],
+      [2, 128, 300, 200],
+      [0, 128, 256, 10], // W1's head: m·n·k = 2^18·1.25, split from GS_LINEAR_MIN_WORK (rows / columns)
+      [1, 37, 90, 100], // ragged tiles
+    ] as const)(
+      'linear forward and backward (activation %i, %i × %i → %i: epilogue, split) give the same bits on 1 and 2 threads',
+      (act, rows, inF, outF) => {
         const run = (): (Float32Array | Float64Array)[] => {
           const x = make(rows * inF, 1);
           const w = make(outF * inF, 2);
