@@ -52,12 +52,6 @@ void FN(gs_gemm_)(int transA, int transB, long m, long n, long k, double alpha, 
 
 void FN(gs_gemm_epi_)(int transA, int transB, long m, long n, long k, double alpha, const T *a,
                       const T *b, double beta, T *c, const gs_epi *epi) {
-  FN(gs_gemm_split_)(transA, transB, m, n, k, alpha, a, b, beta, c, epi, GS_PARALLEL_MIN_WORK);
-}
-
-void FN(gs_gemm_split_)(int transA, int transB, long m, long n, long k, double alpha,
-                        const T *a, const T *b, double beta, T *c, const gs_epi *epi,
-                        double minWork) {
   if (m == 0 || n == 0) return;
   if (k == 0 || alpha == 0) {
     /* C = beta·C (beta = 0: zeros, C not read) */
@@ -70,7 +64,7 @@ void FN(gs_gemm_split_)(int transA, int transB, long m, long n, long k, double a
                 (T)alpha, (T)beta, a, b, c, 0, 0, epi};
   int nth = gs_threads();
   double work = (double)m * (double)n * (double)k;
-  if (work < minWork) nth = 1;
+  if (work < GS_PARALLEL_MIN_WORK) nth = 1;
   /* columns when n ≥ m (each thread then packs all of op(A), m·k, the smaller operand) and
    * there are tiles for every thread; else rows (each packs all of op(B)) */
   long colUnits = (n + NR - 1) / NR, rowUnits = (m + MR - 1) / MR;

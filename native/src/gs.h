@@ -53,13 +53,6 @@ void gs_gemm_epi_f32(int transA, int transB, long m, long n, long k, double alph
                      const float *a, const float *b, double beta, float *c, const gs_epi *epi);
 void gs_gemm_epi_f64(int transA, int transB, long m, long n, long k, double alpha,
                      const double *a, const double *b, double beta, double *c, const gs_epi *epi);
-/* gs_gemm_epi split over the pool from m·n·k ≥ minWork (gs_gemm_epi: 2^20) instead. */
-void gs_gemm_split_f32(int transA, int transB, long m, long n, long k, double alpha,
-                       const float *a, const float *b, double beta, float *c, const gs_epi *epi,
-                       double minWork);
-void gs_gemm_split_f64(int transA, int transB, long m, long n, long k, double alpha,
-                       const double *a, const double *b, double beta, double *c,
-                       const gs_epi *epi, double minWork);
 /* The GEMM on the calling thread with explicit strides: op(A)[i,p] = a[i·sai + p·sap],
  * op(B)[p,j] = b[p·sbp + j·sbj], C[i,j] = c[i·ldc + j]; -1 when out of memory. */
 int gs_gemm_serial_f32(long m, long n, long k, float alpha, const float *a, long sai, long sap,

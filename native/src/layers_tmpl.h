@@ -135,19 +135,11 @@ GS_CLONES static void FN(act_db_cols_)(void *ctx, long lo, long hi) {
   }
 }
 
-/* The linear layer's GEMMs are split over the pool from m·n·k ≥ 2^18 (gs_gemm: 2^20): a layer's
- * small GEMMs (W1's 256 → 10 head: 128·10·256) are ~8 µs of work, halved on two threads for ~1 µs
- * of hand-off to a spinning worker, and they sit between the large ones, so the worker is awake. */
-#ifndef GS_LINEAR_MIN_WORK
-#define GS_LINEAR_MIN_WORK (1 << 18)
-#endif
-
 void FN(gs_linear_fwd_)(const T *x, const T *w, const T *bias, int act, long rows, long inF,
                         long outF, T *y) {
   /* bias and ReLU in the GEMM's epilogue; tanh in a pass after it */
   gs_epi e = {bias, 0, act == 1};
-  FN(gs_gemm_split_)(0, 1, rows, outF, inF, 1, x, w, 0, y, bias != NULL || act == 1 ? &e : NULL,
-                     GS_LINEAR_MIN_WORK);
+  GEMM_EPI(0, 1, rows, outF, inF, 1, x, w, 0, y, bias != NULL || act == 1 ? &e : NULL);
   if (act == 2) {
     FN(ew_) c = {y, NULL, NULL, NULL, NULL, NULL, rows, outF, act};
     gs_parallel_for(rows * outF, 64, 4096, FN(tanh_range_), &c);
@@ -167,9 +159,8 @@ void FN(gs_linear_bwd_)(const T *g, const T *y, const T *x, const T *w, int act,
     gs_parallel_for(outF, 16, minCols, FN(act_db_cols_), &c);
     gd = gz;
   }
-  if (dx != NULL) FN(gs_gemm_split_)(0, 0, rows, inF, outF, 1, gd, w, 0, dx, NULL, GS_LINEAR_MIN_WORK);
-  if (dW != NULL)
-    FN(gs_gemm_split_)(1, 0, outF, inF, rows, 1, gd, x, dWAcc ? 1 : 0, dW, NULL, GS_LINEAR_MIN_WORK);
+  if (dx != NULL) GEMM(0, 0, rows, inF, outF, 1, gd, w, 0, dx);
+  if (dW != NULL) GEMM(1, 0, outF, inF, rows, 1, gd, x, dWAcc ? 1 : 0, dW);
 }
 
 static int FN(direct_)(const gs_geom *g) {

@@ -124,7 +124,7 @@ describe('native kernels', () => {
       [0, 128, 300, 200],
       [1, 128, 300, 200],
       [2, 128, 300, 200],
-      [0, 128, 256, 10], // W1's head: m·n·k = 2^18·1.25, split from GS_LINEAR_MIN_WORK (rows / columns)
+      [0, 128, 256, 10], // W1's head (one thread: below the GEMM's split size)
       [1, 37, 90, 100], // ragged tiles
     ] as const)(
       'linear forward and backward (activation %i, %i × %i → %i: epilogue, split) give the same bits on 1 and 2 threads',
