@@ -126,6 +126,7 @@ describe('native kernels', () => {
       [2, 128, 300, 200],
       [0, 128, 256, 10], // W1's head (one thread: below the GEMM's split size)
       [1, 37, 90, 100], // ragged tiles
+      [1, 700, 40, 200], // activation gradient and bias sums split by columns (≥ 2^17 elements)
     ] as const)(
       'linear forward and backward (activation %i, %i × %i → %i: epilogue, split) give the same bits on 1 and 2 threads',
       (act, rows, inF, outF) => {
