@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     await child(argv[1] as WorkloadId, argv[2] as string, Number(argv[3]), Number(argv[4]));
     return;
   }
-  const ids = (argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'W1,W3,W4').split(
+  const ids = (argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'W1,W1m,W3,W4,W5').split(
     ',',
   ) as WorkloadId[];
   for (const id of ids)

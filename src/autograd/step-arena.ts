@@ -1,0 +1,104 @@
+import { BufferPool, withBufferPool, type BufferPoolStats } from '../tensor/buffer-pool.js';
+import { Tensor } from '../tensor/tensor.js';
+
+let current: StepArena | null = null;
+
+/** @internal The arena whose step is running, or null (the backward sweep reports tapes to it). */
+export function currentStepArena(): StepArena | null {
+  return current;
+}
+
+/**
+ * Buffer reuse across training steps, so that a steady-state step allocates (almost) nothing —
+ * tfjs's `tidy` scope on PyTorch's caching allocator, with the autograd tape deciding what is
+ * dead. Inside {@link StepArena.step}, every op output and gradient (`allocData`) comes from the
+ * arena's size-keyed {@link BufferPool}, and buffers go back to it at two moments that are
+ * provably safe:
+ *
+ * 1. **During backward** — an intermediate gradient the sweep made is given back as soon as the
+ *    VJP that consumed it has run and no other pending gradient shares its memory (never: the
+ *    seed, a gradient of `gradients()`'s targets, a gradient a leaf's hook saw, anything of a
+ *    `createGraph` pass). Users never see these tensors.
+ * 2. **At the start of the next step** (or {@link StepArena.flush}) — the outputs of the ops
+ *    recorded on every tape that a backward inside the step consumed (`retainGraph` off) go back.
+ *    They stay readable until then: the loss, the logits a metric reads after the step, the tape
+ *    `traceNonFinite` walks. Excluded: the tape's root (the loss), what `step`'s callback returns
+ *    (a tensor, or tensors in an array or a plain object), and whatever {@link StepArena.keep}
+ *    marked — including every tensor sharing memory with one of those (views, `detach()`).
+ *
+ * The contract: a tensor made by a recorded op inside a step and used after the next step began
+ * must be returned or kept (e.g. a hidden state carried across steps: `arena.keep(h.detach())`).
+ * Leaves, parameters, optimizer state and anything computed without grad are never recycled.
+ * Buffers are zero-filled when reused, so the bits are those of a run without an arena.
+ *
+ * Used by `trainLoop`/`fit` (option `arena`), the CLI's `train`, and the bench runner.
+ * @example
+ * const arena = new StepArena();
+ * for (const b of batches) arena.step(() => { opt.zeroGrad(); const l = loss(b); l.backward(); opt.step(); });
+ */
+export class StepArena {
+  /** The size-keyed cache the steps draw from. */
+  readonly pool = new BufferPool();
+  private pending: Tensor[] = [];
+  private readonly kept = new WeakSet<ArrayBuffer>();
+  private steps = 0;
+
+  /**
+   * Runs one training step with buffer reuse: first gives back the previous step's consumed
+   * tapes, then runs `fn` with the pool installed. Returns what `fn` returns (its tensors are
+   * excluded from reuse). Steps do not nest inside one another (a nested step of another arena
+   * is fine).
+   */
+  step<T>(fn: () => T): T {
+    if (current === this) throw new Error('StepArena.step(): this arena is already in a step');
+    this.flush();
+    const prev = current;
+    current = this;
+    let out: T;
+    try {
+      out = withBufferPool(this.pool, fn);
+    } finally {
+      current = prev;
+    }
+    this.steps++;
+    this.keepValue(out);
+    return out;
+  }
+
+  /** Excludes `t` (and every tensor sharing its memory) from reuse for good; returns `t`. */
+  keep<T extends Tensor>(t: T): T {
+    this.kept.add(t.data.buffer as ArrayBuffer);
+    return t;
+  }
+
+  /** Gives back the consumed tapes of the last step now (else the next step does it). */
+  flush(): void {
+    const list = this.pending;
+    if (list.length === 0) return;
+    this.pending = [];
+    for (const t of list) {
+      if (!this.kept.has(t.data.buffer as ArrayBuffer)) this.pool.give(t.data);
+    }
+  }
+
+  /** Steps run, and the pool's counters (fresh allocations, reuses, releases). */
+  stats(): BufferPoolStats & { steps: number } {
+    return { ...this.pool.stats(), steps: this.steps };
+  }
+
+  /**
+   * @internal Called by the backward sweep after it freed a tape inside this arena's step: the
+   * outputs of its recorded ops (not the root) are given back at the next step.
+   */
+  noteFreedTape(order: readonly Tensor[], root: Tensor): void {
+    this.kept.add(root.data.buffer as ArrayBuffer);
+    for (const t of order) if (t.gradFn !== null && t !== root) this.pending.push(t);
+  }
+
+  private keepValue(v: unknown): void {
+    if (v instanceof Tensor) this.keep(v);
+    else if (Array.isArray(v)) for (const x of v) this.keepValue(x);
+    else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+      for (const x of Object.values(v)) this.keepValue(x);
+  }
+}
