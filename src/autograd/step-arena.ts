@@ -1,4 +1,5 @@
 import { BufferPool, withBufferPool, type BufferPoolStats } from '../tensor/buffer-pool.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
 let current: StepArena | null = null;
@@ -20,7 +21,8 @@ export function currentStepArena(): StepArena | null {
  *    seed, a gradient of `gradients()`'s targets, a gradient a leaf's hook saw, anything of a
  *    `createGraph` pass). Users never see these tensors.
  * 2. **At the start of the next step** (or {@link StepArena.flush}) — the outputs of the ops
- *    recorded on every tape that a backward inside the step consumed (`retainGraph` off) go back.
+ *    recorded on every tape that a backward inside the step consumed (`retainGraph` off) go back,
+ *    with the buffers ops declared as saved for their VJP only (`record`'s `saved`).
  *    They stay readable until then: the loss, the logits a metric reads after the step, the tape
  *    `traceNonFinite` walks. Excluded: the tape's root (the loss), what `step`'s callback returns
  *    (a tensor, or tensors in an array or a plain object), and whatever {@link StepArena.keep}
@@ -39,7 +41,7 @@ export function currentStepArena(): StepArena | null {
 export class StepArena {
   /** The size-keyed cache the steps draw from. */
   readonly pool = new BufferPool();
-  private pending: Tensor[] = [];
+  private pending: TypedArray[] = [];
   private readonly kept = new WeakSet<ArrayBuffer>();
   private steps = 0;
 
@@ -76,9 +78,7 @@ export class StepArena {
     const list = this.pending;
     if (list.length === 0) return;
     this.pending = [];
-    for (const t of list) {
-      if (!this.kept.has(t.data.buffer as ArrayBuffer)) this.pool.give(t.data);
-    }
+    for (const d of list) if (!this.kept.has(d.buffer as ArrayBuffer)) this.pool.give(d);
   }
 
   /** Steps run, and the pool's counters (fresh allocations, reuses, releases). */
@@ -92,7 +92,12 @@ export class StepArena {
    */
   noteFreedTape(order: readonly Tensor[], root: Tensor): void {
     this.kept.add(root.data.buffer as ArrayBuffer);
-    for (const t of order) if (t.gradFn !== null && t !== root) this.pending.push(t);
+    for (const t of order) {
+      const node = t.gradFn;
+      if (node === null) continue;
+      if (t !== root) this.pending.push(t.data);
+      if (node.saved !== undefined) for (const d of node.saved) this.pending.push(d);
+    }
   }
 
   private keepValue(v: unknown): void {

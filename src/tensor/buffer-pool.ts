@@ -134,7 +134,6 @@ const made = { buffers: 0, bytes: 0 };
 /** @internal A new zero-filled typed array, counted in {@link allocationCounts}. */
 export function freshData(dtype: DType, size: number): TypedArray {
   made.buffers++;
-  if (process.env['ARENA_STACKS'] === '1' && size > 1000) console.log('FRESH', size, new Error().stack?.split('\n').slice(2, 6).join(' | '));
   made.bytes += size * (dtype === 'float32' ? 4 : 8);
   return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
 }
