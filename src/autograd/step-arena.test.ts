@@ -236,7 +236,7 @@ describe('StepArena: escaped tensors are never overwritten', () => {
       const xx = new Tensor(x.data.slice(), x.shape, true);
       const h = o.tanh(o.matmul(xx, w));
       hid = h;
-      [gx] = gradients(o.sum(o.mul(h, h)), [h], { retainGraph: true });
+      gx = gradients(o.sum(o.mul(h, h)), [h], { retainGraph: true })[0] ?? null;
       seed = noGrad(() => o.mul(h, 2)); // made in the step, without grad: never recycled
       h.backward(seed);
     });

@@ -1,12 +1,14 @@
+import { AutogradError } from '../errors.js';
 import { BufferPool, withBufferPool, type BufferPoolStats } from '../tensor/buffer-pool.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 
-let current: StepArena | null = null;
+/** The arenas whose steps are running, innermost last. */
+const running: StepArena[] = [];
 
 /** @internal The arena whose step is running, or null (the backward sweep reports tapes to it). */
 export function currentStepArena(): StepArena | null {
-  return current;
+  return running.length === 0 ? null : (running[running.length - 1] as StepArena);
 }
 
 /**
@@ -52,15 +54,15 @@ export class StepArena {
    * is fine).
    */
   step<T>(fn: () => T): T {
-    if (current === this) throw new Error('StepArena.step(): this arena is already in a step');
+    if (running.includes(this))
+      throw new AutogradError('StepArena.step(): this arena is already in a step');
     this.flush();
-    const prev = current;
-    current = this;
+    running.push(this);
     let out: T;
     try {
       out = withBufferPool(this.pool, fn);
     } finally {
-      current = prev;
+      running.pop();
     }
     this.steps++;
     this.keepValue(out);
