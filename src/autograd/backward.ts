@@ -14,22 +14,27 @@ import { currentStepArena } from './step-arena.js';
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
-  // Iterative post-order DFS: deep RNN graphs would overflow a recursive one.
-  const stack: [Tensor, number][] = [[root, 0]];
+  // Iterative post-order DFS (deep RNN graphs would overflow a recursive one), on two parallel
+  // stacks: no array per visited tensor.
+  const nodes: Tensor[] = [root];
+  const next: number[] = [0];
   visited.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1] as [Tensor, number];
-    const [t, i] = top;
-    const inputs = t.gradFn?.inputs ?? [];
-    if (i < inputs.length) {
-      top[1] = i + 1;
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const t = nodes[top] as Tensor;
+    const i = next[top] as number;
+    const inputs = t.gradFn === null ? null : t.gradFn.inputs;
+    if (inputs !== null && i < inputs.length) {
+      next[top] = i + 1;
       const child = inputs[i] as Tensor;
       if (child.requiresGrad && !visited.has(child)) {
         visited.add(child);
-        stack.push([child, 0]);
+        nodes.push(child);
+        next.push(0);
       }
     } else {
-      stack.pop();
+      nodes.pop();
+      next.pop();
       order.push(t);
     }
   }
