@@ -78,48 +78,51 @@ describe('StepArena: the same bits with and without buffer reuse', () => {
     new Rng(1).fillUniform(x.data, -1, 1);
     return { x, y: Int32Array.from([0, 1, 2, 1]) };
   };
-  const models: [string, () => gs.nn.Module<[Tensor], Tensor>, () => { x: Tensor; y: Int32Array }][] =
+  const models: [
+    string,
+    () => gs.nn.Module<[Tensor], Tensor>,
+    () => { x: Tensor; y: Int32Array },
+  ][] = [
     [
-      [
-        'MLP',
-        () => gs.nn.mlp({ sizes: [12, 16, 16, 3], activation: 'relu', seed: 0 }),
-        () => {
-          const x = new Tensor(new Float32Array(5 * 12), [5, 12]);
-          new Rng(2).fillUniform(x.data, -1, 1);
-          return { x, y: Int32Array.from([0, 1, 2, 0, 1]) };
-        },
-      ],
-      [
-        'CNN (conv, relu, max-pool, linear)',
-        () =>
-          new gs.nn.Sequential(
-            new gs.nn.Conv2d(1, 3, 3, { padding: 1, seed: 0 }),
-            new gs.nn.ReLU(),
-            new gs.nn.MaxPool2d(2),
-            new gs.nn.Flatten(),
-            new gs.nn.Linear(3 * 4 * 4, 3, { seed: 0 }),
-          ) as unknown as gs.nn.Module<[Tensor], Tensor>,
-        images,
-      ],
-      [
-        'LSTM into a linear head',
-        () => {
-          class Net extends gs.nn.Module<[Tensor], Tensor> {
-            readonly rnn = this.registerModule('rnn', new gs.nn.LSTM(4, 6, { seed: 0 }));
-            readonly fc = this.registerModule('fc', new gs.nn.Linear(6, 3, { seed: 0 }));
-            forward(x: Tensor): Tensor {
-              return this.fc.forward(this.rnn.forward(x).hLast.reshape([2, 6]));
-            }
+      'MLP',
+      () => gs.nn.mlp({ sizes: [12, 16, 16, 3], activation: 'relu', seed: 0 }),
+      () => {
+        const x = new Tensor(new Float32Array(5 * 12), [5, 12]);
+        new Rng(2).fillUniform(x.data, -1, 1);
+        return { x, y: Int32Array.from([0, 1, 2, 0, 1]) };
+      },
+    ],
+    [
+      'CNN (conv, relu, max-pool, linear)',
+      () =>
+        new gs.nn.Sequential(
+          new gs.nn.Conv2d(1, 3, 3, { padding: 1, seed: 0 }),
+          new gs.nn.ReLU(),
+          new gs.nn.MaxPool2d(2),
+          new gs.nn.Flatten(),
+          new gs.nn.Linear(3 * 4 * 4, 3, { seed: 0 }),
+        ) as unknown as gs.nn.Module<[Tensor], Tensor>,
+      images,
+    ],
+    [
+      'LSTM into a linear head',
+      () => {
+        class Net extends gs.nn.Module<[Tensor], Tensor> {
+          readonly rnn = this.registerModule('rnn', new gs.nn.LSTM(4, 6, { seed: 0 }));
+          readonly fc = this.registerModule('fc', new gs.nn.Linear(6, 3, { seed: 0 }));
+          forward(x: Tensor): Tensor {
+            return this.fc.forward(this.rnn.forward(x).hLast.reshape([2, 6]));
           }
-          return new Net();
-        },
-        () => {
-          const x = new Tensor(new Float32Array(5 * 2 * 4), [5, 2, 4]);
-          new Rng(4).fillUniform(x.data, -1, 1);
-          return { x, y: Int32Array.from([2, 0]) };
-        },
-      ],
-    ];
+        }
+        return new Net();
+      },
+      () => {
+        const x = new Tensor(new Float32Array(5 * 2 * 4), [5, 2, 4]);
+        new Rng(4).fillUniform(x.data, -1, 1);
+        return { x, y: Int32Array.from([2, 0]) };
+      },
+    ],
+  ];
 
   for (const [name, make, batch] of models) {
     it(`${name}: same parameters after 5 Adam steps; a steady-state step reuses its buffers`, () => {

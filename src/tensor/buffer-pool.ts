@@ -22,8 +22,8 @@ export interface BufferTracker {
 
 /**
  * A size-keyed cache of typed arrays (PyTorch's caching allocator, reduced to what a
- * single-threaded CPU engine needs): {@link take} pops a free buffer of exactly that dtype and
- * length (zero-filled, as a fresh typed array is) or allocates one; {@link give} puts a buffer it
+ * single-threaded CPU engine needs): {@link BufferPool.take} pops a free buffer of exactly that dtype and
+ * length (zero-filled, as a fresh typed array is) or allocates one; {@link BufferPool.give} puts a buffer it
  * handed out back. It never decides by itself that a buffer is dead: only code that can prove it
  * (the backward sweep for gradients it made and consumed, a step arena of autograd/ for the
  * tapes its steps released) gives buffers back. Buffers it did not make, views (`subarray`) and buffers
@@ -42,7 +42,7 @@ export class BufferPool {
   private readonly mine = new WeakSet<ArrayBuffer>();
   /** Buffers currently in a free list. */
   private readonly isFree = new WeakSet<ArrayBuffer>();
-  /** When set, told of every buffer handed out (how the backward sweep knows what it made). */
+  /** @internal When set, told of every buffer handed out (how the backward sweep knows what it made). */
   tracker: BufferTracker | null = null;
   private readonly counts: BufferPoolStats = {
     fresh: 0,
@@ -84,7 +84,7 @@ export class BufferPool {
   }
 
   /**
-   * Puts `data` back for reuse; returns false (and does nothing) unless {@link owns} holds. The
+   * Puts `data` back for reuse; returns false (and does nothing) unless {@link BufferPool.owns} holds. The
    * caller promises that nothing will read or write `data` again.
    */
   give(data: TypedArray): boolean {

@@ -46,7 +46,11 @@ describe('trainLoop', () => {
     const arena = new StepArena();
     const seenA: number[] = [];
     const b1 = allocationCounts().bytes;
-    runLoop({ ...a, arena, callbacks: [{ onStep: (s) => seenA.push(s.lossTensor?.item() ?? NaN) }] });
+    runLoop({
+      ...a,
+      arena,
+      callbacks: [{ onStep: (s) => seenA.push(s.lossTensor?.item() ?? NaN) }],
+    });
     const arenaBytes = allocationCounts().bytes - b1;
     expect(a.params()).toBe(plain.params());
     expect(seenA).toEqual(seen);
