@@ -167,6 +167,9 @@ function sweep(
   // per ArrayBuffer: VJPs may return g itself or views of it) and the VJP that consumed it ran.
   const pool = createGraph ? null : activeBufferPool();
   const reuse = pool === null ? null : new GradReuse(pool, seed);
+  // A createGraph pass leaves graph tensors in leaves' `.grad` and in targets: a later backward
+  // through them puts them on its tape, which a step arena recycles; the user holds them.
+  const arena = createGraph ? currentStepArena() : null;
   reuse?.ref(seed);
   const prev = setGradEnabled(createGraph);
   try {
@@ -178,6 +181,7 @@ function sweep(
       if (targets !== null && targets.has(t)) {
         targets.set(t, g);
         reuse?.keep(g);
+        arena?.keep(g);
       }
       const node = t.gradFn;
       if (node === null) {
@@ -190,8 +194,10 @@ function sweep(
           reuse.keep(g); // a hook may keep it, and what hooks allocate is theirs
           gl = reuse.untracked(() => runHooks(t, g));
         } else gl = runHooks(t, g);
-        if (createGraph) t.grad = t.grad === null ? gl : tapedAdd(t.grad, gl);
-        else if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
+        if (createGraph) {
+          t.grad = t.grad === null ? gl : tapedAdd(t.grad, gl);
+          arena?.keep(t.grad);
+        } else if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
         else addInto(t.grad.data, gl.data);
         reuse?.unref(g);
         continue;

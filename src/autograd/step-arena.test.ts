@@ -255,6 +255,24 @@ describe('StepArena: escaped tensors are never overwritten', () => {
     expect(hid).not.toBeNull();
   });
 
+  it('a createGraph pass: the graph gradient left in .grad survives a backward through it', () => {
+    const arena = new StepArena();
+    const { w, x } = layer();
+    let g1: Tensor | null = null;
+    let hv: Tensor | null = null;
+    arena.step(() => {
+      o.sum(o.exp(o.matmul(x, w))).backward(undefined, { createGraph: true });
+      g1 = w.grad as Tensor; // a tensor of the graph: the next tape holds it
+      hv = gradients(o.sum(o.mul(g1, g1)), [w])[0] ?? null; // frees that tape
+    });
+    const g0 = snap(g1 as unknown as Tensor);
+    const h0 = snap(hv as unknown as Tensor);
+    w.zeroGrad(true); // the later steps accumulate into a new .grad
+    for (let k = 0; k < 4; k++) arena.step(() => churn(w, x));
+    expect(snap(g1 as unknown as Tensor)).toEqual(g0);
+    expect(snap(hv as unknown as Tensor)).toEqual(h0);
+  });
+
   it('a retained graph is not recycled: a second backward still sees its tape', () => {
     const arena = new StepArena();
     const { w, x } = layer();
