@@ -223,7 +223,8 @@ function sweep(
           grads.set(inp, gi);
           reuse?.ref(gi);
         } else if (createGraph) grads.set(inp, tapedAdd(acc, gi));
-        else if (owned.has(acc)) {
+        else if (owned.has(acc) || (reuse !== null && reuse.exclusive(acc))) {
+          // a sum made here, or a buffer the sweep made that only this entry uses: in place
           addInto(acc.data, gi.data);
           reuse?.drop(gi);
         } else {
@@ -327,6 +328,15 @@ class GradReuse implements BufferTracker {
       const b = d.buffer as ArrayBuffer;
       if (!this.refs.has(b)) this.release(b);
     }
+  }
+
+  /**
+   * Whether `t`'s memory is the sweep's alone: made here, used by one pending gradient (`t`)
+   * and not kept. Then a contribution can be added into it in place.
+   */
+  exclusive(t: Tensor): boolean {
+    const b = t.data.buffer as ArrayBuffer;
+    return this.mine.has(b) && this.refs.get(b) === 1 && !this.kept.has(b);
   }
 
   /** `t`'s memory must never go back (someone outside the sweep may hold it). */
