@@ -211,6 +211,27 @@ describe('StepArena: escaped tensors are never overwritten', () => {
     expect(snap(internal as unknown as Tensor)).not.toEqual(i0);
   });
 
+  it('a leaf or a constant made in the step is not recycled through a tape tensor sharing it', () => {
+    const arena = new StepArena();
+    const { w, x } = layer();
+    let leaf: Tensor | null = null;
+    let d: Tensor | null = null;
+    arena.step(() => {
+      const l = new Tensor(o.mul(x, 1).data, [2, 4], true); // pool memory, a leaf
+      const v = o.reshape(l, [2, 4]); // a recorded view: a tape tensor sharing the leaf's memory
+      const h = o.tanh(o.matmul(v, w));
+      const dh = h.detach(); // the user's constant, sharing h's memory
+      o.sum(o.mul(h, dh)).backward();
+      leaf = l;
+      d = dh;
+    });
+    const l0 = snap(leaf as unknown as Tensor);
+    const d0 = snap(d as unknown as Tensor);
+    for (let k = 0; k < 4; k++) arena.step(() => churn(w, x));
+    expect(snap(leaf as unknown as Tensor)).toEqual(l0);
+    expect(snap(d as unknown as Tensor)).toEqual(d0);
+  });
+
   it('returned arrays and objects of tensors are kept too', () => {
     const arena = new StepArena();
     const { w, x } = layer();

@@ -32,7 +32,8 @@ export function currentStepArena(): StepArena | null {
  *
  * The contract: a tensor made by a recorded op inside a step and used after the next step began
  * must be returned or kept (e.g. a hidden state carried across steps: `arena.keep(h.detach())`).
- * Leaves, parameters, optimizer state and anything computed without grad are never recycled.
+ * Leaves, constants an op read, parameters, optimizer state and anything computed without grad
+ * are never recycled (nor is a recorded view of one: the check is by ArrayBuffer).
  * Buffers are zero-filled when reused, so the bits are those of a run without an arena.
  *
  * Used by `trainLoop`/`fit` (option `arena`), the CLI's `train`, and the bench runner.
@@ -96,7 +97,14 @@ export class StepArena {
     this.kept.add(root.data.buffer as ArrayBuffer);
     for (const t of order) {
       const node = t.gradFn;
-      if (node === null) continue;
+      // a leaf (a parameter, or a tensor the user made with requiresGrad, perhaps in this step)
+      // and the constants ops read (batches, masks, detached tensors) are the user's: their
+      // memory is never given back, even where a recorded view shares it
+      if (node === null) {
+        this.kept.add(t.data.buffer as ArrayBuffer);
+        continue;
+      }
+      for (const x of node.inputs) if (!x.requiresGrad) this.kept.add(x.data.buffer as ArrayBuffer);
       if (t !== root) this.pending.push(t.data);
       if (node.saved !== undefined) for (const d of node.saved) this.pending.push(d);
     }
