@@ -36,7 +36,8 @@ export function currentStepArena(): StepArena | null {
  * are never recycled (nor is a recorded view of one: the check is by ArrayBuffer).
  * Buffers are zero-filled when reused, so the bits are those of a run without an arena.
  *
- * Used by `trainLoop`/`fit` (option `arena`), the CLI's `train`, and the bench runner.
+ * Used by `trainLoop` (option `arena`), `fit` (option `reuseBuffers`), `gradscope train` and the
+ * bench runner.
  * @example
  * const arena = new StepArena();
  * for (const b of batches) arena.step(() => { opt.zeroGrad(); const l = loss(b); l.backward(); opt.step(); });
