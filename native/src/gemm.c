@@ -53,6 +53,99 @@ AVX2 static void ukr_avx2_f32(long kc, const float *pa, const float *pb, float *
   upd_f32(c + 5 * ldc, c50, va, vb, mode); upd_f32(c + 5 * ldc + 8, c51, va, vb, mode);
 }
 
+/* The same update on the first lanes of a vector only (mask: lanes < the tile's last columns). */
+AVX2 static inline void upd_mask_f32(float *c, __m256 acc, __m256 va, __m256 vb, int mode,
+                                     __m256i mask) {
+  switch (mode) {
+    case 0: _mm256_maskstore_ps(c, mask, acc); break;
+    case 1: _mm256_maskstore_ps(c, mask, _mm256_mul_ps(va, acc)); break;
+    case 2: _mm256_maskstore_ps(c, mask, _mm256_add_ps(_mm256_maskload_ps(c, mask), acc)); break;
+    case 3:
+      _mm256_maskstore_ps(c, mask, _mm256_add_ps(_mm256_maskload_ps(c, mask), _mm256_mul_ps(va, acc)));
+      break;
+    default:
+      _mm256_maskstore_ps(c, mask, _mm256_add_ps(_mm256_mul_ps(vb, _mm256_maskload_ps(c, mask)),
+                                                 _mm256_mul_ps(va, acc)));
+  }
+}
+
+/* An edge tile of mr ≤ 6 rows and nv ≤ 2 vectors of 8 columns (the last one's lanes limited by
+ * mask when masked), read from the same packed panels as the full tile (A stride 6, B stride
+ * 16) and written to C directly: per element the same FMAs in the same order as ukr_avx2_f32,
+ * and the same update, so an element's bits do not depend on whether its tile is whole. The
+ * constant mr and nv of each instance unroll the loops over registers (edge_f32 below). */
+AVX2 static inline __attribute__((always_inline)) void ukr_part_f32(
+    long kc, const float *pa, const float *pb, float *c, long ldc, float alpha, float beta,
+    int mode, const int mr, const int nv, __m256i mask, int masked) {
+  __m256 acc[6][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < mr; i++) {
+    acc[i][0] = _mm256_setzero_ps();
+    acc[i][1] = _mm256_setzero_ps();
+  }
+  for (long p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_load_ps(pb), b1 = nv > 1 ? _mm256_load_ps(pb + 8) : b0;
+#pragma GCC unroll 6
+    for (int i = 0; i < mr; i++) {
+      __m256 a = _mm256_broadcast_ss(pa + i);
+      acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+      if (nv > 1) acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+    }
+    pa += 6;
+    pb += 16;
+  }
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 6
+  for (int i = 0; i < mr; i++) {
+    float *ci = c + i * ldc;
+    if (nv > 1) upd_f32(ci, acc[i][0], va, vb, mode);
+    if (masked) upd_mask_f32(ci + 8 * (nv - 1), acc[i][nv - 1], va, vb, mode, mask);
+    else upd_f32(ci + 8 * (nv - 1), acc[i][nv - 1], va, vb, mode);
+  }
+}
+
+#define EDGE_CASE(MR_, NV_)                                                              \
+  case MR_ * 2 + NV_ - 1:                                                                \
+    ukr_part_f32(kc, pa, pb, c, ldc, alpha, beta, mode, MR_, NV_, mask, masked);         \
+    break;
+/* The tile of mr × nr (mr ≤ 6, nr ≤ 16) at c, from whole packed panels. */
+AVX2 static void edge_f32(long kc, const float *pa, const float *pb, float *c, long ldc,
+                          float alpha, float beta, int mode, long mr, long nr) {
+  int nv = nr > 8 ? 2 : 1, last = (int)(nr - 8 * (nv - 1)), masked = last < 8;
+  __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(last), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  switch (mr * 2 + nv - 1) {
+    EDGE_CASE(1, 1) EDGE_CASE(1, 2) EDGE_CASE(2, 1) EDGE_CASE(2, 2) EDGE_CASE(3, 1)
+    EDGE_CASE(3, 2) EDGE_CASE(4, 1) EDGE_CASE(4, 2) EDGE_CASE(5, 1) EDGE_CASE(5, 2)
+    EDGE_CASE(6, 1) EDGE_CASE(6, 2)
+  }
+}
+#undef EDGE_CASE
+
+/* The epilogue (gs_epi) on an mr×nr block of C (nr ≤ 16) whose first element is C[row0, col0],
+ * in vectors: C + bias (bias[row] or bias[column]), then C < 0 ? 0 : C as a blend on an ordered
+ * less-than (NaN and −0 stay, as in epi_ of gemm_tmpl.h): the same bits as the scalar pass. */
+AVX2 static void epi_avx2_f32(float *c, long ldc, long mr, long nr, const gs_epi *e, long row0,
+                              long col0) {
+  const float *bias = (const float *)e->bias;
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (long j = 0; j < nr; j += 8) {
+    long w = nr - j < 8 ? nr - j : 8;
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)w), lanes);
+    __m256 bc = zero;
+    if (bias != NULL && !e->biasPerRow)
+      bc = w == 8 ? _mm256_loadu_ps(bias + col0 + j) : _mm256_maskload_ps(bias + col0 + j, mask);
+    for (long i = 0; i < mr; i++) {
+      float *ci = c + i * ldc + j;
+      __m256 x = w == 8 ? _mm256_loadu_ps(ci) : _mm256_maskload_ps(ci, mask);
+      if (bias != NULL) x = _mm256_add_ps(x, e->biasPerRow ? _mm256_set1_ps(bias[row0 + i]) : bc);
+      if (e->relu) x = _mm256_blendv_ps(x, zero, _mm256_cmp_ps(x, zero, _CMP_LT_OQ));
+      if (w == 8) _mm256_storeu_ps(ci, x);
+      else _mm256_maskstore_ps(ci, mask, x);
+    }
+  }
+}
+
 AVX2 static inline void upd_f64(double *c, __m256d acc, __m256d va, __m256d vb, int mode) {
   switch (mode) {
     case 0: _mm256_storeu_pd(c, acc); break;
@@ -214,11 +307,15 @@ SCALAR_UKR(double, f64, 6, 8)
 #define UKR ukr_avx2_f32
 #define PACK_A_FAST pack_a_fast_f32
 #define PACK_B_FAST pack_b_fast_f32
+#define UKR_EDGE edge_f32
+#define EPI_FAST epi_avx2_f32
 #include "gemm_tmpl.h"
 #undef V
 #undef UKR
 #undef PACK_A_FAST
 #undef PACK_B_FAST
+#undef UKR_EDGE
+#undef EPI_FAST
 #pragma GCC pop_options
 #define V gen
 #define UKR ukr_scalar_f32

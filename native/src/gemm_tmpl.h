@@ -45,6 +45,7 @@ static void FN(pack_b_)(long kc, long nc, const T *b, long sbp, long sbj, T *pb)
 }
 
 /* C tile (mr×nr of it) ← first ? beta·C + alpha·acc : C + alpha·acc (beta = 0: C not read). */
+#ifndef UKR_EDGE
 static void FN(update_)(T *c, long ldc, long mr, long nr, const T *tile, T alpha, T beta,
                         int first) {
   for (long i = 0; i < mr; i++) {
@@ -62,6 +63,7 @@ static void FN(update_)(T *c, long ldc, long mr, long nr, const T *tile, T alpha
     }
   }
 }
+#endif
 
 /* The update mode of a whole tile (UKR): 0 C = acc, 1 C = alpha·acc, 2 C = C + acc,
  * 3 C = C + alpha·acc, 4 C = beta·C + alpha·acc (the cases of update_, in its operations). */
@@ -72,6 +74,7 @@ static int FN(mode_)(T alpha, T beta, int first) {
 }
 
 /* The epilogue (gs_epi) on an mr×nr block of C whose first element is C[row0, col0]. */
+#ifndef EPI_FAST
 static void FN(epi_)(T *c, long ldc, long mr, long nr, const gs_epi *e, long row0, long col0) {
   const T *bias = (const T *)e->bias;
   for (long i = 0; i < mr; i++) {
@@ -87,6 +90,7 @@ static void FN(epi_)(T *c, long ldc, long mr, long nr, const gs_epi *e, long row
       for (long j = 0; j < nr; j++) ci[j] = ci[j] < 0 ? 0 : ci[j];
   }
 }
+#endif
 
 static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, long sap,
                        const T *b, long sbp, long sbj, T beta, T *c, long ldc,
@@ -95,7 +99,9 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
   T *pa = (T *)gs_scratch(0, sizeof(T) * (MC * KC + 8));
   T *pb = (T *)gs_scratch(1, sizeof(T) * (KC * (NC + NR) + 8));
   if (pa == NULL || pb == NULL) return -1;
+#ifndef UKR_EDGE
   T tile[MR * NR] __attribute__((aligned(64)));
+#endif
   for (long jc = 0; jc < n; jc += NC) {
     long nc = n - jc < NC ? n - jc : NC;
     for (long pc = 0; pc < k; pc += KC) {
@@ -115,10 +121,20 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
             if (mr == MR && nr == NR) {
               UKR(kc, pa + ir * kc, pb + jr * kc, ct, ldc, alpha, beta, mode);
             } else {
+#ifdef UKR_EDGE
+              UKR_EDGE(kc, pa + ir * kc, pb + jr * kc, ct, ldc, alpha, beta, mode, mr, nr);
+#else
               UKR(kc, pa + ir * kc, pb + jr * kc, tile, NR, 1, 0, 0); /* tile = acc */
               FN(update_)(ct, ldc, mr, nr, tile, alpha, beta, first);
+#endif
             }
-            if (last && epi != NULL) FN(epi_)(ct, ldc, mr, nr, epi, ic + ir, jc + jr);
+            if (last && epi != NULL) {
+#ifdef EPI_FAST
+              EPI_FAST(ct, ldc, mr, nr, epi, ic + ir, jc + jr);
+#else
+              FN(epi_)(ct, ldc, mr, nr, epi, ic + ir, jc + jr);
+#endif
+            }
           }
         }
       }
