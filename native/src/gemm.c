@@ -69,29 +69,31 @@ AVX2 static inline void upd_mask_f32(float *c, __m256 acc, __m256 va, __m256 vb,
   }
 }
 
-/* An edge tile of mr ≤ 6 rows and nv ≤ 2 vectors of 8 columns (the last one's lanes limited by
- * mask when masked), read from the same packed panels as the full tile (A stride 6, B stride
- * 16) and written to C directly: per element the same FMAs in the same order as ukr_avx2_f32,
- * and the same update, so an element's bits do not depend on whether its tile is whole. The
+/* A tile of mr ≤ 6 rows and nv ≤ 2 vectors of 8 columns (the last one's lanes limited by mask
+ * when masked), B from its packed panel (stride 16). A from its packed panel (lda = 0: stride 6
+ * per p) or read in place from row-major rows (lda > 0: row i at pa + i·lda, stride 1 per p),
+ * C written directly. Per element the same FMAs in the same order as ukr_avx2_f32, and the same
+ * update, so an element's bits depend neither on its tile's size nor on A being packed. The
  * constant mr and nv of each instance unroll the loops over registers (edge_f32 below). */
 AVX2 static inline __attribute__((always_inline)) void ukr_part_f32(
-    long kc, const float *pa, const float *pb, float *c, long ldc, float alpha, float beta,
-    int mode, const int mr, const int nv, __m256i mask, int masked) {
+    long kc, const float *pa, long lda, const float *pb, float *c, long ldc, float alpha,
+    float beta, int mode, const int mr, const int nv, __m256i mask, int masked) {
   __m256 acc[6][2];
 #pragma GCC unroll 6
   for (int i = 0; i < mr; i++) {
     acc[i][0] = _mm256_setzero_ps();
     acc[i][1] = _mm256_setzero_ps();
   }
+  const long rs = lda > 0 ? lda : 1, ps = lda > 0 ? 1 : 6;
   for (long p = 0; p < kc; p++) {
     __m256 b0 = _mm256_load_ps(pb), b1 = nv > 1 ? _mm256_load_ps(pb + 8) : b0;
 #pragma GCC unroll 6
     for (int i = 0; i < mr; i++) {
-      __m256 a = _mm256_broadcast_ss(pa + i);
+      __m256 a = _mm256_broadcast_ss(pa + i * rs);
       acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
       if (nv > 1) acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
     }
-    pa += 6;
+    pa += ps;
     pb += 16;
   }
   __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
@@ -106,11 +108,12 @@ AVX2 static inline __attribute__((always_inline)) void ukr_part_f32(
 
 #define EDGE_CASE(MR_, NV_)                                                              \
   case MR_ * 2 + NV_ - 1:                                                                \
-    ukr_part_f32(kc, pa, pb, c, ldc, alpha, beta, mode, MR_, NV_, mask, masked);         \
+    if (lda > 0) ukr_part_f32(kc, pa, lda, pb, c, ldc, alpha, beta, mode, MR_, NV_, mask, masked); \
+    else ukr_part_f32(kc, pa, 0, pb, c, ldc, alpha, beta, mode, MR_, NV_, mask, masked); \
     break;
-/* The tile of mr × nr (mr ≤ 6, nr ≤ 16) at c, from whole packed panels. */
-AVX2 static void edge_f32(long kc, const float *pa, const float *pb, float *c, long ldc,
-                          float alpha, float beta, int mode, long mr, long nr) {
+/* The tile of mr × nr (mr ≤ 6, nr ≤ 16) at c, A packed (lda = 0) or in place (row stride lda). */
+AVX2 static void edge_f32(long kc, const float *pa, long lda, const float *pb, float *c,
+                          long ldc, float alpha, float beta, int mode, long mr, long nr) {
   int nv = nr > 8 ? 2 : 1, last = (int)(nr - 8 * (nv - 1)), masked = last < 8;
   __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(last), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   switch (mr * 2 + nv - 1) {
@@ -120,6 +123,12 @@ AVX2 static void edge_f32(long kc, const float *pa, const float *pb, float *c, l
   }
 }
 #undef EDGE_CASE
+
+/* The whole 6×16 tile with A read in place (row i at pa + i·lda). */
+AVX2 static void direct_f32(long kc, const float *pa, long lda, const float *pb, float *c,
+                            long ldc, float alpha, float beta, int mode) {
+  ukr_part_f32(kc, pa, lda, pb, c, ldc, alpha, beta, mode, 6, 2, _mm256_setzero_si256(), 0);
+}
 
 /* The epilogue (gs_epi) on an mr×nr block of C (nr ≤ 16) whose first element is C[row0, col0],
  * in vectors: C + bias (bias[row] or bias[column]), then C < 0 ? 0 : C as a blend on an ordered
@@ -201,13 +210,22 @@ AVX2 static inline void tr8_f32(__m256 r[8]) {
  * next store overwrites the two extra lanes; the scratch has room past the last panel). */
 AVX2 static int pack_a_fast_f32(long mc, long kc, const float *a, long sai, long sap, float *pa) {
   if (sai == 1) {
-    /* op(A) transposed: the 6 elements of a p are contiguous; one masked load per p */
-    for (long ir = 0; ir < mc; ir += 6) {
-      long mr = mc - ir < 6 ? mc - ir : 6;
-      const float *src = a + ir;
-      __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)mr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-      for (long p = 0; p < kc; p++) _mm256_storeu_ps(pa + p * 6, _mm256_maskload_ps(src + p * sap, mask));
-      pa += 6 * kc;
+    /* op(A) transposed: the 6 elements of a p are contiguous. Row p of the source is read in
+     * order (p outer), its panels' 6 elements stored 8 wide (the next p overwrites the two
+     * extra lanes; the last p stores 6); masked loads where 8 would pass the block's rows. */
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i six = _mm256_cmpgt_epi32(_mm256_set1_epi32(6), lanes);
+    long panels = (mc + 5) / 6, wide = mc >= 8 ? (mc - 8) / 6 + 1 : 0; /* ir + 8 ≤ mc */
+    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(mc - (panels - 1) * 6)), lanes);
+    for (long p = 0; p < kc; p++) {
+      const float *src = a + p * sap;
+      float *dst = pa + p * 6;
+      for (long q = 0; q < panels; q++) {
+        __m256 v = q < wide ? _mm256_loadu_ps(src + q * 6)
+                 : _mm256_maskload_ps(src + q * 6, q + 1 < panels ? six : tail);
+        if (p + 1 < kc) _mm256_storeu_ps(dst + q * 6 * kc, v);
+        else _mm256_maskstore_ps(dst + q * 6 * kc, six, v);
+      }
     }
     return 1;
   }
@@ -232,6 +250,27 @@ AVX2 static int pack_a_fast_f32(long mc, long kc, const float *a, long sai, long
 /* op(B) row-major (sbj = 1): two vector copies per p; transposed (sbp = 1): 8×8 transposes. */
 AVX2 static int pack_b_fast_f32(long kc, long nc, const float *b, long sbp, long sbj, float *pb) {
   if (sbj != 1 && sbp != 1) return 0;
+  if (sbj == 1) {
+    /* op(B) row-major: row p of the source read in order (p outer), 16 columns per panel; the
+     * last panel's columns past nc loaded as zeros */
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    long full = nc / 16, rest = nc - full * 16;
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest), lanes);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest - 8), lanes);
+    for (long p = 0; p < kc; p++) {
+      const float *src = b + p * sbp;
+      float *dst = pb + p * 16;
+      for (long q = 0; q < full; q++) {
+        _mm256_store_ps(dst + q * 16 * kc, _mm256_loadu_ps(src + q * 16));
+        _mm256_store_ps(dst + q * 16 * kc + 8, _mm256_loadu_ps(src + q * 16 + 8));
+      }
+      if (rest > 0) {
+        _mm256_store_ps(dst + full * 16 * kc, _mm256_maskload_ps(src + full * 16, m0));
+        _mm256_store_ps(dst + full * 16 * kc + 8, _mm256_maskload_ps(src + full * 16 + 8, m1));
+      }
+    }
+    return 1;
+  }
   for (long jr = 0; jr < nc; jr += 16) {
     long nr = nc - jr < 16 ? nc - jr : 16;
     const float *src = b + jr * sbj;
@@ -308,6 +347,11 @@ SCALAR_UKR(double, f64, 6, 8)
 #define PACK_A_FAST pack_a_fast_f32
 #define PACK_B_FAST pack_b_fast_f32
 #define UKR_EDGE edge_f32
+#define UKR_DIRECT direct_f32
+/* op(A) row-major is read in place when few column panels re-read it (measured on the workload
+ * shapes, bench/gemm-shapes.ts: packing pays from n ≈ 384 on, where each A panel is re-read from
+ * L2 by 24+ column panels and six strided streams cost more than one packed one) */
+#define A_DIRECT(m, n, k) ((n) <= 256)
 #define EPI_FAST epi_avx2_f32
 #include "gemm_tmpl.h"
 #undef V
@@ -315,6 +359,7 @@ SCALAR_UKR(double, f64, 6, 8)
 #undef PACK_A_FAST
 #undef PACK_B_FAST
 #undef UKR_EDGE
+#undef UKR_DIRECT
 #undef EPI_FAST
 #pragma GCC pop_options
 #define V gen

@@ -112,17 +112,31 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
       FN(pack_b_)(kc, nc, b + pc * sbp + jc * sbj, sbp, sbj, pb);
       for (long ic = 0; ic < m; ic += MC) {
         long mc = m - ic < MC ? m - ic : MC;
-        FN(pack_a_)(mc, kc, a + ic * sai + pc * sap, sai, sap, pa);
+#ifdef UKR_DIRECT
+        /* op(A) row-major (sap = 1): the kernels read its rows in place, no packing */
+        const T *ad = a + ic * sai + pc;
+        long lda = sap == 1 && A_DIRECT(m, n, k) ? sai : 0;
+        if (lda == 0)
+#endif
+          FN(pack_a_)(mc, kc, a + ic * sai + pc * sap, sai, sap, pa);
         for (long jr = 0; jr < nc; jr += NR) {
           long nr = nc - jr < NR ? nc - jr : NR;
           for (long ir = 0; ir < mc; ir += MR) {
             long mr = mc - ir < MR ? mc - ir : MR;
             T *ct = c + (ic + ir) * ldc + jc + jr;
+#ifdef UKR_DIRECT
+            if (lda > 0) {
+              if (mr == MR && nr == NR)
+                UKR_DIRECT(kc, ad + ir * lda, lda, pb + jr * kc, ct, ldc, alpha, beta, mode);
+              else
+                UKR_EDGE(kc, ad + ir * lda, lda, pb + jr * kc, ct, ldc, alpha, beta, mode, mr, nr);
+            } else
+#endif
             if (mr == MR && nr == NR) {
               UKR(kc, pa + ir * kc, pb + jr * kc, ct, ldc, alpha, beta, mode);
             } else {
 #ifdef UKR_EDGE
-              UKR_EDGE(kc, pa + ir * kc, pb + jr * kc, ct, ldc, alpha, beta, mode, mr, nr);
+              UKR_EDGE(kc, pa + ir * kc, 0, pb + jr * kc, ct, ldc, alpha, beta, mode, mr, nr);
 #else
               UKR(kc, pa + ir * kc, pb + jr * kc, tile, NR, 1, 0, 0); /* tile = acc */
               FN(update_)(ct, ldc, mr, nr, tile, alpha, beta, first);
