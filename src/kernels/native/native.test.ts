@@ -118,6 +118,63 @@ describe('native kernels', () => {
         }
     });
 
+    it.each([250, 300])(
+      'the GEMM epilogue (bias per column or per row, ReLU) gives the bits of a separate pass after the GEMM (n = %i)',
+      (n) => {
+        // linear: y = x·Wᵀ + bias[column], then ReLU, fused into the tiles' last update (61 rows:
+        // an edge tile of 1 row; n = 250: A read in place, 10 edge columns; n = 300: A packed,
+        // 12 edge columns) against the GEMM then the reference's pass (rounded to the dtype).
+        const f = dtype === 'float32' ? Math.fround : (v: number): number => v;
+        const [rows, inF] = [61, 40];
+        const x = make(rows * inF, 1);
+        const w = make(n * inF, 2);
+        const bias = make(n, 3);
+        for (const act of [0, 1] as const) {
+          const y = make(rows * n, 0);
+          k.linearForward({ x, w, bias, act, rows, inF, outF: n, y });
+          const ref = make(rows * n, 0);
+          const call = { aOffset: 0, bOffset: 0, cOffset: 0, alpha: 1, beta: 0 };
+          k.gemm({ ...call, transA: false, transB: true, m: rows, n, k: inF, a: x, b: w, c: ref });
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < n; j++) {
+              const v = f((ref[i * n + j] as number) + (bias[j] as number));
+              ref[i * n + j] = act === 1 && v < 0 ? 0 : v;
+            }
+          expect(bits(y)).toEqual(bits(ref));
+        }
+        // convolution 1×1 (no unfolding): y[o] = W·x + bias[o] per row of C, then ReLU
+        const g = convGeometry({ channels: 20, height: 1, width: n, kernelH: 1, kernelW: 1 });
+        const o = 61;
+        const cw = make(o * 20, 4);
+        const cx = make(20 * n, 5);
+        const cb = make(o, 6);
+        const y = make(o * n, 0);
+        k.conv2dForward({ x: cx, w: cw, bias: cb, relu: true, g, n: 1, o, y });
+        const ref = make(o * n, 0);
+        k.gemm({
+          transA: false,
+          transB: false,
+          m: o,
+          n,
+          k: 20,
+          alpha: 1,
+          a: cw,
+          aOffset: 0,
+          b: cx,
+          bOffset: 0,
+          beta: 0,
+          c: ref,
+          cOffset: 0,
+        });
+        for (let i = 0; i < o; i++)
+          for (let j = 0; j < n; j++) {
+            const v = f((ref[i * n + j] as number) + (cb[i] as number));
+            ref[i * n + j] = v < 0 ? 0 : v;
+          }
+        expect(bits(y)).toEqual(bits(ref));
+      },
+    );
+
     it.each([
       [32, 10, 128],
       [128, 8, 200],
