@@ -4,7 +4,9 @@
 // core's 256-bit FMA peak (bench/peak/native-peak.ts), next to PyTorch's torch.mm / addmm on the
 // same shapes and layouts (bench/gemm_shapes_torch.py, one thread, CPU time). The per-workload
 // line sums calls × time: the GEMM time of one step on each side.
-//   npx tsx bench/gemm-shapes.ts [W1,W3,W4,W5,W6] [--no-torch] [--ms 40]
+//   npx tsx bench/gemm-shapes.ts [W1,W3,W4,W5,W6] [--no-torch] [--ms 40] [--baseline other.node]
+// --baseline times another build of the addon (e.g. main's build/Release/gradscope_native.node,
+// copied aside) on the same shapes, interleaved round by round with this one: a before/after.
 // Shapes come from bench/workloads/spec.ts and the op code: ops/linear.ts + native/src/
 // layers_tmpl.h (linear: y = x·Wᵀ (0,1); dx = gz·W (0,0); dW = gzᵀ·x (1,0)), ops/recurrent.ts
 // (RNN/LSTM: input projection, per-step recurrent GEMMs, dW_hh/dW_ih), layers_tmpl.h's
@@ -15,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { setThreads } from '../src/kernels/index.js';
 import type { NativeAddon } from '../src/kernels/native/addon.js';
 import { loadNativeKernels, nativeStatus } from '../src/kernels/native/loader.js';
@@ -161,31 +164,37 @@ const cpuMs = (): number => {
   return (c.user + c.system) / 1000;
 };
 
-/** Best CPU seconds per call of the native GEMM on one shape, over 3 rounds of ≥ ms each. */
-function timeNative(addon: NativeAddon, s: Shape, ms: number): number {
+/**
+ * Best CPU seconds per call of the native GEMM on one shape for each addon (this build, then a
+ * baseline build when given), over 7 rounds of ≥ ms/2 each, the addons interleaved round by
+ * round (so that a busy machine slows both alike).
+ */
+function timeNative(addons: NativeAddon[], s: Shape, ms: number): number[] {
   const rng = new Rng(s.m * 7 + s.n * 3 + s.k);
   const a = rng.fillNormal(new Float32Array(s.m * s.k));
   const b = rng.fillNormal(new Float32Array(s.k * s.n));
   const c = new Float32Array(s.m * s.n);
-  const call = (): void =>
-    addon.gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, 0, b, 0, s.beta, c, 0);
-  call();
+  const call = (ad: NativeAddon): void =>
+    ad.gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, 0, b, 0, s.beta, c, 0);
+  const first = addons[0] as NativeAddon;
+  for (const ad of addons) call(ad);
   let reps = 1;
   for (;;) {
     const t0 = cpuMs();
-    for (let r = 0; r < reps; r++) call();
-    if (cpuMs() - t0 >= ms / 4) break;
+    for (let r = 0; r < reps; r++) call(first);
+    if (cpuMs() - t0 >= ms / 8) break;
     reps *= 2;
   }
   const t1 = cpuMs();
-  for (let r = 0; r < reps; r++) call();
-  reps = Math.max(1, Math.ceil((reps * ms) / Math.max(cpuMs() - t1, 1e-3)));
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const t0 = cpuMs();
-    for (let r = 0; r < reps; r++) call();
-    best = Math.min(best, (cpuMs() - t0) / 1000 / reps);
-  }
+  for (let r = 0; r < reps; r++) call(first);
+  reps = Math.max(1, Math.ceil((reps * ms) / 2 / Math.max(cpuMs() - t1, 1e-3)));
+  const best = addons.map(() => Infinity);
+  for (let round = 0; round < 7; round++)
+    addons.forEach((ad, i) => {
+      const t0 = cpuMs();
+      for (let r = 0; r < reps; r++) call(ad);
+      best[i] = Math.min(best[i] as number, (cpuMs() - t0) / 1000 / reps);
+    });
   return best;
 }
 
@@ -209,12 +218,16 @@ function timeTorch(shapes: Shape[], ms: number): (number | null)[] | string {
 }
 
 const args = process.argv.slice(2);
-const ids = (args.find((x) => !x.startsWith('--') && !/^\d+$/.test(x)) ?? 'W1,W3,W4,W5,W6').split(
-  ',',
-);
+// the workload list: the first argument that is neither an option nor an option's value
+const ids = (
+  args.find((x, i) => !x.startsWith('--') && !['--ms', '--baseline'].includes(args[i - 1] ?? '')) ??
+  'W1,W3,W4,W5,W6'
+).split(',');
 const withTorch = !args.includes('--no-torch');
 const msArg = args.indexOf('--ms');
 const ms = msArg >= 0 ? Number(args[msArg + 1]) : 40;
+const baseArg = args.indexOf('--baseline');
+const baselinePath = baseArg >= 0 ? args[baseArg + 1] : undefined;
 
 const st = nativeStatus();
 const addon = loadNativeKernels();
@@ -226,7 +239,13 @@ setThreads(1);
 const peakR = measureNativePeak();
 const peak = peakR.ok ? peakR.fma256 : NaN;
 const shapes = ids.flatMap(workloadShapes);
-const native = shapes.map((s) => timeNative(addon, s, ms));
+const baseline =
+  baselinePath === undefined
+    ? undefined
+    : (createRequire(import.meta.url)(path.resolve(baselinePath)) as NativeAddon);
+const timed = shapes.map((s) => timeNative(baseline ? [addon, baseline] : [addon], s, ms));
+const native = timed.map((t) => t[0] as number);
+const base = timed.map((t) => t[1] ?? NaN);
 const torch = withTorch ? timeTorch(shapes, ms) : 'not run (--no-torch)';
 const torchT = typeof torch === 'string' ? null : torch;
 
@@ -235,32 +254,36 @@ console.log(
   `native float32 GEMM, 1 thread, CPU time; 256-bit FMA peak of this core ${f(peak)} GFLOP/s` +
     (typeof torch === 'string' ? `; PyTorch: ${torch}` : '; PyTorch 1 thread (torch.mm/addmm)'),
 );
+const bh = baseline ? ' baseline GFLOP/s | native ÷ baseline |' : '';
 console.log(
-  '| workload | GEMM | op | M×N×K | calls | native GFLOP/s | % peak | PyTorch GFLOP/s | native ÷ PyTorch |',
+  `| workload | GEMM | op | M×N×K | calls | native GFLOP/s | % peak | PyTorch GFLOP/s | native ÷ PyTorch |${bh}`,
 );
-console.log('|---|---|---|---|---:|---:|---:|---:|---:|');
-const totals = new Map<string, { flop: number; nat: number; tor: number }>();
+console.log(`|---|---|---|---|---:|---:|---:|---:|---:|${baseline ? '---:|---:|' : ''}`);
+const totals = new Map<string, { flop: number; nat: number; tor: number; base: number }>();
 shapes.forEach((s, i) => {
   const flop = 2 * s.m * s.n * s.k;
   const tn = native[i] as number;
   const tt = torchT?.[i] ?? NaN;
   const gn = flop / tn / 1e9;
   const gt = flop / tt / 1e9;
+  const tb = base[i] as number;
   const op = `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}${s.beta ? ' β=1' : ''}`;
+  const bc = baseline ? ` ${f(flop / tb / 1e9)} | ${f(tb / tn, 2)} |` : '';
   console.log(
-    `| ${s.workload} | ${s.what} | ${op} | ${s.m}×${s.n}×${s.k} | ${s.calls} | ${f(gn)} | ${f((100 * gn) / peak, 0)} | ${f(gt)} | ${f(gn / gt, 2)} |`,
+    `| ${s.workload} | ${s.what} | ${op} | ${s.m}×${s.n}×${s.k} | ${s.calls} | ${f(gn)} | ${f((100 * gn) / peak, 0)} | ${f(gt)} | ${f(gn / gt, 2)} |${bc}`,
   );
-  const t = totals.get(s.workload) ?? { flop: 0, nat: 0, tor: 0 };
+  const t = totals.get(s.workload) ?? { flop: 0, nat: 0, tor: 0, base: 0 };
   t.flop += flop * s.calls;
   t.nat += tn * s.calls;
   t.tor += tt * s.calls;
+  t.base += tb * s.calls;
   totals.set(s.workload, t);
 });
 console.log(
-  '\n| workload | GEMM GFLOP per step | native ms/step | GFLOP/s | PyTorch ms/step | GFLOP/s |',
+  `\n| workload | GEMM GFLOP per step | native ms/step | GFLOP/s | PyTorch ms/step | GFLOP/s |${baseline ? ' baseline ms/step |' : ''}`,
 );
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log(`|---|---:|---:|---:|---:|---:|${baseline ? '---:|' : ''}`);
 for (const [w, t] of totals)
   console.log(
-    `| ${w} | ${f(t.flop / 1e9, 3)} | ${f(t.nat * 1e3, 2)} | ${f(t.flop / t.nat / 1e9)} | ${f(t.tor * 1e3, 2)} | ${f(t.flop / t.tor / 1e9)} |`,
+    `| ${w} | ${f(t.flop / 1e9, 3)} | ${f(t.nat * 1e3, 2)} | ${f(t.flop / t.nat / 1e9)} | ${f(t.tor * 1e3, 2)} | ${f(t.flop / t.tor / 1e9)} |${baseline ? ` ${f(t.base * 1e3, 2)} |` : ''}`,
   );
