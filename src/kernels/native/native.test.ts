@@ -76,6 +76,139 @@ describe('native kernels', () => {
         }
     });
 
+    it('gemm: an element of C has the same bits whatever the problem around it (edge tiles, A packed or read in place)', () => {
+      // C[:m2, :n2] of an m×n problem against the m2×n2 problem on the same rows of op(A) and
+      // columns of op(B): n = 300 packs a row-major A, n2 = 250 reads it in place; m2 = 61 and
+      // n2 = 250 end in edge tiles (1 row, 10 columns) where the larger problem has whole ones;
+      // k = 333 crosses a KC slice (the one thing that may change an element's rounding).
+      const [m, n, kk, m2, n2] = [130, 300, 333, 61, 250];
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          const a = make(m * kk, 1);
+          const b = make(kk * n, 2);
+          const c = make(m * n, 3);
+          const a2 = make(m2 * kk, 0);
+          const b2 = make(kk * n2, 0);
+          const c2 = make(m2 * n2, 0);
+          for (let i = 0; i < m2; i++)
+            for (let p = 0; p < kk; p++)
+              a2[transA ? p * m2 + i : i * kk + p] = a[transA ? p * m + i : i * kk + p] as number;
+          for (let p = 0; p < kk; p++)
+            for (let j = 0; j < n2; j++)
+              b2[transB ? j * kk + p : p * n2 + j] = b[transB ? j * kk + p : p * n + j] as number;
+          for (let i = 0; i < m2; i++)
+            for (let j = 0; j < n2; j++) c2[i * n2 + j] = c[i * n + j] as number;
+          const call = {
+            transA,
+            transB,
+            k: kk,
+            alpha: 0.7,
+            aOffset: 0,
+            bOffset: 0,
+            beta: 0.5,
+            cOffset: 0,
+          };
+          setThreads(1);
+          k.gemm({ ...call, m, n, a, b, c });
+          k.gemm({ ...call, m: m2, n: n2, a: a2, b: b2, c: c2 });
+          const sub = make(m2 * n2, 0);
+          for (let i = 0; i < m2; i++)
+            for (let j = 0; j < n2; j++) sub[i * n2 + j] = c[i * n + j] as number;
+          expect(bits(c2)).toEqual(bits(sub));
+        }
+    });
+
+    it.each([250, 300])(
+      'the GEMM epilogue (bias per column or per row, ReLU) gives the bits of a separate pass after the GEMM (n = %i)',
+      (n) => {
+        // linear: y = x·Wᵀ + bias[column], then ReLU, fused into the tiles' last update (61 rows:
+        // an edge tile of 1 row; n = 250: A read in place, 10 edge columns; n = 300: A packed,
+        // 12 edge columns) against the GEMM then the reference's pass (rounded to the dtype).
+        const f = dtype === 'float32' ? Math.fround : (v: number): number => v;
+        const [rows, inF] = [61, 40];
+        const x = make(rows * inF, 1);
+        const w = make(n * inF, 2);
+        const bias = make(n, 3);
+        for (const act of [0, 1] as const) {
+          const y = make(rows * n, 0);
+          k.linearForward({ x, w, bias, act, rows, inF, outF: n, y });
+          const ref = make(rows * n, 0);
+          const call = { aOffset: 0, bOffset: 0, cOffset: 0, alpha: 1, beta: 0 };
+          k.gemm({ ...call, transA: false, transB: true, m: rows, n, k: inF, a: x, b: w, c: ref });
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < n; j++) {
+              const v = f((ref[i * n + j] as number) + (bias[j] as number));
+              ref[i * n + j] = act === 1 && v < 0 ? 0 : v;
+            }
+          expect(bits(y)).toEqual(bits(ref));
+        }
+        // convolution 1×1 (no unfolding): y[o] = W·x + bias[o] per row of C, then ReLU
+        const g = convGeometry({ channels: 20, height: 1, width: n, kernelH: 1, kernelW: 1 });
+        const o = 61;
+        const cw = make(o * 20, 4);
+        const cx = make(20 * n, 5);
+        const cb = make(o, 6);
+        const y = make(o * n, 0);
+        k.conv2dForward({ x: cx, w: cw, bias: cb, relu: true, g, n: 1, o, y });
+        const ref = make(o * n, 0);
+        k.gemm({
+          transA: false,
+          transB: false,
+          m: o,
+          n,
+          k: 20,
+          alpha: 1,
+          a: cw,
+          aOffset: 0,
+          b: cx,
+          bOffset: 0,
+          beta: 0,
+          c: ref,
+          cOffset: 0,
+        });
+        for (let i = 0; i < o; i++)
+          for (let j = 0; j < n; j++) {
+            const v = f((ref[i * n + j] as number) + (cb[i] as number));
+            ref[i * n + j] = v < 0 ? 0 : v;
+          }
+        expect(bits(y)).toEqual(bits(ref));
+      },
+    );
+
+    it.each([
+      [32, 10, 128],
+      [128, 8, 200],
+      [1024, 128, 64],
+      [64, 196, 800],
+    ])(
+      'gemm on a workload shape %i×%i×%i (every transposition) gives the same bits on 1 and 2 threads',
+      (m, n, kk) => {
+        for (const transA of [false, true])
+          for (const transB of [false, true]) {
+            const run = (): Float32Array[] | Float64Array[] => {
+              const c = make(m * n, 3);
+              k.gemm({
+                transA,
+                transB,
+                m,
+                n,
+                k: kk,
+                alpha: 1,
+                a: make(m * kk, 1),
+                aOffset: 0,
+                b: make(kk * n, 2),
+                bOffset: 0,
+                beta: 1,
+                c,
+                cOffset: 0,
+              });
+              return [c] as Float32Array[] | Float64Array[];
+            };
+            expect(onThreads(2, run)).toEqual(onThreads(1, run));
+          }
+      },
+    );
+
     it.each([
       [6, 'images split over threads'],
       [1, 'fewer images than threads: the threaded GEMM'],
