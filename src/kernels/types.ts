@@ -10,6 +10,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  MaxPool2dBackwardArgs,
+  MaxPool2dForwardArgs,
 } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
@@ -226,4 +228,8 @@ export interface Kernels {
   updateStats(args: UpdateStatsArgs): void;
   /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
   copy(dst: TypedArray, src: TypedArray): void;
+  /** 2-D max pooling: each window's max and its arg-max index (see MaxPool2dForwardArgs). */
+  maxPool2dForward(args: MaxPool2dForwardArgs): void;
+  /** The max pooling VJP: dx ← 0, dx[arg[i]] += gy[i] (see MaxPool2dBackwardArgs). */
+  maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
 }

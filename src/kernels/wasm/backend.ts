@@ -15,6 +15,7 @@ import type {
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
+import { maxPool2dBackwardJs, maxPool2dForwardJs } from '../js/pool.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
 function f32(entry: string, out: TypedArray | null): void {
@@ -113,6 +114,15 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('copy', dst);
       f32('copy', src);
       wk.copyF32(dst as Float32Array, src as Float32Array);
+    },
+    // max pooling has no wasm kernel: the JS reference (the same bits), float32 as everywhere here
+    maxPool2dForward(a): void {
+      f32('maxPool2dForward', a.y);
+      maxPool2dForwardJs(a);
+    },
+    maxPool2dBackward(a): void {
+      f32('maxPool2dBackward', a.dx);
+      maxPool2dBackwardJs(a);
     },
   };
 }
