@@ -4,12 +4,77 @@
  * the bits do not depend on the thread count. Max and the index choice are exact (no rounding);
  * the backward's sums are the reference's double sum rounded to the dtype, which for one float32
  * addition is the float32 sum (innocuous double rounding, see layers_tmpl.h). */
+#include <immintrin.h>
 #include <stdatomic.h>
 #include "gs.h"
 #include "pool.h"
 
 /* Planes per thread: at least this many input elements, or the split is not worth a wake-up. */
 #define GS_POOL_MIN_ELEMS 32768L
+
+/* The float32 2×2 window with AVX2, eight outputs of a row at a time (masked loads and stores
+ * for the last ≤ 8): the even and odd columns of the two input rows deinterleaved, then the
+ * scalar loop's three steps lane by lane (t = best is not NaN and (v > best or v is NaN)). */
+__attribute__((target("avx2"))) static inline __m256i lanes_below(long n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+__attribute__((target("avx2"))) static inline void step8(__m256 *best, __m256 *off, __m256 v,
+                                                         __m256 code) {
+  __m256 t = _mm256_and_ps(_mm256_cmp_ps(*best, *best, _CMP_ORD_Q),
+                           _mm256_or_ps(_mm256_cmp_ps(v, *best, _CMP_GT_OQ),
+                                        _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+  *best = _mm256_blendv_ps(*best, v, t);
+  *off = _mm256_blendv_ps(*off, code, t);
+}
+__attribute__((target("avx2"))) static void fwd2x2_avx2_f32(const float *x, const gs_pool *g,
+                                                            long lo, long hi, float *y,
+                                                            int32_t *arg) {
+  long w = g->w, plane = g->h * w, oh = g->oh, ow = g->ow;
+  const __m256 c1 = _mm256_castsi256_ps(_mm256_set1_epi32(1));
+  const __m256 cw = _mm256_castsi256_ps(_mm256_set1_epi32((int)w));
+  const __m256 cw1 = _mm256_castsi256_ps(_mm256_set1_epi32((int)w + 1));
+  const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  for (long pl = lo; pl < hi; pl++) {
+    long base = pl * plane;
+    for (long i = 0; i < oh; i++) {
+      long row = base + 2 * i * w, o = (pl * oh + i) * ow;
+      for (long j = 0; j < ow; j += 8) {
+        long a = row + 2 * j, rem = ow - j < 8 ? ow - j : 8;
+        __m256 r0l, r0h, r1l, r1h;
+        __m256i mo = lanes_below(rem);
+        if (rem == 8) {
+          r0l = _mm256_loadu_ps(x + a);
+          r0h = _mm256_loadu_ps(x + a + 8);
+          r1l = _mm256_loadu_ps(x + a + w);
+          r1h = _mm256_loadu_ps(x + a + w + 8);
+        } else {
+          __m256i ml = lanes_below(2 * rem), mh = lanes_below(2 * rem - 8);
+          r0l = _mm256_maskload_ps(x + a, ml);
+          r0h = _mm256_maskload_ps(x + a + 8, mh);
+          r1l = _mm256_maskload_ps(x + a + w, ml);
+          r1h = _mm256_maskload_ps(x + a + w + 8, mh);
+        }
+#define EVEN(l, h) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(l, h, 0x88)), 0xD8))
+#define ODD(l, h) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(l, h, 0xDD)), 0xD8))
+        __m256 best = EVEN(r0l, r0h), off = _mm256_setzero_ps();
+        step8(&best, &off, ODD(r0l, r0h), c1);
+        step8(&best, &off, EVEN(r1l, r1h), cw);
+        step8(&best, &off, ODD(r1l, r1h), cw1);
+#undef EVEN
+#undef ODD
+        __m256i idx = _mm256_add_epi32(_mm256_add_epi32(_mm256_set1_epi32((int)a), even),
+                                       _mm256_castps_si256(off));
+        if (rem == 8) {
+          _mm256_storeu_ps(y + o + j, best);
+          _mm256_storeu_si256((__m256i *)(arg + o + j), idx);
+        } else {
+          _mm256_maskstore_ps(y + o + j, mo, best);
+          _mm256_maskstore_epi32((int *)(arg + o + j), mo, idx);
+        }
+      }
+    }
+  }
+}
 
 #define POOL_TMPL(T, S)                                                                          \
   typedef struct {                                                                               \
@@ -89,9 +154,12 @@
   static void fwd_range_##S(void *ctx, long lo, long hi) {                                       \
     pool_job_##S *c = (pool_job_##S *)ctx;                                                       \
     const gs_pool *g = c->g;                                                                     \
-    if (g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0)       \
-      fwd2x2_##S(c, lo, hi);                                                                     \
-    else                                                                                         \
+    if (g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0) {     \
+      if (sizeof(T) == 4 && gs_isa() >= GS_ISA_AVX2_FMA)                                         \
+        fwd2x2_avx2_f32((const float *)c->x, g, lo, hi, (float *)c->y, c->arg);                  \
+      else                                                                                       \
+        fwd2x2_##S(c, lo, hi);                                                                   \
+    } else                                                                                       \
       fwd_general_##S(c, lo, hi);                                                                \
   }                                                                                              \
                                                                                                  \

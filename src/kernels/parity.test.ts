@@ -6,6 +6,7 @@ import { convGeometry } from './conv-geometry.js';
 import { jsKernels } from './js/backend.js';
 import { availableBackends } from './select.js';
 import type { Kernels } from './types.js';
+import type { Pool2dGeometry } from './args.js';
 
 // One parity table for every entry point of the Kernels interface, run against every backend
 // available here (describe.each). Two promises per row:
@@ -396,6 +397,71 @@ const gateRows = (B: number, H: number, scale: number, label: string): Row[] => 
 // The op's sizes; then wide pre-activations (σ's tiny tail, tanh past its fitted interval, where
 // the kernels switch formulas) and H = 7 (SIMD loops with a scalar remainder).
 rows.push(...gateRows(B, H, 2, ''), ...gateRows(2, 7, 12, ' (wide inputs, H = 7)'));
+
+/**
+ * Max pooling's rows (bits everywhere: max and the arg-max choice are exact, the backward adds
+ * in output order) on ReLU-like inputs (a third exact zeros: ties, the first wins) for one
+ * window; arg-max indices returned as float64 to compare with the same helpers.
+ */
+function poolRows(label: string, g: Pool2dGeometry): Row[] {
+  const inSize = g.planes * g.height * g.width;
+  const outSize = g.planes * g.outH * g.outW;
+  const fwd = (k: Kernels, make: Make): [TypedArray, Int32Array] => {
+    const x = make(inSize, 31).map((v) => (v < -0.45 ? 0 : v));
+    const y = make(outSize, 0).fill(0);
+    const arg = new Int32Array(outSize);
+    k.maxPool2dForward({ x, g, y, arg });
+    return [y, arg];
+  };
+  return [
+    {
+      entry: `maxPool2dForward ${label}`,
+      bits: true,
+      tol: 0,
+      run: (k, make) => {
+        const [y, arg] = fwd(k, make);
+        return [y, Float64Array.from(arg)];
+      },
+    },
+    {
+      entry: `maxPool2dBackward ${label}`,
+      bits: true,
+      tol: 1e-6,
+      run: (k, make) => {
+        const [, arg] = fwd(k, make);
+        const dx = make(inSize, 32); // overwritten
+        k.maxPool2dBackward({ gy: make(outSize, 33), arg, g, dx });
+        return [dx];
+      },
+    },
+  ];
+}
+const poolGeometry = (
+  planes: number,
+  [height, width]: [number, number],
+  [kernelH, kernelW]: [number, number],
+  [strideH, strideW]: [number, number],
+  [padH, padW]: [number, number],
+): Pool2dGeometry => ({
+  planes,
+  height,
+  width,
+  kernelH,
+  kernelW,
+  strideH,
+  strideW,
+  padH,
+  padW,
+  outH: Math.floor((height + 2 * padH - kernelH) / strideH) + 1,
+  outW: Math.floor((width + 2 * padW - kernelW) / strideW) + 1,
+});
+// 2×2 stride 2 (the SIMD path: 14 = 8 + a masked 6; 9 = 8 + 1, odd sizes dropping the last
+// row and column), and an overlapping padded window (the general loop; its backward adds).
+rows.push(
+  ...poolRows('2×2 (28×28)', poolGeometry(6, [28, 28], [2, 2], [2, 2], [0, 0])),
+  ...poolRows('2×2 (9×19)', poolGeometry(4, [9, 19], [2, 2], [2, 2], [0, 0])),
+  ...poolRows('3×2 stride [2, 1] padding [1, 1]', poolGeometry(5, [7, 6], [3, 2], [2, 1], [1, 1])),
+);
 
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {

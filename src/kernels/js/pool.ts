@@ -11,8 +11,7 @@ import type { MaxPool2dBackwardArgs, MaxPool2dForwardArgs, Pool2dGeometry } from
  */
 export function maxPool2dForwardJs(args: MaxPool2dForwardArgs): void {
   const { x, g, y, arg } = args;
-  const unpadded2x2 =
-    g.kernelH === 2 && g.kernelW === 2 && g.strideH === 2 && g.strideW === 2;
+  const unpadded2x2 = g.kernelH === 2 && g.kernelW === 2 && g.strideH === 2 && g.strideW === 2;
   if (unpadded2x2 && g.padH === 0 && g.padW === 0) maxPool2x2(x, g, y, arg);
   else maxPoolGeneral(x, g, y, arg);
 }

@@ -194,14 +194,38 @@ export interface NativeAddon {
     x: F,
     y: F,
     arg: Int32Array,
-    ...window: [number, number, number, number, number, number, number, number, number, number, number]
+    ...window: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
   ): void;
   /** Kernels.maxPool2dBackward, positional (the window as for maxPool2dForward). */
   maxPool2dBackward?(
     gy: F,
     arg: Int32Array,
     dx: F,
-    ...window: [number, number, number, number, number, number, number, number, number, number, number]
+    ...window: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
   ): void;
   /** Threads large GEMMs are split over (the pool starts workers lazily). */
   setThreads(n: number): void;
