@@ -81,11 +81,17 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
                                                            float *xImg) {
   if (!fast_geom(g)) return 0;
   long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1, outW = g->outW;
-  float *pad = (float *)gs_scratch(5, sizeof(float) * g->channels * Hp * Wp);
+  /* 8 elements of slack: the last row's tail vector may pass the last plane */
+  float *pad = (float *)gs_scratch(5, sizeof(float) * (g->channels * Hp * Wp + 8));
   if (pad == NULL) return 0;
-  for (long e = 0; e < g->channels * Hp * Wp; e++) pad[e] = 0;
+  for (long e = 0; e < g->channels * Hp * Wp + 8; e++) pad[e] = 0;
   long tail = outW % 8;
-  __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  /* The tail of a row is a whole vector whose lanes past outW add +0: an exact no-op on the
+   * padded plane (its sums start from +0 and so are never −0; x + 0 = x, NaN kept), so the sums
+   * stay the reference's while the loop needs no masked loads or stores (slow on AMD); col has
+   * 8 elements of slack past its last row (the caller's scratch). */
+  __m256 m = _mm256_castsi256_ps(
+      _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
   const float *s = col;
   for (long ch = 0; ch < g->channels; ch++)
     for (long i = 0; i < g->kh; i++)
@@ -98,8 +104,8 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
           for (; ox + 8 <= outW; ox += 8)
             _mm256_storeu_ps(dr + ox, _mm256_add_ps(_mm256_loadu_ps(dr + ox), _mm256_loadu_ps(sr + ox)));
           if (tail)
-            _mm256_maskstore_ps(dr + ox, m, _mm256_add_ps(_mm256_maskload_ps(dr + ox, m),
-                                                          _mm256_maskload_ps(sr + ox, m)));
+            _mm256_storeu_ps(dr + ox, _mm256_add_ps(_mm256_loadu_ps(dr + ox),
+                                                    _mm256_and_ps(_mm256_loadu_ps(sr + ox), m)));
         }
         s += g->outH * outW;
       }

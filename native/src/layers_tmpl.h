@@ -230,7 +230,8 @@ static void FN(conv_dx_images_)(void *ctx, int t, int nth) {
   const gs_geom *g = c->g;
   long p = g->outH * g->outW, k = g->channels * g->kh * g->kw;
   long chunk = (c->n + nth - 1) / nth, i0 = t * chunk, i1 = i0 + chunk < c->n ? i0 + chunk : c->n;
-  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * k * p);
+  /* 8 elements of slack: COL2IM_FAST reads whole vectors past the last row (masked to +0) */
+  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * (k * p + 8));
   for (long i = i0; i < i1; i++) FN(conv_dx_one_)(c, i, cols);
 }
 

@@ -463,6 +463,48 @@ rows.push(
   ...poolRows('3×2 stride [2, 1] padding [1, 1]', poolGeometry(5, [7, 6], [3, 2], [2, 1], [1, 1])),
 );
 
+// A stride-1 convolution 14 wide (native's unfolding and folding fast paths, whose rows end in
+// a partial vector: 14 = 8 + 6), forward and backward with the ReLU mask.
+const fastGeom = convGeometry({
+  channels: 3,
+  height: 14,
+  width: 14,
+  kernelH: 5,
+  kernelW: 5,
+  padH: 2,
+  padW: 2,
+});
+rows.push({
+  entry: 'conv2dBackward +relu (stride 1, 14 wide)',
+  bits: true,
+  tol: 1e-5,
+  run: (k, make) => {
+    const [n, o] = [2, 5];
+    const x = make(n * fastGeom.imageSize, 41);
+    const w = make(o * fastGeom.colRows, 42);
+    const y = make(n * o * fastGeom.colCols, 0).fill(0);
+    k.conv2dForward({ x, w, bias: make(o, 43), relu: true, g: fastGeom, n, o, y });
+    const dx = make(x.length, 0).fill(0);
+    const dW = make(w.length, 0).fill(0);
+    const db = make(o, 0).fill(0);
+    k.conv2dBackward({
+      gy: make(y.length, 44),
+      y,
+      x,
+      w,
+      g: fastGeom,
+      n,
+      o,
+      dx,
+      dW,
+      dWAccumulate: false,
+      db,
+      dbAccumulate: false,
+    });
+    return [y, dx, dW, db];
+  },
+});
+
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {
   const p = makers.float32(n, 1) as Float32Array;
