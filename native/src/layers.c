@@ -1,6 +1,7 @@
 /* The fused layer kernels (both dtypes, from layers_tmpl.h) and the float32 Adam step. */
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 #include "gs.h"
 
 /* tanhF32 of src/kernels/js/tanh.ts, operation for operation in double precision (Eigen's
@@ -33,19 +34,26 @@ static int fast_geom(const gs_geom *g) {
          gs_isa() >= GS_ISA_AVX2_FMA;
 }
 
-/* The padded planes of channels [c0, c1) of one image into pad (channel c at (c − c0)·Hp·Wp). */
+/* The padded planes of channels [c0, c1) of one image into pad (channel c at (c − c0)·Hp·Wp):
+ * per padded row, the zeros before the image, its row copied, the zeros after (rows above and
+ * below the image all zeros). */
 static void pad_image_f32(const float *xImg, const gs_geom *g, long c0, long c1, float *pad) {
-  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1;
+  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1, W = g->width;
+  /* the columns [x0, x1) of a padded row that hold pixels */
+  long x0 = g->pw < Wp ? g->pw : Wp, x1 = g->pw + W < Wp ? g->pw + W : Wp;
   for (long ch = c0; ch < c1; ch++) {
-    const float *xc = xImg + ch * g->height * g->width;
+    const float *xc = xImg + ch * g->height * W;
     float *pc = pad + (ch - c0) * Hp * Wp;
     for (long y = 0; y < Hp; y++) {
       long iy = y - g->ph;
       float *pr = pc + y * Wp;
-      for (long x = 0; x < Wp; x++) {
-        long ix = x - g->pw;
-        pr[x] = iy >= 0 && iy < g->height && ix >= 0 && ix < g->width ? xc[iy * g->width + ix] : 0;
+      if (iy < 0 || iy >= g->height) {
+        memset(pr, 0, sizeof(float) * Wp);
+        continue;
       }
+      memset(pr, 0, sizeof(float) * x0);
+      if (x1 > x0) memcpy(pr + x0, xc + iy * W, sizeof(float) * (x1 - x0));
+      memset(pr + (x1 > x0 ? x1 : x0), 0, sizeof(float) * (Wp - (x1 > x0 ? x1 : x0)));
     }
   }
 }
@@ -109,15 +117,19 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
         }
         s += g->outH * outW;
       }
-  /* the image: the padded plane's cells that are pixels */
+  /* the image: the padded plane's cells that are pixels (pixels past the padded plane, which
+   * no window reaches, get 0) */
+  long W = g->width, x1 = g->pw + W < Wp ? W : (Wp > g->pw ? Wp - g->pw : 0);
   for (long ch = 0; ch < g->channels; ch++)
     for (long iy = 0; iy < g->height; iy++) {
       long y = iy + g->ph;
-      float *xr = xImg + (ch * g->height + iy) * g->width;
-      for (long ix = 0; ix < g->width; ix++) {
-        long x = ix + g->pw;
-        xr[ix] = y < Hp && x < Wp ? pad[(ch * Hp + y) * Wp + x] : 0;
+      float *xr = xImg + (ch * g->height + iy) * W;
+      if (y >= Hp) {
+        memset(xr, 0, sizeof(float) * W);
+        continue;
       }
+      if (x1 > 0) memcpy(xr, pad + (ch * Hp + y) * Wp + g->pw, sizeof(float) * x1);
+      memset(xr + x1, 0, sizeof(float) * (W - x1));
     }
   return 1;
 }
