@@ -134,8 +134,38 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
   return 1;
 }
 
+/* dst[c·rows + r] = src[r·cols + c] (float32): 8×8 blocks through AVX2 registers (the usual
+ * unpack / shuffle / 128-bit permute transpose), the edges element by element. Copies only. */
+__attribute__((target("avx2"))) static void transpose_f32(const float *src, long rows, long cols,
+                                                          float *dst) {
+  long r8 = rows - rows % 8, c8 = cols - cols % 8;
+  for (long r = 0; r < r8; r += 8)
+    for (long c = 0; c < c8; c += 8) {
+      __m256 a[8], t[8];
+      for (int q = 0; q < 8; q++) a[q] = _mm256_loadu_ps(src + (r + q) * cols + c);
+      for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(a[q], a[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(a[q], a[q + 1]);
+      }
+      __m256 u[8];
+      for (int q = 0; q < 8; q += 4) {
+        u[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
+        u[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
+        u[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+        u[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+      }
+      for (int q = 0; q < 4; q++) {
+        _mm256_storeu_ps(dst + (c + q) * rows + r, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
+        _mm256_storeu_ps(dst + (c + q + 4) * rows + r, _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
+      }
+    }
+  for (long r = 0; r < rows; r++)
+    for (long c = r < r8 ? c8 : 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
 #define T float
 #define S f32
+#define TRANSPOSE_FAST transpose_f32
 #define TANH tanh_f32
 #define IM2COL_ROWS_FAST im2col_rows_fast_f32
 #define COL2IM_FAST col2im_fast_f32
@@ -145,6 +175,7 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
 #undef TANH
 #undef IM2COL_ROWS_FAST
 #undef COL2IM_FAST
+#undef TRANSPOSE_FAST
 #define T double
 #define S f64
 #define TANH tanh

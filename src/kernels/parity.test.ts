@@ -463,6 +463,29 @@ rows.push(
   ...poolRows('3×2 stride [2, 1] padding [1, 1]', poolGeometry(5, [7, 6], [3, 2], [2, 1], [1, 1])),
 );
 
+// 16 output channels of 8 × 5 × 5 over 14 × 14 (o = 16, p = 196, depth 200): native computes
+// this forward as y[i]ᵀ = cols(x[i])ᵀ·Wᵀ and transposes it; the bits of W·cols, bias and ReLU.
+rows.push({
+  entry: 'conv2dForward +bias +relu (o = 16, 14 × 14: the transposed product)',
+  bits: true,
+  tol: 1e-5,
+  run: (k, make) => {
+    const g = convGeometry({
+      channels: 8,
+      height: 14,
+      width: 14,
+      kernelH: 5,
+      kernelW: 5,
+      padH: 2,
+      padW: 2,
+    });
+    const [n, o] = [3, 16];
+    const y = make(n * o * g.colCols, 0).fill(0);
+    const x = make(n * g.imageSize, 45);
+    k.conv2dForward({ x, w: make(o * g.colRows, 46), bias: make(o, 47), relu: true, g, n, o, y });
+    return [y];
+  },
+});
 // A stride-1 convolution 14 wide (native's unfolding and folding fast paths, whose rows end in
 // a partial vector: 14 = 8 + 6), forward and backward with the ReLU mask.
 const fastGeom = convGeometry({

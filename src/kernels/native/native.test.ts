@@ -310,3 +310,29 @@ describe.runIf(addon !== undefined).each(['float32', 'float64'] as const)(
     });
   },
 );
+
+it.runIf(addon !== undefined)(
+  'conv2d forward as the transposed product (W4 conv2: o = 64, 14 × 14, depth 800) gives the same bits on 1 and 2 threads',
+  () => {
+    const k = nativeBackend(addon!, () => jsKernels);
+    const g = convGeometry({
+      channels: 32,
+      height: 14,
+      width: 14,
+      kernelH: 5,
+      kernelW: 5,
+      padH: 2,
+      padW: 2,
+    });
+    const [n, o] = [4, 64];
+    const f = (len: number, seed: number): Float32Array =>
+      Float32Array.from(new Rng(seed).fillNormal(new Float64Array(len)));
+    const run = (t: number): number[] => {
+      setThreads(t);
+      const y = new Float32Array(n * o * g.colCols);
+      k.conv2dForward({ x: f(n * g.imageSize, 1), w: f(o * g.colRows, 2), bias: f(o, 3), relu: true, g, n, o, y }); // prettier-ignore
+      return bits(y);
+    };
+    expect(run(2)).toEqual(run(1));
+  },
+);
