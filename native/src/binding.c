@@ -8,6 +8,7 @@
 #include "gs.h"
 #include "rnn_gates.h"
 #include "losses.h"
+#include "pool.h"
 
 #define MAXARGS 16
 typedef struct {
@@ -407,6 +408,67 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* ---- 2-D max pooling (pool.c), both dtypes; the arg-max indices are an Int32Array. */
+static int32_t *int32_arr(ctx_t *c, size_t i, long count) {
+  bool is = false;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  napi_typedarray_type type = napi_float32_array;
+  size_t length = 0;
+  void *data = NULL;
+  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
+  if (!is || type != napi_int32_array) {
+    fail(c, "gradscope native: maxPool2d's arg must be an Int32Array");
+    return NULL;
+  }
+  if (count < 0 || (size_t)count > length) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "gradscope native: argument %zu holds %zu indices, the kernel needs %ld",
+             i, length, count);
+    fail(c, msg);
+    return NULL;
+  }
+  return (int32_t *)data;
+}
+
+/* The 11 numbers planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow from argument `first` on. */
+static void pool_of(ctx_t *c, size_t first, gs_pool *g) {
+  long v[11];
+  for (size_t e = 0; e < 11; e++) v[e] = lng(c, first + e);
+  g->planes = v[0]; g->h = v[1]; g->w = v[2]; g->kh = v[3]; g->kw = v[4]; g->sh = v[5];
+  g->sw = v[6]; g->ph = v[7]; g->pw = v[8]; g->oh = v[9]; g->ow = v[10];
+  if (g->planes < 0 || g->h < 1 || g->w < 1 || g->kh < 1 || g->kw < 1 || g->sh < 1 ||
+      g->sw < 1 || g->ph < 0 || g->pw < 0 || g->oh < 0 || g->ow < 0 ||
+      (double)g->planes * g->h * g->w > 2147483647.0)
+    fail(c, "gradscope native: maxPool2d geometry out of range");
+}
+
+/* maxPool2dForward(x, y, arg, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow) */
+static napi_value js_maxpool_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(14, 1)
+  gs_pool g;
+  pool_of(c, 3, &g);
+  if (c->failed) return NULL;
+  long out = g.planes * g.oh * g.ow;
+  void *x = arr(c, 0, 0, g.planes * g.h * g.w, 0), *y = arr(c, 1, 0, out, 0);
+  int32_t *a = int32_arr(c, 2, out);
+  DISPATCH(gs_maxpool_fwd_f32(x, &g, y, a), gs_maxpool_fwd_f64(x, &g, y, a))
+}
+
+/* maxPool2dBackward(gy, arg, dx, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow) */
+static napi_value js_maxpool_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(14, 2)
+  gs_pool g;
+  pool_of(c, 3, &g);
+  if (c->failed) return NULL;
+  long out = g.planes * g.oh * g.ow;
+  void *gy = arr(c, 0, 0, out, 0), *dx = arr(c, 2, 0, g.planes * g.h * g.w, 0);
+  int32_t *a = int32_arr(c, 1, out);
+  if (c->failed) return NULL;
+  long bad = c->f64 ? gs_maxpool_bwd_f64(gy, a, &g, dx) : gs_maxpool_bwd_f32(gy, a, &g, dx);
+  if (bad) fail(c, "gradscope native: maxPool2dBackward: an arg index lies outside its plane");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor d[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
@@ -428,6 +490,8 @@ NAPI_MODULE_INIT() {
       {"crossEntropyForward", NULL, js_xent_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"crossEntropyBackward", NULL, js_xent_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool2dForward", NULL, js_maxpool_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool2dBackward", NULL, js_maxpool_bwd, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

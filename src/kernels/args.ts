@@ -409,3 +409,64 @@ export interface CrossEntropyBackwardArgs<A extends TypedArray = TypedArray> {
   /** Receives dL/dz [n, c] (zeros on ignored rows). */
   readonly dz: A;
 }
+
+/**
+ * The window of a 2-D max pooling over `planes` H×W planes (NCHW: planes = N·C), floor mode,
+ * padding at most half the kernel (checked by the op) and never winning the max.
+ * @example const pg: Pool2dGeometry = { planes: 64 * 32, height: 28, width: 28, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 14, outW: 14 };
+ */
+export interface Pool2dGeometry {
+  /** Planes (N·C). */
+  readonly planes: number;
+  /** Input height H. */
+  readonly height: number;
+  /** Input width W. */
+  readonly width: number;
+  /** Window height kh. */
+  readonly kernelH: number;
+  /** Window width kw. */
+  readonly kernelW: number;
+  /** Vertical stride sh. */
+  readonly strideH: number;
+  /** Horizontal stride sw. */
+  readonly strideW: number;
+  /** Padding above and below, ph ≤ kh/2. */
+  readonly padH: number;
+  /** Padding left and right, pw ≤ kw/2. */
+  readonly padW: number;
+  /** outH = ⌊(H + 2·ph − kh)/sh⌋ + 1. */
+  readonly outH: number;
+  /** outW = ⌊(W + 2·pw − kw)/sw⌋ + 1. */
+  readonly outW: number;
+}
+
+/**
+ * Arguments of Kernels.maxPool2dForward: y = the max of each window, arg = the element index in
+ * x of that max (the FIRST maximum in row-major window order on ties, PyTorch's CPU rule; the
+ * first NaN wins and is kept).
+ */
+export interface MaxPool2dForwardArgs<A extends TypedArray = TypedArray> {
+  /** Input planes [planes, H, W]. */
+  readonly x: A;
+  /** The window. */
+  readonly g: Pool2dGeometry;
+  /** Receives the maxima [planes, outH, outW]. */
+  readonly y: A;
+  /** Receives each maximum's index into x (plane offset included) [planes, outH, outW]. */
+  readonly arg: Int32Array;
+}
+
+/**
+ * Arguments of Kernels.maxPool2dBackward: dx ← 0, then dx[arg[i]] += gy[i] for i in order (a
+ * plane's indices point into that plane, so planes are independent).
+ */
+export interface MaxPool2dBackwardArgs<A extends TypedArray = TypedArray> {
+  /** dL/dy [planes, outH, outW]. */
+  readonly gy: A;
+  /** The forward's arg-max indices. */
+  readonly arg: Int32Array;
+  /** The window. */
+  readonly g: Pool2dGeometry;
+  /** Receives dL/dx [planes, H, W] (overwritten). */
+  readonly dx: A;
+}

@@ -12,6 +12,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  MaxPool2dBackwardArgs,
+  MaxPool2dForwardArgs,
 } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
@@ -232,4 +234,8 @@ export interface Kernels {
   crossEntropyForward(args: CrossEntropyForwardArgs): void;
   /** Its gradient with respect to the logits, from the forward's log-sum-exps (same bits). */
   crossEntropyBackward(args: CrossEntropyBackwardArgs): void;
+  /** 2-D max pooling: each window's max and its arg-max index (see MaxPool2dForwardArgs). */
+  maxPool2dForward(args: MaxPool2dForwardArgs): void;
+  /** The max pooling VJP: dx ← 0, dx[arg[i]] += gy[i] (see MaxPool2dBackwardArgs). */
+  maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
 }

@@ -6,6 +6,7 @@ import { gemmJsUnchecked } from './gemm.js';
 import { gradStatsJs, updateStatsJs } from './grad-stats.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './im2col.js';
 import { linearBackwardJs, linearForwardJs } from './linear.js';
+import { maxPool2dBackwardJs, maxPool2dForwardJs } from './pool.js';
 import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
 import {
   gruGatesBackwardJs,
@@ -46,4 +47,6 @@ export const jsKernels: Kernels = {
   },
   crossEntropyForward: crossEntropyForwardJs,
   crossEntropyBackward: crossEntropyBackwardJs,
+  maxPool2dForward: maxPool2dForwardJs,
+  maxPool2dBackward: maxPool2dBackwardJs,
 };

@@ -59,7 +59,11 @@ export function logPositive(x: number): number {
       (L5 +
         u2 *
           (L7 +
-            u2 * (L9 + u2 * (L11 + u2 * (L13 + u2 * (L15 + u2 * (L17 + u2 * (L19 + u2 * (L21 + u2 * L23)))))))));
+            u2 *
+              (L9 +
+                u2 *
+                  (L11 +
+                    u2 * (L13 + u2 * (L15 + u2 * (L17 + u2 * (L19 + u2 * (L21 + u2 * L23)))))))));
   const lnf = 2 * u + 2 * u * (u2 * q);
   return e * LN2_HI + (e * LN2_LO + lnf);
 }

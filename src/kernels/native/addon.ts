@@ -186,6 +186,47 @@ export interface NativeAddon {
     B: number,
     H: number,
   ): void;
+  /**
+   * Kernels.maxPool2dForward, positional: the window as planes, H, W, kh, kw, sh, sw, ph, pw,
+   * outH, outW (absent in an addon built before it: the backend then runs the JS reference).
+   */
+  maxPool2dForward?(
+    x: F,
+    y: F,
+    arg: Int32Array,
+    ...window: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+  ): void;
+  /** Kernels.maxPool2dBackward, positional (the window as for maxPool2dForward). */
+  maxPool2dBackward?(
+    gy: F,
+    arg: Int32Array,
+    dx: F,
+    ...window: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+  ): void;
   /** Threads large GEMMs are split over (the pool starts workers lazily). */
   setThreads(n: number): void;
   /** The instruction set chosen at load time and the thread setting. */

@@ -13,6 +13,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  MaxPool2dBackwardArgs,
+  MaxPool2dForwardArgs,
 } from '../args.js';
 import type { ConvGeometry } from '../conv-geometry.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
@@ -208,6 +210,7 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
       rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
     ...nativeGates(addon, rest),
     ...nativeCrossEntropy(addon, rest),
+    ...nativePool(addon, rest),
   };
 }
 
@@ -284,6 +287,32 @@ export function nativeCrossEntropy(
         return rest(a.z instanceof Float32Array).crossEntropyBackward(a);
       const f = a as CrossEntropyBackwardArgs<Float32Array>;
       fn(f.z, f.targets, f.n, f.c, f.ignoreIndex, f.weight, f.labelSmoothing, f.lse, f.scale, f.g, f.dz); // prettier-ignore
+    },
+  };
+}
+
+type PoolEntries = Pick<Kernels, 'maxPool2dForward' | 'maxPool2dBackward'>;
+
+/**
+ * The max pooling entries of the native backend: both dtypes in C (native/src/pool.c, whole
+ * planes per thread, the JS reference's bits); an addon built before them hands them to `rest`.
+ * @example const { maxPool2dForward } = nativePool(addon, () => jsKernels);
+ */
+export function nativePool(addon: NativeAddon, rest: (float32: boolean) => Kernels): PoolEntries {
+  return {
+    maxPool2dForward(a: MaxPool2dForwardArgs): void {
+      const fn = addon.maxPool2dForward;
+      if (fn === undefined) return rest(a.y instanceof Float32Array).maxPool2dForward(a);
+      const y = float('maxPool2dForward', a.y);
+      const g = a.g;
+      fn(a.x as F, y, a.arg, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW); // prettier-ignore
+    },
+    maxPool2dBackward(a: MaxPool2dBackwardArgs): void {
+      const fn = addon.maxPool2dBackward;
+      if (fn === undefined) return rest(a.dx instanceof Float32Array).maxPool2dBackward(a);
+      const dx = float('maxPool2dBackward', a.dx);
+      const g = a.g;
+      fn(a.gy as F, a.arg, dx, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW); // prettier-ignore
     },
   };
 }

@@ -7,6 +7,8 @@ import { threadsInfo } from '../threads.js';
 import { loadNativeKernels, nativeStatus } from './loader.js';
 import { nativeBackend } from './backend.js';
 import { jsKernels } from '../js/backend.js';
+import type { Pool2dGeometry } from '../args.js';
+import type { Kernels } from '../types.js';
 
 // The native backend's own promises (the parity table, kernels/parity.test.ts, covers the
 // Kernels contract against the JS reference): bit-identical results on 1 and 2 threads
@@ -386,3 +388,122 @@ describe('native kernels', () => {
     },
   );
 });
+
+// Max pooling (native/src/pool.c; sizes past 2 × 32,768 input elements, so that 2 threads split
+// the planes): whole planes per thread, so the bits of 1 and 2 threads and of
+// the JS reference agree, NaN and −∞ windows included; a bad arg-max index or array is a
+// RangeError, never a write outside dx.
+describe.runIf(addon !== undefined).each(['float32', 'float64'] as const)(
+  'native maxPool2d, %s',
+  (dtype) => {
+    const k = nativeBackend(addon!, () => jsKernels);
+    const window = (
+      planes: number,
+      size: number,
+      kernel: number,
+      stride: number,
+      pad: number,
+    ): Pool2dGeometry => {
+      const out = Math.floor((size + 2 * pad - kernel) / stride) + 1;
+      return {
+        planes,
+        height: size,
+        width: size,
+        kernelH: kernel,
+        kernelW: kernel,
+        strideH: stride,
+        strideW: stride,
+        padH: pad,
+        padW: pad,
+        outH: out,
+        outW: out,
+      };
+    };
+    const input = (n: number, seed: number): Float32Array | Float64Array => {
+      // ReLU-like (a third exact zeros: ties), with a NaN every 101 and −∞ every 97 elements
+      const a = new Rng(seed).fillNormal(new Float64Array(n)).map((v) => (v < -0.45 ? 0 : v));
+      for (let i = 5; i < n; i += 101) a[i] = NaN;
+      for (let i = 7; i < n; i += 97) a[i] = -Infinity;
+      return dtype === 'float32' ? Float32Array.from(a) : a;
+    };
+    const run = (kk: Kernels, g: Pool2dGeometry): (Float32Array | Float64Array | Int32Array)[] => {
+      const x = input(g.planes * g.height * g.width, 1);
+      const out = g.planes * g.outH * g.outW;
+      const y = dtype === 'float32' ? new Float32Array(out) : new Float64Array(out);
+      const arg = new Int32Array(out);
+      kk.maxPool2dForward({ x, g, y, arg });
+      const dx = input(x.length, 2); // overwritten
+      kk.maxPool2dBackward({ gy: input(out, 3), arg, g, dx });
+      return [y, arg, dx];
+    };
+    const bitsOf = (a: Float32Array | Float64Array | Int32Array): number[] =>
+      a instanceof Int32Array ? Array.from(a) : bits(a);
+
+    it.each([
+      ['2×2 stride 2, 28×28 (the SIMD path)', window(96, 28, 2, 2, 0)],
+      ['2×2 stride 2, 7×7 (masked tails, odd size)', window(1400, 7, 2, 2, 0)],
+      ['3×3 stride 1 padding 1 (overlapping: the backward adds)', window(170, 20, 3, 1, 1)],
+    ] as const)('%s: the bits of the JS reference on 1 and 2 threads', (_, g) => {
+      setThreads(1);
+      const one = run(k, g).map(bitsOf);
+      setThreads(2);
+      expect(run(k, g).map(bitsOf)).toEqual(one);
+      expect(run(jsKernels, g).map(bitsOf)).toEqual(one);
+    });
+
+    it('a bad arg-max index or array is a RangeError', () => {
+      const g = window(2, 4, 2, 2, 0);
+      const make = (n: number): Float32Array | Float64Array =>
+        dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      const arg = Int32Array.of(0, 2, 8, 10, 16, 18, 24, 26);
+      const dx = make(32);
+      k.maxPool2dBackward({ gy: make(8).fill(1), arg, g, dx });
+      expect(Array.from(dx).reduce((s, v) => s + v, 0)).toBe(8);
+      arg[3] = 16; // plane 1's pixel in plane 0's output
+      expect(() => k.maxPool2dBackward({ gy: make(8), arg, g, dx })).toThrow(
+        /arg index lies outside its plane/,
+      );
+      arg[3] = -1;
+      expect(() => k.maxPool2dBackward({ gy: make(8), arg, g, dx })).toThrow(RangeError);
+      expect(() => k.maxPool2dForward({ x: make(31), g, y: make(8), arg })).toThrow(
+        /holds 31 elements, the kernel needs 32/,
+      );
+      expect(() =>
+        k.maxPool2dForward({ x: make(32), g, y: make(8), arg: new Int32Array(7) }),
+      ).toThrow(/holds 7 indices, the kernel needs 8/);
+      expect(
+        () =>
+        addon!.maxPool2dForward!(make(32), make(8), new Float32Array(8) as unknown as Int32Array, 2, 4, 4, 2, 2, 2, 2, 0, 0, 2, 2), // prettier-ignore
+      ).toThrow(/arg must be an Int32Array/);
+      expect(() =>
+        k.maxPool2dForward({ x: make(32), g: { ...g, kernelH: 0 }, y: make(8), arg }),
+      ).toThrow(/geometry out of range/);
+    });
+  },
+);
+
+it.runIf(addon !== undefined)(
+  'conv2d forward as the transposed product (W4 conv2: o = 64, 14 × 14, depth 800) gives the same bits on 1 and 2 threads',
+  () => {
+    const k = nativeBackend(addon!, () => jsKernels);
+    const g = convGeometry({
+      channels: 32,
+      height: 14,
+      width: 14,
+      kernelH: 5,
+      kernelW: 5,
+      padH: 2,
+      padW: 2,
+    });
+    const [n, o] = [4, 64];
+    const f = (len: number, seed: number): Float32Array =>
+      Float32Array.from(new Rng(seed).fillNormal(new Float64Array(len)));
+    const run = (t: number): number[] => {
+      setThreads(t);
+      const y = new Float32Array(n * o * g.colCols);
+      k.conv2dForward({ x: f(n * g.imageSize, 1), w: f(o * g.colRows, 2), bias: f(o, 3), relu: true, g, n, o, y }); // prettier-ignore
+      return bits(y);
+    };
+    expect(run(2)).toEqual(run(1));
+  },
+);
