@@ -11,6 +11,12 @@ import type {
   RnnBackwardArgs,
   RnnForwardArgs,
 } from './args.js';
+import type {
+  GeluArgs,
+  GeluBackwardArgs,
+  LayerNormArgs,
+  LayerNormBackwardArgs,
+} from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 
@@ -226,4 +232,12 @@ export interface Kernels {
   updateStats(args: UpdateStatsArgs): void;
   /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
   copy(dst: TypedArray, src: TypedArray): void;
+  /** y = GELU(x), the exact or the tanh form (see GeluArgs); float32: the same bits everywhere. */
+  geluForward(args: GeluArgs): void;
+  /** dx = g·GELU′(x) (see GeluBackwardArgs). */
+  geluBackward(args: GeluBackwardArgs): void;
+  /** Layer normalisation over the last axis, saving μ and rstd per row (see LayerNormArgs). */
+  layerNormForward(args: LayerNormArgs): void;
+  /** Its VJP: dx, and dγ, dβ (+)= the column sums (see LayerNormBackwardArgs). */
+  layerNormBackward(args: LayerNormBackwardArgs): void;
 }

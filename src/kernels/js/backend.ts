@@ -13,6 +13,8 @@ import {
   lstmGatesBackwardJs,
   lstmGatesForwardJs,
 } from './rnn-gates.js';
+import { geluBackwardJs, geluForwardJs } from './gelu.js';
+import { layerNormBackwardJs, layerNormForwardJs } from './layer-norm.js';
 
 /**
  * The JS reference backend, both dtypes: gemm, im2col and col2im are the scalar JS kernels; the
@@ -43,4 +45,8 @@ export const jsKernels: Kernels = {
   copy(dst: TypedArray, src: TypedArray): void {
     dst.set(src);
   },
+  geluForward: geluForwardJs,
+  geluBackward: geluBackwardJs,
+  layerNormForward: layerNormForwardJs,
+  layerNormBackward: layerNormBackwardJs,
 };

@@ -15,6 +15,8 @@ import type {
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
+import { geluBackwardJs, geluForwardJs } from '../js/gelu.js';
+import { layerNormBackwardJs, layerNormForwardJs } from '../js/layer-norm.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
 function f32(entry: string, out: TypedArray | null): void {
@@ -114,5 +116,11 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('copy', src);
       wk.copyF32(dst as Float32Array, src as Float32Array);
     },
+    // GELU and layer normalisation: the JS reference (one pass over arrays the op owns, no
+    // copy into wasm memory to repay; the same bits by construction).
+    geluForward: geluForwardJs,
+    geluBackward: geluBackwardJs,
+    layerNormForward: layerNormForwardJs,
+    layerNormBackward: layerNormBackwardJs,
   };
 }
