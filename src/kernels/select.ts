@@ -137,5 +137,9 @@ export function pointwiseKernelsFor(dtype: DType, n: number): Kernels {
   const c = getKernels();
   if (c === 'auto')
     return n >= POINTWISE_NATIVE_MIN_SIZE && nativeKernelsAvailable() ? nativeKernels() : jsKernels;
-  return c === 'native' ? nativeKernels() : c === 'wasm' && dtype === 'float32' ? wasmKernels() : jsKernels;
+  return c === 'native'
+    ? nativeKernels()
+    : c === 'wasm' && dtype === 'float32'
+      ? wasmKernels()
+      : jsKernels;
 }

@@ -11,12 +11,7 @@ import type {
   RnnBackwardArgs,
   RnnForwardArgs,
 } from './args.js';
-import type {
-  GeluArgs,
-  GeluBackwardArgs,
-  LayerNormArgs,
-  LayerNormBackwardArgs,
-} from './args.js';
+import type { GeluArgs, GeluBackwardArgs, LayerNormArgs, LayerNormBackwardArgs } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 

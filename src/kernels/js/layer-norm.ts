@@ -128,7 +128,9 @@ function combine(a: Float64Array, at: number): number {
     (a[at] as number) +
     (a[at + 4] as number) +
     ((a[at + 2] as number) + (a[at + 6] as number)) +
-    ((a[at + 1] as number) + (a[at + 5] as number) + ((a[at + 3] as number) + (a[at + 7] as number)))
+    ((a[at + 1] as number) +
+      (a[at + 5] as number) +
+      ((a[at + 3] as number) + (a[at + 7] as number)))
   );
 }
 
