@@ -344,29 +344,33 @@ static double *stats_arr(ctx_t *c, size_t i, long count) {
   return p;
 }
 
-/* layerNormForward(x, gamma, beta, rows, d, eps, y, mean, rstd) */
+/* layerNormForward(x, gamma, beta, rows, d, eps, rms, y, mean, rstd) */
 static napi_value js_layer_norm_fwd(napi_env env, napi_callback_info info) {
-  BEGIN(9, 6)
+  BEGIN(10, 7)
   long rows = lng(c, 3), d = lng(c, 4);
   double eps = num(c, 5);
+  int rms = flag(c, 6);
   void *x = arr(c, 0, 0, rows * d, 0), *gamma = arr(c, 1, 0, d, 1), *beta = arr(c, 2, 0, d, 1);
-  void *y = arr(c, 6, 0, rows * d, 0);
-  double *mean = stats_arr(c, 7, rows), *rstd = stats_arr(c, 8, rows);
-  DISPATCH(gs_layer_norm_fwd_f32(x, gamma, beta, rows, d, eps, y, mean, rstd),
-           gs_layer_norm_fwd_f64(x, gamma, beta, rows, d, eps, y, mean, rstd))
+  void *y = arr(c, 7, 0, rows * d, 0);
+  double *mean = stats_arr(c, 8, rows), *rstd = stats_arr(c, 9, rows);
+  DISPATCH(gs_layer_norm_fwd_f32(x, gamma, beta, rows, d, eps, rms, y, mean, rstd),
+           gs_layer_norm_fwd_f64(x, gamma, beta, rows, d, eps, rms, y, mean, rstd))
 }
 
-/* layerNormBackward(g, x, gamma, mean, rstd, rows, d, dx, dGamma, dGammaAcc, dBeta, dBetaAcc) */
+/* layerNormBackward(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, dGammaAcc, dBeta,
+ * dBetaAcc) */
 static napi_value js_layer_norm_bwd(napi_env env, napi_callback_info info) {
-  BEGIN(12, 0)
+  BEGIN(13, 0)
   long rows = lng(c, 5), d = lng(c, 6);
+  int rms = flag(c, 7);
   void *g = arr(c, 0, 0, rows * d, 0), *x = arr(c, 1, 0, rows * d, 0);
   void *gamma = arr(c, 2, 0, d, 1);
   double *mean = stats_arr(c, 3, rows), *rstd = stats_arr(c, 4, rows);
-  void *dx = arr(c, 7, 0, rows * d, 1), *dGamma = arr(c, 8, 0, d, 1), *dBeta = arr(c, 10, 0, d, 1);
-  int gAcc = flag(c, 9), bAcc = flag(c, 11);
-  DISPATCH(gs_layer_norm_bwd_f32(g, x, gamma, mean, rstd, rows, d, dx, dGamma, gAcc, dBeta, bAcc),
-           gs_layer_norm_bwd_f64(g, x, gamma, mean, rstd, rows, d, dx, dGamma, gAcc, dBeta, bAcc))
+  void *dx = arr(c, 8, 0, rows * d, 1), *dGamma = arr(c, 9, 0, d, 1), *dBeta = arr(c, 11, 0, d, 1);
+  int gAcc = flag(c, 10), bAcc = flag(c, 12);
+  DISPATCH(
+      gs_layer_norm_bwd_f32(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, gAcc, dBeta, bAcc),
+      gs_layer_norm_bwd_f64(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, gAcc, dBeta, bAcc))
 }
 
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {

@@ -148,7 +148,7 @@ typedef struct {
   T *out, *dGamma, *dBeta;
   long d, rows;
   double eps;
-  int dGammaAcc, dBetaAcc;
+  int dGammaAcc, dBetaAcc, rms;
 } FN(ln_job_);
 
 static void FN(ln_fwd_rows_)(void *ctx, long lo, long hi) {
@@ -158,7 +158,7 @@ static void FN(ln_fwd_rows_)(void *ctx, long lo, long hi) {
   for (long r = lo; r < hi; r++) {
     const T *x = c->x + r * d;
     T *y = c->out + r * d;
-    double mean = (avx ? FN(ln_sum_v_)(x, d, 0, 0) : FN(ln_sum_s_)(x, d, 0, 0)) / d;
+    double mean = c->rms ? 0 : (avx ? FN(ln_sum_v_)(x, d, 0, 0) : FN(ln_sum_s_)(x, d, 0, 0)) / d;
     double ss = avx ? FN(ln_sum_v_)(x, d, 1, mean) : FN(ln_sum_s_)(x, d, 1, mean);
     double rstd = 1 / sqrt(ss / d + c->eps);
     c->meanOut[r] = mean;
@@ -185,7 +185,7 @@ static void FN(ln_bwd_rows_)(void *ctx, long lo, long hi) {
     double mean = c->mean[r], rstd = c->rstd[r];
     if (avx) FN(ln_bwd_sums_v_)(g, x, c->gamma, d, mean, rstd, sums);
     else FN(ln_bwd_sums_s_)(g, x, c->gamma, d, mean, rstd, sums);
-    double mD = sums[0] / d, mDX = sums[1] / d;
+    double mD = c->rms ? 0 : sums[0] / d, mDX = sums[1] / d;
     long j = 0;
     if (avx) j = FN(ln_bwd_apply_v_)(g, x, c->gamma, dx, d, mean, rstd, mD, mDX);
     for (; j < d; j++) {
@@ -229,12 +229,13 @@ static void FN(ln_cols_)(void *ctx, long lo, long hi) {
 }
 
 void FN(gs_layer_norm_fwd_)(const T *x, const T *gamma, const T *beta, long rows, long d,
-                            double eps, T *y, double *mean, double *rstd) {
+                            double eps, int rms, T *y, double *mean, double *rstd) {
   FN(ln_job_) c;
   memset(&c, 0, sizeof c);
   c.x = x;
   c.gamma = gamma;
-  c.beta = beta;
+  c.beta = rms ? NULL : beta;
+  c.rms = rms;
   c.out = y;
   c.meanOut = mean;
   c.rstdOut = rstd;
@@ -245,7 +246,7 @@ void FN(gs_layer_norm_fwd_)(const T *x, const T *gamma, const T *beta, long rows
 }
 
 void FN(gs_layer_norm_bwd_)(const T *g, const T *x, const T *gamma, const double *mean,
-                            const double *rstd, long rows, long d, T *dx, T *dGamma,
+                            const double *rstd, long rows, long d, int rms, T *dx, T *dGamma,
                             int dGammaAcc, T *dBeta, int dBetaAcc) {
   FN(ln_job_) c;
   memset(&c, 0, sizeof c);
@@ -261,6 +262,7 @@ void FN(gs_layer_norm_bwd_)(const T *g, const T *x, const T *gamma, const double
   c.dBeta = dBeta;
   c.dGammaAcc = dGammaAcc;
   c.dBetaAcc = dBetaAcc;
+  c.rms = rms;
   if (dx != NULL) gs_parallel_for(rows, 1, d > 0 && d < 8192 ? 8192 / d : 1, FN(ln_bwd_rows_), &c);
   if (dGamma != NULL || dBeta != NULL)
     gs_parallel_for(d, 8, rows * d < 65536 ? d : 8, FN(ln_cols_), &c);

@@ -393,7 +393,8 @@ export interface GeluBackwardArgs<A extends TypedArray = TypedArray> {
 /**
  * Arguments of Kernels.layerNormForward: layer normalisation of `rows` contiguous rows of d
  * elements (the last axis), y = (x − μ)·rstd·γ + β with rstd = 1/√(σ² + ε), saving each row's
- * μ and rstd (float64, whatever the dtype) for the VJP.
+ * μ and rstd (float64, whatever the dtype) for the VJP. With `rms`, RMS normalisation
+ * (Zhang & Sennrich 2019): μ is taken as 0 (rstd = 1/√(mean(x²) + ε)) and β is ignored.
  * @example k.layerNormForward({ x, gamma, beta, rows, d, eps: 1e-5, y, mean, rstd });
  */
 export interface LayerNormArgs<A extends TypedArray = TypedArray> {
@@ -409,6 +410,8 @@ export interface LayerNormArgs<A extends TypedArray = TypedArray> {
   readonly d: number;
   /** ε, added to the biased variance. */
   readonly eps: number;
+  /** RMS normalisation: no centring (μ = 0), no β. */
+  readonly rms: boolean;
   /** Receives the output [rows, d]. */
   readonly y: A;
   /** Receives each row's mean [rows]. */
@@ -437,6 +440,8 @@ export interface LayerNormBackwardArgs<A extends TypedArray = TypedArray> {
   readonly rows: number;
   /** Elements per row. */
   readonly d: number;
+  /** The forward was RMS normalisation: dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)) (no mean(dx̂) term). */
+  readonly rms: boolean;
   /** Receives dL/dx [rows, d], or null. */
   readonly dx: A | null;
   /** Receives dL/dγ [d], or null. */

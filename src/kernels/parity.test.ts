@@ -431,8 +431,14 @@ const geluRows = (n: number, scale: number, label: string): Row[] =>
   });
 rows.push(...geluRows(4096, 1, ''), ...geluRows(1031, 6, ' (wide inputs, n = 1031)'));
 
-/** Layer normalisation rows: rows × d, with and without γ/β, accumulating dγ/dβ or not. */
-function layerNormRows(rows: number, d: number, affine: boolean, label: string): Row[] {
+/** Layer normalisation rows: rows × d, with and without γ/β, accumulating dγ/dβ or not; RMS. */
+function layerNormRows(
+  rows: number,
+  d: number,
+  affine: boolean,
+  label: string,
+  rms = false,
+): Row[] {
   const fwd = (k: Kernels, make: Make): TypedArray[] => {
     const y = make(rows * d, 0).fill(0);
     const mean = new Float64Array(rows);
@@ -446,6 +452,7 @@ function layerNormRows(rows: number, d: number, affine: boolean, label: string):
       rows,
       d,
       eps: 1e-5,
+      rms,
       y,
       mean,
       rstd,
@@ -482,6 +489,7 @@ function layerNormRows(rows: number, d: number, affine: boolean, label: string):
           rstd,
           rows,
           d,
+          rms,
           dx,
           dGamma,
           dGammaAccumulate: affine,
@@ -498,6 +506,8 @@ rows.push(
   ...layerNormRows(96, 128, true, ''),
   ...layerNormRows(37, 13, true, ' (d mod 8 = 5)'),
   ...layerNormRows(9, 21, false, ' (no γ, β)'),
+  ...layerNormRows(37, 13, true, ' (RMS, d mod 8 = 5)', true),
+  ...layerNormRows(64, 128, false, ' (RMS, no γ)', true),
 );
 
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */

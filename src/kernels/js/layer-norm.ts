@@ -137,13 +137,15 @@ function combine(a: Float64Array, at: number): number {
 /**
  * Layer normalisation of `rows` rows of d elements (see LayerNormArgs): per row μ = Σx/d,
  * σ² = Σ(x − μ)²/d (two passes), rstd = 1/√(σ² + ε), y = (x − μ)·rstd·γ + β; saves μ and rstd.
+ * RMS normalisation (`rms`): the same with μ = 0 and no β.
  * @example layerNormForwardJs({ x, gamma, beta, rows, d, eps: 1e-5, y, mean, rstd });
  */
 export function layerNormForwardJs(a: LayerNormArgs): void {
-  const { x, gamma, beta, rows, d, eps, y } = a;
+  const { x, gamma, rows, d, eps, y, rms } = a;
+  const beta = rms ? null : a.beta;
   for (let r = 0; r < rows; r++) {
     const o = r * d;
-    const mean = rowSum(x, o, d) / d;
+    const mean = rms ? 0 : rowSum(x, o, d) / d;
     const rstd = 1 / Math.sqrt(rowSumSqDev(x, o, d, mean) / d + eps);
     a.mean[r] = mean;
     a.rstd[r] = rstd;
@@ -158,7 +160,8 @@ export function layerNormForwardJs(a: LayerNormArgs): void {
 
 /**
  * The layer normalisation VJP (see LayerNormBackwardArgs): per row
- * dx = rstd·((dx̂ − mean(dx̂)) − x̂·mean(dx̂·x̂)) with dx̂ = g·γ, x̂ = (x − μ)·rstd; over the rows,
+ * dx = rstd·((dx̂ − mean(dx̂)) − x̂·mean(dx̂·x̂)) with dx̂ = g·γ, x̂ = (x − μ)·rstd (`rms`: without
+ * the mean(dx̂) term, μ = 0); over the rows,
  * dγ = Σ g·x̂ and dβ = Σ g (double sums, rows in order, rounded once; added to the buffers'
  * contents when accumulating).
  * @example layerNormBackwardJs({ g, x, gamma, mean, rstd, rows, d, dx, dGamma, dGammaAccumulate: false, dBeta, dBetaAccumulate: false });
@@ -171,7 +174,7 @@ export function layerNormBackwardJs(a: LayerNormBackwardArgs): void {
       const mu = mean[r] as number;
       const rs = rstd[r] as number;
       rowBackwardSums(g, x, gamma, o, d, mu, rs);
-      const mD = (RES[0] as number) / d;
+      const mD = a.rms ? 0 : (RES[0] as number) / d;
       const mDX = (RES[1] as number) / d;
       for (let j = 0; j < d; j++) {
         const gv = g[o + j] as number;

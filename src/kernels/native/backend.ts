@@ -288,13 +288,13 @@ export function nativeTransformerOps(
       const fn = addon.layerNormForward;
       if (fn === undefined) return rest(a.x instanceof Float32Array).layerNormForward(a);
       const y = float('layerNormForward', a.y);
-      fn(a.x as F, a.gamma as F | null, a.beta as F | null, a.rows, a.d, a.eps, y, a.mean, a.rstd); // prettier-ignore
+      fn(a.x as F, a.gamma as F | null, a.beta as F | null, a.rows, a.d, a.eps, a.rms, y, a.mean, a.rstd); // prettier-ignore
     },
     layerNormBackward(a): void {
       const fn = addon.layerNormBackward;
       if (fn === undefined) return rest(a.g instanceof Float32Array).layerNormBackward(a);
       const g = float('layerNormBackward', a.g);
-      fn(g, a.x as F, a.gamma as F | null, a.mean, a.rstd, a.rows, a.d, a.dx as F | null, a.dGamma as F | null, a.dGammaAccumulate, a.dBeta as F | null, a.dBetaAccumulate); // prettier-ignore
+      fn(g, a.x as F, a.gamma as F | null, a.mean, a.rstd, a.rows, a.d, a.rms, a.dx as F | null, a.dGamma as F | null, a.dGammaAccumulate, a.dBeta as F | null, a.dBetaAccumulate); // prettier-ignore
     },
   };
 }

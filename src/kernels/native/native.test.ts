@@ -153,36 +153,51 @@ describe('native kernels', () => {
       },
     );
 
-    it('layer normalisation forward and backward (rows, then dγ/dβ columns, split) give the same bits on 1 and 2 threads', () => {
-      const [rows, d] = [1024, 131];
-      const run = (): (Float32Array | Float64Array)[] => {
-        const x = make(rows * d, 1);
-        const y = make(rows * d, 0);
-        const mean = new Float64Array(rows);
-        const rstd = new Float64Array(rows);
-        const gamma = make(d, 2);
-        k.layerNormForward({ x, gamma, beta: make(d, 3), rows, d, eps: 1e-5, y, mean, rstd });
-        const dx = make(rows * d, 0);
-        const dGamma = make(d, 5);
-        const dBeta = make(d, 6);
-        k.layerNormBackward({
-          g: make(rows * d, 4),
-          x,
-          gamma,
-          mean,
-          rstd,
-          rows,
-          d,
-          dx,
-          dGamma,
-          dGammaAccumulate: true,
-          dBeta,
-          dBetaAccumulate: true,
-        });
-        return [y, dx, dGamma, dBeta, mean, rstd];
-      };
-      expect(onThreads(2, run)).toEqual(onThreads(1, run));
-    });
+    it.each([false, true])(
+      'layer normalisation (rms %s) forward and backward (rows, then dγ/dβ columns, split) give the same bits on 1 and 2 threads',
+      (rms) => {
+        const [rows, d] = [1024, 131];
+        const run = (): (Float32Array | Float64Array)[] => {
+          const x = make(rows * d, 1);
+          const y = make(rows * d, 0);
+          const mean = new Float64Array(rows);
+          const rstd = new Float64Array(rows);
+          const gamma = make(d, 2);
+          k.layerNormForward({
+            x,
+            gamma,
+            beta: make(d, 3),
+            rows,
+            d,
+            eps: 1e-5,
+            rms,
+            y,
+            mean,
+            rstd,
+          });
+          const dx = make(rows * d, 0);
+          const dGamma = make(d, 5);
+          const dBeta = make(d, 6);
+          k.layerNormBackward({
+            g: make(rows * d, 4),
+            x,
+            gamma,
+            mean,
+            rstd,
+            rows,
+            d,
+            rms,
+            dx,
+            dGamma,
+            dGammaAccumulate: true,
+            dBeta,
+            dBetaAccumulate: true,
+          });
+          return [y, dx, dGamma, dBeta, mean, rstd];
+        };
+        expect(onThreads(2, run)).toEqual(onThreads(1, run));
+      },
+    );
 
     it.runIf(dtype === 'float32')(
       'GELU forward and backward, both forms (elements split), give the same bits on 1 and 2 threads',
@@ -266,7 +281,7 @@ describe('native kernels', () => {
       expect(() => addon!.geluBackward!(f(8), f(8), f(8), 9, 1)).toThrow(RangeError);
       const stats = new Float64Array(4);
       expect(() =>
-        addon!.layerNormForward!(f(32), f(7), null, 4, 8, 1e-5, f(32), stats, stats),
+        addon!.layerNormForward!(f(32), f(7), null, 4, 8, 1e-5, false, f(32), stats, stats),
       ).toThrow(RangeError);
       expect(() =>
         addon!.layerNormBackward!(
@@ -277,6 +292,7 @@ describe('native kernels', () => {
           new Float64Array(3),
           4,
           8,
+          false,
           f(32),
           f(8),
           false,
@@ -293,6 +309,7 @@ describe('native kernels', () => {
           4,
           8,
           1e-5,
+          false,
           f(32),
           stats,
           f(4) as unknown as Float64Array,
