@@ -97,7 +97,8 @@ let cols = new Float64Array(0);
 /** RES[0] = Σ dx̂_j, RES[1] = Σ dx̂_j·x̂_j over one row, in the eight-accumulator order. */
 const RES = new Float64Array(2);
 
-// dx̂_j = g_j·γ_j (g_j without γ), x̂_j = (x_j − mean)·rstd.
+// dx̂_j = g_j·γ_j (g_j without γ), x̂_j = (x_j − mean)·rstd; eight pairs of accumulators in
+// locals for the whole groups of 8, the last d mod 8 elements through SUMS.
 function rowBackwardSums(
   g: TypedArray,
   x: TypedArray,
@@ -107,18 +108,84 @@ function rowBackwardSums(
   mean: number,
   rstd: number,
 ): void {
-  const a = SUMS;
-  a.fill(0);
-  for (let j = 0; j < d; j++) {
-    const gv = g[o + j] as number;
-    const dv = gamma !== null ? gv * (gamma[j] as number) : gv;
-    const xh = ((x[o + j] as number) - mean) * rstd;
-    const k = j & 7;
-    a[k] = (a[k] as number) + dv;
-    a[8 + k] = (a[8 + k] as number) + dv * xh;
+  let a0 = 0;
+  let b0 = 0;
+  let a1 = 0;
+  let b1 = 0;
+  let a2 = 0;
+  let b2 = 0;
+  let a3 = 0;
+  let b3 = 0;
+  let a4 = 0;
+  let b4 = 0;
+  let a5 = 0;
+  let b5 = 0;
+  let a6 = 0;
+  let b6 = 0;
+  let a7 = 0;
+  let b7 = 0;
+  const d8 = d - (d % 8);
+  let j = 0;
+  for (; j < d8; j += 8) {
+    const p = o + j;
+    const g0 = g[p + 0] as number;
+    const d0 = gamma !== null ? g0 * (gamma[j + 0] as number) : g0;
+    a0 += d0;
+    b0 += d0 * (((x[p + 0] as number) - mean) * rstd);
+    const g1 = g[p + 1] as number;
+    const d1 = gamma !== null ? g1 * (gamma[j + 1] as number) : g1;
+    a1 += d1;
+    b1 += d1 * (((x[p + 1] as number) - mean) * rstd);
+    const g2 = g[p + 2] as number;
+    const d2 = gamma !== null ? g2 * (gamma[j + 2] as number) : g2;
+    a2 += d2;
+    b2 += d2 * (((x[p + 2] as number) - mean) * rstd);
+    const g3 = g[p + 3] as number;
+    const d3 = gamma !== null ? g3 * (gamma[j + 3] as number) : g3;
+    a3 += d3;
+    b3 += d3 * (((x[p + 3] as number) - mean) * rstd);
+    const g4 = g[p + 4] as number;
+    const d4 = gamma !== null ? g4 * (gamma[j + 4] as number) : g4;
+    a4 += d4;
+    b4 += d4 * (((x[p + 4] as number) - mean) * rstd);
+    const g5 = g[p + 5] as number;
+    const d5 = gamma !== null ? g5 * (gamma[j + 5] as number) : g5;
+    a5 += d5;
+    b5 += d5 * (((x[p + 5] as number) - mean) * rstd);
+    const g6 = g[p + 6] as number;
+    const d6 = gamma !== null ? g6 * (gamma[j + 6] as number) : g6;
+    a6 += d6;
+    b6 += d6 * (((x[p + 6] as number) - mean) * rstd);
+    const g7 = g[p + 7] as number;
+    const d7 = gamma !== null ? g7 * (gamma[j + 7] as number) : g7;
+    a7 += d7;
+    b7 += d7 * (((x[p + 7] as number) - mean) * rstd);
   }
-  RES[0] = combine(a, 0);
-  RES[1] = combine(a, 8);
+  const s = SUMS;
+  s[0] = a0;
+  s[1] = a1;
+  s[2] = a2;
+  s[3] = a3;
+  s[4] = a4;
+  s[5] = a5;
+  s[6] = a6;
+  s[7] = a7;
+  s[8] = b0;
+  s[9] = b1;
+  s[10] = b2;
+  s[11] = b3;
+  s[12] = b4;
+  s[13] = b5;
+  s[14] = b6;
+  s[15] = b7;
+  for (let k = 0; j + k < d; k++) {
+    const gv = g[o + j + k] as number;
+    const dv = gamma !== null ? gv * (gamma[j + k] as number) : gv;
+    s[k] = (s[k] as number) + dv;
+    s[8 + k] = (s[8 + k] as number) + dv * (((x[o + j + k] as number) - mean) * rstd);
+  }
+  RES[0] = combine(s, 0);
+  RES[1] = combine(s, 8);
 }
 const SUMS = new Float64Array(16);
 
