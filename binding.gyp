@@ -9,7 +9,8 @@
         "native/src/layers.c",
         "native/src/rnn_gates.c",
         "native/src/losses.c",
-        "native/src/pool.c"
+        "native/src/pool.c",
+        "native/src/transformer_ops.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
       "cflags!": ["-O2"],

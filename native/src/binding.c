@@ -9,6 +9,7 @@
 #include "rnn_gates.h"
 #include "losses.h"
 #include "pool.h"
+#include "transformer_ops.h"
 
 #define MAXARGS 16
 typedef struct {
@@ -390,6 +391,67 @@ static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
   return a;
 }
 
+/* GELU and layer normalisation (transformer_ops.c). geluForward(x, y, n, approximate) and
+ * geluBackward(x, g, dx, n, approximate): float32 only (float64 stays on the JS reference). */
+static napi_value js_gelu_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(4, 1)
+  if (c->f64) fail(c, "gradscope native: gelu is float32-only");
+  long n = lng(c, 2);
+  float *x = arr(c, 0, 0, n, 0), *y = arr(c, 1, 0, n, 0);
+  int tanhForm = (int)lng(c, 3) == 1;
+  if (c->failed) return NULL;
+  gs_gelu_fwd_f32(x, y, n, tanhForm);
+  return NULL;
+}
+static napi_value js_gelu_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(5, 2)
+  if (c->f64) fail(c, "gradscope native: gelu is float32-only");
+  long n = lng(c, 3);
+  float *x = arr(c, 0, 0, n, 0), *g = arr(c, 1, 0, n, 0), *dx = arr(c, 2, 0, n, 0);
+  int tanhForm = (int)lng(c, 4) == 1;
+  if (c->failed) return NULL;
+  gs_gelu_bwd_f32(x, g, dx, n, tanhForm);
+  return NULL;
+}
+
+/* A Float64Array argument (the row statistics), whatever the call's dtype. */
+static double *stats_arr(ctx_t *c, size_t i, long count) {
+  int f = c->f64;
+  c->f64 = 1;
+  double *p = arr(c, i, 0, count, 0);
+  c->f64 = f;
+  return p;
+}
+
+/* layerNormForward(x, gamma, beta, rows, d, eps, rms, y, mean, rstd) */
+static napi_value js_layer_norm_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(10, 7)
+  long rows = lng(c, 3), d = lng(c, 4);
+  double eps = num(c, 5);
+  int rms = flag(c, 6);
+  void *x = arr(c, 0, 0, rows * d, 0), *gamma = arr(c, 1, 0, d, 1), *beta = arr(c, 2, 0, d, 1);
+  void *y = arr(c, 7, 0, rows * d, 0);
+  double *mean = stats_arr(c, 8, rows), *rstd = stats_arr(c, 9, rows);
+  DISPATCH(gs_layer_norm_fwd_f32(x, gamma, beta, rows, d, eps, rms, y, mean, rstd),
+           gs_layer_norm_fwd_f64(x, gamma, beta, rows, d, eps, rms, y, mean, rstd))
+}
+
+/* layerNormBackward(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, dGammaAcc, dBeta,
+ * dBetaAcc) */
+static napi_value js_layer_norm_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(13, 0)
+  long rows = lng(c, 5), d = lng(c, 6);
+  int rms = flag(c, 7);
+  void *g = arr(c, 0, 0, rows * d, 0), *x = arr(c, 1, 0, rows * d, 0);
+  void *gamma = arr(c, 2, 0, d, 1);
+  double *mean = stats_arr(c, 3, rows), *rstd = stats_arr(c, 4, rows);
+  void *dx = arr(c, 8, 0, rows * d, 1), *dGamma = arr(c, 9, 0, d, 1), *dBeta = arr(c, 11, 0, d, 1);
+  int gAcc = flag(c, 10), bAcc = flag(c, 12);
+  DISPATCH(
+      gs_layer_norm_bwd_f32(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, gAcc, dBeta, bAcc),
+      gs_layer_norm_bwd_f64(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, gAcc, dBeta, bAcc))
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   BEGIN(1, 0)
   gs_set_threads((int)lng(c, 0));
@@ -492,6 +554,10 @@ NAPI_MODULE_INIT() {
       {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
       {"maxPool2dForward", NULL, js_maxpool_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"maxPool2dBackward", NULL, js_maxpool_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"geluForward", NULL, js_gelu_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"geluBackward", NULL, js_gelu_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormForward", NULL, js_layer_norm_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormBackward", NULL, js_layer_norm_bwd, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

@@ -470,3 +470,105 @@ export interface MaxPool2dBackwardArgs<A extends TypedArray = TypedArray> {
   /** Receives dL/dx [planes, H, W] (overwritten). */
   readonly dx: A;
 }
+
+/**
+ * GELU's form in the kernels: 0 the exact x·Φ(x) ('none'), 1 the tanh approximation ('tanh').
+ * @example const approximate: GeluApproximate = 1; // GPT-2's tanh form
+ */
+export type GeluApproximate = 0 | 1;
+
+/**
+ * Arguments of Kernels.geluForward: y = GELU(x) over n elements (from index 0).
+ * @example k.geluForward({ x, y, n: x.length, approximate: 0 });
+ */
+export interface GeluArgs<A extends TypedArray = TypedArray> {
+  /** Input. */
+  readonly x: A;
+  /** Receives GELU(x) (may be x itself). */
+  readonly y: A;
+  /** Elements. */
+  readonly n: number;
+  /** 0: x·Φ(x); 1: the tanh form. */
+  readonly approximate: GeluApproximate;
+}
+
+/**
+ * Arguments of Kernels.geluBackward: dx = g·GELU′(x) over n elements (from index 0).
+ * @example k.geluBackward({ x, g, dx, n: x.length, approximate: 0 });
+ */
+export interface GeluBackwardArgs<A extends TypedArray = TypedArray> {
+  /** The forward's input. */
+  readonly x: A;
+  /** dL/dy. */
+  readonly g: A;
+  /** Receives dL/dx (may be g itself). */
+  readonly dx: A;
+  /** Elements. */
+  readonly n: number;
+  /** The forward's form. */
+  readonly approximate: GeluApproximate;
+}
+
+/**
+ * Arguments of Kernels.layerNormForward: layer normalisation of `rows` contiguous rows of d
+ * elements (the last axis), y = (x − μ)·rstd·γ + β with rstd = 1/√(σ² + ε), saving each row's
+ * μ and rstd (float64, whatever the dtype) for the VJP. With `rms`, RMS normalisation
+ * (Zhang & Sennrich 2019): μ is taken as 0 (rstd = 1/√(mean(x²) + ε)) and β is ignored.
+ * @example k.layerNormForward({ x, gamma, beta, rows, d, eps: 1e-5, y, mean, rstd });
+ */
+export interface LayerNormArgs<A extends TypedArray = TypedArray> {
+  /** Input [rows, d]. */
+  readonly x: A;
+  /** γ [d], or null (1). */
+  readonly gamma: A | null;
+  /** β [d], or null (0). */
+  readonly beta: A | null;
+  /** Rows. */
+  readonly rows: number;
+  /** Elements per row (the normalised size). */
+  readonly d: number;
+  /** ε, added to the biased variance. */
+  readonly eps: number;
+  /** RMS normalisation: no centring (μ = 0), no β. */
+  readonly rms: boolean;
+  /** Receives the output [rows, d]. */
+  readonly y: A;
+  /** Receives each row's mean [rows]. */
+  readonly mean: Float64Array;
+  /** Receives each row's 1/√(σ² + ε) [rows]. */
+  readonly rstd: Float64Array;
+}
+
+/**
+ * Arguments of Kernels.layerNormBackward: dx, dγ, dβ from dL/dy and the forward's saved
+ * statistics. dγ and dβ are the column sums over every row (rows added in order).
+ * @example k.layerNormBackward({ g, x, gamma, mean, rstd, rows, d, dx, dGamma, dGammaAccumulate: true, dBeta, dBetaAccumulate: true });
+ */
+export interface LayerNormBackwardArgs<A extends TypedArray = TypedArray> {
+  /** dL/dy [rows, d]. */
+  readonly g: A;
+  /** The forward's input [rows, d]. */
+  readonly x: A;
+  /** γ [d], or null. */
+  readonly gamma: A | null;
+  /** The forward's row means [rows]. */
+  readonly mean: Float64Array;
+  /** The forward's row rstd [rows]. */
+  readonly rstd: Float64Array;
+  /** Rows. */
+  readonly rows: number;
+  /** Elements per row. */
+  readonly d: number;
+  /** The forward was RMS normalisation: dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)) (no mean(dx̂) term). */
+  readonly rms: boolean;
+  /** Receives dL/dx [rows, d], or null. */
+  readonly dx: A | null;
+  /** Receives dL/dγ [d], or null. */
+  readonly dGamma: A | null;
+  /** Add dL/dγ (rounded to the dtype) to dGamma's contents (a parameter's gradient). */
+  readonly dGammaAccumulate: boolean;
+  /** Receives dL/dβ [d], or null. */
+  readonly dBeta: A | null;
+  /** Add dL/dβ to dBeta's contents. */
+  readonly dBetaAccumulate: boolean;
+}

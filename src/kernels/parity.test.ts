@@ -589,6 +589,119 @@ rows.push({
   },
 });
 
+/**
+ * GELU rows (both forms) over n elements ~ N(0, scale²): bits on every backend (float32 Φ and
+ * tanh from IEEE double operations, gelu-math.ts and gate-math.ts). scale 6 reaches Φ's tail
+ * (|x| > 2), e^(−x²/2)'s floor and tanh past its fitted interval; n = 1031: vector remainders.
+ */
+const geluRows = (n: number, scale: number, label: string): Row[] =>
+  ([0, 1] as const).flatMap((approximate): Row[] => {
+    const form = approximate === 1 ? 'tanh' : 'erf';
+    const x = (make: Make): TypedArray => make(n, 31).map((v) => v * scale);
+    return [
+      {
+        entry: `geluForward ${form}${label}`,
+        bits: true,
+        tol: 1e-6,
+        run: (k, make) => {
+          const y = make(n, 0).fill(0);
+          k.geluForward({ x: x(make), y, n, approximate });
+          return [y];
+        },
+      },
+      {
+        entry: `geluBackward ${form}${label}`,
+        bits: true,
+        tol: 1e-6,
+        run: (k, make) => {
+          const dx = make(n, 0).fill(0);
+          k.geluBackward({ x: x(make), g: make(n, 32), dx, n, approximate });
+          return [dx];
+        },
+      },
+    ];
+  });
+rows.push(...geluRows(4096, 1, ''), ...geluRows(1031, 6, ' (wide inputs, n = 1031)'));
+
+/** Layer normalisation rows: rows × d, with and without γ/β, accumulating dγ/dβ or not; RMS. */
+function layerNormRows(
+  rows: number,
+  d: number,
+  affine: boolean,
+  label: string,
+  rms = false,
+): Row[] {
+  const fwd = (k: Kernels, make: Make): TypedArray[] => {
+    const y = make(rows * d, 0).fill(0);
+    const mean = new Float64Array(rows);
+    const rstd = new Float64Array(rows);
+    // an offset mean and a spread: the two-pass variance at work
+    const x = make(rows * d, 41).map((v) => 3 + 2 * v);
+    k.layerNormForward({
+      x,
+      gamma: affine ? make(d, 42) : null,
+      beta: affine ? make(d, 43) : null,
+      rows,
+      d,
+      eps: 1e-5,
+      rms,
+      y,
+      mean,
+      rstd,
+    });
+    return [y, mean, rstd, x];
+  };
+  return [
+    {
+      entry: `layerNormForward ${rows}×${d}${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => fwd(k, make).slice(0, 3),
+    },
+    {
+      entry: `layerNormBackward ${rows}×${d}${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const [, mean, rstd, x] = fwd(k, make) as [
+          TypedArray,
+          Float64Array,
+          Float64Array,
+          TypedArray,
+        ];
+        const dx = make(rows * d, 0).fill(0);
+        // a parameter's gradient buffer holding an earlier contribution when affine
+        const dGamma = affine ? make(d, 44) : make(d, 0).fill(0);
+        const dBeta = affine ? make(d, 45) : make(d, 0).fill(0);
+        k.layerNormBackward({
+          g: make(rows * d, 46),
+          x,
+          gamma: affine ? make(d, 42) : null,
+          mean,
+          rstd,
+          rows,
+          d,
+          rms,
+          dx,
+          dGamma,
+          dGammaAccumulate: affine,
+          dBeta,
+          dBetaAccumulate: affine,
+        });
+        return [dx, dGamma, dBeta];
+      },
+    },
+  ];
+}
+// W5's width (128), a d with remainders, and no affine parameters (threads: native.test.ts).
+rows.push(
+  ...layerNormRows(96, 128, true, ''),
+  ...layerNormRows(37, 13, true, ' (d mod 8 = 5)'),
+  ...layerNormRows(9, 21, false, ' (no γ, β)'),
+  ...layerNormRows(37, 13, true, ' (RMS, d mod 8 = 5)', true),
+  ...layerNormRows(64, 128, false, ' (RMS, no γ)', true),
+);
+
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {
   const p = makers.float32(n, 1) as Float32Array;

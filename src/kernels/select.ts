@@ -149,3 +149,28 @@ export function poolKernelsFor(n: number): Kernels {
     ? nativeKernels()
     : jsKernels;
 }
+
+/**
+ * Elements from which 'auto' sends a pointwise or row-wise kernel (GELU, layer normalisation) to
+ * the native addon: below it the call's fixed cost outweighs the JS loop.
+ * @example pointwiseKernelsFor('float32', POINTWISE_NATIVE_MIN_SIZE).impl // 'native' when loaded
+ */
+export const POINTWISE_NATIVE_MIN_SIZE = 256;
+
+/**
+ * The backend for a GELU or layer normalisation over n elements of `dtype`: the choice of
+ * setKernels ('js', 'wasm' and 'native' as asked); under 'auto' native when the addon is loaded
+ * and n ≥ {@link POINTWISE_NATIVE_MIN_SIZE}, else the JS reference (the wasm backend runs these
+ * entries on the JS reference: same bits, no copy). The bits are the same on every backend.
+ * @example pointwiseKernelsFor(x.dtype, x.size).geluForward({ x: x.data, y, n: x.size, approximate: 1 });
+ */
+export function pointwiseKernelsFor(dtype: DType, n: number): Kernels {
+  const c = getKernels();
+  if (c === 'auto')
+    return n >= POINTWISE_NATIVE_MIN_SIZE && nativeKernelsAvailable() ? nativeKernels() : jsKernels;
+  return c === 'native'
+    ? nativeKernels()
+    : c === 'wasm' && dtype === 'float32'
+      ? wasmKernels()
+      : jsKernels;
+}

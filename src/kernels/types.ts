@@ -15,6 +15,7 @@ import type {
   MaxPool2dBackwardArgs,
   MaxPool2dForwardArgs,
 } from './args.js';
+import type { GeluArgs, GeluBackwardArgs, LayerNormArgs, LayerNormBackwardArgs } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
 
@@ -238,4 +239,12 @@ export interface Kernels {
   maxPool2dForward(args: MaxPool2dForwardArgs): void;
   /** The max pooling VJP: dx ← 0, dx[arg[i]] += gy[i] (see MaxPool2dBackwardArgs). */
   maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
+  /** y = GELU(x), the exact or the tanh form (see GeluArgs); float32: the same bits everywhere. */
+  geluForward(args: GeluArgs): void;
+  /** dx = g·GELU′(x) (see GeluBackwardArgs). */
+  geluBackward(args: GeluBackwardArgs): void;
+  /** Layer normalisation over the last axis, saving μ and rstd per row (see LayerNormArgs). */
+  layerNormForward(args: LayerNormArgs): void;
+  /** Its VJP: dx, and dγ, dβ (+)= the column sums (see LayerNormBackwardArgs). */
+  layerNormBackward(args: LayerNormBackwardArgs): void;
 }

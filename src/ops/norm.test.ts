@@ -9,6 +9,9 @@ import {
   type RefCase,
 } from '../../test/op-test-utils.js';
 import { batchNorm, layerNorm } from './norm.js';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { mul } from './elementwise.js';
+import { sum } from './reduce.js';
 import { readBundledReference } from '../conformance/reference-node.js';
 
 const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
@@ -171,4 +174,32 @@ describe('batchNorm', () => {
     expect(() => batchNorm(randomTensor([1, 3], rng))).toThrow(/more than 1 value per channel/);
     expect(() => batchNorm(x, randomTensor([3], rng, 'float32'))).toThrow(DtypeError);
   });
+});
+
+// nn.LayerNorm's γ and β hold views into the gradient arena after zeroGrad(), and layerNorm adds
+// dγ, dβ straight into them (the gradient sink): the same bits as the gradients the op returns
+// for fresh leaves, and a second backward adds the same again.
+describe('layerNorm accumulates into parameter gradient buffers', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: arena gradients equal fresh-leaf gradients bit for bit, and accumulate`, () => {
+      const layer = new LayerNorm(13, { dtype });
+      const rng = new Rng(8);
+      const x = randomTensor([6, 5, 13], rng, dtype);
+      const c = randomTensor([6, 5, 13], rng, dtype);
+      const init = randomTensor([13], rng, dtype);
+      layer.weight!.data.set(init.data);
+      layer.zeroGrad();
+      sum(mul(layer.forward(x), c)).backward();
+      const arena = [layer.weight!, layer.bias!].map((p) => Array.from(p.grad!.data));
+      const w = new Tensor(layer.weight!.data.slice(), [13], true);
+      const b = new Tensor(layer.bias!.data.slice(), [13], true);
+      sum(mul(layerNorm(x, 13, w, b), c)).backward();
+      expect(arena).toEqual([Array.from(w.grad!.data), Array.from(b.grad!.data)]);
+      expect(arena.flat().some((v) => v !== 0)).toBe(true);
+      sum(mul(layer.forward(x), c)).backward();
+      expect([layer.weight!, layer.bias!].map((p) => Array.from(p.grad!.data))).toEqual(
+        arena.map((a) => a.map((v) => 2 * v)),
+      );
+    });
+  }
 });

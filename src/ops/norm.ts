@@ -5,43 +5,13 @@ import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { add, div, mul, sub } from './elementwise.js';
 import { compositeVjp } from './internal/graph-vjp.js';
+import { pointwiseKernelsFor } from '../kernels/select.js';
 import { mean } from './reduce.js';
 import { sqrt, square } from './unary.js';
 
 function checkEps(op: string, eps: number): void {
   if (!(eps >= 0) || !Number.isFinite(eps))
     throw new ConfigError(`${op}: eps must be a finite number >= 0, got ${fmt(eps)}`);
-}
-
-/**
- * The normalisation backward for one contiguous group of `count` elements at offset `o`:
- * dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), with x̂ = (x − μ)·rstd and dx̂ = g·γ.
- */
-function normBackwardRow(
-  x: TypedArray,
-  g: TypedArray,
-  dx: TypedArray,
-  gamma: TypedArray | null,
-  o: number,
-  count: number,
-  mean: number,
-  rstd: number,
-): void {
-  let sumD = 0;
-  let sumDX = 0;
-  for (let j = 0; j < count; j++) {
-    const xh = ((x[o + j] as number) - mean) * rstd;
-    const d = (g[o + j] as number) * (gamma ? (gamma[j] as number) : 1);
-    sumD += d;
-    sumDX += d * xh;
-  }
-  const mD = sumD / count;
-  const mDX = sumDX / count;
-  for (let j = 0; j < count; j++) {
-    const xh = ((x[o + j] as number) - mean) * rstd;
-    const d = (g[o + j] as number) * (gamma ? (gamma[j] as number) : 1);
-    dx[o + j] = rstd * (d - mD - xh * mDX);
-  }
 }
 
 /**
@@ -85,36 +55,30 @@ export function layerNorm(
   const rows = x.size / d;
   const xd = x.data;
   const wd = w ? w.data : null;
-  const bd = b ? b.data : null;
   const means = new Float64Array(rows);
   const rstds = new Float64Array(rows);
   const y = allocData(x.dtype, x.size);
-  for (let r = 0; r < rows; r++) {
-    const o = r * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += xd[o + j] as number;
-    const mean = s / d;
-    // Two-pass variance: no cancellation when |μ| ≫ σ.
-    let v = 0;
-    for (let j = 0; j < d; j++) {
-      const c = (xd[o + j] as number) - mean;
-      v += c * c;
-    }
-    const rstd = 1 / Math.sqrt(v / d + eps);
-    means[r] = mean;
-    rstds[r] = rstd;
-    for (let j = 0; j < d; j++) {
-      const xh = ((xd[o + j] as number) - mean) * rstd;
-      y[o + j] = xh * (wd ? (wd[j] as number) : 1) + (bd ? (bd[j] as number) : 0);
-    }
-  }
+  // One backend for the forward and the VJP (native AVX2 when the addon is loaded).
+  const k = pointwiseKernelsFor(x.dtype, x.size);
+  k.layerNormForward({
+    x: xd,
+    gamma: wd,
+    beta: b ? b.data : null,
+    rows,
+    d,
+    eps,
+    rms: false,
+    y,
+    mean: means,
+    rstd: rstds,
+  });
   const out = new Tensor(y, x.shape);
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
   return record(
     op,
     out,
     inputs,
-    (g, _s, cg) => {
+    (g, sink, cg) => {
       if (cg)
         return compositeVjp(g, inputs, () => {
           // (x − μ)/√(σ² + ε)·γ + β over the normalized axes, as recorded ops.
@@ -124,31 +88,30 @@ export function layerNorm(
           const scaled = w ? mul(n, w) : n;
           return b ? add(scaled, b) : scaled;
         });
-      const gd = g.data;
-      let dx: TypedArray | null = null;
-      const dw = w?.requiresGrad ? allocData(x.dtype, d) : null;
-      const db = b?.requiresGrad ? allocData(x.dtype, d) : null;
-      if (x.requiresGrad) {
-        dx = allocData(x.dtype, x.size);
-        for (let r = 0; r < rows; r++) {
-          normBackwardRow(xd, gd, dx, wd, r * d, d, means[r] as number, rstds[r] as number);
-        }
-      }
-      if (dw || db) {
-        for (let r = 0; r < rows; r++) {
-          const o = r * d;
-          const mean = means[r] as number;
-          const rstd = rstds[r] as number;
-          for (let j = 0; j < d; j++) {
-            const gv = gd[o + j] as number;
-            if (dw) dw[j] = (dw[j] as number) + gv * ((xd[o + j] as number) - mean) * rstd;
-            if (db) db[j] = (db[j] as number) + gv;
-          }
-        }
-      }
+      // dγ and dβ go straight into a parameter's gradient buffer when it has one (then null).
+      const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
+      const accW = w === null ? null : sink.buffer(w);
+      const dw = w?.requiresGrad ? (accW ?? allocData(x.dtype, d)) : null;
+      const accB = b === null ? null : sink.buffer(b);
+      const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, d)) : null;
+      k.layerNormBackward({
+        g: g.data,
+        x: xd,
+        gamma: wd,
+        mean: means,
+        rstd: rstds,
+        rows,
+        d,
+        rms: false,
+        dx,
+        dGamma: dw,
+        dGammaAccumulate: accW !== null,
+        dBeta: db,
+        dBetaAccumulate: accB !== null,
+      });
       const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
-      if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
-      if (b) res.push(db ? new Tensor(db, b.shape) : null);
+      if (w) res.push(dw === null || accW !== null ? null : new Tensor(dw, w.shape));
+      if (b) res.push(db === null || accB !== null ? null : new Tensor(db, b.shape));
       return res;
     },
     true,
@@ -288,7 +251,7 @@ export function batchNorm(
         const gam = wd ? (wd[ch] as number) : 1;
         const rstd = rstds[ch] as number;
         if (training) {
-          // Same rule as normBackwardRow, with the channel's elements strided over N.
+          // The layer-norm rule (kernels/js/layer-norm.ts), with the channel's elements strided over N.
           const mean = means[ch] as number;
           let sumD = 0;
           let sumDX = 0;

@@ -5,6 +5,7 @@ import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { add, div, mul } from './elementwise.js';
 import { compositeVjp } from './internal/graph-vjp.js';
+import { pointwiseKernelsFor } from '../kernels/select.js';
 import { mean } from './reduce.js';
 import { sqrt, square } from './unary.js';
 
@@ -16,7 +17,8 @@ const FINFO_EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
  * PyTorch's `F.rms_norm` / `nn.RMSNorm`): y = x/√(mean(x²) + ε)·γ, with no centring and no shift.
  * ε defaults to the machine epsilon of x's dtype, as in PyTorch. VJP, with r = 1/√(mean(x²) + ε),
  * x̂ = x·r and dx̂ = g·γ over the n normalised elements: dx = r·(dx̂ − x̂·mean(dx̂·x̂)),
- * dγ = Σ g·x̂.
+ * dγ = Σ g·x̂. Runs on the layer-norm kernels with `rms` (Kernels.layerNormForward/Backward:
+ * native AVX2 when the addon is loaded, the same bits everywhere).
  *
  * @example const y = rmsNorm(x, 64, gamma); // x [B, T, 64], gamma [64]
  * @see https://arxiv.org/abs/1910.07467
@@ -49,26 +51,18 @@ export function rmsNorm(
   const rows = x.size / n;
   const xd = x.data;
   const wd = w ? w.data : null;
+  // The layer-norm kernels without centring (μ = 0, no β): native AVX2 when the addon is loaded.
+  const k = pointwiseKernelsFor(x.dtype, x.size);
+  const zeros = new Float64Array(rows);
   const rs = new Float64Array(rows);
   const y = allocData(x.dtype, x.size);
-  for (let r = 0; r < rows; r++) {
-    const o = r * n;
-    let ss = 0;
-    for (let j = 0; j < n; j++) {
-      const v = xd[o + j] as number;
-      ss += v * v;
-    }
-    const rr = 1 / Math.sqrt(ss / n + e);
-    rs[r] = rr;
-    for (let j = 0; j < n; j++)
-      y[o + j] = (xd[o + j] as number) * rr * (wd ? (wd[j] as number) : 1);
-  }
+  k.layerNormForward({ x: xd, gamma: wd, beta: null, rows, d: n, eps: e, rms: true, y, mean: zeros, rstd: rs }); // prettier-ignore
   const inputs = w ? [x, w] : [x];
   return record(
     op,
     new Tensor(y, x.shape),
     inputs,
-    (g, _s, cg) => {
+    (g, sink, cg) => {
       if (cg)
         return compositeVjp(g, inputs, () => {
           // x/√(mean(x²) + ε)·w over the normalized axes, as recorded ops.
@@ -76,30 +70,27 @@ export function rmsNorm(
           const r = div(x, sqrt(add(mean(square(x), axes, true), e)));
           return w ? mul(r, w) : r;
         });
-      const gd = g.data;
+      // dγ goes straight into the parameter's gradient buffer when it has one (then null).
       const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-      const dw = w?.requiresGrad ? allocData(x.dtype, n) : null;
-      for (let r = 0; r < rows; r++) {
-        const o = r * n;
-        const rr = rs[r] as number;
-        if (dx) {
-          let dot = 0;
-          for (let j = 0; j < n; j++)
-            dot +=
-              (gd[o + j] as number) * (wd ? (wd[j] as number) : 1) * (xd[o + j] as number) * rr;
-          const m = dot / n;
-          for (let j = 0; j < n; j++) {
-            const xh = (xd[o + j] as number) * rr;
-            const dxh = (gd[o + j] as number) * (wd ? (wd[j] as number) : 1);
-            dx[o + j] = rr * (dxh - xh * m);
-          }
-        }
-        if (dw)
-          for (let j = 0; j < n; j++)
-            dw[j] = (dw[j] as number) + (gd[o + j] as number) * (xd[o + j] as number) * rr;
-      }
+      const accW = w === null ? null : sink.buffer(w);
+      const dw = w?.requiresGrad ? (accW ?? allocData(x.dtype, n)) : null;
+      k.layerNormBackward({
+        g: g.data,
+        x: xd,
+        gamma: wd,
+        mean: zeros,
+        rstd: rs,
+        rows,
+        d: n,
+        rms: true,
+        dx,
+        dGamma: dw,
+        dGammaAccumulate: accW !== null,
+        dBeta: null,
+        dBetaAccumulate: false,
+      });
       const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
-      if (w) res.push(dw ? new Tensor(dw, w.shape) : null);
+      if (w) res.push(dw === null || accW !== null ? null : new Tensor(dw, w.shape));
       return res;
     },
     true,

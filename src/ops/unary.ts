@@ -1,6 +1,11 @@
+import { ConfigError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { erf } from '../numeric/normal-distribution.js';
+import { allocData, type DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { normalCdf } from '../numeric/normal-distribution.js';
+import { tanhGateF32 } from '../kernels/js/gate-math.js';
+import { INV_SQRT_2PI, normalCdfF32 } from '../kernels/js/gelu-math.js';
+import { pointwiseKernelsFor } from '../kernels/select.js';
 import { add, div, mul, sub, where } from './elementwise.js';
 import { constant } from './internal/graph-vjp.js';
 import { newTensor } from './internal/util.js';
@@ -285,82 +290,65 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const INV_SQRT_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
- * GELU (Hendrycks & Gimpel 2016): x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)) ('none'), or the tanh form
+ * GELU (Hendrycks & Gimpel 2016): x·Φ(x) ('none'), or the tanh form
  * ½x(1 + tanh(√(2/π)(x + 0.044715x³))) ('tanh', GPT-2's), with their exact derivatives:
- * Φ(x) + x·φ(x) for the erf form; ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²) for the tanh
- * form. Hand-written loops (a Transformer's feed-forward layers run it over B·T·4E elements).
+ * Φ(x) + x·φ(x) for the exact form; ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²) for the tanh
+ * form. One kernel pass each way (Kernels.geluForward/geluBackward, routed by
+ * pointwiseKernelsFor: native AVX2 when the addon is loaded); for float32, Φ and tanh are built
+ * from IEEE double operations (kernels/js/gelu-math.ts, gate-math.ts), so every backend gives
+ * the same bits. PyTorch's `F.gelu`.
+ * @example gelu(x, 'tanh')
  */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
-  const out = newTensor(x.dtype, x.shape);
-  const xd = x.data;
-  const od = out.data;
-  const n = xd.length;
-  // float32 results: the rational tanh (within 2 float32 ulp of Math.tanh, ~3× faster).
-  const th = x.dtype === 'float32' ? tanhF32 : Math.tanh;
-  if (approximate === 'tanh') {
-    for (let i = 0; i < n; i++) {
-      const v = xd[i] as number;
-      od[i] = 0.5 * v * (1 + th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = xd[i] as number;
-      od[i] = 0.5 * v * (1 + erf(v * INV_SQRT_2));
-    }
-  }
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new ConfigError(`gelu: approximate must be 'none' or 'tanh', got ${fmt(approximate)}`);
+  const n = x.size;
+  const ap = approximate === 'tanh' ? 1 : 0;
+  const k = pointwiseKernelsFor(x.dtype, n);
+  const y = allocData(x.dtype, n);
+  k.geluForward({ x: x.data, y, n, approximate: ap });
+  const out = new Tensor(y, x.shape);
   return record(
     'gelu',
     out,
     [x],
     (g, _s, cg) => {
-      if (cg) {
-        if (approximate === 'tanh') {
-          const d1 = (v: number): number => {
-            const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-            const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-            return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du;
-          };
-          // f'' = (1 − t²)·(u' + ½x·u'' − x·t·u'²), u = √(2/π)(x + 0.044715x³).
-          const d2 = (v: number): number => {
-            const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-            const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-            const d2u = SQRT_2_OVER_PI * 6 * 0.044715 * v;
-            return (1 - t * t) * (du + 0.5 * v * d2u - v * t * du * du);
-          };
-          return [mul(g, derivative('gelu', x, d1, d2))];
-        }
-        // f' = Φ(x) + x·φ(x), f'' = φ(x)·(2 − x²).
-        const d1 = (v: number): number =>
-          0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-        const d2 = (v: number): number => INV_SQRT_2PI * Math.exp(-0.5 * v * v) * (2 - v * v);
-        return [mul(g, derivative('gelu', x, d1, d2))];
-      }
-      const gx = newTensor(g.dtype, g.shape);
-      const gd = g.data;
-      const dd = gx.data;
-      if (approximate === 'tanh') {
-        for (let i = 0; i < n; i++) {
-          const v = xd[i] as number;
-          const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
-          const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
-          dd[i] = (gd[i] as number) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
-        }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const v = xd[i] as number;
-          dd[i] =
-            (gd[i] as number) *
-            (0.5 * (1 + erf(v * INV_SQRT_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-        }
-      }
-      return [gx];
+      if (cg) return [mul(g, derivative('gelu', x, geluD1(x.dtype, ap), geluD2(x.dtype, ap)))];
+      const dx = allocData(x.dtype, n);
+      k.geluBackward({ x: x.data, g: g.data, dx, n, approximate: ap });
+      return [new Tensor(dx, x.shape)];
     },
     true,
   );
+}
+
+/** GELU′ as a scalar function (the createGraph VJP's recorded factor). */
+function geluD1(dtype: DType, ap: 0 | 1): (v: number) => number {
+  const th = dtype === 'float32' ? tanhGateF32 : Math.tanh;
+  const cdf = dtype === 'float32' ? normalCdfF32 : normalCdf;
+  if (ap === 1)
+    return (v) => {
+      const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+      const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du;
+    };
+  // f' = Φ(x) + x·φ(x)
+  return (v) => cdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+}
+
+/** GELU″: tanh form (1 − t²)·(u' + ½x·u'' − x·t·u'²), u = √(2/π)(x + 0.044715x³); exact φ(x)·(2 − x²). */
+function geluD2(dtype: DType, ap: 0 | 1): (v: number) => number {
+  const th = dtype === 'float32' ? tanhGateF32 : Math.tanh;
+  if (ap === 1)
+    return (v) => {
+      const t = th(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v));
+      const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v);
+      const d2u = SQRT_2_OVER_PI * 6 * 0.044715 * v;
+      return (1 - t * t) * (du + 0.5 * v * d2u - v * t * du * du);
+    };
+  return (v) => INV_SQRT_2PI * Math.exp(-0.5 * v * v) * (2 - v * v);
 }
 
 /**

@@ -15,6 +15,8 @@ import {
   lstmGatesForwardJs,
 } from './rnn-gates.js';
 import { crossEntropyBackwardJs, crossEntropyForwardJs } from './cross-entropy.js';
+import { geluBackwardJs, geluForwardJs } from './gelu.js';
+import { layerNormBackwardJs, layerNormForwardJs } from './layer-norm.js';
 
 /**
  * The JS reference backend, both dtypes: gemm, im2col and col2im are the scalar JS kernels; the
@@ -49,4 +51,8 @@ export const jsKernels: Kernels = {
   crossEntropyBackward: crossEntropyBackwardJs,
   maxPool2dForward: maxPool2dForwardJs,
   maxPool2dBackward: maxPool2dBackwardJs,
+  geluForward: geluForwardJs,
+  geluBackward: geluBackwardJs,
+  layerNormForward: layerNormForwardJs,
+  layerNormBackward: layerNormBackwardJs,
 };

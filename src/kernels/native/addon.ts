@@ -227,6 +227,45 @@ export interface NativeAddon {
       number,
     ]
   ): void;
+  /** Kernels.geluForward, float32 only (absent in an addon built before it). */
+  geluForward?(x: Float32Array, y: Float32Array, n: number, approximate: number): void;
+  /** Kernels.geluBackward, float32 only. */
+  geluBackward?(
+    x: Float32Array,
+    g: Float32Array,
+    dx: Float32Array,
+    n: number,
+    approximate: number,
+  ): void;
+  /** Kernels.layerNormForward, positional (mean and rstd are float64 for both dtypes). */
+  layerNormForward?(
+    x: F,
+    gamma: F | null,
+    beta: F | null,
+    rows: number,
+    d: number,
+    eps: number,
+    rms: boolean,
+    y: F,
+    mean: Float64Array,
+    rstd: Float64Array,
+  ): void;
+  /** Kernels.layerNormBackward, positional. */
+  layerNormBackward?(
+    g: F,
+    x: F,
+    gamma: F | null,
+    mean: Float64Array,
+    rstd: Float64Array,
+    rows: number,
+    d: number,
+    rms: boolean,
+    dx: F | null,
+    dGamma: F | null,
+    dGammaAccumulate: boolean,
+    dBeta: F | null,
+    dBetaAccumulate: boolean,
+  ): void;
   /** Threads large GEMMs are split over (the pool starts workers lazily). */
   setThreads(n: number): void;
   /** The instruction set chosen at load time and the thread setting. */

@@ -211,6 +211,7 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
     ...nativeGates(addon, rest),
     ...nativeCrossEntropy(addon, rest),
     ...nativePool(addon, rest),
+    ...nativeTransformerOps(addon, rest),
   };
 }
 
@@ -313,6 +314,50 @@ export function nativePool(addon: NativeAddon, rest: (float32: boolean) => Kerne
       const dx = float('maxPool2dBackward', a.dx);
       const g = a.g;
       fn(a.gy as F, a.arg, dx, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW); // prettier-ignore
+    },
+  };
+}
+
+type TransformerEntries = Pick<
+  Kernels,
+  'geluForward' | 'geluBackward' | 'layerNormForward' | 'layerNormBackward'
+>;
+
+/**
+ * GELU and layer normalisation on the native backend (native/src/transformer_ops.c, AVX2, the
+ * bits of the JS reference): GELU in C for float32 (float64 GELU uses Math.exp/Math.tanh and
+ * runs on the JS reference via `rest(false)`), layer normalisation in C for both dtypes; an
+ * addon built before these kernels hands them to `rest`.
+ * @example const { geluForward } = nativeTransformerOps(addon, () => jsKernels);
+ */
+export function nativeTransformerOps(
+  addon: NativeAddon,
+  rest: (float32: boolean) => Kernels,
+): TransformerEntries {
+  return {
+    geluForward(a): void {
+      const fn = addon.geluForward;
+      if (!(a.x instanceof Float32Array) || fn === undefined)
+        return rest(a.x instanceof Float32Array).geluForward(a);
+      fn(a.x, a.y as Float32Array, a.n, a.approximate);
+    },
+    geluBackward(a): void {
+      const fn = addon.geluBackward;
+      if (!(a.x instanceof Float32Array) || fn === undefined)
+        return rest(a.x instanceof Float32Array).geluBackward(a);
+      fn(a.x, a.g as Float32Array, a.dx as Float32Array, a.n, a.approximate);
+    },
+    layerNormForward(a): void {
+      const fn = addon.layerNormForward;
+      if (fn === undefined) return rest(a.x instanceof Float32Array).layerNormForward(a);
+      const y = float('layerNormForward', a.y);
+      fn(a.x as F, a.gamma as F | null, a.beta as F | null, a.rows, a.d, a.eps, a.rms, y, a.mean, a.rstd); // prettier-ignore
+    },
+    layerNormBackward(a): void {
+      const fn = addon.layerNormBackward;
+      if (fn === undefined) return rest(a.g instanceof Float32Array).layerNormBackward(a);
+      const g = float('layerNormBackward', a.g);
+      fn(g, a.x as F, a.gamma as F | null, a.mean, a.rstd, a.rows, a.d, a.rms, a.dx as F | null, a.dGamma as F | null, a.dGammaAccumulate, a.dBeta as F | null, a.dBetaAccumulate); // prettier-ignore
     },
   };
 }

@@ -293,6 +293,70 @@ describe('native kernels', () => {
         expect(onThreads(2, run)).toEqual(onThreads(1, run));
       },
     );
+
+    it.each([false, true])(
+      'layer normalisation (rms %s) forward and backward (rows, then dγ/dβ columns, split) give the same bits on 1 and 2 threads',
+      (rms) => {
+        const [rows, d] = [1024, 131];
+        const run = (): (Float32Array | Float64Array)[] => {
+          const x = make(rows * d, 1);
+          const y = make(rows * d, 0);
+          const mean = new Float64Array(rows);
+          const rstd = new Float64Array(rows);
+          const gamma = make(d, 2);
+          k.layerNormForward({
+            x,
+            gamma,
+            beta: make(d, 3),
+            rows,
+            d,
+            eps: 1e-5,
+            rms,
+            y,
+            mean,
+            rstd,
+          });
+          const dx = make(rows * d, 0);
+          const dGamma = make(d, 5);
+          const dBeta = make(d, 6);
+          k.layerNormBackward({
+            g: make(rows * d, 4),
+            x,
+            gamma,
+            mean,
+            rstd,
+            rows,
+            d,
+            rms,
+            dx,
+            dGamma,
+            dGammaAccumulate: true,
+            dBeta,
+            dBetaAccumulate: true,
+          });
+          return [y, dx, dGamma, dBeta, mean, rstd];
+        };
+        expect(onThreads(2, run)).toEqual(onThreads(1, run));
+      },
+    );
+
+    it.runIf(dtype === 'float32')(
+      'GELU forward and backward, both forms (elements split), give the same bits on 1 and 2 threads',
+      () => {
+        const n = 100_003;
+        for (const approximate of [0, 1] as const) {
+          const run = (): (Float32Array | Float64Array)[] => {
+            const x = make(n, 7).map((v) => v * 3);
+            const y = make(n, 0);
+            k.geluForward({ x, y, n, approximate });
+            const dx = make(n, 0);
+            k.geluBackward({ x, g: make(n, 8), dx, n, approximate });
+            return [y, dx];
+          };
+          expect(onThreads(2, run)).toEqual(onThreads(1, run));
+        }
+      },
+    );
   });
 
   it.runIf(addon !== undefined)(
@@ -353,6 +417,45 @@ describe('native kernels', () => {
           0,
         ),
       ).toThrow(/must all be Float32Array or all Float64Array/);
+      const f = (n: number): Float32Array => new Float32Array(n);
+      expect(() => addon!.geluForward!(f(8), f(7), 8, 0)).toThrow(RangeError);
+      expect(() => addon!.geluBackward!(f(8), f(8), f(8), 9, 1)).toThrow(RangeError);
+      const stats = new Float64Array(4);
+      expect(() =>
+        addon!.layerNormForward!(f(32), f(7), null, 4, 8, 1e-5, false, f(32), stats, stats),
+      ).toThrow(RangeError);
+      expect(() =>
+        addon!.layerNormBackward!(
+          f(32),
+          f(32),
+          null,
+          stats,
+          new Float64Array(3),
+          4,
+          8,
+          false,
+          f(32),
+          f(8),
+          false,
+          null,
+          false,
+        ),
+      ).toThrow(RangeError);
+      // the statistics are float64 whatever the dtype
+      expect(() =>
+        addon!.layerNormForward!(
+          f(32),
+          null,
+          null,
+          4,
+          8,
+          1e-5,
+          false,
+          f(32),
+          stats,
+          f(4) as unknown as Float64Array,
+        ),
+      ).toThrow(RangeError);
     },
   );
 

@@ -17,6 +17,8 @@ import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import { crossEntropyBackwardJs, crossEntropyForwardJs } from '../js/cross-entropy.js';
 import { maxPool2dBackwardJs, maxPool2dForwardJs } from '../js/pool.js';
+import { geluBackwardJs, geluForwardJs } from '../js/gelu.js';
+import { layerNormBackwardJs, layerNormForwardJs } from '../js/layer-norm.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
 function f32(entry: string, out: TypedArray | null): void {
@@ -128,5 +130,11 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('maxPool2dBackward', a.dx);
       maxPool2dBackwardJs(a);
     },
+    // GELU and layer normalisation: the JS reference (one pass over arrays the op owns, no
+    // copy into wasm memory to repay; the same bits by construction).
+    geluForward: geluForwardJs,
+    geluBackward: geluBackwardJs,
+    layerNormForward: layerNormForwardJs,
+    layerNormBackward: layerNormBackwardJs,
   };
 }
