@@ -10,6 +10,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  AttentionBackwardArgs,
+  AttentionForwardArgs,
 } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import type { GradStatsArgs, UpdateStatsArgs } from './grad-stats.js';
@@ -226,4 +228,8 @@ export interface Kernels {
   updateStats(args: UpdateStatsArgs): void;
   /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
   copy(dst: TypedArray, src: TypedArray): void;
+  /** Multi-head self-attention over a packed [B, T, 3E] projection (causal or not), per head. */
+  attentionForward(args: AttentionForwardArgs): void;
+  /** The VJP of attentionForward: dL/dqkv from dL/dy and the saved weights. */
+  attentionBackward(args: AttentionBackwardArgs): void;
 }

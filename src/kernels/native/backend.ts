@@ -11,6 +11,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  AttentionBackwardArgs,
+  AttentionForwardArgs,
 } from '../args.js';
 import type { ConvGeometry } from '../conv-geometry.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
@@ -205,6 +207,7 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
     copy: (dst, src) =>
       rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
     ...nativeGates(addon, rest),
+    ...nativeAttention(addon, rest),
   };
 }
 
@@ -250,6 +253,37 @@ export function nativeGates(addon: NativeAddon, rest: (float32: boolean) => Kern
         return rest(a.gates instanceof Float32Array).gruGatesBackward(a);
       const f = a as GruGatesBackwardArgs<Float32Array>;
       fn(f.gates, f.gatesOffset, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.gh, f.ghOffset, f.dh, f.dXP, f.dHP, f.dOffset, f.B, f.H); // prettier-ignore
+    },
+  };
+}
+
+type AttentionEntries = Pick<Kernels, 'attentionForward' | 'attentionBackward'>;
+
+/**
+ * The fused self-attention of the native backend: float32 in C (native/src/attention.c, the
+ * (batch, head) pairs split over the pool, the bits of the JS reference for any thread count),
+ * float64 on the JS reference (Math.exp) via `rest(false)`; an addon built before the attention
+ * kernels existed hands everything to `rest`.
+ * @example const { attentionForward } = nativeAttention(addon, () => jsKernels);
+ */
+export function nativeAttention(
+  addon: NativeAddon,
+  rest: (float32: boolean) => Kernels,
+): AttentionEntries {
+  return {
+    attentionForward(a): void {
+      const fn = addon.attentionForward;
+      if (!(a.y instanceof Float32Array) || fn === undefined)
+        return rest(a.y instanceof Float32Array).attentionForward(a);
+      const f = a as AttentionForwardArgs<Float32Array>;
+      fn(f.qkv, f.B, f.T, f.E, f.heads, f.causal, f.scale, f.p, f.y);
+    },
+    attentionBackward(a): void {
+      const fn = addon.attentionBackward;
+      if (!(a.dqkv instanceof Float32Array) || fn === undefined)
+        return rest(a.dqkv instanceof Float32Array).attentionBackward(a);
+      const f = a as AttentionBackwardArgs<Float32Array>;
+      fn(f.g, f.qkv, f.p, f.B, f.T, f.E, f.heads, f.causal, f.scale, f.dqkv);
     },
   };
 }

@@ -15,6 +15,7 @@ import type {
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
+import { attentionBackwardJs, attentionForwardJs } from '../js/attention.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
 function f32(entry: string, out: TypedArray | null): void {
@@ -113,6 +114,16 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('copy', dst);
       f32('copy', src);
       wk.copyF32(dst as Float32Array, src as Float32Array);
+    },
+    // Attention: the JS reference composition, whose GEMMs the routed gemm sends to wasm (no
+    // wasm kernel of its own for the row passes yet).
+    attentionForward(a): void {
+      f32('attentionForward', a.y);
+      attentionForwardJs(a);
+    },
+    attentionBackward(a): void {
+      f32('attentionBackward', a.dqkv);
+      attentionBackwardJs(a);
     },
   };
 }
