@@ -56,7 +56,8 @@ function softmaxRow(
     lanes[j & 3] = (lanes[j & 3] as number) + v;
   }
   const inv =
-    1 / ((lanes[0] as number) + (lanes[1] as number) + ((lanes[2] as number) + (lanes[3] as number)));
+    1 /
+    ((lanes[0] as number) + (lanes[1] as number) + ((lanes[2] as number) + (lanes[3] as number)));
   for (let j = 0; j < live; j++) s[o + j] = (e[j] as number) * inv;
   for (let j = live; j < n; j++) s[o + j] = 0;
 }
@@ -249,9 +250,12 @@ export function attentionBackwardJs(args: AttentionBackwardArgs): void {
           const live = causal ? i + 1 : T;
           lanes.fill(0);
           for (let j = 0; j < live; j++)
-            lanes[j & 3] = (lanes[j & 3] as number) + (tmp[to + j] as number) * (p[po + j] as number);
+            lanes[j & 3] =
+              (lanes[j & 3] as number) + (tmp[to + j] as number) * (p[po + j] as number);
           const dot =
-            (lanes[0] as number) + (lanes[1] as number) + ((lanes[2] as number) + (lanes[3] as number));
+            (lanes[0] as number) +
+            (lanes[1] as number) +
+            ((lanes[2] as number) + (lanes[3] as number));
           for (let j = 0; j < live; j++)
             tmp[to + j] = (p[po + j] as number) * ((tmp[to + j] as number) - dot) * scale;
           for (let j = live; j < n; j++) tmp[to + j] = 0;
