@@ -152,6 +152,24 @@ describe.runIf(addon !== undefined)('attention kernels (native)', () => {
     },
   );
 
+  it('T = 330 (products deeper than the direct kernel’s 320): the bits of the reference on the native GEMM', () => {
+    const [B, T, E, H] = [1, 330, 8, 2];
+    const qkv = Float32Array.from(normal(B * T * 3 * E, 7));
+    const g = Float32Array.from(normal(B * T * E, 8));
+    const run = (kk: typeof k): Float32Array[] => {
+      const p = new Float32Array(B * H * T * T);
+      const y = new Float32Array(B * T * E);
+      kk.attentionForward({ qkv, B, T, E, heads: H, causal: true, scale: 0.5, p, y });
+      const dqkv = new Float32Array(B * T * 3 * E);
+      kk.attentionBackward({ g, qkv, p, B, T, E, heads: H, causal: true, scale: 0.5, dqkv });
+      return [p, y, dqkv];
+    };
+    setKernels('native');
+    const ref = run(jsKernels);
+    const got = run(k);
+    expect(got.map((a, i) => differing(a, ref[i] as Float32Array))).toEqual([0, 0, 0]);
+  });
+
   it('the addon rejects heads that do not divide E and arrays too short (RangeError)', () => {
     const qkv = new Float32Array(2 * 4 * 3 * 6);
     const p = new Float32Array(2 * 2 * 4 * 4);
