@@ -1,10 +1,11 @@
 /* Fused multi-head self-attention over a packed [B, T, 3E] projection (issue 22, the GPT
  * workload W5), float32: src/kernels/js/attention.ts (attentionForwardJs, attentionBackwardJs)
  * step for step. The (batch, head) pairs are split over the pool in contiguous ranges, each pair
- * computed whole on one thread with the serial GEMM (gs_gemm_serial_f32) reading Q, K, V, dO and
- * writing y and dQ, dK, dV in place through strides: the same GEMM calls as the reference (same
- * m, n, k, values and order; a GEMM's element does not depend on where its operands lie), hence
- * the reference's bits with setKernels('native'), and the same bits for any thread count. The row
+ * computed whole on one thread; its GEMMs (mm: an unpacked FMA kernel with the bits of the serial
+ * GEMM, or gs_gemm_serial_f32 itself) read Q, K, V, dO and write y and dQ, dK, dV in place through
+ * strides: the same products as the reference's GEMM calls (same m, n, k, values and order; a
+ * GEMM's element does not depend on where its operands lie), hence the reference's bits with
+ * setKernels('native'), and the same bits for any thread count. The row
  * passes (softmax, dS) are the reference's double-precision operations: four doubles per AVX2
  * vector, the lane sums of the reference, exp of src/kernels/js/gate-math.ts (as rnn_gates.c);
  * a scalar loop without AVX2 and for the last live mod 4 columns. Built with -ffp-contract=off. */
