@@ -16,7 +16,7 @@ export interface MultiHeadAttentionOptions extends Omit<AttentionOptions, 'scale
  * width E/H as `[B, T, H, E/H]` → `[B, H, T, E/H]`; the heads' attention outputs are concatenated
  * back to `[B, T, E]` and projected by `outProjWeight` `[E, E]` and `outProjBias` `[E]`.
  * Scores are scaled by 1/√(E/H) (Vaswani et al. 2017, section 3.2.2). Without a mask or dropout
- * the heads run in one fused op on the packed projection ({@link packedSelfAttention}: no
+ * the heads run in one fused op on the packed projection (`packedSelfAttention`: no
  * permuted copies); with either, through {@link scaledDotProductAttention}.
  *
  * @example
