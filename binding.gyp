@@ -8,6 +8,8 @@
         "native/src/gemm.c",
         "native/src/layers.c",
         "native/src/rnn_gates.c",
+        "native/src/losses.c",
+        "native/src/pool.c",
         "native/src/attention.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],

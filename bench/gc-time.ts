@@ -10,6 +10,8 @@
 // on a loaded machine too (both stretch alike). Also printed: the heap growth over the timed
 // steps (what survives) and the bytes allocated per step (V8's heap statistics: the young
 // generation's allocation counter is not exposed, so it is estimated from the scavenged bytes).
+// The runner trains in a StepArena (buffer reuse); `GRADSCOPE_ARENA=0 npx tsx bench/gc-time.ts`
+// measures the same steps without it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -105,9 +107,9 @@ async function main(): Promise<void> {
     await child(argv[1] as WorkloadId, argv[2] as string, Number(argv[3]), Number(argv[4]));
     return;
   }
-  const ids = (argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'W1,W3,W4').split(
-    ',',
-  ) as WorkloadId[];
+  const ids = (
+    argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'W1,W1m,W3,W4,W5'
+  ).split(',') as WorkloadId[];
   for (const id of ids)
     if (!WORKLOAD_IDS.includes(id))
       throw new Error(`workload ${id}: expected one of ${WORKLOAD_IDS.join(', ')}`);

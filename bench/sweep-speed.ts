@@ -15,20 +15,24 @@
 //                newer than every file under src/), `src` runs src/cli/sweep-child.ts under tsx
 //                (what `npm run gradscope -- sweep` forks from a checkout).
 //
-// Each worker process costs F CPU-s once (start-up, imports, the first points' JIT warm-up) and
-// the sweep W CPU-s of points, so the best speed-up on 2 free cores is (F + W)/(F + W/2). Measured
-// per child (tmp probe, one process, 4 points of 1500 steps): under tsx F ≈ 2.4 CPU-s (node + the
-// tsx loader 0.3, imports 0.56, warm-up ≈ 1.5), compiled F ≈ 1.45 (0.07, 0.16, ≈ 1.2); W ≈ 10.6 —
-// so ≤ 1.68× under tsx and ≤ 1.79× compiled: tsx's per-process cost alone decides the criterion.
-// A child's own background threads count too: with V8's default tier-up budget one worker used
-// 1.3–1.5 cores (V8 re-optimized ~100 functions per point on its compiler threads, 0.3 CPU-s per
-// point), which capped 2 workers at ~1.3×; the executors now start their children with
-// SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts: background CPU per point 0.45 → 0.1–0.2 CPU-s),
-// and with `--single-threaded` the rest of V8's background work (compiler, GC helpers; ≈ 0.1 core per
-// child) stays on the child's own core: it no longer runs free on the idle core with 1 worker nor
-// takes time from the other worker's main thread with 2 (before: 1.10 vs 1.90 cores used, 1.44×).
-// The CPU-s per point printed per round is the load-independent figure to compare; on a machine
-// shared with other work, `cores used` well below 2 for 2 workers means the figure is not valid.
+// Each worker process costs F CPU-s once (start-up, imports, Vega for the first report, the first
+// points' JIT warm-up) and the sweep W CPU-s of points, so the best speed-up on 2 free cores is
+// (F + W)/(F + W/2). The children's CPU time gives both without a clock: one worker uses F + W,
+// two use 2F + W, so F = cpu(2) - cpu(1) and W = cpu(1) - F; the script prints them and that bound
+// (a check without a clock: on a quiet machine the measured speed-up should be close to it; under
+// heavy load both children's CPU time inflates, F with it: at load 20, F read 1.9-2.0 CPU-s).
+// Measured per child (compiled child, 16 points of 1500 steps, one process, 2026-12-07, load 16):
+// start-up and imports 0.27 CPU-s, first point 1.3 (steady 0.45-0.5: Vega's import 0.22, its
+// first chart 0.06, the training code's warm-up), F ≈ 0.9-1.3, W ≈ 7.5-8 — a bound of 1.73-1.81x.
+// Two more costs fall on the 2-worker run only: the kernel's background work for both children's
+// files (the idle core absorbs it with one worker) and disk flushes: with a flush per file (5 per
+// point) two workers waited 14-15 ms per flush instead of 1.7, as each flush also committed the
+// other worker's writes; a point now flushes its files once, together (src/sweep/sync-node.ts).
+// The worker processes are started with SWEEP_CHILD_NODE_FLAGS (src/sweep/child-flags.ts): V8 on
+// one thread per child, with a tier-up budget that keeps it from re-optimizing lukewarm code on
+// every point. The CPU-s per point printed per round is less sensitive to load than wall time;
+// on a machine shared with other work, `cores used` well below 2 for 2 workers means the
+// wall-clock figure is not valid.
 //
 // Quiet-machine protocol: `npm run build && npx tsx bench/sweep-speed.ts --rounds 3`.
 //
@@ -112,19 +116,28 @@ function childCpuSeconds(): number {
   return (Number(f[13]) + Number(f[14])) / 100; // fields 16 and 17, in clock ticks (USER_HZ 100)
 }
 
-async function once(workers: number): Promise<{ ms: number; cpu: number; table: string }> {
+async function once(
+  workers: number,
+): Promise<{ ms: number; cpu: number; coordinator: number; table: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `gs-sweep-speed-${workers}-`));
   try {
     const c0 = childCpuSeconds();
+    const s0 = process.cpuUsage();
     const t0 = performance.now();
     const res = await runSweep({ sweep, points, dir, executor: localExecutor({ workers, entry }) });
     const ms = performance.now() - t0;
+    const s1 = process.cpuUsage(s0);
     // Let the children exit and be reaped before reading their CPU time.
     await new Promise((r) => setTimeout(r, 500));
     const cpu = childCpuSeconds() - c0;
     if (res.records.some((r) => r.status === 'error'))
       throw new Error(`a point failed: ${res.records.find((r) => r.status === 'error')?.error}`);
-    return { ms, cpu, table: JSON.stringify(res.records.map(stableRecord)) };
+    return {
+      ms,
+      cpu,
+      coordinator: (s1.user + s1.system) / 1e6,
+      table: JSON.stringify(res.records.map(stableRecord)),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -132,21 +145,35 @@ async function once(workers: number): Promise<{ ms: number; cpu: number; table: 
 
 const load0 = os.loadavg();
 const best: Record<number, number> = { 1: Infinity, 2: Infinity };
-const all: { workers: number; ms: number; cpuSeconds: number }[] = [];
+const all: { workers: number; ms: number; cpuSeconds: number; coordinatorCpuSeconds: number }[] =
+  [];
 let table: string | null = null;
 for (let r = 0; r < rounds; r++) {
   for (const w of [1, 2]) {
-    const { ms, cpu, table: t } = await once(w);
+    const { ms, cpu, coordinator, table: t } = await once(w);
     if (table !== null && t !== table) throw new Error('the sweep tables differ between runs');
     table = t;
-    all.push({ workers: w, ms, cpuSeconds: cpu });
+    all.push({ workers: w, ms, cpuSeconds: cpu, coordinatorCpuSeconds: coordinator });
     best[w] = Math.min(best[w] as number, ms);
     console.error(
-      `round ${r + 1}: ${w} worker${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(1)} s wall, ${cpu.toFixed(1)} CPU-s in the workers (${(cpu / points.length).toFixed(3)} CPU-s per point, ${(cpu / (ms / 1000)).toFixed(2)} cores used)`,
+      `round ${r + 1}: ${w} worker${w === 1 ? '' : 's'}: ${(ms / 1000).toFixed(1)} s wall, ${cpu.toFixed(1)} CPU-s in the workers (${(cpu / points.length).toFixed(3)} CPU-s per point, ${(cpu / (ms / 1000)).toFixed(2)} cores used; coordinator ${coordinator.toFixed(2)} CPU-s)`,
     );
   }
 }
 const speedup = (best[1] as number) / (best[2] as number);
+/** Median of the children's CPU-s of the runs with `w` workers. */
+const medianCpu = (w: number): number => {
+  const xs = all
+    .filter((r) => r.workers === w)
+    .map((r) => r.cpuSeconds)
+    .sort((a, b) => a - b);
+  const m = xs.length >> 1;
+  return xs.length % 2 === 1 ? (xs[m] as number) : ((xs[m - 1] as number) + (xs[m] as number)) / 2;
+};
+// One worker: F + W; two: 2F + W (each process pays its own start-up and warm-up).
+const fixedCost = medianCpu(2) - medianCpu(1);
+const pointsCost = medianCpu(1) - fixedCost;
+const bound = (fixedCost + pointsCost) / (fixedCost + pointsCost / 2);
 const median = (w: number): number => {
   const xs = all
     .filter((r) => r.workers === w)
@@ -158,12 +185,18 @@ const median = (w: number): number => {
 const medianSpeedup = median(1) / median(2);
 const fmtLoad = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
 console.log(
-  `| workers | min wall time | median wall time (16 points, ${steps} steps each, ${rounds} rounds, ${child} child) |\n|---|---|---|`,
+  `| workers | min wall time | median wall time | median CPU-s of the workers (per point) | cores used (median run) |\n|---|---|---|---|---|`,
 );
 for (const w of [1, 2])
   console.log(
-    `| ${w} | ${((best[w] as number) / 1000).toFixed(1)} s | ${(median(w) / 1000).toFixed(1)} s |`,
+    `| ${w} | ${((best[w] as number) / 1000).toFixed(2)} s | ${(median(w) / 1000).toFixed(2)} s | ${medianCpu(w).toFixed(2)} (${(medianCpu(w) / points.length).toFixed(3)}) | ${(medianCpu(w) / (median(w) / 1000)).toFixed(2)} |`,
   );
+console.log(
+  `\n${points.length} points, ${steps} steps each, ${rounds} rounds, ${child} child, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`,
+);
+console.log(
+  `fixed cost per worker process F = ${fixedCost.toFixed(2)} CPU-s, points W = ${pointsCost.toFixed(2)} CPU-s: bound on 2 free cores (F + W)/(F + W/2) = ${bound.toFixed(2)}x`,
+);
 console.log(
   `\nspeed-up 2 vs 1 worker: ${speedup.toFixed(2)}x on the minima, ${medianSpeedup.toFixed(2)}x on the medians (criterion >= 1.7x); load average before ${fmtLoad(load0)}, after ${fmtLoad(os.loadavg())}; tables identical: yes`,
 );
@@ -172,6 +205,6 @@ mkdirSync(out, { recursive: true });
 const tmp = path.join(out, `.sweep-speed.${process.pid}.tmp`);
 writeFileSync(
   tmp,
-  `${JSON.stringify({ points: points.length, steps, rounds, child, runs: all, best, speedup, medianSpeedup, loadavgBefore: load0, loadavg: os.loadavg(), cpus: os.cpus().length }, null, 2)}\n`,
+  `${JSON.stringify({ points: points.length, steps, rounds, child, runs: all, best, speedup, medianSpeedup, fixedCostCpuSeconds: fixedCost, pointsCpuSeconds: pointsCost, bound, loadavgBefore: load0, loadavg: os.loadavg(), cpus: os.cpus().length, node: process.version }, null, 2)}\n`,
 );
 renameSync(tmp, path.join(out, 'sweep-speed.json'));

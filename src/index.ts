@@ -21,6 +21,13 @@ export {
 } from './tensor/tensor.js';
 export { type DType, type TypedArray, getDefaultDtype, setDefaultDtype } from './tensor/dtype.js';
 export { type Shape, broadcastShapes, sizeOf } from './tensor/shape.js';
+export {
+  BufferPool,
+  withBufferPool,
+  activeBufferPool,
+  allocationCounts,
+  type BufferPoolStats,
+} from './tensor/buffer-pool.js';
 export { Rng, toRng, type RngState } from './tensor/rng.js';
 export {
   tensor,

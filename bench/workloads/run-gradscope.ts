@@ -175,6 +175,8 @@ export async function gradscopeTrainer(
     ys.push(y.subarray(k * perY, (k + 1) * perY));
   }
   const classes = spec.classes;
+  // GRADSCOPE_ARENA=0 trains without buffer reuse (for A/B runs; the bits are the same)
+  const arena = process.env['GRADSCOPE_ARENA'] === '0' ? null : new gs.StepArena();
   let opt = new gs.optim.Optimizer(model, makeTx(spec));
   const trainer: Trainer = {
     reset() {
@@ -183,14 +185,18 @@ export async function gradscopeTrainer(
     },
     step(i) {
       const k = i % spec.distinctBatches;
-      opt.zeroGrad();
-      const out = model.forward(xs[k]!);
-      const logits = out.ndim === 3 ? out.reshape([perY, classes]) : out;
-      const loss = gs.nn.crossEntropy(logits, ys[k]!);
-      loss.backward();
-      const value = loss.item();
-      opt.step({ loss: value });
-      return value;
+      // one step in the arena: its tape's buffers are reused by the next step (issue 22)
+      const body = (): number => {
+        opt.zeroGrad();
+        const out = model.forward(xs[k]!);
+        const logits = out.ndim === 3 ? out.reshape([perY, classes]) : out;
+        const loss = gs.nn.crossEntropy(logits, ys[k]!);
+        loss.backward();
+        const value = loss.item();
+        opt.step({ loss: value });
+        return value;
+      };
+      return arena === null ? body() : arena.step(body);
     },
   };
   const wasm = gs.wasmKernelsAvailable();

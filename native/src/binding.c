@@ -8,6 +8,8 @@
 #include "gs.h"
 #include "rnn_gates.h"
 #include "attention.h"
+#include "losses.h"
+#include "pool.h"
 
 #define MAXARGS 16
 typedef struct {
@@ -312,6 +314,83 @@ static napi_value js_gru_gates_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Softmax cross-entropy (losses.c), float32 logits only: float64 stays on the JS reference.
+ * The targets are an Int32Array; lse and sums are Float64Arrays. */
+static int32_t *i32arr(ctx_t *c, size_t i, long count) {
+  bool is = false;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  napi_typedarray_type type = napi_float32_array;
+  size_t length = 0;
+  void *data = NULL;
+  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
+  if (!is || type != napi_int32_array) fail(c, "gradscope native: expected an Int32Array");
+  else if ((size_t)count > length) fail(c, "gradscope native: the targets are too short");
+  return c->failed ? NULL : (int32_t *)data;
+}
+static double *f64arr(ctx_t *c, size_t i, long count) {
+  int f = c->f64;
+  c->f64 = 1;
+  double *p = arr(c, i, 0, count, 0);
+  c->f64 = f;
+  return p;
+}
+
+/* crossEntropyForward(z, targets, n, c, ignoreIndex, weight, eps, lse, perRow, sums) */
+static napi_value js_xent_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(10, 0)
+  if (c->f64) fail(c, "gradscope native: crossEntropy is float32-only");
+  long n = lng(c, 2), k = lng(c, 3);
+  float *z = arr(c, 0, 0, n * k, 0), *w = arr(c, 5, 0, k, 1), *perRow = arr(c, 8, 0, n, 1);
+  int32_t *t = i32arr(c, 1, n);
+  double *lse = f64arr(c, 7, n), *sums = f64arr(c, 9, 2);
+  long ignoreIndex = lng(c, 4);
+  double eps = num(c, 6);
+  if (c->failed) return NULL;
+  for (long i = 0; i < n; i++)
+    if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= k)) {
+      fail(c, "gradscope native: a target is not a class index");
+      return NULL;
+    }
+  gs_xent_fwd_f32(z, t, n, k, ignoreIndex, w, eps, lse, perRow, sums);
+  return NULL;
+}
+
+/* crossEntropyBackward(z, targets, n, c, ignoreIndex, weight, eps, lse, scale, g, dz) */
+static napi_value js_xent_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(11, 0)
+  if (c->f64) fail(c, "gradscope native: crossEntropy is float32-only");
+  long n = lng(c, 2), k = lng(c, 3);
+  float *z = arr(c, 0, 0, n * k, 0), *w = arr(c, 5, 0, k, 1), *g = arr(c, 9, 0, n, 1);
+  float *dz = arr(c, 10, 0, n * k, 0);
+  int32_t *t = i32arr(c, 1, n);
+  double *lse = f64arr(c, 7, n);
+  long ignoreIndex = lng(c, 4);
+  double eps = num(c, 6), scale = num(c, 8);
+  if (c->failed) return NULL;
+  for (long i = 0; i < n; i++)
+    if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= k)) {
+      fail(c, "gradscope native: a target is not a class index");
+      return NULL;
+    }
+  gs_xent_bwd_f32(z, t, n, k, ignoreIndex, w, eps, lse, scale, g, dz);
+  return NULL;
+}
+
+/* poolStats() → [jobs, caller parts, caller waiting, imbalance, worker parts, wake-ups, wake-up
+ * time] (ns; zeros unless GRADSCOPE_NATIVE_POOL_STATS=1), for bench/thread-scaling.ts */
+static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  double v[7];
+  gs_pool_stats(v);
+  napi_value a, x;
+  napi_create_array_with_length(env, 7, &a);
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_create_double(env, v[i], &x);
+    napi_set_element(env, a, i, x);
+  }
+  return a;
+}
+
 /* The fused multi-head self-attention (attention.c), float32 only: float64 stays on the JS
  * reference. attentionForward(qkv, B, T, E, heads, causal, scale, p, y) */
 static napi_value js_attention_fwd(napi_env env, napi_callback_info info) {
@@ -365,6 +444,67 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   return o;
 }
 
+/* ---- 2-D max pooling (pool.c), both dtypes; the arg-max indices are an Int32Array. */
+static int32_t *int32_arr(ctx_t *c, size_t i, long count) {
+  bool is = false;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  napi_typedarray_type type = napi_float32_array;
+  size_t length = 0;
+  void *data = NULL;
+  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
+  if (!is || type != napi_int32_array) {
+    fail(c, "gradscope native: maxPool2d's arg must be an Int32Array");
+    return NULL;
+  }
+  if (count < 0 || (size_t)count > length) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "gradscope native: argument %zu holds %zu indices, the kernel needs %ld",
+             i, length, count);
+    fail(c, msg);
+    return NULL;
+  }
+  return (int32_t *)data;
+}
+
+/* The 11 numbers planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow from argument `first` on. */
+static void pool_of(ctx_t *c, size_t first, gs_pool *g) {
+  long v[11];
+  for (size_t e = 0; e < 11; e++) v[e] = lng(c, first + e);
+  g->planes = v[0]; g->h = v[1]; g->w = v[2]; g->kh = v[3]; g->kw = v[4]; g->sh = v[5];
+  g->sw = v[6]; g->ph = v[7]; g->pw = v[8]; g->oh = v[9]; g->ow = v[10];
+  if (g->planes < 0 || g->h < 1 || g->w < 1 || g->kh < 1 || g->kw < 1 || g->sh < 1 ||
+      g->sw < 1 || g->ph < 0 || g->pw < 0 || g->oh < 0 || g->ow < 0 ||
+      (double)g->planes * g->h * g->w > 2147483647.0)
+    fail(c, "gradscope native: maxPool2d geometry out of range");
+}
+
+/* maxPool2dForward(x, y, arg, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow) */
+static napi_value js_maxpool_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(14, 1)
+  gs_pool g;
+  pool_of(c, 3, &g);
+  if (c->failed) return NULL;
+  long out = g.planes * g.oh * g.ow;
+  void *x = arr(c, 0, 0, g.planes * g.h * g.w, 0), *y = arr(c, 1, 0, out, 0);
+  int32_t *a = int32_arr(c, 2, out);
+  DISPATCH(gs_maxpool_fwd_f32(x, &g, y, a), gs_maxpool_fwd_f64(x, &g, y, a))
+}
+
+/* maxPool2dBackward(gy, arg, dx, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow) */
+static napi_value js_maxpool_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(14, 2)
+  gs_pool g;
+  pool_of(c, 3, &g);
+  if (c->failed) return NULL;
+  long out = g.planes * g.oh * g.ow;
+  void *gy = arr(c, 0, 0, out, 0), *dx = arr(c, 2, 0, g.planes * g.h * g.w, 0);
+  int32_t *a = int32_arr(c, 1, out);
+  if (c->failed) return NULL;
+  long bad = c->f64 ? gs_maxpool_bwd_f64(gy, a, &g, dx) : gs_maxpool_bwd_f32(gy, a, &g, dx);
+  if (bad) fail(c, "gradscope native: maxPool2dBackward: an arg index lies outside its plane");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor d[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
@@ -383,6 +523,11 @@ NAPI_MODULE_INIT() {
       {"gruGatesBackward", NULL, js_gru_gates_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropyForward", NULL, js_xent_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropyBackward", NULL, js_xent_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool2dForward", NULL, js_maxpool_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool2dBackward", NULL, js_maxpool_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, js_attention_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, js_attention_bwd, NULL, NULL, NULL, napi_default, NULL},
   };

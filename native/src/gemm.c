@@ -7,7 +7,12 @@
  * the same FLOP/s, so the AVX2 tile already reaches the FMA peak; the cost is in packing and in
  * the element-wise passes. Per element of C the operations do not depend on the tile shape or
  * the path's vector width: a sum from zero over each KC-deep slice of p, one FMA per p, then
- * one update of C (update_ in gemm_tmpl.h). */
+ * one update of C (update_ in gemm_tmpl.h). float32 on AVX2 (the workloads' case, issue 22,
+ * measured shape by shape with bench/gemm-shapes.ts) also has: edge tiles of 1–6 rows and 1–16
+ * columns computed in place with masked loads and stores (tile_f32), the epilogue (bias, ReLU)
+ * fused into the tiles' last update, op(A) read in place when row-major (A_DIRECT), and packing
+ * that reads the source row by row; none of these changes an element's operations, so the bits
+ * are those of the plain path (only KC, unchanged, decides the rounding). */
 #include <immintrin.h>
 #include "gs.h"
 
@@ -52,6 +57,111 @@ AVX2 static void ukr_avx2_f32(long kc, const float *pa, const float *pb, float *
   upd_f32(c + 4 * ldc, c40, va, vb, mode); upd_f32(c + 4 * ldc + 8, c41, va, vb, mode);
   upd_f32(c + 5 * ldc, c50, va, vb, mode); upd_f32(c + 5 * ldc + 8, c51, va, vb, mode);
 }
+
+/* The epilogue of gs_epi on one vector of C's values x (row i of the tile, columns from col): x +
+ * bias (bias[row] or bias[column]) then x < 0 ? 0 : x as a blend on an ordered less-than (NaN
+ * and −0 stay): the operations of epi_ in gemm_tmpl.h, on the values it would reload from C. */
+typedef struct {
+  const float *col, *row; /* bias + col0 (per column) or bias + row0 (per row), or NULL */
+  int relu, on;           /* on: this is C's last update (the epilogue runs) */
+} epi_f32;
+
+AVX2 static inline __m256 epi_vec_f32(__m256 x, const epi_f32 *e, int i, __m256 bc) {
+  if (e->col != NULL) x = _mm256_add_ps(x, bc);
+  if (e->row != NULL) x = _mm256_add_ps(x, _mm256_set1_ps(e->row[i]));
+  if (e->relu) x = _mm256_blendv_ps(x, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  return x;
+}
+
+/* C's update (upd_f32's modes) then the epilogue, in registers, one store (masked or not). */
+AVX2 static inline void upd_epi_f32(float *c, __m256 acc, __m256 va, __m256 vb, int mode,
+                                    __m256i mask, int masked, const epi_f32 *e, int i,
+                                    const float *bcol) {
+  __m256 old = _mm256_setzero_ps(), x;
+  if (mode >= 2) old = masked ? _mm256_maskload_ps(c, mask) : _mm256_loadu_ps(c);
+  switch (mode) {
+    case 0: x = acc; break;
+    case 1: x = _mm256_mul_ps(va, acc); break;
+    case 2: x = _mm256_add_ps(old, acc); break;
+    case 3: x = _mm256_add_ps(old, _mm256_mul_ps(va, acc)); break;
+    default: x = _mm256_add_ps(_mm256_mul_ps(vb, old), _mm256_mul_ps(va, acc));
+  }
+  if (e->on) {
+    __m256 bc = _mm256_setzero_ps();
+    if (e->col != NULL) bc = masked ? _mm256_maskload_ps(bcol, mask) : _mm256_loadu_ps(bcol);
+    x = epi_vec_f32(x, e, i, bc);
+  }
+  if (masked) _mm256_maskstore_ps(c, mask, x);
+  else _mm256_storeu_ps(c, x);
+}
+
+/* A tile of mr ≤ 6 rows and nv ≤ 2 vectors of 8 columns (the last one's lanes limited by mask
+ * when masked), B from its packed panel (stride 16). A from its packed panel (lda = 0: stride 6
+ * per p) or read in place from row-major rows (lda > 0: row i at pa + i·lda, stride 1 per p),
+ * C updated directly, the epilogue (when e->on) applied before the one store. Per element the
+ * same FMAs in the same order as ukr_avx2_f32 and the same update and epilogue operations as
+ * update_/epi_ in gemm_tmpl.h, so an element's bits depend neither on its tile's size nor on A
+ * being packed. The constant mr and nv of each instance unroll the loops over registers. */
+AVX2 static inline __attribute__((always_inline)) void ukr_part_f32(
+    long kc, const float *pa, long lda, const float *pb, float *c, long ldc, float alpha,
+    float beta, int mode, const int mr, const int nv, __m256i mask, int masked,
+    const epi_f32 *e) {
+  __m256 acc[6][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < mr; i++) {
+    acc[i][0] = _mm256_setzero_ps();
+    acc[i][1] = _mm256_setzero_ps();
+  }
+  const long rs = lda > 0 ? lda : 1, ps = lda > 0 ? 1 : 6;
+  for (long p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_load_ps(pb), b1 = nv > 1 ? _mm256_load_ps(pb + 8) : b0;
+#pragma GCC unroll 6
+    for (int i = 0; i < mr; i++) {
+      __m256 a = _mm256_broadcast_ss(pa + i * rs);
+      acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+      if (nv > 1) acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+    }
+    pa += ps;
+    pb += 16;
+  }
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 6
+  for (int i = 0; i < mr; i++) {
+    float *ci = c + i * ldc;
+    if (nv > 1) upd_epi_f32(ci, acc[i][0], va, vb, mode, mask, 0, e, i, e->col);
+    upd_epi_f32(ci + 8 * (nv - 1), acc[i][nv - 1], va, vb, mode, mask, masked, e, i,
+                e->col != NULL ? e->col + 8 * (nv - 1) : NULL);
+  }
+}
+
+#define TILE_CASE(MR_, NV_)                                                                \
+  case MR_ * 2 + NV_ - 1:                                                                  \
+    if (lda > 0) ukr_part_f32(kc, pa, lda, pb, c, ldc, alpha, beta, mode, MR_, NV_, mask, masked, &ep); \
+    else ukr_part_f32(kc, pa, 0, pb, c, ldc, alpha, beta, mode, MR_, NV_, mask, masked, &ep); \
+    break;
+/* The mr × nr tile (mr ≤ 6, nr ≤ 16) at c = C[row0, col0], A packed (lda = 0) or in place (row
+ * stride lda), with the epilogue e when not NULL (C's last update). */
+AVX2 static void tile_f32(long kc, const float *pa, long lda, const float *pb, float *c,
+                          long ldc, float alpha, float beta, int mode, long mr, long nr,
+                          const gs_epi *e, long row0, long col0) {
+  const float *bias = e != NULL ? (const float *)e->bias : NULL;
+  epi_f32 ep = {bias != NULL && !e->biasPerRow ? bias + col0 : NULL,
+                bias != NULL && e->biasPerRow ? bias + row0 : NULL, e != NULL && e->relu,
+                e != NULL};
+  if (mr == 6 && nr == 16) { /* whole tiles first: the common case without masks */
+    if (lda > 0) ukr_part_f32(kc, pa, lda, pb, c, ldc, alpha, beta, mode, 6, 2, _mm256_setzero_si256(), 0, &ep);
+    else ukr_part_f32(kc, pa, 0, pb, c, ldc, alpha, beta, mode, 6, 2, _mm256_setzero_si256(), 0, &ep);
+    return;
+  }
+  int nv = nr > 8 ? 2 : 1, last = (int)(nr - 8 * (nv - 1)), masked = last < 8;
+  __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(last), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  switch (mr * 2 + nv - 1) {
+    TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(3, 1)
+    TILE_CASE(3, 2) TILE_CASE(4, 1) TILE_CASE(4, 2) TILE_CASE(5, 1) TILE_CASE(5, 2)
+    TILE_CASE(6, 1) TILE_CASE(6, 2)
+  }
+}
+#undef TILE_CASE
 
 AVX2 static inline void upd_f64(double *c, __m256d acc, __m256d va, __m256d vb, int mode) {
   switch (mode) {
@@ -108,13 +218,22 @@ AVX2 static inline void tr8_f32(__m256 r[8]) {
  * next store overwrites the two extra lanes; the scratch has room past the last panel). */
 AVX2 static int pack_a_fast_f32(long mc, long kc, const float *a, long sai, long sap, float *pa) {
   if (sai == 1) {
-    /* op(A) transposed: the 6 elements of a p are contiguous; one masked load per p */
-    for (long ir = 0; ir < mc; ir += 6) {
-      long mr = mc - ir < 6 ? mc - ir : 6;
-      const float *src = a + ir;
-      __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)mr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-      for (long p = 0; p < kc; p++) _mm256_storeu_ps(pa + p * 6, _mm256_maskload_ps(src + p * sap, mask));
-      pa += 6 * kc;
+    /* op(A) transposed: the 6 elements of a p are contiguous. Row p of the source is read in
+     * order (p outer), its panels' 6 elements stored 8 wide (the next p overwrites the two
+     * extra lanes; the last p stores 6); masked loads where 8 would pass the block's rows. */
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i six = _mm256_cmpgt_epi32(_mm256_set1_epi32(6), lanes);
+    long panels = (mc + 5) / 6, wide = mc >= 8 ? (mc - 8) / 6 + 1 : 0; /* ir + 8 ≤ mc */
+    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(mc - (panels - 1) * 6)), lanes);
+    for (long p = 0; p < kc; p++) {
+      const float *src = a + p * sap;
+      float *dst = pa + p * 6;
+      for (long q = 0; q < panels; q++) {
+        __m256 v = q < wide ? _mm256_loadu_ps(src + q * 6)
+                 : _mm256_maskload_ps(src + q * 6, q + 1 < panels ? six : tail);
+        if (p + 1 < kc) _mm256_storeu_ps(dst + q * 6 * kc, v);
+        else _mm256_maskstore_ps(dst + q * 6 * kc, six, v);
+      }
     }
     return 1;
   }
@@ -139,6 +258,30 @@ AVX2 static int pack_a_fast_f32(long mc, long kc, const float *a, long sai, long
 /* op(B) row-major (sbj = 1): two vector copies per p; transposed (sbp = 1): 8×8 transposes. */
 AVX2 static int pack_b_fast_f32(long kc, long nc, const float *b, long sbp, long sbj, float *pb) {
   if (sbj != 1 && sbp != 1) return 0;
+  if (sbj == 1) {
+    /* op(B) row-major: 8 rows of the source at a time, read in order across the panels (each
+     * panel gets 8 whole lines), 16 columns per panel; the last panel's columns past nc loaded
+     * as zeros */
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    long full = nc / 16, rest = nc - full * 16;
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest), lanes);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest - 8), lanes);
+    for (long p0 = 0; p0 < kc; p0 += 8) {
+      long p1 = kc - p0 < 8 ? kc : p0 + 8;
+      for (long q = 0; q < full; q++)
+        for (long p = p0; p < p1; p++) {
+          _mm256_store_ps(pb + q * 16 * kc + p * 16, _mm256_loadu_ps(b + p * sbp + q * 16));
+          _mm256_store_ps(pb + q * 16 * kc + p * 16 + 8, _mm256_loadu_ps(b + p * sbp + q * 16 + 8));
+        }
+      if (rest > 0)
+        for (long p = p0; p < p1; p++) {
+          const float *src = b + p * sbp + full * 16;
+          _mm256_store_ps(pb + full * 16 * kc + p * 16, _mm256_maskload_ps(src, m0));
+          _mm256_store_ps(pb + full * 16 * kc + p * 16 + 8, _mm256_maskload_ps(src + 8, m1));
+        }
+    }
+    return 1;
+  }
   for (long jr = 0; jr < nc; jr += 16) {
     long nr = nc - jr < 16 ? nc - jr : 16;
     const float *src = b + jr * sbj;
@@ -214,11 +357,20 @@ SCALAR_UKR(double, f64, 6, 8)
 #define UKR ukr_avx2_f32
 #define PACK_A_FAST pack_a_fast_f32
 #define PACK_B_FAST pack_b_fast_f32
+#define UKR_TILE tile_f32
+/* op(A) row-major is read in place when few column panels re-read it and k is not tiny
+ * (measured on the workload shapes, bench/gemm-shapes.ts: packing pays from n ≈ 384 on, where
+ * each A panel is re-read from L2 by 24+ column panels and six strided streams cost more than
+ * one packed one; for k < 16 a tile is so short that the plain packed kernel's lower call
+ * overhead wins over the packing it saves) */
+#define A_DIRECT(m, n, k) ((n) <= 256 && (k) >= 16)
 #include "gemm_tmpl.h"
 #undef V
 #undef UKR
 #undef PACK_A_FAST
 #undef PACK_B_FAST
+#undef UKR_TILE
+#undef A_DIRECT
 #pragma GCC pop_options
 #define V gen
 #define UKR ukr_scalar_f32

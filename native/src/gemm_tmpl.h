@@ -45,6 +45,7 @@ static void FN(pack_b_)(long kc, long nc, const T *b, long sbp, long sbj, T *pb)
 }
 
 /* C tile (mr×nr of it) ← first ? beta·C + alpha·acc : C + alpha·acc (beta = 0: C not read). */
+#ifndef UKR_TILE
 static void FN(update_)(T *c, long ldc, long mr, long nr, const T *tile, T alpha, T beta,
                         int first) {
   for (long i = 0; i < mr; i++) {
@@ -62,6 +63,7 @@ static void FN(update_)(T *c, long ldc, long mr, long nr, const T *tile, T alpha
     }
   }
 }
+#endif
 
 /* The update mode of a whole tile (UKR): 0 C = acc, 1 C = alpha·acc, 2 C = C + acc,
  * 3 C = C + alpha·acc, 4 C = beta·C + alpha·acc (the cases of update_, in its operations). */
@@ -72,6 +74,7 @@ static int FN(mode_)(T alpha, T beta, int first) {
 }
 
 /* The epilogue (gs_epi) on an mr×nr block of C whose first element is C[row0, col0]. */
+#ifndef UKR_TILE
 static void FN(epi_)(T *c, long ldc, long mr, long nr, const gs_epi *e, long row0, long col0) {
   const T *bias = (const T *)e->bias;
   for (long i = 0; i < mr; i++) {
@@ -87,6 +90,7 @@ static void FN(epi_)(T *c, long ldc, long mr, long nr, const gs_epi *e, long row
       for (long j = 0; j < nr; j++) ci[j] = ci[j] < 0 ? 0 : ci[j];
   }
 }
+#endif
 
 static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, long sap,
                        const T *b, long sbp, long sbj, T beta, T *c, long ldc,
@@ -95,7 +99,9 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
   T *pa = (T *)gs_scratch(0, sizeof(T) * (MC * KC + 8));
   T *pb = (T *)gs_scratch(1, sizeof(T) * (KC * (NC + NR) + 8));
   if (pa == NULL || pb == NULL) return -1;
+#ifndef UKR_TILE
   T tile[MR * NR] __attribute__((aligned(64)));
+#endif
   for (long jc = 0; jc < n; jc += NC) {
     long nc = n - jc < NC ? n - jc : NC;
     for (long pc = 0; pc < k; pc += KC) {
@@ -106,12 +112,27 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
       FN(pack_b_)(kc, nc, b + pc * sbp + jc * sbj, sbp, sbj, pb);
       for (long ic = 0; ic < m; ic += MC) {
         long mc = m - ic < MC ? m - ic : MC;
-        FN(pack_a_)(mc, kc, a + ic * sai + pc * sap, sai, sap, pa);
+#ifdef UKR_TILE
+        /* op(A) row-major (sap = 1) and A_DIRECT: the kernels read its rows in place, no packing */
+        long lda = sap == 1 && A_DIRECT(m, n, k) ? sai : 0;
+        const T *ad = a + ic * sai + pc;
+        if (lda == 0)
+#endif
+          FN(pack_a_)(mc, kc, a + ic * sai + pc * sap, sai, sap, pa);
         for (long jr = 0; jr < nc; jr += NR) {
           long nr = nc - jr < NR ? nc - jr : NR;
           for (long ir = 0; ir < mc; ir += MR) {
             long mr = mc - ir < MR ? mc - ir : MR;
             T *ct = c + (ic + ir) * ldc + jc + jr;
+#ifdef UKR_TILE
+            /* whole packed tiles without the epilogue: the plain kernel (no call in between);
+             * every other tile updated in place by UKR_TILE, with the epilogue fused */
+            if (mr == MR && nr == NR && lda == 0 && !(last && epi != NULL))
+              UKR(kc, pa + ir * kc, pb + jr * kc, ct, ldc, alpha, beta, mode);
+            else
+                UKR_TILE(kc, lda > 0 ? ad + ir * lda : pa + ir * kc, lda, pb + jr * kc, ct, ldc,
+                       alpha, beta, mode, mr, nr, last ? epi : NULL, ic + ir, jc + jr);
+#else
             if (mr == MR && nr == NR) {
               UKR(kc, pa + ir * kc, pb + jr * kc, ct, ldc, alpha, beta, mode);
             } else {
@@ -119,6 +140,7 @@ static int FN(serial_)(long m, long n, long k, T alpha, const T *a, long sai, lo
               FN(update_)(ct, ldc, mr, nr, tile, alpha, beta, first);
             }
             if (last && epi != NULL) FN(epi_)(ct, ldc, mr, nr, epi, ic + ir, jc + jr);
+#endif
           }
         }
       }

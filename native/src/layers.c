@@ -1,6 +1,7 @@
 /* The fused layer kernels (both dtypes, from layers_tmpl.h) and the float32 Adam step. */
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 #include "gs.h"
 
 /* tanhF32 of src/kernels/js/tanh.ts, operation for operation in double precision (Eigen's
@@ -33,19 +34,26 @@ static int fast_geom(const gs_geom *g) {
          gs_isa() >= GS_ISA_AVX2_FMA;
 }
 
-/* The padded planes of channels [c0, c1) of one image into pad (channel c at (c − c0)·Hp·Wp). */
+/* The padded planes of channels [c0, c1) of one image into pad (channel c at (c − c0)·Hp·Wp):
+ * per padded row, the zeros before the image, its row copied, the zeros after (rows above and
+ * below the image all zeros). */
 static void pad_image_f32(const float *xImg, const gs_geom *g, long c0, long c1, float *pad) {
-  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1;
+  long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1, W = g->width;
+  /* the columns [x0, x1) of a padded row that hold pixels */
+  long x0 = g->pw < Wp ? g->pw : Wp, x1 = g->pw + W < Wp ? g->pw + W : Wp;
   for (long ch = c0; ch < c1; ch++) {
-    const float *xc = xImg + ch * g->height * g->width;
+    const float *xc = xImg + ch * g->height * W;
     float *pc = pad + (ch - c0) * Hp * Wp;
     for (long y = 0; y < Hp; y++) {
       long iy = y - g->ph;
       float *pr = pc + y * Wp;
-      for (long x = 0; x < Wp; x++) {
-        long ix = x - g->pw;
-        pr[x] = iy >= 0 && iy < g->height && ix >= 0 && ix < g->width ? xc[iy * g->width + ix] : 0;
+      if (iy < 0 || iy >= g->height) {
+        memset(pr, 0, sizeof(float) * Wp);
+        continue;
       }
+      memset(pr, 0, sizeof(float) * x0);
+      if (x1 > x0) memcpy(pr + x0, xc + iy * W, sizeof(float) * (x1 - x0));
+      memset(pr + (x1 > x0 ? x1 : x0), 0, sizeof(float) * (Wp - (x1 > x0 ? x1 : x0)));
     }
   }
 }
@@ -81,11 +89,17 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
                                                            float *xImg) {
   if (!fast_geom(g)) return 0;
   long Hp = g->outH + g->kh - 1, Wp = g->outW + g->kw - 1, outW = g->outW;
-  float *pad = (float *)gs_scratch(5, sizeof(float) * g->channels * Hp * Wp);
+  /* 8 elements of slack: the last row's tail vector may pass the last plane */
+  float *pad = (float *)gs_scratch(5, sizeof(float) * (g->channels * Hp * Wp + 8));
   if (pad == NULL) return 0;
-  for (long e = 0; e < g->channels * Hp * Wp; e++) pad[e] = 0;
+  for (long e = 0; e < g->channels * Hp * Wp + 8; e++) pad[e] = 0;
   long tail = outW % 8;
-  __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  /* The tail of a row is a whole vector whose lanes past outW add +0: an exact no-op on the
+   * padded plane (its sums start from +0 and so are never −0; x + 0 = x, NaN kept), so the sums
+   * stay the reference's while the loop needs no masked loads or stores (slow on AMD); col has
+   * 8 elements of slack past its last row (the caller's scratch). */
+  __m256 m = _mm256_castsi256_ps(
+      _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
   const float *s = col;
   for (long ch = 0; ch < g->channels; ch++)
     for (long i = 0; i < g->kh; i++)
@@ -98,26 +112,60 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
           for (; ox + 8 <= outW; ox += 8)
             _mm256_storeu_ps(dr + ox, _mm256_add_ps(_mm256_loadu_ps(dr + ox), _mm256_loadu_ps(sr + ox)));
           if (tail)
-            _mm256_maskstore_ps(dr + ox, m, _mm256_add_ps(_mm256_maskload_ps(dr + ox, m),
-                                                          _mm256_maskload_ps(sr + ox, m)));
+            _mm256_storeu_ps(dr + ox, _mm256_add_ps(_mm256_loadu_ps(dr + ox),
+                                                    _mm256_and_ps(_mm256_loadu_ps(sr + ox), m)));
         }
         s += g->outH * outW;
       }
-  /* the image: the padded plane's cells that are pixels */
+  /* the image: the padded plane's cells that are pixels (pixels past the padded plane, which
+   * no window reaches, get 0) */
+  long W = g->width, x1 = g->pw + W < Wp ? W : (Wp > g->pw ? Wp - g->pw : 0);
   for (long ch = 0; ch < g->channels; ch++)
     for (long iy = 0; iy < g->height; iy++) {
       long y = iy + g->ph;
-      float *xr = xImg + (ch * g->height + iy) * g->width;
-      for (long ix = 0; ix < g->width; ix++) {
-        long x = ix + g->pw;
-        xr[ix] = y < Hp && x < Wp ? pad[(ch * Hp + y) * Wp + x] : 0;
+      float *xr = xImg + (ch * g->height + iy) * W;
+      if (y >= Hp) {
+        memset(xr, 0, sizeof(float) * W);
+        continue;
       }
+      if (x1 > 0) memcpy(xr, pad + (ch * Hp + y) * Wp + g->pw, sizeof(float) * x1);
+      memset(xr + x1, 0, sizeof(float) * (W - x1));
     }
   return 1;
 }
 
+/* dst[c·rows + r] = src[r·cols + c] (float32): 8×8 blocks through AVX2 registers (the usual
+ * unpack / shuffle / 128-bit permute transpose), the edges element by element. Copies only. */
+__attribute__((target("avx2"))) static void transpose_f32(const float *src, long rows, long cols,
+                                                          float *dst) {
+  long r8 = rows - rows % 8, c8 = cols - cols % 8;
+  for (long r = 0; r < r8; r += 8)
+    for (long c = 0; c < c8; c += 8) {
+      __m256 a[8], t[8];
+      for (int q = 0; q < 8; q++) a[q] = _mm256_loadu_ps(src + (r + q) * cols + c);
+      for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(a[q], a[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(a[q], a[q + 1]);
+      }
+      __m256 u[8];
+      for (int q = 0; q < 8; q += 4) {
+        u[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
+        u[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
+        u[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+        u[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+      }
+      for (int q = 0; q < 4; q++) {
+        _mm256_storeu_ps(dst + (c + q) * rows + r, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
+        _mm256_storeu_ps(dst + (c + q + 4) * rows + r, _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
+      }
+    }
+  for (long r = 0; r < rows; r++)
+    for (long c = r < r8 ? c8 : 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
 #define T float
 #define S f32
+#define TRANSPOSE_FAST transpose_f32
 #define TANH tanh_f32
 #define IM2COL_ROWS_FAST im2col_rows_fast_f32
 #define COL2IM_FAST col2im_fast_f32
@@ -127,6 +175,7 @@ __attribute__((target("avx2"))) static int col2im_fast_f32(const float *col, con
 #undef TANH
 #undef IM2COL_ROWS_FAST
 #undef COL2IM_FAST
+#undef TRANSPOSE_FAST
 #define T double
 #define S f64
 #define TANH tanh

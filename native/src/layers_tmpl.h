@@ -154,8 +154,10 @@ void FN(gs_linear_bwd_)(const T *g, const T *y, const T *x, const T *w, int act,
   if (act != 0 || db != NULL) {
     T *gz = act != 0 ? (T *)gs_scratch(2, sizeof(T) * rows * outF) : (T *)g;
     FN(ew_) c = {NULL, gz, db, g, y, NULL, rows, outF, act};
-    /* columns split when each thread gets ≥ 16 of them and the pass is worth a wake-up */
-    long minCols = rows * outF < 16384 ? outF : 16;
+    /* columns split when each thread gets ≥ 16 of them and the pass is worth a hand-off: from
+     * 2^17 elements (~20 µs); below, a split part measured slower than the whole pass on one
+     * thread (W1's 128 × 256: 5 µs on one thread, 6–10 µs per part on two) */
+    long minCols = rows * outF < 131072 ? outF : 16;
     gs_parallel_for(outF, 16, minCols, FN(act_db_cols_), &c);
     gd = gz;
   }
@@ -179,7 +181,27 @@ typedef struct {
   T *out;
   const gs_epi *epi;
   int alone; /* 1: GEMMs on the calling thread */
+  int transposed; /* 1: y[i]ᵀ = cols(x[i])ᵀ·Wᵀ into scratch, then transposed (see fwd_t_) */
+  const gs_epi *epiT; /* the epilogue with the bias per column, for the transposed product */
 } FN(images_);
+
+/* The forward's per-image product as y[i]ᵀ[p×o] = cols(x[i])ᵀ·Wᵀ, then transposed into y[i]:
+ * each element is the same FMA chain (a·b = b·a, the same KC slices of the depth, the same
+ * epilogue), hence the same bits, while the register tiles (6 rows × 16 columns, float32) may
+ * waste less on the padding of partial tiles: chosen when the depth times the padding saved
+ * repays the transposition (W4's second layer: o = 64, p = 196 wastes 9 % as W·cols, 1 % so). */
+static int FN(fwd_t_)(long o, long p, long k) {
+#ifdef TRANSPOSE_FAST
+  if (gs_isa() < GS_ISA_AVX2_FMA) return 0;
+  double op = (double)o * (double)p;
+  double wN = (double)((o + 5) / 6 * 6) * (double)((p + 15) / 16 * 16) / op;
+  double wT = (double)((p + 5) / 6 * 6) * (double)((o + 15) / 16 * 16) / op;
+  return (double)k * (wN - wT) > 8;
+#else
+  (void)o, (void)p, (void)k;
+  return 0;
+#endif
+}
 
 static void FN(conv_fwd_one_)(FN(images_) *c, long i, T *cols) {
   const gs_geom *g = c->g;
@@ -190,6 +212,14 @@ static void FN(conv_fwd_one_)(FN(images_) *c, long i, T *cols) {
     FN(gs_im2col_)(b, g, cols, 1);
     b = cols;
   }
+#ifdef TRANSPOSE_FAST
+  T *yt = c->alone && c->transposed ? (T *)gs_scratch(3, sizeof(T) * o * p) : NULL;
+  if (yt != NULL) {
+    GEMM_SERIAL(p, o, k, 1, b, 1, p, c->w, 1, k, 0, yt, o, c->epiT);
+    TRANSPOSE_FAST(yt, p, o, c->out + i * o * p);
+    return;
+  }
+#endif
   if (c->alone)
     GEMM_SERIAL(o, p, k, 1, c->w, k, 1, b, p, 1, 0, c->out + i * o * p, p, c->epi);
   else
@@ -230,7 +260,8 @@ static void FN(conv_dx_images_)(void *ctx, int t, int nth) {
   const gs_geom *g = c->g;
   long p = g->outH * g->outW, k = g->channels * g->kh * g->kw;
   long chunk = (c->n + nth - 1) / nth, i0 = t * chunk, i1 = i0 + chunk < c->n ? i0 + chunk : c->n;
-  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * k * p);
+  /* 8 elements of slack: COL2IM_FAST reads whole vectors past the last row (masked to +0) */
+  T *cols = FN(direct_)(g) ? NULL : (T *)gs_scratch(2, sizeof(T) * (k * p + 8));
   for (long i = i0; i < i1; i++) FN(conv_dx_one_)(c, i, cols);
 }
 
@@ -247,8 +278,9 @@ void FN(gs_conv_fwd_)(const T *x, const T *w, const T *bias, int relu, const gs_
                       long o, T *y) {
   long p = g->outH * g->outW, k = g->channels * g->kh * g->kw;
   /* bias and ReLU in the GEMM's epilogue (bias per row: an output channel) */
-  gs_epi e = {bias, 1, relu};
-  FN(images_) c = {x, w, NULL, g, n, o, y, bias != NULL || relu ? &e : NULL, 1};
+  gs_epi e = {bias, 1, relu}, eT = {bias, 0, relu};
+  int has = bias != NULL || relu;
+  FN(images_) c = {x, w, NULL, g, n, o, y, has ? &e : NULL, 1, FN(fwd_t_)(o, p, k), has ? &eT : NULL};
   FN(over_images_)(&c, FN(conv_fwd_images_), (double)o * p * k);
 }
 
@@ -333,7 +365,7 @@ void FN(gs_conv_bwd_)(const T *gy, const T *y, const T *x, const T *w, const gs_
     gs_parallel_for(k, 16, minCols, FN(dw_cols_), &c);
   }
   if (dx != NULL) {
-    FN(images_) ci = {NULL, w, c.gd, g, n, o, dx, NULL, 1};
+    FN(images_) ci = {NULL, w, c.gd, g, n, o, dx, NULL, 1, 0, NULL};
     FN(over_images_)(&ci, FN(conv_dx_images_), (double)o * p * k);
   }
   if (db != NULL) {

@@ -1,33 +1,40 @@
 import { AutogradError, DtypeError, ShapeError, fmt } from '../errors.js';
 import { installBackward, Tensor, type BackwardOptions } from '../tensor/tensor.js';
 import { shapesEqual } from '../tensor/shape.js';
-import { allocData } from '../tensor/dtype.js';
+import { allocData, type TypedArray } from '../tensor/dtype.js';
+import { activeBufferPool, type BufferPool, type BufferTracker } from '../tensor/buffer-pool.js';
 import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
 import { setGradEnabled } from './grad-mode.js';
 import { gradHooksOf } from './grad-hooks.js';
 import { leafGradSink } from './grad-sink.js';
 import { tapedAdd } from './taped.js';
+import { currentStepArena } from './step-arena.js';
 
 /** Tensors reachable from `root` through gradFn inputs, in topological order (inputs first). */
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
-  // Iterative post-order DFS: deep RNN graphs would overflow a recursive one.
-  const stack: [Tensor, number][] = [[root, 0]];
+  // Iterative post-order DFS (deep RNN graphs would overflow a recursive one), on two parallel
+  // stacks: no array per visited tensor.
+  const nodes: Tensor[] = [root];
+  const next: number[] = [0];
   visited.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1] as [Tensor, number];
-    const [t, i] = top;
-    const inputs = t.gradFn?.inputs ?? [];
-    if (i < inputs.length) {
-      top[1] = i + 1;
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const t = nodes[top] as Tensor;
+    const i = next[top] as number;
+    const inputs = t.gradFn === null ? null : t.gradFn.inputs;
+    if (inputs !== null && i < inputs.length) {
+      next[top] = i + 1;
       const child = inputs[i] as Tensor;
       if (child.requiresGrad && !visited.has(child)) {
         visited.add(child);
-        stack.push([child, 0]);
+        nodes.push(child);
+        next.push(0);
       }
     } else {
-      stack.pop();
+      nodes.pop();
+      next.pop();
       order.push(t);
     }
   }
@@ -155,6 +162,15 @@ function sweep(
   const grads = new Map<Tensor, Tensor>();
   const owned = new Set<Tensor>(); // gradient tensors created here, safe to add into in place
   grads.set(root, seed);
+  // Buffer reuse (a pool is installed, see StepArena): a gradient buffer this sweep made goes back
+  // to the pool once no pending gradient shares its memory (`refs` counts the entries of `grads`
+  // per ArrayBuffer: VJPs may return g itself or views of it) and the VJP that consumed it ran.
+  const pool = createGraph ? null : activeBufferPool();
+  const reuse = pool === null ? null : new GradReuse(pool, seed);
+  // A createGraph pass leaves graph tensors in leaves' `.grad` and in targets: a later backward
+  // through them puts them on its tape, which a step arena recycles; the user holds them.
+  const arena = createGraph ? currentStepArena() : null;
+  reuse?.ref(seed);
   const prev = setGradEnabled(createGraph);
   try {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -162,18 +178,34 @@ function sweep(
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
-      if (targets !== null && targets.has(t)) targets.set(t, g);
+      if (targets !== null && targets.has(t)) {
+        targets.set(t, g);
+        reuse?.keep(g);
+        arena?.keep(g);
+      }
       const node = t.gradFn;
       if (node === null) {
-        if (targets !== null) continue;
-        if (!t.requiresGrad) continue;
-        const gl = runHooks(t, g);
-        if (createGraph) t.grad = t.grad === null ? gl : tapedAdd(t.grad, gl);
-        else if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
+        if (targets !== null || !t.requiresGrad) {
+          reuse?.unref(g);
+          continue;
+        }
+        let gl = g;
+        if (reuse !== null && gradHooksOf(t).length > 0) {
+          reuse.keep(g); // a hook may keep it, and what hooks allocate is theirs
+          gl = reuse.untracked(() => runHooks(t, g));
+        } else gl = runHooks(t, g);
+        if (createGraph) {
+          t.grad = t.grad === null ? gl : tapedAdd(t.grad, gl);
+          arena?.keep(t.grad);
+        } else if (t.grad === null) t.grad = new Tensor(gl.data.slice(), t.shape);
         else addInto(t.grad.data, gl.data);
+        reuse?.unref(g);
         continue;
       }
-      if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) continue;
+      if (needed !== null && !node.inputs.some((i) => (needed as Set<Tensor>).has(i))) {
+        reuse?.unref(g);
+        continue;
+      }
       const inGrads = node.backward(g, sink, createGraph);
       for (let i = 0; i < node.inputs.length; i++) {
         const inp = node.inputs[i] as Tensor;
@@ -187,21 +219,146 @@ function sweep(
         }
         if (isAnomalyEnabled()) checkAnomaly(node.op, 'backward', [g], gi.data);
         const acc = grads.get(inp);
-        if (acc === undefined) grads.set(inp, gi);
-        else if (createGraph) grads.set(inp, tapedAdd(acc, gi));
-        else if (owned.has(acc)) addInto(acc.data, gi.data);
-        else {
-          const sum = new Tensor(acc.data.slice(), acc.shape);
+        if (acc === undefined) {
+          grads.set(inp, gi);
+          reuse?.ref(gi);
+        } else if (createGraph) grads.set(inp, tapedAdd(acc, gi));
+        else if (owned.has(acc) || (reuse !== null && reuse.exclusive(acc))) {
+          // a sum made here, or a buffer the sweep made that only this entry uses: in place
+          addInto(acc.data, gi.data);
+          reuse?.drop(gi);
+        } else {
+          const d = allocData(acc.dtype, acc.size);
+          d.set(acc.data);
+          const sum = new Tensor(d, acc.shape);
           addInto(sum.data, gi.data);
           owned.add(sum);
           grads.set(inp, sum);
+          reuse?.ref(sum);
+          reuse?.unref(acc);
+          reuse?.drop(gi);
         }
       }
+      reuse?.endCall();
+      reuse?.unref(g);
     }
   } finally {
     setGradEnabled(prev);
+    reuse?.end();
   }
-  if (!retain) for (const t of order) if (t.gradFn) t.gradFn.freed = true;
+  if (!retain) {
+    for (const t of order) if (t.gradFn) t.gradFn.freed = true;
+    if (pool !== null && !createGraph) currentStepArena()?.noteFreedTape(order, root);
+  }
+}
+
+/**
+ * The backward sweep's bookkeeping for giving buffers back to the pool. It is the pool's tracker
+ * while the sweep runs, so it knows which buffers the sweep made (VJP results and the VJPs'
+ * scratch; not what gradient hooks allocate), and counts how many pending gradients use each
+ * buffer. A buffer made here goes back when no pending gradient uses it any more — right after
+ * the VJP that made it, if it returned it for no input (scratch), else after the VJP that
+ * consumed it — unless it must stay: the seed, targets' gradients, gradients a hook saw.
+ * This relies on VJPs (and the kernels they call) keeping no `allocData` buffer beyond their
+ * call, which holds because a node's VJP runs once per pass and no op caches such buffers.
+ */
+class GradReuse implements BufferTracker {
+  private readonly mine = new Map<ArrayBuffer, TypedArray>();
+  private readonly refs = new Map<ArrayBuffer, number>();
+  private readonly kept = new Set<ArrayBuffer>();
+  private readonly prevTracker: BufferTracker | null;
+  /** Buffers made since the last endCall(). */
+  private call: TypedArray[] = [];
+
+  constructor(
+    private readonly pool: BufferPool,
+    seed: Tensor,
+  ) {
+    this.prevTracker = pool.tracker;
+    pool.tracker = this;
+    this.kept.add(seed.data.buffer as ArrayBuffer);
+  }
+
+  /** BufferTracker: the pool handed out `data` during this sweep. */
+  made(data: TypedArray): void {
+    this.mine.set(data.buffer as ArrayBuffer, data);
+    this.call.push(data);
+  }
+
+  /** Runs `fn` (gradient hooks: user code) without counting its buffers as the sweep's. */
+  untracked<T>(fn: () => T): T {
+    this.pool.tracker = this.prevTracker;
+    try {
+      return fn();
+    } finally {
+      this.pool.tracker = this;
+    }
+  }
+
+  /** A pending gradient now uses `t`'s memory. */
+  ref(t: Tensor): void {
+    const b = t.data.buffer as ArrayBuffer;
+    this.refs.set(b, (this.refs.get(b) ?? 0) + 1);
+  }
+
+  /** A pending gradient no longer uses `t`'s memory: give it back if nothing else does. */
+  unref(t: Tensor): void {
+    const b = t.data.buffer as ArrayBuffer;
+    const n = (this.refs.get(b) ?? 0) - 1;
+    if (n > 0) {
+      this.refs.set(b, n);
+      return;
+    }
+    this.refs.delete(b);
+    this.release(b);
+  }
+
+  /** `t` was added into another gradient and never became pending: give it back if unused. */
+  drop(t: Tensor): void {
+    const b = t.data.buffer as ArrayBuffer;
+    if (!this.refs.has(b)) this.release(b);
+  }
+
+  /** A VJP's results are pending: what it made and no pending gradient uses was scratch. */
+  endCall(): void {
+    const list = this.call;
+    if (list.length === 0) return;
+    this.call = [];
+    for (const d of list) {
+      const b = d.buffer as ArrayBuffer;
+      if (!this.refs.has(b)) this.release(b);
+    }
+  }
+
+  /**
+   * Whether `t`'s memory is the sweep's alone: made here, used by one pending gradient (`t`)
+   * and not kept. Then a contribution can be added into it in place.
+   */
+  exclusive(t: Tensor): boolean {
+    const b = t.data.buffer as ArrayBuffer;
+    return this.mine.has(b) && this.refs.get(b) === 1 && !this.kept.has(b);
+  }
+
+  /** `t`'s memory must never go back (someone outside the sweep may hold it). */
+  keep(t: Tensor): void {
+    this.kept.add(t.data.buffer as ArrayBuffer);
+  }
+
+  /**
+   * Restores the pool's tracker of an enclosing sweep (a hook may run a backward); what this
+   * sweep made is not the enclosing one's, so that one never gives it back.
+   */
+  end(): void {
+    this.pool.tracker = this.prevTracker;
+  }
+
+  private release(b: ArrayBuffer): void {
+    if (this.kept.has(b)) return;
+    const whole = this.mine.get(b);
+    if (whole === undefined) return;
+    this.mine.delete(b);
+    this.pool.give(whole);
+  }
 }
 
 installBackward(runBackward);

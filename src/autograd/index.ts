@@ -2,6 +2,7 @@ export { backward, gradients, NotDifferentiableError, type GradientsOptions } fr
 export { isGradEnabled, setGradEnabled, noGrad, enableGrad } from './grad-mode.js';
 export { record, needsGrad, type VjpFn } from './tape.js';
 export { registerGradHook, type GradHook } from './grad-hooks.js';
+export { StepArena } from './step-arena.js';
 export {
   valueAndGrad,
   grad,

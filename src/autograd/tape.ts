@@ -1,3 +1,4 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import { Tensor, type GradNode, type GradSink } from '../tensor/tensor.js';
 import { checkAnomaly, isAnomalyEnabled } from './anomaly.js';
 import { isGradEnabled } from './grad-mode.js';
@@ -28,7 +29,10 @@ export function needsGrad(...inputs: readonly Tensor[]): boolean {
  *
  * Ops call this once after computing their forward result. `differentiable` declares that the
  * VJP honours `createGraph` (see VjpFn); a double backward through an op without it throws. The VJP closure keeps what it needs
- * (saved inputs or outputs), as in PyTorch's `ctx.save_for_backward`.
+ * (saved inputs or outputs), as in PyTorch's `ctx.save_for_backward`. `saved` lists the
+ * `allocData` buffers the forward made that only the VJP reads (scores, masks, statistics): a
+ * StepArena gives them back with the tape's outputs once a backward consumed the tape (they must
+ * not be reachable from anything else).
  */
 export function record(
   op: string,
@@ -36,10 +40,12 @@ export function record(
   inputs: readonly Tensor[],
   vjp: VjpFn,
   differentiable = false,
+  saved?: readonly TypedArray[],
 ): Tensor {
   if (isAnomalyEnabled()) checkAnomaly(op, 'forward', inputs, output.data);
   if (!needsGrad(...inputs)) return output;
   const node: GradNode = { op, inputs, backward: vjp, freed: false, differentiable };
+  if (saved !== undefined) node.saved = saved;
   output.requiresGrad = true;
   output.gradFn = node;
   return output;

@@ -353,6 +353,125 @@ export interface InputProjectionArgs<A extends TypedArray = TypedArray> {
 }
 
 /**
+ * Arguments of Kernels.crossEntropyForward: softmax cross-entropy of [n, c] logits against class
+ * indices (ops/losses.ts crossEntropy; see crossEntropyForwardJs for the arithmetic).
+ * @example k.crossEntropyForward({ z, targets, n, c, ignoreIndex: -100, weight: null, labelSmoothing: 0, lse, perRow: null, sums });
+ */
+export interface CrossEntropyForwardArgs<A extends TypedArray = TypedArray> {
+  /** Logits [n, c]. */
+  readonly z: A;
+  /** One class index per row, in [0, c) or equal to ignoreIndex (checked by the caller). */
+  readonly targets: Int32Array;
+  /** Rows. */
+  readonly n: number;
+  /** Classes. */
+  readonly c: number;
+  /** Rows whose target equals this contribute nothing. */
+  readonly ignoreIndex: number;
+  /** Per-class weights [c], or null for ones. */
+  readonly weight: A | null;
+  /** ε in [0, 1]: the target distribution is (1 − ε)·onehot + ε/c. */
+  readonly labelSmoothing: number;
+  /** Receives each row's log-sum-exp [n] (the backward's input). */
+  readonly lse: Float64Array;
+  /** Receives each row's loss [n] (0 for ignored rows), or null. */
+  readonly perRow: A | null;
+  /** Receives [Σ row losses, Σ target weights] over the non-ignored rows, summed in row order. */
+  readonly sums: Float64Array;
+}
+
+/**
+ * Arguments of Kernels.crossEntropyBackward: the logits' gradient of the loss of
+ * {@link CrossEntropyForwardArgs}, from its log-sum-exps.
+ * @example k.crossEntropyBackward({ z, targets, n, c, ignoreIndex: -100, weight: null, labelSmoothing: 0, lse, scale: 1 / n, g: null, dz });
+ */
+export interface CrossEntropyBackwardArgs<A extends TypedArray = TypedArray> {
+  /** Logits [n, c]. */
+  readonly z: A;
+  /** The forward's class indices [n]. */
+  readonly targets: Int32Array;
+  /** Rows. */
+  readonly n: number;
+  /** Classes. */
+  readonly c: number;
+  /** The forward's ignoreIndex. */
+  readonly ignoreIndex: number;
+  /** The forward's class weights [c], or null. */
+  readonly weight: A | null;
+  /** The forward's ε. */
+  readonly labelSmoothing: number;
+  /** The forward's log-sum-exps [n]. */
+  readonly lse: Float64Array;
+  /** The upstream gradient of every row's loss ('mean': g/Σw, 'sum': g), used when g is null. */
+  readonly scale: number;
+  /** Per-row upstream gradients [n] (reduction 'none'), or null. */
+  readonly g: A | null;
+  /** Receives dL/dz [n, c] (zeros on ignored rows). */
+  readonly dz: A;
+}
+
+/**
+ * The window of a 2-D max pooling over `planes` H×W planes (NCHW: planes = N·C), floor mode,
+ * padding at most half the kernel (checked by the op) and never winning the max.
+ * @example const pg: Pool2dGeometry = { planes: 64 * 32, height: 28, width: 28, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 14, outW: 14 };
+ */
+export interface Pool2dGeometry {
+  /** Planes (N·C). */
+  readonly planes: number;
+  /** Input height H. */
+  readonly height: number;
+  /** Input width W. */
+  readonly width: number;
+  /** Window height kh. */
+  readonly kernelH: number;
+  /** Window width kw. */
+  readonly kernelW: number;
+  /** Vertical stride sh. */
+  readonly strideH: number;
+  /** Horizontal stride sw. */
+  readonly strideW: number;
+  /** Padding above and below, ph ≤ kh/2. */
+  readonly padH: number;
+  /** Padding left and right, pw ≤ kw/2. */
+  readonly padW: number;
+  /** outH = ⌊(H + 2·ph − kh)/sh⌋ + 1. */
+  readonly outH: number;
+  /** outW = ⌊(W + 2·pw − kw)/sw⌋ + 1. */
+  readonly outW: number;
+}
+
+/**
+ * Arguments of Kernels.maxPool2dForward: y = the max of each window, arg = the element index in
+ * x of that max (the FIRST maximum in row-major window order on ties, PyTorch's CPU rule; the
+ * first NaN wins and is kept).
+ */
+export interface MaxPool2dForwardArgs<A extends TypedArray = TypedArray> {
+  /** Input planes [planes, H, W]. */
+  readonly x: A;
+  /** The window. */
+  readonly g: Pool2dGeometry;
+  /** Receives the maxima [planes, outH, outW]. */
+  readonly y: A;
+  /** Receives each maximum's index into x (plane offset included) [planes, outH, outW]. */
+  readonly arg: Int32Array;
+}
+
+/**
+ * Arguments of Kernels.maxPool2dBackward: dx ← 0, then dx[arg[i]] += gy[i] for i in order (a
+ * plane's indices point into that plane, so planes are independent).
+ */
+export interface MaxPool2dBackwardArgs<A extends TypedArray = TypedArray> {
+  /** dL/dy [planes, outH, outW]. */
+  readonly gy: A;
+  /** The forward's arg-max indices. */
+  readonly arg: Int32Array;
+  /** The window. */
+  readonly g: Pool2dGeometry;
+  /** Receives dL/dx [planes, H, W] (overwritten). */
+  readonly dx: A;
+}
+
+/**
  * Arguments of Kernels.attentionForward: multi-head self-attention of H heads over a packed
  * projection (row-major). Row t of batch b of `qkv` holds q, k and v side by side
  * (`[B, T, 3E]`: columns 0..E−1, E..2E−1, 2E..3E−1), head h their columns h·d..h·d + d − 1 with

@@ -4,6 +4,8 @@ import { Rng } from '../tensor/rng.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { gemmJs } from './js/gemm.js';
 import type { GemmArgs } from './types.js';
+import { loadNativeKernels } from './native/loader.js';
+import { nativeGemm } from './native/backend.js';
 import { loadWasmKernels } from './wasm/loader.js';
 
 type Gemm = typeof gemmJs;
@@ -402,6 +404,68 @@ describe('wasm GEMM (float32) against the naive loop and against gemmJs', () => 
     expect(Array.from(out)).toEqual(Array.from(wk.f32View(cPtr, m * n)));
   });
 });
+
+// The native GEMM's code paths (native/src/gemm.c, gemm_tmpl.h): whole 6×16 tiles, edge tiles
+// of 1–5 rows and 1–15 columns (masked loads and stores, C written in place), op(A) read in place
+// (row-major A with n ≤ 256) or packed (n > 256, or A transposed: row-by-row packing across the
+// MC = 120 row blocks), k across the KC = 320 slices, the workloads' skinny shapes (N = 8 and
+// 10, M = 32), and every alpha/beta update mode.
+const NATIVE_SHAPES: ReadonlyArray<[number, number, number]> = [
+  ...[1, 2, 3, 4, 5, 7, 8, 9].map((m): [number, number, number] => [m, 16, 33]),
+  ...[1, 7, 8, 9, 15, 17, 25].map((n): [number, number, number] => [13, n, 40]),
+  [32, 10, 128], // W3/W6 fc forward: N = 10 (one whole vector, one of 2 lanes)
+  [128, 8, 200], // W3/W6 dW_ih (transposed A): N = 8, one vector per row
+  [121, 24, 9], // one row past MC, k < 8 (no 8×8 transpose blocks)
+  [126, 300, 17], // n > 256: op(A) packed even when row-major
+  [64, 196, 321], // W4 conv2: 12 whole panels and 4 columns, k = KC + 1
+  [7, 13, 700], // three KC slices
+];
+const NATIVE_SCALARS: ReadonlyArray<[number, number]> = [...SCALARS, [1, 0.5], [0.5, 0]];
+
+describe.runIf(loadNativeKernels() !== undefined)(
+  'native GEMM against the naive loop (float32 and float64)',
+  () => {
+    const addon = loadNativeKernels();
+    const nat: Gemm = (args) => nativeGemm(addon!, args);
+    function* nativeCases(): Generator<Case> {
+      let t = 0;
+      for (const [m, n, k] of [...SHAPES, ...NATIVE_SHAPES]) {
+        for (const [transA, transB] of VARIANTS) {
+          const [alpha, beta] = NATIVE_SCALARS[t % NATIVE_SCALARS.length] as [number, number];
+          const off = t % 2 === 1 ? 5 : 0;
+          yield {
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha,
+            beta,
+            aOffset: off,
+            bOffset: 2 * off,
+            cOffset: 3 * off,
+          };
+          t++;
+        }
+      }
+    }
+    // Tolerances as for wasm (float32: k·2⁻²⁴ bound, far above blocked sums' actual error) and
+    // gemmJs (float64).
+    it.each([...nativeCases()])('%j', (cs) => {
+      const seed = cs.m * 7919 + cs.n * 31 + cs.k;
+      expectGemmClose(
+        cs,
+        run(nat, cs, (len) => new Float32Array(len), new Rng(seed)),
+        2e-5,
+      );
+      expectGemmClose(
+        cs,
+        run(nat, cs, (len) => new Float64Array(len), new Rng(seed)),
+        1e-12,
+      );
+    });
+  },
+);
 
 describe('gemm argument checks', () => {
   const f = (n: number) => new Float64Array(n);

@@ -6,6 +6,7 @@ import { convGeometry } from './conv-geometry.js';
 import { jsKernels } from './js/backend.js';
 import { availableBackends } from './select.js';
 import type { Kernels } from './types.js';
+import type { Pool2dGeometry } from './args.js';
 
 // One parity table for every entry point of the Kernels interface, run against every backend
 // available here (describe.each). Two promises per row:
@@ -396,6 +397,197 @@ const gateRows = (B: number, H: number, scale: number, label: string): Row[] => 
 // The op's sizes; then wide pre-activations (σ's tiny tail, tanh past its fitted interval, where
 // the kernels switch formulas) and H = 7 (SIMD loops with a scalar remainder).
 rows.push(...gateRows(B, H, 2, ''), ...gateRows(2, 7, 12, ' (wide inputs, H = 7)'));
+
+/**
+ * Softmax cross-entropy over [n, c] logits ~ N(0, scale²): the forward's log-sum-exps, sums and
+ * per-row losses, then the backward's dz. Bits on every backend (the native kernel evaluates the
+ * JS reference's exp and log operation for operation); every 5th row ignored when `ignore`.
+ */
+function crossEntropyRows(
+  n: number,
+  c: number,
+  scale: number,
+  o: { weight: boolean; eps: number; none: boolean; ignore: boolean },
+  label: string,
+): Row[] {
+  const targets = Int32Array.from({ length: n }, (_, i) =>
+    o.ignore && i % 5 === 3 ? -100 : (i * 7 + 3) % c,
+  );
+  const fwd = (
+    k: Kernels,
+    make: Make,
+  ): [TypedArray, Float64Array, Float64Array, TypedArray | null] => {
+    const z = make(n * c, 31).map((v) => v * scale);
+    const lse = new Float64Array(n);
+    const sums = new Float64Array(2);
+    const perRow = o.none ? make(n, 0).fill(0) : null;
+    const weight = o.weight ? make(c, 32).map((v) => 0.5 + Math.abs(v)) : null;
+    k.crossEntropyForward({ z, targets, n, c, ignoreIndex: -100, weight, labelSmoothing: o.eps, lse, perRow, sums }); // prettier-ignore
+    return [z, lse, sums, perRow];
+  };
+  return [
+    {
+      entry: `crossEntropyForward${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const [, lse, sums, perRow] = fwd(k, make);
+        return perRow === null ? [lse, sums] : [lse, sums, perRow];
+      },
+    },
+    {
+      entry: `crossEntropyBackward${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const [z, lse, sums] = fwd(k, make);
+        const weight = o.weight ? make(c, 32).map((v) => 0.5 + Math.abs(v)) : null;
+        const dz = make(n * c, 33); // overwritten everywhere, ignored rows included
+        const g = o.none ? make(n, 34) : null;
+        const scaleAll = 0.75 / (sums[1] as number);
+        k.crossEntropyBackward({ z, targets, n, c, ignoreIndex: -100, weight, labelSmoothing: o.eps, lse, scale: scaleAll, g, dz }); // prettier-ignore
+        return [dz];
+      },
+    },
+  ];
+}
+const plainXent = { weight: false, eps: 0, none: false, ignore: false };
+rows.push(
+  ...crossEntropyRows(13, 10, 1, plainXent, ' (W1: mean, no options)'),
+  ...crossEntropyRows(23, 7, 30, { weight: true, eps: 0.1, none: false, ignore: true }, ' (weights, smoothing, ignored rows, wide logits)'), // prettier-ignore
+  ...crossEntropyRows(9, 5, 3, { weight: false, eps: 0.2, none: true, ignore: true }, " (reduction 'none')"), // prettier-ignore
+  ...crossEntropyRows(300, 200, 2, plainXent, ' (300 × 200: rows split over threads)'),
+);
+
+/**
+ * Max pooling's rows (bits everywhere: max and the arg-max choice are exact, the backward adds
+ * in output order) on ReLU-like inputs (a third exact zeros: ties, the first wins) for one
+ * window; arg-max indices returned as float64 to compare with the same helpers.
+ */
+function poolRows(label: string, g: Pool2dGeometry): Row[] {
+  const inSize = g.planes * g.height * g.width;
+  const outSize = g.planes * g.outH * g.outW;
+  const fwd = (k: Kernels, make: Make): [TypedArray, Int32Array] => {
+    const x = make(inSize, 31).map((v) => (v < -0.45 ? 0 : v));
+    const y = make(outSize, 0).fill(0);
+    const arg = new Int32Array(outSize);
+    k.maxPool2dForward({ x, g, y, arg });
+    return [y, arg];
+  };
+  return [
+    {
+      entry: `maxPool2dForward ${label}`,
+      bits: true,
+      tol: 0,
+      run: (k, make) => {
+        const [y, arg] = fwd(k, make);
+        return [y, Float64Array.from(arg)];
+      },
+    },
+    {
+      entry: `maxPool2dBackward ${label}`,
+      bits: true,
+      tol: 1e-6,
+      run: (k, make) => {
+        const [, arg] = fwd(k, make);
+        const dx = make(inSize, 32); // overwritten
+        k.maxPool2dBackward({ gy: make(outSize, 33), arg, g, dx });
+        return [dx];
+      },
+    },
+  ];
+}
+const poolGeometry = (
+  planes: number,
+  [height, width]: [number, number],
+  [kernelH, kernelW]: [number, number],
+  [strideH, strideW]: [number, number],
+  [padH, padW]: [number, number],
+): Pool2dGeometry => ({
+  planes,
+  height,
+  width,
+  kernelH,
+  kernelW,
+  strideH,
+  strideW,
+  padH,
+  padW,
+  outH: Math.floor((height + 2 * padH - kernelH) / strideH) + 1,
+  outW: Math.floor((width + 2 * padW - kernelW) / strideW) + 1,
+});
+// 2×2 stride 2 (the SIMD path: 14 = 8 + a masked 6; 9 = 8 + 1, odd sizes dropping the last
+// row and column), and an overlapping padded window (the general loop; its backward adds).
+rows.push(
+  ...poolRows('2×2 (28×28)', poolGeometry(6, [28, 28], [2, 2], [2, 2], [0, 0])),
+  ...poolRows('2×2 (9×19)', poolGeometry(4, [9, 19], [2, 2], [2, 2], [0, 0])),
+  ...poolRows('3×2 stride [2, 1] padding [1, 1]', poolGeometry(5, [7, 6], [3, 2], [2, 1], [1, 1])),
+);
+
+// 16 output channels of 8 × 5 × 5 over 14 × 14 (o = 16, p = 196, depth 200): native computes
+// this forward as y[i]ᵀ = cols(x[i])ᵀ·Wᵀ and transposes it; the bits of W·cols, bias and ReLU.
+rows.push({
+  entry: 'conv2dForward +bias +relu (o = 16, 14 × 14: the transposed product)',
+  bits: true,
+  tol: 1e-5,
+  run: (k, make) => {
+    const g = convGeometry({
+      channels: 8,
+      height: 14,
+      width: 14,
+      kernelH: 5,
+      kernelW: 5,
+      padH: 2,
+      padW: 2,
+    });
+    const [n, o] = [3, 16];
+    const y = make(n * o * g.colCols, 0).fill(0);
+    const x = make(n * g.imageSize, 45);
+    k.conv2dForward({ x, w: make(o * g.colRows, 46), bias: make(o, 47), relu: true, g, n, o, y });
+    return [y];
+  },
+});
+// A stride-1 convolution 14 wide (native's unfolding and folding fast paths, whose rows end in
+// a partial vector: 14 = 8 + 6), forward and backward with the ReLU mask.
+const fastGeom = convGeometry({
+  channels: 3,
+  height: 14,
+  width: 14,
+  kernelH: 5,
+  kernelW: 5,
+  padH: 2,
+  padW: 2,
+});
+rows.push({
+  entry: 'conv2dBackward +relu (stride 1, 14 wide)',
+  bits: true,
+  tol: 1e-5,
+  run: (k, make) => {
+    const [n, o] = [2, 5];
+    const x = make(n * fastGeom.imageSize, 41);
+    const w = make(o * fastGeom.colRows, 42);
+    const y = make(n * o * fastGeom.colCols, 0).fill(0);
+    k.conv2dForward({ x, w, bias: make(o, 43), relu: true, g: fastGeom, n, o, y });
+    const dx = make(x.length, 0).fill(0);
+    const dW = make(w.length, 0).fill(0);
+    const db = make(o, 0).fill(0);
+    k.conv2dBackward({
+      gy: make(y.length, 44),
+      y,
+      x,
+      w,
+      g: fastGeom,
+      n,
+      o,
+      dx,
+      dW,
+      dWAccumulate: false,
+      db,
+      dbAccumulate: false,
+    });
+    return [y, dx, dW, db];
+  },
+});
 
 /**
  * Multi-head self-attention over a packed [B, T, 3E] projection: T = 21 (a causal call runs row

@@ -118,3 +118,34 @@ export function availableBackends(): Kernels[] {
   if (nativeKernelsAvailable()) all.push(nativeKernels());
   return all;
 }
+
+/**
+ * The backend for a softmax cross-entropy over [n, c] logits (Kernels.crossEntropyForward and
+ * Backward): the native kernels when the addon is loaded (under 'auto' or 'native'), else the JS
+ * reference ('wasm' runs the JS reference too). Every backend gives the JS reference's bits.
+ * @example lossKernelsFor().crossEntropyForward({ z, targets, n, c, ... });
+ */
+export function lossKernelsFor(): Kernels {
+  const c = getKernels();
+  if (c === 'js') return jsKernels;
+  if (c === 'wasm') return wasmKernels();
+  return nativeKernelsAvailable() ? nativeKernels() : jsKernels;
+}
+
+/** Input elements from which max pooling goes to the native addon under 'auto'. */
+const POOL_NATIVE_MIN_SIZE = 4096;
+
+/**
+ * The backend for a max pooling over n input elements (Kernels.maxPool2dForward/Backward): the
+ * native addon under 'native', and under 'auto' when it is loaded and n ≥ 4,096 (below, the
+ * call costs more than the loop); else the JS reference (wasm has no pooling kernel). Every
+ * backend gives the same bits, so the choice never shows in results.
+ * @example const k = poolKernelsFor(x.size); k.maxPool2dForward({ x: x.data, g, y, arg });
+ */
+export function poolKernelsFor(n: number): Kernels {
+  const c = getKernels();
+  if (c === 'native') return nativeKernels();
+  return c === 'auto' && n >= POOL_NATIVE_MIN_SIZE && nativeKernelsAvailable()
+    ? nativeKernels()
+    : jsKernels;
+}

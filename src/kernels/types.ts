@@ -1,6 +1,8 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
+  CrossEntropyBackwardArgs,
+  CrossEntropyForwardArgs,
   Conv2dForwardArgs,
   GruGatesArgs,
   GruGatesBackwardArgs,
@@ -10,6 +12,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  MaxPool2dBackwardArgs,
+  MaxPool2dForwardArgs,
   AttentionBackwardArgs,
   AttentionForwardArgs,
 } from './args.js';
@@ -228,6 +232,14 @@ export interface Kernels {
   updateStats(args: UpdateStatsArgs): void;
   /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
   copy(dst: TypedArray, src: TypedArray): void;
+  /** Softmax cross-entropy of [n, c] logits against class indices (the JS reference's bits). */
+  crossEntropyForward(args: CrossEntropyForwardArgs): void;
+  /** Its gradient with respect to the logits, from the forward's log-sum-exps (same bits). */
+  crossEntropyBackward(args: CrossEntropyBackwardArgs): void;
+  /** 2-D max pooling: each window's max and its arg-max index (see MaxPool2dForwardArgs). */
+  maxPool2dForward(args: MaxPool2dForwardArgs): void;
+  /** The max pooling VJP: dx ← 0, dx[arg[i]] += gy[i] (see MaxPool2dBackwardArgs). */
+  maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
   /** Multi-head self-attention over a packed [B, T, 3E] projection (causal or not), per head. */
   attentionForward(args: AttentionForwardArgs): void;
   /** The VJP of attentionForward: dL/dqkv from dL/dy and the saved weights. */

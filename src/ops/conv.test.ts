@@ -8,6 +8,9 @@ import { sum } from './reduce.js';
 import { relu } from './unary.js';
 import { col2im, im2col } from '../kernels/backend.js';
 import { convGeometry } from '../kernels/conv-geometry.js';
+import { setKernels } from '../kernels/backend.js';
+import { availableBackends } from '../kernels/select.js';
+import type { KernelChoice } from '../kernels/types.js';
 import {
   dot,
   gradcheckMismatches,
@@ -222,6 +225,38 @@ describe('maxPool2d', () => {
     expect(y.shape).toEqual([1, 1, 3, 3]);
     expect(Array.from(y.data)).toEqual([-1, -1, -2, -1, -1, -2, -3, -3, -4]);
   });
+
+  it.each(availableBackends().map((k) => k.impl))(
+    "setKernels('%s'): the values and gradient bits of the JS reference; float64 gradcheck passes",
+    (impl) => {
+      // 64 planes of 12×12 (9,216 elements: past the native threshold) with ties and a NaN
+      const run = (choice: KernelChoice, dtype: 'float32' | 'float64'): number[][] => {
+        setKernels(choice);
+        try {
+          const x = randomTensor([4, 16, 12, 12], new Rng(21), dtype, true);
+          for (let i = 0; i < x.size; i += 3) x.data[i] = 0;
+          x.data[77] = NaN;
+          const y = maxPool2d(x, { kernel: 2 });
+          y.backward(randomTensor(y.shape, new Rng(22), dtype));
+          return [Array.from(y.data), Array.from(x.grad!.data)];
+        } finally {
+          setKernels('auto');
+        }
+      };
+      for (const dtype of ['float32', 'float64'] as const)
+        expect(run(impl, dtype)).toEqual(run('js', dtype));
+      setKernels(impl);
+      try {
+        const rng = new Rng(4);
+        const x = randomTensor([2, 2, 5, 6], rng, 'float64', true);
+        const f = (i: Tensor[]): Tensor =>
+          maxPool2d(i[0]!, { kernel: [3, 2], stride: [2, 1], padding: [1, 1] });
+        expect(gradcheckMismatches(f, [x], rng)).toEqual([]);
+      } finally {
+        setKernels('auto');
+      }
+    },
+  );
 
   it('rejects padding above half the kernel and missing kernel', () => {
     const x = randomTensor([1, 1, 4, 4], new Rng(5));

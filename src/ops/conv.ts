@@ -1,8 +1,9 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { allocData, type TypedArray } from '../tensor/dtype.js';
+import { allocData } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
-import { kernelsFor } from '../kernels/select.js';
+import { kernelsFor, poolKernelsFor } from '../kernels/select.js';
+import type { Pool2dGeometry } from '../kernels/args.js';
 import { convGeometry } from '../kernels/conv-geometry.js';
 
 /** A size given once for both spatial axes or as [height, width]. */
@@ -191,7 +192,9 @@ function poolGeom(op: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
 /**
  * 2-D max pooling (PyTorch's `F.max_pool2d`, floor mode): y = max over each window, padding
  * counting as −∞. The VJP routes each output gradient to its window's argmax, the FIRST
- * maximum in row-major window order on ties (PyTorch's CPU rule); NaN wins the max.
+ * maximum in row-major window order on ties (PyTorch's CPU rule); NaN wins the max. Both run on
+ * `Kernels.maxPool2dForward/Backward` (native C split over planes when the addon is loaded, else
+ * the JS reference; the same bits).
  *
  * @example
  * const y = maxPool2d(x, { kernel: 2 }); // [N, C, 28, 28] -> [N, C, 14, 14]
@@ -199,122 +202,33 @@ function poolGeom(op: string, x: Tensor, opts: Pool2dOptions): PoolGeom {
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const op = 'maxPool2d';
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = poolGeom(op, x, opts);
-  const xd = x.data;
   const planes = n * c;
+  if (x.size > 0x7fffffff) {
+    throw new ShapeError(`${op}: x must hold at most 2^31 − 1 elements, got ${x.size}`);
+  }
+  const g: Pool2dGeometry = {
+    planes,
+    height: h,
+    width: w,
+    kernelH: kh,
+    kernelW: kw,
+    strideH: sh,
+    strideW: sw,
+    padH: ph,
+    padW: pw,
+    outH: oh,
+    outW: ow,
+  };
   const y = allocData(x.dtype, planes * oh * ow);
   const arg = new Int32Array(planes * oh * ow);
-  if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && ph === 0 && pw === 0) {
-    maxPool2x2(xd, y, arg, planes, w, h, oh, ow);
-  } else {
-    maxPoolGeneral(xd, y, arg, planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
-  }
+  const k = poolKernelsFor(x.size);
+  k.maxPool2dForward({ x: x.data, g, y, arg });
   const out = new Tensor(y, [n, c, oh, ow]);
-  return record(op, out, [x], (g) => {
-    const gd = g.data;
+  return record(op, out, [x], (gy) => {
     const dx = allocData(x.dtype, x.size);
-    for (let i = 0; i < arg.length; i++) {
-      const a = arg[i] as number;
-      dx[a] = (dx[a] as number) + (gd[i] as number);
-    }
+    k.maxPool2dBackward({ gy: gy.data, arg, g, dx });
     return [new Tensor(dx, x.shape)];
   });
-}
-
-/**
- * The common 2×2, stride-2, unpadded window: four loads, same rule as the general loop (row-major
- * scan, the first strict maximum wins ties, the first NaN wins and propagates).
- */
-function maxPool2x2(
-  xd: TypedArray,
-  y: TypedArray,
-  arg: Int32Array,
-  planes: number,
-  w: number,
-  h: number,
-  oh: number,
-  ow: number,
-): void {
-  for (let pl = 0; pl < planes; pl++) {
-    const base = pl * h * w;
-    for (let i = 0; i < oh; i++) {
-      const row = base + 2 * i * w;
-      const o = (pl * oh + i) * ow;
-      for (let j = 0; j < ow; j++) {
-        const a = row + 2 * j;
-        let best = xd[a] as number;
-        let bi = a;
-        if (best === best) {
-          const v1 = xd[a + 1] as number;
-          if (v1 > best || v1 !== v1) {
-            best = v1;
-            bi = a + 1;
-          }
-        }
-        if (best === best) {
-          const v2 = xd[a + w] as number;
-          if (v2 > best || v2 !== v2) {
-            best = v2;
-            bi = a + w;
-          }
-        }
-        if (best === best) {
-          const v3 = xd[a + w + 1] as number;
-          if (v3 > best || v3 !== v3) {
-            best = v3;
-            bi = a + w + 1;
-          }
-        }
-        y[o + j] = best;
-        arg[o + j] = bi;
-      }
-    }
-  }
-}
-
-/** Any window, stride and padding (padding never wins: only in-bounds pixels are scanned). */
-function maxPoolGeneral(
-  xd: TypedArray,
-  y: TypedArray,
-  arg: Int32Array,
-  planes: number,
-  h: number,
-  w: number,
-  kh: number,
-  kw: number,
-  sh: number,
-  sw: number,
-  ph: number,
-  pw: number,
-  oh: number,
-  ow: number,
-): void {
-  for (let pl = 0; pl < planes; pl++) {
-    const base = pl * h * w;
-    for (let i = 0; i < oh; i++) {
-      const h0 = Math.max(i * sh - ph, 0);
-      const h1 = Math.min(i * sh - ph + kh, h);
-      for (let j = 0; j < ow; j++) {
-        const w0 = Math.max(j * sw - pw, 0);
-        const w1 = Math.min(j * sw - pw + kw, w);
-        let best = -Infinity;
-        let bi = base + h0 * w + w0;
-        for (let r = h0; r < h1; r++) {
-          for (let s = w0; s < w1; s++) {
-            const v = xd[base + r * w + s] as number;
-            if (v > best || Number.isNaN(v)) {
-              best = v;
-              bi = base + r * w + s;
-              if (Number.isNaN(v)) break;
-            }
-          }
-          if (Number.isNaN(best)) break;
-        }
-        const oi = (pl * oh + i) * ow + j;
-        y[oi] = best;
-        arg[oi] = bi;
-      }
-    }
-  }
 }
 
 /**

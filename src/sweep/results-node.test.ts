@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -68,5 +68,22 @@ describe('SweepResults', () => {
     expect(lines.map((l) => (JSON.parse(l) as SweepRecord).hash)).toEqual(['h0', 'h2']);
     expect(again.add(rec(1))).toBe(true);
     expect(again.records().map((r) => r.index)).toEqual([0, 1, 2]);
+  });
+
+  it('rebuilds sweep.csv from sweep.jsonl on reopening when it is missing or stale', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-sweep-res-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const res = SweepResults.open(dir, ['optimizer.lr']);
+    res.add(rec(0));
+    res.add(rec(1));
+    const csv = join(dir, 'sweep.csv');
+    const full = readFileSync(csv, 'utf8');
+    // A crash between the flushed jsonl line (the commit) and the csv's rename: one row short.
+    writeFileSync(csv, full.trimEnd().split('\n').slice(0, 2).join('\n'));
+    SweepResults.open(dir, ['optimizer.lr']);
+    expect(readFileSync(csv, 'utf8')).toBe(full);
+    rmSync(csv);
+    SweepResults.open(dir, ['optimizer.lr']);
+    expect(readFileSync(csv, 'utf8')).toBe(full);
   });
 });

@@ -1,5 +1,14 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic as writeRenamed } from '../report/write-node.js';
 import { writeFileAtomic } from '../train/atomic-write-node.js';
 import { sweepCsv, type SweepRecord } from './record.js';
 
@@ -12,9 +21,10 @@ export const SWEEP_FILES = {
 
 /**
  * The results of a sweep on disk (Node only), keyed by config hash: `sweep.jsonl` gets one line
- * per finished point (appended with a single write; a line cut by a crash is dropped when the
- * file is reopened) and `sweep.csv` is rewritten atomically (temporary file + rename) after each
- * point. A point is recorded at most once: {@link SweepResults.add} ignores a hash it already
+ * per finished point (appended with a single write and flushed to disk: the line is the point's
+ * commit; a line cut by a crash is dropped when the file is reopened) and `sweep.csv`, derived
+ * from it, is rewritten (temporary file + rename, not flushed: reopening rewrites it when it is
+ * missing or stale) after each point. A point is recorded at most once: {@link SweepResults.add} ignores a hash it already
  * has, so a retried or duplicated job cannot add a second row. Records with status 'error' are
  * dropped on reopening, so those points run again.
  * @example const res = SweepResults.open('runs/my-sweep', ['optimizer.lr']); if (!res.has(p.hash)) …
@@ -55,6 +65,9 @@ export class SweepResults {
       }
       if (dropped) writeFileAtomic(path, res.jsonlText());
     }
+    const csv = join(res.dir, SWEEP_FILES.csv);
+    if (res.byHash.size > 0 && (!existsSync(csv) || readFileSync(csv, 'utf8') !== res.csvText()))
+      res.writeCsv();
     return res;
   }
 
@@ -80,14 +93,24 @@ export class SweepResults {
   add(record: SweepRecord): boolean {
     if (this.byHash.has(record.hash)) return false;
     this.byHash.set(record.hash, record);
-    appendFileSync(join(this.dir, SWEEP_FILES.jsonl), `${JSON.stringify(record)}\n`);
+    const fd = openSync(join(this.dir, SWEEP_FILES.jsonl), 'a');
+    try {
+      writeSync(fd, `${JSON.stringify(record)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     this.writeCsv();
     return true;
   }
 
   /** Rewrites sweep.csv from the records (also done by every add). */
   writeCsv(): void {
-    writeFileAtomic(join(this.dir, SWEEP_FILES.csv), sweepCsv(this.axisPaths, this.records()));
+    writeRenamed(join(this.dir, SWEEP_FILES.csv), this.csvText());
+  }
+
+  private csvText(): string {
+    return sweepCsv(this.axisPaths, this.records());
   }
 
   private jsonlText(): string {

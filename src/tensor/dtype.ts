@@ -1,4 +1,5 @@
 import { DtypeError } from '../errors.js';
+import { activeBufferPool, freshData } from './buffer-pool.js';
 
 /** Element type of a tensor. float64 exists so gradcheck and numerical studies are exact. */
 export type DType = 'float32' | 'float64';
@@ -29,9 +30,15 @@ export function assertDtype(dtype: unknown, argName: string): asserts dtype is D
   }
 }
 
-/** Allocates a zero-filled typed array of the given dtype. */
+/**
+ * Allocates a zero-filled typed array of the given dtype: every op's output and gradient buffers
+ * come from here. Inside a step arena's step (autograd's StepArena, or `withBufferPool`) the buffer comes
+ * from that pool's free list when one of this size is free (zero-filled again, so results are
+ * bit-identical with and without a pool).
+ */
 export function allocData(dtype: DType, size: number): TypedArray {
-  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  const pool = activeBufferPool();
+  return pool !== null ? pool.take(dtype, size) : freshData(dtype, size);
 }
 
 /** The dtype of a typed array. */

@@ -22,6 +22,11 @@ export interface GradNode {
   differentiable?: boolean;
   /** Set after a backward pass without `retainGraph`; a second pass then throws. */
   freed: boolean;
+  /**
+   * Buffers the forward made that only this node's VJP reads (see autograd's `record`): given
+   * back to a step arena's pool with the tape.
+   */
+  saved?: readonly TypedArray[];
 }
 
 /**

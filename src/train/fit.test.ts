@@ -57,6 +57,45 @@ describe('fit', () => {
     expect(bits(a)).not.toBe(bits(net(3, 0.2)));
   });
 
+  it("reuseBuffers: the same bits, losses and metrics (accuracy reads the step's logits)", async () => {
+    const runs = [];
+    for (const reuseBuffers of [false, true])
+      runs.push(
+        await (async () => {
+          const m = net(3, 0.2);
+          const opt = new Optimizer(m, chain(adam({ lr: 1e-2 })));
+          const { losses, onStep } = collect();
+          const s = await fit(m, opt, new DataLoader(data, { batchSize: 32, seed: 5 }), {
+            steps: 15,
+            silent: true,
+            metrics: ['accuracy'],
+            evalData: val,
+            evalEvery: 5,
+            reuseBuffers,
+            callbacks: [{ onStep }],
+          });
+          return { bits: bits(m), losses: losses.map((l) => l.loss), s };
+        })(),
+      );
+    const [plain, reused] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(reused.bits).toBe(plain.bits);
+    expect(reused.losses).toEqual(plain.losses);
+    expect(reused.s.finalLoss).toBe(plain.s.finalLoss);
+    expect(reused.s.metrics).toEqual(plain.s.metrics);
+    expect(reused.s.metrics['train.accuracy']).toBeGreaterThan(0);
+    expect(reused.s.evalHistory.map((e) => e.metrics)).toEqual(
+      plain.s.evalHistory.map((e) => e.metrics),
+    );
+    const m = net();
+    await expect(
+      fit(m, new Optimizer(m, sgd({ lr: 0.1 })), new DataLoader(data, { batchSize: 32 }), {
+        steps: 1,
+        silent: true,
+        reuseBuffers: 'yes' as unknown as boolean,
+      }),
+    ).rejects.toThrow(/reuseBuffers must be true or false, got "yes"/);
+  });
+
   it('trains in training mode with gradients and evaluates in eval mode without', async () => {
     const model = net(1, 0.5);
     const seen: { training: boolean; grad: boolean }[] = [];

@@ -1,6 +1,7 @@
 import { DataLoader, type Batch } from '../data/data-loader.js';
 import type { Dataset } from '../data/dataset.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
+import { StepArena } from '../autograd/step-arena.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { JsonValue } from '../optim/serialize.js';
@@ -70,6 +71,13 @@ export interface FitOptions {
    * the event loop about every 50 ms while a signal is given, so that signal handlers run.
    */
   signal?: AbortSignal;
+  /**
+   * Reuse the buffers of each step's tape in the next step (a {@link StepArena}; issue 22): the
+   * same bits, almost no allocation and garbage collection per step. Safe for models whose
+   * forward keeps no tensor it computed beyond the step (every layer of nn; a custom module that
+   * caches an output across steps must not use it). Default false; `gradscope train` turns it on.
+   */
+  reuseBuffers?: boolean;
   /**
    * The gradient-health monitor of the optimizer's chain (or anything with `watch(loss)`): it is
    * given each loss tensor, so that a non-finite step names the op that made the NaN.
@@ -446,8 +454,12 @@ export async function fit(
   let batchIndex = 0;
   const fwd: { out: Tensor | null } = { out: null };
   // The one training step (src/train/loop.ts); fit adds epochs, evaluation, logging, checkpoints.
+  const reuse = options.reuseBuffers ?? false;
+  if (typeof reuse !== 'boolean')
+    throw new ConfigError(`fit: reuseBuffers must be true or false, got ${fmt(reuse)}`);
   const loop = trainLoop<Batch>({
     optimizer,
+    arena: reuse ? new StepArena() : null,
     monitor: options.monitor ?? null,
     control: loopCtl,
     startStep: step,

@@ -12,6 +12,8 @@ import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cycle, loopControl, runLoop, trainLoop, type TrainLoopOptions } from './loop.js';
 import { terminateOnNonFinite } from './terminate-on-non-finite.js';
+import { StepArena } from '../autograd/step-arena.js';
+import { allocationCounts } from '../tensor/buffer-pool.js';
 
 const data = spiral(0, { numSamples: 60 }); // 180 samples, 3 classes
 
@@ -34,6 +36,30 @@ function setup(seed = 3): TrainLoopOptions<Batch> & { params: () => string } {
 }
 
 describe('trainLoop', () => {
+  it('with a StepArena: the same bits, lossTensor readable in callbacks, and buffers reused', () => {
+    const plain = setup();
+    const seen: number[] = [];
+    const b0 = allocationCounts().bytes;
+    runLoop({ ...plain, callbacks: [{ onStep: (s) => seen.push(s.lossTensor?.item() ?? NaN) }] });
+    const plainBytes = allocationCounts().bytes - b0;
+    const a = setup();
+    const arena = new StepArena();
+    const seenA: number[] = [];
+    const b1 = allocationCounts().bytes;
+    runLoop({
+      ...a,
+      arena,
+      callbacks: [{ onStep: (s) => seenA.push(s.lossTensor?.item() ?? NaN) }],
+    });
+    const arenaBytes = allocationCounts().bytes - b1;
+    expect(a.params()).toBe(plain.params());
+    expect(seenA).toEqual(seen);
+    expect(arena.stats().steps).toBe(15);
+    // What stays: the batches (made in the step, never on a tape), the scalars, the dropout masks
+    // the forward keeps without declaring them, and the first step's fill of the pool.
+    expect(arenaBytes).toBeLessThan(plainBytes / 2);
+  });
+
   it('takes the plain step: same bits as zeroGrad / forward / loss / backward / step by hand', () => {
     const a = setup();
     const end = runLoop(a);

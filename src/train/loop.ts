@@ -1,3 +1,4 @@
+import type { StepArena } from '../autograd/step-arena.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { StepContext, StepEvents } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -83,6 +84,13 @@ export interface TrainLoopOptions<B> {
   callbacks?: readonly LoopCallback<NoInfer<B>>[];
   /** A control shared with the caller (default: a fresh one, see {@link loopControl}). */
   control?: LoopControl;
+  /**
+   * Buffer reuse (issue 22): each step (loss, backward, `beforeStep` callbacks, optimizer step)
+   * runs in `arena.step`, so a steady-state step allocates almost nothing. The step's tensors
+   * (`lossTensor`, outputs a callback reads) stay valid until the next step starts; a tensor made
+   * by a recorded op that must live longer has to be kept (`arena.keep`). Default: none.
+   */
+  arena?: StepArena | null;
 }
 
 /** How a loop ended. */
@@ -183,11 +191,16 @@ export function* trainLoop<B>(options: TrainLoopOptions<B>): Generator<LoopStep<
   const control = options.control ?? loopControl();
   const callbacks = options.callbacks ?? [];
   let step = options.startStep ?? 0;
-  while (!control.stopped && step < options.steps) {
+  const arena = options.arena ?? null;
+  const body = (): LoopStep<B> | null => {
     const pending = computeGradients(options, options.next(step + 1), step + 1);
     for (const c of callbacks) c.beforeStep?.(pending, control);
-    if (control.stopped) break;
-    const s = applyStep(options, pending);
+    if (control.stopped) return null;
+    return applyStep(options, pending);
+  };
+  while (!control.stopped && step < options.steps) {
+    const s = arena === null ? body() : arena.step(body);
+    if (s === null) break;
     step = s.step;
     for (const c of callbacks) c.onStep?.(s, control);
     yield s;

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../train/atomic-write-node.js';
+import { setAtomicWriteFlush, writeFileAtomic } from '../../train/atomic-write-node.js';
 import type { PointJob } from '../../sweep/job.js';
 import { errorRecord, type SweepRecord } from '../../sweep/record.js';
+import { syncTree } from '../../sweep/sync-node.js';
 import { errorText } from '../format.js';
 import { trainCommand, type TrainJson } from './train.js';
 
@@ -19,6 +20,13 @@ function firstSteps(verdicts: TrainJson['verdicts']): Record<string, number> {
  * --quiet` does (the same function), in `sweepDir` (the job's own, or a worker's --out). A run
  * directory left by a process that died is removed first, so the point starts clean. A point that
  * cannot run is a record with status 'error' (it runs again when the sweep is resumed).
+ *
+ * Durability: one commit per point. Every file is still written to a temporary name and renamed
+ * (a killed process leaves no half-written file), but not flushed one by one: once the run is
+ * done, the point's config file and its whole run directory are flushed to disk together
+ * (syncTree), and only then is the record returned, so a point recorded in the sweep table always
+ * has its run directory on disk; a point whose process dies before that has no record and runs
+ * again, from a clean directory.
  * @example const record = await runSweepPoint(job, job.sweepDir);
  */
 export async function runSweepPoint(job: PointJob, sweepDir: string): Promise<SweepRecord> {
@@ -28,6 +36,7 @@ export async function runSweepPoint(job: PointJob, sweepDir: string): Promise<Sw
   const fail = (message: string): SweepRecord => errorRecord(job, runDir, worker, message);
   let printed = '';
   let errors = '';
+  const flushed = setAtomicWriteFlush(false);
   try {
     mkdirSync(dirname(configFile), { recursive: true });
     writeFileAtomic(configFile, `${JSON.stringify(job.config, null, 2)}\n`);
@@ -44,8 +53,11 @@ export async function runSweepPoint(job: PointJob, sweepDir: string): Promise<Sw
       },
     );
     if (printed === '') return fail(`train exited with code ${code}: ${errors.trim()}`);
+    await syncTree(runDir, [configFile, dirname(configFile), dirname(runDir)]);
   } catch (e) {
     return fail(errorText(e));
+  } finally {
+    setAtomicWriteFlush(flushed);
   }
   const r = JSON.parse(printed) as TrainJson;
   const first = r.verdicts[0];

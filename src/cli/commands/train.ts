@@ -497,6 +497,7 @@ export async function trainCommand(
       ...(resumeFrom !== null ? { resumeFrom } : {}),
       allowNonFinite: args.flags['allow-non-finite'] === true,
       log: reporter,
+      reuseBuffers: true, // config-built models are nn layers: safe (issue 22)
     });
   } catch (e) {
     ints?.dispose();

@@ -1,11 +1,13 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
+import { attentionBackwardJs, attentionForwardJs } from './attention.js';
 import { adamJs } from './adam.js';
 import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
 import { gemmJsUnchecked } from './gemm.js';
 import { gradStatsJs, updateStatsJs } from './grad-stats.js';
 import { col2imJsUnchecked, im2colJsUnchecked } from './im2col.js';
 import { linearBackwardJs, linearForwardJs } from './linear.js';
+import { maxPool2dBackwardJs, maxPool2dForwardJs } from './pool.js';
 import { rnnTanhBackwardJs, rnnTanhForwardJs } from './rnn.js';
 import {
   gruGatesBackwardJs,
@@ -13,7 +15,7 @@ import {
   lstmGatesBackwardJs,
   lstmGatesForwardJs,
 } from './rnn-gates.js';
-import { attentionBackwardJs, attentionForwardJs } from './attention.js';
+import { crossEntropyBackwardJs, crossEntropyForwardJs } from './cross-entropy.js';
 
 /**
  * The JS reference backend, both dtypes: gemm, im2col and col2im are the scalar JS kernels; the
@@ -44,6 +46,10 @@ export const jsKernels: Kernels = {
   copy(dst: TypedArray, src: TypedArray): void {
     dst.set(src);
   },
+  crossEntropyForward: crossEntropyForwardJs,
+  crossEntropyBackward: crossEntropyBackwardJs,
+  maxPool2dForward: maxPool2dForwardJs,
+  maxPool2dBackward: maxPool2dBackwardJs,
   attentionForward: attentionForwardJs,
   attentionBackward: attentionBackwardJs,
 };

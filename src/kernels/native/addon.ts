@@ -186,10 +186,84 @@ export interface NativeAddon {
     B: number,
     H: number,
   ): void;
+  /**
+   * Kernels.maxPool2dForward, positional: the window as planes, H, W, kh, kw, sh, sw, ph, pw,
+   * outH, outW (absent in an addon built before it: the backend then runs the JS reference).
+   */
+  maxPool2dForward?(
+    x: F,
+    y: F,
+    arg: Int32Array,
+    ...window: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+  ): void;
+  /** Kernels.maxPool2dBackward, positional (the window as for maxPool2dForward). */
+  maxPool2dBackward?(
+    gy: F,
+    arg: Int32Array,
+    dx: F,
+    ...window: [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+  ): void;
   /** Threads large GEMMs are split over (the pool starts workers lazily). */
   setThreads(n: number): void;
   /** The instruction set chosen at load time and the thread setting. */
   info(): { isa: string; threads: number };
+  /** Kernels.crossEntropyForward, float32 only, positional (absent in addons built before it). */
+  crossEntropyForward?(
+    z: Float32Array,
+    targets: Int32Array,
+    n: number,
+    c: number,
+    ignoreIndex: number,
+    weight: Float32Array | null,
+    labelSmoothing: number,
+    lse: Float64Array,
+    perRow: Float32Array | null,
+    sums: Float64Array,
+  ): void;
+  /** Kernels.crossEntropyBackward, float32 only, positional (absent in addons built before it). */
+  crossEntropyBackward?(
+    z: Float32Array,
+    targets: Int32Array,
+    n: number,
+    c: number,
+    ignoreIndex: number,
+    weight: Float32Array | null,
+    labelSmoothing: number,
+    lse: Float64Array,
+    scale: number,
+    g: Float32Array | null,
+    dz: Float32Array,
+  ): void;
+  /**
+   * The pool's counters in ns: [jobs, caller parts, caller waiting, imbalance, worker parts,
+   * wake-ups of sleeping workers (a count), the caller's time in them] (zeros unless
+   * GRADSCOPE_NATIVE_POOL_STATS=1; bench/thread-scaling.ts).
+   */
+  poolStats?(): number[];
   /**
    * Kernels.attentionForward, float32 only, positional (absent in an addon built before it: the
    * backend then hands attention to `rest`).

@@ -2,6 +2,8 @@ import { DtypeError, fmt } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
+  CrossEntropyBackwardArgs,
+  CrossEntropyForwardArgs,
   Conv2dForwardArgs,
   GruGatesArgs,
   GruGatesBackwardArgs,
@@ -13,6 +15,8 @@ import type {
   RnnForwardArgs,
   AttentionBackwardArgs,
   AttentionForwardArgs,
+  MaxPool2dBackwardArgs,
+  MaxPool2dForwardArgs,
 } from '../args.js';
 import type { ConvGeometry } from '../conv-geometry.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
@@ -207,6 +211,8 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
     copy: (dst, src) =>
       rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
     ...nativeGates(addon, rest),
+    ...nativeCrossEntropy(addon, rest),
+    ...nativePool(addon, rest),
     ...nativeAttention(addon, rest),
   };
 }
@@ -253,6 +259,63 @@ export function nativeGates(addon: NativeAddon, rest: (float32: boolean) => Kern
         return rest(a.gates instanceof Float32Array).gruGatesBackward(a);
       const f = a as GruGatesBackwardArgs<Float32Array>;
       fn(f.gates, f.gatesOffset, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.gh, f.ghOffset, f.dh, f.dXP, f.dHP, f.dOffset, f.B, f.H); // prettier-ignore
+    },
+  };
+}
+
+type CrossEntropyEntries = Pick<Kernels, 'crossEntropyForward' | 'crossEntropyBackward'>;
+
+/**
+ * The softmax cross-entropy entries of the native backend: float32 logits in C
+ * (native/src/losses.c, the bits of the JS reference; rows split over the pool for large
+ * problems), float64 on the JS reference (Math.exp and Math.log) via `rest(false)`; an addon built
+ * before these kernels existed hands everything to `rest`.
+ * @example const { crossEntropyForward } = nativeCrossEntropy(addon, () => jsKernels);
+ */
+export function nativeCrossEntropy(
+  addon: NativeAddon,
+  rest: (float32: boolean) => Kernels,
+): CrossEntropyEntries {
+  return {
+    crossEntropyForward(a): void {
+      const fn = addon.crossEntropyForward;
+      if (!(a.z instanceof Float32Array) || fn === undefined)
+        return rest(a.z instanceof Float32Array).crossEntropyForward(a);
+      const f = a as CrossEntropyForwardArgs<Float32Array>;
+      fn(f.z, f.targets, f.n, f.c, f.ignoreIndex, f.weight, f.labelSmoothing, f.lse, f.perRow, f.sums); // prettier-ignore
+    },
+    crossEntropyBackward(a): void {
+      const fn = addon.crossEntropyBackward;
+      if (!(a.z instanceof Float32Array) || fn === undefined)
+        return rest(a.z instanceof Float32Array).crossEntropyBackward(a);
+      const f = a as CrossEntropyBackwardArgs<Float32Array>;
+      fn(f.z, f.targets, f.n, f.c, f.ignoreIndex, f.weight, f.labelSmoothing, f.lse, f.scale, f.g, f.dz); // prettier-ignore
+    },
+  };
+}
+
+type PoolEntries = Pick<Kernels, 'maxPool2dForward' | 'maxPool2dBackward'>;
+
+/**
+ * The max pooling entries of the native backend: both dtypes in C (native/src/pool.c, whole
+ * planes per thread, the JS reference's bits); an addon built before them hands them to `rest`.
+ * @example const { maxPool2dForward } = nativePool(addon, () => jsKernels);
+ */
+export function nativePool(addon: NativeAddon, rest: (float32: boolean) => Kernels): PoolEntries {
+  return {
+    maxPool2dForward(a: MaxPool2dForwardArgs): void {
+      const fn = addon.maxPool2dForward;
+      if (fn === undefined) return rest(a.y instanceof Float32Array).maxPool2dForward(a);
+      const y = float('maxPool2dForward', a.y);
+      const g = a.g;
+      fn(a.x as F, y, a.arg, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW); // prettier-ignore
+    },
+    maxPool2dBackward(a: MaxPool2dBackwardArgs): void {
+      const fn = addon.maxPool2dBackward;
+      if (fn === undefined) return rest(a.dx instanceof Float32Array).maxPool2dBackward(a);
+      const dx = float('maxPool2dBackward', a.dx);
+      const g = a.g;
+      fn(a.gy as F, a.arg, dx, g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW); // prettier-ignore
     },
   };
 }

@@ -16,6 +16,8 @@ import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../g
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import { attentionBackwardJs, attentionForwardJs } from '../js/attention.js';
+import { crossEntropyBackwardJs, crossEntropyForwardJs } from '../js/cross-entropy.js';
+import { maxPool2dBackwardJs, maxPool2dForwardJs } from '../js/pool.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
 function f32(entry: string, out: TypedArray | null): void {
@@ -114,6 +116,18 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('copy', dst);
       f32('copy', src);
       wk.copyF32(dst as Float32Array, src as Float32Array);
+    },
+    // softmax cross-entropy: the JS reference (a [n, c] pass is no GEMM; no wasm kernel for it)
+    crossEntropyForward: crossEntropyForwardJs,
+    crossEntropyBackward: crossEntropyBackwardJs,
+    // max pooling has no wasm kernel: the JS reference (the same bits), float32 as everywhere here
+    maxPool2dForward(a): void {
+      f32('maxPool2dForward', a.y);
+      maxPool2dForwardJs(a);
+    },
+    maxPool2dBackward(a): void {
+      f32('maxPool2dBackward', a.dx);
+      maxPool2dBackwardJs(a);
     },
     // Attention: the JS reference composition, whose GEMMs the routed gemm sends to wasm (no
     // wasm kernel of its own for the row passes yet).
