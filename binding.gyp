@@ -10,7 +10,8 @@
         "native/src/rnn_gates.c",
         "native/src/losses.c",
         "native/src/pool.c",
-        "native/src/transformer_ops.c"
+        "native/src/transformer_ops.c",
+        "native/src/attention.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
       "cflags!": ["-O2"],

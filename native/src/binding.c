@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gs.h"
 #include "rnn_gates.h"
+#include "attention.h"
 #include "losses.h"
 #include "pool.h"
 #include "transformer_ops.h"
@@ -452,6 +453,41 @@ static napi_value js_layer_norm_bwd(napi_env env, napi_callback_info info) {
       gs_layer_norm_bwd_f64(g, x, gamma, mean, rstd, rows, d, rms, dx, dGamma, gAcc, dBeta, bAcc))
 }
 
+/* The fused multi-head self-attention (attention.c), float32 only: float64 stays on the JS
+ * reference. attentionForward(qkv, B, T, E, heads, causal, scale, p, y) */
+static napi_value js_attention_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(9, 8)
+  if (c->f64) fail(c, "gradscope native: attention is float32-only");
+  long B = lng(c, 1), T = lng(c, 2), E = lng(c, 3), H = lng(c, 4);
+  int causal = flag(c, 5);
+  double scale = num(c, 6);
+  if (B < 0 || T < 0 || E < 0 || H < 1 || E % H != 0)
+    fail(c, "gradscope native: attention needs B, T, E >= 0 and heads >= 1 dividing E");
+  float *qkv = arr(c, 0, 0, B * T * 3 * E, 0), *p = arr(c, 7, 0, B * H * T * T, 0);
+  float *y = arr(c, 8, 0, B * T * E, 0);
+  if (c->failed) return NULL;
+  if (gs_attention_fwd_f32(qkv, B, T, E, H, causal, scale, p, y))
+    napi_throw_error(env, NULL, "gradscope native: attention: out of memory");
+  return NULL;
+}
+
+/* attentionBackward(g, qkv, p, B, T, E, heads, causal, scale, dqkv) */
+static napi_value js_attention_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(10, 9)
+  if (c->f64) fail(c, "gradscope native: attention is float32-only");
+  long B = lng(c, 3), T = lng(c, 4), E = lng(c, 5), H = lng(c, 6);
+  int causal = flag(c, 7);
+  double scale = num(c, 8);
+  if (B < 0 || T < 0 || E < 0 || H < 1 || E % H != 0)
+    fail(c, "gradscope native: attention needs B, T, E >= 0 and heads >= 1 dividing E");
+  float *g = arr(c, 0, 0, B * T * E, 0), *qkv = arr(c, 1, 0, B * T * 3 * E, 0);
+  float *p = arr(c, 2, 0, B * H * T * T, 0), *dqkv = arr(c, 9, 0, B * T * 3 * E, 0);
+  if (c->failed) return NULL;
+  if (gs_attention_bwd_f32(g, qkv, p, B, T, E, H, causal, scale, dqkv))
+    napi_throw_error(env, NULL, "gradscope native: attention: out of memory");
+  return NULL;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   BEGIN(1, 0)
   gs_set_threads((int)lng(c, 0));
@@ -558,6 +594,8 @@ NAPI_MODULE_INIT() {
       {"geluBackward", NULL, js_gelu_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormForward", NULL, js_layer_norm_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormBackward", NULL, js_layer_norm_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionForward", NULL, js_attention_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionBackward", NULL, js_attention_bwd, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

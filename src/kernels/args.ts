@@ -572,3 +572,65 @@ export interface LayerNormBackwardArgs<A extends TypedArray = TypedArray> {
   /** Add dL/dβ to dBeta's contents. */
   readonly dBetaAccumulate: boolean;
 }
+
+/**
+ * Arguments of Kernels.attentionForward: multi-head self-attention of H heads over a packed
+ * projection (row-major). Row t of batch b of `qkv` holds q, k and v side by side
+ * (`[B, T, 3E]`: columns 0..E−1, E..2E−1, 2E..3E−1), head h their columns h·d..h·d + d − 1 with
+ * d = E/H (PyTorch's `in_proj` layout). For every (batch, head) pair: S = Q·Kᵀ, P = the row
+ * softmax of scale·S (causal: query i sees keys j ≤ i, the other weights are exactly 0), then
+ * O = P·V written into `y` `[B, T, E]` at the head's columns (no permuted copies). The rows run
+ * in blocks of `ATTENTION_ROW_BLOCK` rows (causal; one block otherwise), each block's GEMMs
+ * over the keys it can see: see attentionForwardJs (kernels/js/attention.ts) for the exact
+ * composition every backend reproduces.
+ * @example k.attentionForward({ qkv, B: 16, T: 64, E: 128, heads: 4, causal: true, scale: 1 / Math.sqrt(32), p, y });
+ */
+export interface AttentionForwardArgs<A extends TypedArray = TypedArray> {
+  /** The packed projection [B, T, 3E]. */
+  readonly qkv: A;
+  /** Batch. */
+  readonly B: number;
+  /** Sequence length (queries = keys). */
+  readonly T: number;
+  /** Embedding width E (heads · head width). */
+  readonly E: number;
+  /** Heads H (divides E). */
+  readonly heads: number;
+  /** Causal mask: query i attends to keys j ≤ i. */
+  readonly causal: boolean;
+  /** The score scale (1/√d for PyTorch's attention). */
+  readonly scale: number;
+  /** Receives the attention weights [B, H, T, T] (0 at masked keys), kept for the backward. */
+  readonly p: A;
+  /** Receives the heads' outputs, concatenated: [B, T, E]. */
+  readonly y: A;
+}
+
+/**
+ * Arguments of Kernels.attentionBackward, the VJP of attentionForward from its saved weights:
+ * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = scale·P∘(dP − rowsum(dP∘P)), dQ = dS·K, dK = dSᵀ·Q, written
+ * into `dqkv` [B, T, 3E] (overwritten) in the layout of `qkv`.
+ * @example k.attentionBackward({ g, qkv, p, B, T, E, heads, causal: true, scale, dqkv });
+ */
+export interface AttentionBackwardArgs<A extends TypedArray = TypedArray> {
+  /** dL/dy [B, T, E]. */
+  readonly g: A;
+  /** The forward's packed projection [B, T, 3E]. */
+  readonly qkv: A;
+  /** The forward's weights [B, H, T, T]. */
+  readonly p: A;
+  /** Batch. */
+  readonly B: number;
+  /** Sequence length. */
+  readonly T: number;
+  /** Embedding width E. */
+  readonly E: number;
+  /** Heads H. */
+  readonly heads: number;
+  /** The forward's causal flag. */
+  readonly causal: boolean;
+  /** The forward's score scale. */
+  readonly scale: number;
+  /** Receives dL/dqkv [B, T, 3E]. */
+  readonly dqkv: A;
+}

@@ -702,6 +702,37 @@ rows.push(
   ...layerNormRows(64, 128, false, ' (RMS, no γ)', true),
 );
 
+/**
+ * Multi-head self-attention over a packed [B, T, 3E] projection: T = 21 (a causal call runs row
+ * blocks of 16 and 5, rows whose live keys are not a multiple of 4), d = 4, causal and full.
+ */
+function attentionRows(causal: boolean): Row[] {
+  const [B, T, E, heads, scale] = [2, 21, 12, 3, 0.7];
+  const fwd = (k: Kernels, make: Make): TypedArray[] => {
+    const p = make(B * heads * T * T, 0).fill(0.5); // every weight is written
+    const y = make(B * T * E, 0).fill(0);
+    k.attentionForward({ qkv: make(B * T * 3 * E, 21), B, T, E, heads, causal, scale, p, y });
+    return [p, y];
+  };
+  const label = causal ? ' causal' : '';
+  return [
+    { entry: `attentionForward${label}`, bits: true, tol: 1e-5, run: fwd },
+    {
+      entry: `attentionBackward${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const [p] = fwd(k, make) as [TypedArray];
+        const dqkv = make(B * T * 3 * E, 0).fill(0.5); // overwritten
+        const g = make(B * T * E, 22);
+        k.attentionBackward({ g, qkv: make(B * T * 3 * E, 21), p, B, T, E, heads, causal, scale, dqkv }); // prettier-ignore
+        return [dqkv];
+      },
+    },
+  ];
+}
+rows.push(...attentionRows(true), ...attentionRows(false));
+
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {
   const p = makers.float32(n, 1) as Float32Array;

@@ -14,6 +14,8 @@ import type {
   RnnForwardArgs,
   MaxPool2dBackwardArgs,
   MaxPool2dForwardArgs,
+  AttentionBackwardArgs,
+  AttentionForwardArgs,
 } from './args.js';
 import type { GeluArgs, GeluBackwardArgs, LayerNormArgs, LayerNormBackwardArgs } from './args.js';
 import type { ConvGeometry } from './conv-geometry.js';
@@ -247,4 +249,8 @@ export interface Kernels {
   layerNormForward(args: LayerNormArgs): void;
   /** Its VJP: dx, and dγ, dβ (+)= the column sums (see LayerNormBackwardArgs). */
   layerNormBackward(args: LayerNormBackwardArgs): void;
+  /** Multi-head self-attention over a packed [B, T, 3E] projection (causal or not), per head. */
+  attentionForward(args: AttentionForwardArgs): void;
+  /** The VJP of attentionForward: dL/dqkv from dL/dy and the saved weights. */
+  attentionBackward(args: AttentionBackwardArgs): void;
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import '../autograd/backward.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { scaledDotProductAttention } from './attention.js';
+import {
+  packedSelfAttention,
+  scaledDotProductAttention,
+  splitHeadsAttention,
+} from './attention.js';
 import { multiHeadAttention } from './multi-head-attention.js';
 import { rmsNorm } from './rms-norm.js';
 import { sum } from './reduce.js';
@@ -99,5 +103,74 @@ describe('multiHeadAttention and rmsNorm', () => {
     }
     expect(() => rmsNorm(x, 8, null, -1)).toThrow(/eps must be a finite number >= 0, got -1/);
     expect(() => rmsNorm(x, 5)).toThrow(/must end with the normalized shape \[5\]/);
+  });
+});
+
+describe('packedSelfAttention (the fused kernel on the packed projection)', () => {
+  it.each([true, false])(
+    'causal %s: value and gradient = the split-heads composition (float64, 1e-12)',
+    (causal) => {
+      // T = 19: causal row blocks of 16 and 3; E = 6, 3 heads of width 2; scale 0.9
+      const qkv = rand([2, 19, 18], 11);
+      const cot = rand([2, 19, 6], 12);
+      const fused = packedSelfAttention(qkv, { heads: 3, causal, scale: 0.9 });
+      sum(mul(fused, cot)).backward();
+      const gFused = Float64Array.from(qkv.grad!.data);
+      const qkv2 = new Tensor(Float64Array.from(qkv.data), qkv.shape, true);
+      const split = splitHeadsAttention(qkv2, 3, { causal, scale: 0.9 });
+      sum(mul(split, cot)).backward();
+      for (let i = 0; i < split.size; i++)
+        expect(Math.abs((fused.data[i] as number) - (split.data[i] as number))).toBeLessThan(1e-12);
+      for (let i = 0; i < gFused.length; i++)
+        expect(Math.abs((gFused[i] as number) - (qkv2.grad!.data[i] as number))).toBeLessThan(
+          1e-12,
+        );
+    },
+  );
+
+  it('float32: within float32 rounding of the float64 result', () => {
+    const q64 = rand([2, 21, 24], 13);
+    const q32 = new Tensor(Float32Array.from(q64.data), q64.shape, true);
+    const y64 = packedSelfAttention(q64, { heads: 2, causal: true });
+    const y32 = packedSelfAttention(q32, { heads: 2, causal: true });
+    for (let i = 0; i < y64.size; i++)
+      expect(Math.abs((y32.data[i] as number) - (y64.data[i] as number))).toBeLessThan(1e-5);
+  });
+
+  it('multiHeadAttention takes the fused op without mask or dropout, the composition with them', () => {
+    const x = rand([2, 3, 4], 1);
+    const w = rand([12, 4], 2);
+    const wo = rand([4, 4], 3);
+    const names = (y: Tensor): string[] => {
+      const out: string[] = [];
+      for (let n = y.gradFn; n !== null && n !== undefined; n = n.inputs[0]?.gradFn ?? null)
+        out.push(n.op);
+      return out;
+    };
+    expect(names(multiHeadAttention(x, w, null, wo, null, { heads: 2, causal: true }))).toContain(
+      'packedSelfAttention',
+    );
+    const mask = new Tensor(new Float64Array(9), [3, 3]);
+    expect(names(multiHeadAttention(x, w, null, wo, null, { heads: 2, mask }))).not.toContain(
+      'packedSelfAttention',
+    );
+  });
+
+  it('bad input: one-line errors naming the argument and the value', () => {
+    expect(() => packedSelfAttention(rand([2, 3, 10], 1), { heads: 1 })).toThrow(
+      /packedSelfAttention: qkv must have shape \[batch, time, 3·embed\], got \[2, 3, 10\]/,
+    );
+    expect(() => packedSelfAttention(rand([3, 12], 1), { heads: 1 })).toThrow(
+      /qkv must have shape \[batch, time, 3·embed\], got \[3, 12\]/,
+    );
+    expect(() => packedSelfAttention(rand([2, 3, 12], 1), { heads: 3 })).toThrow(
+      /heads must be a positive integer dividing the embedding width 4, got 3/,
+    );
+    expect(() => packedSelfAttention(rand([2, 3, 12], 1), { heads: 2, scale: NaN })).toThrow(
+      /scale must be a finite number, got NaN/,
+    );
+    expect(() =>
+      packedSelfAttention(rand([2, 3, 12], 1), { heads: 2, causal: 1 as unknown as boolean }),
+    ).toThrow(/causal must be a boolean, got 1/);
   });
 });

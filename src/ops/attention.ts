@@ -1,12 +1,13 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/tape.js';
+import { kernelsFor } from '../kernels/select.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/rng.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { matmul } from './matmul.js';
-import { broadcastTo, transpose } from './shape-ops.js';
+import { broadcastTo, permute, reshape, split, transpose } from './shape-ops.js';
 import { add, div, mul, sub } from './elementwise.js';
 import { compositeVjp, constantOf } from './internal/graph-vjp.js';
 import { sum } from './reduce.js';
@@ -217,4 +218,93 @@ export function scaledDotProductAttention(
     },
     true,
   );
+}
+
+/** Options of {@link packedSelfAttention}. */
+export interface PackedAttentionOptions {
+  /** Number of heads H; E (a third of the last axis) must be a multiple of it. */
+  heads: number;
+  /** Causal mask: query i attends to keys j ≤ i (default false). */
+  causal?: boolean;
+  /** The score scale (default 1/√(E/H)). */
+  scale?: number;
+}
+
+/**
+ * Multi-head self-attention on the packed projection of `nn.MultiheadAttention`: qkv `[B, T, 3E]`
+ * holds q, k, v side by side (columns 0..E−1, E..2E−1, 2E..3E−1), head h at their columns
+ * h·d..h·d + d − 1 (d = E/H); returns the heads' outputs concatenated, `[B, T, E]`: the same
+ * values as splitting the heads out (`[B, H, T, d]`), {@link scaledDotProductAttention} and
+ * merging them back, without the permuted copies. One fused kernel entry each way
+ * (Kernels.attentionForward/Backward: per (batch, head) pair S = Q·Kᵀ, the row softmax of
+ * scale·S, P·V, causal rows in blocks that multiply only the keys they see; on the native
+ * backend the pairs run in parallel with the same bits for any thread count). VJP from the saved
+ * weights P: dV = Pᵀ·G, dP = G·Vᵀ, dS = P∘(dP − rowsum(dP∘P)), dQ = scale·dS·K,
+ * dK = scale·dSᵀ·Q, written into one `[B, T, 3E]` gradient.
+ *
+ * @example
+ * const qkv = linear(x, inProjWeight, inProjBias); // [B, T, 3E]
+ * const y = packedSelfAttention(qkv, { heads: 4, causal: true }); // [B, T, E]
+ * @see https://arxiv.org/abs/1706.03762
+ */
+export function packedSelfAttention(qkv: Tensor, options: PackedAttentionOptions): Tensor {
+  const op = 'packedSelfAttention';
+  if (qkv.ndim !== 3 || (qkv.shape[2] as number) % 3 !== 0)
+    throw new ShapeError(
+      `${op}: qkv must have shape [batch, time, 3·embed], got ${fmt(qkv.shape)}`,
+    );
+  const [b, t, w] = qkv.shape as [number, number, number];
+  const e = w / 3;
+  const h = options.heads;
+  if (typeof h !== 'number' || !Number.isInteger(h) || h < 1 || e % h !== 0)
+    throw new ConfigError(
+      `${op}: heads must be a positive integer dividing the embedding width ${e}, got ${fmt(h)}`,
+    );
+  const d = e / h;
+  const scale = options.scale ?? 1 / Math.sqrt(d);
+  if (typeof scale !== 'number' || !Number.isFinite(scale))
+    throw new ConfigError(`${op}: scale must be a finite number, got ${fmt(options.scale)}`);
+  const causal = options.causal ?? false;
+  if (typeof causal !== 'boolean')
+    throw new ConfigError(`${op}: causal must be a boolean, got ${fmt(causal)}`);
+  // Empty problems (no rows or zero-width heads) take the composition: nothing to fuse.
+  if (b * t * d === 0) return splitHeadsAttention(qkv, h, { causal, scale });
+  const dtype = qkv.dtype;
+  const k = kernelsFor(dtype, t, t, d);
+  const p = allocData(dtype, b * h * t * t);
+  const y = allocData(dtype, b * t * e);
+  const shape = { qkv: qkv.data, B: b, T: t, E: e, heads: h, causal, scale };
+  k.attentionForward({ ...shape, p, y });
+  return record(
+    op,
+    new Tensor(y, [b, t, e]),
+    [qkv],
+    (g, _sink, cg) => {
+      if (cg) return compositeVjp(g, [qkv], () => splitHeadsAttention(qkv, h, { causal, scale }));
+      const dqkv = allocData(dtype, qkv.size);
+      k.attentionBackward({ ...shape, g: g.data, p, dqkv });
+      return [new Tensor(dqkv, qkv.shape)];
+    },
+    true,
+  );
+}
+
+/**
+ * The general composition of multi-head self-attention on a packed `[B, T, 3E]` projection:
+ * split into q, k, v, each `[B, T, H, d]` → `[B, H, T, d]`, {@link scaledDotProductAttention}
+ * with any of its options, then the heads merged back to `[B, T, E]`.
+ * @example const y = splitHeadsAttention(qkv, 4, { mask, dropout: { p: 0.1, rng } });
+ */
+export function splitHeadsAttention(
+  qkv: Tensor,
+  heads: number,
+  options: AttentionOptions = {},
+): Tensor {
+  const [b, t, w] = qkv.shape as [number, number, number];
+  const e = w / 3;
+  const d = e / heads;
+  const parts = split(qkv, 3, -1).map((z) => permute(reshape(z, [b, t, heads, d]), [0, 2, 1, 3]));
+  const [q, k, v] = parts as [Tensor, Tensor, Tensor];
+  const y = scaledDotProductAttention(q, k, v, options); // [B, H, T, d]
+  return reshape(permute(y, [0, 2, 1, 3]), [b, t, e]);
 }

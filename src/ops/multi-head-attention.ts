@@ -1,8 +1,7 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { scaledDotProductAttention, type AttentionOptions } from './attention.js';
+import { packedSelfAttention, splitHeadsAttention, type AttentionOptions } from './attention.js';
 import { linear } from './linear.js';
-import { permute, reshape, split } from './shape-ops.js';
 
 /** Options of {@link multiHeadAttention}. */
 export interface MultiHeadAttentionOptions extends Omit<AttentionOptions, 'scale'> {
@@ -16,7 +15,9 @@ export interface MultiHeadAttentionOptions extends Omit<AttentionOptions, 'scale
  * and `inProjBias` `[3E]` their biases; each of q, k, v `[B, T, E]` is split into H heads of
  * width E/H as `[B, T, H, E/H]` → `[B, H, T, E/H]`; the heads' attention outputs are concatenated
  * back to `[B, T, E]` and projected by `outProjWeight` `[E, E]` and `outProjBias` `[E]`.
- * Scores are scaled by 1/√(E/H) (Vaswani et al. 2017, section 3.2.2).
+ * Scores are scaled by 1/√(E/H) (Vaswani et al. 2017, section 3.2.2). Without a mask or dropout
+ * the heads run in one fused op on the packed projection (`packedSelfAttention`: no
+ * permuted copies); with either, through {@link scaledDotProductAttention}.
  *
  * @example
  * const y = multiHeadAttention(x, wIn, bIn, wOut, bOut, { heads: 4, causal: true });
@@ -33,7 +34,7 @@ export function multiHeadAttention(
   const op = 'multiHeadAttention';
   if (x.ndim !== 3)
     throw new ShapeError(`${op}: x must have shape [batch, time, embed], got ${fmt(x.shape)}`);
-  const [b, t, e] = x.shape as [number, number, number];
+  const e = x.shape[2] as number;
   const h = options.heads;
   if (typeof h !== 'number' || !Number.isInteger(h) || h < 1 || e % h !== 0)
     throw new ConfigError(
@@ -47,12 +48,15 @@ export function multiHeadAttention(
     throw new ShapeError(
       `${op}: outProjWeight must have shape [${e}, ${e}], got ${fmt(outProjWeight.shape)}`,
     );
-  const d = e / h;
   const qkv = linear(x, inProjWeight, inProjBias); // [B, T, 3E]
-  const heads = split(qkv, 3, -1).map((z) => permute(reshape(z, [b, t, h, d]), [0, 2, 1, 3]));
-  const [q, k, v] = heads as [Tensor, Tensor, Tensor];
   const { heads: _h, ...attention } = options;
-  const y = scaledDotProductAttention(q, k, v, attention); // [B, H, T, d]
-  const merged = reshape(permute(y, [0, 2, 1, 3]), [b, t, e]);
+  // Without a mask or dropout on the weights (a GPT's causal self-attention), the fused kernel
+  // reads the heads straight from qkv; otherwise the general composition.
+  const mask = options.mask ?? null;
+  const drop = options.dropout ?? null;
+  const merged =
+    mask === null && (drop === null || drop.p === 0)
+      ? packedSelfAttention(qkv, { heads: h, causal: options.causal ?? false })
+      : splitHeadsAttention(qkv, h, attention); // [B, T, E]
   return linear(merged, outProjWeight, outProjBias);
 }

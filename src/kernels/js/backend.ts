@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
+import { attentionBackwardJs, attentionForwardJs } from './attention.js';
 import { adamJs } from './adam.js';
 import { conv2dBackwardJs, conv2dForwardJs } from './conv.js';
 import { gemmJsUnchecked } from './gemm.js';
@@ -55,4 +56,6 @@ export const jsKernels: Kernels = {
   geluBackward: geluBackwardJs,
   layerNormForward: layerNormForwardJs,
   layerNormBackward: layerNormBackwardJs,
+  attentionForward: attentionForwardJs,
+  attentionBackward: attentionBackwardJs,
 };

@@ -303,4 +303,32 @@ export interface NativeAddon {
    * GRADSCOPE_NATIVE_POOL_STATS=1; bench/thread-scaling.ts).
    */
   poolStats?(): number[];
+  /**
+   * Kernels.attentionForward, float32 only, positional (absent in an addon built before it: the
+   * backend then hands attention to `rest`).
+   */
+  attentionForward?(
+    qkv: Float32Array,
+    B: number,
+    T: number,
+    E: number,
+    heads: number,
+    causal: boolean,
+    scale: number,
+    p: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** Kernels.attentionBackward, float32 only, positional. */
+  attentionBackward?(
+    g: Float32Array,
+    qkv: Float32Array,
+    p: Float32Array,
+    B: number,
+    T: number,
+    E: number,
+    heads: number,
+    causal: boolean,
+    scale: number,
+    dqkv: Float32Array,
+  ): void;
 }

@@ -13,6 +13,8 @@ import type {
   LinearForwardArgs,
   RnnBackwardArgs,
   RnnForwardArgs,
+  AttentionBackwardArgs,
+  AttentionForwardArgs,
   MaxPool2dBackwardArgs,
   MaxPool2dForwardArgs,
 } from '../args.js';
@@ -212,6 +214,7 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
     ...nativeCrossEntropy(addon, rest),
     ...nativePool(addon, rest),
     ...nativeTransformerOps(addon, rest),
+    ...nativeAttention(addon, rest),
   };
 }
 
@@ -358,6 +361,37 @@ export function nativeTransformerOps(
       if (fn === undefined) return rest(a.g instanceof Float32Array).layerNormBackward(a);
       const g = float('layerNormBackward', a.g);
       fn(g, a.x as F, a.gamma as F | null, a.mean, a.rstd, a.rows, a.d, a.rms, a.dx as F | null, a.dGamma as F | null, a.dGammaAccumulate, a.dBeta as F | null, a.dBetaAccumulate); // prettier-ignore
+    },
+  };
+}
+
+type AttentionEntries = Pick<Kernels, 'attentionForward' | 'attentionBackward'>;
+
+/**
+ * The fused self-attention of the native backend: float32 in C (native/src/attention.c, the
+ * (batch, head) pairs split over the pool, the bits of the JS reference for any thread count),
+ * float64 on the JS reference (Math.exp) via `rest(false)`; an addon built before the attention
+ * kernels existed hands everything to `rest`.
+ * @example const { attentionForward } = nativeAttention(addon, () => jsKernels);
+ */
+export function nativeAttention(
+  addon: NativeAddon,
+  rest: (float32: boolean) => Kernels,
+): AttentionEntries {
+  return {
+    attentionForward(a): void {
+      const fn = addon.attentionForward;
+      if (!(a.y instanceof Float32Array) || fn === undefined)
+        return rest(a.y instanceof Float32Array).attentionForward(a);
+      const f = a as AttentionForwardArgs<Float32Array>;
+      fn(f.qkv, f.B, f.T, f.E, f.heads, f.causal, f.scale, f.p, f.y);
+    },
+    attentionBackward(a): void {
+      const fn = addon.attentionBackward;
+      if (!(a.dqkv instanceof Float32Array) || fn === undefined)
+        return rest(a.dqkv instanceof Float32Array).attentionBackward(a);
+      const f = a as AttentionBackwardArgs<Float32Array>;
+      fn(f.g, f.qkv, f.p, f.B, f.T, f.E, f.heads, f.causal, f.scale, f.dqkv);
     },
   };
 }

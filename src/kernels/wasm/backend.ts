@@ -15,6 +15,7 @@ import type {
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
+import { attentionBackwardJs, attentionForwardJs } from '../js/attention.js';
 import { crossEntropyBackwardJs, crossEntropyForwardJs } from '../js/cross-entropy.js';
 import { maxPool2dBackwardJs, maxPool2dForwardJs } from '../js/pool.js';
 import { geluBackwardJs, geluForwardJs } from '../js/gelu.js';
@@ -136,5 +137,15 @@ export function wasmBackend(wk: WasmKernels): Kernels {
     geluBackward: geluBackwardJs,
     layerNormForward: layerNormForwardJs,
     layerNormBackward: layerNormBackwardJs,
+    // Attention: the JS reference composition, whose GEMMs the routed gemm sends to wasm (no
+    // wasm kernel of its own for the row passes yet).
+    attentionForward(a): void {
+      f32('attentionForward', a.y);
+      attentionForwardJs(a);
+    },
+    attentionBackward(a): void {
+      f32('attentionBackward', a.dqkv);
+      attentionBackwardJs(a);
+    },
   };
 }
