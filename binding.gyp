@@ -7,7 +7,8 @@
         "native/src/runtime.c",
         "native/src/gemm.c",
         "native/src/layers.c",
-        "native/src/rnn_gates.c"
+        "native/src/rnn_gates.c",
+        "native/src/monitor_stats.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
       "cflags!": ["-O2"],
