@@ -514,7 +514,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     runDetectors(s, th, env);
     stepCtx = undefined;
     record(s);
-    for (const fn of statsFns) fn(s, health);
+    for (let k = 0; k < statsFns.length; k++) (statsFns[k] as (typeof statsFns)[number])(s, health);
   };
 
   const health: GradientHealth = {
