@@ -107,7 +107,9 @@ function runOne(
   const on = env.enabled[kind];
   if (!on && d.fold === undefined && d.event === undefined) return;
   const running = s.running[kind];
-  const m = d.measure(s, th, running, unit);
+  // a detector that is off and raises no event only folds: its measure is not needed (see
+  // Detector.fold; lossSpike, opt-in, would scan its window at every check otherwise)
+  const m = on || d.event !== undefined ? d.measure(s, th, running, unit) : null;
   d.fold?.(s, th, running, m);
   if (m !== null && d.event !== undefined) env.raise(d.event);
   if (!on) return;
