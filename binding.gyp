@@ -8,6 +8,7 @@
         "native/src/gemm.c",
         "native/src/layers.c",
         "native/src/rnn_gates.c",
+        "native/src/losses.c",
         "native/src/monitor_stats.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],

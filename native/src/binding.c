@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gs.h"
 #include "rnn_gates.h"
+#include "losses.h"
 #include "monitor_stats.h"
 
 #define MAXARGS 16
@@ -312,6 +313,83 @@ static napi_value js_gru_gates_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Softmax cross-entropy (losses.c), float32 logits only: float64 stays on the JS reference.
+ * The targets are an Int32Array; lse and sums are Float64Arrays. */
+static int32_t *i32arr(ctx_t *c, size_t i, long count) {
+  bool is = false;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  napi_typedarray_type type = napi_float32_array;
+  size_t length = 0;
+  void *data = NULL;
+  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
+  if (!is || type != napi_int32_array) fail(c, "gradscope native: expected an Int32Array");
+  else if ((size_t)count > length) fail(c, "gradscope native: the targets are too short");
+  return c->failed ? NULL : (int32_t *)data;
+}
+static double *f64arr(ctx_t *c, size_t i, long count) {
+  int f = c->f64;
+  c->f64 = 1;
+  double *p = arr(c, i, 0, count, 0);
+  c->f64 = f;
+  return p;
+}
+
+/* crossEntropyForward(z, targets, n, c, ignoreIndex, weight, eps, lse, perRow, sums) */
+static napi_value js_xent_fwd(napi_env env, napi_callback_info info) {
+  BEGIN(10, 0)
+  if (c->f64) fail(c, "gradscope native: crossEntropy is float32-only");
+  long n = lng(c, 2), k = lng(c, 3);
+  float *z = arr(c, 0, 0, n * k, 0), *w = arr(c, 5, 0, k, 1), *perRow = arr(c, 8, 0, n, 1);
+  int32_t *t = i32arr(c, 1, n);
+  double *lse = f64arr(c, 7, n), *sums = f64arr(c, 9, 2);
+  long ignoreIndex = lng(c, 4);
+  double eps = num(c, 6);
+  if (c->failed) return NULL;
+  for (long i = 0; i < n; i++)
+    if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= k)) {
+      fail(c, "gradscope native: a target is not a class index");
+      return NULL;
+    }
+  gs_xent_fwd_f32(z, t, n, k, ignoreIndex, w, eps, lse, perRow, sums);
+  return NULL;
+}
+
+/* crossEntropyBackward(z, targets, n, c, ignoreIndex, weight, eps, lse, scale, g, dz) */
+static napi_value js_xent_bwd(napi_env env, napi_callback_info info) {
+  BEGIN(11, 0)
+  if (c->f64) fail(c, "gradscope native: crossEntropy is float32-only");
+  long n = lng(c, 2), k = lng(c, 3);
+  float *z = arr(c, 0, 0, n * k, 0), *w = arr(c, 5, 0, k, 1), *g = arr(c, 9, 0, n, 1);
+  float *dz = arr(c, 10, 0, n * k, 0);
+  int32_t *t = i32arr(c, 1, n);
+  double *lse = f64arr(c, 7, n);
+  long ignoreIndex = lng(c, 4);
+  double eps = num(c, 6), scale = num(c, 8);
+  if (c->failed) return NULL;
+  for (long i = 0; i < n; i++)
+    if (t[i] != ignoreIndex && (t[i] < 0 || t[i] >= k)) {
+      fail(c, "gradscope native: a target is not a class index");
+      return NULL;
+    }
+  gs_xent_bwd_f32(z, t, n, k, ignoreIndex, w, eps, lse, scale, g, dz);
+  return NULL;
+}
+
+/* poolStats() → [jobs, caller parts, caller waiting, imbalance, worker parts, wake-ups, wake-up
+ * time] (ns; zeros unless GRADSCOPE_NATIVE_POOL_STATS=1), for bench/thread-scaling.ts */
+static napi_value js_pool_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  double v[7];
+  gs_pool_stats(v);
+  napi_value a, x;
+  napi_create_array_with_length(env, 7, &a);
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_create_double(env, v[i], &x);
+    napi_set_element(env, a, i, x);
+  }
+  return a;
+}
+
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   BEGIN(1, 0)
   gs_set_threads((int)lng(c, 0));
@@ -395,6 +473,9 @@ NAPI_MODULE_INIT() {
       {"gruGatesBackward", NULL, js_gru_gates_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropyForward", NULL, js_xent_fwd, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropyBackward", NULL, js_xent_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"poolStats", NULL, js_pool_stats, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"adamStats", NULL, js_adam_stats, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -30,6 +30,9 @@ void gs_run(gs_task fn, void *ctx, int nth);
  * at most n / minPerThread threads: for loops whose elements are independent. */
 typedef void (*gs_range_task)(void *ctx, long lo, long hi);
 void gs_parallel_for(long n, long align, long minPerThread, gs_range_task fn, void *ctx);
+/* The pool's counters (GRADSCOPE_NATIVE_POOL_STATS=1), ns: jobs, caller parts, caller waiting,
+ * imbalance, workers' parts, wake-ups of sleeping workers (a count), the caller's time in them. */
+void gs_pool_stats(double out[7]);
 
 /* C[m×n] = alpha·op(A)·op(B) + beta·C, row-major, BLAS semantics for beta = 0 and alpha = 0. */
 void gs_gemm_f32(int transA, int transB, long m, long n, long k, double alpha, const float *a,

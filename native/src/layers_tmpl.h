@@ -154,8 +154,10 @@ void FN(gs_linear_bwd_)(const T *g, const T *y, const T *x, const T *w, int act,
   if (act != 0 || db != NULL) {
     T *gz = act != 0 ? (T *)gs_scratch(2, sizeof(T) * rows * outF) : (T *)g;
     FN(ew_) c = {NULL, gz, db, g, y, NULL, rows, outF, act};
-    /* columns split when each thread gets ≥ 16 of them and the pass is worth a wake-up */
-    long minCols = rows * outF < 16384 ? outF : 16;
+    /* columns split when each thread gets ≥ 16 of them and the pass is worth a hand-off: from
+     * 2^17 elements (~20 µs); below, a split part measured slower than the whole pass on one
+     * thread (W1's 128 × 256: 5 µs on one thread, 6–10 µs per part on two) */
+    long minCols = rows * outF < 131072 ? outF : 16;
     gs_parallel_for(outF, 16, minCols, FN(act_db_cols_), &c);
     gd = gz;
   }

@@ -67,7 +67,7 @@ static int job_nth;
  * waiting for the workers, and Σ max(0, worker part − caller part), to estimate the wall time
  * of a step on free cores as (caller CPU − waiting + imbalance). */
 static int stats_on = -1;
-static long st_jobs, st_part0, st_wait, st_imbalance;
+static long st_jobs, st_part0, st_wait, st_imbalance, st_workers, st_wakes, st_wake_ns;
 static atomic_long st_part1;
 static long thread_ns(void) {
   struct timespec t;
@@ -76,8 +76,10 @@ static long thread_ns(void) {
 }
 static void stats_print(void) {
   fprintf(stderr,
-          "gradscope pool: %ld jobs, caller parts %.3f s, caller waiting %.3f s, imbalance %.3f s\n",
-          st_jobs, st_part0 / 1e9, st_wait / 1e9, st_imbalance / 1e9);
+          "gradscope pool: %ld jobs, caller parts %.3f s, caller waiting %.3f s, imbalance %.3f s, "
+          "worker parts %.3f s, %ld wake-ups of sleeping workers %.3f s\n",
+          st_jobs, st_part0 / 1e9, st_wait / 1e9, st_imbalance / 1e9, st_workers / 1e9, st_wakes,
+          st_wake_ns / 1e9);
 }
 static int stats(void) {
   if (stats_on < 0) {
@@ -86,6 +88,20 @@ static int stats(void) {
     if (stats_on) atexit(stats_print);
   }
   return stats_on;
+}
+
+/* The counters so far (GRADSCOPE_NATIVE_POOL_STATS=1; zeros otherwise), in ns: jobs, the
+ * caller's parts, its waiting, the imbalance, the slowest worker's parts (summed over jobs), the
+ * wake-ups of sleeping workers and the caller's time in them. */
+void gs_pool_stats(double out[7]) {
+  stats();
+  out[0] = (double)st_jobs;
+  out[1] = (double)st_part0;
+  out[2] = (double)st_wait;
+  out[3] = (double)st_imbalance;
+  out[4] = (double)st_workers;
+  out[5] = (double)st_wakes;
+  out[6] = (double)st_wake_ns;
 }
 
 static long now_ns(void) {
@@ -169,16 +185,22 @@ void gs_run(gs_task fn, void *ctx, int nth) {
   job_fn = fn;
   job_ctx = ctx;
   job_nth = nth;
+  int st = stats();
+  if (st) atomic_store(&st_part1, 0); /* before the job is published: a fast worker reports into it */
   atomic_store(&pending, started);
   atomic_fetch_add(&generation, 1); /* publishes the job (sequentially consistent) */
+  long c0 = st ? thread_ns() : 0;
   if (atomic_load(&sleepers) > 0) {
     pthread_mutex_lock(&mu);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&mu);
+    if (st) {
+      long c = thread_ns();
+      st_wakes++;
+      st_wake_ns += c - c0;
+      c0 = c;
+    }
   }
-  int st = stats();
-  long c0 = st ? thread_ns() : 0;
-  if (st) atomic_store(&st_part1, 0);
   fn(ctx, 0, nth);
   /* parts the missing workers would have run (thread creation failed): run them here */
   for (int t = workers + 1; t < nth; t++) fn(ctx, t, nth);
@@ -200,6 +222,7 @@ void gs_run(gs_task fn, void *ctx, int nth) {
     st_jobs++;
     st_part0 += c1 - c0;
     st_wait += c2 - c1;
+    st_workers += p1;
     if (p1 > c1 - c0) st_imbalance += p1 - (c1 - c0);
   }
   pthread_mutex_unlock(&busy);

@@ -351,3 +351,61 @@ export interface InputProjectionArgs<A extends TypedArray = TypedArray> {
   /** Receives the projection [rows, gh]. */
   readonly xp: A;
 }
+
+/**
+ * Arguments of Kernels.crossEntropyForward: softmax cross-entropy of [n, c] logits against class
+ * indices (ops/losses.ts crossEntropy; see crossEntropyForwardJs for the arithmetic).
+ * @example k.crossEntropyForward({ z, targets, n, c, ignoreIndex: -100, weight: null, labelSmoothing: 0, lse, perRow: null, sums });
+ */
+export interface CrossEntropyForwardArgs<A extends TypedArray = TypedArray> {
+  /** Logits [n, c]. */
+  readonly z: A;
+  /** One class index per row, in [0, c) or equal to ignoreIndex (checked by the caller). */
+  readonly targets: Int32Array;
+  /** Rows. */
+  readonly n: number;
+  /** Classes. */
+  readonly c: number;
+  /** Rows whose target equals this contribute nothing. */
+  readonly ignoreIndex: number;
+  /** Per-class weights [c], or null for ones. */
+  readonly weight: A | null;
+  /** ε in [0, 1]: the target distribution is (1 − ε)·onehot + ε/c. */
+  readonly labelSmoothing: number;
+  /** Receives each row's log-sum-exp [n] (the backward's input). */
+  readonly lse: Float64Array;
+  /** Receives each row's loss [n] (0 for ignored rows), or null. */
+  readonly perRow: A | null;
+  /** Receives [Σ row losses, Σ target weights] over the non-ignored rows, summed in row order. */
+  readonly sums: Float64Array;
+}
+
+/**
+ * Arguments of Kernels.crossEntropyBackward: the logits' gradient of the loss of
+ * {@link CrossEntropyForwardArgs}, from its log-sum-exps.
+ * @example k.crossEntropyBackward({ z, targets, n, c, ignoreIndex: -100, weight: null, labelSmoothing: 0, lse, scale: 1 / n, g: null, dz });
+ */
+export interface CrossEntropyBackwardArgs<A extends TypedArray = TypedArray> {
+  /** Logits [n, c]. */
+  readonly z: A;
+  /** The forward's class indices [n]. */
+  readonly targets: Int32Array;
+  /** Rows. */
+  readonly n: number;
+  /** Classes. */
+  readonly c: number;
+  /** The forward's ignoreIndex. */
+  readonly ignoreIndex: number;
+  /** The forward's class weights [c], or null. */
+  readonly weight: A | null;
+  /** The forward's ε. */
+  readonly labelSmoothing: number;
+  /** The forward's log-sum-exps [n]. */
+  readonly lse: Float64Array;
+  /** The upstream gradient of every row's loss ('mean': g/Σw, 'sum': g), used when g is null. */
+  readonly scale: number;
+  /** Per-row upstream gradients [n] (reduction 'none'), or null. */
+  readonly g: A | null;
+  /** Receives dL/dz [n, c] (zeros on ignored rows). */
+  readonly dz: A;
+}

@@ -397,6 +397,67 @@ const gateRows = (B: number, H: number, scale: number, label: string): Row[] => 
 // the kernels switch formulas) and H = 7 (SIMD loops with a scalar remainder).
 rows.push(...gateRows(B, H, 2, ''), ...gateRows(2, 7, 12, ' (wide inputs, H = 7)'));
 
+/**
+ * Softmax cross-entropy over [n, c] logits ~ N(0, scale²): the forward's log-sum-exps, sums and
+ * per-row losses, then the backward's dz. Bits on every backend (the native kernel evaluates the
+ * JS reference's exp and log operation for operation); every 5th row ignored when `ignore`.
+ */
+function crossEntropyRows(
+  n: number,
+  c: number,
+  scale: number,
+  o: { weight: boolean; eps: number; none: boolean; ignore: boolean },
+  label: string,
+): Row[] {
+  const targets = Int32Array.from({ length: n }, (_, i) =>
+    o.ignore && i % 5 === 3 ? -100 : (i * 7 + 3) % c,
+  );
+  const fwd = (
+    k: Kernels,
+    make: Make,
+  ): [TypedArray, Float64Array, Float64Array, TypedArray | null] => {
+    const z = make(n * c, 31).map((v) => v * scale);
+    const lse = new Float64Array(n);
+    const sums = new Float64Array(2);
+    const perRow = o.none ? make(n, 0).fill(0) : null;
+    const weight = o.weight ? make(c, 32).map((v) => 0.5 + Math.abs(v)) : null;
+    k.crossEntropyForward({ z, targets, n, c, ignoreIndex: -100, weight, labelSmoothing: o.eps, lse, perRow, sums }); // prettier-ignore
+    return [z, lse, sums, perRow];
+  };
+  return [
+    {
+      entry: `crossEntropyForward${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const [, lse, sums, perRow] = fwd(k, make);
+        return perRow === null ? [lse, sums] : [lse, sums, perRow];
+      },
+    },
+    {
+      entry: `crossEntropyBackward${label}`,
+      bits: true,
+      tol: 1e-5,
+      run: (k, make) => {
+        const [z, lse, sums] = fwd(k, make);
+        const weight = o.weight ? make(c, 32).map((v) => 0.5 + Math.abs(v)) : null;
+        const dz = make(n * c, 33); // overwritten everywhere, ignored rows included
+        const g = o.none ? make(n, 34) : null;
+        const scaleAll = 0.75 / (sums[1] as number);
+        k.crossEntropyBackward({ z, targets, n, c, ignoreIndex: -100, weight, labelSmoothing: o.eps, lse, scale: scaleAll, g, dz }); // prettier-ignore
+        return [dz];
+      },
+    },
+  ];
+}
+const plainXent = { weight: false, eps: 0, none: false, ignore: false };
+rows.push(
+  ...crossEntropyRows(13, 10, 1, plainXent, ' (W1: mean, no options)'),
+  ...crossEntropyRows(23, 7, 30, { weight: true, eps: 0.1, none: false, ignore: true }, ' (weights, smoothing, ignored rows, wide logits)'), // prettier-ignore
+  ...crossEntropyRows(9, 5, 3, { weight: false, eps: 0.2, none: true, ignore: true }, " (reduction 'none')"), // prettier-ignore
+  ...crossEntropyRows(300, 200, 2, plainXent, ' (300 × 200: rows split over threads)'),
+);
+
 /** Adam (float32 only): the float64 reference is the same formula in doubles. */
 function adamRun(k: Kernels | null, n: number, gradScale = 1): Float32Array[] {
   const p = makers.float32(n, 1) as Float32Array;

@@ -121,3 +121,16 @@ export function availableBackends(): Kernels[] {
   if (nativeKernelsAvailable()) all.push(nativeKernels());
   return all;
 }
+
+/**
+ * The backend for a softmax cross-entropy over [n, c] logits (Kernels.crossEntropyForward and
+ * Backward): the native kernels when the addon is loaded (under 'auto' or 'native'), else the JS
+ * reference ('wasm' runs the JS reference too). Every backend gives the JS reference's bits.
+ * @example lossKernelsFor().crossEntropyForward({ z, targets, n, c, ... });
+ */
+export function lossKernelsFor(): Kernels {
+  const c = getKernels();
+  if (c === 'js') return jsKernels;
+  if (c === 'wasm') return wasmKernels();
+  return nativeKernelsAvailable() ? nativeKernels() : jsKernels;
+}

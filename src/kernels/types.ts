@@ -1,6 +1,8 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
+  CrossEntropyBackwardArgs,
+  CrossEntropyForwardArgs,
   Conv2dForwardArgs,
   GruGatesArgs,
   GruGatesBackwardArgs,
@@ -226,4 +228,8 @@ export interface Kernels {
   updateStats(args: UpdateStatsArgs): void;
   /** dst ← src (same length and dtype): a long-lived buffer's copy (the monitor's snapshot). */
   copy(dst: TypedArray, src: TypedArray): void;
+  /** Softmax cross-entropy of [n, c] logits against class indices (the JS reference's bits). */
+  crossEntropyForward(args: CrossEntropyForwardArgs): void;
+  /** Its gradient with respect to the logits, from the forward's log-sum-exps (same bits). */
+  crossEntropyBackward(args: CrossEntropyBackwardArgs): void;
 }

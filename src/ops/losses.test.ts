@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, DataError, DtypeError, ShapeError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -11,6 +11,8 @@ import {
 } from '../../test/op-test-utils.js';
 import { bceWithLogits, crossEntropy, huber, mse, nllLoss } from './losses.js';
 import { readBundledReference } from '../conformance/reference-node.js';
+import { setKernels } from '../kernels/backend.js';
+import { availableBackends } from '../kernels/select.js';
 
 const ref = readBundledReference<{ cases: RefCase[] }>('torch-ops-reference.json');
 
@@ -292,5 +294,68 @@ describe('huber', () => {
   it('closeMismatch helper reports mismatches (sanity of the test tooling)', () => {
     expect(closeMismatch([1, 2], [1, 2.1], 1e-9, 1e-12)).toMatch(/element 1/);
     expect(closeMismatch([1, NaN], [1, 1], 1e-9, 1e-12)).toMatch(/element 1/);
+  });
+});
+
+// crossEntropy runs on the loss kernels (Kernels.crossEntropyForward/Backward, kernels/select.ts
+// lossKernelsFor): native C for float32 when the addon is loaded, the JS reference otherwise;
+// every backend gives the JS reference's bits, and the edge cases behave as before the kernels
+// (NaN and +∞ logits poison their row, −∞ is a class of probability 0).
+describe('crossEntropy on every backend', () => {
+  afterEach(() => setKernels('auto'));
+  const bitsOf = (t: Tensor): number[] =>
+    Array.from(t.data instanceof Float32Array ? new Uint32Array(t.data.buffer) : t.data);
+  const impls = availableBackends().map((k) => k.impl);
+
+  it.each(impls)(
+    '%s: float32 loss and gradient bits equal the JS reference (W1: 128 × 10)',
+    (impl) => {
+      const run = (choice: 'js' | typeof impl): number[][] => {
+        setKernels(choice);
+        const x = new Tensor(
+          randomTensor([128, 10], new Rng(5)).data.map((v) => 3 * v),
+          [128, 10],
+        );
+        const z = new Tensor(Float32Array.from(x.data), [128, 10], true);
+        const targets = Array.from({ length: 128 }, (_, i) => (i * 7) % 10);
+        const loss = crossEntropy(z, targets, { labelSmoothing: 0.05 });
+        loss.backward();
+        return [bitsOf(loss), bitsOf(z.grad!)];
+      };
+      expect(run(impl)).toEqual(run('js'));
+    },
+  );
+
+  it.each(impls)('%s: NaN, +∞ and −∞ logits behave as the unfused formula', (impl) => {
+    setKernels(impl);
+    for (const A of [Float32Array, Float64Array]) {
+      const lossAndGrad = (v: number[]): [number, number[]] => {
+        const z = new Tensor(A.from(v), [2, 3], true);
+        const l = crossEntropy(z, [1, 2]);
+        l.backward();
+        return [l.item(), Array.from(z.grad!.data)];
+      };
+      // a NaN or +∞ logit, or a row of −∞ only: that row's loss and gradient are NaN, the mean
+      // is NaN, the other row's gradient stays finite
+      for (const row of [
+        [NaN, 1, 2],
+        [Infinity, 1, 2],
+        [-Infinity, -Infinity, -Infinity],
+      ]) {
+        const [l, g] = lossAndGrad([...row, 0, 1, 2]);
+        expect(l).toBeNaN();
+        expect(g.slice(0, 3).every(Number.isNaN)).toBe(true);
+        expect(g.slice(3).every(Number.isFinite)).toBe(true);
+      }
+      // −∞ at a non-target: probability 0 (gradient 0 there); at the target: loss +∞
+      const [l1, g1] = lossAndGrad([-Infinity, 1, 2, 0, 1, 2]);
+      expect(l1).toBeCloseTo(
+        (Math.log(Math.E + Math.E ** 2) - 1 + Math.log(1 + Math.E + Math.E ** 2) - 2) / 2,
+        6,
+      );
+      expect(g1[0]).toBe(0);
+      const [l2] = lossAndGrad([1, -Infinity, 2, 0, 1, 2]);
+      expect(l2).toBe(Infinity);
+    }
   });
 });

@@ -9,6 +9,7 @@ import { compositeVjp, constantOf } from './internal/graph-vjp.js';
 import { mean, sum } from './reduce.js';
 import { broadcastTo } from './shape-ops.js';
 import { logSoftmax } from './softmax.js';
+import { lossKernelsFor } from '../kernels/select.js';
 
 /**
  * −Σ_k a_ik·lp_ik per row, reduced: the class losses as recorded ops for their createGraph VJPs
@@ -185,37 +186,26 @@ export function crossEntropy(
   const w = checkClassWeight(op, logits, opts.weight, c);
   const t = readTargets(op, targets, n, c, ignoreIndex);
   const z = logits.data;
+  // The kernels of the loss (kernels/select.ts): native C for float32 when the addon is loaded,
+  // else the JS reference; the same bits on every backend (kernels/js/cross-entropy.ts).
+  const kern = lossKernelsFor();
   const lse = new Float64Array(n);
-  let sumW = c;
-  if (w) {
-    sumW = 0;
-    for (let k = 0; k < c; k++) sumW += w[k] as number;
-  }
   const perRow = reduction === 'none' ? allocData(logits.dtype, n) : null;
-  let total = 0;
-  let totalWeight = 0;
-  for (let i = 0; i < n; i++) {
-    const o = i * c;
-    let m = -Infinity;
-    for (let k = 0; k < c; k++) m = Math.max(m, z[o + k] as number);
-    if (m === -Infinity) m = 0; // all −inf: keep NaN-free arithmetic below, result is +inf
-    let s = 0;
-    for (let k = 0; k < c; k++) s += Math.exp((z[o + k] as number) - m);
-    const l = m + Math.log(s);
-    lse[i] = l;
-    const y = t[i] as number;
-    if (y === ignoreIndex) continue;
-    const wy = w ? (w[y] as number) : 1;
-    let li = (1 - eps) * wy * (l - (z[o + y] as number));
-    if (eps > 0) {
-      let smooth = 0;
-      for (let k = 0; k < c; k++) smooth += (w ? (w[k] as number) : 1) * (l - (z[o + k] as number));
-      li += (eps / c) * smooth;
-    }
-    totalWeight += wy;
-    total += li;
-    if (perRow) perRow[i] = li;
-  }
+  const sums = new Float64Array(2);
+  kern.crossEntropyForward({
+    z,
+    targets: t,
+    n,
+    c,
+    ignoreIndex,
+    weight: w,
+    labelSmoothing: eps,
+    lse,
+    perRow,
+    sums,
+  });
+  const total = sums[0] as number;
+  const totalWeight = sums[1] as number;
   const value = reduction === 'mean' ? total / totalWeight : total;
   const out = scalarOrShaped(logits.dtype, perRow, value, [n]);
   return record(
@@ -239,23 +229,19 @@ export function crossEntropy(
       const gd = g.data;
       const dz = allocData(logits.dtype, n * c);
       const g0 = gd[0] as number;
-      const scaleAll = reduction === 'mean' ? g0 / totalWeight : g0;
-      for (let i = 0; i < n; i++) {
-        const y = t[i] as number;
-        if (y === ignoreIndex) continue;
-        const s = reduction === 'none' ? (gd[i] as number) : scaleAll;
-        const o = i * c;
-        const l = lse[i] as number;
-        const wy = w ? (w[y] as number) : 1;
-        const smoothCoef = (s * eps) / c;
-        // Σ_c a_c: the target distribution's total mass (1 for an unweighted row).
-        const mass = s * (1 - eps) * wy + smoothCoef * sumW;
-        for (let k = 0; k < c; k++) {
-          const p = Math.exp((z[o + k] as number) - l);
-          dz[o + k] = p * mass - smoothCoef * (w ? (w[k] as number) : 1);
-        }
-        dz[o + y] = (dz[o + y] as number) - s * (1 - eps) * wy;
-      }
+      kern.crossEntropyBackward({
+        z,
+        targets: t,
+        n,
+        c,
+        ignoreIndex,
+        weight: w,
+        labelSmoothing: eps,
+        lse,
+        scale: reduction === 'mean' ? g0 / totalWeight : g0,
+        g: reduction === 'none' ? gd : null,
+        dz,
+      });
       return [new Tensor(dz, logits.shape)];
     },
     true,

@@ -13,6 +13,7 @@ import {
   lstmGatesBackwardJs,
   lstmGatesForwardJs,
 } from './rnn-gates.js';
+import { crossEntropyBackwardJs, crossEntropyForwardJs } from './cross-entropy.js';
 
 /**
  * The JS reference backend, both dtypes: gemm, im2col and col2im are the scalar JS kernels; the
@@ -43,4 +44,6 @@ export const jsKernels: Kernels = {
   copy(dst: TypedArray, src: TypedArray): void {
     dst.set(src);
   },
+  crossEntropyForward: crossEntropyForwardJs,
+  crossEntropyBackward: crossEntropyBackwardJs,
 };

@@ -190,6 +190,39 @@ export interface NativeAddon {
   setThreads(n: number): void;
   /** The instruction set chosen at load time and the thread setting. */
   info(): { isa: string; threads: number };
+  /** Kernels.crossEntropyForward, float32 only, positional (absent in addons built before it). */
+  crossEntropyForward?(
+    z: Float32Array,
+    targets: Int32Array,
+    n: number,
+    c: number,
+    ignoreIndex: number,
+    weight: Float32Array | null,
+    labelSmoothing: number,
+    lse: Float64Array,
+    perRow: Float32Array | null,
+    sums: Float64Array,
+  ): void;
+  /** Kernels.crossEntropyBackward, float32 only, positional (absent in addons built before it). */
+  crossEntropyBackward?(
+    z: Float32Array,
+    targets: Int32Array,
+    n: number,
+    c: number,
+    ignoreIndex: number,
+    weight: Float32Array | null,
+    labelSmoothing: number,
+    lse: Float64Array,
+    scale: number,
+    g: Float32Array | null,
+    dz: Float32Array,
+  ): void;
+  /**
+   * The pool's counters in ns: [jobs, caller parts, caller waiting, imbalance, worker parts,
+   * wake-ups of sleeping workers (a count), the caller's time in them] (zeros unless
+   * GRADSCOPE_NATIVE_POOL_STATS=1; bench/thread-scaling.ts).
+   */
+  poolStats?(): number[];
   /**
    * out[at] = Σx² of float32 x in Kernels.gradStats' order (its sum-only pass before
    * `sumIsFinal`; native/src/monitor_stats.c). Absent in an addon built before it.

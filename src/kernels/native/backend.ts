@@ -2,6 +2,8 @@ import { DtypeError, fmt } from '../../errors.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import type {
   Conv2dBackwardArgs,
+  CrossEntropyBackwardArgs,
+  CrossEntropyForwardArgs,
   Conv2dForwardArgs,
   GruGatesArgs,
   GruGatesBackwardArgs,
@@ -213,6 +215,7 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
     copy: (dst, src) =>
       rest(dst instanceof Float32Array && src instanceof Float32Array).copy(dst, src),
     ...nativeGates(addon, rest),
+    ...nativeCrossEntropy(addon, rest),
   };
 }
 
@@ -258,6 +261,37 @@ export function nativeGates(addon: NativeAddon, rest: (float32: boolean) => Kern
         return rest(a.gates instanceof Float32Array).gruGatesBackward(a);
       const f = a as GruGatesBackwardArgs<Float32Array>;
       fn(f.gates, f.gatesOffset, f.hn, f.hnOffset, f.hPrev, f.hPrevOffset, f.gh, f.ghOffset, f.dh, f.dXP, f.dHP, f.dOffset, f.B, f.H); // prettier-ignore
+    },
+  };
+}
+
+type CrossEntropyEntries = Pick<Kernels, 'crossEntropyForward' | 'crossEntropyBackward'>;
+
+/**
+ * The softmax cross-entropy entries of the native backend: float32 logits in C
+ * (native/src/losses.c, the bits of the JS reference; rows split over the pool for large
+ * problems), float64 on the JS reference (Math.exp and Math.log) via `rest(false)`; an addon built
+ * before these kernels existed hands everything to `rest`.
+ * @example const { crossEntropyForward } = nativeCrossEntropy(addon, () => jsKernels);
+ */
+export function nativeCrossEntropy(
+  addon: NativeAddon,
+  rest: (float32: boolean) => Kernels,
+): CrossEntropyEntries {
+  return {
+    crossEntropyForward(a): void {
+      const fn = addon.crossEntropyForward;
+      if (!(a.z instanceof Float32Array) || fn === undefined)
+        return rest(a.z instanceof Float32Array).crossEntropyForward(a);
+      const f = a as CrossEntropyForwardArgs<Float32Array>;
+      fn(f.z, f.targets, f.n, f.c, f.ignoreIndex, f.weight, f.labelSmoothing, f.lse, f.perRow, f.sums); // prettier-ignore
+    },
+    crossEntropyBackward(a): void {
+      const fn = addon.crossEntropyBackward;
+      if (!(a.z instanceof Float32Array) || fn === undefined)
+        return rest(a.z instanceof Float32Array).crossEntropyBackward(a);
+      const f = a as CrossEntropyBackwardArgs<Float32Array>;
+      fn(f.z, f.targets, f.n, f.c, f.ignoreIndex, f.weight, f.labelSmoothing, f.lse, f.scale, f.g, f.dz); // prettier-ignore
     },
   };
 }

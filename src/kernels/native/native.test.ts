@@ -120,10 +120,16 @@ describe('native kernels', () => {
       },
     );
 
-    it.each([0, 1, 2] as const)(
-      'linear forward and backward (activation %i: epilogue, columns split) give the same bits on 1 and 2 threads',
-      (act) => {
-        const [rows, inF, outF] = [128, 300, 200];
+    it.each([
+      [0, 128, 300, 200],
+      [1, 128, 300, 200],
+      [2, 128, 300, 200],
+      [0, 128, 256, 10], // W1's head (one thread: below the GEMM's split size)
+      [1, 37, 90, 100], // ragged tiles
+      [1, 700, 40, 200], // activation gradient and bias sums split by columns (≥ 2^17 elements)
+    ] as const)(
+      'linear forward and backward (activation %i, %i × %i → %i: epilogue, split) give the same bits on 1 and 2 threads',
+      (act, rows, inF, outF) => {
         const run = (): (Float32Array | Float64Array)[] => {
           const x = make(rows * inF, 1);
           const w = make(outF * inF, 2);
@@ -212,6 +218,38 @@ describe('native kernels', () => {
           0,
         ),
       ).toThrow(/must all be Float32Array or all Float64Array/);
+    },
+  );
+
+  it.runIf(addon?.crossEntropyForward !== undefined)(
+    'crossEntropy (rows split over threads) gives the same bits on 1 and 2 threads; bad targets and short arrays are RangeErrors',
+    () => {
+      const [n, c] = [1000, 300];
+      const z = Float32Array.from(new Rng(9).fillNormal(new Float64Array(n * c)), (v) => 4 * v);
+      const t = Int32Array.from({ length: n }, (_, i) => (i % 9 === 4 ? -100 : (i * 13) % c));
+      const run = (): number[][] => {
+        const lse = new Float64Array(n);
+        const sums = new Float64Array(2);
+        const dz = new Float32Array(n * c);
+        addon!.crossEntropyForward!(z, t, n, c, -100, null, 0.1, lse, null, sums);
+        addon!.crossEntropyBackward!(z, t, n, c, -100, null, 0.1, lse, 1 / sums[1]!, null, dz);
+        return [Array.from(lse), Array.from(sums), Array.from(new Uint32Array(dz.buffer))];
+      };
+      setThreads(1);
+      const one = run();
+      setThreads(2);
+      expect(run()).toEqual(one);
+      const lse = new Float64Array(2);
+      const sums = new Float64Array(2);
+      const z2 = new Float32Array(6);
+      const fwd = (targets: Int32Array, zz = z2, l = lse): void =>
+        addon!.crossEntropyForward!(zz, targets, 2, 3, -100, null, 0, l, null, sums);
+      expect(() => fwd(Int32Array.of(0, 3))).toThrow(/not a class index/);
+      expect(() => fwd(Int32Array.of(0, -1))).toThrow(RangeError);
+      expect(() => fwd(Int32Array.of(0))).toThrow(/targets are too short/);
+      expect(() => fwd(Int32Array.of(0, 1), new Float32Array(5))).toThrow(RangeError);
+      expect(() => fwd(Int32Array.of(0, 1), z2, new Float64Array(1))).toThrow(RangeError);
+      expect(() => fwd(Int32Array.of(0, -100))).not.toThrow();
     },
   );
 });

@@ -15,6 +15,7 @@ import type {
 import { dropDetail, finishGradStats, finishUpdateStats, sumIsFinal } from '../grad-stats.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { WasmKernels } from './wasm-kernels.js';
+import { crossEntropyBackwardJs, crossEntropyForwardJs } from '../js/cross-entropy.js';
 
 // The chooser (select.ts) sends only float32 problems here; a float64 one is a caller's bug.
 function f32(entry: string, out: TypedArray | null): void {
@@ -114,5 +115,8 @@ export function wasmBackend(wk: WasmKernels): Kernels {
       f32('copy', src);
       wk.copyF32(dst as Float32Array, src as Float32Array);
     },
+    // softmax cross-entropy: the JS reference (a [n, c] pass is no GEMM; no wasm kernel for it)
+    crossEntropyForward: crossEntropyForwardJs,
+    crossEntropyBackward: crossEntropyBackwardJs,
   };
 }
