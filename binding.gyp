@@ -11,7 +11,8 @@
         "native/src/losses.c",
         "native/src/pool.c",
         "native/src/transformer_ops.c",
-        "native/src/attention.c"
+        "native/src/attention.c",
+        "native/src/monitor_stats.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
       "cflags!": ["-O2"],

@@ -9,7 +9,9 @@
 // the sum-only one (Σg² and the NaN/Inf count) unless an onStats subscriber wants max |g| and
 // the zeros. Each composition is timed against the bare step in interleaved A/B rounds.
 //
-//   --params N   parameters (default 1 000 000)
+//   --w1         W1's parameters instead (MLP 784-256-256-10: 269 322 in 6 tensors, issue 22's
+//                W1m), on 1 kernel thread as bench/w1m.ts runs it
+//   --params N   parameters (default 1 000 000; ignored with --w1)
 //   --steps N    timed steps per repetition (default 20; best of 5 repetitions)
 //   --rounds N   alternate bare / chain N times, keep each one's best and every round's ratio
 //                (default 5: on a shared machine the minimum is the robust statistic)
@@ -23,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byGlobalNorm } from '../src/clip/index.js';
 import { allocArray, isResident, releaseArray } from '../src/kernels/memory.js';
+import { setThreads, threadsInfo } from '../src/kernels/threads.js';
 import { gradientHealth } from '../src/monitor/index.js';
 import {
   Optimizer,
@@ -40,7 +43,11 @@ const num = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const P = num('params', 1_000_000);
+const W1 = args.includes('--w1');
+// W1's layers (bench/workloads/spec.ts): [out, in] weights and their biases
+const W1_SHAPES = [[256, 784], [256], [256, 256], [256], [10, 256], [10]];
+const P = W1 ? 269_322 : num('params', 1_000_000);
+if (W1) setThreads(1);
 const STEPS = num('steps', 20);
 const ROUNDS = num('rounds', 5);
 const CYCLES = num('cycles', 30);
@@ -49,6 +56,16 @@ const TENSORS = 4;
 
 function makeParams(seed: number): Params {
   const rng = new Rng(seed);
+  if (W1) {
+    const params: Params = {};
+    W1_SHAPES.forEach((shape, i) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const p = new Tensor(rng.fillNormal(allocArray('float32', n) as Float32Array, 0, 0.05), shape, true); // prettier-ignore
+      p.grad = new Tensor(rng.fillNormal(allocArray('float32', n) as Float32Array, 0, 1e-2), shape); // prettier-ignore
+      params[`${2 * (i >> 1)}.${i % 2 === 0 ? 'weight' : 'bias'}`] = p;
+    });
+    return params;
+  }
   const per = Math.floor(P / TENSORS);
   const params: Params = {};
   for (let i = 0; i < TENSORS; i++) {
@@ -73,7 +90,9 @@ interface Variant {
 const build = (name: string, tx: GradientTransformation<unknown>): Variant => {
   const params = makeParams(1);
   const opt = new Optimizer(params, tx);
-  opt.step();
+  // warm-up: the monitor's code runs optimized (W1's steps are short enough for the first
+  // rounds to time the compiler otherwise)
+  for (let i = 0; i < 300; i++) opt.step();
   return { name, opt, params };
 };
 const dispose = (v: Variant): void => {
@@ -211,7 +230,7 @@ for (const [name, make] of compositions) {
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 console.log(
-  `\n${P.toLocaleString('en')} float32 parameters, ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0]?.toFixed(1)}\n`,
+  `\n${P.toLocaleString('en')} float32 parameters${W1 ? ' (W1)' : ''}, ${threadsInfo().backend}, ${os.cpus()[0]?.model ?? 'cpu'}, load ${os.loadavg()[0]?.toFixed(1)}\n`,
 );
 console.log(
   '| step ÷ bare adam (same run, interleaved) | phase minima | best of batches | median of rounds | CPU time | resident |',
@@ -230,7 +249,7 @@ console.log(
 
 const outDir = path.join(here, 'results');
 mkdirSync(outDir, { recursive: true });
-const file = path.join(outDir, 'chain-overhead.json');
+const file = path.join(outDir, W1 ? 'chain-overhead-w1.json' : 'chain-overhead.json');
 const tmp = `${file}.${process.pid}.tmp`;
 writeFileSync(
   tmp,

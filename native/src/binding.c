@@ -11,6 +11,7 @@
 #include "losses.h"
 #include "pool.h"
 #include "transformer_ops.h"
+#include "monitor_stats.h"
 
 #define MAXARGS 16
 typedef struct {
@@ -567,6 +568,53 @@ static napi_value js_maxpool_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The monitor's statistics passes (monitor_stats.c), float32 data, float64 results. */
+/* A Float64Array argument with at least `count` elements from `off` (the results of a float32
+ * call), or NULL after a RangeError. */
+static double *f64_out(ctx_t *c, size_t i, long off, long count) {
+  bool is = false;
+  napi_typedarray_type type = napi_float32_array;
+  size_t length = 0;
+  void *data = NULL;
+  napi_is_typedarray(c->env, c->argv[i], &is);
+  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
+  if (!is || type != napi_float64_array || off < 0 || (size_t)(off + count) > length) {
+    fail(c, "gradscope native: expected a Float64Array for the statistics");
+    return NULL;
+  }
+  return (double *)data + off;
+}
+
+/* sumSquares(x, out, at): out[at] = Σx² of float32 x in Kernels.gradStats' order */
+static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
+  BEGIN(3, 0)
+  if (c->f64) fail(c, "gradscope native: sumSquares is float32-only");
+  size_t len = 0;
+  napi_get_typedarray_info(env, c->argv[0], NULL, &len, NULL, NULL, NULL);
+  float *x = arr(c, 0, 0, (long)len, 0);
+  double *out = f64_out(c, 1, lng(c, 2), 1);
+  if (c->failed) return NULL;
+  *out = gs_sum_squares_f32(x, (long)len);
+  return NULL;
+}
+
+/* adamStats(p, g, m, v, coef, q, out): the fused Adam step of adam(p, …) that also copies p
+ * before the step to q (≥ n elements) and writes the float32-order sums Σp², Σ(p − q)², Σq² to
+ * out[0..2] */
+static napi_value js_adam_stats(napi_env env, napi_callback_info info) {
+  BEGIN(7, 0)
+  if (c->f64) fail(c, "gradscope native: adamStats is float32-only");
+  size_t len = 0;
+  napi_get_typedarray_info(env, c->argv[1], NULL, &len, NULL, NULL, NULL);
+  long n = (long)len;
+  float *p = arr(c, 0, 0, n, 0), *g = arr(c, 1, 0, n, 0), *m = arr(c, 2, 0, n, 0);
+  float *v = arr(c, 3, 0, n, 0), *coef = arr(c, 4, 0, 8, 0), *q = arr(c, 5, 0, n, 0);
+  double *out = f64_out(c, 6, 0, 3);
+  if (c->failed) return NULL;
+  gs_adam_stats_f32(p, g, m, v, coef, n, q, out);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor d[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
@@ -596,6 +644,8 @@ NAPI_MODULE_INIT() {
       {"layerNormBackward", NULL, js_layer_norm_bwd, NULL, NULL, NULL, napi_default, NULL},
       {"attentionForward", NULL, js_attention_fwd, NULL, NULL, NULL, napi_default, NULL},
       {"attentionBackward", NULL, js_attention_bwd, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_default, NULL},
+      {"adamStats", NULL, js_adam_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

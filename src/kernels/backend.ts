@@ -9,6 +9,7 @@ import { checkConvArgs, checkGemmArgs } from './validate.js';
 import { loadWasmKernels, loadWasmKernelsAsync } from './wasm/loader.js';
 import type { NativeAddon } from './native/addon.js';
 import { loadNativeKernels, nativeStatus } from './native/loader.js';
+import { nativeAdamStats } from './native/monitor-stats.js';
 import type { WasmKernels } from './wasm/wasm-kernels.js';
 
 /**
@@ -298,7 +299,6 @@ export function adamF32(
   const measure = stats !== null && p !== null;
   if (impl === 'native' && !measure) nativeInUse().adam(p, g, m, v, coef);
   else if (impl === 'wasm' || impl === 'native') {
-    // measuring the update (see AdamArgs.stats) runs on wasm under 'native' too: the same bits
     ADAM_CALL.p = p;
     ADAM_CALL.g = g;
     ADAM_CALL.m = m;
@@ -306,7 +306,9 @@ export function adamF32(
     ADAM_CALL.coef = coef;
     ADAM_CALL.stats = measure ? stats : null;
     if (impl === 'wasm') (wasm ?? requireWasm()).adamF32(ADAM_CALL);
-    else {
+    // measuring the update (see AdamArgs.stats) under 'native': native/src/monitor_stats.c, or
+    // wasm with an addon built before it (the same bits)
+    else if (!nativeAdamStats(nativeInUse(), ADAM_CALL)) {
       const w = tryWasm();
       if (w !== undefined) w.adamF32(ADAM_CALL);
       else adamJs(ADAM_CALL);

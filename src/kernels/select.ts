@@ -79,13 +79,16 @@ export function adamKernelsFor(n: number): Kernels {
 }
 
 /**
- * The backend for the gradient statistics of one array (Kernels.gradStats): wasm for float32
- * arrays under the rule of adamKernelFor (a resident gradient is read in place; below the size
- * threshold the copy would cost more than the SIMD pass saves), the JS reference otherwise. Both
- * give the same bits, so the choice never shows in results.
+ * The backend for the gradient statistics of one array (Kernels.gradStats): native for float32
+ * arrays where adamKernelFor says native (its sum-only pass in C, the full pass on wasm), else
+ * wasm for float32 arrays under the rule of adamKernelFor (a resident gradient is read in place;
+ * below the size threshold the copy would cost more than the SIMD pass saves), the JS reference
+ * otherwise. All give the same bits, so the choice never shows in results.
  * @example gradStatsKernelsFor(g).gradStats({ x: g, out, at: 0 });
  */
 export function gradStatsKernelsFor(x: TypedArray): Kernels {
+  // the native addon's sum-only pass (issue 22 item 3) where a float32 Adam step would run there
+  if (x instanceof Float32Array && adamKernelFor(x.length) === 'native') return nativeKernels();
   return statsKernels(x instanceof Float32Array, x.length);
 }
 

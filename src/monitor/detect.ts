@@ -43,6 +43,10 @@ const MODEL: readonly [VerdictKind, AnyDetector][] = (
 const PROBE: readonly [VerdictKind, AnyDetector][] = (
   Object.entries(DETECTORS) as [VerdictKind, AnyDetector][]
 ).filter(([, d]) => d.scope === 'probe');
+const MODEL_KINDS = MODEL.map(([k]) => k);
+const MODEL_DETECTORS = MODEL.map(([, d]) => d);
+const PROBE_KINDS = PROBE.map(([k]) => k);
+const PROBE_DETECTORS = PROBE.map(([, d]) => d);
 
 /** One JSON line of the verdict log (the verdict as serializeState encodes it: NaN/±Inf exact). */
 function logLine(v: Verdict): string {
@@ -103,7 +107,9 @@ function runOne(
   const on = env.enabled[kind];
   if (!on && d.fold === undefined && d.event === undefined) return;
   const running = s.running[kind];
-  const m = d.measure(s, th, running, unit);
+  // a detector that is off and raises no event only folds: its measure is not needed (see
+  // Detector.fold; lossSpike, opt-in, would scan its window at every check otherwise)
+  const m = on || d.event !== undefined ? d.measure(s, th, running, unit) : null;
   d.fold?.(s, th, running, m);
   if (m !== null && d.event !== undefined) env.raise(d.event);
   if (!on) return;
@@ -151,11 +157,18 @@ export function runDetectors(s: HealthState, th: HealthThresholds, env: DetectEn
     ringPush(s);
     s.lastFiniteNorm = s.stats.totalGradNorm;
   }
-  for (const [kind, d] of MODEL)
-    if (d.finiteOnly ? s.finite === 1 : true) runOne(kind, d, s, th, env, 0);
+  // indexed loops: no iterator or destructured pair per detector and check
+  for (let i = 0; i < MODEL.length; i++) {
+    const d = MODEL_DETECTORS[i] as AnyDetector;
+    if (d.finiteOnly ? s.finite === 1 : true)
+      runOne(MODEL_KINDS[i] as VerdictKind, d, s, th, env, 0);
+  }
   for (let u = 0; u < s.probes.length; u++)
-    for (const [kind, d] of PROBE)
-      if (d.finiteOnly ? s.finite === 1 : true) runOne(kind, d, s, th, env, u);
+    for (let i = 0; i < PROBE.length; i++) {
+      const d = PROBE_DETECTORS[i] as AnyDetector;
+      if (d.finiteOnly ? s.finite === 1 : true)
+        runOne(PROBE_KINDS[i] as VerdictKind, d, s, th, env, u);
+    }
 }
 
 /**

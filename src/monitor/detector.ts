@@ -84,7 +84,11 @@ export interface Detector<K extends string, E, M, T extends object, R extends ob
   applies?(s: HealthState, unit: number): boolean;
   /** The condition's numbers, or null when it does not hold; reads, never writes. */
   measure(s: HealthState, th: T & EpisodeThresholds, running: R, unit: number): M | null;
-  /** Folds this check into the running statistics (after `measure`). */
+  /**
+   * Folds this check into the running statistics (after `measure`). `measure` is null when the
+   * condition does not hold, and also when the detector is off and has no `event` (its measure
+   * is not computed then): a fold that reads the measure needs an `event` (exploding's does).
+   */
   fold?(s: HealthState, th: T & EpisodeThresholds, running: R, measure: M | null): void;
   /** Consecutive checks the condition must hold before a verdict. */
   patience(th: T): number;

@@ -28,6 +28,7 @@ import { addProbe, createHealthState, recurrentCells, type HealthState } from '.
 import { measureGradients, quickNonFinite, snapshotParams, type MeasureOptions } from './stats.js';
 import { resolveThresholds, type HealthThresholds } from './thresholds.js';
 import { traceNonFinite } from './trace-non-finite.js';
+import { upgradeHealthState } from './upgrade.js';
 import type { Verdict, VerdictKind } from './types.js';
 import type { DeclaredContext } from './remedies.js';
 
@@ -514,7 +515,7 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
     runDetectors(s, th, env);
     stepCtx = undefined;
     record(s);
-    for (const fn of statsFns) fn(s, health);
+    for (let k = 0; k < statsFns.length; k++) (statsFns[k] as (typeof statsFns)[number])(s, health);
   };
 
   const health: GradientHealth = {
@@ -577,6 +578,8 @@ export function gradientHealth(options: GradientHealthOptions = {}): GradientHea
       current = state;
       probes.armed = state.step % every === 0;
     },
+    // a checkpoint saved before a change of the state's shape (monitor/upgrade.ts)
+    upgrade: upgradeHealthState,
     attach(m: AnyModule, cls?: ActivationClassifier): GradientHealth {
       if (
         m === null ||

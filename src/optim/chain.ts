@@ -22,16 +22,17 @@ export type ChainState<T extends readonly GradientTransformation<unknown>[]> = {
 /**
  * The global 2-norm the leading links clip the updates to before any other link changes them
  * (the smallest `normBound` of the clipping links before the first other link that is not an
- * observer), Infinity when none does.
+ * observer), Infinity when none does; `tail`, the bound of what follows the links (a chain's
+ * own `boundedAfter`), counts when every link only observes or clips.
  */
-function leadingBound(links: readonly GradientTransformation<unknown>[]): number {
+function leadingBound(links: readonly GradientTransformation<unknown>[], tail = Infinity): number {
   let bound = Infinity;
   for (const t of links) {
     if (t.observesOnly === true) continue;
-    if (t.normBound === undefined) break;
+    if (t.normBound === undefined) return bound;
     bound = Math.min(bound, t.normBound);
   }
-  return bound;
+  return Math.min(bound, tail);
 }
 
 /**
@@ -90,11 +91,13 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
     links
       .slice(0, n)
       .every((t, i) => t.observesOnly === true || (i === n - 1 && t.scaleOf !== undefined));
-  // Tell each observing link the norm the links after it clip the updates to (the monitor's
-  // spike rule judges the gradient the optimizer receives, issue 20).
-  links.forEach((t, i) => {
-    if (t.observesOnly === true) t.boundedAfter?.(leadingBound(links.slice(i + 1)));
-  });
+  // Tell each link that asks (the monitor, or a wrapper or chain holding one) the norm the links
+  // after it clip the updates to (the monitor's spike rule judges the gradient the optimizer
+  // receives, issue 20); again with the bound after this chain when an outer chain tells it.
+  const tellBounds = (tail: number): void => {
+    links.forEach((t, i) => t.boundedAfter?.(leadingBound(links.slice(i + 1), tail)));
+  };
+  tellBounds(Infinity);
   const bound = leadingBound(links);
   const factor = new Float64Array(1);
   // The last link measures the update it makes (adam's fused step): the fused step offers the
@@ -254,6 +257,15 @@ export function chain<const T extends readonly GradientTransformation<unknown>[]
       const states = state as unknown[];
       links.forEach((t, i) => t.restore?.(states[i]));
     },
+    upgrade(loaded, fresh) {
+      const states = fresh as unknown[];
+      if (!Array.isArray(loaded) || loaded.length !== links.length) return loaded;
+      return loaded.map((s: unknown, i) => {
+        const t = links[i] as GradientTransformation<unknown>;
+        return t.upgrade === undefined ? s : t.upgrade(s, states[i]);
+      });
+    },
+    boundedAfter: tellBounds,
     currentLr(state) {
       const states = state as unknown[];
       for (let i = 0; i < links.length; i++) {

@@ -3,6 +3,7 @@ import type { Schedule, ScalarOrSchedule } from '../schedule/types.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
 import type { GradientTransformation } from './types.js';
+import { upgradeInner } from './upgrade.js';
 
 /** State of {@link injectHyperparams}. */
 export interface InjectHyperparamsState<S> {
@@ -88,12 +89,16 @@ export function injectHyperparams<S, K extends string, L extends K = Extract<K, 
   }
   const built: Record<string, number> = {};
   let inner: GradientTransformation<S> | null = null;
+  // The bound a chain told this wrapper (boundedAfter), told again to every rebuilt inner one.
+  let boundAfter: number | null = null;
   const build = (values: Record<string, number>): GradientTransformation<S> => {
     const hp = {} as Record<string, number | Schedule>;
     for (const k of keys) hp[k] = live.has(k) ? (readers[k] as Schedule) : (values[k] as number);
     for (const k of fixed) built[k] = values[k] as number;
-    inner = factory(hp as InjectedValues<K, L>);
-    return inner;
+    const t = factory(hp as InjectedValues<K, L>);
+    if (boundAfter !== null) t.boundedAfter?.(boundAfter);
+    inner = t;
+    return t;
   };
   const innerFor = (values: Record<string, number>): GradientTransformation<S> => {
     if (inner === null) return build(values);
@@ -106,7 +111,25 @@ export function injectHyperparams<S, K extends string, L extends K = Extract<K, 
 
   const fallback = createStepContext();
   const out = resultWriter<InjectHyperparamsState<S>>();
+  // The factory's transformation (built now for the initial hyper-parameters if init has not
+  // built one yet): what a chain asks for its normBound when it is built.
+  const current0 = (): GradientTransformation<S> => {
+    if (inner !== null) return inner;
+    const values: Record<string, number> = {};
+    for (const k of keys) values[k] = initial(k, 0);
+    return build(values);
+  };
   return {
+    // the inner clip's bound for the initial hyper-parameters (a clip threshold changed later
+    // through the state is not seen by a chain already built)
+    get normBound(): number | undefined {
+      return current0().normBound;
+    },
+    boundedAfter(bound: number): void {
+      boundAfter = bound;
+      inner?.boundedAfter?.(bound);
+    },
+    upgrade: (loaded, fresh) => upgradeInner(current0(), loaded, fresh.inner),
     init(params) {
       const values: Record<string, number> = {};
       for (const k of keys) values[k] = initial(k, 0);

@@ -5,6 +5,7 @@ import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
 import { SubsetView } from './subset.js';
 import type { GradientTransformation, Params } from './types.js';
+import { upgradeInner } from './upgrade.js';
 
 /** Selects parameters by name (and tensor): true = the inner transformation applies. */
 export type ParamPredicate = (name: string, param: Tensor) => boolean;
@@ -75,6 +76,10 @@ export function masked<S>(
     },
     currentLr: (state) => inner.currentLr?.(state.inner),
     restore: (state) => inner.restore?.(state.inner),
+    upgrade: (loaded, fresh) => upgradeInner(inner, loaded, fresh.inner),
+    // a monitor inside sees a subset of the gradients, which a clip after this bounds too; a clip
+    // inside bounds only the subset, so no normBound
+    boundedAfter: (bound) => inner.boundedAfter?.(bound),
   };
 }
 

@@ -4,6 +4,7 @@ import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep } from './step-context.js';
 import type { GradientTransformation } from './types.js';
+import { upgradeInner } from './upgrade.js';
 import { checkBoolean, checkKeys, checkNumber } from './validate.js';
 
 /** a ← a + u, u ← 0; or on the last mini-step u ← (a + u)/divisor, a ← 0. */
@@ -91,5 +92,9 @@ export function multiSteps<S>(
     },
     currentLr: (state) => inner.currentLr?.(state.inner),
     restore: (state) => inner.restore?.(state.inner),
+    upgrade: (loaded, fresh) => upgradeInner(inner, loaded, fresh.inner),
+    // the accumulated gradient goes through the inner clip, the other steps emit 0
+    ...(inner.normBound === undefined ? {} : { normBound: inner.normBound }),
+    boundedAfter: (bound) => inner.boundedAfter?.(bound),
   };
 }

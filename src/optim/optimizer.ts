@@ -215,8 +215,9 @@ export class Optimizer<S = unknown> {
 
   /**
    * Restores a checkpoint made by {@link stateDict} (after JSON round trip or not). The state must
-   * fit this optimizer's (same transformation and parameters): a DataError names the first
-   * mismatching path otherwise.
+   * fit this optimizer's (same transformation and parameters) once the transformation has
+   * upgraded a state saved by an older version (GradientTransformation.upgrade, e.g. the
+   * gradient-health monitor's): a DataError names the first mismatching path otherwise.
    */
   loadStateDict(dict: OptimizerStateDict): void {
     const d = dict as unknown as Record<string, unknown>;
@@ -232,7 +233,9 @@ export class Optimizer<S = unknown> {
     const step = d['step'];
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
       throw new DataError(`loadStateDict: step = ${fmt(step)} is not a non-negative integer`);
-    const loaded = deserializeState(d['state']);
+    const saved = deserializeState(d['state']);
+    // a state saved by an older version, in the shape of today's (GradientTransformation.upgrade)
+    const loaded = this.tx.upgrade === undefined ? saved : this.tx.upgrade(saved, this.state);
     assertStateCompatible(this.state, loaded);
     // Into the buffers in place: they stay where the memory owner put them (resident moments).
     this.state = adoptBuffers(this.state, loaded) as S;

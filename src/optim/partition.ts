@@ -6,6 +6,7 @@ import { createStepContext, enterStep, exitStep } from './step-context.js';
 import { SubsetView } from './subset.js';
 import type { GradientTransformation, Params } from './types.js';
 import type { MaskedState } from './masked.js';
+import { upgradeInner } from './upgrade.js';
 
 /** Maps a parameter to the label of its group. */
 export type LabelFn = (name: string, param: Tensor) => string;
@@ -105,6 +106,21 @@ export function partition(
         const g = state[l];
         if (g !== undefined) (transforms[l] as GradientTransformation<unknown>).restore?.(g.inner);
       }
+    },
+    upgrade(loaded, fresh) {
+      if (loaded === null || typeof loaded !== 'object') return loaded;
+      const groups = loaded as Record<string, unknown>;
+      for (const l of groupLabels) {
+        const g = fresh[l];
+        if (g !== undefined && l in groups)
+          groups[l] = upgradeInner(transforms[l] as GradientTransformation<unknown>, groups[l], g.inner);
+      }
+      return loaded;
+    },
+    // a monitor in a group sees that group's gradients, which a clip after this bounds too; a
+    // clip in a group bounds only that group, so no normBound
+    boundedAfter(bound) {
+      for (const l of groupLabels) (transforms[l] as GradientTransformation<unknown>).boundedAfter?.(bound);
     },
     currentLr(state) {
       for (const l of groupLabels) {

@@ -3,6 +3,7 @@ import { namesOf } from './names.js';
 import { resultWriter } from './result.js';
 import { createStepContext, enterStep, exitStep, raiseEvent } from './step-context.js';
 import type { GradientTransformation, Params } from './types.js';
+import { upgradeInner } from './upgrade.js';
 import { checkKeys, checkNumber } from './validate.js';
 
 /** Options of {@link skipNonFinite}. */
@@ -99,5 +100,9 @@ export function skipNonFinite<S>(
     },
     currentLr: (state) => inner.currentLr?.(state.inner),
     restore: (state) => inner.restore?.(state.inner),
+    upgrade: (loaded, fresh) => upgradeInner(inner, loaded, fresh.inner),
+    // a skipped step's updates are 0: the inner clip's bound holds for every step
+    ...(inner.normBound === undefined ? {} : { normBound: inner.normBound }),
+    boundedAfter: (bound) => inner.boundedAfter?.(bound),
   };
 }

@@ -89,6 +89,16 @@ export interface GradientTransformation<S = unknown> {
    */
   restore?(state: S): void;
   /**
+   * Brings this transformation's state as a checkpoint holds it, possibly saved by an older
+   * version whose state had another shape, to the current shape; Optimizer.loadStateDict calls it
+   * on the deserialized state before checking it against `fresh` (this optimizer's state) and
+   * returns what it gets (the argument itself when there is nothing to upgrade; it may be
+   * changed in place). Optional for a leaf (the gradient-health monitor has one); part of the
+   * contract for every composite, which hands each inner transformation its inner state, as for
+   * `restore`. Leave anything it does not recognize as it is: the compatibility check reports it.
+   */
+  upgrade?(loaded: unknown, fresh: S): unknown;
+  /**
    * Optional fused step (a property of the algorithm): reads each parameter's incoming update —
    * the entry of `grads` when given, else the parameter's `.grad` — multiplied by `gradScale[0]`
    * when given, computes its update and adds it to the parameter in one pass over memory
@@ -117,13 +127,18 @@ export interface GradientTransformation<S = unknown> {
    * Optional: the global 2-norm this transformation clips its incoming updates to, at most, before
    * any other change (byGlobalNorm of order p ≤ 2: its maxNorm); for a chain, that of its leading
    * clipping links. A chain tells an observing link before it (`boundedAfter`) what the next links
-   * will let through.
+   * will let through. skipNonFinite, multiSteps and injectHyperparams (with the factory's
+   * transformation for the initial hyper-parameters) declare their inner transformation's;
+   * masked and partition declare none (a clip of some parameters does not bound the others).
    */
   readonly normBound?: number;
   /**
-   * Optional, for an observing link (`observesOnly`, the monitor): a chain calls it when it is
-   * built with the `normBound` of the links after this one (Infinity when they clip nothing), so
-   * that the link knows the largest gradient norm the optimizer will receive.
+   * Optional, for a link that wants to know the largest gradient norm the optimizer will receive
+   * (the monitor): a chain calls it on each link that has it, when it is built, with the
+   * `normBound` of the links after that one (Infinity when they clip nothing), and a chain told
+   * a bound itself passes it on to its links when nothing but observers and clips follow them.
+   * The wrappers skipNonFinite, masked, injectHyperparams and multiSteps forward it to their
+   * inner transformation, so a wrapped monitor learns of the clip after it.
    */
   boundedAfter?(bound: number): void;
   /**

@@ -331,4 +331,23 @@ export interface NativeAddon {
     scale: number,
     dqkv: Float32Array,
   ): void;
+  /**
+   * out[at] = Σx² of float32 x in Kernels.gradStats' order (its sum-only pass before
+   * `sumIsFinal`; native/src/monitor_stats.c). Absent in an addon built before it.
+   */
+  sumSquares?(x: Float32Array, out: Float64Array, at: number): void;
+  /**
+   * The fused Adam step of `adam(p, g, m, v, coef)` that also copies p before the step into q
+   * (at least as long) and writes the float32-order update sums Σp², Σ(p − q)², Σq² to
+   * out[0..2] (before the float64 fallback of UpdateStatsArgs). Absent in an older addon.
+   */
+  adamStats?(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    coef: Float32Array,
+    q: Float32Array,
+    out: Float64Array,
+  ): void;
 }

@@ -21,6 +21,7 @@ import type {
 import type { ConvGeometry } from '../conv-geometry.js';
 import type { GemmArgs, Im2colArgs, Kernels } from '../types.js';
 import type { NativeAddon } from './addon.js';
+import { nativeAdamStats, nativeSumSquares } from './monitor-stats.js';
 
 type F = Float32Array | Float64Array;
 
@@ -92,8 +93,10 @@ function float(entry: string, out: TypedArray): F {
  * dtypes. GEMM is the addon's packed AVX2+FMA kernel (bit-identical across thread counts: the
  * threads split C into column or row blocks, never a sum); the fused entries are the JS
  * reference compositions done in C over that GEMM, hence the bits of the JS reference run with
- * setKernels('native'); adam is float32 arithmetic with the bits of every backend. gradStats,
- * updateStats and copy give the same bits on every backend and are delegated to `rest(float32)`
+ * setKernels('native'); adam is float32 arithmetic with the bits of every backend, also when it
+ * measures its update (AdamArgs.stats), and so is gradStats' sum-only pass (both in
+ * native/src/monitor_stats.c). The full gradStats pass, updateStats and copy give the same bits
+ * on every backend and are delegated to `rest(float32)`
  * (the wasm backend for float32 arrays, which reads resident arrays in place, or the JS reference);
  * the LSTM/GRU gate steps run in C for float32 (the JS reference's bits; see nativeGates).
  * @example nativeBackend(loadNativeKernels()!, () => jsKernels).gemm({ ... });
@@ -201,11 +204,16 @@ export function nativeBackend(addon: NativeAddon, rest: (float32: boolean) => Ke
       );
     },
     adam(a): void {
-      // measuring the update (AdamArgs.stats): the same bits on `rest` (no native code for it)
-      if (a.stats !== undefined && a.stats !== null && a.p !== null) rest(true).adam(a);
-      else addon.adam(a.p, a.g, a.m, a.v, a.coef);
+      // measuring the update (AdamArgs.stats): native/src/monitor_stats.c, or the same bits on
+      // `rest` with an addon built before it
+      if (a.stats !== undefined && a.stats !== null && a.p !== null) {
+        if (!nativeAdamStats(addon, a)) rest(true).adam(a);
+      } else addon.adam(a.p, a.g, a.m, a.v, a.coef);
     },
-    gradStats: (a) => rest(a.x instanceof Float32Array).gradStats(a),
+    // the sum-only pass in C (monitor_stats.c); the full one on `rest`
+    gradStats: (a) => {
+      if (!nativeSumSquares(addon, a)) rest(a.x instanceof Float32Array).gradStats(a);
+    },
     updateStats: (a) =>
       rest(a.p instanceof Float32Array && a.q instanceof Float32Array).updateStats(a),
     copy: (dst, src) =>

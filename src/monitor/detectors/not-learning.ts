@@ -87,6 +87,11 @@ export interface NotLearningMeasure {
 }
 
 /** ln C when the last layer has C ≥ 2 outputs and the run started within 50 % of ln C, else NaN. */
+/** |recent − ref| ≤ band·|ref| for a finite reference (a function, not a closure per check). */
+function near(recent: number, ref: number, band: number): boolean {
+  return Number.isFinite(ref) && Math.abs(recent - ref) <= band * Math.abs(ref);
+}
+
 function chanceOf(s: HealthState, initial: number): number {
   const st = s.stats;
   const last = st.layerNames.length - 1;
@@ -316,16 +321,15 @@ export const notLearning: Detector<
       previous = p / w;
     }
     const initial = r.startSum / r.startCount;
-    const near = (ref: number): boolean =>
-      Number.isFinite(ref) && Math.abs(recent - ref) <= th.notLearningBand * Math.abs(ref);
-    if (near(initial)) return { reference: 'initial', recent, previous };
-    if (near(chanceOf(s, initial))) return { reference: 'chance', recent, previous };
+    const band = th.notLearningBand;
+    if (near(recent, initial, band)) return { reference: 'initial', recent, previous };
+    if (near(recent, chanceOf(s, initial), band)) return { reference: 'chance', recent, previous };
     const base = th.notLearningBaseline;
     // At the declared marginal level and no longer falling: stalled there (a finite previous
     // window is required, so a run passing through the band is not caught mid-descent).
     if (
       base > 0 &&
-      near(base) &&
+      near(recent, base, band) &&
       Number.isFinite(previous) &&
       previous - recent <= th.notLearningStall * base
     )
