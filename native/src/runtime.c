@@ -46,7 +46,13 @@ void *gs_scratch(int slot, size_t bytes) {
  * caller (another Node worker thread that loaded the addon) runs its job alone on its thread,
  * with the same result. */
 #define GS_MAX_THREADS 64
-#define GS_SPIN_NS 200000L
+/* 5 ms (was 200 µs): a training step's JS between two pool jobs (autograd, the loss, the
+ * optimizer's bookkeeping) often outlasts 200 µs, and then nearly every job started by waking a
+ * sleeping worker (futex, cold caches). W1 (`npm run bench`, quiet machine, 2 threads): 437–560
+ * steps/s with 200 µs, 595–695 with 3–20 ms; 100 ms was worse (the spinning worker competes with
+ * V8's own threads). GNU OpenMP spins on the same order by default. GRADSCOPE_NATIVE_SPIN_US
+ * overrides it. */
+#define GS_SPIN_NS 5000000L
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
@@ -104,6 +110,17 @@ void gs_pool_stats(double out[7]) {
   out[6] = (double)st_wake_ns;
 }
 
+/* The spin before sleeping, in ns: GS_SPIN_NS, or GRADSCOPE_NATIVE_SPIN_US µs (read once). */
+static long spin_limit = -1;
+static long spin_ns(void) {
+  if (spin_limit < 0) {
+    const char *e = getenv("GRADSCOPE_NATIVE_SPIN_US");
+    long us = e != NULL ? strtol(e, NULL, 10) : -1;
+    spin_limit = us >= 0 && us <= 10000000L ? us * 1000L : GS_SPIN_NS;
+  }
+  return spin_limit;
+}
+
 static long now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -122,7 +139,7 @@ static void *worker(void *arg) {
       long t0 = now_ns();
       for (int spins = 0; (g = atomic_load(&generation)) == seen; spins++) {
         _mm_pause();
-        if ((spins & 63) == 63 && now_ns() - t0 > GS_SPIN_NS) break;
+        if ((spins & 63) == 63 && now_ns() - t0 > spin_ns()) break;
       }
       if (g == seen) {
         pthread_mutex_lock(&mu);
@@ -158,6 +175,7 @@ static void *worker(void *arg) {
 void gs_set_threads(int n) {
   if (n < 1) n = 1;
   if (n > GS_MAX_THREADS) n = GS_MAX_THREADS;
+  spin_ns(); /* read the setting before any worker starts */
   wanted = n;
 }
 int gs_threads(void) { return wanted; }
@@ -208,7 +226,7 @@ void gs_run(gs_task fn, void *ctx, int nth) {
   long t0 = now_ns();
   for (int spins = 0; atomic_load(&pending) > 0; spins++) {
     _mm_pause();
-    if ((spins & 63) == 63 && now_ns() - t0 > GS_SPIN_NS) {
+    if ((spins & 63) == 63 && now_ns() - t0 > spin_ns()) {
       pthread_mutex_lock(&mu);
       atomic_store(&caller_sleeps, 1);
       while (atomic_load(&pending) > 0) pthread_cond_wait(&done_cv, &mu);
