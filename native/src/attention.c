@@ -15,37 +15,10 @@
 #include <stdlib.h>
 #include "attention.h"
 #include "gs.h"
+#include "gate_math.h" /* exp_np, exp_np4: gate-math.ts's exp, shared with the gates */
 
 /* ATTENTION_ROW_BLOCK of src/kernels/js/attention.ts: part of the composition. */
 #define ROW_BLOCK 16
-
-/* ---- expNonPositive of gate-math.ts (the constants and operations of rnn_gates.c). */
-#define LOG2E 1.4426950408889634
-#define LN2_HI 0.6931471803691238
-#define LN2_LO 1.9082149292705877e-10
-#define EXP_FLOOR (-104.0)
-#define C2 0.5
-#define C3 0.16666666666666666
-#define C4 0.041666666666666664
-#define C5 0.008333333333333333
-#define C6 0.001388888888888889
-#define C7 0.0001984126984126984
-#define C8 0.0000248015873015873
-#define C9 0.0000027557319223985893
-#define C10 2.755731922398589e-7
-#define C11 2.505210838544172e-8
-
-static double exp_np(double x) {
-  if (!(x >= EXP_FLOOR)) return x < EXP_FLOOR ? 0 : x;
-  double k = floor(x * LOG2E + 0.5);
-  double r = x - k * LN2_HI - k * LN2_LO;
-  double r2 = r * r, r4 = r2 * r2;
-  double p01 = 1 + r, p23 = C2 + C3 * r, p45 = C4 + C5 * r, p67 = C6 + C7 * r;
-  double p89 = C8 + C9 * r, pab = C10 + C11 * r;
-  double p03 = p01 + p23 * r2, p47 = p45 + p67 * r2, p8b = p89 + pab * r2;
-  double p = p03 + (p47 + p8b * r4) * r4;
-  return p * ldexp(1.0, (int)k); /* 2^k, k in [−150, 0]: exact */
-}
 
 /* ---- The row passes, scalar (the reference's loops). */
 
@@ -75,32 +48,7 @@ static void ds_row_scalar(float *t, const float *p, long live, long n, double sc
   for (long j = live; j < n; j++) t[j] = 0;
 }
 
-/* ---- AVX2: the same operations on four doubles. */
-#define ATTR __attribute__((target("avx2")))
-
-ATTR static inline __m256d ld4(const float *p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
-ATTR static inline void st4(float *p, __m256d v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
-ATTR static inline __m256d set1(double v) { return _mm256_set1_pd(v); }
-ATTR static inline __m256d add(__m256d a, __m256d b) { return _mm256_add_pd(a, b); }
-ATTR static inline __m256d sub(__m256d a, __m256d b) { return _mm256_sub_pd(a, b); }
-ATTR static inline __m256d mul(__m256d a, __m256d b) { return _mm256_mul_pd(a, b); }
-
-ATTR static inline __m256d exp_np4(__m256d x) {
-  __m256d low = _mm256_cmp_pd(x, set1(EXP_FLOOR), _CMP_LT_OQ); /* NaN: false, stays NaN */
-  __m256d xc = _mm256_blendv_pd(x, set1(EXP_FLOOR), low);
-  __m256d k = _mm256_floor_pd(add(mul(xc, set1(LOG2E)), set1(0.5)));
-  __m256d r = sub(sub(xc, mul(k, set1(LN2_HI))), mul(k, set1(LN2_LO)));
-  __m256d r2 = mul(r, r), r4 = mul(r2, r2);
-  __m256d p01 = add(set1(1), r), p23 = add(set1(C2), mul(set1(C3), r));
-  __m256d p45 = add(set1(C4), mul(set1(C5), r)), p67 = add(set1(C6), mul(set1(C7), r));
-  __m256d p89 = add(set1(C8), mul(set1(C9), r)), pab = add(set1(C10), mul(set1(C11), r));
-  __m256d p03 = add(p01, mul(p23, r2)), p47 = add(p45, mul(p67, r2));
-  __m256d p8b = add(p89, mul(pab, r2));
-  __m256d p = add(p03, mul(add(p47, mul(p8b, r4)), r4));
-  __m256i ki = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k));
-  __m256d two = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(ki, _mm256_set1_epi64x(1023)), 52));
-  return _mm256_blendv_pd(mul(p, two), _mm256_setzero_pd(), low);
-}
+/* ---- AVX2: the same operations on four doubles (helpers and exp_np4 from gate_math.h). */
 
 ATTR static void softmax_row_avx2(float *s, long live, long n, double scale, double *e) {
   __m256d vs = set1(scale), vmax = set1(-INFINITY);
