@@ -6,6 +6,7 @@ import { lineChart } from './charts.js';
 describe('renderChartSvg without vega installed', () => {
   afterEach(() => {
     vi.doUnmock('vega');
+    vi.doUnmock('./vega-bundles.js');
     vi.resetModules();
   });
 
@@ -14,6 +15,8 @@ describe('renderChartSvg without vega installed', () => {
     vi.doMock('vega', () => {
       throw new Error("Cannot find package 'vega'");
     });
+    // Without the packages their single-file builds cannot be found either.
+    vi.doMock('./vega-bundles.js', () => ({ importVegaBundles: () => Promise.resolve(undefined) }));
     const { renderChartSvg } = await import('./render-chart.js');
     const r = await renderChartSvg(
       lineChart({ id: 'loss', title: 'Loss', series: [{ name: 'sgd', y: [3, 2, 1] }] }),

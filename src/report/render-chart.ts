@@ -1,29 +1,31 @@
 import type * as vega from 'vega';
-import type { compile, TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ChartSpec, Json } from '../experiments/types.js';
+import { importVegaBundles, type VegaEngines } from './vega-bundles.js';
 
-/** Vega and Vega-Lite, loaded on the first chart (optional peer dependencies of gradscope). */
-interface Engines {
-  vega: typeof vega;
-  compile: typeof compile;
-}
-
-let engines: Promise<Engines> | undefined;
+let engines: Promise<VegaEngines> | undefined;
 
 /**
- * Imports Vega and Vega-Lite once. They are optional peer dependencies (11 MB that a user of the
- * tensors and optimizers does not need), so a missing one is an error naming the fix.
+ * Imports Vega and Vega-Lite once (their single-file builds where possible: importVegaBundles). They
+ * are optional peer dependencies (11 MB that a user of the tensors and optimizers does not need),
+ * so a missing one is an error naming the fix.
  */
-function loadEngines(): Promise<Engines> {
-  engines ??= Promise.all([import('vega'), import('vega-lite')]).then(
-    ([v, vl]) => ({ vega: v, compile: vl.compile }),
-    (e: unknown) => {
+function loadEngines(): Promise<VegaEngines> {
+  engines ??= importVegaBundles()
+    .then(
+      async (b) =>
+        b ??
+        Promise.all([import('vega'), import('vega-lite')]).then(([v, vl]) => ({
+          vega: v,
+          compile: vl.compile,
+        })),
+    )
+    .catch((e: unknown) => {
       engines = undefined;
       throw new Error(
         `charts need the optional peer dependencies vega and vega-lite; install them with \`npm install vega vega-lite\` (${e instanceof Error ? e.message : String(e)})`,
       );
-    },
-  );
+    });
   return engines;
 }
 
@@ -210,7 +212,7 @@ export async function renderChartSvg(
       error: `chart '${id}': spec must be a Vega-Lite JSON object, got ${chart?.spec === null ? 'null' : typeof chart?.spec}`,
     };
   const messages: Messages = { warnings: [], errors: [] };
-  let loaded: Engines;
+  let loaded: VegaEngines;
   try {
     loaded = await loadEngines();
   } catch (e) {
