@@ -24,6 +24,14 @@
 // Measured per child (compiled child, 16 points of 1500 steps, one process, 2026-12-07, load 16):
 // start-up and imports 0.27 CPU-s, first point 1.3 (steady 0.45-0.5: Vega's import 0.22, its
 // first chart 0.06, the training code's warm-up), F ≈ 0.9-1.3, W ≈ 7.5-8 — a bound of 1.73-1.81x.
+// Vega now loads from its single-file builds (src/report/vega-bundles.ts, 0.05 CPU-s instead of
+// 0.18): one process of 8 of the points (every other one, as a worker of two gets them) 4.52 ->
+// 4.44 CPU-s, its first point 0.91 -> 0.80, all 16 points 8.05 -> 7.98, so F = 2·C8 - C16 0.99 ->
+// 0.91 CPU-s and the bound 1.78 -> 1.80x (medians of 5 and 4 runs pinned to one core at SCHED_FIFO,
+// `chrt -f 10 taskset -c 1`, which cuts the spread of a run's CPU-s from ~15 % to ~3 % on a shared
+// machine). The JIT warm-up is most of what is left, and it is not over after 8 points: in one
+// process the second pass over the same 16 points costs 1.0-2.4 CPU-s less than the first. V8
+// flags measured the same way moved F and W together, not the bound (child-flags.ts).
 // Two more costs fall on the 2-worker run only: the kernel's background work for both children's
 // files (the idle core absorbs it with one worker) and disk flushes: with a flush per file (5 per
 // point) two workers waited 14-15 ms per flush instead of 1.7, as each flush also committed the

@@ -20,6 +20,15 @@
  *   per point as one alone: the cores do not slow each other down; what remains between 1 and 2
  *   workers is each child's own start-up and JIT warm-up (≈ 1 CPU-s, paid once per process).
  *
+ * - Measured and not taken (2026-12-07, the bench's points in one process pinned to one core at
+ *   SCHED_FIFO; C16 = CPU-s of all 16 points, C8 = of every other one, as one of two workers gets
+ *   them; medians of 4): a budget of 500,000 makes every point cheaper (C16 7.60 vs 8.06 CPU-s;
+ *   300,000 similar) but front-loads the compiling as much, so the speed-up bound C16/C8 stays
+ *   (1.65 vs 1.67); `--always-sparkplug` alone or with it (C16 8.06 / 7.49, bound 1.64 / 1.67),
+ *   `--no-lazy-feedback-allocation` (more warm-up), `--max-lazy`, `--maglev`,
+ *   `--min-semi-space-size=16`/`64` (scavenges 128 → 27 per 16 points, the same GC time): no gain
+ *   beyond the spread.
+ *
  * The flags change when and where code is compiled and memory collected, never what it computes:
  * the results are bit-identical (the sweep tests compare 1 vs 2 workers and the local vs the
  * Redis executor).
