@@ -190,6 +190,7 @@ export class Tensor {
     return this.gradTensor;
   }
 
+  /** Replaces the gradient tensor (a pending zero of the old one is dropped). */
   set grad(g: Tensor | null) {
     this.gradTensor = g;
     this.gradZeroPending = false;
