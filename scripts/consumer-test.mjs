@@ -296,6 +296,12 @@ try {
     'no MNIST digits in the build',
   );
   check(!/vega/i.test(text), 'no Vega in the build');
+  // The package's "browser" field maps the Node-only native backend to a stand-in: none of its
+  // code (its error texts are the markers) may reach the page.
+  check(
+    !/expected a Float32Array or Float64Array output|with an addon built before it/.test(text),
+    'no native backend in the build (the "browser" field\'s stand-in instead)',
+  );
 
   // 2c. the page in headless Chromium
   server = createServer((req, res) => {

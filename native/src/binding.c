@@ -316,19 +316,33 @@ static napi_value js_gru_gates_bwd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- Softmax cross-entropy (losses.c), float32 logits only: float64 stays on the JS reference.
- * The targets are an Int32Array; lse and sums are Float64Arrays. */
-static int32_t *i32arr(ctx_t *c, size_t i, long count) {
+/* Argument i as an Int32Array of at least `count` elements (class targets, arg-max indices);
+ * `what` names it in the error ("the targets", "maxPool2d's arg"). */
+static int32_t *int32_arr(ctx_t *c, size_t i, long count, const char *what) {
   bool is = false;
   napi_is_typedarray(c->env, c->argv[i], &is);
   napi_typedarray_type type = napi_float32_array;
   size_t length = 0;
   void *data = NULL;
   if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
-  if (!is || type != napi_int32_array) fail(c, "gradscope native: expected an Int32Array");
-  else if ((size_t)count > length) fail(c, "gradscope native: the targets are too short");
-  return c->failed ? NULL : (int32_t *)data;
+  char msg[200];
+  if (!is || type != napi_int32_array) {
+    snprintf(msg, sizeof msg, "gradscope native: %s must be an Int32Array", what);
+    fail(c, msg);
+    return NULL;
+  }
+  if (count < 0 || (size_t)count > length) {
+    snprintf(msg, sizeof msg,
+             "gradscope native: %s are too short: argument %zu holds %zu indices, the kernel needs %ld",
+             what, i, length, count);
+    fail(c, msg);
+    return NULL;
+  }
+  return (int32_t *)data;
 }
+
+/* ---- Softmax cross-entropy (losses.c), float32 logits only: float64 stays on the JS reference.
+ * The targets are an Int32Array; lse and sums are Float64Arrays. */
 static double *f64arr(ctx_t *c, size_t i, long count) {
   int f = c->f64;
   c->f64 = 1;
@@ -343,7 +357,7 @@ static napi_value js_xent_fwd(napi_env env, napi_callback_info info) {
   if (c->f64) fail(c, "gradscope native: crossEntropy is float32-only");
   long n = lng(c, 2), k = lng(c, 3);
   float *z = arr(c, 0, 0, n * k, 0), *w = arr(c, 5, 0, k, 1), *perRow = arr(c, 8, 0, n, 1);
-  int32_t *t = i32arr(c, 1, n);
+  int32_t *t = int32_arr(c, 1, n, "the targets");
   double *lse = f64arr(c, 7, n), *sums = f64arr(c, 9, 2);
   long ignoreIndex = lng(c, 4);
   double eps = num(c, 6);
@@ -364,7 +378,7 @@ static napi_value js_xent_bwd(napi_env env, napi_callback_info info) {
   long n = lng(c, 2), k = lng(c, 3);
   float *z = arr(c, 0, 0, n * k, 0), *w = arr(c, 5, 0, k, 1), *g = arr(c, 9, 0, n, 1);
   float *dz = arr(c, 10, 0, n * k, 0);
-  int32_t *t = i32arr(c, 1, n);
+  int32_t *t = int32_arr(c, 1, n, "the targets");
   double *lse = f64arr(c, 7, n);
   long ignoreIndex = lng(c, 4);
   double eps = num(c, 6), scale = num(c, 8);
@@ -508,27 +522,6 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 }
 
 /* ---- 2-D max pooling (pool.c), both dtypes; the arg-max indices are an Int32Array. */
-static int32_t *int32_arr(ctx_t *c, size_t i, long count) {
-  bool is = false;
-  napi_is_typedarray(c->env, c->argv[i], &is);
-  napi_typedarray_type type = napi_float32_array;
-  size_t length = 0;
-  void *data = NULL;
-  if (is) napi_get_typedarray_info(c->env, c->argv[i], &type, &length, &data, NULL, NULL);
-  if (!is || type != napi_int32_array) {
-    fail(c, "gradscope native: maxPool2d's arg must be an Int32Array");
-    return NULL;
-  }
-  if (count < 0 || (size_t)count > length) {
-    char msg[160];
-    snprintf(msg, sizeof msg, "gradscope native: argument %zu holds %zu indices, the kernel needs %ld",
-             i, length, count);
-    fail(c, msg);
-    return NULL;
-  }
-  return (int32_t *)data;
-}
-
 /* The 11 numbers planes, h, w, kh, kw, sh, sw, ph, pw, oh, ow from argument `first` on. */
 static void pool_of(ctx_t *c, size_t first, gs_pool *g) {
   long v[11];
@@ -549,7 +542,7 @@ static napi_value js_maxpool_fwd(napi_env env, napi_callback_info info) {
   if (c->failed) return NULL;
   long out = g.planes * g.oh * g.ow;
   void *x = arr(c, 0, 0, g.planes * g.h * g.w, 0), *y = arr(c, 1, 0, out, 0);
-  int32_t *a = int32_arr(c, 2, out);
+  int32_t *a = int32_arr(c, 2, out, "maxPool2d's arg");
   DISPATCH(gs_maxpool_fwd_f32(x, &g, y, a), gs_maxpool_fwd_f64(x, &g, y, a))
 }
 
@@ -561,7 +554,7 @@ static napi_value js_maxpool_bwd(napi_env env, napi_callback_info info) {
   if (c->failed) return NULL;
   long out = g.planes * g.oh * g.ow;
   void *gy = arr(c, 0, 0, out, 0), *dx = arr(c, 2, 0, g.planes * g.h * g.w, 0);
-  int32_t *a = int32_arr(c, 1, out);
+  int32_t *a = int32_arr(c, 1, out, "maxPool2d's arg");
   if (c->failed) return NULL;
   long bad = c->f64 ? gs_maxpool_bwd_f64(gy, a, &g, dx) : gs_maxpool_bwd_f32(gy, a, &g, dx);
   if (bad) fail(c, "gradscope native: maxPool2dBackward: an arg index lies outside its plane");

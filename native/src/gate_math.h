@@ -1,5 +1,6 @@
 /* The float32 activations of src/kernels/js/gate-math.ts in C, shared by the LSTM/GRU gate
- * steps (rnn_gates.c) and the GELU kernels (transformer_ops.c): e^x for x ≤ 0 and Eigen's
+ * steps (rnn_gates.c), the GELU kernels (transformer_ops.c), attention (attention.c) and the
+ * cross-entropy (losses.c): e^x for x ≤ 0 (NaN for x > 0, as the JS) and Eigen's
  * rational tanh, operation for operation, scalar and on four doubles per AVX2 vector (the same
  * bits). Static inline: each file that includes it compiles its own copy. Built with
  * -ffp-contract=off: no fused multiply-adds. */
@@ -45,6 +46,7 @@
 static inline double exp_np(double x) {
   if (!(x >= EXP_FLOOR)) return x < EXP_FLOOR ? 0 : x;
   double k = floor(x * LOG2E + 0.5);
+  if (k > 0) return NAN; /* x > 0 (callers never pass it): NaN, as the JS table lookup gives */
   double r = x - k * LN2_HI - k * LN2_LO;
   double r2 = r * r, r4 = r2 * r2;
   double p01 = 1 + r, p23 = C2 + C3 * r, p45 = C4 + C5 * r, p67 = C6 + C7 * r;
@@ -84,6 +86,7 @@ ATTR static inline __m256d exp_np4(__m256d x) {
   __m256d low = _mm256_cmp_pd(x, set1(EXP_FLOOR), _CMP_LT_OQ); /* NaN: false, stays NaN */
   __m256d xc = _mm256_blendv_pd(x, set1(EXP_FLOOR), low);
   __m256d k = _mm256_floor_pd(add(mul(xc, set1(LOG2E)), set1(0.5)));
+  __m256d pos = _mm256_cmp_pd(k, _mm256_setzero_pd(), _CMP_GT_OQ); /* x > 0: NaN, as the scalar */
   __m256d r = sub(sub(xc, mul(k, set1(LN2_HI))), mul(k, set1(LN2_LO)));
   __m256d r2 = mul(r, r), r4 = mul(r2, r2);
   __m256d p01 = add(set1(1), r), p23 = add(set1(C2), mul(set1(C3), r));
@@ -92,9 +95,13 @@ ATTR static inline __m256d exp_np4(__m256d x) {
   __m256d p03 = add(p01, mul(p23, r2)), p47 = add(p45, mul(p67, r2));
   __m256d p8b = add(p89, mul(pab, r2));
   __m256d p = add(p03, mul(add(p47, mul(p8b, r4)), r4));
-  __m256i ki = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(k));
+  /* 2^k from the exponent field, for k in [−150, 0]: NaN and positive lanes take k = 0 (their
+   * result is NaN either way), so the conversion never sees them */
+  __m256d kc = _mm256_blendv_pd(k, _mm256_setzero_pd(), _mm256_or_pd(pos, _mm256_cmp_pd(k, k, _CMP_UNORD_Q)));
+  __m256i ki = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(kc));
   __m256d two = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(ki, _mm256_set1_epi64x(1023)), 52));
-  return _mm256_blendv_pd(mul(p, two), _mm256_setzero_pd(), low);
+  __m256d e = _mm256_blendv_pd(mul(p, two), _mm256_setzero_pd(), low);
+  return _mm256_blendv_pd(e, set1(NAN), pos);
 }
 
 /* a + x·b, one multiply then one add (Horner's step, no FMA). */

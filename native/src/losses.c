@@ -12,75 +12,12 @@
 #include "gs.h"
 #include "losses.h"
 
-#define LOG2E 1.4426950408889634
-#define LN2_HI 0.6931471803691238
-#define LN2_LO 1.9082149292705877e-10
-#define EXP_FLOOR (-104.0)
+#include "gate_math.h" /* exp_np, exp_np4: gate-math.ts expNonPositive, shared with the gates */
+
 #define SQRT2 1.4142135623730951
 #define TWO54 18014398509481984.0
 #define DBL_MIN_NORMAL 2.2250738585072014e-308
-#define C2 0.5
-#define C3 0.16666666666666666
-#define C4 0.041666666666666664
-#define C5 0.008333333333333333
-#define C6 0.001388888888888889
-#define C7 0.0001984126984126984
-#define C8 0.0000248015873015873
-#define C9 0.0000027557319223985893
-#define C10 2.755731922398589e-7
-#define C11 2.505210838544172e-8
-
-/* 2^k for an integer k in [−1022, 0] (exact: the exponent field). */
-static inline double pow2i(double k) {
-  uint64_t b = (uint64_t)((long)k + 1023) << 52;
-  double r;
-  memcpy(&r, &b, 8);
-  return r;
-}
-
-/* e^x for x ≤ 0 or NaN: gate-math.ts expNonPositive (and rnn_gates.c exp_np), line for line. */
-static inline double exp_np(double x) {
-  if (!(x >= EXP_FLOOR)) return x < EXP_FLOOR ? 0 : x;
-  double k = floor(x * LOG2E + 0.5);
-  if (k > 0) return NAN; /* x > 0 is never passed; the JS table lookup gives NaN there */
-  double r = x - k * LN2_HI - k * LN2_LO;
-  double r2 = r * r, r4 = r2 * r2;
-  double p01 = 1 + r, p23 = C2 + C3 * r, p45 = C4 + C5 * r, p67 = C6 + C7 * r;
-  double p89 = C8 + C9 * r, pab = C10 + C11 * r;
-  double p03 = p01 + p23 * r2, p47 = p45 + p67 * r2, p8b = p89 + pab * r2;
-  double p = p03 + (p47 + p8b * r4) * r4;
-  return p * pow2i(k); /* k in [−150, 0] */
-}
-
-/* The same exp on four lanes (AVX2, separate multiplies and adds: the scalar's operations). */
 #define AVX2 __attribute__((target("avx2,fma")))
-AVX2 static inline __m256d exp_np4(__m256d x) {
-  const __m256d floor_ = _mm256_set1_pd(EXP_FLOOR);
-  __m256d low = _mm256_cmp_pd(x, floor_, _CMP_LT_OQ); /* NaN: false, stays NaN */
-  __m256d xc = _mm256_blendv_pd(x, floor_, low);
-  __m256d k = _mm256_floor_pd(_mm256_add_pd(_mm256_mul_pd(xc, _mm256_set1_pd(LOG2E)), _mm256_set1_pd(0.5)));
-  __m256d pos = _mm256_cmp_pd(k, _mm256_setzero_pd(), _CMP_GT_OQ);
-  __m256d kc = _mm256_blendv_pd(k, _mm256_setzero_pd(), pos);
-  __m256d r = _mm256_sub_pd(_mm256_sub_pd(xc, _mm256_mul_pd(k, _mm256_set1_pd(LN2_HI))),
-                            _mm256_mul_pd(k, _mm256_set1_pd(LN2_LO)));
-#define M(a, b) _mm256_mul_pd(a, b)
-#define A(a, b) _mm256_add_pd(a, b)
-#define S1(v) _mm256_set1_pd(v)
-  __m256d r2 = M(r, r), r4 = M(r2, r2);
-  __m256d p01 = A(S1(1), r), p23 = A(S1(C2), M(S1(C3), r)), p45 = A(S1(C4), M(S1(C5), r));
-  __m256d p67 = A(S1(C6), M(S1(C7), r)), p89 = A(S1(C8), M(S1(C9), r));
-  __m256d pab = A(S1(C10), M(S1(C11), r));
-  __m256d p03 = A(p01, M(p23, r2)), p47 = A(p45, M(p67, r2)), p8b = A(p89, M(pab, r2));
-  __m256d p = A(p03, M(A(p47, M(p8b, r4)), r4));
-#undef M
-#undef A
-#undef S1
-  /* 2^k from the exponent field; k is NaN for NaN lanes (then p is NaN too) */
-  __m256i ki = _mm256_cvtepi32_epi64(_mm256_cvtpd_epi32(_mm256_blendv_pd(kc, _mm256_setzero_pd(), _mm256_cmp_pd(kc, kc, _CMP_UNORD_Q))));
-  __m256d two = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(ki, _mm256_set1_epi64x(1023)), 52));
-  __m256d e = _mm256_blendv_pd(_mm256_mul_pd(p, two), _mm256_setzero_pd(), low);
-  return _mm256_blendv_pd(e, _mm256_set1_pd(NAN), pos);
-}
 
 /* out[i] = exp_np((double)z[i] − shift) for i < n (n ≤ CHUNK). */
 AVX2 static void exp_shift_avx2(const float *z, double shift, double *out, long n) {

@@ -61,12 +61,10 @@ static int started = 0; /* workers running: ids 1..started (changed under busy) 
 static int wanted = 1;  /* the setting */
 static atomic_long generation = 0;
 static atomic_int sleepers = 0;
-static atomic_int pending = 0;
 static atomic_int caller_sleeps = 0;
 static long start_gen[GS_MAX_THREADS];
 static gs_task job_fn;
 static void *job_ctx;
-static int job_nth;
 
 /* GRADSCOPE_NATIVE_POOL_STATS=1: at exit, stderr gets the pool's counters (thread CPU time, so
  * that a busy machine does not distort them): jobs, the caller's CPU time in its parts and
@@ -127,6 +125,44 @@ static long now_ns(void) {
   return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
+/* ---- Parts are claimed, not assigned: the job's word `claim` holds (generation, nth, next part)
+ * and every thread — the caller too — takes the next part with a compare-and-swap until none is
+ * left. A part computes the same elements whoever runs it (and each thread's scratch is its own),
+ * so the bits do not change; what changes is that a worker the OS has not scheduled yet (another
+ * process on its core) no longer holds the job up: the caller runs its part instead of spinning
+ * for it, and the step degrades to one thread's speed instead of to a scheduler time slice per
+ * job. The caller waits for `done` == nth, never for a worker that claimed nothing. A worker that
+ * wakes late sees another generation in the word and claims nothing; a claimed part's job
+ * fields stay valid until that part is done (the next job is published only after). */
+static atomic_ulong claim; /* generation << 16 | nth << 8 | next part */
+static atomic_int done;    /* parts finished of the current job */
+#define CLAIM_WORD(gen, nth, part) \
+  (((unsigned long)(gen) << 16) | ((unsigned long)(nth) << 8) | (unsigned long)(part))
+
+/* Runs parts of job `gen` while there are unclaimed ones; returns the CPU time spent in them when
+ * the pool's counters are on (else 0). */
+static long run_parts(long gen, int caller) {
+  long spent = 0;
+  unsigned long w = atomic_load(&claim);
+  for (;;) {
+    if ((w >> 16) != ((unsigned long)gen & 0xffffffffffffUL)) break;
+    int nth = (int)((w >> 8) & 0xff), part = (int)(w & 0xff);
+    if (part >= nth) break;
+    if (!atomic_compare_exchange_weak(&claim, &w, w + 1)) continue; /* w reloaded */
+    long t = stats_on == 1 ? thread_ns() : 0;
+    job_fn(job_ctx, part, nth);
+    if (stats_on == 1) spent += thread_ns() - t;
+    if (atomic_fetch_add(&done, 1) + 1 == nth && !caller && atomic_load(&caller_sleeps)) {
+      pthread_mutex_lock(&mu);
+      pthread_cond_signal(&done_cv);
+      pthread_mutex_unlock(&mu);
+    }
+    w = atomic_load(&claim);
+  }
+  if (!caller && spent > 0) atomic_fetch_add(&st_part1, spent);
+  return spent;
+}
+
 static void *worker(void *arg) {
   int id = (int)(intptr_t)arg;
 #ifdef __linux__
@@ -150,24 +186,7 @@ static void *worker(void *arg) {
       }
     }
     seen = g;
-    /* every started worker acknowledges every job (pending counts them all), so none can lag
-     * behind into the next job's fields */
-    if (id < job_nth) {
-      if (stats_on == 1) {
-        long t = thread_ns();
-        job_fn(job_ctx, id, job_nth);
-        long d = thread_ns() - t, cur = atomic_load(&st_part1);
-        while (d > cur && !atomic_compare_exchange_weak(&st_part1, &cur, d)) {
-        }
-      } else {
-        job_fn(job_ctx, id, job_nth);
-      }
-    }
-    if (atomic_fetch_sub(&pending, 1) == 1 && atomic_load(&caller_sleeps)) {
-      pthread_mutex_lock(&mu);
-      pthread_cond_signal(&done_cv);
-      pthread_mutex_unlock(&mu);
-    }
+    run_parts(g, 0);
   }
   return NULL;
 }
@@ -199,14 +218,14 @@ void gs_run(gs_task fn, void *ctx, int nth) {
     pthread_attr_destroy(&at);
     started++;
   }
-  int workers = started < nth - 1 ? started : nth - 1;
   job_fn = fn;
   job_ctx = ctx;
-  job_nth = nth;
   int st = stats();
   if (st) atomic_store(&st_part1, 0); /* before the job is published: a fast worker reports into it */
-  atomic_store(&pending, started);
-  atomic_fetch_add(&generation, 1); /* publishes the job (sequentially consistent) */
+  long gen = atomic_load(&generation) + 1;
+  atomic_store(&done, 0);
+  atomic_store(&claim, CLAIM_WORD(gen, nth, 0));
+  atomic_store(&generation, gen); /* publishes the job (sequentially consistent) */
   long c0 = st ? thread_ns() : 0;
   if (atomic_load(&sleepers) > 0) {
     pthread_mutex_lock(&mu);
@@ -219,17 +238,15 @@ void gs_run(gs_task fn, void *ctx, int nth) {
       c0 = c;
     }
   }
-  fn(ctx, 0, nth);
-  /* parts the missing workers would have run (thread creation failed): run them here */
-  for (int t = workers + 1; t < nth; t++) fn(ctx, t, nth);
+  run_parts(gen, 1); /* with no worker about, every part */
   long c1 = st ? thread_ns() : 0;
   long t0 = now_ns();
-  for (int spins = 0; atomic_load(&pending) > 0; spins++) {
+  for (int spins = 0; atomic_load(&done) < nth; spins++) {
     _mm_pause();
     if ((spins & 63) == 63 && now_ns() - t0 > spin_ns()) {
       pthread_mutex_lock(&mu);
       atomic_store(&caller_sleeps, 1);
-      while (atomic_load(&pending) > 0) pthread_cond_wait(&done_cv, &mu);
+      while (atomic_load(&done) < nth) pthread_cond_wait(&done_cv, &mu);
       atomic_store(&caller_sleeps, 0);
       pthread_mutex_unlock(&mu);
       break;

@@ -1,5 +1,5 @@
 import { AutogradError, DtypeError, ShapeError, fmt } from '../errors.js';
-import { installBackward, Tensor, type BackwardOptions } from '../tensor/tensor.js';
+import { installBackward, Tensor, type BackwardOptions, type GradSink } from '../tensor/tensor.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { allocData, type TypedArray } from '../tensor/dtype.js';
 import { activeBufferPool, type BufferPool, type BufferTracker } from '../tensor/buffer-pool.js';
@@ -91,7 +91,7 @@ export class NotDifferentiableError extends AutogradError {
 }
 
 /** A sink that never hands out a buffer (gradients() and createGraph return every gradient). */
-const noSink = { buffer: (): null => null };
+const noSink: GradSink = { buffer: (): null => null, bufferToWrite: (): null => null };
 
 /**
  * The reverse sweep shared by backward() (targets null: accumulate into the leaves' `.grad`) and

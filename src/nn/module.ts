@@ -29,7 +29,12 @@ export interface ParameterArena {
   readonly dtype: DType;
   /** All parameter values, in `offsets` order. */
   readonly params: TypedArray;
-  /** All gradients, same layout as `params`; backward accumulates into it in place. */
+  /**
+   * All gradients, same layout as `params`; backward accumulates into it in place. A parameter's
+   * (or an Optimizer's) `zeroGrad()` defers its zeros to the next backward (see
+   * `Tensor.zeroGrad`): a parameter the next backward does not reach keeps its old values here
+   * until its `.grad` is read or `arena()` is called again. `Module.zeroGrad()` writes them at once.
+   */
   readonly grads: TypedArray;
   /** Name, offset, size and shape of every parameter, in `namedParameters()` order. */
   readonly offsets: readonly ArenaSlot[];
@@ -407,7 +412,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   /** A `.grad` replaced or nulled since packing (e.g. `p.zeroGrad(true)`) is folded back into the arena. */
   private reattachGrads(): void {
     for (const e of this.entries) {
-      const g = e.tensor.grad;
+      const g = e.tensor.grad; // reading it writes a pending zero (zeroGrad) into the arena
       if (g === e.grad) continue;
       if (g === null) e.grad.data.fill(0);
       else e.grad.data.set(g.data);
@@ -535,7 +540,9 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
 
   /**
    * Sets every gradient to zero in place (one pass over the gradient arena), keeping the
-   * `.grad` tensors as arena views.
+   * `.grad` tensors as arena views. Unlike a parameter's (or an Optimizer's) `zeroGrad()`, whose
+   * zeros are deferred to the next backward, this writes them at once: code may hold the arena's
+   * flat `grads` buffer and read it.
    */
   zeroGrad(): void {
     this.arena().grads.fill(0);

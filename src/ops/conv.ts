@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { allocData } from '../tensor/dtype.js';
+import { allocData, allocDataUninit } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { kernelsFor, poolKernelsFor } from '../kernels/select.js';
 import type { Pool2dGeometry } from '../kernels/args.js';
@@ -119,7 +119,7 @@ export function conv2d(
     padH: ph,
     padW: pw,
   });
-  const y = allocData(x.dtype, n * o * p);
+  const y = allocDataUninit(x.dtype, n * o * p); // each image's GEMM writes it (β = 0)
   // One backend for the forward and the VJP, chosen by dtype and the per-image GEMM's size (on
   // wasm, x, W and y cross into wasm memory once instead of the cols of every image).
   const k = kernelsFor(x.dtype, o, geom.colCols, geom.colRows);
@@ -129,11 +129,15 @@ export function conv2d(
   const inputs = b ? [x, weight, b] : [x, weight];
   return record(relu ? 'conv2d+relu' : op, out, inputs, (g, sink) => {
     // dW and db go straight into a parameter's gradient buffer when it has one (then null).
-    const accW = sink.buffer(weight);
+    // After zeroGrad() the buffer is a pending zero: written (β = 0), not added into.
+    const newW = sink.bufferToWrite(weight);
+    const accW = newW ?? sink.buffer(weight);
     const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
-    const accB = b === null ? null : sink.buffer(b);
+    const newB = b === null ? null : sink.bufferToWrite(b);
+    const accB = b === null ? null : (newB ?? sink.buffer(b));
     const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, o)) : null;
-    const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
+    // every backend writes dx in full (zeroed before col2im, or a β = 0 GEMM)
+    const dx = x.requiresGrad ? allocDataUninit(x.dtype, x.size) : null;
     k.conv2dBackward({
       gy: g.data,
       y: relu ? y : null,
@@ -144,9 +148,9 @@ export function conv2d(
       o,
       dx,
       dW,
-      dWAccumulate: accW !== null,
+      dWAccumulate: accW !== null && newW === null,
       db,
-      dbAccumulate: accB !== null,
+      dbAccumulate: accB !== null && newB === null,
     });
     const grads = [
       dx === null ? null : new Tensor(dx, x.shape),
@@ -219,13 +223,13 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
     outH: oh,
     outW: ow,
   };
-  const y = allocData(x.dtype, planes * oh * ow);
+  const y = allocDataUninit(x.dtype, planes * oh * ow); // every window writes its maximum
   const arg = new Int32Array(planes * oh * ow);
   const k = poolKernelsFor(x.size);
   k.maxPool2dForward({ x: x.data, g, y, arg });
   const out = new Tensor(y, [n, c, oh, ow]);
   return record(op, out, [x], (gy) => {
-    const dx = allocData(x.dtype, x.size);
+    const dx = allocDataUninit(x.dtype, x.size); // the kernel zeroes dx, then scatters
     k.maxPool2dBackward({ gy: gy.data, arg, g, dx });
     return [new Tensor(dx, x.shape)];
   });

@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError, fmt } from '../errors.js';
 import { record } from '../autograd/tape.js';
-import { allocData } from '../tensor/dtype.js';
+import { allocData, allocDataUninit } from '../tensor/dtype.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { kernelsFor } from '../kernels/select.js';
 import type { LinearAct } from '../kernels/types.js';
@@ -62,7 +62,7 @@ export function linear(
   }
   const rows = x.size / inF;
   const outShape = [...x.shape.slice(0, -1), outF];
-  const y = allocData(x.dtype, rows * outF);
+  const y = allocDataUninit(x.dtype, rows * outF); // the GEMM writes every element (β = 0)
   const code: LinearAct = act === null ? 0 : act === 'relu' ? 1 : 2;
   // One backend for the forward and the VJP, chosen by dtype and the GEMM's size.
   const k = kernelsFor(x.dtype, rows, outF, inF);
@@ -85,10 +85,13 @@ export function linear(
     (g, sink, cg) => {
       if (cg) return linearGraphVjp(g, x, weight, b, act, out);
       // dW and db go straight into a parameter's gradient buffer when it has one (then null).
-      const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-      const accW = sink.buffer(weight);
+      const dx = x.requiresGrad ? allocDataUninit(x.dtype, x.size) : null; // β = 0
+      // After zeroGrad() the buffer is a pending zero: written (β = 0), not added into.
+      const newW = sink.bufferToWrite(weight);
+      const accW = newW ?? sink.buffer(weight);
       const dW = weight.requiresGrad ? (accW ?? allocData(x.dtype, weight.size)) : null;
-      const accB = b === null ? null : sink.buffer(b);
+      const newB = b === null ? null : sink.bufferToWrite(b);
+      const accB = b === null ? null : (newB ?? sink.buffer(b));
       const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, outF)) : null;
       k.linearBackward({
         g: g.data,
@@ -101,9 +104,9 @@ export function linear(
         outF,
         dx,
         dW,
-        dWAccumulate: accW !== null,
+        dWAccumulate: accW !== null && newW === null,
         db,
-        dbAccumulate: accB !== null,
+        dbAccumulate: accB !== null && newB === null,
       });
       const res = [
         dx === null ? null : new Tensor(dx, x.shape),

@@ -1,6 +1,6 @@
 import { ConfigError, DataError, ShapeError, fmt } from '../errors.js';
 import { needsGrad, record } from '../autograd/tape.js';
-import { allocData, type DType, type TypedArray } from '../tensor/dtype.js';
+import { allocData, allocDataUninit, type DType, type TypedArray } from '../tensor/dtype.js';
 import { shapesEqual, type Shape } from '../tensor/shape.js';
 import { assertSameDtype, Tensor } from '../tensor/tensor.js';
 import { abs, neg, softplus, square } from './unary.js';
@@ -227,7 +227,7 @@ export function crossEntropy(
         );
       }
       const gd = g.data;
-      const dz = allocData(logits.dtype, n * c);
+      const dz = allocDataUninit(logits.dtype, n * c); // every row written (ignored rows: zeros)
       const g0 = gd[0] as number;
       kern.crossEntropyBackward({
         z,

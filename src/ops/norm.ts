@@ -90,9 +90,12 @@ export function layerNorm(
         });
       // dγ and dβ go straight into a parameter's gradient buffer when it has one (then null).
       const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-      const accW = w === null ? null : sink.buffer(w);
+      // After zeroGrad() the buffer is a pending zero: written, not added into.
+      const newW = w === null ? null : sink.bufferToWrite(w);
+      const accW = w === null ? null : (newW ?? sink.buffer(w));
       const dw = w?.requiresGrad ? (accW ?? allocData(x.dtype, d)) : null;
-      const accB = b === null ? null : sink.buffer(b);
+      const newB = b === null ? null : sink.bufferToWrite(b);
+      const accB = b === null ? null : (newB ?? sink.buffer(b));
       const db = b?.requiresGrad ? (accB ?? allocData(x.dtype, d)) : null;
       k.layerNormBackward({
         g: g.data,
@@ -105,9 +108,9 @@ export function layerNorm(
         rms: false,
         dx,
         dGamma: dw,
-        dGammaAccumulate: accW !== null,
+        dGammaAccumulate: accW !== null && newW === null,
         dBeta: db,
-        dBetaAccumulate: accB !== null,
+        dBetaAccumulate: accB !== null && newB === null,
       });
       const res: (Tensor | null)[] = [dx ? new Tensor(dx, x.shape) : null];
       if (w) res.push(dw === null || accW !== null ? null : new Tensor(dw, w.shape));

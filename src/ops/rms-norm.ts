@@ -72,7 +72,9 @@ export function rmsNorm(
         });
       // dγ goes straight into the parameter's gradient buffer when it has one (then null).
       const dx = x.requiresGrad ? allocData(x.dtype, x.size) : null;
-      const accW = w === null ? null : sink.buffer(w);
+      // After zeroGrad() the buffer is a pending zero: written, not added into.
+      const newW = w === null ? null : sink.bufferToWrite(w);
+      const accW = w === null ? null : (newW ?? sink.buffer(w));
       const dw = w?.requiresGrad ? (accW ?? allocData(x.dtype, n)) : null;
       k.layerNormBackward({
         g: g.data,
@@ -85,7 +87,7 @@ export function rmsNorm(
         rms: true,
         dx,
         dGamma: dw,
-        dGammaAccumulate: accW !== null,
+        dGammaAccumulate: accW !== null && newW === null,
         dBeta: null,
         dBetaAccumulate: false,
       });

@@ -6,7 +6,7 @@ export interface BufferPoolStats {
   fresh: number;
   /** Bytes of those fresh buffers. */
   freshBytes: number;
-  /** Requests served from a free list (zero-filled again before they are handed out). */
+  /** Requests served from a free list (zero-filled again before they are handed out, unless taken with `zero` false). */
   reused: number;
   /** Buffers given back to the free lists. */
   released: number;
@@ -52,15 +52,19 @@ export class BufferPool {
     freeBytes: 0,
   };
 
-  /** A zero-filled buffer of `size` elements: a free one of that dtype and size, else a new one. */
-  take(dtype: DType, size: number): TypedArray {
+  /**
+   * A zero-filled buffer of `size` elements: a free one of that dtype and size, else a new one.
+   * With `zero` false a reused buffer keeps its old contents (PyTorch's `torch.empty`), for an
+   * output its maker overwrites entirely before anything reads it.
+   */
+  take(dtype: DType, size: number, zero = true): TypedArray {
     const list = dtype === 'float32' ? this.free32.get(size) : this.free64.get(size);
     let out: TypedArray;
     if (list !== undefined && list.length > 0) {
       out = list.pop() as TypedArray;
       this.isFree.delete(out.buffer as ArrayBuffer);
       this.counts.freeBytes -= out.byteLength;
-      out.fill(0);
+      if (zero) out.fill(0);
       this.counts.reused++;
     } else {
       out = freshData(dtype, size);

@@ -41,6 +41,18 @@ export function allocData(dtype: DType, size: number): TypedArray {
   return pool !== null ? pool.take(dtype, size) : freshData(dtype, size);
 }
 
+/**
+ * Like {@link allocData}, but a buffer reused from a step arena's pool keeps its old contents
+ * (PyTorch's `torch.empty`; a fresh buffer is zeros anyway): for an op's output or gradient that
+ * its kernel writes in full before anything reads it — a GEMM with β = 0, a loss gradient written
+ * row by row — so that the pool does not zero-fill what is about to be overwritten. Every element
+ * must be written: a kernel that adds into its output, or skips elements, needs `allocData`.
+ */
+export function allocDataUninit(dtype: DType, size: number): TypedArray {
+  const pool = activeBufferPool();
+  return pool !== null ? pool.take(dtype, size, false) : freshData(dtype, size);
+}
+
 /** The dtype of a typed array. */
 export function dtypeOf(data: TypedArray): DType {
   return data instanceof Float32Array ? 'float32' : 'float64';

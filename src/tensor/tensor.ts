@@ -41,6 +41,14 @@ export interface GradSink {
    * those see every contribution).
    */
   buffer(t: Tensor): TypedArray | null;
+  /**
+   * The gradient buffer of `t` when the VJP may *write* dL/dt into it instead of adding: the
+   * buffer is there (as for {@link GradSink.buffer}) and its contents are a pending zero (see
+   * {@link Tensor.zeroGrad}), so the first contribution can overwrite it — a GEMM with β = 0 —
+   * without the zero fill and the read. The caller must then write every element; the buffer
+   * stops being a pending zero. Null otherwise: use `buffer(t)` and add.
+   */
+  bufferToWrite(t: Tensor): TypedArray | null;
 }
 
 /** Options of {@link Tensor.backward}. */
@@ -87,8 +95,13 @@ export class Tensor {
   data: TypedArray;
   /** Whether gradients flow to this tensor. For leaves, `.grad` is filled by backward. */
   requiresGrad: boolean;
-  /** Accumulated gradient dL/d(this), same shape and dtype; null until a backward pass. */
-  grad: Tensor | null = null;
+  /** The gradient tensor behind {@link Tensor.grad}. */
+  private gradTensor: Tensor | null = null;
+  /**
+   * True after `zeroGrad()`: the gradient's contents are logically zero but not yet written (the
+   * fill is done when `.grad` is read, or skipped when backward writes the whole buffer first).
+   */
+  private gradZeroPending = false;
   /** The op that produced this tensor (null for leaves and for results computed without grad). */
   gradFn: GradNode | null = null;
   /** Optional name (parameters carry theirs: "0.weight"). */
@@ -164,10 +177,54 @@ export class Tensor {
     return this;
   }
 
-  /** Resets `.grad` to zeros in place (keeps the buffer), or sets it to null. */
+  /**
+   * Accumulated gradient dL/d(this), same shape and dtype; null until a backward pass. After
+   * `zeroGrad()` it reads as zeros (the buffer is zero-filled on this read if backward has not
+   * written it yet).
+   */
+  get grad(): Tensor | null {
+    if (this.gradZeroPending) {
+      this.gradZeroPending = false;
+      (this.gradTensor as Tensor).data.fill(0);
+    }
+    return this.gradTensor;
+  }
+
+  /** Replaces the gradient tensor (a pending zero of the old one is dropped). */
+  set grad(g: Tensor | null) {
+    this.gradTensor = g;
+    this.gradZeroPending = false;
+  }
+
+  /**
+   * Resets `.grad` to zeros, keeping the buffer, or sets it to null. The zeros are deferred, as
+   * PyTorch's `zero_grad(set_to_none=True)` defers them to the next backward (which writes the
+   * gradient instead of adding it) but without giving up the buffer: the next backward's first
+   * contribution overwrites it (see {@link GradSink.bufferToWrite}), and any other read of
+   * `.grad` fills it with zeros first. Either way every reader sees zeros, bit for bit the same
+   * values as an eager fill (a sum started from +0 never yields −0, so 0 + x and x agree).
+   */
   zeroGrad(setToNull = false): void {
     if (setToNull) this.grad = null;
-    else if (this.grad) this.grad.data.fill(0);
+    else if (this.gradTensor !== null) this.gradZeroPending = true;
+  }
+
+  /**
+   * The gradient tensor without filling a pending zero: for identity checks (is `.grad` still
+   * the module arena's view?) that must not touch the data.
+   */
+  peekGrad(): Tensor | null {
+    return this.gradTensor;
+  }
+
+  /**
+   * For the gradient sink: the gradient buffer if its contents are a pending zero (it then stops
+   * being one: the caller writes every element), else null.
+   */
+  takeZeroGradBuffer(): TypedArray | null {
+    if (!this.gradZeroPending) return null;
+    this.gradZeroPending = false;
+    return (this.gradTensor as Tensor).data;
   }
 
   /**
