@@ -5,6 +5,10 @@
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, S)
 
+#ifndef GS_GEMM_PARTS_PER_THREAD
+#define GS_GEMM_PARTS_PER_THREAD 4
+#endif
+
 typedef struct {
   long m, n, k, sai, sap, sbp, sbj;
   T alpha, beta;
@@ -74,12 +78,27 @@ void FN(gs_gemm_epi_)(int transA, int transB, long m, long n, long k, double alp
   long units = j.byCols ? colUnits : rowUnits;
   if (nth > units) nth = (int)units;
   if (nth < 1) nth = 1;
-  j.chunk = ((units + nth - 1) / nth) * unit;
+  /* Column blocks of C with op(A) row-major: GS_GEMM_PARTS_PER_THREAD blocks per thread,
+   * claimed one at a time, so that a core that runs slower (another process or VM on it) takes
+   * fewer. The parts cost no more than nth of them: op(A) is read in place once per column tile
+   * either way (A_DIRECT; blocks this narrow always take that path when k ≥ 16) and each block
+   * packs only its own columns of op(B). Not with op(A) transposed (each part would pack all of
+   * it) nor by rows (each would pack all of op(B)). W1 on 2 threads, quiet machine: one core
+   * was at times 35 % slower than the other, and the caller's half of every GEMM then set the
+   * pace. Same bits: a tile's sums do not depend on the block it is in. */
+  int parts = nth;
+  if (nth > 1 && j.byCols && !transA && k >= 16) {
+    long finer = (long)nth * GS_GEMM_PARTS_PER_THREAD;
+    parts = (int)(finer < units ? finer : units);
+  }
+  j.chunk = ((units + parts - 1) / parts) * unit;
   if (nth == 1) {
     j.chunk = total;
     FN(part_)(&j, 0, 1);
-  } else {
+  } else if (parts == nth) {
     gs_run(FN(part_), &j, nth);
+  } else {
+    gs_run_parts(FN(part_), &j, (int)((total + j.chunk - 1) / j.chunk));
   }
 }
 #undef FN

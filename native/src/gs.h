@@ -26,6 +26,11 @@ typedef void (*gs_task)(void *ctx, int t, int nth);
 void gs_set_threads(int n);
 int gs_threads(void);
 void gs_run(gs_task fn, void *ctx, int nth);
+/* fn(ctx, p, parts) for p in [0, parts), parts ≤ 255, on up to min(threads, parts) threads that
+ * claim the parts one at a time: more parts than threads balance cores that run at different
+ * speeds (another process or VM on one of them). For parts whose results do not depend on which
+ * thread runs them or on how many there are. */
+void gs_run_parts(gs_task fn, void *ctx, int parts);
 /* fn(ctx, lo, hi) over contiguous chunks of [0, n) (multiples of `align`), one per thread, on
  * at most n / minPerThread threads: for loops whose elements are independent. */
 typedef void (*gs_range_task)(void *ctx, long lo, long hi);

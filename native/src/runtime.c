@@ -199,13 +199,13 @@ void gs_set_threads(int n) {
 }
 int gs_threads(void) { return wanted; }
 
-void gs_run(gs_task fn, void *ctx, int nth) {
-  if (nth > wanted) nth = wanted;
-  if (nth <= 1 || pthread_mutex_trylock(&busy) != 0) {
+/* The job of `nth` parts on up to `threads` threads (the caller and threads − 1 workers). */
+static void run_job(gs_task fn, void *ctx, int nth, int threads) {
+  if (threads <= 1 || pthread_mutex_trylock(&busy) != 0) {
     for (int t = 0; t < nth; t++) fn(ctx, t, nth); /* same parts, one after the other */
     return;
   }
-  while (started < nth - 1) {
+  while (started < threads - 1) {
     pthread_t th;
     pthread_attr_t at;
     pthread_attr_init(&at);
@@ -261,6 +261,16 @@ void gs_run(gs_task fn, void *ctx, int nth) {
     if (p1 > c1 - c0) st_imbalance += p1 - (c1 - c0);
   }
   pthread_mutex_unlock(&busy);
+}
+
+void gs_run(gs_task fn, void *ctx, int nth) {
+  if (nth > wanted) nth = wanted;
+  run_job(fn, ctx, nth, nth);
+}
+
+void gs_run_parts(gs_task fn, void *ctx, int parts) {
+  if (parts > 255) parts = 255; /* the claim word's field */
+  run_job(fn, ctx, parts, parts < wanted ? parts : wanted);
 }
 
 /* ---- Parallel loops over [0, n): contiguous chunks, multiples of `align`. */

@@ -182,6 +182,11 @@ describe('native kernels', () => {
       [128, 8, 200],
       [1024, 128, 64],
       [64, 196, 800],
+      // by columns with op(A) row-major: finer parts, claimed (gemm_drv.h); W1's first layer, and
+      // a width whose one-thread product packs op(A) (n > 256) while the parts read it in place
+      [128, 256, 784],
+      [64, 600, 100],
+      [128, 256, 10],
     ])(
       'gemm on a workload shape %i×%i×%i (every transposition) gives the same bits on 1 and 2 threads',
       (m, n, kk) => {
