@@ -19,6 +19,7 @@ import path from 'node:path';
 import { USAGE, UsageError, parseArgs, type BenchOptions } from './suite/args.js';
 import { acceptance } from './suite/acceptance.js';
 import { BENCH_DIR, runChild, torchEnv, tsxArgs } from './suite/child.js';
+import { interleavedBlocks, summarizeInterleaved } from './suite/interleaved.js';
 import { checkLosses } from './suite/loss-check.js';
 import { renderMarkdown } from './suite/report.js';
 import type {
@@ -331,7 +332,41 @@ async function runWorkload(
     reference: refName,
     checkpoints,
     rows,
+    ...interleavedScaling(id, plan, gsThreads),
   };
+}
+
+/** Blocks × steps of the interleaved 1T/2T measurement: a few seconds per workload. */
+const INTERLEAVED: Partial<Record<WorkloadId, { blocks: number; steps: number }>> = {
+  W1: { blocks: 20, steps: 100 },
+  W4: { blocks: 8, steps: 10 },
+};
+
+/** Issue 22's scaling criterion in one process (suite/interleaved.ts), when it applies. */
+function interleavedScaling(
+  id: WorkloadId,
+  plan: readonly { system: SystemId; threads: number }[],
+  gsThreads: boolean,
+): Pick<WorkloadReport, 'interleaved' | 'interleavedError'> {
+  const shape = INTERLEAVED[id];
+  const both = [1, 2].every((t) => plan.some((p) => p.system === 'gradscope' && p.threads === t));
+  if (shape === undefined || !both || !gsThreads || !gradscopeKernels().startsWith('native'))
+    return {};
+  log(
+    `bench ${id} gradscope: 1 and 2 threads in ${shape.blocks} alternating blocks of ${shape.steps} steps`,
+  );
+  try {
+    const r = summarizeInterleaved(
+      interleavedBlocks(id, shape.blocks, shape.steps, false),
+      shape.steps,
+    );
+    log(
+      `bench ${id} gradscope interleaved: ${r.rate2.toFixed(1)} vs ${r.rate1.toFixed(1)} steps/s, ${r.ratio.toFixed(2)}×`,
+    );
+    return { interleaved: r };
+  } catch (e) {
+    return { interleaved: null, interleavedError: (e as Error).message.split('\n')[0] ?? 'failed' };
+  }
 }
 
 // --- GEMM, Adam, memory --------------------------------------------------------------------------

@@ -16,33 +16,13 @@
 // Expected 2T ÷ 1T = main CPU (1T) ÷ (main CPU − waiting + imbalance) (2T), from the blocks'
 // medians. Linux only (schedstat). The acceptance figure stays `npm run bench`'s on a quiet
 // machine; wall-clock steps/s are printed too, for a quiet machine.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { setThreads } from '../src/kernels/index.js';
 import { loadNativeKernels } from '../src/kernels/native/loader.js';
-import { tsxArgs } from './suite/child.js';
-import { readBundle, writeBundle } from './workloads/bundle.js';
+import { interleavedBlocks, median, SCALING_MARK, type ScalingBlock } from './suite/interleaved.js';
+import { readBundle } from './workloads/bundle.js';
 import type { RunRequest } from './workloads/protocol.js';
 import type { WorkloadId } from './workloads/spec.js';
-
-const MARK = 'THREAD_SCALING ';
-
-/** Per-step figures of one block, ns. */
-interface Block {
-  threads: number;
-  main: number;
-  other: number;
-  wall: number;
-  jobs: number;
-  parts: number;
-  wait: number;
-  imbalance: number;
-  workers: number;
-  wakes: number;
-  wakeNs: number;
-}
 
 function schedNs(file: string): number {
   return Number(readFileSync(file, 'utf8').split(' ')[0]);
@@ -67,7 +47,8 @@ function otherThreadsNs(): number {
 async function child(req: RunRequest, blocks: number): Promise<void> {
   const { gradscopeTrainer } = await import('./workloads/run-gradscope.js');
   const addon = loadNativeKernels();
-  if (addon?.poolStats === undefined) throw new Error('the native addon (with poolStats) is not built');
+  if (addon?.poolStats === undefined)
+    throw new Error('the native addon (with poolStats) is not built');
   const bundle = readBundle(req.dataDir, req.workload);
   const { trainer } = await gradscopeTrainer(bundle, { ...req, threads: 2 });
   let step = 0;
@@ -78,7 +59,7 @@ async function child(req: RunRequest, blocks: number): Promise<void> {
     setThreads(t);
     run(25); // warm-up: JIT, workers started, buffers grown
   }
-  const out: Block[] = [];
+  const out: ScalingBlock[] = [];
   for (let b = 0; b < blocks; b++) {
     const threads = b % 2 === 0 ? 1 : 2;
     setThreads(threads);
@@ -106,51 +87,19 @@ async function child(req: RunRequest, blocks: number): Promise<void> {
       wakeNs: d(6),
     });
   }
-  process.stdout.write(`${MARK}${JSON.stringify(out)}\n`);
+  process.stdout.write(`${SCALING_MARK}${JSON.stringify(out)}\n`);
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 
 function main(): void {
   const id = (process.argv[2] ?? 'W1') as WorkloadId;
   const blocks = 2 * Math.ceil(Number(process.argv[3] ?? 40) / 2);
   const steps = Number(process.argv[4] ?? 50);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gradscope-thread-scaling-'));
-  try {
-    writeBundle(dir, id);
-    const req: RunRequest = {
-      system: 'gradscope',
-      workload: id,
-      dataDir: dir,
-      reps: 1,
-      steps,
-      budgetSec: 1e9,
-      fullTrajectory: false,
-      threads: 2,
-    };
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      GRADSCOPE_NATIVE: '1',
-      GRADSCOPE_NATIVE_POOL_STATS: '1',
-    };
-    delete env['GRADSCOPE_KERNELS'];
-    const r = spawnSync(
-      process.execPath,
-      tsxArgs('thread-scaling.ts', ['--child', JSON.stringify(req), String(blocks)]),
-      { env, encoding: 'utf8', maxBuffer: 64 << 20 },
-    );
-    const line = r.stdout.split('\n').find((l) => l.startsWith(MARK));
-    if (line === undefined) throw new Error(`child failed: ${r.stderr.slice(-2000)}`);
-    const all = JSON.parse(line.slice(MARK.length)) as Block[];
+  {
+    const all = interleavedBlocks(id, blocks, steps, true);
     const us = (ns: number): string => (ns / 1000).toFixed(1);
     const one = all.filter((b) => b.threads === 1);
     const two = all.filter((b) => b.threads === 2);
-    const m = (bs: Block[], f: (b: Block) => number): number => median(bs.map(f));
+    const m = (bs: ScalingBlock[], f: (b: ScalingBlock) => number): number => median(bs.map(f));
     const t1 = m(one, (b) => b.main);
     const t2 = m(two, (b) => b.main - b.wait + b.imbalance);
     const other2 = m(two, (b) => b.other);
@@ -166,8 +115,6 @@ function main(): void {
         `(${(t1 / (t2 + other2)).toFixed(2)}× if the other threads' CPU all delayed the 2T step)`,
     ];
     console.log(lines.join('\n'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

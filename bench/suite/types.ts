@@ -15,6 +15,8 @@ export interface WorkloadRow {
   seconds: number;
 }
 
+import type { InterleavedScaling } from './interleaved.js';
+
 /** One workload's results. */
 export interface WorkloadReport {
   id: string;
@@ -27,6 +29,13 @@ export interface WorkloadReport {
   reference: string;
   checkpoints: number[];
   rows: WorkloadRow[];
+  /**
+   * Issue 22's thread scaling measured in one process, 1 and 2 threads in alternating blocks
+   * (suite/interleaved.ts): W1 and W4 when gradscope runs on the native kernels with both thread
+   * counts; null otherwise or when it failed (`interleavedError` says why).
+   */
+  interleaved?: InterleavedScaling | null;
+  interleavedError?: string;
 }
 
 /** One GEMM size. */
