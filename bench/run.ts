@@ -19,7 +19,7 @@ import path from 'node:path';
 import { USAGE, UsageError, parseArgs, type BenchOptions } from './suite/args.js';
 import { acceptance } from './suite/acceptance.js';
 import { BENCH_DIR, runChild, torchEnv, tsxArgs } from './suite/child.js';
-import { interleavedBlocks, summarizeInterleaved } from './suite/interleaved.js';
+import { interleavedBlocks, summarizeInterleaved, summarizePair } from './suite/interleaved.js';
 import { checkLosses } from './suite/loss-check.js';
 import { renderMarkdown } from './suite/report.js';
 import type {
@@ -336,6 +336,35 @@ async function runWorkload(
   };
 }
 
+/**
+ * W1 and W1m in one process, alternating blocks of 100 steps at gradscope's larger thread count
+ * (suite/interleaved.ts): the monitor's cost with both trainers on the same machine.
+ */
+function monitorPair(
+  plan: readonly { system: SystemId; threads: number }[],
+  gsThreads: boolean,
+): Pick<WorkloadReport, 'monitorPair' | 'interleavedError'> {
+  const ts = plan.filter((p) => p.system === 'gradscope').map((p) => p.threads);
+  if (ts.length === 0 || !gradscopeKernels().startsWith('native')) return {};
+  const threads = gsThreads ? Math.max(...ts) : 1;
+  log(
+    `bench W1m gradscope: W1 and W1m in 20 alternating blocks of 100 steps, ${threads} thread(s)`,
+  );
+  try {
+    const r = summarizePair(
+      interleavedBlocks('W1', 20, 100, false, { with: 'W1m', threads }),
+      100,
+      threads,
+    );
+    log(
+      `bench W1m interleaved: ${r.rateB.toFixed(1)} vs W1 ${r.rateA.toFixed(1)} steps/s, time ${r.timeRatio.toFixed(2)}×`,
+    );
+    return { monitorPair: r };
+  } catch (e) {
+    return { monitorPair: null, interleavedError: (e as Error).message.split('\n')[0] ?? 'failed' };
+  }
+}
+
 /** Blocks × steps of the interleaved 1T/2T measurement: a few seconds per workload. */
 const INTERLEAVED: Partial<Record<WorkloadId, { blocks: number; steps: number }>> = {
   W1: { blocks: 20, steps: 100 },
@@ -347,7 +376,8 @@ function interleavedScaling(
   id: WorkloadId,
   plan: readonly { system: SystemId; threads: number }[],
   gsThreads: boolean,
-): Pick<WorkloadReport, 'interleaved' | 'interleavedError'> {
+): Pick<WorkloadReport, 'interleaved' | 'interleavedError' | 'monitorPair'> {
+  if (id === 'W1m') return monitorPair(plan, gsThreads);
   const shape = INTERLEAVED[id];
   const both = [1, 2].every((t) => plan.some((p) => p.system === 'gradscope' && p.threads === t));
   if (shape === undefined || !both || !gsThreads || !gradscopeKernels().startsWith('native'))

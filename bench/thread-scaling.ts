@@ -44,37 +44,45 @@ function otherThreadsNs(): number {
   return total;
 }
 
-async function child(req: RunRequest, blocks: number): Promise<void> {
+/**
+ * The child: alternates blocks of `req.steps` steps between two settings — 1 and 2 threads of
+ * one trainer, or (with `pair`, suite/interleaved.ts's workload pair) two trainers at
+ * `req.threads` threads — and prints every block.
+ */
+async function child(req: RunRequest, blocks: number, pair: RunRequest | null): Promise<void> {
   const { gradscopeTrainer } = await import('./workloads/run-gradscope.js');
   const addon = loadNativeKernels();
   if (addon?.poolStats === undefined)
     throw new Error('the native addon (with poolStats) is not built');
-  const bundle = readBundle(req.dataDir, req.workload);
-  const { trainer } = await gradscopeTrainer(bundle, { ...req, threads: 2 });
-  let step = 0;
-  const run = (n: number): void => {
-    for (let i = 0; i < n; i++) trainer.step(step++);
+  const make = async (r: RunRequest) =>
+    (await gradscopeTrainer(readBundle(r.dataDir, r.workload), { ...r, threads: 2 })).trainer;
+  const trainers = pair === null ? [await make(req)] : [await make(req), await make(pair)];
+  const steps = [0, 0];
+  /** Setting k: its trainer and thread count. */
+  const setting = (k: number): { which: number; threads: number } =>
+    pair === null ? { which: 0, threads: k + 1 } : { which: k, threads: req.threads };
+  const run = (k: number, n: number): void => {
+    const { which, threads } = setting(k);
+    setThreads(threads);
+    const t = trainers[which]!;
+    for (let i = 0; i < n; i++) t.step(steps[which]!++);
   };
-  for (const t of [1, 2, 1, 2]) {
-    setThreads(t);
-    run(25); // warm-up: JIT, workers started, buffers grown
-  }
+  for (const k of [0, 1, 0, 1]) run(k, 25); // warm-up: JIT, workers started, buffers grown
   const out: ScalingBlock[] = [];
   for (let b = 0; b < blocks; b++) {
-    const threads = b % 2 === 0 ? 1 : 2;
-    setThreads(threads);
+    const k = b % 2;
     const p0 = addon.poolStats();
     const o0 = otherThreadsNs();
     const m0 = schedNs('/proc/thread-self/schedstat');
     const w0 = performance.now();
-    run(req.steps);
+    run(k, req.steps);
     const w1 = performance.now();
     const m1 = schedNs('/proc/thread-self/schedstat');
     const o1 = otherThreadsNs();
     const p1 = addon.poolStats();
     const d = (i: number): number => ((p1[i] as number) - (p0[i] as number)) / req.steps;
     out.push({
-      threads,
+      ...setting(k),
       main: (m1 - m0) / req.steps,
       other: (o1 - o0) / req.steps,
       wall: ((w1 - w0) * 1e6) / req.steps,
@@ -119,5 +127,9 @@ function main(): void {
 }
 
 if (process.argv[2] === '--child')
-  await child(JSON.parse(process.argv[3] as string) as RunRequest, Number(process.argv[4]));
+  await child(
+    JSON.parse(process.argv[3] as string) as RunRequest,
+    Number(process.argv[4]),
+    process.argv[5] === undefined ? null : (JSON.parse(process.argv[5]) as RunRequest),
+  );
 else main();

@@ -221,18 +221,41 @@ export function acceptance(report: BenchReport): Criterion[] {
     const plain = bestGradscope(W('W1'));
     const mon = bestGradscope(w1m);
     const ratio = plain === null || mon === null ? null : plain.r.stepsPerSec / mon.r.stepsPerSec;
-    out.push({
-      id: 'W1m-time',
-      text: 'W1m (chain(gradientHealth, byGlobalNorm(1), adam)) time ÷ W1 time, gradscope best of each',
-      target: '≤ 1.10×',
-      measured:
-        ratio === null || plain === null || mon === null
-          ? 'n/a'
-          : `${fmtX(ratio)} (${fmtRate(mon.r.stepsPerSec)} vs ${fmtRate(plain.r.stepsPerSec)} steps/s)`,
-      pass: ratio === null ? null : ratio <= 1.1,
-      note:
-        mon === null ? why(row(w1m, 'gradscope', 1), 'gradscope') : cuts(plain?.r ?? null, mon.r),
-    });
+    const separate =
+      ratio === null || plain === null || mon === null
+        ? 'n/a'
+        : `${fmtX(ratio)} (${fmtRate(mon.r.stepsPerSec)} vs ${fmtRate(plain.r.stepsPerSec)} steps/s)`;
+    const pair = w1m.monitorPair ?? null;
+    const noteSep =
+      mon === null ? why(row(w1m, 'gradscope', 1), 'gradscope') : cuts(plain?.r ?? null, mon.r);
+    // One process, W1 and W1m in alternating blocks (suite/interleaved.ts): both on the same
+    // machine, which the best of two separate runs a minute apart may not be.
+    out.push(
+      pair !== null
+        ? {
+            id: 'W1m-time',
+            text: 'W1m (chain(gradientHealth, byGlobalNorm(1), adam)) time ÷ W1 time',
+            target: '≤ 1.10×',
+            measured: `${fmtX(pair.timeRatio)} (${fmtRate(pair.rateB)} vs ${fmtRate(pair.rateA)} steps/s, ${pair.threads} thread${pair.threads > 1 ? 's' : ''}, medians of ${pair.blocks} alternating blocks of ${pair.steps} steps in one process)`,
+            pass: pair.timeRatio <= 1.1,
+            note: [`best of separate runs: ${separate}`, noteSep].filter(Boolean).join('; '),
+          }
+        : {
+            id: 'W1m-time',
+            text: 'W1m (chain(gradientHealth, byGlobalNorm(1), adam)) time ÷ W1 time, gradscope best of each',
+            target: '≤ 1.10×',
+            measured: separate,
+            pass: ratio === null ? null : ratio <= 1.1,
+            note: [
+              noteSep,
+              w1m.interleavedError === undefined
+                ? ''
+                : `interleaved run failed: ${w1m.interleavedError}`,
+            ]
+              .filter(Boolean)
+              .join('; '),
+          },
+    );
     out.push(
       ratioCriterion(
         'W1m-torch',

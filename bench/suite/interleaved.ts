@@ -19,6 +19,8 @@ export const SCALING_MARK = 'THREAD_SCALING ';
 
 /** Per-step figures of one block, ns (the pool's counters are zero unless asked for). */
 export interface ScalingBlock {
+  /** The trainer: 0, or 1 for the second workload of a pair. */
+  which: number;
   threads: number;
   main: number;
   other: number;
@@ -60,20 +62,25 @@ export function interleavedBlocks(
   blocks: number,
   steps: number,
   poolStats: boolean,
+  pair: { with: WorkloadId; threads: number } | null = null,
 ): ScalingBlock[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gradscope-thread-scaling-'));
   try {
-    writeBundle(dir, id);
-    const req: RunRequest = {
-      system: 'gradscope',
-      workload: id,
-      dataDir: dir,
-      reps: 1,
-      steps,
-      budgetSec: 1e9,
-      fullTrajectory: false,
-      threads: 2,
+    const request = (w: WorkloadId, threads: number): RunRequest => {
+      writeBundle(dir, w);
+      return {
+        system: 'gradscope',
+        workload: w,
+        dataDir: dir,
+        reps: 1,
+        steps,
+        budgetSec: 1e9,
+        fullTrajectory: false,
+        threads,
+      };
     };
+    const req = request(id, pair?.threads ?? 2);
+    const second = pair === null ? [] : [JSON.stringify(request(pair.with, pair.threads))];
     const env: NodeJS.ProcessEnv = { ...process.env, GRADSCOPE_NATIVE: '1' };
     if (poolStats) env['GRADSCOPE_NATIVE_POOL_STATS'] = '1';
     else delete env['GRADSCOPE_NATIVE_POOL_STATS'];
@@ -84,6 +91,7 @@ export function interleavedBlocks(
         '--child',
         JSON.stringify(req),
         String(2 * Math.ceil(blocks / 2)),
+        ...second,
       ]),
       { env, encoding: 'utf8', maxBuffer: 64 << 20 },
     );
@@ -94,6 +102,33 @@ export function interleavedBlocks(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Two workloads at the same thread count in one process, alternating blocks (W1 and W1m: the
+ * monitor's cost): steps/s of each from the blocks' median wall time per step, and time ratio
+ * second ÷ first.
+ */
+export interface InterleavedPair {
+  blocks: number;
+  steps: number;
+  threads: number;
+  rateA: number;
+  rateB: number;
+  /** Time per step of the second ÷ the first (rateA ÷ rateB). */
+  timeRatio: number;
+}
+
+/** Summarizes {@link interleavedBlocks} run with a pair. */
+export function summarizePair(
+  all: ScalingBlock[],
+  steps: number,
+  threads: number,
+): InterleavedPair {
+  const wall = (k: number): number => median(all.filter((b) => b.which === k).map((b) => b.wall));
+  const rateA = 1e9 / wall(0);
+  const rateB = 1e9 / wall(1);
+  return { blocks: all.length, steps, threads, rateA, rateB, timeRatio: rateA / rateB };
 }
 
 /** The steps/s of each setting and their ratio, from the blocks' median wall time per step. */

@@ -15,7 +15,7 @@ export interface WorkloadRow {
   seconds: number;
 }
 
-import type { InterleavedScaling } from './interleaved.js';
+import type { InterleavedPair, InterleavedScaling } from './interleaved.js';
 
 /** One workload's results. */
 export interface WorkloadReport {
@@ -36,6 +36,11 @@ export interface WorkloadReport {
    */
   interleaved?: InterleavedScaling | null;
   interleavedError?: string;
+  /**
+   * W1m only: W1 and W1m trained in one process in alternating blocks (suite/interleaved.ts), the
+   * monitor's cost with both on the same machine; null when it failed (`interleavedError`).
+   */
+  monitorPair?: InterleavedPair | null;
 }
 
 /** One GEMM size. */
