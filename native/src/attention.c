@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include "attention.h"
 #include "gs.h"
+#include "transpose8.h"
 #include "gate_math.h" /* exp_np, exp_np4: gate-math.ts's exp, shared with the gates */
 
 /* ATTENTION_ROW_BLOCK of src/kernels/js/attention.ts: part of the composition. */
@@ -181,22 +182,6 @@ static int mm(long m, long n, long k, const float *a, long sai, long sap, const 
   return gs_gemm_serial_f32(m, n, k, 1, a, sai, sap, b, sbp, sbj, 0, c, ldc, NULL);
 }
 
-/* An 8×8 transpose of eight vectors (rows → columns). */
-AVX2FMA static inline void tr8(__m256 r[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
 /* dst[p·T + j] = src[j·W + p] for j < T, p < d: a head's K or V transposed (op(B) of Q·Kᵀ);
  * 8×8 register transposes where whole blocks fit, element copies for the rest. */
 AVX2FMA static void transpose_head_avx2(const float *src, long W, long T, long d, float *dst) {
@@ -205,7 +190,7 @@ AVX2FMA static void transpose_head_avx2(const float *src, long W, long T, long d
     for (long p = 0; p < d8; p += 8) {
       __m256 r[8];
       for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(src + (j + q) * W + p);
-      tr8(r);
+      tr8_f32(r);
       for (int q = 0; q < 8; q++) _mm256_storeu_ps(dst + (p + q) * T + j, r[q]);
     }
   for (long j = 0; j < T; j++)

@@ -15,6 +15,7 @@
  * are those of the plain path (only KC, unchanged, decides the rounding). */
 #include <immintrin.h>
 #include "gs.h"
+#include "transpose8.h"
 
 /* m·n·k from which a GEMM is split over the pool's threads (one thread below: ~30 µs of work). */
 #define GS_PARALLEL_MIN_WORK (1 << 20)
@@ -199,21 +200,6 @@ AVX2 static void ukr_avx2_f64(long kc, const double *pa, const double *pb, doubl
 }
 
 /* ---- AVX2 float32 packing (MR = 6, NR = 16): the layouts of pack_a_/pack_b_ in gemm_tmpl.h. */
-AVX2 static inline void tr8_f32(__m256 r[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
 /* op(A) row-major (sap = 1): 8×8 transposes, each column stored 8 wide at a stride of 6 (the
  * next store overwrites the two extra lanes; the scratch has room past the last panel). */
 AVX2 static int pack_a_fast_f32(long mc, long kc, const float *a, long sai, long sap, float *pa) {
