@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "gs.h"
+#include "adam_step.h"
 
 /* tanhF32 of src/kernels/js/tanh.ts, operation for operation in double precision (Eigen's
  * rational fit, Taylor below |x| < 1/8, the libm tanh past the fitted interval). */
@@ -190,29 +191,12 @@ typedef struct {
 
 GS_CLONES static void adam_range(void *ctx, long lo, long hi) {
   adam_job *a = (adam_job *)ctx;
-  const float *coef = a->coef;
-  const float b1 = coef[1], c1 = coef[2], b2 = coef[3], c2 = coef[4], step = coef[5],
-              eps = coef[6];
-  const float ss = coef[0] * coef[7];
+  const gs_adam_coef k = gs_adam_coef_of(a->coef);
   float *p = a->p, *g = a->g, *m = a->m, *v = a->v;
   if (p != NULL) {
-    for (long i = lo; i < hi; i++) {
-      float gi = ss * g[i];
-      float mi = m[i] * b1 + c1 * gi;
-      float vi = v[i] * b2 + (c2 * gi) * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = p[i] + (step * mi) / (sqrtf(vi) + eps);
-    }
+    for (long i = lo; i < hi; i++) p[i] = p[i] + gs_adam_elem(k, g[i], m + i, v + i);
   } else {
-    for (long i = lo; i < hi; i++) {
-      float gi = ss * g[i];
-      float mi = m[i] * b1 + c1 * gi;
-      float vi = v[i] * b2 + (c2 * gi) * gi;
-      m[i] = mi;
-      v[i] = vi;
-      g[i] = (step * mi) / (sqrtf(vi) + eps);
-    }
+    for (long i = lo; i < hi; i++) g[i] = gs_adam_elem(k, g[i], m + i, v + i);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gs.h"
+#include "adam_step.h"
 #include "monitor_stats.h"
 
 #define BLOCK 512
@@ -108,22 +109,14 @@ typedef struct {
  * (q ← p first), then the block's three float32 lane sums from p and q (still in L1). */
 GS_CLONES static void adam_stats_range(void *ctx, long lo, long hi) {
   const adam_stats_job *a = (const adam_stats_job *)ctx;
-  const float *coef = a->coef;
-  const float b1 = coef[1], c1 = coef[2], b2 = coef[3], c2 = coef[4], step = coef[5],
-              eps = coef[6];
-  const float ss = coef[0] * coef[7];
+  const gs_adam_coef k = gs_adam_coef_of(a->coef);
   float *p = a->p, *g = a->g, *m = a->m, *v = a->v, *q = a->q;
   for (long i = lo; i < hi; i += BLOCK) {
     long end = i + BLOCK < hi ? i + BLOCK : hi;
     for (long e = i; e < end; e++) {
-      float gi = ss * g[e];
-      float mi = m[e] * b1 + c1 * gi;
-      float vi = v[e] * b2 + (c2 * gi) * gi;
-      m[e] = mi;
-      v[e] = vi;
       float qe = p[e];
       q[e] = qe;
-      p[e] = qe + (step * mi) / (sqrtf(vi) + eps);
+      p[e] = qe + gs_adam_elem(k, g[e], m + e, v + e);
     }
     v8f pa = {0}, da = {0}, qa = {0};
     for (long k = i; k < end; k += 8) {
@@ -142,19 +135,11 @@ GS_CLONES static void adam_stats_range(void *ctx, long lo, long hi) {
 
 /* The scalar tail of gs_adam_stats_f32: the same Adam arithmetic, the sums in float64. */
 static void adam_stats_tail(const adam_stats_job *a, long lo, long n, double *t) {
-  const float *coef = a->coef;
-  const float b1 = coef[1], c1 = coef[2], b2 = coef[3], c2 = coef[4], step = coef[5],
-              eps = coef[6];
-  const float ss = coef[0] * coef[7];
+  const gs_adam_coef k = gs_adam_coef_of(a->coef);
   for (long e = lo; e < n; e++) {
-    float gi = ss * a->g[e];
-    float mi = a->m[e] * b1 + c1 * gi;
-    float vi = a->v[e] * b2 + (c2 * gi) * gi;
-    a->m[e] = mi;
-    a->v[e] = vi;
     float qe = a->p[e];
     a->q[e] = qe;
-    float pe = qe + (step * mi) / (sqrtf(vi) + eps);
+    float pe = qe + gs_adam_elem(k, a->g[e], a->m + e, a->v + e);
     a->p[e] = pe;
     double dv = (double)(pe - qe);
     t[0] += (double)pe * (double)pe;
