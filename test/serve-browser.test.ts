@@ -165,8 +165,11 @@ describe('gradscope serve in a browser', () => {
       config('run-a', 0.1),
       '--out',
       join(runs, 'run-a'),
+      // long enough to be seen growing: the engine now trains this MLP at ~3,700 steps/s, and
+      // 1,500 steps (0.4 s) were over before the page saw the run (the server polls every
+      // 500 ms); 10,000 last ~2.7 s here, and keep the gradient-norm chart on its linear scale
       '--steps',
-      '1500',
+      '10000',
       '--quiet',
     ]);
     await page.waitForSelector('input[data-run="0/run-a"]', { timeout: 60_000 });
